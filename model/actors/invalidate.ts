@@ -1,0 +1,68 @@
+// I: an invalidation that does not change the VMA layout, such as reclaim or migration
+// unmapping one page through the rmap (try_to_unmap): invalidate_range_start (seq odd),
+// the driver's invalidate() under user_lock, zap, invalidate_range_end. Hugetlb pages
+// are unmapped only if hugetlb_vma_trylock_write succeeds, as the rmap walk does.
+import {
+  invalidateEnd,
+  invalidateStart,
+  setSeq,
+  userLock,
+  userUnlock,
+} from "../kernel/notifier.js";
+import * as rwsem from "../rwsem.js";
+import type { Program } from "../step.js";
+import { op } from "../step.js";
+
+const begin = op({
+  name: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
+  outcomes: ["ok"],
+  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0,
+  run: (k) => {
+    const pages = k.w.ptes.map((_, i) => `page ${i}`);
+    k.set("page", Number(k.choose(pages).slice(5)));
+    k.t.budget = (k.t.budget ?? 1) - 1;
+    invalidateStart(k);
+    return "ok";
+  },
+});
+
+const callback = op({
+  name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
+  outcomes: ["ok"],
+  run: (k) => {
+    setSeq(k);
+    return userUnlock().run(k);
+  },
+});
+
+const zapEnd = op({
+  name: "zap pte; mmu_notifier_invalidate_range_end()",
+  outcomes: ["ok"],
+  run: (k) => {
+    const p = k.num("page");
+    const vma = k.w.vmas.find((v) => v.state !== "freed" && v.start <= p && p < v.end);
+    const lock = vma?.hugetlbLock;
+    const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
+    if (locked && k.w.ptes[p] !== "none") {
+      k.w.ptes[p] = "none";
+      k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
+    }
+    if (lock && locked) rwsem.release(lock, k.tid, "write");
+    invalidateEnd(k);
+    return "ok";
+  },
+});
+
+export function invalidateProgram(): Program {
+  return {
+    id: "invalidate",
+    title: "rmap unmap of one page (reclaim/migration)",
+    start: "idle",
+    steps: {
+      idle: { op: begin, next: "cb_lock" },
+      cb_lock: { op: userLock(), next: "cb" },
+      cb: { op: callback, next: "zap_end" },
+      zap_end: { op: zapEnd, next: "idle" },
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// W: munmap(2) of one VMA, in the order of do_vmi_align_munmap ->
+// vms_complete_munmap_vmas (errata 1): mmap_write_lock; vma_start_write +
+// vma_mark_detached + removal from the tree; mmap_write_downgrade; unmap_region
+// (invalidate_range_start -> invalidate() under user_lock; __hugetlb_zap_begin takes
+// hugetlb_vma_lock_write; zap; invalidate_range_end); remove_vma (vm_ops->close puts
+// the hugetlb VMA lock, vm_area_free); mmap_read_unlock. Optionally maps a new VMA at
+// the same address afterwards (mmap under the write lock).
+import { hugetlbLockWrite, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import {
+  mmapReadUnlock,
+  mmapWriteDowngrade,
+  mmapWriteLock,
+  mmapWriteUnlock,
+} from "../kernel/mmap-lock.js";
+import {
+  invalidateEnd,
+  invalidateStart,
+  setSeq,
+  userLock,
+  userUnlock,
+} from "../kernel/notifier.js";
+import type { Ctx, Program } from "../step.js";
+import { op } from "../step.js";
+import type { VmaFlags } from "../world.js";
+
+const target = (k: Ctx) => k.num("target");
+
+const begin = op({
+  name: "munmap(addr, len)",
+  outcomes: ["ok"],
+  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0 && w.vmas.some((v) => v.state === "live"),
+  run: (k) => {
+    const live = k.w.vmas.filter((v) => v.state === "live").map((v) => `vma#${v.id}`);
+    const pick = k.choose(live);
+    k.set("target", Number(pick.slice(4)));
+    k.t.budget = (k.t.budget ?? 1) - 1;
+    return "ok";
+  },
+});
+
+const detach = op({
+  name: "vma_start_write(vma); vma_mark_detached(vma); remove from tree",
+  outcomes: ["ok"],
+  run: (k) => {
+    const v = k.w.vmas[target(k)];
+    if (v) v.state = "detached";
+    k.emit({ k: "detach", tid: k.tid, vma: target(k) });
+    return "ok";
+  },
+});
+
+const invStart = op({
+  name: "mmu_notifier_invalidate_range_start()",
+  outcomes: ["ok"],
+  run: (k) => {
+    invalidateStart(k);
+    return "ok";
+  },
+});
+
+const invCallback = op({
+  name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
+  outcomes: ["ok"],
+  run: (k) => {
+    setSeq(k);
+    return userUnlock().run(k);
+  },
+});
+
+const zapBegin = op({
+  name: "__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
+  outcomes: ["ok"],
+  run: (k) => {
+    const v = k.w.vmas[target(k)];
+    if (v?.flags.hugetlb) hugetlbLockWrite(k, v.id);
+    return "ok";
+  },
+});
+
+const zapEnd = op({
+  name: "zap ptes; hugetlb_vma_unlock_write(vma); mmu_notifier_invalidate_range_end()",
+  outcomes: ["ok"],
+  run: (k) => {
+    const v = k.w.vmas[target(k)];
+    if (v) {
+      for (let p = v.start; p < v.end; p++)
+        if (k.w.ptes[p] !== "none") {
+          k.w.ptes[p] = "none";
+          k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
+        }
+      if (v.flags.hugetlb) hugetlbUnlockWrite(k, v.id);
+    }
+    invalidateEnd(k);
+    return "ok";
+  },
+});
+
+const removeVma = op({
+  name: "remove_vma(vma): vm_ops->close (puts hugetlb_vma_lock); vm_area_free(vma)",
+  outcomes: ["ok"],
+  run: (k) => {
+    const v = k.w.vmas[target(k)];
+    if (v) {
+      v.state = "freed";
+      v.freedAt = k.w.clock;
+      v.freedBy = k.tid;
+    }
+    k.emit({ k: "free", tid: k.tid, vma: target(k) });
+    return "ok";
+  },
+});
+
+/** mmap(2) at the unmapped address, with `flags` (the remap). */
+const mapNew = (flags: VmaFlags) =>
+  op({
+    name: "mmap(addr, len): a new VMA at the same address",
+    outcomes: ["ok"],
+    run: (k) => {
+      const old = k.w.vmas[target(k)];
+      if (!old) return "ok";
+      const id = k.w.vmas.length;
+      k.w.vmas.push({
+        id,
+        start: old.start,
+        end: old.end,
+        flags: { ...flags },
+        state: "live",
+        hugetlbLock:
+          flags.hugetlb && flags.shared ? { readers: [], writer: null, waiters: [] } : null,
+        freedAt: null,
+        freedBy: null,
+      });
+      k.emit({ k: "map", tid: k.tid, vma: id });
+      return "ok";
+    },
+  });
+
+export function munmapProgram(remap: VmaFlags | null): Program {
+  return {
+    id: "munmap",
+    title: "munmap(2) of one VMA (do_vmi_align_munmap)",
+    start: "idle",
+    steps: {
+      idle: { op: begin, next: "wlock" },
+      wlock: { op: mmapWriteLock(), next: "detach" },
+      detach: { op: detach, next: "downgrade" },
+      downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
+      inv_start: { op: invStart, next: "inv_lock" },
+      inv_lock: { op: userLock(), next: "inv_cb" },
+      inv_cb: { op: invCallback, next: "zap_begin" },
+      zap_begin: { op: zapBegin, next: "zap_end" },
+      zap_end: { op: zapEnd, next: "remove" },
+      remove: { op: removeVma, next: "runlock" },
+      runlock: { op: mmapReadUnlock(), next: remap ? "remap_lock" : "idle" },
+      ...(remap
+        ? {
+            remap_lock: { op: mmapWriteLock(), next: "remap" },
+            remap: { op: mapNew(remap), next: "remap_unlock" },
+            remap_unlock: { op: mmapWriteUnlock(), next: "idle" },
+          }
+        : {}),
+    },
+  };
+}

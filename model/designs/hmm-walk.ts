@@ -1,0 +1,51 @@
+// walk_page_range() with hmm_walk_ops, as steps every HMM design shares. Entry label
+// "walk". A design supplies the fault callbacks:
+//   "pte.fault"     entered with fault_addr/fault_end set, the PTE map released;
+//                   ends at "walk.ret" with ret set (the walk returns ret);
+//   "hugetlb.fault" entered inside walk_hugetlb_range, hugetlb_vma_lock_read(walk_vma)
+//                   held; ends at "hugetlb.unlock_ret", where the *walker* calls
+//                   hugetlb_vma_unlock_read(walk_vma) on the same pointer and returns ret.
+// and "walk.ret", where the walk's return value lands in hmm_range_fault's loop.
+import { EFAULT, EPERM } from "../errno.js";
+import { hmmWalkEntry } from "../kernel/hmm.js";
+import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
+import { walkNextVma, walkPageRange } from "../kernel/pagewalk.js";
+import { set } from "../locals.js";
+import type { Steps } from "../step.js";
+
+const dispatch = {
+  hugetlb: "hugetlb.lock",
+  pte: "pte.entry",
+  hole: "walk.hole",
+  done: "walk.done",
+} as const;
+
+export function hmmWalk(): Steps {
+  return {
+    walk: { op: walkPageRange(), on: dispatch },
+    "walk.next": { op: walkNextVma(), on: dispatch },
+    // hmm_vma_walk_hole: a fault is required in a hole -> -EFAULT
+    "walk.hole": { op: set({ ret: EFAULT }), next: "walk.ret" },
+    "walk.done": { op: set({ ret: 0 }), next: "walk.ret" },
+    "walk.eperm": { op: set({ ret: EPERM }), next: "walk.ret" },
+    // hmm_vma_walk_pmd -> hmm_vma_handle_pte, page by page
+    "pte.entry": {
+      op: hmmWalkEntry("pte"),
+      on: { next: "pte.entry", end: "walk.next", fault: "pte.fault", eperm: "walk.eperm" },
+    },
+    // walk_hugetlb_range: lock, callback per huge page, unlock through the same pointer
+    "hugetlb.lock": { op: hugetlbVmaLockRead("walk_vma"), next: "hugetlb.entry" },
+    "hugetlb.entry": {
+      op: hmmWalkEntry("hugetlb"),
+      on: {
+        next: "hugetlb.entry",
+        end: "hugetlb.unlock",
+        fault: "hugetlb.fault",
+        eperm: "hugetlb.eperm",
+      },
+    },
+    "hugetlb.eperm": { op: set({ ret: EPERM }), next: "hugetlb.unlock_ret" },
+    "hugetlb.unlock": { op: hugetlbVmaUnlockRead("walk_vma"), next: "walk.next" },
+    "hugetlb.unlock_ret": { op: hugetlbVmaUnlockRead("walk_vma"), next: "walk.ret" },
+  };
+}

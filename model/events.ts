@@ -1,0 +1,76 @@
+// What a step did, as data. Properties and reports read events; they never re-run
+// kernel logic. Each event carries the ghost facts that were true when it happened.
+import type { LockName, Page, Tid, VmaId, VmaRef, VmaState } from "./world.js";
+
+export type Event =
+  /** a dereference of a VMA pointer held in a thread's locals */
+  | {
+      readonly k: "vma-use";
+      readonly tid: Tid;
+      readonly ref: VmaRef;
+      readonly what: string;
+      readonly vmaState: VmaState;
+      /** the thread held the mmap lock without a break since the lookup */
+      readonly protected: boolean;
+    }
+  | { readonly k: "lookup"; readonly tid: Tid; readonly vma: VmaId | null; readonly addr: Page }
+  | {
+      readonly k: "lock";
+      readonly tid: Tid;
+      readonly lock: LockName;
+      readonly mode: "read" | "write";
+      readonly granted: boolean;
+    }
+  | {
+      readonly k: "unlock";
+      readonly tid: Tid;
+      readonly lock: LockName;
+      readonly mode: "read" | "write";
+      /** false: an unlock of a lock the thread did not hold (S4) */
+      readonly held: boolean;
+      readonly by: string;
+    }
+  | { readonly k: "wake"; readonly tid: Tid; readonly by: string }
+  | {
+      readonly k: "fault";
+      readonly tid: Tid;
+      readonly vma: VmaId;
+      readonly addr: Page;
+      readonly flags: readonly string[];
+      readonly result: string;
+      /** hugetlb VMA locks the faulting thread held when it entered handle_mm_fault */
+      readonly hugetlbHeld: readonly VmaId[];
+    }
+  | { readonly k: "uffd-sleep"; readonly tid: Tid; readonly addr: Page }
+  | { readonly k: "read-begin"; readonly tid: Tid; readonly seq: number }
+  | { readonly k: "api-call"; readonly tid: Tid; readonly api: string; readonly seq: number }
+  | {
+      readonly k: "api-return";
+      readonly tid: Tid;
+      readonly api: string;
+      readonly ret: number;
+      /** *locked after the call, null for APIs without it */
+      readonly locked: number | null;
+      readonly holdsMmap: boolean;
+    }
+  | {
+      readonly k: "consume";
+      readonly tid: Tid;
+      /** the seq of the read_begin the pfns were collected under */
+      readonly seq: number;
+      readonly holdsUserLock: boolean;
+      /** pfn entries: output flags and the seq each was written under */
+      readonly pfns: readonly number[];
+      readonly pfnSeqs: readonly number[];
+      readonly subSeq: number;
+    }
+  | { readonly k: "detach"; readonly tid: Tid; readonly vma: VmaId }
+  | { readonly k: "free"; readonly tid: Tid; readonly vma: VmaId }
+  | { readonly k: "map"; readonly tid: Tid; readonly vma: VmaId }
+  | { readonly k: "pte"; readonly tid: Tid; readonly page: Page; readonly pte: string }
+  | { readonly k: "invalidate"; readonly tid: Tid; readonly phase: "start" | "end" }
+  | { readonly k: "signal"; readonly tid: Tid; readonly target: Tid }
+  | { readonly k: "return"; readonly tid: Tid; readonly ret: number }
+  | { readonly k: "note"; readonly tid: Tid; readonly text: string };
+
+export type EventKind = Event["k"];

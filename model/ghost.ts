@@ -1,0 +1,38 @@
+// Ghost state: facts the kernel does not store but a reviewer reasons with. A VMA
+// pointer is (vma, epoch); every release of the mmap lock by the holder ends its epoch,
+// so a later dereference through an old pointer is visible even if the memory "looks
+// fine" in the model (kernel-semantics S1, S2).
+
+import { holds } from "./rwsem.js";
+import type { Ctx } from "./step.js";
+import type { Draft, Tid, Vma, VmaId, VmaRef, World } from "./world.js";
+
+export function holdsMmap(w: World, tid: Tid): boolean {
+  return holds(w.mmapLock, tid);
+}
+
+/** A pointer to `vma` looked up now, under the thread's current epoch. */
+export function refTo(k: Ctx, vma: VmaId): VmaRef {
+  return { vma, epoch: k.w.ghost.epoch[k.tid] ?? 0, at: k.w.clock };
+}
+
+/** Dereference a VMA pointer: records the use with its ghost facts, returns the VMA. */
+export function useVma(k: Ctx, ref: VmaRef, what: string): Draft<Vma> {
+  const vma = k.w.vmas[ref.vma];
+  if (!vma) throw new Error(`no vma#${ref.vma}`);
+  k.emit({
+    k: "vma-use",
+    tid: k.tid,
+    ref: { vma: ref.vma, epoch: ref.epoch, at: ref.at },
+    what,
+    vmaState: vma.state,
+    protected: holdsMmap(k.w as World, k.tid) && (k.w.ghost.epoch[k.tid] ?? 0) === ref.epoch,
+  });
+  return vma;
+}
+
+/** The thread released the mmap lock: its VMA pointers die with the epoch. */
+export function endEpoch(k: Ctx, what: string): void {
+  k.w.ghost.epoch[k.tid] = (k.w.ghost.epoch[k.tid] ?? 0) + 1;
+  k.w.ghost.lastDrop[k.tid] = { at: k.w.clock, what };
+}

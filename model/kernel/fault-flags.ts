@@ -1,0 +1,41 @@
+// enum fault_flag (include/linux/mm_types.h) and the vm_fault_t values the model
+// produces. Flags are kept as names so lanes and events read like the kernel.
+export const FAULT_FLAGS = [
+  "WRITE",
+  "MKWRITE",
+  "ALLOW_RETRY",
+  "RETRY_NOWAIT",
+  "KILLABLE",
+  "TRIED",
+  "USER",
+  "REMOTE",
+  "INSTRUCTION",
+  "INTERRUPTIBLE",
+  "UNSHARE",
+  "VMA_LOCK",
+] as const;
+export type FaultFlag = (typeof FAULT_FLAGS)[number];
+
+export type VmFault =
+  | "0"
+  | "VM_FAULT_RETRY"
+  | "VM_FAULT_COMPLETED"
+  | "VM_FAULT_SIGBUS"
+  | "VM_FAULT_SIGSEGV"
+  | "VM_FAULT_OOM";
+
+/** Illegal combinations (kernel-semantics 2.1, 2.2; S6). Empty when legal. */
+export function illegalFlags(flags: readonly FaultFlag[]): string[] {
+  const has = (f: FaultFlag) => flags.includes(f);
+  const out: string[] = [];
+  if (has("TRIED") && !has("ALLOW_RETRY")) out.push("FAULT_FLAG_TRIED without ALLOW_RETRY");
+  if (has("RETRY_NOWAIT") && !has("ALLOW_RETRY"))
+    out.push("FAULT_FLAG_RETRY_NOWAIT without ALLOW_RETRY");
+  if (has("VMA_LOCK") && has("RETRY_NOWAIT")) out.push("FAULT_FLAG_VMA_LOCK with RETRY_NOWAIT");
+  if (has("UNSHARE") && has("WRITE")) out.push("FAULT_FLAG_UNSHARE with WRITE");
+  return out;
+}
+
+export function flagString(flags: readonly FaultFlag[]): string {
+  return flags.length === 0 ? "0" : flags.join("|");
+}

@@ -1,0 +1,93 @@
+// mmu interval notifiers (mm/mmu_notifier.c, kernel-semantics 8): the mm-wide
+// invalidate_seq is odd while an overlapping invalidation runs; invalidate() stores
+// it in the subscription under the driver's user_lock (mmu_interval_set_seq);
+// read_begin sleeps while the subscription is being invalidated; read_retry compares.
+import * as mutex from "../mutex.js";
+import type { Ctx, Op } from "../step.js";
+import { op } from "../step.js";
+import type { World } from "../world.js";
+
+/** `into = mmu_interval_read_begin(sub)`: may sleep until the invalidation ends. */
+export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> =>
+  op({
+    name: `${into} = mmu_interval_read_begin(sub)`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const n = k.w.notifier;
+      const seq = n.subSeq;
+      k.set(into, seq);
+      k.emit({ k: "read-begin", tid: k.tid, seq });
+      if (seq === n.mmSeq) k.block({ kind: "read_begin", seq });
+      return "ok";
+    },
+  });
+
+/** `mmu_interval_read_retry(sub, seq)`: reliable only under user_lock. */
+export const mmuIntervalReadRetry = (seq = "seq"): Op<"retry" | "ok"> =>
+  op({
+    name: `mmu_interval_read_retry(sub, ${seq})`,
+    outcomes: ["retry", "ok"],
+    run: (k) => (k.w.notifier.subSeq !== k.num(seq) ? "retry" : "ok"),
+  });
+
+/** `mmu_interval_check_retry(range->notifier, range->notifier_seq)`: lockless early-out. */
+export const mmuIntervalCheckRetry = (seq = "seq"): Op<"busy" | "ok"> =>
+  op({
+    name: `mmu_interval_check_retry(sub, ${seq})`,
+    outcomes: ["busy", "ok"],
+    run: (k) => (k.w.notifier.subSeq !== k.num(seq) ? "busy" : "ok"),
+  });
+
+/** mutex_lock(user_lock) */
+export const userLock = (): Op<"ok"> =>
+  op({
+    name: "mutex_lock(user_lock)",
+    outcomes: ["ok"],
+    run: (k) => {
+      if (!mutex.lock(k.w.notifier.userLock, k.tid)) k.block({ kind: "mutex" });
+      return "ok";
+    },
+  });
+
+/** mutex_unlock(user_lock) */
+export const userUnlock = (): Op<"ok"> =>
+  op({
+    name: "mutex_unlock(user_lock)",
+    outcomes: ["ok"],
+    run: (k) => {
+      const { woken } = mutex.unlock(k.w.notifier.userLock, k.tid);
+      k.wake(woken, "mutex_unlock(user_lock)");
+      return "ok";
+    },
+  });
+
+export function holdsUserLock(w: World, tid: number): boolean {
+  return w.notifier.userLock.owner === tid;
+}
+
+/** mn_itree_inv_start_range(): the range overlaps the subscription, so the seq goes odd. */
+export function invalidateStart(k: Ctx): void {
+  const n = k.w.notifier;
+  n.active += 1;
+  if (n.mmSeq % 2 === 0) n.mmSeq += 1;
+  k.emit({ k: "invalidate", tid: k.tid, phase: "start" });
+}
+
+/** The driver's invalidate() callback body, under user_lock: mmu_interval_set_seq(). */
+export function setSeq(k: Ctx): void {
+  k.w.notifier.subSeq = k.w.notifier.mmSeq;
+}
+
+/** mn_itree_inv_end(): the last end makes the seq even and wakes read_begin sleepers. */
+export function invalidateEnd(k: Ctx): void {
+  const n = k.w.notifier;
+  n.active -= 1;
+  k.emit({ k: "invalidate", tid: k.tid, phase: "end" });
+  if (n.active === 0 && n.mmSeq % 2 === 1) {
+    n.mmSeq += 1;
+    const sleepers = k.w.threads
+      .filter((t) => t.status.kind === "blocked" && t.status.on.kind === "read_begin")
+      .map((t) => t.id);
+    k.wake(sleepers, "mn_itree_inv_end");
+  }
+}

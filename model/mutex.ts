@@ -1,0 +1,20 @@
+// A sleeping mutex, FIFO hand-off: the driver's user_lock that the notifier's
+// invalidate() callback and the consumer both take (mmu_interval_read_retry's rule).
+import type { Draft, Mutex, Tid } from "./world.js";
+
+export function lock(m: Draft<Mutex>, tid: Tid): boolean {
+  if (m.owner === null && m.waiters.length === 0) {
+    m.owner = tid;
+    return true;
+  }
+  m.waiters.push(tid);
+  return false;
+}
+
+/** Returns whether it was held and the waiter it was handed to. */
+export function unlock(m: Draft<Mutex>, tid: Tid): { held: boolean; woken: Tid[] } {
+  if (m.owner !== tid) return { held: false, woken: [] };
+  const next = m.waiters.shift();
+  m.owner = next ?? null;
+  return { held: true, woken: next === undefined ? [] : [next] };
+}

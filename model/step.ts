@@ -1,0 +1,103 @@
+// The step language. A program (a design, or an environment actor) is a table of
+// labelled steps; each step performs one atomic kernel action (an Op) and names the
+// label to go to for each outcome. Ops are shared by all programs (model/kernel/), so
+// a design file reads like the patch it models.
+import type { Event } from "./events.js";
+import type { BlockedOn, Draft, Thread, Tid, Val, VmaRef, World, WorldDraft } from "./world.js";
+import { isVmaRef } from "./world.js";
+
+/** What an op sees while it runs: the world draft, its thread, and the schedule's pick. */
+export interface Ctx {
+  readonly w: WorldDraft;
+  readonly tid: Tid;
+  readonly t: Draft<Thread>;
+  emit(e: Event): void;
+  get(name: string): Val | undefined;
+  num(name: string): number;
+  ref(name: string): VmaRef | null;
+  set(name: string, v: Val): void;
+  /** A choice the kernel itself could make either way; the schedule's pick decides. */
+  choose<T extends string>(options: readonly T[]): T;
+  /**
+   * Put the thread to sleep. The outcome the op returns names where it resumes on a
+   * normal wake-up; `signalOutcome` names where a fatal signal sends it (killable sleeps).
+   */
+  block(on: BlockedOn, signalOutcome?: string): void;
+  /** Wake blocked threads: each resumes at its `resume` label. */
+  wake(tids: readonly Tid[], by: string): void;
+  /** End the thread (it returned from its top-level function). */
+  finish(): void;
+}
+
+export interface Op<O extends string = string> {
+  /** The kernel call as it reads in the lanes, e.g. `mmap_read_lock(mm)`. */
+  readonly name: string;
+  /** Every outcome `run` can return; a step maps each to a label. Empty: terminal. */
+  readonly outcomes: readonly O[];
+  /** Touches only the thread's own locals: runs at once after the previous step. */
+  readonly local?: boolean;
+  /** For an actor's entry step: may it start now (budget, something to do)? */
+  enabled?(w: World, tid: Tid): boolean;
+  run(k: Ctx): O;
+}
+
+export interface Step {
+  readonly op: Op;
+  /** Label for every outcome not listed in `on`. */
+  readonly next?: string;
+  readonly on?: Readonly<Record<string, string>>;
+}
+
+export type Steps = Readonly<Record<string, Step>>;
+
+export interface Program {
+  readonly id: string;
+  readonly title: string;
+  readonly start: string;
+  readonly steps: Steps;
+}
+
+/** A patch design: the driver thread's program, with where it comes from. */
+export interface Design extends Program {
+  /** One paragraph: what the patch does, in the reviewer's words. */
+  readonly summary: string;
+  /** Where it comes from: seed email, kernel function, or "mutant of X". */
+  readonly source: string;
+}
+
+export function op<O extends string>(spec: Op<O>): Op<O> {
+  return spec;
+}
+
+/** Resolve an outcome of the step at `label` to the next label. */
+export function target(program: Program, label: string, outcome: string): string | null {
+  const step = program.steps[label];
+  if (!step) return null;
+  return step.on?.[outcome] ?? step.next ?? null;
+}
+
+/** Structural checks: labels exist, outcomes are the op's own, every outcome goes somewhere. */
+export function validateProgram(p: Program): string[] {
+  const errors: string[] = [];
+  if (!p.steps[p.start]) errors.push(`start label "${p.start}" is not a step`);
+  for (const [label, step] of Object.entries(p.steps)) {
+    for (const [outcome, to] of Object.entries(step.on ?? {})) {
+      if (!step.op.outcomes.includes(outcome))
+        errors.push(
+          `step "${label}": ${step.op.name} has no outcome "${outcome}" (it has: ${step.op.outcomes.join(", ") || "none"})`,
+        );
+      if (!p.steps[to])
+        errors.push(`step "${label}": outcome "${outcome}" jumps to unknown label "${to}"`);
+    }
+    if (step.next !== undefined && !p.steps[step.next])
+      errors.push(`step "${label}": next jumps to unknown label "${step.next}"`);
+    for (const outcome of step.op.outcomes)
+      if (step.on?.[outcome] === undefined && step.next === undefined)
+        errors.push(`step "${label}": outcome "${outcome}" of ${step.op.name} goes nowhere`);
+  }
+  return errors;
+}
+
+export function readRef(v: Val | undefined): VmaRef | null {
+  return isVmaRef(v) ? v : null;
+}

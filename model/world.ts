@@ -1,0 +1,194 @@
+// The kernel world as one plain, immutable value. Nothing here is a class or a
+// closure, so a world can be hashed, diffed (immer patches), printed and replayed.
+
+/** Thread id: an index into `World.threads`. */
+export type Tid = number;
+/** VMA id: an index into `World.vmas`. A freed VMA keeps its slot (state "freed"). */
+export type VmaId = number;
+/** A page is its index in the modelled address space (one slot per base or huge page). */
+export type Page = number;
+
+/** A waiter queued on an rw-semaphore, FIFO. */
+export interface RwWaiter {
+  readonly tid: Tid;
+  readonly mode: "read" | "write";
+}
+
+/**
+ * An rw_semaphore (mm->mmap_lock, hugetlb_vma_lock->rw_sema). Readers share, a writer
+ * excludes, and waiters queue FIFO; a queued writer blocks later readers (writer
+ * fairness, kernel/locking/rwsem.c), which is what turns uffd sleeps into deadlocks.
+ */
+export interface Rwsem {
+  readonly readers: readonly Tid[];
+  readonly writer: Tid | null;
+  readonly waiters: readonly RwWaiter[];
+}
+
+/** A sleeping mutex (the driver's `user_lock`, e.g. mshv's mreg_mutex). */
+export interface Mutex {
+  readonly owner: Tid | null;
+  readonly waiters: readonly Tid[];
+}
+
+/** live: in the VMA tree; detached: removed under the write lock; freed: vm_area_free. */
+export type VmaState = "live" | "detached" | "freed";
+
+export interface VmaFlags {
+  /** VM_WRITE */
+  readonly write: boolean;
+  /** VM_SHARED | VM_MAYSHARE */
+  readonly shared: boolean;
+  /** is_vm_hugetlb_page() */
+  readonly hugetlb: boolean;
+  /** VM_UFFD_MISSING with a userfaultfd context attached */
+  readonly uffdMissing: boolean;
+}
+
+export interface Vma {
+  readonly id: VmaId;
+  /** [start, end) in pages */
+  readonly start: Page;
+  readonly end: Page;
+  readonly flags: VmaFlags;
+  readonly state: VmaState;
+  /** hugetlb_vma_lock (vm_private_data) for shared hugetlb VMAs; freed with the VMA. */
+  readonly hugetlbLock: Rwsem | null;
+  /** Ghost: the clock tick and thread that freed the VMA. */
+  readonly freedAt: number | null;
+  readonly freedBy: Tid | null;
+}
+
+/** Page-table entry of one page: none, present read-only, present writable. */
+export type Pte = "none" | "ro" | "rw";
+
+/**
+ * One mmu interval notifier subscription over the whole modelled range, plus the
+ * mm-wide side (struct mmu_notifier_subscriptions). `mmSeq` is odd while an
+ * invalidation that overlaps the subscription runs (mn_itree_inv_start_range).
+ */
+export interface Notifier {
+  readonly mmSeq: number;
+  readonly active: number;
+  /** interval_sub->invalidate_seq, written by mmu_interval_set_seq() under user_lock */
+  readonly subSeq: number;
+  /** The driver lock that invalidate() takes and that read_retry() must be called under. */
+  readonly userLock: Mutex;
+}
+
+/** A thread queued in handle_userfault() on ctx->fault_pending_wqh. */
+export interface UffdWaiter {
+  readonly tid: Tid;
+  readonly addr: Page;
+}
+
+export interface Uffd {
+  /** ctx->released: set by userfaultfd_release(). */
+  readonly released: boolean;
+  readonly waiting: readonly UffdWaiter[];
+}
+
+/** What a blocked thread sleeps on. */
+export type BlockedOn =
+  | { readonly kind: "rwsem"; readonly lock: LockName; readonly killable: boolean }
+  | { readonly kind: "mutex" }
+  | { readonly kind: "uffd"; readonly killable: boolean }
+  | { readonly kind: "read_begin"; readonly seq: number };
+
+export type Status =
+  | { readonly kind: "runnable" }
+  | {
+      readonly kind: "blocked";
+      readonly on: BlockedOn;
+      /** pc to continue at on a normal wake-up */
+      readonly resume: string;
+      /** pc to continue at when a fatal signal ends a killable sleep */
+      readonly resumeOnSignal: string | null;
+    }
+  | { readonly kind: "done" };
+
+/** Which lock a thread holds or waits for: the mmap lock or one VMA's hugetlb lock. */
+export type LockName =
+  | { readonly kind: "mmap" }
+  | { readonly kind: "hugetlb"; readonly vma: VmaId };
+
+/**
+ * A VMA pointer held in a thread's locals: the VMA and the epoch of the mmap-lock
+ * hold it was looked up under. Any release of the mmap lock by that thread ends the
+ * epoch; re-taking the lock does not revive the pointer (kernel-semantics S1).
+ */
+export interface VmaRef {
+  readonly vma: VmaId;
+  readonly epoch: number;
+  /** clock tick of the lookup */
+  readonly at: number;
+}
+
+export type Val = number | boolean | string | null | VmaRef | readonly number[];
+
+export interface Thread {
+  readonly id: Tid;
+  /** short name shown in lanes: T, W, I, M, S */
+  readonly name: string;
+  /** "driver" runs a design; anything else is an environment actor */
+  readonly role: "driver" | "actor";
+  /** program id: a design id or an actor id */
+  readonly program: string;
+  readonly pc: string;
+  readonly locals: Readonly<Record<string, Val>>;
+  readonly status: Status;
+  /** fatal_signal_pending(current) */
+  readonly fatal: boolean;
+  /** how many more operations an actor may start; null for unbounded */
+  readonly budget: number | null;
+  /** environment actors that disturb the call (munmap, invalidation, signal) */
+  readonly disruptive: boolean;
+}
+
+/** The reason a thread's mmap-lock epoch ended, kept for explanations. */
+export interface DropFact {
+  readonly at: number;
+  readonly what: string;
+}
+
+export interface Ghost {
+  /** per thread: the current mmap-lock epoch (bumped on every release) */
+  readonly epoch: readonly number[];
+  /** per thread: the last release of the mmap lock */
+  readonly lastDrop: readonly (DropFact | null)[];
+  /** a disruptive actor (munmap, invalidation, signal) has acted */
+  readonly disrupted: boolean;
+  /** steps taken by the driver thread */
+  readonly driverSteps: number;
+}
+
+export interface World {
+  /** number of steps taken so far */
+  readonly clock: number;
+  readonly mmapLock: Rwsem;
+  readonly vmas: readonly Vma[];
+  readonly ptes: readonly Pte[];
+  readonly notifier: Notifier;
+  readonly uffd: Uffd;
+  readonly threads: readonly Thread[];
+  readonly ghost: Ghost;
+}
+
+/** A mutable view used inside immer producers and by the kernel primitives. */
+export type Draft<T> = T extends readonly (infer E)[]
+  ? Draft<E>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Draft<T[K]> }
+    : T;
+
+export type WorldDraft = Draft<World>;
+
+export const emptyRwsem = (): Rwsem => ({ readers: [], writer: null, waiters: [] });
+
+export function isVmaRef(v: Val | undefined): v is VmaRef {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && "vma" in v;
+}
+
+export function lockLabel(l: LockName): string {
+  return l.kind === "mmap" ? "mmap_lock" : `hugetlb_vma_lock(vma#${l.vma})`;
+}

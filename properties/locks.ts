@@ -1,0 +1,44 @@
+// S3 and S4: lock balance. No unlock of a lock that is not held (the nouveau-2019
+// double unlock, an unlock after *locked = 0); at each API return the mmap lock is held
+// exactly as the contract says (*locked == 1 <=> held; hmm_range_fault: still held);
+// a thread that returns holds nothing.
+import { errnoName } from "../model/errno.js";
+import { hugetlbLocksHeld } from "../model/kernel/hugetlb.js";
+import { lockLabel } from "../model/world.js";
+import type { Property } from "./property.js";
+import { who } from "./property.js";
+
+export const lockBalance: Property = {
+  id: "lock-balance",
+  ref: "S3, S4",
+  statement:
+    "locks balance: no unlock of a lock that is not held, *locked == 1 exactly when the mmap lock is held on return, and nothing is held when the caller returns",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ after, rec }) => {
+      const name = who(after, rec.tid);
+      for (const e of rec.events) {
+        if (e.k === "unlock" && !e.held)
+          return `${who(after, e.tid)} called ${e.by} on ${lockLabel(e.lock)} (${e.mode}) without holding it.`;
+        if (e.k === "api-return") {
+          const want = e.locked === null ? true : e.locked === 1;
+          if (want !== e.holdsMmap)
+            return `${name}: ${e.api} returned ${errnoName(e.ret)}${
+              e.locked === null ? "" : ` with *locked = ${e.locked}`
+            } but the mmap lock is ${e.holdsMmap ? "held" : "not held"}.`;
+        }
+        if (e.k === "return") {
+          const held: string[] = [];
+          if (after.mmapLock.readers.includes(e.tid) || after.mmapLock.writer === e.tid)
+            held.push("mmap_lock");
+          for (const v of hugetlbLocksHeld(after, e.tid)) held.push(`hugetlb_vma_lock(vma#${v})`);
+          if (after.notifier.userLock.owner === e.tid) held.push("user_lock");
+          if (held.length > 0)
+            return `${who(after, e.tid)} returned ${errnoName(e.ret)} still holding ${held.join(", ")}.`;
+        }
+      }
+      return null;
+    },
+  }),
+};

@@ -1,0 +1,65 @@
+// S13 and S14 (+ the safety half of L1, errata 6): pfns are consumed only under
+// user_lock with a seq that no invalidation has changed since its read_begin, and after
+// an -EBUSY or a lock drop nothing goes on before a fresh read_begin.
+import { EBUSY, errnoName } from "../model/errno.js";
+import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
+import type { Property } from "./property.js";
+import { who } from "./property.js";
+
+export const pfnsUnderValidSeq: Property = {
+  id: "pfns-under-valid-seq",
+  ref: "S13",
+  statement:
+    "pfns are consumed only under user_lock, collected under the notifier seq in use, with no invalidation since its read_begin",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ after, rec }) => {
+      for (const e of rec.events) {
+        if (e.k !== "consume") continue;
+        const name = who(after, e.tid);
+        if (!e.holdsUserLock) return `${name} programmed the device without holding user_lock.`;
+        if (e.subSeq !== e.seq)
+          return `${name} programmed the device from pfns collected under seq ${e.seq}, but an invalidation set the subscription's seq to ${e.subSeq} since (mmu_interval_read_retry would have said retry).`;
+        const stale = e.pfnSeqs.findIndex(
+          (s, i) => (e.pfns[i] ?? 0) & HMM_PFN_VALID && s !== e.seq,
+        );
+        if (stale >= 0)
+          return `${name} programmed page ${stale} from a pfn collected under seq ${e.pfnSeqs[stale]}, not the current seq ${e.seq}.`;
+        const gone = e.pfns.findIndex((p, i) => p & HMM_PFN_VALID && after.ptes[i] === "none");
+        if (gone >= 0)
+          return `${name} programmed page ${gone} as valid but its page-table entry is gone.`;
+      }
+      return null;
+    },
+  }),
+};
+
+export const walkRestartsOnEbusy: Property = {
+  id: "walk-restarts-on-ebusy",
+  ref: "S14, L1",
+  statement:
+    "walk restarts on -EBUSY: after -EBUSY or *locked = 0, the next attempt starts from a fresh read_begin and partial pfns are never consumed",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => {
+    let stale: { at: number; why: string } | null = null;
+    return {
+      step: ({ after, rec, index }) => {
+        for (const e of rec.events) {
+          if (e.k === "read-begin") stale = null;
+          else if (e.k === "api-return" && (e.ret === EBUSY || e.locked === 0))
+            stale = {
+              at: index,
+              why: `${e.api} returned ${errnoName(e.ret)}${e.locked === 0 ? " with *locked = 0" : ""}`,
+            };
+          else if (stale && (e.k === "api-call" || e.k === "consume"))
+            return `${who(after, e.tid)} ${
+              e.k === "consume" ? "consumed pfns" : `called ${e.api} again`
+            } with seq ${e.seq} after ${stale.why} at step ${stale.at}, without a fresh mmu_interval_read_begin.`;
+        }
+        return null;
+      },
+    };
+  },
+};

@@ -1,0 +1,39 @@
+// L2 (errata 8): with the monitor answering and no munmap, invalidation or signal, the
+// call returns 0 with every page valid within the scenario's step budget. Judged at
+// the end of a run whose schedule was completed fairly; runs where a disruptive actor
+// acted do not count.
+import { errnoName } from "../model/errno.js";
+import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
+import { hasUffd, totalPages } from "../model/scenarios.js";
+import type { Property } from "./property.js";
+
+export const uffdFaultCompletes: Property = {
+  id: "uffd-fault-completes",
+  ref: "L2",
+  statement:
+    "uffd faults complete: with the monitor answering and no invalidation, the call returns 0 with every page valid within a bounded number of steps",
+  kind: "liveness",
+  applies: (s) => hasUffd(s) && s.actors.monitor === "answers",
+  monitor: () => ({
+    end: ({ world, trace, end, scenario }) => {
+      if (world.ghost.disrupted) return null;
+      const t = world.threads.find((x) => x.role === "driver");
+      if (!t) return null;
+      const budget = scenario.stepsPerPage * totalPages(scenario);
+      if (end === "budget" || world.ghost.driverSteps > budget)
+        return `T did not return within ${budget} driver steps (${world.ghost.driverSteps} taken).`;
+      if (end === "deadlock" || t.status.kind !== "done")
+        return `T is blocked forever (${t.status.kind === "blocked" ? t.status.on.kind : t.status.kind}) with the monitor answering.`;
+      const ret = t.locals.ret;
+      if (ret !== 0) return `T returned ${errnoName(Number(ret))} instead of 0.`;
+      const consumed = [...trace]
+        .reverse()
+        .flatMap((r) => r.events)
+        .find((e) => e.k === "consume");
+      if (!consumed) return "T returned 0 without consuming the pfns.";
+      const bad = consumed.pfns.findIndex((p) => !(p & HMM_PFN_VALID));
+      if (bad >= 0) return `T returned 0 but page ${bad} is not HMM_PFN_VALID.`;
+      return null;
+    },
+  }),
+};

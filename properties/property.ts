@@ -1,0 +1,55 @@
+// What a property is: an id users type, the reference entry it comes from
+// (kernel-semantics S1..S25, L1..L8), a statement a reviewer recognizes, and a monitor
+// that reads the steps of one run (events, worlds before and after) and says when it
+// is violated, with the ghost facts behind it.
+import type { StepRecord } from "../model/exec.js";
+import type { Scenario } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import type { World } from "../model/world.js";
+
+export type RunEnd = "done" | "deadlock" | "budget";
+
+export interface StepView {
+  readonly before: World;
+  readonly after: World;
+  readonly rec: StepRecord;
+  /** index of this step in the trace (0-based) */
+  readonly index: number;
+}
+
+export interface EndView {
+  readonly world: World;
+  readonly trace: readonly StepRecord[];
+  readonly end: RunEnd;
+  readonly scenario: Scenario;
+}
+
+export interface Monitor {
+  /** A violation message, or null. Called after every step. */
+  step?(v: StepView): string | null;
+  /** A violation message about the whole run, or null. Called once at the end. */
+  end?(v: EndView): string | null;
+}
+
+export interface Property {
+  readonly id: string;
+  /** the reference entries, e.g. "S1" or "S14, L1" */
+  readonly ref: string;
+  readonly statement: string;
+  readonly kind: "safety" | "liveness";
+  /** false: the row is n/a (the scenario cannot exercise it) */
+  applies(s: Scenario, d: Design): boolean;
+  monitor(): Monitor;
+}
+
+export interface Violation {
+  readonly property: string;
+  /** trace index of the violating step; trace length for end-of-run violations */
+  readonly at: number;
+  readonly message: string;
+}
+
+/** "T" for thread 0 and so on: names used in violation messages. */
+export function who(w: World, tid: number): string {
+  return w.threads[tid]?.name ?? `thread ${tid}`;
+}

@@ -1,0 +1,137 @@
+// Random exploration with fast-check. A schedule is an array of choices; fast-check
+// generates them from a seed and shrinks a failing one by deleting and simplifying
+// elements. One pass of N runs records the first failing run of every property; each
+// violated property is then replayed from that run (seed + path) and shrunk on its own.
+import fc from "fast-check";
+import type { Scenario } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import type { Property } from "./property.js";
+import type { Choice, Run, Setup } from "./run.js";
+import { runSchedule, setupFor } from "./run.js";
+
+export interface RandomOptions {
+  readonly runs: number;
+  readonly seed: number;
+  /** longest generated schedule (the fair completion comes on top) */
+  readonly maxSteps?: number;
+}
+
+export interface Counterexample {
+  readonly design: string;
+  readonly scenario: string;
+  readonly property: string;
+  /** the executed schedule up to and including the violating step */
+  readonly schedule: readonly Choice[];
+  readonly run: Run;
+  readonly message: string;
+  readonly seed: number;
+  /** fast-check path of the shrunk case */
+  readonly path: string;
+  /** executed steps before fast-check shrank the schedule */
+  readonly lengthBeforeShrink: number;
+}
+
+export interface PairResult {
+  readonly design: string;
+  readonly scenario: string;
+  readonly runs: number;
+  readonly seed: number;
+  /** per property: its counterexample, or null when it held over `runs` schedules */
+  readonly results: ReadonlyMap<string, Counterexample | null>;
+}
+
+export function scheduleArb(threads: number, maxSteps: number): fc.Arbitrary<Choice[]> {
+  // the driver (thread 0) is chosen about half of the time
+  const t = fc.oneof(
+    { arbitrary: fc.constant(0), weight: 2 },
+    { arbitrary: fc.nat({ max: Math.max(0, threads - 1) }), weight: 2 },
+  );
+  // a choice runs its thread for a burst of 1 to 8 steps: the long uninterrupted runs
+  // (a whole munmap while T sleeps) that uniform interleaving rarely produces
+  const choice = fc.record({ t, p: fc.nat({ max: 3 }), n: fc.integer({ min: 1, max: 8 }) });
+  return fc.array(choice, { maxLength: maxSteps, size: "max" });
+}
+
+/** A stable seed per (design, scenario) derived from the user's seed. */
+export function pairSeed(seed: number, design: string, scenario: string): number {
+  let h = seed | 0;
+  for (const c of `${design}/${scenario}`) h = Math.imul(h ^ c.charCodeAt(0), 0x9e3779b1) | 0;
+  return h;
+}
+
+function violationOf(run: Run, property: string) {
+  return run.violations.find((v) => v.property === property);
+}
+
+/** The executed prefix up to the violating step: the counterexample as a plain schedule. */
+function trim(run: Run, at: number): Choice[] {
+  return run.executed.slice(0, at + 1);
+}
+
+export function shrinkOne(
+  setup: Setup,
+  prop: Property,
+  arb: fc.Arbitrary<Choice[]>,
+  seed: number,
+  path: string,
+): Counterexample | null {
+  const pred = (s: Choice[]) =>
+    !violationOf(runSchedule(setup, s, [prop], { stopOn: prop.id }), prop.id);
+  const first = fc.check(fc.property(arb, pred), { seed, path, numRuns: 1 });
+  if (!first.failed || !first.counterexample) return null;
+  const schedule = first.counterexample[0];
+  const run = runSchedule(setup, schedule, [prop], { stopOn: prop.id });
+  const v = violationOf(run, prop.id);
+  if (!v) return null;
+  // replay the trimmed executed schedule: it must give the same violation
+  const cex = trim(run, v.at);
+  const replay = runSchedule(setup, cex, [prop], { stopOn: prop.id, keepWorlds: true });
+  const rv = violationOf(replay, prop.id);
+  return {
+    design: setup.design.id,
+    scenario: setup.scenario.id,
+    property: prop.id,
+    schedule: cex,
+    run: replay,
+    message: rv?.message ?? v.message,
+    seed,
+    path: first.counterexamplePath ?? path,
+    lengthBeforeShrink: -1,
+  };
+}
+
+export function checkPair(
+  design: Design,
+  scenario: Scenario,
+  props: readonly Property[],
+  opts: RandomOptions,
+): PairResult {
+  const setup = setupFor(design, scenario);
+  const seed = pairSeed(opts.seed, design.id, scenario.id);
+  const arb = scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
+  const firstFail = new Map<string, { index: number; length: number }>();
+  let index = 0;
+  fc.check(
+    fc.property(arb, (s) => {
+      const run = runSchedule(setup, s, props);
+      for (const v of run.violations)
+        if (!firstFail.has(v.property)) firstFail.set(v.property, { index, length: v.at + 1 });
+      index++;
+      return true;
+    }),
+    { seed, numRuns: opts.runs },
+  );
+  const results = new Map<string, Counterexample | null>();
+  for (const p of props) {
+    const f = firstFail.get(p.id);
+    if (!f) {
+      results.set(p.id, null);
+      continue;
+    }
+    const cex = shrinkOne(setup, p, arb, seed, String(f.index));
+    if (!cex)
+      throw new Error(`${design.id}/${scenario.id}/${p.id}: the failing run did not replay`);
+    results.set(p.id, { ...cex, lengthBeforeShrink: f.length });
+  }
+  return { design: design.id, scenario: scenario.id, runs: opts.runs, seed, results };
+}

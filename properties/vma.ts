@@ -1,0 +1,46 @@
+// S1 and S2: VMA pointers outlive neither the lock they were looked up under nor the VMA.
+import type { Event } from "../model/events.js";
+import type { Property } from "./property.js";
+import { who } from "./property.js";
+
+type Use = Extract<Event, { k: "vma-use" }>;
+
+export const noVmaUseAfterUnlock: Property = {
+  id: "no-vma-use-after-unlock",
+  ref: "S1",
+  statement:
+    "no VMA use after *locked=0: a VMA pointer is dereferenced only while the mmap lock it was looked up under is still held",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ before, after, rec }) => {
+      for (const e of rec.events) {
+        if (e.k !== "vma-use" || e.protected) continue;
+        if (after.threads[e.tid]?.role !== "driver") continue;
+        const drop = after.ghost.lastDrop[e.tid];
+        const held = before.mmapLock.readers.includes(e.tid) || before.mmapLock.writer === e.tid;
+        return `${who(after, e.tid)} used vma#${e.ref.vma} (looked up at step ${e.ref.at}, epoch ${e.ref.epoch}) in ${e.what}${
+          drop ? ` after ${drop.what} released the mmap lock at step ${drop.at}` : ""
+        }${held ? "; the lock it holds now was re-taken, which does not revive the pointer" : ""}.`;
+      }
+      return null;
+    },
+  }),
+};
+
+export const noFreedVmaUse: Property = {
+  id: "no-freed-vma-use",
+  ref: "S2",
+  statement:
+    "no use of a freed VMA (or of its hugetlb_vma_lock) through a pointer kept from before",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ after, rec }) => {
+      const e = rec.events.find((x): x is Use => x.k === "vma-use" && x.vmaState === "freed");
+      if (!e) return null;
+      const v = after.vmas[e.ref.vma];
+      return `${who(after, e.tid)} used vma#${e.ref.vma} in ${e.what}, but ${who(after, v?.freedBy ?? -1)} freed it at step ${v?.freedAt} (use-after-free; the pointer was looked up at step ${e.ref.at}).`;
+    },
+  }),
+};
