@@ -39,3 +39,12 @@ export function illegalFlags(flags: readonly FaultFlag[]): string[] {
 export function flagString(flags: readonly FaultFlag[]): string {
   return flags.length === 0 ? "0" : flags.join("|");
 }
+
+/**
+ * Variants of the fault path for mutation tests and mutant designs. The default is the
+ * kernel's behaviour.
+ */
+export interface FaultHandler {
+  /** a broken handler returns VM_FAULT_RETRY without releasing the fault lock (S5) */
+  readonly keepsLockOnRetry?: boolean;
+}

@@ -6,7 +6,7 @@ import { useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
-import { type FaultFlag, flagString, type VmFault } from "./fault-flags.js";
+import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./fault-flags.js";
 import { hugetlbLocksHeld } from "./hugetlb.js";
 import { handleUserfault } from "./userfaultfd.js";
 
@@ -19,12 +19,13 @@ export function doFault(
   vmaLocal: string,
   addr: number,
   flags: readonly FaultFlag[],
+  handler: FaultHandler = {},
 ): VmFault {
   const ref = k.ref(vmaLocal);
   if (!ref) throw new Error(`handle_mm_fault: local "${vmaLocal}" holds no VMA pointer`);
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const vma = useVma(k, ref, "handle_mm_fault");
-  const result = fault(k, vma.flags, addr, flags);
+  const result = fault(k, vma.flags, addr, flags, handler);
   k.emit({
     k: "fault",
     tid: k.tid,
@@ -43,6 +44,7 @@ function fault(
   vf: { write: boolean; shared: boolean; uffdMissing: boolean },
   addr: number,
   flags: readonly FaultFlag[],
+  handler: FaultHandler,
 ): VmFault {
   const write = flags.includes("WRITE");
   // sanitize_fault_flags(): a write fault on a VMA without VM_WRITE is refused
@@ -58,7 +60,7 @@ function fault(
     return "0";
   }
   // pte none: do_anonymous_page / hugetlb_no_page
-  if (vf.uffdMissing && !k.w.uffd.released) return handleUserfault(k, addr, flags);
+  if (vf.uffdMissing && !k.w.uffd.released) return handleUserfault(k, addr, flags, handler);
   const installed = write || (vf.shared && vf.write) ? "rw" : "ro";
   k.w.ptes[addr] = installed;
   k.emit({ k: "pte", tid: k.tid, page: addr, pte: installed });
@@ -73,12 +75,17 @@ export function outcomeOf(r: VmFault): FaultOutcome {
 }
 
 /** `vmret = handle_mm_fault(vma, addr, flags, NULL)` */
-export const handleMmFault = (vma: string, addr: string, flags: Flags): Op<FaultOutcome> =>
+export const handleMmFault = (
+  vma: string,
+  addr: string,
+  flags: Flags,
+  handler: FaultHandler = {},
+): Op<FaultOutcome> =>
   op({
     name: `handle_mm_fault(${vma}, ${addr}, ${typeof flags === "function" ? "flags" : flagString(flags)})`,
     outcomes: ["ok", "retry", "completed", "error"],
     run: (k) => {
       const f = typeof flags === "function" ? flags(k) : flags;
-      return outcomeOf(doFault(k, vma, k.num(addr), f));
+      return outcomeOf(doFault(k, vma, k.num(addr), f, handler));
     },
   });

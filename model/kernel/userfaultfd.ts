@@ -2,14 +2,19 @@
 // and the monitor's resolution (UFFDIO_COPY via mfill_atomic, UFFDIO_WAKE).
 import type { Ctx } from "../step.js";
 import type { Page, World } from "../world.js";
-import type { FaultFlag, VmFault } from "./fault-flags.js";
+import type { FaultFlag, FaultHandler, VmFault } from "./fault-flags.js";
 import { releaseFaultLock } from "./fault-lock.js";
 
 /**
  * handle_userfault(vmf, VM_UFFD_MISSING), entered with the fault lock held. Returns
  * the vm_fault_t; on RETRY without NOWAIT the lock is gone and the thread may sleep.
  */
-export function handleUserfault(k: Ctx, addr: Page, flags: readonly FaultFlag[]): VmFault {
+export function handleUserfault(
+  k: Ctx,
+  addr: Page,
+  flags: readonly FaultFlag[],
+  handler: FaultHandler = {},
+): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   // step 5: no ALLOW_RETRY, no waiting: SIGBUS with the lock held (mainline HMM's -EFAULT)
   if (!has("ALLOW_RETRY")) return "VM_FAULT_SIGBUS";
@@ -22,6 +27,7 @@ export function handleUserfault(k: Ctx, addr: Page, flags: readonly FaultFlag[])
   }
   // steps 10-14: queue, release_fault_lock(), sleep until woken, return RETRY
   const killable = has("KILLABLE") || has("INTERRUPTIBLE");
+  if (handler.keepsLockOnRetry) return "VM_FAULT_RETRY"; // the broken handler: no release, no sleep
   releaseFaultLock(k, flags, "handle_userfault");
   if (killable && k.t.fatal) return "VM_FAULT_RETRY"; // signal_pending_state: no sleep
   k.w.uffd.waiting.push({ tid: k.tid, addr });

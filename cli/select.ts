@@ -1,0 +1,55 @@
+// Resolving the ids a user typed into designs, scenarios and properties.
+import { DESIGNS, designById } from "../model/designs/index.js";
+import type { Scenario } from "../model/scenarios.js";
+import { SCENARIOS, scenarioById } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import { PROPERTIES, propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+import { known } from "./errors.js";
+
+const LIST = "Run `lockdrop list` to see them all.";
+
+export function designs(ids: readonly string[] | undefined): Design[] {
+  if (!ids || ids.length === 0) return [...DESIGNS];
+  return ids.map((id) => {
+    const d = designById(id);
+    if (!d)
+      throw known(
+        "design",
+        id,
+        DESIGNS.map((x) => x.id),
+        LIST,
+      );
+    return d;
+  });
+}
+
+export function scenarios(ids: readonly string[] | undefined): Scenario[] {
+  if (!ids || ids.length === 0) return [...SCENARIOS];
+  return ids.map((id) => {
+    const s = scenarioById(id);
+    if (!s)
+      throw known(
+        "scenario",
+        id,
+        SCENARIOS.map((x) => x.id),
+        LIST,
+      );
+    return s;
+  });
+}
+
+export function properties(ids: readonly string[] | undefined): Property[] {
+  if (!ids || ids.length === 0) return [...PROPERTIES];
+  return ids.map((id) => {
+    const p = propertyById(id);
+    if (!p)
+      throw known(
+        "property",
+        id,
+        PROPERTIES.map((x) => x.id),
+        LIST,
+      );
+    return p;
+  });
+}

@@ -1,0 +1,66 @@
+// The report of `lockdrop check`: a verdict per scenario and property, and for each
+// violation the counterexample as thread lanes with the ghost facts at the marked step.
+import pc from "picocolors";
+import { propertyById } from "../properties/index.js";
+import type { RowResult } from "../properties/verdicts.js";
+import { renderLanes } from "./lanes.js";
+
+export interface CheckInfo {
+  readonly design: string;
+  readonly seed: number;
+  readonly runs: number;
+}
+
+export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {
+  const out: string[] = [
+    `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario)`,
+    "",
+  ];
+  for (const r of rows) {
+    const head = `${r.scenario.padEnd(14)} ${r.property.padEnd(30)}`;
+    if (r.verdict === "n/a") out.push(`${head} n/a`);
+    else if (r.verdict === "holds")
+      out.push(`${head} ${pc.green("holds")} (${r.runs} random runs)`);
+    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}`);
+  }
+  for (const r of rows) {
+    const c = r.counterexample;
+    if (!c) continue;
+    const p = propertyById(r.property);
+    const last = c.run.trace.length - 1;
+    out.push(
+      "",
+      pc.bold(`${r.property} (${p?.ref}) violated on ${r.scenario}`),
+      `  ${p?.statement}`,
+      "",
+      renderLanes(c.run.trace, c.run.final, {
+        mark: Math.min(last, c.schedule.length - 1),
+        markText: [pc.red(`VIOLATION ${r.property}: ${c.message}`)],
+      }),
+      "",
+      `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}  (fast-check seed ${c.seed}, path ${c.path})`,
+    );
+  }
+  return out.join("\n");
+}
+
+export function checkJson(rows: readonly RowResult[], info: CheckInfo) {
+  return {
+    schema: "lockdrop.check/1",
+    ...info,
+    results: rows.map((r) => ({
+      scenario: r.scenario,
+      property: r.property,
+      verdict: r.verdict,
+      runs: r.runs,
+      steps: r.steps,
+      ...(r.counterexample
+        ? {
+            message: r.counterexample.message,
+            schedule: r.counterexample.schedule,
+            fastCheck: { seed: r.counterexample.seed, path: r.counterexample.path },
+          }
+        : {}),
+    })),
+  };
+}

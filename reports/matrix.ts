@@ -1,0 +1,64 @@
+// The verdict matrix: design x scenario x property, as JSON (schema lockdrop.matrix/1)
+// and as a text table.
+export interface MatrixRow {
+  readonly design: string;
+  readonly scenario: string;
+  readonly property: string;
+  readonly verdict: "holds" | "violated" | "n/a";
+  /** how the verdict was reached, e.g. "random" */
+  readonly method: string;
+  readonly runs: number;
+  /** length of the (shrunk) counterexample for violated rows, else null */
+  readonly steps: number | null;
+  /** the violation, for violated rows */
+  readonly message?: string;
+}
+
+export interface Matrix {
+  readonly schema: "lockdrop.matrix/1";
+  readonly seed: number;
+  readonly rows: readonly MatrixRow[];
+}
+
+export function cell(r: MatrixRow): string {
+  if (r.verdict === "n/a") return "n/a";
+  if (r.verdict === "violated") return `VIOLATED (${r.steps} steps)`;
+  return "holds";
+}
+
+/** One table per design: scenarios down, properties across. */
+export function renderMatrix(m: Matrix): string {
+  const out: string[] = [];
+  const designs = [...new Set(m.rows.map((r) => r.design))];
+  const props = [...new Set(m.rows.map((r) => r.property))];
+  const scenarios = [...new Set(m.rows.map((r) => r.scenario))];
+  const runs = Math.max(0, ...m.rows.map((r) => r.runs));
+  out.push(
+    `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
+  );
+  for (const d of designs) {
+    out.push("", `== ${d}`);
+    const w0 = Math.max(10, ...scenarios.map((s) => s.length)) + 2;
+    for (const p of props) {
+      const cells = scenarios.map((s) => {
+        const r = m.rows.find((x) => x.design === d && x.scenario === s && x.property === p);
+        return r ? cell(r) : "";
+      });
+      out.push(
+        `  ${p.padEnd(30)} ${cells
+          .map((c) => c.padEnd(w0 + 6))
+          .join("")
+          .trimEnd()}`,
+      );
+    }
+    out.splice(
+      out.length - props.length,
+      0,
+      `  ${"".padEnd(30)} ${scenarios
+        .map((s) => s.padEnd(w0 + 6))
+        .join("")
+        .trimEnd()}`,
+    );
+  }
+  return out.join("\n");
+}

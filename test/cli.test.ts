@@ -1,0 +1,81 @@
+// The command line: exit codes 0/1/2, one-paragraph errors without stack traces, and
+// the matrix JSON schema.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+function lockdrop(...args: string[]) {
+  const r = spawnSync(process.execPath, ["cli/bin.mjs", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("lockdrop CLI", () => {
+  it("rejects an unknown design with exit 2 and a one-paragraph error", () => {
+    const r = lockdrop("check", "v3");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown design "v3"\. Known designs: mainline, .*lockdrop list/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("rejects an unknown property and a bad --runs with exit 2", () => {
+    expect(lockdrop("check", "v2", "--property", "no-such").code).toBe(2);
+    const r = lockdrop("matrix", "--runs", "many");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--runs must be a whole number/);
+  });
+
+  it("exits 1 with thread lanes for a violation and 0 when everything holds", () => {
+    const bad = lockdrop(
+      "check",
+      "v1-hugetlb-drop",
+      "--scenario",
+      "hugetlb-uffd",
+      "--property",
+      "no-freed-vma-use",
+      "--runs",
+      "300",
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/T \(v1-hugetlb-drop\)\s+W \(munmap\)/);
+    expect(bad.out).toMatch(/>>.*VIOLATION no-freed-vma-use/);
+    const good = lockdrop("check", "v2", "--scenario", "anon-uffd", "--runs", "100");
+    expect(good.code).toBe(0);
+  });
+
+  it("prints lockdrop.matrix/1 JSON and exits 0 even with violated rows", () => {
+    const r = lockdrop(
+      "matrix",
+      "--json",
+      "--runs",
+      "100",
+      "--design",
+      "mainline",
+      "--scenario",
+      "anon-uffd",
+    );
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out);
+    expect(m.schema).toBe("lockdrop.matrix/1");
+    const row = m.rows.find((x: { property: string }) => x.property === "uffd-fault-completes");
+    expect(row).toMatchObject({
+      design: "mainline",
+      scenario: "anon-uffd",
+      verdict: "violated",
+      method: "random",
+      runs: 100,
+    });
+    expect(typeof row.steps).toBe("number");
+    expect(
+      lockdrop(
+        "matrix",
+        "--strict",
+        "--runs",
+        "50",
+        "--design",
+        "mainline",
+        "--scenario",
+        "anon-uffd",
+      ).code,
+    ).toBe(1);
+  });
+});

@@ -1,0 +1,100 @@
+// handle_mm_fault's contract (kernel-semantics 2.4, 4.2): the callee releases the lock
+// on RETRY without NOWAIT; SIGBUS from handle_userfault without ALLOW_RETRY; outcomes
+// follow from the world.
+import { describe, expect, it } from "vitest";
+import { holdsMmap } from "../model/ghost.js";
+import { handleMmFault } from "../model/kernel/fault.js";
+import type { FaultFlag } from "../model/kernel/fault-flags.js";
+import { mmapReadLock } from "../model/kernel/mmap-lock.js";
+import { vmaLookup } from "../model/kernel/vma.js";
+import { set } from "../model/locals.js";
+import { bench, mini, scenario, tidOf } from "./helpers.js";
+
+function faulting(flags: readonly FaultFlag[], scen = "anon-uffd") {
+  const d = mini({
+    lock: { op: mmapReadLock(), next: "lookup" },
+    lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+    fault: {
+      op: handleMmFault("vma", "start", flags),
+      on: { ok: "was_ok", retry: "was_retry", completed: "was_retry", error: "was_error" },
+    },
+    was_ok: { op: set({ outcome: "ok" }), next: "exit" },
+    was_retry: { op: set({ outcome: "retry" }), next: "exit" },
+    was_error: { op: set({ outcome: "error" }), next: "exit" },
+  });
+  const b = bench(scenario(scen), d);
+  b.run(); // lock
+  b.run(); // lookup
+  b.run(); // fault
+  return b;
+}
+
+describe("handle_mm_fault", () => {
+  it("gives SIGBUS with the lock held on a uffd range without ALLOW_RETRY (mainline HMM)", () => {
+    const b = faulting(["REMOTE"]);
+    expect(b.world.threads[0]?.locals.outcome).toBe("error");
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_SIGBUS");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+  });
+
+  it("drops the mmap lock and sleeps in handle_userfault with ALLOW_RETRY", () => {
+    const b = faulting(["REMOTE", "ALLOW_RETRY", "KILLABLE"]);
+    const t = b.world.threads[0];
+    expect(holdsMmap(b.world, 0)).toBe(false);
+    expect(t?.status.kind).toBe("blocked");
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0 }]);
+    expect(b.world.ghost.epoch[0]).toBe(1);
+    // the monitor copies the page and wakes T, which resumes at the RETRY outcome
+    const m = tidOf(b.world, "M");
+    b.run(m, 0); // read(): copy
+    b.run(m); // mmap_read_lock
+    b.run(m); // UFFDIO_COPY
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
+    b.run(0);
+    expect(b.world.threads[0]?.locals.outcome).toBe("retry");
+  });
+
+  it("returns RETRY with the lock still held under RETRY_NOWAIT", () => {
+    const b = faulting(["REMOTE", "ALLOW_RETRY", "RETRY_NOWAIT"]);
+    expect(b.world.threads[0]?.locals.outcome).toBe("retry");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+    expect(b.world.uffd.waiting).toEqual([]);
+  });
+
+  it("installs the page with the lock held when no uffd is armed", () => {
+    const b = faulting(["REMOTE", "WRITE", "ALLOW_RETRY"], "anon-plain");
+    expect(b.world.threads[0]?.locals.outcome).toBe("ok");
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+  });
+
+  it("lets a fatal signal end a killable uffd sleep, but not an uninterruptible one", () => {
+    const killable = faulting(["REMOTE", "ALLOW_RETRY", "KILLABLE"]);
+    killable.run(tidOf(killable.world, "S"));
+    expect(killable.world.threads[0]?.status.kind).toBe("runnable");
+    expect(killable.world.uffd.waiting).toEqual([]);
+
+    const plain = faulting(["REMOTE", "ALLOW_RETRY"]);
+    plain.run(tidOf(plain.world, "S"));
+    expect(plain.world.threads[0]?.fatal).toBe(true);
+    expect(plain.world.threads[0]?.status.kind).toBe("blocked");
+  });
+
+  it("can be mutated into the broken handler that returns RETRY still holding the lock", () => {
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["ALLOW_RETRY"], { keepsLockOnRetry: true }),
+        next: "exit",
+      },
+    });
+    const b = bench(scenario("anon-uffd"), d);
+    b.run();
+    b.run();
+    b.run();
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+  });
+});

@@ -1,0 +1,52 @@
+// Test harness: run a small step table as thread T in a scenario's world.
+import type { Programs } from "../model/exec.js";
+import { step } from "../model/exec.js";
+import { exit } from "../model/locals.js";
+import type { Scenario } from "../model/scenarios.js";
+import { initialWorld, programsFor, scenarioById } from "../model/scenarios.js";
+import type { Design, Steps } from "../model/step.js";
+import type { World } from "../model/world.js";
+
+export function scenario(id: string): Scenario {
+  const s = scenarioById(id);
+  if (!s) throw new Error(`no scenario ${id}`);
+  return s;
+}
+
+/** A design made of `steps`, starting at `start`, with an "exit" step added. */
+export function mini(steps: Steps, start = Object.keys(steps)[0] ?? "exit"): Design {
+  return {
+    id: "mini",
+    title: "test program",
+    summary: "",
+    source: "test",
+    start,
+    steps: { ...steps, exit: { op: exit() } },
+  };
+}
+
+export interface Bench {
+  world: World;
+  programs: Programs;
+  /** run thread `tid` for one scheduled step */
+  run(tid?: number, pick?: number): World;
+}
+
+export function bench(s: Scenario, d: Design): Bench {
+  const b: Bench = {
+    world: initialWorld(s, d),
+    programs: programsFor(s, d),
+    run(tid = 0, pick = 0) {
+      const [next] = step(b.world, tid, pick, b.programs);
+      b.world = next;
+      return next;
+    },
+  };
+  return b;
+}
+
+export function tidOf(w: World, name: string): number {
+  const t = w.threads.find((x) => x.name === name);
+  if (!t) throw new Error(`no thread ${name}`);
+  return t.id;
+}
