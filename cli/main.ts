@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
 import { DESIGNS } from "../model/designs/index.js";
-import { SCENARIOS } from "../model/scenarios.js";
+import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
 import { verdictRows } from "../properties/verdicts.js";
 import { checkJson, renderCheck } from "../reports/check.js";
@@ -41,7 +41,7 @@ program
     const props = select.properties(o.property);
     const rows = [];
     for (const d of select.designs(o.design))
-      for (const s of select.scenarios(o.scenario))
+      for (const s of select.scenarios(o.scenario).filter((x) => runsIn(x, d)))
         for (const r of verdictRows(d, s, props, { runs: o.runs, seed: o.seed })) {
           const { counterexample: _c, ...row } = r;
           rows.push(row);
@@ -66,6 +66,18 @@ program
     const props = select.properties(o.property);
     const rows = select
       .scenarios(o.scenario)
+      .filter((s) => {
+        if (runsIn(s, design)) return true;
+        if (o.scenario)
+          throw new UsageError(
+            `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
+              (x) => runsIn(x, design),
+            )
+              .map((x) => x.id)
+              .join(", ")}.`,
+          );
+        return false;
+      })
       .flatMap((s) => verdictRows(design, s, props, { runs: o.runs, seed: o.seed }));
     const opts = { design: design.id, seed: o.seed, runs: o.runs };
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
@@ -77,9 +89,9 @@ program
   .description("list the designs, scenarios and properties")
   .action(() => {
     console.log("designs:");
-    for (const d of DESIGNS) console.log(`  ${d.id.padEnd(22)} ${d.title}`);
+    for (const d of DESIGNS) console.log(`  ${d.id.padEnd(24)} ${d.family.padEnd(6)} ${d.title}`);
     console.log("scenarios:");
-    for (const s of SCENARIOS) console.log(`  ${s.id.padEnd(22)} ${s.title}`);
+    for (const s of SCENARIOS) console.log(`  ${s.id.padEnd(24)} ${s.title}`);
     console.log("properties:");
     for (const p of PROPERTIES)
       console.log(`  ${p.id.padEnd(30)} ${p.ref.padEnd(7)} ${p.statement}`);

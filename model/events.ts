@@ -40,6 +40,10 @@ export type Event =
       readonly result: string;
       /** hugetlb VMA locks the faulting thread held when it entered handle_mm_fault */
       readonly hugetlbHeld: readonly VmaId[];
+      /** for RETRY: handle_userfault's, or a folio-lock wait (which TRIED turns into a sleep) */
+      readonly retrySource: "userfaultfd" | "folio" | null;
+      /** VM_WRITE of the faulted VMA */
+      readonly vmaWrite: boolean;
     }
   | { readonly k: "uffd-sleep"; readonly tid: Tid; readonly addr: Page }
   | { readonly k: "read-begin"; readonly tid: Tid; readonly seq: number }

@@ -82,7 +82,7 @@ function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): S
     const label = t.pc;
     const s = program.steps[label];
     if (!s) throw new DesignError(program.id, label, "no such step label");
-    let blocked: { on: BlockedOn; signalOutcome: string | undefined } | null = null;
+    let blocked: { on: BlockedOn; signalOutcome: string | undefined; again: boolean } | null = null;
     const k: Ctx = {
       w,
       tid,
@@ -105,8 +105,8 @@ function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): S
         choice = c;
         return c;
       },
-      block: (on, signalOutcome) => {
-        blocked = { on, signalOutcome };
+      block: (on, signalOutcome, o) => {
+        blocked = { on, signalOutcome, again: o?.again ?? false };
       },
       wake: (tids, by) => {
         for (const id of tids) {

@@ -12,8 +12,21 @@ export function holdsMmap(w: World, tid: Tid): boolean {
 }
 
 /** A pointer to `vma` looked up now, under the thread's current epoch. */
-export function refTo(k: Ctx, vma: VmaId): VmaRef {
-  return { vma, epoch: k.w.ghost.epoch[k.tid] ?? 0, at: k.w.clock };
+export function refTo(k: Ctx, vma: VmaId, via: "mmap" | "vma-lock" = "mmap"): VmaRef {
+  const epoch = via === "mmap" ? k.w.ghost.epoch[k.tid] : k.w.ghost.vmaEpoch[k.tid];
+  return via === "mmap"
+    ? { vma, epoch: epoch ?? 0, at: k.w.clock }
+    : { vma, via, epoch: epoch ?? 0, at: k.w.clock };
+}
+
+/** Is the pointer still protected by the lock it was obtained under? */
+export function isProtected(w: World, tid: Tid, ref: VmaRef): boolean {
+  if (ref.via === "vma-lock")
+    return (
+      (w.vmas[ref.vma]?.readers.includes(tid) ?? false) &&
+      (w.ghost.vmaEpoch[tid] ?? 0) === ref.epoch
+    );
+  return holdsMmap(w, tid) && (w.ghost.epoch[tid] ?? 0) === ref.epoch;
 }
 
 /** Dereference a VMA pointer: records the use with its ghost facts, returns the VMA. */
@@ -23,10 +36,10 @@ export function useVma(k: Ctx, ref: VmaRef, what: string): Draft<Vma> {
   k.emit({
     k: "vma-use",
     tid: k.tid,
-    ref: { vma: ref.vma, epoch: ref.epoch, at: ref.at },
+    ref: { ...ref },
     what,
     vmaState: vma.state,
-    protected: holdsMmap(k.w as World, k.tid) && (k.w.ghost.epoch[k.tid] ?? 0) === ref.epoch,
+    protected: isProtected(k.w as World, k.tid, ref),
   });
   return vma;
 }
@@ -35,4 +48,9 @@ export function useVma(k: Ctx, ref: VmaRef, what: string): Draft<Vma> {
 export function endEpoch(k: Ctx, what: string): void {
   k.w.ghost.epoch[k.tid] = (k.w.ghost.epoch[k.tid] ?? 0) + 1;
   k.w.ghost.lastDrop[k.tid] = { at: k.w.clock, what };
+}
+
+/** The thread left a VMA read lock: pointers from lock_vma_under_rcu die. */
+export function endVmaEpoch(k: Ctx): void {
+  k.w.ghost.vmaEpoch[k.tid] = (k.w.ghost.vmaEpoch[k.tid] ?? 0) + 1;
 }

@@ -21,8 +21,10 @@ export interface Ctx {
   /**
    * Put the thread to sleep. The outcome the op returns names where it resumes on a
    * normal wake-up; `signalOutcome` names where a fatal signal sends it (killable sleeps).
+   * With `again`, a normal wake-up runs this same step once more (a sleep in the middle
+   * of an atomic kernel function, which then re-checks its state).
    */
-  block(on: BlockedOn, signalOutcome?: string): void;
+  block(on: BlockedOn, signalOutcome?: string, opts?: { readonly again?: boolean }): void;
   /** Wake blocked threads: each resumes at its `resume` label. */
   wake(tids: readonly Tid[], by: string): void;
   /** End the thread (it returned from its top-level function). */
@@ -57,8 +59,15 @@ export interface Program {
   readonly steps: Steps;
 }
 
+/**
+ * What kind of caller a design is, which decides the scenarios it runs in: an HMM
+ * caller (hmm_range_fault*), a GUP caller, an arch page-fault path, or UFFDIO_COPY.
+ */
+export type Family = "hmm" | "gup" | "fault" | "mfill";
+
 /** A patch design: the driver thread's program, with where it comes from. */
 export interface Design extends Program {
+  readonly family: Family;
   /** One paragraph: what the patch does, in the reviewer's words. */
   readonly summary: string;
   /** Where it comes from: seed email, kernel function, or "mutant of X". */

@@ -43,6 +43,8 @@ export interface VmaFlags {
   readonly hugetlb: boolean;
   /** VM_UFFD_MISSING with a userfaultfd context attached */
   readonly uffdMissing: boolean;
+  /** the backing file (shmem, hugetlbfs) and pgoff, null for anonymous memory */
+  readonly file?: string | null;
 }
 
 export interface Vma {
@@ -54,13 +56,17 @@ export interface Vma {
   readonly state: VmaState;
   /** hugetlb_vma_lock (vm_private_data) for shared hugetlb VMAs; freed with the VMA. */
   readonly hugetlbLock: Rwsem | null;
+  /** per-VMA read lock holders (vma_start_read / lock_vma_under_rcu) */
+  readonly readers: readonly Tid[];
+  /** write-locked by vma_start_write until the mmap write lock is released */
+  readonly writeLocked: boolean;
   /** Ghost: the clock tick and thread that freed the VMA. */
   readonly freedAt: number | null;
   readonly freedBy: Tid | null;
 }
 
-/** Page-table entry of one page: none, present read-only, present writable. */
-export type Pte = "none" | "ro" | "rw";
+/** Page-table entry of one page: none, present read-only, present writable, swapped out. */
+export type Pte = "none" | "ro" | "rw" | "swap";
 
 /**
  * One mmu interval notifier subscription over the whole modelled range, plus the
@@ -80,6 +86,8 @@ export interface Notifier {
 export interface UffdWaiter {
   readonly tid: Tid;
   readonly addr: Page;
+  /** the monitor has read() this fault's message */
+  readonly read: boolean;
 }
 
 export interface Uffd {
@@ -93,7 +101,11 @@ export type BlockedOn =
   | { readonly kind: "rwsem"; readonly lock: LockName; readonly killable: boolean }
   | { readonly kind: "mutex" }
   | { readonly kind: "uffd"; readonly killable: boolean }
-  | { readonly kind: "read_begin"; readonly seq: number };
+  | { readonly kind: "read_begin"; readonly seq: number }
+  /** vma_mark_detached() waiting for the VMA's readers to leave */
+  | { readonly kind: "vma-readers"; readonly vma: VmaId }
+  /** folio_wait_locked(_killable) / folio_lock on a page's folio */
+  | { readonly kind: "folio"; readonly page: Page; readonly killable: boolean };
 
 export type Status =
   | { readonly kind: "runnable" }
@@ -110,7 +122,8 @@ export type Status =
 /** Which lock a thread holds or waits for: the mmap lock or one VMA's hugetlb lock. */
 export type LockName =
   | { readonly kind: "mmap" }
-  | { readonly kind: "hugetlb"; readonly vma: VmaId };
+  | { readonly kind: "hugetlb"; readonly vma: VmaId }
+  | { readonly kind: "vma"; readonly vma: VmaId };
 
 /**
  * A VMA pointer held in a thread's locals: the VMA and the epoch of the mmap-lock
@@ -119,6 +132,8 @@ export type LockName =
  */
 export interface VmaRef {
   readonly vma: VmaId;
+  /** the lock protecting the pointer: the mmap lock, or the VMA's own read lock */
+  readonly via?: "mmap" | "vma-lock";
   readonly epoch: number;
   /** clock tick of the lookup */
   readonly at: number;
@@ -156,6 +171,8 @@ export interface Ghost {
   readonly epoch: readonly number[];
   /** per thread: the last release of the mmap lock */
   readonly lastDrop: readonly (DropFact | null)[];
+  /** per thread: bumped on every vma_end_read (pointers from lock_vma_under_rcu die) */
+  readonly vmaEpoch: readonly number[];
   /** a disruptive actor (munmap, invalidation, signal) has acted */
   readonly disrupted: boolean;
   /** steps taken by the driver thread */
@@ -168,6 +185,8 @@ export interface World {
   readonly mmapLock: Rwsem;
   readonly vmas: readonly Vma[];
   readonly ptes: readonly Pte[];
+  /** per page: the thread holding the folio lock (reclaim, migration, I/O), or null */
+  readonly folioLock: readonly (Tid | null)[];
   readonly notifier: Notifier;
   readonly uffd: Uffd;
   readonly threads: readonly Thread[];
@@ -190,5 +209,6 @@ export function isVmaRef(v: Val | undefined): v is VmaRef {
 }
 
 export function lockLabel(l: LockName): string {
-  return l.kind === "mmap" ? "mmap_lock" : `hugetlb_vma_lock(vma#${l.vma})`;
+  if (l.kind === "mmap") return "mmap_lock";
+  return l.kind === "hugetlb" ? `hugetlb_vma_lock(vma#${l.vma})` : `vma_lock(vma#${l.vma})`;
 }

@@ -42,7 +42,7 @@ describe("handle_mm_fault", () => {
     const t = b.world.threads[0];
     expect(holdsMmap(b.world, 0)).toBe(false);
     expect(t?.status.kind).toBe("blocked");
-    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0 }]);
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false }]);
     expect(b.world.ghost.epoch[0]).toBe(1);
     // the monitor copies the page and wakes T, which resumes at the RETRY outcome
     const m = tidOf(b.world, "M");

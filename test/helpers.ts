@@ -17,6 +17,7 @@ export function scenario(id: string): Scenario {
 export function mini(steps: Steps, start = Object.keys(steps)[0] ?? "exit"): Design {
   return {
     id: "mini",
+    family: "hmm",
     title: "test program",
     summary: "",
     source: "test",

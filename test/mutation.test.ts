@@ -7,7 +7,7 @@ import { mutant } from "../model/designs/mutate.js";
 import { v2 } from "../model/designs/v2.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import { hmmFaultFlags } from "../model/kernel/hmm.js";
-import { SCENARIOS } from "../model/scenarios.js";
+import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { verdictRows } from "../properties/verdicts.js";
@@ -60,7 +60,7 @@ describe("mutation sanity", () => {
       "consumes pfns without read_retry",
       documentedCaller({ readRetry: false }),
     );
-    const verdict = SCENARIOS.map(
+    const verdict = SCENARIOS.filter((s) => runsIn(s, noRetry)).map(
       (s) =>
         verdictRows(noRetry, s, [prop("pfns-under-valid-seq")], { runs: 1000, seed: 7 })[0]
           ?.verdict,

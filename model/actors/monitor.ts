@@ -16,9 +16,10 @@ import type { World } from "../world.js";
 const read = op({
   name: "read(uffd, &msg)",
   outcomes: ["copy", "wake"],
-  enabled: (w) => w.uffd.waiting.length > 0,
+  enabled: (w) => w.uffd.waiting.some((x) => !x.read),
   run: (k) => {
-    const first = k.w.uffd.waiting[0];
+    const first = k.w.uffd.waiting.find((x) => !x.read);
+    if (first) first.read = true;
     k.set("addr", first ? first.addr : 0);
     return k.choose(["copy", "wake"] as const);
   },

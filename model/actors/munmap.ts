@@ -43,7 +43,14 @@ const detach = op({
   outcomes: ["ok"],
   run: (k) => {
     const v = k.w.vmas[target(k)];
-    if (v) v.state = "detached";
+    if (!v) return "ok";
+    v.writeLocked = true;
+    // vma_mark_detached waits for transient readers (lock_vma_under_rcu holders)
+    if (v.readers.length > 0) {
+      k.block({ kind: "vma-readers", vma: v.id }, undefined, { again: true });
+      return "ok";
+    }
+    v.state = "detached";
     k.emit({ k: "detach", tid: k.tid, vma: target(k) });
     return "ok";
   },
@@ -127,6 +134,8 @@ const mapNew = (flags: VmaFlags) =>
         state: "live",
         hugetlbLock:
           flags.hugetlb && flags.shared ? { readers: [], writer: null, waiters: [] } : null,
+        readers: [],
+        writeLocked: false,
         freedAt: null,
         freedBy: null,
       });

@@ -72,6 +72,7 @@ export const mainline: Design = {
   summary:
     "The fault runs inside the page-walk callbacks without FAULT_FLAG_ALLOW_RETRY, so the mmap lock is never dropped; a userfaultfd-registered range gets SIGBUS and the call fails with -EFAULT. The caller restarts on -EBUSY and checks mmu_interval_read_retry() under its lock before using the pfns.",
   source: "mm/hmm.c before the seed series; Documentation/mm/hmm.rst",
+  family: "hmm",
   start: "again",
   steps: {
     ...documentedCaller(),

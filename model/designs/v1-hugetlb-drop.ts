@@ -97,6 +97,7 @@ export const v1HugetlbDrop: Design = {
   summary:
     "hmm_range_fault_unlockable() faults inside the walk callbacks with ALLOW_RETRY. The hugetlb callback drops hugetlb_vma_lock_read around the fault and re-takes it afterwards through the same VMA pointer, and walk_hugetlb_range() unlocks through it again. When the fault dropped the mmap lock, munmap can free the VMA and its lock in between. The caller is mshv's restart loop.",
   source: "seed 000 (first paragraph) and seed 001's hugetlb path",
+  family: "hmm",
   start: "again",
   steps: {
     ...mshvCaller(),

@@ -82,6 +82,7 @@ export const v2: Design = {
   summary:
     "Walk callbacks only record what needs faulting and unwind, releasing the hugetlb VMA lock through the walker's normal path. hmm_do_fault() looks the VMA up again under the mmap lock and faults with ALLOW_RETRY | KILLABLE; if the lock was dropped it sets *locked = 0 and the API returns 0. After a successful fault the walk runs again from `last`. The caller is mshv's restart loop.",
   source: "seed 000 v2 (patches 1 and 2), caller from seed 002",
+  family: "hmm",
   start: "again",
   steps: {
     ...mshvCaller(),

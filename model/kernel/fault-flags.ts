@@ -47,4 +47,6 @@ export function flagString(flags: readonly FaultFlag[]): string {
 export interface FaultHandler {
   /** a broken handler returns VM_FAULT_RETRY without releasing the fault lock (S5) */
   readonly keepsLockOnRetry?: boolean;
+  /** before seed 004: swap and uffd faults under the VMA lock return RETRY at once, lock held */
+  readonly preVmaLockSeries?: boolean;
 }

@@ -1,12 +1,13 @@
 // handle_mm_fault(vma, addr, flags) (mm/memory.c), following the contract in
 // kernel-semantics 2.4: the lock is released by the callee on RETRY without NOWAIT and
 // on COMPLETED, and held on every other return. The result follows from the world
-// (uffd armed, ALLOW_RETRY, page present), never from a coin (errata 9).
+// (uffd armed, ALLOW_RETRY, page present, folio locked), never from a coin (errata 9).
 import { useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { World } from "../world.js";
+import type { Vma, World } from "../world.js";
 import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./fault-flags.js";
+import { releaseFaultLock } from "./fault-lock.js";
 import { hugetlbLocksHeld } from "./hugetlb.js";
 import { handleUserfault } from "./userfaultfd.js";
 
@@ -25,7 +26,8 @@ export function doFault(
   if (!ref) throw new Error(`handle_mm_fault: local "${vmaLocal}" holds no VMA pointer`);
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const vma = useVma(k, ref, "handle_mm_fault");
-  const result = fault(k, vma.flags, addr, flags, handler);
+  const pteBefore = k.w.ptes[addr];
+  const result = fault(k, vma, addr, flags, handler);
   k.emit({
     k: "fault",
     tid: k.tid,
@@ -34,22 +36,33 @@ export function doFault(
     flags: [...flags],
     result,
     hugetlbHeld,
+    // which kind of RETRY: handle_userfault's, or a folio-lock wait that TRIED changes
+    retrySource:
+      result !== "VM_FAULT_RETRY" ? null : pteBefore === "swap" ? "folio" : "userfaultfd",
+    vmaWrite: vma.flags.write,
   });
   k.set("vmret", result);
   return result;
 }
 
+function install(k: Ctx, vma: Vma, addr: number, write: boolean): void {
+  const pte = write || (vma.flags.shared && vma.flags.write) ? "rw" : "ro";
+  k.w.ptes[addr] = pte;
+  k.emit({ k: "pte", tid: k.tid, page: addr, pte });
+}
+
 function fault(
   k: Ctx,
-  vf: { write: boolean; shared: boolean; uffdMissing: boolean },
+  vma: Vma,
   addr: number,
   flags: readonly FaultFlag[],
   handler: FaultHandler,
 ): VmFault {
-  const write = flags.includes("WRITE");
-  // sanitize_fault_flags(): a write fault on a VMA without VM_WRITE is refused
-  if (write && !vf.write) return "VM_FAULT_SIGSEGV";
-  if (flags.includes("VMA_LOCK") && flags.includes("RETRY_NOWAIT")) return "VM_FAULT_SIGSEGV";
+  const has = (f: FaultFlag) => flags.includes(f);
+  const write = has("WRITE");
+  // sanitize_fault_flags(): a write fault without VM_WRITE, VMA_LOCK with RETRY_NOWAIT
+  if (write && !vma.flags.write) return "VM_FAULT_SIGSEGV";
+  if (has("VMA_LOCK") && has("RETRY_NOWAIT")) return "VM_FAULT_SIGSEGV";
   const pte = k.w.ptes[addr];
   if (pte === undefined) return "VM_FAULT_SIGSEGV";
   if (pte === "rw" || (pte === "ro" && !write)) return "0";
@@ -59,11 +72,42 @@ function fault(
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
     return "0";
   }
-  // pte none: do_anonymous_page / hugetlb_no_page
-  if (vf.uffdMissing && !k.w.uffd.released) return handleUserfault(k, addr, flags, handler);
-  const installed = write || (vf.shared && vf.write) ? "rw" : "ro";
-  k.w.ptes[addr] = installed;
-  k.emit({ k: "pte", tid: k.tid, page: addr, pte: installed });
+  if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
+  // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed
+  if (vma.flags.uffdMissing) return handleUserfault(k, vma.id, addr, flags, handler);
+  install(k, vma, addr, write);
+  return "0";
+}
+
+/**
+ * do_swap_page: the folio must be locked. If another thread holds it,
+ * __folio_lock_or_retry drops the fault lock and waits on the first attempt
+ * (ALLOW_RETRY without TRIED), then returns RETRY; on a TRIED attempt it sleeps in
+ * folio_lock with the fault lock held and goes on (kernel-semantics 2.1, L4).
+ */
+function swapIn(
+  k: Ctx,
+  vma: Vma,
+  addr: number,
+  flags: readonly FaultFlag[],
+  handler: FaultHandler,
+): VmFault {
+  const has = (f: FaultFlag) => flags.includes(f);
+  const owner = k.w.folioLock[addr];
+  const killable = has("KILLABLE");
+  if (has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
+  if (owner !== null && owner !== undefined && owner !== k.tid) {
+    if (has("ALLOW_RETRY") && !has("TRIED")) {
+      if (has("RETRY_NOWAIT")) return "VM_FAULT_RETRY";
+      releaseFaultLock(k, flags, vma.id, "__folio_lock_or_retry");
+      if (!(killable && k.t.fatal)) k.block({ kind: "folio", page: addr, killable });
+      return "VM_FAULT_RETRY";
+    }
+    // folio_lock() with the fault lock held; the step runs again once it is free
+    k.block({ kind: "folio", page: addr, killable: false }, undefined, { again: true });
+    return "0";
+  }
+  install(k, vma, addr, has("WRITE"));
   return "0";
 }
 

@@ -15,11 +15,17 @@ function take(k: Ctx, mode: "read" | "write", killable: boolean): boolean {
   return granted;
 }
 
+/** mmap_write_unlock/downgrade bump mm_lock_seq, ending every VMA write lock. */
+function vmaEndWriteAll(k: Ctx): void {
+  for (const v of k.w.vmas) v.writeLocked = false;
+}
+
 /** Release the mmap lock held in `mode`; `by` names the kernel path that released it. */
 export function releaseMmap(k: Ctx, mode: "read" | "write", by: string): void {
   const { held, woken } = rwsem.release(k.w.mmapLock, k.tid, mode);
   k.emit({ k: "unlock", tid: k.tid, lock: MMAP, mode, held, by });
   if (held) endEpoch(k, by);
+  if (held && mode === "write") vmaEndWriteAll(k);
   k.wake(woken, by);
 }
 
@@ -84,6 +90,7 @@ export const mmapWriteDowngrade = (): Op<"ok"> =>
     name: "mmap_write_downgrade(mm)",
     outcomes: ["ok"],
     run: (k) => {
+      vmaEndWriteAll(k);
       k.wake(rwsem.downgrade(k.w.mmapLock, k.tid), "mmap_write_downgrade");
       return "ok";
     },

@@ -1,0 +1,42 @@
+// W2: a VMA writer that needs the mmap write lock (mprotect, UFFDIO_REGISTER, madvise
+// that changes flags). Queued behind a reader, it blocks every later reader by writer
+// fairness: the third party of the uffd deadlock (kernel-semantics 4.6, errata 3).
+import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
+import type { Program } from "../step.js";
+import { op } from "../step.js";
+
+const begin = op({
+  name: "mprotect(addr, len)",
+  outcomes: ["ok"],
+  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0,
+  run: (k) => {
+    k.t.budget = (k.t.budget ?? 1) - 1;
+    return "ok";
+  },
+});
+
+const change = op({
+  name: "vma_start_write(vma); change vm_flags/vm_page_prot",
+  outcomes: ["ok"],
+  run: (k) => {
+    for (const v of k.w.vmas) if (v.state === "live") v.writeLocked = true;
+    // vma_start_write waits for the VMA's readers to leave
+    const busy = k.w.vmas.find((v) => v.state === "live" && v.readers.length > 0);
+    if (busy) k.block({ kind: "vma-readers", vma: busy.id }, undefined, { again: true });
+    return "ok";
+  },
+});
+
+export function mprotectProgram(): Program {
+  return {
+    id: "mprotect",
+    title: "mprotect(2): a VMA writer under the mmap write lock",
+    start: "idle",
+    steps: {
+      idle: { op: begin, next: "wlock" },
+      wlock: { op: mmapWriteLock(), next: "change" },
+      change: { op: change, next: "unlock" },
+      unlock: { op: mmapWriteUnlock(), next: "idle" },
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// R: close() of the userfaultfd, userfaultfd_release() (kernel-semantics 4.4): set
+// ctx->released before taking the mmap write lock, clear the ctx from every VMA under
+// it, then wake every pending and waiting fault. A woken fault retries and proceeds as
+// an ordinary fault.
+import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
+import { wakeUserfault } from "../kernel/userfaultfd.js";
+import type { Program } from "../step.js";
+import { op } from "../step.js";
+
+const begin = op({
+  name: "userfaultfd_release(): ctx->released = true",
+  outcomes: ["ok"],
+  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0 && !w.uffd.released,
+  run: (k) => {
+    k.t.budget = (k.t.budget ?? 1) - 1;
+    k.w.uffd.released = true;
+    return "ok";
+  },
+});
+
+const clear = op({
+  name: "clear vm_userfaultfd_ctx and VM_UFFD_* of every VMA",
+  outcomes: ["ok"],
+  run: (k) => {
+    for (const v of k.w.vmas) if (v.state === "live") v.flags.uffdMissing = false;
+    return "ok";
+  },
+});
+
+const wakeAll = op({
+  name: "mmap_write_unlock(mm); wake_up_all(fault_pending_wqh, fault_wqh)",
+  outcomes: ["ok"],
+  run: (k) => {
+    const r = mmapWriteUnlock().run(k);
+    wakeUserfault(k, "userfaultfd_release");
+    return r;
+  },
+});
+
+export function releaseProgram(): Program {
+  return {
+    id: "release",
+    title: "close(uffd): userfaultfd_release()",
+    start: "idle",
+    steps: {
+      idle: { op: begin, next: "wlock" },
+      wlock: { op: mmapWriteLock(), next: "clear" },
+      clear: { op: clear, next: "wake" },
+      wake: { op: wakeAll, next: "idle" },
+    },
+  };
+}
