@@ -1,5 +1,6 @@
 // What a step did, as data. Properties and reports read events; they never re-run
 // kernel logic. Each event carries the ghost facts that were true when it happened.
+import type { FaultFlag } from "./kernel/fault-flags.js";
 import type { LockName, Page, Tid, VmaId, VmaRef, VmaState } from "./world.js";
 
 export type Event =
@@ -36,7 +37,7 @@ export type Event =
       readonly tid: Tid;
       readonly vma: VmaId;
       readonly addr: Page;
-      readonly flags: readonly string[];
+      readonly flags: readonly FaultFlag[];
       readonly result: string;
       /** hugetlb VMA locks the faulting thread held when it entered handle_mm_fault */
       readonly hugetlbHeld: readonly VmaId[];
@@ -56,6 +57,8 @@ export type Event =
       /** *locked after the call, null for APIs without it */
       readonly locked: number | null;
       readonly holdsMmap: boolean;
+      /** what the API's contract says about the mmap lock on return */
+      readonly shouldHold: boolean;
     }
   | {
       readonly k: "consume";

@@ -1,7 +1,7 @@
 // Executes one scheduled step of one thread: the op at its pc, then any following
 // thread-local steps (they touch no shared state, so running them at once hides no
 // interleaving). Pure: a world in, a new world and the events out.
-import { Immer } from "immer";
+import { enablePatches, Immer, type Patch } from "immer";
 import type { Event } from "./events.js";
 import type { Ctx, Program } from "./step.js";
 import { readRef, target } from "./step.js";
@@ -34,7 +34,9 @@ export class DesignError extends Error {
   }
 }
 
-const fast = new Immer({ autoFreeze: false });
+const reporting = new Immer({ autoFreeze: true });
+reporting.setUseStrictShallowCopy(false);
+enablePatches();
 const LOCAL_CHAIN_LIMIT = 64;
 
 export function programOf(programs: Programs, t: Thread): Program {
@@ -57,22 +59,115 @@ export function enabledThreads(w: World, programs: Programs): Tid[] {
   return out;
 }
 
-/** Run the step at thread `tid`'s pc; `pick` resolves any choice the op offers. */
+/**
+ * Run the step at thread `tid`'s pc; `pick` resolves any choice the op offers. The
+ * hot path: the world is small plain data, and a fresh copy (about 2.5 us) is cheaper
+ * than an immer draft (about 6 us a step, measured in bench/); the input world is
+ * never touched.
+ */
 export function step(w: World, tid: Tid, pick: number, programs: Programs): [World, StepRecord] {
+  const next = cloneWorld(w);
+  const record = stepDraft(next as WorldDraft, tid, pick, programs);
+  return [next, record];
+}
+
+/** The same step through immer, with the patches that turn `w` into the result (reports). */
+export function stepWithPatches(
+  w: World,
+  tid: Tid,
+  pick: number,
+  programs: Programs,
+): [World, StepRecord, Patch[]] {
   let record: StepRecord | undefined;
-  const next = fast.produce(w, (d) => {
+  const [next, patches] = reporting.produceWithPatches(w, (d) => {
     record = stepDraft(d as WorldDraft, tid, pick, programs);
   });
-  return [next, record as StepRecord];
+  return [next, record as StepRecord, patches];
+}
+
+/** A deep copy of a plain-data value (the world holds no classes, maps or cycles). */
+export function cloneWorld<T>(v: T): T {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = cloneWorld(v[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in v) out[key] = cloneWorld((v as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+interface Blocked {
+  readonly on: BlockedOn;
+  readonly signalOutcome: string | undefined;
+  readonly again: boolean;
+}
+
+/**
+ * The Ctx an op runs with. A class so that running a step allocates no closures
+ * (this is the hot path of every exploration).
+ */
+class StepCtx implements Ctx {
+  readonly events: Event[] = [];
+  choice: string | null = null;
+  blocked: Blocked | null = null;
+  label = "";
+  constructor(
+    readonly w: WorldDraft,
+    readonly tid: Tid,
+    readonly t: Draft<Thread>,
+    readonly program: Program,
+    readonly pick: number,
+  ) {}
+  emit(e: Event): void {
+    this.events.push(e);
+  }
+  get(name: string): Val | undefined {
+    return this.t.locals[name] as Val | undefined;
+  }
+  num(name: string): number {
+    const v = this.t.locals[name];
+    if (typeof v === "number") return v;
+    if (typeof v === "boolean") return v ? 1 : 0;
+    throw new DesignError(this.program.id, this.label, `local "${name}" is not a number`);
+  }
+  ref(name: string) {
+    return readRef(this.t.locals[name] as Val | undefined);
+  }
+  set(name: string, v: Val): void {
+    (this.t.locals as Record<string, Val>)[name] = v;
+  }
+  choose<T extends string>(options: readonly T[]): T {
+    if (options.length === 0) throw new DesignError(this.program.id, this.label, "empty choice");
+    const c = options[this.pick % options.length] as T;
+    this.choice = c;
+    return c;
+  }
+  block(on: BlockedOn, signalOutcome?: string, o?: { readonly again?: boolean }): void {
+    this.blocked = { on, signalOutcome, again: o?.again ?? false };
+  }
+  wake(tids: readonly Tid[], by: string): void {
+    for (const id of tids) {
+      const u = this.w.threads[id];
+      if (u?.status.kind !== "blocked") continue;
+      u.pc = u.status.resume;
+      u.status = { kind: "runnable" };
+      this.events.push({ k: "wake", tid: id, by });
+    }
+  }
+  finish(): void {
+    this.t.status = { kind: "done" };
+  }
 }
 
 function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): StepRecord {
   const t = w.threads[tid] as Draft<Thread>;
   const program = programOf(programs, t as Thread);
-  const events: Event[] = [];
+  const k = new StepCtx(w, tid, t, program, pick);
   const labels: string[] = [];
   const ops: string[] = [];
-  let choice: string | null = null;
   let firstOutcome = "";
   w.clock += 1;
   if (t.role === "driver") w.ghost.driverSteps += 1;
@@ -82,45 +177,8 @@ function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): S
     const label = t.pc;
     const s = program.steps[label];
     if (!s) throw new DesignError(program.id, label, "no such step label");
-    let blocked: { on: BlockedOn; signalOutcome: string | undefined; again: boolean } | null = null;
-    const k: Ctx = {
-      w,
-      tid,
-      t,
-      emit: (e) => events.push(e),
-      get: (name) => t.locals[name] as Val | undefined,
-      num: (name) => {
-        const v = t.locals[name];
-        if (typeof v === "number") return v;
-        if (typeof v === "boolean") return v ? 1 : 0;
-        throw new DesignError(program.id, label, `local "${name}" is not a number`);
-      },
-      ref: (name) => readRef(t.locals[name] as Val | undefined),
-      set: (name, v) => {
-        (t.locals as Record<string, Val>)[name] = v;
-      },
-      choose: (options) => {
-        if (options.length === 0) throw new DesignError(program.id, label, "empty choice");
-        const c = options[pick % options.length] as (typeof options)[number];
-        choice = c;
-        return c;
-      },
-      block: (on, signalOutcome, o) => {
-        blocked = { on, signalOutcome, again: o?.again ?? false };
-      },
-      wake: (tids, by) => {
-        for (const id of tids) {
-          const u = w.threads[id];
-          if (u?.status.kind !== "blocked") continue;
-          u.pc = u.status.resume;
-          u.status = { kind: "runnable" };
-          events.push({ k: "wake", tid: id, by });
-        }
-      },
-      finish: () => {
-        t.status = { kind: "done" };
-      },
-    };
+    k.label = label;
+    k.blocked = null;
     let outcome: string;
     try {
       outcome = s.op.run(k);
@@ -135,11 +193,16 @@ function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): S
     const to = target(program, label, outcome);
     if (to === null)
       throw new DesignError(program.id, label, `outcome "${outcome}" of ${s.op.name} goes nowhere`);
-    const b = blocked as { on: BlockedOn; signalOutcome: string | undefined } | null;
+    const b = k.blocked as Blocked | null;
     if (b) {
       const onSignal =
         b.signalOutcome === undefined ? null : target(program, label, b.signalOutcome);
-      t.status = { kind: "blocked", on: b.on, resume: to, resumeOnSignal: onSignal };
+      t.status = {
+        kind: "blocked",
+        on: b.on,
+        resume: b.again ? label : to,
+        resumeOnSignal: onSignal,
+      };
       break;
     }
     t.pc = to;
@@ -147,5 +210,5 @@ function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): S
     const nextStep = program.steps[to];
     if (!nextStep?.op.local) break;
   }
-  return { tid, labels, ops, outcome: firstOutcome, choice, events };
+  return { tid, labels, ops, outcome: firstOutcome, choice: k.choice, events: k.events };
 }

@@ -280,7 +280,13 @@ export function initialWorld(s: Scenario, design: Design): World {
     vmas,
     ptes: s.vmas.flatMap((v) => new Array(v.pages).fill(v.swapped ? "swap" : "none")),
     folioLock: new Array(pages).fill(null),
-    notifier: { mmSeq: 2, active: 0, subSeq: 1, userLock: { owner: null, waiters: [] } },
+    notifier: {
+      mmSeq: 2,
+      active: 0,
+      subSeq: 1,
+      userLock: { owner: null, waiters: [] },
+      invalidators: [],
+    },
     uffd: { released: false, waiting: [] },
     threads,
     ghost: {

@@ -80,6 +80,8 @@ export interface Notifier {
   readonly subSeq: number;
   /** The driver lock that invalidate() takes and that read_retry() must be called under. */
   readonly userLock: Mutex;
+  /** threads inside an invalidate_range_start/end window (read_begin waits for them) */
+  readonly invalidators: readonly Tid[];
 }
 
 /** A thread queued in handle_userfault() on ctx->fault_pending_wqh. */

@@ -1,5 +1,8 @@
 // The property registry, in the order the matrix lists them.
+import { faultFlagsLegal } from "./faults.js";
+import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./hmm-api.js";
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
+import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
 import { lockBalance } from "./locks.js";
 import { pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { uffdFaultCompletes } from "./progress.js";
@@ -14,6 +17,13 @@ export const PROPERTIES: readonly Property[] = [
   walkRestartsOnEbusy,
   pfnsUnderValidSeq,
   uffdFaultCompletes,
+  zeroUnlockedNotSuccess,
+  noCowOnReadonly,
+  sentinelContainment,
+  faultFlagsLegal,
+  noDeadlock,
+  fatalSignalEndsLoop,
+  noRetryLivelock,
 ];
 
 export function propertyById(id: string): Property | undefined {

@@ -22,8 +22,7 @@ export const lockBalance: Property = {
         if (e.k === "unlock" && !e.held)
           return `${who(after, e.tid)} called ${e.by} on ${lockLabel(e.lock)} (${e.mode}) without holding it.`;
         if (e.k === "api-return") {
-          const want = e.locked === null ? true : e.locked === 1;
-          if (want !== e.holdsMmap)
+          if (e.shouldHold !== e.holdsMmap)
             return `${name}: ${e.api} returned ${errnoName(e.ret)}${
               e.locked === null ? "" : ` with *locked = ${e.locked}`
             } but the mmap lock is ${e.holdsMmap ? "held" : "not held"}.`;

@@ -15,6 +15,8 @@ export interface StepView {
   readonly rec: StepRecord;
   /** index of this step in the trace (0-based) */
   readonly index: number;
+  /** the step comes from the schedule, or from the fair completion after it */
+  readonly phase: "schedule" | "completion";
 }
 
 export interface EndView {

@@ -85,6 +85,7 @@ export function runSchedule(
   const n = w.threads.length;
   let stopped = false;
 
+  let phase: "schedule" | "completion" = "schedule";
   const exec = (tid: number, pick: number) => {
     const [next, rec] = step(w, tid, pick, setup.programs);
     const index = trace.length;
@@ -92,7 +93,7 @@ export function runSchedule(
     executed.push({ t: tid, p: pick });
     for (const [p, m] of monitors) {
       if (seen.has(p.id) || !m.step) continue;
-      const msg = m.step({ before: w, after: next, rec, index });
+      const msg = m.step({ before: w, after: next, rec, index, phase });
       if (msg !== null) {
         seen.add(p.id);
         violations.push({ property: p.id, at: index, message: msg });
@@ -112,6 +113,7 @@ export function runSchedule(
 
   let end: RunEnd = "done";
   if (!stopped && !opts.noCompletion) {
+    phase = "completion";
     const budget = completionBudget(setup.scenario);
     let rr = 0;
     let steps = 0;

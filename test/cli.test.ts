@@ -38,7 +38,17 @@ describe("lockdrop CLI", () => {
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/T \(v1-hugetlb-drop\)\s+W \(munmap\)/);
     expect(bad.out).toMatch(/>>.*VIOLATION no-freed-vma-use/);
-    const good = lockdrop("check", "v2", "--scenario", "anon-uffd", "--runs", "100");
+    const good = lockdrop(
+      "check",
+      "v2",
+      "--scenario",
+      "anon-uffd",
+      "--property",
+      "no-freed-vma-use",
+      "lock-balance",
+      "--runs",
+      "100",
+    );
     expect(good.code).toBe(0);
   });
 

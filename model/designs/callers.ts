@@ -51,6 +51,36 @@ export function documentedCaller(opts: { readRetry?: boolean } = {}): Steps {
   };
 }
 
+/**
+ * The caller of the *locked API as hmm.rst documents it (one call over the range):
+ *   again: seq = read_begin; locked = 1; mmap_read_lock;
+ *   ret = hmm_range_fault_unlockable(&range, &locked); if (locked) mmap_read_unlock;
+ *   if (ret == -EBUSY) goto again; if (ret) fail; if (!locked) goto again;
+ *   mutex_lock(user_lock); if (read_retry) { unlock; goto again; } consume; unlock.
+ */
+export function unlockableCaller(): Steps {
+  return {
+    again: { op: mmuIntervalReadBegin("seq"), next: "again.locked" },
+    "again.locked": { op: set({ locked: 1 }), next: "lock" },
+    lock: { op: mmapReadLock(), next: "hmm" },
+    "hmm.return": {
+      op: test("locked", (k) => k.num("locked") !== 0),
+      on: { yes: "unlock", no: "check" },
+    },
+    unlock: { op: mmapReadUnlock(), next: "check" },
+    check: { op: test("ret == -EBUSY", retIs(EBUSY)), on: { yes: "again", no: "check_err" } },
+    check_err: {
+      op: test("ret", (k) => k.num("ret") !== 0),
+      on: { yes: "exit", no: "check_locked" },
+    },
+    check_locked: {
+      op: test("!locked", (k) => k.num("locked") === 0),
+      on: { yes: "again", no: "take" },
+    },
+    ...consumeUnderUserLock("again"),
+  };
+}
+
 /** mshv_region_hmm_fault_walk(): per-VMA range setup, write only if VM_WRITE && hv writable. */
 const setupRange = op({
   name: "range->start = cur; range->end = min(vma->vm_end, end); default_flags from vma->vm_flags",

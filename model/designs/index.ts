@@ -1,10 +1,26 @@
 // The built-in designs, in the order the matrix lists them.
 import type { Design } from "../step.js";
 import { mainline } from "./mainline.js";
+import { mshv } from "./mshv.js";
+import { rfc } from "./rfc.js";
+import { v1 } from "./v1.js";
 import { v1HugetlbDrop } from "./v1-hugetlb-drop.js";
+import { v1HugetlbHold } from "./v1-hugetlb-hold.js";
 import { v2 } from "./v2.js";
+import { v5 } from "./v5.js";
+import { v8 } from "./v8.js";
 
-export const DESIGNS: readonly Design[] = [mainline, v1HugetlbDrop, v2];
+export const DESIGNS: readonly Design[] = [
+  mainline,
+  rfc,
+  v1,
+  v1HugetlbDrop,
+  v1HugetlbHold,
+  mshv,
+  v2,
+  v5,
+  v8,
+];
 
 export function designById(id: string): Design | undefined {
   return DESIGNS.find((d) => d.id === id);

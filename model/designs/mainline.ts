@@ -24,7 +24,7 @@ export function hmmRangeFault(): Steps {
       op: test("ret == -EBUSY", retIs(EBUSY)),
       on: { yes: "hmm.top", no: "hmm.ret" },
     },
-    "hmm.ret": { op: hmmReturn(API, false), next: "hmm.return" },
+    "hmm.ret": { op: hmmReturn(API, "held"), next: "hmm.return" },
   };
 }
 

@@ -14,7 +14,7 @@ import { retIs, set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
-import { hmmRangeFaultUnlockableV1 } from "./v1-hugetlb-drop.js";
+import { hmmRangeFaultUnlockableV1 } from "./v1.js";
 
 /** Patch 1: callbacks only record the fault; the walk unwinds with HMM_FAULT_PENDING. */
 export function recordFaultInCallbacks(): Steps {
@@ -61,8 +61,8 @@ export function hmmDoFault(): Steps {
 }
 
 /** The outer loop of v2: -EBUSY walks again, HMM_FAULT_PENDING faults, UNLOCKED returns 0. */
-export function hmmRangeFaultUnlockableV2(): Steps {
-  const v1 = hmmRangeFaultUnlockableV1();
+export function hmmRangeFaultUnlockableV2(api?: string): Steps {
+  const v1 = hmmRangeFaultUnlockableV1(api);
   return {
     ...v1,
     "walk.ret_unlocked": {

@@ -96,6 +96,18 @@ export const hmmFaultFlags =
     ...extra,
   ];
 
+/** The caller enters an API that takes no seq from it (v6+: it reads its own). */
+export const apiEnter = (api: string): Op<"ok"> =>
+  op({
+    name: `${api}(range)`,
+    outcomes: ["ok"],
+    local: true,
+    run: (k) => {
+      k.emit({ k: "api-call", tid: k.tid, api, seq: k.num("seq") });
+      return "ok";
+    },
+  });
+
 /** The caller enters an hmm_range_fault* function (for the restart properties). */
 export const hmmCall = (api: string): Op<"ok"> =>
   op({
@@ -109,20 +121,29 @@ export const hmmCall = (api: string): Op<"ok"> =>
     },
   });
 
+/**
+ * How an API leaves the mmap lock on return: "held" (hmm_range_fault: as on entry),
+ * "locked" (the *locked APIs: held exactly when *locked == 1), "none" (v6+: the API
+ * takes and releases the lock itself).
+ */
+export type LockContract = "held" | "locked" | "none";
+
 /** The hmm_range_fault* function returns ret (and *locked) to its caller. */
-export const hmmReturn = (api: string, hasLocked: boolean): Op<"ok"> =>
+export const hmmReturn = (api: string, contract: LockContract): Op<"ok"> =>
   op({
-    name: `return ret${hasLocked ? " (*locked)" : ""} from ${api}`,
+    name: `return ret${contract === "locked" ? " (*locked)" : ""} from ${api}`,
     outcomes: ["ok"],
     local: true,
     run: (k) => {
+      const locked = contract === "locked" ? k.num("locked") : null;
       k.emit({
         k: "api-return",
         tid: k.tid,
         api,
         ret: k.num("ret"),
-        locked: hasLocked ? k.num("locked") : null,
+        locked,
         holdsMmap: holdsMmap(k.w as World, k.tid),
+        shouldHold: contract === "held" || (contract === "locked" && locked === 1),
       });
       return "ok";
     },

@@ -69,6 +69,7 @@ export function holdsUserLock(w: World, tid: number): boolean {
 export function invalidateStart(k: Ctx): void {
   const n = k.w.notifier;
   n.active += 1;
+  n.invalidators.push(k.tid);
   if (n.mmSeq % 2 === 0) n.mmSeq += 1;
   k.emit({ k: "invalidate", tid: k.tid, phase: "start" });
 }
@@ -82,6 +83,7 @@ export function setSeq(k: Ctx): void {
 export function invalidateEnd(k: Ctx): void {
   const n = k.w.notifier;
   n.active -= 1;
+  n.invalidators.splice(n.invalidators.indexOf(k.tid), 1);
   k.emit({ k: "invalidate", tid: k.tid, phase: "end" });
   if (n.active === 0 && n.mmSeq % 2 === 1) {
     n.mmSeq += 1;

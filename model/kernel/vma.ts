@@ -1,6 +1,6 @@
 // VMA lookup under the mmap lock: vma_lookup() returns the VMA containing addr;
 // find_vma() the first VMA ending above it. Only attached ("live") VMAs are in the tree.
-import { refTo } from "../ghost.js";
+import { refTo, useVma } from "../ghost.js";
 import type { Op } from "../step.js";
 import { op } from "../step.js";
 import type { Page, Vma, World } from "../world.js";
@@ -27,5 +27,17 @@ export const vmaLookup = (addr: string, into: string): Op<"found" | "none"> =>
       k.emit({ k: "lookup", tid: k.tid, vma: v?.id ?? null, addr: a });
       k.set(into, v ? refTo(k, v.id) : null);
       return v ? "found" : "none";
+    },
+  });
+
+/** `if (userfaultfd_missing(vma))`: reads vma->vm_flags through the pointer. */
+export const userfaultfdMissing = (ref: string): Op<"yes" | "no"> =>
+  op({
+    name: `if (userfaultfd_missing(${ref}))`,
+    outcomes: ["yes", "no"],
+    run: (k) => {
+      const r = k.ref(ref);
+      if (!r) throw new Error(`local "${ref}" holds no VMA pointer`);
+      return useVma(k, r, `userfaultfd_missing(${ref})`).flags.uffdMissing ? "yes" : "no";
     },
   });

@@ -1,0 +1,10 @@
+// fatal_signal_pending(current): the check every retry loop needs (kernel-semantics 4.5, L3).
+import type { Op } from "../step.js";
+import { op } from "../step.js";
+
+export const fatalSignalPending = (): Op<"yes" | "no"> =>
+  op({
+    name: "if (fatal_signal_pending(current))",
+    outcomes: ["yes", "no"],
+    run: (k) => (k.t.fatal ? "yes" : "no"),
+  });

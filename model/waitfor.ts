@@ -1,0 +1,100 @@
+// The wait-for graph of a world: who each blocked thread waits for (rwsem holders and
+// the waiters queued ahead of it, writer fairness included; the mutex owner; the uffd
+// monitor; the threads inside an invalidation window; VMA readers; the folio owner).
+// A cycle of blocked threads is a deadlock (S9, L8).
+import type { BlockedOn, Rwsem, Tid, World } from "./world.js";
+import { lockLabel } from "./world.js";
+
+export interface WaitEdge {
+  readonly from: Tid;
+  readonly to: Tid;
+  readonly why: string;
+}
+
+function rwsemEdges(sem: Rwsem, tid: Tid, label: string): WaitEdge[] {
+  const out: WaitEdge[] = [];
+  if (sem.writer !== null && sem.writer !== tid)
+    out.push({ from: tid, to: sem.writer, why: `${label} held for write` });
+  for (const r of sem.readers)
+    if (r !== tid) out.push({ from: tid, to: r, why: `${label} held for read` });
+  const me = sem.waiters.findIndex((w) => w.tid === tid);
+  for (const w of sem.waiters.slice(0, Math.max(0, me)))
+    out.push({ from: tid, to: w.tid, why: `${label}, queued behind its ${w.mode} waiter` });
+  return out;
+}
+
+function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
+  switch (on.kind) {
+    case "rwsem": {
+      const sem = on.lock.kind === "mmap" ? w.mmapLock : w.vmas[on.lock.vma]?.hugetlbLock;
+      return sem ? rwsemEdges(sem, tid, lockLabel(on.lock)) : [];
+    }
+    case "mutex": {
+      const m = w.notifier.userLock;
+      const ahead = m.waiters.slice(0, Math.max(0, m.waiters.indexOf(tid)));
+      return [
+        ...(m.owner !== null ? [{ from: tid, to: m.owner, why: "user_lock" }] : []),
+        ...ahead.map((t) => ({ from: tid, to: t, why: "user_lock, queued behind it" })),
+      ];
+    }
+    case "uffd":
+      return w.threads
+        .filter((t) => t.program === "monitor")
+        .map((t) => ({ from: tid, to: t.id, why: "the uffd monitor to resolve its fault" }));
+    case "read_begin":
+      return w.notifier.invalidators.map((t) => ({
+        from: tid,
+        to: t,
+        why: "the invalidation to end (mmu_interval_read_begin)",
+      }));
+    case "vma-readers":
+      return (w.vmas[on.vma]?.readers ?? [])
+        .filter((t) => t !== tid)
+        .map((t) => ({ from: tid, to: t, why: `vma#${on.vma}'s VMA read lock` }));
+    case "folio": {
+      const owner = w.folioLock[on.page];
+      return owner === null || owner === undefined || owner === tid
+        ? []
+        : [{ from: tid, to: owner, why: `the folio lock of page ${on.page}` }];
+    }
+  }
+}
+
+export function waitEdges(w: World): WaitEdge[] {
+  return w.threads.flatMap((t) =>
+    t.status.kind === "blocked" ? edgesOf(w, t.id, t.status.on) : [],
+  );
+}
+
+/** A cycle of blocked threads, as the edges along it, or null. */
+export function deadlockCycle(w: World): WaitEdge[] | null {
+  const edges = waitEdges(w);
+  const blocked = (t: Tid) => w.threads[t]?.status.kind === "blocked";
+  const out = new Map<Tid, WaitEdge[]>();
+  for (const e of edges) if (blocked(e.to)) out.set(e.from, [...(out.get(e.from) ?? []), e]);
+  const state = new Map<Tid, 1 | 2>();
+  const path: WaitEdge[] = [];
+  const visit = (t: Tid): WaitEdge[] | null => {
+    state.set(t, 1);
+    for (const e of out.get(t) ?? []) {
+      if (state.get(e.to) === 1) {
+        const i = path.findIndex((p) => p.from === e.to);
+        return [...path.slice(i), e];
+      }
+      if (!state.has(e.to)) {
+        path.push(e);
+        const c = visit(e.to);
+        if (c) return c;
+        path.pop();
+      }
+    }
+    state.set(t, 2);
+    return null;
+  };
+  for (const t of w.threads)
+    if (blocked(t.id) && !state.has(t.id)) {
+      const c = visit(t.id);
+      if (c) return c;
+    }
+  return null;
+}
