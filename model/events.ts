@@ -71,8 +71,18 @@ export type Event =
       readonly pfnSeqs: readonly number[];
       readonly subSeq: number;
     }
+  | {
+      readonly k: "mfill-install";
+      readonly tid: Tid;
+      readonly vma: VmaId;
+      readonly page: Page;
+      /** identity of the VMA the folio was allocated for */
+      readonly folioFor: string;
+      /** identity of the VMA it is installed into */
+      readonly vmaIs: string;
+    }
   | { readonly k: "detach"; readonly tid: Tid; readonly vma: VmaId }
-  | { readonly k: "free"; readonly tid: Tid; readonly vma: VmaId }
+  | { readonly k: "free"; readonly tid: Tid; readonly vma: VmaId; readonly hugetlb: boolean }
   | { readonly k: "map"; readonly tid: Tid; readonly vma: VmaId }
   | { readonly k: "pte"; readonly tid: Tid; readonly page: Page; readonly pte: string }
   | { readonly k: "invalidate"; readonly tid: Tid; readonly phase: "start" | "end" }

@@ -11,15 +11,23 @@ export interface WaitEdge {
   readonly why: string;
 }
 
+/**
+ * A queued writer waits for every holder; a queued reader only for a writer holding
+ * the lock and for the writers queued ahead of it (writer fairness). Everyone waits
+ * for the waiters ahead of it in the FIFO.
+ */
 function rwsemEdges(sem: Rwsem, tid: Tid, label: string): WaitEdge[] {
   const out: WaitEdge[] = [];
+  const me = sem.waiters.findIndex((w) => w.tid === tid);
+  const mode = sem.waiters[me]?.mode ?? "write";
   if (sem.writer !== null && sem.writer !== tid)
     out.push({ from: tid, to: sem.writer, why: `${label} held for write` });
-  for (const r of sem.readers)
-    if (r !== tid) out.push({ from: tid, to: r, why: `${label} held for read` });
-  const me = sem.waiters.findIndex((w) => w.tid === tid);
+  if (mode === "write")
+    for (const r of sem.readers)
+      if (r !== tid) out.push({ from: tid, to: r, why: `${label} held for read` });
   for (const w of sem.waiters.slice(0, Math.max(0, me)))
-    out.push({ from: tid, to: w.tid, why: `${label}, queued behind its ${w.mode} waiter` });
+    if (mode === "write" || w.mode === "write")
+      out.push({ from: tid, to: w.tid, why: `${label}, queued behind its ${w.mode} waiter` });
   return out;
 }
 

@@ -7,6 +7,7 @@ import { lockBalance } from "./locks.js";
 import { pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { uffdFaultCompletes } from "./progress.js";
 import type { Property } from "./property.js";
+import { uffdCopyRevalidates } from "./uffd.js";
 import { noFreedVmaUse, noVmaUseAfterUnlock } from "./vma.js";
 
 export const PROPERTIES: readonly Property[] = [
@@ -21,6 +22,7 @@ export const PROPERTIES: readonly Property[] = [
   noCowOnReadonly,
   sentinelContainment,
   faultFlagsLegal,
+  uffdCopyRevalidates,
   noDeadlock,
   fatalSignalEndsLoop,
   noRetryLivelock,

@@ -4,6 +4,7 @@
 // a thread that returns holds nothing.
 import { errnoName } from "../model/errno.js";
 import { hugetlbLocksHeld } from "../model/kernel/hugetlb.js";
+import { vmaReadLocksHeld } from "../model/kernel/vma-lock.js";
 import { lockLabel } from "../model/world.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
@@ -33,6 +34,7 @@ export const lockBalance: Property = {
             held.push("mmap_lock");
           for (const v of hugetlbLocksHeld(after, e.tid)) held.push(`hugetlb_vma_lock(vma#${v})`);
           if (after.notifier.userLock.owner === e.tid) held.push("user_lock");
+          for (const v of vmaReadLocksHeld(after, e.tid)) held.push(`vma_lock(vma#${v})`);
           if (held.length > 0)
             return `${who(after, e.tid)} returned ${errnoName(e.ret)} still holding ${held.join(", ")}.`;
         }

@@ -13,9 +13,15 @@ export const uffdFaultCompletes: Property = {
   statement:
     "uffd faults complete: with the monitor answering and no invalidation, the call returns 0 with every page valid within a bounded number of steps",
   kind: "liveness",
-  applies: (s) => hasUffd(s) && s.actors.monitor === "answers",
+  // judged where the request can be met: uffd armed, the monitor answering, and no
+  // write asked of a VMA without VM_WRITE (that is -EPERM by contract)
+  applies: (s, d) =>
+    d.family !== "mfill" &&
+    hasUffd(s) &&
+    s.actors.monitor === "answers" &&
+    (!s.write || s.vmas.every((v) => v.write)),
   monitor: () => ({
-    end: ({ world, trace, end, scenario }) => {
+    end: ({ world, trace, end, scenario, design }) => {
       if (world.ghost.disrupted) return null;
       const t = world.threads.find((x) => x.role === "driver");
       if (!t) return null;
@@ -26,6 +32,11 @@ export const uffdFaultCompletes: Property = {
         return `T is blocked forever (${t.status.kind === "blocked" ? t.status.on.kind : t.status.kind}) with the monitor answering.`;
       const ret = t.locals.ret;
       if (ret !== 0) return `T returned ${errnoName(Number(ret))} instead of 0.`;
+      if (design.family !== "hmm") {
+        // GUP and arch-fault callers: every page of the range must be present
+        const missing = world.ptes.findIndex((p) => p === "none" || p === "swap");
+        return missing >= 0 ? `T returned 0 but page ${missing} is not present.` : null;
+      }
       const consumed = [...trace]
         .reverse()
         .flatMap((r) => r.events)

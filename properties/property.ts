@@ -24,6 +24,7 @@ export interface EndView {
   readonly trace: readonly StepRecord[];
   readonly end: RunEnd;
   readonly scenario: Scenario;
+  readonly design: Design;
 }
 
 export interface Monitor {

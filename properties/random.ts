@@ -46,9 +46,11 @@ export function scheduleArb(threads: number, maxSteps: number): fc.Arbitrary<Cho
     { arbitrary: fc.constant(0), weight: 2 },
     { arbitrary: fc.nat({ max: Math.max(0, threads - 1) }), weight: 2 },
   );
-  // a choice runs its thread for a burst of 1 to 8 steps: the long uninterrupted runs
-  // (a whole munmap while T sleeps) that uniform interleaving rarely produces
-  const choice = fc.record({ t, p: fc.nat({ max: 3 }), n: fc.integer({ min: 1, max: 8 }) });
+  // a choice runs its thread for a burst of steps, short or long: the long
+  // uninterrupted runs (a whole munmap and remap while T sleeps) that uniform
+  // interleaving rarely produces
+  const n = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 16 }));
+  const choice = fc.record({ t, p: fc.nat({ max: 3 }), n });
   return fc.array(choice, { maxLength: maxSteps, size: "max" });
 }
 

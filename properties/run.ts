@@ -142,7 +142,7 @@ export function runSchedule(
   if (!stopped)
     for (const [p, m] of monitors) {
       if (seen.has(p.id) || !m.end) continue;
-      const msg = m.end({ world: w, trace, end, scenario: setup.scenario });
+      const msg = m.end({ world: w, trace, end, scenario: setup.scenario, design: setup.design });
       if (msg !== null) violations.push({ property: p.id, at: trace.length, message: msg });
     }
   return { trace, worlds, final: w, end, violations, executed };

@@ -32,7 +32,7 @@ function noteFor(e: Event, w: World): string | null {
     case "detach":
       return `detaches vma#${e.vma}`;
     case "free":
-      return `frees vma#${e.vma} and its hugetlb_vma_lock`;
+      return `frees vma#${e.vma}${e.hugetlb ? " and its hugetlb_vma_lock" : ""}`;
     case "map":
       return `maps vma#${e.vma}`;
     case "pte":

@@ -103,7 +103,7 @@ const zapEnd = op({
 });
 
 const removeVma = op({
-  name: "remove_vma(vma): vm_ops->close (puts hugetlb_vma_lock); vm_area_free(vma)",
+  name: "remove_vma(vma): vm_ops->close(vma); vm_area_free(vma)",
   outcomes: ["ok"],
   run: (k) => {
     const v = k.w.vmas[target(k)];
@@ -112,7 +112,7 @@ const removeVma = op({
       v.freedAt = k.w.clock;
       v.freedBy = k.tid;
     }
-    k.emit({ k: "free", tid: k.tid, vma: target(k) });
+    k.emit({ k: "free", tid: k.tid, vma: target(k), hugetlb: v?.hugetlbLock != null });
     return "ok";
   },
 });

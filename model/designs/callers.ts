@@ -107,6 +107,7 @@ const setupRange = op({
  *   if (ret) return ret; mutex_lock; if (read_retry) -> -EBUSY; consume.
  */
 export function mshvCaller(opts: { checkLocked?: boolean } = {}): Steps {
+  // checkLocked: false is the mutant that takes a 0 return as success without *locked
   const checkLocked = opts.checkLocked ?? true;
   return {
     again: { op: mmuIntervalReadBegin("seq"), next: "again.locked" },
@@ -133,7 +134,9 @@ export function mshvCaller(opts: { checkLocked?: boolean } = {}): Steps {
     },
     unlock: { op: mmapReadUnlock(), next: "loop" },
     loop: {
-      op: test("!locked || ret == -EBUSY", (k) => k.num("locked") === 0 || k.num("ret") === EBUSY),
+      op: checkLocked
+        ? test("!locked || ret == -EBUSY", (k) => k.num("locked") === 0 || k.num("ret") === EBUSY)
+        : test("ret == -EBUSY", retIs(EBUSY)),
       on: { yes: "again", no: "check_err" },
     },
     check_err: { op: test("ret", (k) => k.num("ret") !== 0), on: { yes: "exit", no: "take" } },

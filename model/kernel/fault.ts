@@ -42,6 +42,10 @@ export function doFault(
     vmaWrite: vma.flags.write,
   });
   k.set("vmret", result);
+  k.set(
+    "retry_src",
+    result === "VM_FAULT_RETRY" ? (pteBefore === "swap" ? "folio" : "userfaultfd") : null,
+  );
   return result;
 }
 

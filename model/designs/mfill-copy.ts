@@ -1,0 +1,90 @@
+// mfill-copy: seed 003's "userfaultfd: retry copying with locks dropped in
+// mfill_atomic_pte_copy()" (kernel-semantics 10.2). The monitor's UFFDIO_COPY:
+//   mfill_get_vma(); folio = ops->alloc_folio(vma);
+//   if (mfill_copy_folio_locked() fails) {       // source not resident
+//       mfill_put_vma();                         // drop every lock
+//       copy_from_user();                        // may sleep, fault, ...
+//       mfill_get_vma();                         // the range may be another VMA now
+//       [re-validate flags, uffd ops, file, pgoff: -EAGAIN if changed]
+//       mfill_get_pmd(); }
+//   install the folio; mfill_put_vma().
+// mfill-copy-norevalidate is the series as posted, before 85668fda932a.
+import { EAGAIN, ENOENT } from "../errno.js";
+import {
+  allocFolio,
+  copyFolioLocked,
+  lookupAndVmaStartRead,
+  mfillInstall,
+  mfillRevalidate,
+} from "../kernel/mfill.js";
+import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
+import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
+import { exit, set } from "../locals.js";
+import type { Design, Steps } from "../step.js";
+
+/** mfill_get_vma() -> uffd_mfill_lock(): per-VMA lock, or the mmap-lock fallback. */
+function getVma(p: string, then: string): Steps {
+  return {
+    [p]: { op: lockVmaUnderRcu("dst", "vma"), on: { locked: then, none: `${p}.mmap` } },
+    [`${p}.mmap`]: { op: mmapReadLock(), next: `${p}.lookup` },
+    [`${p}.lookup`]: {
+      op: lookupAndVmaStartRead("dst", "vma"),
+      on: { locked: `${p}.unlock`, none: `${p}.enoent` },
+    },
+    [`${p}.unlock`]: { op: mmapReadUnlock(), next: then },
+    [`${p}.enoent`]: { op: mmapReadUnlock(), next: "enoent" },
+  };
+}
+
+function mfillCopy(revalidate: boolean): Steps {
+  return {
+    start: {
+      op: set({ dst: (k) => k.num("rstart"), ret: 0 }, "UFFDIO_COPY(dst, src)"),
+      next: "get",
+    },
+    ...getVma("get", "alloc"),
+    alloc: { op: allocFolio("vma"), next: "copy" },
+    copy: { op: copyFolioLocked(), on: { copied: "install", fault: "put" } },
+    // mfill_copy_folio_retry()
+    put: { op: vmaEndReadOp("vma"), next: "copy_user" },
+    copy_user: {
+      op: set({ src_resident: true }, "copy_from_user(folio, src)  /* may sleep and fault */"),
+      next: "reget",
+    },
+    ...getVma("reget", revalidate ? "revalidate" : "pmd"),
+    ...(revalidate
+      ? {
+          revalidate: { op: mfillRevalidate("vma"), on: { same: "pmd", changed: "eagain" } },
+          eagain: { op: vmaEndReadOp("vma"), next: "eagain.ret" },
+          "eagain.ret": { op: set({ ret: EAGAIN }), next: "exit" },
+        }
+      : {}),
+    pmd: { op: set({}, "mfill_get_pmd(state)  /* re-check the PMD */"), next: "install" },
+    install: { op: mfillInstall("vma", "dst"), next: "done" },
+    done: { op: vmaEndReadOp("vma"), next: "exit" },
+    enoent: { op: set({ ret: ENOENT }), next: "exit" },
+    exit: { op: exit() },
+  };
+}
+
+export const mfillCopyDesign: Design = {
+  id: "mfill-copy",
+  title: "UFFDIO_COPY retried with locks dropped, VMA state re-validated",
+  summary:
+    "When the copy under the VMA lock faults on the source, mfill drops every lock, copies with page faults enabled, looks the destination VMA up again and, before installing the folio, checks that the VMA's flags, uffd ops, file and pgoff are those the folio was allocated for (-EAGAIN otherwise).",
+  source: "seed 003 with 85668fda932a (verify VMA state across UFFDIO_COPY retry)",
+  family: "mfill",
+  start: "start",
+  steps: mfillCopy(true),
+};
+
+export const mfillCopyNorevalidate: Design = {
+  id: "mfill-copy-norevalidate",
+  title: "UFFDIO_COPY retried with locks dropped, as posted (no re-validation)",
+  summary:
+    "The seed-003 retry as posted: after dropping the locks and copying, mfill_get_vma() finds whatever VMA is at the address now and the folio allocated for the old VMA is installed into it.",
+  source: "seed 003 (userfaultfd: retry copying with locks dropped in mfill_atomic_pte_copy())",
+  family: "mfill",
+  start: "start",
+  steps: mfillCopy(false),
+};

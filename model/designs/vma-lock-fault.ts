@@ -1,0 +1,132 @@
+// vma-lock-fault: seed 004, the arch page-fault path with per-VMA locks after
+// "mm: drop per-VMA lock when returning VM_FAULT_RETRY or VM_FAULT_COMPLETED"
+// (x86 do_user_addr_fault, kernel-semantics 2.5 and 11.5), for each page:
+//   vma = lock_vma_under_rcu(mm, addr); if (!vma) goto lock_mmap;
+//   fault = handle_mm_fault(vma, addr, flags | FAULT_FLAG_VMA_LOCK);
+//   if (!(fault & (RETRY | COMPLETED))) vma_end_read(vma);
+//   if (!(fault & RETRY)) done;  if (fatal_signal_pending) return;
+//   lock_mmap: lock_mm_and_find_vma(); retry with FAULT_FLAG_TRIED on RETRY.
+// vma-lock-fault-pre: before the series, a uffd or swap fault under the VMA lock
+// returned RETRY at once *with the lock held*, and the caller always called
+// vma_end_read(). vma-lock-nowait (mutant): passes RETRY_NOWAIT with VMA_LOCK.
+import { EFAULT, EINTR } from "../errno.js";
+import { handleMmFault } from "../kernel/fault.js";
+import type { FaultFlag, FaultHandler } from "../kernel/fault-flags.js";
+import { mmapReadLockKillable, mmapReadUnlock } from "../kernel/mmap-lock.js";
+import { fatalSignalPending } from "../kernel/signal.js";
+import { vmaLookup } from "../kernel/vma.js";
+import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
+import { exit, set, test } from "../locals.js";
+import type { Ctx, Design, Steps } from "../step.js";
+import { mutant } from "./mutate.js";
+
+/** FAULT_FLAG_DEFAULT | USER | WRITE, plus TRIED on a retry. */
+const userFlags =
+  (...extra: FaultFlag[]) =>
+  (k: Ctx): FaultFlag[] => [
+    "ALLOW_RETRY",
+    "KILLABLE",
+    "INTERRUPTIBLE",
+    "USER",
+    "WRITE",
+    ...extra,
+    ...(k.get("tried") === true ? (["TRIED"] as const) : []),
+  ];
+
+function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
+  const handler: FaultHandler = opts.pre ? { preVmaLockSeries: true } : {};
+  const vmaFault = handleMmFault(
+    "vma",
+    "cur",
+    userFlags("VMA_LOCK", ...(opts.vmaLockExtra ?? [])),
+    handler,
+  );
+  return {
+    start: { op: set({ cur: (k) => k.num("rstart"), ret: 0, tried: false }), next: "page" },
+    page: {
+      op: test("addr < end", (k) => k.num("cur") < k.num("rend")),
+      on: { yes: "vl.lock", no: "done" },
+    },
+    "vl.lock": { op: lockVmaUnderRcu("cur", "vma"), on: { locked: "vl.fault", none: "mm.lock" } },
+    ...(opts.pre
+      ? {
+          // before the series: the callee never releases the VMA lock; the caller always does
+          "vl.fault": { op: vmaFault, next: "vl.end_always" },
+          "vl.end_always": { op: vmaEndReadOp("vma"), next: "vl.check" },
+          "vl.check": {
+            op: test("fault & VM_FAULT_RETRY", (k) => k.get("vmret") === "VM_FAULT_RETRY"),
+            on: { yes: "vl.retry", no: "vl.result" },
+          },
+        }
+      : {
+          "vl.fault": {
+            op: vmaFault,
+            on: { ok: "vl.end", error: "vl.end", retry: "vl.retry", completed: "next" },
+          },
+          "vl.end": { op: vmaEndReadOp("vma"), next: "vl.result" },
+        }),
+    "vl.result": {
+      op: test("fault & VM_FAULT_ERROR", (k) => k.get("vmret") !== "0"),
+      on: { yes: "sigsegv", no: "next" },
+    },
+    // count_vm_vma_lock_event(VMA_LOCK_RETRY); a fatal signal ends the fault
+    "vl.retry": { op: fatalSignalPending(), on: { yes: "eintr", no: "vl.major" } },
+    "vl.major": {
+      op: set(
+        { tried: (k) => k.get("retry_src") === "folio" },
+        "if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED",
+      ),
+      next: "mm.lock",
+    },
+    // lock_mm_and_find_vma()
+    "mm.lock": { op: mmapReadLockKillable(), on: { ok: "mm.find", eintr: "eintr" } },
+    "mm.find": { op: vmaLookup("cur", "vma"), on: { found: "mm.fault", none: "mm.segv" } },
+    "mm.segv": { op: mmapReadUnlock(), next: "sigsegv" },
+    "mm.fault": {
+      op: handleMmFault("vma", "cur", userFlags()),
+      on: { ok: "mm.unlock", error: "mm.unlock_err", retry: "mm.retry", completed: "next" },
+    },
+    "mm.retry": { op: fatalSignalPending(), on: { yes: "eintr", no: "mm.tried" } },
+    "mm.tried": { op: set({ tried: true }, "flags |= FAULT_FLAG_TRIED"), next: "mm.lock" },
+    "mm.unlock": { op: mmapReadUnlock(), next: "next" },
+    "mm.unlock_err": { op: mmapReadUnlock(), next: "sigsegv" },
+    next: { op: set({ cur: (k) => k.num("cur") + 1, tried: false }), next: "page" },
+    sigsegv: { op: set({ ret: EFAULT }, "bad_area: SIGSEGV"), next: "exit" },
+    eintr: { op: set({ ret: EINTR }, "fatal signal: return to be killed"), next: "exit" },
+    done: { op: set({ ret: 0 }), next: "exit" },
+    exit: { op: exit() },
+  };
+}
+
+export const vmaLockFault: Design = {
+  id: "vma-lock-fault",
+  title: "arch fault under the per-VMA lock, dropped by handle_mm_fault on RETRY (seed 004)",
+  summary:
+    "The user page fault first tries lock_vma_under_rcu(); handle_mm_fault(FAULT_FLAG_VMA_LOCK) releases the VMA lock itself on RETRY and COMPLETED (handle_userfault and folio waits drop it where RETRY is produced), the caller calls vma_end_read() only otherwise, and a RETRY falls back to the mmap-lock path after a fatal-signal check.",
+  source: "seed 004 (merged in v6.6)",
+  family: "fault",
+  start: "start",
+  steps: archFault({ pre: false }),
+};
+
+export const vmaLockFaultPre: Design = {
+  id: "vma-lock-fault-pre",
+  title: "arch fault under the per-VMA lock before seed 004: uffd/swap RETRY at once",
+  summary:
+    "Before the series, a swap or userfault fault under the VMA lock returned VM_FAULT_RETRY immediately with the VMA lock still held, and the arch code always called vma_end_read() and retried under the mmap lock.",
+  source: "v6.4-6.5 (before seed 004)",
+  family: "fault",
+  start: "start",
+  steps: archFault({ pre: true }),
+};
+
+export const vmaLockNowait: Design = mutant(
+  vmaLockFault,
+  "vma-lock-nowait",
+  "The per-VMA-lock fault passes FAULT_FLAG_RETRY_NOWAIT, which contradicts the rule that a RETRY under the VMA lock always releases it; the merged kernel WARNs and returns VM_FAULT_SIGSEGV.",
+  {
+    "vl.fault": archFault({ pre: false, vmaLockExtra: ["RETRY_NOWAIT"] })[
+      "vl.fault"
+    ] as Steps[string],
+  },
+);
