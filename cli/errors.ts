@@ -2,6 +2,9 @@
 // stack trace unless --debug.
 export class UsageError extends Error {}
 
+export const DEFAULT_RUNS = 1000;
+export const DEFAULT_SEED = 1;
+
 export function known(kind: string, id: string, all: readonly string[], hint: string): UsageError {
   return new UsageError(`unknown ${kind} "${id}". Known ${kind}s: ${all.join(", ")}. ${hint}`);
 }
