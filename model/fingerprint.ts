@@ -1,0 +1,71 @@
+// Canonical encodings of a world: a string key for visited sets and replay checks,
+// and a 64-bit hash of it for hash-compaction. The ghost clock and per-thread step
+// counters are excluded: two worlds that differ only in how long it took to reach
+// them are the same state.
+import type { World } from "./world.js";
+
+function enc(v: unknown, out: string[]): void {
+  if (v === null || v === undefined) {
+    out.push("_");
+    return;
+  }
+  switch (typeof v) {
+    case "number":
+      out.push(String(v));
+      return;
+    case "boolean":
+      out.push(v ? "t" : "f");
+      return;
+    case "string":
+      out.push(JSON.stringify(v));
+      return;
+    default:
+      break;
+  }
+  if (Array.isArray(v)) {
+    out.push("[");
+    for (const x of v) {
+      enc(x, out);
+      out.push(",");
+    }
+    out.push("]");
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  out.push("{");
+  for (const key of Object.keys(o).sort()) {
+    if (o[key] === undefined) continue;
+    out.push(key, ":");
+    enc(o[key], out);
+    out.push(",");
+  }
+  out.push("}");
+}
+
+/** The state of a world as a canonical string (keys sorted, clocks left out). */
+export function stateKey(w: World): string {
+  const out: string[] = [];
+  const { clock: _c, ghost, ...rest } = w;
+  const { driverSteps: _d, lastDrop: _l, ...g } = ghost;
+  enc(rest, out);
+  enc(g, out);
+  return out.join("");
+}
+
+/** FNV-1a, 64 bits (two 32-bit lanes), of a string: for hash-compact visited sets. */
+export function hash64(s: string): bigint {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+    h2 ^= h2 >>> 13;
+  }
+  return (BigInt(h1) << 32n) | BigInt(h2);
+}
+
+/** A short, stable fingerprint of a world for traces and replay determinism checks. */
+export function fingerprint(w: World): string {
+  return hash64(stateKey(w)).toString(16).padStart(16, "0");
+}
