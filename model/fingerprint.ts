@@ -1,8 +1,11 @@
 // Canonical encodings of a world: a string key for visited sets and replay checks,
 // and a 64-bit hash of it for hash-compaction. The ghost clock and per-thread step
-// counters are excluded: two worlds that differ only in how long it took to reach
-// them are the same state.
+// counters are excluded, and so are the ghost time stamps kept for explanations
+// (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
+// it took to reach them are the same state.
 import type { World } from "./world.js";
+
+const TIME_KEYS = new Set(["at", "freedAt"]);
 
 function enc(v: unknown, out: string[]): void {
   if (v === null || v === undefined) {
@@ -34,7 +37,7 @@ function enc(v: unknown, out: string[]): void {
   const o = v as Record<string, unknown>;
   out.push("{");
   for (const key of Object.keys(o).sort()) {
-    if (o[key] === undefined) continue;
+    if (o[key] === undefined || TIME_KEYS.has(key)) continue;
     out.push(key, ":");
     enc(o[key], out);
     out.push(",");
