@@ -113,7 +113,9 @@ export function checkPair(
   const arb = scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
   const firstFail = new Map<string, { index: number; length: number }>();
   let index = 0;
-  fc.check(
+  // The predicate never returns false: a failure here is an exception thrown by a step
+  // (a DesignError), which must surface as an error, never read as "holds".
+  const explored = fc.check(
     fc.property(arb, (s) => {
       const run = runSchedule(setup, s, props);
       for (const v of run.violations)
@@ -121,8 +123,9 @@ export function checkPair(
       index++;
       return true;
     }),
-    { seed, numRuns: opts.runs },
+    { seed, numRuns: opts.runs, endOnFailure: true },
   );
+  if (explored.failed && explored.errorInstance instanceof Error) throw explored.errorInstance;
   const results = new Map<string, Counterexample | null>();
   for (const p of props) {
     const f = firstFail.get(p.id);
