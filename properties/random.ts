@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
+import { minimize } from "../shrinkers/index.js";
 import type { Property } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { runSchedule, setupFor } from "./run.js";
@@ -29,6 +30,10 @@ export interface Counterexample {
   readonly path: string;
   /** executed steps before fast-check shrank the schedule */
   readonly lengthBeforeShrink: number;
+  /** executed steps up to the violation after fast-check's shrinking, before shrinkers/ */
+  readonly lengthAfterFastCheck: number;
+  /** the first `scheduled` elements of `schedule` are the schedule; the rest is the fair completion */
+  readonly scheduled: number;
 }
 
 export interface PairResult {
@@ -85,20 +90,23 @@ export function shrinkOne(
   const run = runSchedule(setup, schedule, [prop], { stopOn: prop.id });
   const v = violationOf(run, prop.id);
   if (!v) return null;
-  // replay the trimmed executed schedule: it must give the same violation
-  const cex = trim(run, v.at);
-  const replay = runSchedule(setup, cex, [prop], { stopOn: prop.id, keepWorlds: true });
+  // then the minimization passes (shrinkers/); replaying their schedule gives the run
+  const m = minimize(setup, prop, schedule);
+  if (!m) return null;
+  const replay = runSchedule(setup, m.schedule, [prop], { stopOn: prop.id, keepWorlds: true });
   const rv = violationOf(replay, prop.id);
   return {
     design: setup.design.id,
     scenario: setup.scenario.id,
     property: prop.id,
-    schedule: cex,
+    schedule: trim(replay, rv?.at ?? m.at),
     run: replay,
     message: rv?.message ?? v.message,
     seed,
     path: first.counterexamplePath ?? path,
     lengthBeforeShrink: -1,
+    lengthAfterFastCheck: m.lengthBefore,
+    scheduled: m.schedule.length,
   };
 }
 
