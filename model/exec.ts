@@ -21,6 +21,8 @@ export interface StepRecord {
   readonly outcome: string;
   /** what the schedule's pick chose, where the op asked */
   readonly choice: string | null;
+  /** how many options the op offered (0: it made no choice); picks are taken modulo this */
+  readonly choices: number;
   readonly events: readonly Event[];
 }
 
@@ -112,6 +114,7 @@ interface Blocked {
 class StepCtx implements Ctx {
   readonly events: Event[] = [];
   choice: string | null = null;
+  choices = 0;
   blocked: Blocked | null = null;
   label = "";
   constructor(
@@ -143,6 +146,7 @@ class StepCtx implements Ctx {
     if (options.length === 0) throw new DesignError(this.program.id, this.label, "empty choice");
     const c = options[this.pick % options.length] as T;
     this.choice = c;
+    this.choices = options.length;
     return c;
   }
   block(on: BlockedOn, signalOutcome?: string, o?: { readonly again?: boolean }): void {
@@ -210,5 +214,13 @@ function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): S
     const nextStep = program.steps[to];
     if (!nextStep?.op.local) break;
   }
-  return { tid, labels, ops, outcome: firstOutcome, choice: k.choice, events: k.events };
+  return {
+    tid,
+    labels,
+    ops,
+    outcome: firstOutcome,
+    choice: k.choice,
+    choices: k.choices,
+    events: k.events,
+  };
 }

@@ -4,6 +4,7 @@
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state.
 import type { World } from "./world.js";
+import { isVmaRef } from "./world.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
 
@@ -45,14 +46,55 @@ function enc(v: unknown, out: string[]): void {
   out.push("}");
 }
 
-/** The state of a world as a canonical string (keys sorted, clocks left out). */
-export function stateKey(w: World): string {
+/** Any plain value as a canonical string (keys sorted, time stamps left out). */
+export function encode(v: unknown): string {
   const out: string[] = [];
-  const { clock: _c, ghost, ...rest } = w;
-  const { driverSteps: _d, lastDrop: _l, ...g } = ghost;
-  enc(rest, out);
-  enc(g, out);
+  enc(v, out);
   return out.join("");
+}
+
+/**
+ * The state of a world as a canonical string. Thread locals are written with sorted
+ * keys; a VMA pointer is written as (vma, lock, still protected?) rather than with its
+ * epoch number, and the per-thread epoch counters are left out: a pointer is only ever
+ * compared with its thread's current epoch, so this keeps a retry loop that drops and
+ * re-takes the lock from looking like new states forever. Clocks and time stamps are
+ * left out too. Everything else is JSON.stringify of plain data in construction order.
+ */
+export function stateKey(w: World): string {
+  const g = w.ghost;
+  const threads = w.threads.map((t) => {
+    const keys = Object.keys(t.locals).sort();
+    const locals: unknown[] = [];
+    for (const key of keys) {
+      const v = t.locals[key];
+      if (isVmaRef(v)) {
+        const current = v.via === "vma-lock" ? g.vmaEpoch[t.id] : g.epoch[t.id];
+        locals.push(key, [v.vma, v.via ?? "mmap", v.epoch === current]);
+      } else locals.push(key, v);
+    }
+    return [t.pc, t.status, t.fatal, t.budget, locals];
+  });
+  const vmas = w.vmas.map((v) => [
+    v.start,
+    v.end,
+    v.flags,
+    v.state,
+    v.hugetlbLock,
+    v.readers,
+    v.writeLocked,
+  ]);
+  return JSON.stringify([
+    w.mmapLock,
+    vmas,
+    w.ptes,
+    w.folioLock,
+    w.notifier,
+    w.uffd,
+    threads,
+    g.disrupted,
+    g.consumed,
+  ]);
 }
 
 /** FNV-1a, 64 bits (two 32-bit lanes), of a string: for hash-compact visited sets. */

@@ -117,6 +117,26 @@ export const SCENARIOS: readonly Scenario[] = [
     stepsPerPage: 40,
   },
   {
+    id: "anon-uffd-1",
+    title: "anon-uffd with 1 page and one of each actor: small enough for exhaustive search",
+    families: callers,
+    vmas: [{ ...anonUffd, pages: 1 }],
+    write: true,
+    actors: { munmap: 1, invalidate: 1, signal: 1, monitor: "answers" },
+    remap: null,
+    stepsPerPage: 40,
+  },
+  {
+    id: "hugetlb-uffd-1",
+    title: "hugetlb-uffd with one of each actor (no mprotect): small enough for exhaustive search",
+    families: ["hmm"],
+    vmas: [hugetlbUffd],
+    write: true,
+    actors: { munmap: 1, invalidate: 1, signal: 1, monitor: "answers" },
+    remap: null,
+    stepsPerPage: 40,
+  },
+  {
     id: "anon-uffd-silent",
     title: "anon-uffd, but the monitor never answers; a fatal signal may come",
     families: callers,
@@ -295,6 +315,7 @@ export function initialWorld(s: Scenario, design: Design): World {
       vmaEpoch: threads.map(() => 0),
       disrupted: false,
       driverSteps: 0,
+      consumed: null,
     },
   };
 }

@@ -179,6 +179,8 @@ export interface Ghost {
   readonly disrupted: boolean;
   /** steps taken by the driver thread */
   readonly driverSteps: number;
+  /** the hmm_pfns the driver consumed (programmed into the device), once it did */
+  readonly consumed: readonly number[] | null;
 }
 
 export interface World {

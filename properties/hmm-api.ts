@@ -18,6 +18,10 @@ export const zeroUnlockedNotSuccess: Property = {
   monitor: () => {
     let last: { at: number; locked: number | null; ret: number } | null = null;
     return {
+      save: () => last,
+      load: (s) => {
+        last = s as typeof last;
+      },
       step: ({ after, rec, index }) => {
         for (const e of rec.events) {
           if (e.k === "api-return") last = { at: index, locked: e.locked, ret: e.ret };

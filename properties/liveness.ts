@@ -17,6 +17,10 @@ export const fatalSignalEndsLoop: Property = {
   monitor: () => {
     let steps = 0;
     return {
+      save: () => steps,
+      load: (s) => {
+        steps = s as number;
+      },
       step: ({ after, rec, phase }) => {
         const t = after.threads[rec.tid];
         if (t?.role !== "driver" || !t.fatal || phase !== "completion" || t.status.kind === "done")
@@ -47,16 +51,22 @@ export const noRetryLivelock: Property = {
   kind: "liveness",
   applies: (s) => (s.actors.folio ?? 0) > 0,
   monitor: () => {
-    const pending = new Map<string, number>();
+    // per thread and page: the step of a folio RETRY not yet followed by a TRIED attempt
+    let pending = new Map<string, { at: number }>();
     return {
+      save: () => [...pending],
+      load: (s) => {
+        pending = new Map(s as [string, { at: number }][]);
+      },
       step: ({ after, rec, index }) => {
         for (const e of rec.events) {
           if (e.k !== "fault") continue;
           const key = `${e.tid}:${e.addr}`;
-          const at = pending.get(key);
+          const at = pending.get(key)?.at;
           if (at !== undefined && !e.flags.includes("TRIED"))
             return `${who(after, e.tid)} faulted page ${e.addr} again with ${e.flags.join("|")} after the VM_FAULT_RETRY at step ${at + 1}: without FAULT_FLAG_TRIED every attempt is a first attempt, and a folio lock held again drops the lock again, forever.`;
-          if (e.result === "VM_FAULT_RETRY" && e.retrySource === "folio") pending.set(key, index);
+          if (e.result === "VM_FAULT_RETRY" && e.retrySource === "folio")
+            pending.set(key, { at: index });
           else pending.delete(key);
         }
         return null;

@@ -45,6 +45,10 @@ export const walkRestartsOnEbusy: Property = {
   monitor: () => {
     let stale: { at: number; why: string } | null = null;
     return {
+      save: () => stale,
+      load: (s) => {
+        stale = s as typeof stale;
+      },
       step: ({ after, rec, index }) => {
         for (const e of rec.events) {
           if (e.k === "read-begin") stale = null;

@@ -21,7 +21,7 @@ export const uffdFaultCompletes: Property = {
     s.actors.monitor === "answers" &&
     (!s.write || s.vmas.every((v) => v.write)),
   monitor: () => ({
-    end: ({ world, trace, end, scenario, design }) => {
+    end: ({ world, end, scenario, design }) => {
       if (world.ghost.disrupted) return null;
       const t = world.threads.find((x) => x.role === "driver");
       if (!t) return null;
@@ -37,12 +37,9 @@ export const uffdFaultCompletes: Property = {
         const missing = world.ptes.findIndex((p) => p === "none" || p === "swap");
         return missing >= 0 ? `T returned 0 but page ${missing} is not present.` : null;
       }
-      const consumed = [...trace]
-        .reverse()
-        .flatMap((r) => r.events)
-        .find((e) => e.k === "consume");
+      const consumed = world.ghost.consumed;
       if (!consumed) return "T returned 0 without consuming the pfns.";
-      const bad = consumed.pfns.findIndex((p) => !(p & HMM_PFN_VALID));
+      const bad = consumed.findIndex((p) => !(p & HMM_PFN_VALID));
       if (bad >= 0) return `T returned 0 but page ${bad} is not HMM_PFN_VALID.`;
       return null;
     },

@@ -32,6 +32,12 @@ export interface Monitor {
   step?(v: StepView): string | null;
   /** A violation message about the whole run, or null. Called once at the end. */
   end?(v: EndView): string | null;
+  /**
+   * Monitors that keep state between steps expose it as plain data, so the exhaustive
+   * search can make it part of the searched state and restore it on each branch.
+   */
+  save?(): unknown;
+  load?(s: unknown): void;
 }
 
 export interface Property {

@@ -155,6 +155,7 @@ export const consumePfns = (): Op<"ok"> =>
     name: "program device page table from hmm_pfns",
     outcomes: ["ok"],
     run: (k) => {
+      k.w.ghost.consumed = [...((k.get("pfns") as readonly number[]) ?? [])];
       k.emit({
         k: "consume",
         tid: k.tid,

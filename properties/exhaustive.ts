@@ -1,0 +1,413 @@
+// Exhaustive search: breadth-first over the same step function and the same property
+// monitors as random mode, with a visited set of canonical states (the world plus the
+// state of every stateful monitor). BFS order makes every counterexample it returns a
+// shortest one (in scheduled steps). Liveness (L3) is checked as lassos: a reachable
+// cycle in which the driver keeps stepping with a fatal signal pending.
+import { enabledThreads, step } from "../model/exec.js";
+import { encode, hash64, stateKey } from "../model/fingerprint.js";
+import type { World } from "../model/world.js";
+import type { Monitor, Property, RunEnd } from "./property.js";
+import type { Choice, Run, Setup } from "./run.js";
+import { runSchedule } from "./run.js";
+
+export interface ExhaustiveOptions {
+  /** longest schedule explored (steps from the initial state) */
+  readonly depth: number;
+  /** stop after this many distinct states, with a coverage report */
+  readonly maxStates?: number;
+  /** stop when the heap grows beyond this many MiB */
+  readonly maxMemoryMiB?: number;
+  /** keep 64-bit hashes of states instead of their encodings (Spin's hash-compact) */
+  readonly hashCompact?: boolean;
+  /** CHESS preemption bound: at most this many switches away from a thread that could go on */
+  readonly preemptions?: number;
+  /** sleep sets: do not re-explore a step that commutes with one already taken */
+  readonly sleepSets?: boolean;
+}
+
+export interface ExhaustiveCounterexample {
+  readonly property: string;
+  /** the schedule, one choice per step; for a lasso, prefix then one turn of the loop */
+  readonly schedule: readonly Choice[];
+  /** for a lasso: the index in `schedule` where the repeating part starts */
+  readonly loopStart: number | null;
+  readonly message: string;
+  readonly run: Run;
+}
+
+export interface ExhaustiveResult {
+  readonly states: number;
+  readonly transitions: number;
+  /** deepest level expanded */
+  readonly depth: number;
+  /** the whole state space was explored within the depth bound */
+  readonly complete: boolean;
+  /** why the search stopped early, if it did */
+  readonly stoppedBy: "max-states" | "max-memory" | null;
+  /** states at the depth bound that still had successors */
+  readonly frontier: number;
+  readonly ms: number;
+  /** with hash compaction: the probability that some state was missed (birthday bound) */
+  readonly omissionProbability: number | null;
+  readonly counterexamples: ReadonlyMap<string, ExhaustiveCounterexample>;
+}
+
+interface Node {
+  readonly world: World;
+  readonly mon: readonly unknown[];
+  readonly index: number;
+  /** the thread that ran last, for the preemption bound */
+  readonly last: number;
+  readonly preemptions: number;
+  /** threads whose next step need not be explored from here (sleep set) */
+  readonly sleep: readonly number[];
+}
+
+/** Parent pointers: how each state was first reached. */
+class Tree {
+  parent: Int32Array = new Int32Array(1 << 16);
+  tid: Int16Array = new Int16Array(1 << 16);
+  pick: Int16Array = new Int16Array(1 << 16);
+  size = 0;
+  add(parent: number, tid: number, pick: number): number {
+    if (this.size === this.parent.length) {
+      const grow = <T extends Int32Array | Int16Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.parent = grow(this.parent, (n) => new Int32Array(n));
+      this.tid = grow(this.tid, (n) => new Int16Array(n));
+      this.pick = grow(this.pick, (n) => new Int16Array(n));
+    }
+    const i = this.size++;
+    this.parent[i] = parent;
+    this.tid[i] = tid;
+    this.pick[i] = pick;
+    return i;
+  }
+  path(i: number): Choice[] {
+    const out: Choice[] = [];
+    for (let n = i; n > 0; n = this.parent[n] as number)
+      out.push({ t: this.tid[n] as number, p: this.pick[n] as number });
+    return out.reverse();
+  }
+}
+
+function monitorsFor(props: readonly Property[]): Monitor[] {
+  return props.map((p) => p.monitor());
+}
+
+function load(monitors: Monitor[], states: readonly unknown[]): void {
+  monitors.forEach((m, i) => m.load?.(states[i]));
+}
+
+function save(monitors: Monitor[]): unknown[] {
+  return monitors.map((m) => (m.save ? m.save() : null));
+}
+
+/** A fatal signal is pending and the driver has not returned: where L3 lassos live. */
+function signalPending(w: World): boolean {
+  const t = w.threads[0];
+  return t !== undefined && t.fatal && t.status.kind !== "done";
+}
+
+export function exploreExhaustive(
+  setup: Setup,
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+): ExhaustiveResult {
+  const t0 = performance.now();
+  const monitors = monitorsFor(props);
+  const found = new Map<string, ExhaustiveCounterexample>();
+  const pending = new Map<string, { node: number; message: string }>();
+  const tree = new Tree();
+  const visited = new Map<string | bigint, { index: number; sleep: readonly number[] }>();
+  const keyOf = (w: World, mon: readonly unknown[]): string | bigint => {
+    const k = `${stateKey(w)}|${encode(mon)}`;
+    return opts.hashCompact ? hash64(k) : k;
+  };
+  // L3 lassos: edges between states with a fatal signal pending
+  const lasso = props.some((p) => p.id === "fatal-signal-ends-loop");
+  const edges: [number, number, number, number][] = [];
+
+  const root = tree.add(-1, 0, 0);
+  const mon0 = save(monitors);
+  visited.set(keyOf(setup.world0, mon0), { index: root, sleep: [] });
+  let frontier: Node[] = [
+    { world: setup.world0, mon: mon0, index: root, last: -1, preemptions: 0, sleep: [] },
+  ];
+  let transitions = 0;
+  let depth = 0;
+  let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
+  let atBound = 0;
+
+  const endCheck = (node: Node, w: World) => {
+    const driver = w.threads[0];
+    const end: RunEnd = driver?.status.kind === "done" ? "done" : "deadlock";
+    load(monitors, node.mon);
+    props.forEach((p, i) => {
+      if (found.has(p.id) || pending.has(p.id)) return;
+      const msg = monitors[i]?.end?.({
+        world: w,
+        trace: [],
+        end,
+        scenario: setup.scenario,
+        design: setup.design,
+      });
+      if (msg) pending.set(p.id, { node: node.index, message: msg });
+    });
+  };
+
+  search: while (frontier.length > 0) {
+    if (depth >= opts.depth) {
+      atBound = frontier.filter((n) => enabledThreads(n.world, setup.programs).length > 0).length;
+      break;
+    }
+    const next: Node[] = [];
+    for (const node of frontier) {
+      const enabled = enabledThreads(node.world, setup.programs);
+      if (enabled.length === 0) {
+        endCheck(node, node.world);
+        continue;
+      }
+      const done: number[] = [];
+      for (const tid of enabled) {
+        if (opts.sleepSets && node.sleep.includes(tid)) continue;
+        const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
+        if (opts.preemptions !== undefined && node.preemptions + preempt > opts.preemptions)
+          continue;
+        let choices = 1;
+        for (let pick = 0; pick < choices; pick++) {
+          const [w, rec] = step(node.world, tid, pick, setup.programs);
+          choices = Math.max(1, rec.choices);
+          transitions++;
+          load(monitors, node.mon);
+          const child = tree.size;
+          let violatedHere = false;
+          props.forEach((p, i) => {
+            const msg = monitors[i]?.step?.({
+              before: node.world,
+              after: w,
+              rec,
+              index: depth,
+              phase: "schedule",
+            });
+            if (msg && !found.has(p.id) && !pending.has(p.id)) {
+              pending.set(p.id, { node: child, message: msg });
+              violatedHere = true;
+            }
+          });
+          const mon = save(monitors);
+          const key = keyOf(w, mon);
+          const seen = visited.get(key);
+          // sleep set of the child: earlier siblings that commute with this step
+          const sleep = opts.sleepSets ? commuting(node, tid, done, setup) : [];
+          if (seen) {
+            if (lasso && signalPending(w)) edges.push([node.index, seen.index, tid, pick]);
+            if (violatedHere) tree.add(node.index, tid, pick); // keep the path for the report
+            if (!opts.sleepSets || sleep.every((s) => seen.sleep.includes(s))) continue;
+            // reached again with a smaller sleep set: explore it again with the intersection
+            const inter = seen.sleep.filter((s) => sleep.includes(s));
+            visited.set(key, { index: seen.index, sleep: inter });
+            next.push({ ...nodeOf(w, mon, seen.index, tid, node), sleep: inter });
+            continue;
+          }
+          const index = violatedHere ? child : tree.add(node.index, tid, pick);
+          if (violatedHere) tree.add(node.index, tid, pick);
+          visited.set(key, { index, sleep });
+          if (lasso && signalPending(w)) edges.push([node.index, index, tid, pick]);
+          next.push({ ...nodeOf(w, mon, index, tid, node), sleep });
+          if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
+            stoppedBy = "max-states";
+            frontier = next;
+            break search;
+          }
+        }
+        done.push(tid);
+      }
+      if (
+        opts.maxMemoryMiB !== undefined &&
+        transitions % 4096 === 0 &&
+        process.memoryUsage().heapUsed / 2 ** 20 > opts.maxMemoryMiB
+      ) {
+        stoppedBy = "max-memory";
+        frontier = next;
+        break search;
+      }
+    }
+    frontier = next;
+    depth++;
+  }
+
+  for (const [property, v] of pending) {
+    const schedule = tree.path(v.node);
+    const prop = props.find((p) => p.id === property);
+    const run = runSchedule(setup, schedule, prop ? [prop] : [], {
+      keepWorlds: true,
+      noCompletion: true,
+    });
+    found.set(property, { property, schedule, loopStart: null, message: v.message, run });
+  }
+  if (lasso && !found.has("fatal-signal-ends-loop")) {
+    const l = findLasso(edges, tree, setup);
+    if (l) found.set("fatal-signal-ends-loop", l);
+  }
+  const states = visited.size;
+  return {
+    states,
+    transitions,
+    depth,
+    complete: stoppedBy === null && atBound === 0,
+    stoppedBy,
+    frontier: atBound + (stoppedBy ? frontier.length : 0),
+    ms: performance.now() - t0,
+    omissionProbability: opts.hashCompact ? (states * states) / 2 ** 65 : null,
+    counterexamples: found,
+  };
+}
+
+function nodeOf(w: World, mon: readonly unknown[], index: number, tid: number, parent: Node): Node {
+  const enabledBefore = parent.last >= 0 && parent.last !== tid;
+  return {
+    world: w,
+    mon,
+    index,
+    last: tid,
+    preemptions: parent.preemptions + (enabledBefore ? 1 : 0),
+    sleep: [],
+  };
+}
+
+/** Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s at this node. */
+function commuting(node: Node, tid: number, earlier: readonly number[], setup: Setup): number[] {
+  const out: number[] = [];
+  for (const u of [...node.sleep, ...earlier]) {
+    if (u === tid || out.includes(u)) continue;
+    const [a] = step(node.world, tid, 0, setup.programs);
+    const [b] = step(node.world, u, 0, setup.programs);
+    if (!enabledThreads(a, setup.programs).includes(u)) continue;
+    if (!enabledThreads(b, setup.programs).includes(tid)) continue;
+    const [ab] = step(a, u, 0, setup.programs);
+    const [ba] = step(b, tid, 0, setup.programs);
+    if (stateKey(ab) === stateKey(ba)) out.push(u);
+  }
+  return out;
+}
+
+/**
+ * A reachable cycle, among states with a fatal signal pending, that contains a step of
+ * the driver: the driver loops forever instead of returning (L3 as a lasso).
+ */
+function findLasso(
+  edges: readonly [number, number, number, number][],
+  tree: Tree,
+  setup: Setup,
+): ExhaustiveCounterexample | null {
+  const out = new Map<number, [number, number, number][]>();
+  for (const [a, b, t, p] of edges) {
+    const list = out.get(a);
+    if (list) list.push([b, t, p]);
+    else out.set(a, [[b, t, p]]);
+  }
+  const comp = components(out);
+  // the driver edge inside a cycle whose source is reached soonest (shortest prefix)
+  const inCycle = edges
+    .filter(([a, b, t]) => t === 0 && comp.get(a) !== undefined && comp.get(a) === comp.get(b))
+    .sort((x, y) => x[0] - y[0]);
+  const first = inCycle[0];
+  if (!first) return null;
+  const [a, b, t, p] = first;
+  const back = pathBetween(out, b, a);
+  if (!back) return null;
+  const prefix = tree.path(a);
+  const loop: Choice[] = [{ t, p }, ...back];
+  const schedule = [...prefix, ...loop];
+  const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
+  return {
+    property: "fatal-signal-ends-loop",
+    schedule,
+    loopStart: prefix.length,
+    message: `lasso: after ${prefix.length} steps the driver, with a fatal signal pending, enters a loop of ${loop.length} steps that comes back to the same state (steps ${prefix.length + 1}-${schedule.length} repeat forever) and never returns.`,
+    run,
+  };
+}
+
+/** Strongly connected components (Tarjan, iterative): node -> component id. */
+function components(out: Map<number, [number, number, number][]>): Map<number, number> {
+  const index = new Map<number, number>();
+  const low = new Map<number, number>();
+  const onStack = new Set<number>();
+  const stack: number[] = [];
+  const comp = new Map<number, number>();
+  let counter = 0;
+  let ncomp = 0;
+  for (const start of out.keys()) {
+    if (index.has(start)) continue;
+    const work: [number, number][] = [[start, 0]];
+    index.set(start, counter);
+    low.set(start, counter++);
+    stack.push(start);
+    onStack.add(start);
+    while (work.length > 0) {
+      const top = work[work.length - 1] as [number, number];
+      const [v, i] = top;
+      const succ = out.get(v) ?? [];
+      if (i < succ.length) {
+        top[1] = i + 1;
+        const w = (succ[i] as [number, number, number])[0];
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          onStack.add(w);
+          work.push([w, 0]);
+        } else if (onStack.has(w))
+          low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent[0], Math.min(low.get(parent[0]) as number, low.get(v) as number));
+      if (low.get(v) === index.get(v)) {
+        for (;;) {
+          const x = stack.pop() as number;
+          onStack.delete(x);
+          comp.set(x, ncomp);
+          if (x === v) break;
+        }
+        ncomp++;
+      }
+    }
+  }
+  return comp;
+}
+
+function pathBetween(
+  out: Map<number, [number, number, number][]>,
+  from: number,
+  to: number,
+): Choice[] | null {
+  if (from === to) return [];
+  const prev = new Map<number, [number, number, number]>();
+  const queue = [from];
+  prev.set(from, [-1, 0, 0]);
+  while (queue.length > 0) {
+    const x = queue.shift() as number;
+    for (const [y, t, p] of out.get(x) ?? []) {
+      if (prev.has(y)) continue;
+      prev.set(y, [x, t, p]);
+      if (y === to) {
+        const path: Choice[] = [];
+        for (let n = y; n !== from; ) {
+          const [px, pt, pp] = prev.get(n) as [number, number, number];
+          path.push({ t: pt, p: pp });
+          n = px;
+        }
+        return path.reverse();
+      }
+      queue.push(y);
+    }
+  }
+  return null;
+}
