@@ -34,6 +34,10 @@ export interface Counterexample {
   readonly lengthAfterFastCheck: number;
   /** the first `scheduled` elements of `schedule` are the schedule; the rest is the fair completion */
   readonly scheduled: number;
+  /** breadth-first search established that no shorter counterexample exists */
+  readonly provenShortest?: boolean;
+  /** for a lasso (liveness): where the repeating part of `schedule` starts */
+  readonly loopStart?: number | null;
 }
 
 export interface PairResult {

@@ -4,6 +4,7 @@ import pc from "picocolors";
 import { propertyById } from "../properties/index.js";
 import type { RowResult } from "../properties/verdicts.js";
 import { renderLanes } from "./lanes.js";
+import { strength } from "./matrix.js";
 
 export interface CheckInfo {
   readonly design: string;

@@ -12,6 +12,11 @@ export interface MatrixRow {
   readonly steps: number | null;
   /** the violation, for violated rows */
   readonly message?: string;
+  /** exhaustive rows: the depth explored, the distinct states, whether the space was exhausted */
+  readonly depth?: number;
+  readonly states?: number;
+  readonly complete?: boolean;
+  readonly stoppedBy?: string;
 }
 
 export interface Matrix {
@@ -26,6 +31,13 @@ export function cell(r: MatrixRow): string {
   return "holds";
 }
 
+/** How strong a verdict is, in words: "holds (exhaustive, depth 53, complete, 19724 states)". */
+export function strength(r: MatrixRow): string {
+  if (r.method === "exhaustive")
+    return `exhaustive, depth ${r.depth}${r.complete ? ", complete" : ""}${r.stoppedBy ? `, stopped by ${r.stoppedBy}` : ""}, ${r.states} states`;
+  return `${r.runs} random runs`;
+}
+
 /** One table per design: scenarios down, properties across. */
 export function renderMatrix(m: Matrix): string {
   const out: string[] = [];
@@ -33,8 +45,11 @@ export function renderMatrix(m: Matrix): string {
   const props = [...new Set(m.rows.map((r) => r.property))];
   const scenarios = [...new Set(m.rows.map((r) => r.scenario))];
   const runs = Math.max(0, ...m.rows.map((r) => r.runs));
+  const exhaustive = m.rows.find((r) => r.method === "exhaustive");
   out.push(
-    `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
+    exhaustive
+      ? `lockdrop verdict matrix ("holds" = no violation in any schedule up to depth ${exhaustive.depth}, breadth-first; see --json for states per row)`
+      : `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
   );
   for (const d of designs) {
     out.push("", `== ${d}`);

@@ -1,44 +1,40 @@
 // `lockdrop check <design>`: verdicts of one design, counterexamples as thread lanes.
 import type { Command } from "commander";
 import { runsIn, SCENARIOS } from "../../model/scenarios.js";
-import { verdictRows } from "../../properties/verdicts.js";
 import { checkJson, renderCheck } from "../../reports/check.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
+import { rowsFor, withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 
 export function registerCheck(program: Command): void {
-  program
+  const cmd = program
     .command("check")
     .description("check one design; print each counterexample as thread lanes")
     .argument("<design>", "design id (see `lockdrop list`)")
     .option("--scenario <ids...>", "scenarios (default: all)")
     .option("--property <ids...>", "properties (default: all)")
-    .option("--runs <n>", "random schedules per scenario", parseCount("--runs"), DEFAULT_RUNS)
-    .option("--seed <n>", "seed of the random exploration", parseSeed, DEFAULT_SEED)
-    .option("--json", "print lockdrop.check/1 JSON")
-    .action((id: string, o) => {
-      const [design] = select.designs([id]);
-      if (!design) return;
-      const props = select.properties(o.property);
-      const rows = select
-        .scenarios(o.scenario)
-        .filter((s) => {
-          if (runsIn(s, design)) return true;
-          if (o.scenario)
-            throw new UsageError(
-              `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
-                (x) => runsIn(x, design),
-              )
-                .map((x) => x.id)
-                .join(", ")}.`,
-            );
-          return false;
-        })
-        .flatMap((s) => verdictRows(design, s, props, { runs: o.runs, seed: o.seed }));
-      const opts = { design: design.id, seed: o.seed, runs: o.runs };
-      console.log(
-        o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts),
-      );
-      if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
-    });
+    .option("--json", "print lockdrop.check/1 JSON");
+  withExplorationOptions(cmd).action((id: string, o) => {
+    const [design] = select.designs([id]);
+    if (!design) return;
+    const props = select.properties(o.property);
+    const rows = select
+      .scenarios(o.scenario)
+      .filter((s) => {
+        if (runsIn(s, design)) return true;
+        if (o.scenario)
+          throw new UsageError(
+            `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
+              (x) => runsIn(x, design),
+            )
+              .map((x) => x.id)
+              .join(", ")}.`,
+          );
+        return false;
+      })
+      .flatMap((s) => rowsFor(o)(design, s, props));
+    const opts = { design: design.id, seed: o.seed, runs: o.runs };
+    console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
+    if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
+  });
 }
