@@ -10,19 +10,24 @@ export interface CheckInfo {
   readonly design: string;
   readonly seed: number;
   readonly runs: number;
+  readonly exhaustive?: { readonly depth: number };
 }
 
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {
   const out: string[] = [
-    `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario)`,
+    info.exhaustive
+      ? `lockdrop check ${info.design} (exhaustive breadth-first search up to depth ${info.exhaustive.depth}: counterexamples are shortest)`
+      : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario)`,
     "",
   ];
   for (const r of rows) {
     const head = `${r.scenario.padEnd(14)} ${r.property.padEnd(30)}`;
     if (r.verdict === "n/a") out.push(`${head} n/a`);
-    else if (r.verdict === "holds")
-      out.push(`${head} ${pc.green("holds")} (${r.runs} random runs)`);
-    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}`);
+    else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
+    else
+      out.push(
+        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${r.counterexample?.provenShortest ? " (shortest)" : r.counterexample?.loopStart != null ? " (lasso)" : ""}`,
+      );
   }
   for (const r of rows) {
     const c = r.counterexample;
@@ -36,10 +41,19 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       "",
       renderLanes(c.run.trace, c.run.final, {
         mark: Math.min(last, c.schedule.length - 1),
-        markText: [pc.red(`VIOLATION ${r.property}: ${c.message}`)],
+        markText: [
+          pc.red(`VIOLATION ${r.property}: ${c.message}`),
+          ...(c.loopStart != null
+            ? [
+                `steps ${c.loopStart + 1}-${c.schedule.length} form the loop; it comes back to the state after step ${c.loopStart}`,
+              ]
+            : []),
+        ],
       }),
       "",
-      `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}  (fast-check seed ${c.seed}, path ${c.path})`,
+      info.exhaustive
+        ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive --depth ${info.exhaustive.depth}`
+        : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
   }
   return out.join("\n");

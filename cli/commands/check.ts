@@ -33,7 +33,12 @@ export function registerCheck(program: Command): void {
         return false;
       })
       .flatMap((s) => rowsFor(o)(design, s, props));
-    const opts = { design: design.id, seed: o.seed, runs: o.runs };
+    const opts = {
+      design: design.id,
+      seed: o.seed,
+      runs: o.runs,
+      ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
+    };
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
     if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
   });
