@@ -3,10 +3,12 @@
 // unless --debug), 3 for an internal error.
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
+import { DesignError } from "../model/exec.js";
 import { registerCheck } from "./commands/check.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { UsageError } from "./errors.js";
+import { designErrorMessage, preloadDesignFiles } from "./user-designs.js";
 
 const debug = process.argv.includes("--debug");
 
@@ -22,8 +24,14 @@ registerCheck(program);
 registerList(program);
 
 try {
+  await preloadDesignFiles(process.argv.slice(2));
   program.parse(process.argv);
 } catch (e) {
+  if (e instanceof DesignError) {
+    console.error(`lockdrop: ${designErrorMessage(e)}`);
+    if (debug) console.error(e.stack);
+    process.exit(2);
+  }
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.exitCode === 0)
       process.exit(0);

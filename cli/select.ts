@@ -6,13 +6,15 @@ import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { known } from "./errors.js";
+import { userDesign } from "./user-designs.js";
 
-const LIST = "Run `lockdrop list` to see them all.";
+const LIST =
+  "Run `lockdrop list` to see them all, or give the path of a design file (./my-design.ts).";
 
 export function designs(ids: readonly string[] | undefined): Design[] {
   if (!ids || ids.length === 0) return [...DESIGNS];
   return ids.map((id) => {
-    const d = designById(id);
+    const d = designById(id) ?? userDesign(id);
     if (!d)
       throw known(
         "design",

@@ -1,0 +1,279 @@
+// Loading a user's design file and validating what it exports, before anything runs.
+// Every problem becomes one paragraph that names the file, the step label and the fix
+// (the CLI prints it and exits 2). The shape is checked with zod; the step table (labels,
+// outcomes, jumps) by the checks below, which know what each primitive can return.
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { DESIGNS } from "../model/designs/index.js";
+import { DesignError } from "../model/exec.js";
+import type { Scenario } from "../model/scenarios.js";
+import { programsFor, runsIn, SCENARIOS } from "../model/scenarios.js";
+import type { Design, Family, Op, Step } from "../model/step.js";
+import { PROPERTIES } from "../properties/index.js";
+import type { DesignSpec } from "./model.js";
+
+/** A problem with a design file: one paragraph, meant for the user as it is. */
+export class DesignFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+export interface LoadedDesign {
+  /** the path as the user typed it */
+  readonly file: string;
+  readonly design: Design;
+  /** scenarios and properties the file asks for when the command line names none */
+  readonly scenarios: readonly string[] | undefined;
+  readonly properties: readonly string[] | undefined;
+}
+
+const FAMILIES: readonly Family[] = ["hmm", "gup", "fault", "mfill"];
+const EXAMPLE = 'export default design({ id: "my-patch", family: "hmm", start: "again", steps })';
+
+/** Does a command-line argument name a design file rather than a built-in id? */
+export function looksLikeDesignFile(arg: string): boolean {
+  return !arg.startsWith("-") && /\.(m|c)?(t|j)s$/.test(arg);
+}
+
+const isFunction = (v: unknown): boolean => typeof v === "function";
+
+const opSchema = z.object({
+  name: z.string().min(1),
+  outcomes: z.array(z.string()),
+  local: z.boolean().optional(),
+  run: z.custom<Op["run"]>(isFunction, { message: "run must be a function" }),
+  enabled: z.custom<NonNullable<Op["enabled"]>>(isFunction).optional(),
+});
+
+const stepSchema = z.strictObject({
+  op: opSchema,
+  next: z.string().optional(),
+  on: z.record(z.string(), z.string()).optional(),
+});
+
+const specSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  title: z.string(),
+  summary: z.string(),
+  source: z.string(),
+  family: z.enum(FAMILIES as [Family, ...Family[]]),
+  start: z.string(),
+  steps: z.record(z.string(), stepSchema),
+  scenarios: z.array(z.string()).optional(),
+  properties: z.array(z.string()).optional(),
+});
+
+/** Closest known name, for "did you mean". */
+function closest(word: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const k of known) {
+    const d = distance(word, k);
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      prev = cur;
+    }
+  }
+  return row[b.length] as number;
+}
+
+const didYouMean = (word: string, known: readonly string[]): string => {
+  const c = closest(word, known);
+  return c ? ` (did you mean "${c}"?)` : "";
+};
+
+const list = (xs: readonly string[], max = 12): string =>
+  xs.length > max ? `${xs.slice(0, max).join(", ")}, ...` : xs.join(", ");
+
+/** One sentence for the first zod issue, with the step label when it is inside a step. */
+function shapeProblem(issue: z.core.$ZodIssue, value: Record<string, unknown>): string {
+  const [top, label, field, sub] = issue.path.map(String);
+  if (top === "steps" && label !== undefined) {
+    const at = `step "${label}"`;
+    const step = (value.steps as Record<string, unknown>)[label];
+    if (issue.code === "unrecognized_keys")
+      return `${at} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${didYouMean(issue.keys[0] ?? "", ["op", "next", "on"])}. Fix: a step has only op, next and on.`;
+    if (field === undefined)
+      return `${at} is not a step object. Fix: write it as { op: mmapReadLock(), next: "<label>" }.`;
+    if (field === "op") {
+      const o = (step as Record<string, unknown>).op;
+      if (o === undefined)
+        return `${at} has no op. Fix: give it the kernel primitive it performs, e.g. { op: mmapReadLock(), next: "<label>" }.`;
+      if (typeof o === "function")
+        return `${at}: op is a function${o.name ? ` (${o.name})` : ""}, not an op; a primitive is called to make one. Fix: write op: ${o.name || "primitive"}(...) with its arguments.`;
+      return `${at}: op is not an op (${sub ?? "value"}: ${issue.message}). Fix: use a primitive from lockdrop/model, or build one with op({ name, outcomes, run }).`;
+    }
+    if (field === "on")
+      return `${at}: "on" must map outcome names to labels, e.g. on: { yes: "again", no: "take" } (${issue.message}).`;
+    if (field === "next") return `${at}: next must be a step label (a string).`;
+  }
+  if (top === "family")
+    return `family ${JSON.stringify(value.family)} is not one of ${FAMILIES.join(", ")}. Fix: set family to the kind of caller the patch is (hmm for hmm_range_fault* callers).`;
+  if (top === "id")
+    return `the design needs an id of letters, digits, ".", "_" and "-" (got ${JSON.stringify(value.id)}). Fix: ${EXAMPLE}.`;
+  if (top === "start")
+    return `the design has no start label. Fix: set start to the label of the step the thread begins with.`;
+  if (top === "steps")
+    return `steps must be a table of labelled steps { label: { op, next, on } }. Fix: ${EXAMPLE}.`;
+  return `${top ?? "the export"}: ${issue.message}. Fix: ${EXAMPLE}.`;
+}
+
+/** The step table's own problems: labels, outcomes and jumps. */
+function tableProblems(spec: DesignSpec): string[] {
+  const labels = Object.keys(spec.steps);
+  const out: string[] = [];
+  if (labels.length === 0) out.push(`the design has no steps. Fix: ${EXAMPLE}.`);
+  else if (!spec.steps[spec.start])
+    out.push(
+      `the thread has no initial step: start label "${spec.start}" is not a step${didYouMean(spec.start, labels)}. Fix: set start to one of ${list(labels)}, or add a step "${spec.start}".`,
+    );
+  const jump = (label: string, what: string, to: string) =>
+    `step "${label}": ${what} jumps to unknown label "${to}"${didYouMean(to, labels)}. Fix: add a step "${to}" or jump to an existing label.`;
+  for (const [label, step] of Object.entries(spec.steps) as [string, Step][]) {
+    const outcomes = step.op.outcomes;
+    for (const [outcome, to] of Object.entries(step.on ?? {})) {
+      if (!outcomes.includes(outcome))
+        out.push(
+          `step "${label}": ${step.op.name} has no outcome "${outcome}"${didYouMean(outcome, outcomes)}; it returns ${outcomes.length ? list(outcomes) : "nothing (it ends the thread)"}. Fix: key "on" by those outcome names.`,
+        );
+      if (!spec.steps[to]) out.push(jump(label, `outcome "${outcome}"`, to));
+    }
+    if (step.next !== undefined && !spec.steps[step.next]) out.push(jump(label, "next", step.next));
+    for (const outcome of outcomes)
+      if (step.on?.[outcome] === undefined && step.next === undefined)
+        out.push(
+          `step "${label}": outcome "${outcome}" of ${step.op.name} goes nowhere. Fix: add on: { ${outcome}: "<label>" } or next: "<label>".`,
+        );
+  }
+  return out;
+}
+
+function idProblems(spec: DesignSpec): string[] {
+  const out: string[] = [];
+  const scenarioIds = SCENARIOS.map((s) => s.id);
+  for (const id of spec.scenarios ?? []) {
+    const s = SCENARIOS.find((x) => x.id === id);
+    if (!s)
+      out.push(
+        `scenarios: unknown scenario "${id}"${didYouMean(id, scenarioIds)}. Known scenarios: ${scenarioIds.join(", ")}. Fix: use one of them (\`lockdrop list\`).`,
+      );
+    else if (!runsIn(s, spec))
+      out.push(
+        `scenarios: a ${spec.family} design does not run in "${id}" (it is for ${s.families.join(", ")} designs). Fix: use one of ${SCENARIOS.filter(
+          (x) => runsIn(x, spec),
+        )
+          .map((x) => x.id)
+          .join(", ")}.`,
+      );
+  }
+  const propertyIds = PROPERTIES.map((p) => p.id);
+  for (const id of spec.properties ?? [])
+    if (!propertyIds.includes(id))
+      out.push(
+        `properties: unknown property "${id}"${didYouMean(id, propertyIds)}. Known properties: ${propertyIds.join(", ")}. Fix: use one of them (\`lockdrop list\`).`,
+      );
+  const actors = Object.keys(programsFor(SCENARIOS[0] as Scenario, { ...spec, id: "" })).filter(
+    (x) => x !== "",
+  );
+  if (DESIGNS.some((d) => d.id === spec.id) || actors.includes(spec.id))
+    out.push(
+      `the id "${spec.id}" is already taken by a built-in ${actors.includes(spec.id) ? "actor" : "design"}. Fix: give the design an id of its own, e.g. "${spec.id}-mine".`,
+    );
+  return out;
+}
+
+/** Validate a module's default export; throws DesignFileError naming the first problem. */
+export function validateDesignExport(value: unknown, file: string): DesignSpec {
+  if (value === undefined)
+    throw new DesignFileError(
+      file,
+      `the file has no default export. Fix: end it with ${EXAMPLE} (import { design } from "lockdrop/model").`,
+    );
+  if (typeof value === "function")
+    throw new DesignFileError(
+      file,
+      `the default export is a function, not a design. Fix: export the design itself, ${EXAMPLE}.`,
+    );
+  if (typeof value !== "object" || value === null)
+    throw new DesignFileError(
+      file,
+      `the default export is ${JSON.stringify(value)}, not a design. Fix: ${EXAMPLE}.`,
+    );
+  const parsed = specSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    throw new DesignFileError(file, shapeProblem(issue, value as Record<string, unknown>));
+  }
+  const spec = value as DesignSpec;
+  const problems = [...tableProblems(spec), ...idProblems(spec)];
+  if (problems.length > 0)
+    throw new DesignFileError(
+      file,
+      `${problems[0]}${problems.length > 1 ? ` (${problems.length - 1} more problem${problems.length > 2 ? "s" : ""} after this one.)` : ""}`,
+    );
+  return spec;
+}
+
+function oneParagraph(message: string): string {
+  return message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^\s*at /.test(l))
+    .join(" ");
+}
+
+/** Import a design file (tsx is registered by the CLI and by vitest) and validate it. */
+export async function loadDesignFile(file: string, cwd = process.cwd()): Promise<LoadedDesign> {
+  const abs = resolve(cwd, file);
+  if (!existsSync(abs))
+    throw new DesignFileError(
+      file,
+      `no such file (looked for ${relative(cwd, abs) || abs}). Fix: give the path of a .ts file that exports a design, relative to the current directory.`,
+    );
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (e) {
+    const msg = oneParagraph(e instanceof Error ? e.message : String(e));
+    throw new DesignFileError(
+      file,
+      `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
+    );
+  }
+  const spec = validateDesignExport(mod.default, file);
+  return { file, design: spec, scenarios: spec.scenarios, properties: spec.properties };
+}
+
+/** A DesignError raised while exploring, as one paragraph that names the step. */
+export function describeDesignError(e: DesignError, fileOf: (id: string) => string | undefined) {
+  const file = fileOf(e.program);
+  const where = file ? `${file} (design "${e.program}")` : `design "${e.program}"`;
+  const detail = e.message.replace(`${e.program}, step "${e.label}": `, "");
+  return `design error in ${where}, step "${e.label}": ${oneParagraph(detail)}. This is a bug in the design's step, not a property violation, and no verdict was given. Fix: make the step handle this state (run with --debug for the stack trace).`;
+}
+
+export { DesignError };

@@ -1,0 +1,85 @@
+// `lockdrop/model`: what a user design file imports. The same step language, kernel
+// primitives and fragments the built-in designs are made of, plus `design()`, the
+// helper a design file's default export goes through. See docs/writing-a-design.md.
+import type { Design, Family, Steps } from "../model/step.js";
+
+export * from "../model/designs/callers.js";
+export { hmmWalk } from "../model/designs/hmm-walk.js";
+export {
+  DESIGNS,
+  designById,
+} from "../model/designs/index.js";
+export { hmmRangeFault, hmmVmaFaultInCallbacks } from "../model/designs/mainline.js";
+export { mutant } from "../model/designs/mutate.js";
+export {
+  droppableFaultInCallbacks,
+  hmmRangeFaultUnlockableV1,
+  UNLOCKABLE,
+  v1Steps,
+} from "../model/designs/v1.js";
+export {
+  hmmDoFault,
+  hmmRangeFaultUnlockableV2,
+  recordFaultInCallbacks,
+} from "../model/designs/v2.js";
+export * from "../model/errno.js";
+export { DesignError } from "../model/exec.js";
+export { useVma } from "../model/ghost.js";
+export * from "../model/kernel/fault.js";
+export * from "../model/kernel/fault-flags.js";
+export * from "../model/kernel/gup.js";
+export * from "../model/kernel/hmm.js";
+export * from "../model/kernel/hugetlb.js";
+export * from "../model/kernel/mfill.js";
+export * from "../model/kernel/mmap-lock.js";
+export * from "../model/kernel/notifier.js";
+export * from "../model/kernel/pagewalk.js";
+export * from "../model/kernel/signal.js";
+export * from "../model/kernel/userfaultfd.js";
+export * from "../model/kernel/vma.js";
+export * from "../model/kernel/vma-lock.js";
+export { exit, retIs, set, test } from "../model/locals.js";
+export type { Scenario } from "../model/scenarios.js";
+export { SCENARIOS, scenarioById } from "../model/scenarios.js";
+export type { Ctx, Design, Family, Op, Program, Step, Steps } from "../model/step.js";
+export { op, validateProgram } from "../model/step.js";
+export type { Val, VmaRef } from "../model/world.js";
+export { PROPERTIES, propertyById } from "../properties/index.js";
+export type { Property } from "../properties/property.js";
+
+/**
+ * What a design file exports by default: a design, and optionally the scenarios and
+ * properties `lockdrop check` and `lockdrop compare` use for it when the command line
+ * names none (default: every scenario its family runs in, every property).
+ */
+export interface DesignSpec extends Design {
+  readonly scenarios?: readonly string[];
+  readonly properties?: readonly string[];
+}
+
+/** The input of `design()`: a design; `title`, `summary` and `source` may be left out. */
+export interface DesignInput {
+  readonly id: string;
+  readonly family: Family;
+  readonly start: string;
+  readonly steps: Steps;
+  readonly title?: string;
+  readonly summary?: string;
+  readonly source?: string;
+  readonly scenarios?: readonly string[];
+  readonly properties?: readonly string[];
+}
+
+/**
+ * Declare a design: `export default design({ id, family, start, steps })`. Nothing is
+ * checked here; `lockdrop check` validates the export and names the file, the step and
+ * the fix for each problem.
+ */
+export function design(spec: DesignInput): DesignSpec {
+  return {
+    ...spec,
+    title: spec.title ?? spec.id,
+    summary: spec.summary ?? "",
+    source: spec.source ?? "user design file",
+  };
+}

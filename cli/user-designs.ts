@@ -1,0 +1,51 @@
+// Design files named on the command line (`lockdrop check ./my-design.ts`). They are
+// imported and validated before the command runs, so that resolving ids stays
+// synchronous: `select.designs()` finds a loaded file under the path the user typed.
+import {
+  type DesignError,
+  DesignFileError,
+  describeDesignError,
+  type LoadedDesign,
+  loadDesignFile,
+  looksLikeDesignFile,
+} from "../api/design-file.js";
+import type { Design } from "../model/step.js";
+import { UsageError } from "./errors.js";
+
+const loaded = new Map<string, LoadedDesign>();
+
+/** Load every argument that names a design file; bad files become UsageErrors (exit 2). */
+export async function preloadDesignFiles(argv: readonly string[]): Promise<void> {
+  for (const arg of argv) {
+    if (!looksLikeDesignFile(arg) || loaded.has(arg)) continue;
+    try {
+      loaded.set(arg, await loadDesignFile(arg));
+    } catch (e) {
+      if (e instanceof DesignFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+}
+
+/** The design loaded from the file the user named as `arg`, if any. */
+export function userDesign(arg: string): Design | undefined {
+  return loaded.get(arg)?.design;
+}
+
+/** The scenarios and properties a design file asks for when the command line names none. */
+export function fileDefaults(d: Design): {
+  scenarios: readonly string[] | undefined;
+  properties: readonly string[] | undefined;
+} {
+  const f = [...loaded.values()].find((x) => x.design === d);
+  return { scenarios: f?.scenarios, properties: f?.properties };
+}
+
+export function fileOfDesign(id: string): string | undefined {
+  return [...loaded.values()].find((x) => x.design.id === id)?.file;
+}
+
+/** One paragraph for a step that threw during exploration. */
+export function designErrorMessage(e: DesignError): string {
+  return describeDesignError(e, fileOfDesign);
+}

@@ -1,0 +1,108 @@
+// User design files: each malformed fixture in test/fixtures/designs/ yields its own
+// one-paragraph error naming the file, the step and the fix, exit code 2, and no stack
+// trace; a step that throws while the model runs is a design error at that step.
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+interface Result {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+function lockdrop(...args: string[]): Promise<Result> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, ["cli/bin.mjs", ...args], { env: { ...process.env } });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
+    p.stderr.on("data", (d) => {
+      err += d;
+    });
+    p.on("close", (code) => done({ code, out, err }));
+  });
+}
+
+const DIR = "test/fixtures/designs";
+
+/** fixture -> what its one paragraph must say (after "lockdrop: <file>: ") */
+const EXPECTED: Record<string, RegExp> = {
+  "01-unknown-label.ts":
+    /step "again": next jumps to unknown label "again\.lokced" \(did you mean "again\.locked"\?\)\. Fix: /,
+  "02-bad-outcome.ts":
+    /step "do_fault\.one": handle_mm_fault\(.*\) has no outcome "retyr" \(did you mean "retry"\?\); it returns ok, retry, completed, error\. Fix: /,
+  "03-no-initial-step.ts":
+    /the thread has no initial step: start label "begin" is not a step\. Fix: set start to one of again, /,
+  "04-unknown-scenario.ts":
+    /scenarios: unknown scenario "hugetlb-uff" \(did you mean "hugetlb-uffd"\?\)\. Known scenarios: anon-uffd, .*Fix: /,
+  "05-unknown-property.ts":
+    /properties: unknown property "no-freed-vma-uses" \(did you mean "no-freed-vma-use"\?\)\. .*Fix: /,
+  "06-bad-family.ts": /family "hmmm" is not one of hmm, gup, fault, mfill\. Fix: /,
+  "07-op-not-called.ts":
+    /step "lock": op is a function \(mmapReadLock\), not an op; .*Fix: write op: mmapReadLock\(/,
+  "08-no-default-export.ts":
+    /the file has no default export\. Fix: end it with export default design\(/,
+  "09-outcome-goes-nowhere.ts":
+    /step "check_locked": outcome "no" of if \(!locked\) goes nowhere\. Fix: add on: \{ no: /,
+  "11-module-throws.ts":
+    /the module failed to load: mutant fixture-module-throws: v2 has no step "unlock\.after"\. Fix: /,
+  "12-unknown-step-key.ts":
+    /step "lock" has unknown key "nxt" \(did you mean "next"\?\)\. Fix: a step has only op, next and on\./,
+  "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
+};
+
+function onePlainParagraph(r: Result): void {
+  expect(r.code).toBe(2);
+  expect(r.out).toBe("");
+  expect(r.err).not.toMatch(/\n\s+at /);
+  expect(r.err).not.toMatch(/internal error/);
+  expect(r.err.trim().split("\n")).toHaveLength(1);
+}
+
+describe("malformed design files", () => {
+  it("each yields its one-paragraph error, exit 2, no stack trace", async () => {
+    const names = Object.keys(EXPECTED);
+    const results = await Promise.all(
+      names.map((n) => lockdrop("check", `${DIR}/${n}`, "--runs", "20")),
+    );
+    names.forEach((n, i) => {
+      const r = results[i] as Result;
+      onePlainParagraph(r);
+      expect(r.err.startsWith(`lockdrop: ${DIR}/${n}: `)).toBe(true);
+      expect(r.err).toMatch(EXPECTED[n] as RegExp);
+    });
+  });
+
+  it("reports a step that throws during exploration as a design error at that step", async () => {
+    const r = await lockdrop("check", `${DIR}/10-step-throws.ts`, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" is not a number\. This is a bug in the design's step, not a property violation/,
+    );
+  });
+
+  it("names a missing file", async () => {
+    const r = await lockdrop("check", "./no-such-design.ts");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(/no-such-design\.ts: no such file/);
+  });
+
+  it("runs a well-formed design file like a built-in design", async () => {
+    const r = await lockdrop(
+      "check",
+      `${DIR}/_base-design.ts`,
+      "--scenario",
+      "anon-uffd",
+      "--property",
+      "lock-balance",
+      "zero-unlocked-not-success",
+      "--runs",
+      "200",
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/anon-uffd\s+lock-balance\s+holds \(200 random runs\)/);
+  });
+});
