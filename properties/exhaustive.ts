@@ -8,7 +8,7 @@ import { encode, hash64, stateKey } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
-import { runSchedule } from "./run.js";
+import { mayComplete, runSchedule } from "./run.js";
 
 export interface ExhaustiveOptions {
   /** longest schedule explored (steps from the initial state) */
@@ -123,8 +123,10 @@ export function exploreExhaustive(
   const pending = new Map<string, { node: number; message: string }>();
   const tree = new Tree();
   const visited = new Map<string | bigint, { index: number; sleep: readonly number[] }>();
-  const keyOf = (w: World, mon: readonly unknown[]): string | bigint => {
-    const k = `${stateKey(w)}|${encode(mon)}`;
+  // with a preemption bound the budget left is part of the state: a state first reached
+  // with more preemptions must not hide the same state reached with fewer
+  const keyOf = (w: World, mon: readonly unknown[], used = 0): string | bigint => {
+    const k = `${stateKey(w)}|${encode(mon)}${opts.preemptions !== undefined ? `|${used}` : ""}`;
     return opts.hashCompact ? hash64(k) : k;
   };
   // L3 lassos: edges between states with a fatal signal pending
@@ -167,10 +169,11 @@ export function exploreExhaustive(
     const next: Node[] = [];
     for (const node of frontier) {
       const enabled = enabledThreads(node.world, setup.programs);
-      if (enabled.length === 0) {
+      // quiescent: nothing but a new munmap, invalidation or signal could run now; the
+      // end-of-run properties are judged here, as after random mode's fair completion
+      if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
         endCheck(node, node.world);
-        continue;
-      }
+      if (enabled.length === 0) continue;
       const done: number[] = [];
       for (const tid of enabled) {
         if (opts.sleepSets && node.sleep.includes(tid)) continue;
@@ -199,7 +202,7 @@ export function exploreExhaustive(
             }
           });
           const mon = save(monitors);
-          const key = keyOf(w, mon);
+          const key = keyOf(w, mon, node.preemptions + preempt);
           const seen = visited.get(key);
           // sleep set of the child: earlier siblings that commute with this step
           const sleep = opts.sleepSets ? commuting(node, tid, done, setup) : [];
@@ -210,14 +213,14 @@ export function exploreExhaustive(
             // reached again with a smaller sleep set: explore it again with the intersection
             const inter = seen.sleep.filter((s) => sleep.includes(s));
             visited.set(key, { index: seen.index, sleep: inter });
-            next.push({ ...nodeOf(w, mon, seen.index, tid, node), sleep: inter });
+            next.push({ ...nodeOf(w, mon, seen.index, tid, node, preempt), sleep: inter });
             continue;
           }
           const index = violatedHere ? child : tree.add(node.index, tid, pick);
           if (violatedHere) tree.add(node.index, tid, pick);
           visited.set(key, { index, sleep });
           if (lasso && signalPending(w)) edges.push([node.index, index, tid, pick]);
-          next.push({ ...nodeOf(w, mon, index, tid, node), sleep });
+          next.push({ ...nodeOf(w, mon, index, tid, node, preempt), sleep });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
             stoppedBy = "max-states";
             frontier = next;
@@ -267,16 +270,15 @@ export function exploreExhaustive(
   };
 }
 
-function nodeOf(w: World, mon: readonly unknown[], index: number, tid: number, parent: Node): Node {
-  const enabledBefore = parent.last >= 0 && parent.last !== tid;
-  return {
-    world: w,
-    mon,
-    index,
-    last: tid,
-    preemptions: parent.preemptions + (enabledBefore ? 1 : 0),
-    sleep: [],
-  };
+function nodeOf(
+  w: World,
+  mon: readonly unknown[],
+  index: number,
+  tid: number,
+  parent: Node,
+  preempt: number,
+): Node {
+  return { world: w, mon, index, last: tid, preemptions: parent.preemptions + preempt, sleep: [] };
 }
 
 /** Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s at this node. */

@@ -62,7 +62,7 @@ export function completionBudget(s: Scenario): number {
 }
 
 /** May thread `tid` run in the completion phase (no new disruptive operation)? */
-function mayComplete(w: World, tid: number, programs: Programs): boolean {
+export function mayComplete(w: World, tid: number, programs: Programs): boolean {
   const t = w.threads[tid];
   if (!t) return false;
   if (t.role === "driver" || !t.disruptive) return true;

@@ -1,0 +1,104 @@
+// The exhaustive engine: complete proofs on the small scenarios, agreement with random
+// mode, shortest counterexamples, lassos, and the bounds that stop it cleanly.
+import { describe, expect, it } from "vitest";
+import { designById } from "../model/designs/index.js";
+import { stateKey } from "../model/fingerprint.js";
+import { runsIn } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import type { World } from "../model/world.js";
+import { exploreExhaustive } from "../properties/exhaustive.js";
+import { PROPERTIES, propertyById } from "../properties/index.js";
+import { setupFor } from "../properties/run.js";
+import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
+import { scenario } from "./helpers.js";
+
+function design(id: string): Design {
+  const d = designById(id);
+  if (!d) throw new Error(id);
+  return d;
+}
+
+const SMALL = ["anon-uffd-1", "hugetlb-uffd-1"];
+
+describe("exhaustive search", () => {
+  for (const s of SMALL)
+    it(`proves every safety property of v2 on ${s} (complete: munmap, invalidation, monitor, signal)`, () => {
+      const rows = exhaustiveRows(design("v2"), scenario(s), PROPERTIES, { depth: 80 });
+      for (const r of rows.filter((x) => propertyById(x.property)?.kind === "safety")) {
+        if (r.verdict === "n/a") continue;
+        expect([r.property, r.verdict, r.message]).toEqual([r.property, "holds", undefined]);
+        expect(r.complete).toBe(true);
+      }
+    });
+
+  for (const id of ["mainline", "rfc", "v1-hugetlb-drop", "v1-hugetlb-hold", "v2", "v8", "gup"])
+    it(`agrees with random mode on every row for ${id}`, () => {
+      for (const s of SMALL.filter((x) => runsIn(scenario(x), design(id)))) {
+        const ex = exhaustiveRows(design(id), scenario(s), PROPERTIES, { depth: 80 });
+        const rnd = verdictRows(design(id), scenario(s), PROPERTIES, { runs: 1000, seed: 11 });
+        expect(ex.map((r) => [s, r.property, r.verdict])).toEqual(
+          rnd.map((r) => [s, r.property, r.verdict]),
+        );
+      }
+    });
+
+  it("returns the shortest use-after-free for v1-hugetlb-drop, never longer than random's", () => {
+    const [ex] = exhaustiveRows(
+      design("v1-hugetlb-drop"),
+      scenario("hugetlb-uffd-1"),
+      [propertyById("no-freed-vma-use") as (typeof PROPERTIES)[number]],
+      { depth: 40 },
+    );
+    expect(ex?.verdict).toBe("violated");
+    expect(ex?.steps).toBe(20);
+    expect(ex?.counterexample?.provenShortest).toBe(true);
+    const [rnd] = verdictRows(
+      design("v1-hugetlb-drop"),
+      scenario("hugetlb-uffd-1"),
+      [propertyById("no-freed-vma-use") as (typeof PROPERTIES)[number]],
+      { runs: 1000, seed: 11 },
+    );
+    expect(rnd?.steps).toBeGreaterThanOrEqual(20);
+  });
+
+  it("finds the fatal-signal loop of v2's caller as a lasso, and none for v8", () => {
+    const prop = propertyById("fatal-signal-ends-loop") as (typeof PROPERTIES)[number];
+    const [v2] = exhaustiveRows(design("v2"), scenario("anon-uffd-1"), [prop], { depth: 80 });
+    expect(v2?.verdict).toBe("violated");
+    const c = v2?.counterexample;
+    expect(c?.loopStart).toBeGreaterThan(0);
+    // the loop comes back to the state it started from
+    const worlds = c?.run.worlds ?? [];
+    const at = (i: number) => worlds[i] as World;
+    expect(stateKey(at(c?.loopStart ?? 0))).toBe(stateKey(at(worlds.length - 1)));
+    const [v8] = exhaustiveRows(design("v8"), scenario("anon-uffd-1"), [prop], { depth: 80 });
+    expect(v8?.verdict).toBe("holds");
+  });
+
+  it("stops at --max-states on the largest scenario with a coverage report", () => {
+    const r = exploreExhaustive(setupFor(design("v2"), scenario("two-vmas")), PROPERTIES, {
+      depth: 200,
+      maxStates: 5000,
+    });
+    expect(r.stoppedBy).toBe("max-states");
+    expect(r.states).toBe(5000);
+    expect(r.complete).toBe(false);
+    expect(r.frontier).toBeGreaterThan(0);
+  });
+
+  it("gives the same verdicts with hash compaction, sleep sets and a preemption bound", () => {
+    const setup = setupFor(design("v1-hugetlb-drop"), scenario("hugetlb-uffd-1"));
+    const base = exploreExhaustive(setup, PROPERTIES, { depth: 80 });
+    const hc = exploreExhaustive(setup, PROPERTIES, { depth: 80, hashCompact: true });
+    const ss = exploreExhaustive(setup, PROPERTIES, { depth: 80, sleepSets: true });
+    const keys = (r: typeof base) => [...r.counterexamples.keys()].sort();
+    expect(keys(hc)).toEqual(keys(base));
+    expect(hc.states).toBe(base.states);
+    expect(hc.omissionProbability).toBeLessThan(1e-9);
+    expect(keys(ss)).toEqual(keys(base));
+    expect(ss.transitions).toBeLessThan(base.transitions);
+    const pb = exploreExhaustive(setup, PROPERTIES, { depth: 80, preemptions: 2 });
+    expect(pb.states).toBeLessThan(base.states);
+    expect(pb.counterexamples.has("no-freed-vma-use")).toBe(true);
+  });
+});
