@@ -179,6 +179,16 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */
+export function withPages(s: Scenario, pages: number): Scenario {
+  return {
+    ...s,
+    id: `${s.id}*${pages}`,
+    title: `${s.title} (${pages} pages per VMA)`,
+    vmas: s.vmas.map((v) => ({ ...v, pages })),
+  };
+}
+
 export function scenarioById(id: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);
 }
