@@ -8,6 +8,7 @@ import type { Design } from "../model/step.js";
 import { minimize } from "../shrinkers/index.js";
 import type { Property } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
+import { pctArb } from "./pct.js";
 import { runSchedule, setupFor } from "./run.js";
 
 export interface RandomOptions {
@@ -15,6 +16,8 @@ export interface RandomOptions {
   readonly seed: number;
   /** longest generated schedule (the fair completion comes on top) */
   readonly maxSteps?: number;
+  /** PCT scheduling with this bug depth instead of uniform choices (properties/pct.ts) */
+  readonly pct?: number;
 }
 
 export interface Counterexample {
@@ -122,7 +125,9 @@ export function checkPair(
 ): PairResult {
   const setup = setupFor(design, scenario);
   const seed = pairSeed(opts.seed, design.id, scenario.id);
-  const arb = scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
+  const arb = opts.pct
+    ? pctArb(setup, opts.pct, opts.maxSteps ?? 150)
+    : scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
   const firstFail = new Map<string, { index: number; length: number }>();
   let index = 0;
   // The predicate never returns false: a failure here is an exception thrown by a step
