@@ -20,6 +20,11 @@ export function withExplorationOptions(cmd: Command): Command {
     )
     .option("--seed <n>", "seed of the random exploration", parseSeed, DEFAULT_SEED)
     .option(
+      "--pct <d>",
+      "random mode: PCT priority scheduling for bugs of depth d",
+      parseCount("--pct"),
+    )
+    .option(
       "--exhaustive",
       "breadth-first search of every schedule up to --depth (shortest counterexamples)",
     )
@@ -54,6 +59,7 @@ export function withExplorationOptions(cmd: Command): Command {
 export interface ExplorationFlags {
   readonly runs: number;
   readonly seed: number;
+  readonly pct?: number;
   readonly exhaustive?: boolean;
   readonly depth: number;
   readonly maxStates?: number;
