@@ -175,6 +175,8 @@ export function exploreExhaustive(
         endCheck(node, node.world);
       if (enabled.length === 0) continue;
       const done: number[] = [];
+      // successors by thread (pick 0), reused by the commutation checks of sleep sets
+      const succ = new Map<number, World>();
       for (const tid of enabled) {
         if (opts.sleepSets && node.sleep.includes(tid)) continue;
         const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
@@ -183,6 +185,7 @@ export function exploreExhaustive(
         let choices = 1;
         for (let pick = 0; pick < choices; pick++) {
           const [w, rec] = step(node.world, tid, pick, setup.programs);
+          if (pick === 0) succ.set(tid, w);
           choices = Math.max(1, rec.choices);
           transitions++;
           load(monitors, node.mon);
@@ -205,7 +208,7 @@ export function exploreExhaustive(
           const key = keyOf(w, mon, node.preemptions + preempt);
           const seen = visited.get(key);
           // sleep set of the child: earlier siblings that commute with this step
-          const sleep = opts.sleepSets ? commuting(node, tid, done, setup) : [];
+          const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : [];
           if (seen) {
             if (lasso && signalPending(w)) edges.push([node.index, seen.index, tid, pick]);
             if (violatedHere) tree.add(node.index, tid, pick); // keep the path for the report
@@ -282,12 +285,18 @@ function nodeOf(
 }
 
 /** Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s at this node. */
-function commuting(node: Node, tid: number, earlier: readonly number[], setup: Setup): number[] {
+function commuting(
+  node: Node,
+  tid: number,
+  a: World,
+  earlier: readonly number[],
+  succ: Map<number, World>,
+  setup: Setup,
+): number[] {
   const out: number[] = [];
   for (const u of [...node.sleep, ...earlier]) {
     if (u === tid || out.includes(u)) continue;
-    const [a] = step(node.world, tid, 0, setup.programs);
-    const [b] = step(node.world, u, 0, setup.programs);
+    const b = succ.get(u) ?? step(node.world, u, 0, setup.programs)[0];
     if (!enabledThreads(a, setup.programs).includes(u)) continue;
     if (!enabledThreads(b, setup.programs).includes(tid)) continue;
     const [ab] = step(a, u, 0, setup.programs);
