@@ -59,6 +59,7 @@ export function exhaustiveRows(
       depth: r.depth,
       states: r.states,
       complete: r.complete,
+      frontier: r.frontier,
       ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     };
     if (!c)

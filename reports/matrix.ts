@@ -17,6 +17,8 @@ export interface MatrixRow {
   readonly states?: number;
   readonly complete?: boolean;
   readonly stoppedBy?: string;
+  /** exhaustive rows: states reached but not expanded (at the depth bound, or when stopped) */
+  readonly frontier?: number;
 }
 
 export interface Matrix {
@@ -33,8 +35,11 @@ export function cell(r: MatrixRow): string {
 
 /** How strong a verdict is, in words: "holds (exhaustive, depth 53, complete, 19724 states)". */
 export function strength(r: MatrixRow): string {
-  if (r.method === "exhaustive")
-    return `exhaustive, depth ${r.depth}${r.complete ? ", complete" : ""}${r.stoppedBy ? `, stopped by ${r.stoppedBy}` : ""}, ${r.states} states`;
+  if (r.method === "exhaustive") {
+    if (r.stoppedBy)
+      return `exhaustive only to depth ${r.depth}: stopped by --${r.stoppedBy} after ${r.states} states, ${r.frontier} reached states left unexplored`;
+    return `exhaustive, depth ${r.depth}${r.complete ? ", complete" : `, ${r.frontier} states at the bound`}, ${r.states} states`;
+  }
   return `${r.runs} random runs`;
 }
 
