@@ -11,7 +11,7 @@ import { runSchedule, setupFor } from "../properties/run.js";
 import { verdictRows } from "../properties/verdicts.js";
 
 const SEEDS = [1, 2, 3, 4, 5];
-const LIMIT = 20_000;
+const LIMIT = 5_000;
 
 function firstHit(
   setup: Setup,
