@@ -7,6 +7,7 @@ import { DesignError } from "../model/exec.js";
 import { registerCheck } from "./commands/check.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
+import { registerReplay } from "./commands/replay.js";
 import { UsageError } from "./errors.js";
 import { designErrorMessage, preloadDesignFiles } from "./user-designs.js";
 
@@ -22,6 +23,7 @@ const program = new Command()
 registerMatrix(program);
 registerCheck(program);
 registerList(program);
+registerReplay(program);
 
 try {
   await preloadDesignFiles(process.argv.slice(2));

@@ -3,6 +3,7 @@
 import pc from "picocolors";
 import { propertyById } from "../properties/index.js";
 import type { RowResult } from "../properties/verdicts.js";
+import { tokenForRow } from "./cex.js";
 import { renderLanes } from "./lanes.js";
 import { strength } from "./matrix.js";
 
@@ -55,6 +56,8 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
         ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive --depth ${info.exhaustive.depth}`
         : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
+    const token = tokenForRow(r);
+    if (token) out.push(`  replay token: lockdrop replay ${token}`);
   }
   return out.join("\n");
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import { checkJson, renderCheck } from "../../reports/check.js";
+import { cexOfRows, writeCexFiles } from "../cex-out.js";
 import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
@@ -13,7 +14,9 @@ export function registerCheck(program: Command): void {
     .argument("<design>", "design id (see `lockdrop list`)")
     .option("--scenario <ids...>", "scenarios (default: all)")
     .option("--property <ids...>", "properties (default: all)")
-    .option("--json", "print lockdrop.check/1 JSON");
+    .option("--json", "print lockdrop.check/1 JSON")
+    .option("--out <file>", "write each counterexample as a lockdrop.cex/1 file (see `replay`)")
+    .option("--force", "let --out overwrite existing files");
   withExplorationOptions(cmd).action((id: string, o) => {
     const [design] = select.designs([id]);
     if (!design) return;
@@ -39,7 +42,9 @@ export function registerCheck(program: Command): void {
       runs: o.runs,
       ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
     };
+    const written = o.out ? writeCexFiles(cexOfRows(rows, design), o.out, o.force === true) : [];
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
+    for (const f of written) console.error(`wrote ${f}`);
     if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
   });
 }

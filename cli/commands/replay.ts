@@ -1,0 +1,123 @@
+// `lockdrop replay <cex.json|token>`: re-run a counterexample and show it as thread
+// lanes, Markdown with a Mermaid diagram, or JSON with every step's state diff.
+// Exit 1 when the property is violated in the replay, 0 when it is not, 2 on bad
+// input, 3 when the replay found hidden nondeterminism in the model.
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { Option } from "commander";
+import { DESIGNS, designById } from "../../model/designs/index.js";
+import { runsIn, scenarioById } from "../../model/scenarios.js";
+import { propertyById } from "../../properties/index.js";
+import { setupFor } from "../../properties/run.js";
+import type { Cex } from "../../reports/cex.js";
+import { cexFromToken, isToken, parseCex, parseToken } from "../../reports/cex.js";
+import type { ReplayResult } from "../../reports/replay.js";
+import { replayCex } from "../../reports/replay.js";
+import {
+  renderReplayMarkdown,
+  renderReplayText,
+  replayJson,
+  worldAt,
+} from "../../reports/replay-render.js";
+import { UsageError } from "../errors.js";
+
+const LIST = "Run `lockdrop list` to see them all.";
+
+function lookup(cex: Pick<Cex, "design" | "scenario" | "property">, where: string) {
+  const design = designById(cex.design);
+  if (!design)
+    throw new UsageError(
+      `${where} names design "${cex.design}", which this lockdrop does not have. Known designs: ${DESIGNS.map((d) => d.id).join(", ")}. ${LIST}`,
+    );
+  const scenario = scenarioById(cex.scenario);
+  if (!scenario)
+    throw new UsageError(
+      `${where} names scenario "${cex.scenario}", which does not exist. ${LIST}`,
+    );
+  const property = propertyById(cex.property);
+  if (!property)
+    throw new UsageError(
+      `${where} names property "${cex.property}", which does not exist. ${LIST}`,
+    );
+  return { design, scenario, property };
+}
+
+/** A counterexample from a file or a token; the error is one paragraph naming the bad field. */
+export function loadCex(arg: string): Cex {
+  if (isToken(arg)) {
+    const t = parseToken(arg);
+    if (!t.ok) throw new UsageError(t.error);
+    const tok = t.value;
+    const { design, scenario, property } = lookup(
+      { design: tok.d, scenario: tok.s, property: tok.p },
+      "the replay token",
+    );
+    if (!runsIn(scenario, design))
+      throw new UsageError(
+        `the replay token pairs design "${design.id}" with scenario "${scenario.id}", where it does not run.`,
+      );
+    return cexFromToken(tok, setupFor(design, scenario), property);
+  }
+  let text: string;
+  try {
+    text = readFileSync(arg, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === "ENOENT"
+        ? `no such file "${arg}". Give a counterexample file written by \`lockdrop check --out\`, or a replay token (ld1.…).`
+        : `cannot read "${arg}": ${(e as Error).message}.`,
+    );
+  }
+  const r = parseCex(text, `"${arg}"`);
+  if (!r.ok) throw new UsageError(r.error);
+  return r.value;
+}
+
+export function replayFor(cex: Cex, on?: string): ReplayResult {
+  const { design, scenario, property } = lookup(cex, "the counterexample");
+  let target = design;
+  if (on !== undefined) {
+    const d = designById(on);
+    if (!d)
+      throw new UsageError(
+        `unknown design "${on}" for --on. Known designs: ${DESIGNS.map((x) => x.id).join(", ")}. ${LIST}`,
+      );
+    if (!runsIn(scenario, d))
+      throw new UsageError(
+        `design "${d.id}" (a ${d.family} caller) does not run in scenario "${scenario.id}", so the schedule cannot be replayed on it.`,
+      );
+    target = d;
+  }
+  return replayCex(cex, target, scenario, property);
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command("replay")
+    .description("replay a counterexample file or token: lanes, Markdown + Mermaid, or JSON")
+    .argument("<cex>", "a lockdrop.cex/1 file (from `check --out`) or a replay token (ld1.…)")
+    .addOption(
+      new Option("--format <f>", "output format")
+        .choices(["text", "markdown", "json"])
+        .default("text"),
+    )
+    .option("--step <n>", "print the full world after step N (0: the initial world) as JSON")
+    .option("--on <design>", "replay the same schedule against another design")
+    .action((arg: string, o: { format: string; step?: string; on?: string }) => {
+      const cex = loadCex(arg);
+      const r = replayFor(cex, o.on);
+      if (o.step !== undefined) {
+        const n = Number(o.step);
+        if (!Number.isInteger(n) || n < 0 || n > r.run.trace.length)
+          throw new UsageError(
+            `--step must be a step number from 0 to ${r.run.trace.length}, got "${o.step}".`,
+          );
+        console.log(JSON.stringify(worldAt(r, n), null, 2));
+      } else if (o.format === "json") console.log(JSON.stringify(replayJson(r), null, 1));
+      else if (o.format === "markdown") process.stdout.write(renderReplayMarkdown(r));
+      else process.stdout.write(renderReplayText(r));
+      if (r.nondeterminism) process.exitCode = 3;
+      else if (r.violation) process.exitCode = 1;
+    });
+}
