@@ -27,7 +27,7 @@ registerReplay(program);
 
 try {
   await preloadDesignFiles(process.argv.slice(2));
-  program.parse(process.argv);
+  await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof DesignError) {
     console.error(`lockdrop: ${designErrorMessage(e)}`);

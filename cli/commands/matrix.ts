@@ -1,9 +1,12 @@
 // `lockdrop matrix`: the verdicts of the built-in designs on every scenario and property.
+// Pairs are computed on all cores; each is seeded on its own, so the output is the same
+// with one worker or many.
 import type { Command } from "commander";
 import { runsIn } from "../../model/scenarios.js";
-import type { Matrix, MatrixRow } from "../../reports/matrix.js";
+import { rowsInParallel } from "../../properties/parallel.js";
+import type { Matrix } from "../../reports/matrix.js";
 import { renderMatrix } from "../../reports/matrix.js";
-import { rowsFor, withExplorationOptions } from "../exploration.js";
+import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 
 export function registerMatrix(program: Command): void {
@@ -15,16 +18,15 @@ export function registerMatrix(program: Command): void {
     .option("--scenario <ids...>", "only these scenarios")
     .option("--property <ids...>", "only these properties")
     .option("--strict", "exit 1 when any row is violated");
-  withExplorationOptions(cmd).action((o) => {
-    const props = select.properties(o.property);
-    const rows: MatrixRow[] = [];
-    const compute = rowsFor(o);
-    for (const d of select.designs(o.design))
-      for (const s of select.scenarios(o.scenario).filter((x) => runsIn(x, d)))
-        for (const r of compute(d, s, props)) {
-          const { counterexample: _c, ...row } = r;
-          rows.push(row);
-        }
+  withExplorationOptions(cmd).action(async (o) => {
+    const props = select.properties(o.property).map((p) => p.id);
+    const jobs = select.designs(o.design).flatMap((d) =>
+      select
+        .scenarios(o.scenario)
+        .filter((s) => runsIn(s, d))
+        .map((s) => ({ design: d.id, scenario: s.id, properties: props, flags: { ...o } })),
+    );
+    const rows = (await rowsInParallel(jobs)).flat();
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
     console.log(o.json ? JSON.stringify(m, null, 1) : renderMatrix(m));
     if (o.strict && rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
