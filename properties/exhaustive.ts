@@ -99,7 +99,7 @@ function monitorsFor(props: readonly Property[]): Monitor[] {
 }
 
 function load(monitors: Monitor[], states: readonly unknown[]): void {
-  monitors.forEach((m, i) => m.load?.(states[i]));
+  for (let i = 0; i < monitors.length; i++) monitors[i]?.load?.(states[i]);
 }
 
 function save(monitors: Monitor[]): unknown[] {
@@ -109,7 +109,7 @@ function save(monitors: Monitor[]): unknown[] {
 /** A fatal signal is pending and the driver has not returned: where L3 lassos live. */
 function signalPending(w: World): boolean {
   const t = w.threads[0];
-  return t !== undefined && t.fatal && t.status.kind !== "done";
+  return t?.fatal === true && t.status.kind !== "done";
 }
 
 export function exploreExhaustive(

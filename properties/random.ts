@@ -6,9 +6,9 @@ import fc from "fast-check";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { minimize } from "../shrinkers/index.js";
+import { pctArb } from "./pct.js";
 import type { Property } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
-import { pctArb } from "./pct.js";
 import { runSchedule, setupFor } from "./run.js";
 
 export interface RandomOptions {

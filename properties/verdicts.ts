@@ -4,11 +4,11 @@
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { MatrixRow } from "../reports/matrix.js";
+import type { ExhaustiveOptions } from "./exhaustive.js";
+import { exploreExhaustive } from "./exhaustive.js";
 import type { Property } from "./property.js";
 import type { Counterexample, RandomOptions } from "./random.js";
 import { checkPair } from "./random.js";
-import type { ExhaustiveOptions } from "./exhaustive.js";
-import { exploreExhaustive } from "./exhaustive.js";
 import { setupFor } from "./run.js";
 
 export interface RowResult extends MatrixRow {
@@ -63,7 +63,15 @@ export function exhaustiveRows(
       ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     };
     if (!c)
-      return { ...base, verdict: "holds", method: "exhaustive", runs: 0, steps: null, ...coverage, counterexample: null };
+      return {
+        ...base,
+        verdict: "holds",
+        method: "exhaustive",
+        runs: 0,
+        steps: null,
+        ...coverage,
+        counterexample: null,
+      };
     return {
       ...base,
       verdict: "violated",
