@@ -196,7 +196,7 @@ export function stepsOf(run: Run, upTo: number, scheduled: number): CexStep[] {
     phase: i < scheduled ? "schedule" : "completion",
     label: rec.labels[0] ?? "",
     op: rec.ops[0] ?? "",
-    outcome: rec.outcome,
+    outcome: rec.outcome ?? "",
     choice: rec.choice,
     fingerprint: traceFingerprint(worlds[i + 1] as World),
   }));

@@ -84,7 +84,7 @@ export function replayCex(
       thread: threads[got.tid]?.name ?? `#${got.tid}`,
       label: got.labels[0] ?? "",
       op: got.ops[0] ?? "",
-      outcome: got.outcome,
+      outcome: got.outcome ?? "",
     };
     compared++;
     if (
@@ -112,7 +112,7 @@ export function replayCex(
             thread: threads[got.tid]?.name ?? `#${got.tid}`,
             label: got.labels[0] ?? "",
             op: got.ops[0] ?? "",
-            outcome: got.outcome,
+            outcome: got.outcome ?? "",
           })
         : "(the replay ends here)",
     };
