@@ -3,11 +3,10 @@
 // the driver's invalidate() under user_lock, zap, invalidate_range_end. Hugetlb pages
 // are unmapped only if hugetlb_vma_trylock_write succeeds, as the rmap walk does.
 import {
+  invalidateCallback,
   invalidateEnd,
   invalidateStart,
-  setSeq,
   userLock,
-  userUnlock,
 } from "../kernel/notifier.js";
 import * as rwsem from "../rwsem.js";
 import type { Program } from "../step.js";
@@ -23,15 +22,6 @@ const begin = op({
     k.t.budget = (k.t.budget ?? 1) - 1;
     invalidateStart(k);
     return "ok";
-  },
-});
-
-const callback = op({
-  name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
-  outcomes: ["ok"],
-  run: (k) => {
-    setSeq(k);
-    return userUnlock().run(k);
   },
 });
 
@@ -61,7 +51,7 @@ export function invalidateProgram(): Program {
     steps: {
       idle: { op: begin, next: "cb_lock" },
       cb_lock: { op: userLock(), next: "cb" },
-      cb: { op: callback, next: "zap_end" },
+      cb: { op: invalidateCallback(), next: "zap_end" },
       zap_end: { op: zapEnd, next: "idle" },
     },
   };

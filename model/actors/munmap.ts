@@ -13,11 +13,10 @@ import {
   mmapWriteUnlock,
 } from "../kernel/mmap-lock.js";
 import {
+  invalidateCallback,
   invalidateEnd,
   invalidateStart,
-  setSeq,
   userLock,
-  userUnlock,
 } from "../kernel/notifier.js";
 import type { Ctx, Program } from "../step.js";
 import { op } from "../step.js";
@@ -62,15 +61,6 @@ const invStart = op({
   run: (k) => {
     invalidateStart(k);
     return "ok";
-  },
-});
-
-const invCallback = op({
-  name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
-  outcomes: ["ok"],
-  run: (k) => {
-    setSeq(k);
-    return userUnlock().run(k);
   },
 });
 
@@ -156,7 +146,7 @@ export function munmapProgram(remap: VmaFlags | null): Program {
       downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
       inv_start: { op: invStart, next: "inv_lock" },
       inv_lock: { op: userLock(), next: "inv_cb" },
-      inv_cb: { op: invCallback, next: "zap_begin" },
+      inv_cb: { op: invalidateCallback(), next: "zap_begin" },
       zap_begin: { op: zapBegin, next: "zap_end" },
       zap_end: { op: zapEnd, next: "remove" },
       remove: { op: removeVma, next: "runlock" },

@@ -2,12 +2,13 @@
 // UFFDIO_COPY is made of, and the identity of a VMA that the re-validation compares
 // (flags, uffd ops, file and pgoff; 85668fda932a "verify VMA state across UFFDIO_COPY
 // retry").
-import { refTo, useVma } from "../ghost.js";
+import { useVma } from "../ghost.js";
 import type { Op } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
 import { wakeUserfault } from "./userfaultfd.js";
 import { vmaAt } from "./vma.js";
+import { vmaStartRead } from "./vma-lock.js";
 
 /** What re-validation compares: the VMA's kind, sharing, file/pgoff and uffd registration. */
 export function vmaIdentity(v: Vma): string {
@@ -26,15 +27,7 @@ export const lookupAndVmaStartRead = (addr: string, into: string): Op<"locked" |
         k.set(into, null);
         return "none";
       }
-      k.w.vmas[v.id]?.readers.push(k.tid);
-      k.emit({
-        k: "lock",
-        tid: k.tid,
-        lock: { kind: "vma", vma: v.id },
-        mode: "read",
-        granted: true,
-      });
-      k.set(into, refTo(k, v.id, "vma-lock"));
+      vmaStartRead(k, v.id, into);
       return "locked";
     },
   });

@@ -93,3 +93,14 @@ export function invalidateEnd(k: Ctx): void {
     k.wake(sleepers, "mn_itree_inv_end");
   }
 }
+
+/** The driver's invalidate() callback, entered with user_lock held: set the seq, unlock. */
+export const invalidateCallback = (): Op<"ok"> =>
+  op({
+    name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
+    outcomes: ["ok"],
+    run: (k) => {
+      setSeq(k);
+      return userUnlock().run(k);
+    },
+  });

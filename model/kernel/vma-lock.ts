@@ -41,6 +41,13 @@ export function vmaReadLocksHeld(w: World, tid: number): VmaId[] {
   return w.vmas.filter((v) => v.readers.includes(tid)).map((v) => v.id);
 }
 
+/** vma_start_read() that succeeded: `into` holds a pointer protected by the VMA lock. */
+export function vmaStartRead(k: Ctx, vma: VmaId, into: string): void {
+  k.w.vmas[vma]?.readers.push(k.tid);
+  k.emit({ k: "lock", tid: k.tid, lock: { kind: "vma", vma }, mode: "read", granted: true });
+  k.set(into, refTo(k, vma, "vma-lock"));
+}
+
 /** `into = lock_vma_under_rcu(mm, addr)` */
 export const lockVmaUnderRcu = (addr: string, into: string): Op<"locked" | "none"> =>
   op({
@@ -52,16 +59,7 @@ export const lockVmaUnderRcu = (addr: string, into: string): Op<"locked" | "none
         k.set(into, null);
         return "none";
       }
-      const d = k.w.vmas[v.id];
-      d?.readers.push(k.tid);
-      k.emit({
-        k: "lock",
-        tid: k.tid,
-        lock: { kind: "vma", vma: v.id },
-        mode: "read",
-        granted: true,
-      });
-      k.set(into, refTo(k, v.id, "vma-lock"));
+      vmaStartRead(k, v.id, into);
       return "locked";
     },
   });
