@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import pc from "picocolors";
 import { DesignError } from "../model/exec.js";
 import { registerCheck } from "./commands/check.js";
+import { registerCompare } from "./commands/compare.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerReplay } from "./commands/replay.js";
@@ -22,6 +23,7 @@ const program = new Command()
 
 registerMatrix(program);
 registerCheck(program);
+registerCompare(program);
 registerList(program);
 registerReplay(program);
 

@@ -1,0 +1,56 @@
+// `lockdrop compare <a> <b> [...]`: the same scenarios and properties on each design,
+// side by side, with the counterexample that separates each cell where they differ.
+// A report: exits 0 when it ran to completion, 2 on bad input.
+import type { Command } from "commander";
+import { Option } from "commander";
+import { runsIn } from "../../model/scenarios.js";
+import { compareDesigns, comparisonJson, renderComparison } from "../../reports/compare.js";
+import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
+import * as select from "../select.js";
+
+export function registerCompare(program: Command): void {
+  program
+    .command("compare")
+    .description("compare designs side by side; show the counterexample behind each difference")
+    .argument("<designs...>", "two or more design ids or design files (./my-design.ts)")
+    .option("--scenario <ids...>", "scenarios (default: every scenario one of the designs runs in)")
+    .option("--property <ids...>", "properties (default: all)")
+    .option("--runs <n>", "random schedules per scenario", parseCount("--runs"), DEFAULT_RUNS)
+    .option("--seed <n>", "seed of the random exploration", parseSeed, DEFAULT_SEED)
+    .addOption(
+      new Option("--format <format>", "text for a mailing-list reply, markdown for GitHub")
+        .choices(["text", "markdown"])
+        .default("text"),
+    )
+    .option("--all", "also list the rows where every design holds")
+    .option("--json", "print lockdrop.compare/1 JSON")
+    .action((ids: string[], o) => {
+      if (ids.length < 2)
+        throw new UsageError(
+          `compare needs at least two designs, got ${ids.length}. Example: lockdrop compare v1-hugetlb-drop v2.`,
+        );
+      const designs = select.designs(ids);
+      const seen = new Set<string>();
+      for (const d of designs) {
+        if (seen.has(d.id))
+          throw new UsageError(
+            `design "${d.id}" is named twice. Fix: compare different designs (a design file needs an id of its own).`,
+          );
+        seen.add(d.id);
+      }
+      const scenarios = select
+        .scenarios(o.scenario)
+        .filter((s) => designs.some((d) => runsIn(s, d)));
+      if (scenarios.length === 0)
+        throw new UsageError(
+          `none of the designs runs in ${o.scenario ? `scenario ${o.scenario.join(", ")}` : "any scenario"}. Fix: pick a scenario for their family (\`lockdrop list\`).`,
+        );
+      const props = select.properties(o.property);
+      const c = compareDesigns(designs, scenarios, props, { runs: o.runs, seed: o.seed });
+      console.log(
+        o.json
+          ? JSON.stringify(comparisonJson(c), null, 1)
+          : renderComparison(c, o.format, { all: o.all }),
+      );
+    });
+}

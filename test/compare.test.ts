@@ -1,0 +1,90 @@
+// `lockdrop compare`: v2 closes v1-hugetlb-drop's hugetlb use-after-free, and the
+// comparison shows the counterexample that separates them, replayed on v2.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { designById } from "../model/designs/index.js";
+import type { Design } from "../model/step.js";
+import { propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+import { compareDesigns, renderComparison } from "../reports/compare.js";
+import { scenario } from "./helpers.js";
+
+function d(id: string): Design {
+  const x = designById(id);
+  if (!x) throw new Error(`no design ${id}`);
+  return x;
+}
+function p(id: string): Property {
+  const x = propertyById(id);
+  if (!x) throw new Error(`no property ${id}`);
+  return x;
+}
+
+describe("compare", () => {
+  const c = compareDesigns(
+    [d("v1-hugetlb-drop"), d("v2")],
+    [scenario("hugetlb-uffd")],
+    [p("no-freed-vma-use"), p("lock-balance")],
+    { runs: 300, seed: 1 },
+  );
+
+  it("finds the hugetlb use-after-free on v1-hugetlb-drop only", () => {
+    const uaf = c.rows.find((r) => r.property.id === "no-freed-vma-use");
+    expect(uaf?.differs).toBe(true);
+    expect(uaf?.cells.map((x) => x?.verdict)).toEqual(["violated", "holds"]);
+    const balance = c.rows.find((r) => r.property.id === "lock-balance");
+    expect(balance?.differs).toBe(false);
+    expect(c.separations).toHaveLength(1);
+  });
+
+  it("gives the separating counterexample, which no longer violates on v2", () => {
+    const [s] = c.separations;
+    expect(s?.violator).toBe("v1-hugetlb-drop");
+    expect(s?.counterexample.message).toMatch(/W freed it at step \d+ \(use-after-free/);
+    expect(s?.replays).toEqual([expect.objectContaining({ design: "v2", violated: false })]);
+    const text = renderComparison(c, "text");
+    expect(text).toMatch(
+      /hugetlb-uffd\s+no-freed-vma-use\s+VIOLATED \(\d+ steps\)\s+holds\s+<- differs/,
+    );
+    expect(text).toMatch(/T \(v1-hugetlb-drop\)\s+W \(munmap\)/);
+    expect(text).toMatch(/>>hugetlb_vma_(un)?lock_read\(walk_vma\)\s+\{USES FREED vma#0/);
+    expect(text).toMatch(/the same schedule on v2: no violation of no-freed-vma-use/);
+    expect(text).not.toMatch(/lock-balance/); // holds on both: counted, not listed
+    expect(renderComparison(c, "text", { all: true })).toMatch(
+      /hugetlb-uffd\s+lock-balance\s+holds\s+holds/,
+    );
+  });
+
+  it("renders a Markdown table and a collapsible counterexample for GitHub", () => {
+    const md = renderComparison(c, "markdown");
+    expect(md).toMatch(/^### lockdrop compare v1-hugetlb-drop vs v2$/m);
+    expect(md).toMatch(/^\| scenario +\| property +\| v1-hugetlb-drop +\| v2 +\|$/m);
+    expect(md).toMatch(/\| \*\*VIOLATED \(\d+ steps\)\*\* \| holds +\|/);
+    expect(md).toMatch(
+      /<details>\n<summary>hugetlb-uffd \/ no-freed-vma-use \(S2\): violated by v1-hugetlb-drop; holds on v2<\/summary>/,
+    );
+    expect(md).toMatch(/```text\n[\s\S]*USES FREED vma#0[\s\S]*```/);
+  });
+
+  it("runs from the command line (exit 0) and rejects a single design (exit 2)", () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["cli/bin.mjs", "compare", ...args], { encoding: "utf8" });
+    const ok = run(
+      "v1-hugetlb-drop",
+      "v2",
+      "--scenario",
+      "hugetlb-uffd",
+      "--property",
+      "no-freed-vma-use",
+      "--runs",
+      "300",
+      "--format",
+      "markdown",
+    );
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/\*\*hugetlb-uffd\*\* *\| \*\*no-freed-vma-use\*\*/);
+    const one = run("v2");
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/^lockdrop: compare needs at least two designs, got 1\./);
+  });
+});
