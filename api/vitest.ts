@@ -1,0 +1,181 @@
+// `lockdrop/vitest`: check designs from your own test suite. Plain functions that run
+// inside `it()` (no fast-check or vitest plugin to import): `checkDesign()` explores a
+// design and returns its verdicts; `.expect()` throws an AssertionError that prints the
+// thread lanes of the counterexample when a verdict is not the one you expected.
+//
+//   import { checkDesign } from "lockdrop/vitest";
+//   it("closes the hugetlb use-after-free", () => {
+//     checkDesign(myDesign, { scenarios: ["hugetlb-uffd"] }).expect({ "no-freed-vma-use": "holds" });
+//   });
+import { AssertionError } from "node:assert";
+import { designById } from "../model/designs/index.js";
+import type { Scenario } from "../model/scenarios.js";
+import { runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import { PROPERTIES, propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+import type { Counterexample } from "../properties/random.js";
+import type { RowResult } from "../properties/verdicts.js";
+import { verdictRows } from "../properties/verdicts.js";
+import { renderLanes } from "../reports/lanes.js";
+import { DesignFileError, validateDesignExport } from "./design-file.js";
+
+export type Verdict = "holds" | "violated" | "n/a";
+
+export interface CheckDesignOptions {
+  /** scenario ids (default: the design's own list, else every scenario its family runs in) */
+  readonly scenarios?: readonly string[];
+  /** property ids (default: the design's own list, else all) */
+  readonly properties?: readonly string[];
+  /** random schedules per scenario (default 1000) */
+  readonly runs?: number;
+  /** seed of the exploration (default 1): the same seed gives the same verdicts */
+  readonly seed?: number;
+}
+
+/**
+ * Expected verdicts: `{ property: verdict }` for every scenario checked, or
+ * `{ scenario: { property: verdict } }` for one scenario. Properties left out are not
+ * asserted.
+ */
+export type Expectation = Readonly<Record<string, Verdict | Readonly<Record<string, Verdict>>>>;
+
+export interface DesignCheck {
+  readonly design: Design;
+  readonly runs: number;
+  readonly seed: number;
+  readonly rows: readonly RowResult[];
+  /** The verdict of one property on one scenario (the only one, if a single scenario was checked). */
+  verdict(property: string, scenario?: string): Verdict;
+  /** The counterexample of a violated property, or null. */
+  counterexample(property: string, scenario?: string): Counterexample | null;
+  /** The counterexample as thread lanes, or null. */
+  lanes(property: string, scenario?: string): string | null;
+  /** Throw an AssertionError (with the lanes) unless every listed verdict is as expected. */
+  expect(expected: Expectation): void;
+  /** Shorthand: every property that applies holds on every scenario checked. */
+  expectAllHold(): void;
+}
+
+function fail(message: string): never {
+  throw new AssertionError({ message });
+}
+
+function resolveDesign(d: Design | string): Design {
+  if (typeof d !== "string") {
+    try {
+      return validateDesignExport(d, `design "${d.id}"`);
+    } catch (e) {
+      if (e instanceof DesignFileError) fail(`lockdrop: ${e.message}`);
+      throw e;
+    }
+  }
+  const found = designById(d);
+  if (!found) fail(`lockdrop: unknown design "${d}". Pass a Design object or a built-in id.`);
+  return found;
+}
+
+function scenariosFor(design: Design, ids: readonly string[] | undefined): Scenario[] {
+  if (!ids) return SCENARIOS.filter((s) => runsIn(s, design));
+  return ids.map((id) => {
+    const s = scenarioById(id);
+    if (!s)
+      fail(`lockdrop: unknown scenario "${id}". Known: ${SCENARIOS.map((x) => x.id).join(", ")}.`);
+    if (!runsIn(s, design))
+      fail(`lockdrop: a ${design.family} design does not run in scenario "${id}".`);
+    return s;
+  });
+}
+
+function propertiesFor(ids: readonly string[] | undefined): Property[] {
+  if (!ids) return [...PROPERTIES];
+  return ids.map((id) => {
+    const p = propertyById(id);
+    if (!p)
+      fail(`lockdrop: unknown property "${id}". Known: ${PROPERTIES.map((x) => x.id).join(", ")}.`);
+    return p;
+  });
+}
+
+function lanesOf(c: Counterexample): string {
+  const last = c.run.trace.length - 1;
+  return renderLanes(c.run.trace, c.run.final, {
+    mark: Math.min(last, c.schedule.length - 1),
+    markText: [`VIOLATION ${c.property}: ${c.message}`],
+  });
+}
+
+/** Explore `design` (a Design, e.g. a design file's default export, or a built-in id). */
+export function checkDesign(d: Design | string, opts: CheckDesignOptions = {}): DesignCheck {
+  const design = resolveDesign(d);
+  const own = design as Design & {
+    readonly scenarios?: readonly string[];
+    readonly properties?: readonly string[];
+  };
+  const runs = opts.runs ?? 1000;
+  const seed = opts.seed ?? 1;
+  const scenarios = scenariosFor(design, opts.scenarios ?? own.scenarios);
+  const props = propertiesFor(opts.properties ?? own.properties);
+  const rows = scenarios.flatMap((s) => verdictRows(design, s, props, { runs, seed }));
+
+  const row = (property: string, scenario?: string): RowResult => {
+    if (scenario === undefined && scenarios.length > 1)
+      fail(
+        `lockdrop: name the scenario of "${property}": ${design.id} was checked on ${scenarios.map((s) => s.id).join(", ")}.`,
+      );
+    const sid = scenario ?? scenarios[0]?.id;
+    const r = rows.find((x) => x.property === property && x.scenario === sid);
+    if (!r) fail(`lockdrop: "${property}" on "${sid}" was not checked for ${design.id}.`);
+    return r;
+  };
+
+  const mismatch = (r: RowResult, want: Verdict): string | null => {
+    if (r.verdict === want) return null;
+    const head = `${design.id} on ${r.scenario}: expected ${r.property} to ${want === "holds" ? "hold" : want === "violated" ? "be violated" : "be n/a"}, but it`;
+    if (r.verdict === "violated" && r.counterexample)
+      return `${head} is VIOLATED in ${r.steps} steps:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})`;
+    if (r.verdict === "holds")
+      return `${head} held in ${r.runs} random schedules (seed ${seed}): no counterexample was found.`;
+    return `${head} is n/a: the scenario cannot exercise it.`;
+  };
+
+  const check: DesignCheck = {
+    design,
+    runs,
+    seed,
+    rows,
+    verdict: (p, s) => row(p, s).verdict,
+    counterexample: (p, s) => row(p, s).counterexample,
+    lanes: (p, s) => {
+      const c = row(p, s).counterexample;
+      return c ? lanesOf(c) : null;
+    },
+    expect(expected) {
+      const problems: string[] = [];
+      for (const [key, v] of Object.entries(expected)) {
+        if (typeof v === "string") {
+          propertiesFor([key]);
+          for (const s of scenarios) {
+            const m = mismatch(row(key, s.id), v);
+            if (m) problems.push(m);
+          }
+        } else
+          for (const [p, want] of Object.entries(v)) {
+            const m = mismatch(row(p, key), want);
+            if (m) problems.push(m);
+          }
+      }
+      if (problems.length > 0) fail(`lockdrop: ${problems.join("\n\n")}`);
+    },
+    expectAllHold() {
+      const problems = rows
+        .filter((r) => r.verdict === "violated")
+        .map((r) => mismatch(r, "holds") as string);
+      if (problems.length > 0) fail(`lockdrop: ${problems.join("\n\n")}`);
+    },
+  };
+  return check;
+}
+
+export type { Design } from "../model/step.js";
+export type { RowResult } from "../properties/verdicts.js";

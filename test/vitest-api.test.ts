@@ -1,0 +1,62 @@
+// The vitest API as a user's suite would use it: `lockdrop/vitest` and `lockdrop/model`
+// through the package's own exports.
+import { AssertionError } from "node:assert";
+import { DESIGNS, mutant, set } from "lockdrop/model";
+import { checkDesign } from "lockdrop/vitest";
+import { describe, expect, it } from "vitest";
+
+const v2 = DESIGNS.find((d) => d.id === "v2");
+if (!v2) throw new Error("no v2");
+
+describe("lockdrop/vitest", () => {
+  it("returns verdicts and passes when they are the expected ones", () => {
+    const c = checkDesign("v1-hugetlb-drop", {
+      scenarios: ["hugetlb-uffd"],
+      properties: ["no-freed-vma-use", "lock-balance"],
+      runs: 300,
+    });
+    expect(c.verdict("no-freed-vma-use")).toBe("violated");
+    expect(c.lanes("no-freed-vma-use")).toMatch(/USES FREED vma#0/);
+    c.expect({ "no-freed-vma-use": "violated", "lock-balance": "holds" });
+  });
+
+  it("throws an AssertionError that prints the thread lanes on an unexpected violation", () => {
+    const c = checkDesign("v1-hugetlb-drop", {
+      scenarios: ["hugetlb-uffd"],
+      properties: ["no-freed-vma-use"],
+      runs: 300,
+    });
+    let thrown: unknown;
+    try {
+      c.expect({ "hugetlb-uffd": { "no-freed-vma-use": "holds" } });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(AssertionError);
+    const msg = (thrown as Error).message;
+    expect(msg).toMatch(
+      /^lockdrop: v1-hugetlb-drop on hugetlb-uffd: expected no-freed-vma-use to hold, but it is VIOLATED in \d+ steps:/,
+    );
+    expect(msg).toMatch(/T \(v1-hugetlb-drop\)\s+W \(munmap\)/);
+    expect(msg).toMatch(/>>VIOLATION no-freed-vma-use: T used vma#0/);
+  });
+
+  it("checks a user's own mutant, and says when an expected violation was not found", () => {
+    // the caller forgets that *locked = 0 means the lock is gone, and unlocks anyway
+    const unlocks = mutant(v2, "v2-unlocks-anyway", "mmap_read_unlock() whatever *locked says", {
+      "seg.done": { op: set({}, "(no check of locked)"), next: "unlock" },
+    });
+    const c = checkDesign(unlocks, {
+      scenarios: ["anon-uffd"],
+      properties: ["lock-balance", "no-freed-vma-use"],
+      runs: 300,
+    });
+    c.expect({ "lock-balance": "violated" });
+    expect(() => c.expect({ "no-freed-vma-use": "violated" })).toThrow(
+      /expected no-freed-vma-use to be violated, but it held in 300 random schedules \(seed 1\)/,
+    );
+    expect(() => checkDesign("v2", { runs: 10 }).verdict("lock-balance")).toThrow(
+      /name the scenario of "lock-balance"/,
+    );
+  });
+});
