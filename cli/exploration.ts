@@ -9,6 +9,7 @@ import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed } from "./errors.js";
 
 export const DEFAULT_DEPTH = 60;
+export const DEFAULT_SHORTEST_STATES = 300_000;
 
 export function withExplorationOptions(cmd: Command): Command {
   return cmd
@@ -23,6 +24,11 @@ export function withExplorationOptions(cmd: Command): Command {
       "--pct <d>",
       "random mode: PCT priority scheduling for bugs of depth d",
       parseCount("--pct"),
+    )
+    .option(
+      "--shortest [max-states]",
+      "random mode: search breadth-first for a shorter counterexample (proves it shortest if none)",
+      parseCount("--shortest"),
     )
     .option(
       "--exhaustive",
@@ -60,6 +66,8 @@ export interface ExplorationFlags {
   readonly runs: number;
   readonly seed: number;
   readonly pct?: number;
+  /** true (default bound) or a bound on the states of the breadth-first search */
+  readonly shortest?: number | true;
   readonly exhaustive?: boolean;
   readonly depth: number;
   readonly maxStates?: number;
@@ -73,7 +81,15 @@ export function rowsFor(
   o: ExplorationFlags,
 ): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
   if (!o.exhaustive)
-    return (d, s, props) => verdictRows(d, s, props, { runs: o.runs, seed: o.seed });
+    return (d, s, props) =>
+      verdictRows(d, s, props, {
+        runs: o.runs,
+        seed: o.seed,
+        ...(o.pct !== undefined ? { pct: o.pct } : {}),
+        ...(o.shortest !== undefined
+          ? { shortest: o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest }
+          : {}),
+      });
   return (d, s, props) =>
     exhaustiveRows(d, s, props, {
       depth: o.depth,

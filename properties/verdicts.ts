@@ -15,19 +15,53 @@ export interface RowResult extends MatrixRow {
   readonly counterexample: Counterexample | null;
 }
 
+/**
+ * Breadth-first search up to the length of a random counterexample: a shorter one
+ * replaces it, one of the same length proves it shortest. Gives up (and leaves the
+ * counterexample as it was, not proven) past `maxStates` states.
+ */
+export function shortestFor(
+  setup: ReturnType<typeof setupFor>,
+  prop: Property,
+  cex: Counterexample,
+  maxStates: number,
+): Counterexample {
+  const r = exploreExhaustive(setup, [prop], {
+    depth: cex.schedule.length,
+    maxStates,
+    hashCompact: true,
+  });
+  const c = r.counterexamples.get(prop.id);
+  if (!c || c.loopStart !== null || c.schedule.length > cex.schedule.length) return cex;
+  if (c.schedule.length === cex.schedule.length) return { ...cex, provenShortest: true };
+  return {
+    ...cex,
+    schedule: c.schedule,
+    run: c.run,
+    message: c.message,
+    scheduled: c.schedule.length,
+    provenShortest: true,
+  };
+}
+
 export function verdictRows(
   design: Design,
   scenario: Scenario,
   props: readonly Property[],
-  opts: RandomOptions,
+  opts: RandomOptions & { readonly shortest?: number },
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const pair = checkPair(design, scenario, applicable, opts);
+  const setup = opts.shortest !== undefined ? setupFor(design, scenario) : null;
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
     if (!applicable.includes(p))
       return { ...base, verdict: "n/a", method: "n/a", runs: 0, steps: null, counterexample: null };
-    const cex = pair.results.get(p.id) ?? null;
+    const found = pair.results.get(p.id) ?? null;
+    const cex =
+      found && setup && opts.shortest !== undefined
+        ? shortestFor(setup, p, found, opts.shortest)
+        : found;
     return {
       ...base,
       verdict: cex ? "violated" : "holds",

@@ -102,3 +102,22 @@ describe("exhaustive search", () => {
     expect(pb.counterexamples.has("no-freed-vma-use")).toBe(true);
   });
 });
+
+describe("--shortest", () => {
+  it("replaces a random counterexample by the breadth-first shortest one, marked proven", () => {
+    const prop = propertyById("no-freed-vma-use") as (typeof PROPERTIES)[number];
+    const [plain] = verdictRows(design("v1-hugetlb-drop"), scenario("hugetlb-uffd-1"), [prop], {
+      runs: 500,
+      seed: 5,
+    });
+    const [best] = verdictRows(design("v1-hugetlb-drop"), scenario("hugetlb-uffd-1"), [prop], {
+      runs: 500,
+      seed: 5,
+      shortest: 200_000,
+    });
+    expect(plain?.counterexample?.provenShortest).not.toBe(true);
+    expect(best?.counterexample?.provenShortest).toBe(true);
+    expect(best?.steps).toBe(20);
+    expect(best?.message).toMatch(/freed it/);
+  });
+});
