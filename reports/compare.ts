@@ -194,7 +194,7 @@ export function renderComparison(
   out.push(
     nDiff === 0
       ? "No cell differs: the designs get the same verdicts here."
-      : `${nDiff} cell${nDiff === 1 ? "" : "s"} differ${nDiff === 1 ? "s" : ""}${md ? " (in bold)" : ""}; the counterexample that separates each follows.`,
+      : `${nDiff} row${nDiff === 1 ? "" : "s"} differ${nDiff === 1 ? "s" : ""}${md ? " (in bold)" : ""}; the counterexample that separates each follows.`,
   );
   out.push(
     md

@@ -1,0 +1,2 @@
+npx vitest run --config examples/vitest.config.ts
+# exit 0: the expectations hold
