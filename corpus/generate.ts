@@ -57,7 +57,11 @@ for (const design of DESIGNS)
     if (!runsIn(scenario, design)) continue;
     // breadth-first search proves each counterexample shortest, or finds a shorter one,
     // where it fits in 50,000 states
-    const rows = verdictRows(design, scenario, PROPERTIES, { runs: 1000, seed: 1, shortest: 50_000 });
+    const rows = verdictRows(design, scenario, PROPERTIES, {
+      runs: 1000,
+      seed: 1,
+      shortest: 50_000,
+    });
     for (const row of rows) {
       const c = row.counterexample;
       const property = propertyById(row.property);
