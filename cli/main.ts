@@ -10,6 +10,7 @@ import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerReplay } from "./commands/replay.js";
 import { UsageError } from "./errors.js";
+import { Interrupted, installProgress } from "./progress.js";
 import { designErrorMessage, preloadDesignFiles } from "./user-designs.js";
 
 const debug = process.argv.includes("--debug");
@@ -27,10 +28,16 @@ registerCompare(program);
 registerList(program);
 registerReplay(program);
 
+installProgress(process.argv.slice(2));
+
 try {
   await preloadDesignFiles(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
+  if (e instanceof Interrupted) {
+    console.error(`lockdrop: ${e.message}`);
+    process.exit(130);
+  }
   if (e instanceof DesignError) {
     console.error(`lockdrop: ${designErrorMessage(e)}`);
     if (debug) console.error(e.stack);

@@ -1,0 +1,128 @@
+// Progress and Ctrl-C for long runs (--runs above 10,000). A fast-check plugin, installed
+// globally, sees every schedule the random exploration runs: it draws a bar with runs/s
+// on stderr when stderr is a terminal (never in CI, with --json, or into a pipe), and
+// after Ctrl-C it makes the next schedule fail with Interrupted, which checkPair
+// rethrows; main.ts then prints what was covered and exits 130. A second Ctrl-C exits
+// at once. LOCKDROP_PROGRESS=1 forces the progress lines (plain, one per update) even
+// without a terminal, for tests.
+import { readSync } from "node:fs";
+import fc from "fast-check";
+
+export const PROGRESS_THRESHOLD = 10_000;
+
+/** The run was stopped by Ctrl-C; the message says what was covered. */
+export class Interrupted extends Error {}
+
+interface Coverage {
+  /** schedules run in each exploration so far (one per design x scenario, plus replays) */
+  readonly counts: number[];
+  started: number;
+}
+
+function runsFromArgv(argv: readonly string[]): number | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const v = a === "--runs" ? argv[i + 1] : a.startsWith("--runs=") ? a.slice(7) : undefined;
+    if (v !== undefined && /^\d+$/.test(v)) return Number(v);
+  }
+  return null;
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+function coverageText(c: Coverage, runs: number): string {
+  const full = c.counts.filter((n) => n >= runs).length;
+  const partial = c.counts.filter((n) => n < runs && n > 1);
+  const total = c.counts.reduce((a, b) => a + b, 0);
+  const secs = (Date.now() - c.started) / 1000;
+  const parts = [
+    full === 0
+      ? "no design/scenario pair was explored fully"
+      : `${full} design/scenario pair${full === 1 ? " was" : "s were"} explored fully (${fmt(runs)} schedules each)`,
+  ];
+  const last = partial.at(-1);
+  if (last !== undefined) parts.push(`the next stopped after ${fmt(last)} of ${fmt(runs)}`);
+  return `interrupted by Ctrl-C after ${fmt(total)} random schedules in ${secs.toFixed(1)} s: ${parts.join("; ")}. No verdicts were printed, because a partial run proves nothing about the schedules it did not reach. Fix: run again with a smaller --runs, or one --scenario and --property at a time.`;
+}
+
+/**
+ * Install progress and Ctrl-C handling when the command line asks for a long run
+ * (check, matrix and compare all explore through checkPair).
+ */
+export function installProgress(argv: readonly string[], env = process.env): void {
+  const runs = runsFromArgv(argv);
+  if (runs === null || runs <= PROGRESS_THRESHOLD) return;
+  const forced = env.LOCKDROP_PROGRESS === "1";
+  const tty = process.stderr.isTTY === true;
+  const show = forced || (tty && !env.CI && !argv.includes("--json"));
+  const cov: Coverage = { counts: [], started: Date.now() };
+  let stopping = false;
+  let total = 0;
+  let lastDraw = 0;
+  let drawn = false;
+
+  const clear = () => {
+    if (drawn && tty && !forced) process.stderr.write("\r\u001b[2K");
+    drawn = false;
+  };
+  const draw = (count: number) => {
+    const now = Date.now();
+    if (now - lastDraw < 200) return;
+    lastDraw = now;
+    const secs = Math.max(0.001, (now - cov.started) / 1000);
+    const rate = Math.round(total / secs);
+    const width = 24;
+    const done = Math.min(width, Math.round((count / runs) * width));
+    const line = `lockdrop [${"#".repeat(done)}${"-".repeat(width - done)}] ${fmt(count)}/${fmt(runs)} schedules (pair ${cov.counts.length})  ${fmt(rate)} runs/s  Ctrl-C stops`;
+    if (tty && !forced) process.stderr.write(`\r\u001b[2K${line}`);
+    else process.stderr.write(`${line}\n`);
+    drawn = true;
+  };
+
+  // The exploration is synchronous, so a SIGINT handler would only run once it is over.
+  // On a terminal, raw mode turns Ctrl-C into a byte on stdin instead, which the plugin
+  // polls between schedules with a non-blocking read. Elsewhere Ctrl-C keeps its default
+  // (the process ends at once; nothing was printed yet).
+  const stdin = process.stdin;
+  const raw = tty && stdin.isTTY === true;
+  const byte = Buffer.alloc(16);
+  if (raw) {
+    stdin.setRawMode(true);
+    process.on("exit", () => stdin.setRawMode(false));
+  }
+  const pollCtrlC = () => {
+    if (!raw) return;
+    let n = 0;
+    try {
+      n = readSync(0, byte, 0, byte.length, null);
+    } catch {
+      return; // EAGAIN: nothing typed
+    }
+    if (byte.subarray(0, n).includes(3)) {
+      if (stopping) process.exit(130);
+      stopping = true;
+    }
+  };
+  process.on("exit", clear);
+
+  fc.installGlobalPlugin(() => {
+    const slot = cov.counts.length;
+    cov.counts.push(0);
+    return {
+      decorateRun: (nested) => (v) => {
+        if (stopping) {
+          clear();
+          return { error: new Interrupted(coverageText(cov, runs)) };
+        }
+        cov.counts[slot] = (cov.counts[slot] ?? 0) + 1;
+        total++;
+        if ((total & 63) === 0) {
+          pollCtrlC();
+          if (show) draw(cov.counts[slot] ?? 0);
+        }
+        return nested(v);
+      },
+      afterAll: clear,
+    };
+  });
+}
