@@ -89,6 +89,23 @@ describe("malformed design files", () => {
     expect(r.err).toMatch(/no-such-design\.ts: no such file/);
   });
 
+  it("uses the scenarios and properties a design file names, unless the command line does", async () => {
+    const own = await lockdrop("check", `${DIR}/_own-defaults.ts`, "--runs", "100");
+    expect(own.code).toBe(0);
+    const verdicts = own.out.split("\n").filter((l) => /holds|VIOLATED|n\/a/.test(l));
+    expect(verdicts).toEqual([expect.stringMatching(/^anon-plain\s+lock-balance\s+holds/)]);
+    const given = await lockdrop(
+      "check",
+      `${DIR}/_own-defaults.ts`,
+      "--scenario",
+      "anon-uffd",
+      "--runs",
+      "100",
+    );
+    expect(given.out).toMatch(/^anon-uffd\s+lock-balance\s+holds/m);
+    expect(given.out).not.toMatch(/^anon-plain/m);
+  });
+
   it("runs a well-formed design file like a built-in design", async () => {
     const r = await lockdrop(
       "check",

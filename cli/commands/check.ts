@@ -6,12 +6,13 @@ import { cexOfRows, writeCexFiles } from "../cex-out.js";
 import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
+import { fileDefaults } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
   const cmd = program
     .command("check")
     .description("check one design; print each counterexample as thread lanes")
-    .argument("<design>", "design id (see `lockdrop list`)")
+    .argument("<design>", "design id (see `lockdrop list`) or design file (./my-design.ts)")
     .option("--scenario <ids...>", "scenarios (default: all)")
     .option("--property <ids...>", "properties (default: all)")
     .option("--json", "print lockdrop.check/1 JSON")
@@ -20,9 +21,11 @@ export function registerCheck(program: Command): void {
   withExplorationOptions(cmd).action((id: string, o) => {
     const [design] = select.designs([id]);
     if (!design) return;
-    const props = select.properties(o.property);
+    // a design file may name its own scenarios and properties for when the command line does not
+    const own = fileDefaults(design);
+    const props = select.properties(o.property ?? own.properties);
     const rows = select
-      .scenarios(o.scenario)
+      .scenarios(o.scenario ?? own.scenarios)
       .filter((s) => {
         if (runsIn(s, design)) return true;
         if (o.scenario)
