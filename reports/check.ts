@@ -55,7 +55,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       "",
       info.exhaustive
         ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive --depth ${info.exhaustive.depth}`
-        : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}  (fast-check seed ${c.seed}, path ${c.path})`,
+        : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${c.provenShortest ? " --shortest" : ""}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
     const token = tokenForRow(r);
     if (token) out.push(`  replay token: lockdrop replay ${token}`);
