@@ -1,12 +1,15 @@
 // Rows of many (design, scenario) pairs computed on all cores: each pair is seeded on
 // its own, so the result does not depend on which worker computed it or when. Only
-// built-in designs (by id) cross to the workers.
+// built-in designs (by id) and design files (by path) cross to the workers.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { DesignError } from "../model/exec.js";
 import type { MatrixRow } from "../reports/matrix.js";
 
 export interface PairJob {
   readonly design: string;
+  /** the design file the design was loaded from, when it is not a built-in one */
+  readonly file?: string;
   readonly scenario: string;
   readonly properties: readonly string[];
   /** the flags of cli/exploration.ts (random or exhaustive) */
@@ -32,9 +35,15 @@ export async function rowsInParallel(
         const i = next++;
         w.postMessage({ i, job: jobs[i] });
       };
-      w.on("message", (m: { i: number; rows?: MatrixRow[]; error?: string }) => {
+      w.on("message", (m: { i: number; rows?: MatrixRow[]; error?: string; step?: string }) => {
         if (m.error !== undefined) {
-          reject(new Error(m.error));
+          // a step that threw stays a design error at that step on this side too
+          const job = jobs[m.i];
+          reject(
+            m.step !== undefined && job
+              ? new DesignError(job.design, m.step, m.error)
+              : new Error(m.error),
+          );
           void w.terminate();
           return;
         }

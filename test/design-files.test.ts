@@ -83,6 +83,29 @@ describe("malformed design files", () => {
     );
   });
 
+  it("runs design files in matrix too (on its worker threads), design errors included", async () => {
+    const [ok, bad] = await Promise.all([
+      lockdrop(
+        "matrix",
+        "--design",
+        `${DIR}/_own-defaults.ts`,
+        "--scenario",
+        "anon-plain",
+        "--runs",
+        "50",
+      ),
+      lockdrop("matrix", "--design", `${DIR}/10-step-throws.ts`, "--runs", "20"),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(
+      /== fixture-own-defaults\n\s+anon-plain\n\s+no-vma-use-after-unlock\s+holds/,
+    );
+    onePlainParagraph(bad);
+    expect(bad.err).toMatch(
+      /design error in .*10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked"/,
+    );
+  });
+
   it("names a missing file", async () => {
     const r = await lockdrop("check", "./no-such-design.ts");
     onePlainParagraph(r);

@@ -8,6 +8,7 @@ import type { Matrix } from "../../reports/matrix.js";
 import { renderMatrix } from "../../reports/matrix.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
+import { fileOfDesign } from "../user-designs.js";
 
 export function registerMatrix(program: Command): void {
   const cmd = program
@@ -24,7 +25,13 @@ export function registerMatrix(program: Command): void {
       select
         .scenarios(o.scenario)
         .filter((s) => runsIn(s, d))
-        .map((s) => ({ design: d.id, scenario: s.id, properties: props, flags: { ...o } })),
+        .map((s) => ({
+          design: d.id,
+          file: fileOfDesign(d.id),
+          scenario: s.id,
+          properties: props,
+          flags: { ...o },
+        })),
     );
     const rows = (await rowsInParallel(jobs)).flat();
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
