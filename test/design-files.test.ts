@@ -144,5 +144,6 @@ describe("malformed design files", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/anon-uffd\s+lock-balance\s+holds \(200 random runs\)/);
+    expect(r.out).toMatch(/^lockdrop check test\/fixtures\/designs\/_base-design\.ts \(seed 1/);
   });
 });

@@ -40,7 +40,8 @@ export function registerCheck(program: Command): void {
       })
       .flatMap((s) => rowsFor(o)(design, s, props));
     const opts = {
-      design: design.id,
+      // as typed: a design file's replay line must name the file, not its id
+      design: id,
       seed: o.seed,
       runs: o.runs,
       ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
