@@ -83,6 +83,26 @@ describe("compare", () => {
     );
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/\*\*hugetlb-uffd\*\* *\| \*\*no-freed-vma-use\*\*/);
+    const json = run(
+      "v1-hugetlb-drop",
+      "v2",
+      "--scenario",
+      "hugetlb-uffd",
+      "--property",
+      "no-freed-vma-use",
+      "--runs",
+      "300",
+      "--json",
+    );
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      schema: "lockdrop.compare/1",
+      designs: ["v1-hugetlb-drop", "v2"],
+      rows: [{ property: "no-freed-vma-use", differs: true }],
+      separations: [{ violator: "v1-hugetlb-drop", replays: [{ design: "v2", violated: false }] }],
+    });
+    const throws = run("test/fixtures/designs/10-step-throws.ts", "v2", "--runs", "20");
+    expect(throws.status).toBe(2);
+    expect(throws.stderr).toMatch(/^lockdrop: design error in .*step "check_locked"/);
     const one = run("v2");
     expect(one.status).toBe(2);
     expect(one.stderr).toMatch(/^lockdrop: compare needs at least two designs, got 1\./);
