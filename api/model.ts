@@ -1,7 +1,7 @@
 // `lockdrop/model`: what a user design file imports. The same step language, kernel
 // primitives and fragments the built-in designs are made of, plus `design()`, the
 // helper a design file's default export goes through. See docs/writing-a-design.md.
-import type { Design, Family, Steps } from "../model/step.js";
+import type { Design, Family, Op, Step, Steps } from "../model/step.js";
 
 export * from "../model/designs/callers.js";
 export { hmmWalk } from "../model/designs/hmm-walk.js";
@@ -68,6 +68,23 @@ export interface DesignInput {
   readonly source?: string;
   readonly scenarios?: readonly string[];
   readonly properties?: readonly string[];
+}
+
+/**
+ * A step whose outcome names TypeScript checks against the primitive's own:
+ * `step(handleMmFault("vma", "addr", flags), { on: { ok: "next", retry: "again" }, next: "fail" })`.
+ * The same as writing `{ op, on, next }`, which `lockdrop check` validates at run time.
+ */
+export function step<O extends string>(
+  op: Op<O>,
+  to: { readonly next?: string; readonly on?: Readonly<Partial<Record<O, string>>> },
+): Step {
+  const on = to.on as Readonly<Record<string, string>> | undefined;
+  return {
+    op,
+    ...(to.next !== undefined ? { next: to.next } : {}),
+    ...(on !== undefined ? { on } : {}),
+  };
 }
 
 /**
