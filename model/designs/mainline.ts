@@ -2,15 +2,14 @@
 // caller. The fault runs inside the walk callbacks with FAULT_FLAG_REMOTE only: no
 // ALLOW_RETRY, so handle_mm_fault() never drops the mmap lock, and a userfaultfd
 // range gets SIGBUS from handle_userfault() -> -EFAULT (seed 000's motivation).
-import { EBUSY, EFAULT } from "../errno.js";
-import { handleMmFault } from "../kernel/fault.js";
-import { hmmCall, hmmFaultFlags, hmmFaultNext, hmmReturn } from "../kernel/hmm.js";
-import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
+import { EBUSY } from "../errno.js";
+import { hmmCall, hmmReturn } from "../kernel/hmm.js";
 import { mmuIntervalCheckRetry } from "../kernel/notifier.js";
 import { retIs, set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import { faultInCallbacks } from "./v1.js";
 
 const API = "hmm_range_fault";
 
@@ -28,42 +27,9 @@ export function hmmRangeFault(): Steps {
   };
 }
 
-/** hmm_vma_fault(): for each page, handle_mm_fault(REMOTE[|WRITE]); error -> -EFAULT; else -EBUSY. */
+/** hmm_vma_fault() as today: REMOTE[|WRITE] only, hugetlb lock dropped and re-taken around it. */
 export function hmmVmaFaultInCallbacks(): Steps {
-  const flags = hmmFaultFlags();
-  return {
-    "pte.fault": {
-      op: handleMmFault("walk_vma", "fault_addr", flags),
-      on: {
-        ok: "pte.fault_next",
-        error: "pte.efault",
-        retry: "pte.efault",
-        completed: "pte.efault",
-      },
-    },
-    "pte.fault_next": { op: hmmFaultNext(), on: { more: "pte.fault", done: "pte.ebusy" } },
-    "pte.ebusy": { op: set({ ret: EBUSY }), next: "walk.ret" },
-    "pte.efault": { op: set({ ret: EFAULT }), next: "walk.ret" },
-    // hmm_vma_walk_hugetlb_entry: spin_unlock(ptl); hugetlb_vma_unlock_read(vma);
-    // hmm_vma_fault(); hugetlb_vma_lock_read(vma); return
-    "hugetlb.fault": { op: hugetlbVmaUnlockRead("walk_vma"), next: "hugetlb.fault_one" },
-    "hugetlb.fault_one": {
-      op: handleMmFault("walk_vma", "fault_addr", flags),
-      on: {
-        ok: "hugetlb.fault_next",
-        error: "hugetlb.efault",
-        retry: "hugetlb.efault",
-        completed: "hugetlb.efault",
-      },
-    },
-    "hugetlb.fault_next": {
-      op: hmmFaultNext(),
-      on: { more: "hugetlb.fault_one", done: "hugetlb.ebusy" },
-    },
-    "hugetlb.ebusy": { op: set({ ret: EBUSY }), next: "hugetlb.relock" },
-    "hugetlb.efault": { op: set({ ret: EFAULT }), next: "hugetlb.relock" },
-    "hugetlb.relock": { op: hugetlbVmaLockRead("walk_vma"), next: "hugetlb.unlock_ret" },
-  };
+  return faultInCallbacks(false, "drop-retake");
 }
 
 export const mainline: Design = {

@@ -40,28 +40,34 @@ export function hmmRangeFaultUnlockableV1(api = UNLOCKABLE): Steps {
 }
 
 /**
- * hmm_vma_fault() with ALLOW_RETRY inside the callbacks: RETRY/COMPLETED ->
- * *locked = 0, HMM_FAULT_UNLOCKED. What the hugetlb callback does around the fault:
- * "refuse" (v1: -EFAULT), "drop-retake" (hugetlb_vma_unlock_read before and
- * hugetlb_vma_lock_read after, through the same pointer), "hold" (keep it held).
+ * hmm_vma_fault() inside the walk callbacks: handle_mm_fault() per page, -EFAULT on an
+ * error, -EBUSY (walk again) when done. `droppable` adds ALLOW_RETRY | KILLABLE, and a
+ * RETRY/COMPLETED then sets *locked = 0 and ends the walk with HMM_FAULT_UNLOCKED;
+ * without it (mainline) the lock cannot drop. What the hugetlb callback does around
+ * the fault: "refuse" (v1: -EFAULT), "drop-retake" (hugetlb_vma_unlock_read before,
+ * hugetlb_vma_lock_read after, through the same pointer: mainline's dance), "hold".
  */
-export function droppableFaultInCallbacks(hugetlb: "refuse" | "drop-retake" | "hold"): Steps {
-  const flags = hmmFaultFlags("ALLOW_RETRY", "KILLABLE");
+export function faultInCallbacks(
+  droppable: boolean,
+  hugetlb: "refuse" | "drop-retake" | "hold",
+): Steps {
+  const flags = droppable ? hmmFaultFlags("ALLOW_RETRY", "KILLABLE") : hmmFaultFlags();
   const dropped = { locked: 0, ret: HMM_FAULT_UNLOCKED };
+  const onDrop = (p: string) => (droppable ? `${p}.dropped` : `${p}.efault`);
   const pte: Steps = {
     "pte.fault": {
       op: handleMmFault("walk_vma", "fault_addr", flags),
       on: {
         ok: "pte.fault_next",
         error: "pte.efault",
-        retry: "pte.dropped",
-        completed: "pte.dropped",
+        retry: onDrop("pte"),
+        completed: onDrop("pte"),
       },
     },
     "pte.fault_next": { op: hmmFaultNext(), on: { more: "pte.fault", done: "pte.ebusy" } },
     "pte.ebusy": { op: set({ ret: EBUSY }), next: "walk.ret" },
     "pte.efault": { op: set({ ret: EFAULT }), next: "walk.ret" },
-    "pte.dropped": { op: set(dropped), next: "walk.ret" },
+    ...(droppable ? { "pte.dropped": { op: set(dropped), next: "walk.ret" } } : {}),
   };
   if (hugetlb === "refuse")
     return {
@@ -71,6 +77,8 @@ export function droppableFaultInCallbacks(hugetlb: "refuse" | "drop-retake" | "h
         next: "hugetlb.unlock_ret",
       },
     };
+  // hmm_vma_walk_hugetlb_entry: spin_unlock(ptl); [hugetlb_vma_unlock_read(vma)];
+  // hmm_vma_fault(); [hugetlb_vma_lock_read(vma)]; return
   const around: Steps =
     hugetlb === "drop-retake"
       ? {
@@ -95,8 +103,8 @@ export function droppableFaultInCallbacks(hugetlb: "refuse" | "drop-retake" | "h
       on: {
         ok: "hugetlb.fault_next",
         error: "hugetlb.efault",
-        retry: "hugetlb.dropped",
-        completed: "hugetlb.dropped",
+        retry: onDrop("hugetlb"),
+        completed: onDrop("hugetlb"),
       },
     },
     "hugetlb.fault_next": {
@@ -105,8 +113,13 @@ export function droppableFaultInCallbacks(hugetlb: "refuse" | "drop-retake" | "h
     },
     "hugetlb.ebusy": { op: set({ ret: EBUSY }), next: "hugetlb.relock" },
     "hugetlb.efault": { op: set({ ret: EFAULT }), next: "hugetlb.relock" },
-    "hugetlb.dropped": { op: set(dropped), next: "hugetlb.relock" },
+    ...(droppable ? { "hugetlb.dropped": { op: set(dropped), next: "hugetlb.relock" } } : {}),
   };
+}
+
+/** The v1 fault path: droppable, with the given hugetlb handling. */
+export function droppableFaultInCallbacks(hugetlb: "refuse" | "drop-retake" | "hold"): Steps {
+  return faultInCallbacks(true, hugetlb);
 }
 
 /** The v1 API with the given hugetlb handling, called as hmm.rst documents it. */
