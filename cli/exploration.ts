@@ -7,6 +7,7 @@ import type { Property } from "../properties/property.js";
 import type { RowResult } from "../properties/verdicts.js";
 import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed } from "./errors.js";
+import { exhaustiveProgress } from "./progress.js";
 
 export const DEFAULT_DEPTH = 60;
 export const DEFAULT_SHORTEST_STATES = 300_000;
@@ -80,6 +81,7 @@ export interface ExplorationFlags {
 export function rowsFor(
   o: ExplorationFlags,
 ): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
+  const progress = o.exhaustive ? exhaustiveProgress(process.argv) : undefined;
   if (!o.exhaustive)
     return (d, s, props) =>
       verdictRows(d, s, props, {
@@ -98,5 +100,6 @@ export function rowsFor(
       ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
       hashCompact: o.hashCompact === true,
       sleepSets: o.sleepSets === true,
+      ...(progress ? { onProgress: progress } : {}),
     });
 }

@@ -134,3 +134,43 @@ export function installProgress(argv: readonly string[], env = process.env): voi
     };
   });
 }
+
+/**
+ * Progress for the exhaustive search (`--exhaustive`, and the breadth-first search of
+ * `--shortest`): states and states/s on stderr when it is a terminal (not in CI, not
+ * with --json); on a terminal Ctrl-C stops the search, which then reports how far it got.
+ */
+export function exhaustiveProgress(
+  argv: readonly string[],
+  env = process.env,
+): ((p: { states: number; transitions: number; depth: number }) => boolean) | undefined {
+  const tty = process.stderr.isTTY === true;
+  if (!tty || env.CI || argv.includes("--json")) return undefined;
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) {
+    stdin.setRawMode(true);
+    process.on("exit", () => stdin.setRawMode(false));
+  }
+  const started = Date.now();
+  const byte = Buffer.alloc(16);
+  let lastDraw = 0;
+  process.on("exit", () => process.stderr.write("\r\u001b[2K"));
+  return ({ states, transitions, depth }) => {
+    const now = Date.now();
+    if (now - lastDraw >= 200) {
+      lastDraw = now;
+      const rate = Math.round(states / Math.max(0.001, (now - started) / 1000));
+      process.stderr.write(
+        `\r\u001b[2Klockdrop exhaustive: depth ${depth}, ${fmt(states)} states, ${fmt(transitions)} transitions, ${fmt(rate)} states/s  Ctrl-C stops`,
+      );
+    }
+    if (!raw) return false;
+    try {
+      const n = readSync(0, byte, 0, byte.length, null);
+      return byte.subarray(0, n).includes(3);
+    } catch {
+      return false;
+    }
+  };
+}

@@ -23,6 +23,8 @@ export interface ExhaustiveOptions {
   readonly preemptions?: number;
   /** sleep sets: do not re-explore a step that commutes with one already taken */
   readonly sleepSets?: boolean;
+  /** called every few thousand transitions; returning true stops the search (Ctrl-C) */
+  readonly onProgress?: (p: { states: number; transitions: number; depth: number }) => boolean;
 }
 
 export interface ExhaustiveCounterexample {
@@ -43,7 +45,7 @@ export interface ExhaustiveResult {
   /** the whole state space was explored within the depth bound */
   readonly complete: boolean;
   /** why the search stopped early, if it did */
-  readonly stoppedBy: "max-states" | "max-memory" | null;
+  readonly stoppedBy: "max-states" | "max-memory" | "interrupted" | null;
   /** states at the depth bound that still had successors */
   readonly frontier: number;
   readonly ms: number;
@@ -140,6 +142,7 @@ export function exploreExhaustive(
     { world: setup.world0, mon: mon0, index: root, last: -1, preemptions: 0, sleep: [] },
   ];
   let transitions = 0;
+  let lastCheck = 0;
   let depth = 0;
   let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
   let atBound = 0;
@@ -232,14 +235,21 @@ export function exploreExhaustive(
         }
         done.push(tid);
       }
-      if (
-        opts.maxMemoryMiB !== undefined &&
-        transitions % 4096 === 0 &&
-        process.memoryUsage().heapUsed / 2 ** 20 > opts.maxMemoryMiB
-      ) {
-        stoppedBy = "max-memory";
-        frontier = next;
-        break search;
+      if (transitions - lastCheck >= 4096) {
+        lastCheck = transitions;
+        if (
+          opts.maxMemoryMiB !== undefined &&
+          process.memoryUsage().heapUsed / 2 ** 20 > opts.maxMemoryMiB
+        ) {
+          stoppedBy = "max-memory";
+          frontier = next;
+          break search;
+        }
+        if (opts.onProgress?.({ states: visited.size, transitions, depth })) {
+          stoppedBy = "interrupted";
+          frontier = next;
+          break search;
+        }
       }
     }
     frontier = next;

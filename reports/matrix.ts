@@ -37,7 +37,7 @@ export function cell(r: MatrixRow): string {
 export function strength(r: MatrixRow): string {
   if (r.method === "exhaustive") {
     if (r.stoppedBy)
-      return `exhaustive only to depth ${r.depth}: stopped by --${r.stoppedBy} after ${r.states} states, ${r.frontier} reached states left unexplored`;
+      return `exhaustive only to depth ${r.depth}: stopped by ${r.stoppedBy === "interrupted" ? "Ctrl-C" : `--${r.stoppedBy}`} after ${r.states} states, ${r.frontier} reached states left unexplored`;
     return `exhaustive, depth ${r.depth}${r.complete ? ", complete" : `, ${r.frontier} states at the bound`}, ${r.states} states`;
   }
   return `${r.runs} random runs`;
