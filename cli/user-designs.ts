@@ -41,6 +41,11 @@ export function fileDefaults(d: Design): {
   return { scenarios: f?.scenarios, properties: f?.properties };
 }
 
+/** A design loaded from a file on the command line, found by its id. */
+export function userDesignById(id: string): Design | undefined {
+  return [...loaded.values()].find((x) => x.design.id === id)?.design;
+}
+
 export function fileOfDesign(id: string): string | undefined {
   return [...loaded.values()].find((x) => x.design.id === id)?.file;
 }

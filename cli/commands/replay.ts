@@ -20,14 +20,15 @@ import {
   worldAt,
 } from "../../reports/replay-render.js";
 import { UsageError } from "../errors.js";
+import { userDesign, userDesignById } from "../user-designs.js";
 
 const LIST = "Run `lockdrop list` to see them all.";
 
 function lookup(cex: Pick<Cex, "design" | "scenario" | "property">, where: string) {
-  const design = designById(cex.design);
+  const design = designById(cex.design) ?? userDesignById(cex.design);
   if (!design)
     throw new UsageError(
-      `${where} names design "${cex.design}", which this lockdrop does not have. Known designs: ${DESIGNS.map((d) => d.id).join(", ")}. ${LIST}`,
+      `${where} names design "${cex.design}", which this lockdrop does not have. Known designs: ${DESIGNS.map((d) => d.id).join(", ")}. ${LIST} If it comes from a design file, name the file: --design-file ./my-design.ts.`,
     );
   const scenario = scenarioById(cex.scenario);
   if (!scenario)
@@ -78,7 +79,7 @@ export function replayFor(cex: Cex, on?: string): ReplayResult {
   const { design, scenario, property } = lookup(cex, "the counterexample");
   let target = design;
   if (on !== undefined) {
-    const d = designById(on);
+    const d = designById(on) ?? userDesign(on);
     if (!d)
       throw new UsageError(
         `unknown design "${on}" for --on. Known designs: ${DESIGNS.map((x) => x.id).join(", ")}. ${LIST}`,
@@ -103,7 +104,8 @@ export function registerReplay(program: Command): void {
         .default("text"),
     )
     .option("--step <n>", "print the full world after step N (0: the initial world) as JSON")
-    .option("--on <design>", "replay the same schedule against another design")
+    .option("--on <design>", "replay the same schedule against another design (id or file)")
+    .option("--design-file <path>", "the design file a counterexample of a user design came from")
     .action((arg: string, o: { format: string; step?: string; on?: string }) => {
       const cex = loadCex(arg);
       const r = replayFor(cex, o.on);
