@@ -1,5 +1,4 @@
 // Counterexample files, tokens, minimization and the replay reports (issue 6).
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,14 +21,10 @@ import {
 } from "../reports/cex.js";
 import { renderMermaid } from "../reports/replay-render.js";
 import { minimize } from "../shrinkers/index.js";
+import { lockdrop } from "./run-cli.js";
 
 const root = join(import.meta.dirname, "..", "corpus");
 const UAF = "v1-hugetlb-drop/hugetlb-uffd.no-freed-vma-use.json";
-
-function lockdrop(...args: string[]) {
-  const r = spawnSync(process.execPath, ["cli/bin.mjs", ...args], { encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function need<T>(x: T | undefined | null): T {
   if (x === undefined || x === null) throw new Error("missing");

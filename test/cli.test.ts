@@ -1,12 +1,7 @@
 // The command line: exit codes 0/1/2, one-paragraph errors without stack traces, and
 // the matrix JSON schema.
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-
-function lockdrop(...args: string[]) {
-  const r = spawnSync(process.execPath, ["cli/bin.mjs", ...args], { encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { lockdrop } from "./run-cli.js";
 
 describe("lockdrop CLI", () => {
   it("rejects an unknown design with exit 2 and a one-paragraph error", () => {

@@ -1,6 +1,5 @@
 // `lockdrop compare`: v2 closes v1-hugetlb-drop's hugetlb use-after-free, and the
 // comparison shows the counterexample that separates them, replayed on v2.
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { designById } from "../model/designs/index.js";
 import type { Design } from "../model/step.js";
@@ -8,6 +7,7 @@ import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { compareDesigns, renderComparison } from "../reports/compare.js";
 import { scenario } from "./helpers.js";
+import { lockdrop } from "./run-cli.js";
 
 function d(id: string): Design {
   const x = designById(id);
@@ -67,8 +67,7 @@ describe("compare", () => {
   });
 
   it("runs from the command line (exit 0) and rejects a single design (exit 2)", () => {
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, ["cli/bin.mjs", "compare", ...args], { encoding: "utf8" });
+    const run = (...args: string[]) => lockdrop("compare", ...args);
     const ok = run(
       "v1-hugetlb-drop",
       "v2",
@@ -81,8 +80,8 @@ describe("compare", () => {
       "--format",
       "markdown",
     );
-    expect(ok.status).toBe(0);
-    expect(ok.stdout).toMatch(/\*\*hugetlb-uffd\*\* *\| \*\*no-freed-vma-use\*\*/);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/\*\*hugetlb-uffd\*\* *\| \*\*no-freed-vma-use\*\*/);
     const json = run(
       "v1-hugetlb-drop",
       "v2",
@@ -94,17 +93,17 @@ describe("compare", () => {
       "300",
       "--json",
     );
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    expect(JSON.parse(json.out)).toMatchObject({
       schema: "lockdrop.compare/1",
       designs: ["v1-hugetlb-drop", "v2"],
       rows: [{ property: "no-freed-vma-use", differs: true }],
       separations: [{ violator: "v1-hugetlb-drop", replays: [{ design: "v2", violated: false }] }],
     });
     const throws = run("test/fixtures/designs/10-step-throws.ts", "v2", "--runs", "20");
-    expect(throws.status).toBe(2);
-    expect(throws.stderr).toMatch(/^lockdrop: design error in .*step "check_locked"/);
+    expect(throws.code).toBe(2);
+    expect(throws.err).toMatch(/^lockdrop: design error in .*step "check_locked"/);
     const one = run("v2");
-    expect(one.status).toBe(2);
-    expect(one.stderr).toMatch(/^lockdrop: compare needs at least two designs, got 1\./);
+    expect(one.code).toBe(2);
+    expect(one.err).toMatch(/^lockdrop: compare needs at least two designs, got 1\./);
   });
 });

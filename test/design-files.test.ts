@@ -1,29 +1,10 @@
 // User design files: each malformed fixture in test/fixtures/designs/ yields its own
 // one-paragraph error naming the file, the step and the fix, exit code 2, and no stack
 // trace; a step that throws while the model runs is a design error at that step.
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { type CliResult, runNode } from "./run-cli.js";
 
-interface Result {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-function lockdrop(...args: string[]): Promise<Result> {
-  return new Promise((done) => {
-    const p = spawn(process.execPath, ["cli/bin.mjs", ...args], { env: { ...process.env } });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-    });
-    p.stderr.on("data", (d) => {
-      err += d;
-    });
-    p.on("close", (code) => done({ code, out, err }));
-  });
-}
+const lockdrop = (...args: string[]) => runNode("cli/bin.mjs", args);
 
 const DIR = "test/fixtures/designs";
 
@@ -53,7 +34,7 @@ const EXPECTED: Record<string, RegExp> = {
   "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
 };
 
-function onePlainParagraph(r: Result): void {
+function onePlainParagraph(r: CliResult): void {
   expect(r.code).toBe(2);
   expect(r.out).toBe("");
   expect(r.err).not.toMatch(/\n\s+at /);
@@ -68,7 +49,7 @@ describe("malformed design files", () => {
       names.map((n) => lockdrop("check", `${DIR}/${n}`, "--runs", "20")),
     );
     names.forEach((n, i) => {
-      const r = results[i] as Result;
+      const r = results[i] as CliResult;
       onePlainParagraph(r);
       expect(r.err.startsWith(`lockdrop: ${DIR}/${n}: `)).toBe(true);
       expect(r.err).toMatch(EXPECTED[n] as RegExp);

@@ -2,9 +2,9 @@
 // examples/ (marked `<!-- example: examples/NAME -->`), byte for byte; every command
 // block runs and exits as its comment says; every output block appears, line by line
 // and in order ("..." skips), in what its command prints.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { type CliResult, runNode } from "./run-cli.js";
 
 const GUIDE = readFileSync("docs/writing-a-design.md", "utf8");
 
@@ -18,33 +18,14 @@ const marked = [
   ...GUIDE.matchAll(/<!-- example: (examples\/[\w.-]+) -->\n```(\w+)\n([\s\S]*?)```\n/g),
 ].map((m): Block => ({ file: m[1] as string, lang: m[2] as string, body: m[3] as string }));
 
-interface Result {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
 /** Run one `npx <tool> args...` line the way a user would, without npx. */
-function run(line: string): Promise<Result> {
+function run(line: string): Promise<CliResult> {
   const [npx, tool, ...args] = line.trim().split(/\s+/);
   expect(npx).toBe("npx");
   const entry =
     tool === "lockdrop" ? "cli/bin.mjs" : tool === "vitest" ? "node_modules/vitest/vitest.mjs" : "";
   expect(entry, `unknown tool in "${line}"`).not.toBe("");
-  return new Promise((done) => {
-    const p = spawn(process.execPath, [entry, ...args], {
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-    });
-    p.stderr.on("data", (d) => {
-      err += d;
-    });
-    p.on("close", (code) => done({ code, out, err }));
-  });
+  return runNode(entry, args, { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" });
 }
 
 /** Each line of `excerpt` occurs in `output`, in order; "..." lines skip any number. */
@@ -83,7 +64,7 @@ describe("docs/writing-a-design.md", () => {
       }),
     );
     commands.forEach((b, i) => {
-      const r = results[i] as Result;
+      const r = results[i] as CliResult;
       const code = /^# exit (\d+)/m.exec(b.body)?.[1];
       expect(code, `${b.file} states no exit code`).toBeDefined();
       expect(r.code, `${b.file}: ${r.err}`).toBe(Number(code));

@@ -1,14 +1,9 @@
 // A counterexample of a user's design file replays when the file is named again.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-function lockdrop(...args: string[]) {
-  const r = spawnSync(process.execPath, ["cli/bin.mjs", ...args], { encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { lockdrop } from "./run-cli.js";
 
 describe("replay of a design file's counterexample", () => {
   it("needs --design-file, and then reproduces the violation", () => {

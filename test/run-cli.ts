@@ -1,0 +1,35 @@
+// Running the `lockdrop` command (or another node entry) from tests, the way a user
+// would, without npx.
+import { spawn, spawnSync } from "node:child_process";
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** `lockdrop args...`, synchronously. */
+export function lockdrop(...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ["cli/bin.mjs", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** `node entry args...` without blocking the test runner (for many runs in parallel). */
+export function runNode(
+  entry: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, [entry, ...args], { env: { ...env } });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
+    p.stderr.on("data", (d) => {
+      err += d;
+    });
+    p.on("close", (code) => done({ code, out, err }));
+  });
+}
