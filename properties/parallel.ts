@@ -21,9 +21,11 @@ const WORKER = new URL("./parallel-worker.mjs", import.meta.url);
 export async function rowsInParallel(
   jobs: readonly PairJob[],
   threads = Math.min(availableParallelism(), jobs.length),
+  onPairDone?: (done: number, total: number) => void,
 ): Promise<MatrixRow[][]> {
   const results: MatrixRow[][] = new Array(jobs.length);
   let next = 0;
+  let finished = 0;
   const run = () =>
     new Promise<void>((resolve, reject) => {
       const w = new Worker(WORKER);
@@ -48,6 +50,8 @@ export async function rowsInParallel(
           return;
         }
         results[m.i] = m.rows ?? [];
+        finished++;
+        onPairDone?.(finished, jobs.length);
         feed();
       });
       w.on("error", reject);

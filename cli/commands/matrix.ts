@@ -33,7 +33,27 @@ export function registerMatrix(program: Command): void {
           flags: { ...o },
         })),
     );
-    const rows = (await rowsInParallel(jobs)).flat();
+    // the pairs run on worker threads, so this thread is free to draw progress and to
+    // take Ctrl-C: it reports how many pairs were done and prints no verdicts
+    const tty = process.stderr.isTTY === true && !process.env.CI && !o.json;
+    let done = 0;
+    const onSigint = () => {
+      if (tty) process.stderr.write("\r\u001b[2K");
+      process.stderr.write(
+        `lockdrop: interrupted by Ctrl-C after ${done} of ${jobs.length} design/scenario pairs; no verdicts were printed, because a partial matrix proves nothing about the rows it did not reach. Fix: run again with --design or --scenario to cover fewer pairs.\n`,
+      );
+      process.exit(130);
+    };
+    process.once("SIGINT", onSigint);
+    const rows = (
+      await rowsInParallel(jobs, undefined, (n, total) => {
+        done = n;
+        if (tty)
+          process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
+      })
+    ).flat();
+    process.off("SIGINT", onSigint);
+    if (tty) process.stderr.write("\r\u001b[2K");
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
     console.log(o.json ? JSON.stringify(m, null, 1) : renderMatrix(m));
     if (o.strict && rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
