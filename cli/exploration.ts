@@ -81,7 +81,8 @@ export interface ExplorationFlags {
 export function rowsFor(
   o: ExplorationFlags,
 ): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
-  const progress = o.exhaustive ? exhaustiveProgress(process.argv) : undefined;
+  const progress =
+    o.exhaustive || o.shortest !== undefined ? exhaustiveProgress(process.argv) : undefined;
   if (!o.exhaustive)
     return (d, s, props) =>
       verdictRows(d, s, props, {
@@ -91,6 +92,7 @@ export function rowsFor(
         ...(o.shortest !== undefined
           ? { shortest: o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest }
           : {}),
+        ...(progress ? { onProgress: progress } : {}),
       });
   return (d, s, props) =>
     exhaustiveRows(d, s, props, {

@@ -140,10 +140,22 @@ export function installProgress(argv: readonly string[], env = process.env): voi
  * `--shortest`): states and states/s on stderr when it is a terminal (not in CI, not
  * with --json); on a terminal Ctrl-C stops the search, which then reports how far it got.
  */
+type SearchProgress = (p: { states: number; transitions: number; depth: number }) => boolean;
+let searchProgress: SearchProgress | undefined;
+
 export function exhaustiveProgress(
   argv: readonly string[],
   env = process.env,
-): ((p: { states: number; transitions: number; depth: number }) => boolean) | undefined {
+): SearchProgress | undefined {
+  // one reporter per process: every search of the run shares the Ctrl-C state
+  searchProgress ??= makeSearchProgress(argv, env);
+  return searchProgress;
+}
+
+function makeSearchProgress(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): SearchProgress | undefined {
   const tty = process.stderr.isTTY === true;
   if (!tty || env.CI || argv.includes("--json")) return undefined;
   const stdin = process.stdin;
@@ -155,8 +167,10 @@ export function exhaustiveProgress(
   const started = Date.now();
   const byte = Buffer.alloc(16);
   let lastDraw = 0;
+  let stopped = false; // once Ctrl-C was pressed every later search stops at once too
   process.on("exit", () => process.stderr.write("\r\u001b[2K"));
   return ({ states, transitions, depth }) => {
+    if (stopped) return true;
     const now = Date.now();
     if (now - lastDraw >= 200) {
       lastDraw = now;
@@ -168,7 +182,8 @@ export function exhaustiveProgress(
     if (!raw) return false;
     try {
       const n = readSync(0, byte, 0, byte.length, null);
-      return byte.subarray(0, n).includes(3);
+      stopped = byte.subarray(0, n).includes(3);
+      return stopped;
     } catch {
       return false;
     }

@@ -25,11 +25,13 @@ export function shortestFor(
   prop: Property,
   cex: Counterexample,
   maxStates: number,
+  onProgress?: ExhaustiveOptions["onProgress"],
 ): Counterexample {
   const r = exploreExhaustive(setup, [prop], {
     depth: cex.schedule.length,
     maxStates,
     hashCompact: true,
+    ...(onProgress ? { onProgress } : {}),
   });
   const c = r.counterexamples.get(prop.id);
   if (!c || c.loopStart !== null || c.schedule.length > cex.schedule.length) return cex;
@@ -48,7 +50,11 @@ export function verdictRows(
   design: Design,
   scenario: Scenario,
   props: readonly Property[],
-  opts: RandomOptions & { readonly shortest?: number },
+  opts: RandomOptions & {
+    readonly shortest?: number;
+    /** progress of the breadth-first searches of `shortest` (true stops them) */
+    readonly onProgress?: ExhaustiveOptions["onProgress"];
+  },
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const pair = checkPair(design, scenario, applicable, opts);
@@ -60,7 +66,7 @@ export function verdictRows(
     const found = pair.results.get(p.id) ?? null;
     const cex =
       found && setup && opts.shortest !== undefined
-        ? shortestFor(setup, p, found, opts.shortest)
+        ? shortestFor(setup, p, found, opts.shortest, opts.onProgress)
         : found;
     return {
       ...base,
