@@ -192,8 +192,7 @@ export function exploreExhaustive(
           choices = Math.max(1, rec.choices);
           transitions++;
           load(monitors, node.mon);
-          const child = tree.size;
-          let violatedHere = false;
+          const violations: [string, string][] = [];
           props.forEach((p, i) => {
             const msg = monitors[i]?.step?.({
               before: node.world,
@@ -202,30 +201,27 @@ export function exploreExhaustive(
               index: depth,
               phase: "schedule",
             });
-            if (msg && !found.has(p.id) && !pending.has(p.id)) {
-              pending.set(p.id, { node: child, message: msg });
-              violatedHere = true;
-            }
+            if (msg && !found.has(p.id) && !pending.has(p.id)) violations.push([p.id, msg]);
           });
           const mon = save(monitors);
           const key = keyOf(w, mon, node.preemptions + preempt);
           const seen = visited.get(key);
+          // a tree node for every new state, and for the last step of a violation's path
+          const index =
+            seen && violations.length === 0 ? seen.index : tree.add(node.index, tid, pick);
+          for (const [id, message] of violations) pending.set(id, { node: index, message });
+          if (lasso && signalPending(w)) edges.push([node.index, seen?.index ?? index, tid, pick]);
           // sleep set of the child: earlier siblings that commute with this step
           const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : [];
           if (seen) {
-            if (lasso && signalPending(w)) edges.push([node.index, seen.index, tid, pick]);
-            if (violatedHere) tree.add(node.index, tid, pick); // keep the path for the report
-            if (!opts.sleepSets || sleep.every((s) => seen.sleep.includes(s))) continue;
+            if (!opts.sleepSets || sleep.every((x) => seen.sleep.includes(x))) continue;
             // reached again with a smaller sleep set: explore it again with the intersection
-            const inter = seen.sleep.filter((s) => sleep.includes(s));
+            const inter = seen.sleep.filter((x) => sleep.includes(x));
             visited.set(key, { index: seen.index, sleep: inter });
             next.push({ ...nodeOf(w, mon, seen.index, tid, node, preempt), sleep: inter });
             continue;
           }
-          const index = violatedHere ? child : tree.add(node.index, tid, pick);
-          if (violatedHere) tree.add(node.index, tid, pick);
           visited.set(key, { index, sleep });
-          if (lasso && signalPending(w)) edges.push([node.index, index, tid, pick]);
           next.push({ ...nodeOf(w, mon, index, tid, node, preempt), sleep });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
             stoppedBy = "max-states";
