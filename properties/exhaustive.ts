@@ -1,8 +1,9 @@
 // Exhaustive search: breadth-first over the same step function and the same property
 // monitors as random mode, with a visited set of canonical states (the world plus the
 // state of every stateful monitor). BFS order makes every counterexample it returns a
-// shortest one (in scheduled steps). Liveness (L3) is checked as lassos: a reachable
-// cycle in which the driver keeps stepping with a fatal signal pending.
+// shortest one (in scheduled steps). Liveness is checked as lassos: a reachable cycle
+// in which the driver keeps stepping with a fatal signal pending (L3), or, undisturbed
+// and with the uffd monitor weakly fair, never returns (L2).
 import { enabledThreads, step } from "../model/exec.js";
 import { encode, hash64, stateKey } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
@@ -108,6 +109,11 @@ function save(monitors: Monitor[]): unknown[] {
   return monitors.map((m) => (m.save ? m.save() : null));
 }
 
+/** No munmap, invalidation or signal has acted and the call still runs: where L2 lassos live. */
+function undisturbed(w: World): boolean {
+  return !w.ghost.disrupted && w.threads[0]?.status.kind !== "done";
+}
+
 /** A fatal signal is pending and the driver has not returned: where L3 lassos live. */
 function signalPending(w: World): boolean {
   const t = w.threads[0];
@@ -134,6 +140,12 @@ export function exploreExhaustive(
   // L3 lassos: edges between states with a fatal signal pending
   const lasso = props.some((p) => p.id === "fatal-signal-ends-loop");
   const edges: [number, number, number, number][] = [];
+  // L2 lassos: edges between undisturbed states with the call still running, and the
+  // states where the monitor cannot run (for its weak fairness)
+  const progress = props.some((p) => p.id === "uffd-fault-completes");
+  const progressEdges: [number, number, number, number][] = [];
+  const monitorIdle = new Set<number>();
+  const monitorTid = setup.world0.threads.find((t) => t.program === "monitor")?.id;
 
   const root = tree.add(-1, 0, 0);
   const mon0 = save(monitors);
@@ -177,6 +189,13 @@ export function exploreExhaustive(
       if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
         endCheck(node, node.world);
       if (enabled.length === 0) continue;
+      if (
+        progress &&
+        monitorTid !== undefined &&
+        undisturbed(node.world) &&
+        !enabled.includes(monitorTid)
+      )
+        monitorIdle.add(node.index);
       const done: number[] = [];
       // successors by thread (pick 0), reused by the commutation checks of sleep sets
       const succ = new Map<number, World>();
@@ -211,6 +230,8 @@ export function exploreExhaustive(
             seen && violations.length === 0 ? seen.index : tree.add(node.index, tid, pick);
           for (const [id, message] of violations) pending.set(id, { node: index, message });
           if (lasso && signalPending(w)) edges.push([node.index, seen?.index ?? index, tid, pick]);
+          if (progress && undisturbed(node.world) && undisturbed(w))
+            progressEdges.push([node.index, seen?.index ?? index, tid, pick]);
           // sleep set of the child: earlier siblings that commute with this step
           const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : [];
           if (seen) {
@@ -262,8 +283,25 @@ export function exploreExhaustive(
     found.set(property, { property, schedule, loopStart: null, message: v.message, run });
   }
   if (lasso && !found.has("fatal-signal-ends-loop")) {
-    const l = findLasso(edges, tree, setup);
+    const l = findLasso(edges, tree, setup, {
+      property: "fatal-signal-ends-loop",
+      fair: () => true,
+      describe: (prefix, loop, total) =>
+        `lasso: after ${prefix} steps the driver, with a fatal signal pending, enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${total} repeat forever) and never returns.`,
+    });
     if (l) found.set("fatal-signal-ends-loop", l);
+  }
+  if (progress && !found.has("uffd-fault-completes")) {
+    const monitor = setup.world0.threads.find((t) => t.program === "monitor")?.id;
+    const l = findLasso(progressEdges, tree, setup, {
+      property: "uffd-fault-completes",
+      // weak fairness for the monitor: it runs in the loop, or cannot run somewhere in it
+      fair: (nodes, threads) =>
+        monitor === undefined || threads.includes(monitor) || nodes.some((n) => monitorIdle.has(n)),
+      describe: (prefix, loop, total) =>
+        `lasso: after ${prefix} steps, with no munmap, invalidation or signal and the monitor answering, the call enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${total} repeat forever) and never returns.`,
+    });
+    if (l) found.set("uffd-fault-completes", l);
   }
   const states = visited.size;
   return {
@@ -312,14 +350,23 @@ function commuting(
   return out;
 }
 
+interface LassoSpec {
+  readonly property: string;
+  /** may this loop be reported? (fairness: nodes and threads along the loop) */
+  readonly fair: (nodes: readonly number[], threads: readonly number[]) => boolean;
+  readonly describe: (prefix: number, loop: number, total: number) => string;
+}
+
 /**
- * A reachable cycle, among states with a fatal signal pending, that contains a step of
- * the driver: the driver loops forever instead of returning (L3 as a lasso).
+ * A reachable cycle among the recorded edges that contains a step of the driver and
+ * passes the spec's fairness test: the driver loops forever instead of returning.
+ * The candidate reached soonest (shortest prefix) is reported.
  */
 function findLasso(
   edges: readonly [number, number, number, number][],
   tree: Tree,
   setup: Setup,
+  spec: LassoSpec,
 ): ExhaustiveCounterexample | null {
   const out = new Map<number, [number, number, number][]>();
   for (const [a, b, t, p] of edges) {
@@ -328,26 +375,28 @@ function findLasso(
     else out.set(a, [[b, t, p]]);
   }
   const comp = components(out);
-  // the driver edge inside a cycle whose source is reached soonest (shortest prefix)
-  const inCycle = edges
+  const candidates = edges
     .filter(([a, b, t]) => t === 0 && comp.get(a) !== undefined && comp.get(a) === comp.get(b))
-    .sort((x, y) => x[0] - y[0]);
-  const first = inCycle[0];
-  if (!first) return null;
-  const [a, b, t, p] = first;
-  const back = pathBetween(out, b, a);
-  if (!back) return null;
-  const prefix = tree.path(a);
-  const loop: Choice[] = [{ t, p }, ...back];
-  const schedule = [...prefix, ...loop];
-  const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
-  return {
-    property: "fatal-signal-ends-loop",
-    schedule,
-    loopStart: prefix.length,
-    message: `lasso: after ${prefix.length} steps the driver, with a fatal signal pending, enters a loop of ${loop.length} steps that comes back to the same state (steps ${prefix.length + 1}-${schedule.length} repeat forever) and never returns.`,
-    run,
-  };
+    .sort((x, y) => x[0] - y[0])
+    .slice(0, 64);
+  for (const [a, b, t, p] of candidates) {
+    const back = pathBetween(out, b, a);
+    if (!back) continue;
+    const nodes = [a, b, ...back.nodes];
+    if (!spec.fair(nodes, [t, ...back.choices.map((c) => c.t)])) continue;
+    const prefix = tree.path(a);
+    const loop: Choice[] = [{ t, p }, ...back.choices];
+    const schedule = [...prefix, ...loop];
+    const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
+    return {
+      property: spec.property,
+      schedule,
+      loopStart: prefix.length,
+      message: spec.describe(prefix.length, loop.length, schedule.length),
+      run,
+    };
+  }
+  return null;
 }
 
 /** Strongly connected components (Tarjan, iterative): node -> component id. */
@@ -404,8 +453,8 @@ function pathBetween(
   out: Map<number, [number, number, number][]>,
   from: number,
   to: number,
-): Choice[] | null {
-  if (from === to) return [];
+): { choices: Choice[]; nodes: number[] } | null {
+  if (from === to) return { choices: [], nodes: [] };
   const prev = new Map<number, [number, number, number]>();
   const queue = [from];
   prev.set(from, [-1, 0, 0]);
@@ -415,13 +464,15 @@ function pathBetween(
       if (prev.has(y)) continue;
       prev.set(y, [x, t, p]);
       if (y === to) {
-        const path: Choice[] = [];
+        const choices: Choice[] = [];
+        const nodes: number[] = [];
         for (let n = y; n !== from; ) {
           const [px, pt, pp] = prev.get(n) as [number, number, number];
-          path.push({ t: pt, p: pp });
+          choices.push({ t: pt, p: pp });
+          nodes.push(n);
           n = px;
         }
-        return path.reverse();
+        return { choices: choices.reverse(), nodes: nodes.reverse() };
       }
       queue.push(y);
     }

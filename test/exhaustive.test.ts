@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { designById } from "../model/designs/index.js";
 import { stateKey } from "../model/fingerprint.js";
+import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
@@ -10,7 +11,7 @@ import { exploreExhaustive } from "../properties/exhaustive.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import { setupFor } from "../properties/run.js";
 import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
-import { scenario } from "./helpers.js";
+import { mini, scenario } from "./helpers.js";
 
 function design(id: string): Design {
   const d = designById(id);
@@ -119,5 +120,24 @@ describe("--shortest", () => {
     expect(best?.counterexample?.provenShortest).toBe(true);
     expect(best?.steps).toBe(20);
     expect(best?.message).toMatch(/freed it/);
+  });
+});
+
+describe("L2 as a lasso", () => {
+  it("reports a call that spins forever with nothing against it, and not v2", () => {
+    const spin = mini(
+      {
+        again: { op: mmapReadLock(), next: "unlock" },
+        unlock: { op: mmapReadUnlock(), next: "again" },
+      },
+      "again",
+    );
+    const prop = propertyById("uffd-fault-completes") as (typeof PROPERTIES)[number];
+    const [bad] = exhaustiveRows(spin, scenario("anon-uffd-1"), [prop], { depth: 40 });
+    expect(bad?.verdict).toBe("violated");
+    expect(bad?.counterexample?.loopStart).not.toBeNull();
+    expect(bad?.message).toMatch(/monitor answering, the call enters a loop/);
+    const [good] = exhaustiveRows(design("v2"), scenario("anon-uffd-1"), [prop], { depth: 80 });
+    expect(good?.verdict).toBe("holds");
   });
 });
