@@ -178,7 +178,12 @@ export function exploreExhaustive(
 
   search: while (frontier.length > 0) {
     if (depth >= opts.depth) {
-      atBound = frontier.filter((n) => enabledThreads(n.world, setup.programs).length > 0).length;
+      // states at the bound are not expanded, but a quiescent one is still judged
+      for (const n of frontier) {
+        const enabled = enabledThreads(n.world, setup.programs);
+        if (!enabled.some((t) => mayComplete(n.world, t, setup.programs))) endCheck(n, n.world);
+        if (enabled.length > 0) atBound++;
+      }
       break;
     }
     const next: Node[] = [];
