@@ -88,6 +88,8 @@ export function shrinkOne(
   arb: fc.Arbitrary<Choice[]>,
   seed: number,
   path: string,
+  /** executed steps of the failing run before fast-check shrank it */
+  lengthBeforeShrink: number,
 ): Counterexample | null {
   const pred = (s: Choice[]) =>
     !violationOf(runSchedule(setup, s, [prop], { stopOn: prop.id }), prop.id);
@@ -111,7 +113,7 @@ export function shrinkOne(
     message: rv?.message ?? v.message,
     seed,
     path: first.counterexamplePath ?? path,
-    lengthBeforeShrink: -1,
+    lengthBeforeShrink,
     lengthAfterFastCheck: m.lengthBefore,
     scheduled: m.schedule.length,
   };
@@ -150,10 +152,10 @@ export function checkPair(
       results.set(p.id, null);
       continue;
     }
-    const cex = shrinkOne(setup, p, arb, seed, String(f.index));
+    const cex = shrinkOne(setup, p, arb, seed, String(f.index), f.length);
     if (!cex)
       throw new Error(`${design.id}/${scenario.id}/${p.id}: the failing run did not replay`);
-    results.set(p.id, { ...cex, lengthBeforeShrink: f.length });
+    results.set(p.id, cex);
   }
   return { design: design.id, scenario: scenario.id, runs: opts.runs, seed, results };
 }

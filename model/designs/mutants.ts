@@ -7,14 +7,16 @@ import { mainline } from "./mainline.js";
 import { mutant } from "./mutate.js";
 import { v2 } from "./v2.js";
 
+const ignoringLocked = mshvCaller({ checkLocked: false });
+
 /** `if (ret) return ret;` and `while (ret == -EBUSY)`: a 0 with *locked = 0 is taken as done. */
 export const v2IgnoresLocked: Design = mutant(
   v2,
   "v2-ignores-locked",
   "The caller treats a 0 return as success without checking *locked: after a lock drop it carries on with the next VMA and then consumes the pfns of a walk that was cut short.",
   {
-    "hmm.return": mshvCaller({ checkLocked: false })["hmm.return"] as Design["steps"][string],
-    loop: mshvCaller({ checkLocked: false }).loop as Design["steps"][string],
+    "hmm.return": ignoringLocked["hmm.return"] as Design["steps"][string],
+    loop: ignoringLocked.loop as Design["steps"][string],
   },
 );
 
