@@ -5,7 +5,7 @@ import { enablePatches, Immer, type Patch } from "immer";
 import type { Event } from "./events.js";
 import type { Ctx, Program } from "./step.js";
 import { readRef, target } from "./step.js";
-import type { BlockedOn, Draft, Rwsem, Thread, Tid, Val, World, WorldDraft } from "./world.js";
+import type { BlockedOn, Draft, Rwsem, Thread, Tid, Val, Vma, World, WorldDraft } from "./world.js";
 
 /** The programs a world's threads run, by id. */
 export type Programs = Readonly<Record<string, Program>>;
@@ -68,7 +68,7 @@ export function enabledThreads(w: World, programs: Programs): Tid[] {
  */
 export function step(w: World, tid: Tid, pick: number, programs: Programs): [World, StepRecord] {
   const next = copyWorld(w);
-  const record = stepDraft(next as WorldDraft, tid, pick, programs);
+  const record = stepDraft(next as WorldDraft, tid, pick, programs, true);
   return [next, record];
 }
 
@@ -81,7 +81,7 @@ export function stepWithPatches(
 ): [World, StepRecord, Patch[]] {
   let record: StepRecord | undefined;
   const [next, patches] = reporting.produceWithPatches(w, (d) => {
-    record = stepDraft(d as WorldDraft, tid, pick, programs);
+    record = stepDraft(d as WorldDraft, tid, pick, programs, false);
   });
   return [next, record as StepRecord, patches];
 }
@@ -90,40 +90,75 @@ function copyRwsem(s: Rwsem): Rwsem {
   return {
     readers: s.readers.slice(),
     writer: s.writer,
-    waiters: s.waiters.map((x) => ({ ...x })),
+    waiters: s.waiters.slice(),
   };
 }
 
 /**
- * A copy of everything a step may mutate in place; the rest (thread statuses, VMA
- * pointers, pfn arrays, ghost facts) is only ever replaced, never mutated, so it is
- * shared. test/immutability.test.ts runs steps on deep-frozen worlds to keep it so.
+ * A copy of everything a step may mutate in place; the rest is only ever replaced,
+ * never mutated, so it is shared: thread statuses, rwsem and uffd waiter records, VMA
+ * flags, VMA pointers, pfn arrays, ghost facts. Thread locals are shared too: only
+ * `Ctx.set` writes them, and it copies the running thread's locals on its first write.
+ * Object literals rather than spreads: this is half the cost of a step, and literals
+ * of a fixed shape are what V8 allocates fastest. test/immutability.test.ts runs steps
+ * on deep-frozen worlds to keep all this so.
  */
 export function copyWorld(w: World): World {
+  const n = w.notifier;
+  const g = w.ghost;
   return {
     clock: w.clock,
     mmapLock: copyRwsem(w.mmapLock),
-    vmas: w.vmas.map((v) => ({
-      ...v,
-      flags: { ...v.flags },
-      hugetlbLock: v.hugetlbLock && copyRwsem(v.hugetlbLock),
-      readers: v.readers.slice(),
-    })),
+    vmas: w.vmas.map(copyVma),
     ptes: w.ptes.slice(),
     folioLock: w.folioLock.slice(),
     notifier: {
-      ...w.notifier,
-      userLock: { owner: w.notifier.userLock.owner, waiters: w.notifier.userLock.waiters.slice() },
-      invalidators: w.notifier.invalidators.slice(),
+      mmSeq: n.mmSeq,
+      active: n.active,
+      subSeq: n.subSeq,
+      userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
+      invalidators: n.invalidators.slice(),
     },
-    uffd: { released: w.uffd.released, waiting: w.uffd.waiting.map((x) => ({ ...x })) },
-    threads: w.threads.map((t) => ({ ...t, locals: { ...t.locals } })),
+    uffd: { released: w.uffd.released, waiting: w.uffd.waiting.slice() },
+    threads: w.threads.map(copyThread),
     ghost: {
-      ...w.ghost,
-      epoch: w.ghost.epoch.slice(),
-      lastDrop: w.ghost.lastDrop.slice(),
-      vmaEpoch: w.ghost.vmaEpoch.slice(),
+      epoch: g.epoch.slice(),
+      lastDrop: g.lastDrop.slice(),
+      vmaEpoch: g.vmaEpoch.slice(),
+      disrupted: g.disrupted,
+      driverSteps: g.driverSteps,
+      consumed: g.consumed,
     },
+  };
+}
+
+function copyVma(v: Vma): Vma {
+  return {
+    id: v.id,
+    start: v.start,
+    end: v.end,
+    flags: v.flags,
+    state: v.state,
+    hugetlbLock: v.hugetlbLock && copyRwsem(v.hugetlbLock),
+    readers: v.readers.slice(),
+    writeLocked: v.writeLocked,
+    freedAt: v.freedAt,
+    freedBy: v.freedBy,
+  };
+}
+
+function copyThread(t: Thread): Thread {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    program: t.program,
+    pc: t.pc,
+    locals: t.locals,
+    status: t.status,
+    fatal: t.fatal,
+    budget: t.budget,
+    disruptive: t.disruptive,
   };
 }
 
@@ -149,6 +184,8 @@ class StepCtx implements Ctx {
     readonly t: Draft<Thread>,
     readonly program: Program,
     readonly pick: number,
+    /** the thread's locals are still shared with the input world: copy before writing */
+    private sharedLocals: boolean,
   ) {}
   emit(e: Event): void {
     this.events.push(e);
@@ -166,6 +203,10 @@ class StepCtx implements Ctx {
     return readRef(this.t.locals[name] as Val | undefined);
   }
   set(name: string, v: Val): void {
+    if (this.sharedLocals) {
+      this.t.locals = { ...this.t.locals };
+      this.sharedLocals = false;
+    }
     (this.t.locals as Record<string, Val>)[name] = v;
   }
   choose<T extends string>(options: readonly T[]): T {
@@ -192,10 +233,16 @@ class StepCtx implements Ctx {
   }
 }
 
-function stepDraft(w: WorldDraft, tid: Tid, pick: number, programs: Programs): StepRecord {
+function stepDraft(
+  w: WorldDraft,
+  tid: Tid,
+  pick: number,
+  programs: Programs,
+  sharedLocals: boolean,
+): StepRecord {
   const t = w.threads[tid] as Draft<Thread>;
   const program = programOf(programs, t as Thread);
-  const k = new StepCtx(w, tid, t, program, pick);
+  const k = new StepCtx(w, tid, t, program, pick, sharedLocals);
   const labels: string[] = [];
   const ops: string[] = [];
   let firstOutcome = "";

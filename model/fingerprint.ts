@@ -3,7 +3,7 @@
 // counters are excluded, and so are the ghost time stamps kept for explanations
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state.
-import type { World } from "./world.js";
+import type { Rwsem, Tid, Val, World } from "./world.js";
 import { isVmaRef } from "./world.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
@@ -97,8 +97,11 @@ export function stateKey(w: World): string {
   ]);
 }
 
-/** FNV-1a, 64 bits (two 32-bit lanes), of a string: for hash-compact visited sets. */
-export function hash64(s: string): bigint {
+let lane1 = 0;
+let lane2 = 0;
+
+/** FNV-1a-style, two 32-bit lanes, of a string, left in lane1/lane2. */
+function hashLanes(s: string): void {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ s.length;
   for (let i = 0; i < s.length; i++) {
@@ -107,10 +110,270 @@ export function hash64(s: string): bigint {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
     h2 ^= h2 >>> 13;
   }
-  return (BigInt(h1) << 32n) | BigInt(h2);
+  lane1 = h1;
+  lane2 = h2;
+}
+
+/** 64 bits (two 32-bit lanes) of a string: for fingerprints. */
+export function hash64(s: string): bigint {
+  hashLanes(s);
+  return (BigInt(lane1) << 32n) | BigInt(lane2 >>> 0);
+}
+
+/** The same 64-bit hash as four UTF-16 units: a cheap Map key for hash-compaction. */
+export function hashKey(s: string): string {
+  hashLanes(s);
+  return String.fromCharCode(lane2 & 0xffff, lane2 >>> 16, lane1 & 0xffff, lane1 >>> 16);
 }
 
 /** A short, stable fingerprint of a world for traces and replay determinism checks. */
 export function fingerprint(w: World): string {
   return hash64(stateKey(w)).toString(16).padStart(16, "0");
+}
+
+// ---------------------------------------------------------------------------------
+// The exhaustive engine's key: the same equivalence as stateKey (test/fingerprint.test.ts
+// checks that two worlds get equal compact keys exactly when they get equal state keys),
+// written as UTF-16 code units instead of JSON: a tag per value, strings as numbers from
+// a per-process intern table, small integers as one unit. About a tenth of the length
+// and of the time. Not stable across processes (the intern table is filled in the order
+// strings are met), so it is never stored: fingerprints use stateKey.
+
+const T_NULL = 1;
+const T_TRUE = 2;
+const T_FALSE = 3;
+const T_INT = 4;
+const T_NUM = 5;
+const T_STR = 6;
+const T_ARR = 7;
+const T_OBJ = 8;
+const T_REF = 9;
+
+const interned = new Map<string, number>();
+function intern(s: string): number {
+  let id = interned.get(s);
+  if (id === undefined) {
+    id = interned.size;
+    if (id >= 0xd800) throw new Error("compactKey: more than 55296 distinct strings");
+    interned.set(s, id);
+  }
+  return id;
+}
+
+const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
+let buf = new Uint16Array(4096);
+let len = 0;
+
+function put(u: number): void {
+  if (len === buf.length) {
+    const b = new Uint16Array(buf.length * 2);
+    b.set(buf);
+    buf = b;
+  }
+  buf[len++] = u;
+}
+
+// every unit stays below the surrogates (0xd800) or is 0xffff, so that the key
+// decodes as UTF-16 without replacement characters
+function putNum(v: number): void {
+  if (Number.isInteger(v) && v >= -0x80 && v < 0xd780) {
+    put(T_INT);
+    put(v + 0x80);
+    return;
+  }
+  // rare: as JSON would write it
+  put(T_NUM);
+  put(intern(JSON.stringify(v)));
+}
+
+/** A plain value the way JSON.stringify sees it (objects in their own key order). */
+function putVal(v: unknown): void {
+  if (v === null || v === undefined) {
+    put(T_NULL);
+    return;
+  }
+  switch (typeof v) {
+    case "number":
+      putNum(v);
+      return;
+    case "boolean":
+      put(v ? T_TRUE : T_FALSE);
+      return;
+    case "string":
+      put(T_STR);
+      put(intern(v));
+      return;
+    default:
+      break;
+  }
+  if (Array.isArray(v)) {
+    put(T_ARR);
+    put(v.length);
+    for (let i = 0; i < v.length; i++) putVal(v[i]);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  put(T_OBJ);
+  for (const key in o) {
+    const x = o[key];
+    if (x === undefined) continue;
+    put(intern(key));
+    putVal(x);
+  }
+  put(0xffff);
+}
+
+const localIds: number[] = [];
+const localKeys: string[] = [];
+
+/**
+ * Encodings of objects that worlds share and never mutate (thread statuses, thread
+ * locals: model/exec.ts copyWorld), so most are encoded once and copied after. Locals
+ * hold VMA pointers whose validity depends on the thread's current epochs, so their
+ * entry remembers the epochs it was written with.
+ */
+const statusCache = new WeakMap<object, Uint16Array>();
+interface LocalsEntry {
+  readonly epoch: number;
+  readonly vmaEpoch: number;
+  readonly units: Uint16Array;
+}
+const localsCache = new WeakMap<object, LocalsEntry>();
+
+function putUnits(u: Uint16Array): void {
+  while (len + u.length > buf.length) {
+    const b = new Uint16Array(buf.length * 2);
+    b.set(buf);
+    buf = b;
+  }
+  buf.set(u, len);
+  len += u.length;
+}
+
+function putShared(o: object, write: () => void, cache: WeakMap<object, Uint16Array>): void {
+  const hit = cache.get(o);
+  if (hit) {
+    putUnits(hit);
+    return;
+  }
+  const from = len;
+  write();
+  cache.set(o, buf.slice(from, len));
+}
+
+function putLocals(locals: Readonly<Record<string, Val>>, epoch: number, vmaEpoch: number): void {
+  // locals in a canonical order: by intern id, the insertion order being incidental
+  localIds.length = 0;
+  localKeys.length = 0;
+  for (const key in locals) {
+    const id = intern(key);
+    let i = localIds.length;
+    localIds.push(id);
+    localKeys.push(key);
+    while (i > 0 && (localIds[i - 1] as number) > id) {
+      localIds[i] = localIds[i - 1] as number;
+      localKeys[i] = localKeys[i - 1] as string;
+      i--;
+    }
+    localIds[i] = id;
+    localKeys[i] = key;
+  }
+  put(localIds.length);
+  for (let i = 0; i < localIds.length; i++) {
+    const v = locals[localKeys[i] as string];
+    put(localIds[i] as number);
+    if (isVmaRef(v)) {
+      const current = v.via === "vma-lock" ? vmaEpoch : epoch;
+      put(T_REF);
+      putVal(v.vma);
+      put(v.via === "vma-lock" ? 1 : 0);
+      put(v.epoch === current ? 1 : 0);
+    } else putVal(v);
+  }
+}
+
+function putTid(t: Tid | null): void {
+  put(t === null ? 0xffff : t);
+}
+
+function putTids(ts: readonly Tid[]): void {
+  put(ts.length);
+  for (let i = 0; i < ts.length; i++) put(ts[i] as number);
+}
+
+// The fixed parts of a world by hand (no key lookups): a field added to one of these
+// types must be added here too; test/fingerprint.test.ts compares with stateKey.
+function putRwsem(s: Rwsem | null): void {
+  if (s === null) {
+    put(T_NULL);
+    return;
+  }
+  putTids(s.readers);
+  putTid(s.writer);
+  put(s.waiters.length);
+  for (const x of s.waiters) {
+    put(x.tid);
+    put(x.mode === "read" ? 0 : 1);
+  }
+}
+
+const VMA_STATE = { live: 0, detached: 1, freed: 2 } as const;
+const PTE = { none: 0, ro: 1, rw: 2, swap: 3 } as const;
+
+/** The state of a world as a short string, equivalent to `stateKey` within one process. */
+export function compactKey(w: World): string {
+  len = 0;
+  const g = w.ghost;
+  putRwsem(w.mmapLock);
+  put(w.vmas.length);
+  for (const v of w.vmas) {
+    putNum(v.start);
+    putNum(v.end);
+    const f = v.flags;
+    put((f.write ? 1 : 0) | (f.shared ? 2 : 0) | (f.hugetlb ? 4 : 0) | (f.uffdMissing ? 8 : 0));
+    put(f.file === undefined || f.file === null ? 0xffff : intern(f.file));
+    put(VMA_STATE[v.state]);
+    putRwsem(v.hugetlbLock);
+    putTids(v.readers);
+    put(v.writeLocked ? 1 : 0);
+  }
+  put(w.ptes.length);
+  for (const p of w.ptes) put(PTE[p]);
+  put(w.folioLock.length);
+  for (const f of w.folioLock) putTid(f);
+  const n = w.notifier;
+  putNum(n.mmSeq);
+  putNum(n.active);
+  putNum(n.subSeq);
+  putTid(n.userLock.owner);
+  putTids(n.userLock.waiters);
+  putTids(n.invalidators);
+  put(w.uffd.released ? 1 : 0);
+  put(w.uffd.waiting.length);
+  for (const x of w.uffd.waiting) {
+    put(x.tid);
+    putNum(x.addr);
+    put(x.read ? 1 : 0);
+  }
+  put(w.threads.length);
+  for (const t of w.threads) {
+    put(intern(t.pc));
+    const status = t.status;
+    putShared(status, () => putVal(status), statusCache);
+    put(t.fatal ? 1 : 0);
+    if (t.budget === null) put(T_NULL);
+    else putNum(t.budget);
+    const epoch = g.epoch[t.id] as number;
+    const vmaEpoch = g.vmaEpoch[t.id] as number;
+    const hit = localsCache.get(t.locals);
+    if (hit && hit.epoch === epoch && hit.vmaEpoch === vmaEpoch) putUnits(hit.units);
+    else {
+      const from = len;
+      putLocals(t.locals, epoch, vmaEpoch);
+      localsCache.set(t.locals, { epoch, vmaEpoch, units: buf.slice(from, len) });
+    }
+  }
+  putVal(g.disrupted);
+  putVal(g.consumed);
+  return utf16.decode(buf.subarray(0, len));
 }

@@ -5,7 +5,7 @@
 // in which the driver keeps stepping with a fatal signal pending (L3), or, undisturbed
 // and with the uffd monitor weakly fair, never returns (L2).
 import { enabledThreads, step } from "../model/exec.js";
-import { encode, hash64, stateKey } from "../model/fingerprint.js";
+import { compactKey, encode, hashKey } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
@@ -97,6 +97,9 @@ class Tree {
   }
 }
 
+const NO_MONITORS: readonly unknown[] = [];
+const NO_SLEEP: readonly number[] = [];
+
 function monitorsFor(props: readonly Property[]): Monitor[] {
   return props.map((p) => p.monitor());
 }
@@ -130,12 +133,18 @@ export function exploreExhaustive(
   const found = new Map<string, ExhaustiveCounterexample>();
   const pending = new Map<string, { node: number; message: string }>();
   const tree = new Tree();
-  const visited = new Map<string | bigint, { index: number; sleep: readonly number[] }>();
+  // canonical state -> its tree node; with sleep sets, the sleep set it was explored with
+  const visited = new Map<string, number>();
+  const sleeps = new Map<number, readonly number[]>();
   // with a preemption bound the budget left is part of the state: a state first reached
   // with more preemptions must not hide the same state reached with fewer
-  const keyOf = (w: World, mon: readonly unknown[], used = 0): string | bigint => {
-    const k = `${stateKey(w)}|${encode(mon)}${opts.preemptions !== undefined ? `|${used}` : ""}`;
-    return opts.hashCompact ? hash64(k) : k;
+  // (compactKey is prefix-free, so what follows it cannot run into it)
+  const stateful = monitors.some((m) => m.save !== undefined);
+  const keyOf = (w: World, mon: readonly unknown[], used = 0): string => {
+    let k = compactKey(w);
+    if (stateful) k += `|${encode(mon)}`;
+    if (opts.preemptions !== undefined) k += `|${used}`;
+    return opts.hashCompact ? hashKey(k) : k;
   };
   // L3 lassos: edges between states with a fatal signal pending
   const lasso = props.some((p) => p.id === "fatal-signal-ends-loop");
@@ -148,8 +157,8 @@ export function exploreExhaustive(
   const monitorTid = setup.world0.threads.find((t) => t.program === "monitor")?.id;
 
   const root = tree.add(-1, 0, 0);
-  const mon0 = save(monitors);
-  visited.set(keyOf(setup.world0, mon0), { index: root, sleep: [] });
+  const mon0 = stateful ? save(monitors) : NO_MONITORS;
+  visited.set(keyOf(setup.world0, mon0), root);
   let frontier: Node[] = [
     { world: setup.world0, mon: mon0, index: root, last: -1, preemptions: 0, sleep: [] },
   ];
@@ -215,40 +224,50 @@ export function exploreExhaustive(
           if (pick === 0) succ.set(tid, w);
           choices = Math.max(1, rec.choices);
           transitions++;
-          load(monitors, node.mon);
-          const violations: [string, string][] = [];
-          props.forEach((p, i) => {
-            const msg = monitors[i]?.step?.({
-              before: node.world,
-              after: w,
-              rec,
-              index: depth,
-              phase: "schedule",
-            });
-            if (msg && !found.has(p.id) && !pending.has(p.id)) violations.push([p.id, msg]);
-          });
-          const mon = save(monitors);
+          if (stateful) load(monitors, node.mon);
+          let violations: [string, string][] | null = null;
+          const view = {
+            before: node.world,
+            after: w,
+            rec,
+            index: depth,
+            phase: "schedule",
+          } as const;
+          for (let i = 0; i < monitors.length; i++) {
+            const msg = monitors[i]?.step?.(view);
+            if (!msg) continue;
+            const id = (props[i] as Property).id;
+            if (found.has(id) || pending.has(id)) continue;
+            if (violations === null) violations = [];
+            violations.push([id, msg]);
+          }
+          const mon = stateful ? save(monitors) : NO_MONITORS;
           const key = keyOf(w, mon, node.preemptions + preempt);
           const seen = visited.get(key);
           // a tree node for every new state, and for the last step of a violation's path
           const index =
-            seen && violations.length === 0 ? seen.index : tree.add(node.index, tid, pick);
-          for (const [id, message] of violations) pending.set(id, { node: index, message });
-          if (lasso && signalPending(w)) edges.push([node.index, seen?.index ?? index, tid, pick]);
+            seen !== undefined && violations === null ? seen : tree.add(node.index, tid, pick);
+          if (violations)
+            for (const [id, message] of violations) pending.set(id, { node: index, message });
+          if (lasso && signalPending(w)) edges.push([node.index, seen ?? index, tid, pick]);
           if (progress && undisturbed(node.world) && undisturbed(w))
-            progressEdges.push([node.index, seen?.index ?? index, tid, pick]);
+            progressEdges.push([node.index, seen ?? index, tid, pick]);
           // sleep set of the child: earlier siblings that commute with this step
-          const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : [];
-          if (seen) {
-            if (!opts.sleepSets || sleep.every((x) => seen.sleep.includes(x))) continue;
+          const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : NO_SLEEP;
+          const preemptions = node.preemptions + preempt;
+          if (seen !== undefined) {
+            if (!opts.sleepSets) continue;
+            const seenSleep = sleeps.get(seen) ?? NO_SLEEP;
+            if (sleep.every((x) => seenSleep.includes(x))) continue;
             // reached again with a smaller sleep set: explore it again with the intersection
-            const inter = seen.sleep.filter((x) => sleep.includes(x));
-            visited.set(key, { index: seen.index, sleep: inter });
-            next.push({ ...nodeOf(w, mon, seen.index, tid, node, preempt), sleep: inter });
+            const inter = seenSleep.filter((x) => sleep.includes(x));
+            sleeps.set(seen, inter);
+            next.push({ world: w, mon, index: seen, last: tid, preemptions, sleep: inter });
             continue;
           }
-          visited.set(key, { index, sleep });
-          next.push({ ...nodeOf(w, mon, index, tid, node, preempt), sleep });
+          visited.set(key, index);
+          if (opts.sleepSets) sleeps.set(index, sleep);
+          next.push({ world: w, mon, index, last: tid, preemptions, sleep });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
             stoppedBy = "max-states";
             frontier = next;
@@ -322,17 +341,6 @@ export function exploreExhaustive(
   };
 }
 
-function nodeOf(
-  w: World,
-  mon: readonly unknown[],
-  index: number,
-  tid: number,
-  parent: Node,
-  preempt: number,
-): Node {
-  return { world: w, mon, index, last: tid, preemptions: parent.preemptions + preempt, sleep: [] };
-}
-
 /** Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s at this node. */
 function commuting(
   node: Node,
@@ -350,7 +358,7 @@ function commuting(
     if (!enabledThreads(b, setup.programs).includes(tid)) continue;
     const [ab] = step(a, u, 0, setup.programs);
     const [ba] = step(b, tid, 0, setup.programs);
-    if (stateKey(ab) === stateKey(ba)) out.push(u);
+    if (compactKey(ab) === compactKey(ba)) out.push(u);
   }
   return out;
 }

@@ -18,8 +18,11 @@ const read = op({
   outcomes: ["copy", "wake"],
   enabled: (w) => w.uffd.waiting.some((x) => !x.read),
   run: (k) => {
-    const first = k.w.uffd.waiting.find((x) => !x.read);
-    if (first) first.read = true;
+    const waiting = k.w.uffd.waiting;
+    const i = waiting.findIndex((x) => !x.read);
+    const first = waiting[i];
+    // waiter records are shared between worlds (model/exec.ts copyWorld): replace them
+    if (first) waiting[i] = { ...first, read: true };
     k.set("addr", first ? first.addr : 0);
     return k.choose(["copy", "wake"] as const);
   },

@@ -22,7 +22,8 @@ const clear = op({
   name: "clear vm_userfaultfd_ctx and VM_UFFD_* of every VMA",
   outcomes: ["ok"],
   run: (k) => {
-    for (const v of k.w.vmas) if (v.state === "live") v.flags.uffdMissing = false;
+    // flags are shared between worlds (model/exec.ts copyWorld): replace, never mutate
+    for (const v of k.w.vmas) if (v.state === "live") v.flags = { ...v.flags, uffdMissing: false };
     return "ok";
   },
 });
