@@ -97,11 +97,8 @@ export function stateKey(w: World): string {
   ]);
 }
 
-let lane1 = 0;
-let lane2 = 0;
-
-/** FNV-1a-style, two 32-bit lanes, of a string, left in lane1/lane2. */
-function hashLanes(s: string): void {
+/** FNV-1a, 64 bits (two 32-bit lanes), of a string: for fingerprints. */
+export function hash64(s: string): bigint {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ s.length;
   for (let i = 0; i < s.length; i++) {
@@ -110,20 +107,7 @@ function hashLanes(s: string): void {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
     h2 ^= h2 >>> 13;
   }
-  lane1 = h1;
-  lane2 = h2;
-}
-
-/** 64 bits (two 32-bit lanes) of a string: for fingerprints. */
-export function hash64(s: string): bigint {
-  hashLanes(s);
-  return (BigInt(lane1) << 32n) | BigInt(lane2 >>> 0);
-}
-
-/** The same 64-bit hash as four UTF-16 units: a cheap Map key for hash-compaction. */
-export function hashKey(s: string): string {
-  hashLanes(s);
-  return String.fromCharCode(lane2 & 0xffff, lane2 >>> 16, lane1 & 0xffff, lane1 >>> 16);
+  return (BigInt(h1) << 32n) | BigInt(h2);
 }
 
 /** A short, stable fingerprint of a world for traces and replay determinism checks. */
@@ -135,8 +119,8 @@ export function fingerprint(w: World): string {
 // The exhaustive engine's key: the same equivalence as stateKey (test/fingerprint.test.ts
 // checks that two worlds get equal compact keys exactly when they get equal state keys),
 // written as UTF-16 code units instead of JSON: a tag per value, strings as numbers from
-// a per-process intern table, small integers as one unit. About a tenth of the length
-// and of the time. Not stable across processes (the intern table is filled in the order
+// a per-process intern table, small integers as one unit: a fifth of the length, and
+// written in about a third of the time. Not stable across processes (the intern table is filled in the order
 // strings are met), so it is never stored: fingerprints use stateKey.
 
 const T_NULL = 1;
@@ -164,14 +148,27 @@ const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
 let buf = new Uint16Array(4096);
 let len = 0;
 
+function growBuf(): void {
+  const b = new Uint16Array(buf.length * 2);
+  b.set(buf);
+  buf = b;
+}
+
 function put(u: number): void {
-  if (len === buf.length) {
-    const b = new Uint16Array(buf.length * 2);
-    b.set(buf);
-    buf = b;
-  }
+  if (len === buf.length) growBuf();
   buf[len++] = u;
 }
+
+/**
+ * Per thread slot, the last locals encoded: locals objects are shared between a world
+ * and its successors (model/exec.ts copyWorld), and a search encodes the successors of
+ * one state one after another, so most threads' locals are the ones met just before.
+ * (A WeakMap cache of every locals object cost more in garbage collection than it saved.)
+ */
+const memoLocals: (object | null)[] = [];
+const memoEpoch: number[] = [];
+const memoVmaEpoch: number[] = [];
+const memoUnits: Uint16Array[] = [];
 
 // every unit stays below the surrogates (0xd800) or is 0xffff, so that the key
 // decodes as UTF-16 without replacement characters
@@ -225,41 +222,6 @@ function putVal(v: unknown): void {
 
 const localIds: number[] = [];
 const localKeys: string[] = [];
-
-/**
- * Encodings of objects that worlds share and never mutate (thread statuses, thread
- * locals: model/exec.ts copyWorld), so most are encoded once and copied after. Locals
- * hold VMA pointers whose validity depends on the thread's current epochs, so their
- * entry remembers the epochs it was written with.
- */
-const statusCache = new WeakMap<object, Uint16Array>();
-interface LocalsEntry {
-  readonly epoch: number;
-  readonly vmaEpoch: number;
-  readonly units: Uint16Array;
-}
-const localsCache = new WeakMap<object, LocalsEntry>();
-
-function putUnits(u: Uint16Array): void {
-  while (len + u.length > buf.length) {
-    const b = new Uint16Array(buf.length * 2);
-    b.set(buf);
-    buf = b;
-  }
-  buf.set(u, len);
-  len += u.length;
-}
-
-function putShared(o: object, write: () => void, cache: WeakMap<object, Uint16Array>): void {
-  const hit = cache.get(o);
-  if (hit) {
-    putUnits(hit);
-    return;
-  }
-  const from = len;
-  write();
-  cache.set(o, buf.slice(from, len));
-}
 
 function putLocals(locals: Readonly<Record<string, Val>>, epoch: number, vmaEpoch: number): void {
   // locals in a canonical order: by intern id, the insertion order being incidental
@@ -322,6 +284,15 @@ const PTE = { none: 0, ro: 1, rw: 2, swap: 3 } as const;
 
 /** The state of a world as a short string, equivalent to `stateKey` within one process. */
 export function compactKey(w: World): string {
+  encodeKey(w);
+  return utf16.decode(buf.subarray(0, len));
+}
+
+/**
+ * The same encoding left in a shared buffer (`keyUnits()`, valid until the next call),
+ * for the exhaustive engine's arena-backed visited set: no string is made.
+ */
+export function encodeKey(w: World): number {
   len = 0;
   const g = w.ghost;
   putRwsem(w.mmapLock);
@@ -359,21 +330,44 @@ export function compactKey(w: World): string {
   for (const t of w.threads) {
     put(intern(t.pc));
     const status = t.status;
-    putShared(status, () => putVal(status), statusCache);
+    putVal(status);
     put(t.fatal ? 1 : 0);
     if (t.budget === null) put(T_NULL);
     else putNum(t.budget);
     const epoch = g.epoch[t.id] as number;
     const vmaEpoch = g.vmaEpoch[t.id] as number;
-    const hit = localsCache.get(t.locals);
-    if (hit && hit.epoch === epoch && hit.vmaEpoch === vmaEpoch) putUnits(hit.units);
-    else {
+    const i = t.id;
+    if (memoLocals[i] === t.locals && memoEpoch[i] === epoch && memoVmaEpoch[i] === vmaEpoch) {
+      const units = memoUnits[i] as Uint16Array;
+      while (len + units.length > buf.length) growBuf();
+      buf.set(units, len);
+      len += units.length;
+    } else {
       const from = len;
       putLocals(t.locals, epoch, vmaEpoch);
-      localsCache.set(t.locals, { epoch, vmaEpoch, units: buf.slice(from, len) });
+      memoLocals[i] = t.locals;
+      memoEpoch[i] = epoch;
+      memoVmaEpoch[i] = vmaEpoch;
+      memoUnits[i] = buf.slice(from, len);
     }
   }
   putVal(g.disrupted);
   putVal(g.consumed);
-  return utf16.decode(buf.subarray(0, len));
+  return len;
+}
+
+/** The buffer `encodeKey` and `extendKey` write into. */
+export function keyUnits(): Uint16Array {
+  return buf;
+}
+
+/**
+ * Append more of the searched state after an `encodeKey` (monitor state, preemptions
+ * used): the world's encoding is prefix-free, so nothing appended can run into it.
+ */
+export function extendKey(extra: string): number {
+  put(0xfffe);
+  put(extra.length);
+  for (let i = 0; i < extra.length; i++) put(extra.charCodeAt(i));
+  return len;
 }

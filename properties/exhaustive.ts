@@ -5,11 +5,12 @@
 // in which the driver keeps stepping with a fatal signal pending (L3), or, undisturbed
 // and with the uffd monitor weakly fair, never returns (L2).
 import { enabledThreads, step } from "../model/exec.js";
-import { compactKey, encode, hashKey } from "../model/fingerprint.js";
+import { compactKey, encode, encodeKey, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
+import { StateSet } from "./stateset.js";
 
 export interface ExhaustiveOptions {
   /** longest schedule explored (steps from the initial state) */
@@ -97,6 +98,12 @@ class Tree {
   }
 }
 
+/** The JavaScript heap plus the typed arrays (visited set, tree), in MiB. */
+function heapMiB(): number {
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
+}
+
 const NO_MONITORS: readonly unknown[] = [];
 const NO_SLEEP: readonly number[] = [];
 
@@ -134,17 +141,17 @@ export function exploreExhaustive(
   const pending = new Map<string, { node: number; message: string }>();
   const tree = new Tree();
   // canonical state -> its tree node; with sleep sets, the sleep set it was explored with
-  const visited = new Map<string, number>();
+  const visited = new StateSet(opts.hashCompact === true);
   const sleeps = new Map<number, readonly number[]>();
   // with a preemption bound the budget left is part of the state: a state first reached
   // with more preemptions must not hide the same state reached with fewer
-  // (compactKey is prefix-free, so what follows it cannot run into it)
+  // The key is left in keyUnits()[0, length) until the next encodeKey.
   const stateful = monitors.some((m) => m.save !== undefined);
-  const keyOf = (w: World, mon: readonly unknown[], used = 0): string => {
-    let k = compactKey(w);
-    if (stateful) k += `|${encode(mon)}`;
-    if (opts.preemptions !== undefined) k += `|${used}`;
-    return opts.hashCompact ? hashKey(k) : k;
+  const keyOf = (w: World, mon: readonly unknown[], used = 0): number => {
+    let n = encodeKey(w);
+    if (stateful) n = extendKey(encode(mon));
+    if (opts.preemptions !== undefined) n = extendKey(String(used));
+    return n;
   };
   // L3 lassos: edges between states with a fatal signal pending
   const lasso = props.some((p) => p.id === "fatal-signal-ends-loop");
@@ -158,7 +165,7 @@ export function exploreExhaustive(
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
-  visited.set(keyOf(setup.world0, mon0), root);
+  visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
   let frontier: Node[] = [
     { world: setup.world0, mon: mon0, index: root, last: -1, preemptions: 0, sleep: [] },
   ];
@@ -242,8 +249,10 @@ export function exploreExhaustive(
             violations.push([id, msg]);
           }
           const mon = stateful ? save(monitors) : NO_MONITORS;
-          const key = keyOf(w, mon, node.preemptions + preempt);
-          const seen = visited.get(key);
+          // sleep set of the child: earlier siblings that commute with this step
+          const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : NO_SLEEP;
+          const keyLength = keyOf(w, mon, node.preemptions + preempt);
+          const seen = visited.get(keyUnits(), keyLength);
           // a tree node for every new state, and for the last step of a violation's path
           const index =
             seen !== undefined && violations === null ? seen : tree.add(node.index, tid, pick);
@@ -252,8 +261,6 @@ export function exploreExhaustive(
           if (lasso && signalPending(w)) edges.push([node.index, seen ?? index, tid, pick]);
           if (progress && undisturbed(node.world) && undisturbed(w))
             progressEdges.push([node.index, seen ?? index, tid, pick]);
-          // sleep set of the child: earlier siblings that commute with this step
-          const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : NO_SLEEP;
           const preemptions = node.preemptions + preempt;
           if (seen !== undefined) {
             if (!opts.sleepSets) continue;
@@ -265,7 +272,7 @@ export function exploreExhaustive(
             next.push({ world: w, mon, index: seen, last: tid, preemptions, sleep: inter });
             continue;
           }
-          visited.set(key, index);
+          visited.add(keyUnits(), keyLength, index);
           if (opts.sleepSets) sleeps.set(index, sleep);
           next.push({ world: w, mon, index, last: tid, preemptions, sleep });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
@@ -278,10 +285,7 @@ export function exploreExhaustive(
       }
       if (transitions - lastCheck >= 4096) {
         lastCheck = transitions;
-        if (
-          opts.maxMemoryMiB !== undefined &&
-          process.memoryUsage().heapUsed / 2 ** 20 > opts.maxMemoryMiB
-        ) {
+        if (opts.maxMemoryMiB !== undefined && heapMiB() > opts.maxMemoryMiB) {
           stoppedBy = "max-memory";
           frontier = next;
           break search;

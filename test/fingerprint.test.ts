@@ -20,7 +20,6 @@ describe("compactKey", () => {
     for (const d of DESIGNS)
       for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
         const setup = setupFor(d, s);
-        const n = setup.world0.threads.length;
         const walks = fc.sample(fc.array(fc.nat({ max: 7 }), { minLength: 60, maxLength: 60 }), {
           seed: 11,
           numRuns: 12,
