@@ -161,6 +161,8 @@ function lockdropRun(kind: CaseKind, pages: number, sleepSets: boolean, repeat =
   const r = run(
     process.execPath,
     [
+      // as the lockdrop command runs (cli/bin.mjs)
+      "--max-semi-space-size=64",
       "--import",
       "tsx",
       path.join(twinDir, "lockdrop-run.ts"),
@@ -301,7 +303,7 @@ function main(): void {
     big.push({
       n,
       s: spinRun(work, "v2-all-actors", n, "raw"),
-      l: lockdropRun("v2-all-actors", n, false, 1),
+      l: lockdropRun("v2-all-actors", n, false),
     });
   const rate = (states: number, ms: number) => (states / ms) * 1000;
   table(
@@ -325,7 +327,7 @@ function main(): void {
   );
   if (big.length > 0)
     console.log(
-      `  (anon-uffd-1 actors: munmap, invalidation, monitor, fatal signal; lockdrop ran once per N; Spin verdicts ${big.map((b) => spinVerdict(b.s)).join(", ")}, lockdrop ${big.map((b) => lockdropVerdict(b.l)).join(", ")})`,
+      `  (anon-uffd-1 actors: munmap, invalidation, monitor, fatal signal; median of 3 runs in one process for both, as above (lockdrop's first run warms up the JIT); Spin verdicts ${big.map((b) => spinVerdict(b.s)).join(", ")}, lockdrop ${big.map((b) => lockdropVerdict(b.l)).join(", ")})`,
     );
 
   // the buggy twin: shortest counterexample from each

@@ -228,7 +228,7 @@ export function exploreExhaustive(
         let choices = 1;
         for (let pick = 0; pick < choices; pick++) {
           const [w, rec] = step(node.world, tid, pick, setup.programs);
-          if (pick === 0) succ.set(tid, w);
+          if (pick === 0 && opts.sleepSets) succ.set(tid, w);
           choices = Math.max(1, rec.choices);
           transitions++;
           if (stateful) load(monitors, node.mon);

@@ -18,13 +18,12 @@ export const lockBalance: Property = {
   applies: () => true,
   monitor: () => ({
     step: ({ after, rec }) => {
-      const name = who(after, rec.tid);
       for (const e of rec.events) {
         if (e.k === "unlock" && !e.held)
           return `${who(after, e.tid)} called ${e.by} on ${lockLabel(e.lock)} (${e.mode}) without holding it.`;
         if (e.k === "api-return") {
           if (e.shouldHold !== e.holdsMmap)
-            return `${name}: ${e.api} returned ${errnoName(e.ret)}${
+            return `${who(after, rec.tid)}: ${e.api} returned ${errnoName(e.ret)}${
               e.locked === null ? "" : ` with *locked = ${e.locked}`
             } but the mmap lock is ${e.holdsMmap ? "held" : "not held"}.`;
         }

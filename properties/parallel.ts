@@ -28,7 +28,8 @@ export async function rowsInParallel(
   let finished = 0;
   const run = () =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(WORKER);
+      // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
+      const w = new Worker(WORKER, { resourceLimits: { maxYoungGenerationSizeMb: 192 } });
       const feed = () => {
         if (next >= jobs.length) {
           void w.terminate().then(() => resolve());
