@@ -7,6 +7,8 @@
 import { enabledThreads, step } from "../model/exec.js";
 import { compactKey, encode, encodeKey, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
+import type { LassoEdge } from "./lasso.js";
+import { fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
 import type { Monitor, Property, RunEnd } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
@@ -90,6 +92,12 @@ class Tree {
     this.pick[i] = pick;
     return i;
   }
+  /** steps from the root (BFS: the shortest way to the state) */
+  depth(i: number): number {
+    let d = 0;
+    for (let n = i; n > 0; n = this.parent[n] as number) d++;
+    return d;
+  }
   path(i: number): Choice[] {
     const out: Choice[] = [];
     for (let n = i; n > 0; n = this.parent[n] as number)
@@ -119,17 +127,6 @@ function save(monitors: Monitor[]): unknown[] {
   return monitors.map((m) => (m.save ? m.save() : null));
 }
 
-/** No munmap, invalidation or signal has acted and the call still runs: where L2 lassos live. */
-function undisturbed(w: World): boolean {
-  return !w.ghost.disrupted && w.threads[0]?.status.kind !== "done";
-}
-
-/** A fatal signal is pending and the driver has not returned: where L3 lassos live. */
-function signalPending(w: World): boolean {
-  const t = w.threads[0];
-  return t?.fatal === true && t.status.kind !== "done";
-}
-
 export function exploreExhaustive(
   setup: Setup,
   props: readonly Property[],
@@ -153,15 +150,14 @@ export function exploreExhaustive(
     if (opts.preemptions !== undefined) n = extendKey(String(used));
     return n;
   };
-  // L3 lassos: edges between states with a fatal signal pending
-  const lasso = props.some((p) => p.id === "fatal-signal-ends-loop");
-  const edges: [number, number, number, number][] = [];
-  // L2 lassos: edges between undisturbed states with the call still running, and the
-  // states where the monitor cannot run (for its weak fairness)
-  const progress = props.some((p) => p.id === "uffd-fault-completes");
-  const progressEdges: [number, number, number, number][] = [];
-  const monitorIdle = new Set<number>();
-  const monitorTid = setup.world0.threads.find((t) => t.program === "monitor")?.id;
+  // liveness: the state graph among each lasso property's loop states, and the idle
+  // bits of its weakly fair threads per state (properties/lasso.ts)
+  const lassos = props.flatMap((p) => {
+    const spec = p.lasso;
+    if (!spec) return [];
+    const fair = fairThreads(spec, setup.world0);
+    return [{ prop: p, spec, fair, edges: [] as LassoEdge[], idle: new Map<number, number>() }];
+  });
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
@@ -210,13 +206,9 @@ export function exploreExhaustive(
       if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
         endCheck(node, node.world);
       if (enabled.length === 0) continue;
-      if (
-        progress &&
-        monitorTid !== undefined &&
-        undisturbed(node.world) &&
-        !enabled.includes(monitorTid)
-      )
-        monitorIdle.add(node.index);
+      for (const l of lassos)
+        if (l.fair.length > 0 && l.spec.inLoop(node.world))
+          l.idle.set(node.index, idleBits(node.world, l.fair, setup.programs));
       const done: number[] = [];
       // successors by thread (pick 0), reused by the commutation checks of sleep sets
       const succ = new Map<number, World>();
@@ -258,9 +250,9 @@ export function exploreExhaustive(
             seen !== undefined && violations === null ? seen : tree.add(node.index, tid, pick);
           if (violations)
             for (const [id, message] of violations) pending.set(id, { node: index, message });
-          if (lasso && signalPending(w)) edges.push([node.index, seen ?? index, tid, pick]);
-          if (progress && undisturbed(node.world) && undisturbed(w))
-            progressEdges.push([node.index, seen ?? index, tid, pick]);
+          // (a state on a cycle is the target of a cycle edge: the target's condition suffices)
+          for (const l of lassos)
+            if (l.spec.inLoop(w)) l.edges.push({ from: node.index, to: seen ?? index, tid, pick });
           const preemptions = node.preemptions + preempt;
           if (seen !== undefined) {
             if (!opts.sleepSets) continue;
@@ -310,26 +302,29 @@ export function exploreExhaustive(
     });
     found.set(property, { property, schedule, loopStart: null, message: v.message, run });
   }
-  if (lasso && !found.has("fatal-signal-ends-loop")) {
-    const l = findLasso(edges, tree, setup, {
-      property: "fatal-signal-ends-loop",
-      fair: () => true,
-      describe: (prefix, loop, total) =>
-        `lasso: after ${prefix} steps the driver, with a fatal signal pending, enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${total} repeat forever) and never returns.`,
+  // the shortest lasso of each liveness property, where it is shorter than the
+  // end-of-run counterexample found for it
+  for (const l of lassos) {
+    const best = shortestLasso(
+      l.edges,
+      (n) => tree.depth(n),
+      (n) => l.idle.get(n) ?? 0,
+      fullMask(l.fair),
+      (tid) => stepBits(tid, l.fair),
+    );
+    if (!best) continue;
+    const prefix = tree.path(best.state);
+    const schedule = [...prefix, ...best.loop.map((e) => ({ t: e.tid, p: e.pick }))];
+    const other = found.get(l.prop.id);
+    if (other && other.schedule.length <= schedule.length) continue;
+    const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
+    found.set(l.prop.id, {
+      property: l.prop.id,
+      schedule,
+      loopStart: prefix.length,
+      message: l.spec.describe(prefix.length, best.loop.length),
+      run,
     });
-    if (l) found.set("fatal-signal-ends-loop", l);
-  }
-  if (progress && !found.has("uffd-fault-completes")) {
-    const monitor = setup.world0.threads.find((t) => t.program === "monitor")?.id;
-    const l = findLasso(progressEdges, tree, setup, {
-      property: "uffd-fault-completes",
-      // weak fairness for the monitor: it runs in the loop, or cannot run somewhere in it
-      fair: (nodes, threads) =>
-        monitor === undefined || threads.includes(monitor) || nodes.some((n) => monitorIdle.has(n)),
-      describe: (prefix, loop, total) =>
-        `lasso: after ${prefix} steps, with no munmap, invalidation or signal and the monitor answering, the call enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${total} repeat forever) and never returns.`,
-    });
-    if (l) found.set("uffd-fault-completes", l);
   }
   const states = visited.size;
   return {
@@ -365,134 +360,4 @@ function commuting(
     if (compactKey(ab) === compactKey(ba)) out.push(u);
   }
   return out;
-}
-
-interface LassoSpec {
-  readonly property: string;
-  /** may this loop be reported? (fairness: nodes and threads along the loop) */
-  readonly fair: (nodes: readonly number[], threads: readonly number[]) => boolean;
-  readonly describe: (prefix: number, loop: number, total: number) => string;
-}
-
-/**
- * A reachable cycle among the recorded edges that contains a step of the driver and
- * passes the spec's fairness test: the driver loops forever instead of returning.
- * The candidate reached soonest (shortest prefix) is reported.
- */
-function findLasso(
-  edges: readonly [number, number, number, number][],
-  tree: Tree,
-  setup: Setup,
-  spec: LassoSpec,
-): ExhaustiveCounterexample | null {
-  const out = new Map<number, [number, number, number][]>();
-  for (const [a, b, t, p] of edges) {
-    const list = out.get(a);
-    if (list) list.push([b, t, p]);
-    else out.set(a, [[b, t, p]]);
-  }
-  const comp = components(out);
-  const candidates = edges
-    .filter(([a, b, t]) => t === 0 && comp.get(a) !== undefined && comp.get(a) === comp.get(b))
-    .sort((x, y) => x[0] - y[0])
-    .slice(0, 64);
-  for (const [a, b, t, p] of candidates) {
-    const back = pathBetween(out, b, a);
-    if (!back) continue;
-    const nodes = [a, b, ...back.nodes];
-    if (!spec.fair(nodes, [t, ...back.choices.map((c) => c.t)])) continue;
-    const prefix = tree.path(a);
-    const loop: Choice[] = [{ t, p }, ...back.choices];
-    const schedule = [...prefix, ...loop];
-    const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
-    return {
-      property: spec.property,
-      schedule,
-      loopStart: prefix.length,
-      message: spec.describe(prefix.length, loop.length, schedule.length),
-      run,
-    };
-  }
-  return null;
-}
-
-/** Strongly connected components (Tarjan, iterative): node -> component id. */
-function components(out: Map<number, [number, number, number][]>): Map<number, number> {
-  const index = new Map<number, number>();
-  const low = new Map<number, number>();
-  const onStack = new Set<number>();
-  const stack: number[] = [];
-  const comp = new Map<number, number>();
-  let counter = 0;
-  let ncomp = 0;
-  for (const start of out.keys()) {
-    if (index.has(start)) continue;
-    const work: [number, number][] = [[start, 0]];
-    index.set(start, counter);
-    low.set(start, counter++);
-    stack.push(start);
-    onStack.add(start);
-    while (work.length > 0) {
-      const top = work[work.length - 1] as [number, number];
-      const [v, i] = top;
-      const succ = out.get(v) ?? [];
-      if (i < succ.length) {
-        top[1] = i + 1;
-        const w = (succ[i] as [number, number, number])[0];
-        if (!index.has(w)) {
-          index.set(w, counter);
-          low.set(w, counter++);
-          stack.push(w);
-          onStack.add(w);
-          work.push([w, 0]);
-        } else if (onStack.has(w))
-          low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
-        continue;
-      }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent[0], Math.min(low.get(parent[0]) as number, low.get(v) as number));
-      if (low.get(v) === index.get(v)) {
-        for (;;) {
-          const x = stack.pop() as number;
-          onStack.delete(x);
-          comp.set(x, ncomp);
-          if (x === v) break;
-        }
-        ncomp++;
-      }
-    }
-  }
-  return comp;
-}
-
-function pathBetween(
-  out: Map<number, [number, number, number][]>,
-  from: number,
-  to: number,
-): { choices: Choice[]; nodes: number[] } | null {
-  if (from === to) return { choices: [], nodes: [] };
-  const prev = new Map<number, [number, number, number]>();
-  const queue = [from];
-  prev.set(from, [-1, 0, 0]);
-  while (queue.length > 0) {
-    const x = queue.shift() as number;
-    for (const [y, t, p] of out.get(x) ?? []) {
-      if (prev.has(y)) continue;
-      prev.set(y, [x, t, p]);
-      if (y === to) {
-        const choices: Choice[] = [];
-        const nodes: number[] = [];
-        for (let n = y; n !== from; ) {
-          const [px, pt, pp] = prev.get(n) as [number, number, number];
-          choices.push({ t: pt, p: pp });
-          nodes.push(n);
-          n = px;
-        }
-        return { choices: choices.reverse(), nodes: nodes.reverse() };
-      }
-      queue.push(y);
-    }
-  }
-  return null;
 }

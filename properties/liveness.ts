@@ -1,5 +1,6 @@
-// Liveness, bounded for now (issue 4): L3 fatal signals end retry loops, L4 a retry
-// after RETRY carries FAULT_FLAG_TRIED, and S9/L8 no cycle of waiters.
+// Liveness: L3 fatal signals end retry loops (a lasso, properties/lasso.ts, and a
+// bound on driver steps in the fair completion for loops that never repeat a state),
+// L4 a retry after RETRY carries FAULT_FLAG_TRIED, and S9/L8 no cycle of waiters.
 import { deadlockCycle } from "../model/waitfor.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
@@ -14,6 +15,16 @@ export const fatalSignalEndsLoop: Property = {
     "a fatal signal ends the retry loop: once it is pending, the call returns within a bounded number of steps",
   kind: "liveness",
   applies: (s) => s.actors.signal > 0,
+  // a loop in which the driver keeps stepping with the signal pending, whatever else runs
+  lasso: {
+    inLoop: (w) => {
+      const t = w.threads[0];
+      return t?.fatal === true && t.status.kind !== "done";
+    },
+    weaklyFair: [],
+    describe: (prefix, loop) =>
+      `lasso: after ${prefix} steps T, with a fatal signal pending, enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`,
+  },
   monitor: () => {
     let steps = 0;
     return {

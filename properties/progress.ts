@@ -20,6 +20,14 @@ export const uffdFaultCompletes: Property = {
     hasUffd(s) &&
     s.actors.monitor === "answers" &&
     (!s.write || s.vmas.every((v) => v.write)),
+  // undisturbed, the call still running, and the monitor weakly fair: a loop of the
+  // driver that the monitor's answers do not end
+  lasso: {
+    inLoop: (w) => !w.ghost.disrupted && w.threads[0]?.status.kind !== "done",
+    weaklyFair: ["monitor"],
+    describe: (prefix, loop) =>
+      `lasso: after ${prefix} steps, with no munmap, invalidation or signal and the monitor answering, T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns.`,
+  },
   monitor: () => ({
     end: ({ world, end, scenario, design }) => {
       if (world.ghost.disrupted) return null;

@@ -6,6 +6,7 @@ import type { StepRecord } from "../model/exec.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
+import type { LassoSpec } from "./lasso.js";
 
 export type RunEnd = "done" | "deadlock" | "budget";
 
@@ -49,6 +50,8 @@ export interface Property {
   /** false: the row is n/a (the scenario cannot exercise it) */
   applies(s: Scenario, d: Design): boolean;
   monitor(): Monitor;
+  /** liveness: the loops that violate it (properties/lasso.ts), found by every search */
+  readonly lasso?: LassoSpec;
 }
 
 export interface Violation {
@@ -56,6 +59,8 @@ export interface Violation {
   /** trace index of the violating step; trace length for end-of-run violations */
   readonly at: number;
   readonly message: string;
+  /** for a lasso: the steps before the loop (steps loopStart..at repeat forever) */
+  readonly loopStart?: number;
 }
 
 /** "T" for thread 0 and so on: names used in violation messages. */

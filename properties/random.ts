@@ -116,6 +116,7 @@ export function shrinkOne(
     lengthBeforeShrink,
     lengthAfterFastCheck: m.lengthBefore,
     scheduled: m.schedule.length,
+    loopStart: rv?.loopStart ?? null,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, totalPages } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
+import { LassoWatch } from "./lasso.js";
 import type { Monitor, Property, RunEnd, Violation } from "./property.js";
 
 export interface Choice {
@@ -76,6 +77,12 @@ export function runSchedule(
   opts: RunOptions = {},
 ): Run {
   const monitors: [Property, Monitor][] = props.map((p) => [p, p.monitor()]);
+  // liveness properties also watch for a state met again inside a violating loop
+  const watches: [Property, LassoWatch][] = props.flatMap((p) =>
+    p.lasso
+      ? [[p, new LassoWatch(p.lasso, setup.world0, setup.programs)] as [Property, LassoWatch]]
+      : [],
+  );
   const violations: Violation[] = [];
   const seen = new Set<string>();
   const trace: StepRecord[] = [];
@@ -99,6 +106,14 @@ export function runSchedule(
         violations.push({ property: p.id, at: index, message: msg });
         if (opts.stopOn === p.id) stopped = true;
       }
+    }
+    for (const [p, watch] of watches) {
+      if (seen.has(p.id)) continue;
+      const l = watch.step(index, tid, next);
+      if (l === null) continue;
+      seen.add(p.id);
+      violations.push({ property: p.id, at: index, message: l.message, loopStart: l.loopStart });
+      if (opts.stopOn === p.id) stopped = true;
     }
     w = next;
     worlds?.push(w);

@@ -17,8 +17,10 @@ export interface RowResult extends MatrixRow {
 
 /**
  * Breadth-first search up to the length of a random counterexample: a shorter one
- * replaces it, one of the same length proves it shortest. Gives up (and leaves the
- * counterexample as it was, not proven) past `maxStates` states.
+ * replaces it, one of the same length proves it shortest. For a liveness property the
+ * search also looks for the shortest lasso (prefix plus loop) within that length.
+ * Gives up (and leaves the counterexample as it was, not proven) past `maxStates`
+ * states.
  */
 export function shortestFor(
   setup: ReturnType<typeof setupFor>,
@@ -34,15 +36,21 @@ export function shortestFor(
     ...(onProgress ? { onProgress } : {}),
   });
   const c = r.counterexamples.get(prop.id);
-  if (!c || c.loopStart !== null || c.schedule.length > cex.schedule.length) return cex;
-  if (c.schedule.length === cex.schedule.length) return { ...cex, provenShortest: true };
+  if (!c || c.schedule.length > cex.schedule.length) return cex;
+  // a lasso is the shortest only if the whole graph up to that depth was seen (every
+  // edge of a lasso no longer than the bound leaves a state above it); a safety
+  // violation found by breadth-first search is the shortest wherever the search stopped
+  const proven = c.loopStart === null || r.stoppedBy === null;
+  if (c.schedule.length === cex.schedule.length && c.loopStart === (cex.loopStart ?? null))
+    return { ...cex, provenShortest: proven };
   return {
     ...cex,
     schedule: c.schedule,
     run: c.run,
     message: c.message,
     scheduled: c.schedule.length,
-    provenShortest: true,
+    provenShortest: proven,
+    loopStart: c.loopStart,
   };
 }
 

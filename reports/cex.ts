@@ -54,6 +54,11 @@ export const CexSchema = z
       .object({
         at: count().describe("index of the violating step; steps.length for an end-of-run one"),
         message: z.string(),
+        loopStart: count()
+          .optional()
+          .describe(
+            "for a lasso (liveness): steps before the loop; steps loopStart..at come back to the state after loopStart steps and repeat forever",
+          ),
       })
       .strict(),
     steps: z.array(CexStepSchema).describe("executed steps up to the violation"),
@@ -223,7 +228,11 @@ export function buildCex(
     designLabels: labelHashes(setup.design),
     scenario: setup.scenario.id,
     property: property.id,
-    violation: { at: r.violation.at, message: r.violation.message },
+    violation: {
+      at: r.violation.at,
+      message: r.violation.message,
+      ...(r.violation.loopStart !== undefined ? { loopStart: r.violation.loopStart } : {}),
+    },
     steps,
     origin: { seed: meta.seed ?? null, path: meta.path ?? null },
     length: {

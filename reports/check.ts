@@ -15,6 +15,13 @@ export interface CheckInfo {
   readonly exhaustive?: { readonly depth: number };
 }
 
+/** "(shortest)", "(lasso)", "(shortest lasso)" or nothing, after a violated row. */
+function tag(c: RowResult["counterexample"]): string {
+  const lasso = c?.loopStart != null;
+  if (c?.provenShortest) return lasso ? " (shortest lasso)" : " (shortest)";
+  return lasso ? " (lasso)" : "";
+}
+
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {
   const out: string[] = [
     info.exhaustive
@@ -26,10 +33,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     const head = `${r.scenario.padEnd(14)} ${r.property.padEnd(30)}`;
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
-    else
-      out.push(
-        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${r.counterexample?.provenShortest ? " (shortest)" : r.counterexample?.loopStart != null ? " (lasso)" : ""}`,
-      );
+    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${tag(r.counterexample)}`);
   }
   for (const r of rows) {
     const c = r.counterexample;

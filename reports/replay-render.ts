@@ -132,6 +132,10 @@ export function renderMermaid(r: ReplayResult): string {
     if (used.has(t.id))
       lines.push(`  participant ${t.name} as ${mermaidText(`${t.name} (${t.program})`)}`);
   const mark = markOf(r);
+  // a lasso's loop goes in a Mermaid loop block
+  const loopStart = r.violation?.loopStart;
+  const inLoop = (i: number) =>
+    loopStart !== undefined && mark !== undefined && i >= loopStart && i <= mark;
   trace.forEach((rec, i) => {
     const me = names(rec.tid);
     const body: string[] = [];
@@ -142,12 +146,16 @@ export function renderMermaid(r: ReplayResult): string {
         body.push(`${me}-->>${names(e.tid)}: wakes ${names(e.tid)}`);
     for (const n of notesOf(rec, w))
       body.push(`Note over ${names(n.over)}: ${mermaidText(n.text)}`);
+    const pad = inLoop(i) ? "    " : "  ";
+    if (loopStart !== undefined && i === loopStart && mark !== undefined)
+      lines.push(`  loop ${mermaidText(`steps ${loopStart + 1}-${mark + 1} repeat forever`)}`);
     if (i === mark && r.violation) {
       body.push(
         `Note over ${me}: ${mermaidText(`VIOLATION ${r.cex.property}: ${r.violation.message}`)}`,
       );
-      lines.push("  rect rgb(255, 200, 200)", ...body.map((b) => `    ${b}`), "  end");
-    } else lines.push(...body.map((b) => `  ${b}`));
+      lines.push(`${pad}rect rgb(255, 200, 200)`, ...body.map((b) => `${pad}  ${b}`), `${pad}end`);
+    } else lines.push(...body.map((b) => `${pad}${b}`));
+    if (inLoop(i) && i === mark) lines.push("  end");
   });
   return lines.join("\n");
 }

@@ -1,0 +1,266 @@
+// Liveness as lassos: a run that reaches a state, then takes a loop of steps that
+// comes back to that same state, can repeat the loop forever. A liveness property says
+// which loops count against it (every state of the loop satisfies `inLoop`, the driver
+// steps in it, and each weakly fair thread either steps in it or is disabled somewhere
+// on it) and how to say so. The same spec is used three ways, so that random search,
+// exhaustive search and replay agree on what a lasso is:
+//   - random runs watch for a repeated state while the condition holds (LassoWatch),
+//   - the exhaustive engine looks for the shortest such lasso in its state graph
+//     (shortestLasso),
+//   - replay checks a counterexample file's loop (checkLasso).
+import { isEnabled, type Programs } from "../model/exec.js";
+import { compactKey } from "../model/fingerprint.js";
+import type { Tid, World } from "../model/world.js";
+
+export interface LassoSpec {
+  /** the condition every state of a violating loop satisfies */
+  inLoop(w: World): boolean;
+  /** programs (thread program ids) that are weakly fair: they step in the loop, or are disabled somewhere on it */
+  readonly weaklyFair: readonly string[];
+  /** the violation message for a loop of `loop` steps after `prefix` steps */
+  describe(prefix: number, loop: number): string;
+}
+
+/** The threads a spec's fairness is about, in a world's thread order. */
+export function fairThreads(spec: LassoSpec, w: World): Tid[] {
+  return w.threads.filter((t) => spec.weaklyFair.includes(t.program)).map((t) => t.id);
+}
+
+/**
+ * Fairness facts as bits: bit 0, the driver stepped; bit 1 + i, weakly fair thread i
+ * stepped or was disabled. A loop counts when all bits are set.
+ */
+export function fullMask(fair: readonly Tid[]): number {
+  return (1 << (fair.length + 1)) - 1;
+}
+
+export function stepBits(tid: Tid, fair: readonly Tid[]): number {
+  let m = tid === 0 ? 1 : 0;
+  const i = fair.indexOf(tid);
+  if (i >= 0) m |= 1 << (i + 1);
+  return m;
+}
+
+export function idleBits(w: World, fair: readonly Tid[], programs: Programs): number {
+  let m = 0;
+  for (let i = 0; i < fair.length; i++)
+    if (!isEnabled(w, fair[i] as Tid, programs)) m |= 1 << (i + 1);
+  return m;
+}
+
+export interface LassoFound {
+  /** steps before the loop */
+  readonly loopStart: number;
+  /** index of the step that closes the loop */
+  readonly at: number;
+  readonly message: string;
+}
+
+/**
+ * Watches one run, step by step, for a lasso of `spec`: a state met again while the
+ * condition held all along, with a fair loop in between.
+ */
+export class LassoWatch {
+  private seen = new Map<string, number>();
+  /** per step since the condition last became true: fairness bits of that step */
+  private bits: number[] = [];
+  private from = 0;
+  private readonly fair: readonly Tid[];
+
+  constructor(
+    private readonly spec: LassoSpec,
+    world0: World,
+    private readonly programs: Programs,
+  ) {
+    this.fair = fairThreads(spec, world0);
+    this.reset(world0, 0);
+  }
+
+  private reset(w: World, index: number): void {
+    this.seen.clear();
+    this.bits = [];
+    this.from = index;
+    if (this.spec.inLoop(w)) this.seen.set(compactKey(w), index);
+  }
+
+  /** After step `index` (0-based) produced `w`: the lasso it closes, if any. */
+  step(index: number, tid: Tid, w: World): LassoFound | null {
+    if (!this.spec.inLoop(w)) {
+      this.reset(w, index + 1);
+      return null;
+    }
+    this.bits.push(stepBits(tid, this.fair) | idleBits(w, this.fair, this.programs));
+    const key = compactKey(w);
+    const first = this.seen.get(key);
+    if (first === undefined) {
+      this.seen.set(key, index + 1);
+      return null;
+    }
+    // the loop: steps first .. index (0-based), back to the state after `first` steps
+    let mask = 0;
+    for (let i = first - this.from; i < this.bits.length; i++) mask |= this.bits[i] as number;
+    this.seen.set(key, index + 1);
+    if (mask !== fullMask(this.fair)) return null;
+    return { loopStart: first, at: index, message: this.spec.describe(first, index + 1 - first) };
+  }
+}
+
+/**
+ * Does the run whose worlds are `worlds` (worlds[i] after i steps, `tids[i]` the thread
+ * of step i) end in a lasso of `spec` that starts after `loopStart` steps?
+ */
+export function checkLasso(
+  spec: LassoSpec,
+  worlds: readonly World[],
+  tids: readonly Tid[],
+  loopStart: number,
+  programs: Programs,
+): string | null {
+  const end = tids.length;
+  const a = worlds[loopStart];
+  const b = worlds[end];
+  if (!a || !b || loopStart >= end) return null;
+  if (compactKey(a) !== compactKey(b)) return null;
+  const fair = fairThreads(spec, a);
+  let mask = 0;
+  for (let i = loopStart; i < end; i++) {
+    const w = worlds[i + 1] as World;
+    if (!spec.inLoop(w)) return null;
+    mask |= stepBits(tids[i] as Tid, fair) | idleBits(w, fair, programs);
+  }
+  if (!spec.inLoop(a) || mask !== fullMask(fair)) return null;
+  return spec.describe(loopStart, end - loopStart);
+}
+
+/** An edge of the exhaustive engine's state graph among `inLoop` states. */
+export interface LassoEdge {
+  readonly from: number;
+  readonly to: number;
+  readonly tid: number;
+  readonly pick: number;
+}
+
+/**
+ * The shortest lasso (prefix + loop) in a state graph: over every state s on a cycle,
+ * depth(s) plus the shortest fair cycle through s, found by breadth-first search over
+ * (state, fairness bits). States are tried by depth, and the search stops once no
+ * deeper state can beat the best found. `idle(n)` gives the idle bits of state n.
+ */
+export function shortestLasso(
+  edges: readonly LassoEdge[],
+  depthOf: (n: number) => number,
+  idle: (n: number) => number,
+  full: number,
+  stepMask: (tid: number) => number,
+): { state: number; loop: LassoEdge[] } | null {
+  const out = new Map<number, LassoEdge[]>();
+  for (const e of edges) {
+    const list = out.get(e.from);
+    if (list) list.push(e);
+    else out.set(e.from, [e]);
+  }
+  const comp = components(out);
+  // states on some cycle: in a component with an edge inside it
+  const onCycle = new Set<number>();
+  for (const e of edges) if (comp.get(e.from) === comp.get(e.to)) onCycle.add(e.from);
+  const starts = [...onCycle].map((s) => [s, depthOf(s)] as const).sort((x, y) => x[1] - y[1]);
+  let best: { state: number; loop: LassoEdge[]; total: number } | null = null;
+  for (const [s, depth] of starts) {
+    if (best && depth + 1 >= best.total) break;
+    const limit = best ? best.total - depth : Number.POSITIVE_INFINITY;
+    const loop = shortestFairCycle(out, comp, s, idle, full, stepMask, limit);
+    if (loop && (!best || depth + loop.length < best.total))
+      best = { state: s, loop, total: depth + loop.length };
+  }
+  return best ? { state: best.state, loop: best.loop } : null;
+}
+
+function shortestFairCycle(
+  out: Map<number, LassoEdge[]>,
+  comp: Map<number, number>,
+  s: number,
+  idle: (n: number) => number,
+  full: number,
+  stepMask: (tid: number) => number,
+  limit: number,
+): LassoEdge[] | null {
+  const c = comp.get(s);
+  const start = idle(s);
+  const prev = new Map<string, [string, LassoEdge] | null>();
+  let level: [number, number][] = [[s, start]];
+  prev.set(`${s}:${start}`, null);
+  for (let len = 1; len < limit && level.length > 0; len++) {
+    const next: [number, number][] = [];
+    for (const [n, mask] of level)
+      for (const e of out.get(n) ?? []) {
+        if (comp.get(e.to) !== c) continue;
+        const m = mask | stepMask(e.tid) | idle(e.to);
+        const key = `${e.to}:${m}`;
+        if (e.to === s && m === full) {
+          const loop: LassoEdge[] = [e];
+          for (let k: string | undefined = `${n}:${mask}`; ; ) {
+            const p = prev.get(k);
+            if (!p) break;
+            loop.push(p[1]);
+            k = p[0];
+          }
+          return loop.reverse();
+        }
+        if (prev.has(key)) continue;
+        prev.set(key, [`${n}:${mask}`, e]);
+        next.push([e.to, m]);
+      }
+    level = next;
+  }
+  return null;
+}
+
+/** Strongly connected components (Tarjan, iterative): node -> component id. */
+function components(out: Map<number, LassoEdge[]>): Map<number, number> {
+  const index = new Map<number, number>();
+  const low = new Map<number, number>();
+  const onStack = new Set<number>();
+  const stack: number[] = [];
+  const comp = new Map<number, number>();
+  let counter = 0;
+  let ncomp = 0;
+  const visit = (v: number) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+  };
+  for (const start of out.keys()) {
+    if (index.has(start)) continue;
+    const work: [number, number][] = [[start, 0]];
+    visit(start);
+    while (work.length > 0) {
+      const top = work[work.length - 1] as [number, number];
+      const [v, i] = top;
+      const succ = out.get(v) ?? [];
+      if (i < succ.length) {
+        top[1] = i + 1;
+        const w = (succ[i] as LassoEdge).to;
+        if (!index.has(w)) {
+          visit(w);
+          work.push([w, 0]);
+        } else if (onStack.has(w))
+          low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent[0], Math.min(low.get(parent[0]) as number, low.get(v) as number));
+      if (low.get(v) === index.get(v)) {
+        for (;;) {
+          const x = stack.pop() as number;
+          onStack.delete(x);
+          comp.set(x, ncomp);
+          if (x === v) break;
+        }
+        ncomp++;
+      }
+    }
+  }
+  return comp;
+}
