@@ -356,6 +356,24 @@ export function encodeKey(w: World): number {
   return len;
 }
 
+/**
+ * A 52-bit hash of a world's encoding, as a number: a cheap Map key for watching one
+ * run for repeated states (properties/lasso.ts); equal worlds get equal hashes, and
+ * the watcher confirms a hit with compactKey.
+ */
+export function keyHash(w: World): number {
+  const n = encodeKey(w);
+  let h1 = 0x811c9dc5 ^ n;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < n; i++) {
+    const u = buf[i] as number;
+    h1 = Math.imul(h1 ^ u, 0x01000193);
+    h2 = Math.imul(h2 ^ u, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0) * 0x100000 + (h2 & 0xfffff);
+}
+
 /** The buffer `encodeKey` and `extendKey` write into. */
 export function keyUnits(): Uint16Array {
   return buf;

@@ -9,7 +9,7 @@
 //     (shortestLasso),
 //   - replay checks a counterexample file's loop (checkLasso).
 import { isEnabled, type Programs } from "../model/exec.js";
-import { compactKey } from "../model/fingerprint.js";
+import { compactKey, keyHash } from "../model/fingerprint.js";
 import type { Tid, World } from "../model/world.js";
 
 export interface LassoSpec {
@@ -61,7 +61,8 @@ export interface LassoFound {
  * condition held all along, with a fair loop in between.
  */
 export class LassoWatch {
-  private seen = new Map<string, number>();
+  /** state hash -> the step count after which it was met, and the world (to confirm) */
+  private seen = new Map<number, { readonly index: number; readonly world: World }>();
   /** per step since the condition last became true: fairness bits of that step */
   private bits: number[] = [];
   private from = 0;
@@ -80,7 +81,7 @@ export class LassoWatch {
     this.seen.clear();
     this.bits = [];
     this.from = index;
-    if (this.spec.inLoop(w)) this.seen.set(compactKey(w), index);
+    if (this.spec.inLoop(w)) this.seen.set(keyHash(w), { index, world: w });
   }
 
   /** After step `index` (0-based) produced `w`: the lasso it closes, if any. */
@@ -90,16 +91,14 @@ export class LassoWatch {
       return null;
     }
     this.bits.push(stepBits(tid, this.fair) | idleBits(w, this.fair, this.programs));
-    const key = compactKey(w);
-    const first = this.seen.get(key);
-    if (first === undefined) {
-      this.seen.set(key, index + 1);
-      return null;
-    }
+    const key = keyHash(w);
+    const met = this.seen.get(key);
+    this.seen.set(key, { index: index + 1, world: w });
+    if (met === undefined || compactKey(met.world) !== compactKey(w)) return null;
+    const first = met.index;
     // the loop: steps first .. index (0-based), back to the state after `first` steps
     let mask = 0;
     for (let i = first - this.from; i < this.bits.length; i++) mask |= this.bits[i] as number;
-    this.seen.set(key, index + 1);
     if (mask !== fullMask(this.fair)) return null;
     return { loopStart: first, at: index, message: this.spec.describe(first, index + 1 - first) };
   }

@@ -1,0 +1,76 @@
+// Lassos (properties/lasso.ts): the shortest one in a state graph, fairness, and the
+// same loop seen by a random run's watch and by the replay check.
+import { describe, expect, it } from "vitest";
+import { designById } from "../model/designs/index.js";
+import { scenarioById } from "../model/scenarios.js";
+import type { World } from "../model/world.js";
+import { propertyById } from "../properties/index.js";
+import type { LassoEdge } from "../properties/lasso.js";
+import { checkLasso, shortestLasso } from "../properties/lasso.js";
+import { runSchedule, setupFor } from "../properties/run.js";
+
+const e = (from: number, to: number, tid: number): LassoEdge => ({ from, to, tid, pick: 0 });
+const depths = new Map([
+  [0, 0],
+  [1, 1],
+  [2, 2],
+  [3, 3],
+  [4, 1],
+  [5, 1],
+  [6, 2],
+  [7, 4],
+]);
+const depthOf = (n: number) => depths.get(n) ?? 99;
+// bit 0: the driver (tid 0) stepped; bit 1: the weakly fair thread (tid 1) stepped or idled
+const stepMask = (tid: number) => (tid === 0 ? 1 : 0) | (tid === 1 ? 2 : 0);
+
+describe("shortestLasso", () => {
+  it("takes the smallest depth plus fair cycle, not the first cycle found", () => {
+    const edges = [
+      e(1, 2, 0),
+      e(2, 3, 0),
+      e(3, 1, 0), // a cycle of 3 through 1 (depth 1): total 4
+      e(4, 4, 2), // a cycle of 1 without the driver: not a violation
+      e(5, 6, 0),
+      e(6, 5, 2), // a cycle of 2 through 5 (depth 1): total 3
+    ];
+    const best = shortestLasso(edges, depthOf, () => 0, 1, stepMask);
+    expect(best?.state).toBe(5);
+    expect(best?.loop.map((x) => x.to)).toEqual([6, 5]);
+  });
+
+  it("respects weak fairness: the thread steps in the loop or is disabled on it", () => {
+    const unfair = [e(1, 2, 0), e(2, 1, 0)];
+    expect(shortestLasso(unfair, depthOf, () => 0, 3, stepMask)).toBeNull();
+    // the same loop where thread 1 cannot run in state 2
+    const idle = (n: number) => (n === 2 ? 2 : 0);
+    expect(shortestLasso(unfair, depthOf, idle, 3, stepMask)?.loop).toHaveLength(2);
+    // or a longer loop in which it runs
+    const runs = [...unfair, e(2, 7, 1), e(7, 1, 0)];
+    expect(shortestLasso(runs, depthOf, () => 0, 3, stepMask)?.loop).toHaveLength(3);
+  });
+});
+
+describe("LassoWatch and checkLasso", () => {
+  it("agree on the loop of v2's caller after a fatal signal", () => {
+    const prop = propertyById("fatal-signal-ends-loop");
+    const design = designById("v2");
+    const scenario = scenarioById("anon-uffd-1");
+    if (!prop?.lasso || !design || !scenario) throw new Error("fixture missing");
+    const setup = setupFor(design, scenario);
+    const signal = setup.world0.threads.findIndex((t) => t.program === "signal");
+    // the signal first, then the driver alone (the fair completion)
+    const run = runSchedule(setup, [{ t: signal, p: 0 }], [prop], {
+      stopOn: prop.id,
+      keepWorlds: true,
+    });
+    const v = run.violations.find((x) => x.property === prop.id);
+    expect(v?.loopStart).toBeGreaterThan(0);
+    const worlds = (run.worlds ?? []) as World[];
+    const tids = run.trace.map((r) => r.tid);
+    const loopStart = v?.loopStart ?? -1;
+    expect(checkLasso(prop.lasso, worlds, tids, loopStart, setup.programs)).toBe(v?.message);
+    // one step off is not a loop
+    expect(checkLasso(prop.lasso, worlds, tids.slice(0, -1), loopStart, setup.programs)).toBeNull();
+  });
+});
