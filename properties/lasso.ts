@@ -2,12 +2,14 @@
 // comes back to that same state, can repeat the loop forever. A liveness property says
 // which loops count against it (every state of the loop satisfies `inLoop`, the driver
 // steps in it, and each weakly fair thread either steps in it or is disabled somewhere
-// on it) and how to say so. The same spec is used three ways, so that random search,
+// on it) and how to say so. The same spec serves every search, so that random search,
 // exhaustive search and replay agree on what a lasso is:
-//   - random runs watch for a repeated state while the condition holds (LassoWatch),
+//   - every run (random search, shrinking, the replay of a counterexample file) watches
+//     for a repeated state while the condition holds (LassoWatch, properties/run.ts);
 //   - the exhaustive engine looks for the shortest such lasso in its state graph
-//     (shortestLasso),
-//   - replay checks a counterexample file's loop (checkLasso).
+//     (shortestLasso), and its lassos replay through the same watch;
+//   - checkLasso verifies a given loop from a run's worlds (the tests check the watch
+//     with it).
 import { isEnabled, type Programs } from "../model/exec.js";
 import { compactKey, keyHash } from "../model/fingerprint.js";
 import type { Tid, World } from "../model/world.js";
