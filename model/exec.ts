@@ -67,9 +67,103 @@ export function enabledThreads(w: World, programs: Programs): Tid[] {
  * than an immer draft (measured in bench/); the input world is never touched.
  */
 export function step(w: World, tid: Tid, pick: number, programs: Programs): [World, StepRecord] {
-  const next = copyWorld(w);
-  const record = stepDraft(next as WorldDraft, tid, pick, programs, true);
-  return [next, record];
+  const draft = new LazyWorld(w);
+  const record = stepDraft(draft as unknown as WorldDraft, tid, pick, programs, true);
+  return [draft.done(), record];
+}
+
+/**
+ * The draft a step mutates on the hot path: each part of the world is copied the first
+ * time the step touches it (reads included: a getter cannot tell a read from the start
+ * of a write), and the parts it never touches are shared with the input world. Most
+ * steps touch the threads and the ghost only (the mmap lock, the VMAs and the notifier
+ * in a quarter of them or fewer).
+ */
+class LazyWorld {
+  clock: number;
+  private _mmapLock: Rwsem | null = null;
+  private _vmas: Vma[] | null = null;
+  private _ptes: World["ptes"] | null = null;
+  private _folioLock: World["folioLock"] | null = null;
+  private _notifier: World["notifier"] | null = null;
+  private _uffd: World["uffd"] | null = null;
+  private _threads: Thread[] | null = null;
+  private _ghost: World["ghost"] | null = null;
+  constructor(private readonly base: World) {
+    this.clock = base.clock;
+  }
+  get mmapLock(): Rwsem {
+    if (this._mmapLock === null) this._mmapLock = copyRwsem(this.base.mmapLock);
+    return this._mmapLock;
+  }
+  set mmapLock(v: Rwsem) {
+    this._mmapLock = v;
+  }
+  get vmas(): Vma[] {
+    if (this._vmas === null) this._vmas = this.base.vmas.map(copyVma);
+    return this._vmas;
+  }
+  set vmas(v: Vma[]) {
+    this._vmas = v;
+  }
+  get ptes(): World["ptes"] {
+    if (this._ptes === null) this._ptes = this.base.ptes.slice();
+    return this._ptes;
+  }
+  set ptes(v: World["ptes"]) {
+    this._ptes = v;
+  }
+  get folioLock(): World["folioLock"] {
+    if (this._folioLock === null) this._folioLock = this.base.folioLock.slice();
+    return this._folioLock;
+  }
+  set folioLock(v: World["folioLock"]) {
+    this._folioLock = v;
+  }
+  get notifier(): World["notifier"] {
+    if (this._notifier === null) this._notifier = copyNotifier(this.base.notifier);
+    return this._notifier;
+  }
+  set notifier(v: World["notifier"]) {
+    this._notifier = v;
+  }
+  get uffd(): World["uffd"] {
+    if (this._uffd === null)
+      this._uffd = { released: this.base.uffd.released, waiting: this.base.uffd.waiting.slice() };
+    return this._uffd;
+  }
+  set uffd(v: World["uffd"]) {
+    this._uffd = v;
+  }
+  get threads(): Thread[] {
+    if (this._threads === null) this._threads = this.base.threads.map(copyThread);
+    return this._threads;
+  }
+  set threads(v: Thread[]) {
+    this._threads = v;
+  }
+  get ghost(): World["ghost"] {
+    if (this._ghost === null) this._ghost = copyGhost(this.base.ghost);
+    return this._ghost;
+  }
+  set ghost(v: World["ghost"]) {
+    this._ghost = v;
+  }
+  /** The new world: copied parts where the step touched, the input's elsewhere. */
+  done(): World {
+    const b = this.base;
+    return {
+      clock: this.clock,
+      mmapLock: this._mmapLock ?? b.mmapLock,
+      vmas: this._vmas ?? b.vmas,
+      ptes: this._ptes ?? b.ptes,
+      folioLock: this._folioLock ?? b.folioLock,
+      notifier: this._notifier ?? b.notifier,
+      uffd: this._uffd ?? b.uffd,
+      threads: this._threads ?? b.threads,
+      ghost: this._ghost ?? b.ghost,
+    };
+  }
 }
 
 /** The same step through immer, with the patches that turn `w` into the result (reports). */
@@ -104,31 +198,37 @@ function copyRwsem(s: Rwsem): Rwsem {
  * on deep-frozen worlds to keep all this so.
  */
 export function copyWorld(w: World): World {
-  const n = w.notifier;
-  const g = w.ghost;
   return {
     clock: w.clock,
     mmapLock: copyRwsem(w.mmapLock),
     vmas: w.vmas.map(copyVma),
     ptes: w.ptes.slice(),
     folioLock: w.folioLock.slice(),
-    notifier: {
-      mmSeq: n.mmSeq,
-      active: n.active,
-      subSeq: n.subSeq,
-      userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
-      invalidators: n.invalidators.slice(),
-    },
+    notifier: copyNotifier(w.notifier),
     uffd: { released: w.uffd.released, waiting: w.uffd.waiting.slice() },
     threads: w.threads.map(copyThread),
-    ghost: {
-      epoch: g.epoch.slice(),
-      lastDrop: g.lastDrop.slice(),
-      vmaEpoch: g.vmaEpoch.slice(),
-      disrupted: g.disrupted,
-      driverSteps: g.driverSteps,
-      consumed: g.consumed,
-    },
+    ghost: copyGhost(w.ghost),
+  };
+}
+
+function copyNotifier(n: World["notifier"]): World["notifier"] {
+  return {
+    mmSeq: n.mmSeq,
+    active: n.active,
+    subSeq: n.subSeq,
+    userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
+    invalidators: n.invalidators.slice(),
+  };
+}
+
+function copyGhost(g: World["ghost"]): World["ghost"] {
+  return {
+    epoch: g.epoch.slice(),
+    lastDrop: g.lastDrop.slice(),
+    vmaEpoch: g.vmaEpoch.slice(),
+    disrupted: g.disrupted,
+    driverSteps: g.driverSteps,
+    consumed: g.consumed,
   };
 }
 
