@@ -188,28 +188,13 @@ function copyRwsem(s: Rwsem): Rwsem {
   };
 }
 
-/**
- * A copy of everything a step may mutate in place; the rest is only ever replaced,
- * never mutated, so it is shared: thread statuses, rwsem and uffd waiter records, VMA
- * flags, VMA pointers, pfn arrays, ghost facts. Thread locals are shared too: only
- * `Ctx.set` writes them, and it copies the running thread's locals on its first write.
- * Object literals rather than spreads: this is half the cost of a step, and literals
- * of a fixed shape are what V8 allocates fastest. test/immutability.test.ts runs steps
- * on deep-frozen worlds to keep all this so.
- */
-export function copyWorld(w: World): World {
-  return {
-    clock: w.clock,
-    mmapLock: copyRwsem(w.mmapLock),
-    vmas: w.vmas.map(copyVma),
-    ptes: w.ptes.slice(),
-    folioLock: w.folioLock.slice(),
-    notifier: copyNotifier(w.notifier),
-    uffd: { released: w.uffd.released, waiting: w.uffd.waiting.slice() },
-    threads: w.threads.map(copyThread),
-    ghost: copyGhost(w.ghost),
-  };
-}
+// The copies LazyWorld makes. Within a part, what a step may mutate in place is copied
+// and the rest is only ever replaced, never mutated, so it is shared: thread statuses,
+// rwsem and uffd waiter records, VMA flags, VMA pointers, pfn arrays, ghost facts.
+// Thread locals are shared too: only `Ctx.set` writes them, and it copies the running
+// thread's locals on its first write. Object literals rather than spreads: literals of
+// a fixed shape are what V8 allocates fastest. test/immutability.test.ts runs steps on
+// deep-frozen worlds to keep all this so.
 
 function copyNotifier(n: World["notifier"]): World["notifier"] {
   return {

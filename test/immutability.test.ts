@@ -1,6 +1,6 @@
-// The hot path copies only what a step may mutate (model/exec.ts copyWorld) and shares
+// The hot path copies only what a step may mutate (model/exec.ts LazyWorld) and shares
 // the rest. Running steps on deep-frozen worlds makes any op that writes into a shared
-// part throw, so this test keeps copyWorld honest as ops are added.
+// part throw, so this test keeps LazyWorld honest as ops are added.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DESIGNS } from "../model/designs/index.js";
@@ -18,7 +18,7 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-describe("copyWorld", () => {
+describe("LazyWorld", () => {
   it("copies everything any step of any design or actor mutates", () => {
     let steps = 0;
     for (const d of DESIGNS)
