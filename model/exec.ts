@@ -68,7 +68,7 @@ export function enabledThreads(w: World, programs: Programs): Tid[] {
  */
 export function step(w: World, tid: Tid, pick: number, programs: Programs): [World, StepRecord] {
   const draft = new LazyWorld(w);
-  const record = stepDraft(draft as unknown as WorldDraft, tid, pick, programs, true);
+  const record = stepDraft(draft as unknown as WorldDraft, w, tid, pick, programs, true);
   return [draft.done(), record];
 }
 
@@ -175,7 +175,7 @@ export function stepWithPatches(
 ): [World, StepRecord, Patch[]] {
   let record: StepRecord | undefined;
   const [next, patches] = reporting.produceWithPatches(w, (d) => {
-    record = stepDraft(d as WorldDraft, tid, pick, programs, false);
+    record = stepDraft(d as WorldDraft, w, tid, pick, programs, false);
   });
   return [next, record as StepRecord, patches];
 }
@@ -207,10 +207,11 @@ function copyNotifier(n: World["notifier"]): World["notifier"] {
 }
 
 function copyGhost(g: World["ghost"]): World["ghost"] {
+  // the per-thread arrays are replaced, never mutated (model/ghost.ts)
   return {
-    epoch: g.epoch.slice(),
-    lastDrop: g.lastDrop.slice(),
-    vmaEpoch: g.vmaEpoch.slice(),
+    epoch: g.epoch,
+    lastDrop: g.lastDrop,
+    vmaEpoch: g.vmaEpoch,
     disrupted: g.disrupted,
     driverSteps: g.driverSteps,
     consumed: g.consumed,
@@ -320,6 +321,8 @@ class StepCtx implements Ctx {
 
 function stepDraft(
   w: WorldDraft,
+  /** the input world, for reads that should not copy a part (LazyWorld) */
+  base: World,
   tid: Tid,
   pick: number,
   programs: Programs,
@@ -333,7 +336,7 @@ function stepDraft(
   let firstOutcome = "";
   w.clock += 1;
   if (t.role === "driver") w.ghost.driverSteps += 1;
-  else if (t.disruptive) w.ghost.disrupted = true;
+  else if (t.disruptive && !base.ghost.disrupted) w.ghost.disrupted = true;
 
   for (let n = 0; n < LOCAL_CHAIN_LIMIT; n++) {
     const label = t.pc;

@@ -46,11 +46,21 @@ export function useVma(k: Ctx, ref: VmaRef, what: string): Draft<Vma> {
 
 /** The thread released the mmap lock: its VMA pointers die with the epoch. */
 export function endEpoch(k: Ctx, what: string): void {
-  k.w.ghost.epoch[k.tid] = (k.w.ghost.epoch[k.tid] ?? 0) + 1;
-  k.w.ghost.lastDrop[k.tid] = { at: k.w.clock, what };
+  // the arrays are shared between worlds (model/exec.ts LazyWorld): replace, never mutate
+  const g = k.w.ghost;
+  g.epoch = with1(g.epoch, k.tid, (g.epoch[k.tid] ?? 0) + 1);
+  g.lastDrop = with1(g.lastDrop, k.tid, { at: k.w.clock, what });
+}
+
+/** A copy of `a` with element `i` set to `v`. */
+function with1<T>(a: readonly T[], i: number, v: T): T[] {
+  const b = a.slice();
+  b[i] = v;
+  return b;
 }
 
 /** The thread left a VMA read lock: pointers from lock_vma_under_rcu die. */
 export function endVmaEpoch(k: Ctx): void {
-  k.w.ghost.vmaEpoch[k.tid] = (k.w.ghost.vmaEpoch[k.tid] ?? 0) + 1;
+  const g = k.w.ghost;
+  g.vmaEpoch = with1(g.vmaEpoch, k.tid, (g.vmaEpoch[k.tid] ?? 0) + 1);
 }
