@@ -168,7 +168,38 @@ function put(u: number): void {
 const memoLocals: (object | null)[] = [];
 const memoEpoch: number[] = [];
 const memoVmaEpoch: number[] = [];
-const memoUnits: Uint16Array[] = [];
+const memoPc: string[] = [];
+const memoPcId: number[] = [];
+const memoStatus: object[] = [];
+
+/** Units kept per thread slot, in buffers reused from one world to the next. */
+interface SlotUnits {
+  units: Uint16Array[];
+  length: number[];
+}
+const memoLocalsUnits: SlotUnits = { units: [], length: [] };
+const memoStatusUnits: SlotUnits = { units: [], length: [] };
+
+/** Keep buf[from, len) as slot i's units. */
+function keep(m: SlotUnits, i: number, from: number): void {
+  const n = len - from;
+  let u = m.units[i];
+  if (u === undefined || u.length < n) {
+    u = new Uint16Array(Math.max(32, 2 * n));
+    m.units[i] = u;
+  }
+  for (let j = 0; j < n; j++) u[j] = buf[from + j] as number;
+  m.length[i] = n;
+}
+
+/** Append slot i's kept units. */
+function copyIn(m: SlotUnits, i: number): void {
+  const u = m.units[i] as Uint16Array;
+  const n = m.length[i] as number;
+  while (len + n > buf.length) growBuf();
+  for (let j = 0; j < n; j++) buf[len + j] = u[j] as number;
+  len += n;
+}
 
 // every unit stays below the surrogates (0xd800) or is 0xffff, so that the key
 // decodes as UTF-16 without replacement characters
@@ -328,27 +359,35 @@ export function encodeKey(w: World): number {
   }
   put(w.threads.length);
   for (const t of w.threads) {
-    put(intern(t.pc));
+    const i = t.id;
+    // pc and status: usually the ones this slot had in the last world encoded
+    if (memoPc[i] !== t.pc) {
+      memoPc[i] = t.pc;
+      memoPcId[i] = intern(t.pc);
+    }
+    put(memoPcId[i] as number);
     const status = t.status;
-    putVal(status);
+    if (memoStatus[i] === status) copyIn(memoStatusUnits, i);
+    else {
+      const from = len;
+      putVal(status);
+      memoStatus[i] = status;
+      keep(memoStatusUnits, i, from);
+    }
     put(t.fatal ? 1 : 0);
     if (t.budget === null) put(T_NULL);
     else putNum(t.budget);
     const epoch = g.epoch[t.id] as number;
     const vmaEpoch = g.vmaEpoch[t.id] as number;
-    const i = t.id;
-    if (memoLocals[i] === t.locals && memoEpoch[i] === epoch && memoVmaEpoch[i] === vmaEpoch) {
-      const units = memoUnits[i] as Uint16Array;
-      while (len + units.length > buf.length) growBuf();
-      buf.set(units, len);
-      len += units.length;
-    } else {
+    if (memoLocals[i] === t.locals && memoEpoch[i] === epoch && memoVmaEpoch[i] === vmaEpoch)
+      copyIn(memoLocalsUnits, i);
+    else {
       const from = len;
       putLocals(t.locals, epoch, vmaEpoch);
       memoLocals[i] = t.locals;
       memoEpoch[i] = epoch;
       memoVmaEpoch[i] = vmaEpoch;
-      memoUnits[i] = buf.slice(from, len);
+      keep(memoLocalsUnits, i, from);
     }
   }
   putVal(g.disrupted);

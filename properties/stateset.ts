@@ -79,8 +79,11 @@ export class StateSet {
     this.hashes[s] = a;
     while (this.used + len + 1 > this.arena.length) this.arena = grow16(this.arena);
     this.offsets[s] = this.used;
-    this.arena[this.used] = len;
-    this.arena.set(units.subarray(0, len), this.used + 1);
+    // a loop, not set(subarray()): no typed-array view allocated per state
+    const arena = this.arena;
+    const off = this.used + 1;
+    arena[this.used] = len;
+    for (let i = 0; i < len; i++) arena[off + i] = units[i] as number;
     this.used += len + 1;
   }
 
