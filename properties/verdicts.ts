@@ -140,7 +140,10 @@ export function exhaustiveRows(
         lengthBeforeShrink: c.schedule.length,
         lengthAfterFastCheck: c.schedule.length,
         scheduled: c.schedule.length,
-        provenShortest: c.loopStart === null,
+        // a lasso no longer than the depth bound lies wholly in the explored graph, where
+        // it is the shortest; one found only past a stop is not proven
+        provenShortest:
+          c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth),
         loopStart: c.loopStart,
       },
     };
