@@ -1,15 +1,20 @@
 // Minimization quality (issue 6): for every violated row of the matrix (seed 1, 1000
 // random schedules), the trace length fast-check's shrinking gives and the length after
 // shrinkers/, with the median ratio; with --exhaustive, also the shortest length that
-// breadth-first search finds within --depth (slow). Not part of `npm test`.
-//   npx tsx bench/shrink.ts [--exhaustive] [--depth 30]
+// breadth-first search finds within --depth; with --shortest, breadth-first search up
+// to each minimized counterexample's length (at most 2,000,000 states, hash-compact),
+// which proves it shortest or finds the shortest (about 4 minutes; what the corpus
+// does). Not part of `npm test`.
+//   npx tsx bench/shrink.ts [--exhaustive [--depth 30] | --shortest]
 import { DESIGNS } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
-import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
+import { setupFor } from "../properties/run.js";
+import { exhaustiveRows, shortestFor, verdictRows } from "../properties/verdicts.js";
 
 const args = process.argv.slice(2);
 const exhaustive = args.includes("--exhaustive");
+const shortest = args.includes("--shortest");
 const depth = Number(args[args.indexOf("--depth") + 1] ?? 30) || 30;
 
 const median = (xs: number[]) => {
@@ -25,7 +30,7 @@ const median = (xs: number[]) => {
 const ratios: number[] = [];
 const vsShortest: number[] = [];
 console.log(
-  `${"design".padEnd(24)} ${"scenario".padEnd(16)} ${"property".padEnd(28)} fast-check  minimized${exhaustive ? "  shortest" : ""}`,
+  `${"design".padEnd(24)} ${"scenario".padEnd(16)} ${"property".padEnd(28)} fast-check  minimized${exhaustive || shortest ? "  shortest" : ""}`,
 );
 for (const design of DESIGNS)
   for (const scenario of SCENARIOS) {
@@ -41,17 +46,20 @@ for (const design of DESIGNS)
       const fc = c.lengthAfterFastCheck;
       const min = c.schedule.length;
       ratios.push(min / fc);
-      const s = bfs.find((x) => x.property === r.property)?.counterexample?.schedule.length;
+      const prop = PROPERTIES.find((p) => p.id === r.property);
+      const s = shortest
+        ? prop && shortestFor(setupFor(design, scenario), prop, c, 2_000_000).schedule.length
+        : bfs.find((x) => x.property === r.property)?.counterexample?.schedule.length;
       if (s !== undefined) vsShortest.push(min / s);
       console.log(
-        `${design.id.padEnd(24)} ${scenario.id.padEnd(16)} ${r.property.padEnd(28)} ${String(fc).padStart(10)} ${String(min).padStart(10)}${exhaustive ? String(s ?? "-").padStart(10) : ""}`,
+        `${design.id.padEnd(24)} ${scenario.id.padEnd(16)} ${r.property.padEnd(28)} ${String(fc).padStart(10)} ${String(min).padStart(10)}${exhaustive || shortest ? String(s ?? "-").padStart(10) : ""}`,
       );
     }
   }
 console.log(
   `\n${ratios.length} violated rows; median minimized/fast-check ${median(ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}`,
 );
-if (exhaustive)
+if (exhaustive || shortest)
   console.log(
     `median minimized/shortest ${median(vsShortest).toFixed(2)} over ${vsShortest.length} rows the search reached`,
   );

@@ -161,7 +161,7 @@ function put(u: number): void {
 
 /**
  * Per thread slot, the last locals encoded: locals objects are shared between a world
- * and its successors (model/exec.ts LazyWorld), and a search encodes the successors of
+ * and its successors (model/draft.ts LazyWorld), and a search encodes the successors of
  * one state one after another, so most threads' locals are the ones met just before.
  * (A WeakMap cache of every locals object cost more in garbage collection than it saved.)
  */

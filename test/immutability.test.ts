@@ -1,4 +1,4 @@
-// The hot path copies only what a step may mutate (model/exec.ts LazyWorld) and shares
+// The hot path copies only what a step may mutate (model/draft.ts LazyWorld) and shares
 // the rest. Running steps on deep-frozen worlds makes any op that writes into a shared
 // part throw, so this test keeps LazyWorld honest as ops are added.
 import fc from "fast-check";
