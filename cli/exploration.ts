@@ -10,9 +10,31 @@ import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed } from "./errors.js";
 import { exhaustiveProgress } from "./progress.js";
 
 export const DEFAULT_DEPTH = 60;
-export const DEFAULT_SHORTEST_STATES = 300_000;
+export const DEFAULT_SHORTEST_STATES = 100_000;
 
-export function withExplorationOptions(cmd: Command): Command {
+/**
+ * `shortestByDefault` (check): the breadth-first pass after random search runs unless
+ * `--no-shortest`; a kernel developer reading one counterexample wants the shortest.
+ */
+export function withExplorationOptions(
+  cmd: Command,
+  o: { readonly shortestByDefault?: boolean } = {},
+): Command {
+  if (o.shortestByDefault)
+    cmd
+      .option(
+        "--shortest [max-states]",
+        `random mode: search breadth-first (up to ${DEFAULT_SHORTEST_STATES.toLocaleString("en-US")} states by default) for a shorter counterexample, and prove it shortest if there is none (the default)`,
+        (v: string): number | boolean => parseCount("--shortest")(v),
+        true as number | boolean,
+      )
+      .option("--no-shortest", "random mode: keep the minimized random counterexample as it is");
+  else
+    cmd.option(
+      "--shortest [max-states]",
+      "random mode: search breadth-first for a shorter counterexample (proves it shortest if none)",
+      parseCount("--shortest"),
+    );
   return cmd
     .option(
       "--runs <n>",
@@ -25,11 +47,6 @@ export function withExplorationOptions(cmd: Command): Command {
       "--pct <d>",
       "random mode: PCT priority scheduling for bugs of depth d",
       parseCount("--pct"),
-    )
-    .option(
-      "--shortest [max-states]",
-      "random mode: search breadth-first for a shorter counterexample (proves it shortest if none)",
-      parseCount("--shortest"),
     )
     .option(
       "--exhaustive",
@@ -67,8 +84,8 @@ export interface ExplorationFlags {
   readonly runs: number;
   readonly seed: number;
   readonly pct?: number;
-  /** true (default bound) or a bound on the states of the breadth-first search */
-  readonly shortest?: number | true;
+  /** true (default bound) or a bound on the states of the breadth-first search; false: off */
+  readonly shortest?: number | boolean;
   readonly exhaustive?: boolean;
   readonly depth: number;
   readonly maxStates?: number;
@@ -81,17 +98,16 @@ export interface ExplorationFlags {
 export function rowsFor(
   o: ExplorationFlags,
 ): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
+  const shortest = o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest || undefined;
   const progress =
-    o.exhaustive || o.shortest !== undefined ? exhaustiveProgress(process.argv) : undefined;
+    o.exhaustive || shortest !== undefined ? exhaustiveProgress(process.argv) : undefined;
   if (!o.exhaustive)
     return (d, s, props) =>
       verdictRows(d, s, props, {
         runs: o.runs,
         seed: o.seed,
         ...(o.pct !== undefined ? { pct: o.pct } : {}),
-        ...(o.shortest !== undefined
-          ? { shortest: o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest }
-          : {}),
+        ...(shortest !== undefined ? { shortest } : {}),
         ...(progress ? { onProgress: progress } : {}),
       });
   return (d, s, props) =>

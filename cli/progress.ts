@@ -83,15 +83,14 @@ export function installProgress(argv: readonly string[], env = process.env): voi
   // On a terminal, raw mode turns Ctrl-C into a byte on stdin instead, which the plugin
   // polls between schedules with a non-blocking read. Elsewhere Ctrl-C keeps its default
   // (the process ends at once; nothing was printed yet). Only where every long stretch
-  // of work is random exploration in this thread: matrix explores on worker threads and
-  // the exhaustive and breadth-first searches do not go through fast-check, so there a
-  // Ctrl-C byte would go unread; they keep the default.
+  // of work is random exploration in this thread or a search that polls too: matrix
+  // explores on worker threads, so there a Ctrl-C byte would go unread and it keeps the
+  // default.
   const stdin = process.stdin;
   const command = argv.find((a) => !a.startsWith("-"));
-  const polled =
-    (command === "check" || command === "compare") &&
-    !argv.includes("--exhaustive") &&
-    !argv.some((a) => a.startsWith("--shortest"));
+  // (the breadth-first pass of check after its random search polls on its own,
+  // makeSearchProgress below)
+  const polled = (command === "check" || command === "compare") && !argv.includes("--exhaustive");
   const raw = polled && tty && stdin.isTTY === true;
   const byte = Buffer.alloc(16);
   if (raw) {

@@ -12,7 +12,15 @@ export interface CheckInfo {
   readonly design: string;
   readonly seed: number;
   readonly runs: number;
+  /** the breadth-first pass of random mode: on (default bound), a bound, or off */
+  readonly shortest?: number | boolean;
   readonly exhaustive?: { readonly depth: number };
+}
+
+/** The option that reproduces the breadth-first pass, for the replay line. */
+function shortestFlag(info: CheckInfo): string {
+  if (info.shortest === false) return " --no-shortest";
+  return typeof info.shortest === "number" ? ` --shortest ${info.shortest}` : "";
 }
 
 /** "(shortest)", "(lasso)", "(shortest lasso)" or nothing, after a violated row. */
@@ -59,7 +67,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       "",
       info.exhaustive
         ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive --depth ${info.exhaustive.depth}`
-        : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${c.provenShortest ? " --shortest" : ""}  (fast-check seed ${c.seed}, path ${c.path})`,
+        : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${shortestFlag(info)}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
     const token = tokenForRow(r);
     if (token) out.push(`  replay token: lockdrop replay ${token}`);

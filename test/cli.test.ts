@@ -19,6 +19,17 @@ describe("lockdrop CLI", () => {
     expect(r.err).toMatch(/--runs must be a whole number/);
   });
 
+  it("proves check's counterexamples shortest by default, and keeps them with --no-shortest", () => {
+    const args = ["check", "v1-hugetlb-drop", "--scenario", "hugetlb-uffd"];
+    const prop = ["--property", "no-freed-vma-use"];
+    const proven = lockdrop(...args, ...prop);
+    expect(proven.out).toMatch(/no-freed-vma-use\s+VIOLATED in 20 steps \(shortest\)/);
+    expect(proven.out).toMatch(/replay: lockdrop check .* --runs 1000 {2}\(fast-check/);
+    const kept = lockdrop(...args, ...prop, "--no-shortest");
+    expect(kept.out).toMatch(/no-freed-vma-use\s+VIOLATED in 22 steps\n/);
+    expect(kept.out).toMatch(/--runs 1000 --no-shortest {2}\(fast-check/);
+  });
+
   it("exits 1 with thread lanes for a violation and 0 when everything holds", () => {
     const bad = lockdrop(
       "check",

@@ -18,7 +18,7 @@ export function registerCheck(program: Command): void {
     .option("--json", "print lockdrop.check/1 JSON")
     .option("--out <file>", "write each counterexample as a lockdrop.cex/1 file (see `replay`)")
     .option("--force", "let --out overwrite existing files");
-  withExplorationOptions(cmd).action((id: string, o) => {
+  withExplorationOptions(cmd, { shortestByDefault: true }).action((id: string, o) => {
     const [design] = select.designs([id]);
     if (!design) return;
     // a design file may name its own scenarios and properties for when the command line does not
@@ -44,6 +44,7 @@ export function registerCheck(program: Command): void {
       design: id,
       seed: o.seed,
       runs: o.runs,
+      shortest: o.shortest as number | boolean,
       ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
     };
     const written = o.out ? writeCexFiles(cexOfRows(rows, design), o.out, o.force === true) : [];
