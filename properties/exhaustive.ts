@@ -1,9 +1,11 @@
 // Exhaustive search: breadth-first over the same step function and the same property
 // monitors as random mode, with a visited set of canonical states (the world plus the
-// state of every stateful monitor). BFS order makes every counterexample it returns a
-// shortest one (in scheduled steps). Liveness is checked as lassos: a reachable cycle
-// in which the driver keeps stepping with a fatal signal pending (L3), or, undisturbed
-// and with the uffd monitor weakly fair, never returns (L2).
+// state of every stateful monitor), encoded by model/fingerprint.ts and stored in
+// properties/stateset.ts. BFS order makes every counterexample it returns a shortest
+// one (in scheduled steps). Liveness properties are checked as lassos, with the spec
+// each gives (properties/lasso.ts): the shortest reachable loop it counts, such as the
+// driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
+// uffd monitor weakly fair, never returning (L2).
 import { enabledThreads, step } from "../model/exec.js";
 import { compactKey, encode, encodeKey, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
