@@ -251,30 +251,49 @@ function putVal(v: unknown): void {
   put(0xffff);
 }
 
-const localIds: number[] = [];
-const localKeys: string[] = [];
+/**
+ * Per thread slot, the key order of the last locals encoded and its canonical order:
+ * a thread's locals objects are copies of one another (Ctx.set), so their keys come in
+ * the same order nearly always, and the intern lookups and the sort can be skipped.
+ */
+interface Layout {
+  keys: string[];
+  /** ids of `keys`, and positions into `keys`, both in canonical (id) order */
+  ids: number[];
+  order: number[];
+}
+const layouts: Layout[] = [];
+const seenKeys: string[] = [];
 
-function putLocals(locals: Readonly<Record<string, Val>>, epoch: number, vmaEpoch: number): void {
-  // locals in a canonical order: by intern id, the insertion order being incidental
-  localIds.length = 0;
-  localKeys.length = 0;
+function layoutFor(slot: number, locals: Readonly<Record<string, Val>>): Layout {
+  let n = 0;
+  const cached = layouts[slot];
+  let same = cached !== undefined;
   for (const key in locals) {
-    const id = intern(key);
-    let i = localIds.length;
-    localIds.push(id);
-    localKeys.push(key);
-    while (i > 0 && (localIds[i - 1] as number) > id) {
-      localIds[i] = localIds[i - 1] as number;
-      localKeys[i] = localKeys[i - 1] as string;
-      i--;
-    }
-    localIds[i] = id;
-    localKeys[i] = key;
+    if (same && cached?.keys[n] !== key) same = false;
+    seenKeys[n++] = key;
   }
-  put(localIds.length);
-  for (let i = 0; i < localIds.length; i++) {
-    const v = locals[localKeys[i] as string];
-    put(localIds[i] as number);
+  if (cached !== undefined && same && n === cached.keys.length) return cached;
+  // locals in a canonical order: by intern id, the insertion order being incidental
+  const keys = seenKeys.slice(0, n);
+  const ids = keys.map(intern);
+  const order = keys.map((_, i) => i).sort((x, y) => (ids[x] as number) - (ids[y] as number));
+  const layout = { keys, ids: order.map((i) => ids[i] as number), order };
+  layouts[slot] = layout;
+  return layout;
+}
+
+function putLocals(
+  slot: number,
+  locals: Readonly<Record<string, Val>>,
+  epoch: number,
+  vmaEpoch: number,
+): void {
+  const { keys, ids, order } = layoutFor(slot, locals);
+  put(keys.length);
+  for (let i = 0; i < order.length; i++) {
+    const v = locals[keys[order[i] as number] as string];
+    put(ids[i] as number);
     if (isVmaRef(v)) {
       const current = v.via === "vma-lock" ? vmaEpoch : epoch;
       put(T_REF);
@@ -383,7 +402,7 @@ export function encodeKey(w: World): number {
       copyIn(memoLocalsUnits, i);
     else {
       const from = len;
-      putLocals(t.locals, epoch, vmaEpoch);
+      putLocals(i, t.locals, epoch, vmaEpoch);
       memoLocals[i] = t.locals;
       memoEpoch[i] = epoch;
       memoVmaEpoch[i] = vmaEpoch;
