@@ -114,6 +114,33 @@ function heapMiB(): number {
   return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
 }
 
+/**
+ * The monitors' saved states as one canonical string. A saved state is kept as long as
+ * it does not change (monitors replace their state objects, they do not mutate them),
+ * so its encoding is remembered per monitor by identity: most transitions leave every
+ * monitor as it was.
+ */
+function monitorKeys(n: number): (mon: readonly unknown[]) => string {
+  const lastValue: unknown[] = new Array(n).fill(undefined);
+  const lastText: string[] = new Array(n).fill("");
+  const parts: string[] = new Array(n).fill("");
+  return (mon) => {
+    for (let i = 0; i < n; i++) {
+      const v = mon[i];
+      if (v === null || v === undefined) parts[i] = "_";
+      else if (typeof v === "number") parts[i] = String(v);
+      else if (lastValue[i] === v) parts[i] = lastText[i] as string;
+      else {
+        const text = encode(v);
+        lastValue[i] = v;
+        lastText[i] = text;
+        parts[i] = text;
+      }
+    }
+    return parts.join("|");
+  };
+}
+
 const NO_MONITORS: readonly unknown[] = [];
 const NO_SLEEP: readonly number[] = [];
 
@@ -146,9 +173,10 @@ export function exploreExhaustive(
   // with more preemptions must not hide the same state reached with fewer
   // The key is left in keyUnits()[0, length) until the next encodeKey.
   const stateful = monitors.some((m) => m.save !== undefined);
+  const monitorKey = monitorKeys(monitors.length);
   const keyOf = (w: World, mon: readonly unknown[], used = 0): number => {
     let n = encodeKey(w);
-    if (stateful) n = extendKey(encode(mon));
+    if (stateful) n = extendKey(monitorKey(mon));
     if (opts.preemptions !== undefined) n = extendKey(String(used));
     return n;
   };

@@ -64,10 +64,17 @@ export const noRetryLivelock: Property = {
   monitor: () => {
     // per thread and page: the step of a folio RETRY not yet followed by a TRIED attempt
     let pending = new Map<string, { at: number }>();
+    // the saved form, made again only after a change (the exhaustive engine saves the
+    // state after every step and encodes it again whenever it is a new object)
+    let saved: [string, { at: number }][] | null = [];
     return {
-      save: () => [...pending],
+      save: () => {
+        saved ??= [...pending];
+        return saved;
+      },
       load: (s) => {
-        pending = new Map(s as [string, { at: number }][]);
+        saved = s as [string, { at: number }][];
+        pending = new Map(saved);
       },
       step: ({ after, rec, index }) => {
         for (const e of rec.events) {
@@ -76,9 +83,10 @@ export const noRetryLivelock: Property = {
           const at = pending.get(key)?.at;
           if (at !== undefined && !e.flags.includes("TRIED"))
             return `${who(after, e.tid)} faulted page ${e.addr} again with ${e.flags.join("|")} after the VM_FAULT_RETRY at step ${at + 1}: without FAULT_FLAG_TRIED every attempt is a first attempt, and a folio lock held again drops the lock again, forever.`;
-          if (e.result === "VM_FAULT_RETRY" && e.retrySource === "folio")
+          if (e.result === "VM_FAULT_RETRY" && e.retrySource === "folio") {
             pending.set(key, { at: index });
-          else pending.delete(key);
+            saved = null;
+          } else if (pending.delete(key)) saved = null;
         }
         return null;
       },
