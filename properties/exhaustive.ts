@@ -143,6 +143,8 @@ function monitorKeys(n: number): (mon: readonly unknown[]) => string {
 
 const NO_MONITORS: readonly unknown[] = [];
 const NO_SLEEP: readonly number[] = [];
+const NO_SLEEP_DONE: number[] = [];
+const NO_SUCC = new Map<number, World>();
 
 function monitorsFor(props: readonly Property[]): Monitor[] {
   return props.map((p) => p.monitor());
@@ -239,9 +241,10 @@ export function exploreExhaustive(
       for (const l of lassos)
         if (l.fair.length > 0 && l.spec.inLoop(node.world))
           l.idle.set(node.index, idleBits(node.world, l.fair, setup.programs));
-      const done: number[] = [];
-      // successors by thread (pick 0), reused by the commutation checks of sleep sets
-      const succ = new Map<number, World>();
+      // with sleep sets: the threads already expanded here, and their successors (pick 0),
+      // reused by the commutation checks
+      const done: number[] = opts.sleepSets ? [] : NO_SLEEP_DONE;
+      const succ = opts.sleepSets ? new Map<number, World>() : NO_SUCC;
       for (const tid of enabled) {
         if (opts.sleepSets && node.sleep.includes(tid)) continue;
         const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
@@ -303,7 +306,7 @@ export function exploreExhaustive(
             break search;
           }
         }
-        done.push(tid);
+        if (opts.sleepSets) done.push(tid);
       }
       if (transitions - lastCheck >= 4096) {
         lastCheck = transitions;
