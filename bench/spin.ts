@@ -226,7 +226,7 @@ function main(): void {
     `  node ${process.version}; ${version}; ${firstLine(run("gcc", ["--version"]).stdout)}`,
   );
   console.log(
-    `  wall = median of ${REPEAT} runs. lockdrop: exploreExhaustive() in a fresh node process (startup not counted; peak = that process's max RSS, Node's own baseline included); Spin: the pan process (startup counted; peak = its max RSS${hasTime ? "" : ", here pan's own memory figure"}; spin -a + gcc not counted, shown apart)`,
+    `  wall = median of ${REPEAT} runs. lockdrop: exploreExhaustive() in a fresh node process after one untimed run that warms up the JIT, as spin -a + gcc are not timed for pan (startup not counted; peak = that process's max RSS, Node's own baseline included); Spin: the pan process (startup counted; peak = its max RSS${hasTime ? "" : ", here pan's own memory figure"}; spin -a + gcc not counted, shown apart)`,
   );
 
   const ns = Array.from({ length: PAGES }, (_, i) => i + 1);
@@ -262,10 +262,12 @@ function main(): void {
     );
     const rows: string[][] = [];
     let build = 0;
+    let warmup = 0;
     for (const n of ns) {
       const s = spinRun(work, "v2-munmap", n, mode);
       const l = lockdropRun("v2-munmap", n, sleep);
       build += s.buildMs;
+      warmup += l.warmupMs;
       if (mode === "raw") raws.push({ n, l, s });
       const vl = lockdropVerdict(l);
       const vs = spinVerdict(s);
@@ -292,7 +294,7 @@ function main(): void {
     }
     table(header, rows);
     console.log(
-      `  (Spin counts the initial state as one more transition; spin -a + gcc took ${fmt(build / ns.length)} ms per N, not in the wall column. +MiB L: lockdrop's peak RSS above the ~${fmt(raws[0]?.l.baseMiB ?? 0)} MiB its process has before it explores; states MiB S: pan's "actual memory usage for states". At these sizes pan's wall time and RSS are mostly its fixed cost: it allocates and clears its default hash table (-w24: 2^24 slots, 128 MiB).)`,
+      `  (Spin counts the initial state as one more transition; spin -a + gcc took ${fmt(build / ns.length)} ms per N and lockdrop's warm-up run ${fmt(warmup / ns.length)} ms, neither in the wall column. +MiB L: lockdrop's peak RSS above the ~${fmt(raws[0]?.l.baseMiB ?? 0)} MiB its process has before it explores; states MiB S: pan's "actual memory usage for states". At these sizes pan's wall time and RSS are mostly its fixed cost: it allocates and clears its default hash table (-w24: 2^24 slots, 128 MiB).)`,
     );
   }
 
@@ -327,7 +329,7 @@ function main(): void {
   );
   if (big.length > 0)
     console.log(
-      `  (anon-uffd-1 actors: munmap, invalidation, monitor, fatal signal; median of 3 runs in one process for both, as above (lockdrop's first run warms up the JIT); Spin verdicts ${big.map((b) => spinVerdict(b.s)).join(", ")}, lockdrop ${big.map((b) => lockdropVerdict(b.l)).join(", ")})`,
+      `  (anon-uffd-1 actors: munmap, invalidation, monitor, fatal signal; median of 3 runs for both, after lockdrop's untimed warm-up run as above (${big.map((b) => `${fmt(b.l.warmupMs)} ms`).join(", ")}); Spin verdicts ${big.map((b) => spinVerdict(b.s)).join(", ")}, lockdrop ${big.map((b) => lockdropVerdict(b.l)).join(", ")})`,
     );
 
   // the buggy twin: shortest counterexample from each
