@@ -66,12 +66,33 @@ export class LazyWorld {
   set uffd(v: World["uffd"]) {
     this._uffd = v;
   }
+  /** the thread `own` copied alone, while no one has asked for all of them */
+  private _own: Thread | null = null;
+  private _ownId = -1;
   get threads(): Thread[] {
-    if (this._threads === null) this._threads = this.base.threads.map(copyThread);
+    if (this._threads === null) {
+      const own = this._own;
+      const id = this._ownId;
+      // the thread copied by `own` keeps its identity: the step holds it
+      this._threads = this.base.threads.map((t, i) => (i === id && own ? own : copyThread(t)));
+    }
     return this._threads;
   }
   set threads(v: Thread[]) {
     this._threads = v;
+  }
+  /**
+   * The running thread, copied alone: most steps touch no other thread, and then the
+   * others stay shared with the input world. Anything that reads `threads` gets every
+   * thread copied.
+   */
+  own(tid: number): Thread {
+    if (this._threads !== null) return this._threads[tid] as Thread;
+    if (this._own === null) {
+      this._own = copyThread(this.base.threads[tid] as Thread);
+      this._ownId = tid;
+    }
+    return this._own;
   }
   get ghost(): World["ghost"] {
     if (this._ghost === null) this._ghost = copyGhost(this.base.ghost);
@@ -91,7 +112,8 @@ export class LazyWorld {
       folioLock: this._folioLock ?? b.folioLock,
       notifier: this._notifier ?? b.notifier,
       uffd: this._uffd ?? b.uffd,
-      threads: this._threads ?? b.threads,
+      threads:
+        this._threads ?? (this._own ? withOwn(b.threads, this._ownId, this._own) : b.threads),
       ghost: this._ghost ?? b.ghost,
     };
   }
@@ -112,6 +134,12 @@ function copyRwsem(s: Rwsem): Rwsem {
 // thread's locals on its first write. Object literals rather than spreads: literals of
 // a fixed shape are what V8 allocates fastest. test/immutability.test.ts runs steps on
 // deep-frozen worlds to keep all this so.
+
+function withOwn(threads: readonly Thread[], id: number, own: Thread): Thread[] {
+  const out = threads.slice();
+  out[id] = own;
+  return out;
+}
 
 function copyNotifier(n: World["notifier"]): World["notifier"] {
   return {

@@ -69,7 +69,15 @@ export function enabledThreads(w: World, programs: Programs): Tid[] {
  */
 export function step(w: World, tid: Tid, pick: number, programs: Programs): [World, StepRecord] {
   const draft = new LazyWorld(w);
-  const record = stepDraft(draft as unknown as WorldDraft, w, tid, pick, programs, true);
+  const record = stepDraft(
+    draft as unknown as WorldDraft,
+    w,
+    tid,
+    pick,
+    programs,
+    true,
+    draft.own(tid) as Draft<Thread>,
+  );
   return [draft.done(), record];
 }
 
@@ -82,7 +90,15 @@ export function stepWithPatches(
 ): [World, StepRecord, Patch[]] {
   let record: StepRecord | undefined;
   const [next, patches] = reporting.produceWithPatches(w, (d) => {
-    record = stepDraft(d as WorldDraft, w, tid, pick, programs, false);
+    record = stepDraft(
+      d as WorldDraft,
+      w,
+      tid,
+      pick,
+      programs,
+      false,
+      d.threads[tid] as Draft<Thread>,
+    );
   });
   return [next, record as StepRecord, patches];
 }
@@ -166,8 +182,9 @@ function stepDraft(
   pick: number,
   programs: Programs,
   sharedLocals: boolean,
+  /** the running thread in `w`, as the draft gives it out */
+  t: Draft<Thread>,
 ): StepRecord {
-  const t = w.threads[tid] as Draft<Thread>;
   const program = programOf(programs, t as Thread);
   const k = new StepCtx(w, tid, t, program, pick, sharedLocals);
   const labels: string[] = [];
