@@ -10,6 +10,17 @@ import fc from "fast-check";
 
 export const PROGRESS_THRESHOLD = 10_000;
 
+/**
+ * Ctrl-C, seen by whichever poller read it: the random search and the breadth-first
+ * searches of one command stop together (check runs both, one after the other).
+ */
+const ctrlC = { pressed: false };
+
+/** Was Ctrl-C pressed during this command (random or breadth-first search)? */
+export function ctrlCPressed(): boolean {
+  return ctrlC.pressed;
+}
+
 /** The run was stopped by Ctrl-C; the message says what was covered. */
 export class Interrupted extends Error {}
 
@@ -56,7 +67,6 @@ export function installProgress(argv: readonly string[], env = process.env): voi
   const tty = process.stderr.isTTY === true;
   const show = forced || (tty && !env.CI && !argv.includes("--json"));
   const cov: Coverage = { counts: [], started: Date.now() };
-  let stopping = false;
   let total = 0;
   let lastDraw = 0;
   let drawn = false;
@@ -106,8 +116,8 @@ export function installProgress(argv: readonly string[], env = process.env): voi
       return; // EAGAIN: nothing typed
     }
     if (byte.subarray(0, n).includes(3)) {
-      if (stopping) process.exit(130);
-      stopping = true;
+      if (ctrlC.pressed) process.exit(130);
+      ctrlC.pressed = true;
     }
   };
   process.on("exit", clear);
@@ -117,7 +127,7 @@ export function installProgress(argv: readonly string[], env = process.env): voi
     cov.counts.push(0);
     return {
       decorateRun: (nested) => (v) => {
-        if (stopping) {
+        if (ctrlC.pressed) {
           clear();
           return { error: new Interrupted(coverageText(cov, runs)) };
         }
@@ -166,10 +176,10 @@ function makeSearchProgress(
   const started = Date.now();
   const byte = Buffer.alloc(16);
   let lastDraw = 0;
-  let stopped = false; // once Ctrl-C was pressed every later search stops at once too
   process.on("exit", () => process.stderr.write("\r\u001b[2K"));
   return ({ states, transitions, depth }) => {
-    if (stopped) return true;
+    // once Ctrl-C was pressed every later search stops at once too
+    if (ctrlC.pressed) return true;
     const now = Date.now();
     if (now - lastDraw >= 200) {
       lastDraw = now;
@@ -181,8 +191,8 @@ function makeSearchProgress(
     if (!raw) return false;
     try {
       const n = readSync(0, byte, 0, byte.length, null);
-      stopped = byte.subarray(0, n).includes(3);
-      return stopped;
+      if (byte.subarray(0, n).includes(3)) ctrlC.pressed = true;
+      return ctrlC.pressed;
     } catch {
       return false;
     }

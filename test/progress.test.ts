@@ -16,7 +16,7 @@ delete ENV.CI;
 /** Run the CLI; on a pty when `tty`, typing Ctrl-C once the bar shows when `ctrlC`. */
 function lockdrop(
   args: readonly string[],
-  o: { tty: boolean; ctrlC?: boolean; env?: NodeJS.ProcessEnv },
+  o: { tty: boolean; ctrlC?: boolean; env?: NodeJS.ProcessEnv; when?: string },
 ): Promise<Result> {
   const cmd = ["node", "cli/bin.mjs", ...args].join(" ");
   const p = o.tty
@@ -28,7 +28,7 @@ function lockdrop(
     let sent = false;
     p.stdout.on("data", (d) => {
       out += d;
-      if (o.ctrlC && !sent && out.includes("runs/s")) {
+      if (o.ctrlC && !sent && out.includes(o.when ?? "runs/s")) {
         sent = true;
         p.stdin.write("\u0003");
       }
@@ -54,7 +54,30 @@ const JUST_LONG = [
   "10001",
 ];
 
+// check's breadth-first pass after the random search: long on two-vmas with this bound
+const LONG_SHORTEST = [
+  "check",
+  "v2-ignores-locked",
+  "--scenario",
+  "two-vmas",
+  "anon-uffd",
+  "--property",
+  "uffd-fault-completes",
+  "--runs",
+  "200",
+  "--shortest",
+  "5000000",
+];
+
 describe("progress and Ctrl-C", () => {
+  it("stops check's breadth-first pass on Ctrl-C, and the random search after it", async () => {
+    const r = await lockdrop(LONG_SHORTEST, { tty: true, ctrlC: true, when: "states/s" });
+    expect(r.out).toMatch(/lockdrop exhaustive: depth \d+, [\d,]+ states/);
+    expect(r.code).toBe(130);
+    expect(r.out).toMatch(/lockdrop: interrupted by Ctrl-C/);
+    expect(r.out).not.toMatch(/\n\s+at /);
+  });
+
   it("shows runs/s on a terminal; Ctrl-C stops, prints the coverage and exits 130", async () => {
     const r = await lockdrop(LONG, { tty: true, ctrlC: true });
     expect(r.code).toBe(130);

@@ -5,6 +5,7 @@ import { checkJson, renderCheck } from "../../reports/check.js";
 import { cexOfRows, writeCexFiles } from "../cex-out.js";
 import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
+import { ctrlCPressed } from "../progress.js";
 import * as select from "../select.js";
 import { fileDefaults } from "../user-designs.js";
 
@@ -51,5 +52,13 @@ export function registerCheck(program: Command): void {
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
     for (const f of written) console.error(`wrote ${f}`);
     if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
+    // Ctrl-C in a breadth-first search: the random verdicts above are whole, only the
+    // search for shorter counterexamples (or the exhaustive search) was cut short
+    if (ctrlCPressed()) {
+      console.error(
+        `lockdrop: interrupted by Ctrl-C during a breadth-first search: ${o.exhaustive ? "the rows it had not finished hold only up to the depth it reached" : "the random verdicts above are complete, but counterexamples not marked (shortest) were not proven shortest"}.`,
+      );
+      process.exitCode = 130;
+    }
   });
 }
