@@ -1,8 +1,11 @@
-// Canonical encodings of a world: a string key for visited sets and replay checks,
-// and a 64-bit hash of it for hash-compaction. The ghost clock and per-thread step
-// counters are excluded, and so are the ghost time stamps kept for explanations
+// What counts as the same state: canonical encodings of a world. `stateKey` is the
+// readable definition (canonical JSON; the tests hold the fast encoding to it);
+// `encodeKey` / `compactKey` is the fast equivalent that the exhaustive engine's visited
+// set and the lasso watch of liveness properties use. The ghost clock and per-thread
+// step counters are excluded, and so are the ghost time stamps kept for explanations
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
-// it took to reach them are the same state.
+// it took to reach them are the same state. (Counterexample files record their own
+// per-step fingerprint of the whole world, reports/cex.ts traceFingerprint.)
 import type { Rwsem, Tid, Val, World } from "./world.js";
 import { isVmaRef } from "./world.js";
 
@@ -95,24 +98,6 @@ export function stateKey(w: World): string {
     g.disrupted,
     g.consumed,
   ]);
-}
-
-/** FNV-1a, 64 bits (two 32-bit lanes), of a string: for fingerprints. */
-export function hash64(s: string): bigint {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-    h2 ^= h2 >>> 13;
-  }
-  return (BigInt(h1) << 32n) | BigInt(h2);
-}
-
-/** A short, stable fingerprint of a world for traces and replay determinism checks. */
-export function fingerprint(w: World): string {
-  return hash64(stateKey(w)).toString(16).padStart(16, "0");
 }
 
 // ---------------------------------------------------------------------------------
