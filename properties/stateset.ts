@@ -27,17 +27,6 @@ export class StateSet {
     this.arena = new Uint16Array(compact ? 0 : 1 << 20);
   }
 
-  /** bytes held by the set */
-  get bytes(): number {
-    return (
-      this.slots.byteLength +
-      this.offsets.byteLength +
-      this.hashes.byteLength +
-      this.values.byteLength +
-      this.arena.byteLength
-    );
-  }
-
   // the last lookup, which `add` reuses
   private lastA = 0;
   private lastB = 0;
@@ -58,6 +47,8 @@ export class StateSet {
 
   /** Store a state that is not in the set (cheapest right after `get` found it missing). */
   add(units: Uint16Array, len: number, value: number): void {
+    // the arena keeps each length in one unit
+    if (len > 0xffff) throw new Error(`state encoding of ${len} units, more than 65535`);
     if (units !== this.lastUnits || len !== this.lastLen) this.get(units, len);
     this.lastUnits = null;
     const a = this.lastA;
