@@ -24,11 +24,11 @@ export function withExplorationOptions(
     cmd
       .option(
         "--shortest [max-states]",
-        `random mode: search breadth-first (up to ${DEFAULT_SHORTEST_STATES.toLocaleString("en-US")} states by default) for a shorter counterexample, and prove it shortest if there is none (the default)`,
+        `random mode, on by default: search breadth-first, up to ${DEFAULT_SHORTEST_STATES.toLocaleString("en-US")} states or max-states, for a shorter counterexample, and prove it shortest if there is none`,
         (v: string): number | boolean => parseCount("--shortest")(v),
-        true as number | boolean,
       )
-      .option("--no-shortest", "random mode: keep the minimized random counterexample as it is");
+      .option("--no-shortest", "random mode: keep the minimized random counterexample as it is")
+      .setOptionValueWithSource("shortest", true, "default");
   else
     cmd.option(
       "--shortest [max-states]",
