@@ -6,7 +6,7 @@
 // each gives (properties/lasso.ts): the shortest reachable loop it counts, such as the
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
 // uffd monitor weakly fair, never returning (L2).
-import { enabledThreads, step } from "../model/exec.js";
+import { enabledThreads, isEnabled, step } from "../model/exec.js";
 import { compactKey, encode, encodeKey, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
 import type { LassoEdge } from "./lasso.js";
@@ -385,9 +385,9 @@ function commuting(
   const out: number[] = [];
   for (const u of [...node.sleep, ...earlier]) {
     if (u === tid || out.includes(u)) continue;
+    if (!isEnabled(a, u, setup.programs)) continue;
     const b = succ.get(u) ?? step(node.world, u, 0, setup.programs)[0];
-    if (!enabledThreads(a, setup.programs).includes(u)) continue;
-    if (!enabledThreads(b, setup.programs).includes(tid)) continue;
+    if (!isEnabled(b, tid, setup.programs)) continue;
     const [ab] = step(a, u, 0, setup.programs);
     const [ba] = step(b, tid, 0, setup.programs);
     if (compactKey(ab) === compactKey(ba)) out.push(u);
