@@ -76,6 +76,8 @@ class Tree {
   parent: Int32Array = new Int32Array(1 << 16);
   tid: Int16Array = new Int16Array(1 << 16);
   pick: Int16Array = new Int16Array(1 << 16);
+  /** steps from the root (BFS: the shortest way to the state) */
+  depth: Int32Array = new Int32Array(1 << 16);
   size = 0;
   add(parent: number, tid: number, pick: number): number {
     if (this.size === this.parent.length) {
@@ -87,18 +89,14 @@ class Tree {
       this.parent = grow(this.parent, (n) => new Int32Array(n));
       this.tid = grow(this.tid, (n) => new Int16Array(n));
       this.pick = grow(this.pick, (n) => new Int16Array(n));
+      this.depth = grow(this.depth, (n) => new Int32Array(n));
     }
     const i = this.size++;
+    this.depth[i] = parent < 0 ? 0 : (this.depth[parent] as number) + 1;
     this.parent[i] = parent;
     this.tid[i] = tid;
     this.pick[i] = pick;
     return i;
-  }
-  /** steps from the root (BFS: the shortest way to the state) */
-  depth(i: number): number {
-    let d = 0;
-    for (let n = i; n > 0; n = this.parent[n] as number) d++;
-    return d;
   }
   path(i: number): Choice[] {
     const out: Choice[] = [];
@@ -340,7 +338,7 @@ export function exploreExhaustive(
   for (const l of lassos) {
     const best = shortestLasso(
       l.edges,
-      (n) => tree.depth(n),
+      (n) => tree.depth[n] as number,
       (n) => l.idle.get(n) ?? 0,
       fullMask(l.fair),
       (tid) => stepBits(tid, l.fair),
