@@ -6,7 +6,7 @@
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state. (Counterexample files record their own
 // per-step fingerprint of the whole world, reports/cex.ts traceFingerprint.)
-import type { Rwsem, Tid, Val, World } from "./world.js";
+import type { Rwsem, Thread, Tid, Val, World } from "./world.js";
 import { isVmaRef } from "./world.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
@@ -344,12 +344,48 @@ export function compactKey(w: World): string {
 
 /**
  * The same encoding left in a shared buffer (`keyUnits()`, valid until the next call),
- * for the exhaustive engine's arena-backed visited set: no string is made.
+ * for the exhaustive engine's arena-backed visited set: no string is made. It is the
+ * concatenation of the world's parts (`encodePart`), in part order.
  */
 export function encodeKey(w: World): number {
   len = 0;
-  const g = w.ghost;
+  putMmapPart(w);
+  putVmasPart(w);
+  putPtesPart(w);
+  putFolioPart(w);
+  putNotifierPart(w);
+  putUffdPart(w);
+  put(w.threads.length);
+  for (const t of w.threads) putThreadPart(w, t);
+  putGhostPart(w);
+  return len;
+}
+
+// ---------------------------------------------------------------------------------
+// The parts of a world's key, for Spin-style state collapsing (properties/collapse.ts):
+// the exhaustive engine interns each part in a table of its own and keys the visited
+// set by the tuple of part ids, so that a step re-encodes only the parts it changed.
+// Each part's encoding is prefix-free, so equal tuples of parts are exactly equal
+// encodings: the collapsed key splits worlds into the same states as encodeKey.
+
+/**
+ * Part numbers: the shared parts, then two per thread from PART_THREAD0 (thread i's
+ * control at PART_THREAD0 + 2i, its locals at PART_THREAD0 + 2i + 1).
+ */
+export const PART_MMAP = 0;
+export const PART_VMAS = 1;
+export const PART_PTES = 2;
+export const PART_FOLIO = 3;
+export const PART_NOTIFIER = 4;
+export const PART_UFFD = 5;
+export const PART_GHOST = 6;
+export const PART_THREAD0 = 7;
+
+function putMmapPart(w: World): void {
   putRwsem(w.mmapLock);
+}
+
+function putVmasPart(w: World): void {
   put(w.vmas.length);
   for (const v of w.vmas) {
     putNum(v.start);
@@ -362,10 +398,19 @@ export function encodeKey(w: World): number {
     putTids(v.readers);
     put(v.writeLocked ? 1 : 0);
   }
+}
+
+function putPtesPart(w: World): void {
   put(w.ptes.length);
   for (const p of w.ptes) put(PTE[p]);
+}
+
+function putFolioPart(w: World): void {
   put(w.folioLock.length);
   for (const f of w.folioLock) putTid(f);
+}
+
+function putNotifierPart(w: World): void {
   const n = w.notifier;
   putNum(n.mmSeq);
   putNum(n.active);
@@ -373,6 +418,9 @@ export function encodeKey(w: World): number {
   putTid(n.userLock.owner);
   putTids(n.userLock.waiters);
   putTids(n.invalidators);
+}
+
+function putUffdPart(w: World): void {
   put(w.uffd.released ? 1 : 0);
   put(w.uffd.waiting.length);
   for (const x of w.uffd.waiting) {
@@ -380,41 +428,110 @@ export function encodeKey(w: World): number {
     putNum(x.addr);
     put(x.read ? 1 : 0);
   }
-  put(w.threads.length);
-  for (const t of w.threads) {
-    const i = t.id;
-    // pc and status: usually the ones this slot had in the last world encoded
-    if (memoPc[i] !== t.pc) {
-      memoPc[i] = t.pc;
-      memoPcId[i] = intern(t.pc);
-    }
-    put(memoPcId[i] as number);
-    const status = t.status;
-    if (memoStatus[i] === status) copyIn(memoStatusUnits, i);
-    else {
-      const from = len;
-      putVal(status);
-      memoStatus[i] = status;
-      keep(memoStatusUnits, i, from);
-    }
-    put(t.fatal ? 1 : 0);
-    if (t.budget === null) put(T_NULL);
-    else putNum(t.budget);
-    const epoch = g.epoch[t.id] as number;
-    const vmaEpoch = g.vmaEpoch[t.id] as number;
-    if (memoLocals[i] === t.locals && memoEpoch[i] === epoch && memoVmaEpoch[i] === vmaEpoch)
-      copyIn(memoLocalsUnits, i);
-    else {
-      const from = len;
-      putLocals(i, t.locals, epoch, vmaEpoch);
-      memoLocals[i] = t.locals;
-      memoEpoch[i] = epoch;
-      memoVmaEpoch[i] = vmaEpoch;
-      keep(memoLocalsUnits, i, from);
+}
+
+function putGhostPart(w: World): void {
+  putVal(w.ghost.disrupted);
+  putVal(w.ghost.consumed);
+}
+
+/** A thread: its control part (pc, status, fatal signal, budget), then its locals. */
+function putThreadPart(w: World, t: Thread): void {
+  putControlPart(t);
+  putLocalsPart(w, t);
+}
+
+function putControlPart(t: Thread): void {
+  const i = t.id;
+  // pc and status: usually the ones this slot had in the last world encoded
+  if (memoPc[i] !== t.pc) {
+    memoPc[i] = t.pc;
+    memoPcId[i] = intern(t.pc);
+  }
+  put(memoPcId[i] as number);
+  const status = t.status;
+  if (memoStatus[i] === status) copyIn(memoStatusUnits, i);
+  else {
+    const from = len;
+    putVal(status);
+    memoStatus[i] = status;
+    keep(memoStatusUnits, i, from);
+  }
+  put(t.fatal ? 1 : 0);
+  if (t.budget === null) put(T_NULL);
+  else putNum(t.budget);
+}
+
+/** A thread's locals, its VMA pointers written as still valid or not (by its epochs). */
+function putLocalsPart(w: World, t: Thread): void {
+  const g = w.ghost;
+  const i = t.id;
+  const epoch = g.epoch[i] as number;
+  const vmaEpoch = g.vmaEpoch[i] as number;
+  if (memoLocals[i] === t.locals && memoEpoch[i] === epoch && memoVmaEpoch[i] === vmaEpoch)
+    copyIn(memoLocalsUnits, i);
+  else {
+    const from = len;
+    putLocals(i, t.locals, epoch, vmaEpoch);
+    memoLocals[i] = t.locals;
+    memoEpoch[i] = epoch;
+    memoVmaEpoch[i] = vmaEpoch;
+    keep(memoLocalsUnits, i, from);
+  }
+}
+
+/** One part of a world's key, alone in the shared buffer (`keyUnits()`); its length. */
+export function encodePart(w: World, part: number): number {
+  len = 0;
+  switch (part) {
+    case PART_MMAP:
+      putMmapPart(w);
+      break;
+    case PART_VMAS:
+      putVmasPart(w);
+      break;
+    case PART_PTES:
+      putPtesPart(w);
+      break;
+    case PART_FOLIO:
+      putFolioPart(w);
+      break;
+    case PART_NOTIFIER:
+      putNotifierPart(w);
+      break;
+    case PART_UFFD:
+      putUffdPart(w);
+      break;
+    case PART_GHOST:
+      putGhostPart(w);
+      break;
+    default: {
+      // two parts per thread: its control, then its locals
+      const t = w.threads[(part - PART_THREAD0) >> 1] as Thread;
+      if (((part - PART_THREAD0) & 1) === 0) putControlPart(t);
+      else putLocalsPart(w, t);
     }
   }
-  putVal(g.disrupted);
-  putVal(g.consumed);
+  return len;
+}
+
+/**
+ * A key made of part ids (properties/collapse.ts), left in the shared buffer for
+ * `extendKey` and the visited set: an id below 0x8000 in one unit, a larger one in two
+ * (the first with its top bit set), so the key is prefix-free and never holds the
+ * 0xfffe that `extendKey` starts with.
+ */
+export function idsKey(ids: readonly number[]): number {
+  len = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    if (id < 0x8000) put(id);
+    else {
+      if (id >= 0x20000000) throw new Error("idsKey: more than 2^29 distinct parts of one kind");
+      put(0x8000 | (id >>> 15));
+      put(id & 0x7fff);
+    }
+  }
   return len;
 }
 

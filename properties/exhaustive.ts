@@ -1,14 +1,15 @@
 // Exhaustive search: breadth-first over the same step function and the same property
 // monitors as random mode, with a visited set of canonical states (the world plus the
-// state of every stateful monitor), encoded by model/fingerprint.ts and stored in
-// properties/stateset.ts. BFS order makes every counterexample it returns a shortest
+// state of every stateful monitor), collapsed into a tuple of part ids
+// (properties/collapse.ts over model/fingerprint.ts) and stored in properties/stateset.ts. BFS order makes every counterexample it returns a shortest
 // one (in scheduled steps). Liveness properties are checked as lassos, with the spec
 // each gives (properties/lasso.ts): the shortest reachable loop it counts, such as the
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
 // uffd monitor weakly fair, never returning (L2).
 import { enabledThreads, isEnabled, step } from "../model/exec.js";
-import { compactKey, encode, encodeKey, extendKey, keyUnits } from "../model/fingerprint.js";
+import { compactKey, encode, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
+import { Collapser, type PartIds } from "./collapse.js";
 import type { LassoEdge } from "./lasso.js";
 import { fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
 import type { Monitor, Property, RunEnd } from "./property.js";
@@ -62,6 +63,8 @@ export interface ExhaustiveResult {
 
 interface Node {
   readonly world: World;
+  /** the world's part ids (properties/collapse.ts) */
+  readonly ids: PartIds;
   readonly mon: readonly unknown[];
   readonly index: number;
   /** the thread that ran last, for the preemption bound */
@@ -171,11 +174,20 @@ export function exploreExhaustive(
   const sleeps = new Map<number, readonly number[]>();
   // with a preemption bound the budget left is part of the state: a state first reached
   // with more preemptions must not hide the same state reached with fewer
-  // The key is left in keyUnits()[0, length) until the next encodeKey.
+  // The key is the world's tuple of part ids (collapsed, properties/collapse.ts), left
+  // in keyUnits()[0, length) until the next key is written; `ids` keeps the tuple.
   const stateful = monitors.some((m) => m.save !== undefined);
   const monitorKey = monitorKeys(monitors.length);
-  const keyOf = (w: World, mon: readonly unknown[], used = 0): number => {
-    let n = encodeKey(w);
+  const collapser = new Collapser();
+  let ids: number[] = [];
+  const keyOf = (
+    w: World,
+    mon: readonly unknown[],
+    used = 0,
+    parent: Node | null = null,
+  ): number => {
+    ids = collapser.ids(w, parent?.world ?? null, parent?.ids ?? null);
+    let n = collapser.key(ids);
     if (stateful) n = extendKey(monitorKey(mon));
     if (opts.preemptions !== undefined) n = extendKey(String(used));
     return n;
@@ -193,7 +205,15 @@ export function exploreExhaustive(
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
   visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
   let frontier: Node[] = [
-    { world: setup.world0, mon: mon0, index: root, last: -1, preemptions: 0, sleep: [] },
+    {
+      world: setup.world0,
+      ids: ids.slice(),
+      mon: mon0,
+      index: root,
+      last: -1,
+      preemptions: 0,
+      sleep: [],
+    },
   ];
   let transitions = 0;
   let lastCheck = 0;
@@ -274,7 +294,7 @@ export function exploreExhaustive(
           const mon = stateful ? save(monitors) : NO_MONITORS;
           // sleep set of the child: earlier siblings that commute with this step
           const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : NO_SLEEP;
-          const keyLength = keyOf(w, mon, node.preemptions + preempt);
+          const keyLength = keyOf(w, mon, node.preemptions + preempt, node);
           const seen = visited.get(keyUnits(), keyLength);
           // a tree node for every new state, and for the last step of a violation's path
           const index =
@@ -292,12 +312,20 @@ export function exploreExhaustive(
             // reached again with a smaller sleep set: explore it again with the intersection
             const inter = seenSleep.filter((x) => sleep.includes(x));
             sleeps.set(seen, inter);
-            next.push({ world: w, mon, index: seen, last: tid, preemptions, sleep: inter });
+            next.push({
+              world: w,
+              ids: ids.slice(),
+              mon,
+              index: seen,
+              last: tid,
+              preemptions,
+              sleep: inter,
+            });
             continue;
           }
           visited.add(keyUnits(), keyLength, index);
           if (opts.sleepSets) sleeps.set(index, sleep);
-          next.push({ world: w, mon, index, last: tid, preemptions, sleep });
+          next.push({ world: w, ids: ids.slice(), mon, index, last: tid, preemptions, sleep });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
             stoppedBy = "max-states";
             frontier = next;

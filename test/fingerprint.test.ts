@@ -10,6 +10,7 @@ import { enabledThreads, step } from "../model/exec.js";
 import { compactKey, stateKey } from "../model/fingerprint.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
+import { Collapser } from "../properties/collapse.js";
 import { setupFor } from "../properties/run.js";
 
 describe("compactKey", () => {
@@ -48,5 +49,48 @@ describe("compactKey", () => {
     // the walks revisit states (retry loops, blocked threads), so both relations are tested
     expect(byState.size).toBeLessThan(worlds);
     expect(byState.size).toBeGreaterThan(1000);
+  });
+
+  it("collapses worlds into part tuples that split them the same way, reusing the parent's parts", () => {
+    const byTuple = new Map<string, string>();
+    const byState = new Map<string, string>();
+    let reused = 0;
+    let worlds = 0;
+    for (const d of DESIGNS)
+      for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
+        const setup = setupFor(d, s);
+        // one collapser per search, as the engine has: ids are per table
+        const collapser = new Collapser();
+        const walks = fc.sample(fc.array(fc.nat({ max: 7 }), { minLength: 60, maxLength: 60 }), {
+          seed: 12,
+          numRuns: 8,
+        });
+        for (const walk of walks) {
+          let w: World = setup.world0;
+          let ids = collapser.ids(w, null, null).slice();
+          for (const pick of walk) {
+            const ready = enabledThreads(w, setup.programs);
+            if (ready.length === 0) break;
+            const [next] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
+            const incremental = collapser.ids(next, w, ids).slice();
+            const fromScratch = collapser.ids(next, null, null).slice();
+            // taking the parent's id for an untouched part gives what encoding it would
+            expect(incremental).toEqual(fromScratch);
+            reused += incremental.filter((id, i) => id === ids[i]).length;
+            const t = `${d.id}/${s.id}|${incremental.join(",")}`;
+            const k = `${d.id}/${s.id}|${stateKey(next)}`;
+            expect(byTuple.get(t) ?? k).toBe(k);
+            expect(byState.get(k) ?? t).toBe(t);
+            byTuple.set(t, k);
+            byState.set(k, t);
+            w = next;
+            ids = incremental;
+            worlds++;
+          }
+        }
+      }
+    expect(byState.size).toBeLessThan(worlds);
+    expect(byState.size).toBeGreaterThan(1000);
+    expect(reused).toBeGreaterThan(worlds);
   });
 });

@@ -1,0 +1,122 @@
+// State collapsing for the exhaustive engine, as Spin's -DCOLLAPSE does it: a world is
+// cut into parts (the mmap lock, the VMAs, the page tables, the folio locks, the
+// notifier, userfaultfd, the ghost facts, and each thread's control and locals:
+// model/fingerprint.ts
+// encodePart), each part is interned in a table of its own, and the visited set keys a
+// state by its tuple of part ids. A step shares every part it did not touch with the
+// world it started from (model/draft.ts LazyWorld), so a successor takes the parent's
+// id for those parts and encodes only the ones it changed: usually the running thread
+// and one or two shared parts, against the whole world before.
+//
+// Same states as encodeKey: each part's encoding is prefix-free and the parts come in
+// a fixed order, so two worlds get the same tuple exactly when they get the same
+// encoding (test/fingerprint.test.ts checks the tuple against stateKey too).
+import {
+  encodePart,
+  idsKey,
+  keyUnits,
+  PART_FOLIO,
+  PART_GHOST,
+  PART_MMAP,
+  PART_NOTIFIER,
+  PART_PTES,
+  PART_THREAD0,
+  PART_UFFD,
+  PART_VMAS,
+} from "../model/fingerprint.js";
+import type { Thread, World } from "../model/world.js";
+import { StateSet } from "./stateset.js";
+
+/** A world's part ids, in part order (PART_*, then one per thread). */
+export type PartIds = readonly number[];
+
+export class Collapser {
+  /** one exact table per shared part, then one for threads' control and one for their locals */
+  private readonly tables: StateSet[] = [];
+  private readonly scratch: number[] = [];
+
+  constructor() {
+    for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false));
+  }
+
+  /** distinct parts interned so far, all tables together */
+  get parts(): number {
+    let n = 0;
+    for (const t of this.tables) n += t.size;
+    return n;
+  }
+
+  private intern(w: World, part: number): number {
+    const table = this.tables[
+      part < PART_THREAD0 ? part : PART_THREAD0 + ((part - PART_THREAD0) & 1)
+    ] as StateSet;
+    const n = encodePart(w, part);
+    const units = keyUnits();
+    const id = table.get(units, n);
+    if (id !== undefined) return id;
+    const fresh = table.size;
+    table.add(units, n, fresh);
+    return fresh;
+  }
+
+  /**
+   * The part ids of `w`, reached by one step from `parent` (whose ids are
+   * `parentIds`), or from nothing. The result is a scratch array, valid until the next
+   * call: copy it to keep it.
+   */
+  ids(w: World, parent: World | null, parentIds: PartIds | null): number[] {
+    const ids = this.scratch;
+    ids.length = PART_THREAD0 + 2 * w.threads.length;
+    const p = parent !== null && parentIds !== null ? parent : null;
+    const pid = parentIds as PartIds;
+    ids[PART_MMAP] =
+      p && w.mmapLock === p.mmapLock ? (pid[PART_MMAP] as number) : this.intern(w, PART_MMAP);
+    ids[PART_VMAS] =
+      p && w.vmas === p.vmas ? (pid[PART_VMAS] as number) : this.intern(w, PART_VMAS);
+    ids[PART_PTES] =
+      p && w.ptes === p.ptes ? (pid[PART_PTES] as number) : this.intern(w, PART_PTES);
+    ids[PART_FOLIO] =
+      p && w.folioLock === p.folioLock ? (pid[PART_FOLIO] as number) : this.intern(w, PART_FOLIO);
+    ids[PART_NOTIFIER] =
+      p && w.notifier === p.notifier
+        ? (pid[PART_NOTIFIER] as number)
+        : this.intern(w, PART_NOTIFIER);
+    ids[PART_UFFD] =
+      p && w.uffd === p.uffd ? (pid[PART_UFFD] as number) : this.intern(w, PART_UFFD);
+    const g = w.ghost;
+    ids[PART_GHOST] =
+      p && g.disrupted === p.ghost.disrupted && g.consumed === p.ghost.consumed
+        ? (pid[PART_GHOST] as number)
+        : this.intern(w, PART_GHOST);
+    for (let i = 0; i < w.threads.length; i++) {
+      const control = PART_THREAD0 + 2 * i;
+      const a = w.threads[i] as Thread;
+      const b = p?.threads[i];
+      if (p === null || b === undefined) {
+        ids[control] = this.intern(w, control);
+        ids[control + 1] = this.intern(w, control + 1);
+        continue;
+      }
+      ids[control] =
+        a === b ||
+        (a.pc === b.pc && a.status === b.status && a.fatal === b.fatal && a.budget === b.budget)
+          ? (pid[control] as number)
+          : this.intern(w, control);
+      // the locals encode the same for sure with the same locals object (records are
+      // replaced, never mutated) and the same mmap-lock and VMA-lock epochs, against
+      // which its VMA pointers are judged
+      ids[control + 1] =
+        a.locals === b.locals &&
+        w.ghost.epoch[i] === p.ghost.epoch[i] &&
+        w.ghost.vmaEpoch[i] === p.ghost.vmaEpoch[i]
+          ? (pid[control + 1] as number)
+          : this.intern(w, control + 1);
+    }
+    return ids;
+  }
+
+  /** Write the key of a tuple of part ids into the shared buffer; its length. */
+  key(ids: PartIds): number {
+    return idsKey(ids);
+  }
+}
