@@ -8,20 +8,24 @@ import type { Val } from "./world.js";
 type Value = Val | ((k: Ctx) => Val);
 
 /** `locked = 1; ret = 0` */
-export const set = (vals: Readonly<Record<string, Value>>, name?: string): Op<"ok"> =>
-  op({
+export const set = (vals: Readonly<Record<string, Value>>, name?: string): Op<"ok"> => {
+  // listed once here, not on every run: this op is on every search's hot path
+  const entries = Object.entries(vals);
+  return op({
     name:
       name ??
-      Object.entries(vals)
-        .map(([key, v]) => `${key} = ${typeof v === "function" ? "…" : show(v)}`)
-        .join("; "),
+      entries.map(([key, v]) => `${key} = ${typeof v === "function" ? "…" : show(v)}`).join("; "),
     outcomes: ["ok"],
     local: true,
     run: (k) => {
-      for (const [key, v] of Object.entries(vals)) k.set(key, typeof v === "function" ? v(k) : v);
+      for (let i = 0; i < entries.length; i++) {
+        const [key, v] = entries[i] as [string, Value];
+        k.set(key, typeof v === "function" ? v(k) : v);
+      }
       return "ok";
     },
   });
+};
 
 /** `if (cond)`: outcomes "yes" and "no". */
 export const test = (name: string, cond: (k: Ctx) => boolean): Op<"yes" | "no"> =>

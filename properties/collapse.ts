@@ -36,7 +36,7 @@ export class Collapser {
   private readonly scratch: number[] = [];
 
   constructor() {
-    for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false));
+    for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false, 8));
   }
 
   /** distinct parts interned so far, all tables together */

@@ -20,12 +20,19 @@ export class StateSet {
   private used = 0;
   size = 0;
 
-  constructor(private readonly compact: boolean) {
-    this.slots = new Int32Array(1 << 16).fill(EMPTY);
-    this.offsets = new Int32Array(1 << 15);
-    this.hashes = new Int32Array(compact ? 1 << 16 : 1 << 15);
-    this.values = new Int32Array(1 << 15);
-    this.arena = new Uint16Array(compact ? 0 : 1 << 20);
+  /**
+   * `bits`: room for 2^bits states before the first growth (the tables double as they
+   * fill); small for the collapser's part tables, which stay small.
+   */
+  constructor(
+    private readonly compact: boolean,
+    bits = 15,
+  ) {
+    this.slots = new Int32Array(1 << (bits + 1)).fill(EMPTY);
+    this.offsets = new Int32Array(1 << bits);
+    this.hashes = new Int32Array(compact ? 1 << (bits + 1) : 1 << bits);
+    this.values = new Int32Array(1 << bits);
+    this.arena = new Uint16Array(compact ? 0 : 1 << (bits + 5));
   }
 
   // the last lookup, which `add` reuses
