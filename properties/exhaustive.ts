@@ -65,6 +65,11 @@ interface Node {
   readonly world: World;
   /** the world's part ids (properties/collapse.ts) */
   readonly ids: PartIds;
+  /**
+   * the threads that can step, listed when the node is made: its world is still in
+   * the processor's cache then, and a level later, when the node is expanded, it is not
+   */
+  readonly enabled: readonly number[];
   readonly mon: readonly unknown[];
   readonly index: number;
   /** the thread that ran last, for the preemption bound */
@@ -208,6 +213,7 @@ export function exploreExhaustive(
     {
       world: setup.world0,
       ids: ids.slice(),
+      enabled: enabledThreads(setup.world0, setup.programs),
       mon: mon0,
       index: root,
       last: -1,
@@ -242,7 +248,7 @@ export function exploreExhaustive(
     if (depth >= opts.depth) {
       // states at the bound are not expanded, but a quiescent one is still judged
       for (const n of frontier) {
-        const enabled = enabledThreads(n.world, setup.programs);
+        const enabled = n.enabled;
         if (!enabled.some((t) => mayComplete(n.world, t, setup.programs))) endCheck(n, n.world);
         if (enabled.length > 0) atBound++;
       }
@@ -250,7 +256,7 @@ export function exploreExhaustive(
     }
     const next: Node[] = [];
     for (const node of frontier) {
-      const enabled = enabledThreads(node.world, setup.programs);
+      const enabled = node.enabled;
       // quiescent: nothing but a new munmap, invalidation or signal could run now; the
       // end-of-run properties are judged here, as after random mode's fair completion
       if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
@@ -315,6 +321,7 @@ export function exploreExhaustive(
             next.push({
               world: w,
               ids: ids.slice(),
+              enabled: enabledThreads(w, setup.programs),
               mon,
               index: seen,
               last: tid,
@@ -325,7 +332,16 @@ export function exploreExhaustive(
           }
           visited.add(keyUnits(), keyLength, index);
           if (opts.sleepSets) sleeps.set(index, sleep);
-          next.push({ world: w, ids: ids.slice(), mon, index, last: tid, preemptions, sleep });
+          next.push({
+            world: w,
+            ids: ids.slice(),
+            enabled: enabledThreads(w, setup.programs),
+            mon,
+            index,
+            last: tid,
+            preemptions,
+            sleep,
+          });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
             stoppedBy = "max-states";
             frontier = next;
