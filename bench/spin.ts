@@ -20,7 +20,7 @@ const twinDir = path.join(benchDir, "spin");
 const repoDir = path.dirname(benchDir);
 const REPEAT = Math.max(1, Number(process.env.BENCH_SPIN_REPEAT ?? 3));
 const PAGES = Math.max(1, Math.min(8, Number(process.env.BENCH_SPIN_PAGES ?? 5)));
-const BIG_PAGES = Math.max(0, Math.min(8, Number(process.env.BENCH_SPIN_BIG_PAGES ?? 2)));
+const BIG_PAGES = Math.max(0, Math.min(8, Number(process.env.BENCH_SPIN_BIG_PAGES ?? 4)));
 
 function run(cmd: string, args: readonly string[], cwd?: string) {
   return spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
@@ -157,7 +157,13 @@ interface LockdropRun extends LockdropFigures {
   readonly baseMiB: number;
 }
 
-function lockdropRun(kind: CaseKind, pages: number, sleepSets: boolean, repeat = REPEAT) {
+function lockdropRun(
+  kind: CaseKind,
+  pages: number,
+  sleepSets: boolean,
+  repeat = REPEAT,
+  floor = false,
+) {
   const r = run(
     process.execPath,
     [
@@ -170,6 +176,7 @@ function lockdropRun(kind: CaseKind, pages: number, sleepSets: boolean, repeat =
       String(pages),
       sleepSets ? "1" : "0",
       String(repeat),
+      ...(floor ? ["floor"] : []),
     ],
     repoDir,
   );
@@ -305,7 +312,8 @@ function main(): void {
     big.push({
       n,
       s: spinRun(work, "v2-all-actors", n, "raw"),
-      l: lockdropRun("v2-all-actors", n, false),
+      // the largest case also times the step function alone (lockdrop-run.ts)
+      l: lockdropRun("v2-all-actors", n, false, REPEAT, n === BIG_PAGES),
     });
   const rate = (states: number, ms: number) => (states / ms) * 1000;
   table(
@@ -331,6 +339,46 @@ function main(): void {
     console.log(
       `  (anon-uffd-1 actors: munmap, invalidation, monitor, fatal signal; median of 3 runs for both, after lockdrop's untimed warm-up run as above (${big.map((b) => `${fmt(b.l.warmupMs)} ms`).join(", ")}); Spin verdicts ${big.map((b) => spinVerdict(b.s)).join(", ")}, lockdrop ${big.map((b) => lockdropVerdict(b.l)).join(", ")})`,
     );
+
+  // The rate above includes each tool's fixed cost (pan allocates and clears its
+  // 128 MiB hash table; lockdrop allocates its tables), which dominates the small cases.
+  // The marginal rate, the extra states over the extra time from one size to the next,
+  // leaves it out: it is the rate at which each tool searches.
+  if (big.length > 1) {
+    console.log(
+      "\nmarginal states per second, reduction off (extra states / extra wall time, from N-1 to N pages, anon-uffd-1 actors)",
+    );
+    const marginal = (a: number, b: number, ta: number, tb: number) =>
+      tb > ta ? ((b - a) / (tb - ta)) * 1000 : Number.NaN;
+    table(
+      ["pages", "extra states", "lockdrop st/s", "Spin st/s", "lockdrop/Spin"],
+      big.slice(1).map((b, i) => {
+        const a = big[i] as (typeof big)[number];
+        const l = marginal(a.l.states, b.l.states, a.l.wallMs, b.l.wallMs);
+        const sp = marginal(a.s.states, b.s.states, a.s.wallMs, b.s.wallMs);
+        return [
+          `${a.n} -> ${b.n}`,
+          String(b.l.states - a.l.states),
+          fmt(l),
+          fmt(sp),
+          Number.isFinite(l) && Number.isFinite(sp) ? `${((100 * l) / sp).toFixed(1)}%` : "?",
+        ];
+      }),
+    );
+  }
+
+  // what the model itself costs: the step function alone over every transition of the
+  // largest case, which bounds any search of this model in JavaScript from above
+  const last = big[big.length - 1];
+  const floor = last?.l.floorUsPerTransition;
+  if (last && floor !== undefined) {
+    const perState = last.l.transitions / last.l.states;
+    const ceiling = 1e6 / (floor * perState);
+    const spinRate = rate(last.s.states, last.s.wallMs);
+    console.log(
+      `\nthe model alone (N=${last.n}): lockdrop's step function, shared by random and exhaustive search, takes ${floor.toFixed(2)} us per transition with nothing else done (no monitors, keys or visited set); at ${perState.toFixed(2)} transitions per state that caps any search of this model at ${fmt(ceiling)} states/s, ${((100 * ceiling) / spinRate).toFixed(0)}% of Spin's ${fmt(spinRate)} st/s on this case. The engine reaches ${fmt(rate(last.l.states, last.l.wallMs))} st/s, ${((100 * rate(last.l.states, last.l.wallMs)) / ceiling).toFixed(0)}% of that cap.`,
+    );
+  }
 
   // the buggy twin: shortest counterexample from each
   console.log(

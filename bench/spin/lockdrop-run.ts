@@ -1,6 +1,13 @@
 // Child process of bench/spin.ts: runs lockdrop's exhaustive engine on one case, in a
 // fresh process so that its peak RSS belongs to this run alone, and prints one JSON
-// line. Usage: node --import tsx bench/spin/lockdrop-run.ts <kind> <pages> <sleepSets 0|1> <repeat>
+// line. Usage: node --import tsx bench/spin/lockdrop-run.ts <kind> <pages> <sleepSets 0|1> <repeat> [floor]
+// With `floor`, it also times the step function alone over every transition of the
+// space (model/exec.ts step, which random and exhaustive search share): no visited
+// set, no monitors, no keys, nothing kept. That is the least any search of this model
+// in this process can cost, whatever the engine does around it.
+import { enabledThreads, step } from "../../model/exec.js";
+import { compactKey } from "../../model/fingerprint.js";
+import type { Tid, World } from "../../model/world.js";
 import { exploreExhaustive } from "../../properties/exhaustive.js";
 import { setupFor } from "../../properties/run.js";
 import type { CaseKind } from "./cases.js";
@@ -19,9 +26,11 @@ export interface LockdropFigures {
   readonly maxRssKiB: number;
   /** violated property -> length of its shortest counterexample (scheduled steps) */
   readonly violated: Readonly<Record<string, number>>;
+  /** with `floor`: the step function alone, microseconds per transition (median of 3) */
+  readonly floorUsPerTransition?: number;
 }
 
-const [kind, pagesArg, sleepArg, repeatArg] = process.argv.slice(2);
+const [kind, pagesArg, sleepArg, repeatArg, floorArg] = process.argv.slice(2);
 const c = caseFor(kind as CaseKind, Number(pagesArg));
 const sleepSets = sleepArg === "1";
 const repeat = Math.max(1, Number(repeatArg ?? 1));
@@ -41,6 +50,45 @@ for (let i = 0; i < repeat; i++) {
 if (!last) throw new Error("no run");
 const violated: Record<string, number> = {};
 for (const [id, cex] of last.counterexamples) violated[id] = cex.schedule.length;
+/** Every transition of the space, as (world, thread, pick), found breadth-first. */
+function transitionsOf(): [World, Tid, number][] {
+  const seen = new Set<string>([compactKey(setup.world0)]);
+  const out: [World, Tid, number][] = [];
+  let frontier: World[] = [setup.world0];
+  while (frontier.length > 0) {
+    const next: World[] = [];
+    for (const w of frontier)
+      for (const tid of enabledThreads(w, setup.programs)) {
+        let choices = 1;
+        for (let pick = 0; pick < choices; pick++) {
+          const [n, rec] = step(w, tid, pick, setup.programs);
+          choices = Math.max(1, rec.choices);
+          out.push([w, tid, pick]);
+          const key = compactKey(n);
+          if (!seen.has(key)) {
+            seen.add(key);
+            next.push(n);
+          }
+        }
+      }
+    frontier = next;
+  }
+  return out;
+}
+
+function floorUs(): number {
+  const all = transitionsOf();
+  const times: number[] = [];
+  for (let r = 0; r < 4; r++) {
+    const t0 = performance.now();
+    for (const [w, tid, pick] of all) step(w, tid, pick, setup.programs);
+    // the first pass warms up; the median of the other three
+    if (r > 0) times.push(((performance.now() - t0) * 1000) / all.length);
+  }
+  times.sort((a, b) => a - b);
+  return times[1] as number;
+}
+
 const out: LockdropFigures = {
   states: last.states,
   transitions: last.transitions,
@@ -50,5 +98,6 @@ const out: LockdropFigures = {
   rssStartKiB,
   maxRssKiB: process.resourceUsage().maxRSS,
   violated,
+  ...(floorArg === "floor" ? { floorUsPerTransition: floorUs() } : {}),
 };
 console.log(JSON.stringify(out));
