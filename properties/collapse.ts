@@ -27,13 +27,20 @@ import {
 import type { Thread, World } from "../model/world.js";
 import { StateSet } from "./stateset.js";
 
-/** A world's part ids, in part order (PART_*, then one per thread). */
+/** A world's part ids, in part order (PART_*, then two per thread). */
 export type PartIds = readonly number[];
 
 export class Collapser {
   /** one exact table per shared part, then one for threads' control and one for their locals */
   private readonly tables: StateSet[] = [];
   private readonly scratch: number[] = [];
+  /**
+   * The ids of kept states, `width` per state at width * index: one typed array
+   * rather than an array per state, which the garbage collector would copy for as
+   * long as the state waits in the search's frontier.
+   */
+  private kept = new Int32Array(0);
+  private width = 0;
 
   constructor() {
     for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false, 8));
@@ -44,6 +51,24 @@ export class Collapser {
     let n = 0;
     for (const t of this.tables) n += t.size;
     return n;
+  }
+
+  /** Keep the ids `ids` last gave, as those of state `index` (for `ids(_, _, index)`). */
+  keep(index: number): void {
+    const ids = this.scratch;
+    const width = ids.length;
+    if (this.width === 0) this.width = width;
+    else if (width !== this.width)
+      throw new Error("Collapser: worlds with different thread counts");
+    const end = (index + 1) * width;
+    if (end > this.kept.length) {
+      const grown = new Int32Array(Math.max(end, 2 * this.kept.length, 1024));
+      grown.set(this.kept);
+      this.kept = grown;
+    }
+    const kept = this.kept;
+    const at = index * width;
+    for (let i = 0; i < width; i++) kept[at + i] = ids[i] as number;
   }
 
   private intern(w: World, part: number): number {
@@ -60,33 +85,36 @@ export class Collapser {
   }
 
   /**
-   * The part ids of `w`, reached by one step from `parent` (whose ids are
-   * `parentIds`), or from nothing. The result is a scratch array, valid until the next
-   * call: copy it to keep it.
+   * The part ids of `w`, reached by one step from `parent`, a state kept as
+   * `parentIndex` (`keep`), or from nothing (`parent` null). The result is a scratch
+   * array, valid until the next call.
    */
-  ids(w: World, parent: World | null, parentIds: PartIds | null): number[] {
+  ids(w: World, parent: World | null, parentIndex = -1): number[] {
     const ids = this.scratch;
     ids.length = PART_THREAD0 + 2 * w.threads.length;
-    const p = parent !== null && parentIds !== null ? parent : null;
-    const pid = parentIds as PartIds;
+    const p = parent !== null && parentIndex >= 0 ? parent : null;
+    const pid = this.kept;
+    const o = parentIndex * this.width;
     ids[PART_MMAP] =
-      p && w.mmapLock === p.mmapLock ? (pid[PART_MMAP] as number) : this.intern(w, PART_MMAP);
+      p && w.mmapLock === p.mmapLock ? (pid[o + PART_MMAP] as number) : this.intern(w, PART_MMAP);
     ids[PART_VMAS] =
-      p && w.vmas === p.vmas ? (pid[PART_VMAS] as number) : this.intern(w, PART_VMAS);
+      p && w.vmas === p.vmas ? (pid[o + PART_VMAS] as number) : this.intern(w, PART_VMAS);
     ids[PART_PTES] =
-      p && w.ptes === p.ptes ? (pid[PART_PTES] as number) : this.intern(w, PART_PTES);
+      p && w.ptes === p.ptes ? (pid[o + PART_PTES] as number) : this.intern(w, PART_PTES);
     ids[PART_FOLIO] =
-      p && w.folioLock === p.folioLock ? (pid[PART_FOLIO] as number) : this.intern(w, PART_FOLIO);
+      p && w.folioLock === p.folioLock
+        ? (pid[o + PART_FOLIO] as number)
+        : this.intern(w, PART_FOLIO);
     ids[PART_NOTIFIER] =
       p && w.notifier === p.notifier
-        ? (pid[PART_NOTIFIER] as number)
+        ? (pid[o + PART_NOTIFIER] as number)
         : this.intern(w, PART_NOTIFIER);
     ids[PART_UFFD] =
-      p && w.uffd === p.uffd ? (pid[PART_UFFD] as number) : this.intern(w, PART_UFFD);
+      p && w.uffd === p.uffd ? (pid[o + PART_UFFD] as number) : this.intern(w, PART_UFFD);
     const g = w.ghost;
     ids[PART_GHOST] =
       p && g.disrupted === p.ghost.disrupted && g.consumed === p.ghost.consumed
-        ? (pid[PART_GHOST] as number)
+        ? (pid[o + PART_GHOST] as number)
         : this.intern(w, PART_GHOST);
     for (let i = 0; i < w.threads.length; i++) {
       const control = PART_THREAD0 + 2 * i;
@@ -100,7 +128,7 @@ export class Collapser {
       ids[control] =
         a === b ||
         (a.pc === b.pc && a.status === b.status && a.fatal === b.fatal && a.budget === b.budget)
-          ? (pid[control] as number)
+          ? (pid[o + control] as number)
           : this.intern(w, control);
       // the locals encode the same for sure with the same locals object (records are
       // replaced, never mutated) and the same mmap-lock and VMA-lock epochs, against
@@ -109,7 +137,7 @@ export class Collapser {
         a.locals === b.locals &&
         w.ghost.epoch[i] === p.ghost.epoch[i] &&
         w.ghost.vmaEpoch[i] === p.ghost.vmaEpoch[i]
-          ? (pid[control + 1] as number)
+          ? (pid[o + control + 1] as number)
           : this.intern(w, control + 1);
     }
     return ids;

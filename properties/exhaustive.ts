@@ -9,7 +9,7 @@
 import { enabledThreads, isEnabled, step } from "../model/exec.js";
 import { compactKey, encode, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
-import { Collapser, type PartIds } from "./collapse.js";
+import { Collapser } from "./collapse.js";
 import type { LassoEdge } from "./lasso.js";
 import { fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
 import type { Monitor, Property, RunEnd } from "./property.js";
@@ -63,8 +63,6 @@ export interface ExhaustiveResult {
 
 interface Node {
   readonly world: World;
-  /** the world's part ids (properties/collapse.ts) */
-  readonly ids: PartIds;
   /**
    * the threads that can step, listed when the node is made: its world is still in
    * the processor's cache then, and a level later, when the node is expanded, it is not
@@ -180,19 +178,18 @@ export function exploreExhaustive(
   // with a preemption bound the budget left is part of the state: a state first reached
   // with more preemptions must not hide the same state reached with fewer
   // The key is the world's tuple of part ids (collapsed, properties/collapse.ts), left
-  // in keyUnits()[0, length) until the next key is written; `ids` keeps the tuple.
+  // in keyUnits()[0, length) until the next key is written; the collapser keeps the
+  // tuple of each new state by its tree index.
   const stateful = monitors.some((m) => m.save !== undefined);
   const monitorKey = monitorKeys(monitors.length);
   const collapser = new Collapser();
-  let ids: number[] = [];
   const keyOf = (
     w: World,
     mon: readonly unknown[],
     used = 0,
     parent: Node | null = null,
   ): number => {
-    ids = collapser.ids(w, parent?.world ?? null, parent?.ids ?? null);
-    let n = collapser.key(ids);
+    let n = collapser.key(collapser.ids(w, parent?.world ?? null, parent?.index ?? -1));
     if (stateful) n = extendKey(monitorKey(mon));
     if (opts.preemptions !== undefined) n = extendKey(String(used));
     return n;
@@ -209,10 +206,10 @@ export function exploreExhaustive(
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
   visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
+  collapser.keep(root);
   let frontier: Node[] = [
     {
       world: setup.world0,
-      ids: ids.slice(),
       enabled: enabledThreads(setup.world0, setup.programs),
       mon: mon0,
       index: root,
@@ -320,7 +317,6 @@ export function exploreExhaustive(
             sleeps.set(seen, inter);
             next.push({
               world: w,
-              ids: ids.slice(),
               enabled: enabledThreads(w, setup.programs),
               mon,
               index: seen,
@@ -331,10 +327,10 @@ export function exploreExhaustive(
             continue;
           }
           visited.add(keyUnits(), keyLength, index);
+          collapser.keep(index);
           if (opts.sleepSets) sleeps.set(index, sleep);
           next.push({
             world: w,
-            ids: ids.slice(),
             enabled: enabledThreads(w, setup.programs),
             mon,
             index,

@@ -67,13 +67,15 @@ describe("compactKey", () => {
         });
         for (const walk of walks) {
           let w: World = setup.world0;
-          let ids = collapser.ids(w, null, null).slice();
+          let ids = collapser.ids(w, null).slice();
+          let index = 0;
+          collapser.keep(index);
           for (const pick of walk) {
             const ready = enabledThreads(w, setup.programs);
             if (ready.length === 0) break;
             const [next] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
-            const incremental = collapser.ids(next, w, ids).slice();
-            const fromScratch = collapser.ids(next, null, null).slice();
+            const fromScratch = collapser.ids(next, null).slice();
+            const incremental = collapser.ids(next, w, index).slice();
             // taking the parent's id for an untouched part gives what encoding it would
             expect(incremental).toEqual(fromScratch);
             reused += incremental.filter((id, i) => id === ids[i]).length;
@@ -85,6 +87,7 @@ describe("compactKey", () => {
             byState.set(k, t);
             w = next;
             ids = incremental;
+            collapser.keep(++index);
             worlds++;
           }
         }
