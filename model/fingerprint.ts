@@ -523,6 +523,11 @@ export function encodePart(w: World, part: number): number {
  */
 export function idsKey(ids: readonly number[]): number {
   len = 0;
+  putIds(ids);
+  return len;
+}
+
+function putIds(ids: readonly number[]): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as number;
     if (id < 0x8000) put(id);
@@ -532,6 +537,13 @@ export function idsKey(ids: readonly number[]): number {
       put(id & 0x7fff);
     }
   }
+}
+
+/** Append ids after a key, as `extendKey` appends a string (the monitors' state ids). */
+export function extendIds(ids: readonly number[]): number {
+  put(0xfffe);
+  put(ids.length);
+  putIds(ids);
   return len;
 }
 

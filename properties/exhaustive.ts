@@ -7,7 +7,7 @@
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
 // uffd monitor weakly fair, never returning (L2).
 import { enabledThreads, isEnabled, step } from "../model/exec.js";
-import { compactKey, encode, extendKey, keyUnits } from "../model/fingerprint.js";
+import { compactKey, encode, extendIds, extendKey, keyUnits } from "../model/fingerprint.js";
 import type { World } from "../model/world.js";
 import { Collapser } from "./collapse.js";
 import type { LassoEdge } from "./lasso.js";
@@ -119,29 +119,36 @@ function heapMiB(): number {
 }
 
 /**
- * The monitors' saved states as one canonical string. A saved state is kept as long as
- * it does not change (monitors replace their state objects, they do not mutate them),
- * so its encoding is remembered per monitor by identity: most transitions leave every
- * monitor as it was.
+ * The monitors' saved states as one id each, for the key: a saved state is kept as long
+ * as it does not change (monitors replace their state objects, they do not mutate them),
+ * so its id is remembered per monitor by identity, and a new object is encoded
+ * canonically (`encode`: time stamps left out) and interned. Most transitions leave
+ * every monitor as it was.
  */
-function monitorKeys(n: number): (mon: readonly unknown[]) => string {
+function monitorIds(n: number): (mon: readonly unknown[]) => readonly number[] {
   const lastValue: unknown[] = new Array(n).fill(undefined);
-  const lastText: string[] = new Array(n).fill("");
-  const parts: string[] = new Array(n).fill("");
+  const lastId: number[] = new Array(n).fill(-1);
+  const ids: number[] = new Array(n).fill(0);
+  const interned = new Map<string, number>();
   return (mon) => {
     for (let i = 0; i < n; i++) {
       const v = mon[i];
-      if (v === null || v === undefined) parts[i] = "_";
-      else if (typeof v === "number") parts[i] = String(v);
-      else if (lastValue[i] === v) parts[i] = lastText[i] as string;
-      else {
-        const text = encode(v);
-        lastValue[i] = v;
-        lastText[i] = text;
-        parts[i] = text;
+      if (lastId[i] !== -1 && lastValue[i] === v) {
+        ids[i] = lastId[i] as number;
+        continue;
       }
+      const text =
+        v === null || v === undefined ? "_" : typeof v === "number" ? String(v) : encode(v);
+      let id = interned.get(text);
+      if (id === undefined) {
+        id = interned.size;
+        interned.set(text, id);
+      }
+      lastValue[i] = v;
+      lastId[i] = id;
+      ids[i] = id;
     }
-    return parts.join("|");
+    return ids;
   };
 }
 
@@ -181,7 +188,7 @@ export function exploreExhaustive(
   // in keyUnits()[0, length) until the next key is written; the collapser keeps the
   // tuple of each new state by its tree index.
   const stateful = monitors.some((m) => m.save !== undefined);
-  const monitorKey = monitorKeys(monitors.length);
+  const monitorKey = monitorIds(monitors.length);
   const collapser = new Collapser();
   const keyOf = (
     w: World,
@@ -190,7 +197,7 @@ export function exploreExhaustive(
     parent: Node | null = null,
   ): number => {
     let n = collapser.key(collapser.ids(w, parent?.world ?? null, parent?.index ?? -1));
-    if (stateful) n = extendKey(monitorKey(mon));
+    if (stateful) n = extendIds(monitorKey(mon));
     if (opts.preemptions !== undefined) n = extendKey(String(used));
     return n;
   };
