@@ -1,12 +1,12 @@
 // State collapsing for the exhaustive engine, as Spin's -DCOLLAPSE does it: a world is
 // cut into parts (the mmap lock, the VMAs, the page tables, the folio locks, the
 // notifier, userfaultfd, the ghost facts, and each thread's control and locals:
-// model/fingerprint.ts
-// encodePart), each part is interned in a table of its own, and the visited set keys a
-// state by its tuple of part ids. A step shares every part it did not touch with the
+// model/fingerprint.ts encodePart), each part is interned in a table of its own, and
+// the visited set keys a state by its tuple of part ids. A step shares every part it did not touch with the
 // world it started from (model/draft.ts LazyWorld), so a successor takes the parent's
-// id for those parts and encodes only the ones it changed: usually the running thread
-// and one or two shared parts, against the whole world before.
+// id for those parts and encodes only the ones it changed: usually the running thread's
+// control, sometimes its locals and one or two shared parts, against the whole world
+// before.
 //
 // Same states as encodeKey: each part's encoding is prefix-free and the parts come in
 // a fixed order, so two worlds get the same tuple exactly when they get the same
@@ -27,9 +27,6 @@ import {
 import type { Thread, World } from "../model/world.js";
 import { StateSet } from "./stateset.js";
 
-/** A world's part ids, in part order (PART_*, then two per thread). */
-export type PartIds = readonly number[];
-
 export class Collapser {
   /** one exact table per shared part, then one for threads' control and one for their locals */
   private readonly tables: StateSet[] = [];
@@ -44,13 +41,6 @@ export class Collapser {
 
   constructor() {
     for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false, 8));
-  }
-
-  /** distinct parts interned so far, all tables together */
-  get parts(): number {
-    let n = 0;
-    for (const t of this.tables) n += t.size;
-    return n;
   }
 
   /** Keep the ids `ids` last gave, as those of state `index` (for `ids(_, _, index)`). */
@@ -144,7 +134,7 @@ export class Collapser {
   }
 
   /** Write the key of a tuple of part ids into the shared buffer; its length. */
-  key(ids: PartIds): number {
+  key(ids: readonly number[]): number {
     return idsKey(ids);
   }
 }

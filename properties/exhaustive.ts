@@ -1,7 +1,8 @@
 // Exhaustive search: breadth-first over the same step function and the same property
 // monitors as random mode, with a visited set of canonical states (the world plus the
 // state of every stateful monitor), collapsed into a tuple of part ids
-// (properties/collapse.ts over model/fingerprint.ts) and stored in properties/stateset.ts. BFS order makes every counterexample it returns a shortest
+// (properties/collapse.ts over model/fingerprint.ts) and stored in
+// properties/stateset.ts. BFS order makes every counterexample it returns a shortest
 // one (in scheduled steps). Liveness properties are checked as lassos, with the spec
 // each gives (properties/lasso.ts): the shortest reachable loop it counts, such as the
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
