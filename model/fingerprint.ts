@@ -480,37 +480,26 @@ function putLocalsPart(w: World, t: Thread): void {
   }
 }
 
+/** The shared parts' writers, by part number. */
+const SHARED_PARTS: readonly ((w: World) => void)[] = [
+  putMmapPart,
+  putVmasPart,
+  putPtesPart,
+  putFolioPart,
+  putNotifierPart,
+  putUffdPart,
+  putGhostPart,
+];
+
 /** One part of a world's key, alone in the shared buffer (`keyUnits()`); its length. */
 export function encodePart(w: World, part: number): number {
   len = 0;
-  switch (part) {
-    case PART_MMAP:
-      putMmapPart(w);
-      break;
-    case PART_VMAS:
-      putVmasPart(w);
-      break;
-    case PART_PTES:
-      putPtesPart(w);
-      break;
-    case PART_FOLIO:
-      putFolioPart(w);
-      break;
-    case PART_NOTIFIER:
-      putNotifierPart(w);
-      break;
-    case PART_UFFD:
-      putUffdPart(w);
-      break;
-    case PART_GHOST:
-      putGhostPart(w);
-      break;
-    default: {
-      // two parts per thread: its control, then its locals
-      const t = w.threads[(part - PART_THREAD0) >> 1] as Thread;
-      if (((part - PART_THREAD0) & 1) === 0) putControlPart(t);
-      else putLocalsPart(w, t);
-    }
+  if (part < PART_THREAD0) (SHARED_PARTS[part] as (w: World) => void)(w);
+  else {
+    // two parts per thread: its control, then its locals
+    const t = w.threads[(part - PART_THREAD0) >> 1] as Thread;
+    if (((part - PART_THREAD0) & 1) === 0) putControlPart(t);
+    else putLocalsPart(w, t);
   }
   return len;
 }

@@ -2,11 +2,11 @@
 // cut into parts (the mmap lock, the VMAs, the page tables, the folio locks, the
 // notifier, userfaultfd, the ghost facts, and each thread's control and locals:
 // model/fingerprint.ts encodePart), each part is interned in a table of its own, and
-// the visited set keys a state by its tuple of part ids. A step shares every part it did not touch with the
-// world it started from (model/draft.ts LazyWorld), so a successor takes the parent's
-// id for those parts and encodes only the ones it changed: usually the running thread's
-// control, sometimes its locals and one or two shared parts, against the whole world
-// before.
+// the visited set keys a state by its tuple of part ids. A step shares every part it
+// did not touch with the world it started from (model/draft.ts LazyWorld), so a
+// successor takes the parent's id for those parts and encodes only the ones it
+// changed: usually the running thread's control, sometimes its locals and one or two
+// shared parts, against the whole world before.
 //
 // Same states as encodeKey: each part's encoding is prefix-free and the parts come in
 // a fixed order, so two worlds get the same tuple exactly when they get the same
@@ -83,54 +83,55 @@ export class Collapser {
     const ids = this.scratch;
     ids.length = PART_THREAD0 + 2 * w.threads.length;
     const p = parent !== null && parentIndex >= 0 ? parent : null;
-    const pid = this.kept;
     const o = parentIndex * this.width;
-    ids[PART_MMAP] =
-      p && w.mmapLock === p.mmapLock ? (pid[o + PART_MMAP] as number) : this.intern(w, PART_MMAP);
-    ids[PART_VMAS] =
-      p && w.vmas === p.vmas ? (pid[o + PART_VMAS] as number) : this.intern(w, PART_VMAS);
-    ids[PART_PTES] =
-      p && w.ptes === p.ptes ? (pid[o + PART_PTES] as number) : this.intern(w, PART_PTES);
-    ids[PART_FOLIO] =
-      p && w.folioLock === p.folioLock
-        ? (pid[o + PART_FOLIO] as number)
-        : this.intern(w, PART_FOLIO);
-    ids[PART_NOTIFIER] =
-      p && w.notifier === p.notifier
-        ? (pid[o + PART_NOTIFIER] as number)
-        : this.intern(w, PART_NOTIFIER);
-    ids[PART_UFFD] =
-      p && w.uffd === p.uffd ? (pid[o + PART_UFFD] as number) : this.intern(w, PART_UFFD);
+    ids[PART_MMAP] = this.reuse(w, PART_MMAP, o, p !== null && w.mmapLock === p.mmapLock);
+    ids[PART_VMAS] = this.reuse(w, PART_VMAS, o, p !== null && w.vmas === p.vmas);
+    ids[PART_PTES] = this.reuse(w, PART_PTES, o, p !== null && w.ptes === p.ptes);
+    ids[PART_FOLIO] = this.reuse(w, PART_FOLIO, o, p !== null && w.folioLock === p.folioLock);
+    ids[PART_NOTIFIER] = this.reuse(w, PART_NOTIFIER, o, p !== null && w.notifier === p.notifier);
+    ids[PART_UFFD] = this.reuse(w, PART_UFFD, o, p !== null && w.uffd === p.uffd);
     const g = w.ghost;
-    ids[PART_GHOST] =
-      p && g.disrupted === p.ghost.disrupted && g.consumed === p.ghost.consumed
-        ? (pid[o + PART_GHOST] as number)
-        : this.intern(w, PART_GHOST);
+    ids[PART_GHOST] = this.reuse(
+      w,
+      PART_GHOST,
+      o,
+      p !== null && g.disrupted === p.ghost.disrupted && g.consumed === p.ghost.consumed,
+    );
     for (let i = 0; i < w.threads.length; i++) {
       const control = PART_THREAD0 + 2 * i;
       const a = w.threads[i] as Thread;
       const b = p?.threads[i];
-      if (p === null || b === undefined) {
-        ids[control] = this.intern(w, control);
-        ids[control + 1] = this.intern(w, control + 1);
-        continue;
-      }
-      ids[control] =
-        a === b ||
-        (a.pc === b.pc && a.status === b.status && a.fatal === b.fatal && a.budget === b.budget)
-          ? (pid[o + control] as number)
-          : this.intern(w, control);
+      ids[control] = this.reuse(
+        w,
+        control,
+        o,
+        b !== undefined &&
+          (a === b ||
+            (a.pc === b.pc &&
+              a.status === b.status &&
+              a.fatal === b.fatal &&
+              a.budget === b.budget)),
+      );
       // the locals encode the same for sure with the same locals object (records are
       // replaced, never mutated) and the same mmap-lock and VMA-lock epochs, against
       // which its VMA pointers are judged
-      ids[control + 1] =
-        a.locals === b.locals &&
-        w.ghost.epoch[i] === p.ghost.epoch[i] &&
-        w.ghost.vmaEpoch[i] === p.ghost.vmaEpoch[i]
-          ? (pid[o + control + 1] as number)
-          : this.intern(w, control + 1);
+      ids[control + 1] = this.reuse(
+        w,
+        control + 1,
+        o,
+        p !== null &&
+          b !== undefined &&
+          a.locals === b.locals &&
+          g.epoch[i] === p.ghost.epoch[i] &&
+          g.vmaEpoch[i] === p.ghost.vmaEpoch[i],
+      );
     }
     return ids;
+  }
+
+  /** The parent's id for `part` (at offset `o` of the kept ids) if `same`, else a fresh look-up. */
+  private reuse(w: World, part: number, o: number, same: boolean): number {
+    return same ? (this.kept[o + part] as number) : this.intern(w, part);
   }
 
   /** Write the key of a tuple of part ids into the shared buffer; its length. */
