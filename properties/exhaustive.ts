@@ -64,11 +64,6 @@ export interface ExhaustiveResult {
 
 interface Node {
   readonly world: World;
-  /**
-   * the threads that can step, listed when the node is made: its world is still in
-   * the processor's cache then, and a level later, when the node is expanded, it is not
-   */
-  readonly enabled: readonly number[];
   readonly mon: readonly unknown[];
   readonly index: number;
   /** the thread that ran last, for the preemption bound */
@@ -218,7 +213,6 @@ export function exploreExhaustive(
   let frontier: Node[] = [
     {
       world: setup.world0,
-      enabled: enabledThreads(setup.world0, setup.programs),
       mon: mon0,
       index: root,
       last: -1,
@@ -253,7 +247,7 @@ export function exploreExhaustive(
     if (depth >= opts.depth) {
       // states at the bound are not expanded, but a quiescent one is still judged
       for (const n of frontier) {
-        const enabled = n.enabled;
+        const enabled = enabledThreads(n.world, setup.programs);
         if (!enabled.some((t) => mayComplete(n.world, t, setup.programs))) endCheck(n, n.world);
         if (enabled.length > 0) atBound++;
       }
@@ -261,7 +255,7 @@ export function exploreExhaustive(
     }
     const next: Node[] = [];
     for (const node of frontier) {
-      const enabled = node.enabled;
+      const enabled = enabledThreads(node.world, setup.programs);
       // quiescent: nothing but a new munmap, invalidation or signal could run now; the
       // end-of-run properties are judged here, as after random mode's fair completion
       if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
@@ -325,7 +319,6 @@ export function exploreExhaustive(
             sleeps.set(seen, inter);
             next.push({
               world: w,
-              enabled: enabledThreads(w, setup.programs),
               mon,
               index: seen,
               last: tid,
@@ -339,7 +332,6 @@ export function exploreExhaustive(
           if (opts.sleepSets) sleeps.set(index, sleep);
           next.push({
             world: w,
-            enabled: enabledThreads(w, setup.programs),
             mon,
             index,
             last: tid,
