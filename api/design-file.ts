@@ -7,10 +7,10 @@ import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { DESIGNS } from "../model/designs/index.js";
-import { DesignError } from "../model/exec.js";
 import type { Scenario } from "../model/scenarios.js";
 import { programsFor, runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { Design, Family, Op, Step } from "../model/step.js";
+import { DesignError } from "../model/step.js";
 import { PROPERTIES } from "../properties/index.js";
 import type { DesignSpec } from "./model.js";
 

@@ -23,7 +23,7 @@ export {
   recordFaultInCallbacks,
 } from "../model/designs/v2.js";
 export * from "../model/errno.js";
-export { DesignError } from "../model/exec.js";
+
 export { useVma } from "../model/ghost.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
@@ -42,7 +42,7 @@ export { exit, retIs, set, test } from "../model/locals.js";
 export type { Scenario } from "../model/scenarios.js";
 export { SCENARIOS, scenarioById } from "../model/scenarios.js";
 export type { Ctx, Design, Family, Op, Program, Step, Steps } from "../model/step.js";
-export { op, validateProgram } from "../model/step.js";
+export { DesignError, op, validateProgram } from "../model/step.js";
 export type { Val, VmaRef } from "../model/world.js";
 export { PROPERTIES, propertyById } from "../properties/index.js";
 export type { Property } from "../properties/property.js";

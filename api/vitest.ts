@@ -8,15 +8,15 @@
 //     checkDesign(myDesign, { scenarios: ["hugetlb-uffd"] }).expect({ "no-freed-vma-use": "holds" });
 //   });
 import { AssertionError } from "node:assert";
+import type { Counterexample } from "../engine/random.js";
+import type { RowResult } from "../engine/verdicts.js";
+import { verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
 import { runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import type { Counterexample } from "../properties/random.js";
-import type { RowResult } from "../properties/verdicts.js";
-import { verdictRows } from "../properties/verdicts.js";
 import { renderLanes } from "../reports/lanes.js";
 import { DesignFileError, validateDesignExport } from "./design-file.js";
 
@@ -177,5 +177,5 @@ export function checkDesign(d: Design | string, opts: CheckDesignOptions = {}): 
   return check;
 }
 
+export type { RowResult } from "../engine/verdicts.js";
 export type { Design } from "../model/step.js";
-export type { RowResult } from "../properties/verdicts.js";

@@ -1,12 +1,13 @@
 // What each reduction of the exhaustive engine buys, on the scenarios it explores
 // completely: states, transitions and wall time with each switch, as ratios to the
 // plain search in the same run. Prints figures; asserts nothing.
+
+import type { ExhaustiveOptions } from "../engine/exhaustive.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
+import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
-import type { ExhaustiveOptions } from "../properties/exhaustive.js";
-import { exploreExhaustive } from "../properties/exhaustive.js";
 import { PROPERTIES } from "../properties/index.js";
-import { setupFor } from "../properties/run.js";
 
 const cases: [string, string][] = [
   ["v2", "anon-uffd-1"],

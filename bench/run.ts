@@ -1,13 +1,13 @@
 // npm run bench: throughput of random exploration and time to the first
 // counterexample. Prints figures; asserts nothing (speed is never a test).
 import fc from "fast-check";
+import { scheduleArb } from "../engine/random.js";
+import { runSchedule, setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { PROPERTIES } from "../properties/index.js";
-import { scheduleArb } from "../properties/random.js";
-import { runSchedule, setupFor } from "../properties/run.js";
 
 function must<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`bench: no ${what}`);

@@ -1,16 +1,17 @@
 // Minimization quality (issue 6): for every violated row of the matrix (seed 1, 1000
 // random schedules), the trace length fast-check's shrinking gives and the length after
-// shrinkers/, with the median ratio; with --exhaustive, also the shortest length that
+// engine/shrink/, with the median ratio; with --exhaustive, also the shortest length that
 // breadth-first search finds within --depth; with --shortest, breadth-first search up
 // to each minimized counterexample's length (at most 2,000,000 states, hash-compact),
 // which proves it shortest or finds the shortest (about 4 minutes; what the corpus
 // does). Not part of `npm test`.
 //   npx tsx bench/shrink.ts [--exhaustive [--depth 30] | --shortest]
+
+import { setupFor } from "../engine/run.js";
+import { exhaustiveRows, shortestFor, verdictRows } from "../engine/verdicts.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
-import { setupFor } from "../properties/run.js";
-import { exhaustiveRows, shortestFor, verdictRows } from "../properties/verdicts.js";
 
 const args = process.argv.slice(2);
 const exhaustive = args.includes("--exhaustive");

@@ -1,14 +1,14 @@
 // Time to the first counterexample, uniform choices against PCT (depth 2 and 3), for
 // every violated row of the random matrix. Prints figures; asserts nothing.
 import fc from "fast-check";
+import { pctArb } from "../engine/pct.js";
+import { scheduleArb } from "../engine/random.js";
+import type { Choice, Setup } from "../engine/run.js";
+import { runSchedule, setupFor } from "../engine/run.js";
+import { verdictRows } from "../engine/verdicts.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
-import { pctArb } from "../properties/pct.js";
-import { scheduleArb } from "../properties/random.js";
-import type { Choice, Setup } from "../properties/run.js";
-import { runSchedule, setupFor } from "../properties/run.js";
-import { verdictRows } from "../properties/verdicts.js";
 
 const SEEDS = [1, 2, 3, 4, 5];
 const LIMIT = 5_000;

@@ -4,11 +4,11 @@
 // never overwritten without --force: then nothing is written and the exit code is 2.
 import { existsSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
+import { setupFor } from "../engine/run.js";
+import type { RowResult } from "../engine/verdicts.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
-import { setupFor } from "../properties/run.js";
-import type { RowResult } from "../properties/verdicts.js";
 import type { Cex } from "../reports/cex.js";
 import { cexOfCounterexample, cexText } from "../reports/cex.js";
 import { UsageError } from "./errors.js";

@@ -1,16 +1,16 @@
 // The options that choose how rows are computed, shared by `check` and `matrix`:
 // random schedules (default) or the exhaustive breadth-first engine.
 import type { Command } from "commander";
+import type { ExplorationFlags } from "../engine/rows.js";
+import { DEFAULT_SHORTEST_STATES, rowsFor as engineRowsFor } from "../engine/rows.js";
+import type { RowResult } from "../engine/verdicts.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import type { RowResult } from "../properties/verdicts.js";
-import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed } from "./errors.js";
 import { exhaustiveProgress } from "./progress.js";
 
 export const DEFAULT_DEPTH = 60;
-export const DEFAULT_SHORTEST_STATES = 100_000;
 
 /**
  * `shortestByDefault` (check): the breadth-first pass after random search runs unless
@@ -80,44 +80,11 @@ export function withExplorationOptions(
     .option("--sleep-sets", "exhaustive: skip steps that commute with ones already explored");
 }
 
-export interface ExplorationFlags {
-  readonly runs: number;
-  readonly seed: number;
-  readonly pct?: number;
-  /** true (default bound) or a bound on the states of the breadth-first search; false: off */
-  readonly shortest?: number | boolean;
-  readonly exhaustive?: boolean;
-  readonly depth: number;
-  readonly maxStates?: number;
-  readonly maxMemory?: number;
-  readonly hashCompact?: boolean;
-  readonly preemptions?: number;
-  readonly sleepSets?: boolean;
-}
+export type { ExplorationFlags };
 
+/** The rows of each pair under these flags, with the progress bar on a terminal. */
 export function rowsFor(
   o: ExplorationFlags,
 ): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
-  const shortest = o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest || undefined;
-  const progress =
-    o.exhaustive || shortest !== undefined ? exhaustiveProgress(process.argv) : undefined;
-  if (!o.exhaustive)
-    return (d, s, props) =>
-      verdictRows(d, s, props, {
-        runs: o.runs,
-        seed: o.seed,
-        ...(o.pct !== undefined ? { pct: o.pct } : {}),
-        ...(shortest !== undefined ? { shortest } : {}),
-        ...(progress ? { onProgress: progress } : {}),
-      });
-  return (d, s, props) =>
-    exhaustiveRows(d, s, props, {
-      depth: o.depth,
-      ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-      ...(o.maxMemory !== undefined ? { maxMemoryMiB: o.maxMemory } : {}),
-      ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
-      hashCompact: o.hashCompact === true,
-      sleepSets: o.sleepSets === true,
-      ...(progress ? { onProgress: progress } : {}),
-    });
+  return engineRowsFor(o, exhaustiveProgress(process.argv));
 }

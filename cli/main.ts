@@ -3,7 +3,7 @@
 // unless --debug), 3 for an internal error.
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
-import { DesignError } from "../model/exec.js";
+import { DesignError } from "../model/step.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerList } from "./commands/list.js";

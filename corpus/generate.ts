@@ -7,11 +7,11 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setupFor } from "../engine/run.js";
+import { verdictRows } from "../engine/verdicts.js";
 import { DESIGNS, designById } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
-import { setupFor } from "../properties/run.js";
-import { verdictRows } from "../properties/verdicts.js";
 import type { Cex } from "../reports/cex.js";
 import { cexJsonSchema, cexOfCounterexample, cexText } from "../reports/cex.js";
 import { replayCex } from "../reports/replay.js";

@@ -46,7 +46,7 @@ export function useVma(k: Ctx, ref: VmaRef, what: string): Draft<Vma> {
 
 /** The thread released the mmap lock: its VMA pointers die with the epoch. */
 export function endEpoch(k: Ctx, what: string): void {
-  // the arrays are shared between worlds (model/draft.ts LazyWorld): replace, never mutate
+  // the arrays are shared between worlds (engine/draft.ts LazyWorld): replace, never mutate
   const g = k.w.ghost;
   g.epoch = with1(g.epoch, k.tid, (g.epoch[k.tid] ?? 0) + 1);
   g.lastDrop = with1(g.lastDrop, k.tid, { at: k.w.clock, what });

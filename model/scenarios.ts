@@ -8,9 +8,9 @@ import { mprotectProgram } from "./actors/mprotect.js";
 import { munmapProgram } from "./actors/munmap.js";
 import { releaseProgram } from "./actors/release.js";
 import { signalProgram } from "./actors/signal.js";
-import type { Programs } from "./exec.js";
+
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
-import type { Design, Family } from "./step.js";
+import type { Design, Family, Programs } from "./step.js";
 import type { Thread, Val, Vma, VmaFlags, World } from "./world.js";
 import { emptyRwsem } from "./world.js";
 

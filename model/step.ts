@@ -110,3 +110,32 @@ export function validateProgram(p: Program): string[] {
 export function readRef(v: Val | undefined): VmaRef | null {
   return isVmaRef(v) ? v : null;
 }
+
+/** The programs a world's threads run, by id. */
+export type Programs = Readonly<Record<string, Program>>;
+
+/** One executed step, as recorded in a trace. */
+export interface StepRecord {
+  readonly tid: Tid;
+  /** labels executed, in order (the scheduled one first, then local ones) */
+  readonly labels: readonly string[];
+  /** op names, in the same order */
+  readonly ops: readonly string[];
+  /** outcome of the scheduled op */
+  readonly outcome: string;
+  /** what the schedule's pick chose, where the op asked */
+  readonly choice: string | null;
+  /** how many options the op offered (0: it made no choice); picks are taken modulo this */
+  readonly choices: number;
+  readonly events: readonly Event[];
+}
+
+export class DesignError extends Error {
+  constructor(
+    readonly program: string,
+    readonly label: string,
+    message: string,
+  ) {
+    super(`${program}, step "${label}": ${message}`);
+  }
+}

@@ -1,4 +1,4 @@
-// Liveness: L3 fatal signals end retry loops (a lasso, properties/lasso.ts, and a
+// Liveness: L3 fatal signals end retry loops (a lasso, engine/lasso.ts, and a
 // bound on driver steps in the fair completion for loops that never repeat a state),
 // L4 a retry after RETRY carries FAULT_FLAG_TRIED, and S9/L8 no cycle of waiters.
 import { deadlockCycle } from "../model/waitfor.js";

@@ -2,11 +2,10 @@
 // (kernel-semantics S1..S25, L1..L8), a statement a reviewer recognizes, and a monitor
 // that reads the steps of one run (events, worlds before and after) and says when it
 // is violated, with the ghost facts behind it.
-import type { StepRecord } from "../model/exec.js";
+
 import type { Scenario } from "../model/scenarios.js";
-import type { Design } from "../model/step.js";
+import type { Design, StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
-import type { LassoSpec } from "./lasso.js";
 
 export type RunEnd = "done" | "deadlock" | "budget";
 
@@ -50,7 +49,7 @@ export interface Property {
   /** false: the row is n/a (the scenario cannot exercise it) */
   applies(s: Scenario, d: Design): boolean;
   monitor(): Monitor;
-  /** liveness: the loops that violate it (properties/lasso.ts), found by every search */
+  /** liveness: the loops that violate it (engine/lasso.ts), found by every search */
   readonly lasso?: LassoSpec;
 }
 
@@ -66,4 +65,18 @@ export interface Violation {
 /** "T" for thread 0 and so on: names used in violation messages. */
 export function who(w: World, tid: number): string {
   return w.threads[tid]?.name ?? `thread ${tid}`;
+}
+
+/**
+ * A liveness property's loops (engine/lasso.ts finds them in every search): every state
+ * of a violating loop satisfies `inLoop`, and each weakly fair thread steps in the loop
+ * or is disabled somewhere on it.
+ */
+export interface LassoSpec {
+  /** the condition every state of a violating loop satisfies */
+  inLoop(w: World): boolean;
+  /** programs (thread program ids) that are weakly fair: they step in the loop, or are disabled somewhere on it */
+  readonly weaklyFair: readonly string[];
+  /** the violation message for a loop of `loop` steps after `prefix` steps */
+  describe(prefix: number, loop: number): string;
 }

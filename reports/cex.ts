@@ -7,16 +7,16 @@
 // time it was written.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import type { Counterexample } from "../engine/random.js";
+import type { Choice, Run, Setup } from "../engine/run.js";
+import { runSchedule, setupFor } from "../engine/run.js";
+import type { RowResult } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { Design, Step } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import type { Counterexample } from "../properties/random.js";
-import type { Choice, Run, Setup } from "../properties/run.js";
-import { runSchedule, setupFor } from "../properties/run.js";
-import type { RowResult } from "../properties/verdicts.js";
 
 export const CEX_SCHEMA = "lockdrop.cex/1";
 export const TOKEN_PREFIX = "ld1.";
@@ -72,7 +72,7 @@ export const CexSchema = z
       .object({
         beforeShrink: count().nullable().describe("steps of the first failing run"),
         fastCheck: count().nullable().describe("steps after fast-check's shrinking"),
-        minimized: count().describe("steps after shrinkers/ (this file)"),
+        minimized: count().describe("steps after engine/shrink/ (this file)"),
         shortest: count()
           .nullable()
           .describe("the shortest length breadth-first search found, when it ran"),
@@ -162,7 +162,7 @@ function canon(v: unknown): unknown {
 /**
  * The fingerprint recorded after every step: the first 16 hex digits of sha256 over
  * the whole world (keys sorted) except the ghost bookkeeping. Unlike
- * model/fingerprint.ts, which abstracts states for visited sets (and may be tuned for
+ * engine/fingerprint.ts, which abstracts states for visited sets (and may be tuned for
  * that), this one is exact, so a replay that matches it went through the same states.
  */
 export function traceFingerprint(w: World): string {

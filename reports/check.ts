@@ -1,8 +1,8 @@
 // The report of `lockdrop check`: a verdict per scenario and property, and for each
 // violation the counterexample as thread lanes with the ghost facts at the marked step.
 
+import type { RowResult } from "../engine/verdicts.js";
 import { propertyById } from "../properties/index.js";
-import type { RowResult } from "../properties/verdicts.js";
 import { tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
 import { renderLanes } from "./lanes.js";

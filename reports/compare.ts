@@ -2,14 +2,15 @@
 // and for each cell where the verdicts differ the counterexample that separates them,
 // with the same schedule replayed on the designs where the property held. Plain text for
 // a mailing-list reply, or Markdown for a GitHub comment; never coloured.
+
+import type { Counterexample } from "../engine/random.js";
+import { runSchedule, setupFor } from "../engine/run.js";
+import type { RowResult } from "../engine/verdicts.js";
+import { verdictRows } from "../engine/verdicts.js";
 import type { Scenario } from "../model/scenarios.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import type { Counterexample } from "../properties/random.js";
-import { runSchedule, setupFor } from "../properties/run.js";
-import type { RowResult } from "../properties/verdicts.js";
-import { verdictRows } from "../properties/verdicts.js";
 import { renderLanes } from "./lanes.js";
 
 export interface CompareOptions {

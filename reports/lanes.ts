@@ -3,7 +3,7 @@
 // unless asked (so it can go into an email as it is).
 import { errnoName } from "../model/errno.js";
 import type { Event } from "../model/events.js";
-import type { StepRecord } from "../model/exec.js";
+import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { lockLabel } from "../model/world.js";
 

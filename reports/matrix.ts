@@ -1,25 +1,8 @@
 // The verdict matrix: design x scenario x property, as JSON (schema lockdrop.matrix/1)
 // and as a text table.
-export interface MatrixRow {
-  readonly design: string;
-  readonly scenario: string;
-  readonly property: string;
-  readonly verdict: "holds" | "violated" | "n/a";
-  /** how the verdict was reached, e.g. "random" */
-  readonly method: string;
-  readonly runs: number;
-  /** length of the (shrunk) counterexample for violated rows, else null */
-  readonly steps: number | null;
-  /** the violation, for violated rows */
-  readonly message?: string;
-  /** exhaustive rows: the depth explored, the distinct states, whether the space was exhausted */
-  readonly depth?: number;
-  readonly states?: number;
-  readonly complete?: boolean;
-  readonly stoppedBy?: string;
-  /** exhaustive rows: states reached but not expanded (at the depth bound, or when stopped) */
-  readonly frontier?: number;
-}
+import type { MatrixRow } from "../engine/verdicts.js";
+
+export type { MatrixRow };
 
 export interface Matrix {
   readonly schema: "lockdrop.matrix/1";

@@ -3,9 +3,10 @@
 // immer patches it made, and the full world at one step. Every output is a function
 // of the file alone: no colour, no time stamps, no paths, so it is byte-identical on
 // any machine (the golden files under corpus/golden/ hold this to account).
+
+import { stepWithPatches } from "../engine/exec.js";
 import type { Event } from "../model/events.js";
-import type { StepRecord } from "../model/exec.js";
-import { stepWithPatches } from "../model/exec.js";
+import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { lockLabel } from "../model/world.js";
 import { tokenOf } from "./cex.js";

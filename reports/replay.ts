@@ -3,13 +3,13 @@
 // thread, label, op and outcome (else the schedule diverges there), and the same world
 // fingerprint (else the model has hidden nondeterminism). A step whose thread is not
 // enabled any more is reported as such; the runner skips it, as it skips any choice.
-import { isEnabled, step } from "../model/exec.js";
+import { isEnabled, step } from "../engine/exec.js";
+import type { Run, Setup } from "../engine/run.js";
+import { runSchedule, setupFor } from "../engine/run.js";
 import type { Scenario } from "../model/scenarios.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property, Violation } from "../properties/property.js";
-import type { Run, Setup } from "../properties/run.js";
-import { runSchedule, setupFor } from "../properties/run.js";
 import type { Cex, CexStep } from "./cex.js";
 import { designChanges, designHash, scheduleOf, traceFingerprint } from "./cex.js";
 

@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCorpusFile, replayOn } from "../corpus/golden.js";
+import { checkPair } from "../engine/random.js";
+import { setupFor } from "../engine/run.js";
+import { minimize } from "../engine/shrink/index.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
-import { checkPair } from "../properties/random.js";
-import { setupFor } from "../properties/run.js";
 import {
   cexFromToken,
   cexJsonSchema,
@@ -20,7 +21,6 @@ import {
   tokenOf,
 } from "../reports/cex.js";
 import { renderMermaid } from "../reports/replay-render.js";
-import { minimize } from "../shrinkers/index.js";
 import { lockdrop } from "./run-cli.js";
 
 const root = join(import.meta.dirname, "..", "corpus");

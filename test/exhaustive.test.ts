@@ -1,16 +1,16 @@
 // The exhaustive engine: complete proofs on the small scenarios, agreement with random
 // mode, shortest counterexamples, lassos, and the bounds that stop it cleanly.
 import { describe, expect, it } from "vitest";
+import { exploreExhaustive } from "../engine/exhaustive.js";
+import { stateKey } from "../engine/fingerprint.js";
+import { setupFor } from "../engine/run.js";
+import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
-import { stateKey } from "../model/fingerprint.js";
 import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
-import { exploreExhaustive } from "../properties/exhaustive.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
-import { setupFor } from "../properties/run.js";
-import { exhaustiveRows, verdictRows } from "../properties/verdicts.js";
 import { mini, scenario } from "./helpers.js";
 
 function design(id: string): Design {

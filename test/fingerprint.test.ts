@@ -5,13 +5,13 @@
 // scenario it runs in, and checks that equal compact keys and equal state keys coincide.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Collapser } from "../engine/collapse.js";
+import { enabledThreads, step } from "../engine/exec.js";
+import { compactKey, stateKey } from "../engine/fingerprint.js";
+import { setupFor } from "../engine/run.js";
 import { DESIGNS } from "../model/designs/index.js";
-import { enabledThreads, step } from "../model/exec.js";
-import { compactKey, stateKey } from "../model/fingerprint.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
-import { Collapser } from "../properties/collapse.js";
-import { setupFor } from "../properties/run.js";
 
 describe("compactKey", () => {
   it("splits worlds into the same states as stateKey", () => {

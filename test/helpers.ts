@@ -1,10 +1,10 @@
 // Test harness: run a small step table as thread T in a scenario's world.
-import type { Programs } from "../model/exec.js";
-import { step } from "../model/exec.js";
+
+import { step } from "../engine/exec.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, scenarioById } from "../model/scenarios.js";
-import type { Design, Steps } from "../model/step.js";
+import type { Design, Programs, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
 
 export function scenario(id: string): Scenario {

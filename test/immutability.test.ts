@@ -1,14 +1,14 @@
-// The hot path copies only what a step may mutate (model/draft.ts LazyWorld) and shares
+// The hot path copies only what a step may mutate (engine/draft.ts LazyWorld) and shares
 // the rest. Running steps on deep-frozen worlds makes any op that writes into a shared
 // part throw, so this test keeps LazyWorld honest as ops are added.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { enabledThreads, step } from "../engine/exec.js";
+import { scheduleArb } from "../engine/random.js";
+import { setupFor } from "../engine/run.js";
 import { DESIGNS } from "../model/designs/index.js";
-import { enabledThreads, step } from "../model/exec.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
-import { scheduleArb } from "../properties/random.js";
-import { setupFor } from "../properties/run.js";
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {

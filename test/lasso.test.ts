@@ -1,13 +1,13 @@
-// Lassos (properties/lasso.ts): the shortest one in a state graph, fairness, and the
+// Lassos (engine/lasso.ts): the shortest one in a state graph, fairness, and the
 // same loop seen by a random run's watch and by the replay check.
 import { describe, expect, it } from "vitest";
+import type { LassoEdge } from "../engine/lasso.js";
+import { checkLasso, shortestLasso } from "../engine/lasso.js";
+import { runSchedule, setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
 import { propertyById } from "../properties/index.js";
-import type { LassoEdge } from "../properties/lasso.js";
-import { checkLasso, shortestLasso } from "../properties/lasso.js";
-import { runSchedule, setupFor } from "../properties/run.js";
 
 const e = (from: number, to: number, tid: number): LassoEdge => ({ from, to, tid, pick: 0 });
 const depths = new Map([

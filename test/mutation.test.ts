@@ -1,6 +1,7 @@
 // Mutation sanity (issue 3, errata 11): break a primitive or a caller the way mutant
 // designs are built, and the checker must report a violation.
 import { describe, expect, it } from "vitest";
+import { verdictRows } from "../engine/verdicts.js";
 import { documentedCaller } from "../model/designs/callers.js";
 import { mainline } from "../model/designs/mainline.js";
 import { mutant } from "../model/designs/mutate.js";
@@ -10,7 +11,6 @@ import { hmmFaultFlags } from "../model/kernel/hmm.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { verdictRows } from "../properties/verdicts.js";
 import { scenario } from "./helpers.js";
 
 function prop(id: string): Property {

@@ -1,10 +1,10 @@
 // The verdicts issue 4 asks for, computed by random exploration with fixed seeds.
 import { describe, expect, it } from "vitest";
+import { verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
-import { verdictRows } from "../properties/verdicts.js";
 import { scenario } from "./helpers.js";
 
 const SEED = 4;

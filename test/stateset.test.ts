@@ -2,7 +2,7 @@
 // with encodings of different lengths that share prefixes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { StateSet } from "../properties/stateset.js";
+import { StateSet } from "../engine/stateset.js";
 
 const encodings = fc.array(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 12 }), {
   minLength: 1,

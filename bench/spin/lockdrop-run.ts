@@ -2,14 +2,14 @@
 // fresh process so that its peak RSS belongs to this run alone, and prints one JSON
 // line. Usage: node --import tsx bench/spin/lockdrop-run.ts <kind> <pages> <sleepSets 0|1> <repeat> [floor]
 // With `floor`, it also times the step function alone over every transition of the
-// space (model/exec.ts step, which random and exhaustive search share): no visited
+// space (engine/exec.ts step, which random and exhaustive search share): no visited
 // set, no monitors, no keys, nothing kept. That is the least any search of this model
 // in this process can cost, whatever the engine does around it.
-import { enabledThreads, step } from "../../model/exec.js";
-import { compactKey } from "../../model/fingerprint.js";
+import { enabledThreads, step } from "../../engine/exec.js";
+import { exploreExhaustive } from "../../engine/exhaustive.js";
+import { compactKey } from "../../engine/fingerprint.js";
+import { setupFor } from "../../engine/run.js";
 import type { Tid, World } from "../../model/world.js";
-import { exploreExhaustive } from "../../properties/exhaustive.js";
-import { setupFor } from "../../properties/run.js";
 import type { CaseKind } from "./cases.js";
 import { caseFor } from "./cases.js";
 

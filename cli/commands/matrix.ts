@@ -2,8 +2,12 @@
 // Pairs are computed on all cores; each is seeded on its own, so the output is the same
 // with one worker or many.
 import type { Command } from "commander";
+import { rowsInParallel } from "../../engine/parallel.js";
 import { runsIn } from "../../model/scenarios.js";
-import { rowsInParallel } from "../../properties/parallel.js";
+
+/** The module a matrix worker loads design files with (the engine does not import api/). */
+const DESIGN_LOADER = import.meta.resolve("../../api/design-file.js");
+
 import type { Matrix } from "../../reports/matrix.js";
 import { renderMatrix } from "../../reports/matrix.js";
 import { withExplorationOptions } from "../exploration.js";
@@ -28,6 +32,7 @@ export function registerMatrix(program: Command): void {
         .map((s) => ({
           design: d.id,
           file: fileOfDesign(d.id),
+          loader: DESIGN_LOADER,
           scenario: s.id,
           properties: props,
           flags: { ...o },

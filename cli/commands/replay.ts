@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Option } from "commander";
+import { setupFor } from "../../engine/run.js";
 import { DESIGNS, designById } from "../../model/designs/index.js";
 import { runsIn, scenarioById } from "../../model/scenarios.js";
 import { propertyById } from "../../properties/index.js";
-import { setupFor } from "../../properties/run.js";
 import type { Cex } from "../../reports/cex.js";
 import { cexFromToken, isToken, parseCex, parseToken } from "../../reports/cex.js";
 import type { ReplayResult } from "../../reports/replay.js";

@@ -21,7 +21,7 @@ const read = op({
     const waiting = k.w.uffd.waiting;
     const i = waiting.findIndex((x) => !x.read);
     const first = waiting[i];
-    // waiter records are shared between worlds (model/draft.ts LazyWorld): replace them
+    // waiter records are shared between worlds (engine/draft.ts LazyWorld): replace them
     if (first) waiting[i] = { ...first, read: true };
     k.set("addr", first ? first.addr : 0);
     return k.choose(["copy", "wake"] as const);

@@ -22,7 +22,7 @@ const clear = op({
   name: "clear vm_userfaultfd_ctx and VM_UFFD_* of every VMA",
   outcomes: ["ok"],
   run: (k) => {
-    // flags are shared between worlds (model/draft.ts LazyWorld): replace, never mutate
+    // flags are shared between worlds (engine/draft.ts LazyWorld): replace, never mutate
     for (const v of k.w.vmas) if (v.state === "live") v.flags = { ...v.flags, uffdMissing: false };
     return "ok";
   },

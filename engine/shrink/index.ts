@@ -3,8 +3,8 @@
 // schedule, dropping environment actions, picks back to the default, and reordering to
 // fewer context switches. Each keeps a violation of the same property and never makes
 // the trace up to the violation longer.
-import type { Property } from "../properties/property.js";
-import type { Choice, Setup } from "../properties/run.js";
+import type { Property } from "../../properties/property.js";
+import type { Choice, Setup } from "../run.js";
 import { ddmin } from "./ddmin.js";
 import { dropActors } from "./drop-actors.js";
 import type { Pass, Verdict } from "./oracle.js";

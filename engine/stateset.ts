@@ -1,6 +1,6 @@
 // The exhaustive engine's visited set, laid out as Spin lays out its own: the state
-// keys (tuples of part ids, properties/collapse.ts; also the collapser's own part
-// tables, of model/fingerprint.ts encodings) packed one after another in one growing
+// keys (tuples of part ids, engine/collapse.ts; also the collapser's own part
+// tables, of engine/fingerprint.ts encodings) packed one after another in one growing
 // arena of 16-bit units, and an open-addressing table of indices into it. No string
 // and no object per state, so storing a state costs its encoding and 12 bytes, and the
 // garbage collector never walks the set. In hash-compact mode only two 32-bit hash

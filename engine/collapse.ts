@@ -1,9 +1,9 @@
 // State collapsing for the exhaustive engine, as Spin's -DCOLLAPSE does it: a world is
 // cut into parts (the mmap lock, the VMAs, the page tables, the folio locks, the
 // notifier, userfaultfd, the ghost facts, and each thread's control and locals:
-// model/fingerprint.ts encodePart), each part is interned in a table of its own, and
+// engine/fingerprint.ts encodePart), each part is interned in a table of its own, and
 // the visited set keys a state by its tuple of part ids. A step shares every part it
-// did not touch with the world it started from (model/draft.ts LazyWorld), so a
+// did not touch with the world it started from (engine/draft.ts LazyWorld), so a
 // successor takes the parent's id for those parts and encodes only the ones it
 // changed: usually the running thread's control, sometimes its locals and one or two
 // shared parts, against the whole world before.
@@ -11,6 +11,8 @@
 // Same states as encodeKey: each part's encoding is prefix-free and the parts come in
 // a fixed order, so two worlds get the same tuple exactly when they get the same
 // encoding (test/fingerprint.test.ts checks the tuple against stateKey too).
+
+import type { Thread, World } from "../model/world.js";
 import {
   encodePart,
   idsKey,
@@ -23,8 +25,7 @@ import {
   PART_THREAD0,
   PART_UFFD,
   PART_VMAS,
-} from "../model/fingerprint.js";
-import type { Thread, World } from "../model/world.js";
+} from "./fingerprint.js";
 import { StateSet } from "./stateset.js";
 
 export class Collapser {

@@ -6,8 +6,8 @@
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state. (Counterexample files record their own
 // per-step fingerprint of the whole world, reports/cex.ts traceFingerprint.)
-import type { Rwsem, Thread, Tid, Val, World } from "./world.js";
-import { isVmaRef } from "./world.js";
+import type { Rwsem, Thread, Tid, Val, World } from "../model/world.js";
+import { isVmaRef } from "../model/world.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
 
@@ -146,7 +146,7 @@ function put(u: number): void {
 
 /**
  * Per thread slot, the last locals encoded: locals objects are shared between a world
- * and its successors (model/draft.ts LazyWorld), and a search encodes the successors of
+ * and its successors (engine/draft.ts LazyWorld), and a search encodes the successors of
  * one state one after another, so most threads' locals are the ones met just before.
  * (A WeakMap cache of every locals object cost more in garbage collection than it saved.)
  */
@@ -362,7 +362,7 @@ export function encodeKey(w: World): number {
 }
 
 // ---------------------------------------------------------------------------------
-// The parts of a world's key, for Spin-style state collapsing (properties/collapse.ts):
+// The parts of a world's key, for Spin-style state collapsing (engine/collapse.ts):
 // the exhaustive engine interns each part in a table of its own and keys the visited
 // set by the tuple of part ids, so that a step re-encodes only the parts it changed.
 // Each part's encoding is prefix-free, so equal tuples of parts are exactly equal
@@ -505,7 +505,7 @@ export function encodePart(w: World, part: number): number {
 }
 
 /**
- * A key made of part ids (properties/collapse.ts), left in the shared buffer for
+ * A key made of part ids (engine/collapse.ts), left in the shared buffer for
  * `extendKey` and the visited set: an id below 0x8000 in one unit, a larger one in two
  * (the first with its top bit set), so the key is prefix-free and never holds the
  * 0xfffe that `extendKey` starts with.
@@ -538,7 +538,7 @@ export function extendIds(ids: readonly number[]): number {
 
 /**
  * A 52-bit hash of a world's encoding, as a number: a cheap Map key for watching one
- * run for repeated states (properties/lasso.ts); equal worlds get equal hashes, and
+ * run for repeated states (engine/lasso.ts); equal worlds get equal hashes, and
  * the watcher confirms a hit with compactKey.
  */
 export function keyHash(w: World): number {

@@ -3,9 +3,9 @@
 // normalized: one choice per executed step of the schedule phase (n = 1), no skipped
 // choices, nothing after the violation, and picks at 0 where the step chose nothing.
 // The fair completion after the schedule is deterministic, so it is not part of it.
-import type { Property } from "../properties/property.js";
-import type { Choice, Run, Setup } from "../properties/run.js";
-import { runSchedule } from "../properties/run.js";
+import type { Property } from "../../properties/property.js";
+import type { Choice, Run, Setup } from "../run.js";
+import { runSchedule } from "../run.js";
 
 export interface Verdict {
   /** the normalized schedule */

@@ -1,19 +1,20 @@
 // Exhaustive search: breadth-first over the same step function and the same property
 // monitors as random mode, with a visited set of canonical states (the world plus the
 // state of every stateful monitor), collapsed into a tuple of part ids
-// (properties/collapse.ts over model/fingerprint.ts) and stored in
-// properties/stateset.ts. BFS order makes every counterexample it returns a shortest
+// (engine/collapse.ts over engine/fingerprint.ts) and stored in
+// engine/stateset.ts. BFS order makes every counterexample it returns a shortest
 // one (in scheduled steps). Liveness properties are checked as lassos, with the spec
-// each gives (properties/lasso.ts): the shortest reachable loop it counts, such as the
+// each gives (engine/lasso.ts): the shortest reachable loop it counts, such as the
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
 // uffd monitor weakly fair, never returning (L2).
-import { enabledThreads, isEnabled, step } from "../model/exec.js";
-import { compactKey, encode, extendIds, extendKey, keyUnits } from "../model/fingerprint.js";
+
 import type { World } from "../model/world.js";
+import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
+import { enabledThreads, isEnabled, step } from "./exec.js";
+import { compactKey, encode, extendIds, extendKey, keyUnits } from "./fingerprint.js";
 import type { LassoEdge } from "./lasso.js";
 import { fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
-import type { Monitor, Property, RunEnd } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
 import { StateSet } from "./stateset.js";
@@ -180,7 +181,7 @@ export function exploreExhaustive(
   const sleeps = new Map<number, readonly number[]>();
   // with a preemption bound the budget left is part of the state: a state first reached
   // with more preemptions must not hide the same state reached with fewer
-  // The key is the world's tuple of part ids (collapsed, properties/collapse.ts), left
+  // The key is the world's tuple of part ids (collapsed, engine/collapse.ts), left
   // in keyUnits()[0, length) until the next key is written; the collapser keeps the
   // tuple of each new state by its tree index.
   const stateful = monitors.some((m) => m.save !== undefined);
@@ -198,7 +199,7 @@ export function exploreExhaustive(
     return n;
   };
   // liveness: the state graph among each lasso property's loop states, and the idle
-  // bits of its weakly fair threads per state (properties/lasso.ts)
+  // bits of its weakly fair threads per state (engine/lasso.ts)
   const lassos = props.flatMap((p) => {
     const spec = p.lasso;
     if (!spec) return [];

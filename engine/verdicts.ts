@@ -3,13 +3,34 @@
 // exercise it. Nothing here knows what any design is expected to do.
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import type { MatrixRow } from "../reports/matrix.js";
+import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
-import type { Property } from "./property.js";
 import type { Counterexample, RandomOptions } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
+
+/** One row of the verdict matrix: a design, a scenario, a property and its verdict. */
+export interface MatrixRow {
+  readonly design: string;
+  readonly scenario: string;
+  readonly property: string;
+  readonly verdict: "holds" | "violated" | "n/a";
+  /** how the verdict was reached, e.g. "random" */
+  readonly method: string;
+  readonly runs: number;
+  /** length of the (shrunk) counterexample for violated rows, else null */
+  readonly steps: number | null;
+  /** the violation, for violated rows */
+  readonly message?: string;
+  /** exhaustive rows: the depth explored, the distinct states, whether the space was exhausted */
+  readonly depth?: number;
+  readonly states?: number;
+  readonly complete?: boolean;
+  readonly stoppedBy?: string;
+  /** exhaustive rows: states reached but not expanded (at the depth bound, or when stopped) */
+  readonly frontier?: number;
+}
 
 export interface RowResult extends MatrixRow {
   readonly counterexample: Counterexample | null;

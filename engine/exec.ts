@@ -2,40 +2,11 @@
 // thread-local steps (they touch no shared state, so running them at once hides no
 // interleaving). Pure: a world in, a new world and the events out.
 import { enablePatches, Immer, type Patch } from "immer";
+import type { Event } from "../model/events.js";
+import type { Ctx, Program, Programs, StepRecord } from "../model/step.js";
+import { DesignError, readRef, target } from "../model/step.js";
+import type { BlockedOn, Draft, Thread, Tid, Val, World, WorldDraft } from "../model/world.js";
 import { LazyWorld } from "./draft.js";
-import type { Event } from "./events.js";
-import type { Ctx, Program } from "./step.js";
-import { readRef, target } from "./step.js";
-import type { BlockedOn, Draft, Thread, Tid, Val, World, WorldDraft } from "./world.js";
-
-/** The programs a world's threads run, by id. */
-export type Programs = Readonly<Record<string, Program>>;
-
-/** One executed step, as recorded in a trace. */
-export interface StepRecord {
-  readonly tid: Tid;
-  /** labels executed, in order (the scheduled one first, then local ones) */
-  readonly labels: readonly string[];
-  /** op names, in the same order */
-  readonly ops: readonly string[];
-  /** outcome of the scheduled op */
-  readonly outcome: string;
-  /** what the schedule's pick chose, where the op asked */
-  readonly choice: string | null;
-  /** how many options the op offered (0: it made no choice); picks are taken modulo this */
-  readonly choices: number;
-  readonly events: readonly Event[];
-}
-
-export class DesignError extends Error {
-  constructor(
-    readonly program: string,
-    readonly label: string,
-    message: string,
-  ) {
-    super(`${program}, step "${label}": ${message}`);
-  }
-}
 
 const reporting = new Immer({ autoFreeze: true });
 reporting.setUseStrictShallowCopy(false);

@@ -5,23 +5,16 @@
 // on it) and how to say so. The same spec serves every search, so that random search,
 // exhaustive search and replay agree on what a lasso is:
 //   - every run (random search, shrinking, the replay of a counterexample file) watches
-//     for a repeated state while the condition holds (LassoWatch, properties/run.ts);
+//     for a repeated state while the condition holds (LassoWatch, engine/run.ts);
 //   - the exhaustive engine looks for the shortest such lasso in its state graph
 //     (shortestLasso), and its lassos replay through the same watch;
 //   - checkLasso verifies a given loop from a run's worlds (the tests check the watch
 //     with it).
-import { isEnabled, type Programs } from "../model/exec.js";
-import { compactKey, keyHash } from "../model/fingerprint.js";
+import type { Programs } from "../model/step.js";
 import type { Tid, World } from "../model/world.js";
-
-export interface LassoSpec {
-  /** the condition every state of a violating loop satisfies */
-  inLoop(w: World): boolean;
-  /** programs (thread program ids) that are weakly fair: they step in the loop, or are disabled somewhere on it */
-  readonly weaklyFair: readonly string[];
-  /** the violation message for a loop of `loop` steps after `prefix` steps */
-  describe(prefix: number, loop: number): string;
-}
+import type { LassoSpec } from "../properties/property.js";
+import { isEnabled } from "./exec.js";
+import { compactKey, keyHash } from "./fingerprint.js";
 
 /** The threads a spec's fairness is about, in a world's thread order. */
 export function fairThreads(spec: LassoSpec, w: World): Tid[] {

@@ -4,14 +4,14 @@
 // When the list runs out, the run is completed fairly (round-robin) by the driver,
 // the monitor and any actor in the middle of an operation; no new munmap,
 // invalidation or signal starts. Properties watch every step.
-import type { Programs, StepRecord } from "../model/exec.js";
-import { enabledThreads, isEnabled, step } from "../model/exec.js";
+
 import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, totalPages } from "../model/scenarios.js";
-import type { Design } from "../model/step.js";
+import type { Design, Programs, StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
+import type { Monitor, Property, RunEnd, Violation } from "../properties/property.js";
+import { enabledThreads, isEnabled, step } from "./exec.js";
 import { LassoWatch } from "./lasso.js";
-import type { Monitor, Property, RunEnd, Violation } from "./property.js";
 
 export interface Choice {
   /** thread index (taken modulo the number of threads) */

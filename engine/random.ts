@@ -5,18 +5,18 @@
 import fc from "fast-check";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { minimize } from "../shrinkers/index.js";
+import type { Property } from "../properties/property.js";
 import { pctArb } from "./pct.js";
-import type { Property } from "./property.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { runSchedule, setupFor } from "./run.js";
+import { minimize } from "./shrink/index.js";
 
 export interface RandomOptions {
   readonly runs: number;
   readonly seed: number;
   /** longest generated schedule (the fair completion comes on top) */
   readonly maxSteps?: number;
-  /** PCT scheduling with this bug depth instead of uniform choices (properties/pct.ts) */
+  /** PCT scheduling with this bug depth instead of uniform choices (engine/pct.ts) */
   readonly pct?: number;
 }
 
@@ -33,7 +33,7 @@ export interface Counterexample {
   readonly path: string;
   /** executed steps before fast-check shrank the schedule */
   readonly lengthBeforeShrink: number;
-  /** executed steps up to the violation after fast-check's shrinking, before shrinkers/ */
+  /** executed steps up to the violation after fast-check's shrinking, before engine/shrink/ */
   readonly lengthAfterFastCheck: number;
   /** the first `scheduled` elements of `schedule` are the schedule; the rest is the fair completion */
   readonly scheduled: number;
@@ -99,7 +99,7 @@ export function shrinkOne(
   const run = runSchedule(setup, schedule, [prop], { stopOn: prop.id });
   const v = violationOf(run, prop.id);
   if (!v) return null;
-  // then the minimization passes (shrinkers/); replaying their schedule gives the run
+  // then the minimization passes (engine/shrink/); replaying their schedule gives the run
   const m = minimize(setup, prop, schedule);
   if (!m) return null;
   const replay = runSchedule(setup, m.schedule, [prop], { stopOn: prop.id, keepWorlds: true });

@@ -3,13 +3,15 @@
 // built-in designs (by id) and design files (by path) cross to the workers.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { DesignError } from "../model/exec.js";
-import type { MatrixRow } from "../reports/matrix.js";
+import { DesignError } from "../model/step.js";
+import type { MatrixRow } from "./verdicts.js";
 
 export interface PairJob {
   readonly design: string;
   /** the design file the design was loaded from, when it is not a built-in one */
   readonly file?: string;
+  /** the module that loads `file` again in the worker (exports `loadDesignFile`) */
+  readonly loader?: string;
   readonly scenario: string;
   readonly properties: readonly string[];
   /** the flags of cli/exploration.ts (random or exhaustive) */

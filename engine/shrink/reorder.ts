@@ -3,7 +3,7 @@
 // trace, so the lanes read as a few long runs of each thread instead of confetti.
 // It works on the whole trace up to the violation, the fair completion spelled out,
 // since a switch there is read the same way.
-import type { Choice } from "../properties/run.js";
+import type { Choice } from "../run.js";
 import type { Oracle, Pass, Verdict } from "./oracle.js";
 import { better } from "./oracle.js";
 

@@ -7,7 +7,7 @@
 // Disruptive actors may sit a run out; a thread that would only start one of their
 // operations is then never chosen (threads already in the middle of one finish it).
 import fc from "fast-check";
-import { enabledThreads, step } from "../model/exec.js";
+import { enabledThreads, step } from "./exec.js";
 import type { Choice, Setup } from "./run.js";
 
 export interface PctParams {

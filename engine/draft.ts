@@ -1,7 +1,7 @@
-// The draft a step mutates on the hot path (model/exec.ts step): a world whose parts
+// The draft a step mutates on the hot path (engine/exec.ts step): a world whose parts
 // are copied the first time the step touches them, so that a step allocates only what
 // it may change. Immer stays for reports (stepWithPatches), where patches matter.
-import type { Rwsem, Thread, Vma, World } from "./world.js";
+import type { Rwsem, Thread, Vma, World } from "../model/world.js";
 
 /**
  * The draft a step mutates on the hot path: each part of the world is copied the first

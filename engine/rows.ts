@@ -1,0 +1,53 @@
+// How rows are computed from the exploration flags `check`, `matrix` and the matrix
+// workers share: random schedules (default) or the exhaustive breadth-first engine.
+import type { Scenario } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import type { Property } from "../properties/property.js";
+import type { ExhaustiveOptions } from "./exhaustive.js";
+import type { RowResult } from "./verdicts.js";
+import { exhaustiveRows, verdictRows } from "./verdicts.js";
+
+export const DEFAULT_SHORTEST_STATES = 100_000;
+
+export interface ExplorationFlags {
+  readonly runs: number;
+  readonly seed: number;
+  readonly pct?: number;
+  /** true (default bound) or a bound on the states of the breadth-first search; false: off */
+  readonly shortest?: number | boolean;
+  readonly exhaustive?: boolean;
+  readonly depth: number;
+  readonly maxStates?: number;
+  readonly maxMemory?: number;
+  readonly hashCompact?: boolean;
+  readonly preemptions?: number;
+  readonly sleepSets?: boolean;
+}
+
+/** `onProgress`: where the breadth-first searches report depth and states (the CLI's bar). */
+export function rowsFor(
+  o: ExplorationFlags,
+  onProgress?: ExhaustiveOptions["onProgress"],
+): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
+  const shortest = o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest || undefined;
+  const progress = o.exhaustive || shortest !== undefined ? onProgress : undefined;
+  if (!o.exhaustive)
+    return (d, s, props) =>
+      verdictRows(d, s, props, {
+        runs: o.runs,
+        seed: o.seed,
+        ...(o.pct !== undefined ? { pct: o.pct } : {}),
+        ...(shortest !== undefined ? { shortest } : {}),
+        ...(progress ? { onProgress: progress } : {}),
+      });
+  return (d, s, props) =>
+    exhaustiveRows(d, s, props, {
+      depth: o.depth,
+      ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+      ...(o.maxMemory !== undefined ? { maxMemoryMiB: o.maxMemory } : {}),
+      ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
+      hashCompact: o.hashCompact === true,
+      sleepSets: o.sleepSets === true,
+      ...(progress ? { onProgress: progress } : {}),
+    });
+}
