@@ -12,21 +12,11 @@
 // a fixed order, so two worlds get the same tuple exactly when they get the same
 // encoding (test/fingerprint.test.ts checks the tuple against stateKey too).
 
+import { WORLD_PARTS } from "../model/parts.js";
 import type { Thread, World } from "../model/world.js";
-import {
-  encodePart,
-  idsKey,
-  keyUnits,
-  PART_FOLIO,
-  PART_GHOST,
-  PART_MMAP,
-  PART_NOTIFIER,
-  PART_PTES,
-  PART_THREAD0,
-  PART_UFFD,
-  PART_VMAS,
-} from "./fingerprint.js";
+import { encodePart, idsKey, keyUnits, PART_THREAD0 } from "./fingerprint.js";
 import { StateSet } from "./stateset.js";
+import { readPart } from "./world-table.js";
 
 export class Collapser {
   /** one exact table per shared part, then one for threads' control and one for their locals */
@@ -85,19 +75,18 @@ export class Collapser {
     ids.length = PART_THREAD0 + 2 * w.threads.length;
     const p = parent !== null && parentIndex >= 0 ? parent : null;
     const o = parentIndex * this.width;
-    ids[PART_MMAP] = this.reuse(w, PART_MMAP, o, p !== null && w.mmapLock === p.mmapLock);
-    ids[PART_VMAS] = this.reuse(w, PART_VMAS, o, p !== null && w.vmas === p.vmas);
-    ids[PART_PTES] = this.reuse(w, PART_PTES, o, p !== null && w.ptes === p.ptes);
-    ids[PART_FOLIO] = this.reuse(w, PART_FOLIO, o, p !== null && w.folioLock === p.folioLock);
-    ids[PART_NOTIFIER] = this.reuse(w, PART_NOTIFIER, o, p !== null && w.notifier === p.notifier);
-    ids[PART_UFFD] = this.reuse(w, PART_UFFD, o, p !== null && w.uffd === p.uffd);
+    for (let i = 0; i < PART_THREAD0; i++) {
+      const part = WORLD_PARTS[i] as (typeof WORLD_PARTS)[number];
+      let same = false;
+      if (p !== null) {
+        const read = readPart[i] as (w: World) => unknown;
+        const a = read(w) as never;
+        const b = read(p) as never;
+        same = a === b || (part.unchanged?.(a, b) ?? false);
+      }
+      ids[i] = this.reuse(w, i, o, same);
+    }
     const g = w.ghost;
-    ids[PART_GHOST] = this.reuse(
-      w,
-      PART_GHOST,
-      o,
-      p !== null && g.disrupted === p.ghost.disrupted && g.consumed === p.ghost.consumed,
-    );
     for (let i = 0; i < w.threads.length; i++) {
       const control = PART_THREAD0 + 2 * i;
       const a = w.threads[i] as Thread;
@@ -124,7 +113,8 @@ export class Collapser {
           b !== undefined &&
           a.locals === b.locals &&
           g.epoch[i] === p.ghost.epoch[i] &&
-          g.vmaEpoch[i] === p.ghost.vmaEpoch[i],
+          g.vmaEpoch[i] === p.ghost.vmaEpoch[i] &&
+          g.lockEpoch === p.ghost.lockEpoch,
       );
     }
     return ids;

@@ -1,7 +1,12 @@
 // The draft a step mutates on the hot path (engine/exec.ts step): a world whose parts
 // are copied the first time the step touches them, so that a step allocates only what
-// it may change. Immer stays for reports (stepWithPatches), where patches matter.
-import type { Rwsem, Thread, Vma, World } from "../model/world.js";
+// it may change. Immer stays for reports (stepWithPatches), where patches matter. The
+// parts, and how each is copied, come from the world table (model/parts.ts).
+import { WORLD_PARTS } from "../model/parts.js";
+import type { Thread, World } from "../model/world.js";
+import { buildWorld, partAccessors } from "./world-table.js";
+
+const PARTS = WORLD_PARTS.length;
 
 /**
  * The draft a step mutates on the hot path: each part of the world is copied the first
@@ -9,63 +14,16 @@ import type { Rwsem, Thread, Vma, World } from "../model/world.js";
  * of a write), and the parts it never touches are shared with the input world. On the
  * Spin benchmark's scenario a step touches the ghost nearly always, the mmap lock, the
  * VMAs or the notifier in a third to a half of the steps, the page tables in one in
- * seven, and of the threads usually only the one that runs (`own`).
+ * seven, and of the threads usually only the one that runs (`own`). One accessor per
+ * part of the world table is defined on the prototype below.
  */
 export class LazyWorld {
   clock: number;
-  private _mmapLock: Rwsem | null = null;
-  private _vmas: Vma[] | null = null;
-  private _ptes: World["ptes"] | null = null;
-  private _folioLock: World["folioLock"] | null = null;
-  private _notifier: World["notifier"] | null = null;
-  private _uffd: World["uffd"] | null = null;
+  /** per part of the world table: the step's copy, or undefined while untouched */
+  readonly parts: unknown[] = new Array(PARTS);
   private _threads: Thread[] | null = null;
-  private _ghost: World["ghost"] | null = null;
-  constructor(private readonly base: World) {
+  constructor(readonly base: World) {
     this.clock = base.clock;
-  }
-  get mmapLock(): Rwsem {
-    if (this._mmapLock === null) this._mmapLock = copyRwsem(this.base.mmapLock);
-    return this._mmapLock;
-  }
-  set mmapLock(v: Rwsem) {
-    this._mmapLock = v;
-  }
-  get vmas(): Vma[] {
-    if (this._vmas === null) this._vmas = this.base.vmas.map(copyVma);
-    return this._vmas;
-  }
-  set vmas(v: Vma[]) {
-    this._vmas = v;
-  }
-  get ptes(): World["ptes"] {
-    if (this._ptes === null) this._ptes = this.base.ptes.slice();
-    return this._ptes;
-  }
-  set ptes(v: World["ptes"]) {
-    this._ptes = v;
-  }
-  get folioLock(): World["folioLock"] {
-    if (this._folioLock === null) this._folioLock = this.base.folioLock.slice();
-    return this._folioLock;
-  }
-  set folioLock(v: World["folioLock"]) {
-    this._folioLock = v;
-  }
-  get notifier(): World["notifier"] {
-    if (this._notifier === null) this._notifier = copyNotifier(this.base.notifier);
-    return this._notifier;
-  }
-  set notifier(v: World["notifier"]) {
-    this._notifier = v;
-  }
-  get uffd(): World["uffd"] {
-    if (this._uffd === null)
-      this._uffd = { released: this.base.uffd.released, waiting: this.base.uffd.waiting.slice() };
-    return this._uffd;
-  }
-  set uffd(v: World["uffd"]) {
-    this._uffd = v;
   }
   /** the thread `own` copied alone, while no one has asked for all of them */
   private _own: Thread | null = null;
@@ -95,38 +53,20 @@ export class LazyWorld {
     }
     return this._own;
   }
-  get ghost(): World["ghost"] {
-    if (this._ghost === null) this._ghost = copyGhost(this.base.ghost);
-    return this._ghost;
-  }
-  set ghost(v: World["ghost"]) {
-    this._ghost = v;
-  }
   /** The new world: copied parts where the step touched, the input's elsewhere. */
   done(): World {
     const b = this.base;
-    return {
-      clock: this.clock,
-      mmapLock: this._mmapLock ?? b.mmapLock,
-      vmas: this._vmas ?? b.vmas,
-      ptes: this._ptes ?? b.ptes,
-      folioLock: this._folioLock ?? b.folioLock,
-      notifier: this._notifier ?? b.notifier,
-      uffd: this._uffd ?? b.uffd,
-      threads:
-        this._threads ?? (this._own ? withOwn(b.threads, this._ownId, this._own) : b.threads),
-      ghost: this._ghost ?? b.ghost,
-    };
+    return buildWorld(
+      this.clock,
+      this.parts,
+      b,
+      this._threads ?? (this._own ? withOwn(b.threads, this._ownId, this._own) : b.threads),
+    );
   }
 }
 
-function copyRwsem(s: Rwsem): Rwsem {
-  return {
-    readers: s.readers.slice(),
-    writer: s.writer,
-    waiters: s.waiters.slice(),
-  };
-}
+for (const [name, accessor] of Object.entries(partAccessors()))
+  Object.defineProperty(LazyWorld.prototype, name, accessor);
 
 // The copies LazyWorld makes. Within a part, what a step may mutate in place is copied
 // and the rest is only ever replaced, never mutated, so it is shared: thread statuses,
@@ -140,43 +80,6 @@ function withOwn(threads: readonly Thread[], id: number, own: Thread): Thread[] 
   const out = threads.slice();
   out[id] = own;
   return out;
-}
-
-function copyNotifier(n: World["notifier"]): World["notifier"] {
-  return {
-    mmSeq: n.mmSeq,
-    active: n.active,
-    subSeq: n.subSeq,
-    userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
-    invalidators: n.invalidators.slice(),
-  };
-}
-
-function copyGhost(g: World["ghost"]): World["ghost"] {
-  // the per-thread arrays are replaced, never mutated (model/ghost.ts)
-  return {
-    epoch: g.epoch,
-    lastDrop: g.lastDrop,
-    vmaEpoch: g.vmaEpoch,
-    disrupted: g.disrupted,
-    driverSteps: g.driverSteps,
-    consumed: g.consumed,
-  };
-}
-
-function copyVma(v: Vma): Vma {
-  return {
-    id: v.id,
-    start: v.start,
-    end: v.end,
-    flags: v.flags,
-    state: v.state,
-    hugetlbLock: v.hugetlbLock && copyRwsem(v.hugetlbLock),
-    readers: v.readers.slice(),
-    writeLocked: v.writeLocked,
-    freedAt: v.freedAt,
-    freedBy: v.freedBy,
-  };
 }
 
 function copyThread(t: Thread): Thread {

@@ -6,8 +6,11 @@
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state. (Counterexample files record their own
 // per-step fingerprint of the whole world, reports/cex.ts traceFingerprint.)
-import type { Rwsem, Thread, Tid, Val, World } from "../model/world.js";
-import { isVmaRef } from "../model/world.js";
+import type { Units } from "../model/parts.js";
+import { WORLD_PARTS } from "../model/parts.js";
+import type { ObjRef, Thread, Tid, Val, World } from "../model/world.js";
+import { isObjRef, isVmaRef } from "../model/world.js";
+import { readPart } from "./world-table.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
 
@@ -74,30 +77,19 @@ export function stateKey(w: World): string {
       if (isVmaRef(v)) {
         const current = v.via === "vma-lock" ? g.vmaEpoch[t.id] : g.epoch[t.id];
         locals.push(key, [v.vma, v.via ?? "mmap", v.epoch === current]);
-      } else locals.push(key, v);
+      } else if (isObjRef(v)) locals.push(key, [v.obj, v.via, objRefValid(v, g, t.id)]);
+      else locals.push(key, v);
     }
     return [t.pc, t.status, t.fatal, t.budget, locals];
   });
-  const vmas = w.vmas.map((v) => [
-    v.start,
-    v.end,
-    v.flags,
-    v.state,
-    v.hugetlbLock,
-    v.readers,
-    v.writeLocked,
-  ]);
-  return JSON.stringify([
-    w.mmapLock,
-    vmas,
-    w.ptes,
-    w.folioLock,
-    w.notifier,
-    w.uffd,
-    threads,
-    g.disrupted,
-    g.consumed,
-  ]);
+  const parts: unknown[] = [];
+  for (const p of WORLD_PARTS) parts.push(p.key(w[p.name] as never));
+  return JSON.stringify([parts, threads]);
+}
+
+/** Is an object pointer still protected: its lock not released by its thread since the lookup? */
+export function objRefValid(r: ObjRef, g: World["ghost"], tid: Tid): boolean {
+  return r.via === null || r.epoch === (g.lockEpoch[r.via]?.[tid] ?? 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -117,6 +109,7 @@ const T_STR = 6;
 const T_ARR = 7;
 const T_OBJ = 8;
 const T_REF = 9;
+const T_OBJREF = 10;
 
 const interned = new Map<string, number>();
 function intern(s: string): number {
@@ -153,6 +146,7 @@ function put(u: number): void {
 const memoLocals: (object | null)[] = [];
 const memoEpoch: number[] = [];
 const memoVmaEpoch: number[] = [];
+const memoLockEpoch: (object | null)[] = [];
 const memoPc: string[] = [];
 const memoPcId: number[] = [];
 const memoStatus: object[] = [];
@@ -293,6 +287,7 @@ function putLocals(
   locals: Readonly<Record<string, Val>>,
   epoch: number,
   vmaEpoch: number,
+  g: World["ghost"],
 ): void {
   const { id, keys, order } = layoutFor(slot, locals);
   put(id);
@@ -304,6 +299,11 @@ function putLocals(
       putVal(v.vma);
       put(v.via === "vma-lock" ? 1 : 0);
       put(v.epoch === current ? 1 : 0);
+    } else if (isObjRef(v)) {
+      put(T_OBJREF);
+      putStr(v.obj);
+      putVal(v.via);
+      put(objRefValid(v, g, slot) ? 1 : 0);
     } else putVal(v);
   }
 }
@@ -316,25 +316,6 @@ function putTids(ts: readonly Tid[]): void {
   put(ts.length);
   for (let i = 0; i < ts.length; i++) put(ts[i] as number);
 }
-
-// The fixed parts of a world by hand (no key lookups): a field added to one of these
-// types must be added here too; test/fingerprint.test.ts compares with stateKey.
-function putRwsem(s: Rwsem | null): void {
-  if (s === null) {
-    put(T_NULL);
-    return;
-  }
-  putTids(s.readers);
-  putTid(s.writer);
-  put(s.waiters.length);
-  for (const x of s.waiters) {
-    put(x.tid);
-    put(x.mode === "read" ? 0 : 1);
-  }
-}
-
-const VMA_STATE = { live: 0, detached: 1, freed: 2 } as const;
-const PTE = { none: 0, ro: 1, rw: 2, swap: 3 } as const;
 
 /** The state of a world as a short string, equivalent to `stateKey` within one process. */
 export function compactKey(w: World): string {
@@ -349,15 +330,9 @@ export function compactKey(w: World): string {
  */
 export function encodeKey(w: World): number {
   len = 0;
-  putMmapPart(w);
-  putVmasPart(w);
-  putPtesPart(w);
-  putFolioPart(w);
-  putNotifierPart(w);
-  putUffdPart(w);
+  for (let i = 0; i < PART_THREAD0; i++) putShared(w, i);
   put(w.threads.length);
   for (const t of w.threads) putThreadPart(w, t);
-  putGhostPart(w);
   return len;
 }
 
@@ -369,70 +344,27 @@ export function encodeKey(w: World): number {
 // encodings: the collapsed key splits worlds into the same states as encodeKey.
 
 /**
- * Part numbers: the shared parts, then two per thread from PART_THREAD0 (thread i's
- * control at PART_THREAD0 + 2i, its locals at PART_THREAD0 + 2i + 1).
+ * Part numbers: the shared parts in world-table order (model/parts.ts), then two per
+ * thread from PART_THREAD0 (thread i's control at PART_THREAD0 + 2i, its locals at
+ * PART_THREAD0 + 2i + 1).
  */
-export const PART_MMAP = 0;
-export const PART_VMAS = 1;
-export const PART_PTES = 2;
-export const PART_FOLIO = 3;
-export const PART_NOTIFIER = 4;
-export const PART_UFFD = 5;
-export const PART_GHOST = 6;
-export const PART_THREAD0 = 7;
+export const PART_THREAD0 = WORLD_PARTS.length;
 
-function putMmapPart(w: World): void {
-  putRwsem(w.mmapLock);
-}
+/** What the world table's parts write their encodings with: this module's buffer. */
+const UNITS: Units = {
+  unit: put,
+  num: putNum,
+  str: putStr,
+  tid: putTid,
+  tids: putTids,
+  val: putVal,
+};
 
-function putVmasPart(w: World): void {
-  put(w.vmas.length);
-  for (const v of w.vmas) {
-    putNum(v.start);
-    putNum(v.end);
-    const f = v.flags;
-    put((f.write ? 1 : 0) | (f.shared ? 2 : 0) | (f.hugetlb ? 4 : 0) | (f.uffdMissing ? 8 : 0));
-    put(f.file === undefined || f.file === null ? 0xffff : intern(f.file));
-    put(VMA_STATE[v.state]);
-    putRwsem(v.hugetlbLock);
-    putTids(v.readers);
-    put(v.writeLocked ? 1 : 0);
-  }
-}
-
-function putPtesPart(w: World): void {
-  put(w.ptes.length);
-  for (const p of w.ptes) put(PTE[p]);
-}
-
-function putFolioPart(w: World): void {
-  put(w.folioLock.length);
-  for (const f of w.folioLock) putTid(f);
-}
-
-function putNotifierPart(w: World): void {
-  const n = w.notifier;
-  putNum(n.mmSeq);
-  putNum(n.active);
-  putNum(n.subSeq);
-  putTid(n.userLock.owner);
-  putTids(n.userLock.waiters);
-  putTids(n.invalidators);
-}
-
-function putUffdPart(w: World): void {
-  put(w.uffd.released ? 1 : 0);
-  put(w.uffd.waiting.length);
-  for (const x of w.uffd.waiting) {
-    put(x.tid);
-    putNum(x.addr);
-    put(x.read ? 1 : 0);
-  }
-}
-
-function putGhostPart(w: World): void {
-  putVal(w.ghost.disrupted);
-  putVal(w.ghost.consumed);
+function putShared(w: World, i: number): void {
+  (WORLD_PARTS[i] as (typeof WORLD_PARTS)[number]).encode(
+    (readPart[i] as (w: World) => unknown)(w) as never,
+    UNITS,
+  );
 }
 
 /** A thread: its control part (pc, status, fatal signal, budget), then its locals. */
@@ -468,33 +400,28 @@ function putLocalsPart(w: World, t: Thread): void {
   const i = t.id;
   const epoch = g.epoch[i] as number;
   const vmaEpoch = g.vmaEpoch[i] as number;
-  if (memoLocals[i] === t.locals && memoEpoch[i] === epoch && memoVmaEpoch[i] === vmaEpoch)
+  if (
+    memoLocals[i] === t.locals &&
+    memoEpoch[i] === epoch &&
+    memoVmaEpoch[i] === vmaEpoch &&
+    memoLockEpoch[i] === g.lockEpoch
+  )
     copyIn(memoLocalsUnits, i);
   else {
     const from = len;
-    putLocals(i, t.locals, epoch, vmaEpoch);
+    putLocals(i, t.locals, epoch, vmaEpoch, g);
     memoLocals[i] = t.locals;
     memoEpoch[i] = epoch;
     memoVmaEpoch[i] = vmaEpoch;
+    memoLockEpoch[i] = g.lockEpoch;
     keep(memoLocalsUnits, i, from);
   }
 }
 
-/** The shared parts' writers, by part number. */
-const SHARED_PARTS: readonly ((w: World) => void)[] = [
-  putMmapPart,
-  putVmasPart,
-  putPtesPart,
-  putFolioPart,
-  putNotifierPart,
-  putUffdPart,
-  putGhostPart,
-];
-
 /** One part of a world's key, alone in the shared buffer (`keyUnits()`); its length. */
 export function encodePart(w: World, part: number): number {
   len = 0;
-  if (part < PART_THREAD0) (SHARED_PARTS[part] as (w: World) => void)(w);
+  if (part < PART_THREAD0) putShared(w, part);
   else {
     // two parts per thread: its control, then its locals
     const t = w.threads[(part - PART_THREAD0) >> 1] as Thread;

@@ -318,14 +318,17 @@ export function initialWorld(s: Scenario, design: Design): World {
       invalidators: [],
     },
     uffd: { released: false, waiting: [] },
-    threads,
+    locks: {},
+    objects: {},
     ghost: {
       epoch: threads.map(() => 0),
       lastDrop: threads.map(() => null),
       vmaEpoch: threads.map(() => 0),
+      lockEpoch: {},
       disrupted: false,
       driverSteps: 0,
       consumed: null,
     },
+    threads,
   };
 }

@@ -1,6 +1,7 @@
 // The wait-for graph of a world: who each blocked thread waits for (rwsem holders and
 // the waiters queued ahead of it, writer fairness included; the mutex owner; the uffd
-// monitor; the threads inside an invalidation window; VMA readers; the folio owner).
+// monitor; the threads inside an invalidation window; VMA readers; the folio owner;
+// the holders of the locks a scenario declares).
 // A cycle of blocked threads is a deadlock (S9, L8).
 import type { BlockedOn, Rwsem, Tid, World } from "./world.js";
 import { lockLabel } from "./world.js";
@@ -59,6 +60,19 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
       return (w.vmas[on.vma]?.readers ?? [])
         .filter((t) => t !== tid)
         .map((t) => ({ from: tid, to: t, why: `vma#${on.vma}'s VMA read lock` }));
+    case "lock": {
+      const l = w.locks[on.name];
+      if (!l) return [];
+      if (l.kind === "rwsem") return rwsemEdges(l, tid, on.name);
+      // mutex and spinlock: the owner, and the waiters queued ahead (FIFO hand-off)
+      const ahead = l.waiters.slice(0, Math.max(0, l.waiters.indexOf(tid)));
+      return [
+        ...(l.owner !== null && l.owner !== tid
+          ? [{ from: tid, to: l.owner, why: `${on.name} held` }]
+          : []),
+        ...ahead.map((t) => ({ from: tid, to: t, why: `${on.name}, queued behind it` })),
+      ];
+    }
     case "folio": {
       const owner = w.folioLock[on.page];
       return owner === null || owner === undefined || owner === tid

@@ -31,6 +31,48 @@ export interface Mutex {
   readonly waiters: readonly Tid[];
 }
 
+/**
+ * A lock a scenario declares by name (a driver's own mutex, rwsem or spinlock), beside
+ * the built-in ones. rwsem: as `Rwsem` (FIFO hand-off, writer fairness); mutex: FIFO
+ * hand-off (kernel/locking/mutex.c with MUTEX_FLAG_HANDOFF); spinlock: FIFO like a
+ * queued spinlock (kernel/locking/qspinlock.c), a waiter spins and cannot sleep.
+ */
+export type LockState =
+  | ({ readonly kind: "rwsem" } & Rwsem)
+  | {
+      readonly kind: "mutex" | "spinlock";
+      readonly owner: Tid | null;
+      readonly waiters: readonly Tid[];
+    };
+export type LockKind = LockState["kind"];
+
+/**
+ * The lifetime of an object a scenario declares (a driver's region, a mapping, a
+ * context): allocated (not yet published), live (reachable by lookup), detached
+ * (unpublished, still allocated), freed.
+ */
+export type ObjState = "allocated" | "live" | "detached" | "freed";
+
+export interface Obj {
+  readonly state: ObjState;
+  /** Ghost: the clock tick and thread that freed it. */
+  readonly freedAt: number | null;
+  readonly freedBy: Tid | null;
+}
+
+/**
+ * A pointer to a declared object held in a thread's locals: the object, the lock its
+ * lookup was protected by (null: none), and that thread's epoch of that lock (bumped on
+ * every release), as VMA pointers carry the mmap-lock epoch.
+ */
+export interface ObjRef {
+  readonly obj: string;
+  readonly via: string | null;
+  readonly epoch: number;
+  /** clock tick of the lookup */
+  readonly at: number;
+}
+
 /** live: in the VMA tree; detached: removed under the write lock; freed: vm_area_free. */
 export type VmaState = "live" | "detached" | "freed";
 
@@ -107,7 +149,9 @@ export type BlockedOn =
   /** vma_mark_detached() waiting for the VMA's readers to leave */
   | { readonly kind: "vma-readers"; readonly vma: VmaId }
   /** folio_wait_locked(_killable) / folio_lock on a page's folio */
-  | { readonly kind: "folio"; readonly page: Page; readonly killable: boolean };
+  | { readonly kind: "folio"; readonly page: Page; readonly killable: boolean }
+  /** a lock the scenario declares, by name */
+  | { readonly kind: "lock"; readonly name: string; readonly mode: "read" | "write" };
 
 export type Status =
   | { readonly kind: "runnable" }
@@ -141,7 +185,7 @@ export interface VmaRef {
   readonly at: number;
 }
 
-export type Val = number | boolean | string | null | VmaRef | readonly number[];
+export type Val = number | boolean | string | null | VmaRef | ObjRef | readonly number[];
 
 export interface Thread {
   readonly id: Tid;
@@ -175,6 +219,8 @@ export interface Ghost {
   readonly lastDrop: readonly (DropFact | null)[];
   /** per thread: bumped on every vma_end_read (pointers from lock_vma_under_rcu die) */
   readonly vmaEpoch: readonly number[];
+  /** per declared lock, per thread: bumped on every release (pointers looked up under it die) */
+  readonly lockEpoch: Readonly<Record<string, readonly number[]>>;
   /** a disruptive actor (munmap, invalidation, signal) has acted */
   readonly disrupted: boolean;
   /** steps taken by the driver thread */
@@ -193,6 +239,10 @@ export interface World {
   readonly folioLock: readonly (Tid | null)[];
   readonly notifier: Notifier;
   readonly uffd: Uffd;
+  /** locks the scenario declares, by name (empty for the built-in scenarios) */
+  readonly locks: Readonly<Record<string, LockState>>;
+  /** objects with a lifetime the scenario declares, by name */
+  readonly objects: Readonly<Record<string, Obj>>;
   readonly threads: readonly Thread[];
   readonly ghost: Ghost;
 }
@@ -210,6 +260,10 @@ export const emptyRwsem = (): Rwsem => ({ readers: [], writer: null, waiters: []
 
 export function isVmaRef(v: Val | undefined): v is VmaRef {
   return typeof v === "object" && v !== null && !Array.isArray(v) && "vma" in v;
+}
+
+export function isObjRef(v: Val | undefined): v is ObjRef {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && "obj" in v;
 }
 
 export function lockLabel(l: LockName): string {

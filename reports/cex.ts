@@ -12,6 +12,7 @@ import type { Choice, Run, Setup } from "../engine/run.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import type { RowResult } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
+import { WORLD_PARTS } from "../model/parts.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { Design, Step } from "../model/step.js";
 import type { World } from "../model/world.js";
@@ -167,7 +168,12 @@ function canon(v: unknown): unknown {
  */
 export function traceFingerprint(w: World): string {
   const { ghost: _g, ...rest } = w;
-  return sha256(JSON.stringify(canon(rest))).slice(0, 16);
+  // parts most scenarios leave empty (declared locks and objects) are left out while
+  // empty, so that the fingerprints of worlds without them did not change when they came
+  const parts = rest as Record<string, unknown>;
+  for (const p of WORLD_PARTS)
+    if (p.emptyUnlessUsed?.(parts[p.name] as never)) delete parts[p.name];
+  return sha256(JSON.stringify(canon(parts))).slice(0, 16);
 }
 
 // ---------------------------------------------------------------------------------

@@ -1,0 +1,289 @@
+// The world from one table. Each shared part of a world (everything but the threads) is
+// declared here once: its canonical key (what counts as the same state), its compact
+// encoding for the exhaustive search, how a step copies it before writing (copy on
+// touch), and how it prints. The draft a step mutates (engine/draft.ts), both state
+// keys and the collapsed part tuples (engine/fingerprint.ts, engine/collapse.ts) and
+// `replay --step N` are derived from this table, so a part added here is in all of
+// them, and a part left out fails test/world-table.test.ts.
+//
+// Threads are the one keyed collection the engine handles itself: each thread is
+// copied alone (the running one nearly always), and its key is split into its control
+// (pc, status, signal, budget) and its locals.
+import type { LockState, Rwsem, Tid, World } from "./world.js";
+
+/**
+ * Where a part writes its compact encoding: 16-bit units, given by the engine. Every
+ * part's encoding must be prefix-free (a count before a list, a tag before a value of
+ * several shapes) and must split worlds exactly as its `key` does.
+ */
+export interface Units {
+  /** one raw unit, 0 <= u < 0xd800 */
+  unit(u: number): void;
+  num(v: number): void;
+  str(v: string): void;
+  tid(t: Tid | null): void;
+  tids(ts: readonly Tid[]): void;
+  /** any plain value, objects in their own key order (as JSON.stringify writes them) */
+  val(v: unknown): void;
+}
+
+/** The parts of a world other than its clock and threads. */
+export type SharedPartName = Exclude<keyof World, "clock" | "threads">;
+
+export interface WorldPart<K extends SharedPartName = SharedPartName> {
+  readonly name: K;
+  /** what the part holds, in a kernel developer's words */
+  readonly title: string;
+  /** The canonical key: plain data, equal exactly when the part is the same state. */
+  key(v: World[K]): unknown;
+  /** The compact encoding (see Units): the same equivalence as `key`. */
+  encode(v: World[K], u: Units): void;
+  /**
+   * A copy a step may write in place: whatever a primitive mutates is fresh, whatever
+   * it only ever replaces stays shared (test/immutability.test.ts holds them to it).
+   */
+  copy(v: World[K]): World[K];
+  /**
+   * A cheap test that a successor's part encodes as its parent's did (the collapsed
+   * search then reuses the parent's id). Default: the same object, since a step that
+   * touches a part copies it.
+   */
+  readonly unchanged?: (a: World[K], b: World[K]) => boolean;
+  /** Omitted from per-step fingerprints while it has this value (a part most scenarios leave empty). */
+  readonly emptyUnlessUsed?: (v: World[K]) => boolean;
+}
+
+/** Declare a part (the generic keeps `key`, `encode` and `copy` typed by the part). */
+export function worldPart<K extends SharedPartName>(p: WorldPart<K>): WorldPart<K> {
+  return p;
+}
+
+export function copyRwsem(s: Rwsem): Rwsem {
+  return { readers: s.readers.slice(), writer: s.writer, waiters: s.waiters.slice() };
+}
+
+export function encodeRwsem(s: Rwsem | null, u: Units): void {
+  if (s === null) {
+    u.unit(0);
+    return;
+  }
+  u.unit(1);
+  u.tids(s.readers);
+  u.tid(s.writer);
+  u.unit(s.waiters.length);
+  for (const x of s.waiters) {
+    u.unit(x.tid);
+    u.unit(x.mode === "read" ? 0 : 1);
+  }
+}
+
+const VMA_STATE = { live: 0, detached: 1, freed: 2 } as const;
+const PTE = { none: 0, ro: 1, rw: 2, swap: 3 } as const;
+
+const mmapLock = worldPart({
+  name: "mmapLock",
+  title: "mm->mmap_lock, an rw_semaphore",
+  key: (v) => v,
+  encode: encodeRwsem,
+  copy: copyRwsem,
+});
+
+const vmas = worldPart({
+  name: "vmas",
+  title: "the VMAs: range, flags, lifecycle, hugetlb_vma_lock, per-VMA lock",
+  // the ghost time stamps (freedAt, freedBy) and the id (its index) are not state
+  key: (vs) =>
+    vs.map((v) => [v.start, v.end, v.flags, v.state, v.hugetlbLock, v.readers, v.writeLocked]),
+  encode(vs, u) {
+    u.unit(vs.length);
+    for (const v of vs) {
+      u.num(v.start);
+      u.num(v.end);
+      const f = v.flags;
+      u.unit(
+        (f.write ? 1 : 0) | (f.shared ? 2 : 0) | (f.hugetlb ? 4 : 0) | (f.uffdMissing ? 8 : 0),
+      );
+      u.val(f.file ?? null);
+      u.unit(VMA_STATE[v.state]);
+      encodeRwsem(v.hugetlbLock, u);
+      u.tids(v.readers);
+      u.unit(v.writeLocked ? 1 : 0);
+    }
+  },
+  copy: (vs) =>
+    vs.map((v) => ({
+      id: v.id,
+      start: v.start,
+      end: v.end,
+      flags: v.flags,
+      state: v.state,
+      hugetlbLock: v.hugetlbLock && copyRwsem(v.hugetlbLock),
+      readers: v.readers.slice(),
+      writeLocked: v.writeLocked,
+      freedAt: v.freedAt,
+      freedBy: v.freedBy,
+    })),
+});
+
+const ptes = worldPart({
+  name: "ptes",
+  title: "the page table: one entry per page",
+  key: (v) => v,
+  encode(ps, u) {
+    u.unit(ps.length);
+    for (const p of ps) u.unit(PTE[p]);
+  },
+  copy: (v) => v.slice(),
+});
+
+const folioLock = worldPart({
+  name: "folioLock",
+  title: "per page, the thread holding its folio lock",
+  key: (v) => v,
+  encode(fs, u) {
+    u.unit(fs.length);
+    for (const f of fs) u.tid(f);
+  },
+  copy: (v) => v.slice(),
+});
+
+const notifier = worldPart({
+  name: "notifier",
+  title: "the mmu interval notifier: sequences, invalidations, the driver's user_lock",
+  key: (v) => v,
+  encode(n, u) {
+    u.num(n.mmSeq);
+    u.num(n.active);
+    u.num(n.subSeq);
+    u.tid(n.userLock.owner);
+    u.tids(n.userLock.waiters);
+    u.tids(n.invalidators);
+  },
+  copy: (n) => ({
+    mmSeq: n.mmSeq,
+    active: n.active,
+    subSeq: n.subSeq,
+    userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
+    invalidators: n.invalidators.slice(),
+  }),
+});
+
+const uffd = worldPart({
+  name: "uffd",
+  title: "the userfaultfd context: released, the faults waiting",
+  key: (v) => v,
+  encode(x, u) {
+    u.unit(x.released ? 1 : 0);
+    u.unit(x.waiting.length);
+    for (const w of x.waiting) {
+      u.unit(w.tid);
+      u.num(w.addr);
+      u.unit(w.read ? 1 : 0);
+    }
+  },
+  copy: (x) => ({ released: x.released, waiting: x.waiting.slice() }),
+});
+
+function copyLock(l: LockState): LockState {
+  switch (l.kind) {
+    case "rwsem":
+      return {
+        kind: l.kind,
+        readers: l.readers.slice(),
+        writer: l.writer,
+        waiters: l.waiters.slice(),
+      };
+    case "mutex":
+    case "spinlock":
+      return { kind: l.kind, owner: l.owner, waiters: l.waiters.slice() };
+  }
+}
+
+const LOCK_KIND = { rwsem: 0, mutex: 1, spinlock: 2 } as const;
+
+const locks = worldPart({
+  name: "locks",
+  title: "locks a scenario declares (a driver's mutex, rwsem or spinlock), by name",
+  key: (ls) => Object.entries(ls),
+  encode(ls, u) {
+    const names = Object.keys(ls);
+    u.unit(names.length);
+    for (const name of names) {
+      const l = ls[name] as LockState;
+      u.str(name);
+      u.unit(LOCK_KIND[l.kind]);
+      if (l.kind === "rwsem") encodeRwsem(l, u);
+      else {
+        u.tid(l.owner);
+        u.tids(l.waiters);
+      }
+    }
+  },
+  copy(ls) {
+    const out: Record<string, LockState> = {};
+    for (const name in ls) out[name] = copyLock(ls[name] as LockState);
+    return out;
+  },
+  emptyUnlessUsed: (ls) => Object.keys(ls).length === 0,
+});
+
+const OBJ_STATE = { allocated: 0, live: 1, detached: 2, freed: 3 } as const;
+
+const objects = worldPart({
+  name: "objects",
+  title: "objects with a lifetime a scenario declares (allocated, live, detached, freed), by name",
+  // who freed it and when are ghost facts for explanations, not state
+  key: (os) => Object.entries(os).map(([name, o]) => [name, o.state]),
+  encode(os, u) {
+    const names = Object.keys(os);
+    u.unit(names.length);
+    for (const name of names) {
+      u.str(name);
+      u.unit(OBJ_STATE[(os[name] as World["objects"][string]).state]);
+    }
+  },
+  copy(os) {
+    const out: Record<string, World["objects"][string]> = {};
+    // object records are replaced, never mutated
+    for (const name in os) out[name] = os[name] as World["objects"][string];
+    return out;
+  },
+  emptyUnlessUsed: (os) => Object.keys(os).length === 0,
+});
+
+const ghost = worldPart({
+  name: "ghost",
+  title: "ghost facts: lock epochs, what the driver consumed, whether anything disturbed it",
+  // the per-thread epochs enter through the pointers that are judged by them (a
+  // thread's locals part); step counters and drop facts are for explanations only
+  key: (g) => [g.disrupted, g.consumed],
+  // nearly every step copies the ghost (step counters); its key changes far less often
+  unchanged: (a, b) => a.disrupted === b.disrupted && a.consumed === b.consumed,
+  encode(g, u) {
+    u.val(g.disrupted);
+    u.val(g.consumed);
+  },
+  // the per-thread arrays are replaced, never mutated (model/ghost.ts)
+  copy: (g) => ({
+    epoch: g.epoch,
+    lastDrop: g.lastDrop,
+    vmaEpoch: g.vmaEpoch,
+    lockEpoch: g.lockEpoch,
+    disrupted: g.disrupted,
+    driverSteps: g.driverSteps,
+    consumed: g.consumed,
+  }),
+});
+
+/** Every shared part of a world, in key order. */
+export const WORLD_PARTS: readonly WorldPart[] = [
+  mmapLock,
+  vmas,
+  ptes,
+  folioLock,
+  notifier,
+  uffd,
+  locks,
+  objects,
+  ghost,
+] as readonly WorldPart[];
