@@ -171,6 +171,7 @@ function stepDraft(
     if (!s) throw new DesignError(program.id, label, "no such step label");
     k.label = label;
     k.blocked = null;
+    if (s.op.mightSleep === true) k.emit({ k: "might-sleep", tid, what: s.op.name });
     let outcome: string;
     try {
       outcome = s.op.run(k);

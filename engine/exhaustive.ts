@@ -228,8 +228,9 @@ export function exploreExhaustive(
   let atBound = 0;
 
   const endCheck = (node: Node, w: World) => {
-    const driver = w.threads[0];
-    const end: RunEnd = driver?.status.kind === "done" ? "done" : "deadlock";
+    const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
+      ? "done"
+      : "deadlock";
     load(monitors, node.mon);
     props.forEach((p, i) => {
       if (found.has(p.id) || pending.has(p.id)) return;

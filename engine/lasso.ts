@@ -16,14 +16,23 @@ import type { LassoSpec } from "../properties/property.js";
 import { isEnabled } from "./exec.js";
 import { compactKey, keyHash } from "./fingerprint.js";
 
-/** The threads a spec's fairness is about, in a world's thread order. */
+/**
+ * The threads a spec's fairness is about, in a world's thread order: the driver threads
+ * after the first (every driver is weakly fair), then the programs the spec names.
+ */
 export function fairThreads(spec: LassoSpec, w: World): Tid[] {
-  return w.threads.filter((t) => spec.weaklyFair.includes(t.program)).map((t) => t.id);
+  return w.threads
+    .filter(
+      (t) =>
+        (t.role === "driver" && t.id > 0) ||
+        (t.role !== "driver" && spec.weaklyFair.includes(t.program)),
+    )
+    .map((t) => t.id);
 }
 
 /**
- * Fairness facts as bits: bit 0, the driver stepped; bit 1 + i, weakly fair thread i
- * stepped or was disabled. A loop counts when all bits are set.
+ * Fairness facts as bits: bit 0, the first driver (thread 0) stepped; bit 1 + i, weakly
+ * fair thread i stepped or was disabled. A loop counts when all bits are set.
  */
 export function fullMask(fair: readonly Tid[]): number {
   return (1 << (fair.length + 1)) - 1;

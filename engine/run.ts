@@ -134,7 +134,6 @@ export function runSchedule(
     let steps = 0;
     for (;;) {
       if (stopped) break;
-      const driver = w.threads[0];
       const ready = enabledThreads(w, setup.programs).filter((tid) =>
         mayComplete(w, tid, setup.programs),
       );
@@ -142,7 +141,7 @@ export function runSchedule(
         const midOp = w.threads.some(
           (t) => t.status.kind === "blocked" || (t.role === "driver" && t.status.kind !== "done"),
         );
-        end = driver?.status.kind === "done" && !midOp ? "done" : midOp ? "deadlock" : "done";
+        end = midOp ? "deadlock" : "done";
         break;
       }
       if (steps++ >= budget) {

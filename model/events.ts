@@ -1,7 +1,7 @@
 // What a step did, as data. Properties and reports read events; they never re-run
 // kernel logic. Each event carries the ghost facts that were true when it happened.
 import type { FaultFlag } from "./kernel/fault-flags.js";
-import type { LockName, Page, Tid, VmaId, VmaRef, VmaState } from "./world.js";
+import type { LockName, ObjRef, ObjState, Page, Tid, VmaId, VmaRef, VmaState } from "./world.js";
 
 export type Event =
   /** a dereference of a VMA pointer held in a thread's locals */
@@ -15,6 +15,25 @@ export type Event =
       readonly protected: boolean;
     }
   | { readonly k: "lookup"; readonly tid: Tid; readonly vma: VmaId | null; readonly addr: Page }
+  /** a dereference of a pointer to a declared object held in a thread's locals */
+  | {
+      readonly k: "obj-use";
+      readonly tid: Tid;
+      readonly ref: ObjRef;
+      readonly what: string;
+      readonly objState: ObjState;
+      /** the thread held the lock of the lookup without a break since (true without one) */
+      readonly protected: boolean;
+    }
+  /** a declared object changed state (published, unpublished, freed) */
+  | {
+      readonly k: "obj-state";
+      readonly tid: Tid;
+      readonly obj: string;
+      readonly state: ObjState;
+    }
+  /** the thread called something that may sleep (might_sleep()) */
+  | { readonly k: "might-sleep"; readonly tid: Tid; readonly what: string }
   | {
       readonly k: "lock";
       readonly tid: Tid;

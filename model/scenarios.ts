@@ -1,18 +1,21 @@
 // Scenarios: the initial world a design runs in (errata 7): its VMAs, the caller's
 // request, which environment actors take part and how often each may act.
 
-import { folioProgram } from "./actors/folio.js";
-import { invalidateProgram } from "./actors/invalidate.js";
-import { monitorProgram } from "./actors/monitor.js";
-import { mprotectProgram } from "./actors/mprotect.js";
-import { munmapProgram } from "./actors/munmap.js";
-import { releaseProgram } from "./actors/release.js";
-import { signalProgram } from "./actors/signal.js";
-
+import type { ActorUse } from "./actor.js";
+import { use } from "./actor.js";
+import { folioActor } from "./actors/folio.js";
+import { invalidateActor } from "./actors/invalidate.js";
+import { monitorActor } from "./actors/monitor.js";
+import { mprotectActor } from "./actors/mprotect.js";
+import { munmapActor } from "./actors/munmap.js";
+import { releaseActor } from "./actors/release.js";
+import { signalActor } from "./actors/signal.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
-import type { Design, Family, Programs } from "./step.js";
-import type { Thread, Val, Vma, VmaFlags, World } from "./world.js";
-import { emptyRwsem } from "./world.js";
+import { freeLock } from "./kernel/locks.js";
+import { newObj } from "./kernel/objects.js";
+import type { Design, Family, Program, Programs } from "./step.js";
+import type { LockKind, LockState, Obj, ObjState, Thread, Val, Vma, VmaFlags } from "./world.js";
+import { emptyRwsem, type World } from "./world.js";
 
 export interface VmaSpec extends VmaFlags {
   readonly name: string;
@@ -21,21 +24,16 @@ export interface VmaSpec extends VmaFlags {
   readonly swapped?: boolean;
 }
 
-export interface Actors {
-  /** munmap at most this many times */
-  readonly munmap: number;
-  /** invalidations (rmap unmap of a page) at most this many times */
-  readonly invalidate: number;
-  /** fatal signals to the driver thread (0 or 1) */
-  readonly signal: number;
-  /** the uffd monitor: answers faults, or never does */
-  readonly monitor: "answers" | "never" | null;
-  /** VMA writers queued for the mmap write lock (mprotect, UFFDIO_REGISTER) */
-  readonly mprotect?: number;
-  /** close() of the userfaultfd */
-  readonly release?: number;
-  /** folio-lock holders taking a swapped page's folio (reclaim, swap I/O) */
-  readonly folio?: number;
+/** A lock the scenario declares: a name a reader recognises (`drv.lock`) and its kind. */
+export interface LockDecl {
+  readonly name: string;
+  readonly kind: LockKind;
+}
+
+/** An object with a lifetime the scenario declares, and the state it starts in (default live). */
+export interface ObjectDecl {
+  readonly name: string;
+  readonly state?: ObjState;
 }
 
 export interface Scenario {
@@ -46,11 +44,18 @@ export interface Scenario {
   readonly vmas: readonly VmaSpec[];
   /** the caller asks for writable pages (HMM_PFN_REQ_WRITE / hypervisor-writable) */
   readonly write: boolean;
-  readonly actors: Actors;
-  /** after munmap, map a VMA with these flags at the same address */
-  readonly remap: VmaFlags | null;
+  /** the environment actors, in thread order after the drivers, each with its budget */
+  readonly actors: readonly ActorUse[];
   /** driver steps per page within which uffd-fault-completes expects a return */
   readonly stepsPerPage: number;
+  /** locks the scenario declares beside the built-in ones (a driver's own mutex, ...) */
+  readonly locks?: readonly LockDecl[];
+  /** objects with a lifetime the scenario declares */
+  readonly objects?: readonly ObjectDecl[];
+  /** driver threads that run the design under check (default 1): T, or T1, T2, ... */
+  readonly drivers?: number;
+  /** other designs that run beside it on the same mm, one driver thread each */
+  readonly alongside?: readonly Design[];
 }
 
 const anonUffd: VmaSpec = {
@@ -72,7 +77,13 @@ const hugetlbUffd: VmaSpec = {
 };
 const anonPlain: VmaSpec = { ...anonUffd, name: "anon", uffdMissing: false };
 
-const base = { munmap: 1, invalidate: 2, signal: 1, monitor: "answers" } as const;
+const munmap = munmapActor();
+const invalidate = invalidateActor();
+const mprotect = mprotectActor();
+const folio = folioActor();
+const release = releaseActor();
+const monitor = monitorActor();
+const signal = signalActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -82,8 +93,13 @@ export const SCENARIOS: readonly Scenario[] = [
     families: callers,
     vmas: [anonUffd],
     write: true,
-    actors: { ...base, release: 1 },
-    remap: null,
+    actors: [
+      use(munmap, 1),
+      use(invalidate, 2),
+      use(release, 1),
+      use(monitor, null),
+      use(signal, 1),
+    ],
     stepsPerPage: 40,
   },
   {
@@ -92,8 +108,13 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["hmm"],
     vmas: [hugetlbUffd],
     write: true,
-    actors: { ...base, mprotect: 1 },
-    remap: null,
+    actors: [
+      use(munmap, 1),
+      use(invalidate, 2),
+      use(mprotect, 1),
+      use(monitor, null),
+      use(signal, 1),
+    ],
     stepsPerPage: 40,
   },
   {
@@ -102,8 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: callers,
     vmas: [anonPlain],
     write: true,
-    actors: { ...base, monitor: null },
-    remap: null,
+    actors: [use(munmap, 1), use(invalidate, 2), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -112,8 +132,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["hmm"],
     vmas: [anonUffd, hugetlbUffd],
     write: true,
-    actors: base,
-    remap: null,
+    actors: [use(munmap, 1), use(invalidate, 2), use(monitor, null), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -122,8 +141,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: callers,
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
-    actors: { munmap: 1, invalidate: 1, signal: 1, monitor: "answers" },
-    remap: null,
+    actors: [use(munmap, 1), use(invalidate, 1), use(monitor, null), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -132,8 +150,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["hmm"],
     vmas: [hugetlbUffd],
     write: true,
-    actors: { munmap: 1, invalidate: 1, signal: 1, monitor: "answers" },
-    remap: null,
+    actors: [use(munmap, 1), use(invalidate, 1), use(monitor, null), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -142,8 +159,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: callers,
     vmas: [anonUffd],
     write: true,
-    actors: { munmap: 1, invalidate: 0, signal: 1, monitor: "never" },
-    remap: null,
+    actors: [use(munmap, 1), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -152,8 +168,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: callers,
     vmas: [{ ...anonPlain, name: "anon-swapped", swapped: true }],
     write: true,
-    actors: { munmap: 0, invalidate: 0, signal: 1, monitor: null, folio: 3 },
-    remap: null,
+    actors: [use(folio, 3), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -162,8 +177,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["hmm"],
     vmas: [{ ...anonUffd, name: "anon-ro-uffd", write: false }],
     write: true,
-    actors: { ...base, munmap: 0 },
-    remap: null,
+    actors: [use(invalidate, 2), use(monitor, null), use(signal, 1)],
     stepsPerPage: 40,
   },
   {
@@ -173,8 +187,18 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["mfill"],
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
-    actors: { munmap: 1, invalidate: 0, signal: 0, monitor: null },
-    remap: { write: true, shared: true, hugetlb: false, uffdMissing: true, file: "shmem:0" },
+    actors: [
+      use(
+        munmapActor({
+          write: true,
+          shared: true,
+          hugetlb: false,
+          uffdMissing: true,
+          file: "shmem:0",
+        }),
+        1,
+      ),
+    ],
     stepsPerPage: 40,
   },
 ];
@@ -205,43 +229,26 @@ export function runsIn(s: Scenario, d: Design): boolean {
   return s.families.includes(d.family);
 }
 
+/** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
+export function hasActor(s: Scenario, id: string): boolean {
+  return s.actors.some((u) => u.actor.id === id && (u.budget === null || u.budget > 0));
+}
+
 export function hasUffd(s: Scenario): boolean {
   return s.vmas.some((v) => v.uffdMissing);
 }
 
-function actor(
-  id: number,
-  name: string,
-  program: string,
-  budget: number | null,
-  disruptive: boolean,
-): Thread {
-  return {
-    id,
-    name,
-    role: "actor",
-    program,
-    pc: "idle",
-    locals: {},
-    status: { kind: "runnable" },
-    fatal: false,
-    budget,
-    disruptive,
-  };
+/** The designs a scenario's driver threads run: the design under check, then the others. */
+export function driverDesigns(s: Scenario, design: Design): Design[] {
+  return [...new Array<Design>(s.drivers ?? 1).fill(design), ...(s.alongside ?? [])];
 }
 
-/** The programs a scenario's threads run: the design, then the actors. */
+/** The programs a scenario's threads run: the designs, then the actors. */
 export function programsFor(s: Scenario, design: Design): Programs {
-  return {
-    [design.id]: design,
-    munmap: munmapProgram(s.remap),
-    invalidate: invalidateProgram(),
-    monitor: monitorProgram(),
-    signal: signalProgram(),
-    mprotect: mprotectProgram(),
-    release: releaseProgram(),
-    folio: folioProgram(),
-  };
+  const out: Record<string, Program> = {};
+  for (const d of driverDesigns(s, design)) out[d.id] = d;
+  for (const u of s.actors) out[u.actor.id] = u.actor;
+  return out;
 }
 
 /** The initial world: VMAs laid out from page 0, no page present, T first. */
@@ -279,31 +286,37 @@ export function initialWorld(s: Scenario, design: Design): World {
     ret: 0,
     locked: 1,
   };
-  const threads: Thread[] = [
-    {
-      id: 0,
-      name: "T",
-      role: "driver",
-      program: design.id,
-      pc: design.start,
-      locals,
-      status: { kind: "runnable" },
-      fatal: false,
-      budget: null,
-      disruptive: false,
-    },
-  ];
-  const a = s.actors;
-  if (a.munmap > 0) threads.push(actor(threads.length, "W", "munmap", a.munmap, true));
-  if (a.invalidate > 0) threads.push(actor(threads.length, "I", "invalidate", a.invalidate, true));
-  if (a.mprotect) threads.push(actor(threads.length, "W2", "mprotect", a.mprotect, true));
-  if (a.folio) threads.push(actor(threads.length, "F", "folio", a.folio, false));
-  if (a.release) threads.push(actor(threads.length, "R", "release", a.release, true));
-  if (a.monitor === "answers") threads.push(actor(threads.length, "M", "monitor", null, false));
-  if (a.signal > 0) {
-    const sig = actor(threads.length, "S", "signal", a.signal, true);
-    threads.push({ ...sig, pc: "send" });
-  }
+  const drivers = driverDesigns(s, design);
+  const threads: Thread[] = drivers.map((d, i) => ({
+    id: i,
+    name: drivers.length === 1 ? "T" : `T${i + 1}`,
+    role: "driver",
+    program: d.id,
+    pc: d.start,
+    locals,
+    status: { kind: "runnable" },
+    fatal: false,
+    budget: null,
+    disruptive: false,
+  }));
+  for (const u of s.actors)
+    if (u.budget === null || u.budget > 0)
+      threads.push({
+        id: threads.length,
+        name: u.lane ?? u.actor.lane,
+        role: "actor",
+        program: u.actor.id,
+        pc: u.actor.start,
+        locals: {},
+        status: { kind: "runnable" },
+        fatal: false,
+        budget: u.budget,
+        disruptive: u.actor.disruptive,
+      });
+  const locks: Record<string, LockState> = {};
+  for (const l of s.locks ?? []) locks[l.name] = freeLock(l.kind);
+  const objects: Record<string, Obj> = {};
+  for (const o of s.objects ?? []) objects[o.name] = newObj(o.state);
   return {
     clock: 0,
     mmapLock: emptyRwsem(),
@@ -318,8 +331,8 @@ export function initialWorld(s: Scenario, design: Design): World {
       invalidators: [],
     },
     uffd: { released: false, waiting: [] },
-    locks: {},
-    objects: {},
+    locks,
+    objects,
     ghost: {
       epoch: threads.map(() => 0),
       lastDrop: threads.map(() => null),

@@ -38,6 +38,12 @@ export interface Op<O extends string = string> {
   readonly outcomes: readonly O[];
   /** Touches only the thread's own locals: runs at once after the previous step. */
   readonly local?: boolean;
+  /**
+   * The kernel function may sleep (it calls might_sleep(): a sleeping lock, a fault, an
+   * allocation with GFP_KERNEL). The step records a `might-sleep` event, which
+   * `no-sleep-in-atomic` judges against the spinlocks the thread holds.
+   */
+  readonly mightSleep?: boolean;
   /** For an actor's entry step: may it start now (budget, something to do)? */
   enabled?(w: World, tid: Tid): boolean;
   run(k: Ctx): O;
@@ -138,4 +144,39 @@ export class DesignError extends Error {
   ) {
     super(`${program}, step "${label}": ${message}`);
   }
+}
+
+const OVERRIDE: unique symbol = Symbol("lockdrop.override");
+
+/** A fragment whose labels replace the same labels of the fragments before it in `compose()`. */
+export interface Override {
+  readonly [OVERRIDE]: Steps;
+}
+
+/** Mark a fragment as replacing labels that earlier fragments define (see `compose`). */
+export function override(steps: Steps): Override {
+  return { [OVERRIDE]: steps };
+}
+
+export class ComposeError extends Error {}
+
+/**
+ * One step table from fragments, in order. A label defined twice is refused (two
+ * fragments that both define `again` are a mistake a spread would hide), unless the
+ * later fragment is marked `override(...)`, which replaces the earlier step in place.
+ */
+export function compose(...fragments: readonly (Steps | Override)[]): Steps {
+  const out: Record<string, Step> = {};
+  fragments.forEach((f, i) => {
+    const replaces = OVERRIDE in f;
+    const steps = replaces ? (f as Override)[OVERRIDE] : (f as Steps);
+    for (const [label, step] of Object.entries(steps)) {
+      if (Object.hasOwn(out, label) && !replaces)
+        throw new ComposeError(
+          `compose(): fragment ${i + 1} defines step "${label}", which an earlier fragment already defines. Fix: rename one of them, or wrap fragment ${i + 1} in override(...) if it is meant to replace the earlier step.`,
+        );
+      out[label] = step;
+    }
+  });
+  return out;
 }

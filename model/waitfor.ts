@@ -35,7 +35,13 @@ function rwsemEdges(sem: Rwsem, tid: Tid, label: string): WaitEdge[] {
 function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
   switch (on.kind) {
     case "rwsem": {
-      const sem = on.lock.kind === "mmap" ? w.mmapLock : w.vmas[on.lock.vma]?.hugetlbLock;
+      const l = on.lock;
+      const sem =
+        l.kind === "mmap"
+          ? w.mmapLock
+          : l.kind === "named"
+            ? undefined
+            : w.vmas[l.vma]?.hugetlbLock;
       return sem ? rwsemEdges(sem, tid, lockLabel(on.lock)) : [];
     }
     case "mutex": {

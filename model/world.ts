@@ -168,6 +168,8 @@ export type Status =
 /** Which lock a thread holds or waits for: the mmap lock or one VMA's hugetlb lock. */
 export type LockName =
   | { readonly kind: "mmap" }
+  /** a lock the scenario declares, by its name */
+  | { readonly kind: "named"; readonly name: string }
   | { readonly kind: "hugetlb"; readonly vma: VmaId }
   | { readonly kind: "vma"; readonly vma: VmaId };
 
@@ -268,5 +270,6 @@ export function isObjRef(v: Val | undefined): v is ObjRef {
 
 export function lockLabel(l: LockName): string {
   if (l.kind === "mmap") return "mmap_lock";
+  if (l.kind === "named") return l.name;
   return l.kind === "hugetlb" ? `hugetlb_vma_lock(vma#${l.vma})` : `vma_lock(vma#${l.vma})`;
 }

@@ -3,7 +3,7 @@ import { faultFlagsLegal } from "./faults.js";
 import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./hmm-api.js";
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
 import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
-import { lockBalance } from "./locks.js";
+import { lockBalance, noSleepInAtomic } from "./locks.js";
 import { pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { uffdFaultCompletes } from "./progress.js";
 import type { Property } from "./property.js";
@@ -26,6 +26,7 @@ export const PROPERTIES: readonly Property[] = [
   noDeadlock,
   fatalSignalEndsLoop,
   noRetryLivelock,
+  noSleepInAtomic,
 ];
 
 export function propertyById(id: string): Property | undefined {

@@ -1,6 +1,7 @@
 // Liveness: L3 fatal signals end retry loops (a lasso, engine/lasso.ts, and a
 // bound on driver steps in the fair completion for loops that never repeat a state),
 // L4 a retry after RETRY carries FAULT_FLAG_TRIED, and S9/L8 no cycle of waiters.
+import { hasActor } from "../model/scenarios.js";
 import { deadlockCycle } from "../model/waitfor.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
@@ -14,13 +15,12 @@ export const fatalSignalEndsLoop: Property = {
   statement:
     "a fatal signal ends the retry loop: once it is pending, the call returns within a bounded number of steps",
   kind: "liveness",
-  applies: (s) => s.actors.signal > 0,
+  applies: (s) => hasActor(s, "signal"),
   // a loop in which the driver keeps stepping with the signal pending, whatever else runs
   lasso: {
-    inLoop: (w) => {
-      const t = w.threads[0];
-      return t?.fatal === true && t.status.kind !== "done";
-    },
+    // some driver with the signal pending has not returned (the signal goes to T, the first)
+    inLoop: (w) =>
+      w.threads.some((t) => t.role === "driver" && t.fatal && t.status.kind !== "done"),
     weaklyFair: [],
     describe: (prefix, loop) =>
       `lasso: after ${prefix} steps T, with a fatal signal pending, enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`,
@@ -60,7 +60,7 @@ export const noRetryLivelock: Property = {
   statement:
     "no livelock under repeated RETRY: a fault retried after a VM_FAULT_RETRY carries FAULT_FLAG_TRIED",
   kind: "liveness",
-  applies: (s) => (s.actors.folio ?? 0) > 0,
+  applies: (s) => hasActor(s, "folio"),
   monitor: () => {
     // per thread and page: the step of a folio RETRY not yet followed by a TRIED attempt
     let pending = new Map<string, { at: number }>();

@@ -4,6 +4,7 @@
 // a thread that returns holds nothing.
 import { errnoName } from "../model/errno.js";
 import { hugetlbLocksHeld } from "../model/kernel/hugetlb.js";
+import { declaredLocksHeld, spinlocksHeld } from "../model/kernel/locks.js";
 import { vmaReadLocksHeld } from "../model/kernel/vma-lock.js";
 import { lockLabel } from "../model/world.js";
 import type { Property } from "./property.js";
@@ -34,11 +35,37 @@ export const lockBalance: Property = {
           for (const v of hugetlbLocksHeld(after, e.tid)) held.push(`hugetlb_vma_lock(vma#${v})`);
           if (after.notifier.userLock.owner === e.tid) held.push("user_lock");
           for (const v of vmaReadLocksHeld(after, e.tid)) held.push(`vma_lock(vma#${v})`);
+          held.push(...declaredLocksHeld(after, e.tid));
           if (held.length > 0)
             return `${who(after, e.tid)} returned ${errnoName(e.ret)} still holding ${held.join(", ")}.`;
         }
       }
       return null;
+    },
+  }),
+};
+
+export const noSleepInAtomic: Property = {
+  id: "no-sleep-in-atomic",
+  ref: "S26",
+  statement:
+    "no sleeping call while a spinlock is held: a thread holding a spinlock never calls a function that may sleep, nor blocks on a sleeping lock",
+  kind: "safety",
+  applies: (s) => (s.locks ?? []).some((l) => l.kind === "spinlock"),
+  monitor: () => ({
+    step: ({ before, after, rec }) => {
+      const held = spinlocksHeld(before, rec.tid);
+      if (held.length === 0) return null;
+      const sleep = rec.events.find((e) => e.k === "might-sleep" && e.tid === rec.tid);
+      const t = after.threads[rec.tid];
+      const blocked = t?.status.kind === "blocked" && t.status.on.kind !== "lock";
+      const spinning =
+        t?.status.kind === "blocked" &&
+        t.status.on.kind === "lock" &&
+        after.locks[t.status.on.name]?.kind !== "spinlock";
+      if (!sleep && !blocked && !spinning) return null;
+      const what = sleep && sleep.k === "might-sleep" ? sleep.what : (rec.ops[0] ?? "a sleep");
+      return `${who(after, rec.tid)} called ${what}, which may sleep, while holding ${held.join(", ")} (sleeping in atomic context).`;
     },
   }),
 };

@@ -4,7 +4,7 @@
 // acted do not count.
 import { errnoName } from "../model/errno.js";
 import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
-import { hasUffd, totalPages } from "../model/scenarios.js";
+import { hasActor, hasUffd, totalPages } from "../model/scenarios.js";
 import type { Property } from "./property.js";
 
 export const uffdFaultCompletes: Property = {
@@ -18,12 +18,13 @@ export const uffdFaultCompletes: Property = {
   applies: (s, d) =>
     d.family !== "mfill" &&
     hasUffd(s) &&
-    s.actors.monitor === "answers" &&
+    hasActor(s, "monitor") &&
     (!s.write || s.vmas.every((v) => v.write)),
   // undisturbed, the call still running, and the monitor weakly fair: a loop of the
   // driver that the monitor's answers do not end
   lasso: {
-    inLoop: (w) => !w.ghost.disrupted && w.threads[0]?.status.kind !== "done",
+    inLoop: (w) =>
+      !w.ghost.disrupted && w.threads.some((t) => t.role === "driver" && t.status.kind !== "done"),
     weaklyFair: ["monitor"],
     describe: (prefix, loop) =>
       `lasso: after ${prefix} steps, with no munmap, invalidation or signal and the monitor answering, T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns.`,

@@ -1,9 +1,17 @@
 // S1 and S2: VMA pointers outlive neither the lock they were looked up under nor the VMA.
+// The same holds for pointers to the objects a scenario declares (model/kernel/objects.ts):
+// a use after the lock of the lookup was released, or after the object was freed.
 import type { Event } from "../model/events.js";
-import type { Property } from "./property.js";
+import type { Property, StepView } from "./property.js";
 import { who } from "./property.js";
 
 type Use = Extract<Event, { k: "vma-use" }>;
+type ObjUse = Extract<Event, { k: "obj-use" }>;
+
+/** The use of a declared object's pointer after its lock was released, in words. */
+function objUseAfterUnlock(w: StepView["after"], e: ObjUse): string {
+  return `${who(w, e.tid)} used ${e.ref.obj} (looked up under ${e.ref.via} at step ${e.ref.at}) in ${e.what} after releasing ${e.ref.via}; re-taking it does not revive the pointer.`;
+}
 
 export const noVmaUseAfterUnlock: Property = {
   id: "no-vma-use-after-unlock",
@@ -15,6 +23,7 @@ export const noVmaUseAfterUnlock: Property = {
   monitor: () => ({
     step: ({ before, after, rec }) => {
       for (const e of rec.events) {
+        if (e.k === "obj-use" && !e.protected) return objUseAfterUnlock(after, e);
         if (e.k !== "vma-use" || e.protected) continue;
         if (after.threads[e.tid]?.role !== "driver") continue;
         const drop = after.ghost.lastDrop[e.tid];
@@ -37,6 +46,11 @@ export const noFreedVmaUse: Property = {
   applies: () => true,
   monitor: () => ({
     step: ({ after, rec }) => {
+      const o = rec.events.find((x): x is ObjUse => x.k === "obj-use" && x.objState === "freed");
+      if (o) {
+        const f = after.objects[o.ref.obj];
+        return `${who(after, o.tid)} used ${o.ref.obj} in ${o.what}, but ${who(after, f?.freedBy ?? -1)} freed it at step ${f?.freedAt} (use-after-free; the pointer was looked up at step ${o.ref.at}).`;
+      }
       const e = rec.events.find((x): x is Use => x.k === "vma-use" && x.vmaState === "freed");
       if (!e) return null;
       const v = after.vmas[e.ref.vma];

@@ -1,15 +1,13 @@
 // F: a thread holding a folio lock for a while (reclaim, migration, swap I/O), the
 // classic source of VM_FAULT_RETRY: a first fault attempt on the page drops the fault
 // lock and waits (__folio_lock_or_retry). Used for no-retry-livelock (L4).
-import type { Program } from "../step.js";
+import { type Actor, actor } from "../actor.js";
 import { op } from "../step.js";
 
 const lock = op({
   name: "folio_lock(folio)",
   outcomes: ["ok"],
-  enabled: (w, tid) =>
-    (w.threads[tid]?.budget ?? 0) > 0 &&
-    w.ptes.some((p, i) => p === "swap" && w.folioLock[i] === null),
+  enabled: (w) => w.ptes.some((p, i) => p === "swap" && w.folioLock[i] === null),
   run: (k) => {
     const pages = k.w.ptes.flatMap((p, i) =>
       p === "swap" && k.w.folioLock[i] === null ? [`page ${i}`] : [],
@@ -17,7 +15,6 @@ const lock = op({
     const page = Number(k.choose(pages).slice(5));
     k.set("page", page);
     k.w.folioLock[page] = k.tid;
-    k.t.budget = (k.t.budget ?? 1) - 1;
     return "ok";
   },
 });
@@ -39,11 +36,13 @@ const unlock = op({
   },
 });
 
-export function folioProgram(): Program {
-  return {
+export function folioActor(): Actor {
+  return actor({
     id: "folio",
+    lane: "F",
+    disruptive: false,
     title: "folio lock holder (reclaim, migration, swap I/O)",
     start: "idle",
     steps: { idle: { op: lock, next: "hold" }, hold: { op: unlock, next: "idle" } },
-  };
+  });
 }

@@ -2,6 +2,8 @@
 // unmapping one page through the rmap (try_to_unmap): invalidate_range_start (seq odd),
 // the driver's invalidate() under user_lock, zap, invalidate_range_end. Hugetlb pages
 // are unmapped only if hugetlb_vma_trylock_write succeeds, as the rmap walk does.
+
+import { type Actor, actor } from "../actor.js";
 import {
   invalidateCallback,
   invalidateEnd,
@@ -9,17 +11,14 @@ import {
   userLock,
 } from "../kernel/notifier.js";
 import * as rwsem from "../rwsem.js";
-import type { Program } from "../step.js";
 import { op } from "../step.js";
 
 const begin = op({
   name: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
   outcomes: ["ok"],
-  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0,
   run: (k) => {
     const pages = k.w.ptes.map((_, i) => `page ${i}`);
     k.set("page", Number(k.choose(pages).slice(5)));
-    k.t.budget = (k.t.budget ?? 1) - 1;
     invalidateStart(k);
     return "ok";
   },
@@ -43,9 +42,11 @@ const zapEnd = op({
   },
 });
 
-export function invalidateProgram(): Program {
-  return {
+export function invalidateActor(): Actor {
+  return actor({
     id: "invalidate",
+    lane: "I",
+    disruptive: true,
     title: "rmap unmap of one page (reclaim/migration)",
     start: "idle",
     steps: {
@@ -54,5 +55,5 @@ export function invalidateProgram(): Program {
       cb: { op: invalidateCallback(), next: "zap_end" },
       zap_end: { op: zapEnd, next: "idle" },
     },
-  };
+  });
 }

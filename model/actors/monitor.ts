@@ -5,11 +5,11 @@
 // Modern kernels try the per-VMA lock first (uffd_lock_vma); it fails on a detached VMA
 // and falls back to mmap_read_lock, which is the path that matters here.
 
+import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaAt } from "../kernel/vma.js";
-import type { Program } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
 
@@ -61,9 +61,11 @@ const wake = op({
   },
 });
 
-export function monitorProgram(): Program {
-  return {
+export function monitorActor(): Actor {
+  return actor({
     id: "monitor",
+    lane: "M",
+    disruptive: false,
     title: "userfaultfd monitor (UFFDIO_COPY, UFFDIO_WAKE)",
     start: "idle",
     steps: {
@@ -73,5 +75,5 @@ export function monitorProgram(): Program {
       copy_unlock: { op: mmapReadUnlock(), next: "idle" },
       wake: { op: wake, next: "idle" },
     },
-  };
+  });
 }

@@ -1,18 +1,15 @@
 // W2: a VMA writer that needs the mmap write lock (mprotect, UFFDIO_REGISTER, madvise
 // that changes flags). Queued behind a reader, it blocks every later reader by writer
 // fairness: the third party of the uffd deadlock (kernel-semantics 4.6, errata 3).
+
+import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
-import type { Program } from "../step.js";
 import { op } from "../step.js";
 
 const begin = op({
   name: "mprotect(addr, len)",
   outcomes: ["ok"],
-  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0,
-  run: (k) => {
-    k.t.budget = (k.t.budget ?? 1) - 1;
-    return "ok";
-  },
+  run: () => "ok",
 });
 
 const change = op({
@@ -27,9 +24,11 @@ const change = op({
   },
 });
 
-export function mprotectProgram(): Program {
-  return {
+export function mprotectActor(): Actor {
+  return actor({
     id: "mprotect",
+    lane: "W2",
+    disruptive: true,
     title: "mprotect(2): a VMA writer under the mmap write lock",
     start: "idle",
     steps: {
@@ -38,5 +37,5 @@ export function mprotectProgram(): Program {
       change: { op: change, next: "unlock" },
       unlock: { op: mmapWriteUnlock(), next: "idle" },
     },
-  };
+  });
 }

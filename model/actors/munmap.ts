@@ -5,6 +5,9 @@
 // hugetlb_vma_lock_write; zap; invalidate_range_end); remove_vma (vm_ops->close puts
 // the hugetlb VMA lock, vm_area_free); mmap_read_unlock. Optionally maps a new VMA at
 // the same address afterwards (mmap under the write lock).
+
+import type { Actor } from "../actor.js";
+import { actor } from "../actor.js";
 import { hugetlbLockWrite, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
 import {
   mmapReadUnlock,
@@ -18,7 +21,7 @@ import {
   invalidateStart,
   userLock,
 } from "../kernel/notifier.js";
-import type { Ctx, Program } from "../step.js";
+import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 import type { VmaFlags } from "../world.js";
 
@@ -27,12 +30,11 @@ const target = (k: Ctx) => k.num("target");
 const begin = op({
   name: "munmap(addr, len)",
   outcomes: ["ok"],
-  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0 && w.vmas.some((v) => v.state === "live"),
+  enabled: (w) => w.vmas.some((v) => v.state === "live"),
   run: (k) => {
     const live = k.w.vmas.filter((v) => v.state === "live").map((v) => `vma#${v.id}`);
     const pick = k.choose(live);
     k.set("target", Number(pick.slice(4)));
-    k.t.budget = (k.t.budget ?? 1) - 1;
     return "ok";
   },
 });
@@ -134,9 +136,11 @@ const mapNew = (flags: VmaFlags) =>
     },
   });
 
-export function munmapProgram(remap: VmaFlags | null): Program {
-  return {
+export function munmapActor(remap: VmaFlags | null = null): Actor {
+  return actor({
     id: "munmap",
+    lane: "W",
+    disruptive: true,
     title: "munmap(2) of one VMA (do_vmi_align_munmap)",
     start: "idle",
     steps: {
@@ -159,5 +163,5 @@ export function munmapProgram(remap: VmaFlags | null): Program {
           }
         : {}),
     },
-  };
+  });
 }

@@ -2,17 +2,17 @@
 // ctx->released before taking the mmap write lock, clear the ctx from every VMA under
 // it, then wake every pending and waiting fault. A woken fault retries and proceeds as
 // an ordinary fault.
+
+import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
-import type { Program } from "../step.js";
 import { op } from "../step.js";
 
 const begin = op({
   name: "userfaultfd_release(): ctx->released = true",
   outcomes: ["ok"],
-  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0 && !w.uffd.released,
+  enabled: (w) => !w.uffd.released,
   run: (k) => {
-    k.t.budget = (k.t.budget ?? 1) - 1;
     k.w.uffd.released = true;
     return "ok";
   },
@@ -38,9 +38,11 @@ const wakeAll = op({
   },
 });
 
-export function releaseProgram(): Program {
-  return {
+export function releaseActor(): Actor {
+  return actor({
     id: "release",
+    lane: "R",
+    disruptive: true,
     title: "close(uffd): userfaultfd_release()",
     start: "idle",
     steps: {
@@ -49,5 +51,5 @@ export function releaseProgram(): Program {
       clear: { op: clear, next: "wake" },
       wake: { op: wakeAll, next: "idle" },
     },
-  };
+  });
 }

@@ -1,16 +1,15 @@
 // S: a fatal signal (SIGKILL) sent to the driver thread. It sets
 // fatal_signal_pending() and wakes the thread from a killable sleep: a uffd wait in
 // TASK_KILLABLE/INTERRUPTIBLE returns RETRY, a killable rwsem wait returns -EINTR.
+
+import { type Actor, actor } from "../actor.js";
 import * as rwsem from "../rwsem.js";
-import type { Program } from "../step.js";
 import { op } from "../step.js";
 
 const send = op({
   name: "kill(T, SIGKILL)",
   outcomes: [],
-  enabled: (w, tid) => (w.threads[tid]?.budget ?? 0) > 0,
   run: (k) => {
-    k.t.budget = 0;
     const t = k.w.threads.find((x) => x.role === "driver");
     k.finish();
     if (!t) return undefined as never;
@@ -23,7 +22,12 @@ const send = op({
       k.wake([t.id], "fatal signal");
     } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
       const l = s.on.lock;
-      const sem = l.kind === "mmap" ? k.w.mmapLock : k.w.vmas[l.vma]?.hugetlbLock;
+      const sem =
+        l.kind === "mmap"
+          ? k.w.mmapLock
+          : l.kind === "named"
+            ? undefined
+            : k.w.vmas[l.vma]?.hugetlbLock;
       if (sem) k.wake(rwsem.cancelWait(sem, t.id), "rwsem waiter left");
       t.pc = s.resumeOnSignal;
       t.status = { kind: "runnable" };
@@ -33,11 +37,13 @@ const send = op({
   },
 });
 
-export function signalProgram(): Program {
-  return {
+export function signalActor(): Actor {
+  return actor({
     id: "signal",
+    lane: "S",
+    disruptive: true,
     title: "fatal signal to the driver thread",
     start: "send",
     steps: { send: { op: send } },
-  };
+  });
 }

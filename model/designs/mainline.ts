@@ -7,6 +7,7 @@ import { hmmCall, hmmReturn } from "../kernel/hmm.js";
 import { mmuIntervalCheckRetry } from "../kernel/notifier.js";
 import { retIs, set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
+import { compose } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { faultInCallbacks } from "./v1.js";
@@ -40,10 +41,5 @@ export const mainline: Design = {
   source: "mm/hmm.c before the seed series; Documentation/mm/hmm.rst",
   family: "hmm",
   start: "again",
-  steps: {
-    ...documentedCaller(),
-    ...hmmRangeFault(),
-    ...hmmWalk(),
-    ...hmmVmaFaultInCallbacks(),
-  },
+  steps: compose(documentedCaller(), hmmRangeFault(), hmmWalk(), hmmVmaFaultInCallbacks()),
 };

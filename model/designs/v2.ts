@@ -12,6 +12,7 @@ import { hmmCheckWrite, hmmFaultFlags, hmmFaultNext } from "../kernel/hmm.js";
 import { vmaLookup } from "../kernel/vma.js";
 import { retIs, set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
+import { compose, override } from "../step.js";
 import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmRangeFaultUnlockableV1 } from "./v1.js";
@@ -84,11 +85,11 @@ export const v2: Design = {
   source: "seed 000 v2 (patches 1 and 2), caller from seed 002",
   family: "hmm",
   start: "again",
-  steps: {
-    ...mshvCaller(),
-    ...hmmRangeFaultUnlockableV2(),
-    ...hmmWalk(),
-    ...recordFaultInCallbacks(),
-    ...hmmDoFault(),
-  },
+  steps: compose(
+    mshvCaller(),
+    hmmRangeFaultUnlockableV2(),
+    hmmWalk(),
+    recordFaultInCallbacks(),
+    hmmDoFault(),
+  ),
 };

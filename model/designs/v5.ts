@@ -10,6 +10,7 @@ import { fatalSignalPending } from "../kernel/signal.js";
 import { vmaLookup } from "../kernel/vma.js";
 import { set } from "../locals.js";
 import type { Ctx, Design } from "../step.js";
+import { compose, override } from "../step.js";
 import { unlockableCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmDoFault, hmmRangeFaultUnlockableV2, recordFaultInCallbacks } from "./v2.js";
@@ -26,31 +27,36 @@ export const v5: Design = {
   source: "v5 of the series (kernel-semantics 11.4)",
   family: "hmm",
   start: "again",
-  steps: {
-    ...unlockableCaller(),
-    ...hmmRangeFaultUnlockableV2(),
-    ...hmmWalk(),
-    ...recordFaultInCallbacks(),
-    ...hmmDoFault(),
-    "do_fault.one": {
-      op: handleMmFault("fault_vma", "fault_addr", flags),
-      on: {
-        ok: "do_fault.next",
-        retry: "v5.retry",
-        completed: "do_fault.unlocked",
-        error: "do_fault.efault",
+  steps: compose(
+    unlockableCaller(),
+    hmmRangeFaultUnlockableV2(),
+    hmmWalk(),
+    recordFaultInCallbacks(),
+    hmmDoFault(),
+    // v5's change: a RETRY is retried here, with FAULT_FLAG_TRIED
+    override({
+      "do_fault.one": {
+        op: handleMmFault("fault_vma", "fault_addr", flags),
+        on: {
+          ok: "do_fault.next",
+          retry: "v5.retry",
+          completed: "do_fault.unlocked",
+          error: "do_fault.efault",
+        },
+      },
+    }),
+    {
+      "v5.retry": { op: fatalSignalPending(), on: { yes: "v5.eintr", no: "v5.relock" } },
+      "v5.eintr": { op: set({ locked: 0, ret: EINTR }), next: "walk.ret" },
+      "v5.relock": { op: mmapReadLock(), next: "v5.lookup" },
+      "v5.lookup": {
+        op: vmaLookup("fault_addr", "fault_vma"),
+        on: { found: "v5.tried", none: "do_fault.efault" },
+      },
+      "v5.tried": {
+        op: set({ tried: true }, "fault_flags |= FAULT_FLAG_TRIED"),
+        next: "do_fault.perm",
       },
     },
-    "v5.retry": { op: fatalSignalPending(), on: { yes: "v5.eintr", no: "v5.relock" } },
-    "v5.eintr": { op: set({ locked: 0, ret: EINTR }), next: "walk.ret" },
-    "v5.relock": { op: mmapReadLock(), next: "v5.lookup" },
-    "v5.lookup": {
-      op: vmaLookup("fault_addr", "fault_vma"),
-      on: { found: "v5.tried", none: "do_fault.efault" },
-    },
-    "v5.tried": {
-      op: set({ tried: true }, "fault_flags |= FAULT_FLAG_TRIED"),
-      next: "do_fault.perm",
-    },
-  },
+  ),
 };

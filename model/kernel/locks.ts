@@ -1,0 +1,134 @@
+// Locks a scenario declares by name (a driver's own mutex, rw_semaphore or spinlock),
+// with the kernel's names for their operations, so a design reads like its C:
+// `mutexLock("drv.lock")` prints `mutex_lock(drv.lock)`.
+//   - mutex: FIFO hand-off to the first waiter (kernel/locking/mutex.c, __mutex_unlock_slowpath
+//     with MUTEX_FLAG_HANDOFF; optimistic spinning is not modelled);
+//   - rwsem: readers share, a writer excludes, FIFO with writer fairness (model/rwsem.ts);
+//   - spinlock: FIFO like a queued spinlock (kernel/locking/qspinlock.c); a waiter spins
+//     (it is disabled, as a sleeper is) and the holder is in atomic context.
+// Every release ends the releasing thread's epoch of that lock, so pointers looked up
+// under it die (model/kernel/objects.ts). Acquire steps are never guarded by the lock
+// being free: they queue, so weak fairness can force a waiter in (README "Properties").
+
+import * as rwsem from "../rwsem.js";
+import type { Ctx, Op } from "../step.js";
+import { op } from "../step.js";
+import type { Draft, LockKind, LockState, Tid, World } from "../world.js";
+
+/** The declared lock `name`, or a design error naming the locks the scenario has. */
+export function declaredLock(k: Ctx, name: string, kinds: readonly LockKind[]): Draft<LockState> {
+  const l = k.w.locks[name];
+  if (!l)
+    throw new Error(
+      `no lock "${name}" in this scenario (it declares: ${Object.keys(k.w.locks).join(", ") || "none"}); declare it in the scenario's locks`,
+    );
+  if (!kinds.includes(l.kind))
+    throw new Error(`"${name}" is a ${l.kind}, not a ${kinds.join(" or ")}`);
+  return l;
+}
+
+/** Does `tid` hold the declared lock `name` (in any mode)? */
+export function holdsLock(w: World, name: string, tid: Tid): boolean {
+  const l = w.locks[name];
+  if (!l) return false;
+  return l.kind === "rwsem" ? rwsem.holds(l, tid) : l.owner === tid;
+}
+
+/** The declared locks `tid` holds, by name. */
+export function declaredLocksHeld(w: World, tid: Tid): string[] {
+  return Object.keys(w.locks).filter((name) => holdsLock(w, name, tid));
+}
+
+/** The declared spinlocks `tid` holds (it is in atomic context while any is held). */
+export function spinlocksHeld(w: World, tid: Tid): string[] {
+  return Object.keys(w.locks).filter(
+    (n) => w.locks[n]?.kind === "spinlock" && holdsLock(w, n, tid),
+  );
+}
+
+/** Take `name` in `mode`; queue and block when it is not free. Returns whether granted now. */
+export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boolean {
+  const l = declaredLock(k, name, mode === "read" ? ["rwsem"] : ["rwsem", "mutex", "spinlock"]);
+  let granted: boolean;
+  if (l.kind === "rwsem") granted = rwsem.acquire(l, k.tid, mode);
+  else if (l.owner === null && l.waiters.length === 0) {
+    l.owner = k.tid;
+    granted = true;
+  } else {
+    l.waiters.push(k.tid);
+    granted = false;
+  }
+  k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode, granted });
+  if (!granted) k.block({ kind: "lock", name, mode });
+  return granted;
+}
+
+/** Release `name` held in `mode`: hands it to the head of the queue, ends the epoch. */
+export function releaseLock(k: Ctx, name: string, mode: "read" | "write", by: string): void {
+  const l = declaredLock(k, name, mode === "read" ? ["rwsem"] : ["rwsem", "mutex", "spinlock"]);
+  let held = false;
+  let woken: Tid[] = [];
+  if (l.kind === "rwsem") ({ held, woken } = rwsem.release(l, k.tid, mode));
+  else if (l.owner === k.tid) {
+    held = true;
+    const next = l.waiters.shift();
+    l.owner = next ?? null;
+    if (next !== undefined) woken = [next];
+  }
+  k.emit({ k: "unlock", tid: k.tid, lock: { kind: "named", name }, mode, held, by });
+  if (held) {
+    // the per-thread epochs are replaced, never mutated (engine/draft.ts)
+    const g = k.w.ghost;
+    const epochs = (g.lockEpoch[name] ?? k.w.threads.map(() => 0)).slice();
+    epochs[k.tid] = (epochs[k.tid] ?? 0) + 1;
+    g.lockEpoch = { ...g.lockEpoch, [name]: epochs };
+  }
+  k.wake(woken, by);
+}
+
+function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boolean): Op<"ok"> {
+  return op({
+    name: `${fn}(${name})`,
+    outcomes: ["ok"],
+    mightSleep: sleeps,
+    run: (k) => {
+      acquireLock(k, name, mode);
+      return "ok";
+    },
+  });
+}
+
+function releaseOp(fn: string, name: string, mode: "read" | "write"): Op<"ok"> {
+  return op({
+    name: `${fn}(${name})`,
+    outcomes: ["ok"],
+    run: (k) => {
+      releaseLock(k, name, mode, fn);
+      return "ok";
+    },
+  });
+}
+
+/** mutex_lock(&lock): sleeps until the mutex is handed over. */
+export const mutexLock = (name: string): Op<"ok"> => acquireOp("mutex_lock", name, "write", true);
+/** mutex_unlock(&lock) */
+export const mutexUnlock = (name: string): Op<"ok"> => releaseOp("mutex_unlock", name, "write");
+/** down_read(&sem) */
+export const downRead = (name: string): Op<"ok"> => acquireOp("down_read", name, "read", true);
+/** up_read(&sem) */
+export const upRead = (name: string): Op<"ok"> => releaseOp("up_read", name, "read");
+/** down_write(&sem) */
+export const downWrite = (name: string): Op<"ok"> => acquireOp("down_write", name, "write", true);
+/** up_write(&sem) */
+export const upWrite = (name: string): Op<"ok"> => releaseOp("up_write", name, "write");
+/** spin_lock(&lock): spins (never sleeps) until the lock is handed over. */
+export const spinLock = (name: string): Op<"ok"> => acquireOp("spin_lock", name, "write", false);
+/** spin_unlock(&lock) */
+export const spinUnlock = (name: string): Op<"ok"> => releaseOp("spin_unlock", name, "write");
+
+/** The initial state of a declared lock of `kind`: free, nobody waiting. */
+export function freeLock(kind: LockKind): LockState {
+  return kind === "rwsem"
+    ? { kind, readers: [], writer: null, waiters: [] }
+    : { kind, owner: null, waiters: [] };
+}

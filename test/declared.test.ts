@@ -1,0 +1,264 @@
+// Locks and objects a scenario declares, actors declared with actor(), and several
+// driver threads: the built-in properties judge them with no property code of the
+// user's, and every verdict here comes from exhaustive exploration.
+import { describe, expect, it } from "vitest";
+import { exhaustiveRows } from "../engine/verdicts.js";
+import { actor, use } from "../model/actor.js";
+import {
+  downRead,
+  mutexLock,
+  mutexUnlock,
+  spinLock,
+  spinUnlock,
+  upRead,
+} from "../model/kernel/locks.js";
+import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
+import { derefObj, freeObj, lookupObj } from "../model/kernel/objects.js";
+import { exit } from "../model/locals.js";
+import type { Scenario } from "../model/scenarios.js";
+import type { Design, Steps } from "../model/step.js";
+import { compose, override } from "../model/step.js";
+import { propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+
+const prop = (id: string): Property => {
+  const p = propertyById(id);
+  if (!p) throw new Error(id);
+  return p;
+};
+
+function design(id: string, steps: Steps, start = Object.keys(steps)[0] as string): Design {
+  return {
+    id,
+    family: "hmm",
+    title: id,
+    summary: "",
+    source: "test",
+    start,
+    steps: { ...steps, exit: { op: exit() } },
+  };
+}
+
+function scenario(over: Partial<Scenario>): Scenario {
+  return {
+    id: "declared",
+    title: "declared locks and objects",
+    families: ["hmm"],
+    vmas: [
+      { name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false },
+    ],
+    write: true,
+    actors: [],
+    stepsPerPage: 40,
+    ...over,
+  };
+}
+
+function verdicts(d: Design, s: Scenario, ids: readonly string[]) {
+  const rows = exhaustiveRows(d, s, ids.map(prop), {
+    depth: 60,
+    hashCompact: false,
+    sleepSets: false,
+  });
+  return Object.fromEntries(
+    rows.map((r) => [r.property, { verdict: r.verdict, complete: r.complete, message: r.message }]),
+  );
+}
+
+describe("declared locks", () => {
+  it("an ABBA order between two driver threads on two declared mutexes deadlocks; one order does not", () => {
+    const abba = design("abba", {
+      pick: {
+        op: {
+          name: "pick order",
+          outcomes: ["ab", "ba"],
+          local: true,
+          run: (k) => (k.tid === 0 ? "ab" : "ba"),
+        },
+        on: { ab: "a1", ba: "b1" },
+      },
+      a1: { op: mutexLock("drv.a"), next: "a2" },
+      a2: { op: mutexLock("drv.b"), next: "a3" },
+      a3: { op: mutexUnlock("drv.b"), next: "a4" },
+      a4: { op: mutexUnlock("drv.a"), next: "exit" },
+      b1: { op: mutexLock("drv.b"), next: "b2" },
+      b2: { op: mutexLock("drv.a"), next: "b3" },
+      b3: { op: mutexUnlock("drv.a"), next: "b4" },
+      b4: { op: mutexUnlock("drv.b"), next: "exit" },
+    });
+    const locks = [
+      { name: "drv.a", kind: "mutex" as const },
+      { name: "drv.b", kind: "mutex" as const },
+    ];
+    const bad = verdicts(abba, scenario({ locks, drivers: 2 }), ["no-deadlock", "lock-balance"]);
+    expect(bad["no-deadlock"]?.verdict).toBe("violated");
+    expect(bad["no-deadlock"]?.message).toMatch(/drv\.a|drv\.b/);
+    expect(bad["lock-balance"]?.verdict).toBe("holds");
+    const ordered = design("ordered", {
+      a1: { op: mutexLock("drv.a"), next: "a2" },
+      a2: { op: mutexLock("drv.b"), next: "a3" },
+      a3: { op: mutexUnlock("drv.b"), next: "a4" },
+      a4: { op: mutexUnlock("drv.a"), next: "exit" },
+    });
+    const good = verdicts(ordered, scenario({ locks, drivers: 2 }), [
+      "no-deadlock",
+      "lock-balance",
+    ]);
+    expect(good["no-deadlock"]).toMatchObject({ verdict: "holds", complete: true });
+    expect(good["lock-balance"]).toMatchObject({ verdict: "holds", complete: true });
+  });
+
+  it("lock-balance sees an unlock of a declared lock not held, and a return still holding one", () => {
+    const locks = [{ name: "drv.lock", kind: "mutex" as const }];
+    const unheld = design("unheld", { u: { op: mutexUnlock("drv.lock"), next: "exit" } });
+    expect(
+      verdicts(unheld, scenario({ locks }), ["lock-balance"])["lock-balance"]?.message,
+    ).toMatch(/mutex_unlock on drv\.lock .*without holding it/);
+    const kept = design("kept", { l: { op: mutexLock("drv.lock"), next: "exit" } });
+    expect(verdicts(kept, scenario({ locks }), ["lock-balance"])["lock-balance"]?.message).toMatch(
+      /still holding drv\.lock/,
+    );
+  });
+
+  it("no-sleep-in-atomic: a sleeping lock under a declared spinlock is a violation, a spinlock alone is not", () => {
+    const locks = [
+      { name: "drv.spin", kind: "spinlock" as const },
+      { name: "drv.sem", kind: "rwsem" as const },
+    ];
+    const sleeps = design("sleeps", {
+      s: { op: spinLock("drv.spin"), next: "r" },
+      r: { op: downRead("drv.sem"), next: "u" },
+      u: { op: upRead("drv.sem"), next: "su" },
+      su: { op: spinUnlock("drv.spin"), next: "exit" },
+    });
+    const v = verdicts(sleeps, scenario({ locks }), ["no-sleep-in-atomic"])["no-sleep-in-atomic"];
+    expect(v?.verdict).toBe("violated");
+    expect(v?.message).toMatch(/down_read\(drv\.sem\).*while holding drv\.spin/);
+    const atomic = design("atomic", {
+      s: { op: spinLock("drv.spin"), next: "su" },
+      su: { op: spinUnlock("drv.spin"), next: "m" },
+      m: { op: mmapReadLock(), next: "mu" },
+      mu: { op: mmapReadUnlock(), next: "exit" },
+    });
+    expect(
+      verdicts(atomic, scenario({ locks, drivers: 2 }), ["no-sleep-in-atomic"])[
+        "no-sleep-in-atomic"
+      ],
+    ).toMatchObject({
+      verdict: "holds",
+      complete: true,
+    });
+  });
+});
+
+describe("declared objects and actors", () => {
+  // the driver looks a region up under its lock and uses it; an actor frees it under the same lock
+  const locks = [{ name: "drv.lock", kind: "mutex" as const }];
+  const objects = [{ name: "region" }];
+  const freer = actor({
+    id: "region-free",
+    lane: "X",
+    disruptive: true,
+    start: "idle",
+    steps: {
+      idle: { op: mutexLock("drv.lock"), next: "free" },
+      free: { op: freeObj("region"), next: "unlock" },
+      unlock: { op: mutexUnlock("drv.lock"), next: "idle" },
+    },
+  });
+  const s = scenario({ locks, objects, actors: [use(freer, 1)] });
+
+  it("a pointer used after its lock was dropped is S1, and the free in between is S2", () => {
+    const early = design("early-unlock", {
+      l: { op: mutexLock("drv.lock"), next: "find" },
+      find: { op: lookupObj("region", "r", "drv.lock"), on: { found: "u", none: "u2" } },
+      u: { op: mutexUnlock("drv.lock"), next: "use" },
+      use: { op: derefObj("r", "r->pages"), next: "exit" },
+      u2: { op: mutexUnlock("drv.lock"), next: "exit" },
+    });
+    const v = verdicts(early, s, ["no-vma-use-after-unlock", "no-freed-vma-use"]);
+    expect(v["no-vma-use-after-unlock"]?.message).toMatch(
+      /used region \(looked up under drv\.lock/,
+    );
+    expect(v["no-freed-vma-use"]?.message).toMatch(/used region in r->pages, but X freed it/);
+  });
+
+  it("the same use under the lock holds, exhaustively", () => {
+    const held = design("held", {
+      l: { op: mutexLock("drv.lock"), next: "find" },
+      find: { op: lookupObj("region", "r", "drv.lock"), on: { found: "use", none: "u" } },
+      use: { op: derefObj("r", "r->pages"), next: "u" },
+      u: { op: mutexUnlock("drv.lock"), next: "exit" },
+    });
+    const v = verdicts(held, s, [
+      "no-vma-use-after-unlock",
+      "no-freed-vma-use",
+      "lock-balance",
+      "no-deadlock",
+    ]);
+    for (const id of ["no-vma-use-after-unlock", "no-freed-vma-use", "lock-balance", "no-deadlock"])
+      expect(v[id]).toMatchObject({ verdict: "holds", complete: true });
+  });
+
+  it("an actor's budget bounds its operations and its entry guard gates them", () => {
+    let entries = 0;
+    const counted = actor({
+      id: "counted",
+      lane: "C",
+      start: "go",
+      guard: (w) => w.objects.region?.state === "live",
+      steps: {
+        go: {
+          op: {
+            name: "count",
+            outcomes: ["ok"],
+            run: () => {
+              entries++;
+              return "ok";
+            },
+          },
+          next: "go",
+        },
+      },
+    });
+    expect(
+      counted.steps.go?.op.enabled?.(
+        { threads: [{ budget: 0 }], objects: { region: { state: "live" } } } as never,
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      counted.steps.go?.op.enabled?.(
+        { threads: [{ budget: 1 }], objects: { region: { state: "freed" } } } as never,
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      counted.steps.go?.op.enabled?.(
+        { threads: [{ budget: null }], objects: { region: { state: "live" } } } as never,
+        0,
+      ),
+    ).toBe(true);
+    expect(entries).toBe(0);
+  });
+});
+
+describe("compose()", () => {
+  const a: Steps = { x: { op: exit() } };
+  it("refuses a label defined twice, naming it and the fix", () => {
+    expect(() => compose(a, { x: { op: exit() } })).toThrow(
+      /fragment 2 defines step "x".*override/,
+    );
+  });
+  it("lets a fragment marked override replace it in place", () => {
+    const replaced = { op: exit() };
+    const steps = compose(a, { y: { op: exit() } }, override({ x: replaced }));
+    expect(Object.keys(steps)).toEqual(["x", "y"]);
+    expect(steps.x).toBe(replaced);
+  });
+  it("treats labels named like Object.prototype members as labels", () => {
+    expect(() =>
+      compose({ constructor: { op: exit() } }, { toString: { op: exit() } }),
+    ).not.toThrow();
+  });
+});
