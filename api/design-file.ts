@@ -8,10 +8,22 @@ import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { DESIGNS } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
-import { programsFor, runsIn, SCENARIOS } from "../model/scenarios.js";
+import {
+  programsFor,
+  runsIn,
+  SCENARIOS,
+  scenarioById,
+  scenarioRegistry,
+} from "../model/scenarios.js";
 import type { Design, Family, Op, Step } from "../model/step.js";
 import { DesignError } from "../model/step.js";
-import { PROPERTIES } from "../properties/index.js";
+import { propertyRegistry } from "../properties/index.js";
+import {
+  DeclarationError,
+  declareDesign,
+  declareProperty,
+  declareScenario,
+} from "./declarations.js";
 import type { DesignSpec } from "./model.js";
 
 /** A problem with a design file: one paragraph, meant for the user as it is. */
@@ -65,8 +77,8 @@ const specSchema = z.object({
   family: z.enum(FAMILIES as [Family, ...Family[]]),
   start: z.string(),
   steps: z.record(z.string(), stepSchema),
-  scenarios: z.array(z.string()).optional(),
-  properties: z.array(z.string()).optional(),
+  scenarios: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),
+  properties: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),
 });
 
 /** Closest known name, for "did you mean". */
@@ -174,9 +186,9 @@ function tableProblems(spec: DesignSpec): string[] {
 
 function idProblems(spec: DesignSpec): string[] {
   const out: string[] = [];
-  const scenarioIds = SCENARIOS.map((s) => s.id);
-  for (const id of spec.scenarios ?? []) {
-    const s = SCENARIOS.find((x) => x.id === id);
+  const scenarioIds = scenarioRegistry.all().map((s) => s.id);
+  for (const id of (spec.scenarios ?? []).filter((x): x is string => typeof x === "string")) {
+    const s = scenarioById(id);
     if (!s)
       out.push(
         `scenarios: unknown scenario "${id}"${didYouMean(id, scenarioIds)}. Known scenarios: ${scenarioIds.join(", ")}. Fix: use one of them (\`lockdrop list\`).`,
@@ -190,8 +202,8 @@ function idProblems(spec: DesignSpec): string[] {
           .join(", ")}.`,
       );
   }
-  const propertyIds = PROPERTIES.map((p) => p.id);
-  for (const id of spec.properties ?? [])
+  const propertyIds = propertyRegistry.all().map((p) => p.id);
+  for (const id of (spec.properties ?? []).filter((x): x is string => typeof x === "string"))
     if (!propertyIds.includes(id))
       out.push(
         `properties: unknown property "${id}"${didYouMean(id, propertyIds)}. Known properties: ${propertyIds.join(", ")}. Fix: use one of them (\`lockdrop list\`).`,
@@ -265,7 +277,33 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
     );
   }
   const spec = validateDesignExport(mod.default, file);
-  return { file, design: spec, scenarios: spec.scenarios, properties: spec.properties };
+  return { file, design: spec, ...declareAll(spec, file) };
+}
+
+/**
+ * Register what a design file declares: its scenarios (and their actors), its
+ * properties, the design itself. Returns the ids of the scenarios and properties it
+ * asks for. Throws DesignFileError naming the entry and the fix.
+ */
+export function declareAll(
+  spec: DesignSpec,
+  file: string,
+  /** register the design itself under its id (a file named on the command line) */
+  withDesign = true,
+): { scenarios: readonly string[] | undefined; properties: readonly string[] | undefined } {
+  try {
+    const scenarios = spec.scenarios?.map((s) =>
+      typeof s === "string" ? s : declareScenario(s, file, spec).id,
+    );
+    const properties = spec.properties?.map((p) =>
+      typeof p === "string" ? p : declareProperty(p, file).id,
+    );
+    if (withDesign && !DESIGNS.includes(spec)) declareDesign(spec, file);
+    return { scenarios, properties };
+  } catch (e) {
+    if (e instanceof DeclarationError) throw new DesignFileError(file, e.message);
+    throw e;
+  }
 }
 
 /** A DesignError raised while exploring, as one paragraph that names the step. */

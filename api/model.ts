@@ -1,8 +1,12 @@
 // `lockdrop/model`: what a user design file imports. The same step language, kernel
 // primitives and fragments the built-in designs are made of, plus `design()`, the
 // helper a design file's default export goes through. See docs/writing-a-design.md.
+import type { Scenario } from "../model/scenarios.js";
 import type { Design, Family, Op, Step, Steps } from "../model/step.js";
+import type { Property } from "../properties/property.js";
 
+export type { Actor, ActorInput, ActorUse } from "../model/actor.js";
+export { actor, use } from "../model/actor.js";
 export * from "../model/designs/callers.js";
 export { hmmWalk } from "../model/designs/hmm-walk.js";
 export {
@@ -23,29 +27,65 @@ export {
   recordFaultInCallbacks,
 } from "../model/designs/v2.js";
 export * from "../model/errno.js";
-
+export type { Event } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
 export * from "../model/kernel/gup.js";
 export * from "../model/kernel/hmm.js";
 export * from "../model/kernel/hugetlb.js";
+export * from "../model/kernel/locks.js";
 export * from "../model/kernel/mfill.js";
 export * from "../model/kernel/mmap-lock.js";
 export * from "../model/kernel/notifier.js";
+export * from "../model/kernel/objects.js";
 export * from "../model/kernel/pagewalk.js";
 export * from "../model/kernel/signal.js";
 export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";
 export * from "../model/kernel/vma-lock.js";
 export { exit, retIs, set, test } from "../model/locals.js";
-export type { Scenario } from "../model/scenarios.js";
-export { SCENARIOS, scenarioById } from "../model/scenarios.js";
-export type { Ctx, Design, Family, Op, Program, Step, Steps } from "../model/step.js";
-export { DesignError, op, validateProgram } from "../model/step.js";
-export type { Val, VmaRef } from "../model/world.js";
+export type {
+  LockDecl,
+  ObjectDecl,
+  Scenario,
+  ScenarioInput,
+  VmaSpec,
+} from "../model/scenarios.js";
+export { hasActor, SCENARIOS, scenario, scenarioById } from "../model/scenarios.js";
+export type {
+  Ctx,
+  Design,
+  Family,
+  Op,
+  Override,
+  Program,
+  Step,
+  StepRecord,
+  Steps,
+} from "../model/step.js";
+export { compose, DesignError, op, override, validateProgram } from "../model/step.js";
+export type {
+  LockKind,
+  LockState,
+  Obj,
+  ObjRef,
+  ObjState,
+  Thread,
+  Tid,
+  Val,
+  VmaRef,
+  World,
+} from "../model/world.js";
 export { PROPERTIES, propertyById } from "../properties/index.js";
-export type { Property } from "../properties/property.js";
+export type {
+  EndView,
+  LivenessInput,
+  Property,
+  SafetyInput,
+  StepView,
+} from "../properties/property.js";
+export { liveness, safety, who } from "../properties/property.js";
 
 /**
  * What a design file exports by default: a design, and optionally the scenarios and
@@ -53,8 +93,10 @@ export type { Property } from "../properties/property.js";
  * names none (default: every scenario its family runs in, every property).
  */
 export interface DesignSpec extends Design {
-  readonly scenarios?: readonly string[];
-  readonly properties?: readonly string[];
+  /** scenario ids, or scenarios declared with `scenario()` (registered when the file loads) */
+  readonly scenarios?: readonly (string | Scenario)[];
+  /** property ids, or properties declared with `safety()` / `liveness()` */
+  readonly properties?: readonly (string | Property)[];
 }
 
 /** The input of `design()`: a design; `title`, `summary` and `source` may be left out. */
@@ -66,8 +108,8 @@ export interface DesignInput {
   readonly title?: string;
   readonly summary?: string;
   readonly source?: string;
-  readonly scenarios?: readonly string[];
-  readonly properties?: readonly string[];
+  readonly scenarios?: readonly (string | Scenario)[];
+  readonly properties?: readonly (string | Property)[];
 }
 
 /**

@@ -18,15 +18,19 @@ import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { renderLanes } from "../reports/lanes.js";
-import { DesignFileError, validateDesignExport } from "./design-file.js";
+import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
+import { DesignFileError, declareAll, validateDesignExport } from "./design-file.js";
 
 export type Verdict = "holds" | "violated" | "n/a";
 
 export interface CheckDesignOptions {
-  /** scenario ids (default: the design's own list, else every scenario its family runs in) */
-  readonly scenarios?: readonly string[];
-  /** property ids (default: the design's own list, else all) */
-  readonly properties?: readonly string[];
+  /**
+   * scenario ids or scenarios declared with `scenario()` (default: the design's own list,
+   * else every scenario its family runs in)
+   */
+  readonly scenarios?: readonly (string | Scenario)[];
+  /** property ids or properties declared with `safety()` / `liveness()` (default: the design's own list, else all) */
+  readonly properties?: readonly (string | Property)[];
   /** random schedules per scenario (default 1000) */
   readonly runs?: number;
   /** seed of the exploration (default 1): the same seed gives the same verdicts */
@@ -61,15 +65,58 @@ function fail(message: string): never {
   throw new AssertionError({ message });
 }
 
-function resolveDesign(d: Design | string): Design {
-  if (typeof d !== "string") {
-    try {
-      return validateDesignExport(d, `design "${d.id}"`);
-    } catch (e) {
-      if (e instanceof DesignFileError) fail(`lockdrop: ${e.message}`);
-      throw e;
-    }
+/** Validate and register what a design object and the options declare; their ids. */
+function declared(
+  d: Design,
+  opts: CheckDesignOptions,
+): { scenarios: readonly string[] | undefined; properties: readonly string[] | undefined } {
+  const where = `design "${d.id}"`;
+  try {
+    const spec = validateDesignExport(d, where);
+    // the design object is checked as given; only what it declares is registered
+    const own = declareAll(spec, where, false);
+    const extra = declareAll(
+      {
+        ...spec,
+        ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
+        ...(opts.properties ? { properties: opts.properties } : {}),
+      },
+      where,
+      false,
+    );
+    return {
+      scenarios: opts.scenarios ? extra.scenarios : own.scenarios,
+      properties: opts.properties ? extra.properties : own.properties,
+    };
+  } catch (e) {
+    if (e instanceof DesignFileError) fail(`lockdrop: ${e.message}`);
+    throw e;
   }
+}
+
+/** For a built-in design named by id: register the option's own scenarios and properties. */
+function declaredOptions(
+  design: Design,
+  opts: CheckDesignOptions,
+): { scenarios: readonly string[] | undefined; properties: readonly string[] | undefined } {
+  const where = "checkDesign()";
+  try {
+    return {
+      scenarios: opts.scenarios?.map((s) =>
+        typeof s === "string" ? s : declareScenario(s, where, design).id,
+      ),
+      properties: opts.properties?.map((p) =>
+        typeof p === "string" ? p : declareProperty(p, where).id,
+      ),
+    };
+  } catch (e) {
+    if (e instanceof DeclarationError) fail(`lockdrop: ${where}: ${e.message}`);
+    throw e;
+  }
+}
+
+function resolveDesign(d: Design | string): Design {
+  if (typeof d !== "string") return d;
   const found = designById(d);
   if (!found) fail(`lockdrop: unknown design "${d}". Pass a Design object or a built-in id.`);
   return found;
@@ -108,14 +155,11 @@ function lanesOf(c: Counterexample): string {
 /** Explore `design` (a Design, e.g. a design file's default export, or a built-in id). */
 export function checkDesign(d: Design | string, opts: CheckDesignOptions = {}): DesignCheck {
   const design = resolveDesign(d);
-  const own = design as Design & {
-    readonly scenarios?: readonly string[];
-    readonly properties?: readonly string[];
-  };
+  const ids = typeof d === "string" ? declaredOptions(design, opts) : declared(design, opts);
   const runs = opts.runs ?? 1000;
   const seed = opts.seed ?? 1;
-  const scenarios = scenariosFor(design, opts.scenarios ?? own.scenarios);
-  const props = propertiesFor(opts.properties ?? own.properties);
+  const scenarios = scenariosFor(design, ids.scenarios);
+  const props = propertiesFor(ids.properties);
   const rows = scenarios.flatMap((s) => verdictRows(design, s, props, { runs, seed }));
 
   const row = (property: string, scenario?: string): RowResult => {

@@ -170,7 +170,7 @@ const HUGETLB_STORY: readonly StoryStep[] = [
   { what: "T uses the freed VMA", over: "T (v1-hugetlb-drop)", text: /^USES FREED vma#\d+$/ },
 ];
 
-function main(): number {
+async function main(): Promise<number> {
   const arg = process.argv[2] ?? DEFAULT_CEX;
   const cexPath = path.resolve(repoDir, arg);
   const bin = findChromium();
@@ -185,7 +185,7 @@ function main(): number {
     return 1;
   }
 
-  const md = renderReplayMarkdown(replayFor(loadCex(cexPath)));
+  const md = renderReplayMarkdown(replayFor(await loadCex(cexPath)));
   const src = mermaidBlock(md);
   if (!src) {
     console.log(`check:mermaid: the Markdown report of ${arg} has no mermaid block.`);
@@ -288,4 +288,4 @@ function main(): number {
   return failures.length === 0 ? 0 : 1;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

@@ -3,13 +3,13 @@
 // extension (cex.json -> cex.hugetlb-uffd.no-freed-vma-use.json). An existing file is
 // never overwritten without --force: then nothing is written and the exit code is 2.
 import { existsSync, writeFileSync } from "node:fs";
-import { extname } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import { setupFor } from "../engine/run.js";
 import type { RowResult } from "../engine/verdicts.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
-import type { Cex } from "../reports/cex.js";
+import type { Cex, ModuleRef } from "../reports/cex.js";
 import { cexOfCounterexample, cexText } from "../reports/cex.js";
 import { UsageError } from "./errors.js";
 
@@ -42,9 +42,15 @@ export function writeCexFiles(
   files: readonly { cex: Cex }[],
   out: string,
   force: boolean,
+  /** a user design's file relative to a directory (each file records it relative to its own) */
+  moduleFrom?: (dir: string) => ModuleRef | undefined,
 ): string[] {
   const several = files.length > 1;
-  const targets = files.map((f) => ({ name: targetName(out, f.cex, several), cex: f.cex }));
+  const targets = files.map((f) => {
+    const name = targetName(out, f.cex, several);
+    const module = moduleFrom?.(dirname(resolve(name)));
+    return { name, cex: module ? { ...f.cex, module } : f.cex };
+  });
   const existing = targets.filter((t) => existsSync(t.name)).map((t) => t.name);
   if (existing.length && !force)
     throw new UsageError(

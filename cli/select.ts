@@ -1,9 +1,9 @@
 // Resolving the ids a user typed into designs, scenarios and properties.
 import { DESIGNS, designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
-import { SCENARIOS, scenarioById } from "../model/scenarios.js";
+import { scenarioById, scenarioRegistry } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { PROPERTIES, propertyById } from "../properties/index.js";
+import { propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { known } from "./errors.js";
 import { userDesign } from "./user-designs.js";
@@ -27,14 +27,14 @@ export function designs(ids: readonly string[] | undefined): Design[] {
 }
 
 export function scenarios(ids: readonly string[] | undefined): Scenario[] {
-  if (!ids || ids.length === 0) return [...SCENARIOS];
+  if (!ids || ids.length === 0) return [...scenarioRegistry.all()];
   return ids.map((id) => {
     const s = scenarioById(id);
     if (!s)
       throw known(
         "scenario",
         id,
-        SCENARIOS.map((x) => x.id),
+        scenarioRegistry.all().map((x) => x.id),
         LIST,
       );
     return s;
@@ -42,14 +42,14 @@ export function scenarios(ids: readonly string[] | undefined): Scenario[] {
 }
 
 export function properties(ids: readonly string[] | undefined): Property[] {
-  if (!ids || ids.length === 0) return [...PROPERTIES];
+  if (!ids || ids.length === 0) return [...propertyRegistry.all()];
   return ids.map((id) => {
     const p = propertyById(id);
     if (!p)
       throw known(
         "property",
         id,
-        PROPERTIES.map((x) => x.id),
+        propertyRegistry.all().map((x) => x.id),
         LIST,
       );
     return p;

@@ -177,7 +177,11 @@ function stepDraft(
       outcome = s.op.run(k);
     } catch (e) {
       if (e instanceof DesignError) throw e;
-      throw new DesignError(program.id, label, `${s.op.name} threw: ${(e as Error).message}`);
+      throw new DesignError(
+        program.id,
+        label,
+        `${s.op.name} threw: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     labels.push(label);
     ops.push(s.op.name);

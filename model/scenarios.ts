@@ -1,7 +1,7 @@
 // Scenarios: the initial world a design runs in (errata 7): its VMAs, the caller's
 // request, which environment actors take part and how often each may act.
 
-import type { ActorUse } from "./actor.js";
+import type { Actor, ActorUse } from "./actor.js";
 import { use } from "./actor.js";
 import { folioActor } from "./actors/folio.js";
 import { invalidateActor } from "./actors/invalidate.js";
@@ -13,6 +13,7 @@ import { signalActor } from "./actors/signal.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
+import { BUILT_IN, type Registry, registry } from "./registry.js";
 import type { Design, Family, Program, Programs } from "./step.js";
 import type { LockKind, LockState, Obj, ObjState, Thread, Val, Vma, VmaFlags } from "./world.js";
 import { emptyRwsem, type World } from "./world.js";
@@ -213,8 +214,72 @@ export function withPages(s: Scenario, pages: number): Scenario {
   };
 }
 
+/** Every scenario that can be named: the built-ins, then those of loaded user modules. */
+export const scenarioRegistry: Registry<Scenario> = registry<Scenario>("scenario");
+/** Every actor that can be named in `use("id", budget)`: the built-ins, then users'. */
+export const actorRegistry: Registry<Actor> = registry<Actor>("actor");
+for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
+for (const a of [munmap, invalidate, mprotect, folio, release, monitor, signal])
+  actorRegistry.add(a, BUILT_IN);
+
 export function scenarioById(id: string): Scenario | undefined {
-  return SCENARIOS.find((s) => s.id === id);
+  return scenarioRegistry.get(id);
+}
+
+/** What `scenario()` takes: VMAs and actors are required, the rest has defaults. */
+export interface ScenarioInput {
+  readonly id: string;
+  readonly title?: string;
+  /** default: every kind of design */
+  readonly families?: readonly Family[];
+  readonly vmas: readonly VmaSpec[];
+  /** default true */
+  readonly write?: boolean;
+  /** in thread order; an actor may be named by a registered id */
+  readonly actors?: readonly (
+    | ActorUse
+    | { readonly actor: string; readonly budget: number | null }
+  )[];
+  /** default 40 */
+  readonly stepsPerPage?: number;
+  readonly locks?: readonly LockDecl[];
+  readonly objects?: readonly ObjectDecl[];
+  readonly drivers?: number;
+  readonly alongside?: readonly Design[];
+}
+
+export class UnknownActorError extends Error {}
+
+/**
+ * Declare a scenario (`export const myScenario = scenario({ ... })`): the same shape as
+ * the built-ins, with defaults, and actors named by id resolved against the registry.
+ */
+export function scenario(input: ScenarioInput): Scenario {
+  const actors = (input.actors ?? []).map((u): ActorUse => {
+    if (typeof u.actor !== "string") return u as ActorUse;
+    const a = actorRegistry.get(u.actor);
+    if (!a)
+      throw new UnknownActorError(
+        `scenario "${input.id}" names an unknown actor "${u.actor}" (known: ${actorRegistry
+          .all()
+          .map((x) => x.id)
+          .join(", ")}). Fix: pass the actor object, or the id of a built-in or declared actor.`,
+      );
+    return { actor: a, budget: u.budget };
+  });
+  return {
+    id: input.id,
+    title: input.title ?? input.id,
+    families: input.families ?? ["hmm", "gup", "fault", "mfill"],
+    vmas: input.vmas,
+    write: input.write ?? true,
+    actors,
+    stepsPerPage: input.stepsPerPage ?? 40,
+    ...(input.locks ? { locks: input.locks } : {}),
+    ...(input.objects ? { objects: input.objects } : {}),
+    ...(input.drivers !== undefined ? { drivers: input.drivers } : {}),
+    ...(input.alongside ? { alongside: input.alongside } : {}),
+  };
 }
 
 export function totalPages(s: Scenario): number {

@@ -1,4 +1,6 @@
 // The property registry, in the order the matrix lists them.
+
+import { BUILT_IN, type Registry, registry } from "../model/registry.js";
 import { faultFlagsLegal } from "./faults.js";
 import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./hmm-api.js";
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
@@ -29,6 +31,10 @@ export const PROPERTIES: readonly Property[] = [
   noSleepInAtomic,
 ];
 
+/** Every property that can be named: the built-ins, then those of loaded user modules. */
+export const propertyRegistry: Registry<Property> = registry<Property>("property");
+for (const p of PROPERTIES) propertyRegistry.add(p, BUILT_IN);
+
 export function propertyById(id: string): Property | undefined {
-  return PROPERTIES.find((p) => p.id === id);
+  return propertyRegistry.get(id);
 }

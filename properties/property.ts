@@ -5,6 +5,7 @@
 
 import type { Scenario } from "../model/scenarios.js";
 import type { Design, StepRecord } from "../model/step.js";
+import { DesignError } from "../model/step.js";
 import type { World } from "../model/world.js";
 
 export type RunEnd = "done" | "deadlock" | "budget";
@@ -79,4 +80,105 @@ export interface LassoSpec {
   readonly weaklyFair: readonly string[];
   /** the violation message for a loop of `loop` steps after `prefix` steps */
   describe(prefix: number, loop: number): string;
+}
+
+/** What `safety()` takes: a statement, and a check over each step's events and worlds. */
+export interface SafetyInput {
+  readonly id: string;
+  /** where the rule comes from: a kernel function, a mail, a reference entry */
+  readonly ref?: string;
+  readonly statement: string;
+  /** false where the scenario cannot exercise it: the row is n/a (default: everywhere) */
+  readonly applies?: (s: Scenario, d: Design) => boolean;
+  /**
+   * After every step: a violation message that names the thread, the object and the
+   * ghost facts behind it (`who(after, rec.tid)`), or null. A check that throws is a
+   * design error at that step, never a pass.
+   */
+  readonly check: (v: StepView) => string | null;
+  /** Once, at the end of a run (the world, the trace, how it ended). */
+  readonly atEnd?: (v: EndView) => string | null;
+}
+
+/** What `liveness()` takes: the loop that violates it, and whom the loop must be fair to. */
+export interface LivenessInput {
+  readonly id: string;
+  readonly ref?: string;
+  readonly statement: string;
+  readonly applies?: (s: Scenario, d: Design) => boolean;
+  /** every state of a violating loop satisfies this (e.g. "a queued writer waits") */
+  readonly inLoop: (w: World) => boolean;
+  /**
+   * Actors (by id) the loop must be weakly fair to, beside every driver thread: each
+   * steps in the loop or is disabled somewhere on it.
+   */
+  readonly fairTo?: readonly string[];
+  /** the message for a loop of `loop` steps after `prefix` steps */
+  readonly describe?: (prefix: number, loop: number) => string;
+}
+
+/** A check that throws is a design error at the step where it threw. */
+function guarded<
+  V extends { readonly after?: World; readonly world?: World; readonly rec?: StepRecord },
+>(id: string, f: (v: V) => string | null): (v: V) => string | null {
+  return (v) => {
+    try {
+      return f(v);
+    } catch (e) {
+      const w = v.after ?? v.world;
+      const tid = v.rec?.tid ?? 0;
+      const program = w?.threads[tid]?.program ?? "?";
+      const label = v.rec?.labels[0] ?? "(end of run)";
+      throw new DesignError(
+        program,
+        label,
+        `property "${id}": its check threw: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  };
+}
+
+/** Declare a safety property: `export const p = safety({ id, statement, check })`. */
+export function safety(input: SafetyInput): Property {
+  const step = guarded(input.id, input.check);
+  const end = input.atEnd ? guarded(input.id, input.atEnd) : undefined;
+  return {
+    id: input.id,
+    ref: input.ref ?? "user",
+    statement: input.statement,
+    kind: "safety",
+    applies: input.applies ?? (() => true),
+    monitor: () => (end ? { step, end } : { step }),
+  };
+}
+
+/** Declare a liveness property: a loop condition and the actors it must be fair to. */
+export function liveness(input: LivenessInput): Property {
+  const inLoop = input.inLoop;
+  return {
+    id: input.id,
+    ref: input.ref ?? "user",
+    statement: input.statement,
+    kind: "liveness",
+    applies: input.applies ?? (() => true),
+    monitor: () => ({}),
+    lasso: {
+      inLoop: (w) => {
+        try {
+          return inLoop(w);
+        } catch (e) {
+          throw new DesignError(
+            "?",
+            "(loop condition)",
+            `property "${input.id}": its loop condition threw: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+      },
+      weaklyFair: input.fairTo ?? [],
+      describe:
+        input.describe ??
+        ((prefix, loop) =>
+          `lasso: after ${prefix} steps the run enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever): ${input.statement} does not hold.`),
+    },
+  };
 }

@@ -63,6 +63,14 @@ export const CexSchema = z
       })
       .strict(),
     steps: z.array(CexStepSchema).describe("executed steps up to the violation"),
+    module: z
+      .object({
+        path: z.string().min(1).describe("the design file, relative to the directory of this file"),
+        sha256: hex(64).describe("sha256 of the design file's text when this file was written"),
+      })
+      .strict()
+      .optional()
+      .describe("for a design from a user's file: where to load it again"),
     origin: z
       .object({
         seed: z.number().int().nullable().describe("fast-check seed of the row"),
@@ -278,12 +286,24 @@ export const TokenSchema = z
       .describe("the schedule"),
     f: hex(16).describe("fingerprint after the last recorded step"),
     n: count().describe("recorded steps"),
+    m: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("a user design's file, relative to where the token was printed"),
+    mh: hex(16).optional().describe("first 16 hex digits of the sha256 of that file"),
   })
   .strict();
 
 export type Token = z.infer<typeof TokenSchema>;
 
-export function tokenOf(cex: Cex): string {
+/** A user design's file: its path (relative to a directory the reader knows) and text hash. */
+export interface ModuleRef {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export function tokenOf(cex: Cex, module?: ModuleRef): string {
   const c = scheduleOf(cex)
     .map((x) => (x.p === 0 ? `${x.t}` : `${x.t}:${x.p}`))
     .join(",");
@@ -297,6 +317,7 @@ export function tokenOf(cex: Cex): string {
     c,
     f: last?.fingerprint ?? "0".repeat(16),
     n: cex.steps.length,
+    ...(module ? { m: module.path, mh: module.sha256.slice(0, 16) } : {}),
   };
   return TOKEN_PREFIX + Buffer.from(JSON.stringify(t), "utf8").toString("base64url");
 }
@@ -412,9 +433,10 @@ export function cexOfCounterexample(
   c: Counterexample,
   setup: Setup,
   property: Property,
+  module?: ModuleRef,
 ): Cex | null {
   const schedule = c.schedule.slice(0, c.scheduled);
-  return buildCex(setup, property, schedule, {
+  const cex = buildCex(setup, property, schedule, {
     seed: c.seed,
     path: c.path,
     lengthBeforeShrink: c.lengthBeforeShrink >= 0 ? c.lengthBeforeShrink : null,
@@ -422,15 +444,19 @@ export function cexOfCounterexample(
     shortest: c.provenShortest ? c.schedule.length : null,
     provenShortest: c.provenShortest === true,
   });
+  return cex && module ? { ...cex, module: { path: module.path, sha256: module.sha256 } } : cex;
 }
 
-/** The replay token of a check row's counterexample (built-in designs only), or null. */
-export function tokenForRow(row: RowResult): string | null {
+/**
+ * The replay token of a check row's counterexample, or null. For a design from a
+ * user's file, `module` is that file relative to the current directory.
+ */
+export function tokenForRow(row: RowResult, module?: ModuleRef): string | null {
   const c = row.counterexample;
   const design = designById(row.design);
   const scenario = scenarioById(row.scenario);
   const property = propertyById(row.property);
   if (!c || !design || !scenario || !property) return null;
   const cex = cexOfCounterexample(c, setupFor(design, scenario), property);
-  return cex ? tokenOf(cex) : null;
+  return cex ? tokenOf(cex, module) : null;
 }

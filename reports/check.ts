@@ -3,7 +3,7 @@
 
 import type { RowResult } from "../engine/verdicts.js";
 import { propertyById } from "../properties/index.js";
-import { tokenForRow } from "./cex.js";
+import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
 import { renderLanes } from "./lanes.js";
 import { strength } from "./matrix.js";
@@ -15,6 +15,8 @@ export interface CheckInfo {
   /** the breadth-first pass of random mode: on (default bound), a bound, or off */
   readonly shortest?: number | boolean;
   readonly exhaustive?: { readonly depth: number };
+  /** the design's file, relative to the current directory, for the replay token */
+  readonly module?: ModuleRef;
 }
 
 /** The option that reproduces the breadth-first pass, for the replay line. */
@@ -69,7 +71,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
         ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive --depth ${info.exhaustive.depth}`
         : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${shortestFlag(info)}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
-    const token = tokenForRow(r);
+    const token = tokenForRow(r, info.module);
     if (token) out.push(`  replay token: lockdrop replay ${token}`);
   }
   return out.join("\n");

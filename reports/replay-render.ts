@@ -45,7 +45,7 @@ export function renderReplayText(r: ReplayResult): string {
       markText: r.violation ? [`VIOLATION ${r.cex.property}: ${r.violation.message}`] : [],
     }),
   );
-  out.push("", `  replay: lockdrop replay ${tokenOf(r.cex)}`);
+  out.push("", `  replay: lockdrop replay ${tokenOf(r.cex, r.module)}`);
   return `${out.join("\n")}\n`;
 }
 

@@ -10,7 +10,7 @@ import type { Scenario } from "../model/scenarios.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property, Violation } from "../properties/property.js";
-import type { Cex, CexStep } from "./cex.js";
+import type { Cex, CexStep, ModuleRef } from "./cex.js";
 import { designChanges, designHash, scheduleOf, traceFingerprint } from "./cex.js";
 
 export interface Divergence {
@@ -22,6 +22,8 @@ export interface Divergence {
 
 export interface ReplayResult {
   readonly cex: Cex;
+  /** a user design's file relative to the current directory, for the replay token printed */
+  readonly module?: ModuleRef;
   readonly setup: Setup;
   readonly property: Property;
   /** the replayed run, worlds kept */

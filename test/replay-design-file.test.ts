@@ -1,12 +1,14 @@
-// A counterexample of a user's design file replays when the file is named again.
-import { mkdtempSync, readdirSync } from "node:fs";
+// A counterexample of a user's design file records the file (relative to the
+// counterexample file, with its hash); replay loads it again, from any directory. The
+// replay token records it relative to where the token was printed.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lockdrop } from "./run-cli.js";
 
 describe("replay of a design file's counterexample", () => {
-  it("needs --design-file, and then reproduces the violation", () => {
+  it("loads the recorded design file, and warns when it changed since", () => {
     const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
     const out = join(dir, "cex.json");
     const c = lockdrop(
@@ -24,11 +26,32 @@ describe("replay of a design file's counterexample", () => {
     expect(c.code).toBe(1);
     const [file] = readdirSync(dir);
     const cex = join(dir, file as string);
-    const missing = lockdrop("replay", cex);
-    expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/--design-file/);
-    const r = lockdrop("replay", cex, "--design-file", "./examples/mydrv-first.ts");
+    const recorded = JSON.parse(readFileSync(cex, "utf8"));
+    expect(recorded.module.path).toMatch(/examples\/mydrv-first\.ts$/);
+    expect(recorded.module.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const r = lockdrop("replay", cex);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/VIOLATION lock-balance/);
+    expect(r.err).not.toMatch(/changed since/);
+    // a file recorded from another version of the design file: replayed, with a warning
+    writeFileSync(
+      cex,
+      JSON.stringify({ ...recorded, module: { ...recorded.module, sha256: "0".repeat(64) } }),
+    );
+    const w = lockdrop("replay", cex);
+    expect(w.code).toBe(1);
+    expect(w.err).toMatch(/mydrv-first\.ts changed since this counterexample was recorded/);
+  });
+
+  it("replays the token printed under a design file's counterexample", () => {
+    const c = lockdrop("check", "./examples/svm-first.ts", "--property", "no-deadlock");
+    expect(c.code).toBe(1);
+    const token = /replay token: lockdrop replay (ld1\.\S+)/.exec(c.out)?.[1];
+    expect(token).toBeDefined();
+    const r = lockdrop("replay", token as string);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /VIOLATION no-deadlock: deadlock: T1 waits for W \(mmap_lock held for write\), W waits for T1 \(prange->lock held\)/,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import { ctrlCPressed } from "../progress.js";
 import * as select from "../select.js";
-import { fileDefaults } from "../user-designs.js";
+import { fileDefaults, moduleOf } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
   const cmd = program
@@ -47,8 +47,13 @@ export function registerCheck(program: Command): void {
       runs: o.runs,
       shortest: o.shortest as number | boolean,
       ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
+      ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
     };
-    const written = o.out ? writeCexFiles(cexOfRows(rows, design), o.out, o.force === true) : [];
+    const written = o.out
+      ? writeCexFiles(cexOfRows(rows, design), o.out, o.force === true, (dir) =>
+          moduleOf(design.id, dir),
+        )
+      : [];
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
     for (const f of written) console.error(`wrote ${f}`);
     if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;

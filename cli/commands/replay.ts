@@ -2,7 +2,8 @@
 // lanes, Markdown with a Mermaid diagram, or JSON with every step's state diff.
 // Exit 1 when the property is violated in the replay, 0 when it is not, 2 on bad
 // input, 3 when the replay found hidden nondeterminism in the model.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { setupFor } from "../../engine/run.js";
@@ -20,7 +21,7 @@ import {
   worldAt,
 } from "../../reports/replay-render.js";
 import { UsageError } from "../errors.js";
-import { userDesign, userDesignById } from "../user-designs.js";
+import { fileHash, loadModuleOf, moduleOf, userDesign, userDesignById } from "../user-designs.js";
 
 const LIST = "Run `lockdrop list` to see them all.";
 
@@ -44,11 +45,17 @@ function lookup(cex: Pick<Cex, "design" | "scenario" | "property">, where: strin
 }
 
 /** A counterexample from a file or a token; the error is one paragraph naming the bad field. */
-export function loadCex(arg: string): Cex {
+export async function loadCex(arg: string): Promise<Cex> {
   if (isToken(arg)) {
     const t = parseToken(arg);
     if (!t.ok) throw new UsageError(t.error);
     const tok = t.value;
+    if (tok.m !== undefined)
+      await loadRecordedModule(
+        tok.d,
+        { path: tok.m, sha256: (tok.mh ?? "").padEnd(64, "0") },
+        process.cwd(),
+      );
     const { design, scenario, property } = lookup(
       { design: tok.d, scenario: tok.s, property: tok.p },
       "the replay token",
@@ -72,7 +79,36 @@ export function loadCex(arg: string): Cex {
   }
   const r = parseCex(text, `"${arg}"`);
   if (!r.ok) throw new UsageError(r.error);
+  if (r.value.module)
+    await loadRecordedModule(r.value.design, r.value.module, dirname(resolve(arg)));
   return r.value;
+}
+
+/**
+ * A counterexample of a user design records its file: load it (relative to the cex
+ * file's directory, or for a token to the current one) unless the design is known.
+ * A file whose text changed since is loaded all the same, with a warning.
+ */
+async function loadRecordedModule(
+  design: string,
+  module: { readonly path: string; readonly sha256: string },
+  base: string,
+): Promise<void> {
+  if (designById(design)) return;
+  if (!existsSync(resolve(base, module.path)))
+    throw new UsageError(
+      `the counterexample's design "${design}" comes from the file ${module.path}, relative to ${base === process.cwd() ? "the directory where the replay token was printed" : "the counterexample file"}, and there is no such file at ${resolve(base, module.path)}. Fix: run replay from the directory where the token was printed, or name the file with --design-file.`,
+    );
+  const loaded = await loadModuleOf(module.path, base);
+  const now = fileHash(resolve(loaded.file));
+  const recorded = module.sha256;
+  const same = recorded.endsWith("0".repeat(48))
+    ? now.startsWith(recorded.slice(0, 16))
+    : now === recorded;
+  if (!same)
+    console.error(
+      `lockdrop: warning: ${loaded.file} changed since this counterexample was recorded (sha256 ${recorded.slice(0, 16)}…, now ${now.slice(0, 16)}…); replaying against the file as it is now.`,
+    );
 }
 
 export function replayFor(cex: Cex, on?: string): ReplayResult {
@@ -106,9 +142,11 @@ export function registerReplay(program: Command): void {
     .option("--step <n>", "print the full world after step N (0: the initial world) as JSON")
     .option("--on <design>", "replay the same schedule against another design (id or file)")
     .option("--design-file <path>", "the design file a counterexample of a user design came from")
-    .action((arg: string, o: { format: string; step?: string; on?: string }) => {
-      const cex = loadCex(arg);
-      const r = replayFor(cex, o.on);
+    .action(async (arg: string, o: { format: string; step?: string; on?: string }) => {
+      const cex = await loadCex(arg);
+      const replayed = replayFor(cex, o.on);
+      const module = moduleOf(cex.design);
+      const r = module ? { ...replayed, module } : replayed;
       if (o.step !== undefined) {
         const n = Number(o.step);
         if (!Number.isInteger(n) || n < 0 || n > r.run.trace.length)

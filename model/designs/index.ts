@@ -1,4 +1,5 @@
 // The built-in designs, in the order the matrix lists them.
+import { BUILT_IN, type Registry, registry } from "../registry.js";
 import type { Design } from "../step.js";
 import { gup, gupFixup } from "./gup.js";
 import { mainline } from "./mainline.js";
@@ -36,6 +37,15 @@ export const DESIGNS: readonly Design[] = [
   vmaLockNowait,
 ];
 
+/** Every design that can be named: the built-ins, then those of loaded design files. */
+export const designRegistry: Registry<Design> = registry<Design>("design");
+for (const d of DESIGNS) designRegistry.add(d, BUILT_IN);
+
 export function designById(id: string): Design | undefined {
-  return DESIGNS.find((d) => d.id === id);
+  return designRegistry.get(id);
+}
+
+/** Is this one of the designs that ship with lockdrop? */
+export function isBuiltInDesign(id: string): boolean {
+  return designRegistry.source(id) === BUILT_IN;
 }

@@ -12,7 +12,7 @@ import { hmmCheckWrite, hmmFaultFlags, hmmFaultNext } from "../kernel/hmm.js";
 import { vmaLookup } from "../kernel/vma.js";
 import { retIs, set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
-import { compose, override } from "../step.js";
+import { compose } from "../step.js";
 import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmRangeFaultUnlockableV1 } from "./v1.js";

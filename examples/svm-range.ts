@@ -1,0 +1,58 @@
+// What a GPU driver's shared-virtual-memory code adds to the model, declared once and
+// shared by its designs: its own lock, the invalidate callback that takes it, and a
+// scenario in which two of its threads fault the same range.
+//
+//   struct svm_range { struct mutex lock; ... };   // one range, two GPU queues fault it
+//
+//   static bool svm_invalidate(struct mmu_interval_notifier *mni,
+//                              const struct mmu_notifier_range *range, unsigned long cur_seq)
+//   {
+//           mutex_lock(&prange->lock);             // called by mprotect() under mmap_write_lock
+//           mmu_interval_set_seq(mni, cur_seq);
+//           ... unmap from the GPU ...
+//           mutex_unlock(&prange->lock);
+//           return true;
+//   }
+import {
+  actor,
+  mmapWriteLock,
+  mmapWriteUnlock,
+  mutexLock,
+  mutexUnlock,
+  scenario,
+  use,
+} from "lockdrop/model";
+
+/** prange->lock, a mutex: the name the lanes print. */
+export const RANGE_LOCK = "prange->lock";
+
+/**
+ * mprotect() of the range: change_protection() calls the mmu notifier with the mmap
+ * lock held for write, and the driver's invalidate callback takes prange->lock.
+ */
+export const svmInvalidate = actor({
+  id: "svm-invalidate",
+  lane: "W",
+  title: "mprotect() -> svm_invalidate() under mmap_write_lock",
+  disruptive: true,
+  start: "idle",
+  steps: {
+    idle: { op: mmapWriteLock(), next: "cb_lock" },
+    cb_lock: { op: mutexLock(RANGE_LOCK), next: "cb_unlock" },
+    cb_unlock: { op: mutexUnlock(RANGE_LOCK), next: "unlock" },
+    unlock: { op: mmapWriteUnlock(), next: "idle" },
+  },
+});
+
+/** Two GPU queues (T1, T2) fault one userfaultfd-registered page; mprotect may run once. */
+export const twoQueues = scenario({
+  id: "svm-two-queues",
+  title: "two driver threads fault one anon-uffd page; one mprotect runs the invalidate callback",
+  families: ["hmm"],
+  vmas: [
+    { name: "anon-uffd", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: true },
+  ],
+  locks: [{ name: RANGE_LOCK, kind: "mutex" }],
+  drivers: 2,
+  actors: [use(svmInvalidate, 1), { actor: "monitor", budget: null }],
+});
