@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // "lockdrop/model" and "lockdrop/vitest" resolve to the sources, not dist/ (package.json
+  // "exports"); the other three are vite's default server conditions, which this replaces
+  ssr: { resolve: { conditions: ["lockdrop-source", "module", "node", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000,

@@ -1,0 +1,95 @@
+// lockdrop as a package: "exports" and the build agree, the build is ESM with .d.ts that
+// CommonJS can require(), and the command loads the right code: the sources in a checkout
+// (never a possibly stale dist/).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lockdrop } from "./run-cli.js";
+
+interface Entry {
+  readonly "lockdrop-source": string;
+  readonly types: string;
+  readonly import: string;
+  readonly default: string;
+}
+const PKG = JSON.parse(readFileSync("package.json", "utf8")) as {
+  exports: Record<string, Entry | string>;
+};
+const entries = Object.entries(PKG.exports).filter(
+  (e): e is [string, Entry] => typeof e[1] !== "string",
+);
+
+describe("package.json", () => {
+  it("maps each entry to its source, and to the same path in dist/ for types and code", () => {
+    expect(entries.map(([k]) => k)).toEqual(["./model", "./vitest"]);
+    for (const [key, e] of entries) {
+      expect(Object.keys(e), key).toEqual(["lockdrop-source", "types", "import", "default"]);
+      expect(existsSync(e["lockdrop-source"]), e["lockdrop-source"]).toBe(true);
+      const compiled = e["lockdrop-source"].replace(/^\.\//, "./dist/").replace(/\.ts$/, "");
+      expect(e.types).toBe(`${compiled}.d.ts`);
+      expect(e.import).toBe(`${compiled}.js`);
+      expect(e.default).toBe(e.import);
+    }
+  });
+});
+
+describe("the build (tsconfig.build.json)", () => {
+  // into a temporary folder that resolves the dependencies from this checkout
+  const out = mkdtempSync(join(tmpdir(), "lockdrop-build-"));
+  beforeAll(() => {
+    writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
+    symlinkSync(resolve("node_modules"), join(out, "node_modules"), "dir");
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        "node_modules/typescript/bin/tsc",
+        "-p",
+        "tsconfig.build.json",
+        "--outDir",
+        join(out, "dist"),
+      ],
+      { encoding: "utf8" },
+    );
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("emits each entry as ESM JavaScript with declarations, and the worker bootstrap", () => {
+    for (const [, e] of entries) {
+      expect(existsSync(join(out, e.types)), e.types).toBe(true);
+      // ESM, with the sources' relative .js specifiers as they are
+      expect(readFileSync(join(out, e.import), "utf8")).toMatch(
+        /^(import|export) .* from "\.\.\/[\w/.-]+\.js";$/m,
+      );
+    }
+    expect(existsSync(join(out, "dist/properties/parallel-worker.mjs"))).toBe(true);
+    expect(existsSync(join(out, "dist/cli/main.js"))).toBe(true);
+  });
+
+  it("loads with require() from CommonJS: no top-level await behind the entries", () => {
+    const [model, vitest] = entries.map(([, e]) => join(out, e.default));
+    const r = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const m = require(${JSON.stringify(model)}); const v = require(${JSON.stringify(vitest)});
+         console.log(typeof m.design, typeof m.DesignError, typeof v.checkDesign);`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("function function function");
+  });
+});
+
+const ONE_ROW = ["--scenario", "anon-uffd", "--property", "lock-balance", "--runs", "5"];
+
+describe("the command, run from a checkout", () => {
+  it("gives design files the sources' lockdrop/model, not dist/", () => {
+    const r = lockdrop("check", "test/fixtures/source/which-model.ts", ...ONE_ROW);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.trim()).toBe(`lockdrop/model: file://${resolve("api/model.ts")}`);
+  });
+});
