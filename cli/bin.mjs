@@ -8,14 +8,17 @@
 // through tsx and never dist/: `npm ci` builds dist/ but nothing rebuilds it when a source
 // changes, so a stale build must not shadow the sources (cli/source-condition.mjs makes
 // design files' `lockdrop/model` the sources too). tsx is registered either way, since
-// design files are TypeScript.
+// design files are TypeScript: for ES modules, and for CommonJS, which a .ts file is in a
+// package without "type": "module".
 import { existsSync } from "node:fs";
 import { register } from "node:module";
 import { fileURLToPath } from "node:url";
+import { register as registerTsxCjs } from "tsx/cjs/api";
 import { register as registerTsx } from "tsx/esm/api";
 
 const fromSources = existsSync(new URL("./main.ts", import.meta.url));
 registerTsx();
+registerTsxCjs();
 // registered after tsx, so that it runs first and tsx resolves with the condition
 if (fromSources) register("./source-condition.mjs", import.meta.url);
 const main = new URL(fromSources ? "./main.ts" : "../dist/cli/main.js", import.meta.url);

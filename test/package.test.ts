@@ -1,6 +1,6 @@
 // lockdrop as a package: "exports" and the build agree, the build is ESM with .d.ts that
 // CommonJS can require(), and the command loads the right code: the sources in a checkout
-// (never a possibly stale dist/).
+// (never a possibly stale dist/), design files in CommonJS packages too.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,5 +91,23 @@ describe("the command, run from a checkout", () => {
     const r = lockdrop("check", "test/fixtures/source/which-model.ts", ...ONE_ROW);
     expect(r.code, r.err).toBe(0);
     expect(r.err.trim()).toBe(`lockdrop/model: file://${resolve("api/model.ts")}`);
+  });
+});
+
+describe("a .ts design file in a CommonJS package", () => {
+  const FILE = "test/fixtures/commonjs/returns.ts";
+
+  it("loads in check", () => {
+    const r = lockdrop("check", FILE, ...ONE_ROW);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/anon-uffd\s+lock-balance\s+holds/);
+  });
+
+  it("loads in matrix's worker threads", () => {
+    const r = lockdrop("matrix", "--design", FILE, ...ONE_ROW);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/== fixture-commonjs/);
   });
 });
