@@ -5,7 +5,8 @@ export default defineConfig({
   // "exports"); the other three are vite's default server conditions, which this replaces
   ssr: { resolve: { conditions: ["lockdrop-source", "module", "node", "development|production"] } },
   test: {
-    include: ["test/**/*.test.ts"],
+    // the suite `lockdrop init` scaffolds runs here too, against the sources
+    include: ["test/**/*.test.ts", "templates/**/*.test.mts"],
     testTimeout: 120_000,
     pool: "threads",
   },
