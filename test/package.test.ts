@@ -1,6 +1,7 @@
 // lockdrop as a package: "exports" and the build agree, the build is ESM with .d.ts that
 // CommonJS can require(), and the command loads the right code: the sources in a checkout
-// (never a possibly stale dist/), design files in CommonJS packages too.
+// (never a possibly stale dist/), design files in CommonJS packages too. The packed
+// package itself is checked end to end by .ci/pack-e2e.sh.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +17,8 @@ interface Entry {
 }
 const PKG = JSON.parse(readFileSync("package.json", "utf8")) as {
   exports: Record<string, Entry | string>;
+  files: string[];
+  bin: Record<string, string>;
 };
 const entries = Object.entries(PKG.exports).filter(
   (e): e is [string, Entry] => typeof e[1] !== "string",
@@ -32,6 +35,10 @@ describe("package.json", () => {
       expect(e.import).toBe(`${compiled}.js`);
       expect(e.default).toBe(e.import);
     }
+  });
+
+  it("ships the build, the command and the init templates", () => {
+    expect(PKG.files).toEqual(expect.arrayContaining(["dist", "templates", PKG.bin.lockdrop]));
   });
 });
 
