@@ -3,7 +3,15 @@
 // (never a possibly stale dist/), design files in CommonJS packages too. The packed
 // package itself is checked end to end by .ci/pack-e2e.sh.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +28,14 @@ const PKG = JSON.parse(readFileSync("package.json", "utf8")) as {
   files: string[];
   bin: Record<string, string>;
 };
+/** The repository's files ending in `ext`, outside node_modules, dist/ and dot folders. */
+function sourceFiles(ext: string): string[] {
+  return readdirSync(".", { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !/^(node_modules|dist|\..*)$/.test(d.name))
+    .flatMap((d) => readdirSync(d.name, { recursive: true }).map((f) => `${d.name}/${f}`))
+    .filter((f) => f.endsWith(ext));
+}
+
 const entries = Object.entries(PKG.exports).filter(
   (e): e is [string, Entry] => typeof e[1] !== "string",
 );
@@ -71,7 +87,10 @@ describe("the build (tsconfig.build.json)", () => {
         /^(import|export) .* from "\.\.\/[\w/.-]+\.js";$/m,
       );
     }
-    expect(existsSync(join(out, "dist/properties/parallel-worker.mjs"))).toBe(true);
+    // worker bootstraps, wherever they live (cli/'s own .mjs files are not built)
+    const bootstraps = sourceFiles(".mjs").filter((f) => !f.startsWith("cli/"));
+    expect(bootstraps.length).toBeGreaterThan(0);
+    for (const f of bootstraps) expect(existsSync(join(out, "dist", f)), f).toBe(true);
     expect(existsSync(join(out, "dist/cli/main.js"))).toBe(true);
   });
 
