@@ -22,16 +22,10 @@ const CONFIGS = ["vitest", "vite"].flatMap((n) =>
 
 /** What `init` writes. Adding a file to the scaffold: put it under templates/init/ and add a line. */
 export const TEMPLATE: readonly TemplateFile[] = [
-  {
-    path: "lockdrop/mydrv.mts",
-    about: "a design: a driver's loop around hmm_range_fault_unlockable()",
-  },
+  { path: "lockdrop/mydrv.mts", about: "a design: a loop around hmm_range_fault_unlockable()" },
   { path: "lockdrop/mydrv.test.mts", about: "its verdicts, as a vitest suite (checkDesign)" },
   { path: "vitest.config.mts", about: "vitest config", conflictsWith: CONFIGS },
-  {
-    path: ".github/workflows/lockdrop.yml",
-    about: "CI: npm ci && npm test on push and pull request",
-  },
+  { path: ".github/workflows/lockdrop.yml", about: "CI: npm ci && npm test on each push/PR" },
 ];
 
 /** The test script npm init writes, which init replaces as if there were none. */
