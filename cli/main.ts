@@ -6,6 +6,7 @@ import pc from "picocolors";
 import { DesignError } from "../model/step.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
+import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerReplay } from "./commands/replay.js";
@@ -27,6 +28,7 @@ registerCheck(program);
 registerCompare(program);
 registerList(program);
 registerReplay(program);
+registerInit(program);
 
 installProgress(process.argv.slice(2));
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End to end, lockdrop the way a team's repository gets it: pack the package, install the
+# tarball into a fresh CommonJS project outside this repository (`npm init -y`), scaffold
+# it with `npx lockdrop init`, and run what the scaffold promises: `npm test`, `lockdrop
+# check` on the scaffolded design (and `matrix`, whose worker threads load it too), and
+# require("lockdrop/model") from CommonJS. Then the same project as an ES module package,
+# and its TypeScript against the shipped declarations. Only the npm registry is needed
+# (for vitest). Run from .ci/run; `bash .ci/pack-e2e.sh` on its own works too.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/lockdrop-pack-e2e.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+step() { printf '\n== pack-e2e: %s\n' "$*"; }
+fail() {
+  echo "pack-e2e: FAILED: $*" >&2
+  exit 1
+}
+npm_i() { npm install --no-audit --no-fund --loglevel=error "$@"; }
+
+step "npm pack (runs prepare: the build into dist/)"
+(cd "$repo" && npm pack --silent --pack-destination "$work" >/dev/null)
+tarball="$(ls "$work"/lockdrop-*.tgz)"
+tar -tzf "$tarball" >"$work/contents"
+grep -qx 'package/dist/api/model.js' "$work/contents" || fail "the tarball has no dist/api/model.js"
+grep -qx 'package/templates/init/.github/workflows/lockdrop.yml' "$work/contents" ||
+  fail "the tarball has no init templates"
+# neither the TypeScript sources (only dist/'s .d.ts) nor tests, corpus, bench, examples
+unwanted="$(grep -E '^package/(test|corpus|bench|examples)/|\.ts$' "$work/contents" | grep -v '\.d\.ts$' || true)"
+[ -z "$unwanted" ] || fail "the tarball ships what users do not need: $(echo "$unwanted" | head -3)"
+echo "$(wc -l <"$work/contents") files in $(basename "$tarball")"
+
+host="$work/host"
+mkdir "$host"
+cd "$host"
+step "a fresh CommonJS project: npm init -y, npm install <tarball>"
+npm init -y >/dev/null
+[ "$(npm pkg get type)" != '"module"' ] || fail "npm init -y made an ES module package"
+npm_i "$tarball"
+
+step "npx lockdrop init"
+npx --no lockdrop init
+[ -f lockdrop/mydrv.mts ] && [ -f .github/workflows/lockdrop.yml ] || fail "init wrote no scaffold"
+[ "$(npm pkg get scripts.test)" = '"vitest run"' ] || fail "init did not set the test script"
+case "$(npm pkg get dependencies.lockdrop)" in
+"\"file:"*) ;;
+*) fail "init changed the host's own lockdrop dependency: $(npm pkg get dependencies.lockdrop)" ;;
+esac
+set +e
+npx --no lockdrop init 2>"$work/again.err"
+code=$?
+set -e
+[ "$code" = 2 ] || fail "a second init exited $code, not 2"
+grep -q 'already exist' "$work/again.err" || fail "a second init said: $(cat "$work/again.err")"
+
+step "npm install, npm test"
+npm_i
+npm test
+
+step "npx lockdrop check lockdrop/mydrv.mts --runs 200"
+npx --no lockdrop check lockdrop/mydrv.mts --runs 200 >"$work/check.out" ||
+  fail "check exited $?: $(tail -5 "$work/check.out")"
+grep -Eq 'hugetlb-uffd +lock-balance +holds \(200 random runs\)' "$work/check.out" ||
+  fail "check printed: $(cat "$work/check.out")"
+echo "exit 0, every property holds"
+
+step "npx lockdrop matrix on the design and on a .ts copy (CommonJS), in worker threads"
+sed 's/id: "mydrv"/id: "mydrv-cjs"/' lockdrop/mydrv.mts >lockdrop/mydrv-cjs.ts
+npx --no lockdrop matrix --design lockdrop/mydrv.mts lockdrop/mydrv-cjs.ts --scenario anon-uffd --runs 50 --strict >"$work/matrix.out" ||
+  fail "matrix exited $?: $(tail -5 "$work/matrix.out")"
+grep -q '== mydrv-cjs' "$work/matrix.out" || fail "matrix printed: $(cat "$work/matrix.out")"
+echo "exit 0"
+
+step 'node -e require("lockdrop/model") from CommonJS'
+node -e '
+const m = require("lockdrop/model");
+const v = require("lockdrop/vitest");
+if (typeof m.design !== "function" || typeof v.checkDesign !== "function") process.exit(1);
+console.log("require: design() and checkDesign() loaded");'
+
+step "the same project as an ES module package (type: module)"
+npm pkg set type=module
+node --input-type=module -e '
+import { design } from "lockdrop/model";
+import { checkDesign } from "lockdrop/vitest";
+console.log("import:", typeof design, typeof checkDesign);'
+npm test
+npx --no lockdrop check lockdrop/mydrv.mts --runs 20 >/dev/null || fail "check exited $? as an ES module package"
+
+step "TypeScript: the scaffold against the shipped declarations"
+cat >tsconfig.json <<'EOF'
+{
+  "compilerOptions": {
+    "module": "nodenext",
+    "strict": true,
+    "noEmit": true,
+    "skipLibCheck": true,
+    "types": []
+  },
+  "include": ["lockdrop"]
+}
+EOF
+rm lockdrop/mydrv-cjs.ts
+node "$repo/node_modules/typescript/bin/tsc" -p . || fail "the scaffold does not typecheck"
+echo "tsc: no errors"
+
+step "passed"
