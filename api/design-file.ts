@@ -14,9 +14,10 @@ import {
   SCENARIOS,
   scenarioById,
   scenarioRegistry,
+  UnknownActorError,
 } from "../model/scenarios.js";
 import type { Design, Family, Op, Step } from "../model/step.js";
-import { DesignError } from "../model/step.js";
+import { ComposeError, DesignError, PropertyCheckError } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
 import {
   DeclarationError,
@@ -270,6 +271,9 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
+    // declarations that refuse themselves at load say what to fix already
+    if (e instanceof ComposeError || e instanceof UnknownActorError)
+      throw new DesignFileError(file, oneParagraph(e.message));
     const msg = oneParagraph(e instanceof Error ? e.message : String(e));
     throw new DesignFileError(
       file,
@@ -308,6 +312,10 @@ export function declareAll(
 
 /** A DesignError raised while exploring, as one paragraph that names the step. */
 export function describeDesignError(e: DesignError, fileOf: (id: string) => string | undefined) {
+  if (e instanceof PropertyCheckError) {
+    const file = fileOf(e.program);
+    return `property error: "${e.property}" ${oneParagraph(e.detail)}, judging step "${e.label}" of ${file ? `${file} (design "${e.program}")` : `"${e.program}"`}. This is a bug in the property's check, not a violation, and no verdict was given. Fix: make the check handle this state (run with --debug for the stack trace).`;
+  }
   const file = fileOf(e.program);
   const where = file ? `${file} (design "${e.program}")` : `design "${e.program}"`;
   const detail = e.message.replace(`${e.program}, step "${e.label}": `, "");

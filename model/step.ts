@@ -146,6 +146,18 @@ export class DesignError extends Error {
   }
 }
 
+/** A property's own check threw: a bug in the property, reported at the step it judged. */
+export class PropertyCheckError extends DesignError {
+  constructor(
+    readonly property: string,
+    program: string,
+    label: string,
+    readonly detail: string,
+  ) {
+    super(program, label, `property "${property}": ${detail}`);
+  }
+}
+
 const OVERRIDE: unique symbol = Symbol("lockdrop.override");
 
 /** A fragment whose labels replace the same labels of the fragments before it in `compose()`. */

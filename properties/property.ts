@@ -5,7 +5,7 @@
 
 import type { Scenario } from "../model/scenarios.js";
 import type { Design, StepRecord } from "../model/step.js";
-import { DesignError } from "../model/step.js";
+import { PropertyCheckError } from "../model/step.js";
 import type { World } from "../model/world.js";
 
 export type RunEnd = "done" | "deadlock" | "budget";
@@ -129,10 +129,11 @@ function guarded<
       const tid = v.rec?.tid ?? 0;
       const program = w?.threads[tid]?.program ?? "?";
       const label = v.rec?.labels[0] ?? "(end of run)";
-      throw new DesignError(
+      throw new PropertyCheckError(
+        id,
         program,
         label,
-        `property "${id}": its check threw: ${e instanceof Error ? e.message : String(e)}`,
+        `its check threw: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
   };
@@ -167,10 +168,11 @@ export function liveness(input: LivenessInput): Property {
         try {
           return inLoop(w);
         } catch (e) {
-          throw new DesignError(
+          throw new PropertyCheckError(
+            input.id,
             "?",
             "(loop condition)",
-            `property "${input.id}": its loop condition threw: ${e instanceof Error ? e.message : String(e)}`,
+            `its loop condition threw: ${e instanceof Error ? e.message : String(e)}`,
           );
         }
       },

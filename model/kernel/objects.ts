@@ -101,10 +101,10 @@ export const detachObj = (obj: string): Op<"ok"> =>
     },
   });
 
-/** Free `obj` (kfree): any later use through a pointer is a use-after-free. */
-export const freeObj = (obj: string): Op<"ok"> =>
+/** Free `obj` (`fn`: kfree, vfree, kmem_cache_free, ...): a later use through a pointer is a use-after-free. */
+export const freeObj = (obj: string, fn = "kfree"): Op<"ok"> =>
   op({
-    name: `kfree(${obj})`,
+    name: `${fn}(${obj})`,
     outcomes: ["ok"],
     run: (k) => {
       setState(k, obj, "freed", `frees ${obj}`);
