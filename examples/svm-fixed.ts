@@ -25,8 +25,9 @@ import {
   userUnlock,
 } from "lockdrop/model";
 import { unlockableApi } from "./mydrv-first.js";
+import { RANGE_LOCK } from "./svm-invalidate.js";
 import { noRangeLockAcrossFault } from "./svm-property.js";
-import { RANGE_LOCK, twoQueues } from "./svm-range.js";
+import { twoQueues } from "./svm-scenario.js";
 
 export default design({
   id: "svm-fixed",

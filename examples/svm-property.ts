@@ -3,7 +3,7 @@
 // callback takes prange->lock with the mmap lock held for write, so holding it there
 // orders the two locks both ways.
 import { holdsLock, safety, who } from "lockdrop/model";
-import { RANGE_LOCK } from "./svm-range.js";
+import { RANGE_LOCK } from "./svm-invalidate.js";
 
 export const noRangeLockAcrossFault = safety({
   id: "no-range-lock-across-fault",

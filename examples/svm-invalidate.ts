@@ -1,6 +1,5 @@
-// What a GPU driver's shared-virtual-memory code adds to the model, declared once and
-// shared by its designs: its own lock, the invalidate callback that takes it, and a
-// scenario in which two of its threads fault the same range.
+// A GPU driver's shared-virtual-memory code, as its designs share it: its own lock, and
+// the invalidate callback that takes it, as an actor.
 //
 //   struct svm_range { struct mutex lock; ... };   // one range, two GPU queues fault it
 //
@@ -13,15 +12,7 @@
 //           mutex_unlock(&prange->lock);
 //           return true;
 //   }
-import {
-  actor,
-  mmapWriteLock,
-  mmapWriteUnlock,
-  mutexLock,
-  mutexUnlock,
-  scenario,
-  use,
-} from "lockdrop/model";
+import { actor, mmapWriteLock, mmapWriteUnlock, mutexLock, mutexUnlock } from "lockdrop/model";
 
 /** prange->lock, a mutex: the name the lanes print. */
 export const RANGE_LOCK = "prange->lock";
@@ -42,17 +33,4 @@ export const svmInvalidate = actor({
     cb_unlock: { op: mutexUnlock(RANGE_LOCK), next: "unlock" },
     unlock: { op: mmapWriteUnlock(), next: "idle" },
   },
-});
-
-/** Two GPU queues (T1, T2) fault one userfaultfd-registered page; mprotect may run once. */
-export const twoQueues = scenario({
-  id: "svm-two-queues",
-  title: "two driver threads fault one anon-uffd page; one mprotect runs the invalidate callback",
-  families: ["hmm"],
-  vmas: [
-    { name: "anon-uffd", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: true },
-  ],
-  locks: [{ name: RANGE_LOCK, kind: "mutex" }],
-  drivers: 2,
-  actors: [use(svmInvalidate, 1), { actor: "monitor", budget: null }],
 });
