@@ -18,8 +18,10 @@ import { actor, mmapWriteLock, mmapWriteUnlock, mutexLock, mutexUnlock } from "l
 export const RANGE_LOCK = "prange->lock";
 
 /**
- * mprotect() of the range: change_protection() calls the mmu notifier with the mmap
- * lock held for write, and the driver's invalidate callback takes prange->lock.
+ * mprotect() of the range: do_mprotect_pkey() holds mmap_write_lock, and
+ * change_protection() calls mmu_notifier_invalidate_range_start(MMU_NOTIFY_PROTECTION_VMA)
+ * (mm/mprotect.c: change_pmd_range() in 5.x, change_pud_range() in 6.x), so the
+ * driver's invalidate callback takes prange->lock under the mmap write lock.
  */
 export const svmInvalidate = actor({
   id: "svm-invalidate",
