@@ -8,6 +8,7 @@
 //     checkDesign(myDesign, { scenarios: ["hugetlb-uffd"] }).expect({ "no-freed-vma-use": "holds" });
 //   });
 import { AssertionError } from "node:assert";
+import { z } from "zod";
 import type { Counterexample } from "../engine/random.js";
 import type { RowResult } from "../engine/verdicts.js";
 import { verdictRows } from "../engine/verdicts.js";
@@ -21,7 +22,7 @@ import { renderLanes } from "../reports/lanes.js";
 import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
 import { DesignFileError, declareAll, validateDesignExport } from "./design-file.js";
 
-export type Verdict = "holds" | "violated" | "n/a";
+export type Verdict = "holds" | "violated" | "unknown" | "n/a";
 
 export interface CheckDesignOptions {
   /**
@@ -152,8 +153,39 @@ function lanesOf(c: Counterexample): string {
   });
 }
 
+const optionsSchema = z
+  .object({
+    scenarios: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).min(1).optional(),
+    properties: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).min(1).optional(),
+    runs: z.number().int().min(1).max(10_000_000).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(-(2 ** 31))
+      .max(2 ** 31 - 1)
+      .optional(),
+  })
+  .strict();
+
+/**
+ * The options, validated before anything runs: `runs: 0`, `runs: NaN` (an unset
+ * environment variable) or `scenarios: []` would check nothing, and an expectation
+ * must never pass on a row that did not run.
+ */
+function validOptions(opts: unknown): CheckDesignOptions {
+  const r = optionsSchema.safeParse(opts ?? {});
+  if (r.success) return opts as CheckDesignOptions;
+  const issue = r.error.issues[0] as z.core.$ZodIssue;
+  const at = issue.path.map(String).join(".") || "the options";
+  const got = issue.path.length ? JSON.stringify((opts as Record<string, unknown>)[String(issue.path[0])]) : "";
+  fail(
+    `lockdrop: checkDesign(): ${at}${got ? ` = ${got}` : ""}: ${issue.message}. Nothing was checked. Fix: pass runs as a whole number of at least 1 (e.g. runs: 500), seed as an integer, and scenarios or properties as non-empty lists of ids or declared objects, or leave them out for the defaults.`,
+  );
+}
+
 /** Explore `design` (a Design, e.g. a design file's default export, or a built-in id). */
-export function checkDesign(d: Design | string, opts: CheckDesignOptions = {}): DesignCheck {
+export function checkDesign(d: Design | string, options: CheckDesignOptions = {}): DesignCheck {
+  const opts = validOptions(options);
   const design = resolveDesign(d);
   const ids = typeof d === "string" ? declaredOptions(design, opts) : declared(design, opts);
   const runs = opts.runs ?? 1000;

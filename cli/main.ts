@@ -21,7 +21,19 @@ const program = new Command()
   .description("model checker for kernel protocols that drop the mmap lock during a page fault")
   .option("--debug", "print stack traces of internal errors")
   .exitOverride()
-  .configureOutput({ outputError: () => {} });
+  .configureOutput({ outputError: () => {} })
+  .addHelpText(
+    "after",
+    `
+Verdicts: holds, violated, unknown (a search cut short: --max-states, --max-memory,
+Ctrl-C), n/a (the scenario cannot exercise the property); each names its strength.
+
+Exit codes:
+  check, replay    0 every row holds, 1 a violation, 4 some row unknown and none violated
+  matrix, compare  0 every row has a verdict, 4 some row unknown, 1 with --strict and a violation
+  every command    2 bad input, 3 internal error, 5 a result file could not be written,
+                   130 Ctrl-C, 143 SIGTERM (precedence: 130/143, 3, 5, 1, 4, 0)`,
+  );
 
 registerMatrix(program);
 registerCheck(program);

@@ -10,13 +10,41 @@ import type { Counterexample, RandomOptions } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
 
+/** A row's verdict: `unknown` when a requested search stopped early without a violation. */
+export type Verdict = "holds" | "violated" | "unknown" | "n/a";
+
+/**
+ * How much a verdict rests on: N random runs; every state up to depth D expanded
+ * (`exhaustive-depth`); no state left unexpanded (`exhaustive-complete`, which a
+ * hash-compacted search also is, with the probability that a state was wrongly taken
+ * for one already seen). A row whose search stopped early says why in `stopped`.
+ */
+export type Strength =
+  | { readonly kind: "random"; readonly runs: number; readonly pct?: number }
+  | {
+      readonly kind: "exhaustive-depth" | "exhaustive-complete";
+      /** the deepest level expanded */
+      readonly depth: number;
+      readonly states: number;
+      /** states reached but not expanded (at the depth bound, or when stopped) */
+      readonly frontier: number;
+      readonly omissionProbability?: number;
+    }
+  | { readonly kind: "none" };
+
+/** Why a requested search ended before its bound. */
+export type StopReason = "max-states" | "max-memory" | "interrupted" | "time";
+
 /** One row of the verdict matrix: a design, a scenario, a property and its verdict. */
 export interface MatrixRow {
   readonly design: string;
   readonly scenario: string;
   readonly property: string;
-  readonly verdict: "holds" | "violated" | "n/a";
-  /** how the verdict was reached, e.g. "random" */
+  readonly verdict: Verdict;
+  readonly strength: Strength;
+  /** the search stopped before its bound: the reason (the coverage is in `strength`) */
+  readonly stopped?: StopReason;
+  /** how the verdict was reached: "random", "exhaustive" or "n/a" */
   readonly method: string;
   readonly runs: number;
   /** length of the (shrunk) counterexample for violated rows, else null */
@@ -27,9 +55,16 @@ export interface MatrixRow {
   readonly depth?: number;
   readonly states?: number;
   readonly complete?: boolean;
-  readonly stoppedBy?: string;
+  readonly stoppedBy?: StopReason;
   /** exhaustive rows: states reached but not expanded (at the depth bound, or when stopped) */
   readonly frontier?: number;
+}
+
+/** The exit code a judging command (`check`) gives for its rows: 1 violated, 4 unknown, 0. */
+export function judgement(rows: readonly { readonly verdict: Verdict }[]): 0 | 1 | 4 {
+  if (rows.some((r) => r.verdict === "violated")) return 1;
+  if (rows.some((r) => r.verdict === "unknown")) return 4;
+  return 0;
 }
 
 export interface RowResult extends MatrixRow {
@@ -91,7 +126,15 @@ export function verdictRows(
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
     if (!applicable.includes(p))
-      return { ...base, verdict: "n/a", method: "n/a", runs: 0, steps: null, counterexample: null };
+      return {
+        ...base,
+        verdict: "n/a",
+        strength: { kind: "none" },
+        method: "n/a",
+        runs: 0,
+        steps: null,
+        counterexample: null,
+      };
     const found = pair.results.get(p.id) ?? null;
     const cex =
       found && setup && opts.shortest !== undefined
@@ -100,6 +143,11 @@ export function verdictRows(
     return {
       ...base,
       verdict: cex ? "violated" : "holds",
+      strength: {
+        kind: "random",
+        runs: opts.runs,
+        ...(opts.pct !== undefined ? { pct: opts.pct } : {}),
+      },
       method: "random",
       runs: opts.runs,
       steps: cex ? cex.schedule.length : null,
@@ -122,8 +170,23 @@ export function exhaustiveRows(
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
     if (!applicable.includes(p))
-      return { ...base, verdict: "n/a", method: "n/a", runs: 0, steps: null, counterexample: null };
+      return {
+        ...base,
+        verdict: "n/a",
+        strength: { kind: "none" },
+        method: "n/a",
+        runs: 0,
+        steps: null,
+        counterexample: null,
+      };
     const c = r.counterexamples.get(p.id);
+    const strength: Strength = {
+      kind: r.complete ? "exhaustive-complete" : "exhaustive-depth",
+      depth: r.depth,
+      states: r.states,
+      frontier: r.frontier,
+      ...(r.omissionProbability !== null ? { omissionProbability: r.omissionProbability } : {}),
+    };
     const coverage = {
       depth: r.depth,
       states: r.states,
@@ -134,7 +197,10 @@ export function exhaustiveRows(
     if (!c)
       return {
         ...base,
-        verdict: "holds",
+        // a search cut short proves nothing about what it did not reach
+        verdict: r.stoppedBy ? "unknown" : "holds",
+        strength,
+        ...(r.stoppedBy ? { stopped: r.stoppedBy } : {}),
         method: "exhaustive",
         runs: 0,
         steps: null,
@@ -144,6 +210,7 @@ export function exhaustiveRows(
     return {
       ...base,
       verdict: "violated",
+      strength,
       method: "exhaustive",
       runs: 0,
       steps: c.schedule.length,

@@ -43,6 +43,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     const head = `${r.scenario.padEnd(14)} ${r.property.padEnd(30)}`;
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
+    else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
     else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${tag(r.counterexample)}`);
   }
   for (const r of rows) {
@@ -85,6 +86,8 @@ export function checkJson(rows: readonly RowResult[], info: CheckInfo) {
       scenario: r.scenario,
       property: r.property,
       verdict: r.verdict,
+      strength: r.strength,
+      ...(r.stopped ? { stopped: r.stopped } : {}),
       runs: r.runs,
       steps: r.steps,
       ...(r.counterexample

@@ -13,17 +13,31 @@ export interface Matrix {
 export function cell(r: MatrixRow): string {
   if (r.verdict === "n/a") return "n/a";
   if (r.verdict === "violated") return `VIOLATED (${r.steps} steps)`;
-  return "holds";
+  return r.verdict;
 }
 
-/** How strong a verdict is, in words: "holds (exhaustive, depth 53, complete, 19724 states)". */
+const STOPPED: Record<NonNullable<MatrixRow["stopped"]>, string> = {
+  "max-states": "--max-states",
+  "max-memory": "--max-memory",
+  interrupted: "Ctrl-C",
+  time: "the time limit",
+};
+
+/**
+ * How strong a verdict is, in words: "exhaustive, depth 53, complete, 19724 states",
+ * "1000 random runs", or for an unknown row why the search stopped and how far it got.
+ */
 export function strength(r: MatrixRow): string {
-  if (r.method === "exhaustive") {
-    if (r.stoppedBy)
-      return `exhaustive only to depth ${r.depth}: stopped by ${r.stoppedBy === "interrupted" ? "Ctrl-C" : `--${r.stoppedBy}`} after ${r.states} states, ${r.frontier} reached states left unexplored`;
-    return `exhaustive, depth ${r.depth}${r.complete ? ", complete" : `, ${r.frontier} states at the bound`}, ${r.states} states`;
-  }
-  return `${r.runs} random runs`;
+  const s = r.strength;
+  if (s.kind === "random") return `${s.runs} random runs${s.pct !== undefined ? `, PCT d=${s.pct}` : ""}`;
+  if (s.kind === "none") return "not run";
+  const omission =
+    s.omissionProbability !== undefined
+      ? `, hash-compacted: a state missed with probability ${s.omissionProbability.toExponential(1)}`
+      : "";
+  if (r.stopped)
+    return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached states left unexplored: not proven`;
+  return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? ", complete" : `, ${s.frontier} states at the bound`}, ${s.states} states${omission}`;
 }
 
 /** One table per design: scenarios down, properties across. */

@@ -59,4 +59,41 @@ describe("lockdrop/vitest", () => {
       /name the scenario of "lock-balance"/,
     );
   });
+
+  it("refuses options that would check nothing, before running anything", () => {
+    const bad: Record<string, unknown>[] = [
+      { runs: 0 },
+      { runs: Number.NaN },
+      { runs: Number("") - Number("x") },
+      { runs: -3 },
+      { runs: 2.5 },
+      { scenarios: [] },
+      { properties: [] },
+      { seed: 2 ** 40 },
+      { runz: 100 },
+    ];
+    for (const o of bad)
+      expect(() => checkDesign(v2, o as never), JSON.stringify(o)).toThrow(
+        /checkDesign\(\): .*Nothing was checked\. Fix: /,
+      );
+    // the design violates nothing here, so only the refusal can make these throw
+    expect(() =>
+      checkDesign("v2", {
+        scenarios: ["anon-plain"],
+        properties: ["lock-balance"],
+        runs: 20,
+      }).expect({
+        "lock-balance": "holds",
+      }),
+    ).not.toThrow();
+  });
+
+  it("says what each verdict rests on (its strength)", () => {
+    const c = checkDesign("v2", {
+      scenarios: ["anon-uffd-1"],
+      properties: ["lock-balance"],
+      runs: 20,
+    });
+    expect(c.rows[0]?.strength).toEqual({ kind: "random", runs: 20 });
+  });
 });

@@ -1,6 +1,7 @@
 // `lockdrop check <design>`: verdicts of one design, counterexamples as thread lanes.
 import type { Command } from "commander";
 import { runsIn, SCENARIOS } from "../../model/scenarios.js";
+import { judgement } from "../../engine/verdicts.js";
 import { checkJson, renderCheck } from "../../reports/check.js";
 import { cexOfRows, writeCexFiles } from "../cex-out.js";
 import { UsageError } from "../errors.js";
@@ -56,7 +57,8 @@ export function registerCheck(program: Command): void {
       : [];
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
     for (const f of written) console.error(`wrote ${f}`);
-    if (rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
+    // 1: a violation; 4: some row unknown (a search cut short) and none violated
+    process.exitCode = judgement(rows);
     // Ctrl-C in a breadth-first search: the random verdicts above are whole, only the
     // search for shorter counterexamples (or the exhaustive search) was cut short
     if (ctrlCPressed()) {

@@ -61,6 +61,8 @@ export function registerMatrix(program: Command): void {
     if (tty) process.stderr.write("\r\u001b[2K");
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
     console.log(o.json ? JSON.stringify(m, null, 1) : renderMatrix(m));
+    // a report: 0 when every row has a verdict, 4 when some row is unknown, 1 only with --strict
     if (o.strict && rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
+    else if (rows.some((r) => r.verdict === "unknown")) process.exitCode = 4;
   });
 }
