@@ -11,6 +11,7 @@ import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerReplay } from "./commands/replay.js";
 import { UsageError } from "./errors.js";
+import { exit, guardProcessExit } from "./exit-guard.js";
 import { Interrupted, installProgress } from "./progress.js";
 import { designErrorMessage, preloadDesignFiles } from "./user-designs.js";
 
@@ -43,6 +44,7 @@ registerReplay(program);
 registerInit(program);
 
 installProgress(process.argv.slice(2));
+guardProcessExit();
 
 try {
   await preloadDesignFiles(process.argv.slice(2));
@@ -50,27 +52,27 @@ try {
 } catch (e) {
   if (e instanceof Interrupted) {
     console.error(`lockdrop: ${e.message}`);
-    process.exit(130);
+    exit(130);
   }
   if (e instanceof DesignError) {
     console.error(`lockdrop: ${designErrorMessage(e)}`);
     if (debug) console.error(e.stack);
-    process.exit(2);
+    exit(2);
   }
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.exitCode === 0)
-      process.exit(0);
+      exit(0);
     console.error(
       `lockdrop: ${e.message.replace(/^error: /, "")}. Run \`lockdrop --help\` for usage.`,
     );
-    process.exit(2);
+    exit(2);
   }
   if (e instanceof UsageError) {
     console.error(`lockdrop: ${e.message}`);
-    process.exit(2);
+    exit(2);
   }
   console.error(pc.red(`lockdrop: internal error: ${(e as Error).message}`));
   if (debug) console.error((e as Error).stack);
   else console.error("Run again with --debug for the stack trace, and report it as a bug.");
-  process.exit(3);
+  exit(3);
 }

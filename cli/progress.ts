@@ -5,8 +5,10 @@
 // rethrows; main.ts then prints what was covered and exits 130. A second Ctrl-C exits
 // at once. LOCKDROP_PROGRESS=1 forces the progress lines (plain, one per update) even
 // without a terminal, for tests.
+
 import { readSync } from "node:fs";
 import fc from "fast-check";
+import { exit } from "./exit-guard.js";
 
 export const PROGRESS_THRESHOLD = 10_000;
 
@@ -116,7 +118,7 @@ export function installProgress(argv: readonly string[], env = process.env): voi
       return; // EAGAIN: nothing typed
     }
     if (byte.subarray(0, n).includes(3)) {
-      if (ctrlC.pressed) process.exit(130);
+      if (ctrlC.pressed) exit(130);
       ctrlC.pressed = true;
     }
   };

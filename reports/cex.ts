@@ -94,6 +94,11 @@ export const CexSchema = z
       .array(z.string().min(1))
       .optional()
       .describe("designs on which this schedule must NOT reproduce the violation"),
+    checksum: hex(64)
+      .optional()
+      .describe(
+        "sha256 of every other field, keys sorted (cexChecksum()): an edited or damaged file is refused, never replayed as fixed",
+      ),
   })
   .strict();
 
@@ -265,9 +270,37 @@ export function scheduleOf(cex: Pick<Cex, "steps">): Choice[] {
   return cex.steps.filter((s) => s.phase === "schedule").map((s) => ({ t: s.tid, p: s.pick }));
 }
 
-/** Stable text of a file: two-space JSON with a final newline. */
+/** The checksum of a file: sha256 of every field but the checksum, keys sorted. */
+export function cexChecksum(cex: Cex): string {
+  const { checksum: _c, ...rest } = cex;
+  return sha256(JSON.stringify(canon(rest)));
+}
+
+/** Stable text of a file: two-space JSON with a final newline, its checksum last. */
 export function cexText(cex: Cex): string {
-  return `${JSON.stringify(cex, null, 2)}\n`;
+  const { checksum: _c, ...rest } = cex;
+  return `${JSON.stringify({ ...rest, checksum: cexChecksum(cex) }, null, 2)}\n`;
+}
+
+/** The token's checksum: over its other fields, in the order they were written. */
+function tokenChecksum(t: Token): string {
+  const { k: _k, ...rest } = t;
+  return sha256(JSON.stringify(rest)).slice(0, 12);
+}
+
+/** Fields that must agree with one another; the first disagreement, or null. */
+function inconsistency(c: Cex): string | null {
+  if (c.steps.length === 0) return "it records no step";
+  if (c.violation.at > c.steps.length)
+    return `violation.at is ${c.violation.at} but only ${c.steps.length} steps are recorded`;
+  if (c.violation.loopStart !== undefined && c.violation.loopStart > c.violation.at)
+    return `violation.loopStart (${c.violation.loopStart}) is after violation.at (${c.violation.at})`;
+  if (c.length.minimized !== c.steps.length)
+    return `length.minimized is ${c.length.minimized} but ${c.steps.length} steps are recorded`;
+  const firstCompletion = c.steps.findIndex((x) => x.phase === "completion");
+  if (firstCompletion >= 0 && c.steps.slice(firstCompletion).some((x) => x.phase === "schedule"))
+    return "a schedule step follows a completion step";
+  return null;
 }
 
 // ---------------------------------------------------------------------------------
@@ -292,6 +325,7 @@ export const TokenSchema = z
       .optional()
       .describe("a user design's file, relative to where the token was printed"),
     mh: hex(16).optional().describe("first 16 hex digits of the sha256 of that file"),
+    k: hex(12).optional().describe("first 12 hex digits of the sha256 of the other fields, in order"),
   })
   .strict();
 
@@ -319,7 +353,8 @@ export function tokenOf(cex: Cex, module?: ModuleRef): string {
     n: cex.steps.length,
     ...(module ? { m: module.path, mh: module.sha256.slice(0, 16) } : {}),
   };
-  return TOKEN_PREFIX + Buffer.from(JSON.stringify(t), "utf8").toString("base64url");
+  const signed: Token = { ...t, k: tokenChecksum(t) };
+  return `${TOKEN_PREFIX}${Buffer.from(JSON.stringify(signed)).toString("base64url")}`;
 }
 
 export function isToken(s: string): boolean {
@@ -405,7 +440,24 @@ export function parseCex(text: string, name: string): Parsed<Cex> {
       ok: false,
       error: `${name} is not a valid ${CEX_SCHEMA} file: ${issuesText(r.error)}.`,
     };
-  return { ok: true, value: r.data };
+  const c = r.data;
+  if (c.checksum === undefined)
+    return {
+      ok: false,
+      error: `${name} has no checksum, so lockdrop cannot tell whether it was edited or damaged, and does not replay it. Fix: write it again with \`lockdrop check --out\`.`,
+    };
+  if (c.checksum !== cexChecksum(c))
+    return {
+      ok: false,
+      error: `${name} is corrupted or was edited: its checksum does not match its content, so it is not replayed (a damaged file must never read as "fixed"). Fix: use the file as \`lockdrop check --out\` wrote it, or write it again.`,
+    };
+  const bad = inconsistency(c);
+  if (bad !== null)
+    return {
+      ok: false,
+      error: `${name} is inconsistent: ${bad}. It is not replayed. Fix: write it again with \`lockdrop check --out\`.`,
+    };
+  return { ok: true, value: c };
 }
 
 export function parseToken(s: string): Parsed<Token> {
@@ -421,7 +473,15 @@ export function parseToken(s: string): Parsed<Token> {
   }
   const r = TokenSchema.safeParse(json);
   if (!r.success)
-    return { ok: false, error: `the replay token is not valid: ${issuesText(r.error)}.` };
+    return {
+      ok: false,
+      error: `the replay token is corrupted (${issuesText(r.error)}); it is not replayed. Fix: copy the whole line that starts with ${TOKEN_PREFIX} again.`,
+    };
+  if (r.data.k === undefined || r.data.k !== tokenChecksum(r.data))
+    return {
+      ok: false,
+      error: `the replay token is corrupted: ${r.data.k === undefined ? "it carries no checksum (an older lockdrop printed it)" : "its checksum does not match its content"}, so it is not replayed (a damaged token must never read as "fixed"). Fix: copy the whole line that starts with ${TOKEN_PREFIX} again, or print it again with \`lockdrop check\`.`,
+    };
   return { ok: true, value: r.data };
 }
 

@@ -1,9 +1,9 @@
 // `lockdrop check <design>`: verdicts of one design, counterexamples as thread lanes.
 import type { Command } from "commander";
-import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import { judgement } from "../../engine/verdicts.js";
+import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import { checkJson, renderCheck } from "../../reports/check.js";
-import { cexOfRows, writeCexFiles } from "../cex-out.js";
+import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import { ctrlCPressed } from "../progress.js";
@@ -26,21 +26,25 @@ export function registerCheck(program: Command): void {
     // a design file may name its own scenarios and properties for when the command line does not
     const own = fileDefaults(design);
     const props = select.properties(o.property ?? own.properties);
-    const rows = select
-      .scenarios(o.scenario ?? own.scenarios)
-      .filter((s) => {
-        if (runsIn(s, design)) return true;
-        if (o.scenario)
-          throw new UsageError(
-            `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
-              (x) => runsIn(x, design),
-            )
-              .map((x) => x.id)
-              .join(", ")}.`,
-          );
-        return false;
-      })
-      .flatMap((s) => rowsFor(o)(design, s, props));
+    const scenarios = select.scenarios(o.scenario ?? own.scenarios).filter((s) => {
+      if (runsIn(s, design)) return true;
+      if (o.scenario)
+        throw new UsageError(
+          `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
+            (x) => runsIn(x, design),
+          )
+            .map((x) => x.id)
+            .join(", ")}.`,
+        );
+      return false;
+    });
+    if (o.out)
+      checkOutTarget(
+        o.out,
+        scenarios.flatMap((s) => props.map((p) => ({ scenario: s.id, property: p.id }))),
+        o.force === true,
+      );
+    const rows = scenarios.flatMap((s) => rowsFor(o)(design, s, props));
     const opts = {
       // as typed: a design file's replay line must name the file, not its id
       design: id,
@@ -50,15 +54,21 @@ export function registerCheck(program: Command): void {
       ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
       ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
     };
-    const written = o.out
-      ? writeCexFiles(cexOfRows(rows, design), o.out, o.force === true, (dir) =>
-          moduleOf(design.id, dir),
-        )
-      : [];
+    // the verdicts first: a file that cannot be written must not lose them (exit 5)
     console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
-    for (const f of written) console.error(`wrote ${f}`);
-    // 1: a violation; 4: some row unknown (a search cut short) and none violated
     process.exitCode = judgement(rows);
+    if (o.out)
+      try {
+        const written = writeCexFiles(cexOfRows(rows, design), o.out, o.force === true, (dir) =>
+          moduleOf(design.id, dir),
+        );
+        for (const f of written) console.error(`wrote ${f}`);
+      } catch (e) {
+        if (!(e instanceof WriteError)) throw e;
+        console.error(`lockdrop: ${e.message}`);
+        process.exitCode = 5;
+      }
+
     // Ctrl-C in a breadth-first search: the random verdicts above are whole, only the
     // search for shorter counterexamples (or the exhaustive search) was cut short
     if (ctrlCPressed()) {

@@ -1,9 +1,11 @@
 // `lockdrop matrix`: the verdicts of the built-in designs on every scenario and property.
 // Pairs are computed on all cores; each is seeded on its own, so the output is the same
 // with one worker or many.
+
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import { runsIn } from "../../model/scenarios.js";
+import { exit } from "../exit-guard.js";
 
 /** The module a matrix worker loads design files with (the engine does not import api/). */
 const DESIGN_LOADER = import.meta.resolve("../../api/design-file.js");
@@ -47,7 +49,7 @@ export function registerMatrix(program: Command): void {
       process.stderr.write(
         `lockdrop: interrupted by Ctrl-C after ${done} of ${jobs.length} design/scenario pairs; no verdicts were printed, because a partial matrix proves nothing about the rows it did not reach. Fix: run again with --design or --scenario to cover fewer pairs.\n`,
       );
-      process.exit(130);
+      exit(130);
     };
     process.once("SIGINT", onSigint);
     const rows = (

@@ -2,7 +2,7 @@
 // lanes, Markdown with a Mermaid diagram, or JSON with every step's state diff.
 // Exit 1 when the property is violated in the replay, 0 when it is not, 2 on bad
 // input, 3 when the replay found hidden nondeterminism in the model.
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -44,9 +44,42 @@ function lookup(cex: Pick<Cex, "design" | "scenario" | "property">, where: strin
   return { design, scenario, property };
 }
 
+/** Counterexample files above this size are refused before parsing (README "Counterexamples"). */
+export const MAX_CEX_BYTES = 16 * 1024 * 1024;
+/** Tokens above this length are refused before decoding. */
+export const MAX_TOKEN_CHARS = 64 * 1024;
+
+/**
+ * The text of a file, read at most `max` bytes at a time: a file over the limit, or
+ * a device that never ends (/dev/zero), is refused without being read whole.
+ */
+function readBounded(path: string, max: number): string {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(max + 1);
+    let len = 0;
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len > max)
+        throw new UsageError(
+          `"${path}" is larger than ${max / 1024 / 1024} MiB, the limit for a counterexample file (one is a few KiB); it was not read. Fix: give a file written by \`lockdrop check --out\`.`,
+        );
+    }
+    return buf.subarray(0, len).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A counterexample from a file or a token; the error is one paragraph naming the bad field. */
 export async function loadCex(arg: string): Promise<Cex> {
   if (isToken(arg)) {
+    if (arg.length > MAX_TOKEN_CHARS)
+      throw new UsageError(
+        `the replay token is ${arg.length} characters long, over the limit of ${MAX_TOKEN_CHARS}; a token is a few hundred. Fix: copy the line that starts with ld1. again.`,
+      );
     const t = parseToken(arg);
     if (!t.ok) throw new UsageError(t.error);
     const tok = t.value;
@@ -68,8 +101,9 @@ export async function loadCex(arg: string): Promise<Cex> {
   }
   let text: string;
   try {
-    text = readFileSync(arg, "utf8");
+    text = readBounded(arg, MAX_CEX_BYTES);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(
       code === "ENOENT"
