@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { types } from "node:util";
 import { z } from "zod";
 import { DESIGNS } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
@@ -17,7 +18,7 @@ import {
   UnknownActorError,
 } from "../model/scenarios.js";
 import type { Design, Family, Op, Step } from "../model/step.js";
-import { ComposeError, DesignError, PropertyCheckError } from "../model/step.js";
+import { ComposeError, DesignError, PropertyCheckError, stepAt } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
 import {
   DeclarationError,
@@ -160,7 +161,7 @@ function tableProblems(spec: DesignSpec): string[] {
   const labels = Object.keys(spec.steps);
   const out: string[] = [];
   if (labels.length === 0) out.push(`the design has no steps. Fix: ${EXAMPLE}.`);
-  else if (!spec.steps[spec.start])
+  else if (!stepAt(spec, spec.start))
     out.push(
       `the thread has no initial step: start label "${spec.start}" is not a step${didYouMean(spec.start, labels)}. Fix: set start to one of ${list(labels)}, or add a step "${spec.start}".`,
     );
@@ -173,11 +174,12 @@ function tableProblems(spec: DesignSpec): string[] {
         out.push(
           `step "${label}": ${step.op.name} has no outcome "${outcome}"${didYouMean(outcome, outcomes)}; it returns ${outcomes.length ? list(outcomes) : "nothing (it ends the thread)"}. Fix: key "on" by those outcome names.`,
         );
-      if (!spec.steps[to]) out.push(jump(label, `outcome "${outcome}"`, to));
+      if (!stepAt(spec, to)) out.push(jump(label, `outcome "${outcome}"`, to));
     }
-    if (step.next !== undefined && !spec.steps[step.next]) out.push(jump(label, "next", step.next));
+    if (step.next !== undefined && !stepAt(spec, step.next))
+      out.push(jump(label, "next", step.next));
     for (const outcome of outcomes)
-      if (step.on?.[outcome] === undefined && step.next === undefined)
+      if (!(step.on && Object.hasOwn(step.on, outcome)) && step.next === undefined)
         out.push(
           `step "${label}": outcome "${outcome}" of ${step.op.name} goes nowhere. Fix: add on: { ${outcome}: "<label>" } or next: "<label>".`,
         );
@@ -221,6 +223,23 @@ function idProblems(spec: DesignSpec): string[] {
 
 /** Validate a module's default export; throws DesignFileError naming the first problem. */
 export function validateDesignExport(value: unknown, file: string): DesignSpec {
+  if (types.isProxy(value))
+    throw new DesignFileError(
+      file,
+      `the default export is a Proxy, not a design. Fix: export the plain object design() returns, ${EXAMPLE}.`,
+    );
+  try {
+    return validateExport(value, file);
+  } catch (e) {
+    if (e instanceof DesignFileError) throw e;
+    throw new DesignFileError(
+      file,
+      `reading the default export threw: ${oneParagraph(e instanceof Error ? e.message : String(e))}. Fix: export a plain design object (no getters that throw), ${EXAMPLE}.`,
+    );
+  }
+}
+
+function validateExport(value: unknown, file: string): DesignSpec {
   if (value === undefined)
     throw new DesignFileError(
       file,

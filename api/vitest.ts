@@ -155,8 +155,14 @@ function lanesOf(c: Counterexample): string {
 
 const optionsSchema = z
   .object({
-    scenarios: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).min(1).optional(),
-    properties: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).min(1).optional(),
+    scenarios: z
+      .array(z.union([z.string(), z.object({ id: z.string() }).loose()]))
+      .min(1)
+      .optional(),
+    properties: z
+      .array(z.union([z.string(), z.object({ id: z.string() }).loose()]))
+      .min(1)
+      .optional(),
     runs: z.number().int().min(1).max(10_000_000).optional(),
     seed: z
       .number()
@@ -177,7 +183,9 @@ function validOptions(opts: unknown): CheckDesignOptions {
   if (r.success) return opts as CheckDesignOptions;
   const issue = r.error.issues[0] as z.core.$ZodIssue;
   const at = issue.path.map(String).join(".") || "the options";
-  const got = issue.path.length ? JSON.stringify((opts as Record<string, unknown>)[String(issue.path[0])]) : "";
+  const got = issue.path.length
+    ? JSON.stringify((opts as Record<string, unknown>)[String(issue.path[0])])
+    : "";
   fail(
     `lockdrop: checkDesign(): ${at}${got ? ` = ${got}` : ""}: ${issue.message}. Nothing was checked. Fix: pass runs as a whole number of at least 1 (e.g. runs: 500), seed as an integer, and scenarios or properties as non-empty lists of ids or declared objects, or leave them out for the defaults.`,
   );

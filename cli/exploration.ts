@@ -1,6 +1,7 @@
 // The options that choose how rows are computed, shared by `check` and `matrix`:
 // random schedules (default) or the exhaustive breadth-first engine.
 import type { Command } from "commander";
+import { DEFAULT_STEP_LIMIT_MS } from "../engine/parallel.js";
 import type { ExplorationFlags } from "../engine/rows.js";
 import { DEFAULT_SHORTEST_STATES, rowsFor as engineRowsFor } from "../engine/rows.js";
 import type { RowResult } from "../engine/verdicts.js";
@@ -77,7 +78,13 @@ export function withExplorationOptions(
       "exhaustive: at most k preemptions per schedule (CHESS)",
       parseCount("--preemptions"),
     )
-    .option("--sleep-sets", "exhaustive: skip steps that commute with ones already explored");
+    .option("--sleep-sets", "exhaustive: skip steps that commute with ones already explored")
+    .option(
+      "--step-timeout <seconds>",
+      "a step of a design file that runs longer is stopped: a design error at that step",
+      parseCount("--step-timeout"),
+      DEFAULT_STEP_LIMIT_MS / 1000,
+    );
 }
 
 export type { ExplorationFlags };

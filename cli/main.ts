@@ -3,6 +3,7 @@
 // unless --debug), 3 for an internal error.
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
+import { WorkerGone } from "../engine/parallel.js";
 import { DesignError } from "../model/step.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
@@ -64,6 +65,12 @@ try {
       exit(0);
     console.error(
       `lockdrop: ${e.message.replace(/^error: /, "")}. Run \`lockdrop --help\` for usage.`,
+    );
+    exit(2);
+  }
+  if (e instanceof WorkerGone) {
+    console.error(
+      `lockdrop: ${e.message}. No verdict was given. Fix: make the step bound its work, or raise the heap with --max-memory.`,
     );
     exit(2);
   }

@@ -4,7 +4,7 @@
 import { enablePatches, Immer, type Patch } from "immer";
 import type { Event } from "../model/events.js";
 import type { Ctx, Program, Programs, StepRecord } from "../model/step.js";
-import { DesignError, readRef, target } from "../model/step.js";
+import { DesignError, readRef, stepAt, target } from "../model/step.js";
 import type { BlockedOn, Draft, Thread, Tid, Val, World, WorldDraft } from "../model/world.js";
 import { LazyWorld } from "./draft.js";
 
@@ -13,8 +13,19 @@ reporting.setUseStrictShallowCopy(false);
 enablePatches();
 const LOCAL_CHAIN_LIMIT = 64;
 
+/**
+ * Called before every op runs, when set: the matrix and check workers count steps and
+ * note which label runs in memory the supervising thread reads, so that a step that
+ * never returns is stopped and reported at its label (engine/parallel.ts).
+ */
+let stepProbe: ((program: string, label: string) => void) | null = null;
+
+export function setStepProbe(p: ((program: string, label: string) => void) | null): void {
+  stepProbe = p;
+}
+
 export function programOf(programs: Programs, t: Thread): Program {
-  const p = programs[t.program];
+  const p = Object.hasOwn(programs, t.program) ? programs[t.program] : undefined;
   if (!p) throw new DesignError(t.program, t.pc, `no program "${t.program}"`);
   return p;
 }
@@ -22,7 +33,7 @@ export function programOf(programs: Programs, t: Thread): Program {
 export function isEnabled(w: World, tid: Tid, programs: Programs): boolean {
   const t = w.threads[tid];
   if (t?.status.kind !== "runnable") return false;
-  const step = programOf(programs, t).steps[t.pc];
+  const step = stepAt(programOf(programs, t), t.pc);
   if (!step) return false;
   return step.op.enabled ? step.op.enabled(w, tid) : true;
 }
@@ -167,10 +178,11 @@ function stepDraft(
 
   for (let n = 0; n < LOCAL_CHAIN_LIMIT; n++) {
     const label = t.pc;
-    const s = program.steps[label];
+    const s = stepAt(program, label);
     if (!s) throw new DesignError(program.id, label, "no such step label");
     k.label = label;
     k.blocked = null;
+    if (stepProbe !== null) stepProbe(program.id, label);
     if (s.op.mightSleep === true) k.emit({ k: "might-sleep", tid, what: s.op.name });
     let outcome: string;
     try {
@@ -180,7 +192,9 @@ function stepDraft(
       throw new DesignError(
         program.id,
         label,
-        `${s.op.name} threw: ${e instanceof Error ? e.message : String(e)}`,
+        e instanceof Error
+          ? `${s.op.name} threw: ${e.message}`
+          : `${s.op.name} threw ${String(e)}, a value that is not an Error (throw new Error("what went wrong") says more)`,
       );
     }
     labels.push(label);
@@ -204,7 +218,7 @@ function stepDraft(
     }
     t.pc = to;
     if (t.status.kind !== "runnable") break;
-    const nextStep = program.steps[to];
+    const nextStep = stepAt(program, to);
     if (!nextStep?.op.local) break;
   }
   return {

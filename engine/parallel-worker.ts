@@ -1,13 +1,14 @@
 // Worker side of engine/parallel.ts: computes the rows of one pair at a time. A design
 // that is not built in is loaded again here from its file, through the loader module
 // the caller named (the engine itself knows nothing of design files).
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { designById } from "../model/designs/index.js";
-import { scenarioById } from "../model/scenarios.js";
+import { programsFor, scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { DesignError } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
+import { setStepProbe } from "./exec.js";
 import type { PairJob } from "./parallel.js";
 import type { ExplorationFlags } from "./rows.js";
 import { rowsFor } from "./rows.js";
@@ -30,15 +31,51 @@ async function designOf(job: PairJob): Promise<Design | undefined> {
   return (await (await loader).loadDesignFile(job.file)).design;
 }
 
+const { beat, keepCounterexamples } = (workerData ?? {}) as {
+  readonly beat?: Int32Array;
+  readonly keepCounterexamples?: boolean;
+};
+
+// a design that calls process.exit() would end this thread without an answer
+process.exit = ((code?: number | string | null) => {
+  throw new Error(
+    `process.exit(${code ?? ""}) was called; a design file or its step must not exit the process`,
+  );
+}) as typeof process.exit;
+
+/**
+ * Count every step and note its label in the shared beat (engine/parallel.ts reads it):
+ * the labels of the pair's programs are posted once, then each step writes an index.
+ */
+function probeFor(i: number, programs: Readonly<Record<string, { readonly steps: object }>>): void {
+  if (!beat) return;
+  const table: [string, string][] = [];
+  const index = new Map<string, Map<string, number>>();
+  for (const [id, p] of Object.entries(programs)) {
+    const m = new Map<string, number>();
+    for (const label of Object.keys(p.steps)) {
+      m.set(label, table.length);
+      table.push([id, label]);
+    }
+    index.set(id, m);
+  }
+  parentPort?.postMessage({ i, labels: table });
+  const b = beat;
+  setStepProbe((program, label) => {
+    Atomics.add(b, 0, 1);
+    Atomics.store(b, 1, index.get(program)?.get(label) ?? 0);
+  });
+}
+
 parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
   try {
     const d = await designOf(job);
     const s = scenarioById(job.scenario);
     if (!d || !s) throw new Error(`unknown pair ${job.design}/${job.scenario}`);
     const props = job.properties.map((id) => propertyById(id) as Property);
-    const rows = rowsFor(job.flags as unknown as ExplorationFlags)(d, s, props).map(
-      ({ counterexample: _c, ...row }) => row,
-    );
+    probeFor(i, programsFor(s, d));
+    const all = rowsFor(job.flags as unknown as ExplorationFlags)(d, s, props);
+    const rows = keepCounterexamples ? all : all.map(({ counterexample: _c, ...row }) => row);
     parentPort?.postMessage({ i, rows });
   } catch (e) {
     if (e instanceof DesignError) {

@@ -20,44 +20,146 @@ export interface PairJob {
 
 const WORKER = new URL("./parallel-worker.mjs", import.meta.url);
 
+export interface WorkerLimits {
+  /** a step (or a property's check) that runs longer than this is stopped: a design error at that step */
+  readonly stepLimitMs?: number;
+  /** the worker's heap: past it, the run ends with a message instead of a crash */
+  readonly heapMiB?: number;
+  /** return the rows with their counterexamples (check renders them) */
+  readonly keepCounterexamples?: boolean;
+}
+
+/** The default step limit: `--step-timeout` (README "Design files are code"). */
+export const DEFAULT_STEP_LIMIT_MS = 10_000;
+
+/** A worker that ended without an answer: out of memory, or its thread was ended. */
+export class WorkerGone extends Error {}
+
+/**
+ * Shared with each worker: [0] steps started so far, [1] the label of the step running
+ * (an index into the table the worker posts when it starts a pair).
+ */
+const BEAT_STEPS = 0;
+const BEAT_LABEL = 1;
+
 export async function rowsInParallel(
   jobs: readonly PairJob[],
   threads = Math.min(availableParallelism(), jobs.length),
   onPairDone?: (done: number, total: number) => void,
+  limits: WorkerLimits = {},
 ): Promise<MatrixRow[][]> {
   const results: MatrixRow[][] = new Array(jobs.length);
   let next = 0;
   let finished = 0;
+  const stepLimit = limits.stepLimitMs ?? DEFAULT_STEP_LIMIT_MS;
   const run = () =>
     new Promise<void>((resolve, reject) => {
+      const beat = new Int32Array(new SharedArrayBuffer(8));
       // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
-      const w = new Worker(WORKER, { resourceLimits: { maxYoungGenerationSizeMb: 192 } });
+      const w = new Worker(WORKER, {
+        resourceLimits: {
+          maxYoungGenerationSizeMb: 192,
+          ...(limits.heapMiB !== undefined ? { maxOldGenerationSizeMb: limits.heapMiB } : {}),
+        },
+        workerData: { beat, keepCounterexamples: limits.keepCounterexamples === true },
+      });
+      let current = -1;
+      let labels: readonly (readonly [string, string])[] = [];
+      let done = false;
+      let lastSteps = -1;
+      let stalledSince = performance.now();
+      const finish = (e?: Error) => {
+        if (done) return;
+        done = true;
+        clearInterval(watch);
+        void w.terminate();
+        if (e) reject(e);
+        else resolve();
+      };
+      // the watchdog: the step count must move at least once per step limit
+      const watch = setInterval(
+        () => {
+          const steps = Atomics.load(beat, BEAT_STEPS);
+          const now = performance.now();
+          if (steps !== lastSteps) {
+            lastSteps = steps;
+            stalledSince = now;
+            return;
+          }
+          if (current < 0 || now - stalledSince < stepLimit) return;
+          const job = jobs[current];
+          const [program, label] = labels[Atomics.load(beat, BEAT_LABEL)] ?? [
+            job?.design ?? "?",
+            "?",
+          ];
+          finish(
+            new DesignError(
+              program,
+              label,
+              `the step (or a property's check after it) ran for more than ${stepLimit / 1000} s without returning, and was stopped (an endless loop?). Raise the limit with --step-timeout if the step is only slow`,
+            ),
+          );
+        },
+        Math.min(250, Math.max(10, stepLimit / 4)),
+      );
+      watch.unref();
       const feed = () => {
         if (next >= jobs.length) {
-          void w.terminate().then(() => resolve());
+          finish();
           return;
         }
         const i = next++;
+        current = i;
+        lastSteps = -1;
+        stalledSince = performance.now();
         w.postMessage({ i, job: jobs[i] });
       };
-      w.on("message", (m: { i: number; rows?: MatrixRow[]; error?: string; step?: string }) => {
-        if (m.error !== undefined) {
-          // a step that threw stays a design error at that step on this side too
-          const job = jobs[m.i];
-          reject(
-            m.step !== undefined && job
-              ? new DesignError(job.design, m.step, m.error)
-              : new Error(m.error),
+      w.on(
+        "message",
+        (m: {
+          i: number;
+          labels?: readonly (readonly [string, string])[];
+          rows?: MatrixRow[];
+          error?: string;
+          step?: string;
+        }) => {
+          if (m.labels !== undefined) {
+            labels = m.labels;
+            return;
+          }
+          if (m.error !== undefined) {
+            // a step that threw stays a design error at that step on this side too
+            const job = jobs[m.i];
+            finish(
+              m.step !== undefined && job
+                ? new DesignError(job.design, m.step, m.error)
+                : new Error(m.error),
+            );
+            return;
+          }
+          results[m.i] = m.rows ?? [];
+          finished++;
+          onPairDone?.(finished, jobs.length);
+          feed();
+        },
+      );
+      w.on("error", (e: Error & { code?: string }) =>
+        finish(
+          e.code === "ERR_WORKER_OUT_OF_MEMORY"
+            ? new WorkerGone(
+                `the search of ${jobs[current]?.design ?? "a design"} on ${jobs[current]?.scenario ?? "a scenario"} used more than ${limits.heapMiB ?? "the"} MiB of heap and was stopped (a step that keeps allocating, or a state space too large: bound it with --max-states or --max-memory)`,
+              )
+            : e,
+        ),
+      );
+      w.on("exit", (code) => {
+        if (!done)
+          finish(
+            new WorkerGone(
+              `the worker searching ${jobs[current]?.design ?? "a design"} ended (exit code ${code}) before it answered; a design file or its step may have ended its thread`,
+            ),
           );
-          void w.terminate();
-          return;
-        }
-        results[m.i] = m.rows ?? [];
-        finished++;
-        onPairDone?.(finished, jobs.length);
-        feed();
       });
-      w.on("error", reject);
       feed();
     });
   await Promise.all(Array.from({ length: Math.max(1, threads) }, run));

@@ -84,27 +84,37 @@ export function op<O extends string>(spec: Op<O>): Op<O> {
   return spec;
 }
 
+/**
+ * The step at `label`, own properties only: a label such as "constructor" or
+ * "hasOwnProperty" is a label like any other, never a member of Object.prototype.
+ */
+export function stepAt(program: Pick<Program, "steps">, label: string): Step | undefined {
+  return Object.hasOwn(program.steps, label) ? program.steps[label] : undefined;
+}
+
 /** Resolve an outcome of the step at `label` to the next label. */
 export function target(program: Program, label: string, outcome: string): string | null {
-  const step = program.steps[label];
+  const step = stepAt(program, label);
   if (!step) return null;
-  return step.on?.[outcome] ?? step.next ?? null;
+  const on = step.on;
+  if (on !== undefined && Object.hasOwn(on, outcome)) return on[outcome] as string;
+  return step.next ?? null;
 }
 
 /** Structural checks: labels exist, outcomes are the op's own, every outcome goes somewhere. */
 export function validateProgram(p: Program): string[] {
   const errors: string[] = [];
-  if (!p.steps[p.start]) errors.push(`start label "${p.start}" is not a step`);
+  if (!stepAt(p, p.start)) errors.push(`start label "${p.start}" is not a step`);
   for (const [label, step] of Object.entries(p.steps)) {
     for (const [outcome, to] of Object.entries(step.on ?? {})) {
       if (!step.op.outcomes.includes(outcome))
         errors.push(
           `step "${label}": ${step.op.name} has no outcome "${outcome}" (it has: ${step.op.outcomes.join(", ") || "none"})`,
         );
-      if (!p.steps[to])
+      if (!stepAt(p, to))
         errors.push(`step "${label}": outcome "${outcome}" jumps to unknown label "${to}"`);
     }
-    if (step.next !== undefined && !p.steps[step.next])
+    if (step.next !== undefined && !stepAt(p, step.next))
       errors.push(`step "${label}": next jumps to unknown label "${step.next}"`);
     for (const outcome of step.op.outcomes)
       if (step.on?.[outcome] === undefined && step.next === undefined)

@@ -325,7 +325,9 @@ export const TokenSchema = z
       .optional()
       .describe("a user design's file, relative to where the token was printed"),
     mh: hex(16).optional().describe("first 16 hex digits of the sha256 of that file"),
-    k: hex(12).optional().describe("first 12 hex digits of the sha256 of the other fields, in order"),
+    k: hex(12)
+      .optional()
+      .describe("first 12 hex digits of the sha256 of the other fields, in order"),
   })
   .strict();
 

@@ -29,7 +29,8 @@ const STOPPED: Record<NonNullable<MatrixRow["stopped"]>, string> = {
  */
 export function strength(r: MatrixRow): string {
   const s = r.strength;
-  if (s.kind === "random") return `${s.runs} random runs${s.pct !== undefined ? `, PCT d=${s.pct}` : ""}`;
+  if (s.kind === "random")
+    return `${s.runs} random runs${s.pct !== undefined ? `, PCT d=${s.pct}` : ""}`;
   if (s.kind === "none") return "not run";
   const omission =
     s.omissionProbability !== undefined

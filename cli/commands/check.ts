@@ -1,14 +1,17 @@
 // `lockdrop check <design>`: verdicts of one design, counterexamples as thread lanes.
 import type { Command } from "commander";
+import { rowsInParallel } from "../../engine/parallel.js";
+import type { RowResult } from "../../engine/verdicts.js";
 import { judgement } from "../../engine/verdicts.js";
 import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import { checkJson, renderCheck } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
+import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import { ctrlCPressed } from "../progress.js";
 import * as select from "../select.js";
-import { fileDefaults, moduleOf } from "../user-designs.js";
+import { fileDefaults, fileOfDesign, moduleOf } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
   const cmd = program
@@ -20,7 +23,7 @@ export function registerCheck(program: Command): void {
     .option("--json", "print lockdrop.check/1 JSON")
     .option("--out <file>", "write each counterexample as a lockdrop.cex/1 file (see `replay`)")
     .option("--force", "let --out overwrite existing files");
-  withExplorationOptions(cmd, { shortestByDefault: true }).action((id: string, o) => {
+  withExplorationOptions(cmd, { shortestByDefault: true }).action(async (id: string, o) => {
     const [design] = select.designs([id]);
     if (!design) return;
     // a design file may name its own scenarios and properties for when the command line does not
@@ -44,7 +47,30 @@ export function registerCheck(program: Command): void {
         scenarios.flatMap((s) => props.map((p) => ({ scenario: s.id, property: p.id }))),
         o.force === true,
       );
-    const rows = scenarios.flatMap((s) => rowsFor(o)(design, s, props));
+    // a design from a user's file runs on a worker thread under the step watchdog and a
+    // heap limit: an endless step is stopped, not the command (built-ins run here)
+    const file = fileOfDesign(design.id);
+    const rows = file
+      ? ((
+          await rowsInParallel(
+            scenarios.map((s) => ({
+              design: design.id,
+              file,
+              loader: DESIGN_LOADER,
+              scenario: s.id,
+              properties: props.map((p) => p.id),
+              flags: { ...o },
+            })),
+            1,
+            undefined,
+            {
+              stepLimitMs: o.stepTimeout * 1000,
+              keepCounterexamples: true,
+              heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB,
+            },
+          )
+        ).flat() as RowResult[])
+      : scenarios.flatMap((s) => rowsFor(o)(design, s, props));
     const opts = {
       // as typed: a design file's replay line must name the file, not its id
       design: id,

@@ -5,13 +5,10 @@
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import { runsIn } from "../../model/scenarios.js";
-import { exit } from "../exit-guard.js";
-
-/** The module a matrix worker loads design files with (the engine does not import api/). */
-const DESIGN_LOADER = import.meta.resolve("../../api/design-file.js");
-
 import type { Matrix } from "../../reports/matrix.js";
 import { renderMatrix } from "../../reports/matrix.js";
+import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
+import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 import { fileOfDesign } from "../user-designs.js";
@@ -53,11 +50,16 @@ export function registerMatrix(program: Command): void {
     };
     process.once("SIGINT", onSigint);
     const rows = (
-      await rowsInParallel(jobs, undefined, (n, total) => {
-        done = n;
-        if (tty)
-          process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
-      })
+      await rowsInParallel(
+        jobs,
+        undefined,
+        (n, total) => {
+          done = n;
+          if (tty)
+            process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
+        },
+        { stepLimitMs: o.stepTimeout * 1000, heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB },
+      )
     ).flat();
     process.off("SIGINT", onSigint);
     if (tty) process.stderr.write("\r\u001b[2K");
