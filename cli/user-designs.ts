@@ -32,6 +32,11 @@ export async function preloadDesignFiles(argv: readonly string[]): Promise<void>
   }
 }
 
+/** Every design file loaded so far, with its design. */
+export function loadedFiles(): LoadedDesign[] {
+  return [...loaded.values()];
+}
+
 /** The design loaded from the file the user named as `arg`, if any. */
 export function userDesign(arg: string): Design | undefined {
   return loaded.get(arg)?.design;

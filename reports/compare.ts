@@ -199,8 +199,8 @@ export function renderComparison(
   );
   out.push(
     md
-      ? "_holds_ means no violation in the random schedules run; it is not a proof."
-      : '"holds" means no violation in the random schedules run; it is not a proof.',
+      ? "_holds_ means no violation in the random schedules run; it is not a proof. Step counts are those of the minimized random counterexamples, not proven shortest (`lockdrop check` searches for the shortest)."
+      : '"holds" means no violation in the random schedules run; it is not a proof. Step counts are those of the minimized random counterexamples, not proven shortest (`lockdrop check` searches for the shortest).',
   );
   for (const s of c.separations) {
     const lanes = separationLanes(s);

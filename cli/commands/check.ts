@@ -77,6 +77,7 @@ export function registerCheck(program: Command): void {
       seed: o.seed,
       runs: o.runs,
       shortest: o.shortest as number | boolean,
+      ...(o.pct !== undefined && !o.exhaustive ? { pct: o.pct } : {}),
       ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
       ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
     };

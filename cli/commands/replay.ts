@@ -21,16 +21,29 @@ import {
   worldAt,
 } from "../../reports/replay-render.js";
 import { UsageError } from "../errors.js";
-import { fileHash, loadModuleOf, moduleOf, userDesign, userDesignById } from "../user-designs.js";
+import {
+  fileHash,
+  loadedFiles,
+  loadModuleOf,
+  moduleOf,
+  userDesign,
+  userDesignById,
+} from "../user-designs.js";
 
 const LIST = "Run `lockdrop list` to see them all.";
 
 function lookup(cex: Pick<Cex, "design" | "scenario" | "property">, where: string) {
   const design = designById(cex.design) ?? userDesignById(cex.design);
-  if (!design)
+  if (!design) {
+    const files = loadedFiles();
+    if (files.length > 0)
+      throw new UsageError(
+        `${where} names design "${cex.design}", but ${files.map((f) => `${f.file} declares design "${f.design.id}"`).join(" and ")}. Fix: name the design file that declares "${cex.design}" with --design-file.`,
+      );
     throw new UsageError(
       `${where} names design "${cex.design}", which this lockdrop does not have. Known designs: ${DESIGNS.map((d) => d.id).join(", ")}. ${LIST} If it comes from a design file, name the file: --design-file ./my-design.ts.`,
     );
+  }
   const scenario = scenarioById(cex.scenario);
   if (!scenario)
     throw new UsageError(
