@@ -54,7 +54,8 @@ export const walkRestartsOnEbusy: Property = {
           if (e.k === "read-begin") stale = null;
           else if (e.k === "api-return" && (e.ret === EBUSY || e.locked === 0))
             stale = {
-              at: index,
+              // step numbers in messages count from 1, as the lanes do
+              at: index + 1,
               why: `${e.api} returned ${errnoName(e.ret)}${e.locked === 0 ? " with *locked = 0" : ""}`,
             };
           else if (stale && (e.k === "api-call" || e.k === "consume"))
