@@ -1,5 +1,6 @@
 // `lockdrop init [dir]`: scaffolds lockdrop into a team's own repository: a design, its
-// vitest suite, a vitest config and a CI workflow, copied from templates/init/, and the
+// vitest suite, the driver's lock, actor, scenarios and property the design is checked
+// with, a vitest config and a CI workflow, copied from templates/init/, and the
 // test script and devDependencies merged into package.json. It never overwrites a file:
 // when any target exists it writes nothing and exits 2.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -24,6 +25,10 @@ const CONFIGS = ["vitest", "vite"].flatMap((n) =>
 export const TEMPLATE: readonly TemplateFile[] = [
   { path: "lockdrop/mydrv.mts", about: "a design: a loop around hmm_range_fault_unlockable()" },
   { path: "lockdrop/mydrv.test.mts", about: "its verdicts, as a vitest suite (checkDesign)" },
+  { path: "lockdrop/locks.mts", about: "the driver's own lock, declared by name and kind" },
+  { path: "lockdrop/actor.mts", about: "its invalidate callback, as an actor" },
+  { path: "lockdrop/scenario.mts", about: "scenarios: two driver threads, the lock, the actor" },
+  { path: "lockdrop/property.mts", about: "a safety property of the team's own" },
   { path: "vitest.config.mts", about: "vitest config", conflictsWith: CONFIGS },
   { path: ".github/workflows/lockdrop.yml", about: "CI: npm ci && npm test on each push/PR" },
 ];
@@ -218,7 +223,9 @@ export function init(dir: string, cwd = process.cwd()): InitResult {
 export function registerInit(program: Command): void {
   program
     .command("init")
-    .description("scaffold a design, its vitest suite and a CI workflow into your repository")
+    .description(
+      "scaffold a design, its lock, actor, scenarios and property, its vitest suite and a CI workflow",
+    )
     .argument("[dir]", "the repository's folder (created if missing)", ".")
     .action((dir: string) => {
       const r = init(dir);

@@ -1,9 +1,12 @@
-// mydrv: a driver that faults a user range in with hmm_range_fault_unlockable(), which
-// may drop the mmap lock (then *locked is 0, and a 0 return means "start again"). This
-// is a design: the driver's loop as labelled steps, each one kernel primitive. Change the
-// steps to your driver's loop; `npx lockdrop check lockdrop/mydrv.mts` checks it, and
-// lockdrop/mydrv.test.mts keeps the verdicts in `npm test`. The guide to steps,
-// primitives and counterexamples: node_modules/lockdrop/docs/writing-a-design.md.
+// mydrv: a design, the driver's fault loop as labelled steps, each one kernel primitive.
+// Edit: the steps to your driver's loop, and the scenarios and properties it lists
+// (lockdrop/scenario.mts, lockdrop/property.mts). `npx lockdrop check lockdrop/mydrv.mts`
+// checks it, and lockdrop/mydrv.test.mts keeps the verdicts in `npm test`. The guide to
+// steps, primitives and counterexamples: node_modules/lockdrop/docs/writing-a-design.md.
+//
+// This one faults a user range in with hmm_range_fault_unlockable(), which may drop the
+// mmap lock (then *locked is 0, and a 0 return means "start again"), and commits the
+// pages under its own mrange->lock, taken only once the mmap lock is released:
 //
 //   again: range.notifier_seq = mmu_interval_read_begin(&sub);
 //          locked = 1;
@@ -16,12 +19,20 @@
 //                  if (fatal_signal_pending(current)) return -EINTR;
 //                  goto again;
 //          }
+//          mutex_lock(&mrange->lock);         // after the mmap lock is released
 //          mutex_lock(&drv->lock);
-//          if (mmu_interval_read_retry(&sub, range.notifier_seq)) { unlock; goto again; }
-//          ... program the device from hmm_pfns ...; mutex_unlock(&drv->lock);
+//          if (mmu_interval_read_retry(&sub, range.notifier_seq)) {
+//                  mutex_unlock(&drv->lock);
+//                  mutex_unlock(&mrange->lock);
+//                  goto again;
+//          }
+//          ... program the device from hmm_pfns ...;
+//          mutex_unlock(&drv->lock);
+//          mutex_unlock(&mrange->lock);
 //
 // (.mts, not .ts: an ES module whether or not package.json says "type": "module".)
 import {
+  compose,
   consumeUnderUserLock,
   design,
   EBUSY,
@@ -33,43 +44,83 @@ import {
   mmapReadLock,
   mmapReadUnlock,
   mmuIntervalReadBegin,
+  mutexLock,
+  mutexUnlock,
+  override,
   recordFaultInCallbacks,
   retIs,
   set,
   test,
+  userUnlock,
 } from "lockdrop/model";
+import { RANGE_LOCK } from "./locks.mjs";
+import { noMmapLockUnderRangeLock } from "./property.mjs";
+import { anonUffd, hugetlbUffd, twoThreads } from "./scenario.mjs";
 
 export default design({
   id: "mydrv",
   family: "hmm",
-  title: "mydrv: hmm_range_fault_unlockable() with *locked checked and a killable retry",
+  title: "mydrv: hmm_range_fault_unlockable(), killable retry, mrange->lock around the commit",
   start: "again",
-  // what `lockdrop check` and checkDesign() run when they are not told (`npx lockdrop list`)
-  scenarios: ["anon-uffd", "hugetlb-uffd"],
-  steps: {
-    again: { op: mmuIntervalReadBegin("seq"), next: "init" },
-    init: { op: set({ locked: 1 }), next: "lock" },
-    lock: { op: mmapReadLock(), next: "hmm" },
+  // compose() joins fragments into one step table and refuses a label defined twice,
+  // unless the later fragment is marked override(...)
+  steps: compose(
+    {
+      again: { op: mmuIntervalReadBegin("seq"), next: "init" },
+      init: { op: set({ locked: 1 }), next: "lock" },
+      lock: { op: mmapReadLock(), next: "hmm" },
+    },
     // hmm_range_fault_unlockable() as v2 of the series posted it: enters at "hmm",
     // returns to "hmm.return" with ret and locked set
-    ...hmmRangeFaultUnlockableV2(),
-    ...hmmWalk(),
-    ...recordFaultInCallbacks(),
-    ...hmmDoFault(),
-    "hmm.return": {
-      op: test("locked", (k) => k.num("locked") === 1),
-      on: { yes: "unlock", no: "check" },
+    hmmRangeFaultUnlockableV2(),
+    hmmWalk(),
+    recordFaultInCallbacks(),
+    hmmDoFault(),
+    {
+      "hmm.return": {
+        op: test("locked", (k) => k.num("locked") === 1),
+        on: { yes: "unlock", no: "check" },
+      },
+      unlock: { op: mmapReadUnlock(), next: "check" },
+      check: { op: test("ret == -EBUSY", retIs(EBUSY)), on: { yes: "again", no: "check_err" } },
+      check_err: {
+        op: test("ret", (k) => k.num("ret") !== 0),
+        on: { yes: "exit", no: "relock" },
+      },
+      relock: {
+        op: test("!locked", (k) => k.num("locked") === 0),
+        on: { yes: "killed", no: "range_lock" },
+      },
+      killed: { op: fatalSignalPending(), on: { yes: "eintr", no: "again" } },
+      eintr: { op: set({ ret: EINTR }), next: "exit" },
+      range_lock: { op: mutexLock(RANGE_LOCK), next: "take" },
     },
-    unlock: { op: mmapReadUnlock(), next: "check" },
-    check: { op: test("ret == -EBUSY", retIs(EBUSY)), on: { yes: "again", no: "check_err" } },
-    check_err: { op: test("ret", (k) => k.num("ret") !== 0), on: { yes: "exit", no: "relock" } },
-    relock: {
-      op: test("!locked", (k) => k.num("locked") === 0),
-      on: { yes: "killed", no: "take" },
+    // take: mutex_lock(&drv->lock) ("user_lock" in the lanes), read_retry, then either
+    // collision (unlock, goto again) or consume and release (unlock, return); both
+    // unlocks are replaced to go on to mutex_unlock(&mrange->lock)
+    consumeUnderUserLock("again"),
+    override({
+      collision: { op: userUnlock(), next: "collision.range" },
+      release: { op: userUnlock(), next: "range_unlock" },
+    }),
+    {
+      "collision.range": { op: mutexUnlock(RANGE_LOCK), next: "again" },
+      range_unlock: { op: mutexUnlock(RANGE_LOCK), next: "exit" },
     },
-    killed: { op: fatalSignalPending(), on: { yes: "eintr", no: "again" } },
-    eintr: { op: set({ ret: EINTR }), next: "exit" },
-    // mutex_lock; if (read_retry) { unlock; goto again; }; consume; mutex_unlock; return
-    ...consumeUnderUserLock("again"),
-  },
+  ),
+  // what `lockdrop check` and checkDesign() run when they are not told: scenarios and
+  // properties declared in this folder, or the ids of built-in ones (`npx lockdrop list`)
+  scenarios: [twoThreads, anonUffd, hugetlbUffd],
+  // walk-restarts-on-ebusy, zero-unlocked-not-success and uffd-fault-completes follow
+  // one driver thread's calls, so they are left out here, where two threads run;
+  // mydrv.test.mts checks every built-in property on the one-thread scenarios
+  properties: [
+    noMmapLockUnderRangeLock,
+    "no-deadlock",
+    "lock-balance",
+    "no-vma-use-after-unlock",
+    "no-freed-vma-use",
+    "pfns-under-valid-seq",
+    "fatal-signal-ends-loop",
+  ],
 });
