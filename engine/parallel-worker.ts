@@ -5,7 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { designById } from "../model/designs/index.js";
 import { programsFor, scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { DesignError } from "../model/step.js";
+import { DesignError, PropertyCheckError } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { setStepProbe } from "./exec.js";
@@ -21,14 +21,17 @@ interface Loader {
 const loaders = new Map<string, Promise<Loader>>();
 
 async function designOf(job: PairJob): Promise<Design | undefined> {
-  const builtIn = designById(job.design);
-  if (builtIn || !job.file || !job.loader) return builtIn;
-  let loader = loaders.get(job.loader);
-  if (!loader) {
-    loader = import(job.loader) as Promise<Loader>;
-    loaders.set(job.loader, loader);
+  if (job.loader) {
+    let loader = loaders.get(job.loader);
+    if (!loader) {
+      loader = import(job.loader) as Promise<Loader>;
+      loaders.set(job.loader, loader);
+    }
+    // every file first: what one declares may be named for the design of another
+    for (const f of job.files ?? []) await (await loader).loadDesignFile(f);
+    if (job.file) return (await (await loader).loadDesignFile(job.file)).design;
   }
-  return (await (await loader).loadDesignFile(job.file)).design;
+  return designById(job.design);
 }
 
 const { beat, keepCounterexamples } = (workerData ?? {}) as {
@@ -78,9 +81,19 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
     const rows = keepCounterexamples ? all : all.map(({ counterexample: _c, ...row }) => row);
     parentPort?.postMessage({ i, rows });
   } catch (e) {
+    if (e instanceof PropertyCheckError) {
+      parentPort?.postMessage({
+        i,
+        error: e.detail,
+        step: e.label,
+        program: e.program,
+        property: e.property,
+      });
+      return;
+    }
     if (e instanceof DesignError) {
       const detail = e.message.replace(`${e.program}, step "${e.label}": `, "");
-      parentPort?.postMessage({ i, error: detail, step: e.label });
+      parentPort?.postMessage({ i, error: detail, step: e.label, program: e.program });
       return;
     }
     parentPort?.postMessage({ i, error: (e as Error).message });

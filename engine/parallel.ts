@@ -3,7 +3,7 @@
 // built-in designs (by id) and design files (by path) cross to the workers.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { DesignError } from "../model/step.js";
+import { DesignError, PropertyCheckError } from "../model/step.js";
 import type { MatrixRow } from "./verdicts.js";
 
 export interface PairJob {
@@ -12,6 +12,11 @@ export interface PairJob {
   readonly file?: string;
   /** the module that loads `file` again in the worker (exports `loadDesignFile`) */
   readonly loader?: string;
+  /**
+   * every design file the command loaded: a scenario or property one file declares may
+   * be named for a design of another, so the worker loads them all
+   */
+  readonly files?: readonly string[];
   readonly scenario: string;
   readonly properties: readonly string[];
   /** the flags of cli/exploration.ts (random or exhaustive) */
@@ -122,6 +127,8 @@ export async function rowsInParallel(
           rows?: MatrixRow[];
           error?: string;
           step?: string;
+          program?: string;
+          property?: string;
         }) => {
           if (m.labels !== undefined) {
             labels = m.labels;
@@ -131,9 +138,11 @@ export async function rowsInParallel(
             // a step that threw stays a design error at that step on this side too
             const job = jobs[m.i];
             finish(
-              m.step !== undefined && job
-                ? new DesignError(job.design, m.step, m.error)
-                : new Error(m.error),
+              m.property !== undefined && m.step !== undefined
+                ? new PropertyCheckError(m.property, m.program ?? "?", m.step, m.error)
+                : m.step !== undefined && job
+                  ? new DesignError(m.program ?? job.design, m.step, m.error)
+                  : new Error(m.error),
             );
             return;
           }

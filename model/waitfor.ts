@@ -73,8 +73,15 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
       // mutex and spinlock: the owner, and the waiters queued ahead (FIFO hand-off)
       const ahead = l.waiters.slice(0, Math.max(0, l.waiters.indexOf(tid)));
       return [
-        ...(l.owner !== null && l.owner !== tid
-          ? [{ from: tid, to: l.owner, why: `${on.name} held` }]
+        // a thread that takes a mutex or spinlock it holds waits for itself
+        ...(l.owner !== null
+          ? [
+              {
+                from: tid,
+                to: l.owner,
+                why: l.owner === tid ? `${on.name}, which it holds itself` : `${on.name} held`,
+              },
+            ]
           : []),
         ...ahead.map((t) => ({ from: tid, to: t, why: `${on.name}, queued behind it` })),
       ];

@@ -16,19 +16,27 @@ export const zeroUnlockedNotSuccess: Property = {
   kind: "safety",
   applies: hmmOnly,
   monitor: () => {
-    let last: { at: number; locked: number | null; ret: number } | null = null;
+    // per driver thread: its last API return (several drivers each have their own call)
+    type Last = { at: number; locked: number | null; ret: number } | null;
+    let last: readonly Last[] = [];
+    const put = (tid: number, v: Last) => {
+      const next = last.slice();
+      next[tid] = v;
+      last = next;
+    };
     return {
-      save: () => last,
+      save: () => (last.length <= 1 ? (last[0] ?? null) : last),
       load: (s) => {
-        last = s as typeof last;
+        last = Array.isArray(s) ? (s as Last[]) : [s as Last];
       },
       step: ({ after, rec, index }) => {
         for (const e of rec.events) {
-          if (e.k === "api-return") last = { at: index, locked: e.locked, ret: e.ret };
-          if (e.k === "read-begin") last = null;
+          if (e.k === "api-return") put(e.tid, { at: index, locked: e.locked, ret: e.ret });
+          if (e.k === "read-begin") put(e.tid, null);
           if (e.k !== "consume") continue;
-          if (last && last.ret === 0 && last.locked === 0)
-            return `${who(after, e.tid)} consumed the pfns as a success after the call returned 0 with *locked = 0 at step ${last.at + 1}: the walk was cut short when the lock dropped.`;
+          const mine = last[e.tid] ?? null;
+          if (mine && mine.ret === 0 && mine.locked === 0)
+            return `${who(after, e.tid)} consumed the pfns as a success after the call returned 0 with *locked = 0 at step ${mine.at + 1}: the walk was cut short when the lock dropped.`;
           const t = after.threads[e.tid];
           const start = Number(t?.locals.rstart ?? 0);
           const end = Number(t?.locals.rend ?? e.pfns.length);

@@ -43,25 +43,33 @@ export const walkRestartsOnEbusy: Property = {
   kind: "safety",
   applies: () => true,
   monitor: () => {
-    let stale: { at: number; why: string } | null = null;
+    // per driver thread: several drivers each restart their own walk
+    type Stale = { at: number; why: string } | null;
+    let stale: readonly Stale[] = [];
+    const put = (tid: number, v: Stale) => {
+      const next = stale.slice();
+      next[tid] = v;
+      stale = next;
+    };
     return {
-      save: () => stale,
+      save: () => (stale.length <= 1 ? (stale[0] ?? null) : stale),
       load: (s) => {
-        stale = s as typeof stale;
+        stale = Array.isArray(s) ? (s as Stale[]) : [s as Stale];
       },
       step: ({ after, rec, index }) => {
         for (const e of rec.events) {
-          if (e.k === "read-begin") stale = null;
+          const mine = stale[e.tid] ?? null;
+          if (e.k === "read-begin") put(e.tid, null);
           else if (e.k === "api-return" && (e.ret === EBUSY || e.locked === 0))
-            stale = {
+            put(e.tid, {
               // step numbers in messages count from 1, as the lanes do
               at: index + 1,
               why: `${e.api} returned ${errnoName(e.ret)}${e.locked === 0 ? " with *locked = 0" : ""}`,
-            };
-          else if (stale && (e.k === "api-call" || e.k === "consume"))
+            });
+          else if (mine && (e.k === "api-call" || e.k === "consume"))
             return `${who(after, e.tid)} ${
               e.k === "consume" ? "consumed pfns" : `called ${e.api} again`
-            } with seq ${e.seq} after ${stale.why} at step ${stale.at}, without a fresh mmu_interval_read_begin.`;
+            } with seq ${e.seq} after ${mine.why} at step ${mine.at}, without a fresh mmu_interval_read_begin.`;
         }
         return null;
       },

@@ -5,7 +5,7 @@
 import { errnoName } from "../model/errno.js";
 import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
 import { hasActor, hasUffd, totalPages } from "../model/scenarios.js";
-import type { Property } from "./property.js";
+import type { EndView, Property } from "./property.js";
 
 export const uffdFaultCompletes: Property = {
   id: "uffd-fault-completes",
@@ -32,7 +32,9 @@ export const uffdFaultCompletes: Property = {
   monitor: () => ({
     end: ({ world, end, scenario, design }) => {
       if (world.ghost.disrupted) return null;
-      const t = world.threads.find((x) => x.role === "driver");
+      const drivers = world.threads.filter((x) => x.role === "driver");
+      if (drivers.length > 1) return severalDrivers(world, end, scenario);
+      const t = drivers[0];
       if (!t) return null;
       const budget = scenario.stepsPerPage * totalPages(scenario);
       if (end === "budget" || world.ghost.driverSteps > budget)
@@ -54,3 +56,31 @@ export const uffdFaultCompletes: Property = {
     },
   }),
 };
+
+/**
+ * With several driver threads: each must return 0 with every page of its range valid,
+ * within the step budget of all of them (ghost.consumed records only the last
+ * consumer, so each driver's own hmm_pfns are read).
+ */
+function severalDrivers(
+  world: EndView["world"],
+  end: EndView["end"],
+  scenario: EndView["scenario"],
+): string | null {
+  const drivers = world.threads.filter((x) => x.role === "driver");
+  const budget = scenario.stepsPerPage * totalPages(scenario) * drivers.length;
+  if (end === "budget" || world.ghost.driverSteps > budget)
+    return `the drivers did not return within ${budget} driver steps (${world.ghost.driverSteps} taken).`;
+  for (const t of drivers) {
+    if (t.status.kind !== "done")
+      return `${t.name} is blocked forever (${t.status.kind === "blocked" ? t.status.on.kind : t.status.kind}) with the monitor answering.`;
+    const ret = t.locals.ret;
+    if (ret !== 0) return `${t.name} returned ${errnoName(Number(ret))} instead of 0.`;
+    const pfns = t.locals.pfns;
+    if (Array.isArray(pfns)) {
+      const bad = pfns.findIndex((p) => !(p & HMM_PFN_VALID));
+      if (bad >= 0) return `${t.name} returned 0 but page ${bad} is not HMM_PFN_VALID.`;
+    }
+  }
+  return null;
+}

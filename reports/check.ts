@@ -41,8 +41,9 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
     "",
   ];
+  const sw = Math.max(14, ...rows.map((r) => r.scenario.length));
   for (const r of rows) {
-    const head = `${r.scenario.padEnd(14)} ${r.property.padEnd(30)}`;
+    const head = `${r.scenario.padEnd(sw)} ${r.property.padEnd(30)}`;
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);

@@ -108,6 +108,18 @@ describe("declared locks", () => {
     expect(good["lock-balance"]).toMatchObject({ verdict: "holds", complete: true });
   });
 
+  it("a thread that takes a declared mutex it already holds deadlocks on itself", () => {
+    const locks = [{ name: "drv.lock", kind: "mutex" as const }];
+    const twice = design("twice", {
+      l1: { op: mutexLock("drv.lock"), next: "l2" },
+      l2: { op: mutexLock("drv.lock"), next: "u" },
+      u: { op: mutexUnlock("drv.lock"), next: "exit" },
+    });
+    const v = verdicts(twice, scenario({ locks }), ["no-deadlock"])["no-deadlock"];
+    expect(v?.verdict).toBe("violated");
+    expect(v?.message).toMatch(/T waits for T \(drv\.lock, which it holds itself\)/);
+  });
+
   it("lock-balance sees an unlock of a declared lock not held, and a return still holding one", () => {
     const locks = [{ name: "drv.lock", kind: "mutex" as const }];
     const unheld = design("unheld", { u: { op: mutexUnlock("drv.lock"), next: "exit" } });

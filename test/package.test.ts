@@ -116,7 +116,10 @@ describe("the command, run from a checkout", () => {
   it("gives design files the sources' lockdrop/model, not dist/", () => {
     const r = lockdrop("check", "test/fixtures/source/which-model.ts", ...ONE_ROW);
     expect(r.code, r.err).toBe(0);
-    expect(r.err.trim()).toBe(`lockdrop/model: file://${resolve("api/model.ts")}`);
+    // the command loads the file, and so does the worker thread that searches it
+    const lines = r.err.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toBe(`lockdrop/model: file://${resolve("api/model.ts")}`);
   });
 });
 

@@ -11,7 +11,7 @@ import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import { ctrlCPressed } from "../progress.js";
 import * as select from "../select.js";
-import { fileDefaults, fileOfDesign, moduleOf } from "../user-designs.js";
+import { fileDefaults, fileOfDesign, loadedFiles, moduleOf } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
   const cmd = program
@@ -57,6 +57,7 @@ export function registerCheck(program: Command): void {
               design: design.id,
               file,
               loader: DESIGN_LOADER,
+              files: loadedFiles().map((f) => f.file),
               scenario: s.id,
               properties: props.map((p) => p.id),
               flags: { ...o },

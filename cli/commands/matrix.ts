@@ -11,7 +11,7 @@ import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
-import { fileOfDesign } from "../user-designs.js";
+import { fileOfDesign, loadedFiles } from "../user-designs.js";
 
 export function registerMatrix(program: Command): void {
   const cmd = program
@@ -32,6 +32,7 @@ export function registerMatrix(program: Command): void {
           design: d.id,
           file: fileOfDesign(d.id),
           loader: DESIGN_LOADER,
+          files: loadedFiles().map((f) => f.file),
           scenario: s.id,
           properties: props,
           flags: { ...o },
