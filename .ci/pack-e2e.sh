@@ -76,9 +76,9 @@ step "npx lockdrop matrix on the design, and on a CommonJS .ts design, in worker
 npx --no lockdrop matrix --design lockdrop/mydrv.mts --scenario mydrv-anon-uffd --runs 50 --strict >"$work/matrix.out" ||
   fail "matrix exited $?: $(tail -5 "$work/matrix.out")"
 grep -q '== mydrv$' "$work/matrix.out" || fail "matrix printed: $(cat "$work/matrix.out")"
-# A .ts file is CommonJS here. It declares a scenario of its own and none of the .mts
-# files' declarations: tsx's require hook gives it its own instance of lockdrop and of
-# the modules it imports, so theirs would be the same ids with other objects.
+# A .ts file is CommonJS here: tsx's require hook gives it a copy of lockdrop of its
+# own, which must share the registries with the command's copy (model/registry.ts): its
+# scenario names the built-in monitor by id, and it uses the .mts files' declarations.
 cat >lockdrop/mydrv-cjs.ts <<'EOF'
 import { design, scenario } from "lockdrop/model";
 import { LOCKS } from "./locks.mjs";
@@ -90,6 +90,7 @@ const plain = scenario({
   families: ["hmm"],
   vmas: [{ name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false }],
   locks: LOCKS,
+  actors: [{ actor: "monitor", budget: null }],
 });
 
 export default design({ ...mydrv, id: "mydrv-cjs", scenarios: [plain], properties: undefined });

@@ -10,7 +10,28 @@ export interface Entry {
   readonly id: string;
 }
 
+/**
+ * `instanceof` that holds across copies of lockdrop in one process (see `registry`): a
+ * class branded with `Symbol.for(name)` recognises an instance made by any copy.
+ */
+export function branded(name: string): {
+  readonly brand: symbol;
+  readonly hasInstance: (x: unknown) => boolean;
+} {
+  const brand = Symbol.for(`lockdrop.${name}`);
+  return {
+    brand,
+    hasInstance: (x) => typeof x === "object" && x !== null && brand in x,
+  };
+}
+
+const DUPLICATE = branded("DuplicateIdError");
+
 export class DuplicateIdError extends Error {
+  readonly [DUPLICATE.brand] = true;
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return DUPLICATE.hasInstance(x);
+  }
   constructor(
     readonly kind: string,
     readonly id: string,
@@ -35,14 +56,28 @@ export interface Registry<T extends Entry> {
   all(): readonly T[];
 }
 
+/**
+ * The registry of `kind`. It is kept on globalThis, so that every copy of lockdrop in
+ * the process shares it: a .ts design file in a CommonJS package gets its own copy of
+ * `lockdrop/model` through tsx's require hook, and its `use("monitor", ...)` or its own
+ * scenario must find and reach the same entries as the command's copy. The built-ins,
+ * which every copy adds, are kept as the first copy added them.
+ */
 export function registry<T extends Entry>(kind: string): Registry<T> {
-  const byId = new Map<string, { readonly entry: T; readonly from: string }>();
+  const key = Symbol.for(`lockdrop.registry.${kind}`);
+  const shared = globalThis as unknown as Record<
+    symbol,
+    Map<string, { readonly entry: T; readonly from: string }>
+  >;
+  shared[key] ??= new Map();
+  const byId = shared[key];
   return {
     kind,
     add(entry, from) {
       const had = byId.get(entry.id);
       if (had !== undefined) {
         if (had.entry === entry) return entry;
+        if (had.from === BUILT_IN && from === BUILT_IN) return had.entry;
         throw new DuplicateIdError(kind, entry.id, had.from, from);
       }
       byId.set(entry.id, { entry, from });

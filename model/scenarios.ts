@@ -13,7 +13,7 @@ import { signalActor } from "./actors/signal.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
-import { BUILT_IN, type Registry, registry } from "./registry.js";
+import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
 import type { Design, Family, Program, Programs } from "./step.js";
 import type { LockKind, LockState, Obj, ObjState, Thread, Val, Vma, VmaFlags } from "./world.js";
 import { emptyRwsem, type World } from "./world.js";
@@ -248,7 +248,14 @@ export interface ScenarioInput {
   readonly alongside?: readonly Design[];
 }
 
-export class UnknownActorError extends Error {}
+const UNKNOWN_ACTOR = branded("UnknownActorError");
+
+export class UnknownActorError extends Error {
+  readonly [UNKNOWN_ACTOR.brand] = true;
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return UNKNOWN_ACTOR.hasInstance(x);
+  }
+}
 
 /**
  * Declare a scenario (`export const myScenario = scenario({ ... })`): the same shape as

@@ -3,6 +3,7 @@
 // label to go to for each outcome. Ops are shared by all programs (model/kernel/), so
 // a design file reads like the patch it models.
 import type { Event } from "./events.js";
+import { branded } from "./registry.js";
 import type { BlockedOn, Draft, Thread, Tid, Val, VmaRef, World, WorldDraft } from "./world.js";
 import { isVmaRef } from "./world.js";
 
@@ -146,7 +147,19 @@ export interface StepRecord {
   readonly events: readonly Event[];
 }
 
+const DESIGN_ERROR = branded("DesignError");
+const PROPERTY_ERROR = branded("PropertyCheckError");
+const COMPOSE_ERROR = branded("ComposeError");
+
+/**
+ * A design's step failed (threw, jumped nowhere, ran too long): a design error at that
+ * step, exit 2. `instanceof` holds for one made by any copy of lockdrop (model/registry.ts).
+ */
 export class DesignError extends Error {
+  readonly [DESIGN_ERROR.brand] = true;
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return DESIGN_ERROR.hasInstance(x);
+  }
   constructor(
     readonly program: string,
     readonly label: string,
@@ -158,6 +171,10 @@ export class DesignError extends Error {
 
 /** A property's own check threw: a bug in the property, reported at the step it judged. */
 export class PropertyCheckError extends DesignError {
+  readonly [PROPERTY_ERROR.brand] = true;
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return PROPERTY_ERROR.hasInstance(x);
+  }
   constructor(
     readonly property: string,
     program: string,
@@ -180,7 +197,12 @@ export function override(steps: Steps): Override {
   return { [OVERRIDE]: steps };
 }
 
-export class ComposeError extends Error {}
+export class ComposeError extends Error {
+  readonly [COMPOSE_ERROR.brand] = true;
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return COMPOSE_ERROR.hasInstance(x);
+  }
+}
 
 /**
  * One step table from fragments, in order. A label defined twice is refused (two
