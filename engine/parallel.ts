@@ -50,7 +50,8 @@ const BEAT_LABEL = 1;
 export async function rowsInParallel(
   jobs: readonly PairJob[],
   threads = Math.min(availableParallelism(), jobs.length),
-  onPairDone?: (done: number, total: number) => void,
+  /** after each pair: how many are done, and the pair's index and rows */
+  onPairDone?: (done: number, total: number, i: number, rows: readonly MatrixRow[]) => void,
   limits: WorkerLimits = {},
 ): Promise<MatrixRow[][]> {
   const results: MatrixRow[][] = new Array(jobs.length);
@@ -148,7 +149,7 @@ export async function rowsInParallel(
           }
           results[m.i] = m.rows ?? [];
           finished++;
-          onPairDone?.(finished, jobs.length);
+          onPairDone?.(finished, jobs.length, m.i, results[m.i] as MatrixRow[]);
           feed();
         },
       );

@@ -3,7 +3,9 @@ import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import type { RowResult } from "../../engine/verdicts.js";
 import { judgement } from "../../engine/verdicts.js";
+import type { Scenario } from "../../model/scenarios.js";
 import { runsIn, SCENARIOS } from "../../model/scenarios.js";
+import type { Property } from "../../properties/property.js";
 import { checkJson, renderCheck } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
@@ -11,6 +13,7 @@ import { UsageError } from "../errors.js";
 import { rowsFor, withExplorationOptions } from "../exploration.js";
 import { ctrlCPressed } from "../progress.js";
 import * as select from "../select.js";
+import { onStopSignals, violationsSoFar } from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles, moduleOf } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
@@ -47,31 +50,21 @@ export function registerCheck(program: Command): void {
         scenarios.flatMap((s) => props.map((p) => ({ scenario: s.id, property: p.id }))),
         o.force === true,
       );
-    // a design from a user's file runs on a worker thread under the step watchdog and a
-    // heap limit: an endless step is stopped, not the command (built-ins run here)
+    // The search runs on a worker thread, under the step watchdog and a heap limit, with
+    // this thread free to answer SIGINT and SIGTERM (cli/signals.ts). Only a built-in
+    // design whose progress a terminal draws runs here, where Ctrl-C is read from the
+    // keyboard between schedules (cli/progress.ts).
     const file = fileOfDesign(design.id);
-    const rows = file
-      ? ((
-          await rowsInParallel(
-            scenarios.map((s) => ({
-              design: design.id,
-              file,
-              loader: DESIGN_LOADER,
-              files: loadedFiles().map((f) => f.file),
-              scenario: s.id,
-              properties: props.map((p) => p.id),
-              flags: { ...o },
-            })),
-            1,
-            undefined,
-            {
-              stepLimitMs: o.stepTimeout * 1000,
-              keepCounterexamples: true,
-              heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB,
-            },
-          )
-        ).flat() as RowResult[])
-      : scenarios.flatMap((s) => rowsFor(o)(design, s, props));
+    const drawn =
+      (process.stderr.isTTY === true &&
+        process.stdin.isTTY === true &&
+        !process.env.CI &&
+        !o.json) ||
+      process.env.LOCKDROP_PROGRESS === "1";
+    const rows =
+      file || !drawn
+        ? await onWorker(design.id, file, scenarios, props, o)
+        : scenarios.flatMap((s) => rowsFor(o)(design, s, props));
     const opts = {
       // as typed: a design file's replay line must name the file, not its id
       design: id,
@@ -106,4 +99,46 @@ export function registerCheck(program: Command): void {
       process.exitCode = 130;
     }
   });
+}
+
+/** The rows of each scenario, computed on a worker thread; a signal reports what finished. */
+async function onWorker(
+  design: string,
+  file: string | undefined,
+  scenarios: readonly Scenario[],
+  props: readonly Property[],
+  o: Record<string, unknown> & { stepTimeout: number; maxMemory?: number },
+): Promise<RowResult[]> {
+  const finished: RowResult[] = [];
+  let done = 0;
+  const stop = onStopSignals(
+    () =>
+      `after ${done} of ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}; the rows not finished were not judged, and no verdict is printed for them. ${violationsSoFar(finished)} Fix: run again with fewer --runs or one --scenario at a time.`,
+  );
+  try {
+    const rows = await rowsInParallel(
+      scenarios.map((s) => ({
+        design,
+        ...(file ? { file } : {}),
+        loader: DESIGN_LOADER,
+        files: loadedFiles().map((f) => f.file),
+        scenario: s.id,
+        properties: props.map((p) => p.id),
+        flags: { ...o },
+      })),
+      1,
+      (n, _total, _i, pairRows) => {
+        done = n;
+        finished.push(...(pairRows as RowResult[]));
+      },
+      {
+        stepLimitMs: o.stepTimeout * 1000,
+        keepCounterexamples: true,
+        heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB,
+      },
+    );
+    return rows.flat() as RowResult[];
+  } finally {
+    stop();
+  }
 }

@@ -4,13 +4,14 @@
 
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
+import type { MatrixRow } from "../../engine/verdicts.js";
 import { runsIn } from "../../model/scenarios.js";
 import type { Matrix } from "../../reports/matrix.js";
 import { renderMatrix } from "../../reports/matrix.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
-import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
+import { onStopSignals, violationsSoFar } from "../signals.js";
 import { fileOfDesign, loadedFiles } from "../user-designs.js";
 
 export function registerMatrix(program: Command): void {
@@ -42,27 +43,25 @@ export function registerMatrix(program: Command): void {
     // take Ctrl-C: it reports how many pairs were done and prints no verdicts
     const tty = process.stderr.isTTY === true && !process.env.CI && !o.json;
     let done = 0;
-    const onSigint = () => {
-      if (tty) process.stderr.write("\r\u001b[2K");
-      process.stderr.write(
-        `lockdrop: interrupted by Ctrl-C after ${done} of ${jobs.length} design/scenario pairs; no verdicts were printed, because a partial matrix proves nothing about the rows it did not reach. Fix: run again with --design or --scenario to cover fewer pairs.\n`,
-      );
-      exit(130);
-    };
-    process.once("SIGINT", onSigint);
+    const finished: MatrixRow[] = [];
+    const stopSignals = onStopSignals(
+      () =>
+        `after ${done} of ${jobs.length} design/scenario pairs; the matrix was not printed, because a partial matrix proves nothing about the rows it did not reach. ${violationsSoFar(finished)} Fix: run again with --design or --scenario to cover fewer pairs.`,
+    );
     const rows = (
       await rowsInParallel(
         jobs,
         undefined,
-        (n, total) => {
+        (n, total, _i, pairRows) => {
           done = n;
+          finished.push(...pairRows);
           if (tty)
             process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
         },
         { stepLimitMs: o.stepTimeout * 1000, heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB },
       )
     ).flat();
-    process.off("SIGINT", onSigint);
+    stopSignals();
     if (tty) process.stderr.write("\r\u001b[2K");
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
     console.log(o.json ? JSON.stringify(m, null, 1) : renderMatrix(m));

@@ -1,0 +1,189 @@
+// Every command's exit codes follow the table in the README ("Verdicts and exit codes"):
+// check and replay judge (0 holds, 1 violated, 4 unknown), matrix and compare report
+// (0, 4 unknown, 1 only with --strict), and every command gives 2 for bad input, 5 when a
+// result file cannot be written (verdicts printed first), 130 and 143 on SIGINT and
+// SIGTERM, with or without a terminal, saying what was covered and found so far.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type CliResult, runNode } from "./run-cli.js";
+
+const lockdrop = (...args: string[]) => runNode("cli/bin.mjs", args);
+
+/** Start the command, send `sig` once it has run `afterMs`, and collect what it printed. */
+function signalled(
+  args: readonly string[],
+  sig: NodeJS.Signals,
+  afterMs: number,
+): Promise<CliResult> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, ["cli/bin.mjs", ...args], {
+      env: { ...process.env, CI: "1" },
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
+    p.stderr.on("data", (d) => {
+      err += d;
+    });
+    setTimeout(() => p.kill(sig), afterMs);
+    p.on("close", (code) => done({ code, out, err }));
+  });
+}
+
+describe("exit codes", () => {
+  it("check judges: 0 holds, 1 violated, 4 unknown, 2 bad input", async () => {
+    const [holds, violated, unknown, bad] = await Promise.all([
+      lockdrop(
+        "check",
+        "v2",
+        "--scenario",
+        "anon-plain",
+        "--property",
+        "lock-balance",
+        "--runs",
+        "50",
+      ),
+      lockdrop(
+        "check",
+        "v2-unlock-after-drop",
+        "--scenario",
+        "anon-uffd",
+        "--property",
+        "lock-balance",
+        "--runs",
+        "300",
+      ),
+      lockdrop("check", "v2", "--scenario", "anon-uffd-1", "--exhaustive", "--max-states", "100"),
+      lockdrop("check", "v2", "--runs", "0"),
+    ]);
+    expect(holds.code, holds.err).toBe(0);
+    expect(violated.code, violated.err).toBe(1);
+    expect(unknown.code, unknown.err).toBe(4);
+    expect(unknown.out).toMatch(/unknown \(exhaustive search stopped by --max-states/);
+    expect(unknown.out).not.toMatch(/ holds /);
+    expect(bad.code).toBe(2);
+  });
+
+  it("matrix and compare report: 0 with violations, 4 unknown, 1 only with --strict", async () => {
+    const [report, strict, unknown, compare] = await Promise.all([
+      lockdrop(
+        "matrix",
+        "--design",
+        "v2-unlock-after-drop",
+        "--scenario",
+        "anon-uffd",
+        "--runs",
+        "200",
+      ),
+      lockdrop(
+        "matrix",
+        "--design",
+        "v2-unlock-after-drop",
+        "--scenario",
+        "anon-uffd",
+        "--runs",
+        "200",
+        "--strict",
+      ),
+      lockdrop(
+        "matrix",
+        "--design",
+        "v2",
+        "--scenario",
+        "anon-uffd-1",
+        "--exhaustive",
+        "--max-states",
+        "100",
+      ),
+      lockdrop("compare", "v1-hugetlb-drop", "v2", "--scenario", "hugetlb-uffd-1", "--runs", "100"),
+    ]);
+    expect(report.code, report.err).toBe(0);
+    expect(strict.code).toBe(1);
+    expect(unknown.code, unknown.err).toBe(4);
+    expect(compare.code, compare.err).toBe(0);
+  });
+
+  it("replay judges: 1 still violated, 0 not any more, 2 bad input", async () => {
+    const uaf = "corpus/v1-hugetlb-drop/hugetlb-uffd.no-freed-vma-use.json";
+    const [still, fixed, bad] = await Promise.all([
+      lockdrop("replay", uaf),
+      lockdrop("replay", uaf, "--on", "v2"),
+      lockdrop("replay", "no-such-file.json"),
+    ]);
+    expect(still.code).toBe(1);
+    expect(fixed.code, fixed.err).toBe(0);
+    expect(bad.code).toBe(2);
+  });
+
+  it("--out: checked before the run (2), and a write that fails after it keeps the verdicts (5)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-out-"));
+    const args = [
+      "check",
+      "v2-unlock-after-drop",
+      "--scenario",
+      "anon-uffd",
+      "--property",
+      "lock-balance",
+      "--runs",
+      "300",
+    ];
+    const missing = await lockdrop(...args, "--out", join(dir, "no", "such", "dir", "c.json"));
+    expect(missing.code).toBe(2);
+    expect(missing.out).toBe("");
+    expect(missing.err).toMatch(
+      /does not exist, so the counterexample could not be written; nothing was run/,
+    );
+    // an existing file is never overwritten without --force, and never truncated
+    const kept = join(dir, "kept.json");
+    writeFileSync(kept, "mine\n");
+    const refused = await lockdrop(...args, "--out", kept);
+    expect(refused.code).toBe(2);
+    expect(readFileSync(kept, "utf8")).toBe("mine\n");
+    // a write that fails after the run (here: a directory, with contents, where one of
+    // the files should go, which --force lets past the check): verdicts printed, exit 5
+    const several = join(dir, "c.json");
+    const blocker = join(dir, "c.anon-uffd.walk-restarts-on-ebusy.json");
+    mkdirSync(blocker);
+    writeFileSync(join(blocker, "x"), "x");
+    const r = await lockdrop(
+      "check",
+      "v2-ignores-locked",
+      "--scenario",
+      "anon-uffd",
+      "--property",
+      "zero-unlocked-not-success",
+      "walk-restarts-on-ebusy",
+      "--runs",
+      "500",
+      "--out",
+      several,
+      "--force",
+    );
+    expect(r.code, r.err).toBe(5);
+    expect(r.out).toMatch(/walk-restarts-on-ebusy +VIOLATED/);
+    expect(r.err).toMatch(/could not write .*The verdicts above are complete/);
+  });
+
+  it("SIGTERM and SIGINT without a terminal: a message with the coverage and what was found, 143 and 130", async () => {
+    const long = ["check", "v2", "--scenario", "anon-plain", "anon-uffd", "--runs", "2000000"];
+    const [term, int, matrix] = await Promise.all([
+      signalled(long, "SIGTERM", 3000),
+      signalled(long, "SIGINT", 3000),
+      signalled(["matrix", "--runs", "2000000"], "SIGTERM", 3000),
+    ]);
+    expect(term.code, term.err).toBe(143);
+    expect(term.err).toMatch(
+      /lockdrop: interrupted by SIGTERM after \d+ of 2 scenarios; .*(No violation was found|Violations found so far)/,
+    );
+    expect(int.code, int.err).toBe(130);
+    expect(int.err).toMatch(/lockdrop: interrupted by Ctrl-C \(SIGINT\) after \d+ of 2 scenarios/);
+    expect(matrix.code, matrix.err).toBe(143);
+    expect(matrix.err).toMatch(/interrupted by SIGTERM after \d+ of \d+ design\/scenario pairs/);
+    for (const r of [term, int, matrix]) expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
