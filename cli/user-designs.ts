@@ -3,8 +3,9 @@
 // synchronous: `select.designs()` finds a loaded file under the path the user typed.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
+import { Worker } from "node:worker_threads";
 import {
   type DesignError,
   DesignFileError,
@@ -15,14 +16,55 @@ import {
 } from "../api/design-file.js";
 import type { Design } from "../model/step.js";
 import type { ModuleRef } from "../reports/cex.js";
+import { DESIGN_LOADER } from "./design-loader.js";
 import { UsageError } from "./errors.js";
 
 const loaded = new Map<string, LoadedDesign>();
+
+/** How long a design file may take to load (its top level): 30 s, or LOCKDROP_LOAD_TIMEOUT seconds. */
+const LOAD_LIMIT_MS =
+  1000 *
+  (Number.parseInt(process.env.LOCKDROP_LOAD_TIMEOUT ?? "", 10) > 0
+    ? Number.parseInt(process.env.LOCKDROP_LOAD_TIMEOUT as string, 10)
+    : 30);
+
+/**
+ * Load the file on a worker thread first: a top level that never returns is stopped
+ * there, after LOAD_LIMIT_MS, as bad input (exit 2), and this thread imports only a
+ * file that loaded. Problems the file's own checks find are reported by the import here.
+ */
+async function probeLoad(file: string): Promise<void> {
+  if (!existsSync(file)) return; // the import below says so, in its own words
+  await new Promise<void>((done, fail) => {
+    const w = new Worker(new URL("./load-probe.mjs", import.meta.url), {
+      workerData: { file, loader: DESIGN_LOADER },
+      resourceLimits: { maxOldGenerationSizeMb: 2048 },
+    });
+    const timer = setTimeout(() => {
+      void w.terminate();
+      fail(
+        new UsageError(
+          `${file}: the file did not finish loading within ${LOAD_LIMIT_MS / 1000} s (an endless loop, or a wait, at its top level?), so it was stopped. Fix: make the module return from its top level; run \`npx tsx ${file}\` to see where it hangs.`,
+        ),
+      );
+    }, LOAD_LIMIT_MS);
+    w.once("message", () => {
+      clearTimeout(timer);
+      void w.terminate();
+      done();
+    });
+    w.once("error", (e) => {
+      clearTimeout(timer);
+      fail(new UsageError(`${file}: loading it stopped: ${e.message}.`));
+    });
+  });
+}
 
 /** Load every argument that names a design file; bad files become UsageErrors (exit 2). */
 export async function preloadDesignFiles(argv: readonly string[]): Promise<void> {
   for (const arg of argv) {
     if (!looksLikeDesignFile(arg) || loaded.has(arg)) continue;
+    await probeLoad(arg);
     try {
       loaded.set(arg, await loadDesignFile(arg));
     } catch (e) {

@@ -28,6 +28,14 @@ describe("design code under a watchdog", () => {
     expect(seconds).toBeLessThan(30);
   });
 
+  it("stops a design file whose top level never returns, before the command imports it", async () => {
+    const r = await runNode("cli/bin.mjs", ["check", `${DIR}/loops-at-load.ts`], {
+      ...process.env,
+      LOCKDROP_LOAD_TIMEOUT: "2",
+    });
+    designProblem(r, /loops-at-load\.ts: the file did not finish loading within 2 s/);
+  });
+
   it("stops a step that keeps allocating at the heap limit, with a message", async () => {
     const r = await lockdrop("check", `${DIR}/allocates.ts`, "--max-memory", "256");
     designProblem(r, /used more than 256 MiB of heap and was stopped/);
