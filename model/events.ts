@@ -32,6 +32,14 @@ export type Event =
       readonly obj: string;
       readonly state: ObjState;
     }
+  /** refcount_inc / refcount_dec_and_test on a declared refcount, with the count before */
+  | {
+      readonly k: "refcount";
+      readonly tid: Tid;
+      readonly name: string;
+      readonly op: "inc" | "dec";
+      readonly from: number;
+    }
   /** the thread called something that may sleep (might_sleep()) */
   | { readonly k: "might-sleep"; readonly tid: Tid; readonly what: string }
   | {

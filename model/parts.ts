@@ -196,10 +196,20 @@ function copyLock(l: LockState): LockState {
     case "mutex":
     case "spinlock":
       return { kind: l.kind, owner: l.owner, waiters: l.waiters.slice() };
+    case "seqcount":
+      // reader records are replaced, never mutated
+      return {
+        kind: l.kind,
+        writer: l.writer,
+        readers: l.readers.slice(),
+        waiters: l.waiters.slice(),
+      };
+    case "refcount":
+      return { kind: l.kind, count: l.count };
   }
 }
 
-const LOCK_KIND = { rwsem: 0, mutex: 1, spinlock: 2 } as const;
+const LOCK_KIND = { rwsem: 0, mutex: 1, spinlock: 2, seqcount: 3, refcount: 4 } as const;
 
 const locks = worldPart({
   name: "locks",
@@ -213,6 +223,15 @@ const locks = worldPart({
       u.str(name);
       u.unit(LOCK_KIND[l.kind]);
       if (l.kind === "rwsem") encodeRwsem(l, u);
+      else if (l.kind === "seqcount") {
+        u.tid(l.writer);
+        u.unit(l.readers.length);
+        for (const r of l.readers) {
+          u.unit(r.tid);
+          u.unit(r.stale ? 1 : 0);
+        }
+        u.tids(l.waiters);
+      } else if (l.kind === "refcount") u.num(l.count);
       else {
         u.tid(l.owner);
         u.tids(l.waiters);

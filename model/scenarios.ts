@@ -29,6 +29,8 @@ export interface VmaSpec extends VmaFlags {
 export interface LockDecl {
   readonly name: string;
   readonly kind: LockKind;
+  /** a refcount's initial count (default 1) */
+  readonly count?: number;
 }
 
 /** An object with a lifetime the scenario declares, and the state it starts in (default live). */
@@ -386,7 +388,7 @@ export function initialWorld(s: Scenario, design: Design): World {
         disruptive: u.actor.disruptive,
       });
   const locks: Record<string, LockState> = {};
-  for (const l of s.locks ?? []) locks[l.name] = freeLock(l.kind);
+  for (const l of s.locks ?? []) locks[l.name] = freeLock(l.kind, l.count);
   const objects: Record<string, Obj> = {};
   for (const o of s.objects ?? []) objects[o.name] = newObj(o.state);
   return {

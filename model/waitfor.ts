@@ -70,6 +70,11 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
       const l = w.locks[on.name];
       if (!l) return [];
       if (l.kind === "rwsem") return rwsemEdges(l, tid, on.name);
+      if (l.kind === "seqcount")
+        return l.writer !== null
+          ? [{ from: tid, to: l.writer, why: `${on.name}'s write section to end` }]
+          : [];
+      if (l.kind === "refcount") return [];
       // mutex and spinlock: the owner, and the waiters queued ahead (FIFO hand-off)
       const ahead = l.waiters.slice(0, Math.max(0, l.waiters.indexOf(tid)));
       return [

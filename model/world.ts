@@ -43,7 +43,21 @@ export type LockState =
       readonly kind: "mutex" | "spinlock";
       readonly owner: Tid | null;
       readonly waiters: readonly Tid[];
-    };
+    }
+  /**
+   * A seqcount_t: a writer inside write_seqcount_begin/end, and the readers between
+   * read_seqcount_begin and read_seqcount_retry with whether a write began since (no
+   * sequence number: a counter would never let a retry loop close into a lasso).
+   */
+  | {
+      readonly kind: "seqcount";
+      readonly writer: Tid | null;
+      readonly readers: readonly { readonly tid: Tid; readonly stale: boolean }[];
+      /** threads spinning in read_seqcount_begin while a write is in progress */
+      readonly waiters: readonly Tid[];
+    }
+  /** A refcount_t (include/linux/refcount.h): its count. */
+  | { readonly kind: "refcount"; readonly count: number };
 export type LockKind = LockState["kind"];
 
 /**

@@ -20,6 +20,8 @@ export const lockBalance: Property = {
   monitor: () => ({
     step: ({ after, rec }) => {
       for (const e of rec.events) {
+        if (e.k === "refcount" && e.from <= 0)
+          return `${who(after, e.tid)} called refcount_${e.op === "inc" ? "inc" : "dec_and_test"} on ${e.name} at ${e.from} (${e.op === "inc" ? "addition on 0" : "underflow"}; use-after-free: the last reference was already put).`;
         if (e.k === "unlock" && !e.held)
           return `${who(after, e.tid)} called ${e.by} on ${lockLabel(e.lock)} (${e.mode}) without holding it.`;
         if (e.k === "api-return") {

@@ -2,15 +2,23 @@
 // driver threads: the built-in properties judge them with no property code of the
 // user's, and every verdict here comes from exhaustive exploration.
 import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
+import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { actor, use } from "../model/actor.js";
 import {
   downRead,
   mutexLock,
   mutexUnlock,
+  readSeqcountBegin,
+  readSeqcountRetry,
+  refcountDecAndTest,
+  refcountInc,
   spinLock,
   spinUnlock,
   upRead,
+  writeSeqcountBegin,
+  writeSeqcountEnd,
 } from "../model/kernel/locks.js";
 import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { derefObj, freeObj, lookupObj } from "../model/kernel/objects.js";
@@ -156,6 +164,53 @@ describe("declared locks", () => {
       verdicts(atomic, scenario({ locks, drivers: 2 }), ["no-sleep-in-atomic"])[
         "no-sleep-in-atomic"
       ],
+    ).toMatchObject({
+      verdict: "holds",
+      complete: true,
+    });
+  });
+});
+
+describe("seqcounts and refcounts", () => {
+  it("a reader retries when a write began in its section, and goes on when none did", () => {
+    const locks = [{ name: "drv.seq", kind: "seqcount" as const }];
+    // the reader records in `raced` whether it passed a retry check after a write began
+    const reader = design("seq-reader", {
+      begin: { op: readSeqcountBegin("drv.seq"), next: "retry" },
+      retry: { op: readSeqcountRetry("drv.seq"), on: { retry: "begin", ok: "exit" } },
+    });
+    const writer = actor({
+      id: "seq-writer",
+      lane: "W",
+      start: "idle",
+      steps: {
+        idle: { op: writeSeqcountBegin("drv.seq"), next: "end" },
+        end: { op: writeSeqcountEnd("drv.seq"), next: "idle" },
+      },
+    });
+    const v = verdicts(reader, scenario({ locks, actors: [use(writer, 2)] }), [
+      "no-deadlock",
+      "lock-balance",
+    ]);
+    expect(v["no-deadlock"]).toMatchObject({ verdict: "holds", complete: true });
+    expect(v["lock-balance"]).toMatchObject({ verdict: "holds", complete: true });
+  });
+
+  it("lock-balance sees a refcount_inc on 0 and a put below 0 (use after the last put)", () => {
+    const locks = [{ name: "region->refs", kind: "refcount" as const, count: 1 }];
+    const late = design("late-get", {
+      put: { op: refcountDecAndTest("region->refs"), on: { zero: "get", nonzero: "exit" } },
+      get: { op: refcountInc("region->refs"), next: "exit" },
+    });
+    expect(verdicts(late, scenario({ locks }), ["lock-balance"])["lock-balance"]?.message).toMatch(
+      /refcount_inc on region->refs at 0 \(addition on 0; use-after-free/,
+    );
+    const balanced = design("balanced", {
+      get: { op: refcountInc("region->refs"), next: "put" },
+      put: { op: refcountDecAndTest("region->refs"), on: { zero: "exit", nonzero: "exit" } },
+    });
+    expect(
+      verdicts(balanced, scenario({ locks, drivers: 2 }), ["lock-balance"])["lock-balance"],
     ).toMatchObject({
       verdict: "holds",
       complete: true,

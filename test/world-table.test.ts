@@ -124,6 +124,13 @@ const lockArb: fc.Arbitrary<LockState> = fc.oneof(
     owner: fc.option(tid, { nil: null }),
     waiters: fc.uniqueArray(tid, { maxLength: 2 }),
   }),
+  fc.record({
+    kind: fc.constant("seqcount" as const),
+    writer: fc.option(tid, { nil: null }),
+    readers: fc.array(fc.record({ tid, stale: fc.boolean() }), { maxLength: 2 }),
+    waiters: fc.uniqueArray(tid, { maxLength: 1 }),
+  }),
+  fc.record({ kind: fc.constant("refcount" as const), count: fc.nat({ max: 3 }) }),
 );
 const objArb: fc.Arbitrary<Obj> = fc.record({
   state: fc.constantFrom(

@@ -31,7 +31,10 @@ export function declaredLock(k: Ctx, name: string, kinds: readonly LockKind[]): 
 export function holdsLock(w: World, name: string, tid: Tid): boolean {
   const l = w.locks[name];
   if (!l) return false;
-  return l.kind === "rwsem" ? rwsem.holds(l, tid) : l.owner === tid;
+  if (l.kind === "rwsem") return rwsem.holds(l, tid);
+  if (l.kind === "mutex" || l.kind === "spinlock") return l.owner === tid;
+  // a seqcount writer section is held like a lock; a refcount is not held by anyone
+  return l.kind === "seqcount" && l.writer === tid;
 }
 
 /** The declared locks `tid` holds, by name. */
@@ -51,6 +54,7 @@ export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boole
   const l = declaredLock(k, name, mode === "read" ? ["rwsem"] : ["rwsem", "mutex", "spinlock"]);
   let granted: boolean;
   if (l.kind === "rwsem") granted = rwsem.acquire(l, k.tid, mode);
+  else if (l.kind !== "mutex" && l.kind !== "spinlock") return false;
   else if (l.owner === null && l.waiters.length === 0) {
     l.owner = k.tid;
     granted = true;
@@ -69,7 +73,7 @@ export function releaseLock(k: Ctx, name: string, mode: "read" | "write", by: st
   let held = false;
   let woken: Tid[] = [];
   if (l.kind === "rwsem") ({ held, woken } = rwsem.release(l, k.tid, mode));
-  else if (l.owner === k.tid) {
+  else if ((l.kind === "mutex" || l.kind === "spinlock") && l.owner === k.tid) {
     held = true;
     const next = l.waiters.shift();
     l.owner = next ?? null;
@@ -126,9 +130,142 @@ export const spinLock = (name: string): Op<"ok"> => acquireOp("spin_lock", name,
 /** spin_unlock(&lock) */
 export const spinUnlock = (name: string): Op<"ok"> => releaseOp("spin_unlock", name, "write");
 
-/** The initial state of a declared lock of `kind`: free, nobody waiting. */
-export function freeLock(kind: LockKind): LockState {
-  return kind === "rwsem"
-    ? { kind, readers: [], writer: null, waiters: [] }
-    : { kind, owner: null, waiters: [] };
+/** The initial state of a declared lock of `kind`: free, nobody waiting (a refcount: `count`). */
+export function freeLock(kind: LockKind, count = 1): LockState {
+  switch (kind) {
+    case "rwsem":
+      return { kind, readers: [], writer: null, waiters: [] };
+    case "seqcount":
+      return { kind, writer: null, readers: [], waiters: [] };
+    case "refcount":
+      return { kind, count };
+    default:
+      return { kind, owner: null, waiters: [] };
+  }
 }
+
+// seqcount_t (include/linux/seqlock.h). Writers must be serialized by a lock of the
+// design's own, as the kernel requires; the model does not check that. A reader that
+// calls read_seqcount_begin during a write spins until the write ends (the sequence is
+// odd), so it blocks here; read_seqcount_retry says "retry" when a write began since.
+
+/** write_seqcount_begin(&s): readers in their section from now on must retry. */
+export const writeSeqcountBegin = (name: string): Op<"ok"> =>
+  op({
+    name: `write_seqcount_begin(${name})`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["seqcount"]);
+      if (l.kind !== "seqcount") return "ok";
+      l.writer = k.tid;
+      l.readers = l.readers.map((r) => (r.stale ? r : { tid: r.tid, stale: true }));
+      k.emit({
+        k: "lock",
+        tid: k.tid,
+        lock: { kind: "named", name },
+        mode: "write",
+        granted: true,
+      });
+      return "ok";
+    },
+  });
+
+/** write_seqcount_end(&s): spinning readers go on. */
+export const writeSeqcountEnd = (name: string): Op<"ok"> =>
+  op({
+    name: `write_seqcount_end(${name})`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["seqcount"]);
+      if (l.kind !== "seqcount") return "ok";
+      const held = l.writer === k.tid;
+      if (held) l.writer = null;
+      k.emit({
+        k: "unlock",
+        tid: k.tid,
+        lock: { kind: "named", name },
+        mode: "write",
+        held,
+        by: "write_seqcount_end",
+      });
+      const woken = l.waiters.slice();
+      l.waiters = [];
+      for (const t of woken) l.readers.push({ tid: t, stale: false });
+      k.wake(woken, "write_seqcount_end");
+      return "ok";
+    },
+  });
+
+/** read_seqcount_begin(&s): enter a read section, spinning while a write is in progress. */
+export const readSeqcountBegin = (name: string): Op<"ok"> =>
+  op({
+    name: `read_seqcount_begin(${name})`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["seqcount"]);
+      if (l.kind !== "seqcount") return "ok";
+      l.readers = l.readers.filter((r) => r.tid !== k.tid);
+      if (l.writer !== null && l.writer !== k.tid) {
+        l.waiters.push(k.tid);
+        k.emit({
+          k: "lock",
+          tid: k.tid,
+          lock: { kind: "named", name },
+          mode: "read",
+          granted: false,
+        });
+        k.block({ kind: "lock", name, mode: "read" });
+        return "ok";
+      }
+      l.readers.push({ tid: k.tid, stale: false });
+      return "ok";
+    },
+  });
+
+/** read_seqcount_retry(&s, seq): "retry" when a write began since read_seqcount_begin. */
+export const readSeqcountRetry = (name: string): Op<"retry" | "ok"> =>
+  op({
+    name: `read_seqcount_retry(${name})`,
+    outcomes: ["retry", "ok"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["seqcount"]);
+      if (l.kind !== "seqcount") return "ok";
+      const mine = l.readers.find((r) => r.tid === k.tid);
+      l.readers = l.readers.filter((r) => r.tid !== k.tid);
+      // a retry without a begin is a design's mistake: read as a retry, as a stale sequence would
+      return mine === undefined || mine.stale ? "retry" : "ok";
+    },
+  });
+
+// refcount_t (include/linux/refcount.h, lib/refcount.c): an increment from 0 and a
+// decrement below 0 are the misuses refcount_warn_saturate() reports ("addition on 0;
+// use-after-free", "underflow; use-after-free"); lock-balance reports them here.
+
+/** refcount_inc(&r) */
+export const refcountInc = (name: string): Op<"ok"> =>
+  op({
+    name: `refcount_inc(${name})`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["refcount"]);
+      if (l.kind !== "refcount") return "ok";
+      k.emit({ k: "refcount", tid: k.tid, name, op: "inc", from: l.count });
+      if (l.count > 0) l.count += 1;
+      return "ok";
+    },
+  });
+
+/** refcount_dec_and_test(&r): "zero" when this put dropped the last reference. */
+export const refcountDecAndTest = (name: string): Op<"zero" | "nonzero"> =>
+  op({
+    name: `refcount_dec_and_test(${name})`,
+    outcomes: ["zero", "nonzero"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["refcount"]);
+      if (l.kind !== "refcount") return "nonzero";
+      k.emit({ k: "refcount", tid: k.tid, name, op: "dec", from: l.count });
+      if (l.count <= 0) return "nonzero";
+      l.count -= 1;
+      return l.count === 0 ? "zero" : "nonzero";
+    },
+  });
