@@ -188,12 +188,29 @@ describe("seqcounts and refcounts", () => {
         end: { op: writeSeqcountEnd("drv.seq"), next: "idle" },
       },
     });
-    const v = verdicts(reader, scenario({ locks, actors: [use(writer, 2)] }), [
-      "no-deadlock",
-      "lock-balance",
-    ]);
+    const s = scenario({ locks, actors: [use(writer, 2)] });
+    const v = verdicts(reader, s, ["no-deadlock", "lock-balance"]);
     expect(v["no-deadlock"]).toMatchObject({ verdict: "holds", complete: true });
     expect(v["lock-balance"]).toMatchObject({ verdict: "holds", complete: true });
+    // step by step: begin (T), a write begins and ends (W), retry (T) says "retry";
+    // then begin, retry with no write between says "ok"
+    const setup = setupFor(reader, s);
+    let w = setup.world0;
+    const run = (tid: number) => {
+      const [next, rec] = step(w, tid, 0, setup.programs);
+      w = next;
+      return rec;
+    };
+    run(0);
+    run(1);
+    run(1);
+    expect(run(0).outcome).toBe("retry");
+    run(0);
+    expect(run(0).outcome).toBe("ok");
+    // a reader that begins while a write is in progress spins until it ends
+    const [mid] = step(setup.world0, 1, 0, setup.programs);
+    const [spinning] = step(mid, 0, 0, setup.programs);
+    expect(spinning.threads[0]?.status.kind).toBe("blocked");
   });
 
   it("lock-balance sees a refcount_inc on 0 and a put below 0 (use after the last put)", () => {
