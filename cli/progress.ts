@@ -23,6 +23,28 @@ export function ctrlCPressed(): boolean {
   return ctrlC.pressed;
 }
 
+/**
+ * Where the search runs. On the command's own thread (the default) a terminal's Ctrl-C
+ * is read from stdin in raw mode between schedules. On a worker thread (check) the
+ * command's thread takes SIGINT and SIGTERM and sets `stop[0]`, which the same polls
+ * read instead; `tty` says whether the command's stderr is a terminal.
+ */
+interface ProgressHost {
+  readonly tty: boolean;
+  readonly stop: Int32Array | null;
+}
+let host: ProgressHost = { tty: process.stderr.isTTY === true, stop: null };
+
+export function setProgressHost(h: ProgressHost): void {
+  host = h;
+}
+
+/** The stop flag set by the command's thread, if this is a worker: Ctrl-C from there. */
+function stopRequested(): boolean {
+  if (host.stop !== null && Atomics.load(host.stop, 0) !== 0) ctrlC.pressed = true;
+  return ctrlC.pressed;
+}
+
 /** The run was stopped by Ctrl-C; the message says what was covered. */
 export class Interrupted extends Error {}
 
@@ -55,7 +77,8 @@ function coverageText(c: Coverage, runs: number): string {
   ];
   const last = partial.at(-1);
   if (last !== undefined) parts.push(`the next stopped after ${fmt(last)} of ${fmt(runs)}`);
-  return `interrupted by Ctrl-C after ${fmt(total)} random schedules in ${secs.toFixed(1)} s: ${parts.join("; ")}. No verdicts were printed, because a partial run proves nothing about the schedules it did not reach. Fix: run again with a smaller --runs, or one --scenario and --property at a time.`;
+  const by = host.stop !== null && Atomics.load(host.stop, 0) === 2 ? "SIGTERM" : "Ctrl-C";
+  return `interrupted by ${by} after ${fmt(total)} random schedules in ${secs.toFixed(1)} s: ${parts.join("; ")}. No verdicts were printed, because a partial run proves nothing about the schedules it did not reach. Fix: run again with a smaller --runs, or one --scenario and --property at a time.`;
 }
 
 /**
@@ -66,7 +89,7 @@ export function installProgress(argv: readonly string[], env = process.env): voi
   const runs = runsFromArgv(argv);
   if (runs === null || runs <= PROGRESS_THRESHOLD) return;
   const forced = env.LOCKDROP_PROGRESS === "1";
-  const tty = process.stderr.isTTY === true;
+  const tty = host.tty;
   const show = forced || (tty && !env.CI && !argv.includes("--json"));
   const cov: Coverage = { counts: [], started: Date.now() };
   let total = 0;
@@ -102,15 +125,20 @@ export function installProgress(argv: readonly string[], env = process.env): voi
   const command = argv.find((a) => !a.startsWith("-"));
   // (the breadth-first pass of check after its random search polls on its own,
   // makeSearchProgress below)
-  const polled = (command === "check" || command === "compare") && !argv.includes("--exhaustive");
-  const raw = polled && tty && stdin.isTTY === true;
+  // (check and compare search on worker threads: a terminal's Ctrl-C arrives as SIGINT
+  // on the command's thread, and reaches check's worker as its stop flag; no raw mode)
+  const polled =
+    (command === "check" || command === "compare") &&
+    host.stop !== null &&
+    !argv.includes("--exhaustive");
+  const raw = host.stop === null && polled && tty && stdin.isTTY === true;
   const byte = Buffer.alloc(16);
   if (raw) {
     stdin.setRawMode(true);
     process.on("exit", () => stdin.setRawMode(false));
   }
   const pollCtrlC = () => {
-    if (!raw) return;
+    if (stopRequested() || !raw) return;
     let n = 0;
     try {
       n = readSync(0, byte, 0, byte.length, null);
@@ -167,10 +195,13 @@ function makeSearchProgress(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): SearchProgress | undefined {
-  const tty = process.stderr.isTTY === true;
-  if (!tty || env.CI || argv.includes("--json")) return undefined;
+  const tty = host.tty;
+  const onWorker = host.stop !== null;
+  // on a worker, the searches poll the stop flag even when nothing is drawn
+  if (!onWorker && (!tty || env.CI || argv.includes("--json"))) return undefined;
+  const draws = tty && !env.CI && !argv.includes("--json");
   const stdin = process.stdin;
-  const raw = stdin.isTTY === true;
+  const raw = !onWorker && stdin.isTTY === true;
   if (raw) {
     stdin.setRawMode(true);
     process.on("exit", () => stdin.setRawMode(false));
@@ -178,12 +209,12 @@ function makeSearchProgress(
   const started = Date.now();
   const byte = Buffer.alloc(16);
   let lastDraw = 0;
-  process.on("exit", () => process.stderr.write("\r\u001b[2K"));
+  if (draws) process.on("exit", () => process.stderr.write("\r\u001b[2K"));
   return ({ states, transitions, depth }) => {
     // once Ctrl-C was pressed every later search stops at once too
-    if (ctrlC.pressed) return true;
+    if (stopRequested()) return true;
     const now = Date.now();
-    if (now - lastDraw >= 200) {
+    if (draws && now - lastDraw >= 200) {
       lastDraw = now;
       const rate = Math.round(states / Math.max(0.001, (now - started) / 1000));
       process.stderr.write(

@@ -34,10 +34,42 @@ async function designOf(job: PairJob): Promise<Design | undefined> {
   return designById(job.design);
 }
 
-const { beat, keepCounterexamples } = (workerData ?? {}) as {
+const { beat, keepCounterexamples, progress, stop } = (workerData ?? {}) as {
   readonly beat?: Int32Array;
   readonly keepCounterexamples?: boolean;
+  /** the command's progress module, to draw progress and poll `stop` from this thread */
+  readonly progress?: {
+    readonly module: string;
+    readonly tty: boolean;
+    readonly argv: readonly string[];
+  };
+  /** set by the command's thread on SIGINT or SIGTERM: the searches stop at their next poll */
+  readonly stop?: Int32Array;
 };
+
+/** What the progress module gives a worker (cli/progress.ts). */
+interface ProgressModule {
+  setProgressHost(h: { tty: boolean; stop: Int32Array | null }): void;
+  installProgress(argv: readonly string[]): void;
+  exhaustiveProgress(
+    argv: readonly string[],
+  ): ((p: { states: number; transitions: number; depth: number }) => boolean) | undefined;
+  ctrlCPressed(): boolean;
+}
+
+let progressModule: Promise<ProgressModule | null> | null = null;
+
+/** The progress module, installed once for this worker (null when the command gave none). */
+function progressOf(): Promise<ProgressModule | null> {
+  progressModule ??= (async () => {
+    if (!progress) return null;
+    const p = (await import(progress.module)) as ProgressModule;
+    p.setProgressHost({ tty: progress.tty, stop: stop ?? null });
+    p.installProgress(progress.argv);
+    return p;
+  })();
+  return progressModule;
+}
 
 // a design that calls process.exit() would end this thread without an answer
 process.exit = ((code?: number | string | null) => {
@@ -77,10 +109,19 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
     if (!d || !s) throw new Error(`unknown pair ${job.design}/${job.scenario}`);
     const props = job.properties.map((id) => propertyById(id) as Property);
     probeFor(i, programsFor(s, d));
-    const all = rowsFor(job.flags as unknown as ExplorationFlags)(d, s, props);
+    const p = await progressOf();
+    const all = rowsFor(
+      job.flags as unknown as ExplorationFlags,
+      p?.exhaustiveProgress(progress?.argv ?? []),
+    )(d, s, props);
     const rows = keepCounterexamples ? all : all.map(({ counterexample: _c, ...row }) => row);
-    parentPort?.postMessage({ i, rows });
+    parentPort?.postMessage({ i, rows, interrupted: p?.ctrlCPressed() === true });
   } catch (e) {
+    // a search stopped by the command's stop flag (cli/progress.ts Interrupted)
+    if (e instanceof Error && e.constructor.name === "Interrupted") {
+      parentPort?.postMessage({ i, error: e.message, interrupted: true });
+      return;
+    }
     if (e instanceof PropertyCheckError) {
       parentPort?.postMessage({
         i,

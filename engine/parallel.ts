@@ -32,7 +32,18 @@ export interface WorkerLimits {
   readonly heapMiB?: number;
   /** return the rows with their counterexamples (check renders them) */
   readonly keepCounterexamples?: boolean;
+  /** a module the worker draws progress with and polls `stop` through (cli/progress.ts) */
+  readonly progress?: {
+    readonly module: string;
+    readonly tty: boolean;
+    readonly argv: readonly string[];
+  };
+  /** shared: the caller sets [0] to stop the searches at their next poll */
+  readonly stop?: Int32Array;
 }
+
+/** A search stopped by the caller's stop flag; the message says how far it got. */
+export class Stopped extends Error {}
 
 /** The default step limit: `--step-timeout` (README "Design files are code"). */
 export const DEFAULT_STEP_LIMIT_MS = 10_000;
@@ -67,7 +78,12 @@ export async function rowsInParallel(
           maxYoungGenerationSizeMb: 192,
           ...(limits.heapMiB !== undefined ? { maxOldGenerationSizeMb: limits.heapMiB } : {}),
         },
-        workerData: { beat, keepCounterexamples: limits.keepCounterexamples === true },
+        workerData: {
+          beat,
+          keepCounterexamples: limits.keepCounterexamples === true,
+          ...(limits.progress ? { progress: limits.progress } : {}),
+          ...(limits.stop ? { stop: limits.stop } : {}),
+        },
       });
       let current = -1;
       let labels: readonly (readonly [string, string])[] = [];
@@ -130,9 +146,14 @@ export async function rowsInParallel(
           step?: string;
           program?: string;
           property?: string;
+          interrupted?: boolean;
         }) => {
           if (m.labels !== undefined) {
             labels = m.labels;
+            return;
+          }
+          if (m.error !== undefined && m.interrupted) {
+            finish(new Stopped(m.error));
             return;
           }
           if (m.error !== undefined) {

@@ -60,12 +60,16 @@ export function compareDesigns(
   scenarios: readonly Scenario[],
   props: readonly Property[],
   options: CompareOptions,
+  /** rows computed elsewhere (the command's worker threads), else computed here */
+  rowsOf?: (d: Design, s: Scenario) => RowResult[],
 ): Comparison {
   const rows: CompareRow[] = [];
   const separations: Separation[] = [];
   for (const s of scenarios) {
     const perDesign = designs.map((d) =>
-      runsIn(s, d) ? verdictRows(d, s, props, { runs: options.runs, seed: options.seed }) : null,
+      runsIn(s, d)
+        ? (rowsOf?.(d, s) ?? verdictRows(d, s, props, { runs: options.runs, seed: options.seed }))
+        : null,
     );
     props.forEach((p, i) => {
       const cells = perDesign.map((rs) => rs?.[i] ?? null);

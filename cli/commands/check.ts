@@ -1,6 +1,6 @@
 // `lockdrop check <design>`: verdicts of one design, counterexamples as thread lanes.
 import type { Command } from "commander";
-import { rowsInParallel } from "../../engine/parallel.js";
+import { rowsInParallel, Stopped } from "../../engine/parallel.js";
 import type { RowResult } from "../../engine/verdicts.js";
 import { judgement } from "../../engine/verdicts.js";
 import type { Scenario } from "../../model/scenarios.js";
@@ -10,10 +10,10 @@ import { checkJson, renderCheck } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { UsageError } from "../errors.js";
-import { rowsFor, withExplorationOptions } from "../exploration.js";
-import { ctrlCPressed } from "../progress.js";
+import { exit } from "../exit-guard.js";
+import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
-import { onStopSignals, violationsSoFar } from "../signals.js";
+import { type StopSignal, setStopHandler, violationsSoFar } from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles, moduleOf } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
@@ -50,21 +50,11 @@ export function registerCheck(program: Command): void {
         scenarios.flatMap((s) => props.map((p) => ({ scenario: s.id, property: p.id }))),
         o.force === true,
       );
-    // The search runs on a worker thread, under the step watchdog and a heap limit, with
-    // this thread free to answer SIGINT and SIGTERM (cli/signals.ts). Only a built-in
-    // design whose progress a terminal draws runs here, where Ctrl-C is read from the
-    // keyboard between schedules (cli/progress.ts).
+    // The search runs on a worker thread, under the step watchdog and a heap limit; it
+    // draws its progress from there, and this thread answers SIGINT and SIGTERM.
     const file = fileOfDesign(design.id);
-    const drawn =
-      (process.stderr.isTTY === true &&
-        process.stdin.isTTY === true &&
-        !process.env.CI &&
-        !o.json) ||
-      process.env.LOCKDROP_PROGRESS === "1";
-    const rows =
-      file || !drawn
-        ? await onWorker(design.id, file, scenarios, props, o)
-        : scenarios.flatMap((s) => rowsFor(o)(design, s, props));
+    const run = await onWorker(design.id, file, scenarios, props, o);
+    const rows = run.rows;
     const opts = {
       // as typed: a design file's replay line must name the file, not its id
       design: id,
@@ -90,31 +80,63 @@ export function registerCheck(program: Command): void {
         process.exitCode = 5;
       }
 
-    // Ctrl-C in a breadth-first search: the random verdicts above are whole, only the
-    // search for shorter counterexamples (or the exhaustive search) was cut short
-    if (ctrlCPressed()) {
+    // a signal during a search: the rows above hold only as far as their searches got
+    if (run.signal !== null) {
       console.error(
-        `lockdrop: interrupted by Ctrl-C during a breadth-first search: ${o.exhaustive ? "the rows it had not finished hold only up to the depth it reached" : "the random verdicts above are complete, but counterexamples not marked (shortest) were not proven shortest"}.`,
+        run.stopped
+          ? `lockdrop: ${run.stopped} ${violationsSoFar(rows)}`
+          : `lockdrop: interrupted by ${SIGNAL_NAME[run.signal]} during a breadth-first search: ${o.exhaustive ? "the rows it had not finished are unknown, to the depth it reached" : "the random verdicts above are complete, but counterexamples not marked (shortest) were not proven shortest"}. ${violationsSoFar(rows)}`,
       );
-      process.exitCode = 130;
+      process.exitCode = SIGNAL_CODE[run.signal];
     }
   });
 }
 
-/** The rows of each scenario, computed on a worker thread; a signal reports what finished. */
+const SIGNAL_NAME: Record<StopSignal, string> = { SIGINT: "Ctrl-C (SIGINT)", SIGTERM: "SIGTERM" };
+const SIGNAL_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+/** cli/progress.ts, which the worker draws progress with and polls the stop flag through */
+const PROGRESS_MODULE = import.meta.resolve("../progress.js");
+
+interface WorkerRun {
+  readonly rows: RowResult[];
+  /** the signal that stopped the search, if one did */
+  readonly signal: StopSignal | null;
+  /** how far a random search got when it was stopped (its rows are not printed) */
+  readonly stopped: string | null;
+}
+
+/**
+ * The rows of each scenario, computed on a worker thread. SIGINT or SIGTERM sets the
+ * worker's stop flag: its searches stop at their next poll and report how far they got;
+ * a search that does not poll within 3 s is ended with what had finished. A second
+ * Ctrl-C exits at once.
+ */
 async function onWorker(
   design: string,
   file: string | undefined,
   scenarios: readonly Scenario[],
   props: readonly Property[],
-  o: Record<string, unknown> & { stepTimeout: number; maxMemory?: number },
-): Promise<RowResult[]> {
+  o: Record<string, unknown> & { stepTimeout: number; maxMemory?: number; json?: boolean },
+): Promise<WorkerRun> {
   const finished: RowResult[] = [];
   let done = 0;
-  const stop = onStopSignals(
-    () =>
-      `after ${done} of ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}; the rows not finished were not judged, and no verdict is printed for them. ${violationsSoFar(finished)} Fix: run again with fewer --runs or one --scenario at a time.`,
-  );
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  let signal: StopSignal | null = null;
+  const onSignal = (sig: StopSignal) => {
+    if (signal !== null) {
+      if (sig === "SIGINT") exit(130);
+      return;
+    }
+    signal = sig;
+    Atomics.store(stopFlag, 0, sig === "SIGINT" ? 1 : 2);
+    setTimeout(() => {
+      process.stderr.write(
+        `lockdrop: interrupted by ${SIGNAL_NAME[sig]} after ${done} of ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}; the rows not finished were not judged. ${violationsSoFar(finished)} Fix: run again with fewer --runs or one --scenario at a time.\n`,
+      );
+      exit(SIGNAL_CODE[sig]);
+    }, 3000).unref();
+  };
+  const restore = setStopHandler(onSignal);
   try {
     const rows = await rowsInParallel(
       scenarios.map((s) => ({
@@ -135,10 +157,19 @@ async function onWorker(
         stepLimitMs: o.stepTimeout * 1000,
         keepCounterexamples: true,
         heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB,
+        progress: {
+          module: PROGRESS_MODULE,
+          tty: process.stderr.isTTY === true,
+          argv: process.argv.slice(2),
+        },
+        stop: stopFlag,
       },
     );
-    return rows.flat() as RowResult[];
+    return { rows: rows.flat() as RowResult[], signal, stopped: null };
+  } catch (e) {
+    if (!(e instanceof Stopped)) throw e;
+    return { rows: finished, signal: signal ?? "SIGINT", stopped: e.message };
   } finally {
-    stop();
+    restore();
   }
 }

@@ -3,10 +3,15 @@
 // A report: exits 0 when it ran to completion, 2 on bad input.
 import type { Command } from "commander";
 import { Option } from "commander";
+import { DEFAULT_STEP_LIMIT_MS, rowsInParallel } from "../../engine/parallel.js";
+import type { RowResult } from "../../engine/verdicts.js";
 import { runsIn } from "../../model/scenarios.js";
 import { compareDesigns, comparisonJson, renderComparison } from "../../reports/compare.js";
+import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
+import { onStopSignals } from "../signals.js";
+import { fileOfDesign, loadedFiles } from "../user-designs.js";
 
 export function registerCompare(program: Command): void {
   program
@@ -24,7 +29,13 @@ export function registerCompare(program: Command): void {
     )
     .option("--all", "also list the rows where every design holds")
     .option("--json", "print lockdrop.compare/1 JSON")
-    .action((ids: string[], o) => {
+    .option(
+      "--step-timeout <seconds>",
+      "a step of a design file that runs longer is stopped: a design error at that step",
+      parseCount("--step-timeout"),
+      DEFAULT_STEP_LIMIT_MS / 1000,
+    )
+    .action(async (ids: string[], o) => {
       if (ids.length < 2)
         throw new UsageError(
           `compare needs at least two designs, got ${ids.length}. Example: lockdrop compare v1-hugetlb-drop v2.`,
@@ -46,7 +57,47 @@ export function registerCompare(program: Command): void {
           `none of the designs runs in ${o.scenario ? `scenario ${o.scenario.join(", ")}` : "any scenario"}. Fix: pick a scenario for their family (\`lockdrop list\`).`,
         );
       const props = select.properties(o.property);
-      const c = compareDesigns(designs, scenarios, props, { runs: o.runs, seed: o.seed });
+      // the searches run on worker threads (the step watchdog, and this thread free to
+      // answer SIGINT and SIGTERM); the separating replays after them run here
+      const pairs = designs.flatMap((d) =>
+        scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
+      );
+      let done = 0;
+      const stop = onStopSignals(
+        () =>
+          `after ${done} of ${pairs.length} design/scenario pairs; the comparison was not printed. Fix: compare fewer scenarios (--scenario) or with fewer --runs.`,
+      );
+      const computed = await rowsInParallel(
+        pairs.map(({ d, s }) => ({
+          design: d.id,
+          ...(fileOfDesign(d.id) ? { file: fileOfDesign(d.id) as string } : {}),
+          loader: DESIGN_LOADER,
+          files: loadedFiles().map((f) => f.file),
+          scenario: s.id,
+          properties: props.map((p) => p.id),
+          flags: { runs: o.runs, seed: o.seed, shortest: false, depth: 1 },
+        })),
+        undefined,
+        (n) => {
+          done = n;
+        },
+        {
+          stepLimitMs: o.stepTimeout * 1000,
+          keepCounterexamples: true,
+          heapMiB: DEFAULT_WORKER_HEAP_MIB,
+        },
+      );
+      stop();
+      const byPair = new Map(
+        pairs.map(({ d, s }, i) => [`${d.id}\u0000${s.id}`, computed[i] as RowResult[]]),
+      );
+      const c = compareDesigns(
+        designs,
+        scenarios,
+        props,
+        { runs: o.runs, seed: o.seed },
+        (d, s) => byPair.get(`${d.id}\u0000${s.id}`) ?? [],
+      );
       console.log(
         o.json
           ? JSON.stringify(comparisonJson(c), null, 1)
