@@ -14,7 +14,7 @@ import { Collapser } from "./collapse.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { compactKey, encode, extendIds, extendKey, keyUnits } from "./fingerprint.js";
 import type { LassoEdge } from "./lasso.js";
-import { fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
+import { fairnessText, fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
 import { StateSet } from "./stateset.js";
@@ -265,7 +265,7 @@ export function exploreExhaustive(
       if (enabled.length === 0) continue;
       for (const l of lassos)
         if (l.fair.length > 0 && l.spec.inLoop(node.world))
-          l.idle.set(node.index, idleBits(node.world, l.fair, setup.programs));
+          l.idle.set(node.index, idleBits(node.world, l.fair, setup.programs, l.spec));
       // with sleep sets: the threads already expanded here, and their successors (pick 0),
       // reused by the commutation checks
       const done: number[] = opts.sleepSets ? [] : NO_SLEEP_DONE;
@@ -395,7 +395,7 @@ export function exploreExhaustive(
       property: l.prop.id,
       schedule,
       loopStart: prefix.length,
-      message: l.spec.describe(prefix.length, best.loop.length),
+      message: `${l.spec.describe(prefix.length, best.loop.length)} (${fairnessText(l.spec, run.worlds?.[prefix.length] ?? run.final, setup.programs)})`,
       run,
     });
   }

@@ -17,22 +17,22 @@ import { isEnabled } from "./exec.js";
 import { compactKey, keyHash } from "./fingerprint.js";
 
 /**
- * The threads a spec's fairness is about, in a world's thread order: the driver threads
- * after the first (every driver is weakly fair), then the programs the spec names.
+ * The threads a loop must be fair to, besides thread 0 (which must step in it): every
+ * other thread (README "Properties": weak fairness). `idleBits` excuses an actor that
+ * waits at its entry label, unless the spec names it: a budget means "at most", so an
+ * idle actor may stay idle forever, but one in the middle of an operation (holding a
+ * lock, queued on one, or with more of the same operation to run) must step or be
+ * disabled somewhere in the loop, as the kernel's scheduler and the rwsem hand-off
+ * make it.
  */
-export function fairThreads(spec: LassoSpec, w: World): Tid[] {
-  return w.threads
-    .filter(
-      (t) =>
-        (t.role === "driver" && t.id > 0) ||
-        (t.role !== "driver" && spec.weaklyFair.includes(t.program)),
-    )
-    .map((t) => t.id);
+export function fairThreads(_spec: LassoSpec, w: World): Tid[] {
+  return w.threads.filter((t) => t.id > 0).map((t) => t.id);
 }
 
 /**
- * Fairness facts as bits: bit 0, the first driver (thread 0) stepped; bit 1 + i, weakly
- * fair thread i stepped or was disabled. A loop counts when all bits are set.
+ * Fairness facts as bits: bit 0, the first driver (thread 0) stepped; bit 1 + i, fair
+ * thread i stepped, was disabled, or (an actor the spec does not name) waited idle at
+ * its entry label. A loop counts when all bits are set.
  */
 export function fullMask(fair: readonly Tid[]): number {
   return (1 << (fair.length + 1)) - 1;
@@ -45,11 +45,45 @@ export function stepBits(tid: Tid, fair: readonly Tid[]): number {
   return m;
 }
 
-export function idleBits(w: World, fair: readonly Tid[], programs: Programs): number {
+export function idleBits(
+  w: World,
+  fair: readonly Tid[],
+  programs: Programs,
+  spec: LassoSpec,
+): number {
   let m = 0;
-  for (let i = 0; i < fair.length; i++)
-    if (!isEnabled(w, fair[i] as Tid, programs)) m |= 1 << (i + 1);
+  for (let i = 0; i < fair.length; i++) {
+    const tid = fair[i] as Tid;
+    if (!isEnabled(w, tid, programs)) {
+      m |= 1 << (i + 1);
+      continue;
+    }
+    const t = w.threads[tid];
+    if (
+      t !== undefined &&
+      t.role !== "driver" &&
+      !spec.weaklyFair.includes(t.program) &&
+      t.pc === programs[t.program]?.start
+    )
+      m |= 1 << (i + 1);
+  }
   return m;
+}
+
+/** The threads a lasso was fair to, for its report: those it had to be fair to. */
+export function fairnessText(spec: LassoSpec, w: World, programs: Programs): string {
+  const named = w.threads
+    .filter(
+      (t) =>
+        t.id > 0 &&
+        (t.role === "driver" ||
+          spec.weaklyFair.includes(t.program) ||
+          t.pc !== programs[t.program]?.start),
+    )
+    .map((t) => t.name);
+  return named.length === 0
+    ? "fair: every other thread is idle or finished"
+    : `fair to ${named.join(", ")}: each steps in the loop or is disabled in it; actors idle at their entry may stay idle`;
 }
 
 export interface LassoFound {
@@ -94,7 +128,7 @@ export class LassoWatch {
       this.reset(w, index + 1);
       return null;
     }
-    this.bits.push(stepBits(tid, this.fair) | idleBits(w, this.fair, this.programs));
+    this.bits.push(stepBits(tid, this.fair) | idleBits(w, this.fair, this.programs, this.spec));
     const key = keyHash(w);
     const met = this.seen.get(key);
     this.seen.set(key, { index: index + 1, world: w });
@@ -104,7 +138,11 @@ export class LassoWatch {
     let mask = 0;
     for (let i = first - this.from; i < this.bits.length; i++) mask |= this.bits[i] as number;
     if (mask !== fullMask(this.fair)) return null;
-    return { loopStart: first, at: index, message: this.spec.describe(first, index + 1 - first) };
+    return {
+      loopStart: first,
+      at: index,
+      message: `${this.spec.describe(first, index + 1 - first)} (${fairnessText(this.spec, met.world, this.programs)})`,
+    };
   }
 }
 
@@ -129,10 +167,10 @@ export function checkLasso(
   for (let i = loopStart; i < end; i++) {
     const w = worlds[i + 1] as World;
     if (!spec.inLoop(w)) return null;
-    mask |= stepBits(tids[i] as Tid, fair) | idleBits(w, fair, programs);
+    mask |= stepBits(tids[i] as Tid, fair) | idleBits(w, fair, programs, spec);
   }
   if (!spec.inLoop(a) || mask !== fullMask(fair)) return null;
-  return spec.describe(loopStart, end - loopStart);
+  return `${spec.describe(loopStart, end - loopStart)} (${fairnessText(spec, a, programs)})`;
 }
 
 /** An edge of the exhaustive engine's state graph among `inLoop` states. */

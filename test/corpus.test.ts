@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GOLDEN, goldenOutputs, loadCorpusFile, replayOn } from "../corpus/golden.js";
+import { isEnabled } from "../engine/exec.js";
 
 const root = join(import.meta.dirname, "..", "corpus");
 const files = readdirSync(root, { withFileTypes: true })
@@ -35,6 +36,39 @@ describe("regression corpus", () => {
       if (r.divergence) problems.push(`${f}: diverges at step ${r.divergence.at + 1}`);
       if (r.nondeterminism) problems.push(`${f}: world differs at step ${r.nondeterminism.at + 1}`);
     }
+    expect(problems, REGEN).toEqual([]);
+  });
+
+  it("every lasso is fair: each thread it must be fair to steps in the loop or is disabled in it", () => {
+    // re-derived from the replayed worlds, not from the engine's fairness bits: the
+    // threads a loop must be fair to are every driver, every actor the property names,
+    // and every actor not idle at its entry label in the loop
+    let lassos = 0;
+    const problems: string[] = [];
+    for (const f of files) {
+      const cex = loadCorpusFile(root, f);
+      const loopStart = cex.violation.loopStart;
+      if (loopStart === undefined) continue;
+      lassos++;
+      const r = replayOn(cex);
+      const worlds = r.run.worlds ?? [];
+      const programs = r.setup.programs;
+      const spec = r.property.lasso;
+      const end = cex.violation.at + 1;
+      const loopWorlds = worlds.slice(loopStart, end + 1);
+      const stepped = new Set(r.run.trace.slice(loopStart, end).map((x) => x.tid));
+      for (const t of r.setup.world0.threads) {
+        if (t.id === 0) continue;
+        const mustBeFair =
+          t.role === "driver" ||
+          (spec?.weaklyFair.includes(t.program) ?? false) ||
+          loopWorlds.some((w) => w.threads[t.id]?.pc !== programs[t.program]?.start);
+        const fair = stepped.has(t.id) || loopWorlds.some((w) => !isEnabled(w, t.id, programs));
+        if (mustBeFair && !fair)
+          problems.push(`${f}: ${t.name} is runnable throughout the loop and never runs`);
+      }
+    }
+    expect(lassos).toBeGreaterThan(20);
     expect(problems, REGEN).toEqual([]);
   });
 
