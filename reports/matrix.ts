@@ -1,13 +1,16 @@
-// The verdict matrix: design x scenario x property, as JSON (schema lockdrop.matrix/1)
-// and as a text table.
+// The verdict matrix: design x scenario x property, as JSON (lockdrop.matrix/1, defined
+// in reports/formats.ts) and as a text table.
 import type { MatrixRow } from "../engine/verdicts.js";
+import { jsonText, type MatrixJson, MatrixSchema } from "./formats.js";
 
 export type { MatrixRow };
 
-export interface Matrix {
-  readonly schema: "lockdrop.matrix/1";
-  readonly seed: number;
-  readonly rows: readonly MatrixRow[];
+/** lockdrop.matrix/1: the type inferred from its zod schema. */
+export type Matrix = MatrixJson;
+
+/** lockdrop.matrix/1 as `matrix --json` prints it, checked against its schema. */
+export function matrixJsonText(m: Matrix): string {
+  return jsonText(MatrixSchema, m);
 }
 
 export function cell(r: MatrixRow): string {

@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { runsIn } from "../../model/scenarios.js";
-import { compareDesigns, comparisonJson, renderComparison } from "../../reports/compare.js";
+import { compareDesigns, comparisonJsonText, renderComparison } from "../../reports/compare.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
 
@@ -47,10 +47,6 @@ export function registerCompare(program: Command): void {
         );
       const props = select.properties(o.property);
       const c = compareDesigns(designs, scenarios, props, { runs: o.runs, seed: o.seed });
-      console.log(
-        o.json
-          ? JSON.stringify(comparisonJson(c), null, 1)
-          : renderComparison(c, o.format, { all: o.all }),
-      );
+      console.log(o.json ? comparisonJsonText(c) : renderComparison(c, o.format, { all: o.all }));
     });
 }
