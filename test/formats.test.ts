@@ -61,7 +61,8 @@ describe("--json outputs", () => {
       run("list", "--json"),
     ]);
     out = { check, matrix, exhaustive, compare, list } as Record<string, CliResult>;
-  });
+    // five commands at once beside the rest of the suite: past vitest's 10 s for a hook
+  }, 120_000);
   const json = (k: string): unknown => {
     const r = out[k] as CliResult;
     expect(r.err).toBe("");
