@@ -5,6 +5,7 @@ import type { RowResult } from "../engine/verdicts.js";
 import { propertyById } from "../properties/index.js";
 import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
+import { type CheckJson, CheckSchema, jsonText } from "./formats.js";
 import { renderLanes } from "./lanes.js";
 import { strength } from "./matrix.js";
 
@@ -81,7 +82,8 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
   return out.join("\n");
 }
 
-export function checkJson(rows: readonly RowResult[], info: CheckInfo) {
+/** lockdrop.check/1 (reports/formats.ts). */
+export function checkJson(rows: readonly RowResult[], info: CheckInfo): CheckJson {
   return {
     schema: "lockdrop.check/1",
     ...info,
@@ -96,10 +98,15 @@ export function checkJson(rows: readonly RowResult[], info: CheckInfo) {
       ...(r.counterexample
         ? {
             message: r.counterexample.message,
-            schedule: r.counterexample.schedule,
+            schedule: [...r.counterexample.schedule],
             fastCheck: { seed: r.counterexample.seed, path: r.counterexample.path },
           }
         : {}),
     })),
   };
+}
+
+/** lockdrop.check/1 as `check --json` prints it, checked against its schema. */
+export function checkJsonText(rows: readonly RowResult[], info: CheckInfo): string {
+  return jsonText(CheckSchema, checkJson(rows, info));
 }

@@ -10,7 +10,8 @@ import { verdictRows } from "../engine/verdicts.js";
 import type { Scenario } from "../model/scenarios.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import type { Property } from "../properties/property.js";
+import type { Property, RunEnd } from "../properties/property.js";
+import { type CompareJson, CompareSchema, type CompareVerdict, jsonText } from "./formats.js";
 import { renderLanes } from "./lanes.js";
 
 export interface CompareOptions {
@@ -33,7 +34,7 @@ export interface Replay {
   readonly design: string;
   readonly violated: boolean;
   readonly message: string | null;
-  readonly end: string;
+  readonly end: RunEnd;
   readonly steps: number;
 }
 
@@ -51,7 +52,7 @@ export interface Comparison {
   readonly separations: readonly Separation[];
 }
 
-function verdictOf(c: Cell): string {
+function verdictOf(c: Cell): CompareVerdict {
   return c === null ? "not run" : c.verdict;
 }
 
@@ -134,7 +135,7 @@ function table(head: readonly string[], body: readonly (readonly string[])[], md
   return [line(head), rule, ...body.map(line)].join("\n");
 }
 
-function endText(end: string): string {
+function endText(end: RunEnd): string {
   if (end === "done") return "the run completes";
   if (end === "deadlock") return "the run ends with a thread still blocked";
   return "the run hits the step budget";
@@ -239,7 +240,8 @@ export function renderComparison(
   return out.join("\n");
 }
 
-export function comparisonJson(c: Comparison) {
+/** lockdrop.compare/1 (reports/formats.ts). */
+export function comparisonJson(c: Comparison): CompareJson {
   return {
     schema: "lockdrop.compare/1",
     designs: c.designs.map((d) => d.id),
@@ -255,8 +257,13 @@ export function comparisonJson(c: Comparison) {
       property: s.row.property.id,
       violator: s.violator,
       message: s.counterexample.message,
-      schedule: s.counterexample.schedule,
-      replays: s.replays,
+      schedule: [...s.counterexample.schedule],
+      replays: [...s.replays],
     })),
   };
+}
+
+/** lockdrop.compare/1 as `compare --json` prints it, checked against its schema. */
+export function comparisonJsonText(c: Comparison): string {
+  return jsonText(CompareSchema, comparisonJson(c));
 }

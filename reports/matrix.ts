@@ -1,18 +1,22 @@
-// The verdict matrix: design x scenario x property, as JSON (schema lockdrop.matrix/1)
-// and as a text table.
+// The verdict matrix: design x scenario x property, as JSON (lockdrop.matrix/1, defined
+// in reports/formats.ts) and as a text table that fits 100 columns whatever the number
+// of scenarios.
 import type { MatrixRow } from "../engine/verdicts.js";
+import { jsonText, type MatrixJson, MatrixSchema } from "./formats.js";
 
 export type { MatrixRow };
 
-export interface Matrix {
-  readonly schema: "lockdrop.matrix/1";
-  readonly seed: number;
-  readonly rows: readonly MatrixRow[];
+/** lockdrop.matrix/1: the type inferred from its zod schema. */
+export type Matrix = MatrixJson;
+
+/** lockdrop.matrix/1 as `matrix --json` prints it, checked against its schema. */
+export function matrixJsonText(m: Matrix): string {
+  return jsonText(MatrixSchema, m);
 }
 
+/** A row's cell in the text matrix: "holds", "VIOLATED 20" (steps), "unknown" or "n/a". */
 export function cell(r: MatrixRow): string {
-  if (r.verdict === "n/a") return "n/a";
-  if (r.verdict === "violated") return `VIOLATED (${r.steps} steps)`;
+  if (r.verdict === "violated") return r.steps === null ? "VIOLATED" : `VIOLATED ${r.steps}`;
   return r.verdict;
 }
 
@@ -41,42 +45,115 @@ export function strength(r: MatrixRow): string {
   return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? ", complete" : `, ${s.frontier} states at the bound`}, ${s.states} states${omission}`;
 }
 
-/** One table per design: scenarios down, properties across. */
+/** The width every line of the text matrix fits in. */
+export const MATRIX_WIDTH = 100;
+/** The cell of a pair that ran without this property's row (never blank). */
+const NOT_RUN = "not run";
+const GAP = "  ";
+/** property ids longer than this are shortened, so that scenario columns keep room */
+const MAX_PROPERTY = 40;
+
+/** `s` in at most `w` columns: cut with an ellipsis when longer. */
+function clip(s: string, w: number): string {
+  return s.length <= w ? s : `${s.slice(0, Math.max(0, w - 1))}\u2026`;
+}
+
+/** `text` in lines of at most MATRIX_WIDTH columns after `indent`, the later lines 2 further in. */
+function wrap(text: string, indent = ""): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(" ")) {
+    if (line.trim() === "") line += word;
+    else if (line.length + 1 + word.length <= MATRIX_WIDTH) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = `${indent}  ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.map((l) => clip(l, MATRIX_WIDTH));
+}
+
+/** Consecutive columns, as many to a group as fit in `room` columns with a gap between. */
+function groups<T extends { readonly width: number }>(cols: readonly T[], room: number): T[][] {
+  const out: T[][] = [];
+  let used = room; // full: the first column opens a group
+  for (const c of cols) {
+    if (used + GAP.length + c.width > room) {
+      out.push([c]);
+      used = c.width;
+    } else {
+      out[out.length - 1]?.push(c);
+      used += GAP.length + c.width;
+    }
+  }
+  return out;
+}
+
+/**
+ * One block per design, properties down and the scenarios the design ran in across, in
+ * groups of as many scenario columns as fit in 100 columns (the property column repeated
+ * in each group). The scenarios a design did not run in are named under its block.
+ */
 export function renderMatrix(m: Matrix): string {
-  const out: string[] = [];
   const designs = [...new Set(m.rows.map((r) => r.design))];
   const props = [...new Set(m.rows.map((r) => r.property))];
   const scenarios = [...new Set(m.rows.map((r) => r.scenario))];
+  const byKey = new Map(m.rows.map((r) => [`${r.design}\0${r.scenario}\0${r.property}`, r]));
   const runs = Math.max(0, ...m.rows.map((r) => r.runs));
-  const exhaustive = m.rows.find((r) => r.method === "exhaustive");
-  out.push(
-    exhaustive
-      ? `lockdrop verdict matrix ("holds" = no violation in any schedule up to depth ${exhaustive.depth}, breadth-first; see --json for states per row)`
-      : `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
-  );
+  const exhaustive = m.rows.filter((r) => r.method === "exhaustive");
+  // the bound: a row that holds was searched to it, or completely (an unknown row stopped short)
+  const judged = exhaustive.filter((r) => r.verdict !== "unknown");
+  const depth = Math.max(0, ...(judged.length > 0 ? judged : exhaustive).map((r) => r.depth ?? 0));
+  const out: string[] = [
+    ...wrap(
+      exhaustive.length > 0
+        ? `lockdrop verdict matrix ("holds" = no violation in any schedule up to depth ${depth}, breadth-first; see --json for states per row)`
+        : `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
+    ),
+    ...wrap(
+      "VIOLATED n = a counterexample of n steps (`lockdrop check` prints it); unknown = the search stopped early without a violation; n/a = the scenario cannot exercise the property.",
+    ),
+  ];
+  const pw = Math.min(MAX_PROPERTY, Math.max(0, ...props.map((p) => p.length)));
+  const lead = `  ${"".padEnd(pw)}${GAP}`;
+  const room = MATRIX_WIDTH - lead.length;
   for (const d of designs) {
-    out.push("", `== ${d}`);
-    const w0 = Math.max(10, ...scenarios.map((s) => s.length)) + 2;
-    for (const p of props) {
-      const cells = scenarios.map((s) => {
-        const r = m.rows.find((x) => x.design === d && x.scenario === s && x.property === p);
-        return r ? cell(r) : "";
+    const ran = scenarios.filter((s) => props.some((p) => byKey.has(`${d}\0${s}\0${p}`)));
+    const cols = ran.map((s) => {
+      const cells = props.map((p) => {
+        const r = byKey.get(`${d}\0${s}\0${p}`);
+        return clip(r ? cell(r) : NOT_RUN, room);
       });
+      const head = clip(s, room);
+      return { head, cells, width: Math.max(head.length, ...cells.map((c) => c.length)) };
+    });
+    out.push("", clip(`== ${d}`, MATRIX_WIDTH));
+    groups(cols, room).forEach((g, i) => {
+      const line = (first: string, texts: readonly string[]) =>
+        `${first}${texts.map((t, j) => t.padEnd(g[j]?.width ?? 0)).join(GAP)}`.trimEnd();
+      if (i > 0) out.push("");
       out.push(
-        `  ${p.padEnd(30)} ${cells
-          .map((c) => c.padEnd(w0 + 6))
-          .join("")
-          .trimEnd()}`,
+        line(
+          lead,
+          g.map((c) => c.head),
+        ),
+        ...props.map((p, k) =>
+          line(
+            `  ${clip(p, pw).padEnd(pw)}${GAP}`,
+            g.map((c) => c.cells[k] ?? NOT_RUN),
+          ),
+        ),
       );
-    }
-    out.splice(
-      out.length - props.length,
-      0,
-      `  ${"".padEnd(30)} ${scenarios
-        .map((s) => s.padEnd(w0 + 6))
-        .join("")
-        .trimEnd()}`,
-    );
+    });
+    const skipped = scenarios.filter((s) => !ran.includes(s));
+    if (skipped.length > 0)
+      out.push(
+        ...wrap(
+          `not run on ${d} (scenarios for other kinds of design): ${skipped.join(", ")}`,
+          "  ",
+        ),
+      );
   }
   return out.join("\n");
 }

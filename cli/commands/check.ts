@@ -6,7 +6,7 @@ import { judgement } from "../../engine/verdicts.js";
 import type { Scenario } from "../../model/scenarios.js";
 import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import type { Property } from "../../properties/property.js";
-import { checkJson, renderCheck } from "../../reports/check.js";
+import { checkJsonText, renderCheck } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { UsageError } from "../errors.js";
@@ -66,7 +66,7 @@ export function registerCheck(program: Command): void {
       ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
     };
     // the verdicts first: a file that cannot be written must not lose them (exit 5)
-    console.log(o.json ? JSON.stringify(checkJson(rows, opts), null, 1) : renderCheck(rows, opts));
+    console.log(o.json ? checkJsonText(rows, opts) : renderCheck(rows, opts));
     process.exitCode = judgement(rows);
     if (o.out)
       try {

@@ -6,7 +6,7 @@ import { Option } from "commander";
 import { DEFAULT_STEP_LIMIT_MS, rowsInParallel } from "../../engine/parallel.js";
 import type { RowResult } from "../../engine/verdicts.js";
 import { runsIn } from "../../model/scenarios.js";
-import { compareDesigns, comparisonJson, renderComparison } from "../../reports/compare.js";
+import { compareDesigns, comparisonJsonText, renderComparison } from "../../reports/compare.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
@@ -98,10 +98,6 @@ export function registerCompare(program: Command): void {
         { runs: o.runs, seed: o.seed },
         (d, s) => byPair.get(`${d.id}\u0000${s.id}`) ?? [],
       );
-      console.log(
-        o.json
-          ? JSON.stringify(comparisonJson(c), null, 1)
-          : renderComparison(c, o.format, { all: o.all }),
-      );
+      console.log(o.json ? comparisonJsonText(c) : renderComparison(c, o.format, { all: o.all }));
     });
 }

@@ -1,0 +1,328 @@
+// The JSON that `--json` prints, defined once: lockdrop.check/1, lockdrop.matrix/1,
+// lockdrop.compare/1 and lockdrop.list/1 are the zod schemas below, their TypeScript
+// types are inferred from them, and the code that builds each output validates it here
+// before it is printed (an output that does not match is a bug in lockdrop: exit 3). The
+// JSON Schema of each is committed beside reports/cex.schema.json (`npm run schemas`
+// writes them; a test compares them). A row's verdict, strength and stop reason are
+// the engine's (engine/verdicts.ts): the schemas below are asserted, at compile time,
+// to describe exactly those types.
+import { z } from "zod";
+import type { Choice } from "../engine/run.js";
+import type { MatrixRow, StopReason, Strength, Verdict } from "../engine/verdicts.js";
+import type { Family } from "../model/step.js";
+import type { RunEnd } from "../properties/property.js";
+import type { ModuleRef } from "./cex.js";
+import { cexJsonSchema } from "./cex.js";
+import type { Replay } from "./compare.js";
+
+const count = () => z.number().int().nonnegative();
+const id = () => z.string().min(1);
+
+// ---------------------------------------------------------------------------------
+// the parts the outputs share
+
+export const VerdictSchema = z
+  .enum(["holds", "violated", "unknown", "n/a"])
+  .describe(
+    "holds: no violation within the strength; violated: a counterexample was found; unknown: a requested search stopped early without a violation; n/a: the scenario cannot exercise the property",
+  );
+
+export const StopReasonSchema = z
+  .enum(["max-states", "max-memory", "interrupted", "time"])
+  .describe("why a requested search ended before its bound");
+
+export const StrengthSchema = z
+  .discriminatedUnion("kind", [
+    z
+      .object({
+        kind: z.literal("random"),
+        runs: count().describe("random schedules run"),
+        pct: count().optional().describe("PCT priority scheduling of this bug depth"),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z
+          .enum(["exhaustive-depth", "exhaustive-complete"])
+          .describe(
+            "exhaustive-depth: every state above `depth` expanded; exhaustive-complete: no state left unexpanded",
+          ),
+        depth: count().describe("the deepest level expanded"),
+        states: count().describe("distinct states"),
+        frontier: count().describe(
+          "states reached but not expanded (at the depth bound, or when stopped)",
+        ),
+        omissionProbability: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            "hash-compacted search: the probability that a state was wrongly taken for one seen",
+          ),
+      })
+      .strict(),
+    z
+      .object({ kind: z.literal("none") })
+      .strict()
+      .describe("not run (an n/a row)"),
+  ])
+  .describe("what the verdict rests on");
+
+export const ChoiceSchema = z
+  .object({
+    t: count().describe("thread index (taken modulo the number of threads)"),
+    p: count().describe("resolves a choice the step offers (taken modulo the options)"),
+    n: count()
+      .optional()
+      .describe("run the thread for up to this many steps while it stays enabled (default 1)"),
+  })
+  .strict()
+  .describe("one step of a schedule");
+
+const ScheduleSchema = z
+  .array(ChoiceSchema)
+  .describe("the executed schedule up to and including the violating step");
+
+// ---------------------------------------------------------------------------------
+// lockdrop.matrix/1
+
+export const MatrixRowSchema = z
+  .object({
+    design: id(),
+    scenario: id(),
+    property: id(),
+    verdict: VerdictSchema,
+    strength: StrengthSchema,
+    stopped: StopReasonSchema.optional().describe(
+      "the search stopped before its bound: the reason (the coverage is in strength)",
+    ),
+    method: z.string().describe('how the verdict was reached: "random", "exhaustive" or "n/a"'),
+    runs: count().describe("random schedules run (0 for exhaustive and n/a rows)"),
+    steps: count().nullable().describe("length of the counterexample for violated rows, else null"),
+    message: z.string().optional().describe("the violation, for violated rows"),
+    depth: count().optional().describe("exhaustive rows: the depth explored"),
+    states: count().optional().describe("exhaustive rows: distinct states"),
+    complete: z.boolean().optional().describe("exhaustive rows: the state space was exhausted"),
+    stoppedBy: StopReasonSchema.optional().describe("exhaustive rows: as stopped"),
+    frontier: count()
+      .optional()
+      .describe(
+        "exhaustive rows: states reached but not expanded (at the depth bound, or when stopped)",
+      ),
+  })
+  .strict();
+
+export const MatrixSchema = z
+  .object({
+    schema: z.literal("lockdrop.matrix/1"),
+    seed: z.number().int().describe("seed of the random exploration"),
+    rows: z
+      .array(MatrixRowSchema)
+      .describe("one per design, scenario (that the design runs in) and property"),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------
+// lockdrop.check/1
+
+export const ModuleRefSchema = z
+  .object({
+    path: id().describe("the design file, relative to the current directory"),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "64 hex digits")
+      .describe("sha256 of the design file's text"),
+  })
+  .strict()
+  .describe("for a design from a user's file: where to load it again");
+
+export const CheckResultSchema = z
+  .object({
+    scenario: id(),
+    property: id(),
+    verdict: VerdictSchema,
+    strength: StrengthSchema,
+    stopped: StopReasonSchema.optional(),
+    runs: count().describe("random schedules run (0 for exhaustive and n/a rows)"),
+    steps: count().nullable().describe("length of the counterexample for violated rows, else null"),
+    message: z.string().optional().describe("the violation, for violated rows"),
+    schedule: ScheduleSchema.optional(),
+    fastCheck: z
+      .object({
+        seed: z.number().int().describe("fast-check seed of the row (0 for exhaustive search)"),
+        path: z
+          .string()
+          .describe('fast-check path of the failing run ("exhaustive" for exhaustive search)'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const CheckSchema = z
+  .object({
+    schema: z.literal("lockdrop.check/1"),
+    design: id().describe("the design as given on the command line: an id or a design file"),
+    seed: z.number().int().describe("seed of the random exploration"),
+    runs: count().describe("random schedules per scenario"),
+    shortest: z
+      .union([z.boolean(), count()])
+      .optional()
+      .describe(
+        "the breadth-first pass after random search: on (default bound), off, or its bound in states",
+      ),
+    exhaustive: z
+      .object({ depth: count() })
+      .strict()
+      .optional()
+      .describe("exhaustive breadth-first search up to this depth instead of random search"),
+    pct: count()
+      .optional()
+      .describe("random search with PCT priority scheduling of this bug depth"),
+    module: ModuleRefSchema.optional(),
+    results: z.array(CheckResultSchema).describe("one per scenario and property"),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------
+// lockdrop.compare/1
+
+export const RunEndSchema = z
+  .enum(["done", "deadlock", "budget"])
+  .describe("how the run ended: it completed, a thread stayed blocked, or the step budget ran out");
+
+export const CompareVerdictSchema = z
+  .union([VerdictSchema, z.literal("not run")])
+  .describe("a design's verdict; not run: the design does not run in the scenario");
+
+export const ReplaySchema = z
+  .object({
+    design: id(),
+    violated: z.boolean(),
+    message: z.string().nullable(),
+    end: RunEndSchema,
+    steps: count(),
+  })
+  .strict()
+  .describe("the same schedule run on a design where the property held");
+
+export const CompareSchema = z
+  .object({
+    schema: z.literal("lockdrop.compare/1"),
+    designs: z.array(id()).min(2),
+    runs: count().describe("random schedules per scenario"),
+    seed: z.number().int().describe("seed of the random exploration"),
+    rows: z.array(
+      z
+        .object({
+          scenario: id(),
+          property: id(),
+          differs: z.boolean().describe("the designs that ran got different verdicts"),
+          verdicts: z.record(z.string(), CompareVerdictSchema).describe("per design id"),
+        })
+        .strict(),
+    ),
+    separations: z
+      .array(
+        z
+          .object({
+            scenario: id(),
+            property: id(),
+            violator: id().describe("the design whose counterexample this is"),
+            message: z.string(),
+            schedule: ScheduleSchema,
+            replays: z.array(ReplaySchema),
+          })
+          .strict(),
+      )
+      .describe("for each row that differs, each counterexample replayed on the designs that held"),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------
+// lockdrop.list/1
+
+export const FamilySchema = z
+  .enum(["hmm", "gup", "fault", "mfill"])
+  .describe("the kind of caller a design is");
+
+export const ListSchema = z
+  .object({
+    schema: z.literal("lockdrop.list/1"),
+    designs: z.array(z.object({ id: id(), family: FamilySchema, title: z.string() }).strict()),
+    scenarios: z.array(
+      z
+        .object({
+          id: id(),
+          title: z.string(),
+          families: z.array(FamilySchema).describe("the kinds of design that run in it"),
+        })
+        .strict(),
+    ),
+    properties: z.array(
+      z
+        .object({
+          id: id(),
+          ref: z.string().describe('the reference entries, e.g. "S1" or "S14, L1"'),
+          statement: z.string(),
+          kind: z.enum(["safety", "liveness"]),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export type MatrixJson = z.infer<typeof MatrixSchema>;
+export type CheckJson = z.infer<typeof CheckSchema>;
+export type CompareJson = z.infer<typeof CompareSchema>;
+export type CompareVerdict = z.infer<typeof CompareVerdictSchema>;
+export type ListJson = z.infer<typeof ListSchema>;
+
+// ---------------------------------------------------------------------------------
+// the engine's types are the source of truth: each schema above that describes one is
+// checked, at compile time, to infer a type mutually assignable with it
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type FormatsMatchEngine = [
+  Assert<Same<z.infer<typeof VerdictSchema>, Verdict>>,
+  Assert<Same<z.infer<typeof StopReasonSchema>, StopReason>>,
+  Assert<Same<z.infer<typeof StrengthSchema>, Strength>>,
+  Assert<Same<z.infer<typeof MatrixRowSchema>, MatrixRow>>,
+  Assert<Same<z.infer<typeof ChoiceSchema>, Choice>>,
+  Assert<Same<z.infer<typeof ModuleRefSchema>, ModuleRef>>,
+  Assert<Same<z.infer<typeof RunEndSchema>, RunEnd>>,
+  Assert<Same<z.infer<typeof ReplaySchema>, Replay>>,
+  Assert<Same<z.infer<typeof FamilySchema>, Family>>,
+];
+
+// ---------------------------------------------------------------------------------
+// printing and the committed JSON Schemas
+
+/**
+ * `value` as printed by `--json` (one-space indentation), after checking it against its
+ * schema: a mismatch throws (an internal error), it is never printed. The value itself
+ * is printed, so its key order is the builder's.
+ */
+export function jsonText<S extends z.ZodType>(schema: S, value: z.infer<S>): string {
+  schema.parse(value);
+  return JSON.stringify(value, null, 1);
+}
+
+/** The JSON Schema of a format, as committed in reports/. */
+export function jsonSchemaOf(schema: z.ZodType): unknown {
+  return z.toJSONSchema(schema, { target: "draft-2020-12" });
+}
+
+/** Every committed JSON Schema: file name in reports/ and its text (`npm run schemas`). */
+export function jsonSchemaFiles(): { readonly file: string; readonly text: string }[] {
+  const text = (s: unknown) => `${JSON.stringify(s, null, 2)}\n`;
+  return [
+    { file: "cex.schema.json", text: text(cexJsonSchema()) },
+    { file: "check.schema.json", text: text(jsonSchemaOf(CheckSchema)) },
+    { file: "matrix.schema.json", text: text(jsonSchemaOf(MatrixSchema)) },
+    { file: "compare.schema.json", text: text(jsonSchemaOf(CompareSchema)) },
+    { file: "list.schema.json", text: text(jsonSchemaOf(ListSchema)) },
+  ];
+}
