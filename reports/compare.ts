@@ -251,6 +251,7 @@ export function comparisonJson(c: Comparison): CompareJson {
       property: r.property.id,
       differs: r.differs,
       verdicts: Object.fromEntries(c.designs.map((d, i) => [d.id, verdictOf(r.cells[i] ?? null)])),
+      strength: { kind: "random" as const, runs: c.options.runs },
     })),
     separations: c.separations.map((s) => ({
       scenario: s.row.scenario,

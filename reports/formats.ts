@@ -220,6 +220,9 @@ export const CompareSchema = z
           property: id(),
           differs: z.boolean().describe("the designs that ran got different verdicts"),
           verdicts: z.record(z.string(), CompareVerdictSchema).describe("per design id"),
+          strength: StrengthSchema.describe(
+            "what every verdict of the row rests on: the same random runs for each design",
+          ),
         })
         .strict(),
     ),
