@@ -9,7 +9,7 @@ import { DesignError, PropertyCheckError } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { setStepProbe } from "./exec.js";
-import type { PairJob } from "./parallel.js";
+import type { PairJob, ProgressSpec } from "./parallel.js";
 import type { ExplorationFlags } from "./rows.js";
 import { rowsFor } from "./rows.js";
 
@@ -38,11 +38,7 @@ const { beat, keepCounterexamples, progress, stop } = (workerData ?? {}) as {
   readonly beat?: Int32Array;
   readonly keepCounterexamples?: boolean;
   /** the command's progress module, to draw progress and poll `stop` from this thread */
-  readonly progress?: {
-    readonly module: string;
-    readonly tty: boolean;
-    readonly argv: readonly string[];
-  };
+  readonly progress?: ProgressSpec;
   /** set by the command's thread on SIGINT or SIGTERM: the searches stop at their next poll */
   readonly stop?: Int32Array;
 };

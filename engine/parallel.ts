@@ -42,6 +42,13 @@ export interface WorkerLimits {
   readonly stop?: Int32Array;
 }
 
+/** The progress module a worker loads by URL, whether a terminal shows it, the command line. */
+export interface ProgressSpec {
+  readonly module: string;
+  readonly tty: boolean;
+  readonly argv: readonly string[];
+}
+
 /** A search stopped by the caller's stop flag; the message says how far it got. */
 export class Stopped extends Error {}
 

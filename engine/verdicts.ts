@@ -60,6 +60,19 @@ export interface MatrixRow {
   readonly frontier?: number;
 }
 
+/** The row of a property the scenario cannot exercise: n/a, nothing run. */
+function notApplicable(base: Pick<RowResult, "design" | "scenario" | "property">): RowResult {
+  return {
+    ...base,
+    verdict: "n/a",
+    strength: { kind: "none" },
+    method: "n/a",
+    runs: 0,
+    steps: null,
+    counterexample: null,
+  };
+}
+
 /** The exit code a judging command (`check`) gives for its rows: 1 violated, 4 unknown, 0. */
 export function judgement(rows: readonly { readonly verdict: Verdict }[]): 0 | 1 | 4 {
   if (rows.some((r) => r.verdict === "violated")) return 1;
@@ -125,16 +138,7 @@ export function verdictRows(
   const setup = opts.shortest !== undefined ? setupFor(design, scenario) : null;
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
-    if (!applicable.includes(p))
-      return {
-        ...base,
-        verdict: "n/a",
-        strength: { kind: "none" },
-        method: "n/a",
-        runs: 0,
-        steps: null,
-        counterexample: null,
-      };
+    if (!applicable.includes(p)) return notApplicable(base);
     const found = pair.results.get(p.id) ?? null;
     const cex =
       found && setup && opts.shortest !== undefined
@@ -169,16 +173,7 @@ export function exhaustiveRows(
   const r = exploreExhaustive(setup, applicable, opts);
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
-    if (!applicable.includes(p))
-      return {
-        ...base,
-        verdict: "n/a",
-        strength: { kind: "none" },
-        method: "n/a",
-        runs: 0,
-        steps: null,
-        counterexample: null,
-      };
+    if (!applicable.includes(p)) return notApplicable(base);
     const c = r.counterexamples.get(p.id);
     const strength: Strength = {
       kind: r.complete ? "exhaustive-complete" : "exhaustive-depth",
