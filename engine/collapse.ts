@@ -12,16 +12,17 @@
 // a fixed order, so two worlds get the same tuple exactly when they get the same
 // encoding (test/fingerprint.test.ts checks the tuple against stateKey too).
 
-import { WORLD_PARTS } from "../model/parts.js";
 import type { Thread, World } from "../model/world.js";
 import { encodePart, idsKey, keyUnits, PART_THREAD0 } from "./fingerprint.js";
 import { StateSet } from "./stateset.js";
-import { readPart } from "./world-table.js";
+import { sameParts } from "./world-table.js";
 
 export class Collapser {
   /** one exact table per shared part, then one for threads' control and one for their locals */
   private readonly tables: StateSet[] = [];
   private readonly scratch: number[] = [];
+  /** per shared part: unchanged from the parent (sameParts) */
+  private readonly same: boolean[] = [];
   /**
    * The ids of kept states, `width` per state at width * index: one typed array
    * rather than an array per state, which the garbage collector would copy for as
@@ -75,17 +76,10 @@ export class Collapser {
     ids.length = PART_THREAD0 + 2 * w.threads.length;
     const p = parent !== null && parentIndex >= 0 ? parent : null;
     const o = parentIndex * this.width;
-    for (let i = 0; i < PART_THREAD0; i++) {
-      const part = WORLD_PARTS[i] as (typeof WORLD_PARTS)[number];
-      let same = false;
-      if (p !== null) {
-        const read = readPart[i] as (w: World) => unknown;
-        const a = read(w) as never;
-        const b = read(p) as never;
-        same = a === b || (part.unchanged?.(a, b) ?? false);
-      }
-      ids[i] = this.reuse(w, i, o, same);
-    }
+    const same = this.same;
+    if (p !== null) sameParts(w, p, same);
+    for (let i = 0; i < PART_THREAD0; i++)
+      ids[i] = this.reuse(w, i, o, p !== null && same[i] === true);
     const g = w.ghost;
     for (let i = 0; i < w.threads.length; i++) {
       const control = PART_THREAD0 + 2 * i;

@@ -47,3 +47,17 @@ export function partAccessors(): Record<string, PropertyDescriptor> {
   });
   return out;
 }
+
+/**
+ * `sameParts(w, p, out)`: for each part, whether world `w` (one step from `p`) has it
+ * as `p` had it: the same object, or equal by the part's `unchanged` test. One compiled
+ * function, so each comparison reads one property of one shape (the collapsed search
+ * asks this for every state it reaches).
+ */
+export const sameParts = new Function(
+  "unchanged",
+  `return function (w, p, out) { ${NAMES.map(
+    (n, i) =>
+      `out[${i}] = w.${n} === p.${n}${WORLD_PARTS[i]?.unchanged ? ` || unchanged[${i}](w.${n}, p.${n})` : ""};`,
+  ).join(" ")} };`,
+)(WORLD_PARTS.map((p) => p.unchanged)) as (w: World, p: World, out: boolean[]) => void;

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { enabledThreads, step, stepWithPatches } from "../engine/exec.js";
 import { compactKey, stateKey } from "../engine/fingerprint.js";
 import { setupFor } from "../engine/run.js";
-import { buildWorld, readPart } from "../engine/world-table.js";
+import { buildWorld, readPart, sameParts } from "../engine/world-table.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { WORLD_PARTS } from "../model/parts.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
@@ -70,6 +70,14 @@ describe("the world table", () => {
       WORLD_PARTS.forEach((p, i) => {
         if (i % 2 === 1) expect(built[p.name]).toBe(w[p.name]);
         else expect(built[p.name]).not.toBe(w[p.name]);
+      });
+      // the compiled comparison: shared parts are the same; copied ones only by `unchanged`
+      const same: boolean[] = [];
+      sameParts(built, w, same);
+      WORLD_PARTS.forEach((p, i) => {
+        const a = built[p.name] as never;
+        const b = w[p.name] as never;
+        expect(same[i]).toBe(a === b || (p.unchanged?.(a, b) ?? false));
       });
     }
   });
