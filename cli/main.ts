@@ -14,7 +14,6 @@ import { registerReplay } from "./commands/replay.js";
 import { UsageError } from "./errors.js";
 import { exit, guardProcessExit } from "./exit-guard.js";
 import { Interrupted, installProgress } from "./progress.js";
-import { installStopSignals } from "./signals.js";
 import { designErrorMessage, preloadDesignFiles } from "./user-designs.js";
 
 const debug = process.argv.includes("--debug");
@@ -47,7 +46,6 @@ registerInit(program);
 
 installProgress(process.argv.slice(2));
 guardProcessExit();
-installStopSignals();
 
 try {
   await preloadDesignFiles(process.argv.slice(2));

@@ -1,9 +1,8 @@
-// SIGINT and SIGTERM while a search runs on worker threads (matrix, and check whenever no
-// terminal draws progress): this thread is free, so it answers at once, the same way
-// for both signals and with or without a terminal: a message with the coverage reached
-// and the violations found so far, then exit 130 (SIGINT) or 143 (SIGTERM). A second
-// SIGINT exits at once. (A search on this thread, which check runs when a terminal
-// shows its progress, reads Ctrl-C from the keyboard instead: cli/progress.ts.)
+// SIGINT and SIGTERM while a search runs on worker threads (check, matrix, compare):
+// this thread is free, so it answers at once, the same way for both signals and with or
+// without a terminal: a message with the coverage reached and the violations found so
+// far, then exit 130 (SIGINT) or 143 (SIGTERM). A second SIGINT exits at once. check's
+// handler first asks the worker's searches to stop at their next poll (cli/progress.ts).
 import { exit } from "./exit-guard.js";
 
 export type StopSignal = "SIGINT" | "SIGTERM";
@@ -11,32 +10,20 @@ export type StopSignal = "SIGINT" | "SIGTERM";
 const NAME: Record<StopSignal, string> = { SIGINT: "Ctrl-C (SIGINT)", SIGTERM: "SIGTERM" };
 const CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
-/** The handler of the phase the command is in; null: the command's default below. */
-let current: ((sig: StopSignal) => void) | null = null;
-
 /**
- * From the start of the command: a signal before any search runs (while design files
- * load, say) ends it with a message and the signal's code, never silently; a phase
- * that searches installs its own handler with `onStopSignals` or `setStopHandler`.
+ * Handle SIGINT and SIGTERM with `h` until the returned function is called. Only while
+ * a search runs on worker threads: this thread is idle then, so the handler runs at
+ * once. Outside those phases the signals keep their default action, so that a command
+ * stuck in its own thread can still be ended.
  */
-export function installStopSignals(): void {
-  const dispatch = (sig: StopSignal) => {
-    if (current) return current(sig);
-    process.stderr.write(
-      `lockdrop: interrupted by ${NAME[sig]} before any search had finished; nothing was judged.\n`,
-    );
-    exit(CODE[sig]);
-  };
-  process.on("SIGINT", () => dispatch("SIGINT"));
-  process.on("SIGTERM", () => dispatch("SIGTERM"));
-}
-
-/** Handle signals with `h` until the returned function is called. */
 export function setStopHandler(h: (sig: StopSignal) => void): () => void {
-  const before = current;
-  current = h;
+  const int = () => h("SIGINT");
+  const term = () => h("SIGTERM");
+  process.on("SIGINT", int);
+  process.on("SIGTERM", term);
   return () => {
-    current = before;
+    process.off("SIGINT", int);
+    process.off("SIGTERM", term);
   };
 }
 

@@ -152,6 +152,29 @@ export function planPackageJson(
   return { text: `${JSON.stringify(pkg, null, indent).replaceAll("\n", eol)}${eol}`, notes };
 }
 
+/**
+ * Create `path` and its missing parents one level at a time (not mkdirSync's
+ * recursive mode, which can spin on a path under /proc): a folder that cannot be made
+ * is bad input, named, exit 2.
+ */
+function makeDirs(path: string, shown: string): void {
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory())
+      throw new UsageError(
+        `${path} is a file, not a folder, so ${shown} cannot be scaffolded. Nothing was written there. Fix: choose another folder.`,
+      );
+    return;
+  }
+  makeDirs(dirname(path), shown);
+  try {
+    mkdirSync(path);
+  } catch (e) {
+    throw new UsageError(
+      `cannot create the folder ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}), so ${shown} cannot be scaffolded. Fix: choose a folder you can write to.`,
+    );
+  }
+}
+
 /** A name npm accepts for a new package.json, from the folder's name. */
 function packageName(dir: string): string {
   const name = basename(resolve(dir))
@@ -206,10 +229,9 @@ export function init(dir: string, cwd = process.cwd()): InitResult {
       : {}),
   });
   const sources = TEMPLATE.map((t) => readFileSync(join(root, "templates", "init", t.path)));
+  for (const t of TEMPLATE) makeDirs(dirname(join(target, t.path)), dir);
   TEMPLATE.forEach((t, i) => {
-    const to = join(target, t.path);
-    mkdirSync(dirname(to), { recursive: true });
-    writeFileSync(to, sources[i] as Buffer, { flag: "wx" });
+    writeFileSync(join(target, t.path), sources[i] as Buffer, { flag: "wx" });
   });
   if (plan.text !== null) writeFileSync(pkgFile, plan.text);
   return {
