@@ -72,6 +72,10 @@ export function checkOutTarget(
     throw new UsageError(
       `--out ${out} is a directory; nothing was run. Fix: give a file name, e.g. --out ${join(out, "cex.json")}.`,
     );
+  if (existsSync(out) && !statSync(out).isFile())
+    throw new UsageError(
+      `--out ${out} is not a regular file (a device or a socket), and a counterexample replaces its target; nothing was run. Fix: give the path of a file.`,
+    );
   if (force) return;
   const names = [
     out,
