@@ -145,7 +145,14 @@ export function checkPair(
     }),
     { seed, numRuns: opts.runs, endOnFailure: true },
   );
-  if (explored.failed && explored.errorInstance instanceof Error) throw explored.errorInstance;
+  if (explored.failed && explored.errorInstance instanceof Error) {
+    const e = explored.errorInstance;
+    // a search stopped from outside (Ctrl-C, SIGTERM: cli/progress.ts) keeps what it had
+    // found: the properties already violated, not yet minimized
+    if (e.constructor.name === "Interrupted" && firstFail.size > 0)
+      e.message += ` Before the stop, ${design.id} on ${scenario.id} had violated ${[...firstFail.keys()].join(", ")} (not yet minimized; run that pair again to see the counterexample).`;
+    throw e;
+  }
   const results = new Map<string, Counterexample | null>();
   for (const p of props) {
     const f = firstFail.get(p.id);

@@ -182,6 +182,25 @@ describe("exit codes", () => {
     );
     expect(int.code, int.err).toBe(130);
     expect(int.err).toMatch(/lockdrop: interrupted by Ctrl-C after [\d,]+ random schedules/);
+    // what the random search had found before the stop is reported, not dropped
+    const found = await signalled(
+      [
+        "check",
+        "v2",
+        "--scenario",
+        "anon-uffd",
+        "--property",
+        "fatal-signal-ends-loop",
+        "--runs",
+        "2000000",
+      ],
+      "SIGINT",
+      4000,
+    );
+    expect(found.code, found.err).toBe(130);
+    expect(found.err).toMatch(
+      /Before the stop, v2 on anon-uffd had violated fatal-signal-ends-loop/,
+    );
     expect(matrix.code, matrix.err).toBe(143);
     expect(matrix.err).toMatch(/interrupted by SIGTERM after \d+ of \d+ design\/scenario pairs/);
     for (const r of [term, int, matrix]) expect(r.err).not.toMatch(/\n\s+at /);
