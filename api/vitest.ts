@@ -8,9 +8,12 @@
 //     checkDesign(myDesign, { scenarios: ["hugetlb-uffd"] }).expect({ "no-freed-vma-use": "holds" });
 //   });
 import { AssertionError } from "node:assert";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { DEFAULT_STEP_LIMIT_MS, rowsInParallel } from "../engine/parallel.js";
 import type { Counterexample } from "../engine/random.js";
-import type { RowResult } from "../engine/verdicts.js";
+import type { MatrixRow, RowResult } from "../engine/verdicts.js";
 import { verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
@@ -20,7 +23,14 @@ import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { renderLanes } from "../reports/lanes.js";
 import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
-import { DesignFileError, declareAll, validateDesignExport } from "./design-file.js";
+import {
+  DesignError,
+  DesignFileError,
+  declareAll,
+  describeDesignError,
+  loadDesignFile,
+  validateDesignExport,
+} from "./design-file.js";
 
 export type Verdict = "holds" | "violated" | "unknown" | "n/a";
 
@@ -201,7 +211,83 @@ export function checkDesign(d: Design | string, options: CheckDesignOptions = {}
   const scenarios = scenariosFor(design, ids.scenarios);
   const props = propertiesFor(ids.properties);
   const rows = scenarios.flatMap((s) => verdictRows(design, s, props, { runs, seed }));
+  return designCheck(design, scenarios, rows, runs, seed);
+}
 
+/**
+ * Explore the design a file declares, given by its module URL (or path): the searches
+ * run on worker threads, so a step that never returns is stopped after `stepTimeout`
+ * seconds (default 10) and reported as a design error at that step, instead of hanging
+ * the test run. `checkDesign(object)` runs in the test's own thread.
+ */
+export async function checkDesignFile(
+  module: URL | string,
+  options: CheckDesignOptions & { readonly stepTimeout?: number } = {},
+): Promise<DesignCheck> {
+  const { stepTimeout, ...rest } = options;
+  const opts = validOptions(rest);
+  if (
+    stepTimeout !== undefined &&
+    !(Number.isInteger(stepTimeout) && stepTimeout >= 1 && stepTimeout <= 3600)
+  )
+    fail(
+      `lockdrop: checkDesignFile(): stepTimeout = ${JSON.stringify(stepTimeout)} must be a whole number of seconds from 1 to 3600. Nothing was checked.`,
+    );
+  const file = module instanceof URL || module.startsWith("file:") ? fileURLToPath(module) : module;
+  let loaded: Awaited<ReturnType<typeof loadDesignFile>>;
+  try {
+    loaded = await loadDesignFile(file);
+  } catch (e) {
+    if (e instanceof DesignFileError) fail(`lockdrop: ${e.message}`);
+    throw e;
+  }
+  const design = loaded.design;
+  const ids = declared(design, opts);
+  const runs = opts.runs ?? 1000;
+  const seed = opts.seed ?? 1;
+  const scenarios = scenariosFor(design, ids.scenarios);
+  const props = propertiesFor(ids.properties);
+  let perPair: MatrixRow[][];
+  try {
+    perPair = await rowsInParallel(
+      scenarios.map((s) => ({
+        design: design.id,
+        file,
+        loader: LOADER,
+        scenario: s.id,
+        properties: props.map((p) => p.id),
+        flags: { runs, seed, shortest: false, depth: 1 },
+      })),
+      1,
+      undefined,
+      {
+        stepLimitMs: (stepTimeout ?? DEFAULT_STEP_LIMIT_MS / 1000) * 1000,
+        keepCounterexamples: true,
+      },
+    );
+  } catch (e) {
+    if (e instanceof DesignError) fail(`lockdrop: ${describeDesignError(e, () => file)}`);
+    throw e;
+  }
+  return designCheck(design, scenarios, perPair.flat() as RowResult[], runs, seed);
+}
+
+/** The module a worker loads design files with: this package's own, source or build. */
+const LOADER = (() => {
+  const ts = new URL("./design-file.ts", import.meta.url);
+  return existsSync(fileURLToPath(ts))
+    ? ts.href
+    : new URL("./design-file.js", import.meta.url).href;
+})();
+
+/** The verdicts of `rows`, with the expectations a suite asserts on them. */
+function designCheck(
+  design: Design,
+  scenarios: readonly Scenario[],
+  rows: readonly RowResult[],
+  runs: number,
+  seed: number,
+): DesignCheck {
   const row = (property: string, scenario?: string): RowResult => {
     if (scenario === undefined && scenarios.length > 1)
       fail(

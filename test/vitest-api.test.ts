@@ -2,7 +2,7 @@
 // through the package's own exports.
 import { AssertionError } from "node:assert";
 import { DESIGNS, mutant, set } from "lockdrop/model";
-import { checkDesign } from "lockdrop/vitest";
+import { checkDesign, checkDesignFile } from "lockdrop/vitest";
 import { describe, expect, it } from "vitest";
 
 const v2 = DESIGNS.find((d) => d.id === "v2");
@@ -95,5 +95,19 @@ describe("lockdrop/vitest", () => {
       runs: 20,
     });
     expect(c.rows[0]?.strength).toEqual({ kind: "random", runs: 20 });
+  });
+
+  it("checks a design file by its module URL on a worker thread, under the step watchdog", async () => {
+    const c = await checkDesignFile(new URL("../examples/svm-first.ts", import.meta.url), {
+      runs: 300,
+    });
+    expect(c.verdict("no-deadlock")).toBe("violated");
+    expect(c.lanes("no-deadlock")).toMatch(/mutex_lock\(prange->lock\)/);
+    await expect(
+      checkDesignFile(new URL("./fixtures/watchdog/loops.ts", import.meta.url), {
+        runs: 5,
+        stepTimeout: 1,
+      }),
+    ).rejects.toThrow(/step "spin": the step .*ran for more than 1 s without returning/);
   });
 });
