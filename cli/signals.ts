@@ -7,8 +7,12 @@ import { exit } from "./exit-guard.js";
 
 export type StopSignal = "SIGINT" | "SIGTERM";
 
-const NAME: Record<StopSignal, string> = { SIGINT: "Ctrl-C (SIGINT)", SIGTERM: "SIGTERM" };
-const CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+/** How a stop message names each signal, and the exit code each gives. */
+export const SIGNAL_NAME: Record<StopSignal, string> = {
+  SIGINT: "Ctrl-C (SIGINT)",
+  SIGTERM: "SIGTERM",
+};
+export const SIGNAL_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
  * Handle SIGINT and SIGTERM with `h` until the returned function is called. Only while
@@ -34,11 +38,13 @@ export function setStopHandler(h: (sig: StopSignal) => void): () => void {
 export function onStopSignals(report: (name: string) => string): () => void {
   let stopping = false;
   return setStopHandler((sig) => {
-    if (stopping) exit(CODE[sig]);
+    if (stopping) exit(SIGNAL_CODE[sig]);
     stopping = true;
     const clear = process.stderr.isTTY === true ? "\r\u001b[2K" : "";
-    process.stderr.write(`${clear}lockdrop: interrupted by ${NAME[sig]} ${report(NAME[sig])}\n`);
-    exit(CODE[sig]);
+    process.stderr.write(
+      `${clear}lockdrop: interrupted by ${SIGNAL_NAME[sig]} ${report(SIGNAL_NAME[sig])}\n`,
+    );
+    exit(SIGNAL_CODE[sig]);
   });
 }
 

@@ -13,7 +13,13 @@ import { UsageError } from "../errors.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
-import { type StopSignal, setStopHandler, violationsSoFar } from "../signals.js";
+import {
+  SIGNAL_CODE,
+  SIGNAL_NAME,
+  type StopSignal,
+  setStopHandler,
+  violationsSoFar,
+} from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles, moduleOf } from "../user-designs.js";
 
 export function registerCheck(program: Command): void {
@@ -92,8 +98,6 @@ export function registerCheck(program: Command): void {
   });
 }
 
-const SIGNAL_NAME: Record<StopSignal, string> = { SIGINT: "Ctrl-C (SIGINT)", SIGTERM: "SIGTERM" };
-const SIGNAL_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 /** cli/progress.ts, which the worker draws progress with and polls the stop flag through */
 const PROGRESS_MODULE = import.meta.resolve("../progress.js");
 
