@@ -63,6 +63,9 @@ const scenarioSchema = z.object({
     .optional(),
   drivers: z.number().int().min(1).max(8).optional(),
   alongside: z.array(z.object({ id: z.string() }).loose()).optional(),
+  uffd: z
+    .object({ userModeOnly: z.boolean().optional(), sigbus: z.boolean().optional() })
+    .optional(),
 });
 const propertySchema = z.object({
   id: z.string().regex(ID),

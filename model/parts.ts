@@ -51,6 +51,12 @@ export interface WorldPart<K extends SharedPartName = SharedPartName> {
   readonly unchanged?: (a: World[K], b: World[K]) => boolean;
   /** Omitted from per-step fingerprints while it has this value (a part most scenarios leave empty). */
   readonly emptyUnlessUsed?: (v: World[K]) => boolean;
+  /**
+   * What the per-step fingerprint hashes, when not the whole part: a part that grew a
+   * field hashes as before while the field has its default, so recorded traces keep
+   * their fingerprints.
+   */
+  readonly traced?: (v: World[K]) => unknown;
 }
 
 /** Declare a part (the generic keeps `key`, `encode` and `copy` typed by the part). */
@@ -170,10 +176,10 @@ const notifier = worldPart({
 
 const uffd = worldPart({
   name: "uffd",
-  title: "the userfaultfd context: released, the faults waiting",
+  title: "the userfaultfd context: released, the faults waiting, how it was created",
   key: (v) => v,
   encode(x, u) {
-    u.unit(x.released ? 1 : 0);
+    u.unit((x.released ? 1 : 0) | (x.mode.userModeOnly ? 2 : 0) | (x.mode.sigbus ? 4 : 0));
     u.unit(x.waiting.length);
     for (const w of x.waiting) {
       u.unit(w.tid);
@@ -181,7 +187,10 @@ const uffd = worldPart({
       u.unit(w.read ? 1 : 0);
     }
   },
-  copy: (x) => ({ released: x.released, waiting: x.waiting.slice() }),
+  copy: (x) => ({ released: x.released, waiting: x.waiting.slice(), mode: x.mode }),
+  // the creation mode (fixed for a run) is hashed only when it is not the default
+  traced: (x) =>
+    x.mode.userModeOnly || x.mode.sigbus ? x : { released: x.released, waiting: x.waiting },
 });
 
 function copyLock(l: LockState): LockState {

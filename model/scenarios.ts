@@ -15,7 +15,17 @@ import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
 import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
 import type { Design, Family, Program, Programs } from "./step.js";
-import type { LockKind, LockState, Obj, ObjState, Thread, Val, Vma, VmaFlags } from "./world.js";
+import type {
+  LockKind,
+  LockState,
+  Obj,
+  ObjState,
+  Thread,
+  UffdMode,
+  Val,
+  Vma,
+  VmaFlags,
+} from "./world.js";
 import { emptyRwsem, type World } from "./world.js";
 
 export interface VmaSpec extends VmaFlags {
@@ -59,6 +69,8 @@ export interface Scenario {
   readonly drivers?: number;
   /** other designs that run beside it on the same mm, one driver thread each */
   readonly alongside?: readonly Design[];
+  /** how the userfaultfd was created (default: privileged, no UFFD_FEATURE_SIGBUS) */
+  readonly uffd?: Partial<UffdMode>;
 }
 
 const anonUffd: VmaSpec = {
@@ -166,6 +178,27 @@ export const SCENARIOS: readonly Scenario[] = [
     stepsPerPage: 40,
   },
   {
+    id: "anon-uffd-usermode",
+    title:
+      "anon-uffd, but the uffd was created with UFFD_USER_MODE_ONLY (unprivileged userfaultfd(2))",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(munmap, 1), use(invalidate, 2), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+    uffd: { userModeOnly: true },
+  },
+  {
+    id: "anon-uffd-sigbus",
+    title: "anon-uffd, but the uffd was created with UFFD_FEATURE_SIGBUS: missing faults SIGBUS",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(munmap, 1), use(invalidate, 2), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+    uffd: { sigbus: true },
+  },
+  {
     id: "anon-swap",
     title: "private anonymous VMA, 2 pages swapped out; a folio-lock holder forces RETRY",
     families: callers,
@@ -248,6 +281,7 @@ export interface ScenarioInput {
   readonly objects?: readonly ObjectDecl[];
   readonly drivers?: number;
   readonly alongside?: readonly Design[];
+  readonly uffd?: Partial<UffdMode>;
 }
 
 const UNKNOWN_ACTOR = branded("UnknownActorError");
@@ -288,6 +322,7 @@ export function scenario(input: ScenarioInput): Scenario {
     ...(input.objects ? { objects: input.objects } : {}),
     ...(input.drivers !== undefined ? { drivers: input.drivers } : {}),
     ...(input.alongside ? { alongside: input.alongside } : {}),
+    ...(input.uffd ? { uffd: input.uffd } : {}),
   };
 }
 
@@ -404,7 +439,11 @@ export function initialWorld(s: Scenario, design: Design): World {
       userLock: { owner: null, waiters: [] },
       invalidators: [],
     },
-    uffd: { released: false, waiting: [] },
+    uffd: {
+      released: false,
+      waiting: [],
+      mode: { userModeOnly: s.uffd?.userModeOnly ?? false, sigbus: s.uffd?.sigbus ?? false },
+    },
     locks,
     objects,
     ghost: {

@@ -148,10 +148,19 @@ export interface UffdWaiter {
   readonly read: boolean;
 }
 
+/** How the process created its userfaultfd: ctx->flags and ctx->features. Fixed for a run. */
+export interface UffdMode {
+  /** UFFD_USER_MODE_ONLY: the only kind an unprivileged process gets from userfaultfd(2) */
+  readonly userModeOnly: boolean;
+  /** UFFD_FEATURE_SIGBUS: every missing fault is SIGBUS, none reaches the monitor */
+  readonly sigbus: boolean;
+}
+
 export interface Uffd {
   /** ctx->released: set by userfaultfd_release(). */
   readonly released: boolean;
   readonly waiting: readonly UffdWaiter[];
+  readonly mode: UffdMode;
 }
 
 /** What a blocked thread sleeps on. */

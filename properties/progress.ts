@@ -14,10 +14,14 @@ export const uffdFaultCompletes: Property = {
     "uffd faults complete: with the monitor answering and no invalidation, the call returns 0 with every page valid within a bounded number of steps",
   kind: "liveness",
   // judged where the request can be met: uffd armed, the monitor answering, and no
-  // write asked of a VMA without VM_WRITE (that is -EPERM by contract)
+  // write asked of a VMA without VM_WRITE (that is -EPERM by contract). A uffd with
+  // UFFD_FEATURE_SIGBUS never hands a fault to the monitor, so there is nothing to
+  // answer; a UFFD_USER_MODE_ONLY uffd does hand it user faults, and a caller that
+  // faults from kernel mode there is judged (its SIGBUS is the kernel's policy).
   applies: (s, d) =>
     d.family !== "mfill" &&
     hasUffd(s) &&
+    !s.uffd?.sigbus &&
     hasActor(s, "monitor") &&
     (!s.write || s.vmas.every((v) => v.write)),
   // undisturbed, the call still running, and the monitor weakly fair: a loop of the

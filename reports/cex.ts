@@ -186,6 +186,7 @@ export function traceFingerprint(w: World): string {
   const parts = rest as Record<string, unknown>;
   for (const p of WORLD_PARTS)
     if (p.emptyUnlessUsed?.(parts[p.name] as never)) delete parts[p.name];
+    else if (p.traced) parts[p.name] = p.traced(parts[p.name] as never);
   return sha256(JSON.stringify(canon(parts))).slice(0, 16);
 }
 

@@ -37,6 +37,32 @@ describe("handle_mm_fault", () => {
     expect(holdsMmap(b.world, 0)).toBe(true);
   });
 
+  it("gives SIGBUS with the lock held to a kernel fault on a UFFD_USER_MODE_ONLY uffd", () => {
+    const b = faulting(["REMOTE", "ALLOW_RETRY", "KILLABLE"], "anon-uffd-usermode");
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_SIGBUS");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+    expect(b.world.uffd.waiting).toEqual([]);
+  });
+
+  it("queues a user fault (FAULT_FLAG_USER) on a UFFD_USER_MODE_ONLY uffd as usual", () => {
+    const b = faulting(["USER", "ALLOW_RETRY", "KILLABLE"], "anon-uffd-usermode");
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
+    expect(holdsMmap(b.world, 0)).toBe(false);
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false }]);
+  });
+
+  it("gives SIGBUS to every fault, user or not, on a uffd with UFFD_FEATURE_SIGBUS", () => {
+    for (const flags of [
+      ["USER", "ALLOW_RETRY"],
+      ["REMOTE", "ALLOW_RETRY"],
+    ] as const) {
+      const b = faulting(flags, "anon-uffd-sigbus");
+      expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_SIGBUS");
+      expect(holdsMmap(b.world, 0)).toBe(true);
+      expect(b.world.uffd.waiting).toEqual([]);
+    }
+  });
+
   it("drops the mmap lock and sleeps in handle_userfault with ALLOW_RETRY", () => {
     const b = faulting(["REMOTE", "ALLOW_RETRY", "KILLABLE"]);
     const t = b.world.threads[0];

@@ -1,5 +1,10 @@
-// userfaultfd, fault side: handle_userfault() (fs/userfaultfd.c, kernel-semantics 4.2)
-// and the wake-ups of the monitor's resolution (UFFDIO_COPY, UFFDIO_WAKE) and release.
+// userfaultfd, fault side: handle_userfault() (fs/userfaultfd.c) and the wake-ups of
+// the monitor's resolution (UFFDIO_COPY, UFFDIO_WAKE) and release. Read at 5.18
+// (003fccf2e71c), with two later changes to the checks before the wait, read in their
+// mails: "userfaultfd: add /dev/userfaultfd for fine grained access control" (Axel
+// Rasmussen, 2022: the UFFD_USER_MODE_ONLY test in its current form) and
+// "mm/userfaultfd: Fix release hang over concurrent GUP" (Peter Xu, Mar 2025: a released
+// ctx returns RETRY with the lock dropped, after the ALLOW_RETRY and NOWAIT checks).
 import type { Ctx } from "../step.js";
 import type { Page, VmaId, World } from "../world.js";
 import type { FaultFlag, FaultHandler, VmFault } from "./fault-flags.js";
@@ -17,18 +22,28 @@ export function handleUserfault(
   handler: FaultHandler = {},
 ): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
-  // before seed 004, a uffd fault under the VMA lock returned RETRY at once, lock held
+  // before the per-VMA-lock uffd series, a uffd fault under the VMA lock returned RETRY
+  // at once, lock held
   if (has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
-  // step 5: no ALLOW_RETRY, no waiting: SIGBUS with the lock held (mainline HMM's -EFAULT)
+  // The early exits, all SIGBUS with the lock held. PF_EXITING/PF_DUMPCORE: the model's
+  // driver threads never fault from do_exit() or a core dump, so that test never fires.
+  // No ctx: userfaultfd_release() clears VM_UFFD_MISSING and the ctx together, and a VMA
+  // without VM_UFFD_MISSING never gets here.
+  const mode = k.w.uffd.mode;
+  if (mode.sigbus) return sigbus(k, "UFFD_FEATURE_SIGBUS");
+  // a kernel-mode fault (no FAULT_FLAG_USER) on a uffd created with UFFD_USER_MODE_ONLY
+  if (!has("USER") && mode.userModeOnly)
+    return sigbus(k, "a fault without FAULT_FLAG_USER on a UFFD_USER_MODE_ONLY uffd");
+  // no ALLOW_RETRY, no waiting: SIGBUS with the lock held (mainline HMM's -EFAULT)
   if (!has("ALLOW_RETRY")) return "VM_FAULT_SIGBUS";
-  // step 6: RETRY_NOWAIT returns RETRY with the lock still held
+  // RETRY_NOWAIT returns RETRY with the lock still held
   if (has("RETRY_NOWAIT")) return "VM_FAULT_RETRY";
-  // step 7: released ctx: drop the lock and retry (the retry finds no ctx)
+  // released ctx: drop the lock and retry (the retry finds no ctx)
   if (k.w.uffd.released) {
     releaseFaultLock(k, flags, vma, "handle_userfault (ctx released)");
     return "VM_FAULT_RETRY";
   }
-  // steps 10-14: queue, release_fault_lock(), sleep until woken, return RETRY
+  // queue, release_fault_lock(), sleep until woken, return RETRY
   const killable = has("KILLABLE") || has("INTERRUPTIBLE");
   if (handler.keepsLockOnRetry) return "VM_FAULT_RETRY"; // the broken handler: no release, no sleep
   releaseFaultLock(k, flags, vma, "handle_userfault");
@@ -37,6 +52,11 @@ export function handleUserfault(
   k.emit({ k: "uffd-sleep", tid: k.tid, addr });
   k.block({ kind: "uffd", killable });
   return "VM_FAULT_RETRY";
+}
+
+function sigbus(k: Ctx, why: string): VmFault {
+  k.emit({ k: "note", tid: k.tid, text: `handle_userfault: VM_FAULT_SIGBUS (${why})` });
+  return "VM_FAULT_SIGBUS";
 }
 
 export function uffdWaiters(w: World, addr?: Page): number[] {
