@@ -5,6 +5,7 @@ import type { Actor, ActorUse } from "./actor.js";
 import { use } from "./actor.js";
 import { folioActor } from "./actors/folio.js";
 import { invalidateActor } from "./actors/invalidate.js";
+import { madviseDontneedActor } from "./actors/madvise.js";
 import { monitorActor } from "./actors/monitor.js";
 import { mprotectActor } from "./actors/mprotect.js";
 import { munmapActor } from "./actors/munmap.js";
@@ -99,6 +100,7 @@ const folio = folioActor();
 const release = releaseActor();
 const monitor = monitorActor();
 const signal = signalActor();
+const madvise = madviseDontneedActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -217,6 +219,15 @@ export const SCENARIOS: readonly Scenario[] = [
     stepsPerPage: 40,
   },
   {
+    id: "hugetlb-zap",
+    title: "shared hugetlb VMA without uffd, 1 huge page missing; madvise(MADV_DONTNEED) zaps it",
+    families: ["hmm"],
+    vmas: [{ ...hugetlbUffd, name: "hugetlb", uffdMissing: false }],
+    write: true,
+    actors: [use(madvise, 1)],
+    stepsPerPage: 40,
+  },
+  {
     id: "uffd-copy",
     title:
       "UFFDIO_COPY into an anon-uffd page whose source faults; munmap may remap the range as shmem",
@@ -254,7 +265,7 @@ export const scenarioRegistry: Registry<Scenario> = registry<Scenario>("scenario
 /** Every actor that can be named in `use("id", budget)`: the built-ins, then users'. */
 export const actorRegistry: Registry<Actor> = registry<Actor>("actor");
 for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
-for (const a of [munmap, invalidate, mprotect, folio, release, monitor, signal])
+for (const a of [munmap, invalidate, mprotect, folio, release, monitor, signal, madvise])
   actorRegistry.add(a, BUILT_IN);
 
 export function scenarioById(id: string): Scenario | undefined {

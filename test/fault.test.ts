@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { holdsMmap } from "../model/ghost.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import type { FaultFlag } from "../model/kernel/fault-flags.js";
+import { hugetlbVmaLockRead } from "../model/kernel/hugetlb.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { set } from "../model/locals.js";
@@ -122,5 +123,60 @@ describe("handle_mm_fault", () => {
     b.run();
     expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
     expect(holdsMmap(b.world, 0)).toBe(true);
+  });
+});
+
+// hugetlb_fault() takes hugetlb_vma_lock_read itself (mm/hugetlb.c); an rwsem reader
+// never passes a queued writer (kernel/locking/rwsem.c rwsem_down_read_slowpath).
+describe("hugetlb_fault's own hugetlb VMA read lock", () => {
+  function hugetlbFault(holdAcross: boolean) {
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: holdAcross ? "hlock" : "fault" },
+      hlock: { op: hugetlbVmaLockRead("vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
+        next: "exit",
+      },
+    });
+    const b = bench(scenario("hugetlb-zap"), d);
+    b.run(); // mmap_read_lock
+    b.run(); // vma_lookup
+    if (holdAcross) b.run(); // hugetlb_vma_lock_read
+    const z = tidOf(b.world, "Z");
+    b.run(z); // madvise
+    b.run(z); // try_vma_read_lock -> vma
+    b.run(z); // hugetlb_zap_begin: hugetlb_vma_lock_write
+    return { b, z };
+  }
+
+  it("queues behind a queued writer when the caller already holds it: T and Z wait for each other", () => {
+    const { b, z } = hugetlbFault(true);
+    const lock = b.world.vmas[0]?.hugetlbLock;
+    expect(lock?.readers).toEqual([0]);
+    expect(lock?.waiters).toEqual([{ tid: z, mode: "write" }]);
+    b.run(0); // handle_mm_fault -> hugetlb_fault: hugetlb_vma_lock_read queues
+    expect(b.world.threads[0]?.status).toMatchObject({
+      kind: "blocked",
+      on: { kind: "rwsem", lock: { kind: "hugetlb", vma: 0 } },
+    });
+    expect(b.world.vmas[0]?.hugetlbLock?.waiters).toEqual([
+      { tid: z, mode: "write" },
+      { tid: 0, mode: "read" },
+    ]);
+    expect(b.world.ptes[0]).toBe("none");
+  });
+
+  it("waits for the zap's write hold, then faults once granted and drops its own hold", () => {
+    const { b, z } = hugetlbFault(false);
+    expect(b.world.vmas[0]?.hugetlbLock?.writer).toBe(z);
+    b.run(0); // hugetlb_fault queues behind the writer
+    expect(b.world.threads[0]?.status.kind).toBe("blocked");
+    for (let i = 0; i < 6 && b.world.threads[0]?.status.kind === "blocked"; i++) b.run(z);
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
+    b.run(0); // the same step again: the fault itself
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.vmas[0]?.hugetlbLock?.readers).toEqual([]);
+    expect(b.world.threads[0]?.pc).toBe("exit");
   });
 });

@@ -8,7 +8,7 @@ import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
 import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./fault-flags.js";
 import { releaseFaultLock } from "./fault-lock.js";
-import { hugetlbLocksHeld } from "./hugetlb.js";
+import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
 import { handleUserfault } from "./userfaultfd.js";
 
 export type FaultOutcome = "ok" | "retry" | "completed" | "error";
@@ -24,8 +24,12 @@ export function doFault(
 ): VmFault {
   const ref = k.ref(vmaLocal);
   if (!ref) throw new Error(`handle_mm_fault: local "${vmaLocal}" holds no VMA pointer`);
-  const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const vma = useVma(k, ref, "handle_mm_fault");
+  // hugetlb_fault's own hugetlb_vma_lock_read: queued behind a writer, the step waits
+  // and runs again once granted (no fault has happened yet)
+  if (vma.flags.hugetlb && !hugetlbFaultLock(k, vma.id)) return "0";
+  // the caller's own holds, not hugetlb_fault's (released above)
+  const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];
   const result = fault(k, vma, addr, flags, handler);
   k.emit({

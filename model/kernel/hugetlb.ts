@@ -1,7 +1,8 @@
 // hugetlb_vma_lock (mm/hugetlb.c): an rwsem in vma->vm_private_data for shared hugetlb
 // VMAs, freed together with the VMA. Readers (walk_hugetlb_range, hugetlb_fault) keep
-// shared PMDs stable; writers (__hugetlb_zap_begin in munmap) unshare them. Taking or
-// dropping it goes through a VMA pointer, so it is a VMA use (the seed-v1 UAF).
+// shared PMDs stable; writers (__hugetlb_zap_begin in munmap and in
+// zap_page_range_single_batched for madvise) unshare them. Taking or dropping it goes
+// through a VMA pointer, so it is a VMA use (the seed-v1 UAF).
 import { useVma } from "../ghost.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
@@ -58,6 +59,50 @@ export const hugetlbVmaUnlockRead = (ref: string): Op<"ok"> =>
       return "ok";
     },
   });
+
+/** A thread queued in hugetlb_fault() for its own read hold: set while it waits. */
+const FAULT_QUEUED = "hugetlb_fault.queued";
+
+/**
+ * hugetlb_fault() (mm/hugetlb.c, read in the hunks quoted by mails of 2022-2024: "mm:
+ * hugetlb: fix UAF in hugetlb_handle_userfault", Liu Shixin, Sep 2022, and the 2024
+ * conversion to hugetlb_no_page(mapping, &vmf)): it takes the fault mutex and then
+ * hugetlb_vma_lock_read(vma) itself, before huge_pte_alloc, and holds both to the end
+ * of the fault; "hugetlb_no_page will drop vma lock and hugetlb fault mutex
+ * internally" (hugetlb_handle_userfault) before handle_userfault(), which takes the
+ * read lock again around userfaultfd_huge_must_wait.
+ *
+ * The fault is one atomic step here, so only the first acquisition can wait: when a
+ * writer holds the lock or is queued on it (an rwsem reader never passes a queued
+ * writer, kernel/locking/rwsem.c rwsem_down_read_slowpath), the thread queues as a
+ * reader and the step runs again once it is granted. A caller that already holds the
+ * lock for read (a walker that keeps it across the fault) then waits behind a writer
+ * that waits for the caller: the recursive-read deadlock mainline avoids by dropping
+ * the lock first (mm/hmm.c hmm_vma_walk_hugetlb_entry). Once granted, the hold and its
+ * release (and handle_userfault's take and release) fall inside the atomic step, so
+ * they are not printed. The fault mutex is not a separate lock: the atomic step
+ * already serialises two faults on one huge page, and nothing waits while holding it
+ * except on the hugetlb VMA lock, which is modelled.
+ *
+ * Returns false when the thread queued (the caller stops the fault there).
+ */
+export function hugetlbFaultLock(k: Ctx, vma: VmaId): boolean {
+  const lock = k.w.vmas[vma]?.hugetlbLock;
+  if (!lock) return true;
+  if (k.get(FAULT_QUEUED) === 1) {
+    // woken with the read hold granted (rwsem grant): drop it, the fault goes on
+    k.set(FAULT_QUEUED, null);
+  } else if (!rwsem.acquire(lock, k.tid, "read")) {
+    k.emit({ k: "lock", tid: k.tid, lock: lockName(vma), mode: "read", granted: false });
+    k.set(FAULT_QUEUED, 1);
+    k.block({ kind: "rwsem", lock: lockName(vma), killable: false }, undefined, {
+      again: true,
+    });
+    return false;
+  }
+  k.wake(rwsem.release(lock, k.tid, "read").woken, "hugetlb_fault: hugetlb_vma_unlock_read");
+  return true;
+}
 
 /** hugetlb_vma_lock_write() on a VMA the caller owns (munmap's zap): false if it must sleep. */
 export function hugetlbLockWrite(k: Ctx, vma: VmaId): boolean {
