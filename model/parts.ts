@@ -184,7 +184,7 @@ const uffd = worldPart({
     for (const w of x.waiting) {
       u.unit(w.tid);
       u.num(w.addr);
-      u.unit(w.read ? 1 : 0);
+      u.unit((w.read ? 1 : 0) | (w.write ? 2 : 0));
     }
   },
   copy: (x) => ({ released: x.released, waiting: x.waiting.slice(), mode: x.mode }),

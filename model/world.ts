@@ -146,6 +146,11 @@ export interface UffdWaiter {
   readonly addr: Page;
   /** the monitor has read() this fault's message */
   readonly read: boolean;
+  /**
+   * UFFD_PAGEFAULT_FLAG_WRITE: a write fault, which in do_anonymous_page() has already
+   * prepared the VMA's anon_vma (vmf_anon_prepare) before handle_userfault()
+   */
+  readonly write: boolean;
 }
 
 /** How the process created its userfaultfd: ctx->flags and ctx->features. Fixed for a run. */

@@ -49,7 +49,7 @@ describe("handle_mm_fault", () => {
     const b = faulting(["USER", "ALLOW_RETRY", "KILLABLE"], "anon-uffd-usermode");
     expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
     expect(holdsMmap(b.world, 0)).toBe(false);
-    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false }]);
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false, write: false }]);
   });
 
   it("gives SIGBUS to every fault, user or not, on a uffd with UFFD_FEATURE_SIGBUS", () => {
@@ -65,21 +65,44 @@ describe("handle_mm_fault", () => {
   });
 
   it("drops the mmap lock and sleeps in handle_userfault with ALLOW_RETRY", () => {
-    const b = faulting(["REMOTE", "ALLOW_RETRY", "KILLABLE"]);
+    const b = faulting(["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]);
     const t = b.world.threads[0];
     expect(holdsMmap(b.world, 0)).toBe(false);
     expect(t?.status.kind).toBe("blocked");
-    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false }]);
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false, write: true }]);
     expect(b.world.ghost.epoch[0]).toBe(1);
     // the monitor copies the page and wakes T, which resumes at the RETRY outcome
     const m = tidOf(b.world, "M");
     b.run(m, 0); // read(): copy
-    b.run(m); // mmap_read_lock
-    b.run(m); // UFFDIO_COPY
+    b.run(m); // uffd_lock_vma(): lock_vma_under_rcu succeeds (write fault: anon_vma set)
+    expect(b.world.vmas[0]?.readers).toEqual([m]);
+    expect(b.world.mmapLock.readers).toEqual([]);
+    b.run(m); // mfill_atomic
     expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.threads[0]?.status.kind).toBe("blocked"); // woken after the unlock
+    b.run(m); // uffd_mfill_unlock; wake_userfault
+    expect(b.world.vmas[0]?.readers).toEqual([]);
     expect(b.world.threads[0]?.status.kind).toBe("runnable");
     b.run(0);
     expect(b.world.threads[0]?.locals.outcome).toBe("retry");
+  });
+
+  it("answers a read fault on a private VMA through the mmap read lock (no anon_vma yet)", () => {
+    const b = faulting(["REMOTE", "ALLOW_RETRY", "KILLABLE"]);
+    const m = tidOf(b.world, "M");
+    b.run(m, 0); // read(): copy
+    b.run(m); // uffd_lock_vma(): lock_vma_under_rcu, then vma_end_read: no anon_vma
+    expect(b.world.threads[m]?.pc).toBe("copy_lock");
+    b.run(m); // mmap_read_lock
+    b.run(m); // find_vma_and_prepare_anon; vma_start_read_locked
+    expect(b.world.mmapLock.readers).toEqual([m]);
+    expect(b.world.vmas[0]?.readers).toEqual([m]);
+    b.run(m); // mmap_read_unlock
+    b.run(m); // mfill_atomic
+    b.run(m); // uffd_mfill_unlock; wake
+    expect(b.world.ptes[0]).toBe("rw"); // mfill_atomic_install_pte: writable with VM_WRITE
+    expect(b.world.mmapLock.readers).toEqual([]);
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
   });
 
   it("returns RETRY with the lock still held under RETRY_NOWAIT", () => {

@@ -1,15 +1,29 @@
 // M: the userfaultfd monitor thread. It reads a fault message and answers it with
-// UFFDIO_COPY (mfill_atomic: takes the mmap read lock, looks the VMA up, installs the
-// page, wakes the range only on success: a copy into an unmapped range fails with
-// -ENOENT and wakes nobody, errata 2) or with UFFDIO_WAKE (wakes without a page).
-// Modern kernels try the per-VMA lock first (uffd_lock_vma); it fails on a detached VMA
-// and falls back to mmap_read_lock, which is the path that matters here.
+// UFFDIO_COPY or with UFFDIO_WAKE (wakes without a page).
+//
+// UFFDIO_COPY follows mm/userfaultfd.c since the per-VMA-lock conversion (uffd_lock_vma,
+// "userfaultfd: use per-vma locks in userfaultfd operations", 6.9; read in the file
+// as of 2025): uffd_mfill_lock() -> uffd_lock_vma() tries lock_vma_under_rcu() first,
+// which succeeds on a live VMA that is not write-locked, even while another thread holds
+// or waits for the mmap write lock. A private VMA without an anon_vma drops that lock
+// again; then, and when lock_vma_under_rcu() fails, it takes mmap_read_lock, looks the
+// VMA up (find_vma_and_prepare_anon: -ENOENT if none), read-locks it
+// (vma_start_read_locked) and drops the mmap lock. The copy runs under the VMA read lock
+// (validate_dst_vma: a VMA no longer registered is -ENOENT), and the range is woken only
+// when a page was installed: a copy into an unmapped range wakes nobody.
+//
+// anon_vma is not part of the world: a write fault prepares it in do_anonymous_page()
+// before handle_userfault(), so the message's write flag stands for it. ctx->mmap_changing
+// (-EAGAIN) is set only by the non-cooperative events (UFFD_FEATURE_EVENT_*), which no
+// scenario enables, so it is not modelled.
 
 import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaAt } from "../kernel/vma.js";
+import { vmaEndRead, vmaStartRead } from "../kernel/vma-lock.js";
+import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
 
@@ -24,28 +38,74 @@ const read = op({
     // waiter records are shared between worlds (engine/draft.ts LazyWorld): replace them
     if (first) waiting[i] = { ...first, read: true };
     k.set("addr", first ? first.addr : 0);
+    k.set("msg_write", first?.write ?? false);
     return k.choose(["copy", "wake"] as const);
   },
 });
 
-const copy = op({
-  name: "UFFDIO_COPY: mfill_atomic(dst = msg.address)",
+const lockVma = op({
+  name: "uffd_lock_vma(): dst_vma = lock_vma_under_rcu(mm, dst_start)",
+  outcomes: ["locked", "fallback"],
+  run: (k) => {
+    const v = vmaAt(k.w as World, k.num("addr"));
+    if (!v || v.writeLocked) return "fallback";
+    // a private VMA without anon_vma: vma_end_read() and the mmap path
+    if (!v.flags.shared && k.get("msg_write") !== true) return "fallback";
+    vmaStartRead(k, v.id, "dst_vma");
+    return "locked";
+  },
+});
+
+const lookup = op({
+  name: "dst_vma = find_vma_and_prepare_anon(mm, dst_start); vma_start_read_locked(dst_vma)",
+  outcomes: ["locked", "enoent"],
+  run: (k) => {
+    const v = vmaAt(k.w as World, k.num("addr"));
+    if (!v) {
+      k.set("ret", ENOENT);
+      k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (range unmapped), no wake" });
+      return "enoent";
+    }
+    vmaStartRead(k, v.id, "dst_vma");
+    return "locked";
+  },
+});
+
+const dstVma = (k: Ctx) => {
+  const r = k.ref("dst_vma");
+  return r ? k.w.vmas[r.vma] : undefined;
+};
+
+const fill = op({
+  name: "mfill_atomic(dst_vma, dst_start): install the page",
   outcomes: ["ok"],
   run: (k) => {
     const addr = k.num("addr");
-    const vma = vmaAt(k.w as World, addr);
-    if (!vma) {
+    const v = dstVma(k);
+    k.set("copied", false);
+    if (!v?.flags.uffdMissing) {
+      // validate_dst_vma(): the VMA was unregistered (uffd released) meanwhile
       k.set("ret", ENOENT);
-      k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (range unmapped), no wake" });
-      return "ok";
-    }
-    if (k.w.ptes[addr] === "none") {
-      const pte = vma.flags.write ? "rw" : "ro";
+      k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (not registered), no wake" });
+    } else if (k.w.ptes[addr] === "none") {
+      const pte = v.flags.write ? "rw" : "ro";
       k.w.ptes[addr] = pte;
       k.emit({ k: "pte", tid: k.tid, page: addr, pte });
       k.set("ret", 0);
-      wakeUserfault(k, "UFFDIO_COPY", addr);
+      k.set("copied", true);
     }
+    return "ok";
+  },
+});
+
+const unlockWake = op({
+  name: "uffd_mfill_unlock(dst_vma); wake_userfault(ctx, range) if copied",
+  outcomes: ["ok"],
+  run: (k) => {
+    const r = k.ref("dst_vma");
+    if (r) vmaEndRead(k, r.vma, "uffd_mfill_unlock");
+    k.set("dst_vma", null);
+    if (k.get("copied") === true) wakeUserfault(k, "UFFDIO_COPY", k.num("addr"));
     return "ok";
   },
 });
@@ -66,13 +126,17 @@ export function monitorActor(): Actor {
     id: "monitor",
     lane: "M",
     disruptive: false,
-    title: "userfaultfd monitor (UFFDIO_COPY, UFFDIO_WAKE)",
+    title: "userfaultfd monitor (UFFDIO_COPY under the per-VMA lock or the mmap lock, UFFDIO_WAKE)",
     start: "idle",
     steps: {
-      idle: { op: read, on: { copy: "copy_lock", wake: "wake" } },
-      copy_lock: { op: mmapReadLock(), next: "copy" },
-      copy: { op: copy, next: "copy_unlock" },
-      copy_unlock: { op: mmapReadUnlock(), next: "idle" },
+      idle: { op: read, on: { copy: "copy", wake: "wake" } },
+      copy: { op: lockVma, on: { locked: "copy_fill", fallback: "copy_lock" } },
+      copy_lock: { op: mmapReadLock(), next: "copy_lookup" },
+      copy_lookup: { op: lookup, on: { locked: "copy_unlock", enoent: "copy_enoent" } },
+      copy_unlock: { op: mmapReadUnlock(), next: "copy_fill" },
+      copy_enoent: { op: mmapReadUnlock(), next: "idle" },
+      copy_fill: { op: fill, next: "copy_done" },
+      copy_done: { op: unlockWake, next: "idle" },
       wake: { op: wake, next: "idle" },
     },
   });

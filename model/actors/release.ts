@@ -18,10 +18,22 @@ const begin = op({
   },
 });
 
+/**
+ * userfaultfd_release_all() -> userfaultfd_clear_vma() -> userfaultfd_set_ctx(vma, NULL,
+ * 0) (mm/userfaultfd.c since 6.11, read in the 2024 mails that moved it there):
+ * vma_start_write(vma), which waits for the VMA's readers (a UFFDIO_COPY under the
+ * per-VMA lock), then clears the ctx and VM_UFFD_*.
+ */
 const clear = op({
-  name: "clear vm_userfaultfd_ctx and VM_UFFD_* of every VMA",
+  name: "for each vma: vma_start_write(vma); clear vm_userfaultfd_ctx and VM_UFFD_*",
   outcomes: ["ok"],
   run: (k) => {
+    for (const v of k.w.vmas) if (v.state === "live") v.writeLocked = true;
+    const busy = k.w.vmas.find((v) => v.state === "live" && v.readers.length > 0);
+    if (busy) {
+      k.block({ kind: "vma-readers", vma: busy.id }, undefined, { again: true });
+      return "ok";
+    }
     // flags are shared between worlds (engine/draft.ts LazyWorld): replace, never mutate
     for (const v of k.w.vmas) if (v.state === "live") v.flags = { ...v.flags, uffdMissing: false };
     return "ok";

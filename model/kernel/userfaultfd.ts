@@ -48,7 +48,7 @@ export function handleUserfault(
   if (handler.keepsLockOnRetry) return "VM_FAULT_RETRY"; // the broken handler: no release, no sleep
   releaseFaultLock(k, flags, vma, "handle_userfault");
   if (killable && k.t.fatal) return "VM_FAULT_RETRY"; // signal_pending_state: no sleep
-  k.w.uffd.waiting.push({ tid: k.tid, addr, read: false });
+  k.w.uffd.waiting.push({ tid: k.tid, addr, read: false, write: has("WRITE") });
   k.emit({ k: "uffd-sleep", tid: k.tid, addr });
   k.block({ kind: "uffd", killable });
   return "VM_FAULT_RETRY";
