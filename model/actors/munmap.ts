@@ -109,7 +109,12 @@ const removeVma = op({
   },
 });
 
-/** mmap(2) at the unmapped address, with `flags` (the remap). */
+/**
+ * mmap(2) at the unmapped address, with `flags` (the remap). __mmap_new_vma() (mm/vma.c,
+ * read in the hunks of 2024-2025 mm mails) write-locks the new VMA (vma_start_write)
+ * before it is stored in the tree, so lock_vma_under_rcu() fails on it until
+ * mmap_write_unlock().
+ */
 const mapNew = (flags: VmaFlags) =>
   op({
     name: "mmap(addr, len): a new VMA at the same address",
@@ -127,7 +132,7 @@ const mapNew = (flags: VmaFlags) =>
         hugetlbLock:
           flags.hugetlb && flags.shared ? { readers: [], writer: null, waiters: [] } : null,
         readers: [],
-        writeLocked: false,
+        writeLocked: true,
         freedAt: null,
         freedBy: null,
       });
