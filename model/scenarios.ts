@@ -100,6 +100,7 @@ const folio = folioActor();
 const release = releaseActor();
 const monitor = monitorActor();
 const signal = signalActor();
+const killProcess = signalActor("process");
 const madvise = madviseDontneedActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
@@ -177,6 +178,15 @@ export const SCENARIOS: readonly Scenario[] = [
     vmas: [anonUffd],
     write: true,
     actors: [use(munmap, 1), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-uffd-killed",
+    title: "anon-uffd with SIGKILL to the whole process: the monitor dies, the uffd stays open",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(munmap, 1), use(invalidate, 2), use(monitor, null), use(killProcess, 1)],
     stepsPerPage: 40,
   },
   {
@@ -265,7 +275,17 @@ export const scenarioRegistry: Registry<Scenario> = registry<Scenario>("scenario
 /** Every actor that can be named in `use("id", budget)`: the built-ins, then users'. */
 export const actorRegistry: Registry<Actor> = registry<Actor>("actor");
 for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
-for (const a of [munmap, invalidate, mprotect, folio, release, monitor, signal, madvise])
+for (const a of [
+  munmap,
+  invalidate,
+  mprotect,
+  folio,
+  release,
+  monitor,
+  signal,
+  killProcess,
+  madvise,
+])
   actorRegistry.add(a, BUILT_IN);
 
 export function scenarioById(id: string): Scenario | undefined {

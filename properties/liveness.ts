@@ -15,7 +15,7 @@ export const fatalSignalEndsLoop: Property = {
   statement:
     "a fatal signal ends the retry loop: once it is pending, the call returns within a bounded number of steps",
   kind: "liveness",
-  applies: (s) => hasActor(s, "signal"),
+  applies: (s) => hasActor(s, "signal") || hasActor(s, "signal-process"),
   // a loop in which the driver keeps stepping with the signal pending, whatever else runs
   lasso: {
     // some driver with the signal pending has not returned (the signal goes to T, the first)

@@ -29,9 +29,16 @@ import type { World } from "../world.js";
 
 const read = op({
   name: "read(uffd, &msg)",
-  outcomes: ["copy", "wake"],
-  enabled: (w) => w.uffd.waiting.some((x) => !x.read),
+  outcomes: ["copy", "wake", "exit"],
+  // a monitor killed with its process runs once more, to exit
+  enabled: (w, tid) => w.threads[tid]?.fatal === true || w.uffd.waiting.some((x) => !x.read),
   run: (k) => {
+    if (k.t.fatal) {
+      // back in user space with SIGKILL pending: do_exit(), no more answers
+      k.emit({ k: "note", tid: k.tid, text: "the monitor exits (SIGKILL)" });
+      k.finish();
+      return "exit";
+    }
     const waiting = k.w.uffd.waiting;
     const i = waiting.findIndex((x) => !x.read);
     const first = waiting[i];
@@ -121,6 +128,13 @@ const wake = op({
   },
 });
 
+/** Where a killed monitor ends (it is done before it gets here). */
+const exited = op({
+  name: "do_exit()",
+  outcomes: [],
+  run: (k) => (k.finish(), undefined as never),
+});
+
 export function monitorActor(): Actor {
   return actor({
     id: "monitor",
@@ -129,7 +143,7 @@ export function monitorActor(): Actor {
     title: "userfaultfd monitor (UFFDIO_COPY under the per-VMA lock or the mmap lock, UFFDIO_WAKE)",
     start: "idle",
     steps: {
-      idle: { op: read, on: { copy: "copy", wake: "wake" } },
+      idle: { op: read, on: { copy: "copy", wake: "wake", exit: "exited" } },
       copy: { op: lockVma, on: { locked: "copy_fill", fallback: "copy_lock" } },
       copy_lock: { op: mmapReadLock(), next: "copy_lookup" },
       copy_lookup: { op: lookup, on: { locked: "copy_unlock", enoent: "copy_enoent" } },
@@ -138,6 +152,7 @@ export function monitorActor(): Actor {
       copy_fill: { op: fill, next: "copy_done" },
       copy_done: { op: unlockWake, next: "idle" },
       wake: { op: wake, next: "idle" },
+      exited: { op: exited },
     },
   });
 }

@@ -1,49 +1,92 @@
-// S: a fatal signal (SIGKILL) sent to the driver thread. It sets
-// fatal_signal_pending() and wakes the thread from a killable sleep: a uffd wait in
-// TASK_KILLABLE/INTERRUPTIBLE returns RETRY, a killable rwsem wait returns -EINTR.
+// S: a fatal signal (SIGKILL). It sets fatal_signal_pending() and wakes the target from a
+// killable sleep: a uffd wait in TASK_KILLABLE/INTERRUPTIBLE returns RETRY, a killable
+// rwsem wait returns -EINTR.
+//
+// Two variants. `signalActor()` sends it to the driver thread alone (tgkill, or a
+// kernel-side kthread_stop-like kill of the faulting task). `signalActor("process")`
+// sends it to the whole process (kill(pid, SIGKILL)): complete_signal() in
+// kernel/signal.c sets SIGKILL on every thread of the group and wakes each, so the uffd
+// monitor, a thread of the same process, dies too. It dies when it returns to user
+// space: an ioctl it is in the middle of completes first, and then it never reads
+// another message. The uffd file stays open while any thread still holds the files
+// (the driver thread, in the kernel), so userfaultfd_release() does not run, and a
+// fault that sleeps uninterruptibly in handle_userfault() then waits for ever. The
+// other actors (munmap, invalidation) stand for other processes or for work already
+// under way, and finish it.
 
 import { type Actor, actor } from "../actor.js";
 import * as rwsem from "../rwsem.js";
+import type { Ctx } from "../step.js";
 import { op } from "../step.js";
+import type { Draft, Thread } from "../world.js";
 
-const send = op({
+function killDriver(k: Ctx, t: Draft<Thread>): void {
+  t.fatal = true;
+  k.emit({ k: "signal", tid: k.tid, target: t.id });
+  const s = t.status;
+  if (s.kind !== "blocked") return;
+  if (s.on.kind === "uffd" && s.on.killable) {
+    k.w.uffd.waiting = k.w.uffd.waiting.filter((x) => x.tid !== t.id);
+    k.wake([t.id], "fatal signal");
+  } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
+    const l = s.on.lock;
+    const sem =
+      l.kind === "mmap"
+        ? k.w.mmapLock
+        : l.kind === "named"
+          ? undefined
+          : k.w.vmas[l.vma]?.hugetlbLock;
+    if (sem) k.wake(rwsem.cancelWait(sem, t.id), "rwsem waiter left");
+    t.pc = s.resumeOnSignal;
+    t.status = { kind: "runnable" };
+    k.emit({ k: "wake", tid: t.id, by: "fatal signal" });
+  }
+}
+
+const toThread = op({
   name: "kill(T, SIGKILL)",
   outcomes: [],
   run: (k) => {
     const t = k.w.threads.find((x) => x.role === "driver");
     k.finish();
-    if (!t) return undefined as never;
-    t.fatal = true;
-    k.emit({ k: "signal", tid: k.tid, target: t.id });
-    const s = t.status;
-    if (s.kind !== "blocked") return undefined as never;
-    if (s.on.kind === "uffd" && s.on.killable) {
-      k.w.uffd.waiting = k.w.uffd.waiting.filter((x) => x.tid !== t.id);
-      k.wake([t.id], "fatal signal");
-    } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
-      const l = s.on.lock;
-      const sem =
-        l.kind === "mmap"
-          ? k.w.mmapLock
-          : l.kind === "named"
-            ? undefined
-            : k.w.vmas[l.vma]?.hugetlbLock;
-      if (sem) k.wake(rwsem.cancelWait(sem, t.id), "rwsem waiter left");
-      t.pc = s.resumeOnSignal;
-      t.status = { kind: "runnable" };
-      k.emit({ k: "wake", tid: t.id, by: "fatal signal" });
+    if (t) killDriver(k, t);
+    return undefined as never;
+  },
+});
+
+const toProcess = op({
+  name: "kill(pid, SIGKILL): every thread of the process",
+  outcomes: [],
+  run: (k) => {
+    k.finish();
+    for (const t of k.w.threads) {
+      if (t.role === "driver") killDriver(k, t);
+      else if (t.program === "monitor" && t.status.kind !== "done") {
+        // the monitor dies on its way back to user space (monitorActor checks)
+        t.fatal = true;
+        k.emit({ k: "signal", tid: k.tid, target: t.id });
+      }
     }
     return undefined as never;
   },
 });
 
-export function signalActor(): Actor {
-  return actor({
-    id: "signal",
-    lane: "S",
-    disruptive: true,
-    title: "fatal signal to the driver thread",
-    start: "send",
-    steps: { send: { op: send } },
-  });
+export function signalActor(target: "thread" | "process" = "thread"): Actor {
+  return target === "thread"
+    ? actor({
+        id: "signal",
+        lane: "S",
+        disruptive: true,
+        title: "fatal signal to the driver thread",
+        start: "send",
+        steps: { send: { op: toThread } },
+      })
+    : actor({
+        id: "signal-process",
+        lane: "S",
+        disruptive: true,
+        title: "fatal signal to the whole process: the driver threads and the uffd monitor",
+        start: "send",
+        steps: { send: { op: toProcess } },
+      });
 }

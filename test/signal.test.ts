@@ -1,0 +1,56 @@
+// The fatal-signal actors (model/actors/signal.ts): to the driver thread alone, or to the
+// whole process (complete_signal in kernel/signal.c: every thread of the group), which
+// ends the uffd monitor on its way back to user space.
+import { describe, expect, it } from "vitest";
+import { handleMmFault } from "../model/kernel/fault.js";
+import type { FaultFlag } from "../model/kernel/fault-flags.js";
+import { mmapReadLock } from "../model/kernel/mmap-lock.js";
+import { vmaLookup } from "../model/kernel/vma.js";
+import { bench, mini, scenario, tidOf } from "./helpers.js";
+
+function sleeping(flags: readonly FaultFlag[], scen: string) {
+  const d = mini({
+    lock: { op: mmapReadLock(), next: "lookup" },
+    lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+    fault: { op: handleMmFault("vma", "start", flags), next: "exit" },
+  });
+  const b = bench(scenario(scen), d);
+  b.run();
+  b.run();
+  b.run(); // sleeps in handle_userfault
+  expect(b.world.threads[0]?.status.kind).toBe("blocked");
+  return b;
+}
+
+describe("SIGKILL to the whole process", () => {
+  it("ends the monitor: it exits at its next read and never answers", () => {
+    const b = sleeping(["REMOTE", "WRITE", "ALLOW_RETRY"], "anon-uffd-killed");
+    const s = tidOf(b.world, "S");
+    const m = tidOf(b.world, "M");
+    b.run(s);
+    expect(b.world.threads[0]?.fatal).toBe(true);
+    expect(b.world.threads[m]?.fatal).toBe(true);
+    b.run(m); // read(): the monitor exits instead
+    expect(b.world.threads[m]?.status.kind).toBe("done");
+    expect(b.world.ptes[0]).toBe("none");
+    // an uninterruptible uffd sleep (no KILLABLE) stays asleep: nobody will answer
+    expect(b.world.threads[0]?.status.kind).toBe("blocked");
+    expect(b.world.uffd.released).toBe(false);
+  });
+
+  it("wakes a killable uffd sleep of the driver, like the signal to the thread alone", () => {
+    const b = sleeping(["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"], "anon-uffd-killed");
+    b.run(tidOf(b.world, "S"));
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
+    expect(b.world.uffd.waiting).toEqual([]);
+  });
+
+  it("to the driver thread alone leaves the monitor answering", () => {
+    const b = sleeping(["REMOTE", "WRITE", "ALLOW_RETRY"], "anon-uffd");
+    b.run(tidOf(b.world, "S"));
+    const m = tidOf(b.world, "M");
+    expect(b.world.threads[m]?.fatal).toBe(false);
+    b.run(m, 0); // read(): copy
+    expect(b.world.threads[m]?.pc).toBe("copy");
+  });
+});
