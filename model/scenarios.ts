@@ -229,6 +229,26 @@ export const SCENARIOS: readonly Scenario[] = [
     stepsPerPage: 40,
   },
   {
+    id: "file-shared",
+    title:
+      "MAP_SHARED VMA of an ext4 file, 2 pages, no uffd: a first write fault dirties the page and completes with the lock dropped",
+    families: callers,
+    vmas: [
+      {
+        name: "file-shared",
+        pages: 2,
+        write: true,
+        shared: true,
+        hugetlb: false,
+        uffdMissing: false,
+        file: "ext4:0",
+      },
+    ],
+    write: true,
+    actors: [use(munmap, 1), use(invalidate, 2), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
     id: "hugetlb-zap",
     title: "shared hugetlb VMA without uffd, 1 huge page missing; madvise(MADV_DONTNEED) zaps it",
     families: ["hmm"],

@@ -105,6 +105,26 @@ describe("handle_mm_fault", () => {
     expect(b.world.threads[0]?.status.kind).toBe("runnable");
   });
 
+  it("completes a first write fault on a shared file page with the lock dropped (VM_FAULT_COMPLETED)", () => {
+    const b = faulting(["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"], "file-shared");
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_COMPLETED");
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(holdsMmap(b.world, 0)).toBe(false);
+  });
+
+  it("keeps the lock on a shared file write fault that is TRIED, NOWAIT, without ALLOW_RETRY, or a read", () => {
+    for (const flags of [
+      ["REMOTE", "WRITE", "ALLOW_RETRY", "TRIED"],
+      ["REMOTE", "WRITE", "ALLOW_RETRY", "RETRY_NOWAIT"],
+      ["REMOTE", "WRITE"],
+      ["REMOTE", "ALLOW_RETRY"],
+    ] as const) {
+      const b = faulting(flags, "file-shared");
+      expect(b.world.threads[0]?.locals.vmret, flags.join("|")).toBe("0");
+      expect(holdsMmap(b.world, 0)).toBe(true);
+    }
+  });
+
   it("returns RETRY with the lock still held under RETRY_NOWAIT", () => {
     const b = faulting(["REMOTE", "ALLOW_RETRY", "RETRY_NOWAIT"]);
     expect(b.world.threads[0]?.locals.outcome).toBe("retry");

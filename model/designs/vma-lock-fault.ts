@@ -47,7 +47,10 @@ function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
       op: test("addr < end", (k) => k.num("cur") < k.num("rend")),
       on: { yes: "vl.lock", no: "done" },
     },
-    "vl.lock": { op: lockVmaUnderRcu("cur", "vma"), on: { locked: "vl.fault", none: "mm.lock" } },
+    "vl.lock": {
+      op: lockVmaUnderRcu("cur", "vma", { anonymousOnly: opts.pre }),
+      on: { locked: "vl.fault", none: "mm.lock" },
+    },
     ...(opts.pre
       ? {
           // before the series: the callee never releases the VMA lock; the caller always does

@@ -1,7 +1,7 @@
-// handle_mm_fault(vma, addr, flags) (mm/memory.c), following the contract in
-// kernel-semantics 2.4: the lock is released by the callee on RETRY without NOWAIT and
-// on COMPLETED, and held on every other return. The result follows from the world
-// (uffd armed, ALLOW_RETRY, page present, folio locked), never from a coin (errata 9).
+// handle_mm_fault(vma, addr, flags) (mm/memory.c): the lock is released by the callee
+// on RETRY without NOWAIT and on COMPLETED, and held on every other return. The result
+// follows from the world (uffd armed, ALLOW_RETRY, page present, folio locked, a shared
+// file page dirtied), never from a coin.
 import { useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
@@ -75,16 +75,40 @@ function fault(
   if (pte === undefined) return "VM_FAULT_SIGSEGV";
   if (pte === "rw" || (pte === "ro" && !write)) return "0";
   if (pte === "ro") {
-    // do_wp_page: break COW / make writable
+    // do_wp_page: break COW / make writable (wp_page_shared for a shared file page)
     k.w.ptes[addr] = "rw";
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
-    return "0";
+    return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
   }
   if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
   // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed
   if (vma.flags.uffdMissing) return handleUserfault(k, vma.id, addr, flags, handler);
   install(k, vma, addr, write);
-  return "0";
+  // do_shared_fault: a write to a shared file page dirties it
+  return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
+}
+
+/**
+ * A MAP_SHARED VMA of a regular file on a filesystem with ->page_mkwrite (ext4, xfs,
+ * ...), named by its `file` ("ext4:0"); not shmem or hugetlbfs, which have none.
+ */
+function hasPageMkwrite(vma: Vma): boolean {
+  const fs = vma.flags.file?.split(":")[0];
+  return vma.flags.shared && !vma.flags.hugetlb && !!fs && fs !== "shmem" && fs !== "hugetlbfs";
+}
+
+/**
+ * fault_dirty_shared_page() (mm/memory.c), after do_shared_fault and wp_page_shared:
+ * the folio is dirtied and, before balance_dirty_pages_ratelimited(),
+ * maybe_unlock_mmap_for_io() (mm/internal.h) drops the fault lock on a first attempt
+ * (ALLOW_RETRY without TRIED) without RETRY_NOWAIT; the fault then returns
+ * VM_FAULT_COMPLETED, the page installed and the lock gone.
+ */
+function dirtySharedPage(k: Ctx, vma: Vma, flags: readonly FaultFlag[]): VmFault {
+  const has = (f: FaultFlag) => flags.includes(f);
+  if (!has("ALLOW_RETRY") || has("TRIED") || has("RETRY_NOWAIT")) return "0";
+  releaseFaultLock(k, flags, vma.id, "fault_dirty_shared_page: maybe_unlock_mmap_for_io");
+  return "VM_FAULT_COMPLETED";
 }
 
 /**

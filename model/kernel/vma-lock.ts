@@ -48,14 +48,21 @@ export function vmaStartRead(k: Ctx, vma: VmaId, into: string): void {
   k.set(into, refTo(k, vma, "vma-lock"));
 }
 
-/** `into = lock_vma_under_rcu(mm, addr)` */
-export const lockVmaUnderRcu = (addr: string, into: string): Op<"locked" | "none"> =>
+/**
+ * `into = lock_vma_under_rcu(mm, addr)`. With `anonymousOnly`, as in 6.4-6.5 ("Only
+ * anonymous vmas are supported for now": a file VMA goes to the mmap-lock path).
+ */
+export const lockVmaUnderRcu = (
+  addr: string,
+  into: string,
+  opts: { readonly anonymousOnly?: boolean } = {},
+): Op<"locked" | "none"> =>
   op({
     name: `${into} = lock_vma_under_rcu(mm, ${addr})`,
     outcomes: ["locked", "none"],
     run: (k) => {
       const v = vmaAt(k.w as World, k.num(addr));
-      if (!v || v.writeLocked) {
+      if (!v || v.writeLocked || (opts.anonymousOnly && (v.flags.file || v.flags.hugetlb))) {
         k.set(into, null);
         return "none";
       }
