@@ -16,8 +16,10 @@ export interface RwWaiter {
 
 /**
  * An rw_semaphore (mm->mmap_lock, hugetlb_vma_lock->rw_sema). Readers share, a writer
- * excludes, and waiters queue FIFO; a queued writer blocks later readers (writer
- * fairness, kernel/locking/rwsem.c), which is what turns uffd sleeps into deadlocks.
+ * excludes, and waiters queue in order of arrival; a queued writer blocks later readers
+ * (writer fairness, kernel/locking/rwsem.c), which is what turns uffd sleeps into
+ * deadlocks. A writer at the head is granted alone; a reader at the head lets every
+ * queued reader in (rwsem_mark_wake; model/rwsem.ts).
  */
 export interface Rwsem {
   readonly readers: readonly Tid[];
