@@ -8,7 +8,7 @@ export type VmaId = number;
 /** A page is its index in the modelled address space (one slot per base or huge page). */
 export type Page = number;
 
-/** A waiter queued on an rw-semaphore, FIFO. */
+/** A waiter queued on an rw-semaphore, in order of arrival. */
 export interface RwWaiter {
   readonly tid: Tid;
   readonly mode: "read" | "write";
@@ -35,7 +35,7 @@ export interface Mutex {
 
 /**
  * A lock a scenario declares by name (a driver's own mutex, rwsem or spinlock), beside
- * the built-in ones. rwsem: as `Rwsem` (FIFO hand-off, writer fairness); mutex: FIFO
+ * the built-in ones. rwsem: as `Rwsem` (hand-off, writer fairness); mutex: FIFO
  * hand-off (kernel/locking/mutex.c with MUTEX_FLAG_HANDOFF); spinlock: FIFO like a
  * queued spinlock (kernel/locking/qspinlock.c), a waiter spins and cannot sleep.
  */
