@@ -1,7 +1,7 @@
 // The wait-for graph of a world: who each blocked thread waits for (rwsem holders and
-// the waiters queued ahead of it, writer fairness included; the mutex owner; the uffd
-// monitor; the threads inside an invalidation window; VMA readers; the folio owner;
-// the holders of the locks a scenario declares).
+// the waiters the grant serves before it, writer fairness included; the mutex owner;
+// the uffd monitor; the threads inside an invalidation window; VMA readers; the folio
+// owner; the holders of the locks a scenario declares).
 // A cycle of blocked threads is a deadlock (S9, L8).
 import type { BlockedOn, Rwsem, Tid, World } from "./world.js";
 import { lockLabel } from "./world.js";
@@ -13,9 +13,17 @@ export interface WaitEdge {
 }
 
 /**
- * A queued writer waits for every holder; a queued reader only for a writer holding
- * the lock and for the writers queued ahead of it (writer fairness). Everyone waits
- * for the waiters ahead of it in the FIFO.
+ * Who a thread queued on `sem` waits for, as rwsem_mark_wake() (kernel/locking/rwsem.c,
+ * 5.8 and 6.18; model/rwsem.ts) grants: a writer at the head alone, or, with a reader at
+ * the head, every queued reader at once while the writers stay queued in order.
+ * - Both wait for a writer holding the lock.
+ * - A queued writer waits for every reader holding it and every waiter queued ahead of
+ *   it; and when a reader is queued ahead of it, also for the readers queued behind it,
+ *   which that reader's grant wakes with it.
+ * - A queued reader waits only for the writers queued ahead of the first queued reader
+ *   (each is granted before the readers are); not for the readers holding the lock (a
+ *   queued reader is behind a writer then, which waits for them) nor for writers
+ *   queued between the first queued reader and itself.
  */
 function rwsemEdges(sem: Rwsem, tid: Tid, label: string): WaitEdge[] {
   const out: WaitEdge[] = [];
@@ -23,12 +31,24 @@ function rwsemEdges(sem: Rwsem, tid: Tid, label: string): WaitEdge[] {
   const mode = sem.waiters[me]?.mode ?? "write";
   if (sem.writer !== null && sem.writer !== tid)
     out.push({ from: tid, to: sem.writer, why: `${label} held for write` });
-  if (mode === "write")
+  const firstReader = sem.waiters.findIndex((w) => w.mode === "read");
+  if (mode === "write") {
     for (const r of sem.readers)
       if (r !== tid) out.push({ from: tid, to: r, why: `${label} held for read` });
-  for (const w of sem.waiters.slice(0, Math.max(0, me)))
-    if (mode === "write" || w.mode === "write")
+    for (const w of sem.waiters.slice(0, Math.max(0, me)))
       out.push({ from: tid, to: w.tid, why: `${label}, queued behind its ${w.mode} waiter` });
+    if (firstReader >= 0 && firstReader < me)
+      for (const w of sem.waiters.slice(me + 1))
+        if (w.mode === "read")
+          out.push({
+            from: tid,
+            to: w.tid,
+            why: `${label}, a reader queued behind it but woken first`,
+          });
+    return out;
+  }
+  for (const w of sem.waiters.slice(0, Math.max(0, Math.min(me, firstReader))))
+    out.push({ from: tid, to: w.tid, why: `${label}, queued behind its write waiter` });
   return out;
 }
 

@@ -8,7 +8,7 @@ export type VmaId = number;
 /** A page is its index in the modelled address space (one slot per base or huge page). */
 export type Page = number;
 
-/** A waiter queued on an rw-semaphore, FIFO. */
+/** A waiter queued on an rw-semaphore, in order of arrival. */
 export interface RwWaiter {
   readonly tid: Tid;
   readonly mode: "read" | "write";
@@ -16,8 +16,10 @@ export interface RwWaiter {
 
 /**
  * An rw_semaphore (mm->mmap_lock, hugetlb_vma_lock->rw_sema). Readers share, a writer
- * excludes, and waiters queue FIFO; a queued writer blocks later readers (writer
- * fairness, kernel/locking/rwsem.c), which is what turns uffd sleeps into deadlocks.
+ * excludes, and waiters queue in order of arrival; a queued writer blocks later readers
+ * (writer fairness, kernel/locking/rwsem.c), which is what turns uffd sleeps into
+ * deadlocks. A writer at the head is granted alone; a reader at the head lets every
+ * queued reader in (rwsem_mark_wake; model/rwsem.ts).
  */
 export interface Rwsem {
   readonly readers: readonly Tid[];
@@ -33,7 +35,7 @@ export interface Mutex {
 
 /**
  * A lock a scenario declares by name (a driver's own mutex, rwsem or spinlock), beside
- * the built-in ones. rwsem: as `Rwsem` (FIFO hand-off, writer fairness); mutex: FIFO
+ * the built-in ones. rwsem: as `Rwsem` (hand-off, writer fairness); mutex: FIFO
  * hand-off (kernel/locking/mutex.c with MUTEX_FLAG_HANDOFF); spinlock: FIFO like a
  * queued spinlock (kernel/locking/qspinlock.c), a waiter spins and cannot sleep.
  */

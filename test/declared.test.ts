@@ -8,6 +8,7 @@ import { exhaustiveRows } from "../engine/verdicts.js";
 import { actor, use } from "../model/actor.js";
 import {
   downRead,
+  downWrite,
   mutexLock,
   mutexUnlock,
   readSeqcountBegin,
@@ -17,6 +18,7 @@ import {
   spinLock,
   spinUnlock,
   upRead,
+  upWrite,
   writeSeqcountBegin,
   writeSeqcountEnd,
 } from "../model/kernel/locks.js";
@@ -168,6 +170,69 @@ describe("declared locks", () => {
       verdict: "holds",
       complete: true,
     });
+  });
+});
+
+describe("declared rwsems", () => {
+  // T1..T4 take drv.sem: T1 and T3 for write, T2 and T4 for read (pick is local)
+  const rw = design("rw", {
+    pick: {
+      op: {
+        name: "pick mode",
+        outcomes: ["r", "w"],
+        local: true,
+        run: (k) => (k.tid % 2 === 0 ? "w" : "r"),
+      },
+      on: { r: "r1", w: "w1" },
+    },
+    w1: { op: downWrite("drv.sem"), next: "w2" },
+    w2: { op: upWrite("drv.sem"), next: "exit" },
+    r1: { op: downRead("drv.sem"), next: "r2" },
+    r2: { op: upRead("drv.sem"), next: "exit" },
+  });
+  const s = scenario({ locks: [{ name: "drv.sem", kind: "rwsem" as const }], drivers: 4 });
+
+  it("up_write wakes every queued reader past a queued writer, as rwsem_mark_wake does", () => {
+    const setup = setupFor(rw, s);
+    let w = setup.world0;
+    /** run `tid` until it holds drv.sem or sleeps on it */
+    const take = (tid: number) => {
+      for (let i = 0; i < 4; i++) {
+        const t = w.threads[tid];
+        if (t?.status.kind === "blocked" || t?.pc === "w2" || t?.pc === "r2") return;
+        [w] = step(w, tid, 0, setup.programs);
+      }
+    };
+    for (const tid of [0, 1, 2, 3]) take(tid);
+    expect(w.locks["drv.sem"]).toEqual({
+      kind: "rwsem",
+      readers: [],
+      writer: 0,
+      waiters: [
+        { tid: 1, mode: "read" },
+        { tid: 2, mode: "write" },
+        { tid: 3, mode: "read" },
+      ],
+    });
+    [w] = step(w, 0, 0, setup.programs); // up_write
+    expect(w.locks["drv.sem"]).toEqual({
+      kind: "rwsem",
+      readers: [1, 3],
+      writer: null,
+      waiters: [{ tid: 2, mode: "write" }],
+    });
+    expect(w.threads.map((t) => t.status.kind)).toEqual([
+      "runnable",
+      "runnable",
+      "blocked",
+      "runnable",
+    ]);
+  });
+
+  it("the four threads neither deadlock nor leave the lock held", () => {
+    const v = verdicts(rw, s, ["no-deadlock", "lock-balance"]);
+    expect(v["no-deadlock"]).toMatchObject({ verdict: "holds", complete: true });
+    expect(v["lock-balance"]).toMatchObject({ verdict: "holds", complete: true });
   });
 });
 

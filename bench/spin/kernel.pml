@@ -64,7 +64,8 @@
 /* ---- shared state ---- */
 
 /* rw_semaphore with writer fairness (model/rwsem.ts): readers in order of entry, the
- * writer, and a FIFO of waiters; a waiter entry is tid+1, plus 8 for a writer. */
+ * writer, and the waiters in order of arrival; a waiter entry is tid+1, plus 8 for a
+ * writer. */
 byte rd[NL * NT];
 byte nrd[NL];
 byte wr[NL];
@@ -125,29 +126,43 @@ inline wq_pop(L) {
   wq[L * NT + nwq[L]] = 0
 }
 
-/* grant(): hand the lock to the head of the queue (a writer, or the run of readers) */
+/* grant(): rwsem_mark_wake() (kernel/locking/rwsem.c, 5.8 and 6.18; model/rwsem.ts), unless
+ * a writer holds L: a writer at the head alone, once nobody holds L; a reader at the head
+ * lets every queued reader in, in queue order, and the writers stay queued in order. */
 inline rw_grant(L) {
-  do
-  :: nwq[L] > 0 && wr[L] == 0 ->
+  if
+  :: nwq[L] > 0 && wr[L] == 0 && wq[L * NT] >= 8 ->
      if
-     :: wq[L * NT] >= 8 ->
-        if
-        :: nrd[L] > 0 -> break
-        :: else ->
-           wr[L] = wq[L * NT] - 8;
-           blk[wr[L] - 1] = B_RUN;
-           wq_pop(L);
-           break
-        fi
-     :: else ->
-        rd[L * NT + nrd[L]] = wq[L * NT];
-        nrd[L]++;
-        blk[wq[L * NT] - 1] = B_RUN;
+     :: nrd[L] == 0 ->
+        wr[L] = wq[L * NT] - 8;
+        blk[wr[L] - 1] = B_RUN;
         wq_pop(L)
+     :: else -> skip
      fi
-  :: else -> break
-  od;
-  skip
+  :: nwq[L] > 0 && wr[L] == 0 && wq[L * NT] < 8 ->
+     /* readers move to rd; writers close up at the front of wq (kj <= ki) */
+     ki = 0;
+     kj = 0;
+     do
+     :: ki < nwq[L] ->
+        if
+        :: wq[L * NT + ki] >= 8 -> wq[L * NT + kj] = wq[L * NT + ki]; kj++
+        :: else ->
+           rd[L * NT + nrd[L]] = wq[L * NT + ki];
+           nrd[L]++;
+           blk[wq[L * NT + ki] - 1] = B_RUN
+        fi;
+        ki++
+     :: else -> break
+     od;
+     ki = kj;
+     do
+     :: ki < nwq[L] -> wq[L * NT + ki] = 0; ki++
+     :: else -> break
+     od;
+     nwq[L] = kj
+  :: else -> skip
+  fi
 }
 
 /* down_read / down_write: granted now, or queued (the caller then blocks) */
@@ -194,7 +209,8 @@ inline rw_release(L, tid, W) {
   fi
 }
 
-/* downgrade_write: the writer becomes a reader, readers at the head may enter */
+/* downgrade_write: the writer becomes a reader; rwsem_downgrade_wake lets every queued
+ * reader in if a reader is at the head (rw_grant, with L now read-held) */
 inline rw_downgrade(L, tid) {
   if
   :: wr[L] == tid + 1 ->

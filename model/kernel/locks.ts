@@ -3,7 +3,8 @@
 // `mutexLock("drv.lock")` prints `mutex_lock(drv.lock)`.
 //   - mutex: FIFO hand-off to the first waiter (kernel/locking/mutex.c, __mutex_unlock_slowpath
 //     with MUTEX_FLAG_HANDOFF; optimistic spinning is not modelled);
-//   - rwsem: readers share, a writer excludes, FIFO with writer fairness (model/rwsem.ts);
+//   - rwsem: readers share, a writer excludes, writer fairness, and the grant of
+//     rwsem_mark_wake (a head writer alone, or every queued reader; model/rwsem.ts);
 //   - spinlock: FIFO like a queued spinlock (kernel/locking/qspinlock.c); a waiter spins
 //     (it is disabled, as a sleeper is) and the holder is in atomic context.
 // Every release ends the releasing thread's epoch of that lock, so pointers looked up
