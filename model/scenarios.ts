@@ -397,6 +397,7 @@ export function initialWorld(s: Scenario, design: Design): World {
     vmas,
     ptes: s.vmas.flatMap((v) => new Array(v.pages).fill(v.swapped ? "swap" : "none")),
     folioLock: new Array(pages).fill(null),
+    folioWaiters: Array.from({ length: pages }, () => []),
     notifier: {
       mmSeq: 2,
       active: 0,

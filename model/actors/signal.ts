@@ -1,8 +1,11 @@
 // S: a fatal signal (SIGKILL) sent to the driver thread. It sets
 // fatal_signal_pending() and wakes the thread from a killable sleep: a uffd wait in
-// TASK_KILLABLE/INTERRUPTIBLE returns RETRY, a killable rwsem wait returns -EINTR.
+// TASK_KILLABLE/INTERRUPTIBLE returns RETRY, a killable rwsem wait returns -EINTR, and
+// a killable folio wait (folio_wait_locked_killable, __folio_lock_killable) returns
+// -EINTR (signal_pending_state() in folio_wait_bit_common, mm/filemap.c).
 
 import { type Actor, actor } from "../actor.js";
+import { folioLeaveQueues } from "../kernel/folio.js";
 import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
 
@@ -19,6 +22,9 @@ const send = op({
     if (s.kind !== "blocked") return undefined as never;
     if (s.on.kind === "uffd" && s.on.killable) {
       k.w.uffd.waiting = k.w.uffd.waiting.filter((x) => x.tid !== t.id);
+      k.wake([t.id], "fatal signal");
+    } else if (s.on.kind === "folio" && s.on.killable) {
+      folioLeaveQueues(k.w, t.id);
       k.wake([t.id], "fatal signal");
     } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
       const l = s.on.lock;
