@@ -87,6 +87,7 @@ const folio = folioActor();
 const release = releaseActor();
 const monitor = monitorActor();
 const signal = signalActor();
+const folioContended = folioActor({ contended: true });
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -204,6 +205,15 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
     stepsPerPage: 40,
   },
+  {
+    id: "anon-swap-contended",
+    title: "anon-swap, but the folio holder locks and unlocks page 0's folio without bound (fair)",
+    families: callers,
+    vmas: [{ ...anonPlain, name: "anon-swapped", swapped: true }],
+    write: true,
+    actors: [use(folioContended, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
 ];
 
 /** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */
@@ -221,7 +231,7 @@ export const scenarioRegistry: Registry<Scenario> = registry<Scenario>("scenario
 /** Every actor that can be named in `use("id", budget)`: the built-ins, then users'. */
 export const actorRegistry: Registry<Actor> = registry<Actor>("actor");
 for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
-for (const a of [munmap, invalidate, mprotect, folio, release, monitor, signal])
+for (const a of [munmap, invalidate, mprotect, folio, release, monitor, signal, folioContended])
   actorRegistry.add(a, BUILT_IN);
 
 export function scenarioById(id: string): Scenario | undefined {
