@@ -31,6 +31,7 @@ export type { Event } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
+export * from "../model/kernel/folio.js";
 export * from "../model/kernel/gup.js";
 export * from "../model/kernel/hmm.js";
 export * from "../model/kernel/hugetlb.js";

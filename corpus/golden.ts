@@ -16,7 +16,7 @@ export const GOLDEN: readonly string[] = [
   "v1-hugetlb-drop/hugetlb-uffd.no-freed-vma-use.json",
   "v1-hugetlb-hold/hugetlb-uffd.no-deadlock.json",
   "mfill-copy-norevalidate/uffd-copy.uffd-copy-revalidates.json",
-  "v2/anon-swap.no-retry-livelock.json",
+  "v2/anon-swap-contended.no-retry-livelock.json",
 ];
 
 export function loadCorpusFile(root: string, rel: string): Cex {

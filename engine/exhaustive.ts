@@ -310,7 +310,8 @@ export function exploreExhaustive(
             for (const [id, message] of violations) pending.set(id, { node: index, message });
           // (a state on a cycle is the target of a cycle edge: the target's condition suffices)
           for (const l of lassos)
-            if (l.spec.inLoop(w)) l.edges.push({ from: node.index, to: seen ?? index, tid, pick });
+            if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
+              l.edges.push({ from: node.index, to: seen ?? index, tid, pick });
           const preemptions = node.preemptions + preempt;
           if (seen !== undefined) {
             if (!opts.sleepSets) continue;

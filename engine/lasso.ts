@@ -1,9 +1,9 @@
 // Liveness as lassos: a run that reaches a state, then takes a loop of steps that
 // comes back to that same state, can repeat the loop forever. A liveness property says
-// which loops count against it (every state of the loop satisfies `inLoop`, the driver
-// steps in it, and each weakly fair thread either steps in it or is disabled somewhere
-// on it) and how to say so. The same spec serves every search, so that random search,
-// exhaustive search and replay agree on what a lasso is:
+// which loops count against it (every state of the loop satisfies `inLoop`, no step of
+// it is `progress`, the driver steps in it, and each weakly fair thread either steps in
+// it or is disabled somewhere on it) and how to say so. The same spec serves every
+// search, so that random search, exhaustive search and replay agree on what a lasso is:
 //   - every run (random search, shrinking, the replay of a counterexample file) watches
 //     for a repeated state while the condition holds (LassoWatch, engine/run.ts);
 //   - the exhaustive engine looks for the shortest such lasso in its state graph
@@ -105,12 +105,15 @@ export class LassoWatch {
   private bits: number[] = [];
   private from = 0;
   private readonly fair: readonly Tid[];
+  /** the world after the last step (before the next one) */
+  private last: World;
 
   constructor(
     private readonly spec: LassoSpec,
     world0: World,
     private readonly programs: Programs,
   ) {
+    this.last = world0;
     this.fair = fairThreads(spec, world0);
     this.reset(world0, 0);
   }
@@ -124,7 +127,10 @@ export class LassoWatch {
 
   /** After step `index` (0-based) produced `w`: the lasso it closes, if any. */
   step(index: number, tid: Tid, w: World): LassoFound | null {
-    if (!this.spec.inLoop(w)) {
+    const before = this.last;
+    this.last = w;
+    // a progress step ends every loop through it: loops may start after it
+    if (!this.spec.inLoop(w) || this.spec.progress?.(before, w) === true) {
       this.reset(w, index + 1);
       return null;
     }
@@ -166,7 +172,7 @@ export function checkLasso(
   let mask = 0;
   for (let i = loopStart; i < end; i++) {
     const w = worlds[i + 1] as World;
-    if (!spec.inLoop(w)) return null;
+    if (!spec.inLoop(w) || spec.progress?.(worlds[i] as World, w) === true) return null;
     mask |= stepBits(tids[i] as Tid, fair) | idleBits(w, fair, programs, spec);
   }
   if (!spec.inLoop(a) || mask !== fullMask(fair)) return null;

@@ -153,6 +153,26 @@ const folioLock = worldPart({
   copy: (v) => v.slice(),
 });
 
+const folioWaiters = worldPart({
+  name: "folioWaiters",
+  title: "per page, the tasks queued on its folio lock (exclusive or not), FIFO",
+  key: (v) => v,
+  encode(qs, u) {
+    u.unit(qs.length);
+    for (const q of qs) {
+      u.unit(q.length);
+      for (const x of q) {
+        u.unit(x.tid);
+        u.unit(x.exclusive ? 1 : 0);
+      }
+    }
+  },
+  // the queues are replaced, never mutated (model/kernel/folio.ts)
+  copy: (v) => v.slice(),
+  // left out of trace fingerprints while no task waits, as before the queue existed
+  emptyUnlessUsed: (qs) => qs.every((q) => q.length === 0),
+});
+
 const notifier = worldPart({
   name: "notifier",
   title: "the mmu interval notifier: sequences, invalidations, the driver's user_lock",
@@ -309,6 +329,7 @@ export const WORLD_PARTS: readonly WorldPart[] = [
   vmas,
   ptes,
   folioLock,
+  folioWaiters,
   notifier,
   uffd,
   locks,

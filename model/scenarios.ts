@@ -102,6 +102,7 @@ const monitor = monitorActor();
 const signal = signalActor();
 const killProcess = signalActor("process");
 const madvise = madviseDontneedActor();
+const folioContended = folioActor({ contended: true });
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -278,6 +279,15 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
     stepsPerPage: 40,
   },
+  {
+    id: "anon-swap-contended",
+    title: "anon-swap, but the folio holder locks and unlocks page 0's folio without bound (fair)",
+    families: callers,
+    vmas: [{ ...anonPlain, name: "anon-swapped", swapped: true }],
+    write: true,
+    actors: [use(folioContended, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
 ];
 
 /** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */
@@ -305,6 +315,7 @@ for (const a of [
   signal,
   killProcess,
   madvise,
+  folioContended,
 ])
   actorRegistry.add(a, BUILT_IN);
 
@@ -483,6 +494,7 @@ export function initialWorld(s: Scenario, design: Design): World {
     vmas,
     ptes: s.vmas.flatMap((v) => new Array(v.pages).fill(v.swapped ? "swap" : "none")),
     folioLock: new Array(pages).fill(null),
+    folioWaiters: Array.from({ length: pages }, () => []),
     notifier: {
       mmSeq: 2,
       active: 0,

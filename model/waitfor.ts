@@ -113,9 +113,20 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
     }
     case "folio": {
       const owner = w.folioLock[on.page];
-      return owner === null || owner === undefined || owner === tid
-        ? []
-        : [{ from: tid, to: owner, why: `the folio lock of page ${on.page}` }];
+      // the exclusive waiters queued ahead are handed the lock first (model/kernel/folio.ts)
+      const queue = w.folioWaiters[on.page] ?? [];
+      const me = queue.findIndex((x) => x.tid === tid);
+      const ahead = queue.slice(0, Math.max(me, 0)).filter((x) => x.exclusive && x.tid !== tid);
+      return [
+        ...(owner === null || owner === undefined || owner === tid
+          ? []
+          : [{ from: tid, to: owner, why: `the folio lock of page ${on.page}` }]),
+        ...ahead.map((x) => ({
+          from: tid,
+          to: x.tid,
+          why: `the folio lock of page ${on.page}, queued behind it`,
+        })),
+      ];
     }
   }
 }

@@ -170,6 +170,16 @@ export interface Uffd {
   readonly mode: UffdMode;
 }
 
+/**
+ * A task on a folio's wait queue (folio_waitqueue(), mm/filemap.c), in FIFO order:
+ * `exclusive` wants the lock (__folio_lock, __folio_lock_killable), otherwise it only
+ * waits for the unlock (folio_wait_locked, folio_wait_locked_killable).
+ */
+export interface FolioWaiter {
+  readonly tid: Tid;
+  readonly exclusive: boolean;
+}
+
 /** What a blocked thread sleeps on. */
 export type BlockedOn =
   | { readonly kind: "rwsem"; readonly lock: LockName; readonly killable: boolean }
@@ -269,6 +279,8 @@ export interface World {
   readonly ptes: readonly Pte[];
   /** per page: the thread holding the folio lock (reclaim, migration, I/O), or null */
   readonly folioLock: readonly (Tid | null)[];
+  /** per page: the tasks queued on its folio, FIFO (non-empty only while it is locked) */
+  readonly folioWaiters: readonly (readonly FolioWaiter[])[];
   readonly notifier: Notifier;
   readonly uffd: Uffd;
   /** locks the scenario declares, by name (empty for the built-in scenarios) */

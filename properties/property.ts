@@ -76,6 +76,11 @@ export function who(w: World, tid: number): string {
 export interface LassoSpec {
   /** the condition every state of a violating loop satisfies */
   inLoop(w: World): boolean;
+  /**
+   * A step that is progress (e.g. a page of the range became present): a loop through
+   * it does not count, even if a later step of the loop undoes it.
+   */
+  progress?(before: World, after: World): boolean;
   /** programs (thread program ids) that are weakly fair: they step in the loop, or are disabled somewhere on it */
   readonly weaklyFair: readonly string[];
   /** the violation message for a loop of `loop` steps after `prefix` steps */

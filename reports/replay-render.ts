@@ -86,7 +86,7 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
           over: e.tid,
           text: !e.held
             ? `UNLOCK OF ${lockLabel(e.lock)} NOT HELD`
-            : e.by.startsWith("handle_userfault")
+            : e.by.startsWith("handle_userfault") || e.by === "__folio_lock_or_retry"
               ? `drops ${lockLabel(e.lock)}`
               : `releases ${lockLabel(e.lock)}`,
         });

@@ -20,8 +20,9 @@ function design(id: string): Design {
 }
 
 const SMALL = ["anon-uffd-1", "hugetlb-uffd-1"];
-// where the two searches also meet on folio-lock retries (L4) and their fatal-signal loops
-const AGREE = [...SMALL, "anon-swap"];
+// where the two searches also meet on folio-lock retries (L4 lassos with an unbounded
+// folio holder) and their fatal-signal loops
+const AGREE = [...SMALL, "anon-swap", "anon-swap-contended"];
 
 describe("exhaustive search", () => {
   for (const s of SMALL)

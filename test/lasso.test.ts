@@ -72,5 +72,15 @@ describe("LassoWatch and checkLasso", () => {
     expect(checkLasso(prop.lasso, worlds, tids, loopStart, setup.programs)).toBe(v?.message);
     // one step off is not a loop
     expect(checkLasso(prop.lasso, worlds, tids.slice(0, -1), loopStart, setup.programs)).toBeNull();
+    // nor is a loop through a step the property counts as progress
+    const driverMoves = { ...prop.lasso, progress: (_b: World, a: World) => a.clock % 2 === 0 };
+    expect(checkLasso(driverMoves, worlds, tids, loopStart, setup.programs)).toBeNull();
+    const watched = runSchedule(
+      setup,
+      [{ t: signal, p: 0 }],
+      [{ ...prop, lasso: { ...prop.lasso, progress: () => true } }],
+      { stopOn: prop.id },
+    );
+    expect(watched.violations.filter((x) => x.loopStart !== undefined)).toEqual([]);
   });
 });

@@ -67,13 +67,21 @@ describe("the seed series", () => {
 
   it("v8 ends on a fatal signal but livelocks without FAULT_FLAG_TRIED", () => {
     expect(held(everywhere("v8", "fatal-signal-ends-loop"))).toEqual([]);
-    const r = verdict("v8", "anon-swap", "no-retry-livelock");
-    expect(r?.verdict).toBe("violated");
-    expect(r?.message).toMatch(/without FAULT_FLAG_TRIED/);
+    for (const d of ["v8", "v2"]) {
+      const r = verdict(d, "anon-swap-contended", "no-retry-livelock");
+      expect(r?.verdict).toBe("violated");
+      expect(r?.counterexample?.loopStart).toBeGreaterThan(0);
+      expect(r?.message).toMatch(/no page of its range becomes present/);
+    }
+    // a holder that gives up (anon-swap: at most 3 times) lets the refault through
+    expect(verdict("v8", "anon-swap", "no-retry-livelock")?.verdict).toBe("holds");
   });
 
-  it("v5 retries with FAULT_FLAG_TRIED", () => {
-    expect(verdict("v5", "anon-swap", "no-retry-livelock")?.verdict).toBe("holds");
+  it("v5 and GUP retry with FAULT_FLAG_TRIED and are handed the folio", () => {
+    for (const d of ["v5", "gup"]) {
+      expect(verdict(d, "anon-swap", "no-retry-livelock")?.verdict).toBe("holds");
+      expect(verdict(d, "anon-swap-contended", "no-retry-livelock")?.verdict).toBe("holds");
+    }
   });
 
   it("UFFDIO_COPY needs the re-validation after dropping its locks", () => {

@@ -1,47 +1,62 @@
 // F: a thread holding a folio lock for a while (reclaim, migration, swap I/O), the
 // classic source of VM_FAULT_RETRY: a first fault attempt on the page drops the fault
-// lock and waits (__folio_lock_or_retry). Used for no-retry-livelock (L4).
+// lock and waits for the unlock (__folio_lock_or_retry). It takes the lock only when it
+// is free, as reclaim and migration do with folio_trylock(), and its unlock wakes the
+// waiters and hands the lock to the first exclusive one (model/kernel/folio.ts).
+// Used for no-retry-livelock (L4).
+//
+// `contended`: the holder of page 0's folio only, without bound (the scenario gives it
+// no budget): it locks and unlocks for as long as page 0 is swapped out, and can take
+// the lock again before a woken non-exclusive waiter runs.
 import { type Actor, actor } from "../actor.js";
+import { folioTrylock, folioUnlock } from "../kernel/folio.js";
 import { op } from "../step.js";
+import type { World } from "../world.js";
 
-const lock = op({
-  name: "folio_lock(folio)",
-  outcomes: ["ok"],
-  enabled: (w) => w.ptes.some((p, i) => p === "swap" && w.folioLock[i] === null),
-  run: (k) => {
-    const pages = k.w.ptes.flatMap((p, i) =>
-      p === "swap" && k.w.folioLock[i] === null ? [`page ${i}`] : [],
-    );
-    const page = Number(k.choose(pages).slice(5));
-    k.set("page", page);
-    k.w.folioLock[page] = k.tid;
-    return "ok";
-  },
-});
+/** The pages whose folio F may lock now: swapped out (in the swap cache), unlocked. */
+function lockable(w: World, contended: boolean): number[] {
+  const out: number[] = [];
+  w.ptes.forEach((p, i) => {
+    if (p === "swap" && w.folioLock[i] === null && (!contended || i === 0)) out.push(i);
+  });
+  return out;
+}
 
-const unlock = op({
-  name: "folio_unlock(folio)",
-  outcomes: ["ok"],
-  run: (k) => {
-    const page = k.num("page");
-    k.w.folioLock[page] = null;
-    const waiting = k.w.threads
-      .filter(
-        (t) =>
-          t.status.kind === "blocked" && t.status.on.kind === "folio" && t.status.on.page === page,
-      )
-      .map((t) => t.id);
-    k.wake(waiting, "folio_unlock");
-    return "ok";
-  },
-});
+export interface FolioActorOptions {
+  /** page 0's folio only, locked and unlocked again and again (`folio-contended`) */
+  readonly contended?: boolean;
+}
 
-export function folioActor(): Actor {
+export function folioActor(opts: FolioActorOptions = {}): Actor {
+  const contended = opts.contended === true;
+  const lock = op({
+    name: "folio_lock(folio)",
+    outcomes: ["ok"],
+    enabled: (w) => lockable(w, contended).length > 0,
+    run: (k) => {
+      const page = Number(
+        k.choose(lockable(k.w as World, contended).map((i) => `page ${i}`)).slice(5),
+      );
+      k.set("page", page);
+      folioTrylock(k, page);
+      return "ok";
+    },
+  });
+  const unlock = op({
+    name: "folio_unlock(folio)",
+    outcomes: ["ok"],
+    run: (k) => {
+      folioUnlock(k, k.num("page"), "folio_unlock");
+      return "ok";
+    },
+  });
   return actor({
-    id: "folio",
+    id: contended ? "folio-contended" : "folio",
     lane: "F",
     disruptive: false,
-    title: "folio lock holder (reclaim, migration, swap I/O)",
+    title: contended
+      ? "folio lock holder of page 0, locking it again and again (reclaim, migration, swap I/O)"
+      : "folio lock holder (reclaim, migration, swap I/O)",
     start: "idle",
     steps: { idle: { op: lock, next: "hold" }, hold: { op: unlock, next: "idle" } },
   });

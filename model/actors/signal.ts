@@ -1,6 +1,8 @@
 // S: a fatal signal (SIGKILL). It sets fatal_signal_pending() and wakes the target from a
 // killable sleep: a uffd wait in TASK_KILLABLE/INTERRUPTIBLE returns RETRY, a killable
-// rwsem wait returns -EINTR.
+// rwsem wait returns -EINTR, and a killable folio wait (folio_wait_locked_killable,
+// __folio_lock_killable) returns -EINTR (signal_pending_state() in
+// folio_wait_bit_common, mm/filemap.c).
 //
 // Two variants. `signalActor()` sends it to the driver thread alone (tgkill, or a
 // kernel-side kthread_stop-like kill of the faulting task). `signalActor("process")`
@@ -15,6 +17,7 @@
 // under way, and finish it.
 
 import { type Actor, actor } from "../actor.js";
+import { folioLeaveQueues } from "../kernel/folio.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
@@ -27,6 +30,9 @@ function killDriver(k: Ctx, t: Draft<Thread>): void {
   if (s.kind !== "blocked") return;
   if (s.on.kind === "uffd" && s.on.killable) {
     k.w.uffd.waiting = k.w.uffd.waiting.filter((x) => x.tid !== t.id);
+    k.wake([t.id], "fatal signal");
+  } else if (s.on.kind === "folio" && s.on.killable) {
+    folioLeaveQueues(k.w, t.id);
     k.wake([t.id], "fatal signal");
   } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
     const l = s.on.lock;

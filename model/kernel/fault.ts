@@ -8,6 +8,7 @@ import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
 import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./fault-flags.js";
 import { releaseFaultLock } from "./fault-lock.js";
+import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
 import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
 import { handleUserfault } from "./userfaultfd.js";
 
@@ -31,7 +32,11 @@ export function doFault(
   // the caller's own holds, not hugetlb_fault's (released above)
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];
-  const result = fault(k, vma, addr, flags, handler);
+  // handed the folio lock while it slept in __folio_lock(_killable): do_swap_page goes on
+  const result =
+    k.w.folioLock[addr] === k.tid
+      ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
+      : fault(k, vma, addr, flags, handler);
   k.emit({
     k: "fault",
     tid: k.tid,
@@ -112,10 +117,20 @@ function dirtySharedPage(k: Ctx, vma: Vma, flags: readonly FaultFlag[]): VmFault
 }
 
 /**
- * do_swap_page: the folio must be locked. If another thread holds it,
- * __folio_lock_or_retry drops the fault lock and waits on the first attempt
- * (ALLOW_RETRY without TRIED), then returns RETRY; on a TRIED attempt it sleeps in
- * folio_lock with the fault lock held and goes on (kernel-semantics 2.1, L4).
+ * do_swap_page (mm/memory.c): the swap-cache folio is locked before its pte is
+ * installed, with folio_lock_or_retry() = folio_trylock() ? 0 : __folio_lock_or_retry()
+ * (mm/filemap.c, torvalds/linux b6273b55d885):
+ *  - a first attempt (fault_flag_allow_retry_first(): ALLOW_RETRY without TRIED) returns
+ *    RETRY at once, fault lock held, with RETRY_NOWAIT; otherwise it calls
+ *    release_fault_lock(), waits for the unlock *without taking the lock*
+ *    (folio_wait_locked_killable with KILLABLE, else folio_wait_locked: a non-exclusive
+ *    waiter, model/kernel/folio.ts) and returns RETRY;
+ *  - any other attempt queues for the lock with the fault lock held: with KILLABLE
+ *    __folio_lock_killable(), which a fatal signal ends with -EINTR, and the fault then
+ *    calls release_fault_lock() and returns RETRY (so RETRY comes back with TRIED, and
+ *    even without ALLOW_RETRY: see the note below); without KILLABLE __folio_lock(),
+ *    uninterruptible. folio_unlock() hands the lock to the first exclusive waiter, whose
+ *    step runs again and finishes in swapInLocked().
  */
 function swapIn(
   k: Ctx,
@@ -125,21 +140,63 @@ function swapIn(
   handler: FaultHandler,
 ): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
-  const owner = k.w.folioLock[addr];
   const killable = has("KILLABLE");
   if (has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
-  if (owner !== null && owner !== undefined && owner !== k.tid) {
-    if (has("ALLOW_RETRY") && !has("TRIED")) {
-      if (has("RETRY_NOWAIT")) return "VM_FAULT_RETRY";
-      releaseFaultLock(k, flags, vma.id, "__folio_lock_or_retry");
-      if (!(killable && k.t.fatal)) k.block({ kind: "folio", page: addr, killable });
-      return "VM_FAULT_RETRY";
-    }
-    // folio_lock() with the fault lock held; the step runs again once it is free
-    k.block({ kind: "folio", page: addr, killable: false }, undefined, { again: true });
-    return "0";
+  if (folioTrylock(k, addr)) {
+    if (has("ALLOW_RETRY") && !has("TRIED") && k.get("retry_src") === "folio")
+      k.emit({
+        k: "note",
+        tid: k.tid,
+        text: "first attempt again after a folio RETRY (no FAULT_FLAG_TRIED): the folio was free this time; a holder that relocks first sends it round again (no-retry-livelock)",
+      });
+    return swapInLocked(k, addr, has("WRITE"), vma);
   }
-  install(k, vma, addr, has("WRITE"));
+  if (has("ALLOW_RETRY") && !has("TRIED")) {
+    if (has("RETRY_NOWAIT")) return "VM_FAULT_RETRY";
+    releaseFaultLock(k, flags, vma.id, "__folio_lock_or_retry");
+    // folio_wait_locked_killable() returns -EINTR at once with a fatal signal pending
+    const wait = killable ? "folio_wait_locked_killable" : "folio_wait_locked";
+    if (killable && k.t.fatal)
+      k.emit({ k: "note", tid: k.tid, text: `${wait}(): -EINTR at once, fatal signal pending` });
+    else {
+      folioWait(k, addr, { exclusive: false, killable });
+      k.emit({
+        k: "note",
+        tid: k.tid,
+        text: `sleeps in ${wait}(folio of page ${addr}) without taking the lock`,
+      });
+    }
+    return "VM_FAULT_RETRY";
+  }
+  if (killable && k.t.fatal) {
+    // __folio_lock_killable() -> -EINTR: release_fault_lock(vmf); return VM_FAULT_RETRY
+    releaseFaultLock(k, flags, vma.id, "__folio_lock_or_retry");
+    if (!has("ALLOW_RETRY"))
+      k.emit({
+        k: "note",
+        tid: k.tid,
+        text: "VM_FAULT_RETRY without FAULT_FLAG_ALLOW_RETRY: KILLABLE let the fatal signal end the folio wait, and the fault lock is released (no in-tree caller passes KILLABLE without ALLOW_RETRY)",
+      });
+    return "VM_FAULT_RETRY";
+  }
+  // __folio_lock(_killable)() with the fault lock held; the step runs again once the
+  // lock is handed over (or, killable, once a fatal signal ends the wait)
+  folioWait(k, addr, { exclusive: true, killable });
+  k.emit({
+    k: "note",
+    tid: k.tid,
+    text: `sleeps in ${killable ? "__folio_lock_killable" : "__folio_lock"}(folio of page ${addr}), fault lock held`,
+  });
+  return "0";
+}
+
+/**
+ * do_swap_page under the folio lock: the pte is installed if it is still the swap entry
+ * (pte_same(); otherwise out_nomap), then folio_unlock().
+ */
+function swapInLocked(k: Ctx, addr: number, write: boolean, vma: Vma): VmFault {
+  if (k.w.ptes[addr] === "swap") install(k, vma, addr, write);
+  folioUnlock(k, addr, "folio_unlock");
   return "0";
 }
 
