@@ -100,6 +100,7 @@ class StepCtx implements Ctx {
   choice: string | null = null;
   choices = 0;
   blocked: Blocked | null = null;
+  stays = false;
   label = "";
   constructor(
     readonly w: WorldDraft,
@@ -142,6 +143,9 @@ class StepCtx implements Ctx {
   block(on: BlockedOn, signalOutcome?: string, o?: { readonly again?: boolean }): void {
     this.blocked = { on, signalOutcome, again: o?.again ?? false };
   }
+  again(): void {
+    this.stays = true;
+  }
   wake(tids: readonly Tid[], by: string): void {
     for (const id of tids) {
       const u = this.w.threads[id];
@@ -182,6 +186,7 @@ function stepDraft(
     if (!s) throw new DesignError(program.id, label, "no such step label");
     k.label = label;
     k.blocked = null;
+    k.stays = false;
     if (stepProbe !== null) stepProbe(program.id, label);
     if (s.op.mightSleep === true) k.emit({ k: "might-sleep", tid, what: s.op.name });
     let outcome: string;
@@ -202,6 +207,7 @@ function stepDraft(
     if (n === 0) firstOutcome = outcome;
     if (t.status.kind === "done") break;
     const to = target(program, label, outcome);
+    if (k.stays && k.blocked === null) break; // runs this step again at its next turn
     if (to === null)
       throw new DesignError(program.id, label, `outcome "${outcome}" of ${s.op.name} goes nowhere`);
     const b = k.blocked as Blocked | null;

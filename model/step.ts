@@ -26,6 +26,13 @@ export interface Ctx {
    * of an atomic kernel function, which then re-checks its state).
    */
   block(on: BlockedOn, signalOutcome?: string, opts?: { readonly again?: boolean }): void;
+  /**
+   * Stay at this step without sleeping: the thread remains runnable and its next turn
+   * runs this same step again (schedule() that returns at once, with the kernel function
+   * going on from there; other threads may run in between). The outcome returned now is
+   * printed but not followed.
+   */
+  again(): void;
   /** Wake blocked threads: each resumes at its `resume` label. */
   wake(tids: readonly Tid[], by: string): void;
   /** End the thread (it returned from its top-level function). */

@@ -54,3 +54,49 @@ describe("SIGKILL to the whole process", () => {
     expect(b.world.threads[m]?.pc).toBe("copy");
   });
 });
+
+// handle_userfault() with a fatal signal already pending (fs/userfaultfd.c): the fault is
+// queued and visible to read() before schedule() returns at once in TASK_KILLABLE.
+describe("a killable uffd fault with a fatal signal already pending", () => {
+  function killedThenFault() {
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
+        next: "exit",
+      },
+    });
+    const b = bench(scenario("anon-uffd"), d);
+    b.run(tidOf(b.world, "S")); // kill(T, SIGKILL) first
+    b.run();
+    b.run();
+    b.run(); // the fault: queued, the lock dropped, schedule() returns at once
+    return b;
+  }
+
+  it("is queued and stays runnable at the fault, without the lock", () => {
+    const b = killedThenFault();
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
+    expect(b.world.threads[0]?.pc).toBe("fault");
+    expect(b.world.uffd.waiting.map((x) => x.tid)).toEqual([0]);
+    expect(b.world.mmapLock.readers).toEqual([]);
+    b.run(); // back from schedule(): off the queue, RETRY
+    expect(b.world.uffd.waiting).toEqual([]);
+    expect(b.world.threads[0]?.pc).toBe("exit");
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
+  });
+
+  it("can be read and resolved by the monitor before it returns", () => {
+    const b = killedThenFault();
+    const m = tidOf(b.world, "M");
+    b.run(m, 0); // read(): copy
+    b.run(m); // uffd_lock_vma
+    b.run(m); // mfill_atomic
+    b.run(m); // unlock; wake (T is not asleep: the wake only takes it off the queue)
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.uffd.waiting).toEqual([]);
+    b.run();
+    expect(b.world.threads[0]?.pc).toBe("exit");
+  });
+});

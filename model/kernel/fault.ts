@@ -10,7 +10,7 @@ import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./f
 import { releaseFaultLock } from "./fault-lock.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
 import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
-import { handleUserfault } from "./userfaultfd.js";
+import { handleUserfault, handleUserfaultResume } from "./userfaultfd.js";
 
 export type FaultOutcome = "ok" | "retry" | "completed" | "error";
 export type Flags = readonly FaultFlag[] | ((k: Ctx) => readonly FaultFlag[]);
@@ -23,6 +23,11 @@ export function doFault(
   flags: readonly FaultFlag[],
   handler: FaultHandler = {},
 ): VmFault {
+  // the second half of a killed fault's handle_userfault(): no VMA use, the lock is gone
+  if (handleUserfaultResume(k)) {
+    k.set("vmret", "VM_FAULT_RETRY");
+    return "VM_FAULT_RETRY";
+  }
   const ref = k.ref(vmaLocal);
   if (!ref) throw new Error(`handle_mm_fault: local "${vmaLocal}" holds no VMA pointer`);
   const vma = useVma(k, ref, "handle_mm_fault");

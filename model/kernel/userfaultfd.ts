@@ -47,11 +47,46 @@ export function handleUserfault(
   const killable = has("KILLABLE") || has("INTERRUPTIBLE");
   if (handler.keepsLockOnRetry) return "VM_FAULT_RETRY"; // the broken handler: no release, no sleep
   releaseFaultLock(k, flags, vma, "handle_userfault");
-  if (killable && k.t.fatal) return "VM_FAULT_RETRY"; // signal_pending_state: no sleep
   k.w.uffd.waiting.push({ tid: k.tid, addr, read: false, write: has("WRITE") });
+  if (killable && k.t.fatal) {
+    // __add_wait_queue() made the fault visible to read(), but with a fatal signal
+    // pending schedule() in TASK_KILLABLE returns at once; the monitor may read and
+    // resolve it before T takes itself off the queue (handleUserfaultResume)
+    k.emit({
+      k: "note",
+      tid: k.tid,
+      text: "queued in handle_userfault; a fatal signal is pending, so schedule() returns at once",
+    });
+    k.set(QUEUED, 1);
+    k.again();
+    return "VM_FAULT_RETRY";
+  }
   k.emit({ k: "uffd-sleep", tid: k.tid, addr });
   k.block({ kind: "uffd", killable });
   return "VM_FAULT_RETRY";
+}
+
+/** Set while a killed fault is queued and has not yet taken itself off the queue. */
+const QUEUED = "handle_userfault.queued";
+
+/**
+ * The rest of handle_userfault() after a schedule() that returned at once: the fault
+ * leaves the queue if nobody woke it off (list_del) and returns VM_FAULT_RETRY, the lock
+ * long released. True when the thread was there (the fault step runs this first).
+ */
+export function handleUserfaultResume(k: Ctx): boolean {
+  if (k.get(QUEUED) !== 1) return false;
+  k.set(QUEUED, null);
+  const queued = k.w.uffd.waiting.some((x) => x.tid === k.tid);
+  if (queued) k.w.uffd.waiting = k.w.uffd.waiting.filter((x) => x.tid !== k.tid);
+  k.emit({
+    k: "note",
+    tid: k.tid,
+    text: queued
+      ? "back from schedule(): leaves the fault queue, VM_FAULT_RETRY"
+      : "back from schedule(): already woken off the queue, VM_FAULT_RETRY",
+  });
+  return true;
 }
 
 function sigbus(k: Ctx, why: string): VmFault {
