@@ -22,7 +22,11 @@ import type { StopReason, Strength } from "./verdicts.js";
 export const COVERAGE_DEFAULTS = {
   /** the exhaustive pass's depth: `--depth`'s default (cli/exploration.ts) */
   depth: 60,
-  /** a scenario with more states than this is small no longer: random search covers it too */
+  /**
+   * the exhaustive pass's state bound, above the small scenarios (anon-uffd-1 and
+   * hugetlb-uffd-1 have 3,000-25,000 states per built-in design): a scenario it does not
+   * exhaust is searched at random too
+   */
   maxStates: 30_000,
   /** random search: `--runs` and `--seed`'s defaults (cli/errors.ts) */
   runs: 1000,
