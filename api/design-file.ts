@@ -81,6 +81,9 @@ const specSchema = z.object({
   steps: z.record(z.string(), stepSchema),
   scenarios: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),
   properties: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),
+  unreachable: z
+    .array(z.strictObject({ label: z.string(), outcome: z.string(), reason: z.string() }))
+    .optional(),
 });
 
 /** Closest known name, for "did you mean". */
@@ -145,6 +148,8 @@ function shapeProblem(issue: z.core.$ZodIssue, value: Record<string, unknown>): 
       return `${at}: "on" must map outcome names to labels, e.g. on: { yes: "again", no: "take" } (${issue.message}).`;
     if (field === "next") return `${at}: next must be a step label (a string).`;
   }
+  if (top === "unreachable")
+    return `unreachable: each entry is { label, outcome, reason }, the step's label, an outcome of its op and why no scenario reaches it (${label === undefined ? issue.message : `entry ${Number(label) + 1}: ${issue.message}`}). Fix: e.g. unreachable: [{ label: "do_fault.one", outcome: "completed", reason: "..." }], or forbiddenWithoutAllowRetry("label") from lockdrop/model.`;
   if (top === "family")
     return `family ${JSON.stringify(value.family)} is not one of ${FAMILIES.join(", ")}. Fix: set family to the kind of caller the patch is (hmm for hmm_range_fault* callers).`;
   if (top === "id")
@@ -183,6 +188,32 @@ function tableProblems(spec: DesignSpec): string[] {
         out.push(
           `step "${label}": outcome "${outcome}" of ${step.op.name} goes nowhere. Fix: add on: { ${outcome}: "<label>" } or next: "<label>".`,
         );
+  }
+  return [...out, ...unreachableProblems(spec, labels)];
+}
+
+/** The `unreachable` list's own problems: each entry names an edge of the table, once, with a reason. */
+function unreachableProblems(spec: DesignSpec, labels: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const u of spec.unreachable ?? []) {
+    const at = `unreachable: { label: "${u.label}", outcome: "${u.outcome}" }`;
+    const step = stepAt(spec, u.label);
+    if (!step)
+      out.push(
+        `${at} names no step: there is no label "${u.label}"${didYouMean(u.label, labels)}. Fix: name a label of the step table (\`lockdrop coverage\` lists every edge).`,
+      );
+    else if (!step.op.outcomes.includes(u.outcome))
+      out.push(
+        `${at}: ${step.op.name} has no outcome "${u.outcome}"${didYouMean(u.outcome, step.op.outcomes)}; it returns ${step.op.outcomes.length ? list(step.op.outcomes) : "nothing (it ends the thread)"}. Fix: name one of those outcomes.`,
+      );
+    if (u.reason.trim() === "")
+      out.push(
+        `${at} gives no reason. Fix: say in one sentence why no scenario reaches it (the kernel rule, or what the model cannot do).`,
+      );
+    const key = `${u.label}\u0000${u.outcome}`;
+    if (seen.has(key)) out.push(`${at} is listed twice. Fix: list each edge once.`);
+    seen.add(key);
   }
   return out;
 }

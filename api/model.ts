@@ -2,7 +2,7 @@
 // primitives and fragments the built-in designs are made of, plus `design()`, the
 // helper a design file's default export goes through. See docs/writing-a-design.md.
 import type { Scenario } from "../model/scenarios.js";
-import type { Design, Family, Op, Step, Steps } from "../model/step.js";
+import type { Design, Family, Op, Step, Steps, Unreachable } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 
 export type { Actor, ActorInput, ActorUse } from "../model/actor.js";
@@ -64,8 +64,16 @@ export type {
   Step,
   StepRecord,
   Steps,
+  Unreachable,
 } from "../model/step.js";
-export { compose, DesignError, op, override, validateProgram } from "../model/step.js";
+export {
+  compose,
+  DesignError,
+  op,
+  override,
+  validateProgram,
+  validateUnreachable,
+} from "../model/step.js";
 export type {
   LockKind,
   LockState,
@@ -111,6 +119,8 @@ export interface DesignInput {
   readonly source?: string;
   readonly scenarios?: readonly (string | Scenario)[];
   readonly properties?: readonly (string | Property)[];
+  /** edges (a label and an outcome of its op) no scenario reaches, each with why (`lockdrop coverage`) */
+  readonly unreachable?: readonly Unreachable[];
 }
 
 /**

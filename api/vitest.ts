@@ -7,10 +7,15 @@
 //   it("closes the hugetlb use-after-free", () => {
 //     checkDesign(myDesign, { scenarios: ["hugetlb-uffd"] }).expect({ "no-freed-vma-use": "holds" });
 //   });
+//
+// `checkCoverage(myDesign).expectListed()` does for the design's edges what
+// `lockdrop coverage --strict` does: every edge is reached or listed as unreachable.
 import { AssertionError } from "node:assert";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { DesignCoverage, EdgeCoverage } from "../engine/coverage.js";
+import { COVERAGE_DEFAULTS, coverageOf, unlisted } from "../engine/coverage.js";
 import { DEFAULT_STEP_LIMIT_MS, rowsInParallel } from "../engine/parallel.js";
 import type { Counterexample } from "../engine/random.js";
 import type { MatrixRow, RowResult } from "../engine/verdicts.js";
@@ -347,5 +352,96 @@ function designCheck(
   return check;
 }
 
+export interface CheckCoverageOptions {
+  /** scenario ids or declared scenarios (default: the design's own list, else every scenario its family runs in) */
+  readonly scenarios?: readonly (string | Scenario)[];
+  /** the exhaustive pass: longest schedule (default 60, as `lockdrop coverage`) */
+  readonly depth?: number;
+  /** the exhaustive pass's state bound (default 30,000); a scenario it does not exhaust is searched at random too */
+  readonly maxStates?: number;
+  /** random schedules where the exhaustive pass did not exhaust a scenario (default 1000) */
+  readonly runs?: number;
+  /** seed of the random search (default 1) */
+  readonly seed?: number;
+}
+
+export interface CoverageCheck {
+  readonly design: Design;
+  /** every edge, with the scenarios that reached it (as `lockdrop coverage --json`) */
+  readonly coverage: DesignCoverage;
+  /** edges no search reached that the design does not list as unreachable */
+  unlisted(): EdgeCoverage[];
+  /** edges the design lists as unreachable that a search reached: the list is out of date */
+  stale(): EdgeCoverage[];
+  /** Throw an AssertionError unless every edge is reached or listed, and no listed one is reached. */
+  expectListed(): void;
+}
+
+const coverageOptionsSchema = z
+  .object({
+    scenarios: optionsSchema.shape.scenarios,
+    depth: z.number().int().min(1).max(100_000).optional(),
+    maxStates: z.number().int().min(1).max(1_000_000_000).optional(),
+    runs: optionsSchema.shape.runs,
+    seed: optionsSchema.shape.seed,
+  })
+  .strict();
+
+/**
+ * The coverage of `design`'s edges, as `lockdrop coverage` computes it (in this thread):
+ * exhaustive search where a scenario is exhausted within the bounds, random search too
+ * where it is not. `expectListed()` is the check `lockdrop coverage --strict` makes.
+ */
+export function checkCoverage(
+  d: Design | string,
+  options: CheckCoverageOptions = {},
+): CoverageCheck {
+  const r = coverageOptionsSchema.safeParse(options ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0] as z.core.$ZodIssue;
+    fail(
+      `lockdrop: checkCoverage(): ${issue.path.map(String).join(".") || "the options"}: ${issue.message}. Nothing was checked. Fix: pass depth, maxStates and runs as whole numbers of at least 1, seed as an integer, scenarios as a non-empty list, or leave them out for the defaults.`,
+    );
+  }
+  const design = resolveDesign(d);
+  const ids =
+    typeof d === "string"
+      ? declaredOptions(design, { ...(options.scenarios ? { scenarios: options.scenarios } : {}) })
+      : declared(design, { ...(options.scenarios ? { scenarios: options.scenarios } : {}) });
+  const coverage = coverageOf(design, scenariosFor(design, ids.scenarios), {
+    depth: options.depth ?? COVERAGE_DEFAULTS.depth,
+    maxStates: options.maxStates ?? COVERAGE_DEFAULTS.maxStates,
+    runs: options.runs ?? COVERAGE_DEFAULTS.runs,
+    seed: options.seed ?? COVERAGE_DEFAULTS.seed,
+  });
+  const stale = () => coverage.edges.filter((e) => e.stale);
+  return {
+    design,
+    coverage,
+    unlisted: () => unlisted(coverage),
+    stale,
+    expectListed() {
+      const edge = (e: EdgeCoverage) => `${e.label} --${e.outcome}--> ${e.to ?? "?"}`;
+      const problems = [
+        ...unlisted(coverage).map(
+          (e) => `  ${edge(e)}: no scenario reached it, and it is not listed as unreachable`,
+        ),
+        ...stale().map(
+          (e) =>
+            `  ${edge(e)}: listed as unreachable ("${e.unreachable}"), but reached in ${e.reachedIn.join(", ")}`,
+        ),
+        ...coverage.edges
+          .filter((e) => e.unreachable === undefined && e.status === "unknown")
+          .map((e) => `  ${edge(e)}: not reached, and a search was cut short`),
+      ];
+      if (problems.length > 0)
+        fail(
+          `lockdrop: the unreachable list of ${design.id} is out of date:\n${problems.join("\n")}\nFix: list each edge no scenario reaches in the design's \`unreachable\` (label, outcome, reason), and drop the entries of edges that are reached (\`lockdrop coverage ${design.id}\` prints the table).`,
+        );
+    },
+  };
+}
+
+export type { DesignCoverage, EdgeCoverage } from "../engine/coverage.js";
 export type { RowResult } from "../engine/verdicts.js";
 export type { Design } from "../model/step.js";

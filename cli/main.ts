@@ -7,6 +7,7 @@ import { WorkerGone } from "../engine/parallel.js";
 import { DesignError } from "../model/step.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
+import { registerCoverage } from "./commands/coverage.js";
 import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
@@ -33,6 +34,8 @@ Ctrl-C), n/a (the scenario cannot exercise the property); each names its strengt
 Exit codes:
   check, replay    0 every row holds, 1 a violation, 4 some row unknown and none violated
   matrix, compare  0 every row has a verdict, 4 some row unknown, 1 with --strict and a violation
+  coverage         0 every edge reached or listed unreachable, 4 an unlisted edge unknown (a
+                   search cut short), 1 with --strict and an unlisted unreached or a stale edge
   every command    2 bad input, 3 internal error, 5 a result file could not be written,
                    130 Ctrl-C, 143 SIGTERM (precedence: 130/143, 3, 5, 1, 4, 0)`,
   );
@@ -42,6 +45,7 @@ registerCheck(program);
 registerCompare(program);
 registerList(program);
 registerReplay(program);
+registerCoverage(program);
 registerInit(program);
 
 installProgress(process.argv.slice(2));

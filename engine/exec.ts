@@ -5,7 +5,16 @@ import { enablePatches, Immer, type Patch } from "immer";
 import type { Event } from "../model/events.js";
 import type { Ctx, Program, Programs, StepRecord } from "../model/step.js";
 import { DesignError, readRef, stepAt, target } from "../model/step.js";
-import type { BlockedOn, Draft, Thread, Tid, Val, World, WorldDraft } from "../model/world.js";
+import type {
+  BlockedOn,
+  Draft,
+  Status,
+  Thread,
+  Tid,
+  Val,
+  World,
+  WorldDraft,
+} from "../model/world.js";
 import { LazyWorld } from "./draft.js";
 
 const reporting = new Immer({ autoFreeze: true });
@@ -45,11 +54,47 @@ export function enabledThreads(w: World, programs: Programs): Tid[] {
 }
 
 /**
+ * Where a search that was asked for coverage (`lockdrop coverage`, engine/coverage.ts)
+ * learns which edges of one program its threads take: an edge is a step's label and
+ * the outcome its op returned, taken when the thread moves on to the outcome's label.
+ */
+export interface EdgeSink {
+  /** the program whose edges are collected (the design under check) */
+  readonly program: string;
+  /**
+   * The op at `label` returned `outcome` and the thread went on; `events` are what the
+   * op emitted (from index `from` of the step's events).
+   */
+  took(label: string, outcome: string, events: readonly Event[], from: number): void;
+  /**
+   * The op at `label` returned `outcome` but put the thread to sleep in `status`: the
+   * edge is taken on a normal wake-up, `signalOutcome`'s when a fatal signal ends it.
+   */
+  slept(
+    status: Status,
+    label: string,
+    outcome: string,
+    signalOutcome: string | undefined,
+    events: readonly Event[],
+    from: number,
+  ): void;
+  /** After every step: the sleepers of `before` that `after` has woken took their edge. */
+  woke(before: World, after: World): void;
+}
+
+/**
  * Run the step at thread `tid`'s pc; `pick` resolves any choice the op offers. The
  * hot path: the world is small plain data, and a copy of its mutable parts is cheaper
- * than an immer draft (measured in bench/); the input world is never touched.
+ * than an immer draft (measured in bench/); the input world is never touched. `edges`,
+ * only when coverage is asked for, hears the edges the step takes.
  */
-export function step(w: World, tid: Tid, pick: number, programs: Programs): [World, StepRecord] {
+export function step(
+  w: World,
+  tid: Tid,
+  pick: number,
+  programs: Programs,
+  edges?: EdgeSink,
+): [World, StepRecord] {
   const draft = new LazyWorld(w);
   const record = stepDraft(
     draft as unknown as WorldDraft,
@@ -59,8 +104,11 @@ export function step(w: World, tid: Tid, pick: number, programs: Programs): [Wor
     programs,
     true,
     draft.own(tid) as Draft<Thread>,
+    edges,
   );
-  return [draft.done(), record];
+  const next = draft.done();
+  if (edges !== undefined) edges.woke(w, next);
+  return [next, record];
 }
 
 /** The same step through immer, with the patches that turn `w` into the result (reports). */
@@ -170,8 +218,11 @@ function stepDraft(
   sharedLocals: boolean,
   /** the running thread in `w`, as the draft gives it out */
   t: Draft<Thread>,
+  edges?: EdgeSink,
 ): StepRecord {
   const program = programOf(programs, t as Thread);
+  // the edges of this thread's steps, when coverage is asked for and it runs that program
+  const sink = edges !== undefined && edges.program === program.id ? edges : undefined;
   const k = new StepCtx(w, tid, t, program, pick, sharedLocals);
   const labels: string[] = [];
   const ops: string[] = [];
@@ -189,6 +240,7 @@ function stepDraft(
     k.stays = false;
     if (stepProbe !== null) stepProbe(program.id, label);
     if (s.op.mightSleep === true) k.emit({ k: "might-sleep", tid, what: s.op.name });
+    const from = k.events.length;
     let outcome: string;
     try {
       outcome = s.op.run(k);
@@ -214,14 +266,19 @@ function stepDraft(
     if (b) {
       const onSignal =
         b.signalOutcome === undefined ? null : target(program, label, b.signalOutcome);
-      t.status = {
+      const status: Status = {
         kind: "blocked",
         on: b.on,
         resume: b.again ? label : to,
         resumeOnSignal: onSignal,
       };
+      t.status = status;
+      // a sleep that runs the op again on wake-up takes its edge then
+      if (sink !== undefined && !b.again)
+        sink.slept(status, label, outcome, b.signalOutcome, k.events, from);
       break;
     }
+    if (sink !== undefined) sink.took(label, outcome, k.events, from);
     t.pc = to;
     if (t.status.kind !== "runnable") break;
     const nextStep = stepAt(program, to);

@@ -11,6 +11,7 @@
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
+import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { compactKey, encode, extendIds, extendKey, keyUnits } from "./fingerprint.js";
 import type { LassoEdge } from "./lasso.js";
@@ -34,6 +35,8 @@ export interface ExhaustiveOptions {
   readonly sleepSets?: boolean;
   /** called every few thousand transitions; returning true stops the search (Ctrl-C) */
   readonly onProgress?: (p: { states: number; transitions: number; depth: number }) => boolean;
+  /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
+  readonly edges?: EdgeSink;
 }
 
 export interface ExhaustiveCounterexample {
@@ -277,7 +280,7 @@ export function exploreExhaustive(
           continue;
         let choices = 1;
         for (let pick = 0; pick < choices; pick++) {
-          const [w, rec] = step(node.world, tid, pick, setup.programs);
+          const [w, rec] = step(node.world, tid, pick, setup.programs, opts.edges);
           if (pick === 0 && opts.sleepSets) succ.set(tid, w);
           choices = Math.max(1, rec.choices);
           transitions++;

@@ -8,6 +8,8 @@ import type { Design } from "../model/step.js";
 import { DesignError, PropertyCheckError } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
+import type { CoverageOptions } from "./coverage.js";
+import { scenarioCoverage } from "./coverage.js";
 import { setStepProbe } from "./exec.js";
 import type { PairJob, ProgressSpec } from "./parallel.js";
 import type { ExplorationFlags } from "./rows.js";
@@ -105,13 +107,18 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
     if (!d || !s) throw new Error(`unknown pair ${job.design}/${job.scenario}`);
     const props = job.properties.map((id) => propertyById(id) as Property);
     probeFor(i, programsFor(s, d));
+    if (job.kind === "coverage") {
+      const c = scenarioCoverage(d, s, job.flags as unknown as CoverageOptions);
+      parentPort?.postMessage({ i, result: c });
+      return;
+    }
     const p = await progressOf();
     const all = rowsFor(
       job.flags as unknown as ExplorationFlags,
       p?.exhaustiveProgress(progress?.argv ?? []),
     )(d, s, props);
     const rows = keepCounterexamples ? all : all.map(({ counterexample: _c, ...row }) => row);
-    parentPort?.postMessage({ i, rows, interrupted: p?.ctrlCPressed() === true });
+    parentPort?.postMessage({ i, result: rows, interrupted: p?.ctrlCPressed() === true });
   } catch (e) {
     // a search stopped by the command's stop flag (cli/progress.ts Interrupted)
     if (e instanceof Error && e.constructor.name === "Interrupted") {

@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { DesignError, PropertyCheckError } from "../model/step.js";
+import type { ScenarioCoverage } from "./coverage.js";
 import type { MatrixRow } from "./verdicts.js";
 
 export interface PairJob {
@@ -19,8 +20,13 @@ export interface PairJob {
   readonly files?: readonly string[];
   readonly scenario: string;
   readonly properties: readonly string[];
-  /** the flags of cli/exploration.ts (random or exhaustive) */
+  /**
+   * the flags of cli/exploration.ts (random or exhaustive); for a coverage job, the
+   * options of engine/coverage.ts
+   */
   readonly flags: Readonly<Record<string, unknown>>;
+  /** rows (default), or the coverage of the design's edges (`lockdrop coverage`) */
+  readonly kind?: "rows" | "coverage";
 }
 
 const WORKER = new URL("./parallel-worker.mjs", import.meta.url);
@@ -72,7 +78,37 @@ export async function rowsInParallel(
   onPairDone?: (done: number, total: number, i: number, rows: readonly MatrixRow[]) => void,
   limits: WorkerLimits = {},
 ): Promise<MatrixRow[][]> {
-  const results: MatrixRow[][] = new Array(jobs.length);
+  return inParallel<MatrixRow[]>(
+    jobs.map((j) => ({ ...j, kind: "rows" })),
+    threads,
+    onPairDone,
+    limits,
+  );
+}
+
+/** The coverage of each (design, scenario) pair (`lockdrop coverage`), on worker threads. */
+export async function coverageInParallel(
+  jobs: readonly Omit<PairJob, "kind" | "properties">[],
+  threads = Math.min(availableParallelism(), jobs.length),
+  /** after each pair: how many are done, and the pair's index and coverage */
+  onPairDone?: (done: number, total: number, i: number, c: ScenarioCoverage) => void,
+  limits: WorkerLimits = {},
+): Promise<ScenarioCoverage[]> {
+  return inParallel<ScenarioCoverage>(
+    jobs.map((j) => ({ ...j, properties: [], kind: "coverage" })),
+    threads,
+    onPairDone,
+    limits,
+  );
+}
+
+async function inParallel<R>(
+  jobs: readonly PairJob[],
+  threads: number,
+  onPairDone: ((done: number, total: number, i: number, result: R) => void) | undefined,
+  limits: WorkerLimits,
+): Promise<R[]> {
+  const results: R[] = new Array(jobs.length);
   let next = 0;
   let finished = 0;
   const stepLimit = limits.stepLimitMs ?? DEFAULT_STEP_LIMIT_MS;
@@ -148,7 +184,7 @@ export async function rowsInParallel(
         (m: {
           i: number;
           labels?: readonly (readonly [string, string])[];
-          rows?: MatrixRow[];
+          result?: R;
           error?: string;
           step?: string;
           program?: string;
@@ -175,9 +211,9 @@ export async function rowsInParallel(
             );
             return;
           }
-          results[m.i] = m.rows ?? [];
+          results[m.i] = m.result as R;
           finished++;
-          onPairDone?.(finished, jobs.length, m.i, results[m.i] as MatrixRow[]);
+          onPairDone?.(finished, jobs.length, m.i, results[m.i] as R);
           feed();
         },
       );

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
+import type { EdgeSink } from "./exec.js";
 import { pctArb } from "./pct.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { runSchedule, setupFor } from "./run.js";
@@ -18,6 +19,8 @@ export interface RandomOptions {
   readonly maxSteps?: number;
   /** PCT scheduling with this bug depth instead of uniform choices (engine/pct.ts) */
   readonly pct?: number;
+  /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
+  readonly edges?: EdgeSink;
 }
 
 export interface Counterexample {
@@ -133,11 +136,12 @@ export function checkPair(
     : scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
   const firstFail = new Map<string, { index: number; length: number }>();
   let index = 0;
+  const runOpts = opts.edges ? { edges: opts.edges } : {};
   // The predicate never returns false: a failure here is an exception thrown by a step
   // (a DesignError), which must surface as an error, never read as "holds".
   const explored = fc.check(
     fc.property(arb, (s) => {
-      const run = runSchedule(setup, s, props);
+      const run = runSchedule(setup, s, props, runOpts);
       for (const v of run.violations)
         if (!firstFail.has(v.property)) firstFail.set(v.property, { index, length: v.at + 1 });
       index++;

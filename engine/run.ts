@@ -10,6 +10,7 @@ import { initialWorld, programsFor, totalPages } from "../model/scenarios.js";
 import type { Design, Programs, StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd, Violation } from "../properties/property.js";
+import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { LassoWatch } from "./lasso.js";
 
@@ -47,6 +48,8 @@ export interface RunOptions {
   readonly keepWorlds?: boolean;
   /** skip the fair completion after the schedule */
   readonly noCompletion?: boolean;
+  /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
+  readonly edges?: EdgeSink;
 }
 
 export function setupFor(design: Design, scenario: Scenario): Setup {
@@ -94,7 +97,7 @@ export function runSchedule(
 
   let phase: "schedule" | "completion" = "schedule";
   const exec = (tid: number, pick: number) => {
-    const [next, rec] = step(w, tid, pick, setup.programs);
+    const [next, rec] = step(w, tid, pick, setup.programs, opts.edges);
     const index = trace.length;
     trace.push(rec);
     executed.push({ t: tid, p: pick });

@@ -79,6 +79,19 @@ export interface Program {
  */
 export type Family = "hmm" | "gup" | "fault" | "mfill";
 
+/**
+ * An edge of a design's step table (the outcome of the step at a label) that no
+ * scenario reaches, and why: a kernel contract forbids it, or the model cannot produce
+ * it today. `lockdrop coverage` lists it as unreachable with the reason, and its test
+ * fails when a listed edge is reached (the list is stale) or an unlisted one is not.
+ */
+export interface Unreachable {
+  readonly label: string;
+  readonly outcome: string;
+  /** one sentence: the rule, with the kernel function that states it, or the model's limit */
+  readonly reason: string;
+}
+
 /** A patch design: the driver thread's program, with where it comes from. */
 export interface Design extends Program {
   readonly family: Family;
@@ -86,6 +99,8 @@ export interface Design extends Program {
   readonly summary: string;
   /** Where it comes from: seed email, kernel function, or "mutant of X". */
   readonly source: string;
+  /** edges no scenario reaches, each with its reason (`lockdrop coverage`) */
+  readonly unreachable?: readonly Unreachable[];
 }
 
 export function op<O extends string>(spec: Op<O>): Op<O> {
@@ -127,6 +142,29 @@ export function validateProgram(p: Program): string[] {
     for (const outcome of step.op.outcomes)
       if (step.on?.[outcome] === undefined && step.next === undefined)
         errors.push(`step "${label}": outcome "${outcome}" of ${step.op.name} goes nowhere`);
+  }
+  return errors;
+}
+
+/**
+ * What is wrong with a design's `unreachable` list: an entry naming a label that is not
+ * a step, or an outcome its op does not have, or without a reason, or listed twice.
+ */
+export function validateUnreachable(d: Pick<Design, "steps" | "unreachable">): string[] {
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  for (const u of d.unreachable ?? []) {
+    const step = stepAt(d, u.label);
+    const at = `unreachable: { label: "${u.label}", outcome: "${u.outcome}" }`;
+    if (!step) errors.push(`${at} names no step: there is no label "${u.label}"`);
+    else if (!step.op.outcomes.includes(u.outcome))
+      errors.push(
+        `${at}: ${step.op.name} has no outcome "${u.outcome}" (it has: ${step.op.outcomes.join(", ") || "none"})`,
+      );
+    if (u.reason.trim() === "") errors.push(`${at} gives no reason`);
+    const key = `${u.label}\u0000${u.outcome}`;
+    if (seen.has(key)) errors.push(`${at} is listed twice`);
+    seen.add(key);
   }
   return errors;
 }

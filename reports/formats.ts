@@ -1,5 +1,5 @@
 // The JSON that `--json` prints, defined once: lockdrop.check/1, lockdrop.matrix/1,
-// lockdrop.compare/1 and lockdrop.list/1 are the zod schemas below, their TypeScript
+// lockdrop.compare/1, lockdrop.list/1 and lockdrop.coverage/1 are the zod schemas below, their TypeScript
 // types are inferred from them, and the code that builds each output validates it here
 // before it is printed (an output that does not match is a bug in lockdrop: exit 3). The
 // JSON Schema of each is committed beside reports/cex.schema.json (`npm run schemas`
@@ -7,6 +7,7 @@
 // the engine's (engine/verdicts.ts): the schemas below are asserted, at compile time,
 // to describe exactly those types.
 import { z } from "zod";
+import type { CoverageSearch, EdgeCoverage, EdgeStatus } from "../engine/coverage.js";
 import type { Choice } from "../engine/run.js";
 import type { MatrixRow, StopReason, Strength, Verdict } from "../engine/verdicts.js";
 import type { Family } from "../model/step.js";
@@ -276,11 +277,96 @@ export const ListSchema = z
   })
   .strict();
 
+// ---------------------------------------------------------------------------------
+// lockdrop.coverage/1
+
+export const EdgeStatusSchema = z
+  .enum(["reached", "misbehaving-handler", "unreached", "unknown"])
+  .describe(
+    "reached: some search took the edge; misbehaving-handler: only where a fault broke handle_mm_fault()'s contract (RETRY or COMPLETED without FAULT_FLAG_ALLOW_RETRY); unreached: no search took it; unknown: not taken, and a search was cut short",
+  );
+
+export const CoverageSearchSchema = z
+  .object({
+    strength: StrengthSchema,
+    stopped: StopReasonSchema.optional().describe("the search stopped before its bound: why"),
+  })
+  .strict()
+  .describe("one search of a scenario");
+
+export const EdgeCoverageSchema = z
+  .object({
+    label: id().describe("the step"),
+    outcome: id().describe("an outcome of the step's op"),
+    to: z.string().nullable().describe("the label the outcome jumps to"),
+    status: EdgeStatusSchema,
+    reachedIn: z.array(id()).describe("the scenarios whose searches took the edge"),
+    breachedIn: z
+      .array(id())
+      .describe("the scenarios where only a fault that broke handle_mm_fault()'s contract took it"),
+    unreachable: z
+      .string()
+      .optional()
+      .describe("the design lists the edge as unreachable, for this reason"),
+    stale: z.boolean().describe("listed as unreachable, but reached: the list is out of date"),
+  })
+  .strict();
+
+export const CoverageSchema = z
+  .object({
+    schema: z.literal("lockdrop.coverage/1"),
+    design: id().describe("the design as given on the command line: an id or a design file"),
+    module: ModuleRefSchema.optional(),
+    depth: count().describe("the exhaustive pass: longest schedule explored"),
+    maxStates: count()
+      .nullable()
+      .describe(
+        "the exhaustive pass stops after this many states (null: unbounded); a scenario it did not exhaust is searched at random too, unless exhaustiveOnly",
+      ),
+    runs: count().describe("random schedules per scenario the exhaustive pass did not exhaust"),
+    seed: z.number().int().describe("seed of the random search"),
+    exhaustiveOnly: z
+      .boolean()
+      .describe("no random search: what an exhaustive pass stopped early did not reach is unknown"),
+    scenarios: z.array(
+      z
+        .object({
+          scenario: id(),
+          searches: z
+            .array(CoverageSearchSchema)
+            .min(1)
+            .describe(
+              "the exhaustive pass, then random search where it did not exhaust the scenario",
+            ),
+          cutShort: z
+            .boolean()
+            .describe("a search was cut short: an edge it did not reach may be reachable here"),
+        })
+        .strict(),
+    ),
+    edges: z
+      .array(EdgeCoverageSchema)
+      .describe("every edge of the step table: each step's label with each outcome of its op"),
+    summary: z
+      .object({
+        edges: count(),
+        reached: count().describe("status reached"),
+        misbehavingHandler: count().describe("status misbehaving-handler"),
+        listed: count().describe("listed as unreachable and not reached"),
+        unlisted: count().describe("unreached and not listed as unreachable"),
+        unknown: count().describe("unknown and not listed as unreachable"),
+        stale: count().describe("listed as unreachable, but reached"),
+      })
+      .strict(),
+  })
+  .strict();
+
 export type MatrixJson = z.infer<typeof MatrixSchema>;
 export type CheckJson = z.infer<typeof CheckSchema>;
 export type CompareJson = z.infer<typeof CompareSchema>;
 export type CompareVerdict = z.infer<typeof CompareVerdictSchema>;
 export type ListJson = z.infer<typeof ListSchema>;
+export type CoverageJson = z.infer<typeof CoverageSchema>;
 
 // ---------------------------------------------------------------------------------
 // the engine's types are the source of truth: each schema above that describes one is
@@ -298,6 +384,9 @@ export type FormatsMatchEngine = [
   Assert<Same<z.infer<typeof RunEndSchema>, RunEnd>>,
   Assert<Same<z.infer<typeof ReplaySchema>, Replay>>,
   Assert<Same<z.infer<typeof FamilySchema>, Family>>,
+  Assert<Same<z.infer<typeof EdgeStatusSchema>, EdgeStatus>>,
+  Assert<Same<z.infer<typeof CoverageSearchSchema>, CoverageSearch>>,
+  Assert<Same<z.infer<typeof EdgeCoverageSchema>, EdgeCoverage>>,
 ];
 
 // ---------------------------------------------------------------------------------
@@ -327,5 +416,6 @@ export function jsonSchemaFiles(): { readonly file: string; readonly text: strin
     { file: "matrix.schema.json", text: text(jsonSchemaOf(MatrixSchema)) },
     { file: "compare.schema.json", text: text(jsonSchemaOf(CompareSchema)) },
     { file: "list.schema.json", text: text(jsonSchemaOf(ListSchema)) },
+    { file: "coverage.schema.json", text: text(jsonSchemaOf(CoverageSchema)) },
   ];
 }

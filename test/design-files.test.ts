@@ -32,6 +32,8 @@ const EXPECTED: Record<string, RegExp> = {
   "12-unknown-step-key.ts":
     /step "lock" has unknown key "nxt" \(did you mean "next"\?\)\. Fix: a step has only op, next and on\./,
   "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
+  "14-unreachable-bad-outcome.ts":
+    /unreachable: \{ label: "do_fault\.one", outcome: "complete" \}: handle_mm_fault\(.*\) has no outcome "complete" \(did you mean "completed"\?\); it returns ok, retry, completed, error\. Fix: /,
 };
 
 function onePlainParagraph(r: CliResult): void {

@@ -3,37 +3,13 @@
 // (0, 4 unknown, 1 only with --strict), and every command gives 2 for bad input, 5 when a
 // result file cannot be written (verdicts printed first), 130 and 143 on SIGINT and
 // SIGTERM, with or without a terminal, saying what was covered and found so far.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CliResult, runNode } from "./run-cli.js";
+import { runNode, signalled } from "./run-cli.js";
 
 const lockdrop = (...args: string[]) => runNode("cli/bin.mjs", args);
-
-/** Start the command, send `sig` once it has run `afterMs`, and collect what it printed. */
-function signalled(
-  args: readonly string[],
-  sig: NodeJS.Signals,
-  afterMs: number,
-): Promise<CliResult> {
-  return new Promise((done) => {
-    const p = spawn(process.execPath, ["cli/bin.mjs", ...args], {
-      env: { ...process.env, CI: "1" },
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-    });
-    p.stderr.on("data", (d) => {
-      err += d;
-    });
-    setTimeout(() => p.kill(sig), afterMs);
-    p.on("close", (code) => done({ code, out, err }));
-  });
-}
 
 describe("exit codes", () => {
   it("check judges: 0 holds, 1 violated, 4 unknown, 2 bad input", async () => {

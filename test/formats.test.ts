@@ -25,6 +25,7 @@ describe("the committed JSON Schemas", () => {
       "matrix.schema.json",
       "compare.schema.json",
       "list.schema.json",
+      "coverage.schema.json",
     ]);
     for (const f of files) expect(readFileSync(`reports/${f.file}`, "utf8"), f.file).toBe(f.text);
   });

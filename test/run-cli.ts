@@ -14,6 +14,32 @@ export function lockdrop(...args: string[]): CliResult {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/**
+ * `lockdrop args...` without a terminal (CI set), sent `sig` once it has run `afterMs`:
+ * what it printed and its exit code.
+ */
+export function signalled(
+  args: readonly string[],
+  sig: NodeJS.Signals,
+  afterMs: number,
+): Promise<CliResult> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, ["cli/bin.mjs", ...args], {
+      env: { ...process.env, CI: "1" },
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
+    p.stderr.on("data", (d) => {
+      err += d;
+    });
+    setTimeout(() => p.kill(sig), afterMs);
+    p.on("close", (code) => done({ code, out, err }));
+  });
+}
+
 /** `node entry args...` without blocking the test runner (for many runs in parallel). */
 export function runNode(
   entry: string,

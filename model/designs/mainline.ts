@@ -6,10 +6,16 @@ import { EBUSY } from "../errno.js";
 import { hmmCall, hmmReturn } from "../kernel/hmm.js";
 import { mmuIntervalCheckRetry } from "../kernel/notifier.js";
 import { retIs, set, test } from "../locals.js";
-import type { Design, Steps } from "../step.js";
+import type { Design, Steps, Unreachable } from "../step.js";
 import { compose } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import {
+  forbiddenWithoutAllowRetry,
+  HUGETLB_FAULT_SIGBUS,
+  unreachable,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { faultInCallbacks } from "./v1.js";
 
 const API = "hmm_range_fault";
@@ -42,4 +48,24 @@ export const mainline: Design = {
   family: "hmm",
   start: "again",
   steps: compose(documentedCaller(), hmmRangeFault(), hmmWalk(), hmmVmaFaultInCallbacks()),
+  unreachable: mainlineUnreachable(),
 };
+
+/** The edges of mainline (and of its mutants) that no scenario reaches, and why. */
+export function mainlineUnreachable(): Unreachable[] {
+  const firstVma =
+    "mainline never gets past the first VMA of two-vmas: its pages are registered for userfaultfd and missing, and the fault on them fails without FAULT_FLAG_ALLOW_RETRY (handle_userfault() returns VM_FAULT_SIGBUS, the call -EFAULT); every other scenario has one VMA, which the walk leaves only at the end of the range";
+  const neverPresent =
+    "every hugetlb VMA of the scenarios is registered for userfaultfd with its page missing; mainline's fault on it fails (handle_userfault() returns VM_FAULT_SIGBUS without FAULT_FLAG_ALLOW_RETRY) and nothing else installs it (the monitor answers only faults that wait), so the hugetlb walk never finds the page present";
+  return [
+    ...walkNeverReaches(),
+    ...unreachable("walk.next", ["hugetlb", "hole"], firstVma),
+    ...unreachable("hugetlb.entry", ["next", "end"], neverPresent),
+    ...unreachable("hugetlb.unlock", ["ok"], neverPresent),
+    ...forbiddenWithoutAllowRetry("pte.fault"),
+    ...forbiddenWithoutAllowRetry("hugetlb.fault_one"),
+    ...unreachable("hugetlb.fault_one", ["ok"], HUGETLB_FAULT_SIGBUS),
+    ...unreachable("hugetlb.fault_next", ["more", "done"], HUGETLB_FAULT_SIGBUS),
+    ...unreachable("hugetlb.ebusy", ["ok"], HUGETLB_FAULT_SIGBUS),
+  ];
+}

@@ -9,6 +9,11 @@
 import type { Design } from "../step.js";
 import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import {
+  droppableFaultNeverReaches,
+  mshvWalkNeverReaches,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { droppableFaultInCallbacks, hmmRangeFaultUnlockableV1 } from "./v1.js";
 
 export const mshv: Design = {
@@ -25,4 +30,9 @@ export const mshv: Design = {
     ...hmmWalk(),
     ...droppableFaultInCallbacks("refuse"),
   },
+  unreachable: [
+    ...walkNeverReaches(),
+    ...mshvWalkNeverReaches({ holes: true }),
+    ...droppableFaultNeverReaches("refuse"),
+  ],
 };

@@ -5,33 +5,76 @@ import type { Design } from "../step.js";
 import { documentedCaller, mshvCaller } from "./callers.js";
 import { mainline } from "./mainline.js";
 import { mutant } from "./mutate.js";
+import {
+  doFaultNeverReaches,
+  mshvWalkNeverReaches,
+  unreachable,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { v2 } from "./v2.js";
 
 const ignoringLocked = mshvCaller({ checkLocked: false });
+const MOVES_PAST_HUGETLB =
+  "every hugetlb VMA of the scenarios is registered for userfaultfd with its page missing; a fault on it drops the lock (handle_userfault() returns VM_FAULT_RETRY) and this caller takes the 0 return as done and moves past the VMA, so the walk never finds a hugetlb page present";
 
 /** `if (ret) return ret;` and `while (ret == -EBUSY)`: a 0 with *locked = 0 is taken as done. */
-export const v2IgnoresLocked: Design = mutant(
-  v2,
-  "v2-ignores-locked",
-  "The caller treats a 0 return as success without checking *locked: after a lock drop it carries on with the next VMA and then consumes the pfns of a walk that was cut short.",
-  {
-    "hmm.return": ignoringLocked["hmm.return"] as Design["steps"][string],
-    loop: ignoringLocked.loop as Design["steps"][string],
-  },
-);
+export const v2IgnoresLocked: Design = {
+  ...mutant(
+    v2,
+    "v2-ignores-locked",
+    "The caller treats a 0 return as success without checking *locked: after a lock drop it carries on with the next VMA and then consumes the pfns of a walk that was cut short.",
+    {
+      "hmm.return": ignoringLocked["hmm.return"] as Design["steps"][string],
+      loop: ignoringLocked.loop as Design["steps"][string],
+    },
+  ),
+  // it walks without the lock after a drop: holes and failed lookups are reachable
+  unreachable: [
+    ...walkNeverReaches(),
+    ...mshvWalkNeverReaches({ holes: false }),
+    ...doFaultNeverReaches({ sameLock: false, efault: false }),
+    ...unreachable("hugetlb.entry", ["next", "end"], MOVES_PAST_HUGETLB),
+    ...unreachable("hugetlb.unlock", ["ok"], MOVES_PAST_HUGETLB),
+  ],
+};
 
 /** Consumes the pfns under user_lock without mmu_interval_read_retry(). */
-export const mainlineNoReadRetry: Design = mutant(
-  mainline,
-  "mainline-no-read-retry",
-  "The caller programs the device from hmm_pfns under its lock without calling mmu_interval_read_retry(), so an invalidation between the walk and the lock goes unnoticed.",
-  { take: documentedCaller({ readRetry: false }).take as Design["steps"][string] },
-);
+export const mainlineNoReadRetry: Design = {
+  ...mutant(
+    mainline,
+    "mainline-no-read-retry",
+    "The caller programs the device from hmm_pfns under its lock without calling mmu_interval_read_retry(), so an invalidation between the walk and the lock goes unnoticed.",
+    { take: documentedCaller({ readRetry: false }).take as Design["steps"][string] },
+  ),
+  unreachable: [
+    ...(mainline.unreachable ?? []),
+    ...unreachable(
+      "read_retry",
+      ["retry", "ok"],
+      "the mutant's take goes straight to consume: nothing jumps to read_retry",
+    ),
+    ...unreachable(
+      "collision",
+      ["ok"],
+      "the mutant's take goes straight to consume: nothing jumps to read_retry, the only way here",
+    ),
+  ],
+};
 
 /** Calls mmap_read_unlock() even when the API reported *locked = 0. */
-export const v2UnlockAfterDrop: Design = mutant(
-  v2,
-  "v2-unlock-after-drop",
-  "The caller unlocks the mmap lock after the call whatever *locked says: after a drop it releases a lock it does not hold (the nouveau-2019 double unlock).",
-  { "seg.done": { op: mmapReadUnlock(), next: "loop" } },
-);
+export const v2UnlockAfterDrop: Design = {
+  ...mutant(
+    v2,
+    "v2-unlock-after-drop",
+    "The caller unlocks the mmap lock after the call whatever *locked says: after a drop it releases a lock it does not hold (the nouveau-2019 double unlock).",
+    { "seg.done": { op: mmapReadUnlock(), next: "loop" } },
+  ),
+  unreachable: [
+    ...(v2.unreachable ?? []),
+    ...unreachable(
+      "unlock",
+      ["ok"],
+      "the mutant's seg.done unlocks and goes to loop itself: nothing jumps to unlock any more",
+    ),
+  ],
+};

@@ -16,6 +16,16 @@ import type { Design, Steps } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmRangeFault } from "./mainline.js";
+import {
+  completedNotModelled,
+  forbiddenWithoutAllowRetry,
+  HMM_FAULT_CANNOT_FAIL,
+  HUGETLB_ALWAYS_UFFD,
+  PLAIN_FAULT_CANNOT_FAIL,
+  UFFD_FAULT_RETRIES,
+  unreachable,
+  walkNeverReaches,
+} from "./unreachable.js";
 
 /** hmm_vma_fault() -> hmm_handle_mm_fault() per page; `exit` gets ret. */
 function hmmHandleMmFault(p: "pte" | "hugetlb", exit: string): Steps {
@@ -73,4 +83,36 @@ export const rfc: Design = {
     ...hmmHandleMmFault("hugetlb", "hugetlb.relock"),
     "hugetlb.relock": { op: hugetlbVmaLockRead("walk_vma"), next: "hugetlb.unlock_ret" },
   },
+  unreachable: [
+    ...walkNeverReaches(),
+    ...unreachable("pte.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
+    completedNotModelled("pte.fault_uffd"),
+    ...unreachable("pte.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
+    ...forbiddenWithoutAllowRetry("pte.fault_plain"),
+    ...unreachable("pte.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
+    ...unreachable(
+      "pte.efault",
+      ["ok"],
+      "only a failed PTE fault leads here, and neither fault fails: the userfaultfd one has FAULT_FLAG_ALLOW_RETRY, the other is on a VMA with VM_WRITE",
+    ),
+    ...unreachable("hugetlb.fault_one", ["no"], HUGETLB_ALWAYS_UFFD),
+    ...unreachable(
+      "hugetlb.fault_plain",
+      ["ok", "retry", "completed", "error"],
+      `the step is never entered: ${HUGETLB_ALWAYS_UFFD}`,
+    ),
+    ...unreachable("hugetlb.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
+    completedNotModelled("hugetlb.fault_uffd"),
+    ...unreachable("hugetlb.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
+    ...unreachable(
+      "hugetlb.fault_next",
+      ["more", "done"],
+      "only a hugetlb fault that returns 0 leads here, and the only one entered, with FAULT_FLAG_ALLOW_RETRY on a userfaultfd-registered VMA, returns VM_FAULT_RETRY (handle_userfault())",
+    ),
+    ...unreachable(
+      "hugetlb.efault",
+      ["ok"],
+      "only a failed hugetlb fault leads here, and the only one entered has FAULT_FLAG_ALLOW_RETRY on a VMA with VM_WRITE, which the model never fails",
+    ),
+  ],
 };

@@ -5,6 +5,7 @@
 // pointer. After a drop, munmap may have freed the VMA and its hugetlb_vma_lock in
 // between: the use-after-free that made v1 refuse hugetlb (kernel-semantics 7.3).
 import type { Design } from "../step.js";
+import { droppableFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
 import { v1Steps } from "./v1.js";
 
 export const v1HugetlbDrop: Design = {
@@ -16,4 +17,5 @@ export const v1HugetlbDrop: Design = {
   family: "hmm",
   start: "again",
   steps: v1Steps("drop-retake"),
+  unreachable: [...walkNeverReaches(), ...droppableFaultNeverReaches("drop-retake")],
 };

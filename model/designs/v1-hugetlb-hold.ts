@@ -5,6 +5,7 @@
 // fairness the monitor's mmap_read_lock waits behind it: T waits for the monitor, the
 // monitor for the writer, the writer for munmap, munmap for T (errata 3).
 import type { Design } from "../step.js";
+import { droppableFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
 import { v1Steps } from "./v1.js";
 
 export const v1HugetlbHold: Design = {
@@ -16,4 +17,5 @@ export const v1HugetlbHold: Design = {
   family: "hmm",
   start: "again",
   steps: v1Steps("hold"),
+  unreachable: [...walkNeverReaches(), ...droppableFaultNeverReaches("hold")],
 };

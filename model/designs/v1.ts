@@ -14,6 +14,7 @@ import { retIs, set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { unlockableCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import { droppableFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
 
 export const UNLOCKABLE = "hmm_range_fault_unlockable";
 
@@ -141,4 +142,5 @@ export const v1: Design = {
   family: "hmm",
   start: "again",
   steps: v1Steps("refuse"),
+  unreachable: [...walkNeverReaches(), ...droppableFaultNeverReaches("refuse")],
 };

@@ -15,6 +15,7 @@ import type { Design, Steps } from "../step.js";
 import { compose } from "../step.js";
 import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import { doFaultNeverReaches, mshvWalkNeverReaches, walkNeverReaches } from "./unreachable.js";
 import { hmmRangeFaultUnlockableV1 } from "./v1.js";
 
 /** Patch 1: callbacks only record the fault; the walk unwinds with HMM_FAULT_PENDING. */
@@ -92,4 +93,9 @@ export const v2: Design = {
     recordFaultInCallbacks(),
     hmmDoFault(),
   ),
+  unreachable: [
+    ...walkNeverReaches(),
+    ...mshvWalkNeverReaches({ holes: true }),
+    ...doFaultNeverReaches({ sameLock: true, efault: true }),
+  ],
 };

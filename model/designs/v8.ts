@@ -14,6 +14,7 @@ import { retIs, set, test } from "../locals.js";
 import type { Design } from "../step.js";
 import { consumeUnderUserLock } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import { doFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
 import { hmmDoFault, hmmRangeFaultUnlockableV2, recordFaultInCallbacks } from "./v2.js";
 
 const API = "hmm_range_fault_unlocked_timeout";
@@ -53,4 +54,5 @@ export const v8: Design = {
     check_err: { op: test("ret", (k) => k.num("ret") !== 0), on: { yes: "exit", no: "take" } },
     ...consumeUnderUserLock("again"),
   },
+  unreachable: [...walkNeverReaches(), ...doFaultNeverReaches({ sameLock: true, efault: true })],
 };

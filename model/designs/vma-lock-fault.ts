@@ -17,8 +17,22 @@ import { fatalSignalPending } from "../kernel/signal.js";
 import { vmaLookup } from "../kernel/vma.js";
 import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
 import { exit, set, test } from "../locals.js";
-import type { Ctx, Design, Steps } from "../step.js";
+import type { Ctx, Design, Steps, Unreachable } from "../step.js";
 import { mutant } from "./mutate.js";
+import { completedNotModelled, FAULT_CANNOT_FAIL_WRITABLE, unreachable } from "./unreachable.js";
+
+/** The edges of the arch fault path (either variant) that no scenario reaches, and why. */
+function archFaultNeverReaches(): Unreachable[] {
+  const noFailure = `only a failed fault leads here, and no fault of this design fails: ${FAULT_CANNOT_FAIL_WRITABLE}`;
+  return [
+    completedNotModelled("vl.fault"),
+    ...unreachable("vl.fault", ["error"], FAULT_CANNOT_FAIL_WRITABLE),
+    ...unreachable("vl.result", ["yes"], noFailure),
+    completedNotModelled("mm.fault"),
+    ...unreachable("mm.fault", ["error"], FAULT_CANNOT_FAIL_WRITABLE),
+    ...unreachable("mm.unlock_err", ["ok"], noFailure),
+  ];
+}
 
 /** FAULT_FLAG_DEFAULT | USER | WRITE, plus TRIED on a retry. */
 const userFlags =
@@ -110,6 +124,7 @@ export const vmaLockFault: Design = {
   family: "fault",
   start: "start",
   steps: archFault({ pre: false }),
+  unreachable: archFaultNeverReaches(),
 };
 
 export const vmaLockFaultPre: Design = {
@@ -121,15 +136,39 @@ export const vmaLockFaultPre: Design = {
   family: "fault",
   start: "start",
   steps: archFault({ pre: true }),
+  unreachable: archFaultNeverReaches(),
 };
 
-export const vmaLockNowait: Design = mutant(
-  vmaLockFault,
-  "vma-lock-nowait",
-  "The per-VMA-lock fault passes FAULT_FLAG_RETRY_NOWAIT, which contradicts the rule that a RETRY under the VMA lock always releases it; the merged kernel WARNs and returns VM_FAULT_SIGSEGV.",
-  {
-    "vl.fault": archFault({ pre: false, vmaLockExtra: ["RETRY_NOWAIT"] })[
-      "vl.fault"
-    ] as Steps[string],
-  },
-);
+const nowaitFails =
+  "with FAULT_FLAG_VMA_LOCK and FAULT_FLAG_RETRY_NOWAIT the model's handle_mm_fault() always returns VM_FAULT_SIGSEGV, as sanitize_fault_flags() does";
+const afterNowait = `the thread's first fault under the VMA lock fails and it returns: ${nowaitFails}`;
+const mmapPathFindsNothing =
+  "the mmap-lock path runs only when lock_vma_under_rcu() fails (the RETRY path never runs), which it does only once munmap has write-locked the VMA; by the time mmap_read_lock() is granted munmap has removed it and mapped nothing in its place, so the lookup finds nothing";
+
+export const vmaLockNowait: Design = {
+  ...mutant(
+    vmaLockFault,
+    "vma-lock-nowait",
+    "The per-VMA-lock fault passes FAULT_FLAG_RETRY_NOWAIT, which contradicts the rule that a RETRY under the VMA lock always releases it; the merged kernel WARNs and returns VM_FAULT_SIGSEGV.",
+    {
+      "vl.fault": archFault({ pre: false, vmaLockExtra: ["RETRY_NOWAIT"] })[
+        "vl.fault"
+      ] as Steps[string],
+    },
+  ),
+  unreachable: [
+    ...unreachable("vl.fault", ["ok", "retry", "completed"], nowaitFails),
+    ...unreachable("vl.result", ["no"], afterNowait),
+    ...unreachable("vl.retry", ["yes", "no"], afterNowait),
+    ...unreachable("vl.major", ["ok"], afterNowait),
+    ...unreachable("next", ["ok"], afterNowait),
+    ...unreachable("page", ["no"], afterNowait),
+    ...unreachable("done", ["ok"], afterNowait),
+    ...unreachable("mm.find", ["found"], mmapPathFindsNothing),
+    ...unreachable("mm.fault", ["ok", "retry", "completed", "error"], mmapPathFindsNothing),
+    ...unreachable("mm.retry", ["yes", "no"], mmapPathFindsNothing),
+    ...unreachable("mm.tried", ["ok"], mmapPathFindsNothing),
+    ...unreachable("mm.unlock", ["ok"], mmapPathFindsNothing),
+    ...unreachable("mm.unlock_err", ["ok"], mmapPathFindsNothing),
+  ],
+};

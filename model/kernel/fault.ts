@@ -2,8 +2,9 @@
 // on RETRY without NOWAIT and on COMPLETED, and held on every other return. The result
 // follows from the world (uffd armed, ALLOW_RETRY, page present, folio locked, a shared
 // file page dirtied), never from a coin.
+import type { Event } from "../events.js";
 import { useVma } from "../ghost.js";
-import type { Ctx, Op } from "../step.js";
+import type { Ctx, Op, Unreachable } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
 import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./fault-flags.js";
@@ -227,3 +228,42 @@ export const handleMmFault = (
       return outcomeOf(doFault(k, vma, k.num(addr), f, handler));
     },
   });
+
+/**
+ * Did this fault break handle_mm_fault()'s contract? Only a fault that may release the
+ * mmap lock returns VM_FAULT_RETRY or VM_FAULT_COMPLETED, and without
+ * FAULT_FLAG_ALLOW_RETRY it may not: handle_userfault() returns VM_FAULT_SIGBUS and
+ * __folio_lock_or_retry() sleeps in folio_lock() with the lock held instead. A handler
+ * that does so anyway misbehaves (`lockdrop coverage` labels the edges it takes so).
+ */
+export function breaksFaultContract(e: Event): boolean {
+  return (
+    e.k === "fault" &&
+    !e.flags.includes("ALLOW_RETRY") &&
+    (e.result === "VM_FAULT_RETRY" || e.result === "VM_FAULT_COMPLETED")
+  );
+}
+
+/** Why a fault without FAULT_FLAG_ALLOW_RETRY never returns RETRY or COMPLETED. */
+export const NO_ALLOW_RETRY_REASON =
+  "handle_mm_fault() called without FAULT_FLAG_ALLOW_RETRY never releases the mmap lock, so it returns neither VM_FAULT_RETRY nor VM_FAULT_COMPLETED (handle_userfault() returns VM_FAULT_SIGBUS, __folio_lock_or_retry() sleeps in folio_lock() instead)";
+
+/** Why no fault of today's model returns VM_FAULT_COMPLETED. */
+export const NO_COMPLETED_REASON =
+  "the model's handle_mm_fault() does not produce VM_FAULT_COMPLETED today: no modelled fault path finishes the fault after releasing the mmap lock";
+
+/**
+ * The `unreachable` entries of a step that calls handle_mm_fault() without
+ * FAULT_FLAG_ALLOW_RETRY: its retry and completed outcomes, which the contract forbids.
+ */
+export function forbiddenWithoutAllowRetry(label: string): Unreachable[] {
+  return [
+    { label, outcome: "retry", reason: NO_ALLOW_RETRY_REASON },
+    { label, outcome: "completed", reason: NO_ALLOW_RETRY_REASON },
+  ];
+}
+
+/** The `unreachable` entry of a fault step's completed outcome, which the model never produces today. */
+export function completedNotModelled(label: string): Unreachable {
+  return { label, outcome: "completed", reason: NO_COMPLETED_REASON };
+}

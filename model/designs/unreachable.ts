@@ -1,0 +1,166 @@
+// Why the built-in designs' edges that no scenario reaches are unreachable (the designs'
+// `unreachable` lists, which `lockdrop coverage` prints). A reason is either a kernel
+// rule (with the function that states it) or a fact about today's model and scenarios.
+// test/coverage.test.ts recomputes the coverage of every built-in design and fails on an
+// edge no search reaches that is not listed here, and on a listed edge that is reached:
+// after a change to the model, it names the entries to add or to drop.
+import { completedNotModelled, forbiddenWithoutAllowRetry } from "../kernel/fault.js";
+import type { Unreachable } from "../step.js";
+
+export { completedNotModelled, forbiddenWithoutAllowRetry };
+
+/** The entries `{ label, outcome, reason }` of one step's outcomes, all for one reason. */
+export function unreachable(
+  label: string,
+  outcomes: readonly string[],
+  reason: string,
+): Unreachable[] {
+  return outcomes.map((outcome) => ({ label, outcome, reason }));
+}
+
+// ---------------------------------------------------------------------------------
+// the walk (model/designs/hmm-walk.ts)
+
+export const WALK_STARTS_BELOW_END =
+  "walk_page_range() is entered only with last < end: hmm_range_fault*() starts at range->start and walks again from the page that needed a fault";
+
+export const NO_PTE_VMA_SECOND =
+  "no scenario has a VMA that is not hugetlb after another one in the range (two-vmas is an anonymous VMA, then a hugetlb one), so the walk never moves on to a PTE-mapped VMA";
+
+export const HUGETLB_HAS_VM_WRITE =
+  "every hugetlb VMA of the scenarios has VM_WRITE (only anon-ro lacks it, an anonymous VMA), so the hugetlb walk never refuses a write";
+
+export const ONE_HUGE_PAGE =
+  "every hugetlb VMA of the scenarios has one huge page, so the fault loop over it has no next page";
+
+/** The walk's edges no HMM design reaches: shared by every design built on hmmWalk(). */
+export function walkNeverReaches(): Unreachable[] {
+  return [
+    ...unreachable("walk", ["done"], WALK_STARTS_BELOW_END),
+    ...unreachable("walk.next", ["pte"], NO_PTE_VMA_SECOND),
+    ...unreachable("hugetlb.entry", ["eperm"], HUGETLB_HAS_VM_WRITE),
+    ...unreachable("hugetlb.eperm", ["ok"], HUGETLB_HAS_VM_WRITE),
+  ];
+}
+
+// ---------------------------------------------------------------------------------
+// mshv's caller (model/designs/callers.ts mshvCaller)
+
+export const MSHV_ONE_VMA =
+  "mshv's caller walks one VMA at a time (range->end = min(vma->vm_end, end)), so walk_page_range() never moves on to another VMA";
+
+export const MSHV_NO_HOLE =
+  "mshv's caller looks the VMA up at cur and walks it under the same mmap lock hold, so find_vma(mm, last) finds that VMA";
+
+export const MSHV_WRITE_ONLY_IF_VM_WRITE =
+  "mshv asks for writable pages only where the VMA has VM_WRITE, so the walk never refuses a write";
+
+/** What a walk under mshv's caller never does: another VMA, a hole, a refused write. */
+export function mshvWalkNeverReaches(opts: { readonly holes: boolean }): Unreachable[] {
+  return [
+    ...(opts.holes
+      ? [
+          ...unreachable("walk", ["hole"], MSHV_NO_HOLE),
+          ...unreachable("walk.hole", ["ok"], MSHV_NO_HOLE),
+        ]
+      : []),
+    ...unreachable("walk.next", ["hugetlb", "hole"], MSHV_ONE_VMA),
+    ...unreachable("pte.entry", ["eperm"], MSHV_WRITE_ONLY_IF_VM_WRITE),
+    ...unreachable("walk.eperm", ["ok"], MSHV_WRITE_ONLY_IF_VM_WRITE),
+  ];
+}
+
+// ---------------------------------------------------------------------------------
+// faults
+
+/** Why a fault with FAULT_FLAG_ALLOW_RETRY, by an HMM caller, never fails. */
+export const HMM_FAULT_CANNOT_FAIL =
+  "the model's handle_mm_fault() fails only for a userfaultfd fault without FAULT_FLAG_ALLOW_RETRY (VM_FAULT_SIGBUS) or a write fault on a VMA without VM_WRITE (VM_FAULT_SIGSEGV); this fault has ALLOW_RETRY and the walk refuses a write to a VMA without VM_WRITE before it (no OOM or hardware error is modelled)";
+
+/** Why a fault of a GUP or arch-fault design never fails. */
+export const FAULT_CANNOT_FAIL_WRITABLE =
+  "the model's handle_mm_fault() fails only for a userfaultfd fault without FAULT_FLAG_ALLOW_RETRY (VM_FAULT_SIGBUS) or a write fault on a VMA without VM_WRITE (VM_FAULT_SIGSEGV); this fault has ALLOW_RETRY, and every scenario this kind of design runs in has only VMAs with VM_WRITE (no OOM or hardware error is modelled)";
+
+/** Why a fault on a VMA that is not userfaultfd-registered never fails, even without ALLOW_RETRY. */
+export const PLAIN_FAULT_CANNOT_FAIL =
+  "a fault on a VMA that is not registered for userfaultfd fails in the model only when it writes to a VMA without VM_WRITE, and the walk refuses such a write before it (no OOM or hardware error is modelled)";
+
+export const HUGETLB_ALWAYS_UFFD =
+  "every hugetlb VMA of the scenarios is registered for userfaultfd missing faults";
+
+export const UFFD_FAULT_RETRIES =
+  "the walk asks for a fault only on a missing page (a present one is writable wherever the VMA has VM_WRITE), and a missing page of a userfaultfd-registered VMA goes to handle_userfault(), which returns VM_FAULT_RETRY when FAULT_FLAG_ALLOW_RETRY is set";
+
+export const HUGETLB_FAULT_SIGBUS =
+  "every hugetlb VMA of the scenarios is registered for userfaultfd missing faults and its page is missing, so a fault on it without FAULT_FLAG_ALLOW_RETRY fails: handle_userfault() returns VM_FAULT_SIGBUS";
+
+/** The fault loop of hmm_do_fault() (v2, and the designs built on it). */
+export const DO_FAULT_SAME_LOCK =
+  "hmm_do_fault() looks the VMA up under the same mmap lock hold the walk found it under, so it is still there";
+
+export const VM_WRITE_NEVER_CLEARED =
+  "the walk refuses a write to a VMA without VM_WRITE before it records the fault, and no actor clears VM_WRITE (mprotect only takes the write lock), so hmm_do_fault()'s write check always passes";
+
+/**
+ * hmm_do_fault()'s edges that no scenario reaches. `sameLock`: the walk always runs under
+ * the lock hold hmm_do_fault() looks the VMA up under; `efault`: nothing else leads to
+ * do_fault.efault than a failed lookup there or a failed fault.
+ */
+export function doFaultNeverReaches(opts: {
+  readonly sameLock: boolean;
+  readonly efault: boolean;
+}): Unreachable[] {
+  return [
+    ...(opts.sameLock ? unreachable("do_fault", ["none"], DO_FAULT_SAME_LOCK) : []),
+    ...(opts.efault
+      ? unreachable(
+          "do_fault.efault",
+          ["ok"],
+          `only do_fault's none and do_fault.one's error lead here, and neither happens: ${DO_FAULT_SAME_LOCK}, and the fault never fails`,
+        )
+      : []),
+    ...unreachable("do_fault.perm", ["eperm"], VM_WRITE_NEVER_CLEARED),
+    ...unreachable("do_fault.eperm", ["ok"], VM_WRITE_NEVER_CLEARED),
+    completedNotModelled("do_fault.one"),
+    ...unreachable("do_fault.one", ["error"], HMM_FAULT_CANNOT_FAIL),
+  ];
+}
+
+/** Why a fault loop's error exit is never taken (the fault before it never fails). */
+export const ONLY_AFTER_FAILED_FAULT =
+  "only a failed fault leads here, and this one, with FAULT_FLAG_ALLOW_RETRY after the walk's VM_WRITE check, never fails in the model";
+
+/** Why an edge is taken only after VM_FAULT_COMPLETED. */
+export function onlyAfterCompleted(fault: string): string {
+  return `reached only after ${fault} returns VM_FAULT_COMPLETED, which the model does not produce today`;
+}
+
+/**
+ * The edges of the v1 fault-in-callbacks path (faultInCallbacks(true, hugetlb)) that no
+ * scenario reaches; with "refuse", the hugetlb walk never finds its page present.
+ */
+export function droppableFaultNeverReaches(
+  hugetlb: "refuse" | "drop-retake" | "hold",
+): Unreachable[] {
+  const pte = [
+    completedNotModelled("pte.fault"),
+    ...unreachable("pte.fault", ["error"], HMM_FAULT_CANNOT_FAIL),
+    ...unreachable("pte.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
+  ];
+  if (hugetlb === "refuse") {
+    const refused =
+      "every hugetlb VMA of the scenarios is registered for userfaultfd with its page missing, and this design refuses to fault a hugetlb page (-EFAULT), so the hugetlb walk never finds the page present";
+    return [
+      ...pte,
+      ...unreachable("hugetlb.entry", ["next", "end"], refused),
+      ...unreachable("hugetlb.unlock", ["ok"], refused),
+    ];
+  }
+  return [
+    ...pte,
+    completedNotModelled("hugetlb.fault_one"),
+    ...unreachable("hugetlb.fault_one", ["error"], HMM_FAULT_CANNOT_FAIL),
+    ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
+    ...unreachable("hugetlb.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
+  ];
+}
