@@ -20,12 +20,6 @@ import { fatalSignalPending } from "../kernel/signal.js";
 import { vmaLookup } from "../kernel/vma.js";
 import { exit, set, test } from "../locals.js";
 import type { Ctx, Design } from "../step.js";
-import {
-  completedNotModelled,
-  FAULT_CANNOT_FAIL_WRITABLE,
-  onlyAfterCompleted,
-  unreachable,
-} from "./unreachable.js";
 
 const faultinFlags = (k: Ctx): FaultFlag[] => [
   "REMOTE",
@@ -99,10 +93,7 @@ export const gup: Design = {
     unlock: { op: mmapReadUnlock(), next: "exit" },
     exit: { op: exit() },
   },
-  unreachable: [
-    completedNotModelled("gup.fault"),
-    ...unreachable("gup.fault", ["error"], FAULT_CANNOT_FAIL_WRITABLE),
-  ],
+  unreachable: [],
 };
 
 const FIXUP = "fixup_user_fault";
@@ -158,10 +149,5 @@ export const gupFixup: Design = {
     unlock: { op: mmapReadUnlock(), next: "exit" },
     exit: { op: exit() },
   },
-  unreachable: [
-    completedNotModelled("fx.fault"),
-    ...unreachable("fx.fault", ["error"], FAULT_CANNOT_FAIL_WRITABLE),
-    ...unreachable("fx.relock_done", ["ok"], onlyAfterCompleted("fx.fault")),
-    ...unreachable("fx.completed", ["ok"], onlyAfterCompleted("fx.fault")),
-  ],
+  unreachable: [],
 };

@@ -12,7 +12,7 @@ import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import {
   forbiddenWithoutAllowRetry,
-  HUGETLB_FAULT_SIGBUS,
+  ONE_HUGE_PAGE,
   unreachable,
   walkNeverReaches,
 } from "./unreachable.js";
@@ -55,17 +55,11 @@ export const mainline: Design = {
 export function mainlineUnreachable(): Unreachable[] {
   const firstVma =
     "mainline never gets past the first VMA of two-vmas: its pages are registered for userfaultfd and missing, and the fault on them fails without FAULT_FLAG_ALLOW_RETRY (handle_userfault() returns VM_FAULT_SIGBUS, the call -EFAULT); every other scenario has one VMA, which the walk leaves only at the end of the range";
-  const neverPresent =
-    "every hugetlb VMA of the scenarios is registered for userfaultfd with its page missing; mainline's fault on it fails (handle_userfault() returns VM_FAULT_SIGBUS without FAULT_FLAG_ALLOW_RETRY) and nothing else installs it (the monitor answers only faults that wait), so the hugetlb walk never finds the page present";
   return [
     ...walkNeverReaches(),
     ...unreachable("walk.next", ["hugetlb", "hole"], firstVma),
-    ...unreachable("hugetlb.entry", ["next", "end"], neverPresent),
-    ...unreachable("hugetlb.unlock", ["ok"], neverPresent),
     ...forbiddenWithoutAllowRetry("pte.fault"),
     ...forbiddenWithoutAllowRetry("hugetlb.fault_one"),
-    ...unreachable("hugetlb.fault_one", ["ok"], HUGETLB_FAULT_SIGBUS),
-    ...unreachable("hugetlb.fault_next", ["more", "done"], HUGETLB_FAULT_SIGBUS),
-    ...unreachable("hugetlb.ebusy", ["ok"], HUGETLB_FAULT_SIGBUS),
+    ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
   ];
 }

@@ -17,10 +17,11 @@ import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmRangeFault } from "./mainline.js";
 import {
-  completedNotModelled,
   forbiddenWithoutAllowRetry,
   HMM_FAULT_CANNOT_FAIL,
-  HUGETLB_ALWAYS_UFFD,
+  HUGETLB_NEVER_COMPLETES,
+  neverCompletes,
+  ONE_HUGE_PAGE,
   PLAIN_FAULT_CANNOT_FAIL,
   UFFD_FAULT_RETRIES,
   unreachable,
@@ -86,29 +87,15 @@ export const rfc: Design = {
   unreachable: [
     ...walkNeverReaches(),
     ...unreachable("pte.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
-    completedNotModelled("pte.fault_uffd"),
-    ...unreachable("pte.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
+    neverCompletes("pte.fault_uffd"),
     ...forbiddenWithoutAllowRetry("pte.fault_plain"),
     ...unreachable("pte.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
-    ...unreachable(
-      "pte.efault",
-      ["ok"],
-      "only a failed PTE fault leads here, and neither fault fails: the userfaultfd one has FAULT_FLAG_ALLOW_RETRY, the other is on a VMA with VM_WRITE",
-    ),
-    ...unreachable("hugetlb.fault_one", ["no"], HUGETLB_ALWAYS_UFFD),
-    ...unreachable(
-      "hugetlb.fault_plain",
-      ["ok", "retry", "completed", "error"],
-      `the step is never entered: ${HUGETLB_ALWAYS_UFFD}`,
-    ),
+    ...forbiddenWithoutAllowRetry("hugetlb.fault_plain"),
+    ...unreachable("hugetlb.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
     ...unreachable("hugetlb.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
-    completedNotModelled("hugetlb.fault_uffd"),
+    neverCompletes("hugetlb.fault_uffd", HUGETLB_NEVER_COMPLETES),
     ...unreachable("hugetlb.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable(
-      "hugetlb.fault_next",
-      ["more", "done"],
-      "only a hugetlb fault that returns 0 leads here, and the only one entered, with FAULT_FLAG_ALLOW_RETRY on a userfaultfd-registered VMA, returns VM_FAULT_RETRY (handle_userfault())",
-    ),
+    ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
     ...unreachable(
       "hugetlb.efault",
       ["ok"],

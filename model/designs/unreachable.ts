@@ -4,10 +4,10 @@
 // test/coverage.test.ts recomputes the coverage of every built-in design and fails on an
 // edge no search reaches that is not listed here, and on a listed edge that is reached:
 // after a change to the model, it names the entries to add or to drop.
-import { completedNotModelled, forbiddenWithoutAllowRetry } from "../kernel/fault.js";
+import { forbiddenWithoutAllowRetry, neverCompletes } from "../kernel/fault.js";
 import type { Unreachable } from "../step.js";
 
-export { completedNotModelled, forbiddenWithoutAllowRetry };
+export { forbiddenWithoutAllowRetry, neverCompletes };
 
 /** The entries `{ label, outcome, reason }` of one step's outcomes, all for one reason. */
 export function unreachable(
@@ -75,7 +75,7 @@ export function mshvWalkNeverReaches(opts: { readonly holes: boolean }): Unreach
 
 /** Why a fault with FAULT_FLAG_ALLOW_RETRY, by an HMM caller, never fails. */
 export const HMM_FAULT_CANNOT_FAIL =
-  "the model's handle_mm_fault() fails only for a userfaultfd fault without FAULT_FLAG_ALLOW_RETRY (VM_FAULT_SIGBUS) or a write fault on a VMA without VM_WRITE (VM_FAULT_SIGSEGV); this fault has ALLOW_RETRY and the walk refuses a write to a VMA without VM_WRITE before it (no OOM or hardware error is modelled)";
+  "the model's handle_mm_fault() fails only for a userfaultfd fault without FAULT_FLAG_ALLOW_RETRY or on a uffd created with UFFD_USER_MODE_ONLY or UFFD_FEATURE_SIGBUS (VM_FAULT_SIGBUS; those uffds are only in anonymous scenarios) or a write fault on a VMA without VM_WRITE (VM_FAULT_SIGSEGV); this fault has ALLOW_RETRY on a hugetlb VMA, and the walk refuses a write to a VMA without VM_WRITE before it (no OOM or hardware error is modelled)";
 
 /** Why a fault of a GUP or arch-fault design never fails. */
 export const FAULT_CANNOT_FAIL_WRITABLE =
@@ -91,6 +91,9 @@ export const HUGETLB_ALWAYS_UFFD =
 export const UFFD_FAULT_RETRIES =
   "the walk asks for a fault only on a missing page (a present one is writable wherever the VMA has VM_WRITE), and a missing page of a userfaultfd-registered VMA goes to handle_userfault(), which returns VM_FAULT_RETRY when FAULT_FLAG_ALLOW_RETRY is set";
 
+export const HUGETLB_NEVER_COMPLETES =
+  "hugetlb_fault() never returns VM_FAULT_COMPLETED: hugetlbfs has no ->page_mkwrite and fault_dirty_shared_page() is not on its path";
+
 export const HUGETLB_FAULT_SIGBUS =
   "every hugetlb VMA of the scenarios is registered for userfaultfd missing faults and its page is missing, so a fault on it without FAULT_FLAG_ALLOW_RETRY fails: handle_userfault() returns VM_FAULT_SIGBUS";
 
@@ -103,37 +106,19 @@ export const VM_WRITE_NEVER_CLEARED =
 
 /**
  * hmm_do_fault()'s edges that no scenario reaches. `sameLock`: the walk always runs under
- * the lock hold hmm_do_fault() looks the VMA up under; `efault`: nothing else leads to
- * do_fault.efault than a failed lookup there or a failed fault.
+ * the lock hold hmm_do_fault() looks the VMA up under.
  */
-export function doFaultNeverReaches(opts: {
-  readonly sameLock: boolean;
-  readonly efault: boolean;
-}): Unreachable[] {
+export function doFaultNeverReaches(opts: { readonly sameLock: boolean }): Unreachable[] {
   return [
     ...(opts.sameLock ? unreachable("do_fault", ["none"], DO_FAULT_SAME_LOCK) : []),
-    ...(opts.efault
-      ? unreachable(
-          "do_fault.efault",
-          ["ok"],
-          `only do_fault's none and do_fault.one's error lead here, and neither happens: ${DO_FAULT_SAME_LOCK}, and the fault never fails`,
-        )
-      : []),
     ...unreachable("do_fault.perm", ["eperm"], VM_WRITE_NEVER_CLEARED),
     ...unreachable("do_fault.eperm", ["ok"], VM_WRITE_NEVER_CLEARED),
-    completedNotModelled("do_fault.one"),
-    ...unreachable("do_fault.one", ["error"], HMM_FAULT_CANNOT_FAIL),
   ];
 }
 
 /** Why a fault loop's error exit is never taken (the fault before it never fails). */
 export const ONLY_AFTER_FAILED_FAULT =
   "only a failed fault leads here, and this one, with FAULT_FLAG_ALLOW_RETRY after the walk's VM_WRITE check, never fails in the model";
-
-/** Why an edge is taken only after VM_FAULT_COMPLETED. */
-export function onlyAfterCompleted(fault: string): string {
-  return `reached only after ${fault} returns VM_FAULT_COMPLETED, which the model does not produce today`;
-}
 
 /**
  * The edges of the v1 fault-in-callbacks path (faultInCallbacks(true, hugetlb)) that no
@@ -142,11 +127,7 @@ export function onlyAfterCompleted(fault: string): string {
 export function droppableFaultNeverReaches(
   hugetlb: "refuse" | "drop-retake" | "hold",
 ): Unreachable[] {
-  const pte = [
-    completedNotModelled("pte.fault"),
-    ...unreachable("pte.fault", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable("pte.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
-  ];
+  const pte: Unreachable[] = [];
   if (hugetlb === "refuse") {
     const refused =
       "every hugetlb VMA of the scenarios is registered for userfaultfd with its page missing, and this design refuses to fault a hugetlb page (-EFAULT), so the hugetlb walk never finds the page present";
@@ -158,7 +139,7 @@ export function droppableFaultNeverReaches(
   }
   return [
     ...pte,
-    completedNotModelled("hugetlb.fault_one"),
+    neverCompletes("hugetlb.fault_one", HUGETLB_NEVER_COMPLETES),
     ...unreachable("hugetlb.fault_one", ["error"], HMM_FAULT_CANNOT_FAIL),
     ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
     ...unreachable("hugetlb.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),

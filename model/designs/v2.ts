@@ -96,6 +96,6 @@ export const v2: Design = {
   unreachable: [
     ...walkNeverReaches(),
     ...mshvWalkNeverReaches({ holes: true }),
-    ...doFaultNeverReaches({ sameLock: true, efault: true }),
+    ...doFaultNeverReaches({ sameLock: true }),
   ],
 };

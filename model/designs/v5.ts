@@ -13,12 +13,7 @@ import type { Ctx, Design } from "../step.js";
 import { compose, override } from "../step.js";
 import { unlockableCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
-import {
-  doFaultNeverReaches,
-  onlyAfterCompleted,
-  unreachable,
-  walkNeverReaches,
-} from "./unreachable.js";
+import { doFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
 import { hmmDoFault, hmmRangeFaultUnlockableV2, recordFaultInCallbacks } from "./v2.js";
 
 const first = hmmFaultFlags("ALLOW_RETRY", "KILLABLE");
@@ -66,12 +61,5 @@ export const v5: Design = {
     },
   ),
   // a RETRY is retried inside hmm_do_fault(): only COMPLETED returns with *locked = 0
-  unreachable: [
-    ...walkNeverReaches(),
-    ...doFaultNeverReaches({ sameLock: true, efault: false }),
-    ...unreachable("do_fault.unlocked", ["ok"], onlyAfterCompleted("do_fault.one")),
-    ...unreachable("walk.ret_sentinel", ["yes"], onlyAfterCompleted("do_fault.one")),
-    ...unreachable("hmm.unlocked", ["ok"], onlyAfterCompleted("do_fault.one")),
-    ...unreachable("check_locked", ["yes"], onlyAfterCompleted("do_fault.one")),
-  ],
+  unreachable: [...walkNeverReaches(), ...doFaultNeverReaches({ sameLock: true })],
 };

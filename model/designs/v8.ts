@@ -54,5 +54,5 @@ export const v8: Design = {
     check_err: { op: test("ret", (k) => k.num("ret") !== 0), on: { yes: "exit", no: "take" } },
     ...consumeUnderUserLock("again"),
   },
-  unreachable: [...walkNeverReaches(), ...doFaultNeverReaches({ sameLock: true, efault: true })],
+  unreachable: [...walkNeverReaches(), ...doFaultNeverReaches({ sameLock: true })],
 };

@@ -19,20 +19,32 @@ import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
 import { exit, set, test } from "../locals.js";
 import type { Ctx, Design, Steps, Unreachable } from "../step.js";
 import { mutant } from "./mutate.js";
-import { completedNotModelled, FAULT_CANNOT_FAIL_WRITABLE, unreachable } from "./unreachable.js";
+import { neverCompletes, unreachable } from "./unreachable.js";
 
 /** The edges of the arch fault path (either variant) that no scenario reaches, and why. */
-function archFaultNeverReaches(): Unreachable[] {
-  const noFailure = `only a failed fault leads here, and no fault of this design fails: ${FAULT_CANNOT_FAIL_WRITABLE}`;
-  return [
-    completedNotModelled("vl.fault"),
-    ...unreachable("vl.fault", ["error"], FAULT_CANNOT_FAIL_WRITABLE),
-    ...unreachable("vl.result", ["yes"], noFailure),
-    completedNotModelled("mm.fault"),
-    ...unreachable("mm.fault", ["error"], FAULT_CANNOT_FAIL_WRITABLE),
-    ...unreachable("mm.unlock_err", ["ok"], noFailure),
-  ];
+function archFaultNeverReaches(pre: boolean): Unreachable[] {
+  return pre
+    ? [
+        neverCompletes("vl.fault", PRE_ANONYMOUS_ONLY),
+        ...unreachable("vl.fault", ["error"], PRE_UFFD_RETRIES_FIRST),
+        ...unreachable("vl.result", ["yes"], PRE_UFFD_RETRIES_FIRST),
+      ]
+    : [
+        neverCompletes("mm.fault", MMAP_PATH_NOT_ON_FILE),
+        ...unreachable("mm.fault", ["error"], MMAP_PATH_NEVER_FAILS),
+        ...unreachable("mm.unlock_err", ["ok"], MMAP_PATH_NEVER_FAILS),
+      ];
 }
+
+const PRE_UFFD_RETRIES_FIRST =
+  "before the series a userfaultfd fault under the VMA lock returned VM_FAULT_RETRY at once, ahead of handle_userfault()'s SIGBUS checks, and no other fault under the VMA lock fails (every fault-family scenario's VMAs have VM_WRITE)";
+const MMAP_PATH_NEVER_FAILS =
+  "the mmap-lock fault runs only after a RETRY from the per-VMA fault (a uffd that fails faults, UFFD_FEATURE_SIGBUS, fails the per-VMA fault first and the thread returns) or while lock_vma_under_rcu() fails on a write-locked VMA, after which munmap has removed it or the uffd release has made it a plain VMA with VM_WRITE";
+
+const PRE_ANONYMOUS_ONLY =
+  "6.4-6.5's lock_vma_under_rcu() takes only anonymous VMAs, and VM_FAULT_COMPLETED comes only from a MAP_SHARED file page (fault_dirty_shared_page())";
+const MMAP_PATH_NOT_ON_FILE =
+  "the mmap-lock path never faults a MAP_SHARED file page, the only source of VM_FAULT_COMPLETED: on file-shared the per-VMA fault succeeds or completes, and lock_vma_under_rcu() fails only once munmap has write-locked the VMA, after which the lookup finds nothing";
 
 /** FAULT_FLAG_DEFAULT | USER | WRITE, plus TRIED on a retry. */
 const userFlags =
@@ -124,7 +136,7 @@ export const vmaLockFault: Design = {
   family: "fault",
   start: "start",
   steps: archFault({ pre: false }),
-  unreachable: archFaultNeverReaches(),
+  unreachable: archFaultNeverReaches(false),
 };
 
 export const vmaLockFaultPre: Design = {
@@ -136,14 +148,14 @@ export const vmaLockFaultPre: Design = {
   family: "fault",
   start: "start",
   steps: archFault({ pre: true }),
-  unreachable: archFaultNeverReaches(),
+  unreachable: archFaultNeverReaches(true),
 };
 
 const nowaitFails =
   "with FAULT_FLAG_VMA_LOCK and FAULT_FLAG_RETRY_NOWAIT the model's handle_mm_fault() always returns VM_FAULT_SIGSEGV, as sanitize_fault_flags() does";
 const afterNowait = `the thread's first fault under the VMA lock fails and it returns: ${nowaitFails}`;
-const mmapPathFindsNothing =
-  "the mmap-lock path runs only when lock_vma_under_rcu() fails (the RETRY path never runs), which it does only once munmap has write-locked the VMA; by the time mmap_read_lock() is granted munmap has removed it and mapped nothing in its place, so the lookup finds nothing";
+const mmapPathPlainVma =
+  "the mmap-lock path runs only when lock_vma_under_rcu() fails (the RETRY path never runs), on a VMA write-locked by munmap, which then removes it (the lookup finds nothing), or by the uffd release, which leaves a plain VMA with VM_WRITE whose fault succeeds";
 
 export const vmaLockNowait: Design = {
   ...mutant(
@@ -161,14 +173,12 @@ export const vmaLockNowait: Design = {
     ...unreachable("vl.result", ["no"], afterNowait),
     ...unreachable("vl.retry", ["yes", "no"], afterNowait),
     ...unreachable("vl.major", ["ok"], afterNowait),
-    ...unreachable("next", ["ok"], afterNowait),
+
     ...unreachable("page", ["no"], afterNowait),
     ...unreachable("done", ["ok"], afterNowait),
-    ...unreachable("mm.find", ["found"], mmapPathFindsNothing),
-    ...unreachable("mm.fault", ["ok", "retry", "completed", "error"], mmapPathFindsNothing),
-    ...unreachable("mm.retry", ["yes", "no"], mmapPathFindsNothing),
-    ...unreachable("mm.tried", ["ok"], mmapPathFindsNothing),
-    ...unreachable("mm.unlock", ["ok"], mmapPathFindsNothing),
-    ...unreachable("mm.unlock_err", ["ok"], mmapPathFindsNothing),
+    ...unreachable("mm.fault", ["retry", "completed", "error"], mmapPathPlainVma),
+    ...unreachable("mm.retry", ["yes", "no"], mmapPathPlainVma),
+    ...unreachable("mm.tried", ["ok"], mmapPathPlainVma),
+    ...unreachable("mm.unlock_err", ["ok"], mmapPathPlainVma),
   ],
 };

@@ -248,9 +248,9 @@ export function breaksFaultContract(e: Event): boolean {
 export const NO_ALLOW_RETRY_REASON =
   "handle_mm_fault() called without FAULT_FLAG_ALLOW_RETRY never releases the mmap lock, so it returns neither VM_FAULT_RETRY nor VM_FAULT_COMPLETED (handle_userfault() returns VM_FAULT_SIGBUS, __folio_lock_or_retry() sleeps in folio_lock() instead)";
 
-/** Why no fault of today's model returns VM_FAULT_COMPLETED. */
-export const NO_COMPLETED_REASON =
-  "the model's handle_mm_fault() does not produce VM_FAULT_COMPLETED today: no modelled fault path finishes the fault after releasing the mmap lock";
+/** Why a fault on a missing userfaultfd page never returns VM_FAULT_COMPLETED. */
+export const UFFD_NEVER_COMPLETES =
+  "this fault is on a missing page of a userfaultfd-registered VMA (or a swapped one), where handle_userfault() returns VM_FAULT_RETRY or VM_FAULT_SIGBUS and do_swap_page() RETRY or 0; VM_FAULT_COMPLETED comes only from fault_dirty_shared_page() on a MAP_SHARED file page, which this step never faults";
 
 /**
  * The `unreachable` entries of a step that calls handle_mm_fault() without
@@ -263,7 +263,7 @@ export function forbiddenWithoutAllowRetry(label: string): Unreachable[] {
   ];
 }
 
-/** The `unreachable` entry of a fault step's completed outcome, which the model never produces today. */
-export function completedNotModelled(label: string): Unreachable {
-  return { label, outcome: "completed", reason: NO_COMPLETED_REASON };
+/** The `unreachable` entry of a fault step that never faults a MAP_SHARED file page. */
+export function neverCompletes(label: string, reason = UFFD_NEVER_COMPLETES): Unreachable {
+  return { label, outcome: "completed", reason };
 }
