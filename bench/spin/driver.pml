@@ -50,7 +50,7 @@ inline t_handle_mm_fault(ok) {
      retry_src = 1;
      if
      :: t_fatal -> skip
-     :: else -> uw = 1; uw_addr = fault_addr; uw_read = 0; blk[TT] = B_UFFD
+     :: else -> uw = 1; uw_addr = fault_addr; uw_read = 0; uw_write = 1; blk[TT] = B_UFFD
      fi;
      outcome = 1
   fi
