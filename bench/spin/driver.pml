@@ -2,8 +2,9 @@
  * driver.pml: pieces of the driver thread T shared by the twins: the mmap-lock epoch
  * of T's VMA pointers (model/ghost.ts), their dereference with the S1/S2 checks, and
  * handle_mm_fault() on the one uffd-registered VMA (model/kernel/fault.ts,
- * userfaultfd.ts). These are inlines over T's own locals, so T must declare
- * vma_ok, walk_vma_ok, fault_vma_ok, fault_addr, vmret, retry_src, hu_queued.
+ * userfaultfd.ts, hugetlb.ts). These are inlines over T's own locals, so T must declare
+ * vma_ok, walk_vma_ok, fault_vma_ok, fault_addr, vmret, retry_src, hu_queued (and
+ * hf_queued with HUGETLB).
  */
 
 /* T released the mmap lock: every VMA pointer T holds dies with the epoch */
@@ -35,6 +36,28 @@ inline t_use(ok) {
   skip
 }
 
+/* hugetlb_fault(): its own hugetlb_vma_lock_read(vma) before the fault
+ * (model/kernel/hugetlb.ts hugetlbFaultLock). Behind a writer that holds or waits for
+ * the lock, T queues as a reader and the same step runs again once granted
+ * (outcome 2); granted at once, the read hold is taken and released within the step,
+ * which leaves the lock as it was. In the twins' scenarios it never waits: T holds the
+ * mmap read lock from find_vma() to the fault, so munmap's __hugetlb_zap_begin() (after
+ * the VMA is detached under the write lock) cannot hold or want the lock then, and the
+ * invalidation only trylocks it. */
+inline t_hugetlb_fault_lock() {
+  if
+  :: hf_queued == 1 ->          /* granted while it slept: drop the hold, fault on */
+     hf_queued = NULLV;
+     rw_release(HUGE, TT, 0)
+  :: else ->
+     rw_acquire(HUGE, TT, 0);
+     if
+     :: granted -> rw_release(HUGE, TT, 0)
+     :: else -> hf_queued = 1; blk[TT] = B_RWSEM; outcome = 2
+     fi
+  fi
+}
+
 /* handle_mm_fault(vma, fault_addr, REMOTE|WRITE|ALLOW_RETRY|KILLABLE) on vma#0, which
  * has VM_WRITE and is registered for uffd missing faults: a present writable page is
  * "0"; an empty one goes to handle_userfault(), which queues the fault, releases the
@@ -56,6 +79,9 @@ inline t_handle_mm_fault(ok) {
      outcome = 1
   :: else ->
      t_use(ok);
+#ifdef HUGETLB
+     t_hugetlb_fault_lock();
+#endif
      if
      :: outcome == 2 -> skip
      :: outcome != 2 && pte[fault_addr] -> vmret = 0; retry_src = 0; outcome = 0
