@@ -36,6 +36,7 @@
 #define B_MUTEX  2
 #define B_UFFD   3
 #define B_RBEGIN 4
+#define B_VMARD  5          /* vma_mark_detached() waits for the VMA's readers */
 
 /* vma#0 state (lockdrop VmaState) */
 #define LIVE     0
@@ -49,6 +50,7 @@
 
 #define UNSET 254           /* a local lockdrop has not set yet (no key in Thread.locals) */
 #define NULLREF 253         /* a VMA pointer local set to NULL */
+#define NULLV 252           /* any other local set to NULL (set, unlike UNSET) */
 
 /* errno values, as model/errno.ts */
 #define EPERM   (-1)
@@ -80,6 +82,7 @@ byte ul_n;
 /* vma#0 */
 byte vstate = LIVE;
 bit vwlocked;               /* vma_start_write until the mmap write lock is released */
+bit vrd;                    /* vma#0's per-VMA lock is read-held (only M takes it here) */
 
 /* page table: 0 none, 1 present writable (no other value is reachable here) */
 bit pte[N];
@@ -95,6 +98,7 @@ byte ninv;
 bit uw;                     /* T is queued on ctx->fault_pending_wqh */
 byte uw_addr;
 bit uw_read;                /* the monitor has read() its message */
+bit uw_write;               /* UFFD_PAGEFAULT_FLAG_WRITE (T's faults are all write faults) */
 
 byte blk[NT];
 bit t_fatal;                /* fatal_signal_pending(T) */
@@ -302,7 +306,9 @@ inline invalidate_end(tid) {
 /* wake_userfault(ctx, range): wake T if it waits on the range (on any page if all) */
 inline wake_userfault(all, a) {
   if
-  :: uw && (all || uw_addr == a) -> uw = 0; uw_addr = 0; uw_read = 0; blk[TT] = B_RUN
+  :: uw && (all || uw_addr == a) ->
+     uw = 0; uw_addr = 0; uw_read = 0; uw_write = 0;
+     blk[TT] = B_RUN        /* a no-op if T is queued but runnable (fatal signal pending) */
   :: else -> skip
   fi
 }
@@ -343,10 +349,16 @@ active proctype W() {
        rw_acquire(MMAP, TW, 1);
        if :: !granted -> blk[TW] = B_RWSEM :: else -> skip fi;
        pc = W_DETACH }
-  :: d_step { /* vma_start_write(vma); vma_mark_detached(vma); remove from tree
-                 (no per-VMA readers in these scenarios, so it never waits) */
+  :: d_step { /* vma_start_write(vma); vma_mark_detached(vma); remove from tree:
+                 vma_mark_detached() waits for the readers that lock_vma_under_rcu()
+                 let in (M's UFFDIO_COPY), and the step runs again once they leave */
        blk[TW] == B_RUN && pc == W_DETACH ->
-       disrupted = 1; vwlocked = 1; vstate = DETACHED; pc = W_DOWNGRADE }
+       disrupted = 1;
+       vwlocked = 1;
+       if
+       :: vrd -> blk[TW] = B_VMARD
+       :: else -> vstate = DETACHED; pc = W_DOWNGRADE
+       fi }
   :: d_step { /* mmap_write_downgrade(mm): ends the VMA write locks */
        blk[TW] == B_RUN && pc == W_DOWNGRADE ->
        disrupted = 1; vwlocked = 0; rw_downgrade(MMAP, TW); pc = W_INV_START }
@@ -393,42 +405,89 @@ active proctype W() {
   od
 }
 
-/* ---- M: the userfaultfd monitor (model/actors/monitor.ts) ---- */
+/* ---- M: the userfaultfd monitor (model/actors/monitor.ts) ----
+ * UFFDIO_COPY as mm/userfaultfd.c since the per-VMA-lock conversion: uffd_mfill_lock()
+ * -> uffd_lock_vma() tries lock_vma_under_rcu() (a live VMA that is not write-locked;
+ * a private VMA only if it has an anon_vma, which the write fault in the message stands
+ * for), else mmap_read_lock + find_vma_and_prepare_anon + vma_start_read_locked +
+ * mmap_read_unlock; mfill_atomic() under the VMA read lock; uffd_mfill_unlock(), and
+ * wake_userfault() only if a page was installed. */
 
 #define M_IDLE        0
-#define M_COPY_LOCK   1
-#define M_COPY        2
-#define M_COPY_UNLOCK 3
-#define M_WAKE        4
+#define M_COPY        1
+#define M_COPY_LOCK   2
+#define M_COPY_LOOKUP 3
+#define M_COPY_UNLOCK 4
+#define M_COPY_ENOENT 5
+#define M_COPY_FILL   6
+#define M_COPY_DONE   7
+#define M_WAKE        8
+
+#ifdef HUGETLB
+#define VMA_SHARED 1        /* the hugetlb VMA is MAP_SHARED */
+#else
+#define VMA_SHARED 0        /* the anonymous VMA is private */
+#endif
 
 active proctype M() {
   byte pc = M_IDLE;
   byte addr = UNSET;
+  byte msg_write = UNSET;   /* the message's UFFD_PAGEFAULT_FLAG_WRITE */
+  byte dst_vma = UNSET;     /* 0: vma#0 under its VMA read lock; NULLREF: NULL */
+  byte copied = UNSET;
   short ret = RET_UNSET;
   do
   :: d_step { /* read(uffd, &msg) -> UFFDIO_COPY */
        blk[TM] == B_RUN && pc == M_IDLE && uw && !uw_read ->
-       uw_read = 1; addr = uw_addr; pc = M_COPY_LOCK }
+       uw_read = 1; addr = uw_addr; msg_write = uw_write; pc = M_COPY }
   :: d_step { /* read(uffd, &msg) -> UFFDIO_WAKE */
        blk[TM] == B_RUN && pc == M_IDLE && uw && !uw_read ->
-       uw_read = 1; addr = uw_addr; pc = M_WAKE }
+       uw_read = 1; addr = uw_addr; msg_write = uw_write; pc = M_WAKE }
+  :: d_step { /* uffd_lock_vma(): dst_vma = lock_vma_under_rcu(mm, dst_start) */
+       blk[TM] == B_RUN && pc == M_COPY ->
+       if
+       :: vstate == LIVE && !vwlocked && (VMA_SHARED || msg_write == 1) ->
+          vrd = 1; dst_vma = 0; pc = M_COPY_FILL
+       :: else -> pc = M_COPY_LOCK
+       fi }
   :: d_step { /* mmap_read_lock(mm) */
        blk[TM] == B_RUN && pc == M_COPY_LOCK ->
        rw_acquire(MMAP, TM, 0);
        if :: !granted -> blk[TM] = B_RWSEM :: else -> skip fi;
-       pc = M_COPY }
-  :: d_step { /* UFFDIO_COPY: mfill_atomic(dst = msg.address): -ENOENT on an unmapped
-                 range (and no wake, errata 2); otherwise install and wake the range */
-       blk[TM] == B_RUN && pc == M_COPY ->
+       pc = M_COPY_LOOKUP }
+  :: d_step { /* dst_vma = find_vma_and_prepare_anon(mm, dst_start);
+                 vma_start_read_locked(dst_vma): -ENOENT on an unmapped range */
+       blk[TM] == B_RUN && pc == M_COPY_LOOKUP ->
        if
-       :: vstate != LIVE -> ret = ENOENT
-       :: vstate == LIVE && !pte[addr] -> pte[addr] = 1; ret = 0; wake_userfault(0, addr)
+       :: vstate == LIVE -> vrd = 1; dst_vma = 0; pc = M_COPY_UNLOCK
+       :: else -> ret = ENOENT; pc = M_COPY_ENOENT
+       fi }
+  :: d_step { /* mmap_read_unlock(mm), the VMA read-locked */
+       blk[TM] == B_RUN && pc == M_COPY_UNLOCK ->
+       rw_release(MMAP, TM, 0); unlock_held(); pc = M_COPY_FILL }
+  :: d_step { /* mmap_read_unlock(mm) after -ENOENT (errata 2: no wake) */
+       blk[TM] == B_RUN && pc == M_COPY_ENOENT ->
+       rw_release(MMAP, TM, 0); unlock_held(); pc = M_IDLE }
+  :: d_step { /* mfill_atomic(dst_vma, dst_start): install the page if none */
+       blk[TM] == B_RUN && pc == M_COPY_FILL ->
+       copied = 0;
+       if
+       :: !pte[addr] -> pte[addr] = 1; ret = 0; copied = 1
        :: else -> skip
        fi;
-       pc = M_COPY_UNLOCK }
-  :: d_step { /* mmap_read_unlock(mm) */
-       blk[TM] == B_RUN && pc == M_COPY_UNLOCK ->
-       rw_release(MMAP, TM, 0); unlock_held(); pc = M_IDLE }
+       pc = M_COPY_DONE }
+  :: d_step { /* uffd_mfill_unlock(dst_vma): vma_end_read() wakes a vma_mark_detached()
+                 waiting for readers; wake_userfault(ctx, range) if copied */
+       blk[TM] == B_RUN && pc == M_COPY_DONE ->
+       if
+       :: dst_vma == 0 ->
+          vrd = 0;
+          if :: blk[TW] == B_VMARD -> blk[TW] = B_RUN :: else -> skip fi
+       :: else -> skip
+       fi;
+       dst_vma = NULLREF;
+       if :: copied == 1 -> wake_userfault(0, addr) :: else -> skip fi;
+       pc = M_IDLE }
   :: d_step { /* UFFDIO_WAKE(range) */
        blk[TM] == B_RUN && pc == M_WAKE ->
        disrupted = 1; wake_userfault(1, 0); pc = M_IDLE }
@@ -509,7 +568,7 @@ active proctype S() {
        blk[TS] == B_RUN && !done ->
        disrupted = 1; done = 1; t_fatal = 1;
        if
-       :: blk[TT] == B_UFFD -> uw = 0; uw_addr = 0; uw_read = 0; blk[TT] = B_RUN
+       :: blk[TT] == B_UFFD -> uw = 0; uw_addr = 0; uw_read = 0; uw_write = 0; blk[TT] = B_RUN
        :: else -> skip
        fi }
   od

@@ -186,7 +186,11 @@ inline t_step() {
      :: pc == HUGETLB_FAULT -> t_hugetlb_unlock_read(); pc = HUGETLB_FAULT_ONE
      :: pc == HUGETLB_FAULT_ONE ->
         t_handle_mm_fault(walk_vma_ok);
-        pc = (outcome == 0 -> HUGETLB_FAULT_NEXT : HUGETLB_DROPPED)
+        if
+        :: outcome == 0 -> pc = HUGETLB_FAULT_NEXT
+        :: outcome == 1 -> pc = HUGETLB_DROPPED
+        :: else -> skip                   /* runs again at T's next turn */
+        fi
      :: pc == HUGETLB_FAULT_NEXT ->
         fault_addr++;
         pc = (fault_addr < fault_end -> HUGETLB_FAULT_ONE : HUGETLB_EBUSY)
@@ -215,6 +219,8 @@ active proctype T() {
   short ret = 0;
   byte vmret = UNSET;
   byte retry_src = UNSET;
+  byte hu_queued = UNSET; /* handle_userfault.queued: 1 while a killed fault is queued, then NULLV */
+  byte hf_queued = UNSET; /* hugetlb_fault.queued: 1 while queued on the hugetlb VMA lock, then NULLV */
   byte pfns[N];
   byte pfn_seqs[N];
   bit vma_ok;             /* unused here: the *locked caller keeps no VMA pointer */

@@ -199,7 +199,11 @@ inline t_step() {
      :: pc == DO_FAULT_PERM -> t_use(fault_vma_ok); pc = DO_FAULT_ONE   /* VM_WRITE is set */
      :: pc == DO_FAULT_ONE ->
         t_handle_mm_fault(fault_vma_ok);
-        pc = (outcome == 0 -> DO_FAULT_NEXT : DO_FAULT_UNLOCKED)
+        if
+        :: outcome == 0 -> pc = DO_FAULT_NEXT
+        :: outcome == 1 -> pc = DO_FAULT_UNLOCKED
+        :: else -> skip                   /* runs again at T's next turn */
+        fi
      :: pc == DO_FAULT_NEXT ->
         fault_addr++;
         pc = (fault_addr < fault_end -> DO_FAULT_ONE : DO_FAULT_REWALK)
@@ -232,6 +236,7 @@ active proctype T() {
   short ret = 0;
   byte vmret = UNSET;     /* 0: "0", 1: VM_FAULT_RETRY */
   byte retry_src = UNSET; /* 0: null, 1: "userfaultfd" */
+  byte hu_queued = UNSET; /* handle_userfault.queued: 1 while a killed fault is queued, then NULLV */
   byte pfns[N];           /* 0, or 3 = HMM_PFN_VALID | HMM_PFN_WRITE */
   byte pfn_seqs[N];       /* seq + 1 of the walk that collected the pfn; 0 = -1 */
 
