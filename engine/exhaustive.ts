@@ -75,6 +75,11 @@ interface Node {
   readonly preemptions: number;
   /** threads whose next step need not be explored from here (sleep set) */
   readonly sleep: readonly number[];
+  /**
+   * A state explored again with a smaller sleep set: only these threads, the ones its
+   * earlier sleep set skipped, are expanded (the others were, the first time).
+   */
+  readonly wake?: readonly number[];
 }
 
 /** Parent pointers: how each state was first reached. */
@@ -274,7 +279,8 @@ export function exploreExhaustive(
       const done: number[] = opts.sleepSets ? [] : NO_SLEEP_DONE;
       const succ = opts.sleepSets ? new Map<number, World>() : NO_SUCC;
       for (const tid of enabled) {
-        if (opts.sleepSets && node.sleep.includes(tid)) continue;
+        if (opts.sleepSets && (node.sleep.includes(tid) || node.wake?.includes(tid) === false))
+          continue;
         const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
         if (opts.preemptions !== undefined && node.preemptions + preempt > opts.preemptions)
           continue;
@@ -320,7 +326,8 @@ export function exploreExhaustive(
             if (!opts.sleepSets) continue;
             const seenSleep = sleeps.get(seen) ?? NO_SLEEP;
             if (sleep.every((x) => seenSleep.includes(x))) continue;
-            // reached again with a smaller sleep set: explore it again with the intersection
+            // reached again with a smaller sleep set: expand the threads the earlier sleep
+            // set skipped, with the intersection as the sleep set
             const inter = seenSleep.filter((x) => sleep.includes(x));
             sleeps.set(seen, inter);
             next.push({
@@ -330,6 +337,7 @@ export function exploreExhaustive(
               last: tid,
               preemptions,
               sleep: inter,
+              wake: seenSleep.filter((x) => !sleep.includes(x)),
             });
             continue;
           }
