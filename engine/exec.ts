@@ -181,6 +181,12 @@ class StepCtx implements Ctx {
     }
     (this.t.locals as Record<string, Val>)[name] = v;
   }
+  unset(name: string): void {
+    if (!Object.hasOwn(this.t.locals, name)) return;
+    const { [name]: _gone, ...rest } = this.t.locals;
+    this.t.locals = rest;
+    this.sharedLocals = false;
+  }
   choose<T extends string>(options: readonly T[]): T {
     if (options.length === 0) throw new DesignError(this.program.id, this.label, "empty choice");
     const c = options[this.pick % options.length] as T;

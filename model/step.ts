@@ -17,6 +17,8 @@ export interface Ctx {
   num(name: string): number;
   ref(name: string): VmaRef | null;
   set(name: string, v: Val): void;
+  /** Forget a local (a kernel function's own stack variable once it returns). */
+  unset(name: string): void;
   /** A choice the kernel itself could make either way; the schedule's pick decides. */
   choose<T extends string>(options: readonly T[]): T;
   /**

@@ -91,7 +91,7 @@ export function hugetlbFaultLock(k: Ctx, vma: VmaId): boolean {
   if (!lock) return true;
   if (k.get(FAULT_QUEUED) === 1) {
     // woken with the read hold granted (rwsem grant): drop it, the fault goes on
-    k.set(FAULT_QUEUED, null);
+    k.unset(FAULT_QUEUED);
   } else if (!rwsem.acquire(lock, k.tid, "read")) {
     k.emit({ k: "lock", tid: k.tid, lock: lockName(vma), mode: "read", granted: false });
     k.set(FAULT_QUEUED, 1);

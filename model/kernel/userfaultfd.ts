@@ -76,7 +76,7 @@ const QUEUED = "handle_userfault.queued";
  */
 export function handleUserfaultResume(k: Ctx): boolean {
   if (k.get(QUEUED) !== 1) return false;
-  k.set(QUEUED, null);
+  k.unset(QUEUED);
   const queued = k.w.uffd.waiting.some((x) => x.tid === k.tid);
   if (queued) k.w.uffd.waiting = k.w.uffd.waiting.filter((x) => x.tid !== k.tid);
   k.emit({
