@@ -47,7 +47,7 @@ inline t_use(ok) {
 inline t_hugetlb_fault_lock() {
   if
   :: hf_queued == 1 ->          /* granted while it slept: drop the hold, fault on */
-     hf_queued = NULLV;
+     hf_queued = UNSET;
      rw_release(HUGE, TT, 0)
   :: else ->
      rw_acquire(HUGE, TT, 0);
@@ -70,7 +70,7 @@ inline t_handle_mm_fault(ok) {
   outcome = 0;
   if
   :: hu_queued == 1 ->          /* the rest of handle_userfault(): no VMA use */
-     hu_queued = NULLV;
+     hu_queued = UNSET;
      if
      :: uw -> uw = 0; uw_addr = 0; uw_read = 0; uw_write = 0
      :: else -> skip

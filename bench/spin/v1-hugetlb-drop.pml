@@ -219,8 +219,8 @@ active proctype T() {
   short ret = 0;
   byte vmret = UNSET;
   byte retry_src = UNSET;
-  byte hu_queued = UNSET; /* handle_userfault.queued: 1 while a killed fault is queued, then NULLV */
-  byte hf_queued = UNSET; /* hugetlb_fault.queued: 1 while queued on the hugetlb VMA lock, then NULLV */
+  byte hu_queued = UNSET; /* handle_userfault.queued: 1 while a killed fault is queued, unset again after */
+  byte hf_queued = UNSET; /* hugetlb_fault.queued: 1 while queued on the hugetlb VMA lock, unset again after */
   byte pfns[N];
   byte pfn_seqs[N];
   bit vma_ok;             /* unused here: the *locked caller keeps no VMA pointer */

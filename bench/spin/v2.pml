@@ -236,7 +236,7 @@ active proctype T() {
   short ret = 0;
   byte vmret = UNSET;     /* 0: "0", 1: VM_FAULT_RETRY */
   byte retry_src = UNSET; /* 0: null, 1: "userfaultfd" */
-  byte hu_queued = UNSET; /* handle_userfault.queued: 1 while a killed fault is queued, then NULLV */
+  byte hu_queued = UNSET; /* handle_userfault.queued: 1 while a killed fault is queued, unset again after */
   byte pfns[N];           /* 0, or 3 = HMM_PFN_VALID | HMM_PFN_WRITE */
   byte pfn_seqs[N];       /* seq + 1 of the walk that collected the pfn; 0 = -1 */
 
