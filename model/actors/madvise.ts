@@ -15,10 +15,10 @@ import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
   invalidateEnd,
-  invalidateStart,
+  invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
-import { vmaAt } from "../kernel/vma.js";
+import { anyLiveVma, chooseLiveVma, vmaAt, zapPtes } from "../kernel/vma.js";
 import { vmaEndRead, vmaStartRead } from "../kernel/vma-lock.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
@@ -29,11 +29,9 @@ const target = (k: Ctx) => k.num("target");
 const begin = op({
   name: "madvise(addr, len, MADV_DONTNEED)",
   outcomes: ["ok"],
-  enabled: (w) => w.vmas.some((v) => v.state === "live"),
+  enabled: anyLiveVma,
   run: (k) => {
-    const live = k.w.vmas.filter((v) => v.state === "live").map((v) => `vma#${v.id}`);
-    const pick = k.choose(live);
-    k.set("addr", k.w.vmas[Number(pick.slice(4))]?.start ?? 0);
+    k.set("addr", chooseLiveVma(k).start);
     return "ok";
   },
 });
@@ -76,26 +74,11 @@ const zapBegin = op({
   },
 });
 
-const invStart = op({
-  name: "mmu_notifier_invalidate_range_start()",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateStart(k);
-    return "ok";
-  },
-});
-
 const zap = op({
   name: "unmap_single_vma(): zap ptes; mmu_notifier_invalidate_range_end()",
   outcomes: ["ok"],
   run: (k) => {
-    const v = k.w.vmas[target(k)];
-    if (v)
-      for (let p = v.start; p < v.end; p++)
-        if (k.w.ptes[p] !== "none") {
-          k.w.ptes[p] = "none";
-          k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
-        }
+    zapPtes(k, target(k));
     invalidateEnd(k);
     return "ok";
   },
@@ -133,7 +116,7 @@ export function madviseDontneedActor(): Actor {
       mmap_lock: { op: mmapReadLock(), next: "find" },
       find: { op: findVma, on: { found: "zap_begin", none: "mmap_unlock" } },
       zap_begin: { op: zapBegin, next: "inv_start" },
-      inv_start: { op: invStart, next: "inv_lock" },
+      inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
       inv_lock: { op: userLock(), next: "inv_cb" },
       inv_cb: { op: invalidateCallback(), next: "zap" },
       zap: { op: zap, next: "zap_end" },

@@ -18,9 +18,10 @@ import {
 import {
   invalidateCallback,
   invalidateEnd,
-  invalidateStart,
+  invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
+import { anyLiveVma, chooseLiveVma, zapPtes } from "../kernel/vma.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 import type { VmaFlags } from "../world.js";
@@ -30,11 +31,9 @@ const target = (k: Ctx) => k.num("target");
 const begin = op({
   name: "munmap(addr, len)",
   outcomes: ["ok"],
-  enabled: (w) => w.vmas.some((v) => v.state === "live"),
+  enabled: anyLiveVma,
   run: (k) => {
-    const live = k.w.vmas.filter((v) => v.state === "live").map((v) => `vma#${v.id}`);
-    const pick = k.choose(live);
-    k.set("target", Number(pick.slice(4)));
+    k.set("target", chooseLiveVma(k).id);
     return "ok";
   },
 });
@@ -57,15 +56,6 @@ const detach = op({
   },
 });
 
-const invStart = op({
-  name: "mmu_notifier_invalidate_range_start()",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateStart(k);
-    return "ok";
-  },
-});
-
 const zapBegin = op({
   name: "__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
   outcomes: ["ok"],
@@ -82,11 +72,7 @@ const zapEnd = op({
   run: (k) => {
     const v = k.w.vmas[target(k)];
     if (v) {
-      for (let p = v.start; p < v.end; p++)
-        if (k.w.ptes[p] !== "none") {
-          k.w.ptes[p] = "none";
-          k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
-        }
+      zapPtes(k, v.id);
       if (v.flags.hugetlb) hugetlbUnlockWrite(k, v.id);
     }
     invalidateEnd(k);
@@ -153,7 +139,7 @@ export function munmapActor(remap: VmaFlags | null = null): Actor {
       wlock: { op: mmapWriteLock(), next: "detach" },
       detach: { op: detach, next: "downgrade" },
       downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
-      inv_start: { op: invStart, next: "inv_lock" },
+      inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
       inv_lock: { op: userLock(), next: "inv_cb" },
       inv_cb: { op: invalidateCallback(), next: "zap_begin" },
       zap_begin: { op: zapBegin, next: "zap_end" },

@@ -74,6 +74,17 @@ export function invalidateStart(k: Ctx): void {
   k.emit({ k: "invalidate", tid: k.tid, phase: "start" });
 }
 
+/** `mmu_notifier_invalidate_range_start()` as a step of munmap's or madvise's zap. */
+export const invalidateRangeStart = (): Op<"ok"> =>
+  op({
+    name: "mmu_notifier_invalidate_range_start()",
+    outcomes: ["ok"],
+    run: (k) => {
+      invalidateStart(k);
+      return "ok";
+    },
+  });
+
 /** The driver's invalidate() callback body, under user_lock: mmu_interval_set_seq(). */
 export function setSeq(k: Ctx): void {
   k.w.notifier.subSeq = k.w.notifier.mmSeq;

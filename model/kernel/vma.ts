@@ -1,12 +1,36 @@
 // VMA lookup under the mmap lock: vma_lookup() returns the VMA containing addr;
 // find_vma() the first VMA ending above it. Only attached ("live") VMAs are in the tree.
 import { refTo, useVma } from "../ghost.js";
-import type { Op } from "../step.js";
+import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { Page, Vma, World } from "../world.js";
+import type { Page, Vma, VmaId, World } from "../world.js";
 
 export function vmaAt(w: World, addr: Page): Vma | null {
   return w.vmas.find((v) => v.state === "live" && v.start <= addr && addr < v.end) ?? null;
+}
+
+/** Is there a mapped VMA for a syscall to act on? */
+export function anyLiveVma(w: World): boolean {
+  return w.vmas.some((v) => v.state === "live");
+}
+
+/** The VMA a syscall acts on (munmap, madvise): the schedule picks one, printed `vma#N`. */
+export function chooseLiveVma(k: Ctx): Vma {
+  const live = k.w.vmas.filter((v) => v.state === "live").map((v) => `vma#${v.id}`);
+  const v = k.w.vmas[Number(k.choose(live).slice(4))];
+  if (!v) throw new Error("chooseLiveVma: no VMA is mapped (the op must be enabled by anyLiveVma)");
+  return v as Vma;
+}
+
+/** zap_pte_range() over a whole VMA: every present or swapped PTE becomes none. */
+export function zapPtes(k: Ctx, vma: VmaId): void {
+  const v = k.w.vmas[vma];
+  if (!v) return;
+  for (let p = v.start; p < v.end; p++)
+    if (k.w.ptes[p] !== "none") {
+      k.w.ptes[p] = "none";
+      k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
+    }
 }
 
 export function firstVmaAbove(w: World, addr: Page): Vma | null {
