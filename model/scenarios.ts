@@ -509,6 +509,7 @@ export function initialWorld(s: Scenario, design: Design): World {
     },
     locks,
     objects,
+    childMms: [],
     ghost: {
       epoch: threads.map(() => 0),
       lastDrop: threads.map(() => null),
