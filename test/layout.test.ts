@@ -222,6 +222,24 @@ describe("mremap of a whole VMA", () => {
     expect(b.world.mmapLock.writer).toBeNull();
   });
 
+  it("moves a shared hugetlb VMA's entries under hugetlb_vma_lock_write, after the invalidation starts", () => {
+    const b = world([hugetlb(1)], mremapActor(), ["rw"]);
+    const v = tidOf(b.world, "V");
+    const vmas = b.world.vmas.map((x) => ({
+      ...x,
+      hugetlbLock: { readers: [0], writer: null, waiters: [] },
+    }));
+    b.world = { ...b.world, vmas };
+    runTo(b, v, "h_mv_hlock");
+    expect(b.world.notifier.mmSeq % 2).toBe(1);
+    // the copy got a hugetlb_vma_lock of its own (vm_ops->open)
+    expect(b.world.vmas[1]?.hugetlbLock).toEqual({ readers: [], writer: null, waiters: [] });
+    b.run(v); // move_hugetlb_page_tables: hugetlb_vma_lock_write waits for T's read hold
+    expect(b.world.threads[v]?.status.kind).toBe("blocked");
+    // the page table grew to cover the copy at [2,3); nothing has moved yet
+    expect(b.world.ptes).toEqual(["rw", "none", "none"]);
+  });
+
   it("holds the mmap write lock from the lookup to the unmap of the old VMA", () => {
     const b = world([anon(2)], mremapActor());
     const v = tidOf(b.world, "V");
