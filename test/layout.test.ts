@@ -301,3 +301,22 @@ describe("fork: dup_mmap", () => {
     expect(b.world.childMms[0]?.vmas).toHaveLength(1);
   });
 });
+
+describe("the layout actors by id", () => {
+  it("are registered, so a scenario can name them", () => {
+    const s = declare({
+      id: "layout-by-id",
+      vmas: [anon(2)],
+      actors: ["munmap-split", "mprotect-ro", "mremap", "fork"].map((actor) => ({
+        actor,
+        budget: 1,
+      })),
+    });
+    expect(s.actors.map((u) => [u.actor.id, u.actor.lane, u.actor.disruptive])).toEqual([
+      ["munmap-split", "W", true],
+      ["mprotect-ro", "P", true],
+      ["mremap", "V", true],
+      ["fork", "K", true],
+    ]);
+  });
+});
