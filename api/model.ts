@@ -7,6 +7,10 @@ import type { Property } from "../properties/property.js";
 
 export type { Actor, ActorInput, ActorUse } from "../model/actor.js";
 export { actor, use } from "../model/actor.js";
+export { forkActor } from "../model/actors/fork.js";
+export { mprotectReadOnlyActor } from "../model/actors/mprotect-ro.js";
+export { mremapActor } from "../model/actors/mremap.js";
+export { munmapSplitActor } from "../model/actors/munmap-split.js";
 export * from "../model/designs/callers.js";
 export { hmmWalk } from "../model/designs/hmm-walk.js";
 export {
@@ -44,6 +48,7 @@ export * from "../model/kernel/pagewalk.js";
 export * from "../model/kernel/signal.js";
 export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";
+export * from "../model/kernel/vma-layout.js";
 export * from "../model/kernel/vma-lock.js";
 export { exit, retIs, set, test } from "../model/locals.js";
 export type {
@@ -75,6 +80,8 @@ export {
   validateUnreachable,
 } from "../model/step.js";
 export type {
+  ChildMm,
+  ChildVma,
   LockKind,
   LockState,
   Obj,

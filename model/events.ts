@@ -111,6 +111,11 @@ export type Event =
   | { readonly k: "detach"; readonly tid: Tid; readonly vma: VmaId }
   | { readonly k: "free"; readonly tid: Tid; readonly vma: VmaId; readonly hugetlb: boolean }
   | { readonly k: "map"; readonly tid: Tid; readonly vma: VmaId }
+  /**
+   * the VMA layout changed under the mmap write lock (a split, new flags, a copy at
+   * another address, page tables moved): `vma` is the VMA created or changed
+   */
+  | { readonly k: "vma-change"; readonly tid: Tid; readonly vma: VmaId; readonly text: string }
   | { readonly k: "pte"; readonly tid: Tid; readonly page: Page; readonly pte: string }
   | { readonly k: "invalidate"; readonly tid: Tid; readonly phase: "start" | "end" }
   | { readonly k: "signal"; readonly tid: Tid; readonly target: Tid }

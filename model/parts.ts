@@ -299,6 +299,27 @@ const objects = worldPart({
   emptyUnlessUsed: (os) => Object.keys(os).length === 0,
 });
 
+const childMms = worldPart({
+  name: "childMms",
+  title: "the mms fork() created: the VMAs dup_mmap() copied into each (no thread runs in them)",
+  key: (v) => v,
+  encode(cs, u) {
+    u.unit(cs.length);
+    for (const c of cs) {
+      u.unit(c.vmas.length);
+      for (const v of c.vmas) {
+        u.num(v.start);
+        u.num(v.end);
+        u.val(v.flags);
+      }
+    }
+  },
+  // the child records are replaced, never mutated (model/actors/fork.ts)
+  copy: (v) => v.slice(),
+  // left out of trace fingerprints while no scenario forks, as before the part existed
+  emptyUnlessUsed: (v) => v.length === 0,
+});
+
 const ghost = worldPart({
   name: "ghost",
   title: "ghost facts: lock epochs, what the driver consumed, whether anything disturbed it",
@@ -334,5 +355,6 @@ export const WORLD_PARTS: readonly WorldPart[] = [
   uffd,
   locks,
   objects,
+  childMms,
   ghost,
 ] as readonly WorldPart[];

@@ -4,11 +4,15 @@
 import type { Actor, ActorUse } from "./actor.js";
 import { use } from "./actor.js";
 import { folioActor } from "./actors/folio.js";
+import { forkActor } from "./actors/fork.js";
 import { invalidateActor } from "./actors/invalidate.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
 import { monitorActor } from "./actors/monitor.js";
 import { mprotectActor } from "./actors/mprotect.js";
+import { mprotectReadOnlyActor } from "./actors/mprotect-ro.js";
+import { mremapActor } from "./actors/mremap.js";
 import { munmapActor } from "./actors/munmap.js";
+import { munmapSplitActor } from "./actors/munmap-split.js";
 import { releaseActor } from "./actors/release.js";
 import { signalActor } from "./actors/signal.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
@@ -103,6 +107,10 @@ const signal = signalActor();
 const killProcess = signalActor("process");
 const madvise = madviseDontneedActor();
 const folioContended = folioActor({ contended: true });
+const munmapSplit = munmapSplitActor();
+const mprotectRo = mprotectReadOnlyActor();
+const mremap = mremapActor();
+const fork = forkActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -288,6 +296,56 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(folioContended, null), use(signal, 1)],
     stepsPerPage: 40,
   },
+  // VMA layout changes (model/actors/munmap-split.ts, mprotect-ro.ts, mremap.ts, fork.ts)
+  {
+    id: "anon-uffd-split",
+    title:
+      "anon-uffd, 2 pages; munmap of one page splits the VMA (the original keeps the unmapped page)",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(munmapSplit, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-mprotect-ro",
+    title:
+      "anon-uffd, 2 pages; mprotect(PROT_READ) of one page splits the VMA and clears VM_WRITE on it",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(mprotectRo, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-mremap",
+    title: "anon-uffd, 2 pages; mremap moves the VMA to a new address and unmaps the old one",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(mremap, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-fork",
+    title:
+      "anon-uffd, 2 pages; fork() write-locks the VMA and write-protects its pages; madvise(MADV_DONTNEED) zaps",
+    families: callers,
+    vmas: [anonUffd],
+    write: true,
+    actors: [use(fork, 1), use(madvise, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "hugetlb-split",
+    title:
+      "shared hugetlb VMA, 2 huge pages, uffd missing; munmap or mprotect(PROT_READ) of one huge page splits it",
+    families: ["hmm"],
+    vmas: [{ ...hugetlbUffd, pages: 2 }],
+    write: true,
+    actors: [use(munmapSplit, 1), use(mprotectRo, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
 ];
 
 /** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */
@@ -316,6 +374,10 @@ for (const a of [
   killProcess,
   madvise,
   folioContended,
+  munmapSplit,
+  mprotectRo,
+  mremap,
+  fork,
 ])
   actorRegistry.add(a, BUILT_IN);
 
@@ -509,6 +571,7 @@ export function initialWorld(s: Scenario, design: Design): World {
     },
     locks,
     objects,
+    childMms: [],
     ghost: {
       epoch: threads.map(() => 0),
       lastDrop: threads.map(() => null),

@@ -123,6 +123,21 @@ export interface Vma {
   readonly freedBy: Tid | null;
 }
 
+/**
+ * A VMA of a child mm that fork() made (dup_mmap): its range and flags. No thread runs in
+ * a child mm; it is kept so that the lanes and `replay --step N` show what fork copied.
+ */
+export interface ChildVma {
+  readonly start: Page;
+  readonly end: Page;
+  readonly flags: VmaFlags;
+}
+
+/** The mm of a child of fork(): the VMAs dup_mmap() copied into it so far. */
+export interface ChildMm {
+  readonly vmas: readonly ChildVma[];
+}
+
 /** Page-table entry of one page: none, present read-only, present writable, swapped out. */
 export type Pte = "none" | "ro" | "rw" | "swap";
 
@@ -287,6 +302,8 @@ export interface World {
   readonly locks: Readonly<Record<string, LockState>>;
   /** objects with a lifetime the scenario declares, by name */
   readonly objects: Readonly<Record<string, Obj>>;
+  /** the mms fork() created (empty unless a scenario forks) */
+  readonly childMms: readonly ChildMm[];
   readonly threads: readonly Thread[];
   readonly ghost: Ghost;
 }

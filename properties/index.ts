@@ -1,7 +1,7 @@
 // The property registry, in the order the matrix lists them.
 
 import { BUILT_IN, type Registry, registry } from "../model/registry.js";
-import { faultFlagsLegal } from "./faults.js";
+import { faultAddrInVma, faultFlagsLegal } from "./faults.js";
 import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./hmm-api.js";
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
 import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
@@ -29,6 +29,7 @@ export const PROPERTIES: readonly Property[] = [
   fatalSignalEndsLoop,
   noRetryLivelock,
   noSleepInAtomic,
+  faultAddrInVma,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

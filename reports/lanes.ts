@@ -37,6 +37,8 @@ function noteFor(e: Event, w: World): string | null {
       return `frees vma#${e.vma}${e.hugetlb ? " and its hugetlb_vma_lock" : ""}`;
     case "map":
       return `maps vma#${e.vma}`;
+    case "vma-change":
+      return e.text;
     case "pte":
       return `page ${e.page}: ${e.pte}`;
     case "signal":

@@ -2,6 +2,7 @@
 // in reports/formats.ts) and as a text table that fits 100 columns whatever the number
 // of scenarios.
 import type { MatrixRow } from "../engine/verdicts.js";
+import { scenarioRegistry } from "../model/scenarios.js";
 import { jsonText, type MatrixJson, MatrixSchema } from "./formats.js";
 
 export type { MatrixRow };
@@ -98,7 +99,14 @@ function groups<T extends { readonly width: number }>(cols: readonly T[], room: 
 export function renderMatrix(m: Matrix): string {
   const designs = [...new Set(m.rows.map((r) => r.design))];
   const props = [...new Set(m.rows.map((r) => r.property))];
-  const scenarios = [...new Set(m.rows.map((r) => r.scenario))];
+  // in the order `lockdrop list` names them (the order they were registered), so that a
+  // scenario added after one of another family's still takes its place; scenarios the
+  // registry does not know come last, as met
+  const known = new Map(scenarioRegistry.all().map((s, i) => [s.id, i]));
+  const scenarios = [...new Set(m.rows.map((r) => r.scenario))]
+    .map((s, i) => ({ s, rank: known.get(s) ?? known.size + i }))
+    .sort((a, b) => a.rank - b.rank)
+    .map((x) => x.s);
   const byKey = new Map(m.rows.map((r) => [`${r.design}\0${r.scenario}\0${r.property}`, r]));
   const runs = Math.max(0, ...m.rows.map((r) => r.runs));
   const exhaustive = m.rows.filter((r) => r.method === "exhaustive");

@@ -103,6 +103,9 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
       case "map":
         out.push({ over: e.tid, text: `maps vma#${e.vma}` });
         break;
+      case "vma-change":
+        out.push({ over: e.tid, text: e.text });
+        break;
       case "uffd-sleep":
         out.push({ over: e.tid, text: `sleeps in handle_userfault (page ${e.addr})` });
         break;

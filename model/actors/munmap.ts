@@ -38,7 +38,8 @@ const begin = op({
   },
 });
 
-const detach = op({
+/** The VMA in local `target`: write-locked, marked detached and taken out of the tree. */
+export const detach = op({
   name: "vma_start_write(vma); vma_mark_detached(vma); remove from tree",
   outcomes: ["ok"],
   run: (k) => {
@@ -56,7 +57,8 @@ const detach = op({
   },
 });
 
-const zapBegin = op({
+/** unmap_region() of a hugetlb VMA: __hugetlb_zap_begin() takes hugetlb_vma_lock_write. */
+export const zapBegin = op({
   name: "__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
   outcomes: ["ok"],
   run: (k) => {
@@ -66,7 +68,8 @@ const zapBegin = op({
   },
 });
 
-const zapEnd = op({
+/** The zap of `target`'s range, hugetlb_vma_unlock_write, invalidate_range_end. */
+export const zapEnd = op({
   name: "zap ptes; hugetlb_vma_unlock_write(vma); mmu_notifier_invalidate_range_end()",
   outcomes: ["ok"],
   run: (k) => {
@@ -80,7 +83,8 @@ const zapEnd = op({
   },
 });
 
-const removeVma = op({
+/** remove_vma(): `target` is freed (its hugetlb_vma_lock with it). */
+export const removeVma = op({
   name: "remove_vma(vma): vm_ops->close(vma); vm_area_free(vma)",
   outcomes: ["ok"],
   run: (k) => {

@@ -10,12 +10,7 @@ import type { Design, Steps, Unreachable } from "../step.js";
 import { compose } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
-import {
-  forbiddenWithoutAllowRetry,
-  ONE_HUGE_PAGE,
-  unreachable,
-  walkNeverReaches,
-} from "./unreachable.js";
+import { forbiddenWithoutAllowRetry, unreachable, walkNeverReaches } from "./unreachable.js";
 import { faultInCallbacks } from "./v1.js";
 
 const API = "hmm_range_fault";
@@ -56,10 +51,17 @@ export function mainlineUnreachable(): Unreachable[] {
   const firstVma =
     "mainline never gets past the first VMA of two-vmas: its pages are registered for userfaultfd and missing, and the fault on them fails without FAULT_FLAG_ALLOW_RETRY (handle_userfault() returns VM_FAULT_SIGBUS, the call -EFAULT); every other scenario has one VMA, which the walk leaves only at the end of the range";
   return [
-    ...walkNeverReaches(),
+    ...walkNeverReaches({
+      pteSecond:
+        "mainline fails with -EFAULT at the first missing userfaultfd page (no FAULT_FLAG_ALLOW_RETRY: handle_userfault() returns VM_FAULT_SIGBUS), and every scenario with a PTE-mapped VMA after another has such pages in the first",
+    }),
     ...unreachable("walk.next", ["hugetlb", "hole"], firstVma),
     ...forbiddenWithoutAllowRetry("pte.fault"),
     ...forbiddenWithoutAllowRetry("hugetlb.fault_one"),
-    ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
+    ...unreachable(
+      "hugetlb.fault_next",
+      ["more"],
+      "the only hugetlb VMA with more than one huge page (hugetlb-split) is registered for userfaultfd, where mainline's fault fails with VM_FAULT_SIGBUS",
+    ),
   ];
 }

@@ -11,6 +11,8 @@ import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import {
   droppableFaultNeverReaches,
+  MSHV_ONE_VMA,
+  MSHV_WRITE_ONLY_IF_VM_WRITE,
   mshvWalkNeverReaches,
   walkNeverReaches,
 } from "./unreachable.js";
@@ -31,7 +33,7 @@ export const mshv: Design = {
     ...droppableFaultInCallbacks("refuse"),
   },
   unreachable: [
-    ...walkNeverReaches(),
+    ...walkNeverReaches({ pteSecond: MSHV_ONE_VMA, hugetlbEperm: MSHV_WRITE_ONLY_IF_VM_WRITE }),
     ...mshvWalkNeverReaches({ holes: true }),
     ...droppableFaultNeverReaches("refuse"),
   ],

@@ -7,8 +7,11 @@ import { mainline } from "./mainline.js";
 import { mutant } from "./mutate.js";
 import {
   doFaultNeverReaches,
+  MSHV_ONE_VMA,
+  MSHV_WRITE_ONLY_IF_VM_WRITE,
   mshvWalkNeverReaches,
   unreachable,
+  VM_WRITE_CHECKED_UNDER_SAME_HOLD,
   walkNeverReaches,
 } from "./unreachable.js";
 import { v2 } from "./v2.js";
@@ -27,9 +30,9 @@ export const v2IgnoresLocked: Design = {
   ),
   // it walks without the lock after a drop: holes and failed lookups are reachable
   unreachable: [
-    ...walkNeverReaches(),
+    ...walkNeverReaches({ pteSecond: MSHV_ONE_VMA, hugetlbEperm: MSHV_WRITE_ONLY_IF_VM_WRITE }),
     ...mshvWalkNeverReaches({ holes: false }),
-    ...doFaultNeverReaches({ sameLock: false }),
+    ...doFaultNeverReaches({ sameLock: false, permChecked: VM_WRITE_CHECKED_UNDER_SAME_HOLD }),
   ],
 };
 

@@ -21,7 +21,6 @@ import {
   HMM_FAULT_CANNOT_FAIL,
   HUGETLB_NEVER_COMPLETES,
   neverCompletes,
-  ONE_HUGE_PAGE,
   PLAIN_FAULT_CANNOT_FAIL,
   UFFD_FAULT_RETRIES,
   unreachable,
@@ -86,7 +85,6 @@ export const rfc: Design = {
   },
   unreachable: [
     ...walkNeverReaches(),
-    ...unreachable("pte.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
     neverCompletes("pte.fault_uffd"),
     ...forbiddenWithoutAllowRetry("pte.fault_plain"),
     ...unreachable("pte.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
@@ -95,7 +93,11 @@ export const rfc: Design = {
     ...unreachable("hugetlb.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
     neverCompletes("hugetlb.fault_uffd", HUGETLB_NEVER_COMPLETES),
     ...unreachable("hugetlb.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
+    ...unreachable(
+      "hugetlb.fault_next",
+      ["more"],
+      "only a hugetlb fault that returns 0 leads here, which only a VMA without userfaultfd gives (hugetlb-zap, one huge page)",
+    ),
     ...unreachable(
       "hugetlb.efault",
       ["ok"],

@@ -24,22 +24,22 @@ export function unreachable(
 export const WALK_STARTS_BELOW_END =
   "walk_page_range() is entered only with last < end: hmm_range_fault*() starts at range->start and walks again from the page that needed a fault";
 
-export const NO_PTE_VMA_SECOND =
-  "no scenario has a VMA that is not hugetlb after another one in the range (two-vmas is an anonymous VMA, then a hugetlb one), so the walk never moves on to a PTE-mapped VMA";
-
-export const HUGETLB_HAS_VM_WRITE =
-  "every hugetlb VMA of the scenarios has VM_WRITE (only anon-ro lacks it, an anonymous VMA), so the hugetlb walk never refuses a write";
-
-export const ONE_HUGE_PAGE =
-  "every hugetlb VMA of the scenarios has one huge page, so the fault loop over it has no next page";
-
-/** The walk's edges no HMM design reaches: shared by every design built on hmmWalk(). */
-export function walkNeverReaches(): Unreachable[] {
+/**
+ * The walk's edges no HMM design reaches, and those a design still does not reach with
+ * its reason: a PTE-mapped VMA after another one, and a hugetlb VMA refusing a write.
+ */
+export function walkNeverReaches(
+  still: { readonly pteSecond?: string; readonly hugetlbEperm?: string } = {},
+): Unreachable[] {
   return [
     ...unreachable("walk", ["done"], WALK_STARTS_BELOW_END),
-    ...unreachable("walk.next", ["pte"], NO_PTE_VMA_SECOND),
-    ...unreachable("hugetlb.entry", ["eperm"], HUGETLB_HAS_VM_WRITE),
-    ...unreachable("hugetlb.eperm", ["ok"], HUGETLB_HAS_VM_WRITE),
+    ...(still.pteSecond ? unreachable("walk.next", ["pte"], still.pteSecond) : []),
+    ...(still.hugetlbEperm
+      ? [
+          ...unreachable("hugetlb.entry", ["eperm"], still.hugetlbEperm),
+          ...unreachable("hugetlb.eperm", ["ok"], still.hugetlbEperm),
+        ]
+      : []),
   ];
 }
 
@@ -89,7 +89,7 @@ export const HUGETLB_ALWAYS_UFFD =
   "every hugetlb VMA of the scenarios is registered for userfaultfd missing faults";
 
 export const UFFD_FAULT_RETRIES =
-  "the walk asks for a fault only on a missing page (a present one is writable wherever the VMA has VM_WRITE), and a missing page of a userfaultfd-registered VMA goes to handle_userfault(), which returns VM_FAULT_RETRY when FAULT_FLAG_ALLOW_RETRY is set";
+  "a fault on a missing hugetlb page of a userfaultfd-registered VMA with FAULT_FLAG_ALLOW_RETRY goes to handle_userfault(), which returns VM_FAULT_RETRY (the hugetlb scenarios' uffds allow kernel faults)";
 
 export const HUGETLB_NEVER_COMPLETES =
   "hugetlb_fault() never returns VM_FAULT_COMPLETED: hugetlbfs has no ->page_mkwrite and fault_dirty_shared_page() is not on its path";
@@ -101,18 +101,26 @@ export const HUGETLB_FAULT_SIGBUS =
 export const DO_FAULT_SAME_LOCK =
   "hmm_do_fault() looks the VMA up under the same mmap lock hold the walk found it under, so it is still there";
 
-export const VM_WRITE_NEVER_CLEARED =
-  "the walk refuses a write to a VMA without VM_WRITE before it records the fault, and no actor clears VM_WRITE (mprotect only takes the write lock), so hmm_do_fault()'s write check always passes";
+export const VM_WRITE_CHECKED_UNDER_SAME_HOLD =
+  "the walk that recorded the fault refused a write to a VMA without VM_WRITE, and this design faults under that same mmap lock hold, so nothing can have cleared VM_WRITE since (mprotect needs the write lock)";
 
 /**
  * hmm_do_fault()'s edges that no scenario reaches. `sameLock`: the walk always runs under
- * the lock hold hmm_do_fault() looks the VMA up under.
+ * the lock hold hmm_do_fault() looks the VMA up under; `permChecked`: why its VM_WRITE
+ * check never fails, when it never does.
  */
-export function doFaultNeverReaches(opts: { readonly sameLock: boolean }): Unreachable[] {
+export function doFaultNeverReaches(opts: {
+  readonly sameLock: boolean;
+  readonly permChecked?: string;
+}): Unreachable[] {
   return [
     ...(opts.sameLock ? unreachable("do_fault", ["none"], DO_FAULT_SAME_LOCK) : []),
-    ...unreachable("do_fault.perm", ["eperm"], VM_WRITE_NEVER_CLEARED),
-    ...unreachable("do_fault.eperm", ["ok"], VM_WRITE_NEVER_CLEARED),
+    ...(opts.permChecked
+      ? [
+          ...unreachable("do_fault.perm", ["eperm"], opts.permChecked),
+          ...unreachable("do_fault.eperm", ["ok"], opts.permChecked),
+        ]
+      : []),
   ];
 }
 
@@ -141,7 +149,6 @@ export function droppableFaultNeverReaches(
     ...pte,
     neverCompletes("hugetlb.fault_one", HUGETLB_NEVER_COMPLETES),
     ...unreachable("hugetlb.fault_one", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable("hugetlb.fault_next", ["more"], ONE_HUGE_PAGE),
     ...unreachable("hugetlb.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
   ];
 }

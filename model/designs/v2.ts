@@ -15,7 +15,14 @@ import type { Design, Steps } from "../step.js";
 import { compose } from "../step.js";
 import { mshvCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
-import { doFaultNeverReaches, mshvWalkNeverReaches, walkNeverReaches } from "./unreachable.js";
+import {
+  doFaultNeverReaches,
+  MSHV_ONE_VMA,
+  MSHV_WRITE_ONLY_IF_VM_WRITE,
+  mshvWalkNeverReaches,
+  VM_WRITE_CHECKED_UNDER_SAME_HOLD,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { hmmRangeFaultUnlockableV1 } from "./v1.js";
 
 /** Patch 1: callbacks only record the fault; the walk unwinds with HMM_FAULT_PENDING. */
@@ -94,8 +101,8 @@ export const v2: Design = {
     hmmDoFault(),
   ),
   unreachable: [
-    ...walkNeverReaches(),
+    ...walkNeverReaches({ pteSecond: MSHV_ONE_VMA, hugetlbEperm: MSHV_WRITE_ONLY_IF_VM_WRITE }),
     ...mshvWalkNeverReaches({ holes: true }),
-    ...doFaultNeverReaches({ sameLock: true }),
+    ...doFaultNeverReaches({ sameLock: true, permChecked: VM_WRITE_CHECKED_UNDER_SAME_HOLD }),
   ],
 };

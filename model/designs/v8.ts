@@ -14,7 +14,11 @@ import { retIs, set, test } from "../locals.js";
 import type { Design } from "../step.js";
 import { consumeUnderUserLock } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
-import { doFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
+import {
+  doFaultNeverReaches,
+  VM_WRITE_CHECKED_UNDER_SAME_HOLD,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { hmmDoFault, hmmRangeFaultUnlockableV2, recordFaultInCallbacks } from "./v2.js";
 
 const API = "hmm_range_fault_unlocked_timeout";
@@ -54,5 +58,8 @@ export const v8: Design = {
     check_err: { op: test("ret", (k) => k.num("ret") !== 0), on: { yes: "exit", no: "take" } },
     ...consumeUnderUserLock("again"),
   },
-  unreachable: [...walkNeverReaches(), ...doFaultNeverReaches({ sameLock: true })],
+  unreachable: [
+    ...walkNeverReaches(),
+    ...doFaultNeverReaches({ sameLock: true, permChecked: VM_WRITE_CHECKED_UNDER_SAME_HOLD }),
+  ],
 };

@@ -24,22 +24,9 @@ import { neverCompletes, unreachable } from "./unreachable.js";
 /** The edges of the arch fault path (either variant) that no scenario reaches, and why. */
 function archFaultNeverReaches(pre: boolean): Unreachable[] {
   return pre
-    ? [
-        neverCompletes("vl.fault", PRE_ANONYMOUS_ONLY),
-        ...unreachable("vl.fault", ["error"], PRE_UFFD_RETRIES_FIRST),
-        ...unreachable("vl.result", ["yes"], PRE_UFFD_RETRIES_FIRST),
-      ]
-    : [
-        neverCompletes("mm.fault", MMAP_PATH_NOT_ON_FILE),
-        ...unreachable("mm.fault", ["error"], MMAP_PATH_NEVER_FAILS),
-        ...unreachable("mm.unlock_err", ["ok"], MMAP_PATH_NEVER_FAILS),
-      ];
+    ? [neverCompletes("vl.fault", PRE_ANONYMOUS_ONLY)]
+    : [neverCompletes("mm.fault", MMAP_PATH_NOT_ON_FILE)];
 }
-
-const PRE_UFFD_RETRIES_FIRST =
-  "before the series a userfaultfd fault under the VMA lock returned VM_FAULT_RETRY at once, ahead of handle_userfault()'s SIGBUS checks, and no other fault under the VMA lock fails (every fault-family scenario's VMAs have VM_WRITE)";
-const MMAP_PATH_NEVER_FAILS =
-  "the mmap-lock fault runs only after a RETRY from the per-VMA fault (a uffd that fails faults, UFFD_FEATURE_SIGBUS, fails the per-VMA fault first and the thread returns) or while lock_vma_under_rcu() fails on a write-locked VMA, after which munmap has removed it or the uffd release has made it a plain VMA with VM_WRITE";
 
 const PRE_ANONYMOUS_ONLY =
   "6.4-6.5's lock_vma_under_rcu() takes only anonymous VMAs, and VM_FAULT_COMPLETED comes only from a MAP_SHARED file page (fault_dirty_shared_page())";
@@ -176,9 +163,6 @@ export const vmaLockNowait: Design = {
 
     ...unreachable("page", ["no"], afterNowait),
     ...unreachable("done", ["ok"], afterNowait),
-    ...unreachable("mm.fault", ["retry", "completed", "error"], mmapPathPlainVma),
-    ...unreachable("mm.retry", ["yes", "no"], mmapPathPlainVma),
-    ...unreachable("mm.tried", ["ok"], mmapPathPlainVma),
-    ...unreachable("mm.unlock_err", ["ok"], mmapPathPlainVma),
+    ...unreachable("mm.fault", ["completed"], mmapPathPlainVma),
   ],
 };
