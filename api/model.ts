@@ -7,6 +7,15 @@ import type { Property } from "../properties/property.js";
 
 export type { Actor, ActorInput, ActorUse } from "../model/actor.js";
 export { actor, use } from "../model/actor.js";
+export * from "../model/actors/clock.js";
+export * from "../model/actors/folio.js";
+export * from "../model/actors/invalidate.js";
+export * from "../model/actors/madvise.js";
+export * from "../model/actors/monitor.js";
+export * from "../model/actors/mprotect.js";
+export * from "../model/actors/munmap.js";
+export * from "../model/actors/release.js";
+export * from "../model/actors/signal.js";
 export * from "../model/designs/callers.js";
 export { hmmWalk } from "../model/designs/hmm-walk.js";
 export {
@@ -31,6 +40,7 @@ export type { Event } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
+export * from "../model/kernel/fault-lock.js";
 export * from "../model/kernel/folio.js";
 export * from "../model/kernel/gup.js";
 export * from "../model/kernel/hmm.js";
@@ -42,6 +52,7 @@ export * from "../model/kernel/notifier.js";
 export * from "../model/kernel/objects.js";
 export * from "../model/kernel/pagewalk.js";
 export * from "../model/kernel/signal.js";
+export * from "../model/kernel/time.js";
 export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";
 export * from "../model/kernel/vma-lock.js";
@@ -53,7 +64,13 @@ export type {
   ScenarioInput,
   VmaSpec,
 } from "../model/scenarios.js";
-export { hasActor, SCENARIOS, scenario, scenarioById } from "../model/scenarios.js";
+export {
+  BUILT_IN_ACTORS,
+  hasActor,
+  SCENARIOS,
+  scenario,
+  scenarioById,
+} from "../model/scenarios.js";
 export type {
   Ctx,
   Design,
@@ -67,6 +84,8 @@ export type {
 } from "../model/step.js";
 export { compose, DesignError, op, override, validateProgram } from "../model/step.js";
 export type {
+  Deadline,
+  DeadlineState,
   LockKind,
   LockState,
   Obj,

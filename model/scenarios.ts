@@ -3,6 +3,7 @@
 
 import type { Actor, ActorUse } from "./actor.js";
 import { use } from "./actor.js";
+import { clockActor } from "./actors/clock.js";
 import { folioActor } from "./actors/folio.js";
 import { invalidateActor } from "./actors/invalidate.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
@@ -103,6 +104,7 @@ const signal = signalActor();
 const killProcess = signalActor("process");
 const madvise = madviseDontneedActor();
 const folioContended = folioActor({ contended: true });
+const clock = clockActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -305,7 +307,11 @@ export const scenarioRegistry: Registry<Scenario> = registry<Scenario>("scenario
 /** Every actor that can be named in `use("id", budget)`: the built-ins, then users'. */
 export const actorRegistry: Registry<Actor> = registry<Actor>("actor");
 for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
-for (const a of [
+/**
+ * The built-in actor instances, the ones the built-in scenarios run: a user's scenario
+ * names them by id (`{ actor: "clock", budget: null }`) or passes one of these.
+ */
+export const BUILT_IN_ACTORS: readonly Actor[] = [
   munmap,
   invalidate,
   mprotect,
@@ -316,8 +322,9 @@ for (const a of [
   killProcess,
   madvise,
   folioContended,
-])
-  actorRegistry.add(a, BUILT_IN);
+  clock,
+];
+for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 
 export function scenarioById(id: string): Scenario | undefined {
   return scenarioRegistry.get(id);
@@ -518,6 +525,7 @@ export function initialWorld(s: Scenario, design: Design): World {
       driverSteps: 0,
       consumed: null,
     },
+    deadlines: {},
     threads,
   };
 }

@@ -47,6 +47,12 @@ function noteFor(e: Event, w: World): string | null {
       return `${e.api} returns ${errnoName(e.ret)}${e.locked === null ? "" : `, *locked = ${e.locked}`}`;
     case "note":
       return e.text;
+    case "deadline":
+      return e.tid === e.owner
+        ? `arms ${e.name}: ${e.state}`
+        : `${name(e.owner)}'s ${e.name} is ${e.state}`;
+    case "null-deref":
+      return `NULL POINTER DEREFERENCE: ${e.what}`;
     case "vma-use":
       return e.vmaState === "freed"
         ? `USES FREED vma#${e.ref.vma}`
