@@ -35,6 +35,12 @@ export {
   hmmRangeFaultUnlockableV2,
   recordFaultInCallbacks,
 } from "../model/designs/v2.js";
+export {
+  hmmDoFaultV8,
+  hmmRangeFaultLockedV8,
+  hmmRangeFaultUnlockedTimeout,
+  UNLOCKED_TIMEOUT,
+} from "../model/designs/v8-timeout.js";
 export * from "../model/errno.js";
 export type { Event } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
@@ -51,6 +57,7 @@ export * from "../model/kernel/mmap-lock.js";
 export * from "../model/kernel/notifier.js";
 export * from "../model/kernel/objects.js";
 export * from "../model/kernel/pagewalk.js";
+export * from "../model/kernel/sched.js";
 export * from "../model/kernel/signal.js";
 export * from "../model/kernel/time.js";
 export * from "../model/kernel/userfaultfd.js";
