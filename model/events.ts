@@ -78,8 +78,11 @@ export type Event =
       readonly result: string;
       /** hugetlb VMA locks the faulting thread held when it entered handle_mm_fault */
       readonly hugetlbHeld: readonly VmaId[];
-      /** for RETRY: handle_userfault's, or a folio-lock wait (which TRIED turns into a sleep) */
-      readonly retrySource: "userfaultfd" | "folio" | null;
+      /**
+       * for RETRY: handle_userfault's, a folio-lock wait (which TRIED turns into a sleep),
+       * or a misbehaving vm_ops->fault's (FaultHandler.retryWithoutAllowRetry)
+       */
+      readonly retrySource: "userfaultfd" | "folio" | "handler" | null;
       /** VM_WRITE of the faulted VMA */
       readonly vmaWrite: boolean;
     }

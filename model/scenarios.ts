@@ -16,6 +16,7 @@ import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
 import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
+import { timeScenarios } from "./scenarios-time.js";
 import type { Design, Family, Program, Programs } from "./step.js";
 import type {
   LockKind,
@@ -290,6 +291,8 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(folioContended, null), use(signal, 1)],
     stepsPerPage: 40,
   },
+  // the v8 series' timeouts: the clock, invalidation storms, a misbehaving fault handler
+  ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
 ];
 
 /** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */

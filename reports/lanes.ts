@@ -22,7 +22,9 @@ function noteFor(e: Event, w: World): string | null {
       return e.granted ? null : `waits for ${lockLabel(e.lock)}`;
     case "unlock":
       if (!e.held) return `UNLOCK OF ${lockLabel(e.lock)} NOT HELD`;
-      return e.by.startsWith("handle_userfault") || e.by === "__folio_lock_or_retry"
+      return e.by.startsWith("handle_userfault") ||
+        e.by === "__folio_lock_or_retry" ||
+        e.by.startsWith("vm_ops->fault")
         ? `drops ${lockLabel(e.lock)}`
         : null;
     case "uffd-sleep":
