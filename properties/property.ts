@@ -130,6 +130,11 @@ export interface LivenessInput {
    * again). The report of every loop names them; say why in the statement.
    */
   readonly notFairTo?: readonly string[];
+  /**
+   * A step that is progress (e.g. a page became present): a loop through it does not
+   * count, even if a later step of the loop undoes it.
+   */
+  readonly progress?: (before: World, after: World) => boolean;
   /** the message for a loop of `loop` steps after `prefix` steps */
   readonly describe?: (prefix: number, loop: number) => string;
 }
@@ -195,6 +200,7 @@ export function liveness(input: LivenessInput): Property {
       },
       weaklyFair: input.fairTo ?? [],
       ...(input.notFairTo ? { unfair: input.notFairTo } : {}),
+      ...(input.progress ? { progress: input.progress } : {}),
       describe:
         input.describe ??
         ((prefix, loop) =>

@@ -170,6 +170,9 @@ export const consumePfns = (): Op<"ok"> =>
     },
   });
 
+/** Where an op made by `hmmCallWithTimeout` keeps its API and argument. */
+const TIMED_CALL = Symbol.for("lockdrop.hmm.callWithTimeout");
+
 /**
  * `ret = api(&range, timeout)`: the caller enters an API that takes a timeout in jiffies
  * (v8's hmm_range_fault_unlocked_timeout(); 0 retries for ever). `arg` is a local
@@ -179,19 +182,37 @@ export const consumePfns = (): Op<"ok"> =>
  * `hmm_timeout` (the C's `timeout`, a name a caller such as nouveau also uses).
  */
 export const hmmCallWithTimeout = (api: string, arg: string | number): Op<"ok"> =>
-  op({
-    name: `ret = ${api}(&range, ${arg})`,
-    outcomes: ["ok"],
-    local: true,
-    run: (k) => {
-      const timeout = typeof arg === "number" ? arg : asUnsignedTimeout(k.num(arg));
-      k.set("hmm_timeout", timeout);
-      k.set("deadline", null);
-      k.set("locked", 0);
-      k.emit({ k: "api-call", tid: k.tid, api, seq: k.num("seq"), timeout });
-      return "ok";
-    },
-  });
+  Object.assign(
+    op({
+      name: `ret = ${api}(&range, ${arg})`,
+      outcomes: ["ok"],
+      local: true,
+      run: (k) => {
+        const timeout = typeof arg === "number" ? arg : asUnsignedTimeout(k.num(arg));
+        k.set("hmm_timeout", timeout);
+        k.set("deadline", null);
+        k.set("locked", 0);
+        k.emit({ k: "api-call", tid: k.tid, api, seq: k.num("seq"), timeout });
+        return "ok";
+      },
+    }),
+    { [TIMED_CALL]: { api, arg } },
+  );
+
+/**
+ * For an op made by `hmmCallWithTimeout`: the API it calls and the timeout argument (a
+ * constant, or the local it is read from). Properties read a design's steps with it.
+ */
+export function timedCall(
+  o: Op,
+): { readonly api: string; readonly arg: string | number } | undefined {
+  return (
+    o as unknown as Record<
+      symbol,
+      { readonly api: string; readonly arg: string | number } | undefined
+    >
+  )[TIMED_CALL];
+}
 
 /**
  * v8 patch 2's hmm_do_fault() after a RETRY or COMPLETED: `*hmm_vma_walk->locked =

@@ -40,6 +40,17 @@ function stateFor(budget: number): DeadlineState {
   return budget > 0 ? "pending" : budget === 0 ? "due" : "passed";
 }
 
+/** Where an op that arms a deadline says whose local it arms (shared by every copy of lockdrop). */
+const ARMS = Symbol.for("lockdrop.time.armDeadline");
+
+/**
+ * For an op made by `armDeadline`: the function whose local it arms (null: not said).
+ * Properties read a design's steps with it to see whether the design keeps time.
+ */
+export function armsDeadline(o: Op): { readonly fn: string | null } | undefined {
+  return (o as unknown as Record<symbol, { readonly fn: string | null } | undefined>)[ARMS];
+}
+
 /**
  * `into = jiffies + budget`: a fresh deadline in the thread's local `into`, pending for a
  * positive budget (due at once for 0). `budget` is a local holding the timeout (0, or any
@@ -52,27 +63,30 @@ export const armDeadline = (
   budget: string | number,
   opts: { readonly label?: string; readonly fn?: string } = {},
 ): Op<"ok"> =>
-  op({
-    name: `${into} = jiffies + ${opts.label ?? String(budget)}`,
-    outcomes: ["ok"],
-    run: (k) => {
-      const b = typeof budget === "number" ? budget : k.num(budget);
-      const key = deadlineKey(k.w as World, k.tid, into);
-      const d: Deadline = { owner: k.tid, name: into, state: stateFor(b) };
-      k.w.deadlines[key] = d;
-      k.set(into, key);
-      k.emit({
-        k: "deadline",
-        tid: k.tid,
-        key,
-        owner: k.tid,
-        name: into,
-        state: d.state,
-        fn: opts.fn ?? null,
-      });
-      return "ok";
-    },
-  });
+  Object.assign(
+    op({
+      name: `${into} = jiffies + ${opts.label ?? String(budget)}`,
+      outcomes: ["ok"],
+      run: (k) => {
+        const b = typeof budget === "number" ? budget : k.num(budget);
+        const key = deadlineKey(k.w as World, k.tid, into);
+        const d: Deadline = { owner: k.tid, name: into, state: stateFor(b) };
+        k.w.deadlines[key] = d;
+        k.set(into, key);
+        k.emit({
+          k: "deadline",
+          tid: k.tid,
+          key,
+          owner: k.tid,
+          name: into,
+          state: d.state,
+          fn: opts.fn ?? null,
+        });
+        return "ok";
+      },
+    }),
+    { [ARMS]: { fn: opts.fn ?? null } },
+  );
 
 /** `if (time_after(jiffies, deadline))`: true once the deadline has passed. */
 export const timeAfter = (deadline: string): Op<"yes" | "no"> =>
