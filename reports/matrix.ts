@@ -94,11 +94,20 @@ function groups<T extends { readonly width: number }>(cols: readonly T[], room: 
  * One block per design, properties down and the scenarios the design ran in across, in
  * groups of as many scenario columns as fit in 100 columns (the property column repeated
  * in each group). The scenarios a design did not run in are named under its block.
+ * `scenarioOrder` is the order of the scenario list (`lockdrop list`).
  */
-export function renderMatrix(m: Matrix): string {
+export function renderMatrix(m: Matrix, scenarioOrder: readonly string[] = []): string {
   const designs = [...new Set(m.rows.map((r) => r.design))];
   const props = [...new Set(m.rows.map((r) => r.property))];
-  const scenarios = [...new Set(m.rows.map((r) => r.scenario))];
+  // in the order of the scenario list when given (a scenario that no design of the first
+  // kind runs, such as uffd-copy, would otherwise come after every later one), then in
+  // the order the rows first name them
+  const seen = [...new Set(m.rows.map((r) => r.scenario))];
+  const rank = (s: string) => {
+    const i = scenarioOrder.indexOf(s);
+    return i < 0 ? scenarioOrder.length + seen.indexOf(s) : i;
+  };
+  const scenarios = seen.slice().sort((a, b) => rank(a) - rank(b));
   const byKey = new Map(m.rows.map((r) => [`${r.design}\0${r.scenario}\0${r.property}`, r]));
   const runs = Math.max(0, ...m.rows.map((r) => r.runs));
   const exhaustive = m.rows.filter((r) => r.method === "exhaustive");
