@@ -78,6 +78,7 @@ const propertySchema = z.object({
     .object({
       inLoop: z.custom(isFunction, { message: "inLoop must be a function" }),
       weaklyFair: z.array(z.string()),
+      unfair: z.array(z.string()).optional(),
     })
     .loose()
     .optional(),
@@ -181,7 +182,7 @@ export function declareScenario(s: unknown, file: string, design?: Design): Scen
 /** Validate a declared property and register it as declared in `file`. */
 export function declareProperty(p: unknown, file: string): Property {
   const prop = parse<Property>(propertySchema, "property", p);
-  for (const name of prop.lasso?.weaklyFair ?? [])
+  for (const name of [...(prop.lasso?.weaklyFair ?? []), ...(prop.lasso?.unfair ?? [])])
     if (!actorRegistry.get(name))
       throw new DeclarationError(
         `property "${prop.id}": its loop must be fair to "${name}", which is no actor lockdrop knows (known: ${actorRegistry

@@ -7,10 +7,19 @@ import type { Property } from "../properties/property.js";
 
 export type { Actor, ActorInput, ActorUse } from "../model/actor.js";
 export { actor, use } from "../model/actor.js";
-export { forkActor } from "../model/actors/fork.js";
-export { mprotectReadOnlyActor } from "../model/actors/mprotect-ro.js";
-export { mremapActor } from "../model/actors/mremap.js";
-export { munmapSplitActor } from "../model/actors/munmap-split.js";
+export * from "../model/actors/clock.js";
+export * from "../model/actors/folio.js";
+export * from "../model/actors/fork.js";
+export * from "../model/actors/invalidate.js";
+export * from "../model/actors/madvise.js";
+export * from "../model/actors/monitor.js";
+export * from "../model/actors/mprotect.js";
+export * from "../model/actors/mprotect-ro.js";
+export * from "../model/actors/mremap.js";
+export * from "../model/actors/munmap.js";
+export * from "../model/actors/munmap-split.js";
+export * from "../model/actors/release.js";
+export * from "../model/actors/signal.js";
 export * from "../model/designs/callers.js";
 export { hmmWalk } from "../model/designs/hmm-walk.js";
 export {
@@ -30,11 +39,18 @@ export {
   hmmRangeFaultUnlockableV2,
   recordFaultInCallbacks,
 } from "../model/designs/v2.js";
+export {
+  hmmDoFaultV8,
+  hmmRangeFaultLockedV8,
+  hmmRangeFaultUnlockedTimeout,
+  UNLOCKED_TIMEOUT,
+} from "../model/designs/v8-timeout.js";
 export * from "../model/errno.js";
 export type { Event } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
+export * from "../model/kernel/fault-lock.js";
 export * from "../model/kernel/folio.js";
 export * from "../model/kernel/gup.js";
 export * from "../model/kernel/hmm.js";
@@ -45,7 +61,9 @@ export * from "../model/kernel/mmap-lock.js";
 export * from "../model/kernel/notifier.js";
 export * from "../model/kernel/objects.js";
 export * from "../model/kernel/pagewalk.js";
+export * from "../model/kernel/sched.js";
 export * from "../model/kernel/signal.js";
+export * from "../model/kernel/time.js";
 export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";
 export * from "../model/kernel/vma-layout.js";
@@ -58,7 +76,13 @@ export type {
   ScenarioInput,
   VmaSpec,
 } from "../model/scenarios.js";
-export { hasActor, SCENARIOS, scenario, scenarioById } from "../model/scenarios.js";
+export {
+  BUILT_IN_ACTORS,
+  hasActor,
+  SCENARIOS,
+  scenario,
+  scenarioById,
+} from "../model/scenarios.js";
 export type {
   Ctx,
   Design,
@@ -82,6 +106,8 @@ export {
 export type {
   ChildMm,
   ChildVma,
+  Deadline,
+  DeadlineState,
   LockKind,
   LockState,
   Obj,

@@ -18,15 +18,19 @@ import { compactKey, keyHash } from "./fingerprint.js";
 
 /**
  * The threads a loop must be fair to, besides thread 0 (which must step in it): every
- * other thread (README "Properties": weak fairness). `idleBits` excuses an actor that
- * waits at its entry label, unless the spec names it: a budget means "at most", so an
- * idle actor may stay idle forever, but one in the middle of an operation (holding a
- * lock, queued on one, or with more of the same operation to run) must step or be
- * disabled somewhere in the loop, as the kernel's scheduler and the rwsem hand-off
- * make it.
+ * other thread (README "Properties": weak fairness), except the actors the spec drops
+ * from its fairness set (`unfair`, said so in every report). `idleBits` excuses an
+ * actor that waits at its entry label, unless the spec names it: a budget means "at
+ * most", so an idle actor may stay idle forever, but one in the middle of an operation
+ * (holding a lock, queued on one, or with more of the same operation to run) must step
+ * or be disabled somewhere in the loop, as the kernel's scheduler and the rwsem
+ * hand-off make it.
  */
-export function fairThreads(_spec: LassoSpec, w: World): Tid[] {
-  return w.threads.filter((t) => t.id > 0).map((t) => t.id);
+export function fairThreads(spec: LassoSpec, w: World): Tid[] {
+  const unfair = spec.unfair ?? [];
+  return w.threads
+    .filter((t) => t.id > 0 && (t.role === "driver" || !unfair.includes(t.program)))
+    .map((t) => t.id);
 }
 
 /**
@@ -70,20 +74,29 @@ export function idleBits(
   return m;
 }
 
-/** The threads a lasso was fair to, for its report: those it had to be fair to. */
+/**
+ * The threads a lasso was fair to, for its report: those it had to be fair to, and the
+ * actors the property left out of its fairness set.
+ */
 export function fairnessText(spec: LassoSpec, w: World, programs: Programs): string {
+  const fair = new Set(fairThreads(spec, w));
   const named = w.threads
     .filter(
       (t) =>
-        t.id > 0 &&
+        fair.has(t.id) &&
         (t.role === "driver" ||
           spec.weaklyFair.includes(t.program) ||
           t.pc !== programs[t.program]?.start),
     )
     .map((t) => t.name);
-  return named.length === 0
-    ? "fair: every other thread is idle or finished"
-    : `fair to ${named.join(", ")}: each steps in the loop or is disabled in it; actors idle at their entry may stay idle`;
+  const text =
+    named.length === 0
+      ? "fair: every other thread is idle or finished"
+      : `fair to ${named.join(", ")}: each steps in the loop or is disabled in it; actors idle at their entry may stay idle`;
+  const dropped = w.threads.filter((t) => t.id > 0 && !fair.has(t.id));
+  return dropped.length === 0
+    ? text
+    : `${text}; not fair to ${dropped.map((t) => `${t.name} (${t.program})`).join(", ")}, which the property leaves out of its fairness set`;
 }
 
 export interface LassoFound {

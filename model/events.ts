@@ -1,7 +1,17 @@
 // What a step did, as data. Properties and reports read events; they never re-run
 // kernel logic. Each event carries the ghost facts that were true when it happened.
 import type { FaultFlag } from "./kernel/fault-flags.js";
-import type { LockName, ObjRef, ObjState, Page, Tid, VmaId, VmaRef, VmaState } from "./world.js";
+import type {
+  DeadlineState,
+  LockName,
+  ObjRef,
+  ObjState,
+  Page,
+  Tid,
+  VmaId,
+  VmaRef,
+  VmaState,
+} from "./world.js";
 
 export type Event =
   /** a dereference of a VMA pointer held in a thread's locals */
@@ -68,14 +78,24 @@ export type Event =
       readonly result: string;
       /** hugetlb VMA locks the faulting thread held when it entered handle_mm_fault */
       readonly hugetlbHeld: readonly VmaId[];
-      /** for RETRY: handle_userfault's, or a folio-lock wait (which TRIED turns into a sleep) */
-      readonly retrySource: "userfaultfd" | "folio" | null;
+      /**
+       * for RETRY: handle_userfault's, a folio-lock wait (which TRIED turns into a sleep),
+       * or a misbehaving vm_ops->fault's (FaultHandler.retryWithoutAllowRetry)
+       */
+      readonly retrySource: "userfaultfd" | "folio" | "handler" | null;
       /** VM_WRITE of the faulted VMA */
       readonly vmaWrite: boolean;
     }
   | { readonly k: "uffd-sleep"; readonly tid: Tid; readonly addr: Page }
   | { readonly k: "read-begin"; readonly tid: Tid; readonly seq: number }
-  | { readonly k: "api-call"; readonly tid: Tid; readonly api: string; readonly seq: number }
+  | {
+      readonly k: "api-call";
+      readonly tid: Tid;
+      readonly api: string;
+      readonly seq: number;
+      /** the timeout argument of an API that takes one (0: retry for ever) */
+      readonly timeout?: number;
+    }
   | {
       readonly k: "api-return";
       readonly tid: Tid;
@@ -120,6 +140,22 @@ export type Event =
   | { readonly k: "invalidate"; readonly tid: Tid; readonly phase: "start" | "end" }
   | { readonly k: "signal"; readonly tid: Tid; readonly target: Tid }
   | { readonly k: "return"; readonly tid: Tid; readonly ret: number }
-  | { readonly k: "note"; readonly tid: Tid; readonly text: string };
+  | { readonly k: "note"; readonly tid: Tid; readonly text: string }
+  /**
+   * a deadline armed by its owner (`deadline = jiffies + timeout`, with the function whose
+   * local it is) or moved on by the clock (model/kernel/time.ts)
+   */
+  | {
+      readonly k: "deadline";
+      readonly tid: Tid;
+      readonly key: string;
+      readonly owner: Tid;
+      readonly name: string;
+      readonly state: DeadlineState;
+      /** for an arm: the function whose local it is (null: a tick, or not said) */
+      readonly fn: string | null;
+    }
+  /** a write or read through a NULL pointer: the kernel oopses and the task dies */
+  | { readonly k: "null-deref"; readonly tid: Tid; readonly what: string };
 
 export type EventKind = Event["k"];

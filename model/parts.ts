@@ -9,7 +9,7 @@
 // Threads are the one keyed collection the engine handles itself: each thread is
 // copied alone (the running one nearly always), and its key is split into its control
 // (pc, status, signal, budget) and its locals.
-import type { LockState, Rwsem, Tid, World } from "./world.js";
+import type { Deadline, LockState, Rwsem, Tid, World } from "./world.js";
 
 /**
  * Where a part writes its compact encoding: 16-bit units, given by the engine. Every
@@ -320,6 +320,35 @@ const childMms = worldPart({
   emptyUnlessUsed: (v) => v.length === 0,
 });
 
+const DEADLINE_STATE = { pending: 0, due: 1, passed: 2 } as const;
+
+const deadlines = worldPart({
+  name: "deadlines",
+  title:
+    "deadlines in abstract time (pending, due or passed), by the thread and local that hold them",
+  // in key order, whatever order they were armed in; owner and name are in the key
+  key: (ds) =>
+    Object.keys(ds)
+      .sort()
+      .map((key) => [key, (ds[key] as Deadline).state]),
+  encode(ds, u) {
+    const keys = Object.keys(ds).sort();
+    u.unit(keys.length);
+    for (const key of keys) {
+      u.str(key);
+      u.unit(DEADLINE_STATE[(ds[key] as Deadline).state]);
+    }
+  },
+  copy(ds) {
+    const out: Record<string, Deadline> = {};
+    // deadline records are replaced, never mutated (model/kernel/time.ts)
+    for (const key in ds) out[key] = ds[key] as Deadline;
+    return out;
+  },
+  // left out of trace fingerprints while no thread keeps time, as before time existed
+  emptyUnlessUsed: (ds) => Object.keys(ds).length === 0,
+});
+
 const ghost = worldPart({
   name: "ghost",
   title: "ghost facts: lock epochs, what the driver consumed, whether anything disturbed it",
@@ -357,4 +386,5 @@ export const WORLD_PARTS: readonly WorldPart[] = [
   objects,
   childMms,
   ghost,
+  deadlines,
 ] as readonly WorldPart[];

@@ -3,6 +3,7 @@
 
 import type { Actor, ActorUse } from "./actor.js";
 import { use } from "./actor.js";
+import { clockActor } from "./actors/clock.js";
 import { folioActor } from "./actors/folio.js";
 import { forkActor } from "./actors/fork.js";
 import { invalidateActor } from "./actors/invalidate.js";
@@ -19,6 +20,7 @@ import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
 import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
+import { timeScenarios } from "./scenarios-time.js";
 import type { Design, Family, Program, Programs } from "./step.js";
 import type {
   LockKind,
@@ -111,6 +113,7 @@ const munmapSplit = munmapSplitActor();
 const mprotectRo = mprotectReadOnlyActor();
 const mremap = mremapActor();
 const fork = forkActor();
+const clock = clockActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -346,6 +349,8 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(munmapSplit, 1), use(mprotectRo, 1), use(monitor, null), use(signal, 1)],
     stepsPerPage: 40,
   },
+  // the v8 series' timeouts: the clock, invalidation storms, a misbehaving fault handler
+  ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
 ];
 
 /** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */
@@ -363,7 +368,11 @@ export const scenarioRegistry: Registry<Scenario> = registry<Scenario>("scenario
 /** Every actor that can be named in `use("id", budget)`: the built-ins, then users'. */
 export const actorRegistry: Registry<Actor> = registry<Actor>("actor");
 for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
-for (const a of [
+/**
+ * The built-in actor instances, the ones the built-in scenarios run: a user's scenario
+ * names them by id (`{ actor: "clock", budget: null }`) or passes one of these.
+ */
+export const BUILT_IN_ACTORS: readonly Actor[] = [
   munmap,
   invalidate,
   mprotect,
@@ -378,8 +387,9 @@ for (const a of [
   mprotectRo,
   mremap,
   fork,
-])
-  actorRegistry.add(a, BUILT_IN);
+  clock,
+];
+for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 
 export function scenarioById(id: string): Scenario | undefined {
   return scenarioRegistry.get(id);
@@ -581,6 +591,7 @@ export function initialWorld(s: Scenario, design: Design): World {
       driverSteps: 0,
       consumed: null,
     },
+    deadlines: {},
     threads,
   };
 }

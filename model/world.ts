@@ -69,6 +69,23 @@ export type LockKind = LockState["kind"];
  */
 export type ObjState = "allocated" | "live" | "detached" | "freed";
 
+/**
+ * Abstract time (model/kernel/time.ts): a deadline is pending (jiffies before it), due
+ * (jiffies on it: time_after_eq() is true, time_after() not yet) or passed (jiffies
+ * after it). Only the clock actor moves it on; no jiffies counter is kept, so retry
+ * loops still close into lassos.
+ */
+export type DeadlineState = "pending" | "due" | "passed";
+
+/** A deadline a thread armed (`deadline = jiffies + timeout`), kept under its key. */
+export interface Deadline {
+  /** the thread whose local holds it */
+  readonly owner: Tid;
+  /** the local's name in the C (`deadline`, `timeout`) */
+  readonly name: string;
+  readonly state: DeadlineState;
+}
+
 export interface Obj {
   readonly state: ObjState;
   /** Ghost: the clock tick and thread that freed it. */
@@ -304,6 +321,8 @@ export interface World {
   readonly objects: Readonly<Record<string, Obj>>;
   /** the mms fork() created (empty unless a scenario forks) */
   readonly childMms: readonly ChildMm[];
+  /** deadlines threads armed, by key (`deadline@T`); empty unless a design keeps time */
+  readonly deadlines: Readonly<Record<string, Deadline>>;
   readonly threads: readonly Thread[];
   readonly ghost: Ghost;
 }

@@ -9,6 +9,13 @@ import { lockBalance, noSleepInAtomic } from "./locks.js";
 import { pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { uffdFaultCompletes } from "./progress.js";
 import type { Property } from "./property.js";
+import {
+  callerDeadlineBoundsCall,
+  condReschedTerminates,
+  condReschedTerminatesRt,
+  retryOnlyWithAllowRetry,
+  timeoutBoundsNotifierRetries,
+} from "./time.js";
 import { uffdCopyRevalidates } from "./uffd.js";
 import { noFreedVmaUse, noVmaUseAfterUnlock } from "./vma.js";
 
@@ -30,6 +37,12 @@ export const PROPERTIES: readonly Property[] = [
   noRetryLivelock,
   noSleepInAtomic,
   faultAddrInVma,
+  // the v8 series' timeouts and its lock-drop contract (properties/time.ts)
+  callerDeadlineBoundsCall,
+  timeoutBoundsNotifierRetries,
+  condReschedTerminates,
+  condReschedTerminatesRt,
+  retryOnlyWithAllowRetry,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

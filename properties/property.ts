@@ -83,6 +83,12 @@ export interface LassoSpec {
   progress?(before: World, after: World): boolean;
   /** programs (thread program ids) that are weakly fair: they step in the loop, or are disabled somewhere on it */
   readonly weaklyFair: readonly string[];
+  /**
+   * Actors (program ids) left out of the fairness set altogether, even in the middle of
+   * an operation: a loop counts whether they run or not (a realtime caller on one CPU
+   * that never lets a preempted actor run). Every report of such a loop says so.
+   */
+  readonly unfair?: readonly string[];
   /** the violation message for a loop of `loop` steps after `prefix` steps */
   describe(prefix: number, loop: number): string;
 }
@@ -118,6 +124,17 @@ export interface LivenessInput {
    * steps in the loop or is disabled somewhere on it.
    */
   readonly fairTo?: readonly string[];
+  /**
+   * Actors (by id) the loop need not be fair to at all, even when they are in the middle
+   * of an operation (the realtime or uniprocessor case: a preempted actor never runs
+   * again). The report of every loop names them; say why in the statement.
+   */
+  readonly notFairTo?: readonly string[];
+  /**
+   * A step that is progress (e.g. a page became present): a loop through it does not
+   * count, even if a later step of the loop undoes it.
+   */
+  readonly progress?: (before: World, after: World) => boolean;
   /** the message for a loop of `loop` steps after `prefix` steps */
   readonly describe?: (prefix: number, loop: number) => string;
 }
@@ -182,6 +199,8 @@ export function liveness(input: LivenessInput): Property {
         }
       },
       weaklyFair: input.fairTo ?? [],
+      ...(input.notFairTo ? { unfair: input.notFairTo } : {}),
+      ...(input.progress ? { progress: input.progress } : {}),
       describe:
         input.describe ??
         ((prefix, loop) =>

@@ -22,7 +22,9 @@ function noteFor(e: Event, w: World): string | null {
       return e.granted ? null : `waits for ${lockLabel(e.lock)}`;
     case "unlock":
       if (!e.held) return `UNLOCK OF ${lockLabel(e.lock)} NOT HELD`;
-      return e.by.startsWith("handle_userfault") || e.by === "__folio_lock_or_retry"
+      return e.by.startsWith("handle_userfault") ||
+        e.by === "__folio_lock_or_retry" ||
+        e.by.startsWith("vm_ops->fault")
         ? `drops ${lockLabel(e.lock)}`
         : null;
     case "uffd-sleep":
@@ -49,6 +51,12 @@ function noteFor(e: Event, w: World): string | null {
       return `${e.api} returns ${errnoName(e.ret)}${e.locked === null ? "" : `, *locked = ${e.locked}`}`;
     case "note":
       return e.text;
+    case "deadline":
+      return e.tid === e.owner
+        ? `arms ${e.name}: ${e.state}`
+        : `${name(e.owner)}'s ${e.name} is ${e.state}`;
+    case "null-deref":
+      return `NULL POINTER DEREFERENCE: ${e.what}`;
     case "vma-use":
       return e.vmaState === "freed"
         ? `USES FREED vma#${e.ref.vma}`

@@ -95,18 +95,21 @@ function groups<T extends { readonly width: number }>(cols: readonly T[], room: 
  * One block per design, properties down and the scenarios the design ran in across, in
  * groups of as many scenario columns as fit in 100 columns (the property column repeated
  * in each group). The scenarios a design did not run in are named under its block.
+ * `scenarioOrder` is the order of the scenario list (`lockdrop list`).
  */
-export function renderMatrix(m: Matrix): string {
+export function renderMatrix(m: Matrix, scenarioOrder: readonly string[] = []): string {
   const designs = [...new Set(m.rows.map((r) => r.design))];
   const props = [...new Set(m.rows.map((r) => r.property))];
-  // in the order `lockdrop list` names them (the order they were registered), so that a
-  // scenario added after one of another family's still takes its place; scenarios the
-  // registry does not know come last, as met
-  const known = new Map(scenarioRegistry.all().map((s, i) => [s.id, i]));
-  const scenarios = [...new Set(m.rows.map((r) => r.scenario))]
-    .map((s, i) => ({ s, rank: known.get(s) ?? known.size + i }))
-    .sort((a, b) => a.rank - b.rank)
-    .map((x) => x.s);
+  // in the order of the scenario list (`scenarioOrder`, else the order `lockdrop list`
+  // names them, the order they were registered), so that a scenario added after one of
+  // another family's still takes its place; scenarios neither knows come last, as met
+  const order = scenarioOrder.length > 0 ? scenarioOrder : scenarioRegistry.all().map((s) => s.id);
+  const seen = [...new Set(m.rows.map((r) => r.scenario))];
+  const rank = (s: string) => {
+    const i = order.indexOf(s);
+    return i < 0 ? order.length + seen.indexOf(s) : i;
+  };
+  const scenarios = seen.slice().sort((a, b) => rank(a) - rank(b));
   const byKey = new Map(m.rows.map((r) => [`${r.design}\0${r.scenario}\0${r.property}`, r]));
   const runs = Math.max(0, ...m.rows.map((r) => r.runs));
   const exhaustive = m.rows.filter((r) => r.method === "exhaustive");

@@ -112,6 +112,16 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
       case "signal":
         out.push({ over: e.tid, text: `fatal signal to ${w.threads[e.target]?.name ?? e.target}` });
         break;
+      case "deadline":
+        if (e.tid !== e.owner)
+          out.push({
+            over: e.tid,
+            text: `${w.threads[e.owner]?.name ?? e.owner}'s ${e.name} is ${e.state}`,
+          });
+        break;
+      case "null-deref":
+        out.push({ over: e.tid, text: `NULL POINTER DEREFERENCE: ${e.what}` });
+        break;
       case "vma-use":
         if (e.vmaState === "freed") out.push({ over: e.tid, text: `USES FREED vma#${e.ref.vma}` });
         else if (!e.protected)

@@ -223,3 +223,46 @@ describe("hugetlb_fault's own hugetlb VMA read lock", () => {
     expect(b.world.threads[0]?.pc).toBe("exit");
   });
 });
+
+// A vm_ops->fault that breaks the contract of handle_mm_fault() (kernel-semantics 2.4:
+// RETRY or COMPLETED only with FAULT_FLAG_ALLOW_RETRY, the lock released then): on a
+// first attempt it returns VM_FAULT_RETRY without testing ALLOW_RETRY, as
+// __folio_lock_or_retry() would without its fault_flag_allow_retry_first() test. The
+// misbehaving-handler scenario maps such a driver (retrydrv); a design can also ask for
+// the handler with FaultHandler.retryWithoutAllowRetry.
+describe("the misbehaving fault handler (FaultHandler.retryWithoutAllowRetry)", () => {
+  it("returns RETRY to a fault without ALLOW_RETRY, the lock still held", () => {
+    const b = faulting(["REMOTE", "WRITE"], "misbehaving-handler");
+    expect(b.world.threads[0]?.locals.outcome).toBe("retry");
+    expect(b.world.threads[0]?.locals.retry_src).toBe("handler");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+    expect(b.world.ptes[0]).toBe("none");
+  });
+
+  it("with ALLOW_RETRY it is a legal handler: it releases the lock, and a TRIED attempt installs", () => {
+    const first = faulting(["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"], "misbehaving-handler");
+    expect(first.world.threads[0]?.locals.outcome).toBe("retry");
+    expect(holdsMmap(first.world, 0)).toBe(false);
+    const tried = faulting(["REMOTE", "WRITE", "ALLOW_RETRY", "TRIED"], "misbehaving-handler");
+    expect(tried.world.threads[0]?.locals.outcome).toBe("ok");
+    expect(tried.world.ptes[0]).toBe("rw");
+    expect(holdsMmap(tried.world, 0)).toBe(true);
+  });
+
+  it("is what a design asks for with the variant, on any mapping; without it anon faults in", () => {
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE"], { retryWithoutAllowRetry: true }),
+        next: "exit",
+      },
+    });
+    const b = bench(scenario("anon-plain"), d);
+    b.run();
+    b.run();
+    b.run();
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
+    expect(faulting(["REMOTE", "WRITE"], "anon-plain").world.threads[0]?.locals.outcome).toBe("ok");
+  });
+});

@@ -245,6 +245,28 @@ describe("the text matrix", () => {
     expect(text.split("\n").some((l) => /^ {2}p {2,}.*not run/.test(l))).toBe(true);
   });
 
+  it("lists scenarios in the order of the scenario list, even one the first design does not run", () => {
+    // "mfill-only" is run by the second design alone; the rows name it last
+    const row = (design: string, scenario: string): MatrixRow => ({
+      design,
+      scenario,
+      property: "lock-balance",
+      verdict: "holds",
+      strength: { kind: "random", runs: 1 },
+      method: "random",
+      runs: 1,
+      steps: null,
+    });
+    const rows = [row("hmm", "a"), row("hmm", "c"), row("gup", "a"), row("mfill", "mfill-only")];
+    const m: Matrix = { schema: "lockdrop.matrix/1", seed: 1, rows };
+    const listed = checkMatrixText(renderMatrix(m, ["a", "mfill-only", "c"]));
+    expect(listed.get("gup")?.notRun).toEqual(["mfill-only", "c"]);
+    expect(listed.get("mfill")?.notRun).toEqual(["a", "c"]);
+    expect(listed.get("hmm")?.notRun).toEqual(["mfill-only"]);
+    // without the list: the order the rows first name them
+    expect(checkMatrixText(renderMatrix(m)).get("hmm")?.cols).toEqual(["a", "c"]);
+  });
+
   it("a property or scenario name too long for 100 columns is shortened, not overflowing", () => {
     const long = "x".repeat(150);
     const rows: MatrixRow[] = [

@@ -7,7 +7,7 @@
 //   - the hot-path step (LazyWorld) gives the same worlds and records as the immer step
 //     (stepWithPatches), on random schedules of every design and scenario;
 //   - compactKey splits worlds exactly as stateKey does, on random worlds that include
-//     declared locks, objects and pointers to them.
+//     declared locks, objects and pointers to them, and deadlines.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { enabledThreads, step, stepWithPatches } from "../engine/exec.js";
@@ -17,7 +17,7 @@ import { buildWorld, readPart, sameParts } from "../engine/world-table.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { WORLD_PARTS } from "../model/parts.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
-import type { LockState, Obj, ObjRef, Val, World } from "../model/world.js";
+import type { Deadline, LockState, Obj, ObjRef, Val, World } from "../model/world.js";
 
 /** Reachable worlds of every design on every scenario it runs in, by random walks. */
 function reachable(seed: number, runs: number, length: number): World[] {
@@ -156,6 +156,11 @@ const refArb: fc.Arbitrary<ObjRef> = fc.record({
   epoch: fc.nat({ max: 2 }),
   at: fc.nat({ max: 50 }),
 });
+const deadlineArb: fc.Arbitrary<Deadline> = fc.record({
+  owner: tid,
+  name: fc.constantFrom("deadline", "timeout"),
+  state: fc.constantFrom("pending" as const, "due" as const, "passed" as const),
+});
 const declared = fc.record({
   locks: fc.oneof(
     fc.constant({}),
@@ -169,9 +174,16 @@ const declared = fc.record({
   ),
   epochs: fc.array(fc.nat({ max: 2 }), { minLength: 8, maxLength: 8 }),
   ref: fc.option(refArb, { nil: null }),
+  // keys in either order of arming: the part's key and encoding sort them
+  deadlines: fc.oneof(
+    fc.constant({}),
+    fc.record({ "deadline@T": deadlineArb }),
+    fc.record({ "timeout@T": deadlineArb, "deadline@T": deadlineArb }),
+    fc.record({ "deadline@T": deadlineArb, "timeout@T": deadlineArb }),
+  ),
 });
 
-describe("compactKey against stateKey, with declared locks and objects", () => {
+describe("compactKey against stateKey, with declared locks, objects and deadlines", () => {
   it("splits random worlds with declared parts into the same states", () => {
     const base = reachable(5, 1, 30);
     const samples = fc.sample(fc.tuple(fc.nat({ max: base.length - 1 }), declared), {
@@ -189,6 +201,7 @@ describe("compactKey against stateKey, with declared locks and objects", () => {
         ...w0,
         locks: x.locks,
         objects: x.objects,
+        deadlines: x.deadlines,
         ghost: { ...w0.ghost, lockEpoch: { "drv.lock": x.epochs.slice(0, w0.threads.length) } },
         threads,
       };
@@ -218,5 +231,11 @@ describe("compactKey against stateKey, with declared locks and objects", () => {
     const freed = { ...w0, objects: { region: { state: "freed", freedAt: 3, freedBy: 1 } as Obj } };
     expect(stateKey(live)).not.toBe(stateKey(freed));
     expect(compactKey(live)).not.toBe(compactKey(freed));
+    const at = (state: Deadline["state"]) => ({
+      ...w0,
+      deadlines: { "deadline@T": { owner: 0, name: "deadline", state } },
+    });
+    expect(new Set([at("pending"), at("due"), at("passed"), w0].map(stateKey)).size).toBe(4);
+    expect(new Set([at("pending"), at("due"), at("passed"), w0].map(compactKey)).size).toBe(4);
   });
 });

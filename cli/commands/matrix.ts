@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import type { MatrixRow } from "../../engine/verdicts.js";
-import { runsIn } from "../../model/scenarios.js";
+import { runsIn, scenarioRegistry } from "../../model/scenarios.js";
 import type { Matrix } from "../../reports/matrix.js";
 import { matrixJsonText, renderMatrix } from "../../reports/matrix.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
@@ -64,7 +64,14 @@ export function registerMatrix(program: Command): void {
     stopSignals();
     if (tty) process.stderr.write("\r\u001b[2K");
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
-    console.log(o.json ? matrixJsonText(m) : renderMatrix(m));
+    console.log(
+      o.json
+        ? matrixJsonText(m)
+        : renderMatrix(
+            m,
+            scenarioRegistry.all().map((s) => s.id),
+          ),
+    );
     // a report: 0 when every row has a verdict, 4 when some row is unknown, 1 only with --strict
     if (o.strict && rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
     else if (rows.some((r) => r.verdict === "unknown")) process.exitCode = 4;

@@ -132,7 +132,10 @@ const wake = op({
 const exited = op({
   name: "do_exit()",
   outcomes: [],
-  run: (k) => (k.finish(), undefined as never),
+  run: (k) => {
+    k.finish();
+    return undefined as never;
+  },
 });
 
 export function monitorActor(): Actor {

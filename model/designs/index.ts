@@ -13,6 +13,8 @@ import { v1HugetlbHold } from "./v1-hugetlb-hold.js";
 import { v2 } from "./v2.js";
 import { v5 } from "./v5.js";
 import { v8 } from "./v8.js";
+import { mshvV8, nouveauV8, nouveauV8ZeroTimeout, odpV8 } from "./v8-callers.js";
+import { v8Legacy, v8Timeout, v8TimeoutLocalLocked } from "./v8-timeout.js";
 import { vmaLockFault, vmaLockFaultPre, vmaLockNowait } from "./vma-lock-fault.js";
 
 export const DESIGNS: readonly Design[] = [
@@ -35,6 +37,14 @@ export const DESIGNS: readonly Design[] = [
   mainlineNoReadRetry,
   v2UnlockAfterDrop,
   vmaLockNowait,
+  // the v8 series with its Jul 14 2026 fixups, and its callers
+  v8Timeout,
+  mshvV8,
+  nouveauV8,
+  odpV8,
+  v8Legacy,
+  nouveauV8ZeroTimeout,
+  v8TimeoutLocalLocked,
 ];
 
 /** Every design that can be named: the built-ins, then those of loaded design files. */

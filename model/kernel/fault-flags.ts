@@ -49,4 +49,21 @@ export interface FaultHandler {
   readonly keepsLockOnRetry?: boolean;
   /** before seed 004: swap and uffd faults under the VMA lock return RETRY at once, lock held */
   readonly preVmaLockSeries?: boolean;
+  /**
+   * a misbehaving vm_ops->fault that returns VM_FAULT_RETRY on every attempt without
+   * FAULT_FLAG_TRIED and never tests FAULT_FLAG_ALLOW_RETRY: it releases the fault lock
+   * only when ALLOW_RETRY allows it, but returns RETRY either way, breaking the contract
+   * "RETRY or COMPLETED only when ALLOW_RETRY was passed" for a caller that did not pass
+   * it. Andrew Morton: "don't write buggy fault handlers". A VMA backed by a file of the
+   * driver `MISBEHAVING_DRIVER` (`file: "retrydrv:0"`) has this handler in any design.
+   */
+  readonly retryWithoutAllowRetry?: boolean;
+}
+
+/** The driver whose mappings have the misbehaving handler above (a VMA's `file` prefix). */
+export const MISBEHAVING_DRIVER = "retrydrv";
+
+/** Does a VMA with this backing `file` have the misbehaving vm_ops->fault? */
+export function misbehavingFile(file: string | null | undefined): boolean {
+  return file?.split(":")[0] === MISBEHAVING_DRIVER;
 }

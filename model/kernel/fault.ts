@@ -7,7 +7,13 @@ import { useVma } from "../ghost.js";
 import type { Ctx, Op, Unreachable } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
-import { type FaultFlag, type FaultHandler, flagString, type VmFault } from "./fault-flags.js";
+import {
+  type FaultFlag,
+  type FaultHandler,
+  flagString,
+  misbehavingFile,
+  type VmFault,
+} from "./fault-flags.js";
 import { releaseFaultLock } from "./fault-lock.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
 import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
@@ -43,6 +49,17 @@ export function doFault(
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
       : fault(k, vma, addr, flags, handler);
+  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, or a
+  // misbehaving vm_ops->fault's
+  const retrySource =
+    result !== "VM_FAULT_RETRY"
+      ? null
+      : pteBefore === "swap"
+        ? "folio"
+        : pteBefore === "none" &&
+            (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
+          ? "handler"
+          : "userfaultfd";
   k.emit({
     k: "fault",
     tid: k.tid,
@@ -51,16 +68,11 @@ export function doFault(
     flags: [...flags],
     result,
     hugetlbHeld,
-    // which kind of RETRY: handle_userfault's, or a folio-lock wait that TRIED changes
-    retrySource:
-      result !== "VM_FAULT_RETRY" ? null : pteBefore === "swap" ? "folio" : "userfaultfd",
+    retrySource,
     vmaWrite: vma.flags.write,
   });
   k.set("vmret", result);
-  k.set(
-    "retry_src",
-    result === "VM_FAULT_RETRY" ? (pteBefore === "swap" ? "folio" : "userfaultfd") : null,
-  );
+  k.set("retry_src", retrySource);
   return result;
 }
 
@@ -92,11 +104,38 @@ function fault(
     return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
   }
   if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
+  if (pte === "none" && (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file)))
+    return misbehavingRetry(k, vma, addr, flags);
   // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed
   if (vma.flags.uffdMissing) return handleUserfault(k, vma.id, addr, flags, handler);
   install(k, vma, addr, write);
   // do_shared_fault: a write to a shared file page dirties it
   return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
+}
+
+/**
+ * The misbehaving vm_ops->fault (FaultHandler.retryWithoutAllowRetry): on an attempt
+ * without FAULT_FLAG_TRIED it returns VM_FAULT_RETRY, releasing the fault lock only if
+ * ALLOW_RETRY (without NOWAIT) allows it, as __folio_lock_or_retry() does, but without
+ * the fault_flag_allow_retry_first() test that would make it wait instead; a TRIED
+ * attempt installs the page. Without ALLOW_RETRY the caller gets RETRY with its lock
+ * still held, which the contract of handle_mm_fault() rules out.
+ */
+function misbehavingRetry(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[]): VmFault {
+  const has = (f: FaultFlag) => flags.includes(f);
+  if (has("TRIED")) {
+    install(k, vma, addr, has("WRITE"));
+    return "0";
+  }
+  if (has("ALLOW_RETRY") && !has("RETRY_NOWAIT"))
+    releaseFaultLock(k, flags, vma.id, "vm_ops->fault (retrydrv)");
+  else
+    k.emit({
+      k: "note",
+      tid: k.tid,
+      text: "vm_ops->fault returns VM_FAULT_RETRY without FAULT_FLAG_ALLOW_RETRY (a misbehaving handler), the lock still held",
+    });
+  return "VM_FAULT_RETRY";
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
+import { asUnsignedTimeout } from "./time.js";
 
 /** Output bits of hmm_pfns[] (HMM_PFN_VALID, HMM_PFN_WRITE, HMM_PFN_ERROR). */
 export const HMM_PFN_VALID = 1;
@@ -165,6 +166,81 @@ export const consumePfns = (): Op<"ok"> =>
         pfnSeqs: [...((k.get("pfn_seqs") as readonly number[]) ?? [])],
         subSeq: k.w.notifier.subSeq,
       });
+      return "ok";
+    },
+  });
+
+/** Where an op made by `hmmCallWithTimeout` keeps its API and argument. */
+const TIMED_CALL = Symbol.for("lockdrop.hmm.callWithTimeout");
+
+/**
+ * `ret = api(&range, timeout)`: the caller enters an API that takes a timeout in jiffies
+ * (v8's hmm_range_fault_unlocked_timeout(); 0 retries for ever). `arg` is a local
+ * holding the caller's value, a `long` converted to the `unsigned long` parameter (a
+ * negative one wraps to a huge budget), or a constant. The API's own locals start
+ * fresh: `unsigned long deadline = 0; bool locked = false;`; the timeout lands in
+ * `hmm_timeout` (the C's `timeout`, a name a caller such as nouveau also uses).
+ */
+export const hmmCallWithTimeout = (api: string, arg: string | number): Op<"ok"> =>
+  Object.assign(
+    op({
+      name: `ret = ${api}(&range, ${arg})`,
+      outcomes: ["ok"],
+      local: true,
+      run: (k) => {
+        const timeout = typeof arg === "number" ? arg : asUnsignedTimeout(k.num(arg));
+        k.set("hmm_timeout", timeout);
+        k.set("deadline", null);
+        k.set("locked", 0);
+        k.emit({ k: "api-call", tid: k.tid, api, seq: k.num("seq"), timeout });
+        return "ok";
+      },
+    }),
+    { [TIMED_CALL]: { api, arg } },
+  );
+
+/**
+ * For an op made by `hmmCallWithTimeout`: the API it calls and the timeout argument (a
+ * constant, or the local it is read from). Properties read a design's steps with it.
+ */
+export function timedCall(
+  o: Op,
+): { readonly api: string; readonly arg: string | number } | undefined {
+  return (
+    o as unknown as Record<
+      symbol,
+      { readonly api: string; readonly arg: string | number } | undefined
+    >
+  )[TIMED_CALL];
+}
+
+/**
+ * v8 patch 2's hmm_do_fault() after a RETRY or COMPLETED: `*hmm_vma_walk->locked =
+ * false`, unconditionally. `hmm_vma_walk.locked` is the local `locked_ptr`: "&locked" on
+ * the hmm_range_fault_unlocked_timeout() path, NULL (unset) on the legacy
+ * hmm_range_fault() path, where the fault had no FAULT_FLAG_ALLOW_RETRY and a handler
+ * that keeps the contract never returns either. One that does not lands here: the write
+ * through NULL oopses and the task dies (make_task_dead), still holding what it held.
+ * sashiko-bot's review of v6 (Jul 6 2026) flagged the dereference; it is still in
+ * "[PATCH v8 2/8] mm/hmm: add hmm_range_fault_unlocked_timeout() for mmap lock-drop
+ * support" (Jul 10 2026).
+ */
+export const writeThroughLocked = (): Op<"ok"> =>
+  op({
+    name: "*hmm_vma_walk->locked = false",
+    outcomes: ["ok"],
+    local: true,
+    run: (k) => {
+      if (k.get("locked_ptr") === "&locked") {
+        k.set("locked", 0);
+        return "ok";
+      }
+      k.emit({
+        k: "null-deref",
+        tid: k.tid,
+        what: "*hmm_vma_walk->locked = false, locked is NULL",
+      });
+      k.finish();
       return "ok";
     },
   });

@@ -1,0 +1,32 @@
+// J: the clock. Time is abstract (model/kernel/time.ts): each deadline a thread armed is
+// pending, due or passed, and one tick of this actor moves one of them on by a jiffy
+// (the schedule's pick says which). It runs without bound, but like every actor idle at
+// its entry it may stay idle for ever: it is weakly fair only where a property names it
+// (`fairTo: ["clock"]`). It is disruptive: a deadline that comes can end the call with
+// -EBUSY, so runs in which time passed are not judged as undisturbed (uffd-fault-completes),
+// and in the fair completion after a random schedule time stands still.
+import { type Actor, actor } from "../actor.js";
+import { tick, tickable } from "../kernel/time.js";
+import { op } from "../step.js";
+import type { World } from "../world.js";
+
+const jiffies = op({
+  name: "jiffies++",
+  outcomes: ["ok"],
+  enabled: (w) => tickable(w).length > 0,
+  run: (k) => {
+    tick(k, k.choose(tickable(k.w as World)));
+    return "ok";
+  },
+});
+
+export function clockActor(): Actor {
+  return actor({
+    id: "clock",
+    lane: "J",
+    disruptive: true,
+    title: "the clock: jiffies move a pending deadline to due, a due one to passed",
+    start: "tick",
+    steps: { tick: { op: jiffies, next: "tick" } },
+  });
+}

@@ -1,0 +1,176 @@
+// The callers the v8 series converts to hmm_range_fault_unlocked_timeout()
+// (model/designs/v8-timeout.ts), each as its patch leaves it, with the Jul 14 2026
+// fixups where they touch it. What differs is the timeout each passes and the loop
+// around the call; the driver lock that invalidate() takes prints as user_lock.
+import { EBUSY } from "../errno.js";
+import { hmmCallWithTimeout } from "../kernel/hmm.js";
+import { condResched } from "../kernel/sched.js";
+import { armDeadline, jiffiesUntil, timeAfter, timeAfterEq } from "../kernel/time.js";
+import { exit, set, test } from "../locals.js";
+import type { Design } from "../step.js";
+import { compose, override } from "../step.js";
+import { consumeUnderUserLock } from "./callers.js";
+import { hmmRangeFaultUnlockedTimeout, UNLOCKED_TIMEOUT } from "./v8-timeout.js";
+
+// "[PATCH v8 4/8] mshv: Use hmm_range_fault_unlocked_timeout() for region faults"
+// (Jul 10 2026), mshv_region_range_fault():
+//
+//   again:
+//           ret = hmm_range_fault_unlocked_timeout(&range, 0);
+//           if (ret)
+//                   goto out;
+//           mutex_lock(&region->mreg_mutex);
+//           if (mmu_interval_read_retry(range.notifier, range.notifier_seq)) {
+//                   mutex_unlock(&region->mreg_mutex);
+//                   cond_resched();
+//                   goto again;
+//           }
+//           ... region->mreg_pages[] from the pfns ...
+export const mshvV8: Design = {
+  id: "mshv-v8",
+  title: "mshv v8: timeout 0, cond_resched() and goto again on a read_retry collision",
+  summary:
+    "mshv_region_range_fault() calls hmm_range_fault_unlocked_timeout(&range, 0), retrying for ever inside the helper, then takes mreg_mutex; when mmu_interval_read_retry() collides it unlocks, calls cond_resched() and goes round again. The helper checks fatal_signal_pending() on every pass; the outer `goto again` does not.",
+  source:
+    '"[PATCH v8 4/8] mshv: Use hmm_range_fault_unlocked_timeout() for region faults" (Jul 10 2026)',
+  family: "hmm",
+  start: "again",
+  steps: compose(
+    {
+      again: { op: hmmCallWithTimeout(UNLOCKED_TIMEOUT, 0), next: "unlocked.do" },
+      "unlocked.return": {
+        op: test("ret", (k) => k.num("ret") !== 0),
+        on: { yes: "out", no: "take" },
+      },
+      out: { op: exit() },
+      cond_resched: { op: condResched(), next: "again" },
+    },
+    hmmRangeFaultUnlockedTimeout(),
+    consumeUnderUserLock("cond_resched"),
+  ),
+};
+
+// "[PATCH v8 5/8] drm/nouveau: Use hmm_range_fault_unlocked_timeout() for SVM faults"
+// (Jul 10 2026) with "[PATCH v2 2/4] fixup! drm/nouveau: use
+// hmm_range_fault_unlocked_timeout() for SVM faults" (Jul 14 2026), nouveau_range_fault():
+//
+//   unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+//   ...
+//   while (true) {
+//           long remaining = timeout - jiffies;
+//           if (time_after_eq(jiffies, timeout)) {
+//                   ret = -EBUSY;
+//                   goto out;
+//           }
+//           ret = hmm_range_fault_unlocked_timeout(&range, remaining);
+//           if (ret)
+//                   goto out;
+//           mutex_lock(&svmm->mutex);
+//           if (mmu_interval_read_retry(range.notifier, range.notifier_seq)) {
+//                   mutex_unlock(&svmm->mutex);
+//                   continue;
+//           }
+//           break;
+//   }
+//
+// The outer absolute timeout stays "because nouveau faults are handled from a GPU fault
+// worker, so userspace fatal signals cannot break an endless stream of invalidations",
+// and time_after_eq() makes the remaining timeout passed in "always positive and never
+// 0, which would mean retry indefinitely" (the fixup's cover letter).
+export const nouveauV8: Design = {
+  id: "nouveau-v8",
+  title: "nouveau v8 + fixup v2: an outer absolute deadline, time_after_eq() before each call",
+  summary:
+    "nouveau_range_fault() arms an absolute deadline once; each turn of its read_retry loop computes remaining = timeout - jiffies, gives up with -EBUSY once time_after_eq(jiffies, timeout), and otherwise passes remaining, always positive, to hmm_range_fault_unlocked_timeout().",
+  source:
+    '"[PATCH v8 5/8] drm/nouveau: Use hmm_range_fault_unlocked_timeout() for SVM faults" (Jul 10 2026) with "[PATCH v2 2/4] fixup! drm/nouveau: ..." (Jul 14 2026)',
+  family: "hmm",
+  start: "init",
+  steps: compose(
+    {
+      init: {
+        op: armDeadline("timeout", 1, {
+          label: "msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)",
+          fn: "nouveau_range_fault",
+        }),
+        next: "while",
+      },
+      while: { op: jiffiesUntil("remaining", "timeout"), next: "expired" },
+      expired: { op: timeAfterEq("timeout"), on: { yes: "ebusy", no: "call" } },
+      ebusy: { op: set({ ret: EBUSY }), next: "out" },
+      call: { op: hmmCallWithTimeout(UNLOCKED_TIMEOUT, "remaining"), next: "unlocked.do" },
+      "unlocked.return": {
+        op: test("ret", (k) => k.num("ret") !== 0),
+        on: { yes: "out", no: "take" },
+      },
+      out: { op: exit() },
+    },
+    hmmRangeFaultUnlockedTimeout(),
+    // mutex_lock(&svmm->mutex); if (read_retry) { unlock; continue; } ... break;
+    consumeUnderUserLock("while"),
+  ),
+};
+
+// The fixup without its time_after_eq() hunk: v8's `if (time_after(jiffies, timeout))`
+// kept, and v8's `max(timeout - jiffies, 1L)` gone. On the jiffy the deadline falls on,
+// time_after() is false and remaining is 0, which hmm_range_fault_unlocked_timeout()
+// takes as "retry for ever".
+export const nouveauV8ZeroTimeout: Design = {
+  ...nouveauV8,
+  id: "nouveau-v8-zero-timeout",
+  title: `${nouveauV8.title} (mutant: nouveau-v8-zero-timeout)`,
+  summary:
+    "nouveau-v8 with time_after() instead of time_after_eq() before the call: on the jiffy the deadline falls on, the remaining budget it passes is 0, which means retry for ever.",
+  source:
+    'mutant of nouveau-v8 (the hunk of "[PATCH v2 2/4] fixup! drm/nouveau: ..." that replaces time_after() by time_after_eq(), Jul 14 2026, left out)',
+  steps: compose(
+    nouveauV8.steps,
+    override({ expired: { op: timeAfter("timeout"), on: { yes: "ebusy", no: "call" } } }),
+  ),
+};
+
+// "[PATCH v8 6/8] RDMA/umem: Use hmm_range_fault_unlocked_timeout() for ODP faults"
+// (Jul 10 2026), ib_umem_odp_map_dma_and_lock():
+//
+//   timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+//   retry:
+//           ret = hmm_range_fault_unlocked_timeout(&range, timeout);
+//           if (unlikely(ret))
+//                   goto out_put_mm;
+//           ...
+//           mutex_lock(&umem_odp->umem_mutex);
+//           if (mmu_interval_read_retry(&umem_odp->notifier, range.notifier_seq)) {
+//                   mutex_unlock(&umem_odp->umem_mutex);
+//                   goto retry;
+//           }
+//
+// A relative budget per call: "ODP keeps using HMM_RANGE_DEFAULT_TIMEOUT for each HMM
+// fault attempt, while interval invalidation retries continue to be handled by the
+// existing outer loop", which starts each call with a fresh budget.
+export const odpV8: Design = {
+  id: "odp-v8",
+  title:
+    "RDMA ODP v8: a relative budget per call, the outer read_retry loop restarting with a fresh one",
+  summary:
+    "ib_umem_odp_map_dma_and_lock() passes HMM_RANGE_DEFAULT_TIMEOUT as a relative budget to each hmm_range_fault_unlocked_timeout() call and, when mmu_interval_read_retry() collides under umem_mutex, calls it again with a fresh budget.",
+  source:
+    '"[PATCH v8 6/8] RDMA/umem: Use hmm_range_fault_unlocked_timeout() for ODP faults" (Jul 10 2026)',
+  family: "hmm",
+  start: "init",
+  steps: compose(
+    {
+      init: {
+        op: set({ timeout: 1 }, "timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)"),
+        next: "retry",
+      },
+      retry: { op: hmmCallWithTimeout(UNLOCKED_TIMEOUT, "timeout"), next: "unlocked.do" },
+      "unlocked.return": {
+        op: test("unlikely(ret)", (k) => k.num("ret") !== 0),
+        on: { yes: "out_put_mm", no: "take" },
+      },
+      out_put_mm: { op: exit() },
+    },
+    hmmRangeFaultUnlockedTimeout(),
+    consumeUnderUserLock("retry"),
+  ),
+};

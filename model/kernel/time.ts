@@ -1,0 +1,157 @@
+// Time, abstractly. The kernel measures timeouts in jiffies (include/linux/jiffies.h:
+// `deadline = jiffies + timeout`, `time_after(jiffies, deadline)`,
+// `time_after_eq(jiffies, deadline)`); a jiffies counter in the state would make every
+// retry loop a new state forever, so no loop would close into a lasso. Instead each
+// deadline a thread arms is a world part (model/parts.ts `deadlines`) that is pending,
+// due or passed, and only the clock actor (model/actors/clock.ts) moves it on:
+//
+//   pending  jiffies before the deadline: time_after() and time_after_eq() are false,
+//            `deadline - jiffies` is positive;
+//   due      jiffies on the deadline: time_after_eq() is true, time_after() is not,
+//            and `deadline - jiffies` is 0;
+//   passed   jiffies after it: both are true, and `deadline - jiffies` is negative.
+//
+// "Due" is the one jiffy on which the deadline falls. The definitions of the model call
+// a deadline pending or passed; the C tells the two tests apart on exactly that jiffy
+// ("[PATCH v2 2/4] fixup! drm/nouveau: use hmm_range_fault_unlocked_timeout() for SVM
+// faults", Jul 14 2026: time_after_eq() so that the remaining timeout passed to HMM is
+// never 0), so the model keeps it. How far apart two deadlines are is not kept: any
+// positive budget is the same abstract length, and the clock may move deadlines on in
+// any order.
+import type { Ctx, Op } from "../step.js";
+import { op } from "../step.js";
+import type { Deadline, DeadlineState, Tid, World } from "../world.js";
+
+/** The key a deadline is kept under: the local's name and the thread's lane (`deadline@T`). */
+export function deadlineKey(w: World, tid: Tid, name: string): string {
+  return `${name}@${w.threads[tid]?.name ?? tid}`;
+}
+
+/** The state of the deadline held in local `name`; a local that holds none is a design error. */
+export function deadlineState(k: Ctx, name: string): DeadlineState {
+  const key = k.get(name);
+  const d = typeof key === "string" ? k.w.deadlines[key] : undefined;
+  if (!d) throw new Error(`local "${name}" holds no deadline (arm it with armDeadline first)`);
+  return d.state;
+}
+
+/** The state a deadline armed with `budget` jiffies to go starts in. */
+function stateFor(budget: number): DeadlineState {
+  return budget > 0 ? "pending" : budget === 0 ? "due" : "passed";
+}
+
+/** Where an op that arms a deadline says whose local it arms (shared by every copy of lockdrop). */
+const ARMS = Symbol.for("lockdrop.time.armDeadline");
+
+/**
+ * For an op made by `armDeadline`: the function whose local it arms (null: not said).
+ * Properties read a design's steps with it to see whether the design keeps time.
+ */
+export function armsDeadline(o: Op): { readonly fn: string | null } | undefined {
+  return (o as unknown as Record<symbol, { readonly fn: string | null } | undefined>)[ARMS];
+}
+
+/**
+ * `into = jiffies + budget`: a fresh deadline in the thread's local `into`, pending for a
+ * positive budget (due at once for 0). `budget` is a local holding the timeout (0, or any
+ * positive number: the length is not kept) or a positive constant, written as the C
+ * writes it (`label`); `fn` is the function whose local it is, for the properties that
+ * judge an API's own budget (properties/time.ts).
+ */
+export const armDeadline = (
+  into: string,
+  budget: string | number,
+  opts: { readonly label?: string; readonly fn?: string } = {},
+): Op<"ok"> =>
+  Object.assign(
+    op({
+      name: `${into} = jiffies + ${opts.label ?? String(budget)}`,
+      outcomes: ["ok"],
+      run: (k) => {
+        const b = typeof budget === "number" ? budget : k.num(budget);
+        const key = deadlineKey(k.w as World, k.tid, into);
+        const d: Deadline = { owner: k.tid, name: into, state: stateFor(b) };
+        k.w.deadlines[key] = d;
+        k.set(into, key);
+        k.emit({
+          k: "deadline",
+          tid: k.tid,
+          key,
+          owner: k.tid,
+          name: into,
+          state: d.state,
+          fn: opts.fn ?? null,
+        });
+        return "ok";
+      },
+    }),
+    { [ARMS]: { fn: opts.fn ?? null } },
+  );
+
+/** `if (time_after(jiffies, deadline))`: true once the deadline has passed. */
+export const timeAfter = (deadline: string): Op<"yes" | "no"> =>
+  op({
+    name: `if (time_after(jiffies, ${deadline}))`,
+    outcomes: ["yes", "no"],
+    run: (k) => (deadlineState(k, deadline) === "passed" ? "yes" : "no"),
+  });
+
+/** `if (time_after_eq(jiffies, deadline))`: true from the jiffy the deadline falls on. */
+export const timeAfterEq = (deadline: string): Op<"yes" | "no"> =>
+  op({
+    name: `if (time_after_eq(jiffies, ${deadline}))`,
+    outcomes: ["yes", "no"],
+    run: (k) => (deadlineState(k, deadline) === "pending" ? "no" : "yes"),
+  });
+
+/**
+ * `into = deadline - jiffies` as a `long`: 1 (some positive budget) while pending, 0 on
+ * the jiffy it falls on, -1 (negative) once passed. With `min`, `max(deadline - jiffies,
+ * min)` (v8's nouveau: `max(timeout - jiffies, 1L)`).
+ */
+export const jiffiesUntil = (
+  into: string,
+  deadline: string,
+  opts: { readonly min?: number } = {},
+): Op<"ok"> =>
+  op({
+    name:
+      opts.min === undefined
+        ? `${into} = ${deadline} - jiffies`
+        : `${into} = max(${deadline} - jiffies, ${opts.min}L)`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const s = deadlineState(k, deadline);
+      const left = s === "pending" ? 1 : s === "due" ? 0 : -1;
+      k.set(into, opts.min === undefined ? left : Math.max(left, opts.min));
+      return "ok";
+    },
+  });
+
+/**
+ * A `long` passed where an `unsigned long` timeout is expected: a negative value wraps to
+ * a huge one, which is still a (very long) positive budget; 0 stays 0, "retry for ever"
+ * for hmm_range_fault_unlocked_timeout().
+ */
+export function asUnsignedTimeout(v: number): number {
+  return v < 0 ? 1 : v;
+}
+
+/** The deadlines the clock may move on now: not passed, of a thread still running. */
+export function tickable(w: World): string[] {
+  return Object.keys(w.deadlines)
+    .sort()
+    .filter((key) => {
+      const d = w.deadlines[key] as Deadline;
+      return d.state !== "passed" && w.threads[d.owner]?.status.kind !== "done";
+    });
+}
+
+/** One jiffy for one deadline: pending -> due -> passed. */
+export function tick(k: Ctx, key: string): void {
+  const d = k.w.deadlines[key];
+  if (!d) throw new Error(`no deadline "${key}"`);
+  const state: DeadlineState = d.state === "pending" ? "due" : "passed";
+  k.w.deadlines[key] = { owner: d.owner, name: d.name, state };
+  k.emit({ k: "deadline", tid: k.tid, key, owner: d.owner, name: d.name, state, fn: null });
+}

@@ -1,0 +1,186 @@
+// Abstract time (model/kernel/time.ts, model/actors/clock.ts) against the rules it
+// models: include/linux/jiffies.h's time_after(a, b) ("a is after b", strictly) and
+// time_after_eq(a, b) ("a is b or after"), `deadline = jiffies + timeout`, and the
+// remaining budget `deadline - jiffies` that "[PATCH v2 2/4] fixup! drm/nouveau: use
+// hmm_range_fault_unlocked_timeout() for SVM faults" (Jul 14 2026) keeps from being 0 by
+// testing time_after_eq() first. No jiffies counter is kept: a loop that re-arms its
+// deadline comes back to the same state.
+import { describe, expect, it } from "vitest";
+import { isEnabled } from "../engine/exec.js";
+import { compactKey, stateKey } from "../engine/fingerprint.js";
+import {
+  armDeadline,
+  asUnsignedTimeout,
+  jiffiesUntil,
+  timeAfter,
+  timeAfterEq,
+} from "../model/kernel/time.js";
+import { set } from "../model/locals.js";
+import { scenario } from "../model/scenarios.js";
+import type { Steps } from "../model/step.js";
+import type { World } from "../model/world.js";
+import { traceFingerprint } from "../reports/cex.js";
+import { bench, mini, tidOf } from "./helpers.js";
+
+const clocked = scenario({
+  id: "test-clock",
+  families: ["hmm"],
+  vmas: [
+    { name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false },
+  ],
+  actors: [{ actor: "clock", budget: null }],
+});
+
+/** T arms `deadline = jiffies + timeout` (timeout = `budget`), then tests it. */
+function timed(budget: number, after: Steps = {}) {
+  const d = mini({
+    init: { op: set({ timeout: budget }), next: "arm" },
+    arm: {
+      op: armDeadline("deadline", "timeout", { fn: "hmm_range_fault_unlocked_timeout" }),
+      next: "after",
+    },
+    after: { op: timeAfter("deadline"), on: { yes: "exit", no: "after_eq" } },
+    after_eq: { op: timeAfterEq("deadline"), on: { yes: "exit", no: "left" } },
+    left: { op: jiffiesUntil("left", "deadline"), next: "left_min" },
+    left_min: { op: jiffiesUntil("left_min", "deadline", { min: 1 }), next: "exit" },
+    ...after,
+  });
+  const b = bench(clocked, d);
+  b.run(); // timeout = budget (a thread-local step, run on its own as the first)
+  return { b, clock: tidOf(b.world, "J") };
+}
+
+/** Run T's next step with `at` as the deadline's state (the clock moved it there). */
+function answers(state: "pending" | "due" | "passed") {
+  const { b, clock } = timed(5);
+  b.run(); // deadline = jiffies + timeout
+  const ticks = state === "pending" ? 0 : state === "due" ? 1 : 2;
+  for (let i = 0; i < ticks; i++) b.run(clock);
+  const t = () => b.world.threads[0];
+  b.run(); // time_after
+  const after = t()?.pc === "exit";
+  let afterEq = after;
+  if (!after) {
+    b.run(); // time_after_eq
+    afterEq = t()?.pc === "exit";
+  }
+  if (!afterEq) {
+    b.run(); // left = deadline - jiffies
+    b.run(); // left_min = max(deadline - jiffies, 1L)
+  }
+  return { after, afterEq, left: t()?.locals.left, leftMin: t()?.locals.left_min, b };
+}
+
+describe("deadlines in abstract time", () => {
+  it("arms a pending deadline for a positive budget, in a world part keyed by local and lane", () => {
+    const { b } = timed(5);
+    b.run();
+    expect(b.world.deadlines).toEqual({
+      "deadline@T": { owner: 0, name: "deadline", state: "pending" },
+    });
+    expect(b.world.threads[0]?.locals.deadline).toBe("deadline@T");
+    // a budget of 0 arms a deadline that falls on this very jiffy
+    const zero = timed(0);
+    zero.b.run();
+    expect(zero.b.world.deadlines["deadline@T"]?.state).toBe("due");
+  });
+
+  it("answers time_after, time_after_eq and deadline - jiffies as jiffies.h does", () => {
+    // pending: jiffies < deadline
+    expect(answers("pending")).toMatchObject({ after: false, afterEq: false, left: 1, leftMin: 1 });
+    // due: jiffies == deadline: time_after_eq() is true, time_after() is not
+    expect(answers("due")).toMatchObject({ after: false, afterEq: true });
+    // passed: jiffies > deadline
+    expect(answers("passed")).toMatchObject({ after: true, afterEq: true });
+  });
+
+  it("computes the remaining budget as 0 on the jiffy the deadline falls on, unless clamped", () => {
+    // the same program without the two tests: left = deadline - jiffies at each state
+    const left = (ticks: number) => {
+      const { b, clock } = timed(5, { after: { op: set({}), next: "left" } });
+      b.run();
+      for (let i = 0; i < ticks; i++) b.run(clock);
+      b.run(); // set{} is local, then left and left_min
+      b.run();
+      const t = b.world.threads[0];
+      return [t?.locals.left, t?.locals.left_min];
+    };
+    expect(left(0)).toEqual([1, 1]);
+    // v8's nouveau: max(timeout - jiffies, 1L) is never 0; the fixup's plain
+    // `timeout - jiffies` is 0 on the expiry jiffy
+    expect(left(1)).toEqual([0, 1]);
+    expect(left(2)).toEqual([-1, 1]);
+    // a negative long passed as an unsigned long timeout wraps to a huge positive one
+    expect(asUnsignedTimeout(-1)).toBeGreaterThan(0);
+    expect(asUnsignedTimeout(0)).toBe(0);
+  });
+});
+
+describe("the clock actor", () => {
+  it("is enabled only while some running thread's deadline has not passed", () => {
+    const { b, clock } = timed(5);
+    expect(isEnabled(b.world, clock, b.programs)).toBe(false);
+    b.run();
+    expect(isEnabled(b.world, clock, b.programs)).toBe(true);
+    b.run(clock);
+    expect(b.world.deadlines["deadline@T"]?.state).toBe("due");
+    b.run(clock);
+    expect(b.world.deadlines["deadline@T"]?.state).toBe("passed");
+    expect(isEnabled(b.world, clock, b.programs)).toBe(false);
+  });
+
+  it("moves on the deadline the schedule picks, one jiffy at a time", () => {
+    const d = mini({
+      a: {
+        op: armDeadline("timeout", 1, { label: "msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)" }),
+        next: "b",
+      },
+      b: { op: armDeadline("deadline", 1), next: "exit" },
+    });
+    const b = bench(clocked, d);
+    b.run();
+    b.run();
+    const clock = tidOf(b.world, "J");
+    b.run(clock, 1); // the second of [deadline@T, timeout@T]
+    expect(b.world.deadlines["timeout@T"]?.state).toBe("due");
+    expect(b.world.deadlines["deadline@T"]?.state).toBe("pending");
+    expect(b.world.threads[clock]?.pc).toBe("tick");
+  });
+
+  it("keeps no counter: re-arming after the deadline passed comes back to the same state", () => {
+    const d = mini(
+      {
+        arm: { op: armDeadline("deadline", 1), next: "check" },
+        check: { op: timeAfter("deadline"), on: { yes: "arm", no: "check" } },
+      },
+      "arm",
+    );
+    const b = bench(clocked, d);
+    const clock = tidOf(b.world, "J");
+    const round = () => {
+      b.run(clock);
+      b.run(clock);
+      b.run(); // time_after: yes
+      b.run(); // arm again
+      return b.world;
+    };
+    b.run(); // arm
+    // the first round marks the run disturbed (the clock is disruptive); from then on
+    // every round comes back to the same state
+    const armed: World = round();
+    round();
+    expect(b.world.clock).toBeGreaterThan(armed.clock);
+    expect(compactKey(b.world)).toBe(compactKey(armed));
+    expect(stateKey(b.world)).toBe(stateKey(armed));
+  });
+
+  it("leaves the per-step fingerprint of a world without deadlines as it was", () => {
+    const { b } = timed(5);
+    const w0 = b.world;
+    const { deadlines: _d, ...before } = w0;
+    // what traceFingerprint hashed before deadlines existed: the world without them
+    expect(traceFingerprint(w0)).toBe(traceFingerprint({ ...(before as World), deadlines: {} }));
+    b.run();
+    expect(traceFingerprint(b.world)).not.toBe(traceFingerprint({ ...b.world, deadlines: {} }));
+  });
+});
