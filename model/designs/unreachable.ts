@@ -104,17 +104,26 @@ export const DO_FAULT_SAME_LOCK =
 export const VM_WRITE_CHECKED_UNDER_SAME_HOLD =
   "the walk that recorded the fault refused a write to a VMA without VM_WRITE, and this design faults under that same mmap lock hold, so nothing can have cleared VM_WRITE since (mprotect needs the write lock)";
 
+/** v8's hmm_do_fault() (model/designs/v8-timeout.ts hmmDoFaultV8): -EFAULT only after the lookup. */
+export const DO_FAULT_EFAULT_ONLY_AFTER_LOOKUP = `v8's hmm_do_fault() returns vm_fault_to_errno() for a failed fault (do_fault.errno), so only its vma_lookup() finding no VMA leads here, and ${DO_FAULT_SAME_LOCK}`;
+
 /**
  * hmm_do_fault()'s edges that no scenario reaches. `sameLock`: the walk always runs under
- * the lock hold hmm_do_fault() looks the VMA up under; `permChecked`: why its VM_WRITE
- * check never fails, when it never does.
+ * the lock hold hmm_do_fault() looks the VMA up under; `efaultOnlyAfterLookup` (with
+ * sameLock): a failed fault has its own step (v8's do_fault.errno), so do_fault.efault
+ * follows only the lookup that finds no VMA; `permChecked`: why its VM_WRITE check never
+ * fails, when it never does.
  */
 export function doFaultNeverReaches(opts: {
   readonly sameLock: boolean;
+  readonly efaultOnlyAfterLookup?: boolean;
   readonly permChecked?: string;
 }): Unreachable[] {
   return [
     ...(opts.sameLock ? unreachable("do_fault", ["none"], DO_FAULT_SAME_LOCK) : []),
+    ...(opts.sameLock && opts.efaultOnlyAfterLookup
+      ? unreachable("do_fault.efault", ["ok"], DO_FAULT_EFAULT_ONLY_AFTER_LOOKUP)
+      : []),
     ...(opts.permChecked
       ? [
           ...unreachable("do_fault.perm", ["eperm"], opts.permChecked),

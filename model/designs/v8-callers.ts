@@ -10,7 +10,16 @@ import { exit, set, test } from "../locals.js";
 import type { Design } from "../step.js";
 import { compose, override } from "../step.js";
 import { consumeUnderUserLock } from "./callers.js";
-import { hmmRangeFaultUnlockedTimeout, UNLOCKED_TIMEOUT } from "./v8-timeout.js";
+import { unreachable } from "./unreachable.js";
+import {
+  hmmRangeFaultLockedV8NeverReaches,
+  hmmRangeFaultUnlockedTimeout,
+  UNLOCKED_TIMEOUT,
+} from "./v8-timeout.js";
+
+const MSHV_TIMEOUT_ZERO =
+  "mshv_region_range_fault() passes timeout 0 (retry for ever), so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is never taken";
+const MSHV_NO_DEADLINE = `only inside hmm_range_fault_unlocked_timeout()'s \`if (timeout)\`, and ${MSHV_TIMEOUT_ZERO}`;
 
 // "[PATCH v8 4/8] mshv: Use hmm_range_fault_unlocked_timeout() for region faults"
 // (Jul 10 2026), mshv_region_range_fault():
@@ -48,6 +57,14 @@ export const mshvV8: Design = {
     hmmRangeFaultUnlockedTimeout(),
     consumeUnderUserLock("cond_resched"),
   ),
+  unreachable: [
+    ...unreachable("unlocked.if_timeout", ["yes"], MSHV_TIMEOUT_ZERO),
+    ...unreachable("unlocked.if_unlocked", ["yes", "no"], MSHV_NO_DEADLINE),
+    ...unreachable("unlocked.arm", ["ok"], MSHV_NO_DEADLINE),
+    ...unreachable("unlocked.time_after", ["yes", "no"], MSHV_NO_DEADLINE),
+    ...unreachable("unlocked.ebusy", ["ok"], MSHV_NO_DEADLINE),
+    ...hmmRangeFaultLockedV8NeverReaches(),
+  ],
 };
 
 // "[PATCH v8 5/8] drm/nouveau: Use hmm_range_fault_unlocked_timeout() for SVM faults"
@@ -109,6 +126,14 @@ export const nouveauV8: Design = {
     // mutex_lock(&svmm->mutex); if (read_retry) { unlock; continue; } ... break;
     consumeUnderUserLock("while"),
   ),
+  unreachable: [
+    ...unreachable(
+      "unlocked.if_timeout",
+      ["no"],
+      "nouveau_range_fault() computes remaining = timeout - jiffies before it tests time_after_eq(jiffies, timeout), and jiffies only grows: once the deadline has fallen (remaining <= 0) the test is true and it returns -EBUSY, so the call gets remaining only while the deadline is ahead, a positive budget, never 0 (the point of fixup 2/4)",
+    ),
+    ...hmmRangeFaultLockedV8NeverReaches(),
+  ],
 };
 
 // The fixup without its time_after_eq() hunk: v8's `if (time_after(jiffies, timeout))`
@@ -127,6 +152,8 @@ export const nouveauV8ZeroTimeout: Design = {
     nouveauV8.steps,
     override({ expired: { op: timeAfter("timeout"), on: { yes: "ebusy", no: "call" } } }),
   ),
+  // the jiffy the deadline falls on passes remaining 0: unlocked.if_timeout/no is reached
+  unreachable: hmmRangeFaultLockedV8NeverReaches(),
 };
 
 // "[PATCH v8 6/8] RDMA/umem: Use hmm_range_fault_unlocked_timeout() for ODP faults"
@@ -173,4 +200,12 @@ export const odpV8: Design = {
     hmmRangeFaultUnlockedTimeout(),
     consumeUnderUserLock("retry"),
   ),
+  unreachable: [
+    ...unreachable(
+      "unlocked.if_timeout",
+      ["no"],
+      "ib_umem_odp_map_dma_and_lock() passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0 (HMM_RANGE_DEFAULT_TIMEOUT is 1000 ms; the model's budget is one jiffy), so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken",
+    ),
+    ...hmmRangeFaultLockedV8NeverReaches(),
+  ],
 };

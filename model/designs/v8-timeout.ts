@@ -49,10 +49,17 @@ import { fatalSignalPending } from "../kernel/signal.js";
 import { armDeadline, timeAfter } from "../kernel/time.js";
 import { vmaLookup } from "../kernel/vma.js";
 import { exit, retIs, set, test } from "../locals.js";
-import type { Ctx, Design, Steps } from "../step.js";
+import type { Ctx, Design, Steps, Unreachable } from "../step.js";
 import { compose, override } from "../step.js";
 import { consumeUnderUserLock, documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
+import {
+  doFaultNeverReaches,
+  forbiddenWithoutAllowRetry,
+  unreachable,
+  VM_WRITE_CHECKED_UNDER_SAME_HOLD,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { hmmRangeFaultUnlockableV2, recordFaultInCallbacks } from "./v2.js";
 
 /** The v8 API. */
@@ -130,6 +137,25 @@ export function hmmRangeFaultLockedV8(api = LOCKED, contract: "held" | "locked" 
 }
 
 /**
+ * The edges of hmmRangeFaultLockedV8() no scenario reaches, whoever calls it: the walk
+ * never starts at the end, and hmm_do_fault() runs under the lock hold the walk ran
+ * under (the VMA is still there, with the VM_WRITE the walk checked). `walk`: the walk's
+ * edges a caller does not reach besides (walkNeverReaches()).
+ */
+export function hmmRangeFaultLockedV8NeverReaches(
+  walk: Parameters<typeof walkNeverReaches>[0] = {},
+): Unreachable[] {
+  return [
+    ...walkNeverReaches(walk),
+    ...doFaultNeverReaches({
+      sameLock: true,
+      efaultOnlyAfterLookup: true,
+      permChecked: VM_WRITE_CHECKED_UNDER_SAME_HOLD,
+    }),
+  ];
+}
+
+/**
  * hmm_range_fault_unlocked_timeout() of v8: the caller enters at "unlocked.do" after
  * `hmmCallWithTimeout(UNLOCKED_TIMEOUT, arg)` and is back at "unlocked.return" with ret.
  */
@@ -182,6 +208,9 @@ export function hmmRangeFaultUnlockedTimeout(): Steps {
   };
 }
 
+const DEFAULT_TIMEOUT_NEVER_ZERO =
+  "hmm.rst's caller passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0 (HMM_RANGE_DEFAULT_TIMEOUT is 1000 ms; the model's budget is one jiffy), so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken";
+
 // The documented caller (hmm.rst of v8, with fixup 1/4):
 //
 //   timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
@@ -221,6 +250,10 @@ export const v8Timeout: Design = {
     hmmRangeFaultUnlockedTimeout(),
     consumeUnderUserLock("again"),
   ),
+  unreachable: [
+    ...unreachable("unlocked.if_timeout", ["no"], DEFAULT_TIMEOUT_NEVER_ZERO),
+    ...hmmRangeFaultLockedV8NeverReaches(),
+  ],
 };
 
 // The mutant Andrew Morton's nit on patch 2 invites ("`locked` could be loop-local",
@@ -249,7 +282,22 @@ export const v8TimeoutLocalLocked: Design = {
       },
     },
   ),
+  unreachable: [
+    ...unreachable("unlocked.if_timeout", ["no"], DEFAULT_TIMEOUT_NEVER_ZERO),
+    ...unreachable(
+      "unlocked.if_unlocked",
+      ["no"],
+      "the mutant declares `bool locked = false;` inside the do-while loop (unlocked.local), and the call starts with it false too, so `if (!locked)` is always taken and every pass re-arms the deadline: the mutation itself",
+    ),
+    ...hmmRangeFaultLockedV8NeverReaches(),
+  ],
 };
+
+const LEGACY_FIRST_VMA =
+  "v8's hmm_range_fault() faults without FAULT_FLAG_ALLOW_RETRY, so a missing page of a userfaultfd-registered VMA fails it with -EFAULT (handle_userfault() returns VM_FAULT_SIGBUS), and no other thread faults one in; the scenarios whose range holds more than one VMA (two-vmas, and anon-uffd-split, anon-mprotect-ro and hugetlb-split after their split) have such pages, a hole or a VMA without VM_WRITE first, and the caller holds the mmap lock across the call, so the layout cannot change under the walk";
+const LEGACY_NULL_LOCKED =
+  "entered only after do_fault.one returned VM_FAULT_RETRY or VM_FAULT_COMPLETED to a fault without FAULT_FLAG_ALLOW_RETRY, which only a handler breaking handle_mm_fault()'s contract does (misbehaving-handler); then `*hmm_vma_walk->locked = false` writes through the NULL `locked` of hmm_range_fault_locked(range, NULL) and the task dies in the oops (make_task_dead) before the step ends: v8's bug, which the property retry-only-with-allow-retry reports";
+const LEGACY_AFTER_UNLOCKED = `reached only through do_fault.unlocked (HMM_FAULT_UNLOCKED), which never completes: ${LEGACY_NULL_LOCKED}`;
 
 // The legacy path of the same patch: hmm_range_fault() is hmm_range_fault_locked(range,
 // NULL), called as hmm.rst's "Holding the mmap lock across HMM faults" allows
@@ -268,4 +316,15 @@ export const v8Legacy: Design = {
   family: "hmm",
   start: "again",
   steps: compose(documentedCaller(), hmmRangeFaultLockedV8("hmm_range_fault", "held")),
+  unreachable: [
+    ...hmmRangeFaultLockedV8NeverReaches({ pteSecond: LEGACY_FIRST_VMA }),
+    ...unreachable("walk.next", ["hugetlb", "hole"], LEGACY_FIRST_VMA),
+    ...forbiddenWithoutAllowRetry("do_fault.one"),
+    ...unreachable("do_fault.unlocked", ["ok"], LEGACY_NULL_LOCKED),
+    ...unreachable("do_fault.unlocked_ret", ["ok"], LEGACY_AFTER_UNLOCKED),
+    ...unreachable("walk.ret_sentinel", ["yes"], LEGACY_AFTER_UNLOCKED),
+    ...unreachable("hmm.unlocked", ["yes", "no"], LEGACY_AFTER_UNLOCKED),
+    ...unreachable("hmm.drop_eintr", ["ok"], LEGACY_AFTER_UNLOCKED),
+    ...unreachable("hmm.drop_busy", ["ok"], LEGACY_AFTER_UNLOCKED),
+  ],
 };
