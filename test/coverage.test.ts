@@ -267,8 +267,8 @@ describe("lockdrop coverage", () => {
     const long = ["coverage", "v2", "--runs", "2000000"];
     const n = SCENARIOS.filter((s) => runsIn(s, design("v2"))).length;
     const [term, int] = await Promise.all([
-      signalled(long, "SIGTERM", 3000),
-      signalled(long, "SIGINT", 3000),
+      signalled(long, "SIGTERM", 8000),
+      signalled(long, "SIGINT", 8000),
     ]);
     expect(term.code, term.err).toBe(143);
     expect(term.err).toMatch(

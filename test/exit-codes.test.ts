@@ -148,9 +148,9 @@ describe("exit codes", () => {
   it("SIGTERM and SIGINT without a terminal: a message with the coverage and what was found, 143 and 130", async () => {
     const long = ["check", "v2", "--scenario", "anon-plain", "anon-uffd", "--runs", "2000000"];
     const [term, int, matrix] = await Promise.all([
-      signalled(long, "SIGTERM", 3000),
-      signalled(long, "SIGINT", 3000),
-      signalled(["matrix", "--runs", "2000000"], "SIGTERM", 3000),
+      signalled(long, "SIGTERM", 8000),
+      signalled(long, "SIGINT", 8000),
+      signalled(["matrix", "--runs", "2000000"], "SIGTERM", 8000),
     ]);
     expect(term.code, term.err).toBe(143);
     expect(term.err).toMatch(

@@ -49,7 +49,7 @@ export const mainline: Design = {
 /** The edges of mainline (and of its mutants) that no scenario reaches, and why. */
 export function mainlineUnreachable(): Unreachable[] {
   const firstVma =
-    "mainline never gets past the first VMA of two-vmas: its pages are registered for userfaultfd and missing, and the fault on them fails without FAULT_FLAG_ALLOW_RETRY (handle_userfault() returns VM_FAULT_SIGBUS, the call -EFAULT); every other scenario has one VMA, which the walk leaves only at the end of the range";
+    "mainline never gets past the first VMA of a range with several (two-vmas, and the split, mremap and fork scenarios once the layout changed): in each the first VMA's pages are registered for userfaultfd and missing, and the fault on them fails without FAULT_FLAG_ALLOW_RETRY (handle_userfault() returns VM_FAULT_SIGBUS, the call -EFAULT)";
   return [
     ...walkNeverReaches({
       pteSecond:
