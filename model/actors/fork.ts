@@ -22,7 +22,7 @@ import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
   invalidateEnd,
-  invalidateStart,
+  invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
 import { anyPte, vmaStartWrite, wrprotect } from "../kernel/vma-layout.js";
@@ -75,14 +75,7 @@ const dup = op({
   },
 });
 
-const cowStart = op({
-  name: "copy_page_range(): mmu_notifier_invalidate_range_start()",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateStart(k);
-    return "ok";
-  },
-});
+const cowStart = invalidateRangeStart("copy_page_range()");
 
 const cowEnd = op({
   name: "copy_pte_range(): ptep_set_wrprotect() on the parent; mmu_notifier_invalidate_range_end()",

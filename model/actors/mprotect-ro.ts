@@ -24,7 +24,7 @@ import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
   invalidateEnd,
-  invalidateStart,
+  invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
 import { vmaAt } from "../kernel/vma.js";
@@ -111,15 +111,7 @@ const flags = op({
   },
 });
 
-const invStart = (what: string) =>
-  op({
-    name: `${what}: mmu_notifier_invalidate_range_start()`,
-    outcomes: ["ok"],
-    run: (k) => {
-      invalidateStart(k);
-      return "ok";
-    },
-  });
+const invStart = (what: string) => invalidateRangeStart(what);
 
 const ptesReadOnly = op({
   name: "change_pte_range(): entries read-only; mmu_notifier_invalidate_range_end()",

@@ -24,7 +24,6 @@ import {
   invalidateCallback,
   invalidateEnd,
   invalidateRangeStart,
-  invalidateStart,
   userLock,
 } from "../kernel/notifier.js";
 import { vmaAt } from "../kernel/vma.js";
@@ -88,14 +87,7 @@ const copy = op({
   },
 });
 
-const mvStart = op({
-  name: "move_page_tables(): mmu_notifier_invalidate_range_start()",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateStart(k);
-    return "ok";
-  },
-});
+const mvStart = invalidateRangeStart("move_page_tables()");
 
 /** The entries moved; mremap_userfaultfd_prep(new_vma) without UFFD_FEATURE_EVENT_REMAP. */
 function moveAndPrep(k: Ctx): void {

@@ -74,10 +74,14 @@ export function invalidateStart(k: Ctx): void {
   k.emit({ k: "invalidate", tid: k.tid, phase: "start" });
 }
 
-/** `mmu_notifier_invalidate_range_start()` as a step of munmap's or madvise's zap. */
-export const invalidateRangeStart = (): Op<"ok"> =>
+/**
+ * `mmu_notifier_invalidate_range_start()` as a step of an actor that changes page tables
+ * (munmap's or madvise's zap, mprotect, mremap, fork's COW), named after its caller when
+ * `caller` is given (`change_pud_range(): mmu_notifier_invalidate_range_start()`).
+ */
+export const invalidateRangeStart = (caller?: string): Op<"ok"> =>
   op({
-    name: "mmu_notifier_invalidate_range_start()",
+    name: `${caller ? `${caller}: ` : ""}mmu_notifier_invalidate_range_start()`,
     outcomes: ["ok"],
     run: (k) => {
       invalidateStart(k);
