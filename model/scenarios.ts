@@ -19,6 +19,7 @@ import { signalActor } from "./actors/signal.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
+import { newVma } from "./kernel/vma.js";
 import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
 import { timeScenarios } from "./scenarios-time.js";
 import type { Design, Family, Program, Programs } from "./step.js";
@@ -500,18 +501,7 @@ export function initialWorld(s: Scenario, design: Design): World {
   let at = 0;
   for (const spec of s.vmas) {
     const { name: _name, pages, swapped: _swapped, ...flags } = spec;
-    vmas.push({
-      id: vmas.length,
-      start: at,
-      end: at + pages,
-      flags,
-      state: "live",
-      hugetlbLock: flags.hugetlb && flags.shared ? emptyRwsem() : null,
-      readers: [],
-      writeLocked: false,
-      freedAt: null,
-      freedBy: null,
-    });
+    vmas.push(newVma(vmas.length, at, at + pages, flags, false));
     at += pages;
   }
   const pages = at;

@@ -19,17 +19,12 @@
 
 import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
-import {
-  invalidateCallback,
-  invalidateEnd,
-  invalidateRangeStart,
-  userLock,
-} from "../kernel/notifier.js";
-import { anyPte, vmaStartWrite, wrprotect } from "../kernel/vma-layout.js";
+import { invalidateCallback, invalidateRangeStart, userLock } from "../kernel/notifier.js";
+import { anyPte, vmaStartWrite, wrprotectRangeEnd } from "../kernel/vma-layout.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 
-const target = (k: Ctx) => k.num("target");
+const _target = (k: Ctx) => k.num("target");
 
 const begin = op({
   name: "fork(): dup_mm() -> dup_mmap(mm, oldmm)",
@@ -77,16 +72,9 @@ const dup = op({
 
 const cowStart = invalidateRangeStart("copy_page_range()");
 
-const cowEnd = op({
-  name: "copy_pte_range(): ptep_set_wrprotect() on the parent; mmu_notifier_invalidate_range_end()",
-  outcomes: ["ok"],
-  run: (k) => {
-    const v = k.w.vmas[target(k)];
-    if (v) wrprotect(k, v.start, v.end);
-    invalidateEnd(k);
-    return "ok";
-  },
-});
+const cowEnd = wrprotectRangeEnd(
+  "copy_pte_range(): ptep_set_wrprotect() on the parent; mmu_notifier_invalidate_range_end()",
+);
 
 export function forkActor(): Actor {
   return actor({

@@ -10,7 +10,7 @@
 // The userfaultfd_remove() event (UFFD_FEATURE_EVENT_REMOVE) is not modelled.
 
 import { type Actor, actor } from "../actor.js";
-import { hugetlbLockWrite, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import { hugetlbLockWriteOp, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
@@ -64,15 +64,9 @@ const findVma = op({
   },
 });
 
-const zapBegin = op({
-  name: "zap_page_range_single_batched: hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
-  outcomes: ["ok"],
-  run: (k) => {
-    const v = k.w.vmas[target(k)];
-    if (v?.flags.hugetlb) hugetlbLockWrite(k, v.id);
-    return "ok";
-  },
-});
+const zapBegin = hugetlbLockWriteOp(
+  "zap_page_range_single_batched: hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
+);
 
 const zap = op({
   name: "unmap_single_vma(): zap ptes; mmu_notifier_invalidate_range_end()",

@@ -19,7 +19,7 @@
 // different kinds; a hugetlb VMA never merges, VM_DONTEXPAND being in VM_SPECIAL).
 
 import { type Actor, actor } from "../actor.js";
-import { hugetlbLockWrite, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import { hugetlbLockWriteOp, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
@@ -28,7 +28,14 @@ import {
   userLock,
 } from "../kernel/notifier.js";
 import { vmaAt } from "../kernel/vma.js";
-import { anyPte, setVmaFlags, splitVma, vmaStartWrite, wrprotect } from "../kernel/vma-layout.js";
+import {
+  anyPte,
+  setVmaFlags,
+  splitVma,
+  vmaStartWrite,
+  wrprotect,
+  wrprotectRangeEnd,
+} from "../kernel/vma-layout.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, VmaFlags, World } from "../world.js";
@@ -113,25 +120,11 @@ const flags = op({
 
 const invStart = (what: string) => invalidateRangeStart(what);
 
-const ptesReadOnly = op({
-  name: "change_pte_range(): entries read-only; mmu_notifier_invalidate_range_end()",
-  outcomes: ["ok"],
-  run: (k) => {
-    const v = k.w.vmas[target(k)];
-    if (v) wrprotect(k, v.start, v.end);
-    invalidateEnd(k);
-    return "ok";
-  },
-});
+const ptesReadOnly = wrprotectRangeEnd(
+  "change_pte_range(): entries read-only; mmu_notifier_invalidate_range_end()",
+);
 
-const hugetlbLock = op({
-  name: "hugetlb_change_protection(): hugetlb_vma_lock_write(vma)",
-  outcomes: ["ok"],
-  run: (k) => {
-    hugetlbLockWrite(k, target(k));
-    return "ok";
-  },
-});
+const hugetlbLock = hugetlbLockWriteOp("hugetlb_change_protection(): hugetlb_vma_lock_write(vma)");
 
 const hugetlbReadOnly = op({
   name: "entries read-only; hugetlb_vma_unlock_write(vma); mmu_notifier_invalidate_range_end()",

@@ -18,7 +18,7 @@
 // of a VMA (which splits it) is not modelled: the actor moves whole VMAs only.
 
 import { type Actor, actor } from "../actor.js";
-import { hugetlbLockWrite, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import { hugetlbLockWriteOp, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
@@ -106,14 +106,7 @@ const mvPtes = op({
   },
 });
 
-const mvHugetlbLock = op({
-  name: "move_hugetlb_page_tables(): hugetlb_vma_lock_write(vma)",
-  outcomes: ["ok"],
-  run: (k) => {
-    hugetlbLockWrite(k, target(k));
-    return "ok";
-  },
-});
+const mvHugetlbLock = hugetlbLockWriteOp("move_hugetlb_page_tables(): hugetlb_vma_lock_write(vma)");
 
 const mvHugetlbPtes = op({
   name: "move entries; hugetlb_vma_unlock_write(vma); mmu_notifier_invalidate_range_end(); mremap_userfaultfd_prep(new_vma)",

@@ -11,18 +11,12 @@
 // modelled, as for munmap.
 
 import { type Actor, actor } from "../actor.js";
-import {
-  mmapReadUnlock,
-  mmapWriteDowngrade,
-  mmapWriteLock,
-  mmapWriteUnlock,
-} from "../kernel/mmap-lock.js";
-import { invalidateCallback, invalidateRangeStart, userLock } from "../kernel/notifier.js";
+import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { vmaAt } from "../kernel/vma.js";
 import { splitVma, vmaStartWrite } from "../kernel/vma-layout.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
-import { detach, removeVma, zapBegin, zapEnd } from "./munmap.js";
+import { unmapDetachedSteps } from "./munmap.js";
 
 /** The pages whose munmap splits a VMA: every page of a live VMA of two pages or more. */
 function splittable(w: World): string[] {
@@ -79,15 +73,7 @@ export function munmapSplitActor(): Actor {
       wlock: { op: mmapWriteLock(), next: "gather" },
       gather: { op: gather, on: { ok: "detach", none: "wunlock" } },
       wunlock: { op: mmapWriteUnlock(), next: "idle" },
-      detach: { op: detach, next: "downgrade" },
-      downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
-      inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
-      inv_lock: { op: userLock(), next: "inv_cb" },
-      inv_cb: { op: invalidateCallback(), next: "zap_begin" },
-      zap_begin: { op: zapBegin, next: "zap_end" },
-      zap_end: { op: zapEnd, next: "remove" },
-      remove: { op: removeVma, next: "runlock" },
-      runlock: { op: mmapReadUnlock(), next: "idle" },
+      ...unmapDetachedSteps("idle"),
     },
   });
 }

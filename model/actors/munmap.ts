@@ -8,7 +8,7 @@
 
 import type { Actor } from "../actor.js";
 import { actor } from "../actor.js";
-import { hugetlbLockWrite, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import { hugetlbLockWriteOp, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
 import {
   mmapReadUnlock,
   mmapWriteDowngrade,
@@ -21,8 +21,8 @@ import {
   invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
-import { anyLiveVma, chooseLiveVma, zapPtes } from "../kernel/vma.js";
-import type { Ctx } from "../step.js";
+import { anyLiveVma, chooseLiveVma, newVma, zapPtes } from "../kernel/vma.js";
+import type { Ctx, Steps } from "../step.js";
 import { op } from "../step.js";
 import type { VmaFlags } from "../world.js";
 
@@ -58,15 +58,7 @@ export const detach = op({
 });
 
 /** unmap_region() of a hugetlb VMA: __hugetlb_zap_begin() takes hugetlb_vma_lock_write. */
-export const zapBegin = op({
-  name: "__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
-  outcomes: ["ok"],
-  run: (k) => {
-    const v = k.w.vmas[target(k)];
-    if (v?.flags.hugetlb) hugetlbLockWrite(k, v.id);
-    return "ok";
-  },
-});
+export const zapBegin = hugetlbLockWriteOp("__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)");
 
 /** The zap of `target`'s range, hugetlb_vma_unlock_write, invalidate_range_end. */
 export const zapEnd = op({
@@ -113,23 +105,30 @@ const mapNew = (flags: VmaFlags) =>
       const old = k.w.vmas[target(k)];
       if (!old) return "ok";
       const id = k.w.vmas.length;
-      k.w.vmas.push({
-        id,
-        start: old.start,
-        end: old.end,
-        flags: { ...flags },
-        state: "live",
-        hugetlbLock:
-          flags.hugetlb && flags.shared ? { readers: [], writer: null, waiters: [] } : null,
-        readers: [],
-        writeLocked: true,
-        freedAt: null,
-        freedBy: null,
-      });
+      k.w.vmas.push(newVma(id, old.start, old.end, { ...flags }, true));
       k.emit({ k: "map", tid: k.tid, vma: id });
       return "ok";
     },
   });
+
+/**
+ * From the detach under the write lock to the free under the read lock
+ * (vms_complete_munmap_vmas: downgrade, unmap_region's invalidation and zap,
+ * remove_vma), then `next`: the steps munmap and munmap-split share.
+ */
+export function unmapDetachedSteps(next: string): Steps {
+  return {
+    detach: { op: detach, next: "downgrade" },
+    downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
+    inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
+    inv_lock: { op: userLock(), next: "inv_cb" },
+    inv_cb: { op: invalidateCallback(), next: "zap_begin" },
+    zap_begin: { op: zapBegin, next: "zap_end" },
+    zap_end: { op: zapEnd, next: "remove" },
+    remove: { op: removeVma, next: "runlock" },
+    runlock: { op: mmapReadUnlock(), next },
+  };
+}
 
 export function munmapActor(remap: VmaFlags | null = null): Actor {
   return actor({
@@ -141,15 +140,7 @@ export function munmapActor(remap: VmaFlags | null = null): Actor {
     steps: {
       idle: { op: begin, next: "wlock" },
       wlock: { op: mmapWriteLock(), next: "detach" },
-      detach: { op: detach, next: "downgrade" },
-      downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
-      inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
-      inv_lock: { op: userLock(), next: "inv_cb" },
-      inv_cb: { op: invalidateCallback(), next: "zap_begin" },
-      zap_begin: { op: zapBegin, next: "zap_end" },
-      zap_end: { op: zapEnd, next: "remove" },
-      remove: { op: removeVma, next: "runlock" },
-      runlock: { op: mmapReadUnlock(), next: remap ? "remap_lock" : "idle" },
+      ...unmapDetachedSteps(remap ? "remap_lock" : "idle"),
       ...(remap
         ? {
             remap_lock: { op: mmapWriteLock(), next: "remap" },

@@ -114,6 +114,21 @@ export function hugetlbLockWrite(k: Ctx, vma: VmaId): boolean {
   return granted;
 }
 
+/**
+ * `hugetlb_vma_lock_write(vma)` as an actor's step, on the VMA in its local `vma`
+ * (munmap's and madvise's zap, mprotect, mremap), named after its caller; a no-op on a
+ * VMA without the lock (not hugetlb, or private).
+ */
+export const hugetlbLockWriteOp = (name: string, vma = "target"): Op<"ok"> =>
+  op({
+    name,
+    outcomes: ["ok"],
+    run: (k) => {
+      hugetlbLockWrite(k, k.num(vma));
+      return "ok";
+    },
+  });
+
 export function hugetlbUnlockWrite(k: Ctx, vma: VmaId): void {
   const lock = k.w.vmas[vma]?.hugetlbLock;
   if (!lock) return;

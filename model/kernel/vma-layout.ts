@@ -16,8 +16,11 @@
 // vma and range unmapping" (Mike Kravetz, Oct 2022 mail) for hugetlb_vm_op_open();
 // "mm/hugetlb: unshare page tables during VMA split, not before" (Jann Horn, Jun 2025
 // stable mail) for hugetlb_split().
-import type { Ctx } from "../step.js";
+import type { Ctx, Op } from "../step.js";
+import { op } from "../step.js";
 import type { Page, VmaFlags, VmaId } from "../world.js";
+import { invalidateEnd } from "./notifier.js";
+import { newVma } from "./vma.js";
 
 const span = (start: Page, end: Page) => `[${start},${end})`;
 
@@ -55,19 +58,8 @@ export function splitVma(k: Ctx, vma: VmaId, addr: Page, newBelow: boolean): Vma
     throw new Error(`__split_vma: page ${addr} is not strictly inside vma#${vma}`);
   const id = k.w.vmas.length;
   const part = newBelow ? { start: v.start, end: addr } : { start: addr, end: v.end };
-  k.w.vmas.push({
-    id,
-    start: part.start,
-    end: part.end,
-    // flags objects are replaced, never mutated: the new VMA may share the old one's
-    flags: v.flags,
-    state: "live",
-    hugetlbLock: v.hugetlbLock ? { readers: [], writer: null, waiters: [] } : null,
-    readers: [],
-    writeLocked: true,
-    freedAt: null,
-    freedBy: null,
-  });
+  // flags objects are replaced, never mutated: the new VMA may share the old one's
+  k.w.vmas.push(newVma(id, part.start, part.end, v.flags, true));
   if (newBelow) v.start = addr;
   else v.end = addr;
   v.writeLocked = true;
@@ -124,18 +116,7 @@ export function copyVma(k: Ctx, vma: VmaId, to: Page): VmaId {
     k.w.folioWaiters.push([]);
   }
   const id = k.w.vmas.length;
-  k.w.vmas.push({
-    id,
-    start: to,
-    end: to + len,
-    flags: v.flags,
-    state: "live",
-    hugetlbLock: v.hugetlbLock ? { readers: [], writer: null, waiters: [] } : null,
-    readers: [],
-    writeLocked: true,
-    freedAt: null,
-    freedBy: null,
-  });
+  k.w.vmas.push(newVma(id, to, to + len, v.flags, true));
   k.emit({
     k: "vma-change",
     tid: k.tid,
@@ -189,3 +170,19 @@ export function wrprotect(k: Ctx, start: Page, end: Page): void {
       k.emit({ k: "pte", tid: k.tid, page: p, pte: "ro" });
     }
 }
+
+/**
+ * An actor's step that write-protects the VMA in its local `vma` (wrprotect) and ends
+ * the invalidation around it: mprotect's change_pte_range(), fork's copy_pte_range().
+ */
+export const wrprotectRangeEnd = (name: string, vma = "target"): Op<"ok"> =>
+  op({
+    name,
+    outcomes: ["ok"],
+    run: (k) => {
+      const v = k.w.vmas[k.num(vma)];
+      if (v) wrprotect(k, v.start, v.end);
+      invalidateEnd(k);
+      return "ok";
+    },
+  });

@@ -3,10 +3,36 @@
 import { refTo, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { Page, Vma, VmaId, World } from "../world.js";
+import type { Draft, Page, Vma, VmaFlags, VmaId, World } from "../world.js";
 
 export function vmaAt(w: World, addr: Page): Vma | null {
   return w.vmas.find((v) => v.state === "live" && v.start <= addr && addr < v.end) ?? null;
+}
+
+/**
+ * A new vm_area_struct, attached: its own hugetlb VMA lock when it is a shared hugetlb
+ * mapping (hugetlb_vma_lock_alloc), no per-VMA readers. `writeLocked` for one inserted
+ * under vma_start_write (__mmap_new_vma, __split_vma, copy_vma).
+ */
+export function newVma(
+  id: VmaId,
+  start: Page,
+  end: Page,
+  flags: VmaFlags,
+  writeLocked: boolean,
+): Draft<Vma> {
+  return {
+    id,
+    start,
+    end,
+    flags,
+    state: "live",
+    hugetlbLock: flags.hugetlb && flags.shared ? { readers: [], writer: null, waiters: [] } : null,
+    readers: [],
+    writeLocked,
+    freedAt: null,
+    freedBy: null,
+  };
 }
 
 /** Is there a mapped VMA for a syscall to act on? */
