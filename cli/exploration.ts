@@ -11,8 +11,6 @@ import type { Property } from "../properties/property.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed } from "./errors.js";
 import { exhaustiveProgress } from "./progress.js";
 
-export const DEFAULT_DEPTH = 60;
-
 /**
  * `shortestByDefault` (check): the breadth-first pass after random search runs unless
  * `--no-shortest`; a kernel developer reading one counterexample wants the shortest.
@@ -55,9 +53,8 @@ export function withExplorationOptions(
     )
     .option(
       "--depth <n>",
-      "exhaustive: longest schedule explored",
+      "exhaustive: longest schedule explored (default: no bound, the search runs to completion or to --max-memory)",
       parseCount("--depth"),
-      DEFAULT_DEPTH,
     )
     .option(
       "--max-states <n>",
@@ -66,7 +63,7 @@ export function withExplorationOptions(
     )
     .option(
       "--max-memory <mib>",
-      "exhaustive: stop when the heap passes this many MiB",
+      "exhaustive: stop, with the rows unknown, when the search's memory passes this many MiB (default: 60% of the machine's memory, shared among the workers)",
       parseCount("--max-memory"),
     )
     .option(

@@ -35,6 +35,16 @@ export class Collapser {
     for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false, 8));
   }
 
+  /** Bytes held: the part tables, and the kept tuples of part ids. */
+  bytes(): number {
+    let n = this.kept.byteLength;
+    for (const t of this.tables) {
+      const b = t.bytes();
+      n += b.arena + b.table;
+    }
+    return n;
+  }
+
   /** Keep the ids `ids` last gave, as those of state `index` (for `ids(_, _, index)`). */
   keep(index: number): void {
     const ids = this.scratch;

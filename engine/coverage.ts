@@ -20,7 +20,7 @@ import type { StopReason, Strength } from "./verdicts.js";
 
 /** The bounds `lockdrop coverage` searches with unless told otherwise. */
 export const COVERAGE_DEFAULTS = {
-  /** the exhaustive pass's depth: `--depth`'s default (cli/exploration.ts) */
+  /** the exhaustive pass's depth (`lockdrop coverage --depth`) */
   depth: 60,
   /**
    * the exhaustive pass's state bound, above the small scenarios (anon-uffd-1 and

@@ -14,8 +14,8 @@ import { Collapser } from "./collapse.js";
 import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { compactKey, encode, extendIds, extendKey, keyUnits } from "./fingerprint.js";
-import type { LassoEdge } from "./lasso.js";
-import { fairnessText, fairThreads, fullMask, idleBits, shortestLasso, stepBits } from "./lasso.js";
+import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
+import { LassoGraph, shortestLasso } from "./lasso-graph.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
 import { StateSet } from "./stateset.js";
@@ -64,6 +64,24 @@ export interface ExhaustiveResult {
   /** with hash compaction: the probability that some state was missed (birthday bound) */
   readonly omissionProbability: number | null;
   readonly counterexamples: ReadonlyMap<string, ExhaustiveCounterexample>;
+  /** what the stored states cost, in bytes (the bench divides them by `states`) */
+  readonly memory: SearchMemory;
+}
+
+/** The bytes the search's stores hold at its end, and its peak heap. */
+export interface SearchMemory {
+  /** the visited set's arena of state keys */
+  readonly arena: number;
+  /** the visited set's hash table */
+  readonly table: number;
+  /** the collapser's part tables and the tuples of part ids it keeps per state */
+  readonly parts: number;
+  /** the search tree (parent, step and depth per state) */
+  readonly tree: number;
+  /** the liveness graphs (edges among loop states, idle bits) */
+  readonly lasso: number;
+  /** the largest heap plus typed arrays seen at the search's memory checks, in bytes */
+  readonly peak: number;
 }
 
 interface Node {
@@ -109,6 +127,11 @@ class Tree {
     this.pick[i] = pick;
     return i;
   }
+  bytes(): number {
+    return (
+      this.parent.byteLength + this.tid.byteLength + this.pick.byteLength + this.depth.byteLength
+    );
+  }
   path(i: number): Choice[] {
     const out: Choice[] = [];
     for (let n = i; n > 0; n = this.parent[n] as number)
@@ -118,9 +141,9 @@ class Tree {
 }
 
 /** The JavaScript heap plus the typed arrays (visited set, tree), in MiB. */
-function heapMiB(): number {
+function heapBytes(): number {
   const m = process.memoryUsage();
-  return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /**
@@ -212,7 +235,7 @@ export function exploreExhaustive(
     const spec = p.lasso;
     if (!spec) return [];
     const fair = fairThreads(spec, setup.world0);
-    return [{ prop: p, spec, fair, edges: [] as LassoEdge[], idle: new Map<number, number>() }];
+    return [{ prop: p, spec, fair, graph: new LassoGraph() }];
   });
 
   const root = tree.add(-1, 0, 0);
@@ -234,6 +257,7 @@ export function exploreExhaustive(
   let depth = 0;
   let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
   let atBound = 0;
+  let peak = 0;
 
   const endCheck = (node: Node, w: World) => {
     const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
@@ -273,7 +297,7 @@ export function exploreExhaustive(
       if (enabled.length === 0) continue;
       for (const l of lassos)
         if (l.fair.length > 0 && l.spec.inLoop(node.world))
-          l.idle.set(node.index, idleBits(node.world, l.fair, setup.programs, l.spec));
+          l.graph.setIdle(node.index, idleBits(node.world, l.fair, setup.programs, l.spec));
       // with sleep sets: the threads already expanded here, and their successors (pick 0),
       // reused by the commutation checks
       const done: number[] = opts.sleepSets ? [] : NO_SLEEP_DONE;
@@ -320,7 +344,7 @@ export function exploreExhaustive(
           // (a state on a cycle is the target of a cycle edge: the target's condition suffices)
           for (const l of lassos)
             if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
-              l.edges.push({ from: node.index, to: seen ?? index, tid, pick });
+              l.graph.add(node.index, seen ?? index, tid, pick);
           const preemptions = node.preemptions + preempt;
           if (seen !== undefined) {
             if (!opts.sleepSets) continue;
@@ -362,7 +386,9 @@ export function exploreExhaustive(
       }
       if (transitions - lastCheck >= 4096) {
         lastCheck = transitions;
-        if (opts.maxMemoryMiB !== undefined && heapMiB() > opts.maxMemoryMiB) {
+        const heap = heapBytes();
+        if (heap > peak) peak = heap;
+        if (opts.maxMemoryMiB !== undefined && heap > opts.maxMemoryMiB * 2 ** 20) {
           stoppedBy = "max-memory";
           frontier = next;
           break search;
@@ -391,9 +417,8 @@ export function exploreExhaustive(
   // end-of-run counterexample found for it
   for (const l of lassos) {
     const best = shortestLasso(
-      l.edges,
+      l.graph,
       (n) => tree.depth[n] as number,
-      (n) => l.idle.get(n) ?? 0,
       fullMask(l.fair),
       (tid) => stepBits(tid, l.fair),
     );
@@ -412,7 +437,17 @@ export function exploreExhaustive(
     });
   }
   const states = visited.size;
+  const set = visited.bytes();
+  peak = Math.max(peak, heapBytes());
   return {
+    memory: {
+      arena: set.arena,
+      table: set.table,
+      parts: collapser.bytes(),
+      tree: tree.bytes(),
+      lasso: lassos.reduce((n, l) => n + l.graph.bytes(), 0),
+      peak,
+    },
     states,
     transitions,
     depth,

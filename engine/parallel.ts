@@ -36,6 +36,8 @@ export interface WorkerLimits {
   readonly stepLimitMs?: number;
   /** the worker's heap: past it, the run ends with a message instead of a crash */
   readonly heapMiB?: number;
+  /** the search's own memory budget below the heap limit (--max-memory), for the message */
+  readonly memoryMiB?: number;
   /** return the rows with their counterexamples (check renders them) */
   readonly keepCounterexamples?: boolean;
   /** a module the worker draws progress with and polls `stop` through (cli/progress.ts) */
@@ -221,7 +223,7 @@ async function inParallel<R>(
         finish(
           e.code === "ERR_WORKER_OUT_OF_MEMORY"
             ? new WorkerGone(
-                `the search of ${jobs[current]?.design ?? "a design"} on ${jobs[current]?.scenario ?? "a scenario"} used more than ${limits.heapMiB ?? "the"} MiB of heap and was stopped (a step that keeps allocating, or a state space too large: bound it with --max-states or --max-memory)`,
+                `the search of ${jobs[current]?.design ?? "a design"} on ${jobs[current]?.scenario ?? "a scenario"} used more than ${limits.memoryMiB !== undefined ? `its ${limits.memoryMiB} MiB (--max-memory) and the heap limit of ${limits.heapMiB} MiB above it` : `${limits.heapMiB ?? "the"} MiB of heap`} and was stopped (a step that keeps allocating, or a state space too large: bound it with --max-states or --max-memory)`,
               )
             : e,
         ),

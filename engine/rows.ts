@@ -16,7 +16,8 @@ export interface ExplorationFlags {
   /** true (default bound) or a bound on the states of the breadth-first search; false: off */
   readonly shortest?: number | boolean;
   readonly exhaustive?: boolean;
-  readonly depth: number;
+  /** exhaustive: the depth bound; none by default (the search runs to completion) */
+  readonly depth?: number;
   readonly maxStates?: number;
   readonly maxMemory?: number;
   readonly hashCompact?: boolean;
@@ -42,7 +43,7 @@ export function rowsFor(
       });
   return (d, s, props) =>
     exhaustiveRows(d, s, props, {
-      depth: o.depth,
+      depth: o.depth ?? Number.POSITIVE_INFINITY,
       ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
       ...(o.maxMemory !== undefined ? { maxMemoryMiB: o.maxMemory } : {}),
       ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),

@@ -42,6 +42,18 @@ export class StateSet {
   private lastUnits: Uint16Array | null = null;
   private lastLen = -1;
 
+  /** Bytes held: the arena of encodings, and the table (slots, offsets, hash lanes, values). */
+  bytes(): { readonly arena: number; readonly table: number } {
+    return {
+      arena: this.arena.byteLength,
+      table:
+        this.slots.byteLength +
+        this.offsets.byteLength +
+        this.hashes.byteLength +
+        this.values.byteLength,
+    };
+  }
+
   /** The value stored with the state `units[0, len)`, or undefined. */
   get(units: Uint16Array, len: number): number | undefined {
     this.lastA = hashA(units, len);

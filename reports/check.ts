@@ -15,7 +15,8 @@ export interface CheckInfo {
   readonly runs: number;
   /** the breadth-first pass of random mode: on (default bound), a bound, or off */
   readonly shortest?: number | boolean;
-  readonly exhaustive?: { readonly depth: number };
+  /** exhaustive search, to this depth or (no depth) to completion */
+  readonly exhaustive?: { readonly depth?: number };
   /** random mode with PCT priority scheduling of this bug depth */
   readonly pct?: number;
   /** the design's file, relative to the current directory, for the replay token */
@@ -38,7 +39,7 @@ function tag(c: RowResult["counterexample"]): string {
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {
   const out: string[] = [
     info.exhaustive
-      ? `lockdrop check ${info.design} (exhaustive breadth-first search up to depth ${info.exhaustive.depth}: counterexamples are shortest)`
+      ? `lockdrop check ${info.design} (exhaustive breadth-first search ${info.exhaustive.depth !== undefined ? `up to depth ${info.exhaustive.depth}` : "without a depth bound"}: counterexamples are shortest)`
       : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
     "",
   ];
@@ -73,7 +74,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       }),
       "",
       info.exhaustive
-        ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive --depth ${info.exhaustive.depth}`
+        ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive${info.exhaustive.depth !== undefined ? ` --depth ${info.exhaustive.depth}` : ""}`
         : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${info.pct !== undefined ? ` --pct ${info.pct}` : ""}${shortestFlag(info)}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
     const token = tokenForRow(r, info.module);

@@ -174,10 +174,12 @@ export const CheckSchema = z
         "the breadth-first pass after random search: on (default bound), off, or its bound in states",
       ),
     exhaustive: z
-      .object({ depth: count() })
+      .object({
+        depth: count().optional().describe("the depth bound; absent: none (run to completion)"),
+      })
       .strict()
       .optional()
-      .describe("exhaustive breadth-first search up to this depth instead of random search"),
+      .describe("exhaustive breadth-first search instead of random search"),
     pct: count()
       .optional()
       .describe("random search with PCT priority scheduling of this bug depth"),

@@ -8,7 +8,6 @@
 import { describe, expect, it } from "vitest";
 import { checkCoverage } from "../api/vitest.js";
 import { DEFAULT_RUNS, DEFAULT_SEED } from "../cli/errors.js";
-import { DEFAULT_DEPTH } from "../cli/exploration.js";
 import {
   COVERAGE_DEFAULTS,
   coverageOf,
@@ -39,7 +38,7 @@ const edge = (e: EdgeCoverage) => `${e.label} --${e.outcome}--> ${e.to}`;
 describe("coverage of the built-in designs", () => {
   it("searches with the command's defaults", () => {
     expect(COVERAGE_DEFAULTS).toEqual({
-      depth: DEFAULT_DEPTH,
+      depth: 60,
       maxStates: 30_000,
       runs: DEFAULT_RUNS,
       seed: DEFAULT_SEED,

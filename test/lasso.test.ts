@@ -1,15 +1,23 @@
 // Lassos (engine/lasso.ts): the shortest one in a state graph, fairness, and the
 // same loop seen by a random run's watch and by the replay check.
 import { describe, expect, it } from "vitest";
-import type { LassoEdge } from "../engine/lasso.js";
-import { checkLasso, shortestLasso } from "../engine/lasso.js";
+import { checkLasso } from "../engine/lasso.js";
+import { LassoGraph, shortestLasso } from "../engine/lasso-graph.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
 import { propertyById } from "../properties/index.js";
 
-const e = (from: number, to: number, tid: number): LassoEdge => ({ from, to, tid, pick: 0 });
+type E = readonly [from: number, to: number, tid: number];
+const e = (from: number, to: number, tid: number): E => [from, to, tid];
+/** The compact graph of these edges, with these idle bits per state. */
+function graph(edges: readonly E[], idle: (n: number) => number = () => 0): LassoGraph {
+  const g = new LassoGraph();
+  for (const [from, to, tid] of edges) g.add(from, to, tid, 0);
+  for (let n = 0; n < 10; n++) g.setIdle(n, idle(n));
+  return g;
+}
 const depths = new Map([
   [0, 0],
   [1, 1],
@@ -34,20 +42,20 @@ describe("shortestLasso", () => {
       e(5, 6, 0),
       e(6, 5, 2), // a cycle of 2 through 5 (depth 1): total 3
     ];
-    const best = shortestLasso(edges, depthOf, () => 0, 1, stepMask);
+    const best = shortestLasso(graph(edges), depthOf, 1, stepMask);
     expect(best?.state).toBe(5);
     expect(best?.loop.map((x) => x.to)).toEqual([6, 5]);
   });
 
   it("respects weak fairness: the thread steps in the loop or is disabled on it", () => {
     const unfair = [e(1, 2, 0), e(2, 1, 0)];
-    expect(shortestLasso(unfair, depthOf, () => 0, 3, stepMask)).toBeNull();
+    expect(shortestLasso(graph(unfair), depthOf, 3, stepMask)).toBeNull();
     // the same loop where thread 1 cannot run in state 2
     const idle = (n: number) => (n === 2 ? 2 : 0);
-    expect(shortestLasso(unfair, depthOf, idle, 3, stepMask)?.loop).toHaveLength(2);
+    expect(shortestLasso(graph(unfair, idle), depthOf, 3, stepMask)?.loop).toHaveLength(2);
     // or a longer loop in which it runs
     const runs = [...unfair, e(2, 7, 1), e(7, 1, 0)];
-    expect(shortestLasso(runs, depthOf, () => 0, 3, stepMask)?.loop).toHaveLength(3);
+    expect(shortestLasso(graph(runs), depthOf, 3, stepMask)?.loop).toHaveLength(3);
   });
 });
 

@@ -38,7 +38,10 @@ describe("design code under a watchdog", () => {
 
   it("stops a step that keeps allocating at the heap limit, with a message", async () => {
     const r = await lockdrop("check", `${DIR}/allocates.ts`, "--max-memory", "256");
-    designProblem(r, /used more than 256 MiB of heap and was stopped/);
+    designProblem(
+      r,
+      /used more than its 256 MiB \(--max-memory\) and the heap limit of \d+ MiB above it and was stopped/,
+    );
   });
 
   it("turns process.exit() in a step or at load, and a thrown non-Error, into design errors", async () => {

@@ -8,7 +8,7 @@ import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import type { Property } from "../../properties/property.js";
 import { checkJsonText, renderCheck } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
-import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
+import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { UsageError } from "../errors.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
@@ -68,7 +68,7 @@ export function registerCheck(program: Command): void {
       runs: o.runs,
       shortest: o.shortest as number | boolean,
       ...(o.pct !== undefined && !o.exhaustive ? { pct: o.pct } : {}),
-      ...(o.exhaustive ? { exhaustive: { depth: o.depth } } : {}),
+      ...(o.exhaustive ? { exhaustive: o.depth !== undefined ? { depth: o.depth } : {} } : {}),
       ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
     };
     // the verdicts first: a file that cannot be written must not lose them (exit 5)
@@ -141,6 +141,7 @@ async function onWorker(
     }, 3000).unref();
   };
   const restore = setStopHandler(onSignal);
+  const memory = memoryBudget(o.maxMemory, 1);
   try {
     const rows = await rowsInParallel(
       scenarios.map((s) => ({
@@ -150,7 +151,7 @@ async function onWorker(
         files: loadedFiles().map((f) => f.file),
         scenario: s.id,
         properties: props.map((p) => p.id),
-        flags: { ...o },
+        flags: { ...o, maxMemory: memory.searchMiB },
       })),
       1,
       (n, _total, _i, pairRows) => {
@@ -160,7 +161,8 @@ async function onWorker(
       {
         stepLimitMs: o.stepTimeout * 1000,
         keepCounterexamples: true,
-        heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB,
+        heapMiB: memory.heapMiB,
+        memoryMiB: memory.memoryMiB,
         progress: {
           module: PROGRESS_MODULE,
           tty: process.stderr.isTTY === true,

@@ -12,7 +12,6 @@ import { validateUnreachable } from "../../model/step.js";
 import { type CoverageInfo, coverageJsonText, renderCoverage } from "../../reports/coverage.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
-import { DEFAULT_DEPTH } from "../exploration.js";
 import * as select from "../select.js";
 import { onStopSignals } from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles, moduleOf } from "../user-designs.js";
@@ -39,7 +38,7 @@ export function registerCoverage(program: Command): void {
       "--depth <n>",
       "exhaustive pass: longest schedule explored",
       parseCount("--depth"),
-      DEFAULT_DEPTH,
+      COVERAGE_DEFAULTS.depth,
     )
     .option(
       "--max-states <n>",

@@ -2,13 +2,14 @@
 // Pairs are computed on all cores; each is seeded on its own, so the output is the same
 // with one worker or many.
 
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import type { MatrixRow } from "../../engine/verdicts.js";
 import { runsIn, scenarioRegistry } from "../../model/scenarios.js";
 import type { Matrix } from "../../reports/matrix.js";
 import { matrixJsonText, renderMatrix } from "../../reports/matrix.js";
-import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
+import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 import { onStopSignals, violationsSoFar } from "../signals.js";
@@ -25,6 +26,10 @@ export function registerMatrix(program: Command): void {
     .option("--strict", "exit 1 when any row is violated");
   withExplorationOptions(cmd).action(async (o) => {
     const props = select.properties(o.property).map((p) => p.id);
+    const pairs = select
+      .designs(o.design)
+      .reduce((n, d) => n + select.scenarios(o.scenario).filter((s) => runsIn(s, d)).length, 0);
+    const memory = memoryBudget(o.maxMemory, Math.min(availableParallelism(), Math.max(1, pairs)));
     const jobs = select.designs(o.design).flatMap((d) =>
       select
         .scenarios(o.scenario)
@@ -36,7 +41,7 @@ export function registerMatrix(program: Command): void {
           files: loadedFiles().map((f) => f.file),
           scenario: s.id,
           properties: props,
-          flags: { ...o },
+          flags: { ...o, maxMemory: memory.searchMiB },
         })),
     );
     // the pairs run on worker threads, so this thread is free to draw progress and to
@@ -58,7 +63,7 @@ export function registerMatrix(program: Command): void {
           if (tty)
             process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
         },
-        { stepLimitMs: o.stepTimeout * 1000, heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB },
+        { stepLimitMs: o.stepTimeout * 1000, heapMiB: memory.heapMiB, memoryMiB: memory.memoryMiB },
       )
     ).flat();
     stopSignals();

@@ -1,0 +1,38 @@
+// Child process of bench/full-scale.ts: one complete exhaustive search of a built-in
+// design on a scenario, with every applicable property (liveness included), no depth
+// bound, in a fresh process so that its peak RSS is this search's alone. Prints one
+// JSON line. Usage: node --import tsx bench/full-scale-run.ts <design> <scenario> [reduction 0|1]
+import type { ExhaustiveOptions } from "../engine/exhaustive.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
+import { setupFor } from "../engine/run.js";
+import { designById } from "../model/designs/index.js";
+import { scenarioById } from "../model/scenarios.js";
+import { PROPERTIES } from "../properties/index.js";
+
+const [designId, scenarioId, reductionArg] = process.argv.slice(2);
+const design = designById(designId ?? "v2");
+const scenario = scenarioById(scenarioId ?? "anon-uffd");
+const props = PROPERTIES.filter((p) => p.applies(scenario, design));
+const opts: ExhaustiveOptions & Record<string, unknown> = {
+  depth: Number.POSITIVE_INFINITY,
+  ...(reductionArg === "1" ? { reduction: true } : {}),
+};
+const t0 = performance.now();
+const r = exploreExhaustive(setupFor(design, scenario), props, opts);
+const ms = performance.now() - t0;
+const violated: Record<string, number> = {};
+for (const [id, c] of r.counterexamples) violated[id] = c.schedule.length;
+console.log(
+  JSON.stringify({
+    design: design.id,
+    scenario: scenario.id,
+    states: r.states,
+    transitions: r.transitions,
+    complete: r.complete,
+    depth: r.depth,
+    ms,
+    memory: r.memory,
+    maxRssKiB: Math.round(process.resourceUsage().maxRSS),
+    violated,
+  }),
+);
