@@ -12,6 +12,7 @@ import { PROPERTIES } from "../properties/index.js";
 const [designId, scenarioId, reductionArg] = process.argv.slice(2);
 const design = designById(designId ?? "v2");
 const scenario = scenarioById(scenarioId ?? "anon-uffd");
+if (!design || !scenario) throw new Error(`bench: no design ${designId} or scenario ${scenarioId}`);
 const props = PROPERTIES.filter((p) => p.applies(scenario, design));
 const opts: ExhaustiveOptions & Record<string, unknown> = {
   depth: Number.POSITIVE_INFINITY,

@@ -24,11 +24,14 @@ export class Collapser {
   /** per shared part: unchanged from the parent (sameParts) */
   private readonly same: boolean[] = [];
   /**
-   * The ids of kept states, `width` per state at width * index: one typed array
-   * rather than an array per state, which the garbage collector would copy for as
-   * long as the state waits in the search's frontier.
+   * The ids of the states of the layer being expanded (`current`) and of the next
+   * layer (`next`), `width` per state at width * slot: a successor needs only its
+   * parent's ids, so the ids of a layer are dropped once it is expanded, and one typed
+   * array per layer rather than an array per state, which the garbage collector would
+   * copy for as long as the state waits in the frontier.
    */
-  private kept = new Int32Array(0);
+  private current = new Int32Array(0);
+  private next = new Int32Array(0);
   private width = 0;
 
   constructor() {
@@ -37,7 +40,7 @@ export class Collapser {
 
   /** Bytes held: the part tables, and the kept tuples of part ids. */
   bytes(): number {
-    let n = this.kept.byteLength;
+    let n = this.current.byteLength + this.next.byteLength;
     for (const t of this.tables) {
       const b = t.bytes();
       n += b.arena + b.table;
@@ -45,22 +48,32 @@ export class Collapser {
     return n;
   }
 
-  /** Keep the ids `ids` last gave, as those of state `index` (for `ids(_, _, index)`). */
-  keep(index: number): void {
+  /**
+   * Keep the ids `ids` last gave, as those of the state at `slot` of the next layer
+   * (for `ids(_, _, slot)` once `nextLayer` has made it the current one).
+   */
+  keep(slot: number): void {
     const ids = this.scratch;
     const width = ids.length;
     if (this.width === 0) this.width = width;
     else if (width !== this.width)
       throw new Error("Collapser: worlds with different thread counts");
-    const end = (index + 1) * width;
-    if (end > this.kept.length) {
-      const grown = new Int32Array(Math.max(end, 2 * this.kept.length, 1024));
-      grown.set(this.kept);
-      this.kept = grown;
+    const end = (slot + 1) * width;
+    if (end > this.next.length) {
+      const grown = new Int32Array(Math.max(end, 2 * this.next.length, 1024));
+      grown.set(this.next);
+      this.next = grown;
     }
-    const kept = this.kept;
-    const at = index * width;
+    const kept = this.next;
+    const at = slot * width;
     for (let i = 0; i < width; i++) kept[at + i] = ids[i] as number;
+  }
+
+  /** The next layer becomes the one expanded; the old one's ids are reused for the next. */
+  nextLayer(): void {
+    const old = this.current;
+    this.current = this.next;
+    this.next = old;
   }
 
   private intern(w: World, part: number): number {
@@ -77,8 +90,9 @@ export class Collapser {
   }
 
   /**
-   * The part ids of `w`, reached by one step from `parent`, a state kept as
-   * `parentIndex` (`keep`), or from nothing (`parent` null). The result is a scratch
+   * The part ids of `w`, reached by one step from `parent`, a state kept at slot
+   * `parentIndex` of the current layer (`keep`, `nextLayer`), or from nothing
+   * (`parent` null). The result is a scratch
    * array, valid until the next call.
    */
   ids(w: World, parent: World | null, parentIndex = -1): number[] {
@@ -126,7 +140,7 @@ export class Collapser {
 
   /** The parent's id for `part` (at offset `o` of the kept ids) if `same`, else a fresh look-up. */
   private reuse(w: World, part: number, o: number, same: boolean): number {
-    return same ? (this.kept[o + part] as number) : this.intern(w, part);
+    return same ? (this.current[o + part] as number) : this.intern(w, part);
   }
 
   /** Write the key of a tuple of part ids into the shared buffer; its length. */

@@ -88,6 +88,8 @@ interface Node {
   readonly world: World;
   readonly mon: readonly unknown[];
   readonly index: number;
+  /** its place in its layer, where the collapser keeps its part ids */
+  readonly slot: number;
   /** the thread that ran last, for the preemption bound */
   readonly last: number;
   readonly preemptions: number;
@@ -224,7 +226,7 @@ export function exploreExhaustive(
     used = 0,
     parent: Node | null = null,
   ): number => {
-    let n = collapser.key(collapser.ids(w, parent?.world ?? null, parent?.index ?? -1));
+    let n = collapser.key(collapser.ids(w, parent?.world ?? null, parent?.slot ?? -1));
     if (stateful) n = extendIds(monitorKey(mon));
     if (opts.preemptions !== undefined) n = extendKey(String(used));
     return n;
@@ -241,12 +243,14 @@ export function exploreExhaustive(
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
   visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
-  collapser.keep(root);
+  collapser.keep(0);
+  collapser.nextLayer();
   let frontier: Node[] = [
     {
       world: setup.world0,
       mon: mon0,
       index: root,
+      slot: 0,
       last: -1,
       preemptions: 0,
       sleep: [],
@@ -354,10 +358,13 @@ export function exploreExhaustive(
             // set skipped, with the intersection as the sleep set
             const inter = seenSleep.filter((x) => sleep.includes(x));
             sleeps.set(seen, inter);
+            // the ids keyOf just computed are this state's
+            collapser.keep(next.length);
             next.push({
               world: w,
               mon,
               index: seen,
+              slot: next.length,
               last: tid,
               preemptions,
               sleep: inter,
@@ -366,12 +373,13 @@ export function exploreExhaustive(
             continue;
           }
           visited.add(keyUnits(), keyLength, index);
-          collapser.keep(index);
+          collapser.keep(next.length);
           if (opts.sleepSets) sleeps.set(index, sleep);
           next.push({
             world: w,
             mon,
             index,
+            slot: next.length,
             last: tid,
             preemptions,
             sleep,
@@ -401,6 +409,7 @@ export function exploreExhaustive(
       }
     }
     frontier = next;
+    collapser.nextLayer();
     depth++;
   }
 

@@ -1,9 +1,11 @@
 // The exhaustive engine's visited set, laid out as Spin lays out its own: the state
 // keys (tuples of part ids, engine/collapse.ts; also the collapser's own part
 // tables, of engine/fingerprint.ts encodings) packed one after another in one growing
-// arena of 16-bit units, and an open-addressing table of indices into it. No string
-// and no object per state, so storing a state costs its encoding and 12 bytes, and the
-// garbage collector never walks the set. In hash-compact mode only two 32-bit hash
+// arena, and an open-addressing table of indices into it. A key's 16-bit units are
+// stored as variable-length bytes (a unit below 128 in one byte, below 16,384 in two,
+// else three): most part ids are small, so a state takes about half the bytes of its
+// units. No string and no object per state, so storing a state costs its encoding and
+// 12 bytes of table, and the garbage collector never walks the set. In hash-compact mode only two 32-bit hash
 // lanes are kept per state (Spin's -DHC), and two states with the same 64 bits merge.
 
 const EMPTY = -1;
@@ -16,7 +18,7 @@ export class StateSet {
   private hashes: Int32Array;
   /** per state: the value stored with it (the engine's tree node) */
   private values: Int32Array;
-  private arena: Uint16Array;
+  private arena: Uint8Array;
   private used = 0;
   size = 0;
 
@@ -32,7 +34,7 @@ export class StateSet {
     this.offsets = new Int32Array(1 << bits);
     this.hashes = new Int32Array(compact ? 1 << (bits + 1) : 1 << bits);
     this.values = new Int32Array(1 << bits);
-    this.arena = new Uint16Array(compact ? 0 : 1 << (bits + 5));
+    this.arena = new Uint8Array(compact ? 0 : 1 << (bits + 5));
   }
 
   // the last lookup, which `add` reuses
@@ -56,9 +58,11 @@ export class StateSet {
 
   /** The value stored with the state `units[0, len)`, or undefined. */
   get(units: Uint16Array, len: number): number | undefined {
-    this.lastA = hashA(units, len);
-    this.lastB = this.compact ? hashB(units, len) : 0;
-    this.lastAt = this.find(units, len, this.lastA, this.lastB);
+    const n = packBytes(units, len);
+    packedBy = this;
+    this.lastA = hashA(packed, n);
+    this.lastB = this.compact ? hashB(packed, n) : 0;
+    this.lastAt = this.find(n, this.lastA, this.lastB);
     this.lastUnits = units;
     this.lastLen = len;
     const s = this.slots[this.lastAt] as number;
@@ -69,14 +73,16 @@ export class StateSet {
   add(units: Uint16Array, len: number, value: number): void {
     // the arena keeps each length in one unit
     if (len > 0xffff) throw new Error(`state encoding of ${len} units, more than 65535`);
-    if (units !== this.lastUnits || len !== this.lastLen) this.get(units, len);
+    if (units !== this.lastUnits || len !== this.lastLen || packedBy !== this) this.get(units, len);
     this.lastUnits = null;
+    // `packed` still holds this key's bytes: get() packed it last
+    const n = packedLength;
     const a = this.lastA;
     const b = this.lastB;
     let at = this.lastAt;
     if ((this.size + 1) * 2 > this.slots.length) {
       this.rehash();
-      at = this.find(units, len, a, b);
+      at = this.find(n, a, b);
     }
     const s = this.size++;
     this.ensureStates(this.size);
@@ -88,32 +94,39 @@ export class StateSet {
       return;
     }
     this.hashes[s] = a;
-    while (this.used + len + 1 > this.arena.length) this.arena = grow16(this.arena);
+    while (this.used + n + 3 > this.arena.length) this.arena = grow8(this.arena);
     this.offsets[s] = this.used;
-    // a loop, not set(subarray()): no typed-array view allocated per state
+    // the byte length first (as a unit: at most 3 bytes), then the bytes; a loop, not
+    // set(subarray()): no typed-array view allocated per state
     const arena = this.arena;
-    const off = this.used + 1;
-    arena[this.used] = len;
-    for (let i = 0; i < len; i++) arena[off + i] = units[i] as number;
-    this.used += len + 1;
+    let off = putUnit(arena, this.used, n);
+    for (let i = 0; i < n; i++) arena[off++] = packed[i] as number;
+    this.used = off;
   }
 
   /** The slot holding this state, or the empty slot where it would go (linear probing). */
-  private find(units: Uint16Array, len: number, a: number, b: number): number {
+  /** The slot holding the key packed in `packed[0, n)`, or the empty slot where it would go (linear probing). */
+  private find(n: number, a: number, b: number): number {
     const mask = this.slots.length - 1;
     for (let at = (a ^ b) & mask; ; at = (at + 1) & mask) {
       const s = this.slots[at] as number;
-      if (s === EMPTY || this.same(s, units, len, a, b)) return at;
+      if (s === EMPTY || this.same(s, n, a, b)) return at;
     }
   }
 
-  private same(s: number, units: Uint16Array, len: number, a: number, b: number): boolean {
+  private same(s: number, n: number, a: number, b: number): boolean {
     if (this.compact) return this.hashes[2 * s] === a && this.hashes[2 * s + 1] === b;
     if (this.hashes[s] !== a) return false;
-    const off = this.offsets[s] as number;
     const arena = this.arena;
-    if (arena[off] !== len) return false;
-    for (let i = 0; i < len; i++) if (arena[off + 1 + i] !== units[i]) return false;
+    let off = this.offsets[s] as number;
+    // the stored byte length, as putUnit wrote it
+    let stored = arena[off++] as number;
+    if (stored >= 0x80) {
+      stored = (stored & 0x7f) | ((arena[off++] as number) << 7);
+      if (stored >= 0x4000) stored = (stored & 0x3fff) | ((arena[off++] as number) << 14);
+    }
+    if (stored !== n) return false;
+    for (let i = 0; i < n; i++) if (arena[off + i] !== packed[i]) return false;
     return true;
   }
 
@@ -147,21 +160,52 @@ function grow32(a: Int32Array): Int32Array {
   return b;
 }
 
-function grow16(a: Uint16Array): Uint16Array {
-  const b = new Uint16Array(a.length * 2);
+function grow8(a: Uint8Array): Uint8Array {
+  const b = new Uint8Array(a.length * 2);
   b.set(a);
   return b;
 }
 
-/** FNV-1a over 16-bit units. */
-function hashA(u: Uint16Array, len: number): number {
+/** A key's bytes, as packBytes writes them (one buffer: keys are packed one at a time). */
+let packed = new Uint8Array(1024);
+let packedLength = 0;
+/** the set whose get() packed the bytes in `packed` last */
+let packedBy: StateSet | null = null;
+
+/** Write unit `u` (< 2^21) at `at` in 1-3 bytes, 7 bits each, low first; the end. */
+function putUnit(out: Uint8Array, at: number, u: number): number {
+  if (u < 0x80) {
+    out[at] = u;
+    return at + 1;
+  }
+  out[at] = 0x80 | (u & 0x7f);
+  if (u < 0x4000) {
+    out[at + 1] = u >>> 7;
+    return at + 2;
+  }
+  out[at + 1] = 0x80 | ((u >>> 7) & 0x7f);
+  out[at + 2] = u >>> 14;
+  return at + 3;
+}
+
+/** Pack `units[0, len)` into `packed`; its byte length. */
+function packBytes(units: Uint16Array, len: number): number {
+  if (packed.length < 3 * len) packed = new Uint8Array(3 * len + 1024);
+  let at = 0;
+  for (let i = 0; i < len; i++) at = putUnit(packed, at, units[i] as number);
+  packedLength = at;
+  return at;
+}
+
+/** FNV-1a over bytes. */
+function hashA(u: Uint8Array, len: number): number {
   let h = 0x811c9dc5 ^ len;
   for (let i = 0; i < len; i++) h = Math.imul(h ^ (u[i] as number), 0x01000193);
   return h | 0;
 }
 
 /** A second, independent lane (murmur-style mixing), for the 64 bits of hash-compaction. */
-function hashB(u: Uint16Array, len: number): number {
+function hashB(u: Uint8Array, len: number): number {
   let h = 0x9747b28c ^ len;
   for (let i = 0; i < len; i++) {
     h = Math.imul(h ^ (u[i] as number), 0x5bd1e995);
