@@ -117,7 +117,9 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
       job.flags as unknown as ExplorationFlags,
       p?.exhaustiveProgress(progress?.argv ?? []),
     )(d, s, props);
-    const rows = keepCounterexamples ? all : all.map(({ counterexample: _c, ...row }) => row);
+    const rows = keepCounterexamples
+      ? all
+      : all.map(({ counterexample: _c, search: _s, ...row }) => row);
     parentPort?.postMessage({ i, result: rows, interrupted: p?.ctrlCPressed() === true });
   } catch (e) {
     // a search stopped by the command's stop flag (cli/progress.ts Interrupted)

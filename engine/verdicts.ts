@@ -82,6 +82,22 @@ export function judgement(rows: readonly { readonly verdict: Verdict }[]): 0 | 1
 
 export interface RowResult extends MatrixRow {
   readonly counterexample: Counterexample | null;
+  /** exhaustive rows: how the search ran (for `check`'s summary; not in the JSON reports) */
+  readonly search?: SearchFacts;
+}
+
+/** How an exhaustive search was run and what it cost, as `check` prints it. */
+export interface SearchFacts {
+  /** the reductions in force: "none", or e.g. "sleep sets", "hash-compact" */
+  readonly reductions: readonly string[];
+  readonly workers: number;
+  readonly states: number;
+  readonly transitions: number;
+  readonly complete: boolean;
+  readonly depth: number;
+  /** the largest heap plus typed arrays seen, in bytes */
+  readonly peakBytes: number;
+  readonly ms: number;
 }
 
 /**
@@ -171,6 +187,20 @@ export function exhaustiveRows(
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
   const r = exploreExhaustive(setup, applicable, opts);
+  const search: SearchFacts = {
+    reductions: [
+      ...(opts.sleepSets ? ["sleep sets"] : []),
+      ...(opts.hashCompact ? ["hash-compact"] : []),
+      ...(opts.preemptions !== undefined ? [`preemption bound ${opts.preemptions}`] : []),
+    ],
+    workers: 1,
+    states: r.states,
+    transitions: r.transitions,
+    complete: r.complete,
+    depth: r.depth,
+    peakBytes: r.memory.peak,
+    ms: r.ms,
+  };
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
     if (!applicable.includes(p)) return notApplicable(base);
@@ -201,6 +231,7 @@ export function exhaustiveRows(
         steps: null,
         ...coverage,
         counterexample: null,
+        search,
       };
     return {
       ...base,
@@ -211,6 +242,7 @@ export function exhaustiveRows(
       steps: c.schedule.length,
       message: c.message,
       ...coverage,
+      search,
       counterexample: {
         design: design.id,
         scenario: scenario.id,

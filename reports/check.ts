@@ -1,7 +1,7 @@
 // The report of `lockdrop check`: a verdict per scenario and property, and for each
 // violation the counterexample as thread lanes with the ghost facts at the marked step.
 
-import type { RowResult } from "../engine/verdicts.js";
+import type { RowResult, SearchFacts } from "../engine/verdicts.js";
 import { propertyById } from "../properties/index.js";
 import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
@@ -36,6 +36,16 @@ function tag(c: RowResult["counterexample"]): string {
   return lasso ? " (lasso)" : "";
 }
 
+/** "anon-uffd: complete, 3,840,497 states ..., no partial-order reduction, 1 worker, peak 2.1 GiB, 78 s" */
+function provenBy(scenario: string, s: SearchFacts): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const peak =
+    s.peakBytes >= 2 ** 30
+      ? `${(s.peakBytes / 2 ** 30).toFixed(2)} GiB`
+      : `${Math.round(s.peakBytes / 2 ** 20)} MiB`;
+  return `search of ${scenario}: ${s.complete ? "explored completely" : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${s.reductions.length > 0 ? `${s.reductions.join(", ")}, no partial-order reduction` : "no reduction"}, ${s.workers} worker, peak memory ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
+}
+
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {
   const out: string[] = [
     info.exhaustive
@@ -51,6 +61,12 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
     else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${tag(r.counterexample)}`);
   }
+  // how each exhaustive search ran: one line per scenario
+  const searched = new Map<string, SearchFacts>();
+  for (const r of rows)
+    if (r.search && !searched.has(r.scenario)) searched.set(r.scenario, r.search);
+  if (searched.size > 0) out.push("");
+  for (const [scenario, s] of searched) out.push(provenBy(scenario, s));
   for (const r of rows) {
     const c = r.counterexample;
     if (!c) continue;
