@@ -6,6 +6,7 @@
 // set, no monitors, no keys, nothing kept. That is the least any search of this model
 // in this process can cost, whatever the engine does around it.
 import { enabledThreads, step } from "../../engine/exec.js";
+import type { SearchMemory } from "../../engine/exhaustive.js";
 import { exploreExhaustive } from "../../engine/exhaustive.js";
 import { compactKey } from "../../engine/fingerprint.js";
 import { setupFor } from "../../engine/run.js";
@@ -28,6 +29,8 @@ export interface LockdropFigures {
   readonly violated: Readonly<Record<string, number>>;
   /** with `floor`: the step function alone, microseconds per transition (median of 3) */
   readonly floorUsPerTransition?: number;
+  /** the bytes of the search's stores at its end (engine/exhaustive.ts SearchMemory) */
+  readonly memory: SearchMemory;
 }
 
 const [kind, pagesArg, sleepArg, repeatArg, floorArg] = process.argv.slice(2);
@@ -98,6 +101,7 @@ const out: LockdropFigures = {
   rssStartKiB,
   maxRssKiB: process.resourceUsage().maxRSS,
   violated,
+  memory: last.memory,
   ...(floorArg === "floor" ? { floorUsPerTransition: floorUs() } : {}),
 };
 console.log(JSON.stringify(out));

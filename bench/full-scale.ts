@@ -1,0 +1,103 @@
+// npm run bench:full-scale (also part of npm run bench): the full-scale proofs. Each
+// row is one complete exhaustive search of a built-in design on a scenario, with every
+// applicable property (liveness included) and no depth bound, in a fresh process
+// (bench/full-scale-run.ts) so that its peak RSS is its own. It prints states,
+// transitions, depth, wall time, peak memory and bytes per stored state, and asserts
+// nothing.
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SearchMemory } from "../engine/exhaustive.js";
+
+interface Figures {
+  readonly design: string;
+  readonly scenario: string;
+  readonly states: number;
+  readonly transitions: number;
+  readonly complete: boolean;
+  readonly depth: number;
+  readonly ms: number;
+  readonly memory: SearchMemory;
+  readonly maxRssKiB: number;
+  readonly violated: Readonly<Record<string, number>>;
+}
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const ROWS: readonly (readonly [string, string])[] = [
+  ["v2", "hugetlb-uffd"],
+  ["v2", "anon-uffd"],
+  ["v2", "two-vmas"],
+];
+
+function search(design: string, scenario: string): Figures {
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--max-semi-space-size=64",
+      "--import",
+      "tsx",
+      path.join(benchDir, "full-scale-run.ts"),
+      design,
+      scenario,
+    ],
+    { cwd: path.dirname(benchDir), encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  if (r.status !== 0) throw new Error(`full-scale-run ${design} ${scenario}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Figures;
+}
+
+const cpus = os.cpus();
+console.log(
+  `full-scale proofs: every property, no depth bound, one worker (machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version})`,
+);
+const head = [
+  "design",
+  "scenario",
+  "complete",
+  "states",
+  "transitions",
+  "depth",
+  "wall s",
+  "peak RSS MiB",
+  "B/state",
+  "arena",
+  "table",
+  "parts",
+  "tree",
+  "lasso",
+  "violated",
+];
+const rows: string[][] = [];
+for (const [d, s] of ROWS) {
+  const f = search(d, s);
+  const m = f.memory;
+  const per = (b: number) => (b / f.states).toFixed(0);
+  rows.push([
+    f.design,
+    f.scenario,
+    f.complete ? "yes" : "no",
+    f.states.toLocaleString("en-US"),
+    f.transitions.toLocaleString("en-US"),
+    String(f.depth),
+    (f.ms / 1000).toFixed(1),
+    (f.maxRssKiB / 1024).toFixed(0),
+    per(m.arena + m.table + m.parts + m.tree + m.lasso),
+    per(m.arena),
+    per(m.table),
+    per(m.parts),
+    per(m.tree),
+    per(m.lasso),
+    Object.entries(f.violated)
+      .map(([p, n]) => `${p} (${n})`)
+      .join(", ") || "none",
+  ]);
+}
+const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+const line = (r: readonly string[]) =>
+  `  ${r.map((c, i) => (i < 2 ? c.padEnd(w[i] ?? 0) : c.padStart(w[i] ?? 0))).join("  ")}`;
+console.log(line(head));
+for (const r of rows) console.log(line(r));
+console.log(
+  "  (B/state: the stores' bytes at the end of the search over its states, allocated sizes (the arrays grow by doubling); arena and table: the visited set; parts: the part tables and two layers of part ids; tree: parent, step and depth per state; lasso: the liveness graphs. Peak RSS includes the frontier's worlds and Node's own ~50 MiB. 1 worker against 2: the exhaustive search runs on one worker thread; it is not parallel yet.)",
+);
