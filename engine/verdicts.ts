@@ -149,11 +149,11 @@ export function verdictRows(
       verdict: cex ? "violated" : "holds",
       strength: {
         kind: "random",
-        runs: opts.runs,
+        runs: pair.runs,
         ...(opts.pct !== undefined ? { pct: opts.pct } : {}),
       },
       method: "random",
-      runs: opts.runs,
+      runs: pair.runs,
       steps: cex ? cex.schedule.length : null,
       ...(cex ? { message: cex.message } : {}),
       counterexample: cex,
