@@ -37,6 +37,15 @@ export interface ExhaustiveOptions {
   readonly onProgress?: (p: { states: number; transitions: number; depth: number }) => boolean;
   /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
   readonly edges?: EdgeSink;
+  /**
+   * Schedules of one length from the initial state: the search starts from their end
+   * states (its frontier at that depth) instead of the initial state, with its own
+   * visited set; violations on the way there are not reported. Counterexamples and
+   * depths stay measured from the initial state (engine/shard.ts).
+   */
+  readonly roots?: readonly (readonly Choice[])[];
+  /** report the schedules of the states left at the depth bound (`boundary`) */
+  readonly keepBoundary?: boolean;
 }
 
 export interface ExhaustiveCounterexample {
@@ -64,6 +73,8 @@ export interface ExhaustiveResult {
   /** with hash compaction: the probability that some state was missed (birthday bound) */
   readonly omissionProbability: number | null;
   readonly counterexamples: ReadonlyMap<string, ExhaustiveCounterexample>;
+  /** with `keepBoundary`: the schedule to each state at the depth bound that can still step */
+  readonly boundary?: readonly Choice[][];
 }
 
 interface Node {
@@ -217,21 +228,39 @@ export function exploreExhaustive(
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
-  visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
-  collapser.keep(root);
-  let frontier: Node[] = [
-    {
+  let frontier: Node[] = [];
+  if (opts.roots)
+    frontier = rootNodes(
+      opts.roots,
+      setup,
+      monitors,
+      stateful,
+      tree,
+      mon0,
+      (w, mon, used, index) => {
+        const key = keyOf(w, mon, used);
+        if (visited.get(keyUnits(), key) !== undefined) return false;
+        visited.add(keyUnits(), key, index);
+        collapser.keep(index);
+        return true;
+      },
+    );
+  else {
+    visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
+    collapser.keep(root);
+    frontier.push({
       world: setup.world0,
       mon: mon0,
       index: root,
       last: -1,
       preemptions: 0,
       sleep: [],
-    },
-  ];
+    });
+  }
   let transitions = 0;
   let lastCheck = 0;
-  let depth = 0;
+  let depth = opts.roots?.[0]?.length ?? 0;
+  const boundary: Choice[][] = [];
   let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
   let atBound = 0;
 
@@ -259,7 +288,10 @@ export function exploreExhaustive(
       for (const n of frontier) {
         const enabled = enabledThreads(n.world, setup.programs);
         if (!enabled.some((t) => mayComplete(n.world, t, setup.programs))) endCheck(n, n.world);
-        if (enabled.length > 0) atBound++;
+        if (enabled.length > 0) {
+          atBound++;
+          if (opts.keepBoundary) boundary.push(tree.path(n.index));
+        }
       }
       break;
     }
@@ -422,7 +454,48 @@ export function exploreExhaustive(
     ms: performance.now() - t0,
     omissionProbability: opts.hashCompact ? (states * states) / 2 ** 65 : null,
     counterexamples: found,
+    ...(opts.keepBoundary ? { boundary } : {}),
   };
+}
+
+/**
+ * The frontier `roots` starts from: each schedule replayed from the initial state through
+ * the monitors, its steps added to the tree (so that paths start at the initial state),
+ * its preemptions counted as the search counts them. `admit` keys the end state into the
+ * visited set and says whether it is new (two roots may end in one state).
+ */
+function rootNodes(
+  roots: readonly (readonly Choice[])[],
+  setup: Setup,
+  monitors: Monitor[],
+  stateful: boolean,
+  tree: Tree,
+  mon0: readonly unknown[],
+  admit: (w: World, mon: readonly unknown[], used: number, index: number) => boolean,
+): Node[] {
+  const out: Node[] = [];
+  for (const schedule of roots) {
+    let world = setup.world0;
+    let mon = mon0;
+    let index = 0;
+    let last = -1;
+    let used = 0;
+    schedule.forEach((c, i) => {
+      const enabled = enabledThreads(world, setup.programs);
+      if (last >= 0 && c.t !== last && enabled.includes(last)) used++;
+      const [w, rec] = step(world, c.t, c.p ?? 0, setup.programs);
+      if (stateful) load(monitors, mon);
+      for (const m of monitors)
+        m.step?.({ before: world, after: w, rec, index: i, phase: "schedule" });
+      if (stateful) mon = save(monitors);
+      index = tree.add(index, c.t, c.p ?? 0);
+      world = w;
+      last = c.t;
+    });
+    if (admit(world, mon, used, index))
+      out.push({ world, mon, index, last, preemptions: used, sleep: NO_SLEEP });
+  }
+  return out;
 }
 
 /** Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s at this node. */

@@ -6,9 +6,10 @@ import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
-import type { Counterexample, RandomOptions } from "./random.js";
+import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
+import { DEFAULT_SHARD_DEPTH, exploreShard } from "./shard.js";
 
 /** A row's verdict: `unknown` when a requested search stopped early without a violation. */
 export type Verdict = "holds" | "violated" | "unknown" | "n/a";
@@ -161,16 +162,23 @@ export function verdictRows(
   });
 }
 
-/** The same rows from the exhaustive engine: "holds" then means no violation up to the depth. */
+/**
+ * The same rows from the exhaustive engine: "holds" then means no violation up to the
+ * depth. With `shard`, the rows of that shard of the search (engine/shard.ts), its
+ * prefixes `shardDepth` steps long.
+ */
 export function exhaustiveRows(
   design: Design,
   scenario: Scenario,
   props: readonly Property[],
   opts: ExhaustiveOptions,
+  shard?: { readonly spec: ShardSpec; readonly depth?: number },
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
-  const r = exploreExhaustive(setup, applicable, opts);
+  const r = shard
+    ? exploreShard(setup, applicable, opts, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
+    : exploreExhaustive(setup, applicable, opts);
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };
     if (!applicable.includes(p)) return notApplicable(base);
