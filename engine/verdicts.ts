@@ -233,8 +233,10 @@ export function exhaustiveRows(
         scheduled: c.schedule.length,
         // a lasso no longer than the depth bound lies wholly in the explored graph, where
         // it is the shortest; one found only past a stop is not proven
+        // (a shard's is the shortest of its part only: merge takes the shortest of all)
         provenShortest:
-          c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth),
+          shard === undefined &&
+          (c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth)),
         loopStart: c.loopStart,
       },
     };
