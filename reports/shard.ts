@@ -7,110 +7,17 @@
 // shortest counterexample is the shortest of theirs), holds if every shard holds, else
 // unknown; a missing shard leaves unknown what the others did not violate.
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { RowResult, Strength, Verdict } from "../engine/verdicts.js";
 import type { Design } from "../model/step.js";
 import { designHash } from "./cex.js";
 import { color as pc } from "./color.js";
-import { ChoiceSchema, StopReasonSchema, StrengthSchema, VerdictSchema } from "./formats.js";
+import type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow } from "./formats.js";
+import { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema } from "./formats.js";
+
+export type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow };
+export { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema };
+
 import { strength as strengthText } from "./matrix.js";
-
-export const SHARD_SCHEMA = "lockdrop.shard/1";
-export const MERGE_SCHEMA = "lockdrop.merge/1";
-
-const count = () => z.number().int().nonnegative();
-const id = () => z.string().min(1);
-const hex64 = () => z.string().regex(/^[0-9a-f]{64}$/, "64 hex digits");
-
-export const ShardOptionsSchema = z
-  .object({
-    mode: z.enum(["random", "exhaustive"]),
-    seed: z.number().int().describe("seed of the random exploration"),
-    runs: count().describe("random schedules per design and scenario, over all shards"),
-    pct: count().optional(),
-    shortest: z.union([z.boolean(), count()]).optional(),
-    depth: count().optional().describe("exhaustive: longest schedule explored"),
-    maxStates: count().optional(),
-    maxMemory: count().optional(),
-    hashCompact: z.boolean().optional(),
-    preemptions: count().optional(),
-    sleepSets: z.boolean().optional(),
-  })
-  .strict()
-  .describe("the exploration options; every shard of one search has the same");
-
-export const ShardRowSchema = z
-  .object({
-    design: id(),
-    scenario: id(),
-    property: id(),
-    verdict: VerdictSchema,
-    strength: StrengthSchema,
-    stopped: StopReasonSchema.optional(),
-    complete: z
-      .boolean()
-      .describe("the shard's part of the search ran to its bound (a holds verdict rests on it)"),
-    steps: count().nullable().describe("length of the shard's shortest counterexample, else null"),
-    message: z.string().optional(),
-    schedule: z.array(ChoiceSchema).optional().describe("the counterexample's schedule"),
-  })
-  .strict();
-
-export const ShardSchema = z
-  .object({
-    schema: z.literal(SHARD_SCHEMA),
-    command: z.enum(["check", "matrix"]),
-    designs: z
-      .array(
-        z.object({ id: id(), hash: hex64().describe("designHash(): its step table") }).strict(),
-      )
-      .min(1),
-    scenarios: z.array(id()),
-    properties: z.array(id()),
-    options: ShardOptionsSchema,
-    shardDepth: count()
-      .nullable()
-      .describe("exhaustive: the length k of the prefixes dealt out; null for random search"),
-    shard: z
-      .object({
-        index: z.number().int().min(1).describe("i, 1-based"),
-        count: z.number().int().min(1).describe("n"),
-      })
-      .strict()
-      .refine((s) => s.index <= s.count, "index must be at most count"),
-    rows: z.array(ShardRowSchema),
-    checksum: hex64().describe("sha256 of every other field, keys sorted (shardChecksum())"),
-  })
-  .strict();
-
-export type ShardFile = z.infer<typeof ShardSchema>;
-export type ShardRow = z.infer<typeof ShardRowSchema>;
-export type ShardOptions = z.infer<typeof ShardOptionsSchema>;
-
-export const MergedRowSchema = ShardRowSchema.omit({ complete: true })
-  .extend({
-    shards: z
-      .array(
-        z.object({ index: count(), verdict: VerdictSchema, steps: count().nullable() }).strict(),
-      )
-      .describe("each shard's verdict and counterexample length"),
-  })
-  .strict();
-
-export const MergeSchema = z
-  .object({
-    schema: z.literal(MERGE_SCHEMA),
-    command: z.enum(["check", "matrix"]),
-    options: ShardOptionsSchema,
-    shardDepth: count().nullable(),
-    count: z.number().int().min(1).describe("n: the shards of the search"),
-    missing: z.array(count()).describe("indices of the shards not given (their rows are unknown)"),
-    rows: z.array(MergedRowSchema),
-  })
-  .strict();
-
-export type MergedRow = z.infer<typeof MergedRowSchema>;
-export type MergeJson = z.infer<typeof MergeSchema>;
 
 function canon(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canon);
