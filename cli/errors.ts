@@ -23,6 +23,7 @@ export const LIMITS: Readonly<
   "--max-states": [1, 1_000_000_000, 1_000_000],
   "--max-memory": [64, 1_048_576, 4096],
   "--preemptions": [0, 1000, 2],
+  "--shard-depth": [1, 1000, 8],
 };
 
 /** A whole number within the option's range (LIMITS), or a UsageError saying which range. */
@@ -50,4 +51,20 @@ export function parseSeed(v: string): number {
       `--seed must be an integer between -2147483648 and 2147483647, got "${v}". Example: --seed 42.`,
     );
   return n;
+}
+
+/** `--shard i/n`: shard i (1-based) of n, 1 <= i <= n <= 10,000. */
+export function parseShard(v: string): { index: number; count: number } {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count))
+    throw new UsageError(
+      `--shard must be i/n, shard i of n counting from 1, got "${v}". Example: --shard 2/4 runs the second of four shards; \`lockdrop merge\` joins their --shard-out files.`,
+    );
+  if (count < 1 || count > 10_000 || index < 1 || index > count)
+    throw new UsageError(
+      `--shard ${v.trim()} names no shard: i must be between 1 and n, and n between 1 and 10,000 (shards count from 1). Example: --shard 1/${Math.min(Math.max(count, 2), 10_000)} for the first of ${Math.min(Math.max(count, 2), 10_000)}.`,
+    );
+  return { index, count };
 }

@@ -4,11 +4,12 @@ import type { Command } from "commander";
 import { DEFAULT_STEP_LIMIT_MS } from "../engine/parallel.js";
 import type { ExplorationFlags } from "../engine/rows.js";
 import { DEFAULT_SHORTEST_STATES, rowsFor as engineRowsFor } from "../engine/rows.js";
+import { DEFAULT_SHARD_DEPTH } from "../engine/shard.js";
 import type { RowResult } from "../engine/verdicts.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed } from "./errors.js";
+import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, parseShard } from "./errors.js";
 import { exhaustiveProgress } from "./progress.js";
 
 /**
@@ -76,6 +77,20 @@ export function withExplorationOptions(
       parseCount("--preemptions"),
     )
     .option("--sleep-sets", "exhaustive: skip steps that commute with ones already explored")
+    .option(
+      "--shard <i/n>",
+      'search only shard i of n (1 <= i <= n): random, the run indices r with r mod n = i-1; exhaustive, the schedule prefixes of --shard-depth steps that hash to i-1 mod n (README "Shards")',
+      parseShard,
+    )
+    .option(
+      "--shard-depth <k>",
+      `exhaustive shards: length of the prefixes dealt out to the shards (default ${DEFAULT_SHARD_DEPTH})`,
+      parseCount("--shard-depth"),
+    )
+    .option(
+      "--shard-out <file>",
+      "write the rows as a lockdrop.shard/1 file for `lockdrop merge` (shard 1/1 without --shard)",
+    )
     .option(
       "--step-timeout <seconds>",
       "a step of a design file that runs longer is stopped: a design error at that step",

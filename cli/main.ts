@@ -11,6 +11,7 @@ import { registerCoverage } from "./commands/coverage.js";
 import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
+import { registerMerge } from "./commands/merge.js";
 import { registerReplay } from "./commands/replay.js";
 import { UsageError } from "./errors.js";
 import { exit, guardProcessExit } from "./exit-guard.js";
@@ -32,7 +33,8 @@ Verdicts: holds, violated, unknown (a search cut short: --max-states, --max-memo
 Ctrl-C), n/a (the scenario cannot exercise the property); each names its strength.
 
 Exit codes:
-  check, replay    0 every row holds, 1 a violation, 4 some row unknown and none violated
+  check, replay,   0 every row holds, 1 a violation, 4 some row unknown and none violated
+  merge
   matrix, compare  0 every row has a verdict, 4 some row unknown, 1 with --strict and a violation
   coverage         0 every edge reached or listed unreachable, 4 an unlisted edge unknown (a
                    search cut short), 1 with --strict and an unlisted unreached or a stale edge
@@ -46,6 +48,7 @@ registerCompare(program);
 registerList(program);
 registerReplay(program);
 registerCoverage(program);
+registerMerge(program);
 registerInit(program);
 
 installProgress(process.argv.slice(2));

@@ -37,6 +37,16 @@ export interface ExhaustiveOptions {
   readonly onProgress?: (p: { states: number; transitions: number; depth: number }) => boolean;
   /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
   readonly edges?: EdgeSink;
+  /**
+   * One shard of the search (engine/shard.ts): of the states first reached at depth
+   * `at`, expand only those whose schedule `takes`. A state of the first `at` levels
+   * that this shard reaches again from below is expanded (again) then, so that
+   * everything reachable from the shard's own states is in its graph.
+   */
+  readonly shard?: {
+    readonly at: number;
+    readonly takes: (schedule: readonly Choice[]) => boolean;
+  };
 }
 
 export interface ExhaustiveCounterexample {
@@ -100,6 +110,8 @@ interface Node {
    * earlier sleep set skipped, are expanded (the others were, the first time).
    */
   readonly wake?: readonly number[];
+  /** expanded again in a shard: its liveness edges are in the graph already */
+  readonly again?: boolean;
 }
 
 /** Parent pointers: how each state was first reached. */
@@ -262,6 +274,10 @@ export function exploreExhaustive(
   let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
   let atBound = 0;
   let peak = 0;
+  // with a shard: the states of the first `at` levels have tree indices below
+  // `shardFrom`; those expanded since the shard took its own (`redone`) are not again
+  let shardFrom = -1;
+  const redone = new Set<number>();
 
   const endCheck = (node: Node, w: World) => {
     const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
@@ -346,10 +362,31 @@ export function exploreExhaustive(
           if (violations)
             for (const [id, message] of violations) pending.set(id, { node: index, message });
           // (a state on a cycle is the target of a cycle edge: the target's condition suffices)
-          for (const l of lassos)
-            if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
-              l.graph.add(node.index, seen ?? index, tid, pick);
+          if (node.again !== true)
+            for (const l of lassos)
+              if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
+                l.graph.add(node.index, seen ?? index, tid, pick);
           const preemptions = node.preemptions + preempt;
+          if (seen !== undefined && seen < shardFrom && !redone.has(seen)) {
+            // a state of the first levels (another shard's, or one every shard
+            // expanded before it took its own), reached again from this shard's own
+            // states: expanded here (again), at the depth it was first reached, with
+            // every thread (no sleep set)
+            redone.add(seen);
+            if (opts.sleepSets) sleeps.set(seen, NO_SLEEP);
+            collapser.keep(next.length);
+            next.push({
+              world: w,
+              mon,
+              index: seen,
+              slot: next.length,
+              last: tid,
+              preemptions,
+              sleep: NO_SLEEP,
+              again: (tree.depth[seen] as number) < (opts.shard?.at ?? 0),
+            });
+            continue;
+          }
           if (seen !== undefined) {
             if (!opts.sleepSets) continue;
             const seenSleep = sleeps.get(seen) ?? NO_SLEEP;
@@ -411,6 +448,13 @@ export function exploreExhaustive(
     frontier = next;
     collapser.nextLayer();
     depth++;
+    const shard = opts.shard;
+    if (shard !== undefined && depth === shard.at) {
+      // (the nodes keep their slots in the collapser's layer)
+      frontier = frontier.filter((n) => shard.takes(tree.path(n.index)));
+      for (const n of frontier) redone.add(n.index);
+      shardFrom = tree.size;
+    }
   }
 
   for (const [property, v] of pending) {

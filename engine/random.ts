@@ -1,7 +1,11 @@
 // Random exploration with fast-check. A schedule is an array of choices; fast-check
 // generates them from a seed and shrinks a failing one by deleting and simplifying
-// elements. One pass of N runs records the first failing run of every property; each
-// violated property is then replayed from that run (seed + path) and shrunk on its own.
+// elements. Run index r of a pair draws its schedule from a seed of its own (runSeed():
+// the pair's seed mixed with r), so run r is the same schedule whichever other runs are
+// made: a shard of the runs (README "Shards") sees exactly the runs it would in the whole.
+// One pass records, per property, the failing run with the lowest index; each violated
+// property is then replayed from that run (its seed, fast-check path "0") and shrunk on
+// its own.
 import fc from "fast-check";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
@@ -21,6 +25,21 @@ export interface RandomOptions {
   readonly pct?: number;
   /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
   readonly edges?: EdgeSink;
+  /** run only the indices r in [0, runs) with r mod count = index - 1 (index is 1-based) */
+  readonly shard?: ShardSpec;
+}
+
+/** Shard `index` of `count` (1 <= index <= count), as `--shard index/count` names it. */
+export interface ShardSpec {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** The run indices of a shard: r in [0, runs) with r mod count = index - 1. */
+export function shardRuns(runs: number, shard?: ShardSpec): number {
+  if (!shard) return runs;
+  const first = shard.index - 1;
+  return first >= runs ? 0 : Math.ceil((runs - first) / shard.count);
 }
 
 export interface Counterexample {
@@ -49,6 +68,7 @@ export interface Counterexample {
 export interface PairResult {
   readonly design: string;
   readonly scenario: string;
+  /** the schedules run: `runs`, or the shard's share of them */
   readonly runs: number;
   readonly seed: number;
   /** per property: its counterexample, or null when it held over `runs` schedules */
@@ -74,6 +94,14 @@ export function pairSeed(seed: number, design: string, scenario: string): number
   let h = seed | 0;
   for (const c of `${design}/${scenario}`) h = Math.imul(h ^ c.charCodeAt(0), 0x9e3779b1) | 0;
   return h;
+}
+
+/** The seed of run index `r` of a pair: the pair's seed mixed with r (murmur3's finalizer). */
+export function runSeed(pair: number, r: number): number {
+  let h = (pair ^ Math.imul(r + 1, 0x9e3779b1)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 function violationOf(run: Run, property: string) {
@@ -135,19 +163,27 @@ export function checkPair(
     ? pctArb(setup, opts.pct, opts.maxSteps ?? 150)
     : scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
   const firstFail = new Map<string, { index: number; length: number }>();
-  let index = 0;
+  const count = opts.shard?.count ?? 1;
+  const first = (opts.shard?.index ?? 1) - 1;
+  const runs = shardRuns(opts.runs, opts.shard);
+  let j = 0;
   const runOpts = opts.edges ? { edges: opts.edges } : {};
-  // The predicate never returns false: a failure here is an exception thrown by a step
-  // (a DesignError), which must surface as an error, never read as "holds".
+  // One fast-check run per run index (so that progress and Ctrl-C, cli/progress.ts, see
+  // every schedule); each draws its schedule from its own seed, as fast-check's first run
+  // with that seed would. The predicate never returns false: a failure here is an
+  // exception thrown by a step (a DesignError), which must surface as an error, never
+  // read as "holds".
   const explored = fc.check(
-    fc.property(arb, (s) => {
-      const run = runSchedule(setup, s, props, runOpts);
+    fc.property(fc.constant(null), () => {
+      const index = first + j * count;
+      j++;
+      const [s] = fc.sample(arb, { seed: runSeed(seed, index), numRuns: 1 });
+      const run = runSchedule(setup, s ?? [], props, runOpts);
       for (const v of run.violations)
         if (!firstFail.has(v.property)) firstFail.set(v.property, { index, length: v.at + 1 });
-      index++;
       return true;
     }),
-    { seed, numRuns: opts.runs, endOnFailure: true },
+    { seed, numRuns: runs, endOnFailure: true },
   );
   if (explored.failed && explored.errorInstance instanceof Error) {
     const e = explored.errorInstance;
@@ -164,10 +200,10 @@ export function checkPair(
       results.set(p.id, null);
       continue;
     }
-    const cex = shrinkOne(setup, p, arb, seed, String(f.index), f.length);
+    const cex = shrinkOne(setup, p, arb, runSeed(seed, f.index), "0", f.length);
     if (!cex)
       throw new Error(`${design.id}/${scenario.id}/${p.id}: the failing run did not replay`);
     results.set(p.id, cex);
   }
-  return { design: design.id, scenario: scenario.id, runs: opts.runs, seed, results };
+  return { design: design.id, scenario: scenario.id, runs, seed, results };
 }

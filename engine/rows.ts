@@ -4,6 +4,7 @@ import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
+import type { ShardSpec } from "./random.js";
 import type { RowResult } from "./verdicts.js";
 import { exhaustiveRows, verdictRows } from "./verdicts.js";
 
@@ -23,6 +24,10 @@ export interface ExplorationFlags {
   readonly hashCompact?: boolean;
   readonly preemptions?: number;
   readonly sleepSets?: boolean;
+  /** this shard of the search only (README "Shards") */
+  readonly shard?: ShardSpec;
+  /** exhaustive shards: the length of the prefixes dealt out (engine/shard.ts) */
+  readonly shardDepth?: number;
 }
 
 /** `onProgress`: where the breadth-first searches report depth and states (the CLI's bar). */
@@ -40,15 +45,25 @@ export function rowsFor(
         ...(o.pct !== undefined ? { pct: o.pct } : {}),
         ...(shortest !== undefined ? { shortest } : {}),
         ...(progress ? { onProgress: progress } : {}),
+        ...(o.shard ? { shard: o.shard } : {}),
       });
+  const shard = o.shard
+    ? { spec: o.shard, ...(o.shardDepth !== undefined ? { depth: o.shardDepth } : {}) }
+    : undefined;
   return (d, s, props) =>
-    exhaustiveRows(d, s, props, {
-      depth: o.depth ?? Number.POSITIVE_INFINITY,
-      ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-      ...(o.maxMemory !== undefined ? { maxMemoryMiB: o.maxMemory } : {}),
-      ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
-      hashCompact: o.hashCompact === true,
-      sleepSets: o.sleepSets === true,
-      ...(progress ? { onProgress: progress } : {}),
-    });
+    exhaustiveRows(
+      d,
+      s,
+      props,
+      {
+        depth: o.depth ?? Number.POSITIVE_INFINITY,
+        ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+        ...(o.maxMemory !== undefined ? { maxMemoryMiB: o.maxMemory } : {}),
+        ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
+        hashCompact: o.hashCompact === true,
+        sleepSets: o.sleepSets === true,
+        ...(progress ? { onProgress: progress } : {}),
+      },
+      shard,
+    );
 }

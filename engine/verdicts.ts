@@ -6,9 +6,10 @@ import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
-import type { Counterexample, RandomOptions } from "./random.js";
+import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
+import { DEFAULT_SHARD_DEPTH, exploreShard } from "./shard.js";
 
 /** A row's verdict: `unknown` when a requested search stopped early without a violation. */
 export type Verdict = "holds" | "violated" | "unknown" | "n/a";
@@ -165,11 +166,11 @@ export function verdictRows(
       verdict: cex ? "violated" : "holds",
       strength: {
         kind: "random",
-        runs: opts.runs,
+        runs: pair.runs,
         ...(opts.pct !== undefined ? { pct: opts.pct } : {}),
       },
       method: "random",
-      runs: opts.runs,
+      runs: pair.runs,
       steps: cex ? cex.schedule.length : null,
       ...(cex ? { message: cex.message } : {}),
       counterexample: cex,
@@ -177,16 +178,23 @@ export function verdictRows(
   });
 }
 
-/** The same rows from the exhaustive engine: "holds" then means no violation up to the depth. */
+/**
+ * The same rows from the exhaustive engine: "holds" then means no violation up to the
+ * depth. With `shard`, the rows of that shard of the search (engine/shard.ts), its
+ * prefixes `shardDepth` steps long.
+ */
 export function exhaustiveRows(
   design: Design,
   scenario: Scenario,
   props: readonly Property[],
   opts: ExhaustiveOptions,
+  shard?: { readonly spec: ShardSpec; readonly depth?: number },
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
-  const r = exploreExhaustive(setup, applicable, opts);
+  const r = shard
+    ? exploreShard(setup, applicable, opts, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
+    : exploreExhaustive(setup, applicable, opts);
   const search: SearchFacts = {
     reductions: [
       ...(opts.sleepSets ? ["sleep sets"] : []),
@@ -257,8 +265,10 @@ export function exhaustiveRows(
         scheduled: c.schedule.length,
         // a lasso no longer than the depth bound lies wholly in the explored graph, where
         // it is the shortest; one found only past a stop is not proven
+        // (a shard's is the shortest of its part only: merge takes the shortest of all)
         provenShortest:
-          c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth),
+          shard === undefined &&
+          (c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth)),
         loopStart: c.loopStart,
       },
     };

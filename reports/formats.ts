@@ -1,5 +1,6 @@
 // The JSON that `--json` prints, defined once: lockdrop.check/1, lockdrop.matrix/1,
-// lockdrop.compare/1, lockdrop.list/1 and lockdrop.coverage/1 are the zod schemas below, their TypeScript
+// lockdrop.compare/1, lockdrop.list/1, lockdrop.coverage/1, lockdrop.merge/1 and the
+// shard file lockdrop.shard/1 are the zod schemas below, their TypeScript
 // types are inferred from them, and the code that builds each output validates it here
 // before it is printed (an output that does not match is a bug in lockdrop: exit 3). The
 // JSON Schema of each is committed beside reports/cex.schema.json (`npm run schemas`
@@ -363,6 +364,109 @@ export const CoverageSchema = z
   })
   .strict();
 
+// ---------------------------------------------------------------------------------
+// lockdrop.shard/1 and lockdrop.merge/1 (reports/shard.ts)
+
+export const SHARD_SCHEMA = "lockdrop.shard/1";
+export const MERGE_SCHEMA = "lockdrop.merge/1";
+
+const hex64 = () => z.string().regex(/^[0-9a-f]{64}$/, "64 hex digits");
+
+export const ShardOptionsSchema = z
+  .object({
+    mode: z.enum(["random", "exhaustive"]),
+    seed: z.number().int().describe("seed of the random exploration"),
+    runs: count().describe("random schedules per design and scenario, over all shards"),
+    pct: count().optional(),
+    shortest: z.union([z.boolean(), count()]).optional(),
+    depth: count().optional().describe("exhaustive: longest schedule explored"),
+    maxStates: count().optional(),
+    maxMemory: count().optional(),
+    hashCompact: z.boolean().optional(),
+    preemptions: count().optional(),
+    sleepSets: z.boolean().optional(),
+  })
+  .strict()
+  .describe("the exploration options; every shard of one search has the same");
+
+export const ShardRowSchema = z
+  .object({
+    design: id(),
+    scenario: id(),
+    property: id(),
+    verdict: VerdictSchema,
+    strength: StrengthSchema,
+    stopped: StopReasonSchema.optional(),
+    complete: z
+      .boolean()
+      .describe("the shard's part of the search ran to its bound (a holds verdict rests on it)"),
+    steps: count().nullable().describe("length of the shard's shortest counterexample, else null"),
+    message: z.string().optional(),
+    schedule: z.array(ChoiceSchema).optional().describe("the counterexample's schedule"),
+  })
+  .strict();
+
+export const ShardSchema = z
+  .object({
+    schema: z.literal(SHARD_SCHEMA),
+    command: z.enum(["check", "matrix"]),
+    designs: z
+      .array(
+        z
+          .object({
+            id: id(),
+            hash: hex64().describe("designHash() of reports/cex.ts: its step table"),
+          })
+          .strict(),
+      )
+      .min(1),
+    scenarios: z.array(id()),
+    properties: z.array(id()),
+    options: ShardOptionsSchema,
+    shardDepth: count()
+      .nullable()
+      .describe("exhaustive: the length k of the prefixes dealt out; null for random search"),
+    shard: z
+      .object({
+        index: z.number().int().min(1).describe("i, 1-based"),
+        count: z.number().int().min(1).describe("n"),
+      })
+      .strict()
+      .refine((s) => s.index <= s.count, "index must be at most count"),
+    rows: z.array(ShardRowSchema),
+    checksum: hex64().describe("sha256 of every other field, keys sorted (shardChecksum())"),
+  })
+  .strict();
+
+export type ShardFile = z.infer<typeof ShardSchema>;
+export type ShardRow = z.infer<typeof ShardRowSchema>;
+export type ShardOptions = z.infer<typeof ShardOptionsSchema>;
+
+export const MergedRowSchema = ShardRowSchema.omit({ complete: true })
+  .extend({
+    shards: z
+      .array(
+        z.object({ index: count(), verdict: VerdictSchema, steps: count().nullable() }).strict(),
+      )
+      .describe("each shard's verdict and counterexample length"),
+  })
+  .strict();
+
+export const MergeSchema = z
+  .object({
+    schema: z.literal(MERGE_SCHEMA),
+    command: z.enum(["check", "matrix"]),
+    options: ShardOptionsSchema,
+    shardDepth: count().nullable(),
+    count: z.number().int().min(1).describe("n: the shards of the search"),
+    missing: z.array(count()).describe("indices of the shards not given (their rows are unknown)"),
+    rows: z.array(MergedRowSchema),
+  })
+  .strict();
+
+export type MergedRow = z.infer<typeof MergedRowSchema>;
+export type MergeJson = z.infer<typeof MergeSchema>;
+
 export type MatrixJson = z.infer<typeof MatrixSchema>;
 export type CheckJson = z.infer<typeof CheckSchema>;
 export type CompareJson = z.infer<typeof CompareSchema>;
@@ -419,5 +523,7 @@ export function jsonSchemaFiles(): { readonly file: string; readonly text: strin
     { file: "compare.schema.json", text: text(jsonSchemaOf(CompareSchema)) },
     { file: "list.schema.json", text: text(jsonSchemaOf(ListSchema)) },
     { file: "coverage.schema.json", text: text(jsonSchemaOf(CoverageSchema)) },
+    { file: "shard.schema.json", text: text(jsonSchemaOf(ShardSchema)) },
+    { file: "merge.schema.json", text: text(jsonSchemaOf(MergeSchema)) },
   ];
 }

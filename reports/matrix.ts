@@ -32,7 +32,7 @@ const STOPPED: Record<NonNullable<MatrixRow["stopped"]>, string> = {
  * How strong a verdict is, in words: "exhaustive, depth 53, complete, 19724 states",
  * "1000 random runs", or for an unknown row why the search stopped and how far it got.
  */
-export function strength(r: MatrixRow): string {
+export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
   const s = r.strength;
   if (s.kind === "random")
     return `${s.runs} random runs${s.pct !== undefined ? `, PCT d=${s.pct}` : ""}`;

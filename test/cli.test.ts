@@ -26,7 +26,9 @@ describe("lockdrop CLI", () => {
     expect(proven.out).toMatch(/no-freed-vma-use\s+VIOLATED in 21 steps \(shortest\)/);
     expect(proven.out).toMatch(/replay: lockdrop check .* --runs 1000 {2}\(fast-check/);
     const kept = lockdrop(...args, ...prop, "--no-shortest");
-    expect(kept.out).toMatch(/no-freed-vma-use\s+VIOLATED in 22 steps\n/);
+    // one seed per run index (engine/random.ts): the first failing run shrinks to 21 steps
+    // on its own, and without the breadth-first pass it is not marked (shortest)
+    expect(kept.out).toMatch(/no-freed-vma-use\s+VIOLATED in 21 steps\n/);
     expect(kept.out).toMatch(/--runs 1000 --no-shortest {2}\(fast-check/);
   });
 

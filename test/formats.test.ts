@@ -26,6 +26,8 @@ describe("the committed JSON Schemas", () => {
       "compare.schema.json",
       "list.schema.json",
       "coverage.schema.json",
+      "shard.schema.json",
+      "merge.schema.json",
     ]);
     for (const f of files) expect(readFileSync(`reports/${f.file}`, "utf8"), f.file).toBe(f.text);
   });

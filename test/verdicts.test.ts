@@ -30,7 +30,9 @@ describe("v1-hugetlb-drop", () => {
     // the use-after-free story: munmap frees vma#0, then T unlocks its hugetlb lock
     const cex = v["no-freed-vma-use"]?.counterexample;
     expect(cex?.message).toMatch(/hugetlb_vma_(un)?lock_read.*freed it at step/);
-    expect(cex?.schedule.length).toBeLessThanOrEqual(25);
+    // one seed per run index (engine/random.ts): this seed's first failing run shrinks
+    // to 32 steps (seeds 1-7 give 21-22); before, its single stream gave 22
+    expect(cex?.schedule.length).toBeLessThanOrEqual(32);
   });
 });
 

@@ -13,6 +13,7 @@ import { UsageError } from "../errors.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
+import { checkShardTarget, writeShardOut } from "../shard-out.js";
 import {
   SIGNAL_CODE,
   SIGNAL_NAME,
@@ -56,6 +57,7 @@ export function registerCheck(program: Command): void {
         scenarios.flatMap((s) => props.map((p) => ({ scenario: s.id, property: p.id }))),
         o.force === true,
       );
+    if (o.shardOut) checkShardTarget(o.shardOut);
     // The search runs on a worker thread, under the step watchdog and a heap limit; it
     // draws its progress from there, and this thread answers SIGINT and SIGTERM.
     const file = fileOfDesign(design.id);
@@ -85,6 +87,17 @@ export function registerCheck(program: Command): void {
         console.error(`lockdrop: ${e.message}`);
         process.exitCode = 5;
       }
+    if (
+      run.signal === null &&
+      !writeShardOut(o, {
+        command: "check",
+        designs: [design],
+        scenarios: scenarios.map((s) => s.id),
+        properties: props.map((p) => p.id),
+        rows,
+      })
+    )
+      process.exitCode = 5;
 
     // a signal during a search: the rows above hold only as far as their searches got
     if (run.signal !== null) {

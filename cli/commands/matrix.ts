@@ -5,13 +5,14 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
-import type { MatrixRow } from "../../engine/verdicts.js";
+import type { MatrixRow, RowResult } from "../../engine/verdicts.js";
 import { runsIn, scenarioRegistry } from "../../model/scenarios.js";
 import type { Matrix } from "../../reports/matrix.js";
 import { matrixJsonText, renderMatrix } from "../../reports/matrix.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
+import { checkShardTarget, writeShardOut } from "../shard-out.js";
 import { onStopSignals, violationsSoFar } from "../signals.js";
 import { fileOfDesign, loadedFiles } from "../user-designs.js";
 
@@ -26,11 +27,14 @@ export function registerMatrix(program: Command): void {
     .option("--strict", "exit 1 when any row is violated");
   withExplorationOptions(cmd).action(async (o) => {
     const props = select.properties(o.property).map((p) => p.id);
-    const pairs = select
-      .designs(o.design)
-      .reduce((n, d) => n + select.scenarios(o.scenario).filter((s) => runsIn(s, d)).length, 0);
+    if (o.shardOut) checkShardTarget(o.shardOut);
+    const designs = select.designs(o.design);
+    const pairs = designs.reduce(
+      (n, d) => n + select.scenarios(o.scenario).filter((s) => runsIn(s, d)).length,
+      0,
+    );
     const memory = memoryBudget(o.maxMemory, Math.min(availableParallelism(), Math.max(1, pairs)));
-    const jobs = select.designs(o.design).flatMap((d) =>
+    const jobs = designs.flatMap((d) =>
       select
         .scenarios(o.scenario)
         .filter((s) => runsIn(s, d))
@@ -53,7 +57,7 @@ export function registerMatrix(program: Command): void {
       () =>
         `after ${done} of ${jobs.length} design/scenario pairs; the matrix was not printed, because a partial matrix proves nothing about the rows it did not reach. ${violationsSoFar(finished)} Fix: run again with --design or --scenario to cover fewer pairs.`,
     );
-    const rows = (
+    const results = (
       await rowsInParallel(
         jobs,
         undefined,
@@ -63,9 +67,20 @@ export function registerMatrix(program: Command): void {
           if (tty)
             process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
         },
-        { stepLimitMs: o.stepTimeout * 1000, heapMiB: memory.heapMiB, memoryMiB: memory.memoryMiB },
+        {
+          stepLimitMs: o.stepTimeout * 1000,
+          heapMiB: memory.heapMiB,
+          memoryMiB: memory.memoryMiB,
+          // a shard file records each counterexample's schedule
+          ...(o.shardOut ? { keepCounterexamples: true } : {}),
+        },
       )
     ).flat();
+    // the report's rows: without the counterexamples kept for the shard file
+    const rows: MatrixRow[] = results.map((r) => {
+      const { counterexample: _c, search: _s, ...row } = r as Partial<RowResult> & MatrixRow;
+      return row;
+    });
     stopSignals();
     if (tty) process.stderr.write("\r\u001b[2K");
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
@@ -80,5 +95,15 @@ export function registerMatrix(program: Command): void {
     // a report: 0 when every row has a verdict, 4 when some row is unknown, 1 only with --strict
     if (o.strict && rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
     else if (rows.some((r) => r.verdict === "unknown")) process.exitCode = 4;
+    if (
+      !writeShardOut(o, {
+        command: "matrix",
+        designs,
+        scenarios: select.scenarios(o.scenario).map((s) => s.id),
+        properties: props,
+        rows: results as RowResult[],
+      })
+    )
+      process.exitCode = 5;
   });
 }

@@ -1,0 +1,284 @@
+// Shards of a search (README "Shards"): the n shard files of a search, merged, give the
+// verdicts and shortest counterexample lengths of the search run whole, exhaustive and
+// random; merge refuses files of other searches and changed files; bad --shard values
+// are bad input.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { ShardSpec } from "../engine/random.js";
+import { checkPair, runSeed, shardRuns } from "../engine/random.js";
+import { prefixHash } from "../engine/shard.js";
+import type { RowResult } from "../engine/verdicts.js";
+import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
+import { designById } from "../model/designs/index.js";
+import type { Design } from "../model/step.js";
+import { PROPERTIES } from "../properties/index.js";
+import type { ShardFile, ShardOptions } from "../reports/shard.js";
+import {
+  mergeShards,
+  readShard,
+  ShardError,
+  shardChecksum,
+  shardFileOf,
+  shardText,
+} from "../reports/shard.js";
+import { scenario } from "./helpers.js";
+import { lockdrop } from "./run-cli.js";
+
+function design(id: string): Design {
+  const d = designById(id);
+  if (!d) throw new Error(id);
+  return d;
+}
+
+const EXHAUSTIVE: ShardOptions = { mode: "exhaustive", seed: 1, runs: 1000, depth: 60 };
+
+function fileOf(
+  d: Design,
+  s: string,
+  rows: readonly RowResult[],
+  shard: ShardSpec,
+  options: ShardOptions = EXHAUSTIVE,
+  k: number | null = 8,
+): ShardFile {
+  return shardFileOf({
+    command: "check",
+    designs: [d],
+    scenarios: [s],
+    properties: PROPERTIES.map((p) => p.id),
+    options,
+    shardDepth: k,
+    shard,
+    rows,
+  });
+}
+
+const named = (files: readonly ShardFile[]) =>
+  files.map((file) => ({ name: `shard-${file.shard.index}.json`, file }));
+
+/** The merged rows against the rows of the whole search: verdicts and shortest lengths. */
+function expectSame(whole: readonly RowResult[], merged: ReturnType<typeof mergeShards>) {
+  whole.forEach((w, j) => {
+    const m = merged.rows[j];
+    const verdict = w.verdict === "holds" && w.complete === false ? "holds" : w.verdict;
+    expect([w.property, m?.verdict]).toEqual([w.property, verdict]);
+    expect([w.property, m?.steps]).toEqual([w.property, w.steps]);
+  });
+}
+
+describe("exhaustive shards, merged, equal the search run whole", () => {
+  // (design, scenario, prefix length k); v1 on anon-uffd-1 with k = 8 has its shortest
+  // lasso's loop on both sides of depth 8, through the prefixes of several shards
+  const pairs: [string, string, number][] = [
+    ["v1-hugetlb-drop", "hugetlb-uffd-1", 6],
+    ["mainline", "anon-uffd-1", 6],
+    ["vma-lock-fault", "anon-uffd-1", 6],
+    ["v8", "anon-uffd-1", 6],
+    ["v1", "anon-uffd-1", 8],
+  ];
+  for (const [d, s, k] of pairs)
+    for (const n of [2, 3])
+      it(`${d} on ${s}, ${n} shards of prefixes ${k} steps long`, () => {
+        const whole = exhaustiveRows(design(d), scenario(s), PROPERTIES, { depth: 60 });
+        const files = Array.from({ length: n }, (_, i) => {
+          const shard = { index: i + 1, count: n };
+          const rows = exhaustiveRows(
+            design(d),
+            scenario(s),
+            PROPERTIES,
+            { depth: 60 },
+            { spec: shard, depth: k },
+          );
+          return fileOf(design(d), s, rows, shard, EXHAUSTIVE, k);
+        });
+        const merged = mergeShards(named(files));
+        expectSame(whole, merged);
+        // v1-hugetlb-drop frees the VMA under the hugetlb walk: some row is violated
+        if (d === "v1-hugetlb-drop")
+          expect(merged.rows.some((r) => r.verdict === "violated")).toBe(true);
+      });
+
+  it("deals every prefix to exactly one shard (a stable hash of its schedule)", () => {
+    const p = [
+      { t: 0, p: 0 },
+      { t: 2, p: 1 },
+      { t: 1, p: 0 },
+    ];
+    expect(prefixHash(p)).toBe(prefixHash(p.map((c) => ({ ...c }))));
+    expect(prefixHash(p)).not.toBe(prefixHash([...p].reverse()));
+  });
+});
+
+describe("random shards, merged, equal the search run whole", () => {
+  const RUNS = 300;
+  const SEED = 5;
+  const random: ShardOptions = { mode: "random", seed: SEED, runs: RUNS, shortest: 100_000 };
+  for (const [d, s] of [
+    ["v1-hugetlb-drop", "hugetlb-uffd-1"],
+    ["v1", "anon-uffd-1"],
+  ] as const)
+    for (const n of [2, 3])
+      it(`${d} on ${s}, ${n} shards (${RUNS} runs, with the breadth-first pass)`, () => {
+        const opts = { runs: RUNS, seed: SEED, shortest: 100_000 };
+        const whole = verdictRows(design(d), scenario(s), PROPERTIES, opts);
+        const files = Array.from({ length: n }, (_, i) => {
+          const shard = { index: i + 1, count: n };
+          const rows = verdictRows(design(d), scenario(s), PROPERTIES, { ...opts, shard });
+          return fileOf(design(d), s, rows, shard, random, null);
+        });
+        const merged = mergeShards(named(files));
+        whole.forEach((w, j) => {
+          const m = merged.rows[j];
+          expect([w.property, m?.verdict]).toEqual([w.property, w.verdict]);
+          // lengths are equal where breadth-first search proved the whole run's shortest
+          if (w.counterexample?.provenShortest)
+            expect([w.property, m?.steps]).toEqual([w.property, w.steps]);
+          if (w.verdict !== "n/a" && m?.strength.kind === "random")
+            expect(m.strength.runs).toBe(RUNS);
+        });
+        expect(merged.rows.some((r) => r.verdict === "violated")).toBe(true);
+      });
+
+  it("runs index r in shard (r mod n) + 1, each from its own seed", () => {
+    expect([1, 2, 3].map((i) => shardRuns(10, { index: i, count: 3 }))).toEqual([4, 3, 3]);
+    expect(shardRuns(2, { index: 3, count: 3 })).toBe(0);
+    expect(runSeed(7, 0)).not.toBe(runSeed(7, 1));
+    expect(runSeed(7, 3)).toBe(runSeed(7, 3));
+  });
+
+  it("finds the whole run's first counterexample in the shard of its run index", () => {
+    const d = design("v1-hugetlb-drop");
+    const s = scenario("hugetlb-uffd-1");
+    const props = PROPERTIES.filter((p) => p.id === "no-freed-vma-use");
+    const whole = checkPair(d, s, props, { runs: 200, seed: 3 }).results.get("no-freed-vma-use");
+    expect(whole).toBeTruthy();
+    const parts = [1, 2].map((index) =>
+      checkPair(d, s, props, { runs: 200, seed: 3, shard: { index, count: 2 } }).results.get(
+        "no-freed-vma-use",
+      ),
+    );
+    // the same run replayed and shrunk gives the same schedule
+    expect(parts.map((c) => JSON.stringify(c?.schedule))).toContain(
+      JSON.stringify(whole?.schedule),
+    );
+  });
+});
+
+describe("merge refuses", () => {
+  const d = design("mainline");
+  const rows = (shard: ShardSpec) =>
+    exhaustiveRows(
+      d,
+      scenario("anon-uffd-1"),
+      PROPERTIES,
+      { depth: 30 },
+      { spec: shard, depth: 4 },
+    );
+  const one = fileOf(
+    d,
+    "anon-uffd-1",
+    rows({ index: 1, count: 2 }),
+    { index: 1, count: 2 },
+    { ...EXHAUSTIVE, depth: 30 },
+    4,
+  );
+  const two = fileOf(
+    d,
+    "anon-uffd-1",
+    rows({ index: 2, count: 2 }),
+    { index: 2, count: 2 },
+    { ...EXHAUSTIVE, depth: 30 },
+    4,
+  );
+
+  it("merges the two shards, and leaves unknown what a missing shard did not violate", () => {
+    expect(mergeShards(named([two, one])).missing).toEqual([]);
+    const partial = mergeShards(named([one]));
+    expect(partial.missing).toEqual([2]);
+    for (const r of partial.rows) expect(["violated", "unknown", "n/a"]).toContain(r.verdict);
+  });
+
+  it("shards of other searches: options, k, n, design hash, scenarios", () => {
+    const other = (f: Partial<ShardFile>): ShardFile => {
+      const { checksum: _c, ...rest } = { ...two, ...f };
+      return readShard("x", shardText(fileLike(rest)));
+    };
+    for (const changed of [
+      other({ options: { ...two.options, depth: 31 } }),
+      other({ shardDepth: 5 }),
+      other({ shard: { index: 2, count: 3 } }),
+      other({ designs: [{ id: "mainline", hash: "0".repeat(64) }] }),
+      other({ scenarios: ["anon-uffd"] }),
+    ])
+      expect(() => mergeShards(named([one, changed]))).toThrow(ShardError);
+  });
+
+  it("a shard given twice", () => {
+    expect(() => mergeShards(named([one, one]))).toThrow(/both shard 1\/2/);
+  });
+
+  it("a changed file (checksum) and a file that is not a shard file", () => {
+    const text = shardText(one).replace('"verdict": "holds"', '"verdict": "violated"');
+    expect(() => readShard("edited.json", text)).toThrow(/changed since it was written/);
+    expect(() => readShard("x.json", "{}")).toThrow(/not a lockdrop.shard\/1 file/);
+    expect(() => readShard("x.json", "{")).toThrow(/not JSON/);
+  });
+});
+
+/** A shard file with its checksum recomputed: a well-formed file of another search. */
+function fileLike(rest: Omit<ShardFile, "checksum">): ShardFile {
+  return { ...rest, checksum: shardChecksum(rest) };
+}
+
+describe("the command line", () => {
+  it("refuses bad --shard values (exit 2, one paragraph naming the fix)", () => {
+    for (const v of ["0/2", "3/2", "2", "a/b", "1/0", "-1/2"]) {
+      const r = lockdrop("check", "mainline", "--scenario", "anon-uffd-1", `--shard=${v}`);
+      expect([v, r.code]).toEqual([v, 2]);
+      expect(r.err).toMatch(/--shard.*Example: --shard \d+\/\d+/);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
+  it("check --shard --shard-out, then merge: the rows and exit code of the whole check; a changed file is exit 2", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-shard-"));
+    const args = [
+      "check",
+      "v1-hugetlb-drop",
+      "--scenario",
+      "hugetlb-uffd-1",
+      "--exhaustive",
+      "--depth",
+      "30",
+    ];
+    const whole = lockdrop(...args, "--json");
+    const files = [1, 2].map((i) => {
+      const f = join(dir, `shard-${i}.json`);
+      const r = lockdrop(...args, "--shard", `${i}/2`, "--shard-out", f, "--shard-depth", "4");
+      // a shard judges its part: 0, 1 or 4 (not 2, 3 or 5)
+      expect([0, 1, 4]).toContain(r.code);
+      return f;
+    });
+    const merged = lockdrop("merge", ...files, "--json");
+    expect(whole.code).toBe(1);
+    expect(merged.code).toBe(whole.code);
+    const m = JSON.parse(merged.out) as {
+      rows: { property: string; verdict: string; steps: number | null }[];
+    };
+    const w = JSON.parse(whole.out) as {
+      results: { property: string; verdict: string; steps: number | null }[];
+    };
+    expect(m.rows.map((r) => [r.property, r.verdict, r.steps])).toEqual(
+      w.results.map((r) => [r.property, r.verdict, r.steps]),
+    );
+    const [first, second] = files as [string, string];
+    writeFileSync(
+      first,
+      readFileSync(first, "utf8").replace('"complete": true', '"complete": false'),
+    );
+    const bad = lockdrop("merge", first, second);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/shard-1\.json has been changed/);
+  });
+});
