@@ -23,6 +23,7 @@ export const LIMITS: Readonly<
   "--max-states": [1, 1_000_000_000, 1_000_000],
   "--max-memory": [64, 1_048_576, 4096],
   "--preemptions": [0, 1000, 2],
+  "--workers": [1, 256, 2],
   "--shard-depth": [1, 1000, 8],
 };
 

@@ -1,5 +1,6 @@
 // The options that choose how rows are computed, shared by `check` and `matrix`:
 // random schedules (default) or the exhaustive breadth-first engine.
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { DEFAULT_STEP_LIMIT_MS } from "../engine/parallel.js";
 import type { ExplorationFlags } from "../engine/rows.js";
@@ -90,6 +91,12 @@ export function withExplorationOptions(
     .option(
       "--shard-out <file>",
       "write the rows as a lockdrop.shard/1 file for `lockdrop merge` (shard 1/1 without --shard)",
+    )
+    .option(
+      "--workers <n>",
+      "worker threads (default: one per core): pairs run side by side, and check deals one pair's random run indices out among them; the results do not depend on n",
+      parseCount("--workers"),
+      availableParallelism(),
     )
     .option(
       "--step-timeout <seconds>",

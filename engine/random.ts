@@ -46,6 +46,8 @@ export interface Counterexample {
   readonly design: string;
   readonly scenario: string;
   readonly property: string;
+  /** random search: the index of the failing run it was shrunk from (the lowest that failed) */
+  readonly runIndex?: number;
   /** the executed schedule up to and including the violating step */
   readonly schedule: readonly Choice[];
   readonly run: Run;
@@ -203,7 +205,7 @@ export function checkPair(
     const cex = shrinkOne(setup, p, arb, runSeed(seed, f.index), "0", f.length);
     if (!cex)
       throw new Error(`${design.id}/${scenario.id}/${p.id}: the failing run did not replay`);
-    results.set(p.id, cex);
+    results.set(p.id, { ...cex, runIndex: f.index });
   }
   return { design: design.id, scenario: scenario.id, runs, seed, results };
 }

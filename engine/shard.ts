@@ -16,6 +16,7 @@ import type { ExhaustiveOptions, ExhaustiveResult } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
 import type { ShardSpec } from "./random.js";
 import type { Choice, Setup } from "./run.js";
+import type { RowResult } from "./verdicts.js";
 
 /** The prefix length when `--shard-depth` is not given. */
 export const DEFAULT_SHARD_DEPTH = 8;
@@ -49,5 +50,34 @@ export function exploreShard(
   return exploreExhaustive(setup, props, {
     ...opts,
     shard: { at: k, takes: (schedule) => takes(shard, schedule) },
+  });
+}
+
+/**
+ * The rows of one random search computed as `parts.length` shards of its run indices
+ * (`--workers`: one shard per worker), joined into the rows the search run whole gives:
+ * a violated row is the one shrunk from the failing run with the lowest index (as one
+ * worker would have found it first), a row holds over the runs of every part, and a row
+ * some part left unknown stays unknown. The result does not depend on how many parts.
+ */
+export function joinRunShards(parts: readonly (readonly RowResult[])[]): RowResult[] {
+  const first = parts[0] ?? [];
+  return first.map((row, j) => {
+    const same = parts.map((p) => p[j] as RowResult);
+    const runs = same.reduce((n, r) => n + r.runs, 0);
+    const violated = same
+      .filter((r) => r.verdict === "violated")
+      .sort(
+        (a, b) =>
+          (a.counterexample?.runIndex ?? Number.MAX_SAFE_INTEGER) -
+          (b.counterexample?.runIndex ?? Number.MAX_SAFE_INTEGER),
+      );
+    const pick = violated[0] ?? same.find((r) => r.verdict === "unknown") ?? row;
+    if (pick.verdict === "n/a") return pick;
+    return {
+      ...pick,
+      runs,
+      ...(pick.strength.kind === "random" ? { strength: { ...pick.strength, runs } } : {}),
+    };
   });
 }

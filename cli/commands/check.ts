@@ -1,6 +1,7 @@
 // `lockdrop check <design>`: verdicts of one design, counterexamples as thread lanes.
 import type { Command } from "commander";
 import { rowsInParallel, Stopped } from "../../engine/parallel.js";
+import { joinRunShards } from "../../engine/shard.js";
 import type { RowResult } from "../../engine/verdicts.js";
 import { judgement } from "../../engine/verdicts.js";
 import type { Scenario } from "../../model/scenarios.js";
@@ -133,7 +134,15 @@ async function onWorker(
   file: string | undefined,
   scenarios: readonly Scenario[],
   props: readonly Property[],
-  o: Record<string, unknown> & { stepTimeout: number; maxMemory?: number; json?: boolean },
+  o: Record<string, unknown> & {
+    stepTimeout: number;
+    maxMemory?: number;
+    json?: boolean;
+    workers: number;
+    runs: number;
+    exhaustive?: boolean;
+    shard?: unknown;
+  },
 ): Promise<WorkerRun> {
   const finished: RowResult[] = [];
   let done = 0;
@@ -148,25 +157,38 @@ async function onWorker(
     Atomics.store(stopFlag, 0, sig === "SIGINT" ? 1 : 2);
     setTimeout(() => {
       process.stderr.write(
-        `lockdrop: interrupted by ${SIGNAL_NAME[sig]} after ${done} of ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}; the rows not finished were not judged. ${violationsSoFar(finished)} Fix: run again with fewer --runs or one --scenario at a time.\n`,
+        `lockdrop: interrupted by ${SIGNAL_NAME[sig]} after ${done} of ${jobs.length} search${jobs.length === 1 ? "" : "es"} (${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}); the rows not finished were not judged. ${violationsSoFar(finished)} Fix: run again with fewer --runs or one --scenario at a time.\n`,
       );
       exit(SIGNAL_CODE[sig]);
     }, 3000).unref();
   };
   const restore = setStopHandler(onSignal);
-  const memory = memoryBudget(o.maxMemory, 1);
+  // A random search deals each scenario's run indices out among the workers (one shard
+  // of the runs each, joined by joinRunShards as the search run whole would give them);
+  // an exhaustive one runs each scenario on one worker, the scenarios side by side.
+  const split =
+    o.exhaustive === true || o.shard !== undefined ? 1 : Math.max(1, Math.min(o.workers, o.runs));
+  const threads = Math.max(1, Math.min(o.workers, scenarios.length * split));
+  const memory = memoryBudget(o.maxMemory, threads);
+  const jobs = scenarios.flatMap((s) =>
+    Array.from({ length: split }, (_, i) => ({
+      design,
+      ...(file ? { file } : {}),
+      loader: DESIGN_LOADER,
+      files: loadedFiles().map((f) => f.file),
+      scenario: s.id,
+      properties: props.map((p) => p.id),
+      flags: {
+        ...o,
+        maxMemory: memory.searchMiB,
+        ...(split > 1 ? { shard: { index: i + 1, count: split } } : {}),
+      },
+    })),
+  );
   try {
-    const rows = await rowsInParallel(
-      scenarios.map((s) => ({
-        design,
-        ...(file ? { file } : {}),
-        loader: DESIGN_LOADER,
-        files: loadedFiles().map((f) => f.file),
-        scenario: s.id,
-        properties: props.map((p) => p.id),
-        flags: { ...o, maxMemory: memory.searchMiB },
-      })),
-      1,
+    const parts = await rowsInParallel(
+      jobs,
+      threads,
       (n, _total, _i, pairRows) => {
         done = n;
         finished.push(...(pairRows as RowResult[]));
@@ -184,7 +206,12 @@ async function onWorker(
         stop: stopFlag,
       },
     );
-    return { rows: rows.flat() as RowResult[], signal, stopped: null };
+    const rows = scenarios.flatMap((_, k) =>
+      split === 1
+        ? (parts[k] as RowResult[])
+        : joinRunShards(parts.slice(k * split, (k + 1) * split) as RowResult[][]),
+    );
+    return { rows, signal, stopped: null };
   } catch (e) {
     if (!(e instanceof Stopped)) throw e;
     return { rows: finished, signal: signal ?? "SIGINT", stopped: e.message };

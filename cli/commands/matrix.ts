@@ -2,7 +2,6 @@
 // Pairs are computed on all cores; each is seeded on its own, so the output is the same
 // with one worker or many.
 
-import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import type { MatrixRow, RowResult } from "../../engine/verdicts.js";
@@ -33,7 +32,8 @@ export function registerMatrix(program: Command): void {
       (n, d) => n + select.scenarios(o.scenario).filter((s) => runsIn(s, d)).length,
       0,
     );
-    const memory = memoryBudget(o.maxMemory, Math.min(availableParallelism(), Math.max(1, pairs)));
+    const threads = Math.min(o.workers, Math.max(1, pairs));
+    const memory = memoryBudget(o.maxMemory, threads);
     const jobs = designs.flatMap((d) =>
       select
         .scenarios(o.scenario)
@@ -60,7 +60,7 @@ export function registerMatrix(program: Command): void {
     const results = (
       await rowsInParallel(
         jobs,
-        undefined,
+        threads,
         (n, total, _i, pairRows) => {
           done = n;
           finished.push(...pairRows);
