@@ -1,7 +1,7 @@
 // Ghost state: facts the kernel does not store but a reviewer reasons with. A VMA
 // pointer is (vma, epoch); every release of the mmap lock by the holder ends its epoch,
 // so a later dereference through an old pointer is visible even if the memory "looks
-// fine" in the model (kernel-semantics S1, S2).
+// fine" in the model (README "Properties", S1, S2).
 
 import { holds } from "./rwsem.js";
 import type { Ctx } from "./step.js";

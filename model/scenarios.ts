@@ -1,4 +1,4 @@
-// Scenarios: the initial world a design runs in (errata 7): its VMAs, the caller's
+// Scenarios: the initial world a design runs in: its VMAs, the caller's
 // request, which environment actors take part and how often each may act.
 
 import type { Actor, ActorUse } from "./actor.js";
@@ -354,7 +354,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
 ];
 
-/** The same scenario with `pages` pages in each VMA (the knob errata 7 asks for). */
+/** The same scenario with `pages` pages in each VMA (a scenario's size knob). */
 export function withPages(s: Scenario, pages: number): Scenario {
   return {
     ...s,

@@ -248,7 +248,7 @@ export type LockName =
 /**
  * A VMA pointer held in a thread's locals: the VMA and the epoch of the mmap-lock
  * hold it was looked up under. Any release of the mmap lock by that thread ends the
- * epoch; re-taking the lock does not revive the pointer (kernel-semantics S1).
+ * epoch; re-taking the lock does not revive the pointer (README "Properties", S1).
  */
 export interface VmaRef {
   readonly vma: VmaId;

@@ -1,4 +1,4 @@
-// S13 and S14 (+ the safety half of L1, errata 6): pfns are consumed only under
+// S13 and S14 (+ the safety half of L1): pfns are consumed only under
 // user_lock with a seq that no invalidation has changed since its read_begin, and after
 // an -EBUSY or a lock drop nothing goes on before a fresh read_begin.
 import { EBUSY, errnoName } from "../model/errno.js";

@@ -1,4 +1,4 @@
-// L2 (errata 8): with the monitor answering and no munmap, invalidation or signal, the
+// L2: with the monitor answering and no munmap, invalidation or signal, the
 // call returns 0 with every page valid within the scenario's step budget. Judged at
 // the end of a run whose schedule was completed fairly; runs where a disruptive actor
 // acted do not count.

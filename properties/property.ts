@@ -1,5 +1,5 @@
 // What a property is: an id users type, the reference entry it comes from
-// (kernel-semantics S1..S25, L1..L8), a statement a reviewer recognizes, and a monitor
+// (S1..S25, L1..L8 in the README tables), a statement a reviewer recognizes, and a monitor
 // that reads the steps of one run (events, worlds before and after) and says when it
 // is violated, with the ghost facts behind it.
 

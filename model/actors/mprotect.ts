@@ -1,6 +1,6 @@
 // W2: a VMA writer that needs the mmap write lock (mprotect, UFFDIO_REGISTER, madvise
 // that changes flags). Queued behind a reader, it blocks every later reader by writer
-// fairness: the third party of the uffd deadlock (kernel-semantics 4.6, errata 3).
+// fairness: the third party of the uffd deadlock (kernel/locking/rwsem.c: a writer queued behind a reader blocks later readers).
 
 import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";

@@ -1,4 +1,4 @@
-// R: close() of the userfaultfd, userfaultfd_release() (kernel-semantics 4.4): set
+// R: close() of the userfaultfd, userfaultfd_release(): set
 // ctx->released before taking the mmap write lock, clear the ctx from every VMA under
 // it, then wake every pending and waiting fault. A woken fault retries and proceeds as
 // an ordinary fault.

@@ -1,4 +1,4 @@
-// gup and gup-fixup: the reference *locked patterns of mm/gup.c (kernel-semantics 5).
+// gup and gup-fixup: the reference *locked patterns of mm/gup.c.
 //
 // gup: get_user_pages_remote(mm, start, nr, FOLL_WRITE, pages, &locked) with the
 // caller holding the lock. faultin_page() faults with ALLOW_RETRY | KILLABLE; on RETRY
@@ -36,7 +36,7 @@ export const gup: Design = {
   title: "get_user_pages_remote(..., &locked): faultin_page + __get_user_pages_locked",
   summary:
     "The reference *locked pattern: a RETRY in faultin_page() sets *locked = 0 and GUP returns the pages done so far; __get_user_pages_locked() checks for a fatal signal, re-takes the lock killably, retries that page with FOLL_TRIED, and finally drops the lock it re-took and returns *locked = 0. The caller unlocks only if *locked is still 1.",
-  source: "mm/gup.c (kernel-semantics 5.2-5.4)",
+  source: "mm/gup.c (__get_user_pages_locked, get_user_pages_unlocked)",
   family: "gup",
   start: "start",
   steps: {
@@ -109,7 +109,7 @@ export const gupFixup: Design = {
   title: "fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, &unlocked), page by page",
   summary:
     "fixup_user_fault() always returns with the mmap lock held: on RETRY it re-takes mmap_read_lock (not killable), sets *unlocked and retries with FAULT_FLAG_TRIED; a fatal signal is checked at the top of each try. The caller (a futex-like user) holds the lock around the loop and must look VMAs up again after *unlocked.",
-  source: "mm/gup.c fixup_user_fault (kernel-semantics 5.5)",
+  source: "mm/gup.c fixup_user_fault",
   family: "gup",
   start: "lock",
   steps: {

@@ -1,5 +1,5 @@
 // mfill-copy: seed 003's "userfaultfd: retry copying with locks dropped in
-// mfill_atomic_pte_copy()" (kernel-semantics 10.2). The monitor's UFFDIO_COPY:
+// mfill_atomic_pte_copy()". The monitor's UFFDIO_COPY:
 //   mfill_get_vma(); folio = ops->alloc_folio(vma);
 //   if (mfill_copy_folio_locked() fails) {       // source not resident
 //       mfill_put_vma();                         // drop every lock

@@ -1,5 +1,5 @@
 // mshv: seed 002, "[PATCH 2/3] mshv: Use hmm_range_fault_unlockable() for
-// userfaultfd support", on the v1 API it was posted with (errata 5): the per-VMA
+// userfaultfd support", on the v1 API it was posted with: the per-VMA
 // mshv_region_hmm_fault_walk() (write only when VM_WRITE and the hypervisor mapping is
 // writable; stop on error or !locked) inside
 //   do { seq = read_begin; locked = 1; mmap_read_lock; walk; if (locked) unlock; }

@@ -4,7 +4,7 @@
 // -EBUSY, which hmm_range_fault()'s loop turns into a re-walk with the same seq. In
 // the hugetlb callback this happens between hugetlb_vma_unlock_read(vma) and
 // hugetlb_vma_lock_read(vma), and the walker then unlocks through the same pointer:
-// re-taking the mmap lock does not bring the VMA back (kernel-semantics 11.1).
+// re-taking the mmap lock does not bring the VMA back.
 import { EBUSY, EFAULT } from "../errno.js";
 import { handleMmFault } from "../kernel/fault.js";
 import { hmmFaultFlags, hmmFaultNext } from "../kernel/hmm.js";

@@ -3,7 +3,7 @@
 //   hugetlb_vma_unlock_read(vma); handle_mm_fault(ALLOW_RETRY); hugetlb_vma_lock_read(vma);
 // and walk_hugetlb_range() then calls hugetlb_vma_unlock_read(vma) on the same
 // pointer. After a drop, munmap may have freed the VMA and its hugetlb_vma_lock in
-// between: the use-after-free that made v1 refuse hugetlb (kernel-semantics 7.3).
+// between: the use-after-free that made v1 refuse hugetlb.
 import type { Design } from "../step.js";
 import { droppableFaultNeverReaches, walkNeverReaches } from "./unreachable.js";
 import { v1Steps } from "./v1.js";

@@ -1,4 +1,4 @@
-// v2 (seed 000, "Changes in v2"; kernel-semantics 7.4): the walk callbacks only record
+// v2 (seed 000, "Changes in v2"): the walk callbacks only record
 // the fault (hmm_record_fault -> HMM_FAULT_PENDING) and the walk unwinds normally, so
 // walk_hugetlb_range() drops its hugetlb_vma_lock while the mmap lock is still held.
 // hmm_do_fault() then runs with only the mmap lock: a fresh vma_lookup(mm, last), the

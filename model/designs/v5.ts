@@ -1,4 +1,4 @@
-// v5 (kernel-semantics 11.4): the v2 structure, but hmm_do_fault() retries a
+// v5: the v2 structure, but hmm_do_fault() retries a
 // VM_FAULT_RETRY internally, as fixup_user_fault() does: check for a fatal signal
 // (-EINTR), re-take mmap_read_lock, look the VMA up again and fault again with
 // FAULT_FLAG_TRIED. Only COMPLETED returns to the caller with *locked = 0.
@@ -25,7 +25,7 @@ export const v5: Design = {
   title: "v5: RETRY retried inside hmm_do_fault() with FAULT_FLAG_TRIED",
   summary:
     "Like v2, but a VM_FAULT_RETRY is handled inside hmm_do_fault(): return -EINTR if a fatal signal is pending, otherwise re-take mmap_read_lock, look the VMA up again and fault again with FAULT_FLAG_TRIED. Only COMPLETED reaches the caller as *locked = 0. Called as hmm.rst documents the *locked API.",
-  source: "v5 of the series (kernel-semantics 11.4)",
+  source: "v5 of the series",
   family: "hmm",
   start: "again",
   steps: compose(

@@ -1,4 +1,4 @@
-// v8 (Jul 10 2026; kernel-semantics 11.4): hmm_range_fault_unlocked_timeout() takes
+// v8 (Jul 10 2026): hmm_range_fault_unlocked_timeout() takes
 // and releases the mmap lock itself. Each pass: fatal_signal_pending -> -EINTR;
 // seq = read_begin; mmap_read_lock_killable; hmm_range_fault_locked(range, &locked)
 // (v2's body; on HMM_FAULT_UNLOCKED: -EINTR if a fatal signal is pending, else
@@ -29,7 +29,7 @@ export const v8: Design = {
   title: "v8: hmm_range_fault_unlocked_timeout() takes the lock itself, killable, -EINTR",
   summary:
     "The API takes the mmap lock itself (killable), checks fatal_signal_pending() before every pass, and restarts from a fresh mmu_interval_read_begin() whenever the lock was dropped or the notifier collided; the caller only checks read_retry under its lock. It never sets FAULT_FLAG_TRIED.",
-  source: "v8 of the series, patch 2 (kernel-semantics 11.4)",
+  source: "v8 of the series, patch 2",
   family: "hmm",
   start: "again",
   steps: {

@@ -1,6 +1,6 @@
 // vma-lock-fault: seed 004, the arch page-fault path with per-VMA locks after
 // "mm: drop per-VMA lock when returning VM_FAULT_RETRY or VM_FAULT_COMPLETED"
-// (x86 do_user_addr_fault, kernel-semantics 2.5 and 11.5), for each page:
+// (x86 do_user_addr_fault), for each page:
 //   vma = lock_vma_under_rcu(mm, addr); if (!vma) goto lock_mmap;
 //   fault = handle_mm_fault(vma, addr, flags | FAULT_FLAG_VMA_LOCK);
 //   if (!(fault & (RETRY | COMPLETED))) vma_end_read(vma);

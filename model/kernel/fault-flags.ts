@@ -24,7 +24,7 @@ export type VmFault =
   | "VM_FAULT_SIGSEGV"
   | "VM_FAULT_OOM";
 
-/** Illegal combinations (kernel-semantics 2.1, 2.2; S6). Empty when legal. */
+/** Illegal combinations (the handle_mm_fault contract, mm/memory.c; S6). Empty when legal. */
 export function illegalFlags(flags: readonly FaultFlag[]): string[] {
   const has = (f: FaultFlag) => flags.includes(f);
   const out: string[] = [];

@@ -1,4 +1,4 @@
-// mm/userfaultfd.c with seed 003's locks-dropped copy (kernel-semantics 10): the ops
+// mm/userfaultfd.c with seed 003's locks-dropped copy: the ops
 // UFFDIO_COPY is made of, and the identity of a VMA that the re-validation compares
 // (flags, uffd ops, file and pgoff; 85668fda932a "verify VMA state across UFFDIO_COPY
 // retry").

@@ -1,4 +1,4 @@
-// mmu interval notifiers (mm/mmu_notifier.c, kernel-semantics 8): the mm-wide
+// mmu interval notifiers (mm/mmu_notifier.c): the mm-wide
 // invalidate_seq is odd while an overlapping invalidation runs; invalidate() stores
 // it in the subscription under the driver's user_lock (mmu_interval_set_seq);
 // read_begin sleeps while the subscription is being invalidated; read_retry compares.

@@ -1,4 +1,4 @@
-// fatal_signal_pending(current): the check every retry loop needs (kernel-semantics 4.5, L3).
+// fatal_signal_pending(current): the check every retry loop needs (L3).
 import type { Op } from "../step.js";
 import { op } from "../step.js";
 

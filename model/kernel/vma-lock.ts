@@ -1,4 +1,4 @@
-// Per-VMA locks (kernel-semantics 3, seed 004): lock_vma_under_rcu() read-locks an
+// Per-VMA locks (seed 004): lock_vma_under_rcu() read-locks an
 // attached VMA that is not write-locked, or returns NULL; vma_end_read() releases it.
 // The write side (vma_start_write) lasts until the mmap write lock is released, and
 // vma_mark_detached() waits for the readers to leave.
