@@ -130,6 +130,16 @@ export type Event =
     }
   | { readonly k: "detach"; readonly tid: Tid; readonly vma: VmaId }
   | { readonly k: "free"; readonly tid: Tid; readonly vma: VmaId; readonly hugetlb: boolean }
+  /**
+   * a VMA's hugetlb_vma_lock freed (__hugetlb_vma_unlock_write_free), with the threads
+   * its up_write woke onto it
+   */
+  | {
+      readonly k: "hugetlb-lock-free";
+      readonly tid: Tid;
+      readonly vma: VmaId;
+      readonly woken: readonly Tid[];
+    }
   | { readonly k: "map"; readonly tid: Tid; readonly vma: VmaId }
   /**
    * the VMA layout changed under the mmap write lock (a split, new flags, a copy at

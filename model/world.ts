@@ -129,7 +129,11 @@ export interface Vma {
   readonly end: Page;
   readonly flags: VmaFlags;
   readonly state: VmaState;
-  /** hugetlb_vma_lock (vm_private_data) for shared hugetlb VMAs; freed with the VMA. */
+  /**
+   * hugetlb_vma_lock (vm_private_data) for shared hugetlb VMAs: a lock of its own per VMA
+   * (a split gives the new VMA a new one), freed by the final unmap's __hugetlb_zap_end
+   * before the VMA itself (model/kernel/hugetlb.ts); null once freed.
+   */
   readonly hugetlbLock: Rwsem | null;
   /** per-VMA read lock holders (vma_start_read / lock_vma_under_rcu) */
   readonly readers: readonly Tid[];

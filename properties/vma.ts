@@ -51,6 +51,12 @@ export const noFreedVmaUse: Property = {
         const f = after.objects[o.ref.obj];
         return `${who(after, o.tid)} used ${o.ref.obj} in ${o.what}, but ${who(after, f?.freedBy ?? -1)} freed it at step ${f?.freedAt} (use-after-free; the pointer was looked up at step ${o.ref.at}).`;
       }
+      const l = rec.events.find(
+        (x): x is Extract<Event, { k: "hugetlb-lock-free" }> =>
+          x.k === "hugetlb-lock-free" && x.woken.length > 0,
+      );
+      if (l)
+        return `${who(after, l.tid)} freed vma#${l.vma}'s hugetlb_vma_lock in __hugetlb_vma_unlock_write_free, and its up_write woke ${l.woken.map((t) => who(after, t)).join(", ")}, asleep on that lock, onto the freed lock (use-after-free of the lock).`;
       const e = rec.events.find((x): x is Use => x.k === "vma-use" && x.vmaState === "freed");
       if (!e) return null;
       const v = after.vmas[e.ref.vma];

@@ -37,6 +37,8 @@ function noteFor(e: Event, w: World): string | null {
       return `detaches vma#${e.vma}`;
     case "free":
       return `frees vma#${e.vma}${e.hugetlb ? " and its hugetlb_vma_lock" : ""}`;
+    case "hugetlb-lock-free":
+      return `frees vma#${e.vma}'s hugetlb_vma_lock`;
     case "map":
       return `maps vma#${e.vma}`;
     case "vma-change":

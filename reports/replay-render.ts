@@ -100,6 +100,9 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
           text: `frees vma#${e.vma}${e.hugetlb ? " and its hugetlb_vma_lock" : ""}`,
         });
         break;
+      case "hugetlb-lock-free":
+        out.push({ over: e.tid, text: `frees vma#${e.vma}'s hugetlb_vma_lock` });
+        break;
       case "map":
         out.push({ over: e.tid, text: `maps vma#${e.vma}` });
         break;

@@ -1,14 +1,14 @@
 // W: munmap(2) of one VMA, in the order of do_vmi_align_munmap ->
-// vms_complete_munmap_vmas (errata 1): mmap_write_lock; vma_start_write +
+// vms_complete_munmap_vmas (mm/vma.c, v6.12): mmap_write_lock; vma_start_write +
 // vma_mark_detached + removal from the tree; mmap_write_downgrade; unmap_region
 // (invalidate_range_start -> invalidate() under user_lock; __hugetlb_zap_begin takes
-// hugetlb_vma_lock_write; zap; invalidate_range_end); remove_vma (vm_ops->close puts
-// the hugetlb VMA lock, vm_area_free); mmap_read_unlock. Optionally maps a new VMA at
-// the same address afterwards (mmap under the write lock).
+// hugetlb_vma_lock_write; zap; __hugetlb_zap_end frees the hugetlb VMA lock;
+// invalidate_range_end); remove_vma (vm_ops->close, vm_area_free); mmap_read_unlock.
+// Optionally maps a new VMA at the same address afterwards (mmap under the write lock).
 
 import type { Actor } from "../actor.js";
 import { actor } from "../actor.js";
-import { hugetlbLockWriteOp, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import { hugetlbLockWriteOp, hugetlbUnlockWriteFree } from "../kernel/hugetlb.js";
 import {
   mmapReadUnlock,
   mmapWriteDowngrade,
@@ -60,22 +60,29 @@ export const detach = op({
 /** unmap_region() of a hugetlb VMA: __hugetlb_zap_begin() takes hugetlb_vma_lock_write. */
 export const zapBegin = hugetlbLockWriteOp("__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)");
 
-/** The zap of `target`'s range, hugetlb_vma_unlock_write, invalidate_range_end. */
+/**
+ * The zap of `target`'s range (unmap_vmas with ZAP_FLAG_UNMAP, mm/memory.c), then
+ * hugetlb_zap_end(): for a hugetlb VMA, __hugetlb_zap_end() frees its hugetlb_vma_lock
+ * (model/kernel/hugetlb.ts hugetlbUnlockWriteFree); then invalidate_range_end.
+ */
 export const zapEnd = op({
-  name: "zap ptes; hugetlb_vma_unlock_write(vma); mmu_notifier_invalidate_range_end()",
+  name: "zap ptes; hugetlb_zap_end(vma); mmu_notifier_invalidate_range_end()",
   outcomes: ["ok"],
   run: (k) => {
     const v = k.w.vmas[target(k)];
     if (v) {
       zapPtes(k, v.id);
-      if (v.flags.hugetlb) hugetlbUnlockWrite(k, v.id);
+      if (v.flags.hugetlb) hugetlbUnlockWriteFree(k, v.id);
     }
     invalidateEnd(k);
     return "ok";
   },
 });
 
-/** remove_vma(): `target` is freed (its hugetlb_vma_lock with it). */
+/**
+ * remove_vma(): `target` is freed. Its hugetlb_vma_lock, if it had one, was freed at the
+ * zap's end, so vm_ops->close (hugetlb_vm_op_close -> hugetlb_vma_lock_free) finds none.
+ */
 export const removeVma = op({
   name: "remove_vma(vma): vm_ops->close(vma); vm_area_free(vma)",
   outcomes: ["ok"],

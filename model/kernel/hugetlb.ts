@@ -1,8 +1,14 @@
 // hugetlb_vma_lock (mm/hugetlb.c): an rwsem in vma->vm_private_data for shared hugetlb
-// VMAs, freed together with the VMA. Readers (walk_hugetlb_range, hugetlb_fault) keep
-// shared PMDs stable; writers (__hugetlb_zap_begin in munmap and in
-// zap_page_range_single_batched for madvise) unshare them. Taking or dropping it goes
-// through a VMA pointer, so it is a VMA use (the seed-v1 UAF).
+// VMAs, with a lifetime of its own (since v6.1, "hugetlb: add vma based lock for pmd
+// sharing" and its fixes, Mike Kravetz, Oct 2022): hugetlb_vma_lock_alloc() at mmap and
+// in hugetlb_vm_op_open() (a split or copied VMA gets a lock of its own), freed by the
+// final unmap's __hugetlb_zap_end() (__hugetlb_vma_unlock_write_free), before
+// remove_vma(); madvise's zap only unlocks it ("hugetlb: don't delete vma_lock in
+// hugetlb MADV_DONTNEED processing", Nov 2022). Once freed, hugetlb_vma_lock_read() and
+// friends on the VMA are no-ops (__vma_shareable_lock: no vm_private_data). Readers
+// (walk_hugetlb_range, hugetlb_fault) keep shared PMDs stable; writers (the zaps)
+// unshare them. Taking or dropping it goes through a VMA pointer, so it is a VMA use
+// (the seed-v1 UAF).
 import { useVma } from "../ghost.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
@@ -142,4 +148,30 @@ export function hugetlbUnlockWrite(k: Ctx, vma: VmaId): void {
     by: "hugetlb_vma_unlock_write",
   });
   k.wake(woken, "hugetlb_vma_unlock_write");
+}
+
+/**
+ * __hugetlb_vma_unlock_write_free(vma), from the final unmap's __hugetlb_zap_end()
+ * (ZAP_FLAG_UNMAP; mm/hugetlb.c, "hugetlbfs: close race between MADV_DONTNEED and page
+ * fault", Rik van Riel, Oct 2023, v6.7): vma->vm_private_data and the lock's back
+ * pointer are cleared, up_write() runs and the last reference is put, so the lock is
+ * freed here. A thread that up_write() wakes would run on the freed lock (nothing but
+ * hugetlb_unmap_file_folio takes a reference, and it is not modelled).
+ */
+export function hugetlbUnlockWriteFree(k: Ctx, vma: VmaId): void {
+  const v = k.w.vmas[vma];
+  const lock = v?.hugetlbLock;
+  if (!v || !lock) return;
+  const { held, woken } = rwsem.release(lock, k.tid, "write");
+  k.emit({
+    k: "unlock",
+    tid: k.tid,
+    lock: lockName(vma),
+    mode: "write",
+    held,
+    by: "__hugetlb_vma_unlock_write_free",
+  });
+  v.hugetlbLock = null;
+  k.emit({ k: "hugetlb-lock-free", tid: k.tid, vma, woken });
+  k.wake(woken, "__hugetlb_vma_unlock_write_free");
 }
