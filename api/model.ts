@@ -18,6 +18,7 @@ export * from "../model/actors/mprotect-ro.js";
 export * from "../model/actors/mremap.js";
 export * from "../model/actors/munmap.js";
 export * from "../model/actors/munmap-split.js";
+export * from "../model/actors/oom-reap.js";
 export * from "../model/actors/release.js";
 export * from "../model/actors/signal.js";
 export * from "../model/designs/callers.js";

@@ -147,7 +147,17 @@ export type Event =
    */
   | { readonly k: "vma-change"; readonly tid: Tid; readonly vma: VmaId; readonly text: string }
   | { readonly k: "pte"; readonly tid: Tid; readonly page: Page; readonly pte: string }
-  | { readonly k: "invalidate"; readonly tid: Tid; readonly phase: "start" | "end" }
+  /**
+   * an mmu notifier invalidation: its start; its end (`unpaired`: an end its caller
+   * called without a successful start); or a non-blocking start that failed with -EAGAIN
+   * (the core has balanced it already; the caller must not call the end)
+   */
+  | {
+      readonly k: "invalidate";
+      readonly tid: Tid;
+      readonly phase: "start" | "end" | "failed";
+      readonly unpaired?: boolean;
+    }
   | { readonly k: "signal"; readonly tid: Tid; readonly target: Tid }
   | { readonly k: "return"; readonly tid: Tid; readonly ret: number }
   | { readonly k: "note"; readonly tid: Tid; readonly text: string }

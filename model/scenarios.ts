@@ -14,6 +14,7 @@ import { mprotectReadOnlyActor } from "./actors/mprotect-ro.js";
 import { mremapActor } from "./actors/mremap.js";
 import { munmapActor } from "./actors/munmap.js";
 import { munmapSplitActor } from "./actors/munmap-split.js";
+import { oomReapActor } from "./actors/oom-reap.js";
 import { releaseActor } from "./actors/release.js";
 import { signalActor } from "./actors/signal.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
@@ -115,6 +116,8 @@ const mprotectRo = mprotectReadOnlyActor();
 const mremap = mremapActor();
 const fork = forkActor();
 const clock = clockActor();
+const oomReap = oomReapActor();
+const oomReapEndAfterEagain = oomReapActor({ endAfterEagain: true });
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -173,6 +176,26 @@ export const SCENARIOS: readonly Scenario[] = [
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
     actors: [use(munmap, 1), use(invalidate, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-oom-reap",
+    title:
+      "one anonymous page, SIGKILL and the OOM reaper: non-blocking invalidations that fail while the driver holds user_lock",
+    families: callers,
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    write: true,
+    actors: [use(signal, 1), use(oomReap, 2)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-oom-reap-end-after-eagain",
+    title:
+      "anon-oom-reap with a mutated reaper that calls invalidate_range_end after a failed non-blocking start",
+    families: callers,
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    write: true,
+    actors: [use(signal, 1), use(oomReapEndAfterEagain, 2)],
     stepsPerPage: 40,
   },
   {
@@ -389,6 +412,8 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   mremap,
   fork,
   clock,
+  oomReap,
+  oomReapEndAfterEagain,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

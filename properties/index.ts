@@ -6,7 +6,7 @@ import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
 import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
 import { lockBalance, noSleepInAtomic } from "./locks.js";
-import { pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
+import { notifierStartEndPaired, pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { uffdFaultCompletes } from "./progress.js";
 import type { Property } from "./property.js";
 import {
@@ -43,6 +43,8 @@ export const PROPERTIES: readonly Property[] = [
   condReschedTerminates,
   condReschedTerminatesRt,
   retryOnlyWithAllowRetry,
+  // notifiers (properties/notifier.ts)
+  notifierStartEndPaired,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

@@ -76,3 +76,27 @@ export const walkRestartsOnEbusy: Property = {
     };
   },
 };
+
+/**
+ * S27: mmu_notifier_invalidate_range_start() and _end() come in pairs. mm/mmu_notifier.c
+ * (mn_itree_invalidate, since the interval notifiers of v5.5): "On -EAGAIN the
+ * non-blocking caller is not allowed to call invalidate_range_end()": the core has
+ * already balanced the failed start (mn_itree_inv_end), so an end after it would
+ * decrement active_invalidate_ranges below the invalidations in flight and let the seq
+ * go even while another invalidation still runs.
+ */
+export const notifierStartEndPaired: Property = {
+  id: "notifier-start-end-paired",
+  ref: "S27",
+  statement:
+    "mmu_notifier_invalidate_range_end() is called only after a successful invalidate_range_start(): never after a non-blocking start that failed with -EAGAIN",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ after, rec }) => {
+      const e = rec.events.find((x) => x.k === "invalidate" && x.unpaired === true);
+      if (!e) return null;
+      return `${who(after, e.tid)} called mmu_notifier_invalidate_range_end() without a successful invalidate_range_start() in flight: after a non-blocking start fails with -EAGAIN the notifier core has already ended it (mn_itree_inv_end), and the caller must skip the range.`;
+    },
+  }),
+};

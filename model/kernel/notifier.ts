@@ -94,12 +94,27 @@ export function setSeq(k: Ctx): void {
   k.w.notifier.subSeq = k.w.notifier.mmSeq;
 }
 
-/** mn_itree_inv_end(): the last end makes the seq even and wakes read_begin sleepers. */
+/**
+ * mmu_notifier_invalidate_range_end() -> mn_itree_inv_end(): the last end makes the seq
+ * even and wakes read_begin sleepers. An end without a successful start (its caller's
+ * bug) is reported as unpaired and changes nothing here; the kernel would decrement
+ * active_invalidate_ranges below the invalidations in flight.
+ */
 export function invalidateEnd(k: Ctx): void {
+  const n = k.w.notifier;
+  if (!n.invalidators.includes(k.tid)) {
+    k.emit({ k: "invalidate", tid: k.tid, phase: "end", unpaired: true });
+    return;
+  }
+  k.emit({ k: "invalidate", tid: k.tid, phase: "end" });
+  innerEnd(k);
+}
+
+/** mn_itree_inv_end() proper: one invalidation of `k.tid` fewer in flight. */
+function innerEnd(k: Ctx): void {
   const n = k.w.notifier;
   n.active -= 1;
   n.invalidators.splice(n.invalidators.indexOf(k.tid), 1);
-  k.emit({ k: "invalidate", tid: k.tid, phase: "end" });
   if (n.active === 0 && n.mmSeq % 2 === 1) {
     n.mmSeq += 1;
     const sleepers = k.w.threads
@@ -107,6 +122,31 @@ export function invalidateEnd(k: Ctx): void {
       .map((t) => t.id);
     k.wake(sleepers, "mn_itree_inv_end");
   }
+}
+
+/**
+ * mmu_notifier_invalidate_range_start_nonblock() (the OOM reaper's): mn_itree_invalidate()
+ * with a non-blockable range. The seq goes odd; the driver's invalidate() callback may
+ * not sleep, so it takes user_lock with mutex_trylock() (lib/test_hmm.c
+ * dmirror_interval_invalidate, nouveau_svm_range_invalidate) and, when that fails,
+ * returns false. Then mn_itree_invalidate() calls mn_itree_inv_end() itself ("On
+ * -EAGAIN the non-blocking caller is not allowed to call invalidate_range_end()",
+ * mm/mmu_notifier.c since the interval notifiers of v5.5) and the start fails with
+ * -EAGAIN: the seq is even again, the subscription's seq was never set, and the caller
+ * must skip the range without calling the end. Returns whether the start succeeded.
+ */
+export function invalidateStartNonblock(k: Ctx): boolean {
+  invalidateStart(k);
+  const n = k.w.notifier;
+  if (n.userLock.owner === null && n.userLock.waiters.length === 0) {
+    mutex.lock(n.userLock, k.tid);
+    setSeq(k);
+    mutex.unlock(n.userLock, k.tid);
+    return true;
+  }
+  k.emit({ k: "invalidate", tid: k.tid, phase: "failed" });
+  innerEnd(k);
+  return false;
 }
 
 /** The driver's invalidate() callback, entered with user_lock held: set the seq, unlock. */

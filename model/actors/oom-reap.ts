@@ -1,0 +1,93 @@
+// O: the OOM reaper (mm/oom_kill.c __oom_reap_task_mm, as it reads in the 2021-2026
+// mails that quote it: "mm/mmu_notifiers: ensure range_end() is paired with
+// range_start()", Mar 2021, and "mm/oom_kill: factor out zapping of VMA into
+// zap_vma_for_reaping()", Feb 2026). Once the OOM killer has sent the victim SIGKILL,
+// the reaper takes mmap_read_trylock (and tries again later when that fails), and for
+// each anonymous or private VMA that is not hugetlb or VM_PFNMAP it calls
+// mmu_notifier_invalidate_range_start_nonblock(): when a notifier cannot proceed
+// without sleeping the start fails with -EAGAIN, the reaper skips the VMA ("ret =
+// false; continue") and, as mm/mmu_notifier.c requires, does not call the end;
+// otherwise it unmaps the range and calls mmu_notifier_invalidate_range_end().
+//
+// `endAfterEagain` is the mistake that rule prevents: the first fix proposed in Mar 2021
+// ("mm/oom_kill: ensure MMU notifier range_end() is paired with range_start()") called
+// the end after a failed start too, and was dropped in review ("end is not supposed to
+// be called if the start failed").
+
+import { type Actor, actor } from "../actor.js";
+import { mmapReadUnlock } from "../kernel/mmap-lock.js";
+import { invalidateEnd, invalidateStartNonblock } from "../kernel/notifier.js";
+import { zapPtes } from "../kernel/vma.js";
+import * as rwsem from "../rwsem.js";
+import { op } from "../step.js";
+import type { Tid, World } from "../world.js";
+
+/** The OOM killer has sent the victim (the driver's task) SIGKILL: the reaper may run. */
+const victimKilled = (w: World, _tid: Tid) => w.threads.some((t) => t.role === "driver" && t.fatal);
+
+const trylock = op({
+  name: "oom_reap_task_mm(): mmap_read_trylock(mm)",
+  outcomes: ["ok", "busy"],
+  run: (k) => {
+    const granted = rwsem.tryAcquire(k.w.mmapLock, k.tid, "read");
+    k.emit({ k: "lock", tid: k.tid, lock: { kind: "mmap" }, mode: "read", granted });
+    return granted ? "ok" : "busy";
+  },
+});
+
+/** The first VMA __oom_reap_task_mm reaps: live, not hugetlb, anonymous or private. */
+const pickVma = op({
+  name: "for_each_vma(vmi, vma): skip VM_HUGETLB|VM_PFNMAP, keep anonymous or private",
+  outcomes: ["vma", "none"],
+  run: (k) => {
+    const v = k.w.vmas.find((x) => x.state === "live" && !x.flags.hugetlb && !x.flags.shared);
+    if (!v) return "none";
+    k.set("target", v.id);
+    return "vma";
+  },
+});
+
+const start = op({
+  name: "mmu_notifier_invalidate_range_start_nonblock(&range)",
+  outcomes: ["ok", "eagain"],
+  run: (k) => (invalidateStartNonblock(k) ? "ok" : "eagain"),
+});
+
+const unmap = op({
+  name: "unmap_page_range(&tlb, vma, range.start, range.end, NULL)",
+  outcomes: ["ok"],
+  run: (k) => {
+    zapPtes(k, k.num("target"));
+    return "ok";
+  },
+});
+
+const end = op({
+  name: "mmu_notifier_invalidate_range_end(&range)",
+  outcomes: ["ok"],
+  run: (k) => {
+    invalidateEnd(k);
+    return "ok";
+  },
+});
+
+export function oomReapActor(o: { readonly endAfterEagain?: boolean } = {}): Actor {
+  return actor({
+    id: o.endAfterEagain ? "oom-reap-end-after-eagain" : "oom-reap",
+    lane: "O",
+    disruptive: true,
+    title: o.endAfterEagain
+      ? "the OOM reaper, mutated to call invalidate_range_end after a failed non-blocking start"
+      : "the OOM reaper (__oom_reap_task_mm): non-blocking invalidations of the victim's mm",
+    start: "idle",
+    guard: victimKilled,
+    steps: {
+      idle: { op: trylock, on: { ok: "vma", busy: "idle" } },
+      vma: { op: pickVma, on: { vma: "start", none: "unlock" } },
+      start: { op: start, on: { ok: "unmap", eagain: o.endAfterEagain ? "end" : "unlock" } },
+      unmap: { op: unmap, next: "end" },
+      end: { op: end, next: "unlock" },
+      unlock: { op: mmapReadUnlock(), next: "idle" },
+    },
+  });
+}
