@@ -135,19 +135,18 @@ export const hugetlbLockWriteOp = (name: string, vma = "target"): Op<"ok"> =>
     },
   });
 
-export function hugetlbUnlockWrite(k: Ctx, vma: VmaId): void {
+/** up_write() on `vma`'s hugetlb VMA lock, printed as `by`: the threads it woke, or null without a lock. */
+function releaseWrite(k: Ctx, vma: VmaId, by: string): Tid[] | null {
   const lock = k.w.vmas[vma]?.hugetlbLock;
-  if (!lock) return;
+  if (!lock) return null;
   const { held, woken } = rwsem.release(lock, k.tid, "write");
-  k.emit({
-    k: "unlock",
-    tid: k.tid,
-    lock: lockName(vma),
-    mode: "write",
-    held,
-    by: "hugetlb_vma_unlock_write",
-  });
-  k.wake(woken, "hugetlb_vma_unlock_write");
+  k.emit({ k: "unlock", tid: k.tid, lock: lockName(vma), mode: "write", held, by });
+  return woken;
+}
+
+export function hugetlbUnlockWrite(k: Ctx, vma: VmaId): void {
+  const woken = releaseWrite(k, vma, "hugetlb_vma_unlock_write");
+  if (woken) k.wake(woken, "hugetlb_vma_unlock_write");
 }
 
 /**
@@ -160,17 +159,8 @@ export function hugetlbUnlockWrite(k: Ctx, vma: VmaId): void {
  */
 export function hugetlbUnlockWriteFree(k: Ctx, vma: VmaId): void {
   const v = k.w.vmas[vma];
-  const lock = v?.hugetlbLock;
-  if (!v || !lock) return;
-  const { held, woken } = rwsem.release(lock, k.tid, "write");
-  k.emit({
-    k: "unlock",
-    tid: k.tid,
-    lock: lockName(vma),
-    mode: "write",
-    held,
-    by: "__hugetlb_vma_unlock_write_free",
-  });
+  const woken = releaseWrite(k, vma, "__hugetlb_vma_unlock_write_free");
+  if (!v || !woken) return;
   v.hugetlbLock = null;
   k.emit({ k: "hugetlb-lock-free", tid: k.tid, vma, woken });
   k.wake(woken, "__hugetlb_vma_unlock_write_free");
