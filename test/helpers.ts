@@ -51,3 +51,11 @@ export function tidOf(w: World, name: string): number {
   if (!t) throw new Error(`no thread ${name}`);
   return t.id;
 }
+
+/**
+ * Scenarios whose bug is in an actor, not in the design under test (the mutant OOM
+ * reaper that ends a failed non-blocking invalidation): every design violates them.
+ */
+export function runsMutantActor(s: Scenario): boolean {
+  return s.actors.some((u) => u.actor.id === "oom-reap-end-after-eagain");
+}

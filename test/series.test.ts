@@ -5,7 +5,7 @@ import { designById } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
-import { scenario } from "./helpers.js";
+import { runsMutantActor, scenario } from "./helpers.js";
 
 const SEED = 4;
 
@@ -24,7 +24,7 @@ function verdict(d: string, s: string, p: string, runs = 1000) {
 
 /** The verdict of `p` on every scenario `d` runs in where it applies. */
 function everywhere(d: string, p: string, runs = 500) {
-  return SCENARIOS.filter((s) => runsIn(s, design(d)))
+  return SCENARIOS.filter((s) => runsIn(s, design(d)) && !runsMutantActor(s))
     .map((s) => verdict(d, s.id, p, runs))
     .filter((r) => r?.verdict !== "n/a")
     .map((r) => [r?.scenario, r?.verdict, r?.message]);
