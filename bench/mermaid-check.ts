@@ -157,7 +157,9 @@ interface StoryStep {
 }
 
 // Issue 6: T takes the hugetlb lock, the fault drops the mmap lock, W unmaps (detaches
-// the VMA) and frees it, T touches the freed VMA. Only for the default counterexample.
+// the VMA), T sleeps on the hugetlb lock through its stale pointer, and W's
+// __hugetlb_zap_end frees that lock and wakes T onto it. Only for the default
+// counterexample.
 const HUGETLB_STORY: readonly StoryStep[] = [
   {
     what: "T takes the hugetlb lock",
@@ -166,8 +168,16 @@ const HUGETLB_STORY: readonly StoryStep[] = [
   },
   { what: "the fault drops mmap_lock", over: "T (v1-hugetlb-drop)", text: /^drops mmap_lock$/ },
   { what: "W unmaps: detaches the VMA", over: "W (munmap)", text: /^detaches vma#\d+$/ },
-  { what: "W frees the VMA", over: "W (munmap)", text: /^frees vma#\d+/ },
-  { what: "T uses the freed VMA", over: "T (v1-hugetlb-drop)", text: /^USES FREED vma#\d+$/ },
+  {
+    what: "T waits on the hugetlb lock",
+    over: "T (v1-hugetlb-drop)",
+    text: /^waits for hugetlb_vma_lock\(vma#\d+\) \(read\)$/,
+  },
+  {
+    what: "W frees the hugetlb lock",
+    over: "W (munmap)",
+    text: /^frees vma#\d+'s hugetlb_vma_lock$/,
+  },
 ];
 
 async function main(): Promise<number> {
@@ -261,7 +271,13 @@ async function main(): Promise<number> {
       }
     }
     // the same order in the SVG markup itself
-    const texts = ["(read)", "drops mmap_lock", "detaches vma#", "frees vma#", "USES FREED"];
+    const texts = [
+      "(read)",
+      "drops mmap_lock",
+      "detaches vma#",
+      "waits for hugetlb_vma_lock",
+      "frees vma#",
+    ];
     let at = 0;
     const order = texts.every((t) => {
       const k = svg.indexOf(t, at);
