@@ -12,8 +12,11 @@ import { prefixHash } from "../engine/shard.js";
 import type { RowResult } from "../engine/verdicts.js";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
+import { scenario as declareScenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
+import { op } from "../model/step.js";
 import { PROPERTIES } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
 import type { ShardFile, ShardOptions } from "../reports/shard.js";
 import {
   mergeShards,
@@ -23,7 +26,7 @@ import {
   shardFileOf,
   shardText,
 } from "../reports/shard.js";
-import { scenario } from "./helpers.js";
+import { mini, scenario } from "./helpers.js";
 import { lockdrop } from "./run-cli.js";
 
 function design(id: string): Design {
@@ -280,5 +283,91 @@ describe("the command line", () => {
     const bad = lockdrop("merge", first, second);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/shard-1\.json has been changed/);
+  });
+});
+
+describe("a lasso that runs through two shards' prefixes and back through the first levels", () => {
+  // A program whose only loop passes through the first levels twice: the root chooses S
+  // or C (both at depth 1), and the loop S -> A -> B -> C -> D -> E -> S has A and D at
+  // depth 2 (the prefix length here). When A and D go to different shards, a shard finds
+  // the loop only if it expands again the first-level state C it reaches from below
+  // (B -> C) and, through it, the other shard's D (engine/exhaustive.ts `shard`).
+  const go = (to: string) => ({
+    op: op({ name: `goto ${to}`, outcomes: ["ok"], run: () => "ok" }),
+    next: to,
+  });
+  const loopy: Design = {
+    ...mini({}),
+    id: "loopy",
+    start: "R",
+    steps: {
+      R: {
+        op: op({
+          name: "choose S or C",
+          outcomes: ["S", "C"],
+          run: (k) => k.choose(["S", "C"] as const),
+        }),
+        on: { S: "S", C: "C" },
+      },
+      S: go("A"),
+      A: go("B"),
+      B: go("C"),
+      C: go("D"),
+      D: go("E"),
+      E: go("S"),
+    },
+  };
+  const forever: Property = {
+    id: "loops-forever",
+    ref: "test",
+    statement: "the program does not loop for ever",
+    kind: "liveness",
+    applies: () => true,
+    monitor: () => ({}),
+    lasso: {
+      inLoop: () => true,
+      weaklyFair: [],
+      describe: (prefix, loop) => `after ${prefix} steps, a loop of ${loop}`,
+    },
+  };
+  const s = declareScenario({
+    id: "shard-loop",
+    vmas: [
+      { name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false },
+    ],
+    actors: [],
+  });
+  const prefixA = [
+    { t: 0, p: 0 },
+    { t: 0, p: 0 },
+  ];
+  const prefixD = [
+    { t: 0, p: 1 },
+    { t: 0, p: 0 },
+  ];
+
+  it("is found at its whole-search length by the merged shards", () => {
+    const [whole] = exhaustiveRows(loopy, s, [forever], { depth: 60 });
+    expect(whole?.verdict).toBe("violated");
+    expect(whole?.steps).toBe(7);
+    // a shard count that deals A's and D's prefixes to different shards
+    const n = [2, 3, 4, 5, 6, 7].find(
+      (c) => prefixHash(prefixA) % c !== prefixHash(prefixD) % c,
+    ) as number;
+    expect(n).toBeDefined();
+    const lengths = Array.from({ length: n }, (_, i) => {
+      const [r] = exhaustiveRows(
+        loopy,
+        s,
+        [forever],
+        { depth: 60 },
+        {
+          spec: { index: i + 1, count: n },
+          depth: 2,
+        },
+      );
+      return r?.steps ?? null;
+    });
+    expect(Math.min(...lengths.filter((x): x is number => x !== null))).toBe(7);
   });
 });
