@@ -45,6 +45,25 @@ describe("exit codes", () => {
     expect(bad.code).toBe(2);
   });
 
+  it("an exhaustive search that does not fit in --max-memory ends unknown (exit 4), not out of memory", async () => {
+    // v2 on anon-uffd has 3.8 million states: far more than 64 MiB holds
+    const r = await lockdrop(
+      "check",
+      "v2",
+      "--scenario",
+      "anon-uffd",
+      "--property",
+      "no-freed-vma-use",
+      "--exhaustive",
+      "--max-memory",
+      "64",
+    );
+    expect(r.code, r.err).toBe(4);
+    expect(r.out).toMatch(/unknown \(exhaustive search stopped by --max-memory at depth \d+/);
+    expect(r.out).toMatch(/search of anon-uffd: explored to depth \d+, not completely/);
+    expect(r.err).not.toMatch(/heap|out of memory/i);
+  });
+
   it("matrix and compare report: 0 with violations, 4 unknown, 1 only with --strict", async () => {
     const [report, strict, unknown, compare] = await Promise.all([
       lockdrop(
