@@ -46,10 +46,11 @@ inline t_use(ok) {
  * invalidation only trylocks it. */
 inline t_hugetlb_fault_lock() {
   if
-  :: hf_queued == 1 ->          /* granted while it slept: drop the hold, fault on */
+  :: hfreed -> skip             /* no lock left to take (lockdrop: no hugetlbLock) */
+  :: !hfreed && hf_queued == 1 ->          /* granted while it slept: drop the hold, fault on */
      hf_queued = UNSET;
      rw_release(HUGE, TT, 0)
-  :: else ->
+  :: !hfreed && hf_queued != 1 ->
      rw_acquire(HUGE, TT, 0);
      if
      :: granted -> rw_release(HUGE, TT, 0)

@@ -83,6 +83,7 @@ byte ul_n;
 byte vstate = LIVE;
 bit vwlocked;               /* vma_start_write until the mmap write lock is released */
 bit vrd;                    /* vma#0's per-VMA lock is read-held (only M takes it here) */
+bit hfreed;                 /* vma#0's hugetlb_vma_lock was freed (__hugetlb_zap_end) */
 
 /* page table: 0 none, 1 present writable (no other value is reachable here) */
 bit pte[N];
@@ -314,6 +315,18 @@ inline wake_userfault(all, a) {
 }
 
 /* lock-balance (S3, S4): no unlock of a lock the thread does not hold */
+/* __hugetlb_vma_unlock_write_free() (model/kernel/hugetlb.ts hugetlbUnlockWriteFree), after
+ * its up_write: the lock is gone, so its rwsem is cleared (lockdrop keeps no lock there) */
+inline hugetlb_free() {
+  ki = 0;
+  do
+  :: ki < NT -> rd[HUGE * NT + ki] = 0; wq[HUGE * NT + ki] = 0; ki++
+  :: else -> break
+  od;
+  nrd[HUGE] = 0; wr[HUGE] = 0; nwq[HUGE] = 0;
+  hfreed = 1
+}
+
 inline unlock_held() {
 #ifdef CHECK_LB
   assert(held);
@@ -321,7 +334,7 @@ inline unlock_held() {
   skip
 }
 
-/* ---- W: munmap(2) of vma#0 (model/actors/munmap.ts, errata 1 order) ---- */
+/* ---- W: munmap(2) of vma#0 (model/actors/munmap.ts, in vms_complete_munmap_vmas order) ---- */
 
 #define W_IDLE      0
 #define W_WLOCK     1
@@ -382,7 +395,7 @@ active proctype W() {
        if :: !granted -> blk[TW] = B_RWSEM :: else -> skip fi;
 #endif
        pc = W_ZAP_END }
-  :: d_step { /* zap ptes; hugetlb_vma_unlock_write(vma); invalidate_range_end() */
+  :: d_step { /* zap ptes; hugetlb_zap_end(vma); invalidate_range_end() */
        blk[TW] == B_RUN && pc == W_ZAP_END ->
        disrupted = 1;
        ki = 0;
@@ -391,8 +404,14 @@ active proctype W() {
        :: else -> break
        od;
 #ifdef HUGETLB
+       /* __hugetlb_zap_end frees the lock: up_write, then the last put. A thread the
+        * up_write granted the lock to runs on freed memory (no-freed-vma-use). */
        rw_release(HUGE, TW, 1);
        unlock_held();
+#ifdef CHECK_S2
+       assert(nrd[HUGE] == 0 && wr[HUGE] == 0);
+#endif
+       hugetlb_free();
 #endif
        invalidate_end(TW);
        pc = W_REMOVE }
@@ -465,7 +484,7 @@ active proctype M() {
   :: d_step { /* mmap_read_unlock(mm), the VMA read-locked */
        blk[TM] == B_RUN && pc == M_COPY_UNLOCK ->
        rw_release(MMAP, TM, 0); unlock_held(); pc = M_COPY_FILL }
-  :: d_step { /* mmap_read_unlock(mm) after -ENOENT (errata 2: no wake) */
+  :: d_step { /* mmap_read_unlock(mm) after -ENOENT (no wake: mfill_atomic_copy returns before wake_userfault) */
        blk[TM] == B_RUN && pc == M_COPY_ENOENT ->
        rw_release(MMAP, TM, 0); unlock_held(); pc = M_IDLE }
   :: d_step { /* mfill_atomic(dst_vma, dst_start): install the page if none */

@@ -66,21 +66,28 @@
 #define HUGETLB_DROPPED   46   /* locked = 0; ret = HMM_FAULT_UNLOCKED */
 #define T_DONE            99
 
-/* hugetlb_vma_lock_read(walk_vma): a dereference of walk_vma, then down_read */
+/* hugetlb_vma_lock_read(walk_vma): a dereference of walk_vma, then down_read; a no-op
+ * once __hugetlb_zap_end freed the lock (__vma_shareable_lock: no vm_private_data) */
 inline t_hugetlb_lock_read() {
   t_use(walk_vma_ok);
-  rw_acquire(HUGE, TT, 0);
   if
-  :: !granted -> blk[TT] = B_RWSEM
-  :: else -> skip
+  :: hfreed -> skip
+  :: else ->
+     rw_acquire(HUGE, TT, 0);
+     if
+     :: !granted -> blk[TT] = B_RWSEM
+     :: else -> skip
+     fi
   fi
 }
 
 /* hugetlb_vma_unlock_read(walk_vma) */
 inline t_hugetlb_unlock_read() {
   t_use(walk_vma_ok);
-  rw_release(HUGE, TT, 0);
-  unlock_held()
+  if
+  :: hfreed -> skip
+  :: else -> rw_release(HUGE, TT, 0); unlock_held()
+  fi
 }
 
 inline t_step() {
