@@ -18,7 +18,7 @@ export class DeclarationError extends Error {}
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const isFunction = (v: unknown): boolean => typeof v === "function";
-const LOCK_KINDS = ["rwsem", "mutex", "spinlock", "seqcount", "refcount"] as const;
+const LOCK_KINDS = ["rwsem", "mutex", "spinlock", "seqcount", "refcount", "vma-lock"] as const;
 const OBJ_STATES = ["allocated", "live", "detached", "freed"] as const;
 
 const opSchema = z.object({

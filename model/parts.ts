@@ -235,10 +235,19 @@ function copyLock(l: LockState): LockState {
       };
     case "refcount":
       return { kind: l.kind, count: l.count };
+    case "vma-lock":
+      return { kind: l.kind, readers: l.readers.slice(), writer: l.writer };
   }
 }
 
-const LOCK_KIND = { rwsem: 0, mutex: 1, spinlock: 2, seqcount: 3, refcount: 4 } as const;
+const LOCK_KIND = {
+  rwsem: 0,
+  mutex: 1,
+  spinlock: 2,
+  seqcount: 3,
+  refcount: 4,
+  "vma-lock": 5,
+} as const;
 
 const locks = worldPart({
   name: "locks",
@@ -261,7 +270,10 @@ const locks = worldPart({
         }
         u.tids(l.waiters);
       } else if (l.kind === "refcount") u.num(l.count);
-      else {
+      else if (l.kind === "vma-lock") {
+        u.tids(l.readers);
+        u.tid(l.writer);
+      } else {
         u.tid(l.owner);
         u.tids(l.waiters);
       }

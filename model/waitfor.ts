@@ -95,6 +95,11 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
           ? [{ from: tid, to: l.writer, why: `${on.name}'s write section to end` }]
           : [];
       if (l.kind === "refcount") return [];
+      // vma_start_write waits for the readers to leave
+      if (l.kind === "vma-lock")
+        return l.readers
+          .filter((t) => t !== tid)
+          .map((t) => ({ from: tid, to: t, why: `${on.name}'s VMA read lock` }));
       // mutex and spinlock: the owner, and the waiters queued ahead (FIFO hand-off)
       const ahead = l.waiters.slice(0, Math.max(0, l.waiters.indexOf(tid)));
       return [

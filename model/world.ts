@@ -59,7 +59,14 @@ export type LockState =
       readonly waiters: readonly Tid[];
     }
   /** A refcount_t (include/linux/refcount.h): its count. */
-  | { readonly kind: "refcount"; readonly count: number };
+  | { readonly kind: "refcount"; readonly count: number }
+  /**
+   * A per-VMA lock on an object of the user's (include/linux/mmap_lock.h, as the
+   * built-in VMAs' per-VMA locks): readers that entered with vma_start_read(), and the
+   * thread that write-locked it with vma_start_write() under the mmap write lock, until
+   * its mmap_write_unlock() (vma_end_write_all).
+   */
+  | { readonly kind: "vma-lock"; readonly readers: readonly Tid[]; readonly writer: Tid | null };
 export type LockKind = LockState["kind"];
 
 /**

@@ -19,10 +19,18 @@ import {
   spinUnlock,
   upRead,
   upWrite,
+  vmaEndReadLock,
+  vmaStartReadLock,
+  vmaStartWriteLock,
   writeSeqcountBegin,
   writeSeqcountEnd,
 } from "../model/kernel/locks.js";
-import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
+import {
+  mmapReadLock,
+  mmapReadUnlock,
+  mmapWriteLock,
+  mmapWriteUnlock,
+} from "../model/kernel/mmap-lock.js";
 import { derefObj, freeObj, lookupObj } from "../model/kernel/objects.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
@@ -409,5 +417,95 @@ describe("compose()", () => {
     expect(() =>
       compose({ constructor: { op: exit() } }, { toString: { op: exit() } }),
     ).not.toThrow();
+  });
+});
+
+describe("a declared per-VMA lock (kind vma-lock)", () => {
+  const locks = [{ name: "drv.obj", kind: "vma-lock" as const }];
+  // T1 writes: mmap_write_lock, vma_start_write, mmap_write_unlock (which ends the write
+  // lock). T2 reads: vma_start_read, and on "fail" the mmap lock fallback.
+  const both = (readerTakesMmap: boolean) =>
+    design(readerTakesMmap ? "reader-takes-mmap" : "reader-then-out", {
+      pick: {
+        op: {
+          name: "pick role",
+          outcomes: ["w", "r"],
+          local: true,
+          run: (k) => (k.tid === 0 ? "w" : "r"),
+        },
+        on: { w: "w1", r: "r1" },
+      },
+      w1: { op: mmapWriteLock(), next: "w2" },
+      w2: { op: vmaStartWriteLock("drv.obj"), next: "w3" },
+      w3: { op: mmapWriteUnlock(), next: "exit" },
+      r1: { op: vmaStartReadLock("drv.obj"), on: { locked: "r2", fail: "f1" } },
+      // holding the per-VMA read lock, the reader takes the mmap lock: the writer holds it
+      // for write and waits for this very reader in vma_start_write
+      r2: readerTakesMmap
+        ? { op: mmapReadLock(), next: "r3" }
+        : { op: vmaEndReadLock("drv.obj"), next: "exit" },
+      r3: { op: mmapReadUnlock(), next: "r4" },
+      r4: { op: vmaEndReadLock("drv.obj"), next: "exit" },
+      f1: { op: mmapReadLock(), next: "f2" },
+      f2: { op: mmapReadUnlock(), next: "exit" },
+    });
+
+  it("vma_start_read fails while write-locked; vma_start_write waits for the reader; mmap_write_unlock ends it", () => {
+    const s = scenario({ locks, drivers: 2 });
+    const setup = setupFor(both(false), s);
+    let w = setup.world0;
+    const run = (tid: number) => {
+      [w] = step(w, tid, 0, setup.programs);
+    };
+    run(0); // T1: pick its role
+    run(1); // T2: pick its role
+    run(1); // T2: vma_start_read -> locked
+    expect(w.locks["drv.obj"]).toEqual({ kind: "vma-lock", readers: [1], writer: null });
+    run(0); // T1: mmap_write_lock
+    run(0); // T1: vma_start_write: write-locked at once, waits for T2
+    expect(w.locks["drv.obj"]).toMatchObject({ writer: 0 });
+    expect(w.threads[0]?.status.kind).toBe("blocked");
+    run(1); // T2: vma_end_read wakes T1
+    expect(w.threads[0]?.status.kind).toBe("runnable");
+    run(0); // T1: mmap_write_unlock: vma_end_write_all
+    expect(w.locks["drv.obj"]).toEqual({ kind: "vma-lock", readers: [], writer: null });
+  });
+
+  it("a reader fails while the object is write-locked and falls back to the mmap lock", () => {
+    const setup = setupFor(both(false), scenario({ locks, drivers: 2 }));
+    let w = setup.world0;
+    const run = (tid: number) => {
+      [w] = step(w, tid, 0, setup.programs);
+    };
+    run(0); // T1: pick
+    run(0); // T1: mmap_write_lock
+    run(0); // T1: vma_start_write, no reader: write-locked at once
+    expect(w.locks["drv.obj"]).toEqual({ kind: "vma-lock", readers: [], writer: 0 });
+    run(1); // T2: pick
+    run(1); // T2: vma_start_read -> fail
+    expect(w.threads[1]?.pc).toBe("f1");
+    expect(w.locks["drv.obj"]).toEqual({ kind: "vma-lock", readers: [], writer: 0 });
+  });
+
+  it("takes part in no-deadlock and lock-balance with no property code of the user's", () => {
+    const bad = verdicts(both(true), scenario({ locks, drivers: 2 }), [
+      "no-deadlock",
+      "lock-balance",
+    ]);
+    expect(bad["no-deadlock"]?.verdict).toBe("violated");
+    expect(bad["no-deadlock"]?.message).toMatch(/drv\.obj's VMA read lock/);
+    const good = verdicts(both(false), scenario({ locks, drivers: 2 }), [
+      "no-deadlock",
+      "lock-balance",
+    ]);
+    expect(good["no-deadlock"]).toMatchObject({ verdict: "holds", complete: true });
+    expect(good["lock-balance"]).toMatchObject({ verdict: "holds", complete: true });
+  });
+
+  it("vma_start_write without the mmap write lock is a design error", () => {
+    const lone = design("lone", { w: { op: vmaStartWriteLock("drv.obj"), next: "exit" } });
+    expect(() => verdicts(lone, scenario({ locks }), ["no-deadlock"])).toThrow(
+      /vma_start_write\(drv\.obj\) without the mmap write lock/,
+    );
   });
 });

@@ -34,6 +34,7 @@ export function holdsLock(w: World, name: string, tid: Tid): boolean {
   if (!l) return false;
   if (l.kind === "rwsem") return rwsem.holds(l, tid);
   if (l.kind === "mutex" || l.kind === "spinlock") return l.owner === tid;
+  if (l.kind === "vma-lock") return l.readers.includes(tid) || l.writer === tid;
   // a seqcount writer section is held like a lock; a refcount is not held by anyone
   return l.kind === "seqcount" && l.writer === tid;
 }
@@ -140,6 +141,8 @@ export function freeLock(kind: LockKind, count = 1): LockState {
       return { kind, writer: null, readers: [], waiters: [] };
     case "refcount":
       return { kind, count };
+    case "vma-lock":
+      return { kind, readers: [], writer: null };
     default:
       return { kind, owner: null, waiters: [] };
   }
@@ -270,3 +273,84 @@ export const refcountDecAndTest = (name: string): Op<"zero" | "nonzero"> =>
       return l.count === 0 ? "zero" : "nonzero";
     },
   });
+
+// A declared per-VMA lock (include/linux/mmap_lock.h and mm/mmap_lock.c, as the built-in
+// VMAs' locks follow them, model/kernel/vma-lock.ts): vma_start_read() never sleeps, it
+// fails while the lock is write-locked (vm_lock_seq == mm_lock_seq) and the caller falls
+// back to the mmap lock; vma_start_write() is called with the mmap write lock held,
+// write-locks at once (new readers fail) and waits for the readers inside to leave; the
+// write lock lasts until the writer's mmap_write_unlock() (vma_end_write_all).
+
+/** vma_start_read(&obj): "locked", or "fail" while it is write-locked. */
+export const vmaStartReadLock = (name: string): Op<"locked" | "fail"> =>
+  op({
+    name: `vma_start_read(${name})`,
+    outcomes: ["locked", "fail"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["vma-lock"]);
+      if (l.kind !== "vma-lock") return "fail";
+      const granted = l.writer === null;
+      if (granted) l.readers.push(k.tid);
+      k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode: "read", granted });
+      return granted ? "locked" : "fail";
+    },
+  });
+
+/** vma_end_read(&obj): the last reader out lets a waiting vma_start_write() go on. */
+export const vmaEndReadLock = (name: string): Op<"ok"> =>
+  op({
+    name: `vma_end_read(${name})`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const l = declaredLock(k, name, ["vma-lock"]);
+      if (l.kind !== "vma-lock") return "ok";
+      const at = l.readers.indexOf(k.tid);
+      if (at >= 0) l.readers.splice(at, 1);
+      k.emit({
+        k: "unlock",
+        tid: k.tid,
+        lock: { kind: "named", name },
+        mode: "read",
+        held: at >= 0,
+        by: "vma_end_read",
+      });
+      const writer = l.writer;
+      if (l.readers.length === 0 && writer !== null && writer !== k.tid)
+        k.wake([writer], "vma_end_read");
+      return "ok";
+    },
+  });
+
+/**
+ * vma_start_write(&obj): under the mmap write lock (mmap_assert_write_locked; a design
+ * error without it), write-locks the object and sleeps until its readers have left.
+ */
+export const vmaStartWriteLock = (name: string): Op<"ok"> =>
+  op({
+    name: `vma_start_write(${name})`,
+    outcomes: ["ok"],
+    mightSleep: true,
+    run: (k) => {
+      const l = declaredLock(k, name, ["vma-lock"]);
+      if (l.kind !== "vma-lock") return "ok";
+      if (k.w.mmapLock.writer !== k.tid)
+        throw new Error(
+          `vma_start_write(${name}) without the mmap write lock (mmap_assert_write_locked); take mmap_write_lock first`,
+        );
+      if (l.writer === k.tid && l.readers.every((t) => t === k.tid)) return "ok";
+      l.writer = k.tid;
+      const granted = l.readers.every((t) => t === k.tid);
+      k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode: "write", granted });
+      if (!granted) k.block({ kind: "lock", name, mode: "write" });
+      return "ok";
+    },
+  });
+
+/** vma_end_write_all() at mmap_write_unlock(): the declared per-VMA locks `tid` write-locked are released. */
+export function declaredVmaLocksEndWrite(k: Ctx): void {
+  const locks = k.w.locks;
+  for (const name of Object.keys(locks)) {
+    const l = locks[name];
+    if (l?.kind === "vma-lock" && l.writer === k.tid) l.writer = null;
+  }
+}

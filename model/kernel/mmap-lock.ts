@@ -5,6 +5,7 @@ import { endEpoch } from "../ghost.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
+import { declaredVmaLocksEndWrite } from "./locks.js";
 
 const MMAP = { kind: "mmap" } as const;
 
@@ -18,6 +19,7 @@ function take(k: Ctx, mode: "read" | "write", killable: boolean): boolean {
 /** mmap_write_unlock/downgrade bump mm_lock_seq, ending every VMA write lock. */
 function vmaEndWriteAll(k: Ctx): void {
   for (const v of k.w.vmas) v.writeLocked = false;
+  declaredVmaLocksEndWrite(k);
 }
 
 /** Release the mmap lock held in `mode`; `by` names the kernel path that released it. */
