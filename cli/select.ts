@@ -1,11 +1,11 @@
 // Resolving the ids a user typed into designs, scenarios and properties.
 import { DESIGNS, designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
-import { scenarioById, scenarioRegistry } from "../model/scenarios.js";
+import { runsIn, SCENARIOS, scenarioById, scenarioRegistry } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { known } from "./errors.js";
+import { known, UsageError } from "./errors.js";
 import { userDesign } from "./user-designs.js";
 
 const LIST =
@@ -38,6 +38,30 @@ export function scenarios(ids: readonly string[] | undefined): Scenario[] {
         LIST,
       );
     return s;
+  });
+}
+
+/**
+ * The scenarios `design` runs in, of those named on the command line (`ids`) or else of
+ * `fallback` (a design file's own list, or every scenario). A scenario named on the
+ * command line that the design does not run in is a usage error naming the ones it does.
+ */
+export function scenariosOf(
+  design: Design,
+  ids: readonly string[] | undefined,
+  fallback: readonly string[] | undefined,
+): Scenario[] {
+  return scenarios(ids ?? fallback).filter((s) => {
+    if (runsIn(s, design)) return true;
+    if (ids)
+      throw new UsageError(
+        `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
+          (x) => runsIn(x, design),
+        )
+          .map((x) => x.id)
+          .join(", ")}.`,
+      );
+    return false;
   });
 }
 

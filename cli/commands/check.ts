@@ -5,12 +5,10 @@ import { joinRunShards } from "../../engine/shard.js";
 import type { RowResult } from "../../engine/verdicts.js";
 import { judgement } from "../../engine/verdicts.js";
 import type { Scenario } from "../../model/scenarios.js";
-import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import type { Property } from "../../properties/property.js";
 import { checkJsonText, renderCheck } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
-import { UsageError } from "../errors.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
@@ -40,18 +38,7 @@ export function registerCheck(program: Command): void {
     // a design file may name its own scenarios and properties for when the command line does not
     const own = fileDefaults(design);
     const props = select.properties(o.property ?? own.properties);
-    const scenarios = select.scenarios(o.scenario ?? own.scenarios).filter((s) => {
-      if (runsIn(s, design)) return true;
-      if (o.scenario)
-        throw new UsageError(
-          `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
-            (x) => runsIn(x, design),
-          )
-            .map((x) => x.id)
-            .join(", ")}.`,
-        );
-      return false;
-    });
+    const scenarios = select.scenariosOf(design, o.scenario, own.scenarios);
     if (o.out)
       checkOutTarget(
         o.out,

@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import type { CoverageOptions } from "../../engine/coverage.js";
 import { COVERAGE_DEFAULTS, coverageExit, designCoverage } from "../../engine/coverage.js";
 import { coverageInParallel, DEFAULT_STEP_LIMIT_MS } from "../../engine/parallel.js";
-import { runsIn, SCENARIOS } from "../../model/scenarios.js";
 import { validateUnreachable } from "../../model/step.js";
 import { type CoverageInfo, coverageJsonText, renderCoverage } from "../../reports/coverage.js";
 import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
@@ -74,18 +73,7 @@ export function registerCoverage(program: Command): void {
           `design "${design.id}": ${problems[0]}. Fix: list only edges of the step table (a label and an outcome of its op), each once, with a reason.`,
         );
       const own = fileDefaults(design).scenarios;
-      const scenarios = select.scenarios(o.scenario ?? own).filter((s) => {
-        if (runsIn(s, design)) return true;
-        if (o.scenario)
-          throw new UsageError(
-            `design "${design.id}" (a ${design.family} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
-              (x) => runsIn(x, design),
-            )
-              .map((x) => x.id)
-              .join(", ")}.`,
-          );
-        return false;
-      });
+      const scenarios = select.scenariosOf(design, o.scenario, own);
       if (scenarios.length === 0)
         throw new UsageError(
           `design "${design.id}" runs in none of the scenarios named. Fix: pick a scenario for ${design.family} designs (\`lockdrop list\`).`,
