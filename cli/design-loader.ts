@@ -2,13 +2,10 @@
 // again: the module that loads it (the engine does not import api/), and the heap a
 // worker may use before it is stopped with a message instead of a crash.
 
-/** The module a worker loads design files with. */
-export const DESIGN_LOADER = import.meta.resolve("../api/design-file.js");
-
 import { totalmem } from "node:os";
 
-/** A worker's heap limit when --max-memory does not set one. */
-export const DEFAULT_WORKER_HEAP_MIB = 8192;
+/** The module a worker loads design files with. */
+export const DESIGN_LOADER = import.meta.resolve("../api/design-file.js");
 
 /**
  * The memory of each of `workers` searches that run at once: --max-memory, or by

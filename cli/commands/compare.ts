@@ -1,13 +1,15 @@
 // `lockdrop compare <a> <b> [...]`: the same scenarios and properties on each design,
 // side by side, with the counterexample that separates each cell where they differ.
 // A report: exits 0 when it ran to completion, 2 on bad input.
+
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { DEFAULT_STEP_LIMIT_MS, rowsInParallel } from "../../engine/parallel.js";
 import type { RowResult } from "../../engine/verdicts.js";
 import { runsIn } from "../../model/scenarios.js";
 import { compareDesigns, comparisonJsonText, renderComparison } from "../../reports/compare.js";
-import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
+import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
 import { onStopSignals } from "../signals.js";
@@ -84,7 +86,7 @@ export function registerCompare(program: Command): void {
         {
           stepLimitMs: o.stepTimeout * 1000,
           keepCounterexamples: true,
-          heapMiB: DEFAULT_WORKER_HEAP_MIB,
+          heapMiB: memoryBudget(undefined, Math.min(availableParallelism(), pairs.length)).heapMiB,
         },
       );
       stop();

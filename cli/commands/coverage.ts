@@ -3,13 +3,15 @@
 // states. A report: 0 when every edge is reached or listed as unreachable, 4 when an
 // unlisted edge is unknown because a search was cut short, 1 with --strict when an
 // unlisted edge is unreached or a listed one is reached.
+
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { CoverageOptions } from "../../engine/coverage.js";
 import { COVERAGE_DEFAULTS, coverageExit, designCoverage } from "../../engine/coverage.js";
 import { coverageInParallel, DEFAULT_STEP_LIMIT_MS } from "../../engine/parallel.js";
 import { validateUnreachable } from "../../model/step.js";
 import { type CoverageInfo, coverageJsonText, renderCoverage } from "../../reports/coverage.js";
-import { DEFAULT_WORKER_HEAP_MIB, DESIGN_LOADER } from "../design-loader.js";
+import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
 import { onStopSignals } from "../signals.js";
@@ -81,10 +83,12 @@ export function registerCoverage(program: Command): void {
       const exhaustiveOnly = o.exhaustive === true;
       const maxStates: number | undefined =
         o.maxStates ?? (exhaustiveOnly ? undefined : COVERAGE_DEFAULTS.maxStates);
+      // each search stops at its budget, below the worker's heap limit (as check's)
+      const memory = memoryBudget(o.maxMemory, Math.min(availableParallelism(), scenarios.length));
       const options: CoverageOptions = {
         depth: o.depth,
         ...(maxStates !== undefined ? { maxStates } : {}),
-        ...(o.maxMemory !== undefined ? { maxMemoryMiB: o.maxMemory } : {}),
+        maxMemoryMiB: memory.searchMiB,
         runs: o.runs,
         seed: o.seed,
         exhaustiveOnly,
@@ -115,7 +119,7 @@ export function registerCoverage(program: Command): void {
               `\r\u001b[2Klockdrop coverage: ${n}/${total} scenarios  Ctrl-C stops`,
             );
         },
-        { stepLimitMs: o.stepTimeout * 1000, heapMiB: o.maxMemory ?? DEFAULT_WORKER_HEAP_MIB },
+        { stepLimitMs: o.stepTimeout * 1000, heapMiB: memory.heapMiB, memoryMiB: memory.memoryMiB },
       );
       stop();
       if (tty) process.stderr.write("\r\u001b[2K");
