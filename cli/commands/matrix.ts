@@ -28,26 +28,22 @@ export function registerMatrix(program: Command): void {
     const props = select.properties(o.property).map((p) => p.id);
     if (o.shardOut) checkShardTarget(o.shardOut);
     const designs = select.designs(o.design);
-    const pairs = designs.reduce(
-      (n, d) => n + select.scenarios(o.scenario).filter((s) => runsIn(s, d)).length,
-      0,
+    const scenarios = select.scenarios(o.scenario);
+    const pairs = designs.flatMap((d) =>
+      scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
     );
-    const threads = Math.min(o.workers, Math.max(1, pairs));
+    const threads = Math.min(o.workers, Math.max(1, pairs.length));
     const memory = memoryBudget(o.maxMemory, threads);
-    const jobs = designs.flatMap((d) =>
-      select
-        .scenarios(o.scenario)
-        .filter((s) => runsIn(s, d))
-        .map((s) => ({
-          design: d.id,
-          file: fileOfDesign(d.id),
-          loader: DESIGN_LOADER,
-          files: loadedFiles().map((f) => f.file),
-          scenario: s.id,
-          properties: props,
-          flags: { ...o, maxMemory: memory.searchMiB },
-        })),
-    );
+    const files = loadedFiles().map((f) => f.file);
+    const jobs = pairs.map(({ d, s }) => ({
+      design: d.id,
+      file: fileOfDesign(d.id),
+      loader: DESIGN_LOADER,
+      files,
+      scenario: s.id,
+      properties: props,
+      flags: { ...o, maxMemory: memory.searchMiB },
+    }));
     // the pairs run on worker threads, so this thread is free to draw progress and to
     // take Ctrl-C: it reports how many pairs were done and prints no verdicts
     const tty = process.stderr.isTTY === true && !process.env.CI && !o.json;
