@@ -15,10 +15,9 @@
 // be called if the start failed").
 
 import { type Actor, actor } from "../actor.js";
-import { mmapReadUnlock } from "../kernel/mmap-lock.js";
+import { mmapReadTrylock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { invalidateEnd, invalidateStartNonblock } from "../kernel/notifier.js";
 import { zapPtes } from "../kernel/vma.js";
-import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
 import type { Tid, World } from "../world.js";
 
@@ -28,11 +27,7 @@ const victimKilled = (w: World, _tid: Tid) => w.threads.some((t) => t.role === "
 const trylock = op({
   name: "oom_reap_task_mm(): mmap_read_trylock(mm)",
   outcomes: ["ok", "busy"],
-  run: (k) => {
-    const granted = rwsem.tryAcquire(k.w.mmapLock, k.tid, "read");
-    k.emit({ k: "lock", tid: k.tid, lock: { kind: "mmap" }, mode: "read", granted });
-    return granted ? "ok" : "busy";
-  },
+  run: (k) => (mmapReadTrylock(k) ? "ok" : "busy"),
 });
 
 /** The first VMA __oom_reap_task_mm reaps: live, not hugetlb, anonymous or private. */

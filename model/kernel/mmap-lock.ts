@@ -41,16 +41,20 @@ export const mmapReadLock = (): Op<"ok"> =>
     },
   });
 
+/** mmap_read_trylock(mm) (down_read_trylock): takes the lock for read if it can, never queues. */
+export function mmapReadTrylock(k: Ctx): boolean {
+  const granted = rwsem.tryAcquire(k.w.mmapLock, k.tid, "read");
+  if (granted) k.emit({ k: "lock", tid: k.tid, lock: MMAP, mode: "read", granted: true });
+  return granted;
+}
+
 /** down_read_killable: the fast path ignores signals; a sleeper is woken by one. */
 export const mmapReadLockKillable = (): Op<"ok" | "eintr"> =>
   op({
     name: "mmap_read_lock_killable(mm)",
     outcomes: ["ok", "eintr"],
     run: (k) => {
-      if (rwsem.tryAcquire(k.w.mmapLock, k.tid, "read")) {
-        k.emit({ k: "lock", tid: k.tid, lock: MMAP, mode: "read", granted: true });
-        return "ok";
-      }
+      if (mmapReadTrylock(k)) return "ok";
       if (k.t.fatal) return "eintr";
       take(k, "read", true);
       return "ok";
