@@ -3,7 +3,8 @@
 // the uffd monitor; the threads inside an invalidation window; VMA readers; the folio
 // owner; the holders of the locks a scenario declares).
 // A cycle of blocked threads is a deadlock (S9, L8).
-import type { BlockedOn, Rwsem, Tid, World } from "./world.js";
+import { lockState } from "./lock-table.js";
+import type { BlockedOn, LockName, LockState, Rwsem, Tid, World } from "./world.js";
 import { lockLabel } from "./world.js";
 
 export interface WaitEdge {
@@ -52,26 +53,59 @@ function rwsemEdges(sem: Rwsem, tid: Tid, label: string): WaitEdge[] {
   return out;
 }
 
-function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
-  switch (on.kind) {
-    case "rwsem": {
-      const l = on.lock;
-      const sem =
-        l.kind === "mmap"
-          ? w.mmapLock
-          : l.kind === "named"
-            ? undefined
-            : w.vmas[l.vma]?.hugetlbLock;
-      return sem ? rwsemEdges(sem, tid, lockLabel(on.lock)) : [];
-    }
-    case "mutex": {
-      const m = w.notifier.userLock;
-      const ahead = m.waiters.slice(0, Math.max(0, m.waiters.indexOf(tid)));
+/**
+ * Who a thread blocked on the lock `label` (in `l`, any generic kind) waits for: an
+ * rwsem's holders and the waiters its grant serves first; a seqcount's writer; a
+ * vma-lock's readers (vma_start_write and vma_mark_detached wait for them); a mutex's or
+ * spinlock's owner and the waiters queued ahead of it (FIFO hand-off).
+ */
+function lockEdges(l: LockState, tid: Tid, label: string): WaitEdge[] {
+  switch (l.kind) {
+    case "rwsem":
+      return rwsemEdges(l, tid, label);
+    case "seqcount":
+      return l.writer !== null
+        ? [{ from: tid, to: l.writer, why: `${label}'s write section to end` }]
+        : [];
+    case "refcount":
+      return [];
+    case "vma-lock":
+      return l.readers
+        .filter((t) => t !== tid)
+        .map((t) => ({ from: tid, to: t, why: `${label}'s VMA read lock` }));
+    case "mutex":
+    case "spinlock": {
+      const ahead = l.waiters.slice(0, Math.max(0, l.waiters.indexOf(tid)));
       return [
-        ...(m.owner !== null ? [{ from: tid, to: m.owner, why: "user_lock" }] : []),
-        ...ahead.map((t) => ({ from: tid, to: t, why: "user_lock, queued behind it" })),
+        // a thread that takes a mutex or spinlock it holds waits for itself
+        ...(l.owner !== null
+          ? [
+              {
+                from: tid,
+                to: l.owner,
+                why: l.owner === tid ? `${label}, which it holds itself` : `${label} held`,
+              },
+            ]
+          : []),
+        ...ahead.map((t) => ({ from: tid, to: t, why: `${label}, queued behind it` })),
       ];
     }
+  }
+}
+
+function edgesOfLock(w: World, tid: Tid, ref: LockName): WaitEdge[] {
+  const l = lockState(w, ref);
+  return l ? lockEdges(l, tid, lockLabel(ref)) : [];
+}
+
+function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
+  switch (on.kind) {
+    case "rwsem":
+      return edgesOfLock(w, tid, on.lock);
+    case "mutex":
+      return edgesOfLock(w, tid, { kind: "user" });
+    case "lock":
+      return edgesOfLock(w, tid, { kind: "named", name: on.name });
     case "uffd":
       return w.threads
         .filter((t) => t.program === "monitor")
@@ -86,36 +120,6 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
       return (w.vmas[on.vma]?.readers ?? [])
         .filter((t) => t !== tid)
         .map((t) => ({ from: tid, to: t, why: `vma#${on.vma}'s VMA read lock` }));
-    case "lock": {
-      const l = w.locks[on.name];
-      if (!l) return [];
-      if (l.kind === "rwsem") return rwsemEdges(l, tid, on.name);
-      if (l.kind === "seqcount")
-        return l.writer !== null
-          ? [{ from: tid, to: l.writer, why: `${on.name}'s write section to end` }]
-          : [];
-      if (l.kind === "refcount") return [];
-      // vma_start_write waits for the readers to leave
-      if (l.kind === "vma-lock")
-        return l.readers
-          .filter((t) => t !== tid)
-          .map((t) => ({ from: tid, to: t, why: `${on.name}'s VMA read lock` }));
-      // mutex and spinlock: the owner, and the waiters queued ahead (FIFO hand-off)
-      const ahead = l.waiters.slice(0, Math.max(0, l.waiters.indexOf(tid)));
-      return [
-        // a thread that takes a mutex or spinlock it holds waits for itself
-        ...(l.owner !== null
-          ? [
-              {
-                from: tid,
-                to: l.owner,
-                why: l.owner === tid ? `${on.name}, which it holds itself` : `${on.name} held`,
-              },
-            ]
-          : []),
-        ...ahead.map((t) => ({ from: tid, to: t, why: `${on.name}, queued behind it` })),
-      ];
-    }
     case "folio": {
       const owner = w.folioLock[on.page];
       // the exclusive waiters queued ahead are handed the lock first (model/kernel/folio.ts)

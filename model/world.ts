@@ -248,13 +248,15 @@ export type Status =
     }
   | { readonly kind: "done" };
 
-/** Which lock a thread holds or waits for: the mmap lock or one VMA's hugetlb lock. */
+/** Which lock a thread holds or waits for (model/lock-table.ts lists them all). */
 export type LockName =
   | { readonly kind: "mmap" }
   /** a lock the scenario declares, by its name */
   | { readonly kind: "named"; readonly name: string }
   | { readonly kind: "hugetlb"; readonly vma: VmaId }
-  | { readonly kind: "vma"; readonly vma: VmaId };
+  | { readonly kind: "vma"; readonly vma: VmaId }
+  /** the driver's user_lock, the mutex its notifier callback takes (World.notifier) */
+  | { readonly kind: "user" };
 
 /**
  * A VMA pointer held in a thread's locals: the VMA and the epoch of the mmap-lock
@@ -360,5 +362,6 @@ export function isObjRef(v: Val | undefined): v is ObjRef {
 export function lockLabel(l: LockName): string {
   if (l.kind === "mmap") return "mmap_lock";
   if (l.kind === "named") return l.name;
+  if (l.kind === "user") return "user_lock";
   return l.kind === "hugetlb" ? `hugetlb_vma_lock(vma#${l.vma})` : `vma_lock(vma#${l.vma})`;
 }

@@ -3,9 +3,8 @@
 // exactly as the contract says (*locked == 1 <=> held; hmm_range_fault: still held);
 // a thread that returns holds nothing.
 import { errnoName } from "../model/errno.js";
-import { hugetlbLocksHeld } from "../model/kernel/hugetlb.js";
-import { declaredLocksHeld, spinlocksHeld } from "../model/kernel/locks.js";
-import { vmaReadLocksHeld } from "../model/kernel/vma-lock.js";
+import { spinlocksHeld } from "../model/kernel/locks.js";
+import { locksHeld } from "../model/lock-table.js";
 import { lockLabel } from "../model/world.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
@@ -31,13 +30,7 @@ export const lockBalance: Property = {
             } but the mmap lock is ${e.holdsMmap ? "held" : "not held"}.`;
         }
         if (e.k === "return") {
-          const held: string[] = [];
-          if (after.mmapLock.readers.includes(e.tid) || after.mmapLock.writer === e.tid)
-            held.push("mmap_lock");
-          for (const v of hugetlbLocksHeld(after, e.tid)) held.push(`hugetlb_vma_lock(vma#${v})`);
-          if (after.notifier.userLock.owner === e.tid) held.push("user_lock");
-          for (const v of vmaReadLocksHeld(after, e.tid)) held.push(`vma_lock(vma#${v})`);
-          held.push(...declaredLocksHeld(after, e.tid));
+          const held = locksHeld(after, e.tid);
           if (held.length > 0)
             return `${who(after, e.tid)} returned ${errnoName(e.ret)} still holding ${held.join(", ")}.`;
         }

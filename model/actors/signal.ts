@@ -18,6 +18,7 @@
 
 import { type Actor, actor } from "../actor.js";
 import { folioLeaveQueues } from "../kernel/folio.js";
+import { rwsemOf } from "../lock-table.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
@@ -35,13 +36,7 @@ function killDriver(k: Ctx, t: Draft<Thread>): void {
     folioLeaveQueues(k.w, t.id);
     k.wake([t.id], "fatal signal");
   } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
-    const l = s.on.lock;
-    const sem =
-      l.kind === "mmap"
-        ? k.w.mmapLock
-        : l.kind === "named"
-          ? undefined
-          : k.w.vmas[l.vma]?.hugetlbLock;
+    const sem = rwsemOf(k.w, s.on.lock);
     if (sem) k.wake(rwsem.cancelWait(sem, t.id), "rwsem waiter left");
     t.pc = s.resumeOnSignal;
     t.status = { kind: "runnable" };

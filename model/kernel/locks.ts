@@ -11,6 +11,8 @@
 // under it die (model/kernel/objects.ts). Acquire steps are never guarded by the lock
 // being free: they queue, so weak fairness can force a waiter in (README "Properties").
 
+import { holdsState } from "../lock-table.js";
+import * as mutex from "../mutex.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
@@ -31,12 +33,7 @@ export function declaredLock(k: Ctx, name: string, kinds: readonly LockKind[]): 
 /** Does `tid` hold the declared lock `name` (in any mode)? */
 export function holdsLock(w: World, name: string, tid: Tid): boolean {
   const l = w.locks[name];
-  if (!l) return false;
-  if (l.kind === "rwsem") return rwsem.holds(l, tid);
-  if (l.kind === "mutex" || l.kind === "spinlock") return l.owner === tid;
-  if (l.kind === "vma-lock") return l.readers.includes(tid) || l.writer === tid;
-  // a seqcount writer section is held like a lock; a refcount is not held by anyone
-  return l.kind === "seqcount" && l.writer === tid;
+  return l !== undefined && holdsState(l, tid);
 }
 
 /** The declared locks `tid` holds, by name. */
@@ -57,13 +54,7 @@ export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boole
   let granted: boolean;
   if (l.kind === "rwsem") granted = rwsem.acquire(l, k.tid, mode);
   else if (l.kind !== "mutex" && l.kind !== "spinlock") return false;
-  else if (l.owner === null && l.waiters.length === 0) {
-    l.owner = k.tid;
-    granted = true;
-  } else {
-    l.waiters.push(k.tid);
-    granted = false;
-  }
+  else granted = mutex.lock(l, k.tid);
   k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode, granted });
   if (!granted) k.block({ kind: "lock", name, mode });
   return granted;
@@ -75,12 +66,7 @@ export function releaseLock(k: Ctx, name: string, mode: "read" | "write", by: st
   let held = false;
   let woken: Tid[] = [];
   if (l.kind === "rwsem") ({ held, woken } = rwsem.release(l, k.tid, mode));
-  else if ((l.kind === "mutex" || l.kind === "spinlock") && l.owner === k.tid) {
-    held = true;
-    const next = l.waiters.shift();
-    l.owner = next ?? null;
-    if (next !== undefined) woken = [next];
-  }
+  else if (l.kind === "mutex" || l.kind === "spinlock") ({ held, woken } = mutex.unlock(l, k.tid));
   k.emit({ k: "unlock", tid: k.tid, lock: { kind: "named", name }, mode, held, by });
   if (held) {
     // the per-thread epochs are replaced, never mutated (engine/draft.ts)
