@@ -69,8 +69,9 @@ export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";
 export * from "../model/kernel/vma-layout.js";
 export * from "../model/kernel/vma-lock.js";
-export * from "../model/lock-table.js";
 export { exit, retIs, set, test } from "../model/locals.js";
+export * from "../model/lock-table.js";
+export * from "../model/object-table.js";
 export type {
   LockDecl,
   ObjectDecl,

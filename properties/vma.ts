@@ -2,6 +2,8 @@
 // The same holds for pointers to the objects a scenario declares (model/kernel/objects.ts):
 // a use after the lock of the lookup was released, or after the object was freed.
 import type { Event } from "../model/events.js";
+import type { ObjectName } from "../model/object-table.js";
+import { objectLabel, objectOf } from "../model/object-table.js";
 import type { Property, StepView } from "./property.js";
 import { who } from "./property.js";
 
@@ -11,6 +13,12 @@ type ObjUse = Extract<Event, { k: "obj-use" }>;
 /** The use of a declared object's pointer after its lock was released, in words. */
 function objUseAfterUnlock(w: StepView["after"], e: ObjUse): string {
   return `${who(w, e.tid)} used ${e.ref.obj} (looked up under ${e.ref.via} at step ${e.ref.at}) in ${e.what} after releasing ${e.ref.via}; re-taking it does not revive the pointer.`;
+}
+
+/** A use of a freed object (a VMA, a declared object: model/object-table.ts), in words. */
+function freedUse(w: StepView["after"], tid: number, ref: ObjectName, what: string, at: number) {
+  const o = objectOf(w, ref);
+  return `${who(w, tid)} used ${objectLabel(ref)} in ${what}, but ${who(w, o?.freedBy ?? -1)} freed it at step ${o?.freedAt} (use-after-free; the pointer was looked up at step ${at}).`;
 }
 
 export const noVmaUseAfterUnlock: Property = {
@@ -47,10 +55,7 @@ export const noFreedVmaUse: Property = {
   monitor: () => ({
     step: ({ after, rec }) => {
       const o = rec.events.find((x): x is ObjUse => x.k === "obj-use" && x.objState === "freed");
-      if (o) {
-        const f = after.objects[o.ref.obj];
-        return `${who(after, o.tid)} used ${o.ref.obj} in ${o.what}, but ${who(after, f?.freedBy ?? -1)} freed it at step ${f?.freedAt} (use-after-free; the pointer was looked up at step ${o.ref.at}).`;
-      }
+      if (o) return freedUse(after, o.tid, { kind: "named", name: o.ref.obj }, o.what, o.ref.at);
       const l = rec.events.find(
         (x): x is Extract<Event, { k: "hugetlb-lock-free" }> =>
           x.k === "hugetlb-lock-free" && x.woken.length > 0,
@@ -59,8 +64,7 @@ export const noFreedVmaUse: Property = {
         return `${who(after, l.tid)} freed vma#${l.vma}'s hugetlb_vma_lock in __hugetlb_vma_unlock_write_free, and its up_write woke ${l.woken.map((t) => who(after, t)).join(", ")}, asleep on that lock, onto the freed lock (use-after-free of the lock).`;
       const e = rec.events.find((x): x is Use => x.k === "vma-use" && x.vmaState === "freed");
       if (!e) return null;
-      const v = after.vmas[e.ref.vma];
-      return `${who(after, e.tid)} used vma#${e.ref.vma} in ${e.what}, but ${who(after, v?.freedBy ?? -1)} freed it at step ${v?.freedAt} (use-after-free; the pointer was looked up at step ${e.ref.at}).`;
+      return freedUse(after, e.tid, { kind: "vma", vma: e.ref.vma }, e.what, e.ref.at);
     },
   }),
 };
