@@ -21,6 +21,7 @@ export * from "../model/actors/munmap-split.js";
 export * from "../model/actors/oom-reap.js";
 export * from "../model/actors/release.js";
 export * from "../model/actors/signal.js";
+export * from "../model/actors/thp-split.js";
 export * from "../model/designs/callers.js";
 export { hmmWalk } from "../model/designs/hmm-walk.js";
 export {
@@ -64,6 +65,7 @@ export * from "../model/kernel/objects.js";
 export * from "../model/kernel/pagewalk.js";
 export * from "../model/kernel/sched.js";
 export * from "../model/kernel/signal.js";
+export * from "../model/kernel/thp.js";
 export * from "../model/kernel/time.js";
 export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";

@@ -35,6 +35,23 @@ export type Event =
       /** the thread held the lock of the lookup without a break since (true without one) */
       readonly protected: boolean;
     }
+  /**
+   * a walker acted on a pmd value it kept (model/kernel/thp.ts): as a huge entry or a PTE
+   * table; `entry` the declared object it read, `state` that object's state now, `now`
+   * what the pmd holds now; `lockHeld` pmd_lock held at the use, `readLocked` the value
+   * was read under pmd_lock
+   */
+  | {
+      readonly k: "pmd-use";
+      readonly tid: Tid;
+      readonly as: "huge" | "table";
+      readonly entry: string;
+      readonly state: ObjState;
+      readonly now: "huge" | "table" | "none";
+      readonly lockHeld: boolean;
+      readonly readLocked: boolean;
+      readonly what: string;
+    }
   /** a declared object changed state (published, unpublished, freed) */
   | {
       readonly k: "obj-state";

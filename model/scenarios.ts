@@ -17,6 +17,7 @@ import { munmapSplitActor } from "./actors/munmap-split.js";
 import { oomReapActor } from "./actors/oom-reap.js";
 import { releaseActor } from "./actors/release.js";
 import { signalActor } from "./actors/signal.js";
+import { thpDontneedActor } from "./actors/thp-split.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
@@ -118,6 +119,13 @@ const fork = forkActor();
 const clock = clockActor();
 const oomReap = oomReapActor();
 const oomReapEndAfterEagain = oomReapActor({ endAfterEagain: true });
+const thpDontneed = thpDontneedActor();
+const thpDontneedNolock = thpDontneedActor({ nolock: true });
+/** A PMD-mapped THP (model/kernel/thp.ts): its huge pmd, its deposited PTE table, pmd_lock. */
+const thpPmd = {
+  locks: [{ name: "pmd_lock", kind: "spinlock" }],
+  objects: [{ name: "huge_pmd" }, { name: "pgtable", state: "allocated" }],
+} as const satisfies Pick<Scenario, "locks" | "objects">;
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -197,6 +205,27 @@ export const SCENARIOS: readonly Scenario[] = [
     write: true,
     actors: [use(signal, 1), use(oomReapEndAfterEagain, 2)],
     stepsPerPage: 40,
+  },
+  {
+    id: "thp-split",
+    title:
+      "two pages mapped by one huge pmd; MADV_DONTNEED of the second splits it under pmd_lock while the walker follows the first",
+    families: ["thp"],
+    vmas: [{ ...anonPlain, name: "anon-thp", pages: 2 }],
+    write: true,
+    actors: [use(thpDontneed, 1)],
+    stepsPerPage: 40,
+    ...thpPmd,
+  },
+  {
+    id: "thp-split-nolock",
+    title: "thp-split with a mutated MADV_DONTNEED whose split takes no pmd_lock",
+    families: ["thp"],
+    vmas: [{ ...anonPlain, name: "anon-thp", pages: 2 }],
+    write: true,
+    actors: [use(thpDontneedNolock, 1)],
+    stepsPerPage: 40,
+    ...thpPmd,
   },
   {
     id: "hugetlb-uffd-1",
@@ -414,6 +443,8 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   clock,
   oomReap,
   oomReapEndAfterEagain,
+  thpDontneed,
+  thpDontneedNolock,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

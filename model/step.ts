@@ -77,9 +77,11 @@ export interface Program {
 
 /**
  * What kind of caller a design is, which decides the scenarios it runs in: an HMM
- * caller (hmm_range_fault*), a GUP caller, an arch page-fault path, or UFFDIO_COPY.
+ * caller (hmm_range_fault*), a GUP caller, an arch page-fault path, or UFFDIO_COPY,
+ * or a page-table walker over a PMD-mapped THP ("thp": it runs only in the scenarios
+ * that declare the THP's pmd objects and pmd_lock, model/kernel/thp.ts).
  */
-export type Family = "hmm" | "gup" | "fault" | "mfill";
+export type Family = "hmm" | "gup" | "fault" | "mfill" | "thp";
 
 /**
  * An edge of a design's step table (the outcome of the step at a label) that no

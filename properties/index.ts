@@ -9,6 +9,7 @@ import { lockBalance, noSleepInAtomic } from "./locks.js";
 import { notifierStartEndPaired, pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { uffdFaultCompletes } from "./progress.js";
 import type { Property } from "./property.js";
+import { pmdDecisionCurrent } from "./thp.js";
 import {
   callerDeadlineBoundsCall,
   condReschedTerminates,
@@ -45,6 +46,8 @@ export const PROPERTIES: readonly Property[] = [
   retryOnlyWithAllowRetry,
   // notifiers (properties/notifier.ts)
   notifierStartEndPaired,
+  // THP at PMD level (properties/thp.ts)
+  pmdDecisionCurrent,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

@@ -54,8 +54,11 @@ export function tidOf(w: World, name: string): number {
 
 /**
  * Scenarios whose bug is in an actor, not in the design under test (the mutant OOM
- * reaper that ends a failed non-blocking invalidation): every design violates them.
+ * reaper that ends a failed non-blocking invalidation, the THP split without pmd_lock):
+ * every design that runs there violates them.
  */
 export function runsMutantActor(s: Scenario): boolean {
-  return s.actors.some((u) => u.actor.id === "oom-reap-end-after-eagain");
+  return s.actors.some(
+    (u) => u.actor.id === "oom-reap-end-after-eagain" || u.actor.id === "thp-dontneed-split-nolock",
+  );
 }

@@ -1,6 +1,7 @@
 // The built-in designs, in the order the matrix lists them.
 import { BUILT_IN, type Registry, registry } from "../registry.js";
 import type { Design } from "../step.js";
+import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
 import { gup, gupFixup } from "./gup.js";
 import { mainline } from "./mainline.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "./mfill-copy.js";
@@ -45,6 +46,9 @@ export const DESIGNS: readonly Design[] = [
   v8Legacy,
   nouveauV8ZeroTimeout,
   v8TimeoutLocalLocked,
+  // a walker over a PMD-mapped THP (family thp: only the thp scenarios)
+  followPmd,
+  followPmdNorecheck,
 ];
 
 /** Every design that can be named: the built-ins, then those of loaded design files. */
