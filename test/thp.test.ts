@@ -9,11 +9,15 @@
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
-import { pmdValue } from "../model/kernel/thp.js";
+import { spinUnlock } from "../model/kernel/locks.js";
+import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
+import { followPagePte, pmdTransHugeLock, pmdValue, THP, usePmd } from "../model/kernel/thp.js";
+import { set } from "../model/locals.js";
 import type { Design } from "../model/step.js";
+import { op } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES } from "../properties/index.js";
-import { type Bench, bench, scenario, tidOf } from "./helpers.js";
+import { type Bench, bench, mini, scenario, tidOf } from "./helpers.js";
 
 const CURRENT = PROPERTIES.filter((p) => p.id === "pmd-decision-current");
 
@@ -128,5 +132,55 @@ describe("pmd-decision-current (S28)", () => {
     const bad = rows("follow-pmd", "thp-split-nolock");
     expect(bad?.verdict).toBe("violated");
     expect(bad?.message).toMatch(/with pmd_lock held, on a value read under pmd_lock/);
+  });
+});
+
+describe("pmd_trans_huge_lock() (mm/huge_memory.c __pmd_trans_huge_lock, v6.10-6.12)", () => {
+  // a zap/mprotect-style walker: act on the huge pmd under the lock, else walk the PTEs
+  const walker = mini(
+    {
+      start: { op: set({ ret: 0 }), next: "lock" },
+      lock: { op: mmapReadLock(), next: "thl" },
+      ...pmdTransHugeLock("thl", { huge: "huge", none: "pte" }),
+      huge: {
+        op: op({
+          name: "change_huge_pmd(vma, pmd, addr, newprot, cp_flags)",
+          outcomes: ["ok"],
+          run: (k) => {
+            usePmd(k, "pmdval", "huge", "change_huge_pmd()");
+            return "ok";
+          },
+        }),
+        next: "unlock",
+      },
+      unlock: { op: spinUnlock(THP.lock), next: "unlock_mm" },
+      pte: { op: followPagePte(), on: { page: "unlock_mm", nomap: "unlock_mm" } },
+      unlock_mm: { op: mmapReadUnlock(), next: "exit" },
+    },
+    "start",
+  );
+
+  it("returns NULL, with pmd_lock released, when a split came between its lockless test and the lock", () => {
+    const b = bench(scenario("thp-split"), walker);
+    const h = tidOf(b.world, "H");
+    expect(runUntil(b, 0, "thl.lock")).toEqual(["start", "lock", "thl"]);
+    b.run(h);
+    runUntil(b, h, "begin");
+    expect(runUntil(b, 0, "exit")).toEqual([
+      "thl.lock",
+      "thl.recheck",
+      "thl.unlock",
+      "pte",
+      "unlock_mm",
+    ]);
+    expect(lockOwner(b.world)).toBeNull();
+  });
+
+  it("keeps pmd-decision-current with the split (exhaustive)", () => {
+    const [row] = exhaustiveRows(walker, scenario("thp-split"), CURRENT, {
+      depth: Number.POSITIVE_INFINITY,
+    });
+    expect(row?.verdict).toBe("holds");
+    expect(row?.complete).toBe(true);
   });
 });

@@ -7,7 +7,9 @@
 //     (pgtable_trans_huge_deposit, mm/huge_memory.c __do_huge_pmd_anonymous_page):
 //     allocated while deposited, live once a split installed it (pmd_populate);
 //   - `pmd_lock`: the spinlock pmd_lock(mm, pmd) takes (the split PMD ptlock).
-// The pmd's value is which of the two is live: huge, a PTE table, or none.
+// The pmd's value is which of the two is live: huge, a PTE table, or none. While the
+// pmd is huge the per-page PTEs of the world (`ptes`) are not consulted (they read none);
+// the split writes them.
 //
 // A walker keeps the value it decided on as a pointer to that object (a local holding an
 // ObjRef), read locklessly (pmdp_get_lockless) or under pmd_lock; acting on it as a huge
@@ -17,11 +19,11 @@
 // without pmd_lock only chooses the path; the walker then takes pmd_lock and reads the
 // pmd again before it uses a huge entry, and pte_offset_map_lock() re-reads the pmd
 // before it maps a PTE table.
-import type { Ctx, Op } from "../step.js";
+import type { Ctx, Op, Steps } from "../step.js";
 import { op } from "../step.js";
 import type { ObjRef, Val, World } from "../world.js";
 import { isObjRef } from "../world.js";
-import { holdsLock } from "./locks.js";
+import { holdsLock, spinLock, spinUnlock } from "./locks.js";
 import { useObj } from "./objects.js";
 
 /** The declared names a THP scenario uses. */
@@ -136,6 +138,31 @@ export const pmdTransHuge = (): Op<"yes" | "no"> =>
     run: (k) => (pmdValue(k.w as World) === "huge" ? "yes" : "no"),
   });
 
+/**
+ * `ptl = pmd_trans_huge_lock(pmd, vma)` (include/linux/huge_mm.h and mm/huge_memory.c
+ * __pmd_trans_huge_lock, v6.10-6.12), the form zap, mprotect, madvise and smaps walkers
+ * use: a lockless pmd_trans_huge(*pmd) test, then pmd_lock() and the test again under
+ * it; on a huge pmd it returns with pmd_lock held (the value, re-read under the lock, in
+ * local `into`), otherwise it unlocks and returns NULL and the caller walks the PTE
+ * table. Steps at `at`, `at.lock`, `at.recheck` and `at.unlock`, going on to `huge` or
+ * `none`.
+ */
+export function pmdTransHugeLock(
+  at: string,
+  to: { readonly huge: string; readonly none: string },
+  into = "pmdval",
+): Steps {
+  return {
+    [at]: { op: pmdTransHuge(), on: { yes: `${at}.lock`, no: to.none } },
+    [`${at}.lock`]: { op: spinLock(THP.lock), next: `${at}.recheck` },
+    [`${at}.recheck`]: {
+      op: pmdReadLocked(into),
+      on: { huge: to.huge, table: `${at}.unlock`, none: `${at}.unlock` },
+    },
+    [`${at}.unlock`]: { op: spinUnlock(THP.lock), next: to.none },
+  };
+}
+
 function setObj(k: Ctx, obj: string, state: "live" | "detached", text: string): void {
   const o = k.w.objects[obj];
   if (!o)
@@ -160,6 +187,7 @@ export const splitHugePmdLocked = (): Op<"ok"> =>
     run: (k) => {
       setObj(k, THP.huge, "detached", "the huge pmd is replaced by the deposited PTE table");
       setObj(k, THP.table, "live", "pmd_populate() installs the PTE table");
+      // the THP maps the whole modelled range (the scenario's one VMA)
       const pte = k.w.vmas.some((v) => v.flags.write) ? "rw" : "ro";
       for (let p = 0; p < k.w.ptes.length; p++) {
         k.w.ptes[p] = pte;
