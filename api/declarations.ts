@@ -18,7 +18,15 @@ export class DeclarationError extends Error {}
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const isFunction = (v: unknown): boolean => typeof v === "function";
-const LOCK_KINDS = ["rwsem", "mutex", "spinlock", "seqcount", "refcount", "vma-lock"] as const;
+const LOCK_KINDS = [
+  "rwsem",
+  "mutex",
+  "spinlock",
+  "seqcount",
+  "refcount",
+  "vma-lock",
+  "rcu",
+] as const;
 const OBJ_STATES = ["allocated", "live", "detached", "freed"] as const;
 
 const opSchema = z.object({
@@ -46,7 +54,7 @@ const vmaSchema = z.object({
 const scenarioSchema = z.object({
   id: z.string().regex(ID),
   title: z.string(),
-  families: z.array(z.enum(["hmm", "gup", "fault", "mfill", "thp"])).min(1),
+  families: z.array(z.enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk"])).min(1),
   vmas: z.array(vmaSchema).min(1),
   write: z.boolean(),
   actors: z.array(

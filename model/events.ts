@@ -34,6 +34,8 @@ export type Event =
       readonly objState: ObjState;
       /** the thread held the lock of the lookup without a break since (true without one) */
       readonly protected: boolean;
+      /** a page-table page touched through a mapped pointer (model/kernel/pgtable.ts) */
+      readonly pgtable?: boolean;
     }
   /**
    * a walker acted on a pmd value it kept (model/kernel/thp.ts): as a huge entry or a PTE

@@ -94,6 +94,9 @@ export function holdsState(l: LockState, tid: Tid): boolean {
     case "seqcount":
       // a seqcount writer section is held like a lock
       return l.writer === tid;
+    case "rcu":
+      // inside an rcu_read_lock() section
+      return l.readers.includes(tid);
     case "refcount":
       return false;
   }

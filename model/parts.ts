@@ -237,6 +237,8 @@ function copyLock(l: LockState): LockState {
       return { kind: l.kind, count: l.count };
     case "vma-lock":
       return { kind: l.kind, readers: l.readers.slice(), writer: l.writer };
+    case "rcu":
+      return { kind: l.kind, readers: l.readers.slice() };
   }
 }
 
@@ -247,6 +249,7 @@ const LOCK_KIND = {
   seqcount: 3,
   refcount: 4,
   "vma-lock": 5,
+  rcu: 6,
 } as const;
 
 const locks = worldPart({
@@ -273,7 +276,8 @@ const locks = worldPart({
       else if (l.kind === "vma-lock") {
         u.tids(l.readers);
         u.tid(l.writer);
-      } else {
+      } else if (l.kind === "rcu") u.tids(l.readers);
+      else {
         u.tid(l.owner);
         u.tids(l.waiters);
       }

@@ -7,6 +7,7 @@ import { clockActor } from "./actors/clock.js";
 import { folioActor } from "./actors/folio.js";
 import { forkActor } from "./actors/fork.js";
 import { invalidateActor } from "./actors/invalidate.js";
+import { I_MMAP_RWSEM, khugepagedRetractActor } from "./actors/khugepaged.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
 import { monitorActor } from "./actors/monitor.js";
 import { mprotectActor } from "./actors/mprotect.js";
@@ -21,6 +22,7 @@ import { thpDontneedActor } from "./actors/thp-split.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
+import { PGTABLE } from "./kernel/pgtable.js";
 import { newVma } from "./kernel/vma.js";
 import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
 import { timeScenarios } from "./scenarios-time.js";
@@ -126,7 +128,28 @@ const thpPmd = {
   locks: [{ name: "pmd_lock", kind: "spinlock" }],
   objects: [{ name: "huge_pmd" }, { name: "pgtable", state: "allocated" }],
 } as const satisfies Pick<Scenario, "locks" | "objects">;
+const khugepaged = khugepagedRetractActor();
+const khugepagedPteFree = khugepagedRetractActor({ pteFree: true });
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
+
+/** A MAP_SHARED shmem VMA of one page (its PTE table is the one khugepaged retracts). */
+const shmemOne: VmaSpec = {
+  name: "shmem",
+  pages: 1,
+  write: false,
+  shared: true,
+  hugetlb: false,
+  uffdMissing: false,
+  file: "shmem:0",
+};
+/** The page-table pieces as declared locks and objects (model/kernel/pgtable.ts). */
+const pgtableLocks: readonly LockDecl[] = [
+  { name: PGTABLE.rcu, kind: "rcu" },
+  { name: PGTABLE.pmdLock, kind: "spinlock" },
+  { name: PGTABLE.ptl, kind: "spinlock" },
+  { name: I_MMAP_RWSEM, kind: "rwsem" },
+];
+const pgtableObjects: readonly ObjectDecl[] = [{ name: PGTABLE.table }];
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -402,6 +425,31 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(munmapSplit, 1), use(mprotectRo, 1), use(monitor, null), use(signal, 1)],
     stepsPerPage: 40,
   },
+  // page tables: a walker that maps a PTE table while khugepaged retracts it
+  {
+    id: "shmem-pte-retract",
+    title:
+      "one shmem page; a page-table walker maps its PTE table while khugepaged retracts it (retract_page_tables: no mmap lock, pte_free_defer)",
+    families: ["pgwalk"],
+    vmas: [shmemOne],
+    write: false,
+    actors: [use(khugepaged, 1)],
+    stepsPerPage: 40,
+    locks: pgtableLocks,
+    objects: pgtableObjects,
+  },
+  {
+    id: "shmem-pte-retract-pte-free",
+    title:
+      "shmem-pte-retract with a mutated khugepaged that frees the retracted PTE table with pte_free() at once, without an RCU grace period",
+    families: ["pgwalk"],
+    vmas: [shmemOne],
+    write: false,
+    actors: [use(khugepagedPteFree, 1)],
+    stepsPerPage: 40,
+    locks: pgtableLocks,
+    objects: pgtableObjects,
+  },
   // the v8 series' timeouts: the clock, invalidation storms, a misbehaving fault handler
   ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
 ];
@@ -445,6 +493,8 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   oomReapEndAfterEagain,
   thpDontneed,
   thpDontneedNolock,
+  khugepaged,
+  khugepagedPteFree,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

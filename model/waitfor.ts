@@ -68,6 +68,8 @@ function lockEdges(l: LockState, tid: Tid, label: string): WaitEdge[] {
         ? [{ from: tid, to: l.writer, why: `${label}'s write section to end` }]
         : [];
     case "refcount":
+    case "rcu":
+      // nobody waits on a refcount or for RCU readers here (a grace period is an actor's)
       return [];
     case "vma-lock":
       return l.readers

@@ -66,7 +66,13 @@ export type LockState =
    * thread that write-locked it with vma_start_write() under the mmap write lock, until
    * its mmap_write_unlock() (vma_end_write_all).
    */
-  | { readonly kind: "vma-lock"; readonly readers: readonly Tid[]; readonly writer: Tid | null };
+  | { readonly kind: "vma-lock"; readonly readers: readonly Tid[]; readonly writer: Tid | null }
+  /**
+   * RCU (include/linux/rcupdate.h) as a declared lock: the threads inside an
+   * rcu_read_lock() section. Readers never wait; a grace period has elapsed once none of
+   * the readers that were inside when it began is left (model/kernel/locks.ts).
+   */
+  | { readonly kind: "rcu"; readonly readers: readonly Tid[] };
 export type LockKind = LockState["kind"];
 
 /**

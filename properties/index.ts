@@ -7,6 +7,7 @@ import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
 import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
 import { lockBalance, noSleepInAtomic } from "./locks.js";
 import { notifierStartEndPaired, pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
+import { noPgtableUseAfterFree, noSleepWithPteMapped } from "./pgtable.js";
 import { uffdFaultCompletes } from "./progress.js";
 import type { Property } from "./property.js";
 import { pmdDecisionCurrent } from "./thp.js";
@@ -48,6 +49,9 @@ export const PROPERTIES: readonly Property[] = [
   notifierStartEndPaired,
   // THP at PMD level (properties/thp.ts)
   pmdDecisionCurrent,
+  // page tables (properties/pgtable.ts)
+  noPgtableUseAfterFree,
+  noSleepWithPteMapped,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

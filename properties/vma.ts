@@ -54,7 +54,10 @@ export const noFreedVmaUse: Property = {
   applies: () => true,
   monitor: () => ({
     step: ({ after, rec }) => {
-      const o = rec.events.find((x): x is ObjUse => x.k === "obj-use" && x.objState === "freed");
+      // a page-table page's is no-pgtable-use-after-free's (properties/pgtable.ts)
+      const o = rec.events.find(
+        (x): x is ObjUse => x.k === "obj-use" && x.objState === "freed" && x.pgtable !== true,
+      );
       if (o) return freedUse(after, o.tid, { kind: "named", name: o.ref.obj }, o.what, o.ref.at);
       const l = rec.events.find(
         (x): x is Extract<Event, { k: "hugetlb-lock-free" }> =>

@@ -52,13 +52,20 @@ export function tidOf(w: World, name: string): number {
   return t.id;
 }
 
+/** The mutant actors: each carries the bug itself, so every design it runs beside violates. */
+const MUTANT_ACTORS: readonly string[] = [
+  // the OOM reaper that ends a failed non-blocking invalidation
+  "oom-reap-end-after-eagain",
+  // khugepaged freeing a retracted PTE table with pte_free() at once
+  "khugepaged-retract-pte-free",
+  // the THP split without pmd_lock
+  "thp-dontneed-split-nolock",
+];
+
 /**
- * Scenarios whose bug is in an actor, not in the design under test (the mutant OOM
- * reaper that ends a failed non-blocking invalidation, the THP split without pmd_lock):
- * every design that runs there violates them.
+ * Scenarios whose bug is in an actor, not in the design under test (a mutant actor of
+ * MUTANT_ACTORS): every design violates them.
  */
 export function runsMutantActor(s: Scenario): boolean {
-  return s.actors.some(
-    (u) => u.actor.id === "oom-reap-end-after-eagain" || u.actor.id === "thp-dontneed-split-nolock",
-  );
+  return s.actors.some((u) => MUTANT_ACTORS.includes(u.actor.id));
 }

@@ -68,14 +68,17 @@ export function releaseLock(k: Ctx, name: string, mode: "read" | "write", by: st
   if (l.kind === "rwsem") ({ held, woken } = rwsem.release(l, k.tid, mode));
   else if (l.kind === "mutex" || l.kind === "spinlock") ({ held, woken } = mutex.unlock(l, k.tid));
   k.emit({ k: "unlock", tid: k.tid, lock: { kind: "named", name }, mode, held, by });
-  if (held) {
-    // the per-thread epochs are replaced, never mutated (engine/draft.ts)
-    const g = k.w.ghost;
-    const epochs = (g.lockEpoch[name] ?? k.w.threads.map(() => 0)).slice();
-    epochs[k.tid] = (epochs[k.tid] ?? 0) + 1;
-    g.lockEpoch = { ...g.lockEpoch, [name]: epochs };
-  }
+  if (held) endLockEpoch(k, name);
   k.wake(woken, by);
+}
+
+/** `k.tid`'s epoch of the declared lock `name` ends: pointers looked up under it die. */
+function endLockEpoch(k: Ctx, name: string): void {
+  // the per-thread epochs are replaced, never mutated (engine/draft.ts)
+  const g = k.w.ghost;
+  const epochs = (g.lockEpoch[name] ?? k.w.threads.map(() => 0)).slice();
+  epochs[k.tid] = (epochs[k.tid] ?? 0) + 1;
+  g.lockEpoch = { ...g.lockEpoch, [name]: epochs };
 }
 
 function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boolean): Op<"ok"> {
@@ -129,6 +132,8 @@ export function freeLock(kind: LockKind, count = 1): LockState {
       return { kind, count };
     case "vma-lock":
       return { kind, readers: [], writer: null };
+    case "rcu":
+      return { kind, readers: [] };
     default:
       return { kind, owner: null, waiters: [] };
   }
@@ -340,3 +345,64 @@ export function declaredVmaLocksEndWrite(k: Ctx): void {
     if (l?.kind === "vma-lock" && l.writer === k.tid) l.writer = null;
   }
 }
+
+// RCU (include/linux/rcupdate.h, kernel/rcu/tree.c) as a declared lock of kind "rcu":
+// rcu_read_lock() never waits and nests; the section is atomic context for
+// `no-sleep-with-pte-mapped` (sleeping inside it is illegal: "Illegal context switch in
+// RCU read-side critical section"); rcu_read_unlock() ends the thread's epoch of it, so
+// a pointer looked up under it dies there. A grace period (synchronize_rcu, or the
+// callback of call_rcu) ends once every reader that was inside when it began has left:
+// `rcuReadersInside` is what it waits for.
+
+/** rcu_read_lock() on the declared RCU `name`: enter a read-side section (never waits). */
+export function rcuEnter(k: Ctx, name: string): void {
+  const l = declaredLock(k, name, ["rcu"]);
+  if (l.kind !== "rcu") return;
+  l.readers = [...l.readers, k.tid];
+  k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode: "read", granted: true });
+}
+
+/** rcu_read_unlock() on the declared RCU `name`: leave the innermost read-side section. */
+export function rcuLeave(k: Ctx, name: string, by = "rcu_read_unlock"): void {
+  const l = declaredLock(k, name, ["rcu"]);
+  if (l.kind !== "rcu") return;
+  const at = l.readers.indexOf(k.tid);
+  if (at >= 0) l.readers = l.readers.filter((_, i) => i !== at);
+  k.emit({
+    k: "unlock",
+    tid: k.tid,
+    lock: { kind: "named", name },
+    mode: "read",
+    held: at >= 0,
+    by,
+  });
+  if (at >= 0 && !l.readers.includes(k.tid)) endLockEpoch(k, name);
+}
+
+/** The threads inside a read-side section of the declared RCU `name` (a grace period waits for them). */
+export function rcuReadersInside(w: World, name: string): readonly Tid[] {
+  const l = w.locks[name];
+  return l?.kind === "rcu" ? l.readers : [];
+}
+
+/** rcu_read_lock() */
+export const rcuReadLock = (name = "rcu"): Op<"ok"> =>
+  op({
+    name: "rcu_read_lock()",
+    outcomes: ["ok"],
+    run: (k) => {
+      rcuEnter(k, name);
+      return "ok";
+    },
+  });
+
+/** rcu_read_unlock() */
+export const rcuReadUnlock = (name = "rcu"): Op<"ok"> =>
+  op({
+    name: "rcu_read_unlock()",
+    outcomes: ["ok"],
+    run: (k) => {
+      rcuLeave(k, name);
+      return "ok";
+    },
+  });
