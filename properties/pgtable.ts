@@ -1,5 +1,5 @@
-// Page-table pages (model/kernel/pgtable.ts). S28: a PTE table is not touched after it
-// was freed; S29: no sleeping call while a PTE table is mapped.
+// Page-table pages (model/kernel/pgtable.ts). S29: a PTE table is not touched after it
+// was freed; S30: no sleeping call while a PTE table is mapped.
 import { mappedPteTables } from "../model/kernel/pgtable.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
@@ -18,14 +18,14 @@ function rcuHeld(w: World, tid: number): string[] {
 }
 
 /**
- * S28: mm/pgtable-generic.c (__pte_offset_map, pte_free_defer; v6.5 and later): a PTE
+ * S29: mm/pgtable-generic.c (__pte_offset_map, pte_free_defer; v6.5 and later): a PTE
  * table can be removed from the pmd without the mmap lock (retract_page_tables()), and
  * a walker that mapped it before may still take its ptl and read it until pte_unmap():
  * so the table's page may be freed only after an RCU grace period (pte_free_defer).
  */
 export const noPgtableUseAfterFree: Property = {
   id: "no-pgtable-use-after-free",
-  ref: "S28",
+  ref: "S29",
   statement:
     "no page-table page is used after it was freed: a PTE table mapped with pte_offset_map() (or its ptl) is not touched once its page went back to the allocator",
   kind: "safety",
@@ -43,7 +43,7 @@ export const noPgtableUseAfterFree: Property = {
 };
 
 /**
- * S29: since v6.5 pte_offset_map() enters an RCU read-side section (and kmap_local()s
+ * S30: since v6.5 pte_offset_map() enters an RCU read-side section (and kmap_local()s
  * the table with CONFIG_HIGHPTE) until pte_unmap(): the thread may not sleep in between
  * (mm/hmm.c hmm_vma_handle_pte() unmaps before migration_entry_wait() and before
  * faulting). Judged like no-sleep-in-atomic: a call that may sleep, or blocking on
@@ -51,7 +51,7 @@ export const noPgtableUseAfterFree: Property = {
  */
 export const noSleepWithPteMapped: Property = {
   id: "no-sleep-with-pte-mapped",
-  ref: "S29",
+  ref: "S30",
   statement:
     "no sleeping call while a PTE table is mapped: between pte_offset_map() and pte_unmap() (an RCU read-side section) a thread never calls a function that may sleep, nor blocks on a sleeping lock",
   kind: "safety",
