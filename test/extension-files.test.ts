@@ -25,7 +25,7 @@ const EXPECTED: Record<string, RegExp> = {
   "07-unknown-design-alongside.ts":
     /scenario "ext-07" runs an unknown design "v9" alongside\. Fix: /,
   "08-lock-unknown-kind.ts":
-    /scenario "ext-08": lock "semaphore" is not a lock kind lockdrop knows\. Fix: declare \{ name, kind \} with kind one of rwsem, mutex, spinlock, seqcount, refcount, vma-lock\./,
+    /scenario "ext-08": lock "semaphore" is not a lock kind lockdrop knows\. Fix: declare \{ name, kind \} with kind one of rwsem, mutex, spinlock, seqcount, refcount, vma-lock, rcu\./,
   "09-liveness-unknown-thread.ts":
     /property "writer-gets-in": its loop must be fair to "monitr", which is no actor lockdrop knows \(known: .*monitor.*\)\. Fix: /,
   "11-negative-budget.ts":
