@@ -49,7 +49,7 @@ describe("__pte_offset_map_lock: the pmd_same() recheck under the ptl", () => {
     run(t); // mmap_read_lock
     run(t); // pmd_none? no: a table
     expect(run(t).outcome).toBe("mapped"); // __pte_offset_map: inside RCU now
-    expect(pc(b.world, t)).toBe("lock");
+    expect(pc(b.world, t)).toBe("map.lock");
     // khugepaged: i_mmap_lock_read, pmd_lock, check_pmd_state, spin_lock_nested(ptl)
     for (let i = 0; i < 4; i++) run(h);
     expect(pc(b.world, h)).toBe("clear");
@@ -62,7 +62,7 @@ describe("__pte_offset_map_lock: the pmd_same() recheck under the ptl", () => {
     expect(b.world.locks.ptl).toMatchObject({ owner: t });
     // the pmd is not the one the walker mapped: pte_unmap_unlock and start again
     expect(run(t).outcome).toBe("changed");
-    expect(pc(b.world, t)).toBe("retry");
+    expect(pc(b.world, t)).toBe("map.retry");
     run(t); // pte_unmap_unlock(pte, ptl); goto again
     expect(b.world.locks.ptl).toMatchObject({ owner: null });
     expect(b.world.locks.rcu).toMatchObject({ readers: [] });

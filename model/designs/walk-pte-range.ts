@@ -18,12 +18,10 @@ import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import {
   PGTABLE,
   pmdNone,
-  pmdSameRecheck,
-  pteOffsetMap,
+  pteOffsetMapLockSteps,
   ptepGet,
   pteUnmap,
   pteUnmapUnlock,
-  ptlLock,
 } from "../kernel/pgtable.js";
 import { COND_RESCHED } from "../kernel/sched.js";
 import { exit, set } from "../locals.js";
@@ -33,16 +31,11 @@ import { op } from "../step.js";
 const walk = (entry: Steps): Steps => ({
   start: { op: mmapReadLock(), next: "pmd" },
   pmd: { op: pmdNone(), on: { none: "hole", table: "map" } },
-  map: { op: pteOffsetMap("pte"), on: { mapped: "lock", null: "again" } },
+  // walk_pte_range(): pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl)
+  ...pteOffsetMapLockSteps("map", { locked: "entry", none: "again" }, "pte"),
   again: {
     op: set({}, "if (!pte) walk->action = ACTION_AGAIN: walk_pmd_range() goes back to again:"),
     next: "pmd",
-  },
-  lock: { op: ptlLock("pte"), next: "recheck" },
-  recheck: { op: pmdSameRecheck(), on: { same: "entry", changed: "retry" } },
-  retry: {
-    op: pteUnmapUnlock("pte", PGTABLE, "pte_unmap_unlock(pte, ptl); goto again"),
-    next: "map",
   },
   hole: { op: set({}, "ops->pte_hole(addr, next, depth, walk)"), next: "unlock" },
   ...entry,

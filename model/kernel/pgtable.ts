@@ -26,7 +26,7 @@
 // `no-pgtable-use-after-free` judges; `no-sleep-with-pte-mapped` judges sleeps inside
 // the RCU section.
 
-import type { Ctx, Op } from "../step.js";
+import type { Ctx, Op, Steps } from "../step.js";
 import { op } from "../step.js";
 import type { ObjRef, Tid, Val } from "../world.js";
 import { isObjRef } from "../world.js";
@@ -184,6 +184,33 @@ export const pteUnmapUnlock = (
       return "ok";
     },
   });
+
+/**
+ * pte_offset_map_lock(mm, pmd, addr, &ptl) as steps, the way __pte_offset_map_lock()
+ * runs it: at `at`, __pte_offset_map() (to `none` when it returns NULL); then
+ * spin_lock(ptl) (`${at}.lock`) and the pmd_same() recheck (`${at}.recheck`), which goes
+ * to `locked` with the table mapped and locked, or unmaps, unlocks and starts again
+ * (`${at}.retry`). Every step is one the C can be preempted (or spin) between.
+ */
+export function pteOffsetMapLockSteps(
+  at: string,
+  to: { readonly locked: string; readonly none: string },
+  ref = "pte",
+  n: PgtableNames = PGTABLE,
+): Steps {
+  return {
+    [at]: { op: pteOffsetMap(ref, n), on: { mapped: `${at}.lock`, null: to.none } },
+    [`${at}.lock`]: { op: ptlLock(ref, n), next: `${at}.recheck` },
+    [`${at}.recheck`]: {
+      op: pmdSameRecheck(n),
+      on: { same: to.locked, changed: `${at}.retry` },
+    },
+    [`${at}.retry`]: {
+      op: pteUnmapUnlock(ref, n, "pte_unmap_unlock(pte, ptl); goto again"),
+      next: at,
+    },
+  };
+}
 
 /** pte_unmap(pte): kunmap_local() with CONFIG_HIGHPTE, and rcu_read_unlock(). */
 export const pteUnmap = (n: PgtableNames = PGTABLE): Op<"ok"> =>
