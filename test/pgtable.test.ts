@@ -152,20 +152,32 @@ describe("no-pgtable-use-after-free and no-sleep-with-pte-mapped", () => {
     ]);
   });
 
-  it("khugepaged freeing the table with pte_free() at once: the walker touches a freed table", () => {
-    const [row] = exhaustiveRows(
-      design("walk-pte-range"),
-      scenario("shmem-pte-retract-pte-free"),
-      props("no-pgtable-use-after-free"),
-      EXHAUSTIVE,
-    );
-    expect(row?.verdict).toBe("violated");
-    expect(row?.message).toMatch(/T touched the page table pte_table in .* but H freed it/);
-    const ops = row?.counterexample?.run.trace.flatMap((s) => s.ops) ?? [];
-    expect(ops.indexOf("pte_free(mm, pmd_pgtable(pgt_pmd))")).toBeGreaterThan(
-      ops.findIndex((o) => o.startsWith("pte = __pte_offset_map")),
-    );
-  });
+  for (const [id, use] of [
+    ["walk-pte-range", "spin_lock(ptl)"],
+    ["hmm-vma-walk-pmd", "ptep_get(pte)"],
+  ] as const)
+    it(`${id}: holds beside pte_free_defer, touches a freed table when khugepaged calls pte_free() at once`, () => {
+      const uaf = props("no-pgtable-use-after-free");
+      const [ok] = exhaustiveRows(design(id), scenario("shmem-pte-retract"), uaf, EXHAUSTIVE);
+      expect([ok?.verdict, ok?.complete]).toEqual(["holds", true]);
+      const [row] = exhaustiveRows(
+        design(id),
+        scenario("shmem-pte-retract-pte-free"),
+        uaf,
+        EXHAUSTIVE,
+      );
+      expect(row?.verdict).toBe("violated");
+      expect(row?.message).toMatch(
+        new RegExp(
+          `T touched the page table pte_table in ${use.replace(/[()]/g, "\\$&")}, .* but H freed it`,
+        ),
+      );
+      const ops = row?.counterexample?.run.trace.flatMap((s) => s.ops) ?? [];
+      // mapped before the free, used after it
+      expect(ops.indexOf("pte_free(mm, pmd_pgtable(pgt_pmd))")).toBeGreaterThan(
+        ops.findIndex((o) => o.includes("pte_offset_map")),
+      );
+    });
 
   it("the walker that sleeps before pte_unmap() violates no-sleep-with-pte-mapped, not no-sleep-in-atomic", () => {
     const rows = exhaustiveRows(

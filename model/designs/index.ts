@@ -17,7 +17,7 @@ import { v8 } from "./v8.js";
 import { mshvV8, nouveauV8, nouveauV8ZeroTimeout, odpV8 } from "./v8-callers.js";
 import { v8Legacy, v8Timeout, v8TimeoutLocalLocked } from "./v8-timeout.js";
 import { vmaLockFault, vmaLockFaultPre, vmaLockNowait } from "./vma-lock-fault.js";
-import { walkPteRange, walkPteRangeSleepMapped } from "./walk-pte-range.js";
+import { hmmVmaWalkPmd, walkPteRange, walkPteRangeSleepMapped } from "./walk-pte-range.js";
 
 export const DESIGNS: readonly Design[] = [
   mainline,
@@ -52,6 +52,7 @@ export const DESIGNS: readonly Design[] = [
   followPmdNorecheck,
   // page-table walkers (family pgwalk: the page-table scenarios only)
   walkPteRange,
+  hmmVmaWalkPmd,
   walkPteRangeSleepMapped,
 ];
 

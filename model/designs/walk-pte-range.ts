@@ -9,6 +9,11 @@
 // looks at the pmd again (pmd_none: the range is a hole). hmm_vma_walk_pmd() (mm/hmm.c)
 // maps the same way with pte_offset_map(), without the ptl.
 //
+// hmm-vma-walk-pmd: the same walk as mm/hmm.c hmm_vma_walk_pmd() does it (v6.5 and
+// later): pte_offset_map() without the ptl (a NULL map goes back to again:), the entry
+// read locklessly, pte_unmap(). A table retracted meanwhile is still readable (empty and
+// disconnected) until pte_unmap(), because it is freed after a grace period.
+//
 // walk-pte-range-sleep-mapped: the mutant that drops only the ptl (spin_unlock()) and
 // calls cond_resched(), which may sleep, before pte_unmap(): the table is still mapped
 // and the thread still inside RCU (since v6.5 pte_unmap() is not a no-op any more).
@@ -18,6 +23,7 @@ import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import {
   PGTABLE,
   pmdNone,
+  pteOffsetMap,
   pteOffsetMapLockSteps,
   ptepGet,
   pteUnmap,
@@ -89,4 +95,31 @@ export const walkPteRangeSleepMapped: Design = {
     resched: { op: condReschedMightSleep, next: "unmap" },
     unmap: { op: pteUnmap(), next: "unlock" },
   }),
+};
+
+export const hmmVmaWalkPmd: Design = {
+  id: "hmm-vma-walk-pmd",
+  title: "hmm_vma_walk_pmd()'s PTE loop: pte_offset_map, ptep_get, pte_unmap (no ptl)",
+  summary:
+    "The PTE level of hmm_range_fault()'s walk as mm/hmm.c has it since v6.5, under mmap_read_lock(): pte_offset_map() (RCU, no ptl; NULL sends it back to again:), the entry read locklessly, pte_unmap(). A table khugepaged retracts meanwhile stays readable until pte_unmap(), since it is freed only after a grace period.",
+  source: "mm/hmm.c hmm_vma_walk_pmd() (v6.5+)",
+  family: "pgwalk",
+  start: "start",
+  steps: {
+    start: { op: mmapReadLock(), next: "pmd" },
+    pmd: {
+      op: pmdNone(PGTABLE, "again: pmd = pmdp_get_lockless(pmdp); pmd_none(pmd)"),
+      on: { none: "hole", table: "map" },
+    },
+    map: {
+      op: pteOffsetMap("pte", PGTABLE, "ptep = pte_offset_map(pmdp, addr)"),
+      on: { mapped: "entry", null: "again" },
+    },
+    again: { op: set({}, "if (!ptep) goto again"), next: "pmd" },
+    hole: { op: set({}, "hmm_vma_walk_hole(start, end, -1, walk)"), next: "unlock" },
+    entry: { op: ptepGet("pte"), next: "unmap" },
+    unmap: { op: pteUnmap(), next: "unlock" },
+    unlock: { op: mmapReadUnlock(), next: "exit" },
+    exit: { op: exit() },
+  },
 };

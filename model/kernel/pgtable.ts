@@ -100,9 +100,12 @@ export function mappedPteTables(
 }
 
 /** walk_pmd_range(): `again: if (pmd_none(*pmd))`: is there a PTE table under the pmd? */
-export const pmdNone = (n: PgtableNames = PGTABLE): Op<"none" | "table"> =>
+export const pmdNone = (
+  n: PgtableNames = PGTABLE,
+  name = "walk_pmd_range(): again: pmd_none(*pmd)",
+): Op<"none" | "table"> =>
   op({
-    name: "walk_pmd_range(): again: pmd_none(*pmd)",
+    name,
     outcomes: ["none", "table"],
     run: (k) => (tableState(k, n) === "live" ? "table" : "none"),
   });
