@@ -6,7 +6,10 @@
 // commit 2c1ed907): __pte_offset_map() under rcu_read_lock(), spin_lock() of the
 // table's ptl, and the pmd_same() recheck that starts again when the table was removed
 // meanwhile; a NULL map makes walk_pte_range() set ACTION_AGAIN, and walk_pmd_range()
-// looks at the pmd again (pmd_none: the range is a hole). hmm_vma_walk_pmd() (mm/hmm.c)
+// looks at the pmd again (pmd_none: the range is a hole). The pmd_entry callbacks that
+// map the table themselves do the same ("if (!pte) { walk->action = ACTION_AGAIN;
+// return 0; }" in mm/mincore.c mincore_pte_range() and fs/proc/task_mmu.c
+// pagemap_scan_pmd_entry(), as the 2023-2024 mails that patch them quote them). hmm_vma_walk_pmd() (mm/hmm.c)
 // maps the same way with pte_offset_map(), without the ptl.
 //
 // hmm-vma-walk-pmd: the same walk as mm/hmm.c hmm_vma_walk_pmd() does it (v6.5 and

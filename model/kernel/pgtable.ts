@@ -6,7 +6,7 @@
 // lock of kind "rcu".
 //
 // Mapping a PTE table is a held resource (mm/pgtable-generic.c, read at commit 2c1ed907,
-// a v6.13-era tree; the RCU rules date from v6.5, Hugh Dickins' "mm: allow
+// a v6.13-era tree; the RCU rules date from v6.5, Hugh Dickins' "mm/pgtable: allow
 // pte_offset_map[_lock]() to fail" series):
 //   - __pte_offset_map() enters rcu_read_lock(), reads the pmd locklessly, and returns
 //     NULL (leaving the RCU section) when there is no PTE table there: the caller
