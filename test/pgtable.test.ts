@@ -169,7 +169,7 @@ describe("no-pgtable-use-after-free and no-sleep-with-pte-mapped", () => {
       expect(row?.verdict).toBe("violated");
       expect(row?.message).toMatch(
         new RegExp(
-          `T touched the page table pte_table in ${use.replace(/[()]/g, "\\$&")}, .* but H freed it`,
+          `T touched the page table pte_table in ${use.replace(/[()]/g, "\\$&")}, .* but C freed it`,
         ),
       );
       const ops = row?.counterexample?.run.trace.flatMap((s) => s.ops) ?? [];
