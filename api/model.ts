@@ -20,6 +20,7 @@ export * from "../model/actors/mremap.js";
 export * from "../model/actors/munmap.js";
 export * from "../model/actors/munmap-split.js";
 export * from "../model/actors/oom-reap.js";
+export * from "../model/actors/other-mm.js";
 export * from "../model/actors/release.js";
 export * from "../model/actors/signal.js";
 export * from "../model/actors/thp-split.js";
@@ -49,8 +50,9 @@ export {
   UNLOCKED_TIMEOUT,
 } from "../model/designs/v8-timeout.js";
 export * from "../model/errno.js";
-export type { Event } from "../model/events.js";
+export type { Event, FieldLocks, VmaField } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
+export * from "../model/kernel/anon-vma.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
 export * from "../model/kernel/fault-lock.js";
@@ -71,6 +73,7 @@ export * from "../model/kernel/thp.js";
 export * from "../model/kernel/time.js";
 export * from "../model/kernel/userfaultfd.js";
 export * from "../model/kernel/vma.js";
+export * from "../model/kernel/vma-field.js";
 export * from "../model/kernel/vma-layout.js";
 export * from "../model/kernel/vma-lock.js";
 export { exit, retIs, set, test } from "../model/locals.js";

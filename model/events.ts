@@ -194,7 +194,33 @@ export type Event =
       /** for an arm: the function whose local it is (null: a tick, or not said) */
       readonly fn: string | null;
     }
+  /**
+   * a decision about a VMA field (model/kernel/vma-field.ts): the field read to decide
+   * something, or written, and the locks the thread held then
+   */
+  | {
+      readonly k: "vma-field";
+      readonly tid: Tid;
+      readonly vma: VmaId;
+      readonly field: VmaField;
+      readonly access: "read" | "write";
+      readonly what: string;
+      readonly held: FieldLocks;
+    }
   /** a write or read through a NULL pointer: the kernel oopses and the task dies */
   | { readonly k: "null-deref"; readonly tid: Tid; readonly what: string };
 
 export type EventKind = Event["k"];
+
+/** The vm_area_struct fields whose decisions are judged (include/linux/mm_types.h). */
+export type VmaField = "vm_start/vm_end" | "vm_flags" | "vm_mm" | "anon_vma";
+
+/** The locks that protect VMA fields, as the deciding thread held them. */
+export interface FieldLocks {
+  /** mm->mmap_lock */
+  readonly mmap: "read" | "write" | null;
+  /** the VMA's own per-VMA lock: read (vma_start_read), write (vma_start_write) */
+  readonly vma: "read" | "write" | null;
+  /** mm->page_table_lock (a declared spinlock of that name) */
+  readonly pageTableLock: boolean;
+}

@@ -99,16 +99,31 @@ const vmas = worldPart({
   title: "the VMAs: range, flags, lifecycle, hugetlb_vma_lock, per-VMA lock",
   // the ghost time stamps (freedAt, freedBy) and the id (its index) are not state
   key: (vs) =>
-    vs.map((v) => [v.start, v.end, v.flags, v.state, v.hugetlbLock, v.readers, v.writeLocked]),
+    vs.map((v) => [
+      v.start,
+      v.end,
+      v.flags,
+      v.state,
+      v.hugetlbLock,
+      v.readers,
+      v.writeLocked,
+      v.mm ?? null,
+    ]),
   encode(vs, u) {
     u.unit(vs.length);
     for (const v of vs) {
       u.num(v.start);
       u.num(v.end);
       const f = v.flags;
+      // bit 16: the slot holds a VMA of another mm, whose index follows
       u.unit(
-        (f.write ? 1 : 0) | (f.shared ? 2 : 0) | (f.hugetlb ? 4 : 0) | (f.uffdMissing ? 8 : 0),
+        (f.write ? 1 : 0) |
+          (f.shared ? 2 : 0) |
+          (f.hugetlb ? 4 : 0) |
+          (f.uffdMissing ? 8 : 0) |
+          (v.mm !== undefined ? 16 : 0),
       );
+      if (v.mm !== undefined) u.unit(v.mm);
       u.val(f.file ?? null);
       u.unit(VMA_STATE[v.state]);
       encodeRwsem(v.hugetlbLock, u);
@@ -128,6 +143,9 @@ const vmas = worldPart({
       writeLocked: v.writeLocked,
       freedAt: v.freedAt,
       freedBy: v.freedBy,
+      // absent unless a slot was reused by another mm, so worlds without one (and their
+      // trace fingerprints) are as before
+      ...(v.mm !== undefined ? { mm: v.mm } : {}),
     })),
 });
 

@@ -16,9 +16,11 @@ import { mremapActor } from "./actors/mremap.js";
 import { munmapActor } from "./actors/munmap.js";
 import { munmapSplitActor } from "./actors/munmap-split.js";
 import { oomReapActor } from "./actors/oom-reap.js";
+import { otherMmActor } from "./actors/other-mm.js";
 import { releaseActor } from "./actors/release.js";
 import { signalActor } from "./actors/signal.js";
 import { thpDontneedActor } from "./actors/thp-split.js";
+import { anonVmaOf, PAGE_TABLE_LOCK } from "./kernel/anon-vma.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
@@ -130,7 +132,13 @@ const thpPmd = {
 } as const satisfies Pick<Scenario, "locks" | "objects">;
 const khugepaged = khugepagedRetractActor();
 const khugepagedPteFree = khugepagedRetractActor({ pteFree: true });
+const otherMm = otherMmActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
+/** What the anon-fault scenarios declare: mm->page_table_lock, and vma#0's anon_vma, not attached yet. */
+const anonVmaDecls = {
+  locks: [{ name: PAGE_TABLE_LOCK, kind: "spinlock" }],
+  objects: [{ name: anonVmaOf(0), state: "allocated" }],
+} as const;
 
 /** A MAP_SHARED shmem VMA of one page (its PTE table is the one khugepaged retracts). */
 const shmemOne: VmaSpec = {
@@ -249,6 +257,29 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(thpDontneedNolock, 1)],
     stepsPerPage: 40,
     ...thpPmd,
+  },
+  {
+    id: "anon-vma-prepare",
+    title:
+      "two threads write-fault one page of an anonymous VMA without an anon_vma, under the per-VMA lock, while mprotect() write-locks the VMA and mprotect(PROT_READ) clears VM_WRITE",
+    families: ["anon-fault"],
+    vmas: [{ ...anonPlain, pages: 1 }],
+    write: true,
+    drivers: 2,
+    actors: [use(mprotect, 1), use(mprotectRo, 1)],
+    stepsPerPage: 40,
+    ...anonVmaDecls,
+  },
+  {
+    id: "anon-vma-slab-reuse",
+    title:
+      "a per-VMA-lock fault races munmap of its VMA, whose freed slot another mm's new VMA reuses (SLAB_TYPESAFE_BY_RCU); a fatal signal may come",
+    families: ["anon-fault"],
+    vmas: [{ ...anonPlain, pages: 1 }],
+    write: true,
+    actors: [use(munmap, 1), use(otherMm, 1), use(signal, 1)],
+    stepsPerPage: 40,
+    ...anonVmaDecls,
   },
   {
     id: "hugetlb-uffd-1",
@@ -495,6 +526,7 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   thpDontneedNolock,
   khugepaged,
   khugepagedPteFree,
+  otherMm,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

@@ -79,11 +79,14 @@ export interface Program {
  * What kind of caller a design is, which decides the scenarios it runs in: an HMM
  * caller (hmm_range_fault*), a GUP caller, an arch page-fault path, UFFDIO_COPY, a
  * page-table walker over a PMD-mapped THP ("thp": it runs only in the scenarios that
- * declare the THP's pmd objects and pmd_lock, model/kernel/thp.ts), or a page-table
+ * declare the THP's pmd objects and pmd_lock, model/kernel/thp.ts), a page-table
  * walker that maps PTE tables itself ("pgwalk": pte_offset_map_lock; only in the
- * page-table scenarios that list it, model/kernel/pgtable.ts).
+ * page-table scenarios that list it, model/kernel/pgtable.ts), or the anonymous user
+ * fault whose per-VMA-lock path looks at the VMA objects themselves ("anon-fault":
+ * lock_vma_under_rcu's checks, vma->anon_vma; model/designs/anon-fault.ts), which runs
+ * only in the scenarios that list it.
  */
-export type Family = "hmm" | "gup" | "fault" | "mfill" | "thp" | "pgwalk";
+export type Family = "hmm" | "gup" | "fault" | "mfill" | "thp" | "pgwalk" | "anon-fault";
 
 /**
  * An edge of a design's step table (the outcome of the step at a label) that no

@@ -155,6 +155,14 @@ export interface Vma {
   /** Ghost: the clock tick and thread that freed the VMA. */
   readonly freedAt: number | null;
   readonly freedBy: Tid | null;
+  /**
+   * The mm the vm_area_struct in this slot belongs to now: absent for the process's own
+   * mm; n for `World.childMms[n]`, another mm whose new VMA got this freed slot back from
+   * the SLAB_TYPESAFE_BY_RCU vm_area_struct cache (model/actors/other-mm.ts). Such a VMA
+   * is in no lookup of this mm, but a pointer taken under RCU before the free still
+   * reaches it (lock_vma_under_rcu()'s vm_mm check).
+   */
+  readonly mm?: number;
 }
 
 /**
@@ -167,7 +175,10 @@ export interface ChildVma {
   readonly flags: VmaFlags;
 }
 
-/** The mm of a child of fork(): the VMAs dup_mmap() copied into it so far. */
+/**
+ * Another mm: a child of fork() (the VMAs dup_mmap() copied into it so far), or another
+ * process whose VMA reuses a freed slot of this mm's (model/actors/other-mm.ts).
+ */
 export interface ChildMm {
   readonly vmas: readonly ChildVma[];
 }

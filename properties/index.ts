@@ -19,7 +19,7 @@ import {
   timeoutBoundsNotifierRetries,
 } from "./time.js";
 import { uffdCopyRevalidates } from "./uffd.js";
-import { noFreedVmaUse, noVmaUseAfterUnlock } from "./vma.js";
+import { noFreedVmaUse, noVmaUseAfterUnlock, vmaFieldUnderLock, vmaOfOwnMm } from "./vma.js";
 
 export const PROPERTIES: readonly Property[] = [
   noVmaUseAfterUnlock,
@@ -52,6 +52,9 @@ export const PROPERTIES: readonly Property[] = [
   // page tables (properties/pgtable.ts)
   noPgtableUseAfterFree,
   noSleepWithPteMapped,
+  // VMA objects: the lock of each field, and VMAs of another mm (properties/vma.ts)
+  vmaFieldUnderLock,
+  vmaOfOwnMm,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

@@ -2,6 +2,7 @@
 // The same holds for pointers to the objects a scenario declares (model/kernel/objects.ts):
 // a use after the lock of the lookup was released, or after the object was freed.
 import type { Event } from "../model/events.js";
+import { VMA_FIELD_RULES } from "../model/kernel/vma-field.js";
 import type { ObjectName } from "../model/object-table.js";
 import { objectLabel, objectOf } from "../model/object-table.js";
 import type { Property, StepView } from "./property.js";
@@ -68,6 +69,73 @@ export const noFreedVmaUse: Property = {
       const e = rec.events.find((x): x is Use => x.k === "vma-use" && x.vmaState === "freed");
       if (!e) return null;
       return freedUse(after, e.tid, { kind: "vma", vma: e.ref.vma }, e.what, e.ref.at);
+    },
+  }),
+};
+
+type FieldEvent = Extract<Event, { k: "vma-field" }>;
+
+function heldText(e: FieldEvent): string {
+  const h = e.held;
+  const held = [
+    h.mmap ? `mmap_lock (${h.mmap})` : null,
+    h.vma ? `vma#${e.vma}'s VMA lock (${h.vma})` : null,
+    h.pageTableLock ? "mm->page_table_lock" : null,
+  ].filter((x) => x !== null);
+  return held.length === 0 ? "no lock" : held.join(", ");
+}
+
+/**
+ * S31: a decision about a VMA field is made only under the lock that protects the field
+ * (include/linux/mm_types.h; VMA_FIELD_RULES in model/kernel/vma-field.ts): vm_start,
+ * vm_end and vm_flags are read under the mmap lock or the VMA lock and written under
+ * both write locks; vm_mm is trusted only with a reference on the VMA; vma->anon_vma is
+ * attached with the mmap lock and mm->page_table_lock held (__anon_vma_prepare).
+ */
+export const vmaFieldUnderLock: Property = {
+  id: "vma-field-under-lock",
+  ref: "S31",
+  statement:
+    "a decision about a VMA field (vm_start/vm_end, vm_flags, vm_mm, anon_vma) is made only under the lock that protects that field",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ after, rec }) => {
+      for (const e of rec.events) {
+        if (e.k !== "vma-field") continue;
+        const rule = VMA_FIELD_RULES[e.field];
+        if (rule[e.access](e.held)) continue;
+        const need = e.access === "read" ? rule.readText : rule.writeText;
+        return `${who(after, e.tid)} ${e.access === "read" ? "decided on" : "wrote"} vma#${e.vma}->${e.field} in ${e.what} holding ${heldText(e)}; that needs ${need}.`;
+      }
+      return null;
+    },
+  }),
+};
+
+/**
+ * S32: a thread uses only VMAs of its own mm. The vm_area_struct cache is
+ * SLAB_TYPESAFE_BY_RCU (v6.15+): a VMA found by mas_walk() under RCU may have been freed
+ * and its slot given to another mm's VMA before vma_start_read() took a reference, which
+ * is why vma_start_read() compares vma->vm_mm with mm and lock_vma_under_rcu() checks the
+ * address against vm_start/vm_end again (mm/mmap_lock.c, include/linux/mmap_lock.h).
+ */
+export const vmaOfOwnMm: Property = {
+  id: "vma-of-own-mm",
+  ref: "S32",
+  statement:
+    "a VMA pointer is used only while the VMA belongs to the thread's mm: a slot reused by another mm's VMA (SLAB_TYPESAFE_BY_RCU) is never treated as its own",
+  kind: "safety",
+  applies: () => true,
+  monitor: () => ({
+    step: ({ before, after, rec }) => {
+      for (const e of rec.events) {
+        if (e.k !== "vma-use") continue;
+        const mm = before.vmas[e.ref.vma]?.mm;
+        if (mm === undefined) continue;
+        return `${who(after, e.tid)} used vma#${e.ref.vma} in ${e.what}, but that slot was freed and now holds a VMA of another mm (mm #${mm}, reused through the SLAB_TYPESAFE_BY_RCU vm_area_struct cache): lock_vma_under_rcu() must check vma->vm_mm == mm and the address against vm_start/vm_end after vma_start_read().`;
+      }
+      return null;
     },
   }),
 };

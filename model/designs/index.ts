@@ -1,6 +1,7 @@
 // The built-in designs, in the order the matrix lists them.
 import { BUILT_IN, type Registry, registry } from "../registry.js";
 import type { Design } from "../step.js";
+import { anonFault, anonFaultNoRecheck, anonFaultPrepareVmaLocked } from "./anon-fault.js";
 import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
 import { gup, gupFixup } from "./gup.js";
 import { mainline } from "./mainline.js";
@@ -54,6 +55,10 @@ export const DESIGNS: readonly Design[] = [
   walkPteRange,
   hmmVmaWalkPmd,
   walkPteRangeSleepMapped,
+  // VMA objects: lock_vma_under_rcu's checks and vma->anon_vma (issue 18)
+  anonFault,
+  anonFaultPrepareVmaLocked,
+  anonFaultNoRecheck,
 ];
 
 /** Every design that can be named: the built-ins, then those of loaded design files. */

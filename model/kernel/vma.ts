@@ -5,8 +5,11 @@ import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Draft, Page, Vma, VmaFlags, VmaId, World } from "../world.js";
 
+/** A VMA of this mm in the tree (a slot reused by another mm's VMA is not). */
+export const inTree = (v: Vma): boolean => v.state === "live" && v.mm === undefined;
+
 export function vmaAt(w: World, addr: Page): Vma | null {
-  return w.vmas.find((v) => v.state === "live" && v.start <= addr && addr < v.end) ?? null;
+  return w.vmas.find((v) => inTree(v) && v.start <= addr && addr < v.end) ?? null;
 }
 
 /**
@@ -37,12 +40,12 @@ export function newVma(
 
 /** Is there a mapped VMA for a syscall to act on? */
 export function anyLiveVma(w: World): boolean {
-  return w.vmas.some((v) => v.state === "live");
+  return w.vmas.some(inTree);
 }
 
 /** The VMA a syscall acts on (munmap, madvise): the schedule picks one, printed `vma#N`. */
 export function chooseLiveVma(k: Ctx): Vma {
-  const live = k.w.vmas.filter((v) => v.state === "live").map((v) => `vma#${v.id}`);
+  const live = k.w.vmas.filter((v) => inTree(v as Vma)).map((v) => `vma#${v.id}`);
   const v = k.w.vmas[Number(k.choose(live).slice(4))];
   if (!v) throw new Error("chooseLiveVma: no VMA is mapped (the op must be enabled by anyLiveVma)");
   return v as Vma;
@@ -62,7 +65,7 @@ export function zapPtes(k: Ctx, vma: VmaId): void {
 export function firstVmaAbove(w: World, addr: Page): Vma | null {
   let best: Vma | null = null;
   for (const v of w.vmas)
-    if (v.state === "live" && v.end > addr && (best === null || v.start < best.start)) best = v;
+    if (inTree(v) && v.end > addr && (best === null || v.start < best.start)) best = v;
   return best;
 }
 
