@@ -15,6 +15,7 @@
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
+import { EFAULT } from "../model/errno.js";
 import { anonVmaOf, PAGE_TABLE_LOCK } from "../model/kernel/anon-vma.js";
 import { vmaAt } from "../model/kernel/vma.js";
 import { VMA_FIELD_RULES } from "../model/kernel/vma-field.js";
@@ -137,6 +138,56 @@ describe("vma_start_read on the slot mas_walk found", () => {
     const locked = afterWalk((w) => slot(w, { writeLocked: true }));
     expect(locked.world.threads[0]?.pc).toBe("mm.lock");
     expect(locked.world.vmas[0]?.readers).toEqual([]);
+  });
+});
+
+describe("the VMA reference and the detach wait (vm_refcnt, v6.15+)", () => {
+  /** Run thread `tid` until its pc is `label` (at most 30 steps). */
+  function runTo(b: ReturnType<typeof bench>, tid: number, label: string): void {
+    for (let i = 0; i < 30 && b.world.threads[tid]?.pc !== label; i++) b.run(tid);
+    expect(b.world.threads[tid]?.pc).toBe(label);
+  }
+
+  it("vma_mark_detached() waits while the fault holds its reference, and vma_end_read() wakes it", () => {
+    const b = bench(scenario("anon-vma-slab-reuse"), design("anon-fault"));
+    const w = tidOf(b.world, "W");
+    runTo(b, 0, "vl.access");
+    expect(b.world.vmas[0]?.readers).toEqual([0]);
+    runTo(b, w, "detach");
+    b.run(w);
+    // munmap holds the mmap write lock and sleeps until the reader leaves
+    expect(b.world.threads[w]?.status).toMatchObject({
+      kind: "blocked",
+      on: { kind: "vma-readers", vma: 0 },
+    });
+    expect(b.world.vmas[0]?.state).toBe("live");
+    // the anon_vma is missing and the trylock fails under munmap's write lock: RETRY
+    runTo(b, 0, "vl.retry");
+    b.run(0);
+    expect(b.world.vmas[0]?.readers).toEqual([]);
+    expect(b.world.threads[w]?.status.kind).toBe("runnable");
+    b.run(w);
+    expect(b.world.vmas[0]?.state).toBe("detached");
+  });
+
+  it("a slot freed by munmap and reused by another mm between mas_walk and vma_start_read is put back", () => {
+    const b = bench(scenario("anon-vma-slab-reuse"), design("anon-fault"));
+    const w = tidOf(b.world, "W");
+    const x = tidOf(b.world, "X");
+    runTo(b, 0, "vl.start");
+    b.run(w);
+    runTo(b, w, "idle");
+    expect(b.world.vmas[0]?.state).toBe("freed");
+    b.run(x);
+    expect(b.world.vmas[0]).toMatchObject({ state: "live", mm: 0 });
+    expect(b.world.childMms).toHaveLength(1);
+    b.run(0);
+    expect(b.world.threads[0]?.pc).toBe("mm.lock");
+    expect(b.world.vmas[0]?.readers).toEqual([]);
+    // under the mmap lock the fault finds no VMA of its own at the address: SIGSEGV
+    runTo(b, 0, "exit");
+    expect(b.world.threads[0]?.locals.ret).toBe(EFAULT);
+    expect(b.world.ptes[0]).toBe("none");
   });
 });
 
