@@ -140,6 +140,11 @@ export const vmaStartReadRcu = (
       if (opts.checkMm !== false) {
         vmaFieldDecision(k, id, "vm_mm", "read", "vma_start_read(): vma->vm_mm != mm");
         if (v.mm !== undefined) {
+          k.emit({
+            k: "note",
+            tid: k.tid,
+            text: `vma#${id} now belongs to another mm: vma_refcount_put()`,
+          });
           k.set(into, null);
           vmaEndRead(k, id, "vma_start_read: vma->vm_mm != mm, vma_refcount_put");
           return "other-mm";
