@@ -1,8 +1,8 @@
 // VMA objects (issue 18, point 4) and decisions about VMA fields (point 6), against the
 // kernel rules they model:
 //   - __vmf_anon_prepare() (mm/memory.c) with vmf_anon_prepare() (mm/internal.h), read
-//     as quoted from v7.0 (same since v6.10's "mm: Try mmap_read_trylock in
-//     vmf_anon_prepare"): under FAULT_FLAG_VMA_LOCK a VMA without an anon_vma is prepared
+//     as quoted from v7.0 (the trylock since "mm: Optimise vmf_anon_prepare() for VMAs
+//     without an anon_vma", v6.10): under FAULT_FLAG_VMA_LOCK a VMA without an anon_vma is prepared
 //     only after mmap_read_trylock() succeeds, else VM_FAULT_RETRY with the VMA lock
 //     released; __anon_vma_prepare() (mm/rmap.c) asserts the mmap lock and attaches
 //     vma->anon_vma under mm->page_table_lock;

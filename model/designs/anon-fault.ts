@@ -18,9 +18,9 @@
 //
 // Mutants:
 //   anon-fault-prepare-vma-locked: __anon_vma_prepare() under the VMA lock alone, the
-//     mistake vmf_anon_prepare() exists to prevent (v6.7, "mm: handle anonymous faults
-//     under the VMA lock"; before it lock_vma_under_rcu() refused an anonymous VMA
-//     without an anon_vma);
+//     mistake vmf_anon_prepare() exists to prevent (its kernel-doc: __anon_vma_prepare()
+//     looks at adjacent VMAs, "not safe to do with only the per-VMA lock held"; until
+//     v6.10 lock_vma_under_rcu() refused an anonymous VMA without an anon_vma instead);
 //   anon-fault-no-recheck: lock_vma_under_rcu() that trusts the VMA mas_walk() found,
 //     without vma_start_read()'s vm_mm check or the range check, so a slot that
 //     SLAB_TYPESAFE_BY_RCU gave to another mm's VMA is faulted as its own.

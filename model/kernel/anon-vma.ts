@@ -1,7 +1,13 @@
 // vma->anon_vma and the anonymous fault that prepares it (mm/rmap.c __anon_vma_prepare(),
 // mm/memory.c __vmf_anon_prepare() and do_anonymous_page(), mm/internal.h
-// vmf_anon_prepare(); read as they stand in v6.10-v7.0, after "mm: Try mmap_read_trylock
-// in vmf_anon_prepare" and "mm: change vmf_anon_prepare() to __vmf_anon_prepare()").
+// vmf_anon_prepare(); read as quoted from v7.0). vmf_anon_prepare() came with "mm: call
+// wp_page_copy() under the VMA lock" (Oct 2023, v6.7); do_anonymous_page() uses it, and
+// takes mmap_read_trylock() instead of always retrying, since Matthew Wilcox's Apr 2024
+// series ("mm: Delay the check for a NULL anon_vma", "mm: Optimise vmf_anon_prepare()
+// for VMAs without an anon_vma", v6.10), which also dropped lock_vma_under_rcu()'s
+// refusal of an anonymous VMA without an anon_vma; vma_end_read() on RETRY moved into
+// the vmf_anon_prepare() wrapper with "mm: change vmf_anon_prepare() to
+// __vmf_anon_prepare()" (2024).
 //
 // The anon_vma of a VMA is a declared object of the scenario, named anonVmaOf(vma):
 // "allocated" while vma->anon_vma is NULL (the anon_vma a fault will attach; its
