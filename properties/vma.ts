@@ -131,9 +131,8 @@ export const vmaOfOwnMm: Property = {
     step: ({ before, after, rec }) => {
       for (const e of rec.events) {
         if (e.k !== "vma-use") continue;
-        const mm = before.vmas[e.ref.vma]?.mm;
-        if (mm === undefined) continue;
-        return `${who(after, e.tid)} used vma#${e.ref.vma} in ${e.what}, but that slot was freed and now holds a VMA of another mm (mm #${mm}, reused through the SLAB_TYPESAFE_BY_RCU vm_area_struct cache): lock_vma_under_rcu() must check vma->vm_mm == mm and the address against vm_start/vm_end after vma_start_read().`;
+        if (before.vmas[e.ref.vma]?.mm === undefined) continue;
+        return `${who(after, e.tid)} used vma#${e.ref.vma} in ${e.what}, but that slot was freed and now holds a VMA of another mm (reused through the SLAB_TYPESAFE_BY_RCU vm_area_struct cache): lock_vma_under_rcu() must check vma->vm_mm == mm and the address against vm_start/vm_end after vma_start_read().`;
       }
       return null;
     },
