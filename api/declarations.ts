@@ -54,7 +54,9 @@ const vmaSchema = z.object({
 const scenarioSchema = z.object({
   id: z.string().regex(ID),
   title: z.string(),
-  families: z.array(z.enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault"])).min(1),
+  families: z
+    .array(z.enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault", "hugetlbfs"]))
+    .min(1),
   vmas: z.array(vmaSchema).min(1),
   write: z.boolean(),
   actors: z.array(

@@ -47,7 +47,16 @@ export interface LoadedDesign {
   readonly properties: readonly string[] | undefined;
 }
 
-const FAMILIES: readonly Family[] = ["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault"];
+const FAMILIES: readonly Family[] = [
+  "hmm",
+  "gup",
+  "fault",
+  "mfill",
+  "thp",
+  "pgwalk",
+  "anon-fault",
+  "hugetlbfs",
+];
 const EXAMPLE = 'export default design({ id: "my-patch", family: "hmm", start: "again", steps })';
 
 /** Does a command-line argument name a design file rather than a built-in id? */

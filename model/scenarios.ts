@@ -6,6 +6,11 @@ import { use } from "./actor.js";
 import { clockActor } from "./actors/clock.js";
 import { folioActor } from "./actors/folio.js";
 import { forkActor } from "./actors/fork.js";
+import {
+  hugetlbMunmapActor,
+  hugetlbTruncateActor,
+  pmdSharerExitActor,
+} from "./actors/hugetlbfs.js";
 import { invalidateActor } from "./actors/invalidate.js";
 import { I_MMAP_RWSEM, khugepagedRetractActor } from "./actors/khugepaged.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
@@ -133,6 +138,11 @@ const thpPmd = {
 const khugepaged = khugepagedRetractActor();
 const khugepagedPteFree = khugepagedRetractActor({ pteFree: true });
 const otherMm = otherMmActor();
+const hugetlbTruncate = hugetlbTruncateActor();
+const hugetlbTruncateBlocking = hugetlbTruncateActor({ blocking: true });
+const hugetlbTruncateNoKref = hugetlbTruncateActor({ noKref: true });
+const hugetlbMunmap = hugetlbMunmapActor();
+const pmdSharerExit = pmdSharerExitActor();
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 /** What the anon-fault scenarios declare: mm->page_table_lock, and vma#0's anon_vma, not attached yet. */
 const anonVmaDecls = {
@@ -158,6 +168,31 @@ const pgtableLocks: readonly LockDecl[] = [
   { name: I_MMAP_RWSEM, kind: "rwsem" },
 ];
 const pgtableObjects: readonly ObjectDecl[] = [{ name: PGTABLE.table }];
+
+/**
+ * A shared hugetlbfs mapping of 1 huge page, with the file side declared through the
+ * public API (model/kernel/hugetlbfs.ts): i_mmap_rwsem, the VMA's hugetlb_vma_lock as a
+ * lock and an object with a kref, and process B's PMD page that the driver's fault may
+ * share. Truncation (`truncate`), munmap of the VMA and B's exit race the fault.
+ */
+function hugetlbfsScenario(id: string, title: string, truncate: Actor): Scenario {
+  return {
+    id,
+    title,
+    families: ["hugetlbfs"],
+    vmas: [{ ...hugetlbUffd, name: "hugetlbfs-shared", uffdMissing: false }],
+    write: true,
+    actors: [use(truncate, 1), use(hugetlbMunmap, 1), use(pmdSharerExit, 1)],
+    stepsPerPage: 40,
+    locks: [
+      { name: "i_mmap_rwsem", kind: "rwsem" },
+      { name: "vma_lock", kind: "rwsem" },
+      { name: "vma_lock.refs", kind: "refcount", count: 1 },
+      { name: "pmd.sharers", kind: "refcount", count: 1 },
+    ],
+    objects: [{ name: "vma_lock" }, { name: "pmd" }, { name: "A.pmd_share", state: "allocated" }],
+  };
+}
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -481,6 +516,22 @@ export const SCENARIOS: readonly Scenario[] = [
     locks: pgtableLocks,
     objects: pgtableObjects,
   },
+  // the hugetlbfs file side (model/actors/hugetlbfs.ts): truncation through i_mmap
+  hugetlbfsScenario(
+    "hugetlbfs-truncate",
+    "shared hugetlbfs page whose PMD page B shares; truncate (trylocked VMA lock, kref), munmap and B's exit race the fault",
+    hugetlbTruncate,
+  ),
+  hugetlbfsScenario(
+    "hugetlbfs-truncate-blocking",
+    "hugetlbfs-truncate with a mutated truncate that takes hugetlb_vma_lock_write while holding i_mmap_rwsem",
+    hugetlbTruncateBlocking,
+  ),
+  hugetlbfsScenario(
+    "hugetlbfs-truncate-no-kref",
+    "hugetlbfs-truncate with a mutated truncate that keeps vma_lock across i_mmap_unlock_write without kref_get",
+    hugetlbTruncateNoKref,
+  ),
   // the v8 series' timeouts: the clock, invalidation storms, a misbehaving fault handler
   ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
 ];
@@ -527,6 +578,11 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   khugepaged,
   khugepagedPteFree,
   otherMm,
+  hugetlbTruncate,
+  hugetlbTruncateBlocking,
+  hugetlbTruncateNoKref,
+  hugetlbMunmap,
+  pmdSharerExit,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

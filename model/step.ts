@@ -84,9 +84,19 @@ export interface Program {
  * page-table scenarios that list it, model/kernel/pgtable.ts), or the anonymous user
  * fault whose per-VMA-lock path looks at the VMA objects themselves ("anon-fault":
  * lock_vma_under_rcu's checks, vma->anon_vma; model/designs/anon-fault.ts), which runs
- * only in the scenarios that list it.
+ * only in the scenarios that list it, or a fault on a shared hugetlbfs mapping built
+ * from declared locks and objects ("hugetlbfs": its scenarios race it with truncation
+ * and PMD unsharing through i_mmap).
  */
-export type Family = "hmm" | "gup" | "fault" | "mfill" | "thp" | "pgwalk" | "anon-fault";
+export type Family =
+  | "hmm"
+  | "gup"
+  | "fault"
+  | "mfill"
+  | "thp"
+  | "pgwalk"
+  | "anon-fault"
+  | "hugetlbfs";
 
 /**
  * An edge of a design's step table (the outcome of the step at a label) that no

@@ -60,6 +60,9 @@ const MUTANT_ACTORS: readonly string[] = [
   "khugepaged-retract-pte-free",
   // the THP split without pmd_lock
   "thp-dontneed-split-nolock",
+  // truncate that sleeps on the hugetlb VMA lock under i_mmap_rwsem, or keeps it without a kref
+  "hugetlb-truncate-blocking",
+  "hugetlb-truncate-no-kref",
 ];
 
 /**

@@ -4,6 +4,7 @@ import type { Design } from "../step.js";
 import { anonFault, anonFaultNoRecheck, anonFaultPrepareVmaLocked } from "./anon-fault.js";
 import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
 import { gup, gupFixup } from "./gup.js";
+import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "./hugetlbfs-fault.js";
 import { mainline } from "./mainline.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "./mfill-copy.js";
 import { mshv } from "./mshv.js";
@@ -59,6 +60,9 @@ export const DESIGNS: readonly Design[] = [
   anonFault,
   anonFaultPrepareVmaLocked,
   anonFaultNoRecheck,
+  // the hugetlbfs file side (family hugetlbfs: only the hugetlbfs-* scenarios)
+  hugetlbfsFault,
+  hugetlbfsFaultNoVmaLock,
 ];
 
 /** Every design that can be named: the built-ins, then those of loaded design files. */

@@ -81,6 +81,18 @@ function endLockEpoch(k: Ctx, name: string): void {
   g.lockEpoch = { ...g.lockEpoch, [name]: epochs };
 }
 
+/**
+ * down_read_trylock / down_write_trylock on the declared rwsem `name`
+ * (kernel/locking/rwsem.c): takes it when free and nobody is queued, never queues.
+ * Returns whether it was taken; a failed trylock emits no lock event (it never waits).
+ */
+export function tryAcquireLock(k: Ctx, name: string, mode: "read" | "write"): boolean {
+  const l = declaredLock(k, name, ["rwsem"]);
+  if (l.kind !== "rwsem" || !rwsem.tryAcquire(l, k.tid, mode)) return false;
+  k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode, granted: true });
+  return true;
+}
+
 function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boolean): Op<"ok"> {
   return op({
     name: `${fn}(${name})`,
@@ -116,6 +128,13 @@ export const upRead = (name: string): Op<"ok"> => releaseOp("up_read", name, "re
 export const downWrite = (name: string): Op<"ok"> => acquireOp("down_write", name, "write", true);
 /** up_write(&sem) */
 export const upWrite = (name: string): Op<"ok"> => releaseOp("up_write", name, "write");
+/** down_write_trylock(&sem): "locked", or "busy" when it is held or contended. */
+export const downWriteTrylock = (name: string): Op<"locked" | "busy"> =>
+  op({
+    name: `down_write_trylock(${name})`,
+    outcomes: ["locked", "busy"],
+    run: (k) => (tryAcquireLock(k, name, "write") ? "locked" : "busy"),
+  });
 /** spin_lock(&lock): spins (never sleeps) until the lock is handed over. */
 export const spinLock = (name: string): Op<"ok"> => acquireOp("spin_lock", name, "write", false);
 /** spin_unlock(&lock) */

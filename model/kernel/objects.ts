@@ -69,6 +69,32 @@ export const derefObj = (ref: string, what: string): Op<"ok"> =>
     },
   });
 
+/**
+ * Set `obj`'s lifetime state inside a step of one's own (`what`: the note the lanes
+ * print), e.g. a kernel function that clears a back pointer and puts the last reference
+ * in one call.
+ */
+export function setObjState(k: Ctx, obj: string, state: ObjState, what: string): void {
+  setState(k, obj, state, what);
+}
+
+/**
+ * The pointer in local `ref` is pinned by a reference of its own now (kref_get,
+ * refcount_inc): from here on it does not depend on the lock it was looked up under,
+ * so using it after that lock is released is no use-after-unlock. A use after the
+ * object was freed is still a use-after-free (the reference must keep it alive).
+ */
+export function pinObjRef(k: Ctx, ref: string): void {
+  const r = k.get(ref);
+  if (!isObjRef(r)) throw new Error(`local "${ref}" holds no object pointer`);
+  k.set(ref, { ...r, via: null } as Val);
+}
+
+/** The lifetime state of the declared object `obj` (a design error when undeclared). */
+export function objState(k: Ctx, obj: string): ObjState {
+  return declaredObj(k, obj).state;
+}
+
 function setState(k: Ctx, obj: string, state: ObjState, what: string): Op<"ok"> {
   const o = declaredObj(k, obj);
   // object records are replaced, never mutated (model/parts.ts)

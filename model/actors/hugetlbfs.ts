@@ -1,0 +1,227 @@
+// The file side of a shared hugetlbfs mapping (model/kernel/hugetlbfs.ts has the names
+// the scenario declares and what was read):
+//
+// F, truncate(2) to 0 (fs/hugetlbfs/inode.c hugetlb_vmtruncate, v6.12+ tree): with
+// i_mmap_rwsem held for write and no mmap lock, hugetlb_vmdelete_list() visits each VMA
+// of the file and hugetlb_vma_trylock_write()s it, *skipping* the VMA when that fails
+// (taking it would invert the order vma_lock -> i_mmap_rwsem of mm/rmap.c). Then
+// remove_inode_hugepages() finds the folio still mapped and calls
+// hugetlb_unmap_file_folio(), which must unmap it: when the trylock fails again it
+// takes a reference on the vma lock (kref_get(&vma_lock->refs)) under i_mmap_rwsem,
+// drops i_mmap_rwsem, down_write()s the lock itself, retakes i_mmap_rwsem and checks
+// vma_lock->vma: NULL means the VMA was closed meanwhile (up_write, kref_put, retry);
+// otherwise it unmaps, puts the reference, unlocks and retries. Hole punch
+// (hugetlbfs_punch_hole) runs the same two passes over the hole.
+//   - `blocking` (mutant): hugetlb_vmdelete_list takes hugetlb_vma_lock_write() while
+//     holding i_mmap_rwsem: a fault holds the vma lock for read and waits for
+//     i_mmap_rwsem in huge_pmd_share (no-deadlock);
+//   - `noKref` (mutant): hugetlb_unmap_file_folio keeps vma->vm_private_data across
+//     i_mmap_unlock_write without a reference: munmap's final zap frees the lock in
+//     between (no-freed-vma-use, no-vma-use-after-unlock).
+//
+// U, munmap() of the driver's hugetlb VMA in its own mm: under the mmap write lock,
+// __hugetlb_zap_begin() takes hugetlb_vma_lock_write then i_mmap_lock_write, the zap
+// unshares or clears, and __hugetlb_zap_end() -> __hugetlb_vma_unlock_write_free()
+// detaches and puts the lock (mm/hugetlb.c; "hugetlbfs: close race between
+// MADV_DONTNEED and page fault", v6.7). Removing the VMA from the interval tree
+// (unlink_file_vma) comes after and is not a separate step: a VMA without its lock maps
+// nothing, and the file side skips it.
+//
+// B, the exit of process B, whose PMD page the driver's VMA shares: exit_mmap ->
+// unmap_vmas -> __hugetlb_zap_begin takes i_mmap_rwsem for write (and B's own vma lock,
+// which nothing else here takes); huge_pmd_unshare drops B's share when another page
+// table shares the page; otherwise the page is B's alone: free_pgtables() unlinks B's
+// VMA from the file's i_mmap (unlink_file_vma, under i_mmap_rwsem for write), so that
+// huge_pmd_share no longer finds the page, and frees it (pmd_free). The model does the
+// zap and the unlink in one i_mmap_rwsem hold (the kernel takes it twice; a sharer
+// joining in between is not modelled). The file side's walk of B's VMA is not modelled.
+
+import { type Actor, actor } from "../actor.js";
+import {
+  hugetlbVmaLockWriteSleeping,
+  hugetlbVmaTrylockWrite,
+  hugetlbVmaUnlockWrite,
+  hugetlbVmaUnlockWriteFree,
+  iMmapLockWrite,
+  iMmapUnlockWrite,
+  refPut,
+  unmapHugepageRangeOp,
+  vmaLockAttached,
+  vmaLockAttachedOp,
+  vmaLockGetRef,
+  vmaLockPtrWrite,
+  vmaLockPut,
+} from "../kernel/hugetlbfs.js";
+import { acquireLock, declaredLock } from "../kernel/locks.js";
+import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
+import { lookupObj, setObjState } from "../kernel/objects.js";
+import { op } from "../step.js";
+import type { World } from "../world.js";
+
+const maps = (w: World) => w.ptes[0] !== undefined && w.ptes[0] !== "none";
+
+const finished = op({ name: "return 0", outcomes: ["ok"], run: () => "ok" });
+
+export function hugetlbTruncateActor(
+  o: { readonly blocking?: boolean; readonly noKref?: boolean } = {},
+): Actor {
+  const id = o.blocking
+    ? "hugetlb-truncate-blocking"
+    : o.noKref
+      ? "hugetlb-truncate-no-kref"
+      : "hugetlb-truncate";
+  const kref = !o.noKref;
+  return actor({
+    id,
+    lane: "F",
+    disruptive: true,
+    title: o.blocking
+      ? "truncate of the hugetlbfs file, mutated to take hugetlb_vma_lock_write (sleeping) under i_mmap_rwsem"
+      : o.noKref
+        ? "truncate of the hugetlbfs file, mutated to keep vma_lock across i_mmap_unlock_write without kref_get"
+        : "truncate of the hugetlbfs file (hugetlb_vmtruncate): i_mmap_rwsem, trylocked VMA locks, the kref",
+    start: "start",
+    steps: {
+      start: { op: iMmapLockWrite("hugetlb_vmtruncate(): i_size_write(inode, 0); "), next: "del" },
+      del: o.blocking
+        ? {
+            op: hugetlbVmaLockWriteSleeping("hugetlb_vmdelete_list(): hugetlb_vma_lock_write(vma)"),
+            on: { locked: "del.zap", none: "del.unlock" },
+          }
+        : {
+            op: hugetlbVmaTrylockWrite("hugetlb_vmdelete_list(): hugetlb_vma_trylock_write(vma)"),
+            on: { locked: "del.zap", busy: "del.unlock", none: "del.unlock" },
+          },
+      "del.zap": {
+        op: unmapHugepageRangeOp("hugetlb_vmdelete_list(): unmap_hugepage_range(vma)"),
+        next: "del.vunlock",
+      },
+      "del.vunlock": { op: hugetlbVmaUnlockWrite(), next: "del.unlock" },
+      "del.unlock": { op: iMmapUnlockWrite(), next: "mapped" },
+      mapped: {
+        op: op({
+          name: "remove_inode_hugepages(): folio_mapped(folio)",
+          outcomes: ["yes", "no"],
+          run: (k) => (maps(k.w as World) ? "yes" : "no"),
+        }),
+        on: { yes: "u.lock", no: "remove" },
+      },
+      "u.lock": { op: iMmapLockWrite("hugetlb_unmap_file_folio(): "), next: "u.walk" },
+      "u.walk": {
+        op: hugetlbVmaTrylockWrite(
+          "vma_interval_tree_foreach: hugetlb_vma_maps_pfn(vma) && hugetlb_vma_trylock_write(vma)",
+          (k) => maps(k.w as World),
+        ),
+        on: { locked: "u.zap", busy: "u.ref", none: "u.unlock" },
+      },
+      "u.zap": {
+        op: unmapHugepageRangeOp("unmap_hugepage_range(vma)"),
+        next: "u.vunlock",
+      },
+      "u.vunlock": { op: hugetlbVmaUnlockWrite(), next: "u.walk" },
+      "u.ref": { op: vmaLockGetRef(kref), next: "u.drop" },
+      "u.drop": { op: iMmapUnlockWrite(), next: "u.wait" },
+      "u.wait": { op: vmaLockPtrWrite(false), next: "u.relock" },
+      "u.relock": { op: iMmapLockWrite(), next: "u.attached" },
+      "u.attached": {
+        op: vmaLockAttachedOp(),
+        on: { attached: "u.zap2", detached: "u.gone" },
+      },
+      "u.gone": { op: vmaLockPtrWrite(true), next: kref ? "u.put" : "u.walk" },
+      "u.put": { op: vmaLockPut(), next: "u.walk" },
+      "u.zap2": {
+        op: unmapHugepageRangeOp("if (hugetlb_vma_maps_pfn(vma)) unmap_hugepage_range(vma)"),
+        next: kref ? "u.put2" : "u.vunlock2",
+      },
+      "u.put2": { op: vmaLockPut(), next: "u.vunlock2" },
+      "u.vunlock2": { op: hugetlbVmaUnlockWrite(), next: "u.walk" },
+      "u.unlock": { op: iMmapUnlockWrite(), next: "remove" },
+      remove: {
+        op: op({
+          name: "remove_inode_single_folio(): hugetlb_delete_from_page_cache(folio)",
+          outcomes: ["ok"],
+          run: () => "ok",
+        }),
+        next: "done",
+      },
+      done: { op: finished, next: "start" },
+    },
+  });
+}
+
+export function hugetlbMunmapActor(): Actor {
+  return actor({
+    id: "hugetlb-munmap",
+    lane: "U",
+    disruptive: true,
+    title: "munmap of the shared hugetlb VMA: the final zap frees its hugetlb_vma_lock",
+    start: "start",
+    guard: (w) => vmaLockAttached(w),
+    steps: {
+      start: { op: mmapWriteLock(), next: "begin" },
+      begin: {
+        op: op({
+          name: "__hugetlb_zap_begin(): hugetlb_vma_lock_write(vma)",
+          outcomes: ["ok", "none"],
+          mightSleep: true,
+          run: (k) => {
+            if (lookupObj("vma_lock", "own", null).run(k) === "none") return "none";
+            acquireLock(k, "vma_lock", "write");
+            return "ok";
+          },
+        }),
+        on: { ok: "imap", none: "unlock" },
+      },
+      imap: { op: iMmapLockWrite("__hugetlb_zap_begin(): "), next: "zap" },
+      zap: { op: unmapHugepageRangeOp("__unmap_hugepage_range(vma)"), next: "free" },
+      free: { op: hugetlbVmaUnlockWriteFree(), next: "iunlock" },
+      iunlock: { op: iMmapUnlockWrite(), next: "unlock" },
+      unlock: { op: mmapWriteUnlock(), next: "start" },
+    },
+  });
+}
+
+export function pmdSharerExitActor(): Actor {
+  return actor({
+    id: "pmd-sharer-exit",
+    lane: "B",
+    disruptive: true,
+    title: "exit of process B, whose PMD page table page the driver's VMA shares",
+    start: "start",
+    guard: (w) => w.objects.pmd?.state === "live",
+    steps: {
+      start: { op: iMmapLockWrite("exit_mmap(B): __hugetlb_zap_begin(): "), next: "unshare" },
+      unshare: {
+        op: op({
+          name: "__unmap_hugepage_range(B's vma): huge_pmd_unshare(), or unlink_file_vma()",
+          outcomes: ["unshared", "own"],
+          run: (k) => {
+            const l = declaredLock(k, "pmd.sharers", ["refcount"]);
+            if (l.kind !== "refcount" || l.count <= 1) {
+              setObjState(k, "pmd", "detached", "unlink_file_vma(): B's VMA leaves i_mmap");
+              return "own";
+            }
+            refPut(k, "pmd.sharers");
+            return "unshared";
+          },
+        }),
+        on: { unshared: "unlock", own: "unlock.own" },
+      },
+      unlock: { op: iMmapUnlockWrite(), next: "done" },
+      "unlock.own": { op: iMmapUnlockWrite(), next: "free" },
+      free: {
+        op: op({
+          name: "free_pgtables(): pmd_free(mm, pmd)",
+          outcomes: ["ok"],
+          run: (k) => {
+            refPut(k, "pmd.sharers");
+            setObjState(k, "pmd", "freed", "frees the PMD page table page");
+            return "ok";
+          },
+        }),
+        next: "done",
+      },
+      done: { op: finished, next: "start" },
+    },
+  });
+}
