@@ -1,0 +1,220 @@
+// The hugetlbfs file side (model/kernel/hugetlbfs.ts, model/actors/hugetlbfs.ts,
+// model/designs/hugetlbfs-fault.ts) against the kernel's rules, as read in
+// torvalds/linux: fs/hugetlbfs/inode.c (a v6.12+ tree: hugetlb_vma_maps_pfn) and
+// mm/hugetlb.c (a v6.13+ tree: ptdesc_pmd_pts_*), with mm/rmap.c's hugetlbfs lock order
+// (vma_lock before i_mmap_rwsem):
+//   - hugetlb_vmdelete_list(): under i_mmap_rwsem, hugetlb_vma_trylock_write() and skip
+//     the VMA when it fails;
+//   - hugetlb_unmap_file_folio(): kref_get(&vma_lock->refs) before i_mmap_unlock_write,
+//     down_write on the lock itself, then vma_lock->vma == NULL means the VMA was
+//     closed: up_write, kref_put (the last put frees), retry;
+//   - __hugetlb_vma_unlock_write_put(): clears vma_lock->vma, up_write, kref_put;
+//   - huge_pmd_unshare(): only with i_mmap_rwsem and the vma lock held for write, and
+//     only when the PMD page is shared (pts count > 0); hugetlb_fault() holds the vma lock
+//     for read across huge_pte_alloc() and the write of the entry.
+import { describe, expect, it } from "vitest";
+import { exhaustiveRows } from "../engine/verdicts.js";
+import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "../model/designs/hugetlbfs-fault.js";
+import type { Design } from "../model/step.js";
+import type { World } from "../model/world.js";
+import { isObjRef } from "../model/world.js";
+import { PROPERTIES } from "../properties/index.js";
+import { bench, scenario, tidOf } from "./helpers.js";
+
+const props = (...ids: string[]) => PROPERTIES.filter((p) => ids.includes(p.id));
+const refcount = (w: World, name: string) => {
+  const l = w.locks[name];
+  return l?.kind === "refcount" ? l.count : Number.NaN;
+};
+const rwsemOf = (w: World, name: string) => {
+  const l = w.locks[name];
+  if (l?.kind !== "rwsem") throw new Error(name);
+  return l;
+};
+
+/** The hugetlbfs-truncate world with T, F, U, B; `runTo` runs one thread until its pc is `label`. */
+function world(id = "hugetlbfs-truncate", d: Design = hugetlbfsFault) {
+  const b = bench(scenario(id), d);
+  const tid = { T: 0, F: tidOf(b.world, "F"), U: tidOf(b.world, "U"), B: tidOf(b.world, "B") };
+  const pc = (t: number) => b.world.threads[t]?.pc;
+  const runTo = (t: number, label: string) => {
+    for (let i = 0; i < 30 && pc(t) !== label; i++) b.run(t);
+    expect(pc(t)).toBe(label);
+  };
+  return { b, tid, pc, runTo };
+}
+
+describe("truncation of a hugetlbfs file (fs/hugetlbfs/inode.c)", () => {
+  it("hugetlb_vmdelete_list skips a VMA whose lock a fault holds; hugetlb_unmap_file_folio then waits on it holding a kref", () => {
+    const { b, tid, pc, runTo } = world();
+    // T: the fault holds hugetlb_vma_lock_read and has written the entry through ptep
+    runTo(tid.T, "unlock");
+    expect(rwsemOf(b.world, "vma_lock").readers).toEqual([tid.T]);
+    expect(b.world.ptes[0]).toBe("rw");
+    // F: i_mmap_lock_write, then the trylock fails and the VMA is skipped
+    b.run(tid.F);
+    b.run(tid.F);
+    expect(pc(tid.F)).toBe("del.unlock");
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.objects["A.pmd_share"]?.state).toBe("live");
+    // remove_inode_hugepages: still mapped, so hugetlb_unmap_file_folio; trylock fails again
+    runTo(tid.F, "u.ref");
+    expect(refcount(b.world, "vma_lock.refs")).toBe(1);
+    b.run(tid.F);
+    // kref_get under i_mmap_rwsem: the pointer is pinned by its own reference now
+    expect(refcount(b.world, "vma_lock.refs")).toBe(2);
+    const lock = b.world.threads[tid.F]?.locals.lock;
+    expect(isObjRef(lock) && lock.via).toBe(null);
+    b.run(tid.F); // i_mmap_unlock_write
+    b.run(tid.F); // down_write(&vma_lock->rw_sema): T holds it for read
+    expect(b.world.threads[tid.F]?.status.kind).not.toBe("runnable");
+    expect(rwsemOf(b.world, "i_mmap_rwsem").writer).toBe(null);
+    // the fault ends: up_read hands the lock to F
+    b.run(tid.T);
+    expect(rwsemOf(b.world, "vma_lock").writer).toBe(tid.F);
+    runTo(tid.F, "u.zap2");
+    b.run(tid.F);
+    // the VMA was still attached: unmap_hugepage_range unshared the PUD (B still maps the page)
+    expect(b.world.ptes[0]).toBe("none");
+    expect(b.world.objects["A.pmd_share"]?.state).toBe("detached");
+    expect(refcount(b.world, "pmd.sharers")).toBe(1);
+    expect(b.world.objects.pmd?.state).toBe("live");
+    b.run(tid.F); // kref_put: the VMA's own reference remains
+    expect(refcount(b.world, "vma_lock.refs")).toBe(1);
+    expect(b.world.objects.vma_lock?.state).toBe("live");
+    runTo(tid.F, "remove");
+    expect(rwsemOf(b.world, "vma_lock").writer).toBe(null);
+    expect(rwsemOf(b.world, "i_mmap_rwsem").writer).toBe(null);
+  });
+
+  it("the kref keeps a lock that munmap's final zap detaches; truncate's kref_put frees it", () => {
+    const { b, tid, pc, runTo } = world();
+    runTo(tid.T, "unlock");
+    runTo(tid.F, "u.wait");
+    expect(refcount(b.world, "vma_lock.refs")).toBe(2);
+    // the fault ends before F's down_write; munmap of the VMA runs to the end
+    runTo(tid.T, "exit");
+    runTo(tid.U, "iunlock");
+    // __hugetlb_vma_unlock_write_free: detached, the VMA's reference put, not freed
+    expect(b.world.objects.vma_lock?.state).toBe("detached");
+    expect(refcount(b.world, "vma_lock.refs")).toBe(1);
+    runTo(tid.U, "start");
+    // F: down_write, i_mmap_lock_write, vma_lock->vma is NULL: up_write, kref_put, retry
+    runTo(tid.F, "u.attached");
+    b.run(tid.F);
+    expect(pc(tid.F)).toBe("u.gone");
+    b.run(tid.F);
+    b.run(tid.F);
+    expect(b.world.objects.vma_lock?.state).toBe("freed");
+    expect(refcount(b.world, "vma_lock.refs")).toBe(0);
+    // retry: the VMA no longer maps the page (its lock is gone with it)
+    b.run(tid.F);
+    expect(pc(tid.F)).toBe("u.unlock");
+  });
+
+  it("without the kref (mutant) the freed lock is taken: use-after-free", () => {
+    const { b, tid, runTo } = world("hugetlbfs-truncate-no-kref");
+    runTo(tid.T, "unlock");
+    runTo(tid.F, "u.wait");
+    expect(refcount(b.world, "vma_lock.refs")).toBe(1);
+    runTo(tid.T, "exit");
+    runTo(tid.U, "iunlock");
+    expect(b.world.objects.vma_lock?.state).toBe("freed");
+    // F's down_write through its pointer is a use of the freed lock
+    b.run(tid.F);
+    expect(b.world.threads[tid.F]?.pc).toBe("u.relock");
+  });
+});
+
+describe("shared hugetlb PMDs (mm/hugetlb.c huge_pmd_share / huge_pmd_unshare)", () => {
+  it("the fault shares B's PMD page under i_mmap_lock_read and holds the vma lock across it", () => {
+    const { b, tid, runTo } = world();
+    runTo(tid.T, "iunlock");
+    expect(rwsemOf(b.world, "vma_lock").readers).toEqual([tid.T]);
+    expect(rwsemOf(b.world, "i_mmap_rwsem").readers).toEqual([tid.T]);
+    expect(b.world.objects["A.pmd_share"]?.state).toBe("live");
+    expect(refcount(b.world, "pmd.sharers")).toBe(2);
+    // B's exit now only unshares: the page stays for the fault
+    b.run(tid.T);
+    runTo(tid.B, "done");
+    expect(refcount(b.world, "pmd.sharers")).toBe(1);
+    expect(b.world.objects.pmd?.state).toBe("live");
+  });
+
+  it("a PMD page nobody shares is freed by its last user, and a later fault allocates its own", () => {
+    const { b, tid, runTo } = world();
+    runTo(tid.B, "done");
+    expect(b.world.objects.pmd?.state).toBe("freed");
+    runTo(tid.T, "find");
+    b.run(tid.T);
+    expect(b.world.threads[tid.T]?.pc).toBe("alloc");
+  });
+
+  it("unmap_hugepage_range under both locks unshares the PUD only while the page is shared", () => {
+    const { b, tid, runTo } = world();
+    runTo(tid.T, "exit");
+    expect(refcount(b.world, "pmd.sharers")).toBe(2);
+    // F's first pass takes the free vma lock and unshares
+    runTo(tid.F, "del.zap");
+    expect(rwsemOf(b.world, "vma_lock").writer).toBe(tid.F);
+    expect(rwsemOf(b.world, "i_mmap_rwsem").writer).toBe(tid.F);
+    b.run(tid.F);
+    expect(refcount(b.world, "pmd.sharers")).toBe(1);
+    expect(b.world.objects["A.pmd_share"]?.state).toBe("detached");
+    expect(b.world.ptes[0]).toBe("none");
+  });
+});
+
+describe("exhaustive verdicts", () => {
+  const P = props("no-freed-vma-use", "no-vma-use-after-unlock", "no-deadlock", "lock-balance");
+  const rows = (d: Design, s: string) =>
+    new Map(
+      exhaustiveRows(d, scenario(s), P, { depth: Number.POSITIVE_INFINITY }).map((r) => [
+        r.property,
+        r,
+      ]),
+    );
+
+  it("hugetlbfs-fault holds every property with the kernel's truncate, munmap and B's exit", () => {
+    const r = rows(hugetlbfsFault, "hugetlbfs-truncate");
+    for (const id of [
+      "no-freed-vma-use",
+      "no-vma-use-after-unlock",
+      "no-deadlock",
+      "lock-balance",
+    ]) {
+      expect(r.get(id)?.verdict, id).toBe("holds");
+      expect(r.get(id)?.complete, id).toBe(true);
+    }
+  }, 60_000);
+
+  it("the fault without hugetlb_vma_lock_read writes into a PMD page freed after a truncate unshared it", () => {
+    const r = rows(hugetlbfsFaultNoVmaLock, "hugetlbfs-truncate");
+    const bad = r.get("no-freed-vma-use");
+    expect(bad?.verdict).toBe("violated");
+    expect(bad?.message).toMatch(/T used pmd in set_huge_pte_at.*but B freed it/);
+    const ops = bad?.counterexample?.run.trace.map((t) => t.ops.join("; ")) ?? [];
+    expect(ops.some((o) => o.includes("hugetlb_vmdelete_list(): unmap_hugepage_range"))).toBe(true);
+    expect(r.get("no-deadlock")?.verdict).toBe("holds");
+  }, 60_000);
+
+  it("a truncate that sleeps on the vma lock under i_mmap_rwsem deadlocks; the fault still holds the rest", () => {
+    const r = rows(hugetlbfsFault, "hugetlbfs-truncate-blocking");
+    const bad = r.get("no-deadlock");
+    expect(bad?.verdict).toBe("violated");
+    expect(bad?.message).toMatch(/i_mmap_rwsem held for write/);
+    expect(bad?.message).toMatch(/vma_lock held for (write|read)/);
+    expect(r.get("no-freed-vma-use")?.verdict).toBe("holds");
+  }, 60_000);
+
+  it("a truncate without the kref takes the lock munmap freed", () => {
+    const r = rows(hugetlbfsFault, "hugetlbfs-truncate-no-kref");
+    const bad = r.get("no-freed-vma-use");
+    expect(bad?.verdict).toBe("violated");
+    expect(bad?.message).toMatch(
+      /F used vma_lock in down_write\(&vma_lock->rw_sema\), but U freed it/,
+    );
+    expect(r.get("no-vma-use-after-unlock")?.verdict).toBe("violated");
+    expect(r.get("no-deadlock")?.verdict).toBe("holds");
+  }, 60_000);
+});
