@@ -594,7 +594,10 @@ export function scenarioById(id: string): Scenario | undefined {
 export interface ScenarioInput {
   readonly id: string;
   readonly title?: string;
-  /** default: every kind of design */
+  /**
+   * default: hmm, gup, fault and mfill (the hugetlbfs designs run only where the
+   * declared locks and objects of model/kernel/hugetlbfs.ts are)
+   */
   readonly families?: readonly Family[];
   readonly vmas: readonly VmaSpec[];
   /** default true */

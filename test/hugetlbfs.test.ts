@@ -13,13 +13,17 @@
 //     only when the PMD page is shared (pts count > 0); hugetlb_fault() holds the vma lock
 //     for read across huge_pte_alloc() and the write of the entry.
 import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "../model/designs/hugetlbfs-fault.js";
+import { downRead, downWriteTrylock, upRead } from "../model/kernel/locks.js";
+import { lookupObj, pinObjRef, useObj } from "../model/kernel/objects.js";
 import type { Design } from "../model/step.js";
+import { op } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { isObjRef } from "../model/world.js";
 import { PROPERTIES } from "../properties/index.js";
-import { bench, scenario, tidOf } from "./helpers.js";
+import { bench, mini, scenario, tidOf } from "./helpers.js";
 
 const props = (...ids: string[]) => PROPERTIES.filter((p) => ids.includes(p.id));
 const refcount = (w: World, name: string) => {
@@ -217,4 +221,68 @@ describe("exhaustive verdicts", () => {
     expect(r.get("no-vma-use-after-unlock")?.verdict).toBe("violated");
     expect(r.get("no-deadlock")?.verdict).toBe("holds");
   }, 60_000);
+});
+
+describe("the public helpers the file side is built from (lockdrop/model)", () => {
+  it("down_write_trylock never queues: busy while a reader holds the rwsem, locked once it is free", () => {
+    const b = bench(
+      scenario("hugetlbfs-truncate"),
+      mini({
+        r: { op: downRead("vma_lock"), next: "t1" },
+        t1: { op: downWriteTrylock("vma_lock"), next: "u" },
+        u: { op: upRead("vma_lock"), next: "t2" },
+        t2: { op: downWriteTrylock("vma_lock"), next: "exit" },
+      }),
+    );
+    b.run();
+    b.run();
+    expect(rwsemOf(b.world, "vma_lock").waiters).toEqual([]);
+    expect(rwsemOf(b.world, "vma_lock").writer).toBe(null);
+    b.run();
+    b.run();
+    expect(rwsemOf(b.world, "vma_lock").writer).toBe(0);
+  });
+
+  it("a pointer pinned by pinObjRef is no use-after-unlock, but still a use-after-free", () => {
+    const use = op({
+      name: "use",
+      outcomes: ["ok"],
+      run: (k) => {
+        useObj(k, "p", "use");
+        return "ok";
+      },
+    });
+    const pin = op({
+      name: "kref_get",
+      outcomes: ["ok"],
+      run: (k) => {
+        pinObjRef(k, "p");
+        return "ok";
+      },
+    });
+    /** the obj-use event of running `steps` to the end, with or without the pin */
+    const uses = (pinned: boolean, freed: boolean) => {
+      const b = bench(
+        scenario("hugetlbfs-truncate"),
+        mini({
+          r: { op: downRead("i_mmap_rwsem"), next: "l" },
+          l: { op: lookupObj("vma_lock", "p", "i_mmap_rwsem"), next: pinned ? "pin" : "u" },
+          pin: { op: pin, next: "u" },
+          u: { op: upRead("i_mmap_rwsem"), next: "use" },
+          use: { op: use, next: "exit" },
+        }),
+      );
+      for (let i = 0; i < (pinned ? 4 : 3); i++) b.run();
+      if (freed)
+        b.world = {
+          ...b.world,
+          objects: { ...b.world.objects, vma_lock: { state: "freed", freedAt: 0, freedBy: 1 } },
+        };
+      const [, rec] = step(b.world, 0, 0, b.programs);
+      return rec.events.find((e) => e.k === "obj-use");
+    };
+    expect(uses(false, false)).toMatchObject({ protected: false, objState: "live" });
+    expect(uses(true, false)).toMatchObject({ protected: true, objState: "live" });
+    expect(uses(true, true)).toMatchObject({ protected: true, objState: "freed" });
+  });
 });
