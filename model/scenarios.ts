@@ -8,6 +8,7 @@ import { folioActor } from "./actors/folio.js";
 import { forkActor } from "./actors/fork.js";
 import {
   hugetlbMunmapActor,
+  hugetlbMunmapSplitActor,
   hugetlbTruncateActor,
   pmdSharerExitActor,
 } from "./actors/hugetlbfs.js";
@@ -143,6 +144,8 @@ const hugetlbTruncateBlocking = hugetlbTruncateActor({ blocking: true });
 const hugetlbTruncateNoKref = hugetlbTruncateActor({ noKref: true });
 const hugetlbMunmap = hugetlbMunmapActor();
 const pmdSharerExit = pmdSharerExitActor();
+const hugetlbMunmapSplit = hugetlbMunmapSplitActor();
+const hugetlbMunmapSplitKeepsLock = hugetlbMunmapSplitActor({ keepsLock: true });
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 /** What the anon-fault scenarios declare: mm->page_table_lock, and vma#0's anon_vma, not attached yet. */
 const anonVmaDecls = {
@@ -190,7 +193,28 @@ function hugetlbfsScenario(id: string, title: string, truncate: Actor): Scenario
       { name: "vma_lock.refs", kind: "refcount", count: 1 },
       { name: "pmd.sharers", kind: "refcount", count: 1 },
     ],
-    objects: [{ name: "vma_lock" }, { name: "pmd" }, { name: "A.pmd_share", state: "allocated" }],
+    objects: [
+      { name: "vma_A" },
+      { name: "vma_lock" },
+      { name: "pmd" },
+      { name: "A.pmd_share", state: "allocated" },
+    ],
+  };
+}
+
+/** hugetlbfs with 2 huge pages in one VMA, and munmap of the second: a split. */
+function hugetlbfsSplitScenario(id: string, title: string, split: Actor): Scenario {
+  const base = hugetlbfsScenario(id, title, split);
+  return {
+    ...base,
+    vmas: base.vmas.map((v) => ({ ...v, pages: 2 })),
+    actors: [use(split, 1)],
+    locks: [
+      ...(base.locks ?? []),
+      { name: "vma_lock.new", kind: "rwsem" },
+      { name: "vma_lock.new.refs", kind: "refcount", count: 1 },
+    ],
+    objects: [...(base.objects ?? []), { name: "vma_lock.new", state: "allocated" }],
   };
 }
 
@@ -532,6 +556,16 @@ export const SCENARIOS: readonly Scenario[] = [
     "hugetlbfs-truncate with a mutated truncate that keeps vma_lock across i_mmap_unlock_write without kref_get",
     hugetlbTruncateNoKref,
   ),
+  hugetlbfsSplitScenario(
+    "hugetlbfs-split",
+    "shared hugetlbfs VMA of 2 huge pages; munmap of the second splits it, and the new VMA gets a hugetlb_vma_lock of its own",
+    hugetlbMunmapSplit,
+  ),
+  hugetlbfsSplitScenario(
+    "hugetlbfs-split-keeps-lock",
+    "hugetlbfs-split with a mutated hugetlb_vm_op_open that keeps the copied vm_private_data",
+    hugetlbMunmapSplitKeepsLock,
+  ),
   // the v8 series' timeouts: the clock, invalidation storms, a misbehaving fault handler
   ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
 ];
@@ -583,6 +617,8 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   hugetlbTruncateNoKref,
   hugetlbMunmap,
   pmdSharerExit,
+  hugetlbMunmapSplit,
+  hugetlbMunmapSplitKeepsLock,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

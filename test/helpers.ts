@@ -63,6 +63,8 @@ const MUTANT_ACTORS: readonly string[] = [
   // truncate that sleeps on the hugetlb VMA lock under i_mmap_rwsem, or keeps it without a kref
   "hugetlb-truncate-blocking",
   "hugetlb-truncate-no-kref",
+  // a split that keeps the copied hugetlb VMA lock pointer (no hugetlb_vm_op_open)
+  "hugetlb-munmap-split-keeps-lock",
 ];
 
 /**

@@ -9,6 +9,8 @@
 //     down_write on the lock itself, then vma_lock->vma == NULL means the VMA was
 //     closed: up_write, kref_put (the last put frees), retry;
 //   - __hugetlb_vma_unlock_write_put(): clears vma_lock->vma, up_write, kref_put;
+//   - hugetlb_vm_op_open(): a VMA that vm_area_dup() made (a split) gets a lock of its
+//     own ("vma_lock structure for sharable mappings is vma specific");
 //   - huge_pmd_unshare(): only with i_mmap_rwsem and the vma lock held for write, and
 //     only when the PMD page is shared (pts count > 0); hugetlb_fault() holds the vma lock
 //     for read across huge_pte_alloc() and the write of the entry.
@@ -166,6 +168,55 @@ describe("shared hugetlb PMDs (mm/hugetlb.c huge_pmd_share / huge_pmd_unshare)",
     expect(refcount(b.world, "pmd.sharers")).toBe(1);
     expect(b.world.objects["A.pmd_share"]?.state).toBe("detached");
     expect(b.world.ptes[0]).toBe("none");
+  });
+});
+
+describe("the hugetlb VMA lock across a split (mm/hugetlb.c hugetlb_vm_op_open)", () => {
+  it("the VMA a split creates gets a lock of its own, and its final zap frees only that one", () => {
+    const b = bench(scenario("hugetlbfs-split"), hugetlbfsFault);
+    const s = tidOf(b.world, "S");
+    expect(b.world.objects["vma_lock.new"]?.state).toBe("allocated");
+    b.run(s); // mmap_write_lock
+    b.run(s); // __split_vma: hugetlb_vm_op_open(new) allocates
+    expect(b.world.objects["vma_lock.new"]?.state).toBe("live");
+    for (let i = 0; i < 4; i++) b.run(s);
+    // __hugetlb_vma_unlock_write_free(new): the new lock is freed, the original stays
+    expect(b.world.objects["vma_lock.new"]?.state).toBe("freed");
+    expect(b.world.objects.vma_lock?.state).toBe("live");
+    expect(refcount(b.world, "vma_lock.refs")).toBe(1);
+  });
+
+  it("with the copied pointer kept (mutant), the zap of the new VMA frees the original's lock", () => {
+    const b = bench(scenario("hugetlbfs-split-keeps-lock"), hugetlbfsFault);
+    const s = tidOf(b.world, "S");
+    for (let i = 0; i < 6; i++) b.run(s);
+    expect(b.world.objects["vma_lock.new"]?.state).toBe("allocated");
+    expect(b.world.objects.vma_lock?.state).toBe("freed");
+    // the original VMA is still there, and its vm_private_data still points to the lock
+    expect(b.world.objects.vma_A?.state).toBe("live");
+  });
+
+  it("exhaustive: the fault holds with the kernel's split, and takes a freed lock after the mutant's", () => {
+    const P = props("no-freed-vma-use", "lock-balance", "no-deadlock");
+    const ok = exhaustiveRows(hugetlbfsFault, scenario("hugetlbfs-split"), P, {
+      depth: Number.POSITIVE_INFINITY,
+    });
+    for (const r of ok) {
+      expect(r.verdict, r.property).toBe("holds");
+      expect(r.complete, r.property).toBe(true);
+    }
+    const [bad] = exhaustiveRows(
+      hugetlbfsFault,
+      scenario("hugetlbfs-split-keeps-lock"),
+      props("no-freed-vma-use"),
+      {
+        depth: Number.POSITIVE_INFINITY,
+      },
+    );
+    expect(bad?.verdict).toBe("violated");
+    expect(bad?.message).toMatch(
+      /T used vma_lock in down_read\(&vma_lock->rw_sema\), but S freed it/,
+    );
   });
 });
 

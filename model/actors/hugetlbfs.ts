@@ -175,6 +175,97 @@ export function hugetlbMunmapActor(): Actor {
       imap: { op: iMmapLockWrite("__hugetlb_zap_begin(): "), next: "zap" },
       zap: { op: unmapHugepageRangeOp("__unmap_hugepage_range(vma)"), next: "free" },
       free: { op: hugetlbVmaUnlockWriteFree(), next: "iunlock" },
+      iunlock: { op: iMmapUnlockWrite(), next: "remove" },
+      remove: {
+        op: op({
+          name: "remove_vma(vma): vm_area_free(vma)",
+          outcomes: ["ok"],
+          run: (k) => {
+            setObjState(k, "vma_A", "freed", "frees the VMA");
+            return "ok";
+          },
+        }),
+        next: "unlock",
+      },
+      unlock: { op: mmapWriteUnlock(), next: "start" },
+    },
+  });
+}
+
+/**
+ * S, munmap() of the second huge page of the driver's 2-page VMA: __split_vma() makes
+ * `new` for that page (vm_area_dup copies vm_private_data) and calls
+ * hugetlb_vm_op_open(new), which clears the copied pointer and allocates `new` a lock
+ * of its own ("vma_lock structure for sharable mappings is vma specific", mm/hugetlb.c
+ * since the Oct 2022 fixes to "hugetlb: add vma based lock for pmd sharing"); the final
+ * zap of `new` then frees that lock. `keepsLock` (mutant): hugetlb_vm_op_open keeps the
+ * copied pointer, so both VMAs point to the original VMA's lock and the zap of `new`
+ * frees the lock the original VMA still points to.
+ */
+export function hugetlbMunmapSplitActor(o: { readonly keepsLock?: boolean } = {}): Actor {
+  const lock = o.keepsLock ? "vma_lock" : "vma_lock.new";
+  return actor({
+    id: o.keepsLock ? "hugetlb-munmap-split-keeps-lock" : "hugetlb-munmap-split",
+    lane: "S",
+    disruptive: true,
+    title: o.keepsLock
+      ? "munmap of one huge page, mutated so that hugetlb_vm_op_open keeps the copied vm_private_data"
+      : "munmap of one huge page of the shared hugetlb VMA: split, a new hugetlb_vma_lock for the new VMA, its final zap",
+    start: "start",
+    steps: {
+      start: { op: mmapWriteLock(), next: "split" },
+      split: {
+        op: op({
+          name: "__split_vma(): new = vm_area_dup(vma); hugetlb_vm_op_open(new)",
+          outcomes: ["ok"],
+          run: (k) => {
+            if (o.keepsLock)
+              k.emit({
+                k: "note",
+                tid: k.tid,
+                text: "new->vm_private_data is vma's lock (copied, kept)",
+              });
+            else
+              setObjState(
+                k,
+                "vma_lock.new",
+                "live",
+                "new->vm_private_data = NULL; hugetlb_vma_lock_alloc(new)",
+              );
+            return "ok";
+          },
+        }),
+        next: "begin",
+      },
+      begin: {
+        op: op({
+          name: "__hugetlb_zap_begin(): hugetlb_vma_lock_write(new)",
+          outcomes: ["ok"],
+          mightSleep: true,
+          run: (k) => {
+            lookupObj(lock, "own", null).run(k);
+            acquireLock(k, lock, "write");
+            return "ok";
+          },
+        }),
+        next: "imap",
+      },
+      imap: { op: iMmapLockWrite("__hugetlb_zap_begin(): "), next: "zap" },
+      zap: {
+        op: op({
+          name: "__unmap_hugepage_range(new)",
+          outcomes: ["ok"],
+          run: (k) => {
+            if (k.w.ptes[1] !== undefined && k.w.ptes[1] !== "none") {
+              k.w.ptes[1] = "none";
+              k.emit({ k: "pte", tid: k.tid, page: 1, pte: "none" });
+            }
+            return "ok";
+          },
+        }),
+        next: "free",
+      },
+      free: { op: hugetlbVmaUnlockWriteFree(lock, "new"), next: "iunlock" },
       iunlock: { op: iMmapUnlockWrite(), next: "unlock" },
       unlock: { op: mmapWriteUnlock(), next: "start" },
     },

@@ -23,16 +23,22 @@ import { lookupObj, setObjState, useObj } from "../kernel/objects.js";
 import { exit, set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { op } from "../step.js";
-import { isObjRef, type Val } from "../world.js";
+import { isObjRef, type ObjRef, type Val } from "../world.js";
 
 function faultSteps(vmaLock: boolean): Steps {
   const steps: Record<string, Steps[string]> = {
     start: { op: mmapReadLock(), next: "vma" },
     vma: {
       op: op({
-        name: "vma_lock = vma->vm_private_data",
+        name: "vma = find_vma(mm, addr); vma_lock = vma->vm_private_data",
         outcomes: ["found", "none"],
-        run: (k) => lookupObj("vma_lock", "vma_lock", null).run(k),
+        run: (k) => {
+          if (lookupObj("vma_A", "vma", null).run(k) === "none") return "none";
+          // the field is read whatever became of the struct it points to
+          const ref: ObjRef = { obj: "vma_lock", via: null, epoch: 0, at: k.w.clock };
+          k.set("vma_lock", ref as Val);
+          return "found";
+        },
       }),
       on: { found: vmaLock ? "lock" : "share", none: "gone" },
     },

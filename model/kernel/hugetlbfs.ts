@@ -9,6 +9,11 @@
 //     __hugetlb_vma_unlock_write_put() cleared vma_lock->vma, freed by
 //     hugetlb_vma_lock_release() when its last reference is put;
 //   - lock "vma_lock.refs" (refcount): vma_lock->refs, 1 for the VMA's own reference;
+//   - object "vma_A": the driver's vm_area_struct, live until munmap removes it (the
+//     fault's find_vma no longer finds it); its vm_private_data always points to
+//     "vma_lock", which may be freed under it (the split mutant);
+//   - in the split scenarios, lock, object and refcount "vma_lock.new": the lock
+//     hugetlb_vm_op_open() allocates for the VMA a split creates (allocated until then);
 //   - object "pmd": a PMD page table page of another process B, shareable because B maps
 //     the same file at the same offset in a PUD-aligned range (x86-64 with
 //     CONFIG_HUGETLB_PMD_PAGE_TABLE_SHARING, formerly CONFIG_ARCH_WANT_HUGE_PMD_SHARE);
@@ -228,16 +233,16 @@ export const vmaLockPut = (): Op<"ok"> =>
  * vma->vm_private_data, up_write()s, and puts the VMA's reference; the lock is freed
  * here unless someone (hugetlb_unmap_file_folio) holds a reference.
  */
-export const hugetlbVmaUnlockWriteFree = (): Op<"ok"> =>
+export const hugetlbVmaUnlockWriteFree = (lock = "vma_lock", vma = "vma"): Op<"ok"> =>
   op({
-    name: "__hugetlb_zap_end(): __hugetlb_vma_unlock_write_free(vma)",
+    name: `__hugetlb_zap_end(): __hugetlb_vma_unlock_write_free(${vma})`,
     outcomes: ["ok"],
     run: (k) => {
       useObj(k, "own", "__hugetlb_vma_unlock_write_put(vma_lock)");
-      setObjState(k, "vma_lock", "detached", "vma_lock->vma = NULL; vma->vm_private_data = NULL");
-      releaseLock(k, "vma_lock", "write", "__hugetlb_vma_unlock_write_put");
-      if (refPut(k, "vma_lock.refs"))
-        setObjState(k, "vma_lock", "freed", "hugetlb_vma_lock_release(): kfree(vma_lock)");
+      setObjState(k, lock, "detached", `vma_lock->vma = NULL; ${vma}->vm_private_data = NULL`);
+      releaseLock(k, lock, "write", "__hugetlb_vma_unlock_write_put");
+      if (refPut(k, `${lock}.refs`))
+        setObjState(k, lock, "freed", "hugetlb_vma_lock_release(): kfree(vma_lock)");
       k.unset("own");
       return "ok";
     },
