@@ -20,6 +20,7 @@ export * from "../model/actors/mprotect-ro.js";
 export * from "../model/actors/mremap.js";
 export * from "../model/actors/munmap.js";
 export * from "../model/actors/munmap-split.js";
+export * from "../model/actors/notifier-subscribers.js";
 export * from "../model/actors/oom-reap.js";
 export * from "../model/actors/other-mm.js";
 export * from "../model/actors/release.js";

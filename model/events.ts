@@ -169,11 +169,23 @@ export type Event =
   /**
    * an mmu notifier invalidation: its start; its end (`unpaired`: an end its caller
    * called without a successful start); or a non-blocking start that failed with -EAGAIN
-   * (the core has balanced it already; the caller must not call the end)
+   * (the core has balanced what it can; the caller must not call the end)
    */
   | {
       readonly k: "invalidate";
       readonly tid: Tid;
+      readonly phase: "start" | "end" | "failed";
+      readonly unpaired?: boolean;
+    }
+  /**
+   * an hlist mmu_notifier subscriber's part of an invalidation (model/kernel/notifier.ts
+   * HlistSubscriber): its start, its end (`unpaired`: with none of its starts in
+   * flight), or its non-blockable start failing with -EAGAIN
+   */
+  | {
+      readonly k: "subscriber";
+      readonly tid: Tid;
+      readonly sub: string;
       readonly phase: "start" | "end" | "failed";
       readonly unpaired?: boolean;
     }

@@ -21,6 +21,13 @@ import { mprotectReadOnlyActor } from "./actors/mprotect-ro.js";
 import { mremapActor } from "./actors/mremap.js";
 import { munmapActor } from "./actors/munmap.js";
 import { munmapSplitActor } from "./actors/munmap-split.js";
+import {
+  KVM_COUNT,
+  kvmSubscriber,
+  RADEON_LOCK,
+  radeonLockActor,
+  radeonSubscriber,
+} from "./actors/notifier-subscribers.js";
 import { oomReapActor } from "./actors/oom-reap.js";
 import { otherMmActor } from "./actors/other-mm.js";
 import { releaseActor } from "./actors/release.js";
@@ -146,6 +153,14 @@ const hugetlbMunmap = hugetlbMunmapActor();
 const pmdSharerExit = pmdSharerExitActor();
 const hugetlbMunmapSplit = hugetlbMunmapSplitActor();
 const hugetlbMunmapSplitKeepsLock = hugetlbMunmapSplitActor({ keepsLock: true });
+const hlistSubs = [kvmSubscriber, radeonSubscriber];
+const oomReapHlist = oomReapActor({ subscribers: hlistSubs });
+const oomReapHlistNoBackout = oomReapActor({ subscribers: hlistSubs, backOut: false });
+const radeonLock = radeonLockActor();
+const hlistLocks = [
+  { name: KVM_COUNT, kind: "refcount", count: 0 },
+  { name: RADEON_LOCK, kind: "mutex" },
+] as const;
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
 /** What the anon-fault scenarios declare: mm->page_table_lock, and vma#0's anon_vma, not attached yet. */
 const anonVmaDecls = {
@@ -339,6 +354,32 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(munmap, 1), use(otherMm, 1), use(signal, 1)],
     stepsPerPage: 40,
     ...anonVmaDecls,
+  },
+  {
+    id: "anon-oom-reap-subscribers",
+    title:
+      "one anonymous page, SIGKILL and the OOM reaper on an mm with two hlist notifiers (KVM, and radeon's userptr notifier whose non-blocking start fails while rmn->lock is held)",
+    // the GUP and page-fault callers only: an interval start left in flight by a later
+    // hlist failure (__mmu_notifier_invalidate_range_start) would hang an HMM caller's
+    // read_begin, a combination no kernel had (interval notifiers came with v5.5, when
+    // the last failing hlist subscribers went)
+    families: ["gup", "fault"],
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    write: true,
+    actors: [use(signal, 1), use(oomReapHlist, 2), use(radeonLock, 1)],
+    stepsPerPage: 40,
+    locks: hlistLocks,
+  },
+  {
+    id: "anon-oom-reap-subscribers-no-backout",
+    title:
+      "anon-oom-reap-subscribers with the notifier core before c2655835fd8c: a failed hlist start leaves the subscribers that succeeded without their end",
+    families: ["gup", "fault"],
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    write: true,
+    actors: [use(signal, 1), use(oomReapHlistNoBackout, 2), use(radeonLock, 1)],
+    stepsPerPage: 40,
+    locks: hlistLocks,
   },
   {
     id: "hugetlb-uffd-1",
@@ -619,6 +660,9 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   pmdSharerExit,
   hugetlbMunmapSplit,
   hugetlbMunmapSplitKeepsLock,
+  oomReapHlist,
+  oomReapHlistNoBackout,
+  radeonLock,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

@@ -89,14 +89,44 @@ export const notifierStartEndPaired: Property = {
   id: "notifier-start-end-paired",
   ref: "S27",
   statement:
-    "mmu_notifier_invalidate_range_end() is called only after a successful invalidate_range_start(): never after a non-blocking start that failed with -EAGAIN",
+    "mmu_notifier_invalidate_range_end() is called only after a successful invalidate_range_start(): never after a non-blocking start that failed with -EAGAIN; and every hlist subscriber whose start succeeded gets its end, also when another subscriber's start fails",
   kind: "safety",
   applies: () => true,
-  monitor: () => ({
-    step: ({ after, rec }) => {
-      const e = rec.events.find((x) => x.k === "invalidate" && x.unpaired === true);
-      if (!e) return null;
-      return `${who(after, e.tid)} called mmu_notifier_invalidate_range_end() without a successful invalidate_range_start() in flight: after a non-blocking start fails with -EAGAIN the notifier core has already ended it (mn_itree_inv_end), and the caller must skip the range.`;
-    },
-  }),
+  monitor: () => {
+    // per thread and hlist subscriber: its starts in flight ("tid:sub" -> count)
+    let open: Readonly<Record<string, number>> = {};
+    const bump = (key: string, by: number) => {
+      const n = (open[key] ?? 0) + by;
+      const next = { ...open };
+      if (n === 0) delete next[key];
+      else next[key] = n;
+      open = next;
+    };
+    return {
+      save: () => (Object.keys(open).length === 0 ? null : Object.entries(open).sort()),
+      load: (s) => {
+        open = s === null ? {} : Object.fromEntries(s as [string, number][]);
+      },
+      step: ({ after, rec }) => {
+        for (const e of rec.events) {
+          if (e.k === "invalidate" && e.unpaired === true)
+            return `${who(after, e.tid)} called mmu_notifier_invalidate_range_end() without a successful invalidate_range_start() in flight: after a non-blocking start fails with -EAGAIN the notifier core has already ended it (mn_itree_inv_end), and the caller must skip the range.`;
+          if (e.k === "subscriber" && e.phase === "start") bump(`${e.tid}:${e.sub}`, 1);
+          if (e.k === "subscriber" && e.phase === "end") {
+            if ((open[`${e.tid}:${e.sub}`] ?? 0) === 0)
+              return `${who(after, e.tid)} called ${e.sub}'s invalidate_range_end() without its invalidate_range_start() in flight.`;
+            bump(`${e.tid}:${e.sub}`, -1);
+          }
+          if (e.k === "invalidate" && e.phase === "failed") {
+            const left = Object.keys(open)
+              .filter((key) => key.startsWith(`${e.tid}:`))
+              .map((key) => key.slice(key.indexOf(":") + 1));
+            if (left.length > 0)
+              return `${who(after, e.tid)}'s non-blocking invalidate_range_start() failed with -EAGAIN while ${left.join(", ")}'s start had succeeded: the caller may not call the end after -EAGAIN, so ${left.join(", ")} never gets its invalidate_range_end() (mn_hlist_invalidate_range_start must back it out, as it does since c2655835fd8c).`;
+          }
+        }
+        return null;
+      },
+    };
+  },
 };

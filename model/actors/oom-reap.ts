@@ -16,7 +16,13 @@
 
 import { type Actor, actor } from "../actor.js";
 import { mmapReadTrylock, mmapReadUnlock } from "../kernel/mmap-lock.js";
-import { invalidateEnd, invalidateStartNonblock } from "../kernel/notifier.js";
+import {
+  type HlistSubscriber,
+  invalidateEnd,
+  invalidateEndHlist,
+  invalidateStartNonblock,
+  invalidateStartNonblockHlist,
+} from "../kernel/notifier.js";
 import { zapPtes } from "../kernel/vma.js";
 import { op } from "../step.js";
 import type { Tid, World } from "../world.js";
@@ -66,22 +72,59 @@ const end = op({
   },
 });
 
-export function oomReapActor(o: { readonly endAfterEagain?: boolean } = {}): Actor {
+/**
+ * The reaper on an mm with hlist subscribers beside the interval subscription
+ * (`subscribers`, in list order): its start and end go through every subscriber
+ * (invalidateStartNonblockHlist / invalidateEndHlist). `backOut: false` is the notifier
+ * core before c2655835fd8c, which returned -EAGAIN without ending the subscribers whose
+ * start had succeeded.
+ */
+export interface OomReapOptions {
+  readonly endAfterEagain?: boolean;
+  readonly subscribers?: readonly HlistSubscriber[];
+  readonly backOut?: boolean;
+}
+
+export function oomReapActor(o: OomReapOptions = {}): Actor {
+  const subs = o.subscribers;
+  const backOut = o.backOut ?? true;
+  const hlistStart = subs
+    ? op({
+        name: start.name,
+        outcomes: ["ok", "eagain"],
+        run: (k) => (invalidateStartNonblockHlist(k, subs, { backOut }) ? "ok" : "eagain"),
+      })
+    : start;
+  const hlistEnd = subs
+    ? op({
+        name: end.name,
+        outcomes: ["ok"],
+        run: (k) => {
+          invalidateEndHlist(k, subs);
+          return "ok";
+        },
+      })
+    : end;
+  const id = `oom-reap${subs ? "-hlist" : ""}${subs && !backOut ? "-no-backout" : ""}${o.endAfterEagain ? "-end-after-eagain" : ""}`;
   return actor({
-    id: o.endAfterEagain ? "oom-reap-end-after-eagain" : "oom-reap",
+    id,
     lane: "O",
     disruptive: true,
     title: o.endAfterEagain
       ? "the OOM reaper, mutated to call invalidate_range_end after a failed non-blocking start"
-      : "the OOM reaper (__oom_reap_task_mm): non-blocking invalidations of the victim's mm",
+      : subs && !backOut
+        ? "the OOM reaper on an mm with hlist notifier subscribers, with the notifier core before c2655835fd8c (no back-out of the subscribers whose start succeeded)"
+        : subs
+          ? "the OOM reaper (__oom_reap_task_mm) on an mm with hlist notifier subscribers beside the interval subscription"
+          : "the OOM reaper (__oom_reap_task_mm): non-blocking invalidations of the victim's mm",
     start: "idle",
     guard: victimKilled,
     steps: {
       idle: { op: trylock, on: { ok: "vma", busy: "idle" } },
       vma: { op: pickVma, on: { vma: "start", none: "unlock" } },
-      start: { op: start, on: { ok: "unmap", eagain: o.endAfterEagain ? "end" : "unlock" } },
+      start: { op: hlistStart, on: { ok: "unmap", eagain: o.endAfterEagain ? "end" : "unlock" } },
       unmap: { op: unmap, next: "end" },
-      end: { op: end, next: "unlock" },
+      end: { op: hlistEnd, next: "unlock" },
       unlock: { op: mmapReadUnlock(), next: "idle" },
     },
   });

@@ -159,3 +159,102 @@ export const invalidateCallback = (): Op<"ok"> =>
       return userUnlock().run(k);
     },
   });
+
+/**
+ * A subscriber on the mm's hlist (`struct mmu_notifier` on
+ * `mm->notifier_subscriptions->list`, beside the interval tree), made of the scenario's
+ * declared locks: `count`, a declared refcount used as the subscriber's count of
+ * invalidations in flight (KVM's `kvm->mmu_invalidate_in_progress`, raised by its
+ * invalidate_range_start and lowered by its invalidate_range_end; it starts at 0), or
+ * null for a subscriber without an end; `trylock`, a declared mutex its non-blockable
+ * start trylocks, failing with -EAGAIN while it is held (radeon_mn_invalidate_range_start
+ * before the v5.5 interval conversion), or null for a start that never fails. A start
+ * that may fail may not have an end (include/linux/mmu_notifier.h, since c2655835fd8c).
+ */
+export interface HlistSubscriber {
+  /** its name in lanes and messages: "kvm", "radeon_mn" */
+  readonly name: string;
+  readonly count: string | null;
+  readonly trylock: string | null;
+}
+
+/** A subscriber whose start can fail may not implement the end (WARN_ON(ops->invalidate_range_end)). */
+export function hlistSubscriber(s: HlistSubscriber): HlistSubscriber {
+  if (s.count !== null && s.trylock !== null)
+    throw new Error(
+      `hlist subscriber "${s.name}": a start that can fail with -EAGAIN may not have an end (mm/mmu_notifier.c mn_hlist_invalidate_range_start)`,
+    );
+  return s;
+}
+
+function subscriberCount(k: Ctx, s: HlistSubscriber): { count: number } | null {
+  if (s.count === null) return null;
+  const l = k.w.locks[s.count];
+  if (!l || l.kind !== "refcount")
+    throw new Error(`hlist subscriber "${s.name}": no declared refcount "${s.count}"`);
+  return l;
+}
+
+/**
+ * mmu_notifier_invalidate_range_start_nonblock() on an mm with an interval subscription
+ * and hlist subscribers (mm/mmu_notifier.c __mmu_notifier_invalidate_range_start and
+ * mn_hlist_invalidate_range_start: as the Mar 2021 -mm patch c2655835fd8c
+ * "mm/mmu_notifiers: ensure range_end() is paired with range_start()" made them, v5.13,
+ * and as a v6.x tree still has them). The interval tree goes first; if its start fails
+ * the hlist is not called. Otherwise every hlist subscriber's start is called, even
+ * after one failed; when one failed, the core (with `backOut`) calls the end of every
+ * subscriber that has one (they all succeeded: a start that can fail has no end), and
+ * the start returns -EAGAIN, so the caller calls no end. Without `backOut` (the core
+ * before c2655835fd8c) the subscribers that succeeded are left started for good.
+ *
+ * The interval side is not backed out: __mmu_notifier_invalidate_range_start returns
+ * the hlist's -EAGAIN after mn_itree_invalidate() succeeded, so its invalidation stays
+ * in flight (the seq stays odd). No in-tree hlist subscriber fails its start since the
+ * interval conversions of v5.5; the model keeps the code as read.
+ */
+export function invalidateStartNonblockHlist(
+  k: Ctx,
+  subs: readonly HlistSubscriber[],
+  o: { readonly backOut: boolean },
+): boolean {
+  if (!invalidateStartNonblock(k)) return false;
+  let failed = false;
+  for (const s of subs) {
+    if (s.trylock !== null) {
+      const l = k.w.locks[s.trylock];
+      if (!l || l.kind !== "mutex")
+        throw new Error(`hlist subscriber "${s.name}": no declared mutex "${s.trylock}"`);
+      // mutex_trylock() then mutex_unlock() inside the callback: only whether it is free
+      if (l.owner !== null) {
+        failed = true;
+        k.emit({ k: "subscriber", tid: k.tid, sub: s.name, phase: "failed" });
+      }
+      continue;
+    }
+    const c = subscriberCount(k, s);
+    if (c) {
+      c.count += 1;
+      k.emit({ k: "subscriber", tid: k.tid, sub: s.name, phase: "start" });
+    }
+  }
+  if (!failed) return true;
+  if (o.backOut) for (const s of subs) subscriberEnd(k, s);
+  k.emit({ k: "invalidate", tid: k.tid, phase: "failed" });
+  return false;
+}
+
+function subscriberEnd(k: Ctx, s: HlistSubscriber): void {
+  const c = subscriberCount(k, s);
+  if (!c) return;
+  k.emit({ k: "subscriber", tid: k.tid, sub: s.name, phase: "end", unpaired: c.count <= 0 });
+  if (c.count > 0) c.count -= 1;
+}
+
+/**
+ * mmu_notifier_invalidate_range_end() on that mm: mn_itree_inv_end(), then
+ * mn_hlist_invalidate_end(), which calls every hlist subscriber's end.
+ */
+export function invalidateEndHlist(k: Ctx, subs: readonly HlistSubscriber[]): void {
+  invalidateEnd(k);
+  for (const s of subs) subscriberEnd(k, s);
+}
