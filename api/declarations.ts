@@ -55,7 +55,19 @@ const scenarioSchema = z.object({
   id: z.string().regex(ID),
   title: z.string(),
   families: z
-    .array(z.enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault", "hugetlbfs"]))
+    .array(
+      z.enum([
+        "hmm",
+        "gup",
+        "fault",
+        "mfill",
+        "thp",
+        "pgwalk",
+        "anon-fault",
+        "hugetlbfs",
+        "hmm-migrate",
+      ]),
+    )
     .min(1),
   vmas: z.array(vmaSchema).min(1),
   write: z.boolean(),

@@ -189,6 +189,17 @@ export type Event =
       readonly phase: "start" | "end" | "failed";
       readonly unpaired?: boolean;
     }
+  /**
+   * hmm_vma_handle_pte() stored `pfn` for `page` from a PTE that is not a present page
+   * (a migration entry): what migration-entry-not-valid judges
+   */
+  | {
+      readonly k: "hmm-pfn";
+      readonly tid: Tid;
+      readonly page: Page;
+      readonly pte: string;
+      readonly pfn: number;
+    }
   | { readonly k: "signal"; readonly tid: Tid; readonly target: Tid }
   | { readonly k: "return"; readonly tid: Tid; readonly ret: number }
   | { readonly k: "note"; readonly tid: Tid; readonly text: string }

@@ -15,6 +15,7 @@ import {
 import { invalidateActor } from "./actors/invalidate.js";
 import { I_MMAP_RWSEM, khugepagedRetractActor } from "./actors/khugepaged.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
+import { migrateVmaActor } from "./actors/migrate-vma.js";
 import { monitorActor } from "./actors/monitor.js";
 import { mprotectActor } from "./actors/mprotect.js";
 import { mprotectReadOnlyActor } from "./actors/mprotect-ro.js";
@@ -157,6 +158,7 @@ const hlistSubs = [kvmSubscriber, radeonSubscriber];
 const oomReapHlist = oomReapActor({ subscribers: hlistSubs });
 const oomReapHlistNoBackout = oomReapActor({ subscribers: hlistSubs, backOut: false });
 const radeonLock = radeonLockActor();
+const migrateVma = migrateVmaActor();
 const hlistLocks = [
   { name: KVM_COUNT, kind: "refcount", count: 0 },
   { name: RADEON_LOCK, kind: "mutex" },
@@ -380,6 +382,17 @@ export const SCENARIOS: readonly Scenario[] = [
     actors: [use(signal, 1), use(oomReapHlistNoBackout, 2), use(radeonLock, 1)],
     stepsPerPage: 40,
     locks: hlistLocks,
+  },
+  {
+    id: "anon-migrate",
+    title:
+      "one anonymous page that a device driver migrates with migrate_vma while the driver under check mirrors it with hmm_range_fault (read faults)",
+    families: ["hmm-migrate"],
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    // read faults: a write request would fault the old read-only page first
+    write: false,
+    actors: [use(migrateVma, 1)],
+    stepsPerPage: 40,
   },
   {
     id: "hugetlb-uffd-1",
@@ -663,6 +676,7 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   oomReapHlist,
   oomReapHlistNoBackout,
   radeonLock,
+  migrateVma,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 
@@ -725,7 +739,7 @@ export function scenario(input: ScenarioInput): Scenario {
   return {
     id: input.id,
     title: input.title ?? input.id,
-    families: input.families ?? ["hmm", "gup", "fault", "mfill"],
+    families: input.families ?? ["hmm", "gup", "fault", "mfill", "hmm-migrate"],
     vmas: input.vmas,
     write: input.write ?? true,
     actors,

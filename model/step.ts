@@ -86,7 +86,9 @@ export interface Program {
  * lock_vma_under_rcu's checks, vma->anon_vma; model/designs/anon-fault.ts), which runs
  * only in the scenarios that list it, or a fault on a shared hugetlbfs mapping built
  * from declared locks and objects ("hugetlbfs": its scenarios race it with truncation
- * and PMD unsharing through i_mmap).
+ * and PMD unsharing through i_mmap), or an HMM caller whose walker knows migration
+ * entries ("hmm-migrate": it runs only in the migration scenarios, so the hmm
+ * scenarios keep their designs).
  */
 export type Family =
   | "hmm"
@@ -96,7 +98,8 @@ export type Family =
   | "thp"
   | "pgwalk"
   | "anon-fault"
-  | "hugetlbfs";
+  | "hugetlbfs"
+  | "hmm-migrate";
 
 /**
  * An edge of a design's step table (the outcome of the step at a label) that no

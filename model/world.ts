@@ -183,8 +183,12 @@ export interface ChildMm {
   readonly vmas: readonly ChildVma[];
 }
 
-/** Page-table entry of one page: none, present read-only, present writable, swapped out. */
-export type Pte = "none" | "ro" | "rw" | "swap";
+/**
+ * Page-table entry of one page: none, present read-only, present writable, swapped out,
+ * or a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
+ * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it).
+ */
+export type Pte = "none" | "ro" | "rw" | "swap" | "migration";
 
 /**
  * One mmu interval notifier subscription over the whole modelled range, plus the

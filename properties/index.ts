@@ -6,6 +6,7 @@ import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
 import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
 import { lockBalance, noSleepInAtomic } from "./locks.js";
+import { migrationEntryNotValid } from "./migrate.js";
 import { notifierStartEndPaired, pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { noPgtableUseAfterFree, noSleepWithPteMapped } from "./pgtable.js";
 import { uffdFaultCompletes } from "./progress.js";
@@ -55,6 +56,8 @@ export const PROPERTIES: readonly Property[] = [
   // VMA objects: the lock of each field, and VMAs of another mm (properties/vma.ts)
   vmaFieldUnderLock,
   vmaOfOwnMm,
+  // migration entries (properties/migrate.ts)
+  migrationEntryNotValid,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

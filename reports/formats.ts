@@ -251,7 +251,7 @@ export const CompareSchema = z
 // lockdrop.list/1
 
 export const FamilySchema = z
-  .enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault", "hugetlbfs"])
+  .enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault", "hugetlbfs", "hmm-migrate"])
   .describe("the kind of caller a design is");
 
 export const ListSchema = z

@@ -21,7 +21,7 @@ const EXPECTED: Record<string, RegExp> = {
   "05-unknown-property.ts":
     /properties: unknown property "no-freed-vma-uses" \(did you mean "no-freed-vma-use"\?\)\. .*Fix: /,
   "06-bad-family.ts":
-    /family "hmmm" is not one of hmm, gup, fault, mfill, thp, pgwalk, anon-fault, hugetlbfs\. Fix: /,
+    /family "hmmm" is not one of hmm, gup, fault, mfill, thp, pgwalk, anon-fault, hugetlbfs, hmm-migrate\. Fix: /,
   "07-op-not-called.ts":
     /step "lock": op is a function \(mmapReadLock\), not an op; .*Fix: write op: mmapReadLock\(/,
   "08-no-default-export.ts":

@@ -143,11 +143,12 @@ function checkMatrixText(text: string): Map<string, { cols: string[]; notRun: st
       heads = [];
       continue;
     }
-    const nr = /^ {2}not run on \S+ \([^)]*\): (.*)$/.exec(l);
+    // the list may start on the next line when its first name does not fit
+    const nr = /^ {2}not run on \S+ \([^)]*\):(?: (.*))?$/.exec(l);
     if (nr || (notRun && /^ {4}\S/.test(l))) {
       notRun = true;
       design.notRun.push(
-        ...(nr ? (nr[1] as string) : l)
+        ...(nr ? (nr[1] ?? "") : l)
           .split(",")
           .map((s) => s.trim())
           .filter((s) => s !== ""),

@@ -65,18 +65,14 @@ const MUTANT_ACTORS: readonly string[] = [
   "hugetlb-truncate-no-kref",
   // a split that keeps the copied hugetlb VMA lock pointer (no hugetlb_vm_op_open)
   "hugetlb-munmap-split-keeps-lock",
+  // the notifier core before c2655835fd8c, inside the reaper's start
+  "oom-reap-hlist-no-backout",
 ];
 
 /**
  * Scenarios whose bug is in an actor, not in the design under test (a mutant actor of
  * MUTANT_ACTORS): every design violates them.
  */
-const MUTANT_ACTORS: readonly string[] = [
-  "oom-reap-end-after-eagain",
-  // the notifier core before c2655835fd8c, inside the reaper's start
-  "oom-reap-hlist-no-backout",
-];
-
 export function runsMutantActor(s: Scenario): boolean {
   return s.actors.some((u) => MUTANT_ACTORS.includes(u.actor.id));
 }

@@ -6,6 +6,7 @@ import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
 import { gup, gupFixup } from "./gup.js";
 import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "./hugetlbfs-fault.js";
 import { mainline } from "./mainline.js";
+import { mainlineMigrate, mainlineMigrateValid } from "./mainline-migrate.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "./mfill-copy.js";
 import { mshv } from "./mshv.js";
 import { mainlineNoReadRetry, v2IgnoresLocked, v2UnlockAfterDrop } from "./mutants.js";
@@ -63,6 +64,9 @@ export const DESIGNS: readonly Design[] = [
   // the hugetlbfs file side (family hugetlbfs: only the hugetlbfs-* scenarios)
   hugetlbfsFault,
   hugetlbfsFaultNoVmaLock,
+  // hmm_range_fault() with migration entries (family hmm-migrate)
+  mainlineMigrate,
+  mainlineMigrateValid,
 ];
 
 /** Every design that can be named: the built-ins, then those of loaded design files. */

@@ -104,6 +104,7 @@ function fault(
     return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
   }
   if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
+  if (pte === "migration") return migrationEntryWaitInFault(k, addr);
   if (pte === "none" && (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file)))
     return misbehavingRetry(k, vma, addr, flags);
   // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed
@@ -232,6 +233,25 @@ function swapIn(
     tid: k.tid,
     text: `sleeps in ${killable ? "__folio_lock_killable" : "__folio_lock"}(folio of page ${addr}), fault lock held`,
   });
+  return "0";
+}
+
+/**
+ * do_swap_page() on a migration entry (mm/memory.c, v6.x): migration_entry_wait() sleeps
+ * on the folio, which the migration holds locked until remove_migration_ptes() has
+ * replaced the entry, then the fault returns 0 without mapping anything (the access is
+ * retried). The sleep is uninterruptible (migration_entry_wait_on_locked).
+ */
+function migrationEntryWaitInFault(k: Ctx, addr: number): VmFault {
+  const holder = k.w.folioLock[addr];
+  if (holder !== null && holder !== k.tid) {
+    folioWait(k, addr, { exclusive: false, killable: false });
+    k.emit({
+      k: "note",
+      tid: k.tid,
+      text: `sleeps in migration_entry_wait(folio of page ${addr})`,
+    });
+  }
   return "0";
 }
 

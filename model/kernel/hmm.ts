@@ -62,6 +62,54 @@ export const hmmWalkEntry = (kind: "pte" | "hugetlb"): Op<EntryOutcome> =>
     },
   });
 
+export type MigrationEntryOutcome = EntryOutcome | "migration";
+
+/**
+ * hmm_vma_handle_pte() with migration entries (mm/hmm.c, read in a v6.16 tree, the one
+ * with hmm_dma_map_alloc; the migration branch is the same since v5.7): a PTE that is
+ * not present and holds a migration entry is reported as not valid (0) when no fault is
+ * required; when one is, the walker unmaps the PTE table, sets last = addr and sleeps in
+ * migration_entry_wait() (outcome "migration"), then returns -EBUSY, so that
+ * hmm_range_fault() walks again from addr (its do/while loop, after
+ * mmu_interval_check_retry). Other entries as `hmmWalkEntry("pte")`.
+ *
+ * `asValid` is the mistake that rule prevents (a mutant): the entry is read as a
+ * present page of the old permission and its pfn reported valid, though the folio it
+ * names is being migrated away.
+ */
+export const hmmWalkEntryMigration = (
+  o: { readonly asValid?: boolean } = {},
+): Op<MigrationEntryOutcome> =>
+  op({
+    name: "hmm_vma_handle_pte(addr)",
+    outcomes: ["next", "end", "fault", "eperm", "migration"],
+    run: (k) => {
+      const addr = k.num("addr");
+      if (addr >= k.num("seg_end")) return "end";
+      const pte = k.w.ptes[addr] ?? "none";
+      if (pte !== "migration") return hmmWalkEntry("pte").run(k);
+      const ref = k.ref("walk_vma");
+      if (!ref) throw new Error("walk entry without walk->vma");
+      useVma(k, ref, "walk->vma");
+      const req = k.num("req");
+      if (o.asValid) {
+        const value = HMM_PFN_VALID;
+        writePfn(k, addr, value);
+        k.emit({ k: "hmm-pfn", tid: k.tid, page: addr, pte, pfn: value });
+        k.set("addr", addr + 1);
+        return "next";
+      }
+      if ((req & HMM_PFN_REQ_FAULT) === 0) {
+        writePfn(k, addr, 0);
+        k.emit({ k: "hmm-pfn", tid: k.tid, page: addr, pte, pfn: 0 });
+        k.set("addr", addr + 1);
+        return "next";
+      }
+      k.set("last", addr);
+      return "migration";
+    },
+  });
+
 /** The write check of hmm_do_fault() on a freshly looked-up VMA (v2 patch 1). */
 export const hmmCheckWrite = (vma: string): Op<"ok" | "eperm"> =>
   op({

@@ -190,7 +190,7 @@ export function hlistSubscriber(s: HlistSubscriber): HlistSubscriber {
 function subscriberCount(k: Ctx, s: HlistSubscriber): { count: number } | null {
   if (s.count === null) return null;
   const l = k.w.locks[s.count];
-  if (!l || l.kind !== "refcount")
+  if (l?.kind !== "refcount")
     throw new Error(`hlist subscriber "${s.name}": no declared refcount "${s.count}"`);
   return l;
 }
@@ -222,7 +222,7 @@ export function invalidateStartNonblockHlist(
   for (const s of subs) {
     if (s.trylock !== null) {
       const l = k.w.locks[s.trylock];
-      if (!l || l.kind !== "mutex")
+      if (l?.kind !== "mutex")
         throw new Error(`hlist subscriber "${s.name}": no declared mutex "${s.trylock}"`);
       // mutex_trylock() then mutex_unlock() inside the callback: only whether it is free
       if (l.owner !== null) {

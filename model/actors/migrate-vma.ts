@@ -1,0 +1,61 @@
+// G: a device driver migrating a page of the mm to its device memory with migrate_vma
+// (lib/test_hmm.c dmirror_migrate_to_device and mm/migrate_device.c, read in a v6.16
+// tree). It holds the mmap read lock across the whole migration; migrate_vma_setup()
+// -> migrate_vma_collect() brackets its page-table walk with
+// mmu_notifier_invalidate_range_start/end, the range initialised with
+// mmu_notifier_range_init_owner(MMU_NOTIFY_MIGRATE, ..., pgmap_owner). The mirroring
+// driver's own interval callback skips an invalidation of its own migration
+// (dmirror_interval_invalidate, nouveau_svm_range_invalidate: event MMU_NOTIFY_MIGRATE
+// and owner equal to its own pgmap owner -> return true without
+// mmu_interval_set_seq()), so no read_retry of that driver sees it: the migration
+// entries are what keep its hmm_range_fault() from mapping the old page.
+//
+// One page (page 0): collect puts a migration entry in place of a present PTE with the
+// folio locked; migrate_vma_pages and migrate_vma_finalize put the new page in its place
+// and unlock the folio. A page that is not present is not migrated (the hole a real
+// migrate_vma_collect_hole marks for a fresh device page is left out).
+
+import { type Actor, actor } from "../actor.js";
+import { migrateVmaCollectPage, migrateVmaFinalize } from "../kernel/migrate.js";
+import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
+import { invalidateEnd, invalidateStart } from "../kernel/notifier.js";
+import { op } from "../step.js";
+
+const start = op({
+  name: "migrate_vma_setup(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = pgmap_owner)",
+  outcomes: ["ok"],
+  run: (k) => {
+    // the driver's interval callback sees its own pgmap owner and returns at once
+    invalidateStart(k);
+    return "ok";
+  },
+});
+
+const end = op({
+  name: "migrate_vma_collect(): mmu_notifier_invalidate_range_end()",
+  outcomes: ["ok"],
+  run: (k) => {
+    invalidateEnd(k);
+    return "ok";
+  },
+});
+
+export function migrateVmaActor(): Actor {
+  return actor({
+    id: "migrate-vma",
+    lane: "G",
+    disruptive: true,
+    title:
+      "the device driver migrating page 0 to device memory with migrate_vma_setup/pages/finalize, under the mmap read lock",
+    start: "lock",
+    steps: {
+      lock: { op: mmapReadLock(), next: "start" },
+      start: { op: start, next: "collect" },
+      collect: { op: migrateVmaCollectPage(0), on: { collected: "end", skip: "end_skip" } },
+      end: { op: end, next: "finalize" },
+      end_skip: { op: end, next: "unlock" },
+      finalize: { op: migrateVmaFinalize(), next: "unlock" },
+      unlock: { op: mmapReadUnlock(), next: "lock" },
+    },
+  });
+}

@@ -1,0 +1,71 @@
+// Migration entries (include/linux/swapops.h, mm/migrate.c, mm/migrate_device.c, read in
+// a v6.16 tree): a page under migration has its PTE replaced by a migration entry under
+// the PTL while its folio is locked; remove_migration_ptes() puts the new page in its
+// place, and folio_unlock() then wakes whoever sleeps in migration_entry_wait().
+import type { Op } from "../step.js";
+import { op } from "../step.js";
+import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
+
+/**
+ * `pte_unmap(ptep); migration_entry_wait(mm, pmdp, addr)` (mm/migrate.c): under the PTL
+ * it re-reads the PTE; if it is still a migration entry it sleeps, uninterruptibly
+ * (migration_entry_wait_on_locked), until the migration unlocks the folio; otherwise it
+ * returns at once. `page` is the local holding the address.
+ */
+export const migrationEntryWait = (page = "addr"): Op<"ok"> =>
+  op({
+    name: "pte_unmap(ptep); migration_entry_wait(mm, pmdp, addr)",
+    outcomes: ["ok"],
+    run: (k) => {
+      const p = k.num(page);
+      const holder = k.w.folioLock[p];
+      if (k.w.ptes[p] === "migration" && holder !== null && holder !== k.tid)
+        folioWait(k, p, { exclusive: false, killable: false });
+      return "ok";
+    },
+  });
+
+/**
+ * migrate_vma_collect_pmd() for one page (mm/migrate_device.c): under the PTL, a present
+ * page whose folio it can trylock gets a migration entry in place of its PTE (the old
+ * permission is kept in the local `mig_pte`, as the entry's own write bit); a page that
+ * is not present, or whose folio lock is busy, is not migrated ("skip").
+ */
+export const migrateVmaCollectPage = (page: number): Op<"collected" | "skip"> =>
+  op({
+    name: "migrate_vma_collect_pmd(): folio_trylock(folio); set_pte_at(migration entry)",
+    outcomes: ["collected", "skip"],
+    run: (k) => {
+      const pte = k.w.ptes[page];
+      if (pte !== "ro" && pte !== "rw") return "skip";
+      if (!folioTrylock(k, page)) return "skip";
+      k.set("mig_page", page);
+      k.set("mig_pte", pte);
+      k.w.ptes[page] = "migration";
+      k.emit({ k: "pte", tid: k.tid, page, pte: "migration" });
+      return "collected";
+    },
+  });
+
+/**
+ * migrate_vma_pages() then migrate_vma_finalize(): the new page takes the old one's
+ * place (remove_migration_ptes: the migration entry becomes a PTE of the new page, with
+ * the entry's permission, if the PTE still holds it), and folio_unlock() wakes the
+ * migration_entry_wait() sleepers. The new page is device-coherent or system memory
+ * (mapped by a present PTE); a device-private destination is not modelled.
+ */
+export const migrateVmaFinalize = (): Op<"ok"> =>
+  op({
+    name: "migrate_vma_pages(); migrate_vma_finalize(): remove_migration_ptes(); folio_unlock()",
+    outcomes: ["ok"],
+    run: (k) => {
+      const page = k.num("mig_page");
+      const old = k.get("mig_pte") === "rw" ? "rw" : "ro";
+      if (k.w.ptes[page] === "migration") {
+        k.w.ptes[page] = old;
+        k.emit({ k: "pte", tid: k.tid, page, pte: old });
+      }
+      folioUnlock(k, page, "migrate_vma_finalize: folio_unlock");
+      return "ok";
+    },
+  });

@@ -1,0 +1,116 @@
+// Migration entries and migrate_vma (model/kernel/migrate.ts, model/actors/migrate-vma.ts,
+// hmmWalkEntryMigration in model/kernel/hmm.ts), against mm/hmm.c hmm_vma_handle_pte()
+// and hmm_range_fault() as read in a v6.16 tree (the one with hmm_dma_map_alloc): on a
+// migration entry with a fault required the walker does pte_unmap(), sets last = addr,
+// sleeps in migration_entry_wait() and returns -EBUSY, and hmm_range_fault()'s do/while
+// loop checks mmu_interval_check_retry() and walks again from last; without a fault
+// required the page is reported not valid (0). migrate_vma_finalize() replaces the entry
+// and unlocks the folio (mm/migrate_device.c), which wakes the walker.
+import { describe, expect, it } from "vitest";
+import { exhaustiveRows } from "../engine/verdicts.js";
+import { designById } from "../model/designs/index.js";
+import { mainlineMigrate } from "../model/designs/mainline-migrate.js";
+import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
+import { set } from "../model/locals.js";
+import type { Thread, World } from "../model/world.js";
+import { PROPERTIES } from "../properties/index.js";
+import { bench, mini, scenario, tidOf } from "./helpers.js";
+
+const props = (...ids: string[]) => PROPERTIES.filter((p) => ids.includes(p.id));
+
+/** anon-migrate with page 0 under migration: G holds the folio lock and is at finalize. */
+function underMigration(req: number | null) {
+  const d =
+    req === null
+      ? mainlineMigrate
+      : mini({ init: { op: set({ req }), next: "again" }, ...mainlineMigrate.steps }, "init");
+  const b = bench(scenario("anon-migrate"), d);
+  const w = b.world;
+  const g = tidOf(w, "G");
+  const threads = w.threads.map(
+    (t): Thread =>
+      t.id === g ? { ...t, pc: "finalize", locals: { mig_page: 0, mig_pte: "ro" } } : t,
+  );
+  b.world = {
+    ...w,
+    threads,
+    ptes: ["migration"],
+    folioLock: [g],
+    mmapLock: { readers: [g], writer: null, waiters: [] },
+  } as World;
+  return { b, g };
+}
+
+/** Run T until it blocks, finishes, or `n` steps; the labels it ran. */
+function runT(b: ReturnType<typeof underMigration>["b"], n = 40): string[] {
+  const labels: string[] = [];
+  while (labels.length < n) {
+    const t = b.world.threads[0];
+    if (t?.status.kind !== "runnable") break;
+    labels.push(t.pc);
+    b.run(0);
+  }
+  return labels;
+}
+
+describe("hmm_vma_handle_pte on a migration entry", () => {
+  it("with a fault required: unmaps, sleeps in migration_entry_wait, then -EBUSY and a new walk from that page", () => {
+    const { b, g } = underMigration(null);
+    const before = runT(b);
+    expect(before.slice(-2)).toEqual(["pte.entry", "pte.migration_wait"]);
+    const t = b.world.threads[0];
+    expect(t?.status).toMatchObject({ kind: "blocked", on: { kind: "folio", page: 0 } });
+    expect(t?.locals.last).toBe(0);
+    // migrate_vma_finalize: the new page replaces the entry, folio_unlock wakes T
+    b.run(g);
+    expect(b.world.ptes[0]).toBe("ro");
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
+    const after = runT(b);
+    // return -EBUSY from the walk (ret = -EBUSY and the loop's test run as one step);
+    // hmm_range_fault loops: check_retry, then a walk from last, the same page
+    expect(after.slice(0, 4)).toEqual(["pte.ebusy", "hmm.top", "walk", "pte.entry"]);
+    expect(after).toContain("consume");
+    expect((b.world.ghost.consumed?.[0] ?? 0) & HMM_PFN_VALID).toBe(HMM_PFN_VALID);
+  });
+
+  it("without a fault required: reports the page not valid and goes on", () => {
+    const { b } = underMigration(0);
+    const labels = runT(b);
+    expect(labels).not.toContain("pte.migration_wait");
+    expect(labels).toContain("consume");
+    expect(b.world.ghost.consumed).toEqual([0]);
+    expect(b.world.threads[0]?.status.kind).toBe("done");
+  });
+});
+
+describe("migration-entry-not-valid", () => {
+  it("mainline-migrate holds it; the mutant that reads the entry as a present page violates it, and read_retry does not notice", () => {
+    const ok = exhaustiveRows(
+      mainlineMigrate,
+      scenario("anon-migrate"),
+      props("migration-entry-not-valid"),
+      { depth: Number.POSITIVE_INFINITY },
+    );
+    expect(ok[0]?.verdict).toBe("holds");
+    expect(ok[0]?.complete).toBe(true);
+    const mutant = designById("mainline-migrate-valid");
+    if (!mutant) throw new Error("mainline-migrate-valid");
+    const bad = exhaustiveRows(
+      mutant,
+      scenario("anon-migrate"),
+      props("migration-entry-not-valid", "pfns-under-valid-seq"),
+      { depth: Number.POSITIVE_INFINITY },
+    );
+    const row = (id: string) => bad.find((r) => r.property === id);
+    expect(row("migration-entry-not-valid")?.verdict).toBe("violated");
+    expect(row("migration-entry-not-valid")?.message).toMatch(
+      /reported page 0 valid from a migration entry/,
+    );
+    const ops = row("migration-entry-not-valid")?.counterexample?.run.trace.map((s) =>
+      s.ops.join("; "),
+    );
+    expect(ops?.some((x) => x.includes("set_pte_at(migration entry)"))).toBe(true);
+    // the driver's own MMU_NOTIFY_MIGRATE is skipped by its callback: the seq check holds
+    expect(row("pfns-under-valid-seq")?.verdict).toBe("holds");
+  });
+});
