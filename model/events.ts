@@ -191,7 +191,8 @@ export type Event =
     }
   /**
    * hmm_vma_handle_pte() stored `pfn` for `page` from a PTE that is not a present page
-   * (a migration entry): what migration-entry-not-valid judges
+   * (a migration or device-private entry): what migration-entry-not-valid and
+   * device-private-owner judge
    */
   | {
       readonly k: "hmm-pfn";

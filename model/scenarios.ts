@@ -159,6 +159,7 @@ const oomReapHlist = oomReapActor({ subscribers: hlistSubs });
 const oomReapHlistNoBackout = oomReapActor({ subscribers: hlistSubs, backOut: false });
 const radeonLock = radeonLockActor();
 const migrateVma = migrateVmaActor();
+const migrateVmaOther = migrateVmaActor({ otherDevice: true });
 const hlistLocks = [
   { name: KVM_COUNT, kind: "refcount", count: 0 },
   { name: RADEON_LOCK, kind: "mutex" },
@@ -392,6 +393,16 @@ export const SCENARIOS: readonly Scenario[] = [
     // read faults: a write request would fault the old read-only page first
     write: false,
     actors: [use(migrateVma, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "anon-migrate-device-private",
+    title:
+      "one anonymous page that another device's driver migrates to its device-private memory while the driver under check mirrors it with hmm_range_fault (read faults)",
+    families: ["hmm-migrate"],
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    write: false,
+    actors: [use(migrateVmaOther, 1)],
     stepsPerPage: 40,
   },
   {
@@ -677,6 +688,7 @@ export const BUILT_IN_ACTORS: readonly Actor[] = [
   oomReapHlistNoBackout,
   radeonLock,
   migrateVma,
+  migrateVmaOther,
 ];
 for (const a of BUILT_IN_ACTORS) actorRegistry.add(a, BUILT_IN);
 

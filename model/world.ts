@@ -185,10 +185,12 @@ export interface ChildMm {
 
 /**
  * Page-table entry of one page: none, present read-only, present writable, swapped out,
- * or a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
- * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it).
+ * a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
+ * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it),
+ * or a device-private entry (a page migrated to the private memory of a device other
+ * than the HMM caller's: pgmap->owner != range->dev_private_owner).
  */
-export type Pte = "none" | "ro" | "rw" | "swap" | "migration";
+export type Pte = "none" | "ro" | "rw" | "swap" | "migration" | "device-private";
 
 /**
  * One mmu interval notifier subscription over the whole modelled range, plus the

@@ -6,7 +6,7 @@ import { noCowOnReadonly, sentinelContainment, zeroUnlockedNotSuccess } from "./
 import { noHugetlbLockAcrossDrop } from "./hugetlb.js";
 import { fatalSignalEndsLoop, noDeadlock, noRetryLivelock } from "./liveness.js";
 import { lockBalance, noSleepInAtomic } from "./locks.js";
-import { migrationEntryNotValid } from "./migrate.js";
+import { devicePrivateOwner, migrationEntryNotValid } from "./migrate.js";
 import { notifierStartEndPaired, pfnsUnderValidSeq, walkRestartsOnEbusy } from "./notifier.js";
 import { noPgtableUseAfterFree, noSleepWithPteMapped } from "./pgtable.js";
 import { uffdFaultCompletes } from "./progress.js";
@@ -58,6 +58,7 @@ export const PROPERTIES: readonly Property[] = [
   vmaOfOwnMm,
   // migration entries (properties/migrate.ts)
   migrationEntryNotValid,
+  devicePrivateOwner,
 ];
 
 /** Every property that can be named: the built-ins, then those of loaded user modules. */

@@ -15,12 +15,39 @@ export const migrationEntryNotValid: Property = {
   statement:
     "hmm_range_fault() never reports a page whose PTE holds a migration entry as valid: it reports it not valid, or waits for the migration and walks again (-EBUSY)",
   kind: "safety",
-  applies: (s) => s.actors.some((u) => u.actor.id === "migrate-vma"),
+  applies: (s) => s.actors.some((u) => u.actor.id.startsWith("migrate-vma")),
   monitor: () => ({
     step: ({ after, rec }) => {
       for (const e of rec.events) {
         if (e.k !== "hmm-pfn" || e.pte !== "migration" || (e.pfn & HMM_PFN_VALID) === 0) continue;
         return `${who(after, e.tid)}'s walk reported page ${e.page} valid from a migration entry: its pfn is the folio migrate_vma is moving away (hmm_vma_handle_pte must wait in migration_entry_wait() and return -EBUSY, or report it not valid).`;
+      }
+      return null;
+    },
+  }),
+};
+
+/**
+ * S29: no other device's private page reported as valid. mm/hmm.c hmm_vma_handle_pte()
+ * (v6.16; since 08ddddda667b, "mm/hmm: check the device private page owner in
+ * hmm_range_fault()", v5.7): a device-private entry is returned as-is only when its
+ * pgmap's owner is range->dev_private_owner; any other is faulted (do_swap_page ->
+ * migrate_to_ram brings it back to system memory) or reported not valid. Its pfn is
+ * memory of another device, which the caller's device cannot reach.
+ */
+export const devicePrivateOwner: Property = {
+  id: "device-private-owner",
+  ref: "S29",
+  statement:
+    "hmm_range_fault() never reports a device-private page of another owner than range->dev_private_owner as valid: it faults it back to system memory (migrate_to_ram) or reports it not valid",
+  kind: "safety",
+  applies: (s) => s.actors.some((u) => u.actor.id === "migrate-vma-other-device"),
+  monitor: () => ({
+    step: ({ after, rec }) => {
+      for (const e of rec.events) {
+        if (e.k !== "hmm-pfn" || e.pte !== "device-private" || (e.pfn & HMM_PFN_VALID) === 0)
+          continue;
+        return `${who(after, e.tid)}'s walk reported page ${e.page} valid from a device-private entry of another device (pgmap->owner != range->dev_private_owner): its pfn is that device's private memory (hmm_vma_handle_pte must fault it back with migrate_to_ram, or report it not valid).`;
       }
       return null;
     },

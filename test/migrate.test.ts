@@ -5,7 +5,10 @@
 // sleeps in migration_entry_wait() and returns -EBUSY, and hmm_range_fault()'s do/while
 // loop checks mmu_interval_check_retry() and walks again from last; without a fault
 // required the page is reported not valid (0). migrate_vma_finalize() replaces the entry
-// and unlocks the folio (mm/migrate_device.c), which wakes the walker.
+// and unlocks the folio (mm/migrate_device.c), which wakes the walker. A device-private
+// entry of another device than range->dev_private_owner is faulted when required
+// (hmm_vma_fault -> do_swap_page -> migrate_to_ram) and reported not valid otherwise;
+// hmm_range_fault before 08ddddda667b (v5.7) reported it valid whatever its owner.
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
@@ -112,5 +115,63 @@ describe("migration-entry-not-valid", () => {
     expect(ops?.some((x) => x.includes("set_pte_at(migration entry)"))).toBe(true);
     // the driver's own MMU_NOTIFY_MIGRATE is skipped by its callback: the seq check holds
     expect(row("pfns-under-valid-seq")?.verdict).toBe("holds");
+  });
+});
+
+/** anon-migrate-device-private with page 0 already in the other device's private memory. */
+function devicePrivate(req: number | null) {
+  const d =
+    req === null
+      ? mainlineMigrate
+      : mini({ init: { op: set({ req }), next: "again" }, ...mainlineMigrate.steps }, "init");
+  const b = bench(scenario("anon-migrate-device-private"), d);
+  b.world = { ...b.world, ptes: ["device-private"] } as World;
+  return b;
+}
+
+describe("hmm_vma_handle_pte on another device's private page", () => {
+  it("with a fault required: migrate_to_ram brings it back, -EBUSY, and the new walk reports the present page", () => {
+    const b = devicePrivate(null);
+    const labels = runT(b, 60);
+    // (the local step "hmm" runs with the one before it)
+    expect(labels.slice(0, 6)).toEqual([
+      "again",
+      "lock",
+      "hmm.top",
+      "walk",
+      "pte.entry",
+      "pte.fault",
+    ]);
+    expect(b.world.ptes[0]).toBe("ro");
+    expect(labels).toContain("consume");
+    expect((b.world.ghost.consumed?.[0] ?? 0) & HMM_PFN_VALID).toBe(HMM_PFN_VALID);
+  });
+
+  it("without a fault required: reports it not valid and leaves it on the device", () => {
+    const b = devicePrivate(0);
+    const labels = runT(b, 60);
+    expect(labels).not.toContain("pte.fault");
+    expect(b.world.ptes[0]).toBe("device-private");
+    expect(b.world.ghost.consumed).toEqual([0]);
+  });
+});
+
+describe("device-private-owner", () => {
+  it("mainline-migrate holds it; hmm_range_fault before 08ddddda667b (any owner) violates it", () => {
+    const p = props("device-private-owner");
+    const [ok] = exhaustiveRows(mainlineMigrate, scenario("anon-migrate-device-private"), p, {
+      depth: Number.POSITIVE_INFINITY,
+    });
+    expect(ok?.verdict).toBe("holds");
+    expect(ok?.complete).toBe(true);
+    const mutant = designById("mainline-migrate-any-owner");
+    if (!mutant) throw new Error("mainline-migrate-any-owner");
+    const [bad] = exhaustiveRows(mutant, scenario("anon-migrate-device-private"), p, {
+      depth: Number.POSITIVE_INFINITY,
+    });
+    expect(bad?.verdict).toBe("violated");
+    expect(bad?.message).toMatch(/valid from a device-private entry of another device/);
+    const ops = bad?.counterexample?.run.trace.map((s) => s.ops.join("; ")) ?? [];
+    expect(ops.some((x) => x.includes("migrate_vma_finalize"))).toBe(true);
   });
 });

@@ -18,7 +18,12 @@
 import { type Actor, actor } from "../actor.js";
 import { migrateVmaCollectPage, migrateVmaFinalize } from "../kernel/migrate.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
-import { invalidateEnd, invalidateStart } from "../kernel/notifier.js";
+import {
+  invalidateCallback,
+  invalidateEnd,
+  invalidateStart,
+  userLock,
+} from "../kernel/notifier.js";
 import { op } from "../step.js";
 
 const start = op({
@@ -40,21 +45,49 @@ const end = op({
   },
 });
 
-export function migrateVmaActor(): Actor {
+const startOther = op({
+  name: "migrate_vma_setup(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = its pgmap_owner)",
+  outcomes: ["ok"],
+  run: (k) => {
+    invalidateStart(k);
+    return "ok";
+  },
+});
+
+/**
+ * `otherDevice`: the driver of another device migrating page 0 to its device-private
+ * memory (nouveau_dmem_migrate_vma, dmirror_migrate_to_device with a private pgmap).
+ * Its MMU_NOTIFY_MIGRATE carries its own owner, which the HMM caller's interval
+ * callback does not skip: it takes user_lock and sets the seq, as for any invalidation.
+ * finalize leaves a device-private entry in the PTE.
+ */
+export function migrateVmaActor(o: { readonly otherDevice?: boolean } = {}): Actor {
+  const other = o.otherDevice === true;
   return actor({
-    id: "migrate-vma",
+    id: other ? "migrate-vma-other-device" : "migrate-vma",
     lane: "G",
     disruptive: true,
-    title:
-      "the device driver migrating page 0 to device memory with migrate_vma_setup/pages/finalize, under the mmap read lock",
+    title: other
+      ? "another device's driver migrating page 0 to its device-private memory with migrate_vma, under the mmap read lock"
+      : "the device driver migrating page 0 to device memory with migrate_vma_setup/pages/finalize, under the mmap read lock",
     start: "lock",
     steps: {
       lock: { op: mmapReadLock(), next: "start" },
-      start: { op: start, next: "collect" },
+      ...(other
+        ? {
+            start: { op: startOther, next: "cb_lock" },
+            // the HMM caller's interval callback: not its owner, so a real invalidation
+            cb_lock: { op: userLock(), next: "cb" },
+            cb: { op: invalidateCallback(), next: "collect" },
+          }
+        : { start: { op: start, next: "collect" } }),
       collect: { op: migrateVmaCollectPage(0), on: { collected: "end", skip: "end_skip" } },
       end: { op: end, next: "finalize" },
       end_skip: { op: end, next: "unlock" },
-      finalize: { op: migrateVmaFinalize(), next: "unlock" },
+      finalize: {
+        op: migrateVmaFinalize(other ? "device-private" : "present"),
+        next: "unlock",
+      },
       unlock: { op: mmapReadUnlock(), next: "lock" },
     },
   });

@@ -1,7 +1,7 @@
 // Two subscribers on the mm's hlist of mmu notifiers (struct mmu_notifier_subscriptions
 // ->list), beside the driver's interval subscription, as an mm had them up to v5.4:
 // KVM (virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/_end: the start
-// raises kvm->mmu_invalidate_in_progress, called mmu_notifier_count before v6.3, and
+// raises kvm->mmu_invalidate_in_progress (mmu_notifier_count in older kernels) and
 // never fails; the end lowers it, and while it is raised KVM's page faults retry), and
 // radeon's userptr notifier (drivers/gpu/drm/radeon/radeon_mn.c before its interval
 // conversion in v5.5: radeon_mn_invalidate_range_start trylocks rmn->lock on a

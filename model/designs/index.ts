@@ -6,7 +6,11 @@ import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
 import { gup, gupFixup } from "./gup.js";
 import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "./hugetlbfs-fault.js";
 import { mainline } from "./mainline.js";
-import { mainlineMigrate, mainlineMigrateValid } from "./mainline-migrate.js";
+import {
+  mainlineMigrate,
+  mainlineMigrateAnyOwner,
+  mainlineMigrateValid,
+} from "./mainline-migrate.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "./mfill-copy.js";
 import { mshv } from "./mshv.js";
 import { mainlineNoReadRetry, v2IgnoresLocked, v2UnlockAfterDrop } from "./mutants.js";
@@ -67,6 +71,7 @@ export const DESIGNS: readonly Design[] = [
   // hmm_range_fault() with migration entries (family hmm-migrate)
   mainlineMigrate,
   mainlineMigrateValid,
+  mainlineMigrateAnyOwner,
 ];
 
 /** Every design that can be named: the built-ins, then those of loaded design files. */

@@ -15,7 +15,9 @@ import { mutant } from "./mutate.js";
 import { forbiddenWithoutAllowRetry, unreachable } from "./unreachable.js";
 
 /** hmm_vma_handle_pte() with migration entries, and its -EBUSY after the wait. */
-export function hmmWalkMigration(o: { readonly asValid?: boolean } = {}): Steps {
+export function hmmWalkMigration(
+  o: { readonly asValid?: boolean; readonly anyOwner?: boolean } = {},
+): Steps {
   return {
     ...hmmWalk(),
     "pte.entry": {
@@ -37,8 +39,6 @@ export function hmmWalkMigration(o: { readonly asValid?: boolean } = {}): Steps 
 export function migrateUnreachable(): Unreachable[] {
   const oneAnonVma =
     "the hmm-migrate scenarios have one anonymous VMA of one page, without userfaultfd: no hugetlb VMA, no hole, no second VMA, no refused write";
-  const ownMigration =
-    "the only invalidation in the hmm-migrate scenarios is migrate_vma_setup()'s MMU_NOTIFY_MIGRATE with the driver's own pgmap owner, which its interval callback skips without mmu_interval_set_seq(): the subscription's seq never changes";
   return [
     ...unreachable("walk", ["hugetlb", "hole", "done"], oneAnonVma),
     ...unreachable("walk.next", ["hugetlb", "pte", "hole"], oneAnonVma),
@@ -66,11 +66,6 @@ export function migrateUnreachable(): Unreachable[] {
     ...unreachable("pte.fault_next", ["more"], oneAnonVma),
     ...unreachable("pte.efault", ["ok"], oneAnonVma),
     ...unreachable("check_err", ["yes"], `${oneAnonVma}; no fault fails`),
-    ...unreachable("hmm.top", ["busy"], ownMigration),
-    ...unreachable("hmm.ebusy", ["ok"], ownMigration),
-    ...unreachable("check", ["yes"], ownMigration),
-    ...unreachable("read_retry", ["retry"], ownMigration),
-    ...unreachable("collision", ["ok"], ownMigration),
   ];
 }
 
@@ -106,4 +101,14 @@ export const mainlineMigrateValid: Design = {
       "the mutant reads a migration entry as a present page and never waits for it",
     ),
   ],
+};
+
+export const mainlineMigrateAnyOwner: Design = {
+  ...mutant(
+    mainlineMigrate,
+    "mainline-migrate-any-owner",
+    "hmm_range_fault() before 08ddddda667b (v5.7): the walker reports every device-private page valid, whatever device owns it, instead of only those of range->dev_private_owner; the caller programs its device with another device's private memory.",
+    { "pte.entry": hmmWalkMigration({ anyOwner: true })["pte.entry"] as Design["steps"][string] },
+  ),
+  unreachable: migrateUnreachable(),
 };

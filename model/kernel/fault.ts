@@ -105,6 +105,12 @@ function fault(
   }
   if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
   if (pte === "migration") return migrationEntryWaitInFault(k, addr);
+  if (pte === "device-private") {
+    // do_swap_page: pgmap->ops->migrate_to_ram(vmf), the owning driver's migration back
+    // to system memory, taken here as one step (its own migrate_vma is not modelled)
+    install(k, vma, addr, write);
+    return "0";
+  }
   if (pte === "none" && (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file)))
     return misbehavingRetry(k, vma, addr, flags);
   // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed

@@ -78,7 +78,7 @@ export type MigrationEntryOutcome = EntryOutcome | "migration";
  * names is being migrated away.
  */
 export const hmmWalkEntryMigration = (
-  o: { readonly asValid?: boolean } = {},
+  o: { readonly asValid?: boolean; readonly anyOwner?: boolean } = {},
 ): Op<MigrationEntryOutcome> =>
   op({
     name: "hmm_vma_handle_pte(addr)",
@@ -87,11 +87,29 @@ export const hmmWalkEntryMigration = (
       const addr = k.num("addr");
       if (addr >= k.num("seg_end")) return "end";
       const pte = k.w.ptes[addr] ?? "none";
-      if (pte !== "migration") return hmmWalkEntry("pte").run(k);
+      if (pte !== "migration" && pte !== "device-private") return hmmWalkEntry("pte").run(k);
       const ref = k.ref("walk_vma");
       if (!ref) throw new Error("walk entry without walk->vma");
       useVma(k, ref, "walk->vma");
       const req = k.num("req");
+      if (pte === "device-private") {
+        // another device's page (pgmap->owner != range->dev_private_owner): faulted back
+        // to system memory when required (hmm_vma_fault -> do_swap_page ->
+        // migrate_to_ram), else not valid. `anyOwner`: hmm_range_fault before
+        // 08ddddda667b (v5.7), which reported every device-private page valid.
+        if (o.anyOwner || (req & HMM_PFN_REQ_FAULT) === 0) {
+          const value = o.anyOwner ? HMM_PFN_VALID : 0;
+          writePfn(k, addr, value);
+          k.emit({ k: "hmm-pfn", tid: k.tid, page: addr, pte, pfn: value });
+          k.set("addr", addr + 1);
+          return "next";
+        }
+        k.set("last", addr);
+        k.set("fault_addr", addr);
+        k.set("fault_end", k.num("seg_end"));
+        k.set("fault_write", (req & HMM_PFN_REQ_WRITE) !== 0);
+        return "fault";
+      }
       if (o.asValid) {
         const value = HMM_PFN_VALID;
         writePfn(k, addr, value);

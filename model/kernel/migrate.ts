@@ -52,18 +52,20 @@ export const migrateVmaCollectPage = (page: number): Op<"collected" | "skip"> =>
  * place (remove_migration_ptes: the migration entry becomes a PTE of the new page, with
  * the entry's permission, if the PTE still holds it), and folio_unlock() wakes the
  * migration_entry_wait() sleepers. The new page is device-coherent or system memory
- * (mapped by a present PTE); a device-private destination is not modelled.
+ * (a present PTE), or with `dest` "device-private" the device's private memory (a
+ * device-private entry).
  */
-export const migrateVmaFinalize = (): Op<"ok"> =>
+export const migrateVmaFinalize = (dest: "present" | "device-private" = "present"): Op<"ok"> =>
   op({
     name: "migrate_vma_pages(); migrate_vma_finalize(): remove_migration_ptes(); folio_unlock()",
     outcomes: ["ok"],
     run: (k) => {
       const page = k.num("mig_page");
-      const old = k.get("mig_pte") === "rw" ? "rw" : "ro";
+      const next =
+        dest === "device-private" ? "device-private" : k.get("mig_pte") === "rw" ? "rw" : "ro";
       if (k.w.ptes[page] === "migration") {
-        k.w.ptes[page] = old;
-        k.emit({ k: "pte", tid: k.tid, page, pte: old });
+        k.w.ptes[page] = next;
+        k.emit({ k: "pte", tid: k.tid, page, pte: next });
       }
       folioUnlock(k, page, "migrate_vma_finalize: folio_unlock");
       return "ok";
