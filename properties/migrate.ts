@@ -32,7 +32,9 @@ export const migrationEntryNotValid: Property = {
  * (v6.16; since 08ddddda667b, "mm/hmm: check the device private page owner in
  * hmm_range_fault()", v5.7): a device-private entry is returned as-is only when its
  * pgmap's owner is range->dev_private_owner; any other is faulted (do_swap_page ->
- * migrate_to_ram brings it back to system memory) or reported not valid. Its pfn is
+ * migrate_to_ram brings it back to system memory, since "mm/hmm: fault non-owner
+ * device private entries", Jul 2022; before, the call failed with -EFAULT) or reported
+ * not valid. Its pfn is
  * memory of another device, which the caller's device cannot reach.
  */
 export const devicePrivateOwner: Property = {

@@ -95,8 +95,11 @@ export const hmmWalkEntryMigration = (
       if (pte === "device-private") {
         // another device's page (pgmap->owner != range->dev_private_owner): faulted back
         // to system memory when required (hmm_vma_fault -> do_swap_page ->
-        // migrate_to_ram), else not valid. `anyOwner`: hmm_range_fault before
-        // 08ddddda667b (v5.7), which reported every device-private page valid.
+        // migrate_to_ram; since "mm/hmm: fault non-owner device private entries", Jul
+        // 2022, Cc stable: before it, from v5.7, a required one failed with -EFAULT),
+        // else not valid. `anyOwner`: hmm_range_fault before 08ddddda667b ("mm/hmm:
+        // check the device private page owner in hmm_range_fault()", v5.7), which
+        // reported every device-private page valid.
         if (o.anyOwner || (req & HMM_PFN_REQ_FAULT) === 0) {
           const value = o.anyOwner ? HMM_PFN_VALID : 0;
           writePfn(k, addr, value);
