@@ -13,7 +13,10 @@ import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { mainlineMigrate } from "../model/designs/mainline-migrate.js";
+import { handleMmFault } from "../model/kernel/fault.js";
 import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
+import { mmapReadLock } from "../model/kernel/mmap-lock.js";
+import { vmaLookup } from "../model/kernel/vma.js";
 import { set } from "../model/locals.js";
 import type { Thread, World } from "../model/world.js";
 import { PROPERTIES } from "../properties/index.js";
@@ -173,5 +176,40 @@ describe("device-private-owner", () => {
     expect(bad?.message).toMatch(/valid from a device-private entry of another device/);
     const ops = bad?.counterexample?.run.trace.map((s) => s.ops.join("; ")) ?? [];
     expect(ops.some((x) => x.includes("migrate_vma_finalize"))).toBe(true);
+  });
+});
+
+describe("do_swap_page on a migration entry (mm/memory.c, v6.16 tree)", () => {
+  it("sleeps in migration_entry_wait until the migration unlocks the folio, then returns 0 without mapping", () => {
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE"]),
+        on: { ok: "exit", retry: "exit", completed: "exit", error: "exit" },
+      },
+    });
+    const b = bench(scenario("anon-migrate"), d);
+    const g = tidOf(b.world, "G");
+    const threads = b.world.threads.map(
+      (t): Thread =>
+        t.id === g ? { ...t, pc: "finalize", locals: { mig_page: 0, mig_pte: "rw" } } : t,
+    );
+    b.world = {
+      ...b.world,
+      threads,
+      ptes: ["migration"],
+      folioLock: [g],
+      mmapLock: { readers: [g], writer: null, waiters: [] },
+    } as World;
+    b.run(0); // lock
+    b.run(0); // lookup
+    b.run(0); // fault: the entry is there, the folio locked
+    expect(b.world.threads[0]?.status).toMatchObject({ kind: "blocked", on: { kind: "folio" } });
+    expect(b.world.ptes[0]).toBe("migration");
+    b.run(g); // migrate_vma_finalize: the new page, folio_unlock
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.threads[0]?.status.kind).toBe("runnable");
+    expect(b.world.threads[0]?.locals.vmret).toBe("0");
   });
 });
