@@ -1,4 +1,4 @@
-// S28: no migration entry reported as a valid pfn. mm/hmm.c hmm_vma_handle_pte() (v6.16
+// S33: no migration entry reported as a valid pfn. mm/hmm.c hmm_vma_handle_pte() (v6.16
 // tree; the same since v5.7): a PTE holding a migration entry is reported not valid when
 // no fault is required, and otherwise the walker waits in migration_entry_wait() and
 // returns -EBUSY. The entry's pfn names the folio being migrated: a device mapping of it
@@ -11,7 +11,7 @@ import { who } from "./property.js";
 
 export const migrationEntryNotValid: Property = {
   id: "migration-entry-not-valid",
-  ref: "S28",
+  ref: "S33",
   statement:
     "hmm_range_fault() never reports a page whose PTE holds a migration entry as valid: it reports it not valid, or waits for the migration and walks again (-EBUSY)",
   kind: "safety",
@@ -28,7 +28,7 @@ export const migrationEntryNotValid: Property = {
 };
 
 /**
- * S29: no other device's private page reported as valid. mm/hmm.c hmm_vma_handle_pte()
+ * S34: no other device's private page reported as valid. mm/hmm.c hmm_vma_handle_pte()
  * (v6.16; since 08ddddda667b, "mm/hmm: check the device private page owner in
  * hmm_range_fault()", v5.7): a device-private entry is returned as-is only when its
  * pgmap's owner is range->dev_private_owner; any other is faulted (do_swap_page ->
@@ -39,7 +39,7 @@ export const migrationEntryNotValid: Property = {
  */
 export const devicePrivateOwner: Property = {
   id: "device-private-owner",
-  ref: "S29",
+  ref: "S34",
   statement:
     "hmm_range_fault() never reports a device-private page of another owner than range->dev_private_owner as valid: it faults it back to system memory (migrate_to_ram) or reports it not valid",
   kind: "safety",
