@@ -10,6 +10,7 @@ import { DuplicateIdError } from "../model/registry.js";
 import type { Scenario } from "../model/scenarios.js";
 import { actorRegistry, runsIn, scenarioRegistry } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
+import { FAMILIES } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 
@@ -54,21 +55,7 @@ const vmaSchema = z.object({
 const scenarioSchema = z.object({
   id: z.string().regex(ID),
   title: z.string(),
-  families: z
-    .array(
-      z.enum([
-        "hmm",
-        "gup",
-        "fault",
-        "mfill",
-        "thp",
-        "pgwalk",
-        "anon-fault",
-        "hugetlbfs",
-        "hmm-migrate",
-      ]),
-    )
-    .min(1),
+  families: z.array(z.enum(FAMILIES)).min(1),
   vmas: z.array(vmaSchema).min(1),
   write: z.boolean(),
   actors: z.array(

@@ -17,8 +17,8 @@ import {
   scenarioRegistry,
   UnknownActorError,
 } from "../model/scenarios.js";
-import type { Design, Family, Op, Step } from "../model/step.js";
-import { ComposeError, DesignError, PropertyCheckError, stepAt } from "../model/step.js";
+import type { Design, Op, Step } from "../model/step.js";
+import { ComposeError, DesignError, FAMILIES, PropertyCheckError, stepAt } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
 import {
   DeclarationError,
@@ -47,16 +47,6 @@ export interface LoadedDesign {
   readonly properties: readonly string[] | undefined;
 }
 
-const FAMILIES: readonly Family[] = [
-  "hmm",
-  "gup",
-  "fault",
-  "mfill",
-  "thp",
-  "pgwalk",
-  "anon-fault",
-  "hugetlbfs",
-];
 const EXAMPLE = 'export default design({ id: "my-patch", family: "hmm", start: "again", steps })';
 
 /** Does a command-line argument name a design file rather than a built-in id? */
@@ -85,7 +75,7 @@ const specSchema = z.object({
   title: z.string(),
   summary: z.string(),
   source: z.string(),
-  family: z.enum(FAMILIES as [Family, ...Family[]]),
+  family: z.enum(FAMILIES),
   start: z.string(),
   steps: z.record(z.string(), stepSchema),
   scenarios: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),

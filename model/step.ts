@@ -90,16 +90,18 @@ export interface Program {
  * entries ("hmm-migrate": it runs only in the migration scenarios, so the hmm
  * scenarios keep their designs).
  */
-export type Family =
-  | "hmm"
-  | "gup"
-  | "fault"
-  | "mfill"
-  | "thp"
-  | "pgwalk"
-  | "anon-fault"
-  | "hugetlbfs"
-  | "hmm-migrate";
+export const FAMILIES = [
+  "hmm",
+  "gup",
+  "fault",
+  "mfill",
+  "thp",
+  "pgwalk",
+  "anon-fault",
+  "hugetlbfs",
+  "hmm-migrate",
+] as const;
+export type Family = (typeof FAMILIES)[number];
 
 /**
  * An edge of a design's step table (the outcome of the step at a label) that no

@@ -12,6 +12,7 @@ import type { CoverageSearch, EdgeCoverage, EdgeStatus } from "../engine/coverag
 import type { Choice } from "../engine/run.js";
 import type { MatrixRow, StopReason, Strength, Verdict } from "../engine/verdicts.js";
 import type { Family } from "../model/step.js";
+import { FAMILIES } from "../model/step.js";
 import type { RunEnd } from "../properties/property.js";
 import type { ModuleRef } from "./cex.js";
 import { cexJsonSchema } from "./cex.js";
@@ -250,9 +251,7 @@ export const CompareSchema = z
 // ---------------------------------------------------------------------------------
 // lockdrop.list/1
 
-export const FamilySchema = z
-  .enum(["hmm", "gup", "fault", "mfill", "thp", "pgwalk", "anon-fault", "hugetlbfs", "hmm-migrate"])
-  .describe("the kind of caller a design is");
+export const FamilySchema = z.enum(FAMILIES).describe("the kind of caller a design is");
 
 export const ListSchema = z
   .object({
