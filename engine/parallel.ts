@@ -134,6 +134,10 @@ async function inParallel<R>(
       let labels: readonly (readonly [string, string])[] = [];
       let done = false;
       let lastSteps = -1;
+      // the step count when the current pair was handed over: until a step of that pair
+      // has started, the worker is loading modules or setting up (engine code, slow only
+      // on a loaded machine), which the watchdog does not time
+      let startSteps = 0;
       let stalledSince = performance.now();
       const finish = (e?: Error) => {
         if (done) return;
@@ -148,7 +152,7 @@ async function inParallel<R>(
         () => {
           const steps = Atomics.load(beat, BEAT_STEPS);
           const now = performance.now();
-          if (steps !== lastSteps) {
+          if (steps !== lastSteps || steps === startSteps) {
             lastSteps = steps;
             stalledSince = now;
             return;
@@ -178,6 +182,7 @@ async function inParallel<R>(
         const i = next++;
         current = i;
         lastSteps = -1;
+        startSteps = Atomics.load(beat, BEAT_STEPS);
         stalledSince = performance.now();
         w.postMessage({ i, job: jobs[i] });
       };
