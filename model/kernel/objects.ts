@@ -42,20 +42,25 @@ export const lookupObj = (obj: string, into: string, via: string | null): Op<"fo
     },
   });
 
-/** Dereference the object pointer in local `ref`: records the use with its ghost facts. */
-export function useObj(k: Ctx, ref: string, what: string): Obj {
+/**
+ * Dereference the object pointer in local `ref`: records the use with its ghost facts.
+ * `pgtable` marks a page-table page's use, which no-pgtable-use-after-free judges
+ * (model/kernel/pgtable.ts).
+ */
+export function useObj(k: Ctx, ref: string, what: string, o?: { readonly pgtable: true }): Obj {
   const r = k.get(ref);
   if (!isObjRef(r)) throw new Error(`local "${ref}" holds no object pointer`);
-  const o = declaredObj(k, r.obj);
+  const obj = declaredObj(k, r.obj);
   k.emit({
     k: "obj-use",
     tid: k.tid,
     ref: { ...r },
     what,
-    objState: o.state,
+    objState: obj.state,
     protected: objRefProtected(k.w as World, k.tid, r),
+    ...o,
   });
-  return o;
+  return obj;
 }
 
 /** An op that dereferences the object pointer in local `ref`, e.g. `region->pages`. */

@@ -38,7 +38,7 @@ import {
   rcuReadersInside,
   releaseLock,
 } from "./locks.js";
-import { objRefProtected } from "./objects.js";
+import { objRefProtected, useObj } from "./objects.js";
 
 /** The names a scenario declares its page-table pieces under. */
 export interface PgtableNames {
@@ -71,19 +71,7 @@ function tableState(k: Ctx, n: PgtableNames) {
 
 /** Touch the page table through the pointer in local `ref`: an `obj-use` marked pgtable. */
 export function usePgtable(k: Ctx, ref: string, what: string): void {
-  const r = k.get(ref);
-  if (!isObjRef(r)) throw new Error(`local "${ref}" holds no page-table pointer`);
-  const o = k.w.objects[r.obj];
-  if (!o) throw new Error(`no object "${r.obj}" in this scenario`);
-  k.emit({
-    k: "obj-use",
-    tid: k.tid,
-    ref: { ...r },
-    what,
-    objState: o.state,
-    protected: objRefProtected(k.w, k.tid, r),
-    pgtable: true,
-  });
+  useObj(k, ref, what, { pgtable: true });
 }
 
 /** The PTE tables `tid` has mapped (pointers taken under RCU it has not left since). */
