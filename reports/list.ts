@@ -31,3 +31,36 @@ export function listJsonText(
 ): string {
   return jsonText(ListSchema, listJson(designs, scenarios, properties));
 }
+
+/**
+ * Rows as columns padded to their widest cell, up to 32 characters (a longer cell pushes
+ * its row's next cell along); the last column is not padded.
+ */
+function columns(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const r of rows)
+    for (const [i, c] of r.entries()) widths[i] = Math.min(32, Math.max(widths[i] ?? 0, c.length));
+  return rows.map(
+    (r) => `  ${r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join("  ")}`,
+  );
+}
+
+/**
+ * `lockdrop list`: each design with its family, each scenario with the families whose
+ * designs run there, each property with its invariant number.
+ */
+export function listText(
+  designs: readonly Design[],
+  scenarios: readonly Scenario[],
+  properties: readonly Property[],
+): string {
+  return [
+    "designs:",
+    ...columns(designs.map((d) => [d.id, d.family, d.title])),
+    "scenarios:",
+    ...columns(scenarios.map((s) => [s.id, s.families.join(","), s.title])),
+    "properties:",
+    // the invariant number only; the source a ref cites is in --json
+    ...columns(properties.map((p) => [p.id, p.ref.split(";")[0] ?? p.ref, p.statement])),
+  ].join("\n");
+}

@@ -12,6 +12,37 @@ describe("lockdrop CLI", () => {
     expect(r.err.trim().split("\n")).toHaveLength(1);
   });
 
+  it("lists designs, scenarios and properties in aligned columns", () => {
+    const r = lockdrop("list");
+    expect(r.code).toBe(0);
+    const section = (name: string) => {
+      const lines = r.out.split("\n");
+      const from = lines.indexOf(`${name}:`);
+      const rest = lines.slice(from + 1);
+      const end = rest.findIndex((l) => !l.startsWith("  "));
+      return end < 0 ? rest.filter((l) => l !== "") : rest.slice(0, end);
+    };
+    // the family starts in one column even after the longest design id
+    const designs = section("designs");
+    expect(designs.length).toBeGreaterThan(30);
+    const column = (l: string) => (l.search(/\S+\s{2,}\S/) >= 0 ? l.indexOf("  ", 2) : -1);
+    const starts = new Set(designs.map((l) => l.length - l.slice(column(l)).trimStart().length));
+    expect(starts.size).toBe(1);
+    expect(designs.some((l) => /^ {2}walk-pte-range-sleep-mapped +pgwalk {2,}mutant/.test(l))).toBe(
+      true,
+    );
+    // a scenario shows the families whose designs run there
+    expect(
+      section("scenarios").some((l) => /^ {2}anon-uffd +hmm,gup,fault {2,}private/.test(l)),
+    ).toBe(true);
+    // a property shows its invariant number, not the mail its reference cites
+    const props = section("properties");
+    expect(props.some((l) => /^ {2}device-private-owner +S34 {2,}hmm_range_fault/.test(l))).toBe(
+      true,
+    );
+    expect(props.join("\n")).not.toMatch(/\[PATCH/);
+  });
+
   it("rejects an unknown property and a bad --runs with exit 2", () => {
     expect(lockdrop("check", "v2", "--property", "no-such").code).toBe(2);
     const r = lockdrop("matrix", "--runs", "many");
