@@ -37,9 +37,10 @@ const only = process.argv[2];
 console.log(
   `time to first counterexample: median over ${SEEDS.length} seeds (ms / schedules), at most ${LIMIT} schedules`,
 );
-console.log(
-  `${"design".padEnd(24)}${"scenario".padEnd(18)}${"property".padEnd(28)}${"uniform".padEnd(16)}${"pct d=2".padEnd(16)}pct d=3`,
-);
+const METHODS = ["uniform", "pct d=2", "pct d=3"] as const;
+const table: string[][] = [];
+const sums = METHODS.map(() => 0);
+const missed = METHODS.map(() => 0);
 for (const d of DESIGNS.filter((x) => !only || x.id === only))
   for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
     // the rows the matrix reports violated (npm start: seed 1, 1000 schedules)
@@ -54,13 +55,23 @@ for (const d of DESIGNS.filter((x) => !only || x.id === only))
         scheduleArb(setup.world0.threads.length, 24),
         pctArb(setup, 2, 150),
         pctArb(setup, 3, 150),
-      ].map((arb) => {
+      ].map((arb, m) => {
         const hits = SEEDS.map((seed) => firstHit(setup, prop, arb, seed));
         const miss = hits.filter((h) => !h.found).length;
-        return `${median(hits.map((h) => h.ms)).toFixed(1)}/${median(hits.map((h) => h.runs))}${miss ? ` (${miss} miss)` : ""}`;
+        const ms = median(hits.map((h) => h.ms));
+        sums[m] = (sums[m] ?? 0) + ms;
+        if (miss) missed[m] = (missed[m] ?? 0) + 1;
+        return `${ms.toFixed(1)}/${median(hits.map((h) => h.runs))}${miss ? ` (${miss} miss)` : ""}`;
       });
-      console.log(
-        `${d.id.padEnd(24)}${s.id.padEnd(18)}${r.property.padEnd(28)}${cells.map((c) => c.padEnd(16)).join("")}`,
-      );
+      table.push([d.id, s.id, r.property, ...cells]);
     }
   }
+const head = ["design", "scenario", "property", ...METHODS];
+const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
+const line = (row: readonly string[]) =>
+  row.map((c, i) => (i < row.length - 1 ? c.padEnd((widths[i] ?? 0) + 2) : c)).join("");
+console.log(line(head));
+for (const row of table) console.log(line(row));
+console.log(
+  `\n${table.length} violated rows; ${METHODS.map((m, i) => `${m}: sum of medians ${(sums[i] ?? 0).toFixed(0)} ms, ${missed[i]} rows missed by some seed`).join("; ")}`,
+);
