@@ -1,6 +1,8 @@
 // G: a device driver migrating a page of the mm to its device memory with migrate_vma
-// (lib/test_hmm.c dmirror_migrate_to_device and mm/migrate_device.c, read in a v6.16
-// tree). It holds the mmap read lock across the whole migration; migrate_vma_setup()
+// (lib/test_hmm.c dmirror_migrate_to_device, and mm/migrate_device.c read at
+// torvalds/linux 022a12de, a v6.15+ tree: migrate_vma_collect_pmd() walks with
+// PGWALK_RDLOCK, maps the PTE table with pte_offset_map_lock(), folio_trylock()s a
+// present page and only then replaces its PTE by a migration entry). It holds the mmap read lock across the whole migration; migrate_vma_setup()
 // -> migrate_vma_collect() brackets its page-table walk with
 // mmu_notifier_invalidate_range_start/end, the range initialised with
 // mmu_notifier_range_init_owner(MMU_NOTIFY_MIGRATE, ..., pgmap_owner). The mirroring
