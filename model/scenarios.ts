@@ -214,6 +214,8 @@ function hugetlbfsScenario(id: string, title: string, truncate: Actor): Scenario
     objects: [
       { name: "vma_A" },
       { name: "vma_lock" },
+      // process B's VMA's hugetlb vma lock (its vm_private_data)
+      { name: "B.vma_lock" },
       { name: "pmd" },
       { name: "A.pmd_share", state: "allocated" },
     ],

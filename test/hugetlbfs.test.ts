@@ -156,6 +156,22 @@ describe("shared hugetlb PMDs (mm/hugetlb.c huge_pmd_share / huge_pmd_unshare)",
     expect(b.world.threads[tid.T]?.pc).toBe("alloc");
   });
 
+  it("between B's zap and its unlink_file_vma no fault shares B's page: page_table_shareable() needs svma->vm_private_data", () => {
+    // mm/hugetlb.c (v6.1+): __hugetlb_zap_end() frees B's vma lock under i_mmap_rwsem,
+    // and free_pgtables() unlinks B's VMA under i_mmap_rwsem again; in between the VMA is
+    // still in i_mmap with its PMD page, but it is no longer shareable
+    const { b, tid, runTo } = world();
+    runTo(tid.B, "unlock.own");
+    expect(b.world.objects["B.vma_lock"]?.state).toBe("freed");
+    b.run(tid.B); // i_mmap_unlock_write: the first hold ends
+    expect(b.world.threads[tid.B]?.pc).toBe("unlink");
+    expect(b.world.objects.pmd?.state).toBe("live");
+    runTo(tid.T, "find");
+    b.run(tid.T);
+    expect(b.world.threads[tid.T]?.pc).toBe("alloc");
+    expect(b.world.objects["A.pmd_share"]?.state).toBe("allocated");
+  });
+
   it("unmap_hugepage_range under both locks unshares the PUD only while the page is shared", () => {
     const { b, tid, runTo } = world();
     runTo(tid.T, "exit");

@@ -30,11 +30,17 @@
 // B, the exit of process B, whose PMD page the driver's VMA shares: exit_mmap ->
 // unmap_vmas -> __hugetlb_zap_begin takes i_mmap_rwsem for write (and B's own vma lock,
 // which nothing else here takes); huge_pmd_unshare drops B's share when another page
-// table shares the page; otherwise the page is B's alone: free_pgtables() unlinks B's
-// VMA from the file's i_mmap (unlink_file_vma, under i_mmap_rwsem for write), so that
-// huge_pmd_share no longer finds the page, and frees it (pmd_free). The model does the
-// zap and the unlink in one i_mmap_rwsem hold (the kernel takes it twice; a sharer
-// joining in between is not modelled). The file side's walk of B's VMA is not modelled.
+// table shares the page, otherwise the zap only clears B's entries; and
+// __hugetlb_zap_end() -> __hugetlb_vma_unlock_write_free() frees B's vma lock and
+// clears B's vm_private_data before it drops i_mmap_rwsem. Then free_pgtables() takes
+// i_mmap_rwsem for write again to unlink B's VMA from the file's i_mmap
+// (unlink_file_vma), and frees a page that was B's alone (pmd_free). Between the two
+// holds B's VMA is still in i_mmap with its PMD page, but no fault can share that page:
+// huge_pmd_share's page_table_shareable() requires svma->vm_private_data, the vma lock
+// ("vma_lock (vm_private_data) is required for sharing", mm/hugetlb.c since v6.1; Mike
+// Kravetz on linux-mm, Oct 2022: the unmapped VMA stays in the interval tree, so
+// "the sharing could later be initiated by another process" without it). B's vma lock
+// is the declared object "B.vma_lock". The file side's walk of B's VMA is not modelled.
 
 import { type Actor, actor } from "../actor.js";
 import {
@@ -272,6 +278,16 @@ export function hugetlbMunmapSplitActor(o: { readonly keepsLock?: boolean } = {}
   });
 }
 
+/** __hugetlb_zap_end(B's vma): B's vma lock freed and vm_private_data cleared, under i_mmap_rwsem. */
+const zapEndB = op({
+  name: "__hugetlb_zap_end(B's vma): __hugetlb_vma_unlock_write_free(): vm_private_data = NULL",
+  outcomes: ["ok"],
+  run: (k) => {
+    setObjState(k, "B.vma_lock", "freed", "frees B's hugetlb vma lock");
+    return "ok";
+  },
+});
+
 export function pmdSharerExitActor(): Actor {
   return actor({
     id: "pmd-sharer-exit",
@@ -284,22 +300,34 @@ export function pmdSharerExitActor(): Actor {
       start: { op: iMmapLockWrite("exit_mmap(B): __hugetlb_zap_begin(): "), next: "unshare" },
       unshare: {
         op: op({
-          name: "__unmap_hugepage_range(B's vma): huge_pmd_unshare(), or unlink_file_vma()",
+          name: "__unmap_hugepage_range(B's vma): huge_pmd_unshare() if another page table shares the page",
           outcomes: ["unshared", "own"],
           run: (k) => {
             const l = declaredLock(k, "pmd.sharers", ["refcount"]);
-            if (l.kind !== "refcount" || l.count <= 1) {
-              setObjState(k, "pmd", "detached", "unlink_file_vma(): B's VMA leaves i_mmap");
-              return "own";
-            }
+            if (l.kind !== "refcount" || l.count <= 1) return "own";
             refPut(k, "pmd.sharers");
             return "unshared";
           },
         }),
-        on: { unshared: "unlock", own: "unlock.own" },
+        on: { unshared: "zap_end", own: "zap_end.own" },
       },
+      zap_end: { op: zapEndB, next: "unlock" },
+      "zap_end.own": { op: zapEndB, next: "unlock.own" },
       unlock: { op: iMmapUnlockWrite(), next: "done" },
-      "unlock.own": { op: iMmapUnlockWrite(), next: "free" },
+      "unlock.own": { op: iMmapUnlockWrite(), next: "unlink" },
+      unlink: { op: iMmapLockWrite("free_pgtables(B): "), next: "unlink_file_vma" },
+      unlink_file_vma: {
+        op: op({
+          name: "unlink_file_vma(B's vma): B's VMA leaves i_mmap",
+          outcomes: ["ok"],
+          run: (k) => {
+            setObjState(k, "pmd", "detached", "unlink_file_vma(): B's VMA leaves i_mmap");
+            return "ok";
+          },
+        }),
+        next: "unlock.unlink",
+      },
+      "unlock.unlink": { op: iMmapUnlockWrite(), next: "free" },
       free: {
         op: op({
           name: "free_pgtables(): pmd_free(mm, pmd)",

@@ -19,7 +19,7 @@ import { EFAULT } from "../errno.js";
 import { refGet } from "../kernel/hugetlbfs.js";
 import { acquireLock, releaseLock } from "../kernel/locks.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
-import { lookupObj, setObjState, useObj } from "../kernel/objects.js";
+import { lookupObj, objState, setObjState, useObj } from "../kernel/objects.js";
 import { exit, set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { op } from "../step.js";
@@ -69,12 +69,15 @@ function faultSteps(vmaLock: boolean): Steps {
     },
     find: {
       op: op({
-        name: "vma_interval_tree_foreach(svma): spte = hugetlb_walk(svma, saddr)",
+        name: "vma_interval_tree_foreach(svma): page_table_shareable(svma, ...) (svma->vm_private_data set): spte = hugetlb_walk(svma, saddr)",
         outcomes: ["shared", "none"],
-        run: (k) =>
-          lookupObj("pmd", "ptep", vmaLock ? "vma_lock" : "i_mmap_rwsem").run(k) === "found"
+        run: (k) => {
+          // B's VMA is shareable only while it has its vma lock (page_table_shareable)
+          if (objState(k, "B.vma_lock") !== "live") return "none";
+          return lookupObj("pmd", "ptep", vmaLock ? "vma_lock" : "i_mmap_rwsem").run(k) === "found"
             ? "shared"
-            : "none",
+            : "none";
+        },
       }),
       on: { shared: "join", none: "alloc" },
     },
