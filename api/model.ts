@@ -64,6 +64,7 @@ export * from "../model/kernel/gup.js";
 export * from "../model/kernel/hmm.js";
 export * from "../model/kernel/hugetlb.js";
 export * from "../model/kernel/hugetlbfs.js";
+export * from "../model/kernel/i-mmap.js";
 export * from "../model/kernel/locks.js";
 export * from "../model/kernel/mfill.js";
 export * from "../model/kernel/migrate.js";

@@ -13,7 +13,7 @@ import {
   pmdSharerExitActor,
 } from "./actors/hugetlbfs.js";
 import { invalidateActor } from "./actors/invalidate.js";
-import { I_MMAP_RWSEM, khugepagedRetractActor } from "./actors/khugepaged.js";
+import { khugepagedRetractActor } from "./actors/khugepaged.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
 import { migrateVmaActor } from "./actors/migrate-vma.js";
 import { monitorActor } from "./actors/monitor.js";
@@ -36,6 +36,7 @@ import { signalActor } from "./actors/signal.js";
 import { thpDontneedActor } from "./actors/thp-split.js";
 import { anonVmaOf, PAGE_TABLE_LOCK } from "./kernel/anon-vma.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
+import { I_MMAP_RWSEM } from "./kernel/i-mmap.js";
 import { freeLock } from "./kernel/locks.js";
 import { newObj } from "./kernel/objects.js";
 import { PGTABLE } from "./kernel/pgtable.js";
@@ -206,7 +207,7 @@ function hugetlbfsScenario(id: string, title: string, truncate: Actor): Scenario
     actors: [use(truncate, 1), use(hugetlbMunmap, 1), use(pmdSharerExit, 1)],
     stepsPerPage: 40,
     locks: [
-      { name: "i_mmap_rwsem", kind: "rwsem" },
+      { name: I_MMAP_RWSEM, kind: "rwsem" },
       { name: "vma_lock", kind: "rwsem" },
       { name: "vma_lock.refs", kind: "refcount", count: 1 },
       { name: "pmd.sharers", kind: "refcount", count: 1 },

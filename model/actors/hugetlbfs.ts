@@ -48,9 +48,6 @@ import {
   hugetlbVmaTrylockWrite,
   hugetlbVmaUnlockWrite,
   hugetlbVmaUnlockWriteFree,
-  iMmapLockWrite,
-  iMmapUnlockWrite,
-  refPut,
   unmapHugepageRangeOp,
   vmaLockAttached,
   vmaLockAttachedOp,
@@ -58,7 +55,8 @@ import {
   vmaLockPtrWrite,
   vmaLockPut,
 } from "../kernel/hugetlbfs.js";
-import { acquireLock, declaredLock } from "../kernel/locks.js";
+import { iMmapLockWrite, iMmapUnlockWrite } from "../kernel/i-mmap.js";
+import { acquireLock, refcountOf, refcountPut } from "../kernel/locks.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { lookupObj, setObjState } from "../kernel/objects.js";
 import { op } from "../step.js";
@@ -303,9 +301,8 @@ export function pmdSharerExitActor(): Actor {
           name: "__unmap_hugepage_range(B's vma): huge_pmd_unshare() if another page table shares the page",
           outcomes: ["unshared", "own"],
           run: (k) => {
-            const l = declaredLock(k, "pmd.sharers", ["refcount"]);
-            if (l.kind !== "refcount" || l.count <= 1) return "own";
-            refPut(k, "pmd.sharers");
+            if (refcountOf(k, "pmd.sharers") <= 1) return "own";
+            refcountPut(k, "pmd.sharers");
             return "unshared";
           },
         }),
@@ -333,7 +330,7 @@ export function pmdSharerExitActor(): Actor {
           name: "free_pgtables(): pmd_free(mm, pmd)",
           outcomes: ["ok"],
           run: (k) => {
-            refPut(k, "pmd.sharers");
+            refcountPut(k, "pmd.sharers");
             setObjState(k, "pmd", "freed", "frees the PMD page table page");
             return "ok";
           },

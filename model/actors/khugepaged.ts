@@ -18,7 +18,8 @@
 // v6.6); without it, a walker that mapped the table under RCU touches freed memory.
 
 import { type Actor, actor } from "../actor.js";
-import { acquireLock, releaseLock } from "../kernel/locks.js";
+import { iMmapLockRead, iMmapUnlockRead } from "../kernel/i-mmap.js";
+import { releaseLock } from "../kernel/locks.js";
 import {
   checkPmdState,
   PGTABLE,
@@ -32,28 +33,6 @@ import {
 } from "../kernel/pgtable.js";
 import { op } from "../step.js";
 import type { Tid, World } from "../world.js";
-
-/** The declared rwsem standing for the file's mapping->i_mmap_rwsem. */
-export const I_MMAP_RWSEM = "i_mmap_rwsem";
-
-const iMmapLockRead = op({
-  name: "i_mmap_lock_read(mapping)",
-  outcomes: ["ok"],
-  mightSleep: true,
-  run: (k) => {
-    acquireLock(k, I_MMAP_RWSEM, "read");
-    return "ok";
-  },
-});
-
-const iMmapUnlockRead = op({
-  name: "i_mmap_unlock_read(mapping)",
-  outcomes: ["ok"],
-  run: (k) => {
-    releaseLock(k, I_MMAP_RWSEM, "read", "i_mmap_unlock_read");
-    return "ok";
-  },
-});
 
 const unlock = (lock: string, what: string) =>
   op({
@@ -81,7 +60,7 @@ export function khugepagedRetractActor(
     start: "idle",
     guard,
     steps: {
-      idle: { op: iMmapLockRead, next: "pml" },
+      idle: { op: iMmapLockRead(), next: "pml" },
       pml: { op: pmdLock(n), next: "check" },
       check: { op: checkPmdState("pgt", n), on: { table: "ptl", none: "drop_pml" } },
       ptl: { op: ptlLockNested("pgt", n), next: "clear" },
@@ -90,7 +69,7 @@ export function khugepagedRetractActor(
       unlock_pml: { op: unlock(n.pmdLock, "pml"), next: "free" },
       drop_pml: { op: unlock(n.pmdLock, "pml"), next: "unlock_immap" },
       free: { op: o.pteFree ? pteFreeNowUnsafe(n) : pteFreeDefer(n), next: "unlock_immap" },
-      unlock_immap: { op: iMmapUnlockRead, next: o.pteFree ? "idle" : "rcu" },
+      unlock_immap: { op: iMmapUnlockRead(), next: o.pteFree ? "idle" : "rcu" },
       // the RCU callback, run (by the RCU core, here on this lane) after a grace period
       rcu: { op: pteFreeNow(n), next: "idle" },
     },

@@ -16,8 +16,8 @@
 // truncation may unshare the driver's PUD and the last sharer free the PMD page before
 // set_huge_pte_at writes into it.
 import { EFAULT } from "../errno.js";
-import { refGet } from "../kernel/hugetlbfs.js";
-import { acquireLock, releaseLock } from "../kernel/locks.js";
+import { I_MMAP_RWSEM, iMmapLockRead, iMmapUnlockRead } from "../kernel/i-mmap.js";
+import { acquireLock, refcountGet, releaseLock } from "../kernel/locks.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { lookupObj, objState, setObjState, useObj } from "../kernel/objects.js";
 import { exit, set } from "../locals.js";
@@ -56,15 +56,7 @@ function faultSteps(vmaLock: boolean): Steps {
       next: "share",
     },
     share: {
-      op: op({
-        name: "huge_pte_alloc(): huge_pmd_share(): i_mmap_lock_read(mapping)",
-        outcomes: ["ok"],
-        mightSleep: true,
-        run: (k) => {
-          acquireLock(k, "i_mmap_rwsem", "read");
-          return "ok";
-        },
-      }),
+      op: iMmapLockRead("huge_pte_alloc(): huge_pmd_share(): "),
       next: "find",
     },
     find: {
@@ -74,7 +66,7 @@ function faultSteps(vmaLock: boolean): Steps {
         run: (k) => {
           // B's VMA is shareable only while it has its vma lock (page_table_shareable)
           if (objState(k, "B.vma_lock") !== "live") return "none";
-          return lookupObj("pmd", "ptep", vmaLock ? "vma_lock" : "i_mmap_rwsem").run(k) === "found"
+          return lookupObj("pmd", "ptep", vmaLock ? "vma_lock" : I_MMAP_RWSEM).run(k) === "found"
             ? "shared"
             : "none";
         },
@@ -87,7 +79,7 @@ function faultSteps(vmaLock: boolean): Steps {
         outcomes: ["ok"],
         run: (k) => {
           useObj(k, "ptep", "ptdesc_pmd_pts_inc(virt_to_ptdesc(spte))");
-          refGet(k, "pmd.sharers");
+          refcountGet(k, "pmd.sharers");
           setObjState(k, "A.pmd_share", "live", "pud_populate: shares B's PMD page");
           return "ok";
         },
@@ -106,14 +98,7 @@ function faultSteps(vmaLock: boolean): Steps {
       next: "iunlock",
     },
     iunlock: {
-      op: op({
-        name: "i_mmap_unlock_read(mapping)",
-        outcomes: ["ok"],
-        run: (k) => {
-          releaseLock(k, "i_mmap_rwsem", "read", "i_mmap_unlock_read");
-          return "ok";
-        },
-      }),
+      op: iMmapUnlockRead(),
       next: "install",
     },
     install: {

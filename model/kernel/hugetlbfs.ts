@@ -2,7 +2,7 @@
 // (the public API; model/scenarios.ts hugetlbfsWorld declares them), beside the
 // built-in hugetlb VMA lock of model/kernel/hugetlb.ts, which the hmm designs use and
 // which stays as it is. Names a scenario declares:
-//   - lock "i_mmap_rwsem" (rwsem): mapping->i_mmap_rwsem;
+//   - lock I_MMAP_RWSEM (rwsem): mapping->i_mmap_rwsem;
 //   - lock "vma_lock" (rwsem) and object "vma_lock": the struct hugetlb_vma_lock of the
 //     driver's VMA (vma->vm_private_data, mm/hugetlb.c), its rw_sema and its lifetime:
 //     live while attached to the VMA (vma_lock->vma set), detached once
@@ -32,62 +32,23 @@
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
-import { acquireLock, declaredLock, releaseLock, tryAcquireLock } from "./locks.js";
+import { I_MMAP_RWSEM } from "./i-mmap.js";
+import {
+  acquireLock,
+  refcountGet,
+  refcountOf,
+  refcountPut,
+  releaseLock,
+  tryAcquireLock,
+} from "./locks.js";
 import { lookupObj, objState, pinObjRef, setObjState, useObj } from "./objects.js";
 import { zapPtes } from "./vma.js";
 
 /** The driver's VMA (the built-in VMA 0, the shared hugetlbfs mapping of process A). */
 const VMA_A = 0;
 
-/** The count of a declared refcount. */
-function count(k: Ctx, name: string): number {
-  const l = declaredLock(k, name, ["refcount"]);
-  return l.kind === "refcount" ? l.count : 0;
-}
-
-/** refcount_inc / kref_get on the declared refcount `name`. */
-export function refGet(k: Ctx, name: string): void {
-  const l = declaredLock(k, name, ["refcount"]);
-  if (l.kind !== "refcount") return;
-  k.emit({ k: "refcount", tid: k.tid, name, op: "inc", from: l.count });
-  if (l.count > 0) l.count += 1;
-}
-
-/** refcount_dec_and_test / kref_put on `name`: true when this put dropped the last reference. */
-export function refPut(k: Ctx, name: string): boolean {
-  const l = declaredLock(k, name, ["refcount"]);
-  if (l.kind !== "refcount") return false;
-  k.emit({ k: "refcount", tid: k.tid, name, op: "dec", from: l.count });
-  if (l.count <= 0) return false;
-  l.count -= 1;
-  return l.count === 0;
-}
-
 /** Is the driver's hugetlb VMA lock still attached to its VMA (vma->vm_private_data)? */
 export const vmaLockAttached = (w: World): boolean => w.objects.vma_lock?.state === "live";
-
-/** i_mmap_lock_write(mapping), named after its caller. */
-export const iMmapLockWrite = (caller = ""): Op<"ok"> =>
-  op({
-    name: `${caller}i_mmap_lock_write(mapping)`,
-    outcomes: ["ok"],
-    mightSleep: true,
-    run: (k) => {
-      acquireLock(k, "i_mmap_rwsem", "write");
-      return "ok";
-    },
-  });
-
-/** i_mmap_unlock_write(mapping) */
-export const iMmapUnlockWrite = (): Op<"ok"> =>
-  op({
-    name: "i_mmap_unlock_write(mapping)",
-    outcomes: ["ok"],
-    run: (k) => {
-      releaseLock(k, "i_mmap_rwsem", "write", "i_mmap_unlock_write");
-      return "ok";
-    },
-  });
 
 /**
  * hugetlb_vma_trylock_write(vma) (mm/hugetlb.c): down_write_trylock on the VMA's lock.
@@ -145,9 +106,9 @@ export const hugetlbVmaUnlockWrite = (): Op<"ok"> =>
  * cleared. Either way the VMA maps nothing afterwards.
  */
 export function unmapHugepageRange(k: Ctx): void {
-  if (objState(k, "A.pmd_share") === "live" && count(k, "pmd.sharers") > 1) {
+  if (objState(k, "A.pmd_share") === "live" && refcountOf(k, "pmd.sharers") > 1) {
     setObjState(k, "A.pmd_share", "detached", "huge_pmd_unshare(): pud_clear(pud)");
-    refPut(k, "pmd.sharers");
+    refcountPut(k, "pmd.sharers");
   }
   zapPtes(k, VMA_A);
 }
@@ -175,10 +136,10 @@ export const vmaLockGetRef = (kref: boolean): Op<"ok"> =>
       : "vma_lock = vma->vm_private_data",
     outcomes: ["ok"],
     run: (k) => {
-      lookupObj("vma_lock", "lock", "i_mmap_rwsem").run(k);
+      lookupObj("vma_lock", "lock", I_MMAP_RWSEM).run(k);
       if (kref) {
         useObj(k, "lock", "kref_get(&vma_lock->refs)");
-        refGet(k, "vma_lock.refs");
+        refcountGet(k, "vma_lock.refs");
         pinObjRef(k, "lock");
       }
       return "ok";
@@ -220,7 +181,7 @@ export const vmaLockPut = (): Op<"ok"> =>
     outcomes: ["ok"],
     run: (k) => {
       useObj(k, "lock", "kref_put(&vma_lock->refs)");
-      if (refPut(k, "vma_lock.refs"))
+      if (refcountPut(k, "vma_lock.refs"))
         setObjState(k, "vma_lock", "freed", "hugetlb_vma_lock_release(): kfree(vma_lock)");
       k.unset("lock");
       return "ok";
@@ -241,7 +202,7 @@ export const hugetlbVmaUnlockWriteFree = (lock = "vma_lock", vma = "vma"): Op<"o
       useObj(k, "own", "__hugetlb_vma_unlock_write_put(vma_lock)");
       setObjState(k, lock, "detached", `vma_lock->vma = NULL; ${vma}->vm_private_data = NULL`);
       releaseLock(k, lock, "write", "__hugetlb_vma_unlock_write_put");
-      if (refPut(k, `${lock}.refs`))
+      if (refcountPut(k, `${lock}.refs`))
         setObjState(k, lock, "freed", "hugetlb_vma_lock_release(): kfree(vma_lock)");
       k.unset("own");
       return "ok";

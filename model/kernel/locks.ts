@@ -36,11 +36,6 @@ export function holdsLock(w: World, name: string, tid: Tid): boolean {
   return l !== undefined && holdsState(l, tid);
 }
 
-/** The declared locks `tid` holds, by name. */
-export function declaredLocksHeld(w: World, tid: Tid): string[] {
-  return Object.keys(w.locks).filter((name) => holdsLock(w, name, tid));
-}
-
 /** The declared spinlocks `tid` holds (it is in atomic context while any is held). */
 export function spinlocksHeld(w: World, tid: Tid): string[] {
   return Object.keys(w.locks).filter(
@@ -255,16 +250,37 @@ export const readSeqcountRetry = (name: string): Op<"retry" | "ok"> =>
 // decrement below 0 are the misuses refcount_warn_saturate() reports ("addition on 0;
 // use-after-free", "underflow; use-after-free"); lock-balance reports them here.
 
+/** The count of the declared refcount `name`. */
+export function refcountOf(k: Ctx, name: string): number {
+  const l = declaredLock(k, name, ["refcount"]);
+  return l.kind === "refcount" ? l.count : 0;
+}
+
+/** refcount_inc / kref_get on the declared refcount `name` (from 0 it stays 0: a misuse). */
+export function refcountGet(k: Ctx, name: string): void {
+  const l = declaredLock(k, name, ["refcount"]);
+  if (l.kind !== "refcount") return;
+  k.emit({ k: "refcount", tid: k.tid, name, op: "inc", from: l.count });
+  if (l.count > 0) l.count += 1;
+}
+
+/** refcount_dec_and_test / kref_put on `name`: true when this put dropped the last reference. */
+export function refcountPut(k: Ctx, name: string): boolean {
+  const l = declaredLock(k, name, ["refcount"]);
+  if (l.kind !== "refcount") return false;
+  k.emit({ k: "refcount", tid: k.tid, name, op: "dec", from: l.count });
+  if (l.count <= 0) return false;
+  l.count -= 1;
+  return l.count === 0;
+}
+
 /** refcount_inc(&r) */
 export const refcountInc = (name: string): Op<"ok"> =>
   op({
     name: `refcount_inc(${name})`,
     outcomes: ["ok"],
     run: (k) => {
-      const l = declaredLock(k, name, ["refcount"]);
-      if (l.kind !== "refcount") return "ok";
-      k.emit({ k: "refcount", tid: k.tid, name, op: "inc", from: l.count });
-      if (l.count > 0) l.count += 1;
+      refcountGet(k, name);
       return "ok";
     },
   });
@@ -274,14 +290,7 @@ export const refcountDecAndTest = (name: string): Op<"zero" | "nonzero"> =>
   op({
     name: `refcount_dec_and_test(${name})`,
     outcomes: ["zero", "nonzero"],
-    run: (k) => {
-      const l = declaredLock(k, name, ["refcount"]);
-      if (l.kind !== "refcount") return "nonzero";
-      k.emit({ k: "refcount", tid: k.tid, name, op: "dec", from: l.count });
-      if (l.count <= 0) return "nonzero";
-      l.count -= 1;
-      return l.count === 0 ? "zero" : "nonzero";
-    },
+    run: (k) => (refcountPut(k, name) ? "zero" : "nonzero"),
   });
 
 // A declared per-VMA lock (include/linux/mmap_lock.h and mm/mmap_lock.c, as the built-in

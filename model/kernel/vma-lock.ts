@@ -38,10 +38,6 @@ export function vmaEndRead(k: Ctx, vma: VmaId, by: string): void {
   }
 }
 
-export function vmaReadLocksHeld(w: World, tid: number): VmaId[] {
-  return w.vmas.filter((v) => v.readers.includes(tid)).map((v) => v.id);
-}
-
 /** vma_start_read() that succeeded: `into` holds a pointer protected by the VMA lock. */
 export function vmaStartRead(k: Ctx, vma: VmaId, into: string): void {
   k.w.vmas[vma]?.readers.push(k.tid);
