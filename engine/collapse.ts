@@ -34,8 +34,16 @@ export class Collapser {
   private next = new Int32Array(0);
   private width = 0;
 
-  constructor() {
+  /**
+   * With `hashed` (the parallel search, engine/exhaustive-parallel.ts): four 32-bit hash
+   * lanes of each part's encoding, per table and id, from which `hash` makes a state's
+   * 128-bit hash without encoding it again.
+   */
+  private readonly lanes: Int32Array[] | null;
+
+  constructor(hashed = false) {
     for (let i = 0; i < PART_THREAD0 + 2; i++) this.tables.push(new StateSet(false, 8));
+    this.lanes = hashed ? this.tables.map(() => new Int32Array(4 * 256)) : null;
   }
 
   /** Bytes held: the part tables, and the kept tuples of part ids. */
@@ -45,6 +53,7 @@ export class Collapser {
       const b = t.bytes();
       n += b.arena + b.table;
     }
+    for (const l of this.lanes ?? []) n += l.byteLength;
     return n;
   }
 
@@ -77,16 +86,77 @@ export class Collapser {
   }
 
   private intern(w: World, part: number): number {
-    const table = this.tables[
-      part < PART_THREAD0 ? part : PART_THREAD0 + ((part - PART_THREAD0) & 1)
-    ] as StateSet;
+    const table = this.tables[this.tableOf(part)] as StateSet;
     const n = encodePart(w, part);
     const units = keyUnits();
     const id = table.get(units, n);
     if (id !== undefined) return id;
     const fresh = table.size;
     table.add(units, n, fresh);
+    if (this.lanes !== null) this.hashPart(part, fresh, units, n);
     return fresh;
+  }
+
+  private tableOf(part: number): number {
+    return part < PART_THREAD0 ? part : PART_THREAD0 + ((part - PART_THREAD0) & 1);
+  }
+
+  private hashPart(part: number, id: number, units: Uint16Array, n: number): void {
+    const lanes = this.lanes as Int32Array[];
+    const t = this.tableOf(part);
+    let l = lanes[t] as Int32Array;
+    if (4 * id + 4 > l.length) {
+      const grown = new Int32Array(2 * l.length);
+      grown.set(l);
+      lanes[t] = l = grown;
+    }
+    let a = 0x9e3779b9 ^ n;
+    let b = 0x85ebca6b;
+    let c = 0xc2b2ae35;
+    let d = 0x27d4eb2f;
+    for (let i = 0; i < n; i++) {
+      const u = units[i] as number;
+      a = Math.imul(a ^ u, 0x01000193);
+      b = Math.imul(b ^ u, 0x5bd1e995);
+      b ^= b >>> 15;
+      c = Math.imul((c ^ u) + 0x7f4a7c15, 0x85ebca77);
+      c ^= c >>> 13;
+      d = Math.imul(d + u, 0xcc9e2d51);
+      d = (d << 15) | (d >>> 17);
+    }
+    l[4 * id] = a;
+    l[4 * id + 1] = b;
+    l[4 * id + 2] = c;
+    l[4 * id + 3] = d;
+  }
+
+  /**
+   * The 128-bit hash of the state whose part ids are `ids` (as `ids` gave them), into
+   * `out[0..4)`: each part's lanes mixed in part order, so equal tuples of part
+   * encodings hash alike in every thread that interns strings alike.
+   */
+  hash(ids: readonly number[], out: Int32Array): void {
+    const lanes = this.lanes as Int32Array[];
+    let a = 0x243f6a88;
+    let b = 0x85a308d3;
+    let c = 0x13198a2e;
+    let d = 0x03707344;
+    for (let p = 0; p < ids.length; p++) {
+      const l = lanes[this.tableOf(p)] as Int32Array;
+      const at = 4 * (ids[p] as number);
+      a = Math.imul(a ^ (l[at] as number), 0x9e3779b1) ^ p;
+      a ^= a >>> 16;
+      b = Math.imul(b ^ (l[at + 1] as number), 0x85ebca6b);
+      b ^= b >>> 13;
+      c = Math.imul(c ^ (l[at + 2] as number), 0xc2b2ae35);
+      c ^= c >>> 16;
+      d = Math.imul(d ^ (l[at + 3] as number), 0x27d4eb2f);
+      d ^= d >>> 15;
+    }
+    out[0] = a;
+    out[1] = b;
+    out[2] = c;
+    out[3] = d;
   }
 
   /**

@@ -115,7 +115,7 @@ interface Node {
 }
 
 /** Parent pointers: how each state was first reached. */
-class Tree {
+export class Tree {
   parent: Int32Array = new Int32Array(1 << 16);
   tid: Int16Array = new Int16Array(1 << 16);
   pick: Int16Array = new Int16Array(1 << 16);
@@ -141,6 +141,28 @@ class Tree {
     this.pick[i] = pick;
     return i;
   }
+  /**
+   * The tree of a search run on several threads (engine/exhaustive-parallel.ts): `size`
+   * states, state 0 the root, and records of (index, parent, thread, pick).
+   */
+  fill(size: number, records: readonly Int32Array[]): void {
+    this.parent = new Int32Array(size);
+    this.tid = new Int16Array(size);
+    this.pick = new Int16Array(size);
+    this.depth = new Int32Array(size);
+    this.parent[0] = -1;
+    for (const r of records)
+      for (let e = 0; e < r.length; e += 4) {
+        const i = r[e] as number;
+        this.parent[i] = r[e + 1] as number;
+        this.tid[i] = r[e + 2] as number;
+        this.pick[i] = r[e + 3] as number;
+      }
+    // a parent is always numbered before its child
+    for (let i = 1; i < size; i++)
+      this.depth[i] = (this.depth[this.parent[i] as number] as number) + 1;
+    this.size = size;
+  }
   bytes(): number {
     return (
       this.parent.byteLength + this.tid.byteLength + this.pick.byteLength + this.depth.byteLength
@@ -155,7 +177,7 @@ class Tree {
 }
 
 /** The JavaScript heap plus the typed arrays (visited set, tree), in MiB. */
-function heapBytes(): number {
+export function heapBytes(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
@@ -199,15 +221,15 @@ const NO_SLEEP: readonly number[] = [];
 const NO_SLEEP_DONE: number[] = [];
 const NO_SUCC = new Map<number, World>();
 
-function monitorsFor(props: readonly Property[]): Monitor[] {
+export function monitorsFor(props: readonly Property[]): Monitor[] {
   return props.map((p) => p.monitor());
 }
 
-function load(monitors: Monitor[], states: readonly unknown[]): void {
+export function load(monitors: Monitor[], states: readonly unknown[]): void {
   for (let i = 0; i < monitors.length; i++) monitors[i]?.load?.(states[i]);
 }
 
-function save(monitors: Monitor[]): unknown[] {
+export function save(monitors: Monitor[]): unknown[] {
   return monitors.map((m) => (m.save ? m.save() : null));
 }
 
@@ -219,7 +241,9 @@ export function exploreExhaustive(
   const t0 = performance.now();
   const monitors = monitorsFor(props);
   const found = new Map<string, ExhaustiveCounterexample>();
-  const pending = new Map<string, { node: number; message: string }>();
+  // a violation: the state (tree node) it was found at, or the state before it and the
+  // step that violated (which may lead to a state already met)
+  const pending = new Map<string, Pending>();
   const tree = new Tree();
   // canonical state -> its tree node; with sleep sets, the sleep set it was explored with
   const visited = new StateSet(opts.hashCompact === true);
@@ -245,12 +269,7 @@ export function exploreExhaustive(
   };
   // liveness: the state graph among each lasso property's loop states, and the idle
   // bits of its weakly fair threads per state (engine/lasso.ts)
-  const lassos = props.flatMap((p) => {
-    const spec = p.lasso;
-    if (!spec) return [];
-    const fair = fairThreads(spec, setup.world0);
-    return [{ prop: p, spec, fair, graph: new LassoGraph() }];
-  });
+  const lassos = lassoWatches(props, setup.world0);
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
@@ -293,7 +312,7 @@ export function exploreExhaustive(
         scenario: setup.scenario,
         design: setup.design,
       });
-      if (msg) pending.set(p.id, { node: node.index, message: msg });
+      if (msg) pending.set(p.id, { node: node.index, choice: null, message: msg });
     });
   };
 
@@ -356,11 +375,12 @@ export function exploreExhaustive(
           const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : NO_SLEEP;
           const keyLength = keyOf(w, mon, node.preemptions + preempt, node);
           const seen = visited.get(keyUnits(), keyLength);
-          // a tree node for every new state, and for the last step of a violation's path
-          const index =
-            seen !== undefined && violations === null ? seen : tree.add(node.index, tid, pick);
+          // a tree node for every new state (none for a violation's last step: the tree
+          // numbers states in the order they are met, as the parallel search does)
+          const index = seen !== undefined ? seen : tree.add(node.index, tid, pick);
           if (violations)
-            for (const [id, message] of violations) pending.set(id, { node: index, message });
+            for (const [id, message] of violations)
+              pending.set(id, { node: node.index, choice: { t: tid, p: pick }, message });
           // (a state on a cycle is the target of a cycle edge: the target's condition suffices)
           if (node.again !== true)
             for (const l of lassos)
@@ -457,38 +477,7 @@ export function exploreExhaustive(
     }
   }
 
-  for (const [property, v] of pending) {
-    const schedule = tree.path(v.node);
-    const prop = props.find((p) => p.id === property);
-    const run = runSchedule(setup, schedule, prop ? [prop] : [], {
-      keepWorlds: true,
-      noCompletion: true,
-    });
-    found.set(property, { property, schedule, loopStart: null, message: v.message, run });
-  }
-  // the shortest lasso of each liveness property, where it is shorter than the
-  // end-of-run counterexample found for it
-  for (const l of lassos) {
-    const best = shortestLasso(
-      l.graph,
-      (n) => tree.depth[n] as number,
-      fullMask(l.fair),
-      (tid) => stepBits(tid, l.fair),
-    );
-    if (!best) continue;
-    const prefix = tree.path(best.state);
-    const schedule = [...prefix, ...best.loop.map((e) => ({ t: e.tid, p: e.pick }))];
-    const other = found.get(l.prop.id);
-    if (other && other.schedule.length <= schedule.length) continue;
-    const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
-    found.set(l.prop.id, {
-      property: l.prop.id,
-      schedule,
-      loopStart: prefix.length,
-      message: `${l.spec.describe(prefix.length, best.loop.length)} (${fairnessText(l.spec, run.worlds?.[prefix.length] ?? run.final, setup.programs)})`,
-      run,
-    });
-  }
+  counterexamplesOf(setup, props, tree, pending, lassos, found);
   const states = visited.size;
   const set = visited.bytes();
   peak = Math.max(peak, heapBytes());
@@ -533,4 +522,77 @@ function commuting(
     if (compactKey(ab) === compactKey(ba)) out.push(u);
   }
   return out;
+}
+
+/** A violation met by the search: where, and the property's message. */
+export interface Pending {
+  /** the tree node of the state where it was met (an end-of-run check), or of the state before the step */
+  readonly node: number;
+  /** the step that violated, from `node`; null: judged at `node` itself */
+  readonly choice: Choice | null;
+  readonly message: string;
+}
+
+/** A liveness property's graph among its loop states (engine/lasso.ts). */
+export interface LassoWatch {
+  readonly prop: Property;
+  readonly spec: NonNullable<Property["lasso"]>;
+  readonly fair: ReturnType<typeof fairThreads>;
+  readonly graph: LassoGraph;
+}
+
+/** An empty graph for each liveness property, with its weakly fair threads in `world0`. */
+export function lassoWatches(props: readonly Property[], world0: World): LassoWatch[] {
+  return props.flatMap((p) => {
+    const spec = p.lasso;
+    if (!spec) return [];
+    return [{ prop: p, spec, fair: fairThreads(spec, world0), graph: new LassoGraph() }];
+  });
+}
+
+/**
+ * The counterexamples of a finished search, into `found`: each violation replayed along
+ * its tree path, then the shortest lasso of each liveness property where it is shorter
+ * than the end-of-run counterexample found for it.
+ */
+export function counterexamplesOf(
+  setup: Setup,
+  props: readonly Property[],
+  tree: Tree,
+  pending: ReadonlyMap<string, Pending>,
+  lassos: readonly LassoWatch[],
+  found: Map<string, ExhaustiveCounterexample>,
+): void {
+  for (const [property, v] of pending) {
+    const schedule = v.choice ? [...tree.path(v.node), v.choice] : tree.path(v.node);
+    const prop = props.find((p) => p.id === property);
+    const run = runSchedule(setup, schedule, prop ? [prop] : [], {
+      keepWorlds: true,
+      noCompletion: true,
+    });
+    found.set(property, { property, schedule, loopStart: null, message: v.message, run });
+  }
+  // the shortest lasso of each liveness property, where it is shorter than the
+  // end-of-run counterexample found for it
+  for (const l of lassos) {
+    const best = shortestLasso(
+      l.graph,
+      (n) => tree.depth[n] as number,
+      fullMask(l.fair),
+      (tid) => stepBits(tid, l.fair),
+    );
+    if (!best) continue;
+    const prefix = tree.path(best.state);
+    const schedule = [...prefix, ...best.loop.map((e) => ({ t: e.tid, p: e.pick }))];
+    const other = found.get(l.prop.id);
+    if (other && other.schedule.length <= schedule.length) continue;
+    const run = runSchedule(setup, schedule, [], { keepWorlds: true, noCompletion: true });
+    found.set(l.prop.id, {
+      property: l.prop.id,
+      schedule,
+      loopStart: prefix.length,
+      message: `${l.spec.describe(prefix.length, best.loop.length)} (${fairnessText(l.spec, run.worlds?.[prefix.length] ?? run.final, setup.programs)})`,
+      run,
+    });
+  }
 }

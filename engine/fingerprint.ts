@@ -6,10 +6,13 @@
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state. (Counterexample files record their own
 // per-step fingerprint of the whole world, reports/cex.ts traceFingerprint.)
+
 import type { Units } from "../model/parts.js";
 import { WORLD_PARTS } from "../model/parts.js";
 import type { ObjRef, Thread, Tid, Val, World } from "../model/world.js";
 import { isObjRef, isVmaRef } from "../model/world.js";
+import type { SharedStringsBuffer } from "./shared-strings.js";
+import { sharedIntern } from "./shared-strings.js";
 import { readPart } from "./world-table.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
@@ -112,14 +115,37 @@ const T_REF = 9;
 const T_OBJREF = 10;
 
 const interned = new Map<string, number>();
+let nextId = 0;
+let shared: SharedStringsBuffer | null = null;
 function intern(s: string): number {
   let id = interned.get(s);
   if (id === undefined) {
-    id = interned.size;
+    id = shared !== null ? sharedIntern(shared, s) : nextId;
     if (id >= 0xd800) throw new Error("compactKey: more than 55296 distinct strings");
+    nextId = Math.max(nextId, id + 1);
     interned.set(s, id);
   }
   return id;
+}
+
+/**
+ * Intern strings in a table shared with other threads (engine/shared-strings.ts), so
+ * that equal worlds encode to equal units in every thread of a parallel search; null
+ * goes back to this thread's own ids. Either way the ids met so far, and everything
+ * memoised from them, are forgotten: call it only between searches.
+ */
+export function shareInterning(b: SharedStringsBuffer | null): void {
+  shared = b;
+  interned.clear();
+  nextId = 0;
+  memoLocals.length = 0;
+  memoEpoch.length = 0;
+  memoVmaEpoch.length = 0;
+  memoLockEpoch.length = 0;
+  memoPc.length = 0;
+  memoPcId.length = 0;
+  memoStatus.length = 0;
+  layouts.length = 0;
 }
 
 const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });

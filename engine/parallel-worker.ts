@@ -2,39 +2,17 @@
 // that is not built in is loaded again here from its file, through the loader module
 // the caller named (the engine itself knows nothing of design files).
 import { parentPort, workerData } from "node:worker_threads";
-import { designById } from "../model/designs/index.js";
 import { programsFor, scenarioById } from "../model/scenarios.js";
-import type { Design } from "../model/step.js";
 import { DesignError, PropertyCheckError } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import type { CoverageOptions } from "./coverage.js";
 import { scenarioCoverage } from "./coverage.js";
 import { setStepProbe } from "./exec.js";
+import { designOf } from "./pair-source.js";
 import type { PairJob, ProgressSpec } from "./parallel.js";
 import type { ExplorationFlags } from "./rows.js";
 import { rowsFor } from "./rows.js";
-
-/** What a loader module exports: the design a file declares. */
-interface Loader {
-  loadDesignFile(file: string): Promise<{ readonly design: Design }>;
-}
-
-const loaders = new Map<string, Promise<Loader>>();
-
-async function designOf(job: PairJob): Promise<Design | undefined> {
-  if (job.loader) {
-    let loader = loaders.get(job.loader);
-    if (!loader) {
-      loader = import(job.loader) as Promise<Loader>;
-      loaders.set(job.loader, loader);
-    }
-    // every file first: what one declares may be named for the design of another
-    for (const f of job.files ?? []) await (await loader).loadDesignFile(f);
-    if (job.file) return (await (await loader).loadDesignFile(job.file)).design;
-  }
-  return designById(job.design);
-}
 
 const { beat, keepCounterexamples, progress, stop } = (workerData ?? {}) as {
   readonly beat?: Int32Array;

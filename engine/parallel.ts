@@ -5,20 +5,10 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { DesignError, PropertyCheckError } from "../model/step.js";
 import type { ScenarioCoverage } from "./coverage.js";
+import type { SetupSource } from "./pair-source.js";
 import type { MatrixRow } from "./verdicts.js";
 
-export interface PairJob {
-  readonly design: string;
-  /** the design file the design was loaded from, when it is not a built-in one */
-  readonly file?: string;
-  /** the module that loads `file` again in the worker (exports `loadDesignFile`) */
-  readonly loader?: string;
-  /**
-   * every design file the command loaded: a scenario or property one file declares may
-   * be named for a design of another, so the worker loads them all
-   */
-  readonly files?: readonly string[];
-  readonly scenario: string;
+export interface PairJob extends SetupSource {
   readonly properties: readonly string[];
   /**
    * the flags of cli/exploration.ts (random or exhaustive); for a coverage job, the

@@ -1,0 +1,793 @@
+// The exhaustive search on several threads: the breadth-first search of
+// engine/exhaustive.ts, each layer dealt out among N threads, with the visited set in
+// shared memory, and the same results as the search on one thread (states, transitions,
+// verdicts and the very same shortest counterexamples), whatever N is.
+//
+// - A state is kept as a 128-bit hash of its collapsed encoding (engine/collapse.ts
+//   `hash`; strings are interned in one table shared by the threads,
+//   engine/shared-strings.ts, so equal worlds hash alike in every thread) in an
+//   open-addressing table in a SharedArrayBuffer, claimed with compare-and-swap.
+// - The order is the one-thread search's. A layer is a sequence of states in the order
+//   they were met; thread k expands a contiguous stretch of it. A state met for the
+//   first time in this layer belongs to its first finder in that order: the least
+//   parent (a compare-and-swap keeps the least), and of that parent's steps the first,
+//   which its own thread sees. So each thread keeps what it found first, and the next
+//   layer, each thread's finds in order one after another, is again in the one-thread
+//   order. Then the stretches are evened out: a thread with more than its share sends
+//   the surplus at the ends of its stretch to its neighbours (the worlds cross by
+//   structured clone; only the surplus does). A state's number in the search tree is
+//   its place in that order, as on one thread.
+// - Per layer, four barriers: after the expansion; after each thread has counted the
+//   states it keeps; after each has numbered them and sent its surplus; after each has
+//   taken what it was sent (and the first thread has grown the table if it was filling).
+// - Violations, liveness edges and the tree come back to the first thread, which
+//   replays the counterexamples as the one-thread search does
+//   (engine/exhaustive.ts counterexamplesOf).
+//
+// Not with sleep sets, a preemption bound, shards or edge coverage: those run on one
+// thread (engine/verdicts.ts says so in the row's search facts).
+
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from "node:worker_threads";
+import type { World } from "../model/world.js";
+import type { Monitor, Property, RunEnd } from "../properties/property.js";
+import { Collapser } from "./collapse.js";
+import { enabledThreads, step } from "./exec.js";
+import type {
+  ExhaustiveCounterexample,
+  ExhaustiveOptions,
+  ExhaustiveResult,
+  LassoWatch,
+  Pending,
+} from "./exhaustive.js";
+import {
+  counterexamplesOf,
+  heapBytes,
+  lassoWatches,
+  load,
+  monitorsFor,
+  save,
+  Tree,
+} from "./exhaustive.js";
+import { encode, shareInterning } from "./fingerprint.js";
+import { idleBits } from "./lasso.js";
+import type { SetupSource } from "./pair-source.js";
+import type { Setup } from "./run.js";
+import { mayComplete } from "./run.js";
+import type { SharedStringsBuffer } from "./shared-strings.js";
+import { sharedStringsBuffer } from "./shared-strings.js";
+
+/** How to search on several threads: how many, and how each builds the setup again. */
+export interface ParallelOptions {
+  readonly workers: number;
+  /** the design, scenario (and design files) the other threads load */
+  readonly source: SetupSource;
+  /** each other thread's heap limit, in MiB */
+  readonly heapMiB?: number;
+}
+
+// the control block: barrier count and generation, stop reason, states claimed, then
+// per thread the states it keeps in the layer
+const C_COUNT = 0;
+const C_GEN = 1;
+const C_STOP = 2;
+const C_STATES = 3;
+const C_KEPT = 4;
+const STOP_REASONS = [null, "max-states", "max-memory", "interrupted", null] as const;
+const STOP_ERROR = 4;
+
+/** The visited set's shared arrays: 4 hash words, [layer, tree index], least parent. */
+interface Table {
+  readonly bits: number;
+  readonly keys: SharedArrayBuffer;
+  readonly meta: SharedArrayBuffer;
+  readonly best: SharedArrayBuffer;
+}
+
+function newTable(bits: number): Table {
+  const n = 2 ** bits;
+  return {
+    bits,
+    keys: new SharedArrayBuffer(16 * n),
+    meta: new SharedArrayBuffer(8 * n),
+    best: new SharedArrayBuffer(4 * n),
+  };
+}
+
+function tableBytes(t: Table): number {
+  return t.keys.byteLength + t.meta.byteLength + t.best.byteLength;
+}
+
+const NONE = 0x7fffffff;
+
+/** A growing array of 32-bit words, for the tree records and liveness edges. */
+class Words {
+  a = new Int32Array(1024);
+  n = 0;
+  push4(x: number, y: number, z: number, w: number): void {
+    if (this.n + 4 > this.a.length) this.grow();
+    const a = this.a;
+    a[this.n] = x;
+    a[this.n + 1] = y;
+    a[this.n + 2] = z;
+    a[this.n + 3] = w;
+    this.n += 4;
+  }
+  push2(x: number, y: number): void {
+    if (this.n + 2 > this.a.length) this.grow();
+    this.a[this.n] = x;
+    this.a[this.n + 1] = y;
+    this.n += 2;
+  }
+  private grow(): void {
+    const b = new Int32Array(2 * this.a.length);
+    b.set(this.a);
+    this.a = b;
+  }
+  done(): Int32Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+class Visited {
+  readonly keys: Int32Array;
+  readonly meta: Int32Array;
+  /** per slot: the least parent (tree index) that met the state in its layer */
+  readonly best: Int32Array;
+  readonly mask: number;
+  /** the last `find` claimed a fresh slot */
+  fresh = false;
+  constructor(readonly t: Table) {
+    this.keys = new Int32Array(t.keys);
+    this.meta = new Int32Array(t.meta);
+    this.best = new Int32Array(t.best);
+    this.mask = 2 ** t.bits - 1;
+  }
+  /** The slot of hash `h`, claimed for `layer` if no thread had it. */
+  find(h: Int32Array, layer: number): number {
+    const keys = this.keys;
+    const h0 = (h[0] as number) | 1;
+    const h1 = h[1] as number;
+    const h2 = h[2] as number;
+    const h3 = (h[3] as number) | 1;
+    for (let s = (h1 ^ h2) & this.mask; ; s = (s + 1) & this.mask) {
+      let k0 = Atomics.load(keys, 4 * s);
+      if (k0 === 0) {
+        k0 = Atomics.compareExchange(keys, 4 * s, 0, h0);
+        if (k0 === 0) {
+          keys[4 * s + 1] = h1;
+          keys[4 * s + 2] = h2;
+          this.meta[2 * s] = layer;
+          this.meta[2 * s + 1] = -1;
+          this.best[s] = NONE;
+          // published last: a thread that matched h0 waits for it
+          Atomics.store(keys, 4 * s + 3, h3);
+          this.fresh = true;
+          return s;
+        }
+      }
+      if (k0 !== h0) continue;
+      let k3 = Atomics.load(keys, 4 * s + 3);
+      while (k3 === 0) k3 = Atomics.load(keys, 4 * s + 3);
+      if (k3 === h3 && keys[4 * s + 1] === h1 && keys[4 * s + 2] === h2) {
+        this.fresh = false;
+        return s;
+      }
+    }
+  }
+  /** Keep the least parent to meet slot `s`. */
+  offer(s: number, parent: number): void {
+    let cur = Atomics.load(this.best, s);
+    while (parent < cur) {
+      const prev = Atomics.compareExchange(this.best, s, cur, parent);
+      if (prev === cur) return;
+      cur = prev;
+    }
+  }
+  /** A copy with room for `room` more states at half load at least (one thread, at a barrier). */
+  grown(used: number, room: number): Table {
+    let bits = this.t.bits;
+    while (2 ** bits < 2 * (used + room)) bits++;
+    const t = newTable(bits);
+    const to = new Visited(t);
+    for (let s = 0; s <= this.mask; s++) {
+      if (this.keys[4 * s] === 0) continue;
+      for (let d = (this.keys[4 * s + 1] as number) ^ (this.keys[4 * s + 2] as number); ; d++) {
+        const at = d & to.mask;
+        if (to.keys[4 * at] !== 0) continue;
+        for (let i = 0; i < 4; i++) to.keys[4 * at + i] = this.keys[4 * s + i] as number;
+        to.meta[2 * at] = this.meta[2 * s] as number;
+        to.meta[2 * at + 1] = this.meta[2 * s + 1] as number;
+        to.best[at] = this.best[s] as number;
+        break;
+      }
+    }
+    return t;
+  }
+}
+
+function barrier(ctl: Int32Array, n: number): void {
+  const gen = Atomics.load(ctl, C_GEN);
+  if (Atomics.add(ctl, C_COUNT, 1) === n - 1) {
+    Atomics.store(ctl, C_COUNT, 0);
+    Atomics.add(ctl, C_GEN, 1);
+    Atomics.notify(ctl, C_GEN);
+    return;
+  }
+  while (Atomics.load(ctl, C_GEN) === gen) Atomics.wait(ctl, C_GEN, gen, 50);
+}
+
+/** Four hash lanes of a string (a monitor's saved state, encoded) into out[at, at + 4). */
+function textLanes(s: string, out: Int32Array, at: number): void {
+  let a = 0x811c9dc5 ^ s.length;
+  let b = 0x9747b28c;
+  let c = 0x61c88647;
+  let d = 0x2545f491;
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    a = Math.imul(a ^ u, 0x01000193);
+    b = Math.imul(b ^ u, 0x5bd1e995);
+    b ^= b >>> 15;
+    c = Math.imul((c ^ u) + 0x7f4a7c15, 0x85ebca77);
+    c ^= c >>> 13;
+    d = Math.imul(d + u, 0xcc9e2d51);
+    d = (d << 15) | (d >>> 17);
+  }
+  out[at] = a;
+  out[at + 1] = b;
+  out[at + 2] = c;
+  out[at + 3] = d;
+}
+
+/** A violation one thread met first, with its place in the one-thread order. */
+type FirstPending = Pending & { readonly property: string; readonly order: number };
+
+/** What one thread brings back at the end of the search. */
+export interface ShareResult {
+  readonly transitions: number;
+  readonly atBound: number;
+  /** states left unexpanded when the search was stopped */
+  readonly left: number;
+  /** per kept state: tree index, parent, thread, pick */
+  readonly tree: Int32Array;
+  /** per liveness property: its edges (from, to, thread, pick) in the order met */
+  readonly edges: readonly Int32Array[];
+  /** per liveness property: idle bits (node, bits) */
+  readonly idle: readonly Int32Array[];
+  readonly pending: readonly FirstPending[];
+  readonly peak: number;
+  /** layers expanded (all threads agree) */
+  readonly depth: number;
+  readonly error: string | null;
+}
+
+/** Everything one thread of the search needs. */
+export interface Share {
+  readonly k: number;
+  readonly n: number;
+  readonly setup: Setup;
+  readonly props: readonly Property[];
+  readonly opts: Pick<ExhaustiveOptions, "depth" | "maxStates" | "maxMemoryMiB" | "onProgress">;
+  readonly ctl: Int32Array;
+  table: Table;
+  /** ports to the other threads, by thread number (null at k) */
+  readonly peers: readonly (MessagePort | null)[];
+  /** the first thread's channel to each other (for a grown table); the others' to it */
+  readonly control: readonly (MessagePort | null)[];
+}
+
+interface PNode {
+  readonly world: World;
+  readonly mon: readonly unknown[];
+  readonly index: number;
+  readonly slot: number;
+}
+
+interface Found {
+  readonly slot: number;
+  readonly world: World;
+  readonly mon: readonly unknown[];
+  readonly parent: number;
+  readonly tid: number;
+  readonly pick: number;
+  readonly cslot: number;
+}
+
+const NO_MONITORS: readonly unknown[] = [];
+
+/** One thread's part of the search (the first thread's too). */
+export function searchShare(sh: Share): ShareResult {
+  const { k, n, setup, props, opts, ctl } = sh;
+  const monitors: Monitor[] = monitorsFor(props);
+  const stateful = monitors.some((m) => m.save !== undefined);
+  const collapser = new Collapser(true);
+  const lassos: LassoWatch[] = lassoWatches(props, setup.world0);
+  const edges = lassos.map(() => new Words());
+  const idle = lassos.map(() => new Words());
+  const tree = new Words();
+  const pending = new Map<string, FirstPending>();
+  let visited = new Visited(sh.table);
+  let transitions = 0;
+  let atBound = 0;
+  let left = 0;
+  let peak = 0;
+  let error: string | null = null;
+  const h = new Int32Array(4);
+  // monitors' saved states: hash lanes by identity, as exhaustive.ts keeps their ids
+  const monValue: unknown[] = new Array(monitors.length).fill(undefined);
+  const monLanes = new Int32Array(4 * monitors.length);
+  const monKnown: boolean[] = new Array(monitors.length).fill(false);
+  const mixMonitors = (mon: readonly unknown[]) => {
+    for (let i = 0; i < mon.length; i++) {
+      const v = mon[i];
+      if (!monKnown[i] || monValue[i] !== v) {
+        const text =
+          v === null || v === undefined ? "_" : typeof v === "number" ? String(v) : encode(v);
+        textLanes(text, monLanes, 4 * i);
+        monValue[i] = v;
+        monKnown[i] = true;
+      }
+      for (let j = 0; j < 4; j++)
+        h[j] = Math.imul((h[j] as number) ^ (monLanes[4 * i + j] as number), 0x9e3779b1) ^ (i + 1);
+    }
+  };
+  const guard = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      if (error === null) error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      Atomics.store(ctl, C_STOP, STOP_ERROR);
+    }
+  };
+  const violate = (
+    id: string,
+    order: number,
+    node: number,
+    choice: Pending["choice"],
+    message: string,
+  ) => {
+    if (!pending.has(id)) pending.set(id, { property: id, order, node, choice, message });
+  };
+  const endCheck = (node: PNode) => {
+    const w = node.world;
+    const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
+      ? "done"
+      : "deadlock";
+    load(monitors, node.mon);
+    props.forEach((p, i) => {
+      if (pending.has(p.id)) return;
+      const msg = monitors[i]?.end?.({
+        world: w,
+        trace: [],
+        end,
+        scenario: setup.scenario,
+        design: setup.design,
+      });
+      if (msg) violate(p.id, node.index * 65536, node.index, null, msg);
+    });
+  };
+
+  // the root is state 0, the first thread's
+  let frontier: PNode[] = [];
+  let base = 1;
+  let total = 1;
+  if (k === 0) {
+    const mon0 = stateful ? save(monitors) : NO_MONITORS;
+    collapser.hash(collapser.ids(setup.world0, null), h);
+    if (stateful) mixMonitors(mon0);
+    const s = visited.find(h, 0);
+    visited.meta[2 * s + 1] = 0;
+    Atomics.add(ctl, C_STATES, 1);
+    collapser.keep(0);
+    frontier = [{ world: setup.world0, mon: mon0, index: 0, slot: 0 }];
+  }
+  collapser.nextLayer();
+  let depth = 0;
+  let lastCheck = 0;
+
+  while (total > 0) {
+    if (depth >= opts.depth) {
+      guard(() => {
+        for (const nd of frontier) {
+          const enabled = enabledThreads(nd.world, setup.programs);
+          if (!enabled.some((t) => mayComplete(nd.world, t, setup.programs))) endCheck(nd);
+          if (enabled.length > 0) atBound++;
+        }
+      });
+      break;
+    }
+    const found: Found[] = [];
+    const layerEdges = lassos.map(() => new Words());
+    // 1. expand this thread's stretch of the layer
+    let done = 0;
+    guard(() => {
+      for (const node of frontier) {
+        if (Atomics.load(ctl, C_STOP) !== 0) break;
+        done++;
+        const enabled = enabledThreads(node.world, setup.programs);
+        if (!enabled.some((t) => mayComplete(node.world, t, setup.programs))) endCheck(node);
+        if (enabled.length === 0) continue;
+        for (let i = 0; i < lassos.length; i++) {
+          const l = lassos[i] as LassoWatch;
+          if (l.fair.length > 0 && l.spec.inLoop(node.world))
+            (idle[i] as Words).push2(
+              node.index,
+              idleBits(node.world, l.fair, setup.programs, l.spec),
+            );
+        }
+        let sub = 0;
+        for (const tid of enabled) {
+          let choices = 1;
+          for (let pick = 0; pick < choices; pick++) {
+            const [w, rec] = step(node.world, tid, pick, setup.programs);
+            choices = Math.max(1, rec.choices);
+            transitions++;
+            sub++;
+            if (stateful) load(monitors, node.mon);
+            const view = {
+              before: node.world,
+              after: w,
+              rec,
+              index: depth,
+              phase: "schedule",
+            } as const;
+            // every monitor steps (a stateful one's state is part of the key), as on one thread
+            for (let i = 0; i < monitors.length; i++) {
+              const msg = monitors[i]?.step?.(view);
+              if (msg)
+                violate(
+                  (props[i] as Property).id,
+                  node.index * 65536 + sub,
+                  node.index,
+                  { t: tid, p: pick },
+                  msg,
+                );
+            }
+            const mon = stateful ? save(monitors) : NO_MONITORS;
+            collapser.hash(collapser.ids(w, node.world, node.slot), h);
+            if (stateful) mixMonitors(mon);
+            const slot = visited.find(h, depth + 1);
+            if (visited.fresh) {
+              const states = Atomics.add(ctl, C_STATES, 1) + 1;
+              if (opts.maxStates !== undefined && states >= opts.maxStates)
+                Atomics.store(ctl, C_STOP, 1);
+            }
+            // new in this layer, and no one met it from an earlier parent (or this one
+            // with an earlier step) so far: a candidate, unless an earlier parent on
+            // another thread offers itself before the barrier
+            if (
+              visited.meta[2 * slot] === depth + 1 &&
+              Atomics.load(visited.best, slot) > node.index
+            ) {
+              visited.offer(slot, node.index);
+              collapser.keep(found.length);
+              found.push({
+                slot,
+                world: w,
+                mon,
+                parent: node.index,
+                tid,
+                pick,
+                cslot: found.length,
+              });
+            }
+            for (let i = 0; i < lassos.length; i++) {
+              const l = lassos[i] as LassoWatch;
+              if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
+                (layerEdges[i] as Words).push4(node.index, slot, tid, pick);
+            }
+          }
+        }
+        if (transitions - lastCheck >= 4096) {
+          lastCheck = transitions;
+          const heap = heapBytes();
+          if (heap > peak) peak = heap;
+          if (opts.maxMemoryMiB !== undefined && heap > (opts.maxMemoryMiB * 2 ** 20) / n)
+            Atomics.store(ctl, C_STOP, 2);
+          if (
+            k === 0 &&
+            opts.onProgress?.({
+              states: Atomics.load(ctl, C_STATES),
+              transitions: transitions * n,
+              depth,
+            })
+          )
+            Atomics.store(ctl, C_STOP, 3);
+        }
+      }
+    });
+    left += frontier.length - done;
+    barrier(ctl, n);
+    // 2. the states this thread met first
+    const kept = found.filter((f) => Atomics.load(visited.best, f.slot) === f.parent);
+    Atomics.store(ctl, C_KEPT + k, kept.length);
+    barrier(ctl, n);
+    // 3. number them, and send the surplus to the neighbours
+    const counts = Array.from({ length: n }, (_, i) => Atomics.load(ctl, C_KEPT + i));
+    const before = (j: number) => counts.slice(0, j).reduce((a, b) => a + b, 0);
+    const width = before(n);
+    const start = before(k);
+    const mine = counts[k] as number;
+    const share = (j: number) => Math.floor((width * j) / n);
+    guard(() => {
+      kept.forEach((f, i) => {
+        const index = base + start + i;
+        visited.meta[2 * f.slot + 1] = index;
+        tree.push4(index, f.parent, f.tid, f.pick);
+      });
+      for (let j = 0; j < n; j++) {
+        const from = Math.max(start, share(j));
+        const to = Math.min(start + mine, share(j + 1));
+        if (j === k || from >= to) continue;
+        const part = kept
+          .slice(from - start, to - start)
+          .map((f) => ({ world: f.world, mon: f.mon }));
+        (sh.peers[j] as MessagePort).postMessage(part);
+      }
+    });
+    barrier(ctl, n);
+    // 4. liveness edges get their targets' numbers; take what the others sent
+    const next: PNode[] = [];
+    guard(() => {
+      for (let i = 0; i < lassos.length; i++) {
+        const le = layerEdges[i] as Words;
+        const out = edges[i] as Words;
+        const a = le.a;
+        for (let e = 0; e < le.n; e += 4)
+          out.push4(
+            a[e] as number,
+            visited.meta[2 * (a[e + 1] as number) + 1] as number,
+            a[e + 2] as number,
+            a[e + 3] as number,
+          );
+      }
+      let cslot = found.length;
+      for (let j = 0; j < n; j++) {
+        const js = before(j);
+        const from = Math.max(js, share(k));
+        const to = Math.min(js + (counts[j] as number), share(k + 1));
+        if (from >= to) continue;
+        if (j === k) {
+          for (let i = from; i < to; i++) {
+            const f = kept[i - start] as Found;
+            next.push({ world: f.world, mon: f.mon, index: base + i, slot: f.cslot });
+          }
+          continue;
+        }
+        const got = receiveMessageOnPort(sh.peers[j] as MessagePort);
+        if (!got) throw new Error(`thread ${k} expected states from thread ${j}`);
+        const part = got.message as { world: World; mon: unknown[] }[];
+        part.forEach((p, i) => {
+          collapser.ids(p.world, null);
+          collapser.keep(cslot);
+          next.push({ world: p.world, mon: p.mon, index: base + from + i, slot: cslot++ });
+        });
+      }
+      if (k === 0) {
+        const used = Atomics.load(ctl, C_STATES);
+        const fanout = Math.max(8, 2 * setup.world0.threads.length);
+        if (2 * (used + width * fanout) > 2 ** sh.table.bits) {
+          sh.table = visited.grown(used, width * fanout);
+          for (const c of sh.control) c?.postMessage(sh.table);
+        }
+      }
+    });
+    barrier(ctl, n);
+    if (k !== 0) {
+      const got = receiveMessageOnPort(sh.control[0] as MessagePort);
+      if (got) sh.table = got.message as Table;
+    }
+    visited = new Visited(sh.table);
+    frontier = next;
+    collapser.nextLayer();
+    base += width;
+    total = width;
+    depth++;
+    if (Atomics.load(ctl, C_STOP) !== 0) {
+      left += frontier.length;
+      break;
+    }
+  }
+  peak = Math.max(peak, heapBytes());
+  return {
+    transitions,
+    atBound,
+    left,
+    tree: tree.done(),
+    edges: edges.map((e) => e.done()),
+    idle: idle.map((e) => e.done()),
+    pending: [...pending.values()],
+    peak,
+    depth,
+    error,
+  };
+}
+
+const WORKER = new URL("./exhaustive-worker.mjs", import.meta.url);
+
+/** What the first thread hands each other thread. */
+export interface ShareData {
+  readonly k: number;
+  readonly n: number;
+  readonly source: SetupSource;
+  readonly properties: readonly string[];
+  readonly opts: Pick<ExhaustiveOptions, "depth" | "maxStates" | "maxMemoryMiB">;
+  readonly ctl: SharedArrayBuffer;
+  readonly table: Table;
+  readonly strings: SharedStringsBuffer;
+  readonly peers: readonly (MessagePort | null)[];
+  readonly control: MessagePort;
+}
+
+/**
+ * The exhaustive search of engine/exhaustive.ts on `par.workers` threads: this one and
+ * `par.workers - 1` worker threads, which load the setup again from `par.source`. The
+ * calling thread blocks until the search ends (in the CLI it is a worker thread).
+ */
+export function exploreParallel(
+  setup: Setup,
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+  par: ParallelOptions,
+): ExhaustiveResult {
+  const t0 = performance.now();
+  const n = par.workers;
+  const strings = sharedStringsBuffer();
+  shareInterning(strings);
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (C_KEPT + n)));
+  const channels = new Map<string, MessageChannel>();
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) channels.set(`${i}-${j}`, new MessageChannel());
+  const portOf = (i: number, j: number): MessagePort | null => {
+    if (i === j) return null;
+    const c = channels.get(i < j ? `${i}-${j}` : `${j}-${i}`) as MessageChannel;
+    return i < j ? c.port1 : c.port2;
+  };
+  const control = Array.from({ length: n }, (_, i) => (i === 0 ? null : new MessageChannel()));
+  const workers: Worker[] = [];
+  const inner = {
+    depth: opts.depth,
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+    ...(opts.maxMemoryMiB !== undefined ? { maxMemoryMiB: opts.maxMemoryMiB } : {}),
+  };
+  const sh: Share = {
+    k: 0,
+    n,
+    setup,
+    props,
+    opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+    ctl,
+    table: newTable(16),
+    peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
+    control: control.map((c) => c?.port1 ?? null),
+  };
+  try {
+    for (let k = 1; k < n; k++) {
+      const peers = Array.from({ length: n }, (_, j) => portOf(k, j));
+      const ctrl = (control[k] as MessageChannel).port2;
+      const data: ShareData = {
+        k,
+        n,
+        source: par.source,
+        properties: props.map((p) => p.id),
+        opts: inner,
+        ctl: ctl.buffer as SharedArrayBuffer,
+        table: sh.table,
+        strings,
+        peers,
+        control: ctrl,
+      };
+      workers.push(
+        new Worker(WORKER, {
+          workerData: data,
+          transferList: [...peers.filter((p): p is MessagePort => p !== null), ctrl],
+          // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
+          resourceLimits: {
+            maxYoungGenerationSizeMb: 192,
+            ...(par.heapMiB !== undefined ? { maxOldGenerationSizeMb: par.heapMiB } : {}),
+          },
+        }),
+      );
+    }
+    const results: ShareResult[] = [searchShare(sh)];
+    // the others' results, posted on their control channels as they end
+    for (let k = 1; k < n; k++) {
+      const port = (control[k] as MessageChannel).port1;
+      let got = receiveMessageOnPort(port);
+      while (!got) {
+        Atomics.wait(ctl, C_COUNT, Atomics.load(ctl, C_COUNT), 20);
+        got = receiveMessageOnPort(port);
+      }
+      results.push(got.message as ShareResult);
+    }
+    return merged(setup, props, results, Atomics.load(ctl, C_STATES), ctl, t0, sh.table);
+  } finally {
+    for (const w of workers) void w.terminate();
+    shareInterning(null);
+  }
+}
+
+/** The threads' results as the one-thread search's. */
+function merged(
+  setup: Setup,
+  props: readonly Property[],
+  results: readonly ShareResult[],
+  states: number,
+  ctl: Int32Array,
+  t0: number,
+  table: Table,
+): ExhaustiveResult {
+  const failed = results.find((r) => r.error !== null);
+  if (failed) throw new Error(`a thread of the parallel search failed: ${failed.error}`);
+  const tree = new Tree();
+  tree.fill(
+    states,
+    results.map((r) => r.tree),
+  );
+  const lassos = lassoWatches(props, setup.world0);
+  lassos.forEach((l, i) => {
+    for (const r of results) {
+      const idle = r.idle[i] as Int32Array;
+      for (let e = 0; e < idle.length; e += 2)
+        l.graph.setIdle(idle[e] as number, idle[e + 1] as number);
+    }
+    // each thread's edges are in the order it met them; merged by their source state,
+    // they are in the one-thread search's order
+    const lists = results.map((r) => r.edges[i] as Int32Array);
+    const at = lists.map(() => 0);
+    const head = (j: number) => {
+      const list = lists[j] as Int32Array;
+      const e = at[j] as number;
+      return e < list.length ? (list[e] as number) : Number.POSITIVE_INFINITY;
+    };
+    for (;;) {
+      let best = 0;
+      for (let j = 1; j < lists.length; j++) if (head(j) < head(best)) best = j;
+      const src = head(best);
+      if (src === Number.POSITIVE_INFINITY) break;
+      const list = lists[best] as Int32Array;
+      while (head(best) === src) {
+        const e = at[best] as number;
+        l.graph.add(src, list[e + 1] as number, list[e + 2] as number, list[e + 3] as number);
+        at[best] = e + 4;
+      }
+    }
+  });
+  const firsts = new Map<string, FirstPending>();
+  for (const r of results)
+    for (const p of r.pending) {
+      const had = firsts.get(p.property);
+      if (!had || p.order < had.order) firsts.set(p.property, p);
+    }
+  const pending = new Map<string, Pending>();
+  for (const [id, p] of [...firsts].sort((a, b) => a[1].order - b[1].order))
+    pending.set(id, { node: p.node, choice: p.choice, message: p.message });
+  const found = new Map<string, ExhaustiveCounterexample>();
+  counterexamplesOf(setup, props, tree, pending, lassos, found);
+  const stoppedBy = STOP_REASONS[Atomics.load(ctl, C_STOP)] ?? null;
+  const atBound = results.reduce((a, r) => a + r.atBound, 0);
+  const left = results.reduce((a, r) => a + r.left, 0);
+  return {
+    memory: {
+      arena: 0,
+      table: tableBytes(table),
+      parts: 0,
+      tree: tree.bytes(),
+      lasso: lassos.reduce((a, l) => a + l.graph.bytes(), 0),
+      peak: results.reduce((a, r) => a + r.peak, 0),
+    },
+    states,
+    transitions: results.reduce((a, r) => a + r.transitions, 0),
+    depth: (results[0] as ShareResult).depth,
+    complete: stoppedBy === null && atBound === 0,
+    stoppedBy,
+    frontier: atBound + (stoppedBy ? left : 0),
+    ms: performance.now() - t0,
+    omissionProbability: (states * states) / 2 ** 127,
+    counterexamples: found,
+  };
+}

@@ -1,0 +1,38 @@
+// A thread of a parallel exhaustive search (engine/exhaustive-parallel.ts): loads the
+// pair again, searches its stretch of each layer in step with the others, and posts
+// what it found to the first thread.
+import { type MessagePort, workerData } from "node:worker_threads";
+import { scenarioById } from "../model/scenarios.js";
+import { propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+import type { ShareData, ShareResult } from "./exhaustive-parallel.js";
+import { searchShare } from "./exhaustive-parallel.js";
+import { shareInterning } from "./fingerprint.js";
+import { designOf } from "./pair-source.js";
+import { setupFor } from "./run.js";
+
+const data = workerData as ShareData;
+shareInterning(data.strings);
+const post = (port: MessagePort, r: ShareResult) =>
+  port.postMessage(r, [
+    r.tree.buffer,
+    ...r.edges.map((e) => e.buffer),
+    ...r.idle.map((e) => e.buffer),
+  ] as ArrayBuffer[]);
+const design = await designOf(data.source);
+const scenario = scenarioById(data.source.scenario);
+if (!design || !scenario)
+  throw new Error(`unknown pair ${data.source.design}/${data.source.scenario}`);
+const props = data.properties.map((id) => propertyById(id) as Property);
+const r = searchShare({
+  k: data.k,
+  n: data.n,
+  setup: setupFor(design, scenario),
+  props,
+  opts: data.opts,
+  ctl: new Int32Array(data.ctl),
+  table: data.table,
+  peers: data.peers,
+  control: data.peers.map((_, i) => (i === 0 ? data.control : null)),
+});
+post(data.control, r);
