@@ -609,6 +609,16 @@ export function searchShare(sh: Share): ShareResult {
 
 const WORKER = new URL("./exhaustive-worker.mjs", import.meta.url);
 
+let searchBeat: Int32Array | null = null;
+
+/**
+ * The watchdog's heartbeat (engine/step-beat.ts) that the other threads of a search
+ * write too, so that a step looping on any of them is caught and named.
+ */
+export function setSearchBeat(beat: Int32Array | null): void {
+  searchBeat = beat;
+}
+
 /** What the first thread hands each other thread. */
 export interface ShareData {
   readonly k: number;
@@ -621,6 +631,7 @@ export interface ShareData {
   readonly strings: SharedStringsBuffer;
   readonly peers: readonly (MessagePort | null)[];
   readonly control: MessagePort;
+  readonly beat: SharedArrayBuffer | null;
 }
 
 /**
@@ -680,6 +691,7 @@ export function exploreParallel(
         strings,
         peers,
         control: ctrl,
+        beat: (searchBeat?.buffer as SharedArrayBuffer | undefined) ?? null,
       };
       workers.push(
         new Worker(WORKER, {

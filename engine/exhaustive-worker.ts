@@ -2,7 +2,7 @@
 // pair again, searches its stretch of each layer in step with the others, and posts
 // what it found to the first thread.
 import { type MessagePort, workerData } from "node:worker_threads";
-import { scenarioById } from "../model/scenarios.js";
+import { programsFor, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import type { ShareData, ShareResult } from "./exhaustive-parallel.js";
@@ -10,6 +10,7 @@ import { searchShare } from "./exhaustive-parallel.js";
 import { shareInterning } from "./fingerprint.js";
 import { designOf } from "./pair-source.js";
 import { setupFor } from "./run.js";
+import { beatSteps } from "./step-beat.js";
 
 const data = workerData as ShareData;
 shareInterning(data.strings);
@@ -24,6 +25,7 @@ const scenario = scenarioById(data.source.scenario);
 if (!design || !scenario)
   throw new Error(`unknown pair ${data.source.design}/${data.source.scenario}`);
 const props = data.properties.map((id) => propertyById(id) as Property);
+if (data.beat) beatSteps(new Int32Array(data.beat), programsFor(scenario, design));
 const r = searchShare({
   k: data.k,
   n: data.n,

@@ -8,11 +8,12 @@ import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import type { CoverageOptions } from "./coverage.js";
 import { scenarioCoverage } from "./coverage.js";
-import { setStepProbe } from "./exec.js";
+import { setSearchBeat } from "./exhaustive-parallel.js";
 import { designOf } from "./pair-source.js";
 import type { PairJob, ProgressSpec } from "./parallel.js";
 import type { ExplorationFlags } from "./rows.js";
 import { rowsFor } from "./rows.js";
+import { beatSteps, labelTable } from "./step-beat.js";
 
 const { beat, keepCounterexamples, progress, stop } = (workerData ?? {}) as {
   readonly beat?: Int32Array;
@@ -60,22 +61,10 @@ process.exit = ((code?: number | string | null) => {
  */
 function probeFor(i: number, programs: Readonly<Record<string, { readonly steps: object }>>): void {
   if (!beat) return;
-  const table: [string, string][] = [];
-  const index = new Map<string, Map<string, number>>();
-  for (const [id, p] of Object.entries(programs)) {
-    const m = new Map<string, number>();
-    for (const label of Object.keys(p.steps)) {
-      m.set(label, table.length);
-      table.push([id, label]);
-    }
-    index.set(id, m);
-  }
-  parentPort?.postMessage({ i, labels: table });
-  const b = beat;
-  setStepProbe((program, label) => {
-    Atomics.add(b, 0, 1);
-    Atomics.store(b, 1, index.get(program)?.get(label) ?? 0);
-  });
+  parentPort?.postMessage({ i, labels: labelTable(programs).table });
+  beatSteps(beat, programs);
+  // the other threads of a parallel search beat here too
+  setSearchBeat(beat);
 }
 
 parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
@@ -94,6 +83,7 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
     const all = rowsFor(
       job.flags as unknown as ExplorationFlags,
       p?.exhaustiveProgress(progress?.argv ?? []),
+      job,
     )(d, s, props);
     const rows = keepCounterexamples
       ? all

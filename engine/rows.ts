@@ -4,6 +4,7 @@ import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
+import type { SetupSource } from "./pair-source.js";
 import type { ShardSpec } from "./random.js";
 import type { RowResult } from "./verdicts.js";
 import { exhaustiveRows, verdictRows } from "./verdicts.js";
@@ -28,12 +29,23 @@ export interface ExplorationFlags {
   readonly shard?: ShardSpec;
   /** exhaustive shards: the length of the prefixes dealt out (engine/shard.ts) */
   readonly shardDepth?: number;
+  /**
+   * exhaustive: the threads one search runs on (engine/exhaustive-parallel.ts); 1 or
+   * absent: this thread alone
+   */
+  readonly searchWorkers?: number;
+  /** each further search thread's heap limit, in MiB */
+  readonly searchHeapMiB?: number;
 }
 
-/** `onProgress`: where the breadth-first searches report depth and states (the CLI's bar). */
+/**
+ * `onProgress`: where the breadth-first searches report depth and states (the CLI's bar).
+ * `source`: how another thread loads the pair again, for a search on several threads.
+ */
 export function rowsFor(
   o: ExplorationFlags,
   onProgress?: ExhaustiveOptions["onProgress"],
+  source?: SetupSource,
 ): (d: Design, s: Scenario, props: readonly Property[]) => RowResult[] {
   const shortest = o.shortest === true ? DEFAULT_SHORTEST_STATES : o.shortest || undefined;
   const progress = o.exhaustive || shortest !== undefined ? onProgress : undefined;
@@ -65,5 +77,12 @@ export function rowsFor(
         ...(progress ? { onProgress: progress } : {}),
       },
       shard,
+      source && (o.searchWorkers ?? 1) > 1
+        ? {
+            workers: o.searchWorkers as number,
+            source,
+            ...(o.searchHeapMiB !== undefined ? { heapMiB: o.searchHeapMiB } : {}),
+          }
+        : undefined,
     );
 }

@@ -6,6 +6,8 @@ import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
+import type { ParallelOptions } from "./exhaustive-parallel.js";
+import { exploreParallel } from "./exhaustive-parallel.js";
 import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
@@ -92,6 +94,10 @@ export interface SearchFacts {
   /** the reductions in force: "none", or e.g. "sleep sets", "hash-compact" */
   readonly reductions: readonly string[];
   readonly workers: number;
+  /** why the search ran on one thread although more were asked for */
+  readonly alone?: string;
+  /** what the visited set keeps: exact states, or hashes of them */
+  readonly visited: string;
   readonly states: number;
   readonly transitions: number;
   readonly complete: boolean;
@@ -189,19 +195,45 @@ export function exhaustiveRows(
   props: readonly Property[],
   opts: ExhaustiveOptions,
   shard?: { readonly spec: ShardSpec; readonly depth?: number },
+  parallel?: ParallelOptions,
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
+  // what keeps a search on one thread (engine/exhaustive-parallel.ts does none of these)
+  const alone =
+    parallel === undefined || parallel.workers <= 1
+      ? null
+      : shard
+        ? "a shard runs on one thread"
+        : opts.sleepSets
+          ? "sleep sets run on one thread"
+          : opts.preemptions !== undefined
+            ? "a preemption bound runs on one thread"
+            : opts.hashCompact
+              ? "hash-compact runs on one thread"
+              : opts.edges
+                ? "edge coverage runs on one thread"
+                : null;
+  const threads = parallel !== undefined && alone === null ? parallel.workers : 1;
   const r = shard
     ? exploreShard(setup, applicable, opts, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
-    : exploreExhaustive(setup, applicable, opts);
+    : parallel !== undefined && threads > 1
+      ? exploreParallel(setup, applicable, opts, parallel)
+      : exploreExhaustive(setup, applicable, opts);
   const search: SearchFacts = {
     reductions: [
       ...(opts.sleepSets ? ["sleep sets"] : []),
       ...(opts.hashCompact ? ["hash-compact"] : []),
       ...(opts.preemptions !== undefined ? [`preemption bound ${opts.preemptions}`] : []),
     ],
-    workers: 1,
+    workers: threads,
+    ...(alone !== null ? { alone } : {}),
+    visited:
+      threads > 1
+        ? "128-bit state hashes"
+        : opts.hashCompact
+          ? "64-bit state hashes"
+          : "exact states",
     states: r.states,
     transitions: r.transitions,
     complete: r.complete,

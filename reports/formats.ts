@@ -61,7 +61,7 @@ export const StrengthSchema = z
           .max(1)
           .optional()
           .describe(
-            "hash-compacted search: the probability that a state was wrongly taken for one seen",
+            "a search that keeps states as hashes (--hash-compact, or on several threads): the probability that a state was wrongly taken for one seen",
           ),
       })
       .strict(),

@@ -39,7 +39,7 @@ export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
   if (s.kind === "none") return "not run";
   const omission =
     s.omissionProbability !== undefined
-      ? `, hash-compacted: a state missed with probability ${s.omissionProbability.toExponential(1)}`
+      ? `, states kept as hashes: one missed with probability ${s.omissionProbability.toExponential(1)}`
       : "";
   if (r.stopped)
     return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached states left unexplored: not proven`;

@@ -169,6 +169,9 @@ async function onWorker(
         ...o,
         maxMemory: memory.searchMiB,
         ...(split > 1 ? { shard: { index: i + 1, count: split } } : {}),
+        // an exhaustive search spreads over the workers the scenarios leave free
+        searchWorkers: Math.max(1, Math.floor(o.workers / threads)),
+        searchHeapMiB: memory.heapMiB,
       },
     })),
   );

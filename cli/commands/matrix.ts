@@ -42,7 +42,13 @@ export function registerMatrix(program: Command): void {
       files,
       scenario: s.id,
       properties: props,
-      flags: { ...o, maxMemory: memory.searchMiB },
+      flags: {
+        ...o,
+        maxMemory: memory.searchMiB,
+        // an exhaustive search spreads over the workers the pairs leave free
+        searchWorkers: Math.max(1, Math.floor(o.workers / threads)),
+        searchHeapMiB: memory.heapMiB,
+      },
     }));
     // the pairs run on worker threads, so this thread is free to draw progress and to
     // take Ctrl-C: it reports how many pairs were done and prints no verdicts
