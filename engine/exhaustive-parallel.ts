@@ -71,12 +71,17 @@ export interface ParallelOptions {
 }
 
 // the control block: barrier count and generation, stop reason, states claimed, then
-// per thread the states it keeps in the layer
+// per thread the states it keeps in the layer, then per thread a tick it bumps as it
+// goes (so that a thread waiting at a barrier can tell a busy thread from a gone one)
 const C_COUNT = 0;
 const C_GEN = 1;
 const C_STOP = 2;
 const C_STATES = 3;
 const C_KEPT = 4;
+const ctlWords = (n: number) => C_KEPT + 2 * n;
+const tickOf = (n: number, k: number) => C_KEPT + n + k;
+/** how long a thread may give no sign of life before the others give up on it */
+const GONE_MS = 120_000;
 const STOP_REASONS = [null, "max-states", "max-memory", "interrupted", null] as const;
 const STOP_ERROR = 4;
 
@@ -139,6 +144,8 @@ class Visited {
   /** per slot: the least parent (tree index) that met the state in its layer */
   readonly best: Int32Array;
   readonly mask: number;
+  /** the most states the table takes (90% of its slots) */
+  readonly limit: number;
   /** the last `find` claimed a fresh slot */
   fresh = false;
   constructor(readonly t: Table) {
@@ -146,6 +153,7 @@ class Visited {
     this.meta = new Int32Array(t.meta);
     this.best = new Int32Array(t.best);
     this.mask = 2 ** t.bits - 1;
+    this.limit = Math.floor(0.9 * 2 ** t.bits);
   }
   /** The slot of hash `h`, claimed for `layer` if no thread had it. */
   find(h: Int32Array, layer: number): number {
@@ -210,15 +218,42 @@ class Visited {
   }
 }
 
-function barrier(ctl: Int32Array, n: number): void {
+/** A thread of the search that stopped answering (it ran out of memory, or failed to load). */
+export class ThreadGone extends Error {}
+
+function barrier(ctl: Int32Array, n: number, k: number): void {
   const gen = Atomics.load(ctl, C_GEN);
+  Atomics.add(ctl, tickOf(n, k), 1);
   if (Atomics.add(ctl, C_COUNT, 1) === n - 1) {
     Atomics.store(ctl, C_COUNT, 0);
     Atomics.add(ctl, C_GEN, 1);
     Atomics.notify(ctl, C_GEN);
     return;
   }
-  while (Atomics.load(ctl, C_GEN) === gen) Atomics.wait(ctl, C_GEN, gen, 50);
+  waitFor(ctl, n, () => Atomics.load(ctl, C_GEN) !== gen, C_GEN, gen);
+}
+
+/**
+ * Block until `done()`, waking on `ctl[word]` changing from `was` or every 50 ms; give
+ * up when no other thread's tick has moved for GONE_MS.
+ */
+function waitFor(ctl: Int32Array, n: number, done: () => boolean, word: number, was: number): void {
+  let ticks = 0;
+  let since = performance.now();
+  while (!done()) {
+    Atomics.wait(ctl, word, was, 50);
+    let t = 0;
+    for (let j = 0; j < n; j++) t += Atomics.load(ctl, tickOf(n, j));
+    if (t !== ticks) {
+      ticks = t;
+      since = performance.now();
+    } else if (performance.now() - since > GONE_MS) {
+      Atomics.store(ctl, C_STOP, STOP_ERROR);
+      throw new ThreadGone(
+        `a thread of the parallel exhaustive search stopped answering for ${GONE_MS / 1000} s (it ran out of memory, or failed to load the design). Fix: run again with --workers 1, or a lower --max-memory.`,
+      );
+    }
+  }
 }
 
 /** Four hash lanes of a string (a monitor's saved state, encoded) into out[at, at + 4). */
@@ -408,6 +443,7 @@ export function searchShare(sh: Share): ShareResult {
       for (const node of frontier) {
         if (Atomics.load(ctl, C_STOP) !== 0) break;
         done++;
+        Atomics.add(ctl, tickOf(n, k), 1);
         const enabled = enabledThreads(node.world, setup.programs);
         if (!enabled.some((t) => mayComplete(node.world, t, setup.programs))) endCheck(node);
         if (enabled.length === 0) continue;
@@ -453,6 +489,10 @@ export function searchShare(sh: Share): ShareResult {
             const slot = visited.find(h, depth + 1);
             if (visited.fresh) {
               const states = Atomics.add(ctl, C_STATES, 1) + 1;
+              if (states > visited.limit)
+                throw new Error(
+                  `the visited table filled up within one layer (${states} states in ${visited.mask + 1} slots)`,
+                );
               if (opts.maxStates !== undefined && states >= opts.maxStates)
                 Atomics.store(ctl, C_STOP, 1);
             }
@@ -501,11 +541,11 @@ export function searchShare(sh: Share): ShareResult {
       }
     });
     left += frontier.length - done;
-    barrier(ctl, n);
+    barrier(ctl, n, k);
     // 2. the states this thread met first
     const kept = found.filter((f) => Atomics.load(visited.best, f.slot) === f.parent);
     Atomics.store(ctl, C_KEPT + k, kept.length);
-    barrier(ctl, n);
+    barrier(ctl, n, k);
     // 3. number them, and send the surplus to the neighbours
     const counts = Array.from({ length: n }, (_, i) => Atomics.load(ctl, C_KEPT + i));
     const before = (j: number) => counts.slice(0, j).reduce((a, b) => a + b, 0);
@@ -529,7 +569,7 @@ export function searchShare(sh: Share): ShareResult {
         (sh.peers[j] as MessagePort).postMessage(part);
       }
     });
-    barrier(ctl, n);
+    barrier(ctl, n, k);
     // 4. liveness edges get their targets' numbers; take what the others sent
     const next: PNode[] = [];
     guard(() => {
@@ -569,14 +609,15 @@ export function searchShare(sh: Share): ShareResult {
       }
       if (k === 0) {
         const used = Atomics.load(ctl, C_STATES);
-        const fanout = Math.max(8, 2 * setup.world0.threads.length);
-        if (2 * (used + width * fanout) > 2 ** sh.table.bits) {
-          sh.table = visited.grown(used, width * fanout);
+        // room at half load for a next layer four times as wide (find() gives up at 90%)
+        const room = 4 * width + 4096;
+        if (2 * (used + room) > 2 ** sh.table.bits) {
+          sh.table = visited.grown(used, room);
           for (const c of sh.control) c?.postMessage(sh.table);
         }
       }
     });
-    barrier(ctl, n);
+    barrier(ctl, n, k);
     if (k !== 0) {
       const got = receiveMessageOnPort(sh.control[0] as MessagePort);
       if (got) sh.table = got.message as Table;
@@ -649,7 +690,7 @@ export function exploreParallel(
   const n = par.workers;
   const strings = sharedStringsBuffer();
   shareInterning(strings);
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * (C_KEPT + n)));
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
   const channels = new Map<string, MessageChannel>();
   for (let i = 0; i < n; i++)
     for (let j = i + 1; j < n; j++) channels.set(`${i}-${j}`, new MessageChannel());
@@ -710,11 +751,17 @@ export function exploreParallel(
     for (let k = 1; k < n; k++) {
       const port = (control[k] as MessageChannel).port1;
       let got = receiveMessageOnPort(port);
-      while (!got) {
-        Atomics.wait(ctl, C_COUNT, Atomics.load(ctl, C_COUNT), 20);
-        got = receiveMessageOnPort(port);
-      }
-      results.push(got.message as ShareResult);
+      waitFor(
+        ctl,
+        n,
+        () => {
+          got ??= receiveMessageOnPort(port);
+          return got !== undefined;
+        },
+        C_COUNT,
+        Atomics.load(ctl, C_COUNT),
+      );
+      results.push((got as unknown as { message: ShareResult }).message);
     }
     return merged(setup, props, results, Atomics.load(ctl, C_STATES), ctl, t0, sh.table);
   } finally {
