@@ -1,9 +1,10 @@
 // npm run bench:full-scale (also part of npm run bench): the full-scale proofs. Each
 // row is one complete exhaustive search of a built-in design on a scenario, with every
 // applicable property (liveness included) and no depth bound, in a fresh process
-// (bench/full-scale-run.ts) so that its peak RSS is its own. It prints states,
-// transitions, depth, wall time, peak memory and bytes per stored state, and asserts
-// nothing.
+// (bench/full-scale-run.ts) so that its peak RSS is its own, on one worker and then on
+// two (engine/exhaustive-parallel.ts). It prints states, transitions, depth, wall time,
+// peak memory and bytes per stored state, and the speed-up from one worker to two in the
+// same run, and asserts nothing.
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +14,7 @@ import type { SearchMemory } from "../engine/exhaustive.js";
 interface Figures {
   readonly design: string;
   readonly scenario: string;
+  readonly workers: number;
   readonly states: number;
   readonly transitions: number;
   readonly complete: boolean;
@@ -30,7 +32,7 @@ const ROWS: readonly (readonly [string, string])[] = [
   ["v2", "two-vmas"],
 ];
 
-function search(design: string, scenario: string): Figures {
+function search(design: string, scenario: string, workers: number): Figures {
   const r = spawnSync(
     process.execPath,
     [
@@ -40,6 +42,7 @@ function search(design: string, scenario: string): Figures {
       path.join(benchDir, "full-scale-run.ts"),
       design,
       scenario,
+      String(workers),
     ],
     { cwd: path.dirname(benchDir), encoding: "utf8", maxBuffer: 1 << 24 },
   );
@@ -49,11 +52,12 @@ function search(design: string, scenario: string): Figures {
 
 const cpus = os.cpus();
 console.log(
-  `full-scale proofs: every property, no depth bound, one worker (machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version})`,
+  `full-scale proofs: every property, no depth bound, on 1 worker and on 2 (machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version})`,
 );
 const head = [
   "design",
   "scenario",
+  "workers",
   "complete",
   "states",
   "transitions",
@@ -69,35 +73,46 @@ const head = [
   "violated",
 ];
 const rows: string[][] = [];
-for (const [d, s] of ROWS) {
-  const f = search(d, s);
-  const m = f.memory;
-  const per = (b: number) => (b / f.states).toFixed(0);
-  rows.push([
-    f.design,
-    f.scenario,
-    f.complete ? "yes" : "no",
-    f.states.toLocaleString("en-US"),
-    f.transitions.toLocaleString("en-US"),
-    String(f.depth),
-    (f.ms / 1000).toFixed(1),
-    (f.maxRssKiB / 1024).toFixed(0),
-    per(m.arena + m.table + m.parts + m.tree + m.lasso),
-    per(m.arena),
-    per(m.table),
-    per(m.parts),
-    per(m.tree),
-    per(m.lasso),
-    Object.entries(f.violated)
-      .map(([p, n]) => `${p} (${n})`)
-      .join(", ") || "none",
-  ]);
-}
+let one: Figures | null = null;
+const speedups: string[] = [];
+for (const [d, s] of ROWS)
+  for (const workers of [1, 2]) {
+    const f = search(d, s, workers);
+    if (workers === 1) one = f;
+    else if (one)
+      speedups.push(
+        `${d} on ${s}: ${(one.ms / f.ms).toFixed(2)}x (${(one.ms / 1000).toFixed(1)} s -> ${(f.ms / 1000).toFixed(1)} s; same states ${one.states === f.states ? "yes" : "NO"}, same counterexample lengths ${JSON.stringify(one.violated) === JSON.stringify(f.violated) ? "yes" : "NO"})`,
+      );
+    const m = f.memory;
+    const per = (b: number) => (b / f.states).toFixed(0);
+    rows.push([
+      f.design,
+      f.scenario,
+      String(f.workers),
+      f.complete ? "yes" : "no",
+      f.states.toLocaleString("en-US"),
+      f.transitions.toLocaleString("en-US"),
+      String(f.depth),
+      (f.ms / 1000).toFixed(1),
+      (f.maxRssKiB / 1024).toFixed(0),
+      per(m.arena + m.table + m.parts + m.tree + m.lasso),
+      per(m.arena),
+      per(m.table),
+      per(m.parts),
+      per(m.tree),
+      per(m.lasso),
+      Object.entries(f.violated)
+        .map(([p, n]) => `${p} (${n})`)
+        .join(", ") || "none",
+    ]);
+  }
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
 const line = (r: readonly string[]) =>
   `  ${r.map((c, i) => (i < 2 ? c.padEnd(w[i] ?? 0) : c.padStart(w[i] ?? 0))).join("  ")}`;
 console.log(line(head));
 for (const r of rows) console.log(line(r));
 console.log(
-  "  (B/state: the stores' bytes at the end of the search over its states, allocated sizes (the arrays grow by doubling); arena and table: the visited set; parts: the part tables and two layers of part ids; tree: parent, step and depth per state; lasso: the liveness graphs. Peak RSS includes the frontier's worlds and Node's own ~50 MiB. 1 worker against 2: the exhaustive search runs on one worker thread; it is not parallel yet.)",
+  "  (B/state: the stores' bytes at the end of the search over its states, allocated sizes (the arrays grow by doubling); arena and table: the visited set (on 2 workers: the shared table of 128-bit state hashes, parents and tree numbers, and no arena); parts: the part tables and two layers of part ids (each thread's own on 2 workers); tree: parent, step and depth per state; lasso: the liveness graphs. Peak RSS includes the frontier's worlds and Node's own ~50 MiB per thread.)",
 );
+console.log("speed-up from 1 worker to 2, same run:");
+for (const s of speedups) console.log(`  ${s}`);

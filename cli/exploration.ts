@@ -94,7 +94,7 @@ export function withExplorationOptions(
     )
     .option(
       "--workers <n>",
-      "worker threads (default: one per core): pairs run side by side, and check deals one pair's random run indices out among them; the results do not depend on n",
+      "worker threads (default: one per core): pairs run side by side, check deals one pair's random run indices out among them, and an exhaustive search runs on the workers the scenarios or pairs leave free; the results do not depend on n",
       parseCount("--workers"),
       availableParallelism(),
     )

@@ -295,6 +295,8 @@ export interface ShareResult {
   readonly idle: readonly Int32Array[];
   readonly pending: readonly FirstPending[];
   readonly peak: number;
+  /** this thread's part tables (engine/collapse.ts), in bytes */
+  readonly parts: number;
   /** layers expanded (all threads agree) */
   readonly depth: number;
   readonly error: string | null;
@@ -643,6 +645,7 @@ export function searchShare(sh: Share): ShareResult {
     idle: idle.map((e) => e.done()),
     pending: [...pending.values()],
     peak,
+    parts: collapser.bytes(),
     depth,
     error,
   };
@@ -834,7 +837,7 @@ function merged(
     memory: {
       arena: 0,
       table: tableBytes(table),
-      parts: 0,
+      parts: results.reduce((a, r) => a + r.parts, 0),
       tree: tree.bytes(),
       lasso: lassos.reduce((a, l) => a + l.graph.bytes(), 0),
       peak: results.reduce((a, r) => a + r.peak, 0),
