@@ -33,6 +33,7 @@ import {
   receiveMessageOnPort,
   Worker,
 } from "node:worker_threads";
+import { DesignError, PropertyCheckError } from "../model/step.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
@@ -77,7 +78,9 @@ const C_COUNT = 0;
 const C_GEN = 1;
 const C_STOP = 2;
 const C_STATES = 3;
-const C_KEPT = 4;
+/** the stop reason as the last thread to reach the latest barrier read it */
+const C_STOP_SEEN = 4;
+const C_KEPT = 5;
 const ctlWords = (n: number) => C_KEPT + 2 * n;
 const tickOf = (n: number, k: number) => C_KEPT + n + k;
 /** how long a thread may give no sign of life before the others give up on it */
@@ -221,16 +224,22 @@ class Visited {
 /** A thread of the search that stopped answering (it ran out of memory, or failed to load). */
 export class ThreadGone extends Error {}
 
-function barrier(ctl: Int32Array, n: number, k: number): void {
+/**
+ * Wait for every thread, and return the stop reason as it stood when the last one
+ * arrived: the same value for every thread, whereas a thread that reads the stop word
+ * itself after the barrier may see what a faster one set in the next layer.
+ */
+function barrier(ctl: Int32Array, n: number, k: number): number {
   const gen = Atomics.load(ctl, C_GEN);
   Atomics.add(ctl, tickOf(n, k), 1);
   if (Atomics.add(ctl, C_COUNT, 1) === n - 1) {
+    Atomics.store(ctl, C_STOP_SEEN, Atomics.load(ctl, C_STOP));
     Atomics.store(ctl, C_COUNT, 0);
     Atomics.add(ctl, C_GEN, 1);
     Atomics.notify(ctl, C_GEN);
-    return;
-  }
-  waitFor(ctl, n, () => Atomics.load(ctl, C_GEN) !== gen, C_GEN, gen);
+  } else waitFor(ctl, n, () => Atomics.load(ctl, C_GEN) !== gen, C_GEN, gen);
+  // (no thread can pass the next barrier, and so change this, before this one reaches it)
+  return Atomics.load(ctl, C_STOP_SEEN);
 }
 
 /**
@@ -299,7 +308,48 @@ export interface ShareResult {
   readonly parts: number;
   /** layers expanded (all threads agree) */
   readonly depth: number;
-  readonly error: string | null;
+  readonly error: ThreadError | null;
+}
+
+/** An error a thread met, as it crosses threads: a design's or a property's keeps where. */
+interface ThreadError {
+  readonly message: string;
+  readonly stack?: string;
+  readonly program?: string;
+  readonly label?: string;
+  readonly property?: string;
+  readonly detail?: string;
+}
+
+function threadError(e: unknown): ThreadError {
+  if (e instanceof PropertyCheckError)
+    return {
+      message: e.message,
+      program: e.program,
+      label: e.label,
+      property: e.property,
+      detail: e.detail,
+    };
+  if (e instanceof DesignError)
+    return {
+      message: e.message.replace(`${e.program}, step "${e.label}": `, ""),
+      program: e.program,
+      label: e.label,
+    };
+  return e instanceof Error
+    ? { message: e.message, ...(e.stack ? { stack: e.stack } : {}) }
+    : { message: String(e) };
+}
+
+/** The error again, on the first thread: a design error stays one (exit 2, at its step). */
+function rethrow(e: ThreadError): never {
+  if (e.property !== undefined && e.program !== undefined && e.label !== undefined)
+    throw new PropertyCheckError(e.property, e.program, e.label, e.detail ?? e.message);
+  if (e.program !== undefined && e.label !== undefined)
+    throw new DesignError(e.program, e.label, e.message);
+  const err = new Error(`a thread of the parallel exhaustive search failed: ${e.message}`);
+  if (e.stack) err.stack = e.stack;
+  throw err;
 }
 
 /** Everything one thread of the search needs. */
@@ -352,7 +402,7 @@ export function searchShare(sh: Share): ShareResult {
   let atBound = 0;
   let left = 0;
   let peak = 0;
-  let error: string | null = null;
+  let error: ThreadError | null = null;
   const h = new Int32Array(4);
   // monitors' saved states: hash lanes by identity, as exhaustive.ts keeps their ids
   const monValue: unknown[] = new Array(monitors.length).fill(undefined);
@@ -376,7 +426,7 @@ export function searchShare(sh: Share): ShareResult {
     try {
       f();
     } catch (e) {
-      if (error === null) error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      if (error === null) error = threadError(e);
       Atomics.store(ctl, C_STOP, STOP_ERROR);
     }
   };
@@ -619,7 +669,7 @@ export function searchShare(sh: Share): ShareResult {
         }
       }
     });
-    barrier(ctl, n, k);
+    const stop = barrier(ctl, n, k);
     if (k !== 0) {
       const got = receiveMessageOnPort(sh.control[0] as MessagePort);
       if (got) sh.table = got.message as Table;
@@ -630,7 +680,7 @@ export function searchShare(sh: Share): ShareResult {
     base += width;
     total = width;
     depth++;
-    if (Atomics.load(ctl, C_STOP) !== 0) {
+    if (stop !== 0) {
       left += frontier.length;
       break;
     }
@@ -783,8 +833,9 @@ function merged(
   t0: number,
   table: Table,
 ): ExhaustiveResult {
-  const failed = results.find((r) => r.error !== null);
-  if (failed) throw new Error(`a thread of the parallel search failed: ${failed.error}`);
+  // the error met first in thread order (a thread's own stops the others at their next node)
+  const failed = results.find((r) => r.error !== null)?.error;
+  if (failed) rethrow(failed);
   const tree = new Tree();
   tree.fill(
     states,

@@ -67,6 +67,24 @@ describe("malformed design files", () => {
     );
   });
 
+  it("reports a step that throws in an exhaustive search on two threads as a design error at that step", async () => {
+    // the step throws on one of the threads; the other must stop with it, not wait at a barrier
+    const r = await lockdrop(
+      "check",
+      `${DIR}/10-step-throws.ts`,
+      "--exhaustive",
+      "--workers",
+      "2",
+      "--step-timeout",
+      "60",
+    );
+    expect(r.code).toBe(2);
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" is not a number\./,
+    );
+  });
+
   it("runs design files in matrix too (on its worker threads), design errors included", async () => {
     const [ok, bad] = await Promise.all([
       lockdrop(
