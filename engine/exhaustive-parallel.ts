@@ -69,7 +69,18 @@ export interface ParallelOptions {
   readonly source: SetupSource;
   /** each other thread's heap limit, in MiB */
   readonly heapMiB?: number;
+  /**
+   * engine/verdicts.ts: search on one thread first, and on several only once the
+   * search passes this many states (default PARALLEL_FROM)
+   */
+  readonly from?: number;
 }
+
+/**
+ * Below this many states a search stays on one thread: starting the other threads
+ * costs about a second, and the visited set keeps exact states there.
+ */
+export const PARALLEL_FROM = 100_000;
 
 // the control block: barrier count and generation, stop reason, states claimed, then
 // per thread the states it keeps in the layer, then per thread a tick it bumps as it

@@ -7,7 +7,7 @@ import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
 import type { ParallelOptions } from "./exhaustive-parallel.js";
-import { exploreParallel } from "./exhaustive-parallel.js";
+import { exploreParallel, PARALLEL_FROM } from "./exhaustive-parallel.js";
 import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
@@ -98,6 +98,8 @@ export interface SearchFacts {
   readonly alone?: string;
   /** what the visited set keeps: exact states, or hashes of them */
   readonly visited: string;
+  /** searched on one thread first, up to this many states, then again on `workers` */
+  readonly restarted?: number;
   readonly states: number;
   readonly transitions: number;
   readonly complete: boolean;
@@ -214,12 +216,31 @@ export function exhaustiveRows(
               : opts.edges
                 ? "edge coverage runs on one thread"
                 : null;
-  const threads = parallel !== undefined && alone === null ? parallel.workers : 1;
-  const r = shard
+  const r0 = shard
     ? exploreShard(setup, applicable, opts, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
-    : parallel !== undefined && threads > 1
-      ? exploreParallel(setup, applicable, opts, parallel)
-      : exploreExhaustive(setup, applicable, opts);
+    : exploreExhaustive(
+        setup,
+        applicable,
+        parallel !== undefined && alone === null
+          ? {
+              ...opts,
+              maxStates: Math.min(opts.maxStates ?? Infinity, parallel.from ?? PARALLEL_FROM),
+            }
+          : opts,
+      );
+  // a search that outgrows `from` states on one thread starts again on several (it
+  // keeps states as hashes there, and the first ones are searched twice)
+  const again =
+    parallel !== undefined &&
+    alone === null &&
+    r0.stoppedBy === "max-states" &&
+    r0.states < (opts.maxStates ?? Infinity);
+  const r = again ? exploreParallel(setup, applicable, opts, parallel) : r0;
+  const threads = again ? parallel.workers : 1;
+  const small =
+    parallel !== undefined && alone === null && !again
+      ? `under ${(parallel.from ?? PARALLEL_FROM).toLocaleString("en-US")} states a search stays on one thread`
+      : null;
   const search: SearchFacts = {
     reductions: [
       ...(opts.sleepSets ? ["sleep sets"] : []),
@@ -227,7 +248,8 @@ export function exhaustiveRows(
       ...(opts.preemptions !== undefined ? [`preemption bound ${opts.preemptions}`] : []),
     ],
     workers: threads,
-    ...(alone !== null ? { alone } : {}),
+    ...(alone !== null ? { alone } : small !== null ? { alone: small } : {}),
+    ...(again ? { restarted: r0.states } : {}),
     visited:
       threads > 1
         ? "128-bit state hashes"
@@ -238,8 +260,9 @@ export function exhaustiveRows(
     transitions: r.transitions,
     complete: r.complete,
     depth: r.depth,
-    peakBytes: r.memory.peak,
-    ms: r.ms,
+    peakBytes: Math.max(r.memory.peak, r0.memory.peak),
+    // the time on one thread before a restart counts too
+    ms: again ? r0.ms + r.ms : r.ms,
   };
   return props.map((p): RowResult => {
     const base = { design: design.id, scenario: scenario.id, property: p.id };

@@ -7,6 +7,7 @@ import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { exploreParallel } from "../engine/exhaustive-parallel.js";
 import { setupFor } from "../engine/run.js";
+import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { runsIn } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
@@ -67,4 +68,42 @@ describe("parallel exhaustive search", () => {
         expect(facts(many)).toEqual(one);
       }
     });
+
+  it("says how a search ran: on two threads with states kept as hashes, or on one and why", () => {
+    const design = designById("v2");
+    if (!design) throw new Error("v2");
+    // from 1: on two threads as soon as the search has more than one state
+    const par = { workers: 2, source: { design: "v2", scenario: "anon-uffd-1" }, from: 1 };
+    const run = (sleepSets: boolean, p: typeof par | Omit<typeof par, "from"> = par) =>
+      exhaustiveRows(
+        design,
+        scenario("anon-uffd-1"),
+        PROPERTIES,
+        { depth: Number.POSITIVE_INFINITY, sleepSets },
+        undefined,
+        p,
+      );
+    const [two] = run(false);
+    expect(two?.search).toMatchObject({ workers: 2, visited: "128-bit state hashes" });
+    expect(two?.search?.alone).toBeUndefined();
+    expect(two?.strength).toMatchObject({ kind: "exhaustive-complete" });
+    const strength = two?.strength as { omissionProbability?: number } | undefined;
+    expect(strength?.omissionProbability).toBeLessThan(1e-20);
+    const [one] = run(true);
+    expect(one?.search).toMatchObject({
+      workers: 1,
+      alone: "sleep sets run on one thread",
+      visited: "exact states",
+    });
+    expect(one?.verdict).toBe(two?.verdict);
+    // by default a search of 25,546 states stays on one thread, with exact states
+    const [small] = run(false, { workers: 2, source: par.source });
+    expect(small?.search).toMatchObject({
+      workers: 1,
+      alone: "under 100,000 states a search stays on one thread",
+      visited: "exact states",
+    });
+    expect(small?.search?.restarted).toBeUndefined();
+    expect(two?.search?.restarted).toBeGreaterThanOrEqual(1);
+  });
 });
