@@ -14,6 +14,7 @@
 
 import type { Thread, World } from "../model/world.js";
 import { encodePart, idsKey, keyUnits, PART_THREAD0 } from "./fingerprint.js";
+import { hashLanes } from "./hash-lanes.js";
 import { StateSet } from "./stateset.js";
 import { sameParts } from "./world-table.js";
 
@@ -110,24 +111,7 @@ export class Collapser {
       grown.set(l);
       lanes[t] = l = grown;
     }
-    let a = 0x9e3779b9 ^ n;
-    let b = 0x85ebca6b;
-    let c = 0xc2b2ae35;
-    let d = 0x27d4eb2f;
-    for (let i = 0; i < n; i++) {
-      const u = units[i] as number;
-      a = Math.imul(a ^ u, 0x01000193);
-      b = Math.imul(b ^ u, 0x5bd1e995);
-      b ^= b >>> 15;
-      c = Math.imul((c ^ u) + 0x7f4a7c15, 0x85ebca77);
-      c ^= c >>> 13;
-      d = Math.imul(d + u, 0xcc9e2d51);
-      d = (d << 15) | (d >>> 17);
-    }
-    l[4 * id] = a;
-    l[4 * id + 1] = b;
-    l[4 * id + 2] = c;
-    l[4 * id + 3] = d;
+    hashLanes(n, (i) => units[i] as number, l, 4 * id);
   }
 
   /**

@@ -55,6 +55,7 @@ import {
   Tree,
 } from "./exhaustive.js";
 import { encode, shareInterning } from "./fingerprint.js";
+import { hashLanes } from "./hash-lanes.js";
 import { idleBits } from "./lasso.js";
 import type { SetupSource } from "./pair-source.js";
 import type { Setup } from "./run.js";
@@ -276,28 +277,6 @@ function waitFor(ctl: Int32Array, n: number, done: () => boolean, word: number, 
   }
 }
 
-/** Four hash lanes of a string (a monitor's saved state, encoded) into out[at, at + 4). */
-function textLanes(s: string, out: Int32Array, at: number): void {
-  let a = 0x811c9dc5 ^ s.length;
-  let b = 0x9747b28c;
-  let c = 0x61c88647;
-  let d = 0x2545f491;
-  for (let i = 0; i < s.length; i++) {
-    const u = s.charCodeAt(i);
-    a = Math.imul(a ^ u, 0x01000193);
-    b = Math.imul(b ^ u, 0x5bd1e995);
-    b ^= b >>> 15;
-    c = Math.imul((c ^ u) + 0x7f4a7c15, 0x85ebca77);
-    c ^= c >>> 13;
-    d = Math.imul(d + u, 0xcc9e2d51);
-    d = (d << 15) | (d >>> 17);
-  }
-  out[at] = a;
-  out[at + 1] = b;
-  out[at + 2] = c;
-  out[at + 3] = d;
-}
-
 /** A violation one thread met first, with its place in the one-thread order. */
 type FirstPending = Pending & { readonly property: string; readonly order: number };
 
@@ -425,7 +404,7 @@ export function searchShare(sh: Share): ShareResult {
       if (!monKnown[i] || monValue[i] !== v) {
         const text =
           v === null || v === undefined ? "_" : typeof v === "number" ? String(v) : encode(v);
-        textLanes(text, monLanes, 4 * i);
+        hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, 4 * i);
         monValue[i] = v;
         monKnown[i] = true;
       }
