@@ -20,7 +20,8 @@
 // - Per layer, four barriers: after the expansion; after each thread has counted the
 //   states it keeps; after each has numbered them and sent its surplus; after each has
 //   taken what it was sent (and the first thread has grown the table if it was filling).
-// - Violations, liveness edges and the tree come back to the first thread, which
+// - Violations and liveness edges come back to the first thread, which reads the
+//   search tree from the table (each state's number, least parent and step), and
 //   replays the counterexamples as the one-thread search does
 //   (engine/exhaustive.ts counterexamplesOf).
 //
@@ -100,12 +101,17 @@ const GONE_MS = 120_000;
 const STOP_REASONS = [null, "max-states", "max-memory", "interrupted", null] as const;
 const STOP_ERROR = 4;
 
-/** The visited set's shared arrays: 4 hash words, [layer, tree index], least parent. */
+/**
+ * The visited set's shared arrays, per slot: 4 hash words, the tree index, the least
+ * parent (so the parent in the search tree), and the step from it (thread << 16 | pick).
+ */
 interface Table {
   readonly bits: number;
   readonly keys: SharedArrayBuffer;
-  readonly meta: SharedArrayBuffer;
+  /** per slot: the state's tree index, -1 while its layer has not numbered it */
+  readonly index: SharedArrayBuffer;
   readonly best: SharedArrayBuffer;
+  readonly step: SharedArrayBuffer;
 }
 
 function newTable(bits: number): Table {
@@ -113,13 +119,14 @@ function newTable(bits: number): Table {
   return {
     bits,
     keys: new SharedArrayBuffer(16 * n),
-    meta: new SharedArrayBuffer(8 * n),
+    index: new SharedArrayBuffer(4 * n),
     best: new SharedArrayBuffer(4 * n),
+    step: new SharedArrayBuffer(4 * n),
   };
 }
 
 function tableBytes(t: Table): number {
-  return t.keys.byteLength + t.meta.byteLength + t.best.byteLength;
+  return t.keys.byteLength + t.index.byteLength + t.best.byteLength + t.step.byteLength;
 }
 
 const NONE = 0x7fffffff;
@@ -148,16 +155,19 @@ class Words {
     b.set(this.a);
     this.a = b;
   }
+  /** The words, without a copy (the buffer may be longer: it crosses threads whole). */
   done(): Int32Array {
-    return this.a.slice(0, this.n);
+    return this.a.subarray(0, this.n);
   }
 }
 
 class Visited {
   readonly keys: Int32Array;
-  readonly meta: Int32Array;
+  readonly index: Int32Array;
   /** per slot: the least parent (tree index) that met the state in its layer */
   readonly best: Int32Array;
+  /** per slot: the step from the least parent, thread << 16 | pick */
+  readonly step: Int32Array;
   readonly mask: number;
   /** the most states the table takes (90% of its slots) */
   readonly limit: number;
@@ -165,13 +175,14 @@ class Visited {
   fresh = false;
   constructor(readonly t: Table) {
     this.keys = new Int32Array(t.keys);
-    this.meta = new Int32Array(t.meta);
+    this.index = new Int32Array(t.index);
     this.best = new Int32Array(t.best);
+    this.step = new Int32Array(t.step);
     this.mask = 2 ** t.bits - 1;
     this.limit = Math.floor(0.9 * 2 ** t.bits);
   }
-  /** The slot of hash `h`, claimed for `layer` if no thread had it. */
-  find(h: Int32Array, layer: number): number {
+  /** The slot of hash `h`, claimed (unnumbered) if no thread had it. */
+  find(h: Int32Array): number {
     const keys = this.keys;
     const h0 = (h[0] as number) | 1;
     const h1 = h[1] as number;
@@ -184,8 +195,7 @@ class Visited {
         if (k0 === 0) {
           keys[4 * s + 1] = h1;
           keys[4 * s + 2] = h2;
-          this.meta[2 * s] = layer;
-          this.meta[2 * s + 1] = -1;
+          this.index[s] = -1;
           this.best[s] = NONE;
           // published last: a thread that matched h0 waits for it
           Atomics.store(keys, 4 * s + 3, h3);
@@ -211,7 +221,7 @@ class Visited {
       cur = prev;
     }
   }
-  /** A copy with room for `room` more states at half load at least (one thread, at a barrier). */
+  /** A copy with room for `room` more states, at half load at most (one thread, at a barrier). */
   grown(used: number, room: number): Table {
     let bits = this.t.bits;
     while (2 ** bits < 2 * (used + room)) bits++;
@@ -223,9 +233,9 @@ class Visited {
         const at = d & to.mask;
         if (to.keys[4 * at] !== 0) continue;
         for (let i = 0; i < 4; i++) to.keys[4 * at + i] = this.keys[4 * s + i] as number;
-        to.meta[2 * at] = this.meta[2 * s] as number;
-        to.meta[2 * at + 1] = this.meta[2 * s + 1] as number;
+        to.index[at] = this.index[s] as number;
         to.best[at] = this.best[s] as number;
+        to.step[at] = this.step[s] as number;
         break;
       }
     }
@@ -286,8 +296,6 @@ export interface ShareResult {
   readonly atBound: number;
   /** states left unexpanded when the search was stopped */
   readonly left: number;
-  /** per kept state: tree index, parent, thread, pick */
-  readonly tree: Int32Array;
   /** per liveness property: its edges (from, to, thread, pick) in the order met */
   readonly edges: readonly Int32Array[];
   /** per liveness property: idle bits (node, bits) */
@@ -385,7 +393,6 @@ export function searchShare(sh: Share): ShareResult {
   const lassos: LassoWatch[] = lassoWatches(props, setup.world0);
   const edges = lassos.map(() => new Words());
   const idle = lassos.map(() => new Words());
-  const tree = new Words();
   const pending = new Map<string, FirstPending>();
   let visited = new Visited(sh.table);
   let transitions = 0;
@@ -456,8 +463,8 @@ export function searchShare(sh: Share): ShareResult {
     const mon0 = stateful ? save(monitors) : NO_MONITORS;
     collapser.hash(collapser.ids(setup.world0, null), h);
     if (stateful) mixMonitors(mon0);
-    const s = visited.find(h, 0);
-    visited.meta[2 * s + 1] = 0;
+    const s = visited.find(h);
+    visited.index[s] = 0;
     Atomics.add(ctl, C_STATES, 1);
     collapser.keep(0);
     frontier = [{ world: setup.world0, mon: mon0, index: 0, slot: 0 }];
@@ -528,7 +535,7 @@ export function searchShare(sh: Share): ShareResult {
             const mon = stateful ? save(monitors) : NO_MONITORS;
             collapser.hash(collapser.ids(w, node.world, node.slot), h);
             if (stateful) mixMonitors(mon);
-            const slot = visited.find(h, depth + 1);
+            const slot = visited.find(h);
             if (visited.fresh) {
               const states = Atomics.add(ctl, C_STATES, 1) + 1;
               if (states > visited.limit)
@@ -541,10 +548,7 @@ export function searchShare(sh: Share): ShareResult {
             // new in this layer, and no one met it from an earlier parent (or this one
             // with an earlier step) so far: a candidate, unless an earlier parent on
             // another thread offers itself before the barrier
-            if (
-              visited.meta[2 * slot] === depth + 1 &&
-              Atomics.load(visited.best, slot) > node.index
-            ) {
+            if (visited.index[slot] === -1 && Atomics.load(visited.best, slot) > node.index) {
               visited.offer(slot, node.index);
               collapser.keep(found.length);
               found.push({
@@ -598,8 +602,8 @@ export function searchShare(sh: Share): ShareResult {
     guard(() => {
       kept.forEach((f, i) => {
         const index = base + start + i;
-        visited.meta[2 * f.slot + 1] = index;
-        tree.push4(index, f.parent, f.tid, f.pick);
+        visited.index[f.slot] = index;
+        visited.step[f.slot] = (f.tid << 16) | (f.pick & 0xffff);
       });
       for (let j = 0; j < n; j++) {
         const from = Math.max(start, share(j));
@@ -622,7 +626,7 @@ export function searchShare(sh: Share): ShareResult {
         for (let e = 0; e < le.n; e += 4)
           out.push4(
             a[e] as number,
-            visited.meta[2 * (a[e + 1] as number) + 1] as number,
+            visited.index[a[e + 1] as number] as number,
             a[e + 2] as number,
             a[e + 3] as number,
           );
@@ -651,9 +655,10 @@ export function searchShare(sh: Share): ShareResult {
       }
       if (k === 0) {
         const used = Atomics.load(ctl, C_STATES);
-        // room at half load for a next layer four times as wide (find() gives up at 90%)
-        const room = 4 * width + 4096;
-        if (2 * (used + room) > 2 ** sh.table.bits) {
+        // grown to half load once the states and room for a next layer twice as wide
+        // pass 70% (find() gives up at 90%)
+        const room = 2 * width + 4096;
+        if (used + room > 0.7 * 2 ** sh.table.bits) {
           sh.table = visited.grown(used, room);
           for (const c of sh.control) c?.postMessage(sh.table);
         }
@@ -680,7 +685,6 @@ export function searchShare(sh: Share): ShareResult {
     transitions,
     atBound,
     left,
-    tree: tree.done(),
     edges: edges.map((e) => e.done()),
     idle: idle.map((e) => e.done()),
     pending: [...pending.values()],
@@ -826,11 +830,17 @@ function merged(
   // the error met first in thread order (a thread's own stops the others at their next node)
   const failed = results.find((r) => r.error !== null)?.error;
   if (failed) rethrow(failed);
+  // the tree from the table: each state's number, its least parent and the step from it
   const tree = new Tree();
-  tree.fill(
-    states,
-    results.map((r) => r.tree),
-  );
+  const v = new Visited(table);
+  tree.fill(states, (set) => {
+    for (let slot = 0; slot <= v.mask; slot++) {
+      const i = v.index[slot] as number;
+      if (v.keys[4 * slot] === 0 || i < 0) continue;
+      const st = v.step[slot] as number;
+      set(i, i === 0 ? -1 : (v.best[slot] as number), st >> 16, st & 0xffff);
+    }
+  });
   const lassos = lassoWatches(props, setup.world0);
   lassos.forEach((l, i) => {
     for (const r of results) {
@@ -841,6 +851,7 @@ function merged(
     // each thread's edges are in the order it met them; merged by their source state,
     // they are in the one-thread search's order
     const lists = results.map((r) => r.edges[i] as Int32Array);
+    l.graph.reserve(lists.reduce((a, x) => a + x.length / 4, 0));
     const at = lists.map(() => 0);
     const head = (j: number) => {
       const list = lists[j] as Int32Array;

@@ -16,7 +16,6 @@ const data = workerData as ShareData;
 shareInterning(data.strings);
 const post = (port: MessagePort, r: ShareResult) =>
   port.postMessage(r, [
-    r.tree.buffer,
     ...r.edges.map((e) => e.buffer),
     ...r.idle.map((e) => e.buffer),
   ] as ArrayBuffer[]);

@@ -143,21 +143,22 @@ export class Tree {
   }
   /**
    * The tree of a search run on several threads (engine/exhaustive-parallel.ts): `size`
-   * states, state 0 the root, and records of (index, parent, thread, pick).
+   * states, state 0 the root; `each` calls `set` with every state's index, parent,
+   * thread and pick.
    */
-  fill(size: number, records: readonly Int32Array[]): void {
+  fill(
+    size: number,
+    each: (set: (i: number, parent: number, tid: number, pick: number) => void) => void,
+  ): void {
     this.parent = new Int32Array(size);
     this.tid = new Int16Array(size);
     this.pick = new Int16Array(size);
     this.depth = new Int32Array(size);
-    this.parent[0] = -1;
-    for (const r of records)
-      for (let e = 0; e < r.length; e += 4) {
-        const i = r[e] as number;
-        this.parent[i] = r[e + 1] as number;
-        this.tid[i] = r[e + 2] as number;
-        this.pick[i] = r[e + 3] as number;
-      }
+    each((i, parent, tid, pick) => {
+      this.parent[i] = parent;
+      this.tid[i] = tid;
+      this.pick[i] = pick;
+    });
     // a parent is always numbered before its child
     for (let i = 1; i < size; i++)
       this.depth[i] = (this.depth[this.parent[i] as number] as number) + 1;

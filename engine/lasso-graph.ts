@@ -23,6 +23,11 @@ export class LassoGraph {
     this.edges[at + 2] = (tid << 16) | (pick & 0xffff);
   }
 
+  /** Room for `n` edges in all, allocated once (a graph merged from several threads). */
+  reserve(n: number): void {
+    if (3 * n > this.edges.length) this.edges = grow(this.edges, 3 * n);
+  }
+
   /** The idle bits of state `node` (0 unless set). */
   setIdle(node: number, bits: number): void {
     if (node >= this.idle.length) this.idle = grow(this.idle, node + 1);
