@@ -76,6 +76,12 @@ export interface ParallelOptions {
    * search passes this many states (default PARALLEL_FROM)
    */
   readonly from?: number;
+  /**
+   * Tests: the shared table's first size (2^bits slots, default 2^16) and the room kept
+   * beyond `fan` steps per state of the next layer (default 4096), small to make it grow
+   * often.
+   */
+  readonly table?: { readonly bits: number; readonly slack: number };
 }
 
 /**
@@ -93,7 +99,9 @@ const C_STOP = 2;
 const C_STATES = 3;
 /** the stop reason as the last thread to reach the latest barrier read it */
 const C_STOP_SEEN = 4;
-const C_KEPT = 5;
+/** the most steps any state has had so far (each thread raises it with compare-and-swap) */
+const C_FAN = 5;
+const C_KEPT = 6;
 const ctlWords = (n: number) => C_KEPT + 2 * n;
 const tickOf = (n: number, k: number) => C_KEPT + n + k;
 /** how long a thread may give no sign of life before the others give up on it */
@@ -243,6 +251,16 @@ class Visited {
   }
 }
 
+/** Raise ctl[word] to at least `v`. */
+function raiseTo(ctl: Int32Array, word: number, v: number): void {
+  let cur = Atomics.load(ctl, word);
+  while (v > cur) {
+    const prev = Atomics.compareExchange(ctl, word, cur, v);
+    if (prev === cur) return;
+    cur = prev;
+  }
+}
+
 /** A thread of the search that stopped answering (it ran out of memory, or failed to load). */
 export class ThreadGone extends Error {}
 
@@ -363,6 +381,8 @@ export interface Share {
   readonly peers: readonly (MessagePort | null)[];
   /** the first thread's channel to each other (for a grown table); the others' to it */
   readonly control: readonly (MessagePort | null)[];
+  /** free slots kept beyond the next layer's bound when the table is grown */
+  readonly slack: number;
 }
 
 interface PNode {
@@ -472,6 +492,8 @@ export function searchShare(sh: Share): ShareResult {
   collapser.nextLayer();
   let depth = 0;
   let lastCheck = 0;
+  /** the most steps a state of this thread has had */
+  let fan = 0;
 
   while (total > 0) {
     if (depth >= opts.depth) {
@@ -568,6 +590,7 @@ export function searchShare(sh: Share): ShareResult {
             }
           }
         }
+        if (sub > fan) fan = sub;
         if (transitions - lastCheck >= 4096) {
           lastCheck = transitions;
           const heap = heapBytes();
@@ -587,6 +610,7 @@ export function searchShare(sh: Share): ShareResult {
       }
     });
     left += frontier.length - done;
+    raiseTo(ctl, C_FAN, fan);
     barrier(ctl, n, k);
     // 2. the states this thread met first
     const kept = found.filter((f) => Atomics.load(visited.best, f.slot) === f.parent);
@@ -655,9 +679,10 @@ export function searchShare(sh: Share): ShareResult {
       }
       if (k === 0) {
         const used = Atomics.load(ctl, C_STATES);
-        // grown to half load once the states and room for a next layer twice as wide
-        // pass 70% (find() gives up at 90%)
-        const room = 2 * width + 4096;
+        // grown to half load once the states and room for the next layer pass 70%
+        // (find() gives up at 90%): a state of this layer has had at most `fan` steps
+        // so far, and a layer's new states are at most its steps
+        const room = width * Math.max(2, Atomics.load(ctl, C_FAN)) + sh.slack;
         if (used + room > 0.7 * 2 ** sh.table.bits) {
           sh.table = visited.grown(used, room);
           for (const c of sh.control) c?.postMessage(sh.table);
@@ -760,7 +785,8 @@ export function exploreParallel(
     props,
     opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
     ctl,
-    table: newTable(16),
+    table: newTable(par.table?.bits ?? 16),
+    slack: par.table?.slack ?? 4096,
     peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
     control: control.map((c) => c?.port1 ?? null),
   };
@@ -781,17 +807,20 @@ export function exploreParallel(
         control: ctrl,
         beat: (searchBeat?.buffer as SharedArrayBuffer | undefined) ?? null,
       };
-      workers.push(
-        new Worker(WORKER, {
-          workerData: data,
-          transferList: [...peers.filter((p): p is MessagePort => p !== null), ctrl],
-          // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
-          resourceLimits: {
-            maxYoungGenerationSizeMb: 192,
-            ...(par.heapMiB !== undefined ? { maxOldGenerationSizeMb: par.heapMiB } : {}),
-          },
-        }),
-      );
+      const w = new Worker(WORKER, {
+        workerData: data,
+        transferList: [...peers.filter((p): p is MessagePort => p !== null), ctrl],
+        // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
+        resourceLimits: {
+          maxYoungGenerationSizeMb: 192,
+          ...(par.heapMiB !== undefined ? { maxOldGenerationSizeMb: par.heapMiB } : {}),
+        },
+      });
+      // a thread that fails to load or runs out of memory reports "error" only once this
+      // one is free again, after the search has already said that thread stopped
+      // answering (waitFor); unheard, the event would end the process instead
+      w.on("error", () => {});
+      workers.push(w);
     }
     const results: ShareResult[] = [searchShare(sh)];
     // the others' results, posted on their control channels as they end

@@ -35,5 +35,7 @@ const r = searchShare({
   table: data.table,
   peers: data.peers,
   control: data.peers.map((_, i) => (i === 0 ? data.control : null)),
+  // only the first thread grows the table
+  slack: 0,
 });
 post(data.control, r);
