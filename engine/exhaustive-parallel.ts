@@ -494,6 +494,8 @@ export function searchShare(sh: Share): ShareResult {
   let lastCheck = 0;
   /** the most steps a state of this thread has had */
   let fan = 0;
+  /** the first thread: the largest ratio of a layer's width to the one before it */
+  let growth = 1;
 
   while (total > 0) {
     if (depth >= opts.depth) {
@@ -680,9 +682,16 @@ export function searchShare(sh: Share): ShareResult {
       if (k === 0) {
         const used = Atomics.load(ctl, C_STATES);
         // grown to half load once the states and room for the next layer pass 70%
-        // (find() gives up at 90%): a state of this layer has had at most `fan` steps
-        // so far, and a layer's new states are at most its steps
-        const room = width * Math.max(2, Atomics.load(ctl, C_FAN)) + sh.slack;
+        // (find() gives up at 90%). The next layer's new states are at most its steps,
+        // and a state has had at most `fan` steps so far; most steps meet known states,
+        // so the room is twice the fastest growth from one layer to the next so far
+        // (of layers past the slack), within that bound
+        if (total > sh.slack / 4) growth = Math.max(growth, width / total);
+        const perState = Math.min(
+          Math.max(2, Atomics.load(ctl, C_FAN)),
+          Math.max(2, Math.ceil(2 * growth)),
+        );
+        const room = width * perState + sh.slack;
         if (used + room > 0.7 * 2 ** sh.table.bits) {
           sh.table = visited.grown(used, room);
           for (const c of sh.control) c?.postMessage(sh.table);
