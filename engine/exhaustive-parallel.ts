@@ -36,7 +36,7 @@ import {
 } from "node:worker_threads";
 import { DesignError, PropertyCheckError } from "../model/step.js";
 import type { World } from "../model/world.js";
-import type { Monitor, Property, RunEnd } from "../properties/property.js";
+import type { Monitor, Property } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
 import { enabledThreads, step } from "./exec.js";
 import type {
@@ -48,14 +48,17 @@ import type {
 } from "./exhaustive.js";
 import {
   counterexamplesOf,
+  endMessages,
   heapBytes,
   lassoWatches,
   load,
   monitorsFor,
+  monitorText,
   save,
+  stepMonitors,
   Tree,
 } from "./exhaustive.js";
-import { encode, shareInterning } from "./fingerprint.js";
+import { shareInterning } from "./fingerprint.js";
 import { hashLanes } from "./hash-lanes.js";
 import { idleBits } from "./lasso.js";
 import type { SetupSource } from "./pair-source.js";
@@ -429,8 +432,7 @@ export function searchShare(sh: Share): ShareResult {
     for (let i = 0; i < mon.length; i++) {
       const v = mon[i];
       if (!monKnown[i] || monValue[i] !== v) {
-        const text =
-          v === null || v === undefined ? "_" : typeof v === "number" ? String(v) : encode(v);
+        const text = monitorText(v);
         hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, 4 * i);
         monValue[i] = v;
         monKnown[i] = true;
@@ -457,22 +459,10 @@ export function searchShare(sh: Share): ShareResult {
     if (!pending.has(id)) pending.set(id, { property: id, order, node, choice, message });
   };
   const endCheck = (node: PNode) => {
-    const w = node.world;
-    const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
-      ? "done"
-      : "deadlock";
     load(monitors, node.mon);
-    props.forEach((p, i) => {
-      if (pending.has(p.id)) return;
-      const msg = monitors[i]?.end?.({
-        world: w,
-        trace: [],
-        end,
-        scenario: setup.scenario,
-        design: setup.design,
-      });
-      if (msg) violate(p.id, node.index * 65536, node.index, null, msg);
-    });
+    const done = (id: string) => pending.has(id);
+    for (const [id, msg] of endMessages(setup, props, monitors, node.world, done))
+      violate(id, node.index * 65536, node.index, null, msg);
   };
 
   // the root is state 0, the first thread's
@@ -537,25 +527,14 @@ export function searchShare(sh: Share): ShareResult {
             transitions++;
             sub++;
             if (stateful) load(monitors, node.mon);
-            const view = {
-              before: node.world,
-              after: w,
-              rec,
-              index: depth,
-              phase: "schedule",
-            } as const;
-            // every monitor steps (a stateful one's state is part of the key), as on one thread
-            for (let i = 0; i < monitors.length; i++) {
-              const msg = monitors[i]?.step?.(view);
-              if (msg)
-                violate(
-                  (props[i] as Property).id,
-                  node.index * 65536 + sub,
-                  node.index,
-                  { t: tid, p: pick },
-                  msg,
-                );
-            }
+            for (const [i, msg] of stepMonitors(monitors, node.world, w, rec, depth) ?? [])
+              violate(
+                (props[i] as Property).id,
+                node.index * 65536 + sub,
+                node.index,
+                { t: tid, p: pick },
+                msg,
+              );
             const mon = stateful ? save(monitors) : NO_MONITORS;
             collapser.hash(collapser.ids(w, node.world, node.slot), h);
             if (stateful) mixMonitors(mon);

@@ -8,6 +8,7 @@
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
 // uffd monitor weakly fair, never returning (L2).
 
+import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
@@ -202,8 +203,7 @@ function monitorIds(n: number): (mon: readonly unknown[]) => readonly number[] {
         ids[i] = lastId[i] as number;
         continue;
       }
-      const text =
-        v === null || v === undefined ? "_" : typeof v === "number" ? String(v) : encode(v);
+      const text = monitorText(v);
       let id = interned.get(text);
       if (id === undefined) {
         id = interned.size;
@@ -215,6 +215,63 @@ function monitorIds(n: number): (mon: readonly unknown[]) => readonly number[] {
     }
     return ids;
   };
+}
+
+/** A monitor's saved state as the search keys it: canonical text (`encode`). */
+export function monitorText(v: unknown): string {
+  return v === null || v === undefined ? "_" : typeof v === "number" ? String(v) : encode(v);
+}
+
+/**
+ * Every monitor judges one step (each steps, since a stateful one's state is part of
+ * the key): the (monitor index, message) of those that object, or null (most steps).
+ */
+export function stepMonitors(
+  monitors: readonly Monitor[],
+  before: World,
+  after: World,
+  rec: StepRecord,
+  depth: number,
+): [number, string][] | null {
+  const view = { before, after, rec, index: depth, phase: "schedule" } as const;
+  let out: [number, string][] | null = null;
+  for (let i = 0; i < monitors.length; i++) {
+    const msg = monitors[i]?.step?.(view);
+    if (!msg) continue;
+    if (out === null) out = [];
+    out.push([i, msg]);
+  }
+  return out;
+}
+
+/**
+ * The end-of-run judgement of a quiescent state, with the monitors loaded with its
+ * saved states: the (property id, message) of each property not yet violated (`done`)
+ * whose monitor objects, as random mode judges after its fair completion.
+ */
+export function endMessages(
+  setup: Setup,
+  props: readonly Property[],
+  monitors: readonly Monitor[],
+  w: World,
+  done: (id: string) => boolean,
+): [string, string][] {
+  const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
+    ? "done"
+    : "deadlock";
+  const out: [string, string][] = [];
+  props.forEach((p, i) => {
+    if (done(p.id)) return;
+    const msg = monitors[i]?.end?.({
+      world: w,
+      trace: [],
+      end,
+      scenario: setup.scenario,
+      design: setup.design,
+    });
+    if (msg) out.push([p.id, msg]);
+  });
+  return out;
 }
 
 const NO_MONITORS: readonly unknown[] = [];
@@ -300,21 +357,9 @@ export function exploreExhaustive(
   const redone = new Set<number>();
 
   const endCheck = (node: Node, w: World) => {
-    const end: RunEnd = w.threads.every((t) => t.role !== "driver" || t.status.kind === "done")
-      ? "done"
-      : "deadlock";
     load(monitors, node.mon);
-    props.forEach((p, i) => {
-      if (found.has(p.id) || pending.has(p.id)) return;
-      const msg = monitors[i]?.end?.({
-        world: w,
-        trace: [],
-        end,
-        scenario: setup.scenario,
-        design: setup.design,
-      });
-      if (msg) pending.set(p.id, { node: node.index, choice: null, message: msg });
-    });
+    for (const [id, message] of endMessages(setup, props, monitors, w, (id) => pending.has(id)))
+      pending.set(id, { node: node.index, choice: null, message });
   };
 
   search: while (frontier.length > 0) {
@@ -356,18 +401,9 @@ export function exploreExhaustive(
           transitions++;
           if (stateful) load(monitors, node.mon);
           let violations: [string, string][] | null = null;
-          const view = {
-            before: node.world,
-            after: w,
-            rec,
-            index: depth,
-            phase: "schedule",
-          } as const;
-          for (let i = 0; i < monitors.length; i++) {
-            const msg = monitors[i]?.step?.(view);
-            if (!msg) continue;
+          for (const [i, msg] of stepMonitors(monitors, node.world, w, rec, depth) ?? []) {
             const id = (props[i] as Property).id;
-            if (found.has(id) || pending.has(id)) continue;
+            if (pending.has(id)) continue;
             if (violations === null) violations = [];
             violations.push([id, msg]);
           }

@@ -6,7 +6,6 @@
 // (`at` of a VMA pointer, `freedAt` of a VMA): two worlds that differ only in how long
 // it took to reach them are the same state. (Counterexample files record their own
 // per-step fingerprint of the whole world, reports/cex.ts traceFingerprint.)
-
 import type { Units } from "../model/parts.js";
 import { WORLD_PARTS } from "../model/parts.js";
 import type { ObjRef, Thread, Tid, Val, World } from "../model/world.js";
@@ -115,14 +114,13 @@ const T_REF = 9;
 const T_OBJREF = 10;
 
 const interned = new Map<string, number>();
-let nextId = 0;
 let shared: SharedStringsBuffer | null = null;
 function intern(s: string): number {
   let id = interned.get(s);
   if (id === undefined) {
-    id = shared !== null ? sharedIntern(shared, s) : nextId;
+    // this thread's ids are dense (shareInterning starts them again from 0)
+    id = shared !== null ? sharedIntern(shared, s) : interned.size;
     if (id >= 0xd800) throw new Error("compactKey: more than 55296 distinct strings");
-    nextId = Math.max(nextId, id + 1);
     interned.set(s, id);
   }
   return id;
@@ -137,7 +135,6 @@ function intern(s: string): number {
 export function shareInterning(b: SharedStringsBuffer | null): void {
   shared = b;
   interned.clear();
-  nextId = 0;
   memoLocals.length = 0;
   memoEpoch.length = 0;
   memoVmaEpoch.length = 0;

@@ -216,30 +216,27 @@ export function exhaustiveRows(
               : opts.edges
                 ? "edge coverage runs on one thread"
                 : null;
+  // the parallel options, when nothing keeps the search on one thread
+  const spread = alone === null ? parallel : undefined;
+  const from = spread?.from ?? PARALLEL_FROM;
   const r0 = shard
     ? exploreShard(setup, applicable, opts, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
     : exploreExhaustive(
         setup,
         applicable,
-        parallel !== undefined && alone === null
-          ? {
-              ...opts,
-              maxStates: Math.min(opts.maxStates ?? Infinity, parallel.from ?? PARALLEL_FROM),
-            }
-          : opts,
+        spread ? { ...opts, maxStates: Math.min(opts.maxStates ?? Infinity, from) } : opts,
       );
   // a search that outgrows `from` states on one thread starts again on several (it
   // keeps states as hashes there, and the first ones are searched twice)
   const again =
-    parallel !== undefined &&
-    alone === null &&
+    spread !== undefined &&
     r0.stoppedBy === "max-states" &&
     r0.states < (opts.maxStates ?? Infinity);
-  const r = again ? exploreParallel(setup, applicable, opts, parallel) : r0;
-  const threads = again ? parallel.workers : 1;
+  const r = again ? exploreParallel(setup, applicable, opts, spread) : r0;
+  const threads = again ? spread.workers : 1;
   const small =
-    parallel !== undefined && alone === null && !again
-      ? `under ${(parallel.from ?? PARALLEL_FROM).toLocaleString("en-US")} states a search stays on one thread`
+    spread !== undefined && !again
+      ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`
       : null;
   const search: SearchFacts = {
     reductions: [
