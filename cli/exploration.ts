@@ -77,7 +77,10 @@ export function withExplorationOptions(
       "exhaustive: at most k preemptions per schedule (CHESS)",
       parseCount("--preemptions"),
     )
-    .option("--sleep-sets", "exhaustive: skip steps that commute with ones already explored")
+    .option(
+      "--sleep-sets",
+      "exhaustive: skip steps that commute with ones already explored (safety properties only: off when a liveness property is checked; choose properties with --property)",
+    )
     .option(
       "--shard <i/n>",
       'search only shard i of n (1 <= i <= n): random, the run indices r with r mod n = i-1; exhaustive, the schedule prefixes of --shard-depth steps that hash to i-1 mod n (README "Shards")',

@@ -32,7 +32,11 @@ export interface ExhaustiveOptions {
   readonly hashCompact?: boolean;
   /** CHESS preemption bound: at most this many switches away from a thread that could go on */
   readonly preemptions?: number;
-  /** sleep sets: do not re-explore a step that commutes with one already taken */
+  /**
+   * Sleep sets: do not re-explore a step that commutes with one already taken (same
+   * state and same judgements in either order). Not with liveness properties: a lasso
+   * needs every step, so a search with one ignores this.
+   */
   readonly sleepSets?: boolean;
   /** called every few thousand transitions; returning true stops the search (Ctrl-C) */
   readonly onProgress?: (p: { states: number; transitions: number; depth: number }) => boolean;
@@ -277,7 +281,7 @@ export function endMessages(
 const NO_MONITORS: readonly unknown[] = [];
 const NO_SLEEP: readonly number[] = [];
 const NO_SLEEP_DONE: number[] = [];
-const NO_SUCC = new Map<number, World>();
+const NO_SUCC = new Map<number, Judged | null>();
 
 export function monitorsFor(props: readonly Property[]): Monitor[] {
   return props.map((p) => p.monitor());
@@ -328,6 +332,8 @@ export function exploreExhaustive(
   // liveness: the state graph among each lasso property's loop states, and the idle
   // bits of its weakly fair threads per state (engine/lasso.ts)
   const lassos = lassoWatches(props, setup.world0);
+  // a lasso needs every step: sleep sets would drop the edges that close it
+  const sleepSets = opts.sleepSets === true && lassos.length === 0;
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
@@ -383,25 +389,24 @@ export function exploreExhaustive(
       for (const l of lassos)
         if (l.fair.length > 0 && l.spec.inLoop(node.world))
           l.graph.setIdle(node.index, idleBits(node.world, l.fair, setup.programs, l.spec));
-      // with sleep sets: the threads already expanded here, and their successors (pick 0),
-      // reused by the commutation checks
-      const done: number[] = opts.sleepSets ? [] : NO_SLEEP_DONE;
-      const succ = opts.sleepSets ? new Map<number, World>() : NO_SUCC;
+      // with sleep sets: the threads already expanded here, and their steps, judged
+      // (null: a step with a choice, which never sleeps), for the commutation checks
+      const done: number[] = sleepSets ? [] : NO_SLEEP_DONE;
+      const succ = sleepSets ? new Map<number, Judged | null>() : NO_SUCC;
       for (const tid of enabled) {
-        if (opts.sleepSets && (node.sleep.includes(tid) || node.wake?.includes(tid) === false))
-          continue;
+        if (sleepSets && (node.sleep.includes(tid) || node.wake?.includes(tid) === false)) continue;
         const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
         if (opts.preemptions !== undefined && node.preemptions + preempt > opts.preemptions)
           continue;
         let choices = 1;
         for (let pick = 0; pick < choices; pick++) {
           const [w, rec] = step(node.world, tid, pick, setup.programs, opts.edges);
-          if (pick === 0 && opts.sleepSets) succ.set(tid, w);
           choices = Math.max(1, rec.choices);
           transitions++;
           if (stateful) load(monitors, node.mon);
+          const judged = stepMonitors(monitors, node.world, w, rec, depth);
           let violations: [string, string][] | null = null;
-          for (const [i, msg] of stepMonitors(monitors, node.world, w, rec, depth) ?? []) {
+          for (const [i, msg] of judged ?? []) {
             const id = (props[i] as Property).id;
             if (pending.has(id)) continue;
             if (violations === null) violations = [];
@@ -409,7 +414,12 @@ export function exploreExhaustive(
           }
           const mon = stateful ? save(monitors) : NO_MONITORS;
           // sleep set of the child: earlier siblings that commute with this step
-          const sleep = opts.sleepSets ? commuting(node, tid, w, done, succ, setup) : NO_SLEEP;
+          let sleep = NO_SLEEP;
+          if (sleepSets) {
+            const here: Judged = { world: w, rec, mon, objected: objectedBy(judged) };
+            succ.set(tid, rec.choices <= 1 ? here : null);
+            sleep = commuting(node, tid, here, done, succ, setup, monitors, depth);
+          }
           const keyLength = keyOf(w, mon, node.preemptions + preempt, node);
           const seen = visited.get(keyUnits(), keyLength);
           // a tree node for every new state (none for a violation's last step: the tree
@@ -430,7 +440,7 @@ export function exploreExhaustive(
             // states: expanded here (again), at the depth it was first reached, with
             // every thread (no sleep set)
             redone.add(seen);
-            if (opts.sleepSets) sleeps.set(seen, NO_SLEEP);
+            if (sleepSets) sleeps.set(seen, NO_SLEEP);
             collapser.keep(next.length);
             next.push({
               world: w,
@@ -445,7 +455,7 @@ export function exploreExhaustive(
             continue;
           }
           if (seen !== undefined) {
-            if (!opts.sleepSets) continue;
+            if (!sleepSets) continue;
             const seenSleep = sleeps.get(seen) ?? NO_SLEEP;
             if (sleep.every((x) => seenSleep.includes(x))) continue;
             // reached again with a smaller sleep set: expand the threads the earlier sleep
@@ -468,7 +478,7 @@ export function exploreExhaustive(
           }
           visited.add(keyUnits(), keyLength, index);
           collapser.keep(next.length);
-          if (opts.sleepSets) sleeps.set(index, sleep);
+          if (sleepSets) sleeps.set(index, sleep);
           next.push({
             world: w,
             mon,
@@ -484,7 +494,7 @@ export function exploreExhaustive(
             break search;
           }
         }
-        if (opts.sleepSets) done.push(tid);
+        if (sleepSets) done.push(tid);
       }
       if (transitions - lastCheck >= 4096) {
         lastCheck = transitions;
@@ -539,24 +549,74 @@ export function exploreExhaustive(
   };
 }
 
-/** Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s at this node. */
+/** A step taken from a state, with what the monitors made of it. */
+interface Judged {
+  readonly world: World;
+  readonly rec: StepRecord;
+  /** the monitors' states after it */
+  readonly mon: readonly unknown[];
+  /** the monitors that objected to it, as text (monitor indices) */
+  readonly objected: string;
+}
+
+function objectedBy(judged: [number, string][] | null): string {
+  return judged === null ? "" : judged.map(([i]) => i).join(",");
+}
+
+/** Thread `tid`'s step (its first pick) from `from`, judged by the monitors in states `mon`. */
+function judgedStep(
+  from: World,
+  mon: readonly unknown[],
+  tid: number,
+  setup: Setup,
+  monitors: Monitor[],
+  depth: number,
+): Judged {
+  const [world, rec] = step(from, tid, 0, setup.programs);
+  load(monitors, mon);
+  const objected = objectedBy(stepMonitors(monitors, from, world, rec, depth));
+  return { world, rec, mon: save(monitors), objected };
+}
+
+/**
+ * Earlier siblings (and inherited sleepers) whose step commutes with `tid`'s (`a`) at
+ * this node: either order reaches the same world and the same monitor states, and each
+ * step is objected to by the same monitors whichever runs first. The monitors are part
+ * of it because a step can leave the world as it found it and still be judged by what
+ * another changed (a dereference before or after the VMA is freed). Steps that offer a
+ * choice never sleep: only their first pick would have been checked.
+ */
 function commuting(
   node: Node,
   tid: number,
-  a: World,
+  a: Judged,
   earlier: readonly number[],
-  succ: Map<number, World>,
+  succ: Map<number, Judged | null>,
   setup: Setup,
+  monitors: Monitor[],
+  depth: number,
 ): number[] {
   const out: number[] = [];
+  if (a.rec.choices > 1) return out;
+  const programs = setup.programs;
   for (const u of [...node.sleep, ...earlier]) {
     if (u === tid || out.includes(u)) continue;
-    if (!isEnabled(a, u, setup.programs)) continue;
-    const b = succ.get(u) ?? step(node.world, u, 0, setup.programs)[0];
-    if (!isEnabled(b, tid, setup.programs)) continue;
-    const [ab] = step(a, u, 0, setup.programs);
-    const [ba] = step(b, tid, 0, setup.programs);
-    if (compactKey(ab) === compactKey(ba)) out.push(u);
+    let b = succ.get(u);
+    if (b === undefined) {
+      // an inherited sleeper: its step here was not taken
+      const j = judgedStep(node.world, node.mon, u, setup, monitors, depth);
+      b = j.rec.choices > 1 ? null : j;
+      succ.set(u, b);
+    }
+    if (b === null) continue;
+    if (!isEnabled(a.world, u, programs) || !isEnabled(b.world, tid, programs)) continue;
+    const ab = judgedStep(a.world, a.mon, u, setup, monitors, depth + 1);
+    const ba = judgedStep(b.world, b.mon, tid, setup, monitors, depth + 1);
+    if (ab.rec.choices > 1 || ba.rec.choices > 1) continue;
+    if (ab.objected !== b.objected || ba.objected !== a.objected) continue;
+    if (compactKey(ab.world) !== compactKey(ba.world)) continue;
+    if (ab.mon.some((m, i) => monitorText(m) !== monitorText(ba.mon[i]))) continue;
+    out.push(u);
   }
   return out;
 }

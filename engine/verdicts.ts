@@ -93,6 +93,8 @@ export interface RowResult extends MatrixRow {
 export interface SearchFacts {
   /** the reductions in force: "none", or e.g. "sleep sets", "hash-compact" */
   readonly reductions: readonly string[];
+  /** why sleep sets, though asked for, were not used */
+  readonly sleepSetsOff?: string;
   readonly workers: number;
   /** why the search ran on one thread although more were asked for */
   readonly alone?: string;
@@ -201,58 +203,56 @@ export function exhaustiveRows(
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
+  // a lasso needs every step: with a liveness property the search keeps them all
+  const sleepSetsOff = opts.sleepSets === true && applicable.some((p) => p.lasso !== undefined);
+  const o: ExhaustiveOptions = sleepSetsOff ? { ...opts, sleepSets: false } : opts;
   // what keeps a search on one thread (engine/exhaustive-parallel.ts does none of these)
   const alone =
     parallel === undefined || parallel.workers <= 1
       ? null
       : shard
         ? "a shard runs on one thread"
-        : opts.sleepSets
+        : o.sleepSets
           ? "sleep sets run on one thread"
-          : opts.preemptions !== undefined
+          : o.preemptions !== undefined
             ? "a preemption bound runs on one thread"
-            : opts.hashCompact
+            : o.hashCompact
               ? "hash-compact runs on one thread"
-              : opts.edges
+              : o.edges
                 ? "edge coverage runs on one thread"
                 : null;
   // the parallel options, when nothing keeps the search on one thread
   const spread = alone === null ? parallel : undefined;
   const from = spread?.from ?? PARALLEL_FROM;
   const r0 = shard
-    ? exploreShard(setup, applicable, opts, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
+    ? exploreShard(setup, applicable, o, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
     : exploreExhaustive(
         setup,
         applicable,
-        spread ? { ...opts, maxStates: Math.min(opts.maxStates ?? Infinity, from) } : opts,
+        spread ? { ...o, maxStates: Math.min(o.maxStates ?? Infinity, from) } : o,
       );
   // a search that outgrows `from` states on one thread starts again on several (it
   // keeps states as hashes there, and the first ones are searched twice)
   const again =
-    spread !== undefined &&
-    r0.stoppedBy === "max-states" &&
-    r0.states < (opts.maxStates ?? Infinity);
-  const r = again ? exploreParallel(setup, applicable, opts, spread) : r0;
+    spread !== undefined && r0.stoppedBy === "max-states" && r0.states < (o.maxStates ?? Infinity);
+  const r = again ? exploreParallel(setup, applicable, o, spread) : r0;
   const threads = again ? spread.workers : 1;
   const small =
     spread !== undefined && !again
       ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`
       : null;
   const search: SearchFacts = {
+    ...(sleepSetsOff ? { sleepSetsOff: "a liveness property needs every step" } : {}),
     reductions: [
-      ...(opts.sleepSets ? ["sleep sets"] : []),
-      ...(opts.hashCompact ? ["hash-compact"] : []),
-      ...(opts.preemptions !== undefined ? [`preemption bound ${opts.preemptions}`] : []),
+      ...(o.sleepSets ? ["sleep sets"] : []),
+      ...(o.hashCompact ? ["hash-compact"] : []),
+      ...(o.preemptions !== undefined ? [`preemption bound ${o.preemptions}`] : []),
     ],
     workers: threads,
     ...(alone !== null ? { alone } : small !== null ? { alone: small } : {}),
     ...(again ? { restarted: r0.states } : {}),
     visited:
-      threads > 1
-        ? "128-bit state hashes"
-        : opts.hashCompact
-          ? "64-bit state hashes"
-          : "exact states",
+      threads > 1 ? "128-bit state hashes" : o.hashCompact ? "64-bit state hashes" : "exact states",
     states: r.states,
     transitions: r.transitions,
     complete: r.complete,

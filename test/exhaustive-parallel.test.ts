@@ -76,11 +76,15 @@ describe("parallel exhaustive search", () => {
     if (!design) throw new Error("v2");
     // from 1: on two threads as soon as the search has more than one state
     const par = { workers: 2, source: { design: "v2", scenario: "anon-uffd-1" }, from: 1 };
-    const run = (sleepSets: boolean, p: typeof par | Omit<typeof par, "from"> = par) =>
+    const run = (
+      sleepSets: boolean,
+      p: typeof par | Omit<typeof par, "from"> = par,
+      props = PROPERTIES,
+    ) =>
       exhaustiveRows(
         design,
         scenario("anon-uffd-1"),
-        PROPERTIES,
+        props,
         { depth: Number.POSITIVE_INFINITY, sleepSets },
         undefined,
         p,
@@ -91,13 +95,26 @@ describe("parallel exhaustive search", () => {
     expect(two?.strength).toMatchObject({ kind: "exhaustive-complete" });
     const strength = two?.strength as { omissionProbability?: number } | undefined;
     expect(strength?.omissionProbability).toBeLessThan(1e-20);
-    const [one] = run(true);
+    // sleep sets (safety properties only) keep a search on one thread
+    const [one] = run(
+      true,
+      par,
+      PROPERTIES.filter((p) => !p.lasso),
+    );
     expect(one?.search).toMatchObject({
       workers: 1,
       alone: "sleep sets run on one thread",
       visited: "exact states",
+      reductions: ["sleep sets"],
     });
     expect(one?.verdict).toBe(two?.verdict);
+    // with a liveness property they are off, and the search spreads as without them
+    const [off] = run(true);
+    expect(off?.search).toMatchObject({
+      workers: 2,
+      reductions: [],
+      sleepSetsOff: "a liveness property needs every step",
+    });
     // by default a search of 25,546 states stays on one thread, with exact states
     const [small] = run(false, { workers: 2, source: par.source });
     expect(small?.search).toMatchObject({
