@@ -322,18 +322,22 @@ export function exploreExhaustive(
     w: World,
     mon: readonly unknown[],
     used = 0,
+    last = -1,
     parent: Node | null = null,
   ): number => {
     let n = collapser.key(collapser.ids(w, parent?.world ?? null, parent?.slot ?? -1));
     if (stateful) n = extendIds(monitorKey(mon));
-    if (opts.preemptions !== undefined) n = extendKey(String(used));
+    // what the next steps cost depends on the thread that ran last while it can go on
+    if (opts.preemptions !== undefined) n = extendKey(`${used}/${last}`);
     return n;
   };
   // liveness: the state graph among each lasso property's loop states, and the idle
   // bits of its weakly fair threads per state (engine/lasso.ts)
   const lassos = lassoWatches(props, setup.world0);
-  // a lasso needs every step: sleep sets would drop the edges that close it
-  const sleepSets = opts.sleepSets === true && lassos.length === 0;
+  // a lasso needs every step: sleep sets would drop the edges that close it; and a step
+  // that commutes with another may cost a preemption in one order and not the other
+  const sleepSets =
+    opts.sleepSets === true && lassos.length === 0 && opts.preemptions === undefined;
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
@@ -362,9 +366,15 @@ export function exploreExhaustive(
   let shardFrom = -1;
   const redone = new Set<number>();
 
+  // has property `id` a counterexample of at most `length` steps already?
+  const metBy = (id: string, length: number): boolean => {
+    const p = pending.get(id);
+    return p !== undefined && (tree.depth[p.node] as number) + (p.choice ? 1 : 0) <= length;
+  };
   const endCheck = (node: Node, w: World) => {
     load(monitors, node.mon);
-    for (const [id, message] of endMessages(setup, props, monitors, w, (id) => pending.has(id)))
+    const at = tree.depth[node.index] as number;
+    for (const [id, message] of endMessages(setup, props, monitors, w, (id) => metBy(id, at)))
       pending.set(id, { node: node.index, choice: null, message });
   };
 
@@ -393,6 +403,9 @@ export function exploreExhaustive(
       // (null: a step with a choice, which never sleeps), for the commutation checks
       const done: number[] = sleepSets ? [] : NO_SLEEP_DONE;
       const succ = sleepSets ? new Map<number, Judged | null>() : NO_SUCC;
+      // the node's own depth: a state expanded again (for a smaller sleep set, or in a
+      // shard) is in a later layer than the one it was first met in
+      const at = tree.depth[node.index] as number;
       for (const tid of enabled) {
         if (sleepSets && (node.sleep.includes(tid) || node.wake?.includes(tid) === false)) continue;
         const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
@@ -404,23 +417,27 @@ export function exploreExhaustive(
           choices = Math.max(1, rec.choices);
           transitions++;
           if (stateful) load(monitors, node.mon);
-          const judged = stepMonitors(monitors, node.world, w, rec, depth);
+          const judged = stepMonitors(monitors, node.world, w, rec, at);
           let violations: [string, string][] | null = null;
           for (const [i, msg] of judged ?? []) {
             const id = (props[i] as Property).id;
-            if (pending.has(id)) continue;
+            if (metBy(id, at + 1)) continue;
             if (violations === null) violations = [];
             violations.push([id, msg]);
           }
           const mon = stateful ? save(monitors) : NO_MONITORS;
-          // sleep set of the child: earlier siblings that commute with this step
+          // sleep set of the child: earlier siblings that commute with this step (before
+          // the child's key is written: the checks write state keys where it goes)
           let sleep = NO_SLEEP;
           if (sleepSets) {
             const here: Judged = { world: w, rec, mon, objected: objectedBy(judged) };
             succ.set(tid, rec.choices <= 1 ? here : null);
-            sleep = commuting(node, tid, here, done, succ, setup, monitors, depth);
+            sleep = commuting(node, tid, here, done, succ, setup, monitors, at);
           }
-          const keyLength = keyOf(w, mon, node.preemptions + preempt, node);
+          // the thread that ran, while it can go on (leaving it then is a preemption)
+          const goesOn =
+            opts.preemptions !== undefined && isEnabled(w, tid, setup.programs) ? tid : -1;
+          const keyLength = keyOf(w, mon, node.preemptions + preempt, goesOn, node);
           const seen = visited.get(keyUnits(), keyLength);
           // a tree node for every new state (none for a violation's last step: the tree
           // numbers states in the order they are met, as the parallel search does)
@@ -457,7 +474,8 @@ export function exploreExhaustive(
           if (seen !== undefined) {
             if (!sleepSets) continue;
             const seenSleep = sleeps.get(seen) ?? NO_SLEEP;
-            if (sleep.every((x) => seenSleep.includes(x))) continue;
+            // nothing to do unless the earlier sleep set skipped a thread this one does not
+            if (seenSleep.every((x) => sleep.includes(x))) continue;
             // reached again with a smaller sleep set: expand the threads the earlier sleep
             // set skipped, with the intersection as the sleep set
             const inter = seenSleep.filter((x) => sleep.includes(x));

@@ -32,6 +32,11 @@ export type Strength =
       /** states reached but not expanded (at the depth bound, or when stopped) */
       readonly frontier: number;
       readonly omissionProbability?: number;
+      /**
+       * a preemption bound (--preemptions K): the search covered every schedule with at
+       * most K preemptions, not every schedule
+       */
+      readonly preemptions?: number;
     }
   | { readonly kind: "none" };
 
@@ -203,9 +208,16 @@ export function exhaustiveRows(
 ): RowResult[] {
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
-  // a lasso needs every step: with a liveness property the search keeps them all
-  const sleepSetsOff = opts.sleepSets === true && applicable.some((p) => p.lasso !== undefined);
-  const o: ExhaustiveOptions = sleepSetsOff ? { ...opts, sleepSets: false } : opts;
+  // why sleep sets, if asked for, are not used (engine/exhaustive.ts ignores them then)
+  const sleepSetsOff =
+    opts.sleepSets !== true
+      ? null
+      : applicable.some((p) => p.lasso !== undefined)
+        ? "a liveness property needs every step"
+        : opts.preemptions !== undefined
+          ? "a step that commutes with another may cost a preemption in one order only"
+          : null;
+  const o: ExhaustiveOptions = sleepSetsOff !== null ? { ...opts, sleepSets: false } : opts;
   // what keeps a search on one thread (engine/exhaustive-parallel.ts does none of these)
   const alone =
     parallel === undefined || parallel.workers <= 1
@@ -242,7 +254,7 @@ export function exhaustiveRows(
       ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`
       : null;
   const search: SearchFacts = {
-    ...(sleepSetsOff ? { sleepSetsOff: "a liveness property needs every step" } : {}),
+    ...(sleepSetsOff !== null ? { sleepSetsOff } : {}),
     reductions: [
       ...(o.sleepSets ? ["sleep sets"] : []),
       ...(o.hashCompact ? ["hash-compact"] : []),
@@ -271,6 +283,7 @@ export function exhaustiveRows(
       states: r.states,
       frontier: r.frontier,
       ...(r.omissionProbability !== null ? { omissionProbability: r.omissionProbability } : {}),
+      ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
     };
     const coverage = {
       depth: r.depth,

@@ -63,6 +63,11 @@ export const StrengthSchema = z
           .describe(
             "a search that keeps states as hashes (--hash-compact, or on several threads): the probability that a state was wrongly taken for one seen",
           ),
+        preemptions: count()
+          .optional()
+          .describe(
+            "a preemption bound (--preemptions K): every schedule with at most K preemptions was covered, not every schedule",
+          ),
       })
       .strict(),
     z

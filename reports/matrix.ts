@@ -43,7 +43,11 @@ export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
       : "";
   if (r.stopped)
     return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached states left unexplored: not proven`;
-  return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? ", complete" : `, ${s.frontier} states at the bound`}, ${s.states} states${omission}`;
+  const bound =
+    s.preemptions !== undefined
+      ? ` within ${s.preemptions} preemption${s.preemptions === 1 ? "" : "s"}`
+      : "";
+  return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? `, complete${bound}` : `, ${s.frontier} states at the bound${bound}`}, ${s.states} states${omission}`;
 }
 
 /** The width every line of the text matrix fits in. */

@@ -261,6 +261,8 @@ function mergedStrength(parts: readonly ShardRow[]): Strength {
       states: ex.reduce((a, x) => a + x.states, 0),
       frontier: ex.reduce((a, x) => a + x.frontier, 0),
       ...(omission !== undefined ? { omissionProbability: omission } : {}),
+      // every shard of one search has the same options
+      ...(ex[0]?.preemptions !== undefined ? { preemptions: ex[0].preemptions } : {}),
     };
   }
   return { kind: "none" };
