@@ -84,7 +84,12 @@ export interface ParallelOptions {
    * beyond `fan` steps per state of the next layer (default 4096), small to make it grow
    * often.
    */
-  readonly table?: { readonly bits: number; readonly slack: number };
+  readonly table?: {
+    readonly bits: number;
+    readonly slack: number;
+    /** room kept per state of a layer for the next one, instead of the learnt bound */
+    readonly perState?: number;
+  };
 }
 
 /**
@@ -109,8 +114,13 @@ const ctlWords = (n: number) => C_KEPT + 2 * n;
 const tickOf = (n: number, k: number) => C_KEPT + n + k;
 /** how long a thread may give no sign of life before the others give up on it */
 const GONE_MS = 120_000;
-const STOP_REASONS = [null, "max-states", "max-memory", "interrupted", null] as const;
+const STOP_REASONS = [null, "max-states", "max-memory", "interrupted", null, null] as const;
 const STOP_ERROR = 4;
+/** the table filled up within a layer: grow it and expand the layer again */
+const STOP_REDO = 5;
+
+/** find() met a table too full for the layer (engine/exhaustive-parallel.ts redoes it). */
+class TableFull extends Error {}
 
 /**
  * The visited set's shared arrays, per slot: 4 hash words, the tree index, the least
@@ -199,7 +209,8 @@ class Visited {
     const h1 = h[1] as number;
     const h2 = h[2] as number;
     const h3 = (h[3] as number) | 1;
-    for (let s = (h1 ^ h2) & this.mask; ; s = (s + 1) & this.mask) {
+    for (let s = (h1 ^ h2) & this.mask, probes = 0; ; s = (s + 1) & this.mask, probes++) {
+      if (probes > this.mask) throw new TableFull();
       let k0 = Atomics.load(keys, 4 * s);
       if (k0 === 0) {
         k0 = Atomics.compareExchange(keys, 4 * s, 0, h0);
@@ -232,8 +243,12 @@ class Visited {
       cur = prev;
     }
   }
-  /** A copy with room for `room` more states, at half load at most (one thread, at a barrier). */
-  grown(used: number, room: number): Table {
+  /**
+   * A copy with room for `room` more states, at half load at most (one thread, at a
+   * barrier). For a layer to be expanded again (`redo`), its states met so far keep
+   * their slots but lose their parents' offers, which the layer makes again.
+   */
+  grown(used: number, room: number, redo = false): Table {
     let bits = this.t.bits;
     while (2 ** bits < 2 * (used + room)) bits++;
     const t = newTable(bits);
@@ -245,7 +260,7 @@ class Visited {
         if (to.keys[4 * at] !== 0) continue;
         for (let i = 0; i < 4; i++) to.keys[4 * at + i] = this.keys[4 * s + i] as number;
         to.index[at] = this.index[s] as number;
-        to.best[at] = this.best[s] as number;
+        to.best[at] = redo && this.index[s] === -1 ? NONE : (this.best[s] as number);
         to.step[at] = this.step[s] as number;
         break;
       }
@@ -386,6 +401,8 @@ export interface Share {
   readonly control: readonly (MessagePort | null)[];
   /** free slots kept beyond the next layer's bound when the table is grown */
   readonly slack: number;
+  /** tests: the room kept per state of a layer (ParallelOptions.table) */
+  readonly perState?: number;
 }
 
 interface PNode {
@@ -445,6 +462,11 @@ export function searchShare(sh: Share): ShareResult {
     try {
       f();
     } catch (e) {
+      if (e instanceof TableFull) {
+        // unless the search is stopping anyway
+        Atomics.compareExchange(ctl, C_STOP, 0, STOP_REDO);
+        return;
+      }
       if (error === null) error = threadError(e);
       Atomics.store(ctl, C_STOP, STOP_ERROR);
     }
@@ -500,6 +522,8 @@ export function searchShare(sh: Share): ShareResult {
     }
     const found: Found[] = [];
     const layerEdges = lassos.map(() => new Words());
+    // what the layer adds to this thread's counts, taken back if it is expanded again
+    const undo = { transitions, idle: idle.map((w) => w.n) };
     // 1. expand this thread's stretch of the layer
     let done = 0;
     guard(() => {
@@ -541,10 +565,7 @@ export function searchShare(sh: Share): ShareResult {
             const slot = visited.find(h);
             if (visited.fresh) {
               const states = Atomics.add(ctl, C_STATES, 1) + 1;
-              if (states > visited.limit)
-                throw new Error(
-                  `the visited table filled up within one layer (${states} states in ${visited.mask + 1} slots)`,
-                );
+              if (states > visited.limit) throw new TableFull();
               if (opts.maxStates !== undefined && states >= opts.maxStates)
                 Atomics.store(ctl, C_STOP, 1);
             }
@@ -590,9 +611,29 @@ export function searchShare(sh: Share): ShareResult {
         }
       }
     });
-    left += frontier.length - done;
     raiseTo(ctl, C_FAN, fan);
-    barrier(ctl, n, k);
+    if (barrier(ctl, n, k) === STOP_REDO) {
+      // the table filled up within the layer (it outgrew the room kept for it): grow
+      // the table and expand the layer again, which meets the same states in the same
+      // order (a state claimed the first time keeps its slot, and its offers are redone)
+      transitions = undo.transitions;
+      idle.forEach((w, i) => {
+        w.n = undo.idle[i] as number;
+      });
+      if (k === 0) {
+        sh.table = visited.grown(Atomics.load(ctl, C_STATES), 2 ** sh.table.bits, true);
+        for (const c of sh.control) c?.postMessage(sh.table);
+        Atomics.store(ctl, C_STOP, 0);
+      }
+      barrier(ctl, n, k);
+      if (k !== 0) {
+        const got = receiveMessageOnPort(sh.control[0] as MessagePort);
+        if (got) sh.table = got.message as Table;
+      }
+      visited = new Visited(sh.table);
+      continue;
+    }
+    left += frontier.length - done;
     // 2. the states this thread met first
     const kept = found.filter((f) => Atomics.load(visited.best, f.slot) === f.parent);
     Atomics.store(ctl, C_KEPT + k, kept.length);
@@ -666,10 +707,9 @@ export function searchShare(sh: Share): ShareResult {
         // so the room is twice the fastest growth from one layer to the next so far
         // (of layers past the slack), within that bound
         if (total > sh.slack / 4) growth = Math.max(growth, width / total);
-        const perState = Math.min(
-          Math.max(2, Atomics.load(ctl, C_FAN)),
-          Math.max(2, Math.ceil(2 * growth)),
-        );
+        const perState =
+          sh.perState ??
+          Math.min(Math.max(2, Atomics.load(ctl, C_FAN)), Math.max(2, Math.ceil(2 * growth)));
         const room = width * perState + sh.slack;
         if (used + room > 0.7 * 2 ** sh.table.bits) {
           sh.table = visited.grown(used, room);
@@ -775,6 +815,7 @@ export function exploreParallel(
     ctl,
     table: newTable(par.table?.bits ?? 16),
     slack: par.table?.slack ?? 4096,
+    ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
     peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
     control: control.map((c) => c?.port1 ?? null),
   };
