@@ -13,6 +13,7 @@ import { DESIGNS } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
 import { scenario } from "./helpers.js";
+import { runNode } from "./run-cli.js";
 
 /** every violated property with the length of its shortest counterexample */
 const found = (r: ExhaustiveResult) =>
@@ -60,5 +61,35 @@ describe("sleep sets", () => {
     expect(plain.counterexamples.has("fatal-signal-ends-loop")).toBe(true);
     expect(found(sleep)).toEqual(found(plain));
     expect(sleep.transitions).toBe(plain.transitions);
+  });
+
+  it("check says when they ran, and why not (a liveness property, a preemption bound)", async () => {
+    const check = (...more: string[]) =>
+      runNode("cli/bin.mjs", [
+        "check",
+        "v2",
+        "--scenario",
+        "anon-uffd-1",
+        "--exhaustive",
+        "--sleep-sets",
+        ...more,
+      ]);
+    const [all, safety, bounded] = await Promise.all([
+      check(),
+      check("--property", "no-freed-vma-use"),
+      check("--property", "no-freed-vma-use", "--preemptions", "1"),
+    ]);
+    expect(all.out).toMatch(
+      /no reduction \(sleep sets off: a liveness property needs every step\)/,
+    );
+    expect(safety.code, safety.err).toBe(0);
+    expect(safety.out).toMatch(
+      /states, [\d,]+ transitions, depth \d+, sleep sets, no partial-order/,
+    );
+    expect(bounded.code, bounded.err).toBe(0);
+    expect(bounded.out).toMatch(/holds \(exhaustive, depth \d+, complete within 1 preemption,/);
+    expect(bounded.out).toMatch(
+      /preemption bound 1, no partial-order reduction \(sleep sets off: a step that commutes/,
+    );
   });
 });
