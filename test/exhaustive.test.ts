@@ -1,8 +1,9 @@
 // The exhaustive engine: complete proofs on the small scenarios, agreement with random
 // mode, shortest counterexamples, lassos, and the bounds that stop it cleanly.
 import { describe, expect, it } from "vitest";
+import { enabledThreads, step } from "../engine/exec.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
-import { stateKey } from "../engine/fingerprint.js";
+import { compactKey, stateKey } from "../engine/fingerprint.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
@@ -11,6 +12,7 @@ import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
 import { mini, scenario } from "./helpers.js";
 
 function design(id: string): Design {
@@ -158,5 +160,59 @@ describe("L2 as a lasso", () => {
     expect(bad?.message).toMatch(/monitor answering, T enters a loop/);
     const [good] = exhaustiveRows(design("v2"), scenario("anon-uffd-1"), [prop], { depth: 80 });
     expect(good?.verdict).toBe("holds");
+  });
+});
+
+describe("--preemptions", () => {
+  it("covers every world that some schedule with at most K preemptions reaches", () => {
+    const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
+    const reached = new Set<string>([compactKey(setup.world0)]);
+    const recorder: Property = {
+      id: "record",
+      ref: "-",
+      statement: "records every world the search steps to",
+      kind: "safety",
+      applies: () => true,
+      monitor: () => ({
+        step: (v) => {
+          reached.add(compactKey(v.after));
+          return null;
+        },
+      }),
+    };
+    const r = exploreExhaustive(setup, [recorder], {
+      depth: Number.POSITIVE_INFINITY,
+      preemptions: 1,
+    });
+    expect(r.complete).toBe(true);
+    // the oracle: (world, preemptions used, thread that ran last), a switch away from a
+    // thread that could go on costing one
+    const oracle = new Set<string>([compactKey(setup.world0)]);
+    const met = new Set<string>();
+    let layer: [World, number, number][] = [[setup.world0, 0, -1]];
+    while (layer.length > 0) {
+      const next: [World, number, number][] = [];
+      for (const [w, used, last] of layer) {
+        const enabled = enabledThreads(w, setup.programs);
+        for (const tid of enabled) {
+          const cost = last >= 0 && tid !== last && enabled.includes(last) ? 1 : 0;
+          if (used + cost > 1) continue;
+          let choices = 1;
+          for (let pick = 0; pick < choices; pick++) {
+            const [n, rec] = step(w, tid, pick, setup.programs);
+            choices = Math.max(1, rec.choices);
+            const key = compactKey(n);
+            oracle.add(key);
+            const state = `${key}|${used + cost}|${tid}`;
+            if (met.has(state)) continue;
+            met.add(state);
+            next.push([n, used + cost, tid]);
+          }
+        }
+      }
+      layer = next;
+    }
+    expect(reached.size).toBe(oracle.size);
+    expect([...oracle].every((k) => reached.has(k))).toBe(true);
   });
 });
