@@ -343,6 +343,10 @@ export interface ShareResult {
   /** layers expanded (all threads agree) */
   readonly depth: number;
   readonly error: ThreadError | null;
+  /** the states numbered (the first thread's count is the search's) */
+  readonly numbered: number;
+  /** layers expanded again after the table filled up within them */
+  readonly redone: number;
 }
 
 /** An error a thread met, as it crosses threads: a design's or a property's keeps where. */
@@ -439,6 +443,7 @@ export function searchShare(sh: Share): ShareResult {
   let atBound = 0;
   let left = 0;
   let peak = 0;
+  let redone = 0;
   let error: ThreadError | null = null;
   const h = new Int32Array(4);
   // monitors' saved states: hash lanes by identity, as exhaustive.ts keeps their ids
@@ -523,7 +528,7 @@ export function searchShare(sh: Share): ShareResult {
     const found: Found[] = [];
     const layerEdges = lassos.map(() => new Words());
     // what the layer adds to this thread's counts, taken back if it is expanded again
-    const undo = { transitions, idle: idle.map((w) => w.n) };
+    const undo = { transitions, lastCheck, idle: idle.map((w) => w.n) };
     // 1. expand this thread's stretch of the layer
     let done = 0;
     guard(() => {
@@ -565,7 +570,9 @@ export function searchShare(sh: Share): ShareResult {
             const slot = visited.find(h);
             if (visited.fresh) {
               const states = Atomics.add(ctl, C_STATES, 1) + 1;
-              if (states > visited.limit) throw new TableFull();
+              // past 90%: this node goes on (the slots left take it), then the layer is
+              // expanded again in a larger table
+              if (states > visited.limit) Atomics.compareExchange(ctl, C_STOP, 0, STOP_REDO);
               if (opts.maxStates !== undefined && states >= opts.maxStates)
                 Atomics.store(ctl, C_STOP, 1);
             }
@@ -617,20 +624,27 @@ export function searchShare(sh: Share): ShareResult {
       // the table and expand the layer again, which meets the same states in the same
       // order (a state claimed the first time keeps its slot, and its offers are redone)
       transitions = undo.transitions;
+      lastCheck = undo.lastCheck;
       idle.forEach((w, i) => {
         w.n = undo.idle[i] as number;
       });
-      if (k === 0) {
-        sh.table = visited.grown(Atomics.load(ctl, C_STATES), 2 ** sh.table.bits, true);
-        for (const c of sh.control) c?.postMessage(sh.table);
-        Atomics.store(ctl, C_STOP, 0);
+      if (k === 0)
+        guard(() => {
+          sh.table = visited.grown(Atomics.load(ctl, C_STATES), 2 ** sh.table.bits, true);
+          for (const c of sh.control) c?.postMessage(sh.table);
+          Atomics.store(ctl, C_STOP, 0);
+        });
+      // (not 0: the table could not grow)
+      if (barrier(ctl, n, k) !== 0) {
+        left += frontier.length;
+        break;
       }
-      barrier(ctl, n, k);
       if (k !== 0) {
         const got = receiveMessageOnPort(sh.control[0] as MessagePort);
         if (got) sh.table = got.message as Table;
       }
       visited = new Visited(sh.table);
+      redone++;
       continue;
     }
     left += frontier.length - done;
@@ -745,6 +759,8 @@ export function searchShare(sh: Share): ShareResult {
     parts: collapser.bytes(),
     depth,
     error,
+    numbered: base,
+    redone,
   };
 }
 
@@ -868,7 +884,7 @@ export function exploreParallel(
       );
       results.push((got as unknown as { message: ShareResult }).message);
     }
-    return merged(setup, props, results, Atomics.load(ctl, C_STATES), ctl, t0, sh.table);
+    return merged(setup, props, results, ctl, t0, sh.table);
   } finally {
     for (const w of workers) void w.terminate();
     shareInterning(null);
@@ -880,7 +896,6 @@ function merged(
   setup: Setup,
   props: readonly Property[],
   results: readonly ShareResult[],
-  states: number,
   ctl: Int32Array,
   t0: number,
   table: Table,
@@ -888,6 +903,10 @@ function merged(
   // the error met first in thread order (a thread's own stops the others at their next node)
   const failed = results.find((r) => r.error !== null)?.error;
   if (failed) rethrow(failed);
+  // the states numbered: a search stopped after its table filled up within a layer has
+  // claimed states it never numbered
+  const first = results[0] as ShareResult;
+  const states = first.numbered;
   // the tree from the table: each state's number, its least parent and the step from it
   const tree = new Tree();
   const v = new Visited(table);
@@ -954,12 +973,13 @@ function merged(
     },
     states,
     transitions: results.reduce((a, r) => a + r.transitions, 0),
-    depth: (results[0] as ShareResult).depth,
+    depth: first.depth,
     complete: stoppedBy === null && atBound === 0,
     stoppedBy,
     frontier: atBound + (stoppedBy ? left : 0),
     ms: performance.now() - t0,
     omissionProbability: (states * states) / 2 ** 127,
     counterexamples: found,
+    ...(first.redone > 0 ? { redoneLayers: first.redone } : {}),
   };
 }

@@ -79,6 +79,11 @@ export interface ExhaustiveResult {
   /** with hash compaction: the probability that some state was missed (birthday bound) */
   readonly omissionProbability: number | null;
   readonly counterexamples: ReadonlyMap<string, ExhaustiveCounterexample>;
+  /**
+   * On several threads: layers expanded again because the shared table filled up within
+   * them (it is grown between layers by a bound learnt from the layers so far)
+   */
+  readonly redoneLayers?: number;
   /** what the stored states cost, in bytes (the bench divides them by `states`) */
   readonly memory: SearchMemory;
 }

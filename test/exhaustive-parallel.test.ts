@@ -58,8 +58,10 @@ describe("parallel exhaustive search", () => {
       // on 3: a table of 16 slots grown with no slack, so between most layers; then on
       // 2 with no room kept for the next layer, so that layers fill it up and are
       // expanded again after it grows (without that, an error)
-      const tables = [undefined, { bits: 4, slack: 0 }, { bits: 4, slack: 0, perState: 0 }];
-      for (const [workers, table] of [2, 3, 2].map((w, i) => [w, tables[i]] as const)) {
+      const grows = { bits: 4, slack: 0 };
+      const fills = { bits: 4, slack: 0, perState: 0 };
+      const runs = [[2], [3, grows], [2, fills], [3, fills]] as const;
+      for (const [workers, table] of runs) {
         const many = exploreParallel(
           setup,
           props,
@@ -67,6 +69,8 @@ describe("parallel exhaustive search", () => {
           { workers, source: { design: d, scenario: s }, ...(table ? { table } : {}) },
         );
         expect(facts(many)).toEqual(one);
+        if (table === fills) expect(many.redoneLayers).toBeGreaterThan(0);
+        else expect(many.redoneLayers).toBeUndefined();
       }
     });
 
