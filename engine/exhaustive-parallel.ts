@@ -61,6 +61,7 @@ import {
 import { shareInterning } from "./fingerprint.js";
 import { hashLanes } from "./hash-lanes.js";
 import { idleBits } from "./lasso.js";
+import { Records, type RecordsData } from "./records.js";
 import type { SetupSource } from "./pair-source.js";
 import type { Setup } from "./run.js";
 import { mayComplete } from "./run.js";
@@ -151,36 +152,6 @@ function tableBytes(t: Table): number {
 }
 
 const NONE = 0x7fffffff;
-
-/** A growing array of 32-bit words, for the tree records and liveness edges. */
-class Words {
-  a = new Int32Array(1024);
-  n = 0;
-  push4(x: number, y: number, z: number, w: number): void {
-    if (this.n + 4 > this.a.length) this.grow();
-    const a = this.a;
-    a[this.n] = x;
-    a[this.n + 1] = y;
-    a[this.n + 2] = z;
-    a[this.n + 3] = w;
-    this.n += 4;
-  }
-  push2(x: number, y: number): void {
-    if (this.n + 2 > this.a.length) this.grow();
-    this.a[this.n] = x;
-    this.a[this.n + 1] = y;
-    this.n += 2;
-  }
-  private grow(): void {
-    const b = new Int32Array(2 * this.a.length);
-    b.set(this.a);
-    this.a = b;
-  }
-  /** The words, without a copy (the buffer may be longer: it crosses threads whole). */
-  done(): Int32Array {
-    return this.a.subarray(0, this.n);
-  }
-}
 
 class Visited {
   readonly keys: Int32Array;
@@ -332,10 +303,10 @@ export interface ShareResult {
   readonly atBound: number;
   /** states left unexpanded when the search was stopped */
   readonly left: number;
-  /** per liveness property: its edges (from, to, thread, pick) in the order met */
-  readonly edges: readonly Int32Array[];
+  /** per liveness property: its edges (from, to, thread << 16 | pick) in the order met */
+  readonly edges: readonly RecordsData[];
   /** per liveness property: idle bits (node, bits) */
-  readonly idle: readonly Int32Array[];
+  readonly idle: readonly RecordsData[];
   readonly pending: readonly FirstPending[];
   readonly peak: number;
   /** this thread's part tables (engine/collapse.ts), in bytes */
@@ -435,8 +406,8 @@ export function searchShare(sh: Share): ShareResult {
   const stateful = monitors.some((m) => m.save !== undefined);
   const collapser = new Collapser(true);
   const lassos: LassoWatch[] = lassoWatches(props, setup.world0);
-  const edges = lassos.map(() => new Words());
-  const idle = lassos.map(() => new Words());
+  const edges = lassos.map(() => new Records(3));
+  const idle = lassos.map(() => new Records(2));
   const pending = new Map<string, FirstPending>();
   let visited = new Visited(sh.table);
   let transitions = 0;
@@ -526,9 +497,9 @@ export function searchShare(sh: Share): ShareResult {
       break;
     }
     const found: Found[] = [];
-    const layerEdges = lassos.map(() => new Words());
+    const layerEdges = lassos.map(() => new Records(3));
     // what the layer adds to this thread's counts, taken back if it is expanded again
-    const undo = { transitions, lastCheck, idle: idle.map((w) => w.n) };
+    const undo = { transitions, lastCheck, idle: idle.map((w) => w.size) };
     // 1. expand this thread's stretch of the layer
     let done = 0;
     guard(() => {
@@ -542,7 +513,7 @@ export function searchShare(sh: Share): ShareResult {
         for (let i = 0; i < lassos.length; i++) {
           const l = lassos[i] as LassoWatch;
           if (l.fair.length > 0 && l.spec.inLoop(node.world))
-            (idle[i] as Words).push2(
+            (idle[i] as Records).push2(
               node.index,
               idleBits(node.world, l.fair, setup.programs, l.spec),
             );
@@ -595,7 +566,7 @@ export function searchShare(sh: Share): ShareResult {
             for (let i = 0; i < lassos.length; i++) {
               const l = lassos[i] as LassoWatch;
               if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
-                (layerEdges[i] as Words).push4(node.index, slot, tid, pick);
+                (layerEdges[i] as Records).push3(node.index, slot, (tid << 16) | (pick & 0xffff));
             }
           }
         }
@@ -625,9 +596,7 @@ export function searchShare(sh: Share): ShareResult {
       // order (a state claimed the first time keeps its slot, and its offers are redone)
       transitions = undo.transitions;
       lastCheck = undo.lastCheck;
-      idle.forEach((w, i) => {
-        w.n = undo.idle[i] as number;
-      });
+      idle.forEach((w, i) => w.truncate(undo.idle[i] as number));
       if (k === 0)
         guard(() => {
           sh.table = visited.grown(Atomics.load(ctl, C_STATES), 2 ** sh.table.bits, true);
@@ -680,16 +649,10 @@ export function searchShare(sh: Share): ShareResult {
     const next: PNode[] = [];
     guard(() => {
       for (let i = 0; i < lassos.length; i++) {
-        const le = layerEdges[i] as Words;
-        const out = edges[i] as Words;
-        const a = le.a;
-        for (let e = 0; e < le.n; e += 4)
-          out.push4(
-            a[e] as number,
-            visited.index[a[e + 1] as number] as number,
-            a[e + 2] as number,
-            a[e + 3] as number,
-          );
+        const le = layerEdges[i] as Records;
+        const out = edges[i] as Records;
+        for (let e = 0; e < le.size; e++)
+          out.push3(le.get(e, 0), visited.index[le.get(e, 1)] as number, le.get(e, 2));
       }
       let cslot = found.length;
       for (let j = 0; j < n; j++) {
@@ -921,31 +884,31 @@ function merged(
   const lassos = lassoWatches(props, setup.world0);
   lassos.forEach((l, i) => {
     for (const r of results) {
-      const idle = r.idle[i] as Int32Array;
-      for (let e = 0; e < idle.length; e += 2)
-        l.graph.setIdle(idle[e] as number, idle[e + 1] as number);
+      const idle = Records.of(r.idle[i] as RecordsData);
+      for (let e = 0; e < idle.size; e++) l.graph.setIdle(idle.get(e, 0), idle.get(e, 1));
     }
     // each thread's edges are in the order it met them; merged by their source state,
     // they are in the one-thread search's order
-    const lists = results.map((r) => r.edges[i] as Int32Array);
-    l.graph.reserve(lists.reduce((a, x) => a + x.length / 4, 0));
+    const lists = results.map((r) => Records.of(r.edges[i] as RecordsData));
     const at = lists.map(() => 0);
     const head = (j: number) => {
-      const list = lists[j] as Int32Array;
+      const list = lists[j] as Records;
       const e = at[j] as number;
-      return e < list.length ? (list[e] as number) : Number.POSITIVE_INFINITY;
+      return e < list.size ? list.get(e, 0) : Number.POSITIVE_INFINITY;
     };
     for (;;) {
       let best = 0;
       for (let j = 1; j < lists.length; j++) if (head(j) < head(best)) best = j;
       const src = head(best);
       if (src === Number.POSITIVE_INFINITY) break;
-      const list = lists[best] as Int32Array;
+      const list = lists[best] as Records;
       while (head(best) === src) {
         const e = at[best] as number;
-        l.graph.add(src, list[e + 1] as number, list[e + 2] as number, list[e + 3] as number);
-        at[best] = e + 4;
+        l.graph.addPacked(src, list.get(e, 1), list.get(e, 2));
+        at[best] = e + 1;
       }
+      // what has been merged is let go as it goes, not held beside the whole graph
+      list.release(at[best] as number);
     }
   });
   const firsts = new Map<string, FirstPending>();

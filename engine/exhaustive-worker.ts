@@ -16,9 +16,9 @@ const data = workerData as ShareData;
 shareInterning(data.strings);
 const post = (port: MessagePort, r: ShareResult) =>
   port.postMessage(r, [
-    ...r.edges.map((e) => e.buffer),
-    ...r.idle.map((e) => e.buffer),
-  ] as ArrayBuffer[]);
+    ...r.edges.flatMap((e) => e.chunks.map((c) => c.buffer)),
+    ...r.idle.flatMap((e) => e.chunks.map((c) => c.buffer)),
+  ]);
 const design = await designOf(data.source);
 const scenario = scenarioById(data.source.scenario);
 if (!design || !scenario)

@@ -1,31 +1,31 @@
 // The exhaustive engine's state graph among a liveness property's loop states, kept
-// compactly: an edge is three 32-bit words in one growing typed array (from, to, and the
-// thread and pick of its step), and each state's idle bits (engine/lasso.ts idleBits)
-// one word in another, indexed by the state's tree node. No JavaScript object per edge
-// or per state, so the graph costs 12 bytes per edge and 4 per state, and the garbage
-// collector never walks it. The shortest lasso is found after the search, over a
-// compressed adjacency (CSR) built from the edge array.
+// compactly: an edge is three 32-bit words (from, to, and the thread and pick of its
+// step) in chunks that are never copied (engine/records.ts), and each state's idle bits
+// (engine/lasso.ts idleBits) one word in a typed array indexed by the state's tree node.
+// No JavaScript object per edge or per state, so the graph costs 12 bytes per edge and
+// 4 per state, and the garbage collector never walks it. The shortest lasso is found
+// after the search, over a compressed adjacency (CSR) built from the edges.
 
 import type { LassoEdge } from "./lasso.js";
+import { Records } from "./records.js";
 
 export class LassoGraph {
-  private edges = new Int32Array(3 * 1024);
-  /** edges stored */
-  size = 0;
+  private readonly edges = new Records(3);
   private idle = new Int32Array(1024);
+
+  /** edges stored */
+  get size(): number {
+    return this.edges.size;
+  }
 
   /** An edge among loop states: the step (`tid`, `pick`) from state `from` to state `to`. */
   add(from: number, to: number, tid: number, pick: number): void {
-    if (3 * (this.size + 1) > this.edges.length) this.edges = grow(this.edges, this.edges.length);
-    const at = 3 * this.size++;
-    this.edges[at] = from;
-    this.edges[at + 1] = to;
-    this.edges[at + 2] = (tid << 16) | (pick & 0xffff);
+    this.edges.push3(from, to, (tid << 16) | (pick & 0xffff));
   }
 
-  /** Room for `n` edges in all, allocated once (a graph merged from several threads). */
-  reserve(n: number): void {
-    if (3 * n > this.edges.length) this.edges = grow(this.edges, 3 * n);
+  /** An edge whose step is packed as `add` packs it (thread << 16 | pick). */
+  addPacked(from: number, to: number, step: number): void {
+    this.edges.push3(from, to, step);
   }
 
   /** The idle bits of state `node` (0 unless set). */
@@ -39,24 +39,24 @@ export class LassoGraph {
   }
 
   from(e: number): number {
-    return this.edges[3 * e] as number;
+    return this.edges.get(e, 0);
   }
   to(e: number): number {
-    return this.edges[3 * e + 1] as number;
+    return this.edges.get(e, 1);
   }
   tid(e: number): number {
-    return (this.edges[3 * e + 2] as number) >> 16;
+    return this.edges.get(e, 2) >> 16;
   }
   pick(e: number): number {
-    return (this.edges[3 * e + 2] as number) & 0xffff;
+    return this.edges.get(e, 2) & 0xffff;
   }
   edge(e: number): LassoEdge {
     return { from: this.from(e), to: this.to(e), tid: this.tid(e), pick: this.pick(e) };
   }
 
-  /** Bytes held: the edge array and the idle bits. */
+  /** Bytes held: the edges and the idle bits. */
   bytes(): number {
-    return this.edges.byteLength + this.idle.byteLength;
+    return this.edges.bytes() + this.idle.byteLength;
   }
 }
 
