@@ -61,8 +61,8 @@ import {
 import { shareInterning } from "./fingerprint.js";
 import { hashLanes } from "./hash-lanes.js";
 import { idleBits } from "./lasso.js";
-import { Records, type RecordsData } from "./records.js";
 import type { SetupSource } from "./pair-source.js";
+import { Records, type RecordsData } from "./records.js";
 import type { Setup } from "./run.js";
 import { mayComplete } from "./run.js";
 import type { SharedStringsBuffer } from "./shared-strings.js";
@@ -596,7 +596,9 @@ export function searchShare(sh: Share): ShareResult {
       // order (a state claimed the first time keeps its slot, and its offers are redone)
       transitions = undo.transitions;
       lastCheck = undo.lastCheck;
-      idle.forEach((w, i) => w.truncate(undo.idle[i] as number));
+      idle.forEach((w, i) => {
+        w.truncate(undo.idle[i] as number);
+      });
       if (k === 0)
         guard(() => {
           sh.table = visited.grown(Atomics.load(ctl, C_STATES), 2 ** sh.table.bits, true);
