@@ -55,6 +55,7 @@ import {
   monitorsFor,
   monitorText,
   save,
+  saveOver,
   stepMonitors,
   Tree,
 } from "./exhaustive.js";
@@ -417,23 +418,44 @@ export function searchShare(sh: Share): ShareResult {
   let redone = 0;
   let error: ThreadError | null = null;
   const h = new Int32Array(4);
-  // monitors' saved states: hash lanes by identity, as exhaustive.ts keeps their ids
+  // monitors' saved states: hash lanes by identity, as exhaustive.ts keeps their ids,
+  // and their lanes mixed into one 128-bit hash per array of states, also by identity
+  // (a step that changes no monitor keeps its parent's array: exhaustive.ts saveOver)
   const monValue: unknown[] = new Array(monitors.length).fill(undefined);
   const monLanes = new Int32Array(4 * monitors.length);
   const monKnown: boolean[] = new Array(monitors.length).fill(false);
+  const monHash = new Int32Array(4);
+  let monHashed: readonly unknown[] | null = null;
   const mixMonitors = (mon: readonly unknown[]) => {
-    for (let i = 0; i < mon.length; i++) {
-      const v = mon[i];
-      if (!monKnown[i] || monValue[i] !== v) {
-        const text = monitorText(v);
-        hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, 4 * i);
-        monValue[i] = v;
-        monKnown[i] = true;
+    if (mon !== monHashed) {
+      monHash[0] = 0x452821e6;
+      monHash[1] = 0x38d01377;
+      monHash[2] = 0xbe5466cf;
+      monHash[3] = 0x34e90c6c;
+      for (let i = 0; i < mon.length; i++) {
+        const v = mon[i];
+        if (!monKnown[i] || monValue[i] !== v) {
+          const text = monitorText(v);
+          hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, 4 * i);
+          monValue[i] = v;
+          monKnown[i] = true;
+        }
+        for (let j = 0; j < 4; j++)
+          monHash[j] =
+            Math.imul((monHash[j] as number) ^ (monLanes[4 * i + j] as number), 0x9e3779b1) ^
+            (i + 1);
       }
-      for (let j = 0; j < 4; j++)
-        h[j] = Math.imul((h[j] as number) ^ (monLanes[4 * i + j] as number), 0x9e3779b1) ^ (i + 1);
+      monHashed = mon;
     }
+    for (let j = 0; j < 4; j++)
+      h[j] = Math.imul(
+        ((h[j] as number) << 7) ^ ((h[j] as number) >>> 25) ^ (monHash[j] as number),
+        0x85ebca6b,
+      );
   };
+  // the monitor states the monitors hold (null: not known), so that a step from a state
+  // whose monitor states are those already held does not load them again
+  let loaded: readonly unknown[] | null = null;
   const guard = (f: () => void) => {
     try {
       f();
@@ -458,6 +480,7 @@ export function searchShare(sh: Share): ShareResult {
   };
   const endCheck = (node: PNode) => {
     load(monitors, node.mon);
+    loaded = null;
     const done = (id: string) => pending.has(id);
     for (const [id, msg] of endMessages(setup, props, monitors, node.world, done))
       violate(id, node.index * 65536, node.index, null, msg);
@@ -526,7 +549,10 @@ export function searchShare(sh: Share): ShareResult {
             choices = Math.max(1, rec.choices);
             transitions++;
             sub++;
-            if (stateful) load(monitors, node.mon);
+            if (stateful && loaded !== node.mon) {
+              load(monitors, node.mon);
+              loaded = node.mon;
+            }
             for (const [i, msg] of stepMonitors(monitors, node.world, w, rec, depth) ?? [])
               violate(
                 (props[i] as Property).id,
@@ -535,7 +561,8 @@ export function searchShare(sh: Share): ShareResult {
                 { t: tid, p: pick },
                 msg,
               );
-            const mon = stateful ? save(monitors) : NO_MONITORS;
+            const mon: readonly unknown[] = stateful ? saveOver(monitors, node.mon) : NO_MONITORS;
+            loaded = mon;
             collapser.hash(collapser.ids(w, node.world, node.slot), h);
             if (stateful) mixMonitors(mon);
             const slot = visited.find(h);

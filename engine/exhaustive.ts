@@ -300,6 +300,27 @@ export function save(monitors: Monitor[]): unknown[] {
   return monitors.map((m) => (m.save ? m.save() : null));
 }
 
+/**
+ * The monitors' states after a step from a state whose monitor states were `before`:
+ * `before` itself when every monitor's state is the very value it was (monitors replace
+ * their state values, they never mutate them), so the many steps that change no
+ * monitor allocate nothing, and the engines tell unchanged states by identity (a
+ * search then need not load them again, nor encode them again for the key).
+ */
+export function saveOver(monitors: Monitor[], before: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | null = null;
+  for (let i = 0; i < monitors.length; i++) {
+    const m = monitors[i] as Monitor;
+    const v = m.save ? m.save() : null;
+    if (out === null) {
+      if (v === before[i]) continue;
+      out = before.slice(0, i);
+    }
+    out.push(v);
+  }
+  return out ?? before;
+}
+
 export function exploreExhaustive(
   setup: Setup,
   props: readonly Property[],
@@ -376,8 +397,12 @@ export function exploreExhaustive(
     const p = pending.get(id);
     return p !== undefined && (tree.depth[p.node] as number) + (p.choice ? 1 : 0) <= length;
   };
+  // the monitor states the monitors hold (null: not known), so that a step from a state
+  // whose monitor states are those already held does not load them again
+  let loaded: readonly unknown[] | null = null;
   const endCheck = (node: Node, w: World) => {
     load(monitors, node.mon);
+    loaded = null;
     const at = tree.depth[node.index] as number;
     for (const [id, message] of endMessages(setup, props, monitors, w, (id) => metBy(id, at)))
       pending.set(id, { node: node.index, choice: null, message });
@@ -421,7 +446,10 @@ export function exploreExhaustive(
           const [w, rec] = step(node.world, tid, pick, setup.programs, opts.edges);
           choices = Math.max(1, rec.choices);
           transitions++;
-          if (stateful) load(monitors, node.mon);
+          if (stateful && loaded !== node.mon) {
+            load(monitors, node.mon);
+            loaded = node.mon;
+          }
           const judged = stepMonitors(monitors, node.world, w, rec, at);
           let violations: [string, string][] | null = null;
           for (const [i, msg] of judged ?? []) {
@@ -430,7 +458,8 @@ export function exploreExhaustive(
             if (violations === null) violations = [];
             violations.push([id, msg]);
           }
-          const mon = stateful ? save(monitors) : NO_MONITORS;
+          const mon: readonly unknown[] = stateful ? saveOver(monitors, node.mon) : NO_MONITORS;
+          loaded = mon;
           // sleep set of the child: earlier siblings that commute with this step (before
           // the child's key is written: the checks write state keys where it goes)
           let sleep = NO_SLEEP;
@@ -438,6 +467,7 @@ export function exploreExhaustive(
             const here: Judged = { world: w, rec, mon, objected: objectedBy(judged) };
             succ.set(tid, rec.choices <= 1 ? here : null);
             sleep = commuting(node, tid, here, done, succ, setup, monitors, at);
+            loaded = null;
           }
           // the thread that ran, while it can go on (leaving it then is a preemption)
           const goesOn =

@@ -20,6 +20,8 @@ export const zeroUnlockedNotSuccess: Property = {
     type Last = { at: number; locked: number | null; ret: number } | null;
     let last: readonly Last[] = [];
     const put = (tid: number, v: Last) => {
+      // unchanged: keep the same value (the exhaustive search tells it by identity)
+      if (tid < last.length && last[tid] === v) return;
       const next = last.slice();
       next[tid] = v;
       last = next;

@@ -47,6 +47,8 @@ export const walkRestartsOnEbusy: Property = {
     type Stale = { at: number; why: string } | null;
     let stale: readonly Stale[] = [];
     const put = (tid: number, v: Stale) => {
+      // unchanged: keep the same value (the exhaustive search tells it by identity)
+      if (tid < stale.length && stale[tid] === v) return;
       const next = stale.slice();
       next[tid] = v;
       stale = next;
@@ -95,17 +97,22 @@ export const notifierStartEndPaired: Property = {
   monitor: () => {
     // per thread and hlist subscriber: its starts in flight ("tid:sub" -> count)
     let open: Readonly<Record<string, number>> = {};
+    // the saved form of `open`, made when it changes: the same value until then, so that
+    // the exhaustive search sees an unchanged state by identity
+    let saved: readonly [string, number][] | null = null;
     const bump = (key: string, by: number) => {
       const n = (open[key] ?? 0) + by;
       const next = { ...open };
       if (n === 0) delete next[key];
       else next[key] = n;
       open = next;
+      saved = Object.keys(open).length === 0 ? null : Object.entries(open).sort();
     };
     return {
-      save: () => (Object.keys(open).length === 0 ? null : Object.entries(open).sort()),
+      save: () => saved,
       load: (s) => {
-        open = s === null ? {} : Object.fromEntries(s as [string, number][]);
+        saved = s as readonly [string, number][] | null;
+        open = saved === null ? {} : Object.fromEntries(saved);
       },
       step: ({ after, rec }) => {
         for (const e of rec.events) {
