@@ -381,21 +381,50 @@ export interface Share {
   readonly perState?: number;
 }
 
-interface PNode {
-  readonly world: World;
-  readonly mon: readonly unknown[];
-  readonly index: number;
-  readonly slot: number;
+/**
+ * A thread's stretch of a layer, in order: the i-th state is tree node `first + i`,
+ * with its world, its monitors' states and its slot in the collapser's kept ids. Arrays
+ * per field rather than an object per state: every state waits here for a layer, and
+ * the garbage collector copies each object that waits.
+ */
+class Stretch {
+  readonly worlds: World[] = [];
+  readonly mons: (readonly unknown[])[] = [];
+  readonly slots: number[] = [];
+  constructor(readonly first: number) {}
+  get length(): number {
+    return this.worlds.length;
+  }
+  push(world: World, mon: readonly unknown[], slot: number): void {
+    this.worlds.push(world);
+    this.mons.push(mon);
+    this.slots.push(slot);
+  }
 }
 
-interface Found {
-  readonly slot: number;
-  readonly world: World;
-  readonly mon: readonly unknown[];
-  readonly parent: number;
-  readonly tid: number;
-  readonly pick: number;
-  readonly cslot: number;
+/** States sent to the thread whose stretch of the next layer they fall in. */
+interface Sent {
+  readonly worlds: readonly World[];
+  readonly mons: readonly (readonly unknown[])[];
+}
+
+/**
+ * The states a thread met first in a layer, so far (candidates: an earlier parent on
+ * another thread may still take one), in the order met; the i-th has the collapser's
+ * kept ids at slot i.
+ */
+class Candidates {
+  readonly worlds: World[] = [];
+  readonly mons: (readonly unknown[])[] = [];
+  /** the state's slot in the shared table */
+  readonly slots: number[] = [];
+  /** the tree node of the parent it was met from */
+  readonly parents: number[] = [];
+  /** the step from that parent, thread << 16 | pick */
+  readonly steps: number[] = [];
+  get length(): number {
+    return this.worlds.length;
+  }
 }
 
 const NO_MONITORS: readonly unknown[] = [];
@@ -478,16 +507,16 @@ export function searchShare(sh: Share): ShareResult {
   ) => {
     if (!pending.has(id)) pending.set(id, { property: id, order, node, choice, message });
   };
-  const endCheck = (node: PNode) => {
-    load(monitors, node.mon);
+  const endCheck = (world: World, mon: readonly unknown[], index: number) => {
+    load(monitors, mon);
     loaded = null;
     const done = (id: string) => pending.has(id);
-    for (const [id, msg] of endMessages(setup, props, monitors, node.world, done))
-      violate(id, node.index * 65536, node.index, null, msg);
+    for (const [id, msg] of endMessages(setup, props, monitors, world, done))
+      violate(id, index * 65536, index, null, msg);
   };
 
   // the root is state 0, the first thread's
-  let frontier: PNode[] = [];
+  let frontier = new Stretch(0);
   let base = 1;
   let total = 1;
   if (k === 0) {
@@ -498,7 +527,7 @@ export function searchShare(sh: Share): ShareResult {
     visited.index[s] = 0;
     Atomics.add(ctl, C_STATES, 1);
     collapser.keep(0);
-    frontier = [{ world: setup.world0, mon: mon0, index: 0, slot: 0 }];
+    frontier.push(setup.world0, mon0, 0);
   }
   collapser.nextLayer();
   let depth = 0;
@@ -511,27 +540,36 @@ export function searchShare(sh: Share): ShareResult {
   while (total > 0) {
     if (depth >= opts.depth) {
       guard(() => {
-        for (const nd of frontier) {
-          const enabled = enabledThreads(nd.world, setup.programs);
-          if (!enabled.some((t) => mayComplete(nd.world, t, setup.programs))) endCheck(nd);
+        for (let i = 0; i < frontier.length; i++) {
+          const world = frontier.worlds[i] as World;
+          const enabled = enabledThreads(world, setup.programs);
+          if (!enabled.some((t) => mayComplete(world, t, setup.programs)))
+            endCheck(world, frontier.mons[i] as readonly unknown[], frontier.first + i);
           if (enabled.length > 0) atBound++;
         }
       });
       break;
     }
-    const found: Found[] = [];
+    const found = new Candidates();
     const layerEdges = lassos.map(() => new Records(3));
     // what the layer adds to this thread's counts, taken back if it is expanded again
     const undo = { transitions, lastCheck, idle: idle.map((w) => w.size) };
     // 1. expand this thread's stretch of the layer
     let done = 0;
     guard(() => {
-      for (const node of frontier) {
+      for (let at = 0; at < frontier.length; at++) {
         if (Atomics.load(ctl, C_STOP) !== 0) break;
+        const node = {
+          world: frontier.worlds[at] as World,
+          mon: frontier.mons[at] as readonly unknown[],
+          index: frontier.first + at,
+          slot: frontier.slots[at] as number,
+        };
         done++;
         Atomics.add(ctl, tickOf(n, k), 1);
         const enabled = enabledThreads(node.world, setup.programs);
-        if (!enabled.some((t) => mayComplete(node.world, t, setup.programs))) endCheck(node);
+        if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
+          endCheck(node.world, node.mon, node.index);
         if (enabled.length === 0) continue;
         for (let i = 0; i < lassos.length; i++) {
           const l = lassos[i] as LassoWatch;
@@ -580,15 +618,11 @@ export function searchShare(sh: Share): ShareResult {
             if (visited.index[slot] === -1 && Atomics.load(visited.best, slot) > node.index) {
               visited.offer(slot, node.index);
               collapser.keep(found.length);
-              found.push({
-                slot,
-                world: w,
-                mon,
-                parent: node.index,
-                tid,
-                pick,
-                cslot: found.length,
-              });
+              found.worlds.push(w);
+              found.mons.push(mon);
+              found.slots.push(slot);
+              found.parents.push(node.index);
+              found.steps.push((tid << 16) | (pick & 0xffff));
             }
             for (let i = 0; i < lassos.length; i++) {
               const l = lassos[i] as LassoWatch;
@@ -647,7 +681,10 @@ export function searchShare(sh: Share): ShareResult {
     }
     left += frontier.length - done;
     // 2. the states this thread met first
-    const kept = found.filter((f) => Atomics.load(visited.best, f.slot) === f.parent);
+    // (their places in `found`)
+    const kept: number[] = [];
+    for (let c = 0; c < found.length; c++)
+      if (Atomics.load(visited.best, found.slots[c] as number) === found.parents[c]) kept.push(c);
     Atomics.store(ctl, C_KEPT + k, kept.length);
     barrier(ctl, n, k);
     // 3. number them, and send the surplus to the neighbours
@@ -658,24 +695,26 @@ export function searchShare(sh: Share): ShareResult {
     const mine = counts[k] as number;
     const share = (j: number) => Math.floor((width * j) / n);
     guard(() => {
-      kept.forEach((f, i) => {
-        const index = base + start + i;
-        visited.index[f.slot] = index;
-        visited.step[f.slot] = (f.tid << 16) | (f.pick & 0xffff);
+      kept.forEach((c, i) => {
+        const slot = found.slots[c] as number;
+        visited.index[slot] = base + start + i;
+        visited.step[slot] = found.steps[c] as number;
       });
       for (let j = 0; j < n; j++) {
         const from = Math.max(start, share(j));
         const to = Math.min(start + mine, share(j + 1));
         if (j === k || from >= to) continue;
-        const part = kept
-          .slice(from - start, to - start)
-          .map((f) => ({ world: f.world, mon: f.mon }));
+        const sent = kept.slice(from - start, to - start);
+        const part: Sent = {
+          worlds: sent.map((c) => found.worlds[c] as World),
+          mons: sent.map((c) => found.mons[c] as readonly unknown[]),
+        };
         (sh.peers[j] as MessagePort).postMessage(part);
       }
     });
     barrier(ctl, n, k);
     // 4. liveness edges get their targets' numbers; take what the others sent
-    const next: PNode[] = [];
+    const next = new Stretch(base + share(k));
     guard(() => {
       for (let i = 0; i < lassos.length; i++) {
         const le = layerEdges[i] as Records;
@@ -691,18 +730,18 @@ export function searchShare(sh: Share): ShareResult {
         if (from >= to) continue;
         if (j === k) {
           for (let i = from; i < to; i++) {
-            const f = kept[i - start] as Found;
-            next.push({ world: f.world, mon: f.mon, index: base + i, slot: f.cslot });
+            const c = kept[i - start] as number;
+            next.push(found.worlds[c] as World, found.mons[c] as readonly unknown[], c);
           }
           continue;
         }
         const got = receiveMessageOnPort(sh.peers[j] as MessagePort);
         if (!got) throw new Error(`thread ${k} expected states from thread ${j}`);
-        const part = got.message as { world: World; mon: unknown[] }[];
-        part.forEach((p, i) => {
-          collapser.ids(p.world, null);
+        const part = got.message as Sent;
+        part.worlds.forEach((world, i) => {
+          collapser.ids(world, null);
           collapser.keep(cslot);
-          next.push({ world: p.world, mon: p.mon, index: base + from + i, slot: cslot++ });
+          next.push(world, part.mons[i] as readonly unknown[], cslot++);
         });
       }
       if (k === 0) {
