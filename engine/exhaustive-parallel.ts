@@ -428,6 +428,8 @@ class Candidates {
 }
 
 const NO_MONITORS: readonly unknown[] = [];
+/** monitor states whose hash lanes a thread remembers, at most */
+const MON_LANES_KEPT = 1 << 16;
 
 /** One thread's part of the search (the first thread's too). */
 export function searchShare(sh: Share): ShareResult {
@@ -447,14 +449,38 @@ export function searchShare(sh: Share): ShareResult {
   let redone = 0;
   let error: ThreadError | null = null;
   const h = new Int32Array(4);
-  // monitors' saved states: hash lanes by identity, as exhaustive.ts keeps their ids,
-  // and their lanes mixed into one 128-bit hash per array of states, also by identity
-  // (a step that changes no monitor keeps its parent's array: exhaustive.ts saveOver)
-  const monValue: unknown[] = new Array(monitors.length).fill(undefined);
-  const monLanes = new Int32Array(4 * monitors.length);
-  const monKnown: boolean[] = new Array(monitors.length).fill(false);
+  // monitors' saved states: hash lanes by identity (a saved state is a value, replaced
+  // when it changes), remembered per monitor for the states met lately, since the
+  // states of a layer take turns; and their lanes mixed into one 128-bit hash per
+  // array of states, also by identity (a step that changes no monitor keeps its
+  // parent's array: exhaustive.ts saveOver)
+  const monSeen = monitors.map(() => new Map<unknown, number>());
+  let monLanes = new Int32Array(4 * 1024);
+  let monLanesUsed = 0;
   const monHash = new Int32Array(4);
   let monHashed: readonly unknown[] | null = null;
+  const lanesOf = (i: number, v: unknown): number => {
+    const seen = monSeen[i] as Map<unknown, number>;
+    const at = seen.get(v);
+    if (at !== undefined) return at;
+    if (monLanesUsed === monLanes.length) {
+      if (monLanesUsed >= 4 * MON_LANES_KEPT) {
+        // forget them all (the lanes are a function of the value: only time is lost)
+        for (const m of monSeen) m.clear();
+        monLanesUsed = 0;
+      } else {
+        const grown = new Int32Array(2 * monLanes.length);
+        grown.set(monLanes);
+        monLanes = grown;
+      }
+    }
+    const text = monitorText(v);
+    const fresh = monLanesUsed;
+    hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, fresh);
+    monLanesUsed += 4;
+    seen.set(v, fresh);
+    return fresh;
+  };
   const mixMonitors = (mon: readonly unknown[]) => {
     if (mon !== monHashed) {
       monHash[0] = 0x452821e6;
@@ -462,17 +488,10 @@ export function searchShare(sh: Share): ShareResult {
       monHash[2] = 0xbe5466cf;
       monHash[3] = 0x34e90c6c;
       for (let i = 0; i < mon.length; i++) {
-        const v = mon[i];
-        if (!monKnown[i] || monValue[i] !== v) {
-          const text = monitorText(v);
-          hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, 4 * i);
-          monValue[i] = v;
-          monKnown[i] = true;
-        }
+        const at = lanesOf(i, mon[i]);
         for (let j = 0; j < 4; j++)
           monHash[j] =
-            Math.imul((monHash[j] as number) ^ (monLanes[4 * i + j] as number), 0x9e3779b1) ^
-            (i + 1);
+            Math.imul((monHash[j] as number) ^ (monLanes[at + j] as number), 0x9e3779b1) ^ (i + 1);
       }
       monHashed = mon;
     }
