@@ -112,7 +112,7 @@ const line = (r: readonly string[]) =>
 console.log(line(head));
 for (const r of rows) console.log(line(r));
 console.log(
-  "  (B/state: the stores' bytes at the end of the search over its states, allocated sizes (the arrays grow by doubling); arena and table: the visited set (on 2 workers: the shared table of 128-bit state hashes with each state's tree number, parent and step, and no arena); parts: the part tables and two layers of part ids (each thread's own on 2 workers); tree: parent, step and depth per state (on 2 workers: built from the table at the end); lasso: the liveness graphs. Peak RSS includes the frontier's worlds and Node's own ~50 MiB per thread.)",
+  "  (B/state: the stores' bytes at the end of the search over its states, allocated sizes (the arrays grow by doubling, the liveness graphs by fixed chunks); arena and table: the visited set (on 2 workers: the shared table of 128-bit state hashes with each state's tree number, parent and step, and no arena); parts: the part tables and two layers of part ids (each thread's own on 2 workers); tree: parent, step and depth per state (on 2 workers: built from the table at the end); lasso: the liveness graphs. Peak RSS includes the frontier's worlds and Node's own ~50 MiB per thread.)",
 );
 console.log("speed-up from 1 worker to 2, same run:");
 for (const s of speedups) console.log(`  ${s}`);
