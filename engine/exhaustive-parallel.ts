@@ -826,24 +826,90 @@ export function setSearchBeat(beat: Int32Array | null): void {
   searchBeat = beat;
 }
 
-/** What the first thread hands each other thread. */
+/**
+ * What each other thread is started with: the pair to load and the properties, before
+ * the search has begun (a crew, `startCrew`).
+ */
+export interface CrewData {
+  readonly source: SetupSource;
+  readonly properties: readonly string[];
+  readonly beat: SharedArrayBuffer | null;
+  /** where its search's data comes (ShareData), once the search begins */
+  readonly start: MessagePort;
+}
+
+/**
+ * The other threads of a parallel search, started ahead of it: each loads the design
+ * and scenario (most of the second or so a thread takes to start) while this thread
+ * goes on, then waits for the search's data.
+ */
+export interface Crew {
+  readonly workers: readonly Worker[];
+  /** per other thread (1 to n - 1), where its search's data goes */
+  readonly start: readonly MessagePort[];
+}
+
+/**
+ * Start the other `par.workers - 1` threads of a parallel search of `props` on
+ * `par.source` (engine/verdicts.ts: while the search still runs on one thread, so
+ * that a search that goes on to several threads finds them loaded).
+ */
+export function startCrew(props: readonly Property[], par: ParallelOptions): Crew {
+  const crew: { workers: Worker[]; start: MessagePort[] } = { workers: [], start: [] };
+  try {
+    for (let k = 1; k < par.workers; k++) {
+      const { port1, port2 } = new MessageChannel();
+      crew.start.push(port1);
+      const data: CrewData = {
+        source: par.source,
+        properties: props.map((p) => p.id),
+        beat: (searchBeat?.buffer as SharedArrayBuffer | undefined) ?? null,
+        start: port2,
+      };
+      const w = new Worker(WORKER, {
+        workerData: data,
+        transferList: [port2],
+        // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
+        resourceLimits: {
+          maxYoungGenerationSizeMb: 192,
+          ...(par.heapMiB !== undefined ? { maxOldGenerationSizeMb: par.heapMiB } : {}),
+        },
+      });
+      // a thread that fails to load or runs out of memory reports "error" only once this
+      // one is free again, after the search has already said that thread stopped
+      // answering (waitFor); unheard, the event would end the process instead
+      w.on("error", () => {});
+      crew.workers.push(w);
+    }
+  } catch (e) {
+    endCrew(crew);
+    throw e;
+  }
+  return crew;
+}
+
+/** Stop a crew's threads (after its search, or when the search never needed them). */
+export function endCrew(crew: Crew): void {
+  for (const w of crew.workers) void w.terminate();
+  for (const p of crew.start) p.close();
+}
+
+/** What the first thread hands each other thread when the search begins. */
 export interface ShareData {
   readonly k: number;
   readonly n: number;
-  readonly source: SetupSource;
-  readonly properties: readonly string[];
   readonly opts: Pick<ExhaustiveOptions, "depth" | "maxStates" | "maxMemoryMiB">;
   readonly ctl: SharedArrayBuffer;
   readonly table: Table;
   readonly strings: SharedStringsBuffer;
   readonly peers: readonly (MessagePort | null)[];
   readonly control: MessagePort;
-  readonly beat: SharedArrayBuffer | null;
 }
 
 /**
  * The exhaustive search of engine/exhaustive.ts on `par.workers` threads: this one and
- * `par.workers - 1` worker threads, which load the setup again from `par.source`. The
+ * `par.workers - 1` worker threads, which load the setup again from `par.source`
+ * (`crew`: threads already started for it, which the search ends with its own). The
  * calling thread blocks until the search ends (in the CLI it is a worker thread).
  */
 export function exploreParallel(
@@ -851,6 +917,7 @@ export function exploreParallel(
   props: readonly Property[],
   opts: ExhaustiveOptions,
   par: ParallelOptions,
+  crew?: Crew,
 ): ExhaustiveResult {
   const t0 = performance.now();
   const n = par.workers;
@@ -866,7 +933,6 @@ export function exploreParallel(
     return i < j ? c.port1 : c.port2;
   };
   const control = Array.from({ length: n }, (_, i) => (i === 0 ? null : new MessageChannel()));
-  const workers: Worker[] = [];
   const inner = {
     depth: opts.depth,
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
@@ -885,37 +951,27 @@ export function exploreParallel(
     peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
     control: control.map((c) => c?.port1 ?? null),
   };
+  const others = crew ?? startCrew(props, par);
   try {
+    if (others.workers.length !== n - 1)
+      throw new Error(`a crew of ${others.workers.length} threads for a search on ${n}`);
     for (let k = 1; k < n; k++) {
       const peers = Array.from({ length: n }, (_, j) => portOf(k, j));
       const ctrl = (control[k] as MessageChannel).port2;
       const data: ShareData = {
         k,
         n,
-        source: par.source,
-        properties: props.map((p) => p.id),
         opts: inner,
         ctl: ctl.buffer as SharedArrayBuffer,
         table: sh.table,
         strings,
         peers,
         control: ctrl,
-        beat: (searchBeat?.buffer as SharedArrayBuffer | undefined) ?? null,
       };
-      const w = new Worker(WORKER, {
-        workerData: data,
-        transferList: [...peers.filter((p): p is MessagePort => p !== null), ctrl],
-        // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
-        resourceLimits: {
-          maxYoungGenerationSizeMb: 192,
-          ...(par.heapMiB !== undefined ? { maxOldGenerationSizeMb: par.heapMiB } : {}),
-        },
-      });
-      // a thread that fails to load or runs out of memory reports "error" only once this
-      // one is free again, after the search has already said that thread stopped
-      // answering (waitFor); unheard, the event would end the process instead
-      w.on("error", () => {});
-      workers.push(w);
+      (others.start[k - 1] as MessagePort).postMessage(data, [
+        ...peers.filter((p): p is MessagePort => p !== null),
+        ctrl,
+      ]);
     }
     const results: ShareResult[] = [searchShare(sh)];
     // the others' results, posted on their control channels as they end
@@ -936,7 +992,7 @@ export function exploreParallel(
     }
     return merged(setup, props, results, ctl, t0, sh.table);
   } finally {
-    for (const w of workers) void w.terminate();
+    endCrew(others);
     shareInterning(null);
   }
 }

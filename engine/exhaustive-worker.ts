@@ -1,34 +1,40 @@
 // A thread of a parallel exhaustive search (engine/exhaustive-parallel.ts): loads the
-// pair again, searches its stretch of each layer in step with the others, and posts
-// what it found to the first thread.
+// pair again as soon as it starts (possibly while the search still runs on one thread),
+// waits for the search's data, searches its stretch of each layer in step with the
+// others, and posts what it found to the first thread.
+import { once } from "node:events";
 import { type MessagePort, workerData } from "node:worker_threads";
 import { programsFor, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import type { ShareData, ShareResult } from "./exhaustive-parallel.js";
+import type { CrewData, ShareData, ShareResult } from "./exhaustive-parallel.js";
 import { searchShare } from "./exhaustive-parallel.js";
 import { shareInterning } from "./fingerprint.js";
 import { designOf } from "./pair-source.js";
 import { setupFor } from "./run.js";
 import { beatSteps } from "./step-beat.js";
 
-const data = workerData as ShareData;
-shareInterning(data.strings);
+const crew = workerData as CrewData;
 const post = (port: MessagePort, r: ShareResult) =>
   port.postMessage(r, [
     ...r.edges.flatMap((e) => e.chunks.map((c) => c.buffer)),
     ...r.idle.flatMap((e) => e.chunks.map((c) => c.buffer)),
   ]);
-const design = await designOf(data.source);
-const scenario = scenarioById(data.source.scenario);
+const design = await designOf(crew.source);
+const scenario = scenarioById(crew.source.scenario);
 if (!design || !scenario)
-  throw new Error(`unknown pair ${data.source.design}/${data.source.scenario}`);
-const props = data.properties.map((id) => propertyById(id) as Property);
-if (data.beat) beatSteps(new Int32Array(data.beat), programsFor(scenario, design));
+  throw new Error(`unknown pair ${crew.source.design}/${crew.source.scenario}`);
+const props = crew.properties.map((id) => propertyById(id) as Property);
+if (crew.beat) beatSteps(new Int32Array(crew.beat), programsFor(scenario, design));
+const setup = setupFor(design, scenario);
+const [data] = (await once(crew.start, "message")) as [ShareData];
+crew.start.close();
+// strings are interned in the shared table from here (what the setup interned is forgotten)
+shareInterning(data.strings);
 const r = searchShare({
   k: data.k,
   n: data.n,
-  setup: setupFor(design, scenario),
+  setup,
   props,
   opts: data.opts,
   ctl: new Int32Array(data.ctl),

@@ -4,10 +4,16 @@
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import type { ExhaustiveOptions } from "./exhaustive.js";
+import type { ExhaustiveOptions, ExhaustiveResult } from "./exhaustive.js";
 import { exploreExhaustive } from "./exhaustive.js";
 import type { ParallelOptions } from "./exhaustive-parallel.js";
-import { exploreParallel, PARALLEL_FROM } from "./exhaustive-parallel.js";
+import {
+  type Crew,
+  endCrew,
+  exploreParallel,
+  PARALLEL_FROM,
+  startCrew,
+} from "./exhaustive-parallel.js";
 import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
@@ -236,19 +242,43 @@ export function exhaustiveRows(
   // the parallel options, when nothing keeps the search on one thread
   const spread = alone === null ? parallel : undefined;
   const from = spread?.from ?? PARALLEL_FROM;
-  const r0 = shard
-    ? exploreShard(setup, applicable, o, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
-    : exploreExhaustive(
-        setup,
-        applicable,
-        spread ? { ...o, maxStates: Math.min(o.maxStates ?? Infinity, from) } : o,
-      );
-  // a search that outgrows `from` states on one thread starts again on several (it
-  // keeps states as hashes there, and the first ones are searched twice)
-  const again =
-    spread !== undefined && r0.stoppedBy === "max-states" && r0.states < (o.maxStates ?? Infinity);
-  const r = again ? exploreParallel(setup, applicable, o, spread) : r0;
-  const threads = again ? spread.workers : 1;
+  // the other threads start once the one-thread search passes half of `from`, and
+  // load the pair while it goes on, so that a search that outgrows `from` finds them
+  // ready (a search that stays under `from` stops them unused)
+  let crew: Crew | null = null;
+  type Progress = Parameters<NonNullable<ExhaustiveOptions["onProgress"]>>[0];
+  const early = (p: Progress) => {
+    if (crew === null && spread !== undefined && p.states >= from / 2)
+      crew = startCrew(applicable, spread);
+    return o.onProgress?.(p) ?? false;
+  };
+  let r0: ExhaustiveResult;
+  let again = false;
+  let r: ExhaustiveResult;
+  try {
+    r0 = shard
+      ? exploreShard(setup, applicable, o, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
+      : exploreExhaustive(
+          setup,
+          applicable,
+          spread
+            ? { ...o, maxStates: Math.min(o.maxStates ?? Infinity, from), onProgress: early }
+            : o,
+        );
+    // a search that outgrows `from` states on one thread starts again on several (it
+    // keeps states as hashes there, and the first ones are searched twice)
+    again =
+      spread !== undefined &&
+      r0.stoppedBy === "max-states" &&
+      r0.states < (o.maxStates ?? Infinity);
+    const ready: Crew | null = crew;
+    crew = null;
+    r = again && spread ? exploreParallel(setup, applicable, o, spread, ready ?? undefined) : r0;
+    if (!again && ready) endCrew(ready);
+  } finally {
+    if (crew) endCrew(crew);
+  }
+  const threads = again ? (spread?.workers ?? 1) : 1;
   const small =
     spread !== undefined && !again
       ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`

@@ -2,10 +2,11 @@
 // search on one thread gives: the same states and transitions, the same verdicts, and
 // the very same shortest counterexamples (schedules, loops, messages), whatever the
 // number of threads, with a depth bound too.
+import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
-import { exploreParallel } from "../engine/exhaustive-parallel.js";
+import { endCrew, exploreParallel, startCrew } from "../engine/exhaustive-parallel.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
@@ -73,6 +74,29 @@ describe("parallel exhaustive search", () => {
         else expect(many.redoneLayers).toBeUndefined();
       }
     });
+
+  it("runs on threads started ahead of it (a crew), and stops a crew it never used", async () => {
+    const design = designById("v2");
+    if (!design) throw new Error("v2");
+    const s = scenario("anon-uffd-1");
+    const setup = setupFor(design, s);
+    const props = PROPERTIES.filter((p) => p.applies(s, design));
+    const par = { workers: 3, source: { design: "v2", scenario: "anon-uffd-1" } };
+    // the crew loads the pair while this thread searches alone, as the CLI does
+    const crew = startCrew(props, par);
+    const one = facts(exploreExhaustive(setup, props, { depth: Number.POSITIVE_INFINITY }));
+    // (the search ends the crew it ran on)
+    const ended = crew.workers.map((w) => once(w, "exit"));
+    expect(
+      facts(exploreParallel(setup, props, { depth: Number.POSITIVE_INFINITY }, par, crew)),
+    ).toEqual(one);
+    await Promise.all(ended);
+    const unused = startCrew(props, par);
+    expect(unused.workers).toHaveLength(2);
+    const exits = unused.workers.map((w) => once(w, "exit"));
+    endCrew(unused);
+    await Promise.all(exits);
+  });
 
   it("says how a search ran: on two threads with states kept as hashes, or on one and why", () => {
     const design = designById("v2");
