@@ -4,7 +4,8 @@
 // parts, and how each is copied, come from the world table (model/parts.ts).
 import { WORLD_PARTS } from "../model/parts.js";
 import type { Thread, World } from "../model/world.js";
-import { buildWorld, partAccessors } from "./world-table.js";
+import { sameData } from "./same-data.js";
+import { buildWorld, partAccessors, readPart } from "./world-table.js";
 
 const PARTS = WORLD_PARTS.length;
 
@@ -53,9 +54,22 @@ export class LazyWorld {
     }
     return this._own;
   }
-  /** The new world: copied parts where the step touched, the input's elsewhere. */
-  done(): World {
+  /**
+   * The new world: copied parts where the step touched, the input's elsewhere. With
+   * `reshare`, a part the step only read (its copy equal to the input's) is the input's
+   * again: an exhaustive search keeps its successors for a layer, and the collapsed
+   * search then sees the part unchanged (engine/collapse.ts). Random runs keep nothing,
+   * and the comparison would cost them a fifth of their speed.
+   */
+  done(reshare = false): World {
     const b = this.base;
+    const parts = this.parts;
+    if (reshare)
+      for (let i = 0; i < PARTS; i++) {
+        const v = parts[i];
+        if (v !== undefined && sameData(v, (readPart[i] as (w: World) => unknown)(b)))
+          parts[i] = undefined;
+      }
     return buildWorld(
       this.clock,
       this.parts,

@@ -86,7 +86,9 @@ export interface EdgeSink {
  * Run the step at thread `tid`'s pc; `pick` resolves any choice the op offers. The
  * hot path: the world is small plain data, and a copy of its mutable parts is cheaper
  * than an immer draft (measured in bench/); the input world is never touched. `edges`,
- * only when coverage is asked for, hears the edges the step takes.
+ * only when coverage is asked for, hears the edges the step takes. `reshare` (the
+ * exhaustive searches): the parts the step only read are the input's objects again
+ * (engine/draft.ts LazyWorld.done).
  */
 export function step(
   w: World,
@@ -94,6 +96,7 @@ export function step(
   pick: number,
   programs: Programs,
   edges?: EdgeSink,
+  reshare = false,
 ): [World, StepRecord] {
   const draft = new LazyWorld(w);
   const record = stepDraft(
@@ -106,7 +109,7 @@ export function step(
     draft.own(tid) as Draft<Thread>,
     edges,
   );
-  const next = draft.done();
+  const next = draft.done(reshare);
   if (edges !== undefined) edges.woke(w, next);
   return [next, record];
 }

@@ -602,7 +602,7 @@ export function searchShare(sh: Share): ShareResult {
         for (const tid of enabled) {
           let choices = 1;
           for (let pick = 0; pick < choices; pick++) {
-            const [w, rec] = step(node.world, tid, pick, setup.programs);
+            const [w, rec] = step(node.world, tid, pick, setup.programs, undefined, true);
             choices = Math.max(1, rec.choices);
             transitions++;
             sub++;

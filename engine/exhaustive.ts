@@ -443,7 +443,7 @@ export function exploreExhaustive(
           continue;
         let choices = 1;
         for (let pick = 0; pick < choices; pick++) {
-          const [w, rec] = step(node.world, tid, pick, setup.programs, opts.edges);
+          const [w, rec] = step(node.world, tid, pick, setup.programs, opts.edges, true);
           choices = Math.max(1, rec.choices);
           transitions++;
           if (stateful && loaded !== node.mon) {
