@@ -75,6 +75,48 @@ describe("parallel exhaustive search", () => {
       }
     });
 
+  it("stops at --max-states in a layer that fills the table, counting the states it numbered", () => {
+    // four safety violations, of 8 to 20 steps
+    const design = designById("v1-hugetlb-drop");
+    if (!design) throw new Error("v1-hugetlb-drop");
+    const s = scenario("hugetlb-uffd-1");
+    const setup = setupFor(design, s);
+    const props = PROPERTIES.filter((p) => p.applies(s, design));
+    const all = exploreExhaustive(setup, props, { depth: Number.POSITIVE_INFINITY });
+    const maxStates = Math.floor(all.states / 2);
+    const one = exploreExhaustive(setup, props, { depth: Number.POSITIVE_INFINITY, maxStates });
+    for (const workers of [2, 3]) {
+      const r = exploreParallel(
+        setup,
+        props,
+        { depth: Number.POSITIVE_INFINITY, maxStates },
+        {
+          workers,
+          source: { design: "v1-hugetlb-drop", scenario: "hugetlb-uffd-1" },
+          // no room kept for the next layer: layers fill the table and are redone
+          table: { bits: 4, slack: 0, perState: 0 },
+        },
+      );
+      expect(r.stoppedBy).toBe("max-states");
+      expect(r.complete).toBe(false);
+      expect(r.redoneLayers).toBeGreaterThan(0);
+      // it stops at the next state once the bound is passed, so a layer ends a little
+      // past it on several threads; never short of it, and never past the whole search
+      expect(r.states).toBeGreaterThanOrEqual(one.states);
+      expect(r.states).toBeLessThan(all.states);
+      expect(r.frontier).toBeGreaterThan(0);
+      // a safety counterexample found before the stop is the complete search's: every
+      // shallower layer was searched whole, and the tree holds its path
+      let compared = 0;
+      for (const c of r.counterexamples.values()) {
+        if (c.loopStart !== null) continue;
+        expect(c.schedule).toEqual(all.counterexamples.get(c.property)?.schedule);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(0);
+    }
+  });
+
   it("runs on threads started ahead of it (a crew), and stops a crew it never used", async () => {
     const design = designById("v2");
     if (!design) throw new Error("v2");
