@@ -68,6 +68,7 @@ import type { Setup } from "./run.js";
 import { mayComplete } from "./run.js";
 import type { SharedStringsBuffer } from "./shared-strings.js";
 import { sharedStringsBuffer } from "./shared-strings.js";
+import { beatIdle, beatReset } from "./step-beat.js";
 
 /** How to search on several threads: how many, and how each builds the setup again. */
 export interface ParallelOptions {
@@ -260,6 +261,8 @@ export class ThreadGone extends Error {}
  * itself after the barrier may see what a faster one set in the next layer.
  */
 function barrier(ctl: Int32Array, n: number, k: number): number {
+  // in no step while it waits: the watchdog names the step of a thread that is in one
+  beatIdle();
   const gen = Atomics.load(ctl, C_GEN);
   Atomics.add(ctl, tickOf(n, k), 1);
   if (Atomics.add(ctl, C_COUNT, 1) === n - 1) {
@@ -831,6 +834,8 @@ export function setSearchBeat(beat: Int32Array | null): void {
  * the search has begun (a crew, `startCrew`).
  */
 export interface CrewData {
+  /** the thread's number in the search (1 to n - 1) */
+  readonly k: number;
   readonly source: SetupSource;
   readonly properties: readonly string[];
   readonly beat: SharedArrayBuffer | null;
@@ -861,6 +866,7 @@ export function startCrew(props: readonly Property[], par: ParallelOptions): Cre
       const { port1, port2 } = new MessageChannel();
       crew.start.push(port1);
       const data: CrewData = {
+        k,
         source: par.source,
         properties: props.map((p) => p.id),
         beat: (searchBeat?.buffer as SharedArrayBuffer | undefined) ?? null,
@@ -951,6 +957,7 @@ export function exploreParallel(
     peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
     control: control.map((c) => c?.port1 ?? null),
   };
+  if (searchBeat) beatReset(searchBeat, n);
   const others = crew ?? startCrew(props, par);
   try {
     if (others.workers.length !== n - 1)

@@ -12,7 +12,7 @@ import { searchShare } from "./exhaustive-parallel.js";
 import { shareInterning } from "./fingerprint.js";
 import { designOf } from "./pair-source.js";
 import { setupFor } from "./run.js";
-import { beatSteps } from "./step-beat.js";
+import { beatEachStep } from "./step-beat.js";
 
 const crew = workerData as CrewData;
 const post = (port: MessagePort, r: ShareResult) =>
@@ -25,7 +25,7 @@ const scenario = scenarioById(crew.source.scenario);
 if (!design || !scenario)
   throw new Error(`unknown pair ${crew.source.design}/${crew.source.scenario}`);
 const props = crew.properties.map((id) => propertyById(id) as Property);
-if (crew.beat) beatSteps(new Int32Array(crew.beat), programsFor(scenario, design));
+if (crew.beat) beatEachStep(new Int32Array(crew.beat), programsFor(scenario, design), crew.k);
 const setup = setupFor(design, scenario);
 const [data] = (await once(crew.start, "message")) as [ShareData];
 crew.start.close();

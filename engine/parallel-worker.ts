@@ -13,7 +13,7 @@ import { designOf } from "./pair-source.js";
 import type { PairJob, ProgressSpec } from "./parallel.js";
 import type { ExplorationFlags } from "./rows.js";
 import { rowsFor } from "./rows.js";
-import { beatSteps, labelTable } from "./step-beat.js";
+import { beatEachStep, labelTable } from "./step-beat.js";
 
 const { beat, keepCounterexamples, progress, stop } = (workerData ?? {}) as {
   readonly beat?: Int32Array;
@@ -62,7 +62,7 @@ process.exit = ((code?: number | string | null) => {
 function probeFor(i: number, programs: Readonly<Record<string, { readonly steps: object }>>): void {
   if (!beat) return;
   parentPort?.postMessage({ i, labels: labelTable(programs).table });
-  beatSteps(beat, programs);
+  beatEachStep(beat, programs);
   // the other threads of a parallel search beat here too
   setSearchBeat(beat);
 }

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { DesignError, PropertyCheckError } from "../model/step.js";
 import type { ScenarioCoverage } from "./coverage.js";
 import type { SetupSource } from "./pair-source.js";
+import { beatLabel, beatSteps, newBeat } from "./step-beat.js";
 import type { MatrixRow } from "./verdicts.js";
 
 export interface PairJob extends SetupSource {
@@ -56,12 +57,9 @@ export const DEFAULT_STEP_LIMIT_MS = 10_000;
 /** A worker that ended without an answer: out of memory, or its thread was ended. */
 export class WorkerGone extends Error {}
 
-/**
- * Shared with each worker: [0] steps started so far, [1] the label of the step running
- * (an index into the table the worker posts when it starts a pair).
- */
-const BEAT_STEPS = 0;
-const BEAT_LABEL = 1;
+// Shared with each worker: its beat (engine/step-beat.ts), the steps started so far and
+// the label of the step running on each of its search threads (an index into the table
+// the worker posts when it starts a pair).
 
 export async function rowsInParallel(
   jobs: readonly PairJob[],
@@ -106,7 +104,7 @@ async function inParallel<R>(
   const stepLimit = limits.stepLimitMs ?? DEFAULT_STEP_LIMIT_MS;
   const run = () =>
     new Promise<void>((resolve, reject) => {
-      const beat = new Int32Array(new SharedArrayBuffer(8));
+      const beat = newBeat();
       // a young generation as large as the CLI's (cli/bin.mjs: 64 MiB semi-spaces)
       const w = new Worker(WORKER, {
         resourceLimits: {
@@ -140,7 +138,7 @@ async function inParallel<R>(
       // the watchdog: the step count must move at least once per step limit
       const watch = setInterval(
         () => {
-          const steps = Atomics.load(beat, BEAT_STEPS);
+          const steps = beatSteps(beat);
           const now = performance.now();
           if (steps !== lastSteps || steps === startSteps) {
             lastSteps = steps;
@@ -149,10 +147,7 @@ async function inParallel<R>(
           }
           if (current < 0 || now - stalledSince < stepLimit) return;
           const job = jobs[current];
-          const [program, label] = labels[Atomics.load(beat, BEAT_LABEL)] ?? [
-            job?.design ?? "?",
-            "?",
-          ];
+          const [program, label] = labels[beatLabel(beat)] ?? [job?.design ?? "?", "?"];
           finish(
             new DesignError(
               program,
@@ -172,7 +167,7 @@ async function inParallel<R>(
         const i = next++;
         current = i;
         lastSteps = -1;
-        startSteps = Atomics.load(beat, BEAT_STEPS);
+        startSteps = beatSteps(beat);
         stalledSince = performance.now();
         w.postMessage({ i, job: jobs[i] });
       };

@@ -1,7 +1,54 @@
-// The heartbeat a search thread writes for the command's watchdog (engine/parallel.ts):
-// [0] steps started so far, [1] the label of the step running, as an index into the
-// table of the pair's programs' labels, which every thread builds alike.
+// The heartbeat the search threads write for the command's watchdog (engine/parallel.ts):
+// per thread, on a cache line of its own (no two threads write one word on every step),
+// [0] the steps it has
+// started and [1] the label of the step it is in, as an index into the table of the
+// pair's programs' labels, which every thread builds alike, or -1 while it is in no
+// step (it waits for the other threads of a parallel search).
 import { setStepProbe } from "./exec.js";
+
+/** 32-bit words per thread: one cache line */
+const SLOT = 16;
+/** threads a beat has room for */
+export const BEAT_THREADS = 64;
+
+/** A beat for up to BEAT_THREADS threads, every one in no step. */
+export function newBeat(): Int32Array {
+  const beat = new Int32Array(new SharedArrayBuffer(4 * SLOT * BEAT_THREADS));
+  for (let k = 0; k < BEAT_THREADS; k++) beat[k * SLOT + 1] = -1;
+  return beat;
+}
+
+/** The steps started on every thread of `beat`. */
+export function beatSteps(beat: Int32Array): number {
+  let n = 0;
+  for (let k = 0; k < BEAT_THREADS; k++) n += Atomics.load(beat, k * SLOT);
+  return n;
+}
+
+/**
+ * The label of the step some thread of `beat` is in (the first thread's first: it is
+ * the only one outside a parallel search), or -1.
+ */
+export function beatLabel(beat: Int32Array): number {
+  for (let k = 0; k < BEAT_THREADS; k++) {
+    const label = Atomics.load(beat, k * SLOT + 1);
+    if (label >= 0) return label;
+  }
+  return -1;
+}
+
+let mine: Int32Array | null = null;
+let mySlot = 0;
+
+/** This thread waits for others, in no step (engine/exhaustive-parallel.ts barriers). */
+export function beatIdle(): void {
+  if (mine !== null) Atomics.store(mine, mySlot + 1, -1);
+}
+
+/** Threads 1 to n - 1 of `beat` in no step (a parallel search about to start them). */
+export function beatReset(beat: Int32Array, n: number): void {
+  for (let k = 1; k < Math.min(n, BEAT_THREADS); k++) Atomics.store(beat, k * SLOT + 1, -1);
+}
 
 type Steps = Readonly<Record<string, { readonly steps: object }>>;
 
@@ -23,11 +70,14 @@ export function labelTable(programs: Steps): {
   return { table, index };
 }
 
-/** Count every step of this thread in `beat` and note its label. */
-export function beatSteps(beat: Int32Array, programs: Steps): void {
+/** Count every step of this thread (thread `k` of a search) in `beat`, and note its label. */
+export function beatEachStep(beat: Int32Array, programs: Steps, k = 0): void {
   const { index } = labelTable(programs);
+  const at = (k % BEAT_THREADS) * SLOT;
+  mine = beat;
+  mySlot = at;
   setStepProbe((program, label) => {
-    Atomics.add(beat, 0, 1);
-    Atomics.store(beat, 1, index.get(program)?.get(label) ?? 0);
+    Atomics.store(beat, at, (beat[at] as number) + 1);
+    Atomics.store(beat, at + 1, index.get(program)?.get(label) ?? 0);
   });
 }
