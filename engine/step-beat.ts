@@ -1,9 +1,8 @@
 // The heartbeat the search threads write for the command's watchdog (engine/parallel.ts):
 // per thread, on a cache line of its own (no two threads write one word on every step),
-// [0] the steps it has
-// started and [1] the label of the step it is in, as an index into the table of the
-// pair's programs' labels, which every thread builds alike, or -1 while it is in no
-// step (it waits for the other threads of a parallel search).
+// [0] the steps it has started and [1] the label of the step it is in, as an index into
+// the table of the pair's programs' labels, which every thread builds alike, or -1
+// while it is in no step (it waits for the other threads of a parallel search).
 import { setStepProbe } from "./exec.js";
 
 /** 32-bit words per thread: one cache line */
