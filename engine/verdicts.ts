@@ -117,8 +117,13 @@ export interface SearchFacts {
   readonly transitions: number;
   readonly complete: boolean;
   readonly depth: number;
-  /** the largest heap plus typed arrays seen, in bytes */
+  /** the largest heap plus typed arrays seen, in bytes (summed over the threads) */
   readonly peakBytes: number;
+  /**
+   * the process's peak resident set when the search ended, in bytes: what `time -v`
+   * reports, with everything else the process holds (other pairs searched side by side)
+   */
+  readonly peakRssBytes: number;
   readonly ms: number;
 }
 
@@ -300,6 +305,7 @@ export function exhaustiveRows(
     complete: r.complete,
     depth: r.depth,
     peakBytes: Math.max(r.memory.peak, r0.memory.peak),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
     // the time on one thread before a restart counts too
     ms: again ? r0.ms + r.ms : r.ms,
   };

@@ -36,14 +36,13 @@ function tag(c: RowResult["counterexample"]): string {
   return lasso ? " (lasso)" : "";
 }
 
-/** "anon-uffd: complete, 3,840,497 states ..., no partial-order reduction, 1 worker, peak 2.1 GiB, 78 s" */
+/** "search of anon-uffd: explored completely: 3,840,497 states, ..., 2 workers, ..., peak heap 1.2 GiB (the process's peak RSS: 1.8 GiB), 40.1 s" */
 function provenBy(scenario: string, s: SearchFacts): string {
   const n = (x: number) => x.toLocaleString("en-US");
-  const peak =
-    s.peakBytes >= 2 ** 30
-      ? `${(s.peakBytes / 2 ** 30).toFixed(2)} GiB`
-      : `${Math.round(s.peakBytes / 2 ** 20)} MiB`;
-  return `search of ${scenario}: ${s.complete ? "explored completely" : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${s.reductions.length > 0 ? `${s.reductions.join(", ")}, no partial-order reduction` : "no reduction"}${s.sleepSetsOff ? ` (sleep sets off: ${s.sleepSetsOff})` : ""}, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.alone ? ` (${s.alone})` : ""}${s.restarted !== undefined ? ` (after ${n(s.restarted)} states on one, searched again)` : ""}, ${s.visited}, peak memory ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
+  const bytes = (b: number) =>
+    b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${Math.round(b / 2 ** 20)} MiB`;
+  const peak = `${bytes(s.peakBytes)} (the process's peak RSS: ${bytes(s.peakRssBytes)})`;
+  return `search of ${scenario}: ${s.complete ? "explored completely" : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${s.reductions.length > 0 ? `${s.reductions.join(", ")}, no partial-order reduction` : "no reduction"}${s.sleepSetsOff ? ` (sleep sets off: ${s.sleepSetsOff})` : ""}, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.alone ? ` (${s.alone})` : ""}${s.restarted !== undefined ? ` (after ${n(s.restarted)} states on one, searched again)` : ""}, ${s.visited}, peak heap ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
 }
 
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {

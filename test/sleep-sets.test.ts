@@ -86,6 +86,10 @@ describe("sleep sets", () => {
     expect(safety.out).toMatch(
       /states, [\d,]+ transitions, depth \d+, sleep sets, no partial-order/,
     );
+    // the memory the summary names: the search's heap, and the process's peak RSS
+    const rss = /peak heap (\d+) MiB \(the process's peak RSS: (\d+) MiB\)/.exec(safety.out);
+    expect(rss, safety.out).not.toBeNull();
+    expect(Number(rss?.[2])).toBeGreaterThan(Number(rss?.[1]));
     expect(bounded.code, bounded.err).toBe(0);
     expect(bounded.out).toMatch(/holds \(exhaustive, depth \d+, complete within 1 preemption,/);
     expect(bounded.out).toMatch(
