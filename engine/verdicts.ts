@@ -253,7 +253,13 @@ export function exhaustiveRows(
   let crew: Crew | null = null;
   type Progress = Parameters<NonNullable<ExhaustiveOptions["onProgress"]>>[0];
   const early = (p: Progress) => {
-    if (crew === null && spread !== undefined && p.states >= from / 2)
+    // (not for a search whose --max-states ends it on one thread anyway)
+    if (
+      crew === null &&
+      spread !== undefined &&
+      p.states >= from / 2 &&
+      (o.maxStates ?? Infinity) > from
+    )
       crew = startCrew(applicable, spread);
     return o.onProgress?.(p) ?? false;
   };
