@@ -36,6 +36,16 @@ export interface Monitor {
   /**
    * Monitors that keep state between steps expose it as plain data, so the exhaustive
    * search can make it part of the searched state and restore it on each branch.
+   *
+   * The contract, which the searches rely on:
+   * - `save()` returns the whole state (two states that save equal values are one state
+   *   to the search), as a value that nobody mutates afterwards: a step that changes
+   *   the state builds a new value (copy on write), it never edits one it returned;
+   * - a step that leaves the state as it was returns the very same value (===) from
+   *   the next `save()`; the search then shares it, and does not load it again;
+   * - `load(s)` may keep `s` itself, but never mutates it; after `load(s)` the monitor
+   *   behaves exactly as it did when it saved `s`.
+   * test/monitor-contract.test.ts holds every built-in monitor to it, with frozen values.
    */
   save?(): unknown;
   load?(s: unknown): void;
