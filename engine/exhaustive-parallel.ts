@@ -927,39 +927,41 @@ export function exploreParallel(
 ): ExhaustiveResult {
   const t0 = performance.now();
   const n = par.workers;
-  const strings = sharedStringsBuffer();
-  shareInterning(strings);
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
-  const channels = new Map<string, MessageChannel>();
-  for (let i = 0; i < n; i++)
-    for (let j = i + 1; j < n; j++) channels.set(`${i}-${j}`, new MessageChannel());
-  const portOf = (i: number, j: number): MessagePort | null => {
-    if (i === j) return null;
-    const c = channels.get(i < j ? `${i}-${j}` : `${j}-${i}`) as MessageChannel;
-    return i < j ? c.port1 : c.port2;
-  };
-  const control = Array.from({ length: n }, (_, i) => (i === 0 ? null : new MessageChannel()));
-  const inner = {
-    depth: opts.depth,
-    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
-    ...(opts.maxMemoryMiB !== undefined ? { maxMemoryMiB: opts.maxMemoryMiB } : {}),
-  };
-  const sh: Share = {
-    k: 0,
-    n,
-    setup,
-    props,
-    opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
-    ctl,
-    table: newTable(par.table?.bits ?? 16),
-    slack: par.table?.slack ?? 4096,
-    ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
-    peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
-    control: control.map((c) => c?.port1 ?? null),
-  };
-  if (searchBeat) beatReset(searchBeat, n);
-  const others = crew ?? startCrew(props, par);
+  // the crew is ended whatever happens from here, setup included
+  let others: Crew | undefined = crew;
   try {
+    const strings = sharedStringsBuffer();
+    shareInterning(strings);
+    const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
+    const channels = new Map<string, MessageChannel>();
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) channels.set(`${i}-${j}`, new MessageChannel());
+    const portOf = (i: number, j: number): MessagePort | null => {
+      if (i === j) return null;
+      const c = channels.get(i < j ? `${i}-${j}` : `${j}-${i}`) as MessageChannel;
+      return i < j ? c.port1 : c.port2;
+    };
+    const control = Array.from({ length: n }, (_, i) => (i === 0 ? null : new MessageChannel()));
+    const inner = {
+      depth: opts.depth,
+      ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+      ...(opts.maxMemoryMiB !== undefined ? { maxMemoryMiB: opts.maxMemoryMiB } : {}),
+    };
+    const sh: Share = {
+      k: 0,
+      n,
+      setup,
+      props,
+      opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+      ctl,
+      table: newTable(par.table?.bits ?? 16),
+      slack: par.table?.slack ?? 4096,
+      ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
+      peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
+      control: control.map((c) => c?.port1 ?? null),
+    };
+    if (searchBeat) beatReset(searchBeat, n);
+    others ??= startCrew(props, par);
     if (others.workers.length !== n - 1)
       throw new Error(`a crew of ${others.workers.length} threads for a search on ${n}`);
     for (let k = 1; k < n; k++) {
@@ -999,7 +1001,7 @@ export function exploreParallel(
     }
     return merged(setup, props, results, ctl, t0, sh.table);
   } finally {
-    endCrew(others);
+    if (others) endCrew(others);
     shareInterning(null);
   }
 }

@@ -138,6 +138,15 @@ describe("parallel exhaustive search", () => {
     const exits = unused.workers.map((w) => once(w, "exit"));
     endCrew(unused);
     await Promise.all(exits);
+    // a search whose setup fails (here its shared table cannot be allocated) still ends
+    // the crew it was given
+    const doomed = startCrew(props, par);
+    const gone = doomed.workers.map((w) => once(w, "exit"));
+    const huge = { ...par, table: { bits: 40, slack: 4096 } };
+    expect(() =>
+      exploreParallel(setup, props, { depth: Number.POSITIVE_INFINITY }, huge, doomed),
+    ).toThrow(RangeError);
+    await Promise.all(gone);
   });
 
   it("says how a search ran: on two threads with states kept as hashes, or on one and why", () => {
