@@ -75,11 +75,15 @@ export class Records {
     return { width: this.width, size: this.size, chunks: this.chunks };
   }
 
-  /** Records posted by another thread's `done`. */
+  /**
+   * Records posted by another thread's `done`. They take the chunks over: `d` is left
+   * with none, so that what `release` lets go is held nowhere else.
+   */
   static of(d: RecordsData): Records {
     const r = new Records(d.width);
-    r.chunks.push(...d.chunks);
-    r.cur = d.chunks[d.chunks.length - 1] ?? new Int32Array(0);
+    for (const c of d.chunks) r.chunks.push(c);
+    d.chunks.length = 0;
+    r.cur = r.chunks[r.chunks.length - 1] ?? new Int32Array(0);
     r.size = d.size;
     r.at = d.size === 0 ? 0 : (((d.size - 1) & MASK) + 1) * d.width;
     return r;
@@ -101,5 +105,6 @@ const EMPTY = new Int32Array(0);
 export interface RecordsData {
   readonly width: number;
   readonly size: number;
-  readonly chunks: readonly Int32Array<ArrayBuffer>[];
+  /** (mutable: `Records.of` takes them over) */
+  readonly chunks: Int32Array<ArrayBuffer>[];
 }
