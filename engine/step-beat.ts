@@ -7,8 +7,8 @@ import { setStepProbe } from "./exec.js";
 
 /** 32-bit words per thread: one cache line */
 const SLOT = 16;
-/** threads a beat has room for */
-export const BEAT_THREADS = 64;
+/** threads a beat has room for: the most --workers allows (cli/errors.ts) */
+export const BEAT_THREADS = 256;
 
 /** A beat for up to BEAT_THREADS threads, every one in no step. */
 export function newBeat(): Int32Array {
@@ -76,7 +76,9 @@ export function beatEachStep(beat: Int32Array, programs: Steps, k = 0): void {
   mine = beat;
   mySlot = at;
   setStepProbe((program, label) => {
-    Atomics.store(beat, at, (beat[at] as number) + 1);
+    // (an add, not a store of a read: a search on more threads than slots shares one,
+    // and still counts every step)
+    Atomics.add(beat, at, 1);
     Atomics.store(beat, at + 1, index.get(program)?.get(label) ?? 0);
   });
 }

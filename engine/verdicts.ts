@@ -250,17 +250,18 @@ export function exhaustiveRows(
   // the other threads start once the one-thread search passes half of `from`, and
   // load the pair while it goes on, so that a search that outgrows `from` finds them
   // ready (a search that stays under `from` stops them unused)
-  let crew: Crew | null = null;
+  // (a holder: the callback below sets it, which flow analysis would not see in a `let`)
+  const crew: { started: Crew | null } = { started: null };
   type Progress = Parameters<NonNullable<ExhaustiveOptions["onProgress"]>>[0];
   const early = (p: Progress) => {
     // (not for a search whose --max-states ends it on one thread anyway)
     if (
-      crew === null &&
+      crew.started === null &&
       spread !== undefined &&
       p.states >= from / 2 &&
       (o.maxStates ?? Infinity) > from
     )
-      crew = startCrew(applicable, spread);
+      crew.started = startCrew(applicable, spread);
     return o.onProgress?.(p) ?? false;
   };
   let r0: ExhaustiveResult;
@@ -282,12 +283,12 @@ export function exhaustiveRows(
       spread !== undefined &&
       r0.stoppedBy === "max-states" &&
       r0.states < (o.maxStates ?? Infinity);
-    const ready: Crew | null = crew;
-    crew = null;
+    const ready = crew.started;
+    crew.started = null;
     r = again && spread ? exploreParallel(setup, applicable, o, spread, ready ?? undefined) : r0;
     if (!again && ready) endCrew(ready);
   } finally {
-    if (crew) endCrew(crew);
+    if (crew.started) endCrew(crew.started);
   }
   const threads = again ? (spread?.workers ?? 1) : 1;
   const small =
