@@ -14,6 +14,16 @@
 //   successors is new is expanded fully). No visibility condition is applied, so the
 //   figure is optimistic: a real reduction would also have to keep every step a
 //   property observes.
+// - `refined`: the same search with three further allowances, each of which could only
+//   shrink the sets. Writes to a list part (the VMAs, the PTEs, the folio locks) are per
+//   element, and the mmap lock's holders apart from its queue (a step that only read a
+//   part still reads all of it: a copy does not say which element was read). A future
+//   step of another thread that conflicts is left out when a thread of the set holds a
+//   lock that step needs (the locks learnt as always held there): the holder's own
+//   steps are then its necessary enabling set, as mmap_write_lock() cannot return while
+//   a reader of the set holds mmap_lock. And another thread's current step is left out
+//   when it commutes with the set's step in this very state (as sleep sets test it),
+//   which is not sound in general (a later state may make them conflict).
 //
 // States are worlds (engine/fingerprint.ts compactKey), without the properties' monitor
 // states an exhaustive search adds. It measures; nothing in lockdrop uses it. The footprints are compared through
@@ -49,9 +59,40 @@ function addAll(into: Footprint, fp: Footprint): void {
   for (const x of fp.w) into.w.add(x);
 }
 
+// `vmas.*` (a read of the whole array) meets every `vmas.N`
+function meets(x: string, set: Set<string>): boolean {
+  if (set.has(x)) return true;
+  const dot = x.lastIndexOf(".");
+  if (dot < 0) return false;
+  const base = x.slice(0, dot);
+  if (x.endsWith(".*")) {
+    for (const y of set) if (y.startsWith(`${base}.`)) return true;
+    return false;
+  }
+  return set.has(`${base}.*`);
+}
 function conflicts(a: Footprint, b: Footprint): boolean {
-  for (const x of a.w) if (b.r.has(x) || b.w.has(x)) return true;
-  for (const x of a.r) if (b.w.has(x)) return true;
+  for (const x of a.w) if (meets(x, b.r) || meets(x, b.w)) return true;
+  for (const x of a.r) if (meets(x, b.w)) return true;
+  return false;
+}
+/** the locks thread `tid` holds in `w`, as `lock:mode` */
+function holdings(w: World, tid: Tid): Set<string> {
+  const out = new Set<string>();
+  if (w.mmapLock.readers.includes(tid)) out.add("mmap:r");
+  if (w.mmapLock.writer === tid) out.add("mmap:w");
+  w.vmas.forEach((v, i) => {
+    if (v.readers.includes(tid)) out.add(`vma${i}:r`);
+    if (v.writeLocked && w.mmapLock.writer === tid) out.add(`vma${i}:w`);
+  });
+  return out;
+}
+/** a thread holding `a` keeps one that needs `b` from running */
+function excludes(held: Set<string>, needed: Set<string>): boolean {
+  for (const x of needed) {
+    const [l, m] = x.split(":");
+    if (held.has(`${l}:w`) || (m === "w" && held.has(`${l}:r`))) return true;
+  }
   return false;
 }
 
@@ -62,7 +103,7 @@ const PER_THREAD_GHOST = new Set(["epoch", "lastDrop", "vmaEpoch"]);
 const COMMUTING_GHOST = new Set(["driverSteps", "disrupted"]);
 
 /** What thread `tid`'s step from `w` to `n` read and wrote. */
-function footprintOf(w: World, n: World, tid: Tid): Footprint {
+function footprintOf(w: World, n: World, tid: Tid, fine: boolean): Footprint {
   const fp = empty();
   const parts = w as unknown as Record<string, unknown>;
   const after = n as unknown as Record<string, unknown>;
@@ -81,6 +122,27 @@ function footprintOf(w: World, n: World, tid: Tid): Footprint {
       continue;
     }
     const key = p.key as (v: unknown) => unknown;
+    if (fine && Array.isArray(a) && Array.isArray(b)) {
+      let changed = false;
+      for (let i = 0; i < Math.max(a.length, b.length); i++)
+        if (json(a[i]) !== json(b[i])) {
+          fp.w.add(`${p.name}.${i}`);
+          changed = true;
+        }
+      if (a.length !== b.length) fp.w.add(`${p.name}.len`);
+      if (!changed) fp.r.add(`${p.name}.*`);
+      continue;
+    }
+    if (fine && p.name === "mmapLock") {
+      const ra = a as { readers: unknown; writer: unknown; waiters: unknown };
+      const rb = b as { readers: unknown; writer: unknown; waiters: unknown };
+      const h = json([ra.readers, ra.writer]) !== json([rb.readers, rb.writer]);
+      const wq = json(ra.waiters) !== json(rb.waiters);
+      if (h) fp.w.add("mmapLock.holders");
+      if (wq) fp.w.add("mmapLock.waiters");
+      if (!h && !wq) fp.r.add("mmapLock.*");
+      continue;
+    }
     (json(key(a)) === json(key(b)) ? fp.r : fp.w).add(p.name);
   }
   for (let i = 0; i < w.threads.length; i++) {
@@ -108,10 +170,12 @@ interface Successor {
   readonly fp: Footprint;
 }
 
-export function porBound(setup: Setup): PorBound {
+export function porBound(setup: Setup, refined = false): PorBound {
   const programs = setup.programs;
   const program = (id: string): Program => programs[id] as Program;
   const learnt = new Map<string, Footprint>();
+  // per label: the locks the thread held every time it stepped from there
+  const needs = new Map<string, Set<string>>();
   const labelKey = (p: string, l: string): string => `${p}\u0000${l}`;
 
   function successors(w: World, tid: Tid): Successor[] {
@@ -120,7 +184,7 @@ export function porBound(setup: Setup): PorBound {
     for (let pick = 0; pick < choices; pick++) {
       const [n, rec] = step(w, tid, pick, programs);
       choices = Math.max(1, rec.choices);
-      out.push({ world: n, fp: footprintOf(w, n, tid) });
+      out.push({ world: n, fp: footprintOf(w, n, tid, refined) });
     }
     return out;
   }
@@ -147,6 +211,9 @@ export function porBound(setup: Setup): PorBound {
         const k = labelKey(t.program, t.pc);
         const fp = learnt.get(k) ?? empty();
         learnt.set(k, fp);
+        const h = holdings(w, tid);
+        const had = needs.get(k);
+        needs.set(k, had ? new Set([...had].filter((x) => h.has(x))) : h);
         for (const s of successors(w, tid)) {
           addAll(fp, s.fp);
           const key = compactKey(s.world);
@@ -193,6 +260,29 @@ export function porBound(setup: Setup): PorBound {
     return fp;
   }
 
+  // what a thread at `label` may still step from: every label reachable from it
+  const reach = new Map<string, string[]>();
+  function reachable(pid: string, label: string): string[] {
+    const k = labelKey(pid, label);
+    const known = reach.get(k);
+    if (known) return known;
+    const todo = [label];
+    const met = new Set(todo);
+    while (todo.length > 0) {
+      const l = todo.pop() as string;
+      const s = stepAt(program(pid), l);
+      if (!s) continue;
+      for (const to of [...Object.values(s.on ?? {}), ...(s.next ? [s.next] : [])])
+        if (!met.has(to)) {
+          met.add(to);
+          todo.push(to);
+        }
+    }
+    const out = [...met];
+    reach.set(k, out);
+    return out;
+  }
+
   // 2. the stubborn-set search
   const depthOf = new Map<string, number>([[compactKey(setup.world0), 0]]);
   let reduced = 1;
@@ -224,7 +314,29 @@ export function porBound(setup: Setup): PorBound {
             if (tq === undefined) continue;
             const fq = future(tq.program, tq.pc);
             let add: boolean;
-            if (xs !== undefined) {
+            if (xs !== undefined && refined) {
+              // q's future steps that conflict with x's, unless a thread of the set
+              // holds a lock that keeps q from them (a necessary enabling set: that
+              // thread's steps, already in the set)
+              const qEnabled = en.includes(q);
+              add = false;
+              for (const l of reachable(tq.program, tq.pc)) {
+                const own = learnt.get(labelKey(tq.program, l));
+                if (!own) continue;
+                const w2 = new Set(
+                  [...own.w].filter((r) => r !== `thread.${x}.own` && r !== `thread.${x}.status`),
+                );
+                if (!conflicts(fx, { r: own.r, w: w2 })) continue;
+                // q's current step, enabled, that commutes with x's here
+                if (l === tq.pc && qEnabled && commute(w, x, q)) continue;
+                if (!(l === tq.pc && qEnabled)) {
+                  const need = needs.get(labelKey(tq.program, l)) ?? new Set<string>();
+                  if ([...set].some((h) => h !== q && excludes(holdings(w, h), need))) continue;
+                }
+                add = true;
+                break;
+              }
+            } else if (xs !== undefined) {
               // another thread wakes x only once x sleeps, which is after x's step
               const w2 = new Set(
                 [...fq.w].filter((r) => r !== `thread.${x}.own` && r !== `thread.${x}.status`),
