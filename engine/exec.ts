@@ -289,6 +289,11 @@ function stepDraft(
     }
     if (sink !== undefined) sink.took(label, outcome, k.events, from);
     t.pc = to;
+    // an actor back at its start has ended one operation (one system call, one
+    // interrupt): nothing on its kernel stack lasts into the next, so neither do its
+    // locals (actor() in model/actor.ts says so to the actors' authors)
+    if (to === program.start && t.role !== "driver" && Object.keys(t.locals).length > 0)
+      t.locals = {};
     if (t.status.kind !== "runnable") break;
     const nextStep = stepAt(program, to);
     if (!nextStep?.op.local) break;

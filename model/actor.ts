@@ -22,7 +22,12 @@ export interface ActorInput {
   readonly id: string;
   readonly lane: string;
   readonly title?: string;
-  /** the entry label: the step that starts an operation */
+  /**
+   * the entry label: the step that starts an operation. An operation is one system
+   * call or one kernel entry, so the actor's locals last one operation: they are
+   * cleared when it comes back here (engine/exec.ts), and state that must outlive an
+   * operation belongs in the world (a lock, an object), not in a local.
+   */
   readonly start: string;
   readonly steps: Steps;
   readonly disruptive?: boolean;

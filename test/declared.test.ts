@@ -357,6 +357,44 @@ describe("declared objects and actors", () => {
       expect(v[id]).toMatchObject({ verdict: "holds", complete: true });
   });
 
+  it("an actor's locals last one operation: back at its start, it holds none", () => {
+    // `seen` records what each operation found of the local the previous one set
+    const seen: unknown[] = [];
+    const twice = actor({
+      id: "twice",
+      lane: "C",
+      start: "enter",
+      steps: {
+        enter: {
+          op: {
+            name: "enter",
+            outcomes: ["ok"],
+            run: (k) => {
+              seen.push(k.get("mine"));
+              k.set("mine", 7);
+              return "ok";
+            },
+          },
+          next: "leave",
+        },
+        leave: {
+          op: { name: "leave", outcomes: ["ok"], run: () => "ok" },
+          next: "enter",
+        },
+      },
+    });
+    const idle = design("idle", { wait: { op: exit() } });
+    const setup = setupFor(idle, scenario({ actors: [use(twice, 2)] }));
+    let w = setup.world0;
+    for (let i = 0; i < 4; i++) [w] = step(w, 1, 0, setup.programs);
+    expect(seen).toEqual([undefined, undefined]);
+    expect(w.threads[1]?.pc).toBe("enter");
+    expect(w.threads[1]?.locals).toEqual({});
+    // in the middle of an operation the local is there
+    const [mid] = step(setup.world0, 1, 0, setup.programs);
+    expect(mid.threads[1]?.locals).toEqual({ mine: 7 });
+  });
+
   it("an actor's budget bounds its operations and its entry guard gates them", () => {
     let entries = 0;
     const counted = actor({

@@ -11,8 +11,9 @@
  *  - rwsem reader lists and wait queues are ordered lists (lockdrop's world keeps
  *    arrays in the order threads entered them);
  *  - a thread's status (runnable, or blocked and on what) is kept, as blk[tid];
- *  - locals that lockdrop keeps but nothing reads any more (vmret, pfn_seqs, M's ret)
- *    are kept too; Spin's default data-flow optimizations may hide them (that is one
+ *  - locals that lockdrop keeps but nothing reads any more (T's vmret, pfn_seqs) are
+ *    kept too, and an actor's locals are reset when it is back at its start, as
+ *    lockdrop clears them there; Spin's default data-flow optimizations may hide them (that is one
  *    of Spin's reductions, and the bench reports it as such).
  *
  * Encoding: a thread id t is stored as t + 1, so that 0 means "nobody" / "empty slot".
@@ -420,7 +421,7 @@ active proctype W() {
        disrupted = 1; vstate = FREED; pc = W_RUNLOCK }
   :: d_step { /* mmap_read_unlock(mm) */
        blk[TW] == B_RUN && pc == W_RUNLOCK ->
-       disrupted = 1; rw_release(MMAP, TW, 0); unlock_held(); pc = W_IDLE }
+       disrupted = 1; rw_release(MMAP, TW, 0); unlock_held(); target = UNSET; pc = W_IDLE }
   od
 }
 
@@ -447,6 +448,9 @@ active proctype W() {
 #else
 #define VMA_SHARED 0        /* the anonymous VMA is private */
 #endif
+
+/* back at its start, an actor has ended one operation and keeps no locals (engine/exec.ts) */
+#define M_END_OP() addr = UNSET; msg_write = UNSET; dst_vma = UNSET; copied = UNSET; ret = RET_UNSET
 
 active proctype M() {
   byte pc = M_IDLE;
@@ -486,7 +490,7 @@ active proctype M() {
        rw_release(MMAP, TM, 0); unlock_held(); pc = M_COPY_FILL }
   :: d_step { /* mmap_read_unlock(mm) after -ENOENT (no wake: mfill_atomic_copy returns before wake_userfault) */
        blk[TM] == B_RUN && pc == M_COPY_ENOENT ->
-       rw_release(MMAP, TM, 0); unlock_held(); pc = M_IDLE }
+       rw_release(MMAP, TM, 0); unlock_held(); M_END_OP(); pc = M_IDLE }
   :: d_step { /* mfill_atomic(dst_vma, dst_start): install the page if none */
        blk[TM] == B_RUN && pc == M_COPY_FILL ->
        copied = 0;
@@ -506,10 +510,10 @@ active proctype M() {
        fi;
        dst_vma = NULLREF;
        if :: copied == 1 -> wake_userfault(0, addr) :: else -> skip fi;
-       pc = M_IDLE }
+       M_END_OP(); pc = M_IDLE }
   :: d_step { /* UFFDIO_WAKE(range) */
        blk[TM] == B_RUN && pc == M_WAKE ->
-       disrupted = 1; wake_userfault(1, 0); pc = M_IDLE }
+       disrupted = 1; wake_userfault(1, 0); M_END_OP(); pc = M_IDLE }
   od
 }
 
@@ -571,7 +575,7 @@ active proctype I() {
        pte[page] = 0;
 #endif
        invalidate_end(TI);
-       pc = I_IDLE }
+       page = UNSET; pc = I_IDLE }
   od
 }
 #endif
