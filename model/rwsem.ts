@@ -20,6 +20,17 @@ import type { Draft, Rwsem, RwWaiter, Tid } from "./world.js";
 
 type Sem = Draft<Rwsem>;
 
+/**
+ * Adds `tid` to a set of lock holders kept in thread order. The kernel's rwsem counts
+ * its readers (sem->count) and a VMA its readers (vm_refcnt); neither knows in which
+ * order they came, so worlds that differ only in that order are one state.
+ */
+export function addHolder(holders: Tid[], tid: Tid): void {
+  let i = holders.length;
+  while (i > 0 && (holders[i - 1] as Tid) > tid) i--;
+  holders.splice(i, 0, tid);
+}
+
 export function holdsRead(sem: Rwsem, tid: Tid): boolean {
   return sem.readers.includes(tid);
 }
@@ -44,7 +55,7 @@ export function acquire(sem: Sem, tid: Tid, mode: RwWaiter["mode"]): boolean {
     sem.writer === null &&
     (mode === "read" || sem.readers.length === 0);
   if (free) {
-    if (mode === "read") sem.readers.push(tid);
+    if (mode === "read") addHolder(sem.readers, tid);
     else sem.writer = tid;
     return true;
   }
@@ -92,7 +103,7 @@ export function release(
 export function downgrade(sem: Sem, tid: Tid): Tid[] {
   if (sem.writer !== tid) return [];
   sem.writer = null;
-  sem.readers.push(tid);
+  addHolder(sem.readers, tid);
   return grant(sem);
 }
 
@@ -128,7 +139,7 @@ function grant(sem: Sem): Tid[] {
     if (w.mode === "read") woken.push(w.tid);
     else writers.push(w);
   }
-  sem.readers.push(...woken);
+  for (const t of woken) addHolder(sem.readers, t);
   sem.waiters = writers;
   return woken;
 }

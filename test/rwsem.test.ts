@@ -19,6 +19,28 @@ function queued(mode: "read" | "write", waiters: readonly [number, "read" | "wri
 }
 
 describe("rwsem", () => {
+  it("keeps its readers as a set in thread order, whatever order they came in", () => {
+    // the kernel counts readers (sem->count): T3 then T1 and T1 then T3 are one state
+    const a = apply(emptyRwsem(), (d) => {
+      rwsem.acquire(d, 3, "read");
+      rwsem.acquire(d, 1, "read");
+    });
+    const b = apply(emptyRwsem(), (d) => {
+      rwsem.acquire(d, 1, "read");
+      rwsem.acquire(d, 3, "read");
+    });
+    expect(a).toEqual(b);
+    expect(a.readers).toEqual([1, 3]);
+    // a downgrading writer and readers granted from the queue join in order too
+    const c = apply(emptyRwsem(), (d) => {
+      rwsem.acquire(d, 2, "write");
+      rwsem.acquire(d, 4, "read");
+      rwsem.acquire(d, 0, "read");
+      rwsem.downgrade(d, 2);
+    });
+    expect(c.readers).toEqual([0, 2, 4]);
+  });
+
   it("lets readers share and a writer exclude", () => {
     let s = emptyRwsem();
     s = apply(s, (d) => {

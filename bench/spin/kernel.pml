@@ -8,8 +8,9 @@
  * canonical state key (model/fingerprint.ts stateKey) carries for the scenarios the
  * twins model, so that with every Spin reduction switched off (-DNOREDUCE, spin -o1
  * -o2) both tools count the same states. In particular:
- *  - rwsem reader lists and wait queues are ordered lists (lockdrop's world keeps
- *    arrays in the order threads entered them);
+ *  - rwsem wait queues are ordered lists (lockdrop's world keeps them in the order
+ *    threads entered them), and reader lists and the notifier's invalidators are
+ *    kept in thread order, as lockdrop keeps them (the kernel counts them);
  *  - a thread's status (runnable, or blocked and on what) is kept, as blk[tid];
  *  - locals that lockdrop keeps but nothing reads any more (T's vmret, pfn_seqs) are
  *    kept too, and an actor's locals are reset when it is back at its start, as
@@ -66,9 +67,9 @@
 
 /* ---- shared state ---- */
 
-/* rw_semaphore with writer fairness (model/rwsem.ts): readers in order of entry, the
+/* rw_semaphore with writer fairness (model/rwsem.ts): readers (in thread order), the
  * writer, and the waiters in order of arrival; a waiter entry is tid+1, plus 8 for a
- * writer. */
+ * writer. (The readers are in thread order: rd_add.) */
 byte rd[NL * NT];
 byte nrd[NL];
 byte wr[NL];
@@ -93,7 +94,7 @@ bit pte[N];
 byte mmseq = 2;
 byte nactive;
 byte subseq = 1;
-byte invq[2];               /* invalidators, in order of entry */
+byte invq[2];               /* invalidators, in thread order (a count in the kernel) */
 byte ninv;
 
 /* userfaultfd: only T ever waits, so the queue holds at most one entry */
@@ -113,6 +114,7 @@ bit consumed[N];            /* ... with these pfns (HMM_PFN_VALID|WRITE or 0) */
 /* scratch for the d_steps: hidden, so not part of the state vector */
 hidden byte ki;
 hidden byte kj;
+hidden byte km;
 hidden byte granted;
 hidden byte held;
 hidden byte h;
@@ -130,6 +132,18 @@ inline wq_pop(L) {
   od;
   nwq[L]--;
   wq[L * NT + nwq[L]] = 0
+}
+
+/* a reader joins L's holders, kept in thread order as lockdrop keeps them (model/rwsem.ts
+ * addHolder: the kernel counts readers, it does not order them) */
+inline rd_add(L, v) {
+  km = nrd[L];
+  do
+  :: km > 0 && rd[L * NT + km - 1] > v -> rd[L * NT + km] = rd[L * NT + km - 1]; km--
+  :: else -> break
+  od;
+  rd[L * NT + km] = v;
+  nrd[L]++
 }
 
 /* grant(): rwsem_mark_wake() (kernel/locking/rwsem.c, 5.8 and 6.18; model/rwsem.ts), unless
@@ -154,8 +168,7 @@ inline rw_grant(L) {
         if
         :: wq[L * NT + ki] >= 8 -> wq[L * NT + kj] = wq[L * NT + ki]; kj++
         :: else ->
-           rd[L * NT + nrd[L]] = wq[L * NT + ki];
-           nrd[L]++;
+           rd_add(L, wq[L * NT + ki]);
            blk[wq[L * NT + ki] - 1] = B_RUN
         fi;
         ki++
@@ -178,7 +191,7 @@ inline rw_acquire(L, tid, W) {
      granted = 1;
      if
      :: W -> wr[L] = tid + 1
-     :: else -> rd[L * NT + nrd[L]] = tid + 1; nrd[L]++
+     :: else -> rd_add(L, tid + 1)
      fi
   :: else ->
      granted = 0;
@@ -221,8 +234,7 @@ inline rw_downgrade(L, tid) {
   if
   :: wr[L] == tid + 1 ->
      wr[L] = 0;
-     rd[L * NT + nrd[L]] = tid + 1;
-     nrd[L]++;
+     rd_add(L, tid + 1);
      rw_grant(L)
   :: else -> skip
   fi
@@ -274,7 +286,10 @@ inline mutex_unlock(tid) {
 /* mn_itree_inv_start_range(): the seq goes odd */
 inline invalidate_start(tid) {
   nactive++;
-  invq[ninv] = tid + 1;
+  if
+  :: ninv == 1 && invq[0] > tid + 1 -> invq[1] = invq[0]; invq[0] = tid + 1
+  :: else -> invq[ninv] = tid + 1
+  fi;
   ninv++;
   if
   :: mmseq % 2 == 0 -> mmseq++

@@ -3,6 +3,7 @@
 // it in the subscription under the driver's user_lock (mmu_interval_set_seq);
 // read_begin sleeps while the subscription is being invalidated; read_retry compares.
 import * as mutex from "../mutex.js";
+import { addHolder } from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
@@ -69,7 +70,8 @@ export function holdsUserLock(w: World, tid: number): boolean {
 export function invalidateStart(k: Ctx): void {
   const n = k.w.notifier;
   n.active += 1;
-  n.invalidators.push(k.tid);
+  // (a count in the kernel, mm->active_invalidate_ranges: kept as a set in thread order)
+  addHolder(n.invalidators, k.tid);
   if (n.mmSeq % 2 === 0) n.mmSeq += 1;
   k.emit({ k: "invalidate", tid: k.tid, phase: "start" });
 }

@@ -3,6 +3,7 @@
 // The write side (vma_start_write) lasts until the mmap write lock is released, and
 // vma_mark_detached() waits for the readers to leave.
 import { endVmaEpoch, refTo, useVma } from "../ghost.js";
+import { addHolder } from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { VmaId, World } from "../world.js";
@@ -40,7 +41,8 @@ export function vmaEndRead(k: Ctx, vma: VmaId, by: string): void {
 
 /** vma_start_read() that succeeded: `into` holds a pointer protected by the VMA lock. */
 export function vmaStartRead(k: Ctx, vma: VmaId, into: string): void {
-  k.w.vmas[vma]?.readers.push(k.tid);
+  const v = k.w.vmas[vma];
+  if (v) addHolder(v.readers, k.tid);
   k.emit({ k: "lock", tid: k.tid, lock: { kind: "vma", vma }, mode: "read", granted: true });
   k.set(into, refTo(k, vma, "vma-lock"));
 }
