@@ -235,31 +235,6 @@ export function porBound(setup: Setup, refined = false): PorBound {
     return compactKey(step(wa, b, 0, programs)[0]) === compactKey(step(wb, a, 0, programs)[0]);
   }
 
-  // what a thread at `label` may still touch: every label reachable from it
-  const futures = new Map<string, Footprint>();
-  function future(pid: string, label: string): Footprint {
-    const k = labelKey(pid, label);
-    const known = futures.get(k);
-    if (known) return known;
-    const fp = empty();
-    const todo = [label];
-    const met = new Set(todo);
-    while (todo.length > 0) {
-      const l = todo.pop() as string;
-      const own = learnt.get(labelKey(pid, l));
-      if (own) addAll(fp, own);
-      const s = stepAt(program(pid), l);
-      if (!s) continue;
-      for (const to of [...Object.values(s.on ?? {}), ...(s.next ? [s.next] : [])])
-        if (!met.has(to)) {
-          met.add(to);
-          todo.push(to);
-        }
-    }
-    futures.set(k, fp);
-    return fp;
-  }
-
   // what a thread at `label` may still step from: every label reachable from it
   const reach = new Map<string, string[]>();
   function reachable(pid: string, label: string): string[] {
@@ -281,6 +256,21 @@ export function porBound(setup: Setup, refined = false): PorBound {
     const out = [...met];
     reach.set(k, out);
     return out;
+  }
+
+  // what a thread at `label` may still touch: the footprints of the labels it may reach
+  const futures = new Map<string, Footprint>();
+  function future(pid: string, label: string): Footprint {
+    const k = labelKey(pid, label);
+    const known = futures.get(k);
+    if (known) return known;
+    const fp = empty();
+    for (const l of reachable(pid, label)) {
+      const own = learnt.get(labelKey(pid, l));
+      if (own) addAll(fp, own);
+    }
+    futures.set(k, fp);
+    return fp;
   }
 
   // 2. the stubborn-set search
