@@ -309,7 +309,8 @@ export const vmaStartReadLock = (name: string): Op<"locked" | "fail"> =>
       const l = declaredLock(k, name, ["vma-lock"]);
       if (l.kind !== "vma-lock") return "fail";
       const granted = l.writer === null;
-      if (granted) l.readers.push(k.tid);
+      // (vm_refcnt counts them: a set in thread order, as the built-in VMAs keep theirs)
+      if (granted) rwsem.addHolder(l.readers, k.tid);
       k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode: "read", granted });
       return granted ? "locked" : "fail";
     },
