@@ -2,7 +2,10 @@
 // design on a scenario, with every applicable property (liveness included), no depth
 // bound, in a fresh process so that its peak RSS is this search's alone. Prints one
 // JSON line. Usage: node --import tsx bench/full-scale-run.ts <design> <scenario> [workers]
-// (workers > 1: the search on that many threads, engine/exhaustive-parallel.ts)
+// (workers > 1: the search on that many threads, engine/exhaustive-parallel.ts; "1+1":
+// two one-thread searches side by side, this thread's and a worker thread's, to measure
+// what a second thread of this process gets on the machine)
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { ExhaustiveOptions } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { exploreParallel } from "../engine/exhaustive-parallel.js";
@@ -11,8 +14,23 @@ import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
 
-const [designId, scenarioId, workersArg] = process.argv.slice(2);
-const workers = Number(workersArg ?? 1);
+const [designId, scenarioId, workersArg] = isMainThread
+  ? process.argv.slice(2)
+  : (workerData as string[]);
+const sideBySide = workersArg === "1+1";
+const workers = sideBySide ? 1 : Number(workersArg ?? 1);
+// the other search of "1+1", started first (it loads the modules again, ~1 s), with the
+// young generation the parallel search gives its threads (engine/exhaustive-parallel.ts)
+const other = sideBySide
+  ? new Promise<number>((resolve, reject) => {
+      const w = new Worker(new URL("./side-by-side.mjs", import.meta.url), {
+        workerData: [designId, scenarioId, "1"],
+        resourceLimits: { maxYoungGenerationSizeMb: 192 },
+      });
+      w.once("message", (m: { ms: number }) => resolve(m.ms));
+      w.once("error", reject);
+    })
+  : null;
 const design = designById(designId ?? "v2");
 const scenario = scenarioById(scenarioId ?? "anon-uffd");
 if (!design || !scenario) throw new Error(`bench: no design ${designId} or scenario ${scenarioId}`);
@@ -28,20 +46,24 @@ const r =
       })
     : exploreExhaustive(setup, props, opts);
 const ms = performance.now() - t0;
+if (!isMainThread) parentPort?.postMessage({ ms });
 const violated: Record<string, number> = {};
 for (const [id, c] of r.counterexamples) violated[id] = c.schedule.length;
-console.log(
-  JSON.stringify({
-    design: design.id,
-    scenario: scenario.id,
-    workers,
-    states: r.states,
-    transitions: r.transitions,
-    complete: r.complete,
-    depth: r.depth,
-    ms,
-    memory: r.memory,
-    maxRssKiB: Math.round(process.resourceUsage().maxRSS),
-    violated,
-  }),
-);
+const pair = other ? [ms, await other] : undefined;
+if (isMainThread)
+  console.log(
+    JSON.stringify({
+      design: design.id,
+      scenario: scenario.id,
+      workers,
+      states: r.states,
+      transitions: r.transitions,
+      complete: r.complete,
+      depth: r.depth,
+      ms,
+      memory: r.memory,
+      maxRssKiB: Math.round(process.resourceUsage().maxRSS),
+      violated,
+      ...(pair ? { pair } : {}),
+    }),
+  );

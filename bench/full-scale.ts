@@ -23,6 +23,8 @@ interface Figures {
   readonly memory: SearchMemory;
   readonly maxRssKiB: number;
   readonly violated: Readonly<Record<string, number>>;
+  /** "1+1": the two side-by-side searches' times, this thread's and the worker's */
+  readonly pair?: readonly [number, number];
 }
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +34,7 @@ const ROWS: readonly (readonly [string, string])[] = [
   ["v2", "two-vmas"],
 ];
 
-function search(design: string, scenario: string, workers: number): Figures {
+function search(design: string, scenario: string, workers: number | "1+1"): Figures {
   const r = spawnSync(
     process.execPath,
     [
@@ -116,3 +118,19 @@ console.log(
 );
 console.log("speed-up from 1 worker to 2, same run:");
 for (const s of speedups) console.log(`  ${s}`);
+
+// What a second thread gets on this machine at all: the one-worker search of the last
+// row twice at once, in two threads of one process that share nothing (no barriers, no
+// table, no states cross). Each takes longer than alone only because the threads
+// contend for memory, caches and the garbage collectors' helper threads, so no split of
+// one search over two threads can pass 2 / that slowdown here.
+const [ld, ls] = ROWS[ROWS.length - 1] as readonly [string, string];
+const alone = one;
+const both = search(ld, ls, "1+1");
+if (alone && both.pair) {
+  const [a, b] = both.pair;
+  const slow = (a + b) / 2 / alone.ms;
+  console.log(
+    `two one-worker searches of ${ld} on ${ls} side by side (threads of one process): ${(a / 1000).toFixed(1)} s and ${(b / 1000).toFixed(1)} s, against ${(alone.ms / 1000).toFixed(1)} s alone above: each ${slow.toFixed(2)}x as long, so ${(2 / slow).toFixed(2)}x is the most two threads can gain here`,
+  );
+}
