@@ -65,5 +65,6 @@ if (isMainThread)
       maxRssKiB: Math.round(process.resourceUsage().maxRSS),
       violated,
       ...(pair ? { pair } : {}),
+      ...(r.threads ? { threads: r.threads } : {}),
     }),
   );

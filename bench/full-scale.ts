@@ -25,6 +25,8 @@ interface Figures {
   readonly violated: Readonly<Record<string, number>>;
   /** "1+1": the two side-by-side searches' times, this thread's and the worker's */
   readonly pair?: readonly [number, number];
+  /** on several workers: each thread's time, and its wait at the layers' barriers */
+  readonly threads?: readonly { readonly ms: number; readonly waitMs: number }[];
 }
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -76,14 +78,17 @@ const head = [
 ];
 const rows: string[][] = [];
 let one: Figures | null = null;
+/** the last row on two workers */
+let last: Figures | null = null;
 const speedups: string[] = [];
 for (const [d, s] of ROWS)
   for (const workers of [1, 2]) {
     const f = search(d, s, workers);
     if (workers === 1) one = f;
-    else if (one)
+    else last = f;
+    if (workers !== 1 && one)
       speedups.push(
-        `${d} on ${s}: ${(one.ms / f.ms).toFixed(2)}x (${(one.ms / 1000).toFixed(1)} s -> ${(f.ms / 1000).toFixed(1)} s; same states ${one.states === f.states ? "yes" : "NO"}, same counterexample lengths ${JSON.stringify(one.violated) === JSON.stringify(f.violated) ? "yes" : "NO"})`,
+        `${d} on ${s}: ${(one.ms / f.ms).toFixed(2)}x (${(one.ms / 1000).toFixed(1)} s -> ${(f.ms / 1000).toFixed(1)} s; same states ${one.states === f.states ? "yes" : "NO"}, same counterexample lengths ${JSON.stringify(one.violated) === JSON.stringify(f.violated) ? "yes" : "NO"}${f.threads ? `; each thread's wait at the layers' barriers: ${f.threads.map((t) => `${(t.waitMs / 1000).toFixed(1)} of ${(t.ms / 1000).toFixed(1)} s`).join(", ")}` : ""})`,
       );
     const m = f.memory;
     const per = (b: number) => (b / f.states).toFixed(0);
@@ -133,4 +138,8 @@ if (alone && both.pair) {
   console.log(
     `two one-worker searches of ${ld} on ${ls} side by side (threads of one process): ${(a / 1000).toFixed(1)} s and ${(b / 1000).toFixed(1)} s, against ${(alone.ms / 1000).toFixed(1)} s alone above: each ${slow.toFixed(2)}x as long, so ${(2 / slow).toFixed(2)}x is the most two threads can gain here`,
   );
+  if (last)
+    console.log(
+      `  the speed-up above on ${ls}, ${(alone.ms / last.ms).toFixed(2)}x, is ${((100 * alone.ms) / last.ms / (2 / slow)).toFixed(0)}% of that`,
+    );
 }

@@ -322,6 +322,9 @@ export interface ShareResult {
   readonly numbered: number;
   /** layers expanded again after the table filled up within them */
   readonly redone: number;
+  /** this thread's time in the search, and the part of it spent waiting at barriers */
+  readonly ms: number;
+  readonly waitMs: number;
 }
 
 /** An error a thread met, as it crosses threads: a design's or a property's keeps where. */
@@ -436,7 +439,16 @@ const MON_LANES_KEPT = 1 << 16;
 
 /** One thread's part of the search (the first thread's too). */
 export function searchShare(sh: Share): ShareResult {
+  const t0 = performance.now();
   const { k, n, setup, props, opts, ctl } = sh;
+  let waitMs = 0;
+  /** barrier(), timed: a thread that waits long at them had the smaller half */
+  const meet = (): number => {
+    const t = performance.now();
+    const stop = barrier(ctl, n, k);
+    waitMs += performance.now() - t;
+    return stop;
+  };
   const monitors: Monitor[] = monitorsFor(props);
   const stateful = monitors.some((m) => m.save !== undefined);
   const collapser = new Collapser(true);
@@ -673,7 +685,7 @@ export function searchShare(sh: Share): ShareResult {
       }
     });
     raiseTo(ctl, C_FAN, fan);
-    if (barrier(ctl, n, k) === STOP_REDO) {
+    if (meet() === STOP_REDO) {
       // the table filled up within the layer (it outgrew the room kept for it): grow
       // the table and expand the layer again, which meets the same states in the same
       // order (a state claimed the first time keeps its slot, and its offers are redone)
@@ -689,7 +701,7 @@ export function searchShare(sh: Share): ShareResult {
           Atomics.store(ctl, C_STOP, 0);
         });
       // (not 0: the table could not grow)
-      if (barrier(ctl, n, k) !== 0) {
+      if (meet() !== 0) {
         left += frontier.length;
         break;
       }
@@ -708,7 +720,7 @@ export function searchShare(sh: Share): ShareResult {
     for (let c = 0; c < found.length; c++)
       if (Atomics.load(visited.best, found.slots[c] as number) === found.parents[c]) kept.push(c);
     Atomics.store(ctl, C_KEPT + k, kept.length);
-    barrier(ctl, n, k);
+    meet();
     // 3. number them, and send the surplus to the neighbours
     const counts = Array.from({ length: n }, (_, i) => Atomics.load(ctl, C_KEPT + i));
     const before = (j: number) => counts.slice(0, j).reduce((a, b) => a + b, 0);
@@ -734,7 +746,7 @@ export function searchShare(sh: Share): ShareResult {
         (sh.peers[j] as MessagePort).postMessage(part);
       }
     });
-    barrier(ctl, n, k);
+    meet();
     // 4. liveness edges get their targets' numbers; take what the others sent
     const next = new Stretch(base + share(k));
     guard(() => {
@@ -784,7 +796,7 @@ export function searchShare(sh: Share): ShareResult {
         }
       }
     });
-    const stop = barrier(ctl, n, k);
+    const stop = meet();
     if (k !== 0) {
       const got = receiveMessageOnPort(sh.control[0] as MessagePort);
       if (got) sh.table = got.message as Table;
@@ -814,6 +826,8 @@ export function searchShare(sh: Share): ShareResult {
     error,
     numbered: base,
     redone,
+    ms: performance.now() - t0,
+    waitMs,
   };
 }
 
@@ -1096,5 +1110,6 @@ function merged(
     omissionProbability: (states * states) / 2 ** 127,
     counterexamples: found,
     ...(first.redone > 0 ? { redoneLayers: first.redone } : {}),
+    threads: results.map((r) => ({ ms: r.ms, waitMs: r.waitMs })),
   };
 }

@@ -84,6 +84,12 @@ export interface ExhaustiveResult {
    * them (it is grown between layers by a bound learnt from the layers so far)
    */
   readonly redoneLayers?: number;
+  /**
+   * On several threads: each thread's time in its part of the search, and the part of
+   * it spent waiting at the barriers between a layer's stages (for the others to finish
+   * their stretch)
+   */
+  readonly threads?: readonly { readonly ms: number; readonly waitMs: number }[];
   /** what the stored states cost, in bytes (the bench divides them by `states`) */
   readonly memory: SearchMemory;
 }

@@ -4,7 +4,6 @@
 // number of threads, with a depth bound too.
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { endCrew, exploreParallel, startCrew } from "../engine/exhaustive-parallel.js";
 import { setupFor } from "../engine/run.js";
@@ -12,26 +11,7 @@ import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { runsIn } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
-import { scenario } from "./helpers.js";
-
-/** What must not depend on the number of threads. */
-function facts(r: ExhaustiveResult) {
-  return {
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    complete: r.complete,
-    frontier: r.frontier,
-    counterexamples: [...r.counterexamples.values()]
-      .map((c) => ({
-        property: c.property,
-        schedule: c.schedule,
-        loopStart: c.loopStart,
-        message: c.message,
-      }))
-      .sort((a, b) => a.property.localeCompare(b.property)),
-  };
-}
+import { searchFacts as facts, scenario } from "./helpers.js";
 
 const PAIRS: [string, string, number][] = [
   // the uffd scenario with every actor: lassos and the monitor's per-VMA lock
@@ -73,6 +53,13 @@ describe("parallel exhaustive search", () => {
         // (a pair of a few hundred states has layers too small to fill even that table)
         if (table !== fills) expect(many.redoneLayers).toBeUndefined();
         else if (one.states >= 1000) expect(many.redoneLayers).toBeGreaterThan(0);
+        // each thread says how long it searched and how much of that it waited
+        expect(many.threads).toHaveLength(workers);
+        for (const t of many.threads ?? []) {
+          expect(t.ms).toBeGreaterThan(0);
+          expect(t.waitMs).toBeGreaterThanOrEqual(0);
+          expect(t.waitMs).toBeLessThanOrEqual(t.ms);
+        }
       }
     });
 

@@ -1,6 +1,7 @@
 // Test harness: run a small step table as thread T in a scenario's world.
 
 import { step } from "../engine/exec.js";
+import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, scenarioById } from "../model/scenarios.js";
@@ -75,4 +76,27 @@ const MUTANT_ACTORS: readonly string[] = [
  */
 export function runsMutantActor(s: Scenario): boolean {
   return s.actors.some((u) => MUTANT_ACTORS.includes(u.actor.id));
+}
+
+/**
+ * What two exhaustive searches of one setup must agree on, whatever they share or
+ * however many threads they run on: counts, depth, completeness, and each property's
+ * shortest counterexample (schedule, loop and message).
+ */
+export function searchFacts(r: ExhaustiveResult) {
+  return {
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    complete: r.complete,
+    frontier: r.frontier,
+    counterexamples: [...r.counterexamples.values()]
+      .map((c) => ({
+        property: c.property,
+        schedule: c.schedule,
+        loopStart: c.loopStart,
+        message: c.message,
+      }))
+      .sort((a, b) => a.property.localeCompare(b.property)),
+  };
 }

@@ -6,13 +6,12 @@
 // (an edit in place would throw), and against a search that cannot share (each save a
 // fresh copy, so every step loads), the verdicts, counts and counterexamples are the same.
 import { describe, expect, it } from "vitest";
-import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { PROPERTIES } from "../properties/index.js";
 import type { Monitor, Property } from "../properties/property.js";
-import { scenario } from "./helpers.js";
+import { searchFacts as facts, scenario } from "./helpers.js";
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
@@ -32,17 +31,6 @@ function withSaved(p: Property, wrap: (v: unknown) => unknown): Property {
       if (!save) return m;
       return { ...m, save: () => wrap(save()) };
     },
-  };
-}
-
-function facts(r: ExhaustiveResult) {
-  return {
-    states: r.states,
-    transitions: r.transitions,
-    complete: r.complete,
-    counterexamples: [...r.counterexamples.values()]
-      .map((c) => ({ property: c.property, schedule: c.schedule, message: c.message }))
-      .sort((a, b) => a.property.localeCompare(b.property)),
   };
 }
 
