@@ -374,6 +374,38 @@ function main(): void {
       `  (anon-uffd-1 actors: munmap, invalidation, monitor, fatal signal; median of 3 runs for both, after lockdrop's untimed warm-up run as above (${big.map((b) => `${fmt(b.l.warmupMs)} ms`).join(", ")}); Spin verdicts ${big.map((b) => spinVerdict(b.s)).join(", ")}, lockdrop ${big.map((b) => lockdropVerdict(b.l)).join(", ")})`,
     );
 
+  // the same large twin with reductions on in both tools, as for the small one above:
+  // the reduction factor each gets, and lockdrop's wall time over Spin's
+  const bigReduced = big.map(({ n }) => ({
+    n,
+    s: spinRun(work, "v2-all-actors", n, "reduced"),
+    l: lockdropRun("v2-all-actors", n, true, REPEAT),
+  }));
+  if (bigReduced.length > 0) {
+    console.log(
+      "\nv2 on anon-uffd-1 with every actor (N pages), reductions on in both (lockdrop --sleep-sets; Spin defaults with -DCOLLAPSE), against off",
+    );
+    table(
+      ["N", "states L", "states S", "factor L", "factor S", "wall ms L", "wall ms S", "wall L/S"],
+      bigReduced.map(({ n, l, s }) => {
+        const off = big.find((b) => b.n === n);
+        return [
+          String(n),
+          String(l.states),
+          String(s.states),
+          off ? `${(off.l.states / l.states).toFixed(2)}x` : "?",
+          off ? `${(off.s.states / s.states).toFixed(2)}x` : "?",
+          fmt(l.wallMs, 1),
+          fmt(s.wallMs, 1),
+          ratio(l.wallMs, s.wallMs),
+        ];
+      }),
+    );
+    console.log(
+      `  (factor: states with the reduction off over states with it on, same run; median of ${REPEAT} runs each; verdicts L ${bigReduced.map((b) => lockdropVerdict(b.l)).join(", ")}, S ${bigReduced.map((b) => spinVerdict(b.s)).join(", ")})`,
+    );
+  }
+
   // The rate above includes each tool's fixed cost (pan allocates and clears its
   // 128 MiB hash table; lockdrop allocates its tables), which dominates the small cases.
   // The marginal rate, the extra states over the extra time from one size to the next,

@@ -103,18 +103,24 @@ export const PARALLEL_FROM = 100_000;
 
 // the control block: barrier count and generation, stop reason, states claimed, then
 // per thread the states it keeps in the layer, then per thread a tick it bumps as it
-// goes (so that a thread waiting at a barrier can tell a busy thread from a gone one)
+// goes (so that a thread waiting at a barrier can tell a busy thread from a gone one).
+// The words a thread touches per state (the stop reason it reads, the states claimed,
+// its own tick) each have a 64-byte cache line of their own, so that one thread's
+// writes do not take from the other the line holding what it only reads or writes
+// itself; the rest is touched at barriers only.
+const LINE = 16;
 const C_COUNT = 0;
 const C_GEN = 1;
-const C_STOP = 2;
-const C_STATES = 3;
 /** the stop reason as the last thread to reach the latest barrier read it */
-const C_STOP_SEEN = 4;
+const C_STOP_SEEN = 2;
 /** the most steps any state has had so far (each thread raises it with compare-and-swap) */
-const C_FAN = 5;
-const C_KEPT = 6;
-const ctlWords = (n: number) => C_KEPT + 2 * n;
-const tickOf = (n: number, k: number) => C_KEPT + n + k;
+const C_FAN = 3;
+const C_STOP = LINE;
+const C_STATES = 2 * LINE;
+const C_KEPT = 3 * LINE;
+const ticksFrom = (n: number) => C_KEPT + LINE * Math.ceil(n / LINE);
+const ctlWords = (n: number) => ticksFrom(n) + LINE * n;
+const tickOf = (n: number, k: number) => ticksFrom(n) + LINE * k;
 /** how long a thread may give no sign of life before the others give up on it */
 const GONE_MS = 120_000;
 const STOP_REASONS = [null, "max-states", "max-memory", "interrupted", null, null] as const;
