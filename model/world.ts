@@ -48,8 +48,9 @@ export type LockState =
     }
   /**
    * A seqcount_t: a writer inside write_seqcount_begin/end, and the readers between
-   * read_seqcount_begin and read_seqcount_retry with whether a write began since (no
-   * sequence number: a counter would never let a retry loop close into a lasso).
+   * read_seqcount_begin and read_seqcount_retry, in thread order, with whether a write
+   * began since (no sequence number: a counter would never let a retry loop close into
+   * a lasso).
    */
   | {
       readonly kind: "seqcount";
@@ -69,8 +70,9 @@ export type LockState =
   | { readonly kind: "vma-lock"; readonly readers: readonly Tid[]; readonly writer: Tid | null }
   /**
    * RCU (include/linux/rcupdate.h) as a declared lock: the threads inside an
-   * rcu_read_lock() section. Readers never wait; a grace period has elapsed once none of
-   * the readers that were inside when it began is left (model/kernel/locks.ts).
+   * rcu_read_lock() section, in thread order, once per nesting level. Readers never
+   * wait; a grace period has elapsed once none of the readers that were inside when it
+   * began is left (model/kernel/locks.ts).
    */
   | { readonly kind: "rcu"; readonly readers: readonly Tid[] };
 export type LockKind = LockState["kind"];

@@ -11,6 +11,7 @@ import {
   downWrite,
   mutexLock,
   mutexUnlock,
+  rcuReadLock,
   readSeqcountBegin,
   readSeqcountRetry,
   refcountDecAndTest,
@@ -284,6 +285,38 @@ describe("seqcounts and refcounts", () => {
     const [mid] = step(setup.world0, 1, 0, setup.programs);
     const [spinning] = step(mid, 0, 0, setup.programs);
     expect(spinning.threads[0]?.status.kind).toBe("blocked");
+  });
+
+  it("keeps RCU and seqcount readers in thread order, whatever order they came in", () => {
+    // RCU counts each CPU's nesting and a seqcount_t keeps no readers: T2 then T1 and
+    // T1 then T2 are one state
+    const locks = [
+      { name: "drv.rcu", kind: "rcu" as const },
+      { name: "drv.seq", kind: "seqcount" as const },
+    ];
+    const reader = design("ordered-readers", {
+      rcu: { op: rcuReadLock("drv.rcu"), next: "nest" },
+      nest: { op: rcuReadLock("drv.rcu"), next: "seq" },
+      seq: { op: readSeqcountBegin("drv.seq"), next: "exit" },
+    });
+    const setup = setupFor(reader, scenario({ locks, drivers: 2 }));
+    const after = (order: readonly number[]) => {
+      let w = setup.world0;
+      for (const t of order) [w] = step(w, t, 0, setup.programs);
+      return w;
+    };
+    const a = after([1, 1, 1, 0, 0, 0]);
+    const b = after([0, 0, 0, 1, 1, 1]);
+    const c = after([1, 0, 0, 1, 0, 1]);
+    expect(a.locks).toEqual(b.locks);
+    expect(c.locks).toEqual(b.locks);
+    expect(a.locks["drv.rcu"]).toEqual({ kind: "rcu", readers: [0, 0, 1, 1] });
+    expect(a.locks["drv.seq"]).toMatchObject({
+      readers: [
+        { tid: 0, stale: false },
+        { tid: 1, stale: false },
+      ],
+    });
   });
 
   it("lock-balance sees a refcount_inc on 0 and a put below 0 (use after the last put)", () => {

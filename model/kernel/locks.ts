@@ -158,6 +158,16 @@ export function freeLock(kind: LockKind, count = 1): LockState {
 // calls read_seqcount_begin during a write spins until the write ends (the sequence is
 // odd), so it blocks here; read_seqcount_retry says "retry" when a write began since.
 
+/**
+ * A reader enters its section, kept in thread order: a seqcount_t keeps no readers at
+ * all (they only read the sequence), so the order they came in is no part of the state.
+ */
+function addSeqReader(readers: { tid: Tid; stale: boolean }[], tid: Tid): void {
+  let i = readers.length;
+  while (i > 0 && (readers[i - 1] as { tid: Tid }).tid > tid) i--;
+  readers.splice(i, 0, { tid, stale: false });
+}
+
 /** write_seqcount_begin(&s): readers in their section from now on must retry. */
 export const writeSeqcountBegin = (name: string): Op<"ok"> =>
   op({
@@ -199,7 +209,7 @@ export const writeSeqcountEnd = (name: string): Op<"ok"> =>
       });
       const woken = l.waiters.slice();
       l.waiters = [];
-      for (const t of woken) l.readers.push({ tid: t, stale: false });
+      for (const t of woken) addSeqReader(l.readers, t);
       k.wake(woken, "write_seqcount_end");
       return "ok";
     },
@@ -226,7 +236,7 @@ export const readSeqcountBegin = (name: string): Op<"ok"> =>
         k.block({ kind: "lock", name, mode: "read" });
         return "ok";
       }
-      l.readers.push({ tid: k.tid, stale: false });
+      addSeqReader(l.readers, k.tid);
       return "ok";
     },
   });
@@ -387,7 +397,11 @@ export function declaredVmaLocksEndWrite(k: Ctx): void {
 export function rcuEnter(k: Ctx, name: string): void {
   const l = declaredLock(k, name, ["rcu"]);
   if (l.kind !== "rcu") return;
-  l.readers = [...l.readers, k.tid];
+  // in thread order, nested sections side by side: RCU counts each CPU's nesting and
+  // knows no order among readers (kernel/rcu/tree.c)
+  const readers = [...l.readers];
+  rwsem.addHolder(readers, k.tid);
+  l.readers = readers;
   k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode: "read", granted: true });
 }
 
