@@ -19,24 +19,41 @@ const [designId, scenarioId, workersArg] = isMainThread
   : (workerData as string[]);
 const sideBySide = workersArg === "1+1";
 const workers = sideBySide ? 1 : Number(workersArg ?? 1);
-// the other search of "1+1", started first (it loads the modules again, ~1 s), with the
-// young generation the parallel search gives its threads (engine/exhaustive-parallel.ts)
-const other = sideBySide
-  ? new Promise<number>((resolve, reject) => {
-      const w = new Worker(new URL("./side-by-side.mjs", import.meta.url), {
-        workerData: [designId, scenarioId, "1"],
-        resourceLimits: { maxYoungGenerationSizeMb: 192 },
+// the other search of "1+1", in a worker thread with the young generation the parallel
+// search gives its threads (engine/exhaustive-parallel.ts); it loads the modules again
+// (~1 s), and the two searches start together once it says it is ready
+const other = sideBySide ? sideBySideThread() : null;
+
+function sideBySideThread(): { ready: Promise<void>; ms: Promise<number> } {
+  const w = new Worker(new URL("./side-by-side.mjs", import.meta.url), {
+    workerData: [designId, scenarioId, "1"],
+    resourceLimits: { maxYoungGenerationSizeMb: 192 },
+  });
+  // settled by the message it waits for, or failed if the thread fails or exits first
+  const when = <T>(pick: (m: { ready?: boolean; ms?: number }) => T | undefined) =>
+    new Promise<T>((resolve, reject) => {
+      w.on("message", (m: { ready?: boolean; ms?: number }) => {
+        const v = pick(m);
+        if (v !== undefined) resolve(v);
       });
-      w.once("message", (m: { ms: number }) => resolve(m.ms));
       w.once("error", reject);
-    })
-  : null;
+      w.once("exit", (code) =>
+        reject(new Error(`the side-by-side search's thread exited (${code})`)),
+      );
+    });
+  return {
+    ready: when((m) => (m.ready ? true : undefined)).then(() => undefined),
+    ms: when((m) => m.ms),
+  };
+}
 const design = designById(designId ?? "v2");
 const scenario = scenarioById(scenarioId ?? "anon-uffd");
 if (!design || !scenario) throw new Error(`bench: no design ${designId} or scenario ${scenarioId}`);
 const props = PROPERTIES.filter((p) => p.applies(scenario, design));
 const opts: ExhaustiveOptions = { depth: Number.POSITIVE_INFINITY };
 const setup = setupFor(design, scenario);
+if (!isMainThread) parentPort?.postMessage({ ready: true });
+if (other) await other.ready;
 const t0 = performance.now();
 const r =
   workers > 1
@@ -49,7 +66,7 @@ const ms = performance.now() - t0;
 if (!isMainThread) parentPort?.postMessage({ ms });
 const violated: Record<string, number> = {};
 for (const [id, c] of r.counterexamples) violated[id] = c.schedule.length;
-const pair = other ? [ms, await other] : undefined;
+const pair = other ? [ms, await other.ms] : undefined;
 if (isMainThread)
   console.log(
     JSON.stringify({

@@ -101,9 +101,10 @@ export interface ParallelOptions {
  */
 export const PARALLEL_FROM = 100_000;
 
-// the control block: barrier count and generation, stop reason, states claimed, then
-// per thread the states it keeps in the layer, then per thread a tick it bumps as it
-// goes (so that a thread waiting at a barrier can tell a busy thread from a gone one).
+// the control block: barrier count and generation, the stop reason the barrier saw, the
+// most steps per state; the stop reason; the states claimed; per thread the states it
+// keeps in the layer; then per thread a tick it bumps as it goes (so that a thread
+// waiting at a barrier can tell a busy thread from a gone one).
 // The words a thread touches per state (the stop reason it reads, the states claimed,
 // its own tick) each have a 64-byte cache line of their own, so that one thread's
 // writes do not take from the other the line holding what it only reads or writes

@@ -60,6 +60,8 @@ describe("parallel exhaustive search", () => {
           expect(t.waitMs).toBeGreaterThanOrEqual(0);
           expect(t.waitMs).toBeLessThanOrEqual(t.ms);
         }
+        // a thread that reaches a barrier first waits there for the others
+        expect((many.threads ?? []).reduce((a, t) => a + t.waitMs, 0)).toBeGreaterThan(0);
       }
     });
 
