@@ -300,14 +300,14 @@ describe("seqcounts and refcounts", () => {
       seq: { op: readSeqcountBegin("drv.seq"), next: "exit" },
     });
     const setup = setupFor(reader, scenario({ locks, drivers: 2 }));
-    const after = (order: readonly number[]) => {
+    const worldAfter = (order: readonly number[]) => {
       let w = setup.world0;
       for (const t of order) [w] = step(w, t, 0, setup.programs);
       return w;
     };
-    const a = after([1, 1, 1, 0, 0, 0]);
-    const b = after([0, 0, 0, 1, 1, 1]);
-    const c = after([1, 0, 0, 1, 0, 1]);
+    const a = worldAfter([1, 1, 1, 0, 0, 0]);
+    const b = worldAfter([0, 0, 0, 1, 1, 1]);
+    const c = worldAfter([1, 0, 0, 1, 0, 1]);
     expect(a.locks).toEqual(b.locks);
     expect(c.locks).toEqual(b.locks);
     expect(a.locks["drv.rcu"]).toEqual({ kind: "rcu", readers: [0, 0, 1, 1] });
