@@ -26,9 +26,15 @@ type Sem = Draft<Rwsem>;
  * order they came, so worlds that differ only in that order are one state.
  */
 export function addHolder(holders: Tid[], tid: Tid): void {
-  let i = holders.length;
-  while (i > 0 && (holders[i - 1] as Tid) > tid) i--;
-  holders.splice(i, 0, tid);
+  addInThreadOrder(holders, tid, (t) => t);
+}
+
+/** Inserts `item` into `list`, kept in the order of `tidOf` (after any of the same thread). */
+export function addInThreadOrder<T>(list: T[], item: T, tidOf: (x: T) => Tid): void {
+  const tid = tidOf(item);
+  let i = list.length;
+  while (i > 0 && tidOf(list[i - 1] as T) > tid) i--;
+  list.splice(i, 0, item);
 }
 
 export function holdsRead(sem: Rwsem, tid: Tid): boolean {

@@ -163,9 +163,7 @@ export function freeLock(kind: LockKind, count = 1): LockState {
  * all (they only read the sequence), so the order they came in is no part of the state.
  */
 function addSeqReader(readers: { tid: Tid; stale: boolean }[], tid: Tid): void {
-  let i = readers.length;
-  while (i > 0 && (readers[i - 1] as { tid: Tid }).tid > tid) i--;
-  readers.splice(i, 0, { tid, stale: false });
+  rwsem.addInThreadOrder(readers, { tid, stale: false }, (r) => r.tid);
 }
 
 /** write_seqcount_begin(&s): readers in their section from now on must retry. */
