@@ -196,6 +196,9 @@ function lockdropRun(
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "?");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : "-");
+/** a reduction factor: states with the reduction off over states with it on ("?": no run off) */
+const factor = (off: number | undefined, on: number) =>
+  off === undefined ? "?" : `${(off / on).toFixed(2)}x`;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): void {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -329,8 +332,8 @@ function main(): void {
       const off = raws.find((r) => r.n === n);
       return [
         String(n),
-        off ? `${(off.l.states / l.states).toFixed(2)}x` : "?",
-        off ? `${(off.s.states / s.states).toFixed(2)}x` : "?",
+        factor(off?.l.states, l.states),
+        factor(off?.s.states, s.states),
         ratio(l.wallMs, s.wallMs),
       ];
     }),
@@ -393,8 +396,8 @@ function main(): void {
           String(n),
           String(l.states),
           String(s.states),
-          off ? `${(off.l.states / l.states).toFixed(2)}x` : "?",
-          off ? `${(off.s.states / s.states).toFixed(2)}x` : "?",
+          factor(off?.l.states, l.states),
+          factor(off?.s.states, s.states),
           fmt(l.wallMs, 1),
           fmt(s.wallMs, 1),
           ratio(l.wallMs, s.wallMs),
