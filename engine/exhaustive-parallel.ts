@@ -43,6 +43,7 @@ import type {
   ExhaustiveCounterexample,
   ExhaustiveOptions,
   ExhaustiveResult,
+  HandOver,
   LassoWatch,
   Pending,
 } from "./exhaustive.js";
@@ -60,8 +61,8 @@ import {
   Tree,
 } from "./exhaustive.js";
 import { shareInterning } from "./fingerprint.js";
-import { hashLanes } from "./hash-lanes.js";
 import { idleBits } from "./lasso.js";
+import { MonitorHash } from "./monitor-hash.js";
 import type { SetupSource } from "./pair-source.js";
 import { Records, type RecordsData } from "./records.js";
 import type { Setup } from "./run.js";
@@ -392,6 +393,21 @@ export interface Share {
   readonly slack: number;
   /** tests: the room kept per state of a layer (ParallelOptions.table) */
   readonly perState?: number;
+  /** a search handed over (exhaustive.ts HandOver): this thread's stretch of its layer */
+  readonly layer?: Layer;
+}
+
+/** A thread's stretch of the layer a one-thread search handed over (exhaustive.ts HandOver). */
+export interface Layer {
+  /** the layer's depth: the layers expanded before it */
+  readonly depth: number;
+  /** the states numbered so far; the layer's are the last `width` of them */
+  readonly base: number;
+  readonly width: number;
+  /** the tree node of this thread's first state */
+  readonly first: number;
+  readonly worlds: readonly World[];
+  readonly mons: readonly (readonly unknown[])[];
 }
 
 /**
@@ -441,8 +457,6 @@ class Candidates {
 }
 
 const NO_MONITORS: readonly unknown[] = [];
-/** monitor states whose hash lanes a thread remembers, at most */
-const MON_LANES_KEPT = 1 << 16;
 
 /** One thread's part of the search (the first thread's too). */
 export function searchShare(sh: Share): ShareResult {
@@ -471,58 +485,8 @@ export function searchShare(sh: Share): ShareResult {
   let redone = 0;
   let error: ThreadError | null = null;
   const h = new Int32Array(4);
-  // monitors' saved states: hash lanes by identity (a saved state is a value, replaced
-  // when it changes), remembered per monitor for the states met lately, since the
-  // states of a layer take turns; and their lanes mixed into one 128-bit hash per
-  // array of states, also by identity (a step that changes no monitor keeps its
-  // parent's array: exhaustive.ts saveOver)
-  const monSeen = monitors.map(() => new Map<unknown, number>());
-  let monLanes = new Int32Array(4 * 1024);
-  let monLanesUsed = 0;
-  const monHash = new Int32Array(4);
-  let monHashed: readonly unknown[] | null = null;
-  const lanesOf = (i: number, v: unknown): number => {
-    const seen = monSeen[i] as Map<unknown, number>;
-    const at = seen.get(v);
-    if (at !== undefined) return at;
-    if (monLanesUsed === monLanes.length) {
-      if (monLanesUsed >= 4 * MON_LANES_KEPT) {
-        // forget them all (the lanes are a function of the value: only time is lost)
-        for (const m of monSeen) m.clear();
-        monLanesUsed = 0;
-      } else {
-        const grown = new Int32Array(2 * monLanes.length);
-        grown.set(monLanes);
-        monLanes = grown;
-      }
-    }
-    const text = monitorText(v);
-    const fresh = monLanesUsed;
-    hashLanes(text.length, (u) => text.charCodeAt(u), monLanes, fresh);
-    monLanesUsed += 4;
-    seen.set(v, fresh);
-    return fresh;
-  };
-  const mixMonitors = (mon: readonly unknown[]) => {
-    if (mon !== monHashed) {
-      monHash[0] = 0x452821e6;
-      monHash[1] = 0x38d01377;
-      monHash[2] = 0xbe5466cf;
-      monHash[3] = 0x34e90c6c;
-      for (let i = 0; i < mon.length; i++) {
-        const at = lanesOf(i, mon[i]);
-        for (let j = 0; j < 4; j++)
-          monHash[j] =
-            Math.imul((monHash[j] as number) ^ (monLanes[at + j] as number), 0x9e3779b1) ^ (i + 1);
-      }
-      monHashed = mon;
-    }
-    for (let j = 0; j < 4; j++)
-      h[j] = Math.imul(
-        ((h[j] as number) << 7) ^ ((h[j] as number) >>> 25) ^ (monHash[j] as number),
-        0x85ebca6b,
-      );
-  };
+  // the monitors' saved states, folded into each state's hash
+  const monHash = new MonitorHash(monitors.length, monitorText);
   // the monitor states the monitors hold (null: not known), so that a step from a state
   // whose monitor states are those already held does not load them again
   let loaded: readonly unknown[] | null = null;
@@ -560,10 +524,23 @@ export function searchShare(sh: Share): ShareResult {
   let frontier = new Stretch(0);
   let base = 1;
   let total = 1;
-  if (k === 0) {
+  let depth = 0;
+  const layer = sh.layer;
+  if (layer !== undefined) {
+    // a search handed over by the one-thread search: its stretch of the next layer
+    frontier = new Stretch(layer.first);
+    layer.worlds.forEach((world, i) => {
+      collapser.ids(world, null);
+      collapser.keep(i);
+      frontier.push(world, layer.mons[i] as readonly unknown[], i);
+    });
+    base = layer.base;
+    total = layer.width;
+    depth = layer.depth;
+  } else if (k === 0) {
     const mon0 = stateful ? save(monitors) : NO_MONITORS;
     collapser.hash(collapser.ids(setup.world0, null), h);
-    if (stateful) mixMonitors(mon0);
+    if (stateful) monHash.mix(mon0, h);
     const s = visited.find(h);
     visited.index[s] = 0;
     Atomics.add(ctl, C_STATES, 1);
@@ -571,7 +548,6 @@ export function searchShare(sh: Share): ShareResult {
     frontier.push(setup.world0, mon0, 0);
   }
   collapser.nextLayer();
-  let depth = 0;
   let lastCheck = 0;
   /** the most steps a state of this thread has had */
   let fan = 0;
@@ -643,7 +619,7 @@ export function searchShare(sh: Share): ShareResult {
             const mon: readonly unknown[] = stateful ? saveOver(monitors, node.mon) : NO_MONITORS;
             loaded = mon;
             collapser.hash(collapser.ids(w, node.world, node.slot), h);
-            if (stateful) mixMonitors(mon);
+            if (stateful) monHash.mix(mon, h);
             const slot = visited.find(h);
             if (visited.fresh) {
               const states = Atomics.add(ctl, C_STATES, 1) + 1;
@@ -931,6 +907,8 @@ export interface ShareData {
   readonly strings: SharedStringsBuffer;
   readonly peers: readonly (MessagePort | null)[];
   readonly control: MessagePort;
+  /** a search handed over by the one-thread search: this thread's stretch of its layer */
+  readonly layer?: Layer;
 }
 
 /**
@@ -938,6 +916,10 @@ export interface ShareData {
  * `par.workers - 1` worker threads, which load the setup again from `par.source`
  * (`crew`: threads already started for it, which the search ends with its own). The
  * calling thread blocks until the search ends (in the CLI it is a worker thread).
+ * With `handOver` (the one-thread search stopped at the end of a layer, with
+ * `ExhaustiveOptions.handOver`), the threads go on from its next layer: its states
+ * are in the table from the start, and its tree, liveness graphs, violations and
+ * transitions count in the result.
  */
 export function exploreParallel(
   setup: Setup,
@@ -945,13 +927,14 @@ export function exploreParallel(
   opts: ExhaustiveOptions,
   par: ParallelOptions,
   crew?: Crew,
+  handOver?: HandOver,
 ): ExhaustiveResult {
   const t0 = performance.now();
   const n = par.workers;
   // the crew is ended whatever happens from here, setup included
   let others: Crew | undefined = crew;
   try {
-    const strings = sharedStringsBuffer();
+    const strings = handOver?.strings ?? sharedStringsBuffer();
     shareInterning(strings);
     const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
     const channels = new Map<string, MessageChannel>();
@@ -975,12 +958,16 @@ export function exploreParallel(
       props,
       opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
       ctl,
-      table: newTable(par.table?.bits ?? 16),
+      table: handOver
+        ? seededTable(par.table?.bits ?? 16, handOver, par.table?.slack ?? 4096)
+        : newTable(par.table?.bits ?? 16),
       slack: par.table?.slack ?? 4096,
       ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
       peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
       control: control.map((c) => c?.port1 ?? null),
+      ...(handOver ? { layer: layerShare(handOver, 0, n) } : {}),
     };
+    if (handOver) Atomics.store(ctl, C_STATES, handOver.states);
     if (searchBeat) beatReset(searchBeat, n);
     others ??= startCrew(props, par);
     if (others.workers.length !== n - 1)
@@ -997,6 +984,7 @@ export function exploreParallel(
         strings,
         peers,
         control: ctrl,
+        ...(handOver ? { layer: layerShare(handOver, k, n) } : {}),
       };
       (others.start[k - 1] as MessagePort).postMessage(data, [
         ...peers.filter((p): p is MessagePort => p !== null),
@@ -1020,14 +1008,54 @@ export function exploreParallel(
       );
       results.push((got as unknown as { message: ShareResult }).message);
     }
-    return merged(setup, props, results, ctl, t0, sh.table);
+    return merged(setup, props, results, ctl, t0, sh.table, handOver);
   } finally {
     if (others) endCrew(others);
     shareInterning(null);
   }
 }
 
-/** The threads' results as the one-thread search's. */
+/**
+ * The shared table of a search handed over (`exploreParallel`): every state the
+ * one-thread search met, with its number, parent and step, and room for the next
+ * layer (each of its states' steps, up to four, and the slack).
+ */
+function seededTable(bits: number, h: HandOver, slack: number): Table {
+  const width = h.worlds.length;
+  let b = bits;
+  while (2 ** b < 2 * (h.states + 4 * width + slack)) b++;
+  const t = newTable(b);
+  const v = new Visited(t);
+  const key = new Int32Array(4);
+  for (let i = 0; i < h.states; i++) {
+    key.set(h.hashes.subarray(4 * i, 4 * i + 4));
+    const s = v.find(key);
+    // (two distinct states with one 128-bit hash: a chance of states^2 / 2^128)
+    if (!v.fresh) throw new Error(`hand-over: states ${i} and another share a 128-bit hash`);
+    v.index[s] = i;
+    if (i === 0) continue;
+    v.best[s] = h.tree.parent[i] as number;
+    v.step[s] = ((h.tree.tid[i] as number) << 16) | ((h.tree.pick[i] as number) & 0xffff);
+  }
+  return t;
+}
+
+/** Thread k's stretch of the layer handed over, dealt as the threads deal a layer. */
+function layerShare(h: HandOver, k: number, n: number): Layer {
+  const width = h.worlds.length;
+  const from = Math.floor((width * k) / n);
+  const to = Math.floor((width * (k + 1)) / n);
+  return {
+    depth: h.depth,
+    base: h.states,
+    width,
+    first: h.states - width + from,
+    worlds: h.worlds.slice(from, to),
+    mons: h.mons.slice(from, to),
+  };
+}
+
+/** The threads' results as the one-thread search's (after the part handed over, if any). */
 function merged(
   setup: Setup,
   props: readonly Property[],
@@ -1035,6 +1063,7 @@ function merged(
   ctl: Int32Array,
   t0: number,
   table: Table,
+  handOver: HandOver | undefined,
 ): ExhaustiveResult {
   // the error met first in thread order (a thread's own stops the others at their next node)
   const failed = results.find((r) => r.error !== null)?.error;
@@ -1054,7 +1083,9 @@ function merged(
       set(i, i === 0 ? -1 : (v.best[slot] as number), st >> 16, st & 0xffff);
     }
   });
-  const lassos = lassoWatches(props, setup.world0);
+  // the liveness graphs of the search handed over go on with the threads' edges, all from
+  // later states
+  const lassos = handOver?.lassos ?? lassoWatches(props, setup.world0);
   lassos.forEach((l, i) => {
     for (const r of results) {
       const idle = Records.of(r.idle[i] as RecordsData);
@@ -1085,6 +1116,9 @@ function merged(
     }
   });
   const firsts = new Map<string, FirstPending>();
+  // what the search handed over found is first: it met it at an earlier state
+  for (const [property, p] of handOver?.pending ?? [])
+    firsts.set(property, { ...p, property, order: p.node * 65536 + (p.choice ? 1 : 0) });
   for (const r of results)
     for (const p of r.pending) {
       const had = firsts.get(p.property);
@@ -1105,10 +1139,13 @@ function merged(
       parts: results.reduce((a, r) => a + r.parts, 0),
       tree: tree.bytes(),
       lasso: lassos.reduce((a, l) => a + l.graph.bytes(), 0),
-      peak: results.reduce((a, r) => a + r.peak, 0),
+      peak: Math.max(
+        handOver?.peak ?? 0,
+        results.reduce((a, r) => a + r.peak, 0),
+      ),
     },
     states,
-    transitions: results.reduce((a, r) => a + r.transitions, 0),
+    transitions: results.reduce((a, r) => a + r.transitions, handOver?.transitions ?? 0),
     depth: first.depth,
     complete: stoppedBy === null && atBound === 0,
     stoppedBy,

@@ -43,5 +43,6 @@ const r = searchShare({
   control: data.peers.map((_, i) => (i === 0 ? data.control : null)),
   // only the first thread grows the table
   slack: 0,
+  ...(data.layer ? { layer: data.layer } : {}),
 });
 post(data.control, r);

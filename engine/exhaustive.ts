@@ -14,11 +14,21 @@ import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
 import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
-import { compactKey, encode, extendIds, extendKey, keyUnits } from "./fingerprint.js";
+import {
+  compactKey,
+  encode,
+  extendIds,
+  extendKey,
+  keyUnits,
+  shareInterning,
+} from "./fingerprint.js";
 import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
 import { LassoGraph, shortestLasso } from "./lasso-graph.js";
+import { MonitorHash } from "./monitor-hash.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
+import type { SharedStringsBuffer } from "./shared-strings.js";
+import { sharedStringsBuffer } from "./shared-strings.js";
 import { StateSet } from "./stateset.js";
 
 export interface ExhaustiveOptions {
@@ -52,6 +62,38 @@ export interface ExhaustiveOptions {
     readonly at: number;
     readonly takes: (schedule: readonly Choice[]) => boolean;
   };
+  /**
+   * Stop at the end of the first layer that brings the search to this many states, and
+   * hand it over (`ExhaustiveResult.handOver`) to the search on several threads
+   * (engine/exhaustive-parallel.ts), which goes on from the next layer. The search then
+   * interns strings in a table those threads share, and keeps each state's 128-bit hash
+   * as they do. Not with sleep sets, a preemption bound, a shard or hash-compact.
+   */
+  readonly handOver?: number;
+}
+
+/**
+ * A search stopped at the end of a layer, to be taken up by the search on several
+ * threads: everything it needs to go on as if it had searched from the start.
+ */
+export interface HandOver {
+  /** the states met: tree nodes 0 to states - 1 */
+  readonly states: number;
+  /** each state's 128-bit hash, 4 words from 4 * node, as the parallel search keys it */
+  readonly hashes: Int32Array;
+  readonly tree: Tree;
+  /** the strings the hashes were made with (engine/shared-strings.ts) */
+  readonly strings: SharedStringsBuffer;
+  /** the depth of the layer to expand next, whose states are the last nodes of the tree */
+  readonly depth: number;
+  readonly worlds: readonly World[];
+  readonly mons: readonly (readonly unknown[])[];
+  readonly transitions: number;
+  readonly pending: ReadonlyMap<string, Pending>;
+  /** the liveness graphs so far (every edge from the layers expanded) */
+  readonly lassos: readonly LassoWatch[];
+  readonly peak: number;
+  readonly ms: number;
 }
 
 export interface ExhaustiveCounterexample {
@@ -90,6 +132,11 @@ export interface ExhaustiveResult {
    * their stretch)
    */
   readonly threads?: readonly { readonly ms: number; readonly waitMs: number }[];
+  /**
+   * `ExhaustiveOptions.handOver`: the search stopped to be taken up on several threads
+   * (its counterexamples are not worked out: the search that takes it up does that)
+   */
+  readonly handOver?: HandOver;
   /** what the stored states cost, in bytes (the bench divides them by `states`) */
   readonly memory: SearchMemory;
 }
@@ -332,6 +379,27 @@ export function exploreExhaustive(
   props: readonly Property[],
   opts: ExhaustiveOptions,
 ): ExhaustiveResult {
+  if (opts.handOver === undefined) return searchOneThread(setup, props, opts, null);
+  if (opts.sleepSets || opts.preemptions !== undefined || opts.shard || opts.hashCompact)
+    throw new Error(
+      "a search handed over to several threads takes none of sleep sets, a preemption bound, a shard or hash-compact",
+    );
+  // strings interned as the threads that take the search up will intern them
+  const strings = sharedStringsBuffer();
+  shareInterning(strings);
+  try {
+    return searchOneThread(setup, props, opts, strings);
+  } finally {
+    shareInterning(null);
+  }
+}
+
+function searchOneThread(
+  setup: Setup,
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+  strings: SharedStringsBuffer | null,
+): ExhaustiveResult {
   const t0 = performance.now();
   const monitors = monitorsFor(props);
   const found = new Map<string, ExhaustiveCounterexample>();
@@ -349,7 +417,9 @@ export function exploreExhaustive(
   // tuple of each new state by its tree index.
   const stateful = monitors.some((m) => m.save !== undefined);
   const monitorKey = monitorIds(monitors.length);
-  const collapser = new Collapser();
+  const collapser = new Collapser(strings !== null);
+  // the part ids keyOf found last (the collapser's scratch array)
+  let lastIds: readonly number[] = [];
   const keyOf = (
     w: World,
     mon: readonly unknown[],
@@ -357,7 +427,8 @@ export function exploreExhaustive(
     last = -1,
     parent: Node | null = null,
   ): number => {
-    let n = collapser.key(collapser.ids(w, parent?.world ?? null, parent?.slot ?? -1));
+    lastIds = collapser.ids(w, parent?.world ?? null, parent?.slot ?? -1);
+    let n = collapser.key(lastIds);
     if (stateful) n = extendIds(monitorKey(mon));
     // what the next steps cost depends on the thread that ran last while it can go on
     if (opts.preemptions !== undefined) n = extendKey(`${used}/${last}`);
@@ -371,9 +442,27 @@ export function exploreExhaustive(
   const sleepSets =
     opts.sleepSets === true && lassos.length === 0 && opts.preemptions === undefined;
 
+  // to hand the search over: each state's 128-bit hash, as the parallel search makes it
+  // (engine/exhaustive-parallel.ts), from the part ids keyOf found last
+  let hashes = new Int32Array(strings !== null ? 4 * 1024 : 0);
+  const h = new Int32Array(4);
+  const monHash = new MonitorHash(monitors.length, monitorText);
+  const hashState = (index: number, mon: readonly unknown[]) => {
+    collapser.hash(lastIds, h);
+    if (stateful) monHash.mix(mon, h);
+    if (4 * index + 4 > hashes.length) {
+      const grown = new Int32Array(2 * hashes.length);
+      grown.set(hashes);
+      hashes = grown;
+    }
+    hashes.set(h, 4 * index);
+  };
+  let handOver: HandOver | undefined;
+
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
   visited.add(keyUnits(), keyOf(setup.world0, mon0), root);
+  if (strings !== null) hashState(root, mon0);
   collapser.keep(0);
   collapser.nextLayer();
   let frontier: Node[] = [
@@ -536,6 +625,7 @@ export function exploreExhaustive(
             continue;
           }
           visited.add(keyUnits(), keyLength, index);
+          if (strings !== null) hashState(index, mon);
           collapser.keep(next.length);
           if (sleepSets) sleeps.set(index, sleep);
           next.push({
@@ -581,9 +671,35 @@ export function exploreExhaustive(
       for (const n of frontier) redone.add(n.index);
       shardFrom = tree.size;
     }
+    if (
+      strings !== null &&
+      visited.size >= (opts.handOver ?? Infinity) &&
+      frontier.length > 0 &&
+      depth < opts.depth
+    ) {
+      // (the layer's states are the last ones numbered, in the order they were met)
+      if (frontier[0]?.index !== tree.size - frontier.length)
+        throw new Error("hand-over: the next layer is not the last states numbered");
+      peak = Math.max(peak, heapBytes());
+      handOver = {
+        states: tree.size,
+        hashes,
+        tree,
+        strings,
+        depth,
+        worlds: frontier.map((n) => n.world),
+        mons: frontier.map((n) => n.mon),
+        transitions,
+        pending,
+        lassos,
+        peak,
+        ms: performance.now() - t0,
+      };
+      break;
+    }
   }
 
-  counterexamplesOf(setup, props, tree, pending, lassos, found);
+  if (handOver === undefined) counterexamplesOf(setup, props, tree, pending, lassos, found);
   const states = visited.size;
   const set = visited.bytes();
   peak = Math.max(peak, heapBytes());
@@ -599,12 +715,13 @@ export function exploreExhaustive(
     states,
     transitions,
     depth,
-    complete: stoppedBy === null && atBound === 0,
+    complete: handOver === undefined && stoppedBy === null && atBound === 0,
     stoppedBy,
     frontier: atBound + (stoppedBy ? frontier.length : 0),
     ms: performance.now() - t0,
     omissionProbability: opts.hashCompact ? (states * states) / 2 ** 65 : null,
     counterexamples: found,
+    ...(handOver ? { handOver } : {}),
   };
 }
 

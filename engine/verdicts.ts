@@ -111,8 +111,11 @@ export interface SearchFacts {
   readonly alone?: string;
   /** what the visited set keeps: exact states, or hashes of them */
   readonly visited: string;
-  /** searched on one thread first, up to this many states, then again on `workers` */
-  readonly restarted?: number;
+  /**
+   * searched on one thread first, up to the end of the layer that passed PARALLEL_FROM
+   * states (this many states), then on `workers` from the next layer
+   */
+  readonly handedOver?: number;
   readonly states: number;
   readonly transitions: number;
   readonly complete: boolean;
@@ -273,19 +276,17 @@ export function exhaustiveRows(
       : exploreExhaustive(
           setup,
           applicable,
-          spread
-            ? { ...o, maxStates: Math.min(o.maxStates ?? Infinity, from), onProgress: early }
-            : o,
+          spread ? { ...o, handOver: from, onProgress: early } : o,
         );
-    // a search that outgrows `from` states on one thread starts again on several (it
-    // keeps states as hashes there, and the first ones are searched twice)
-    again =
-      spread !== undefined &&
-      r0.stoppedBy === "max-states" &&
-      r0.states < (o.maxStates ?? Infinity);
+    // a search that outgrows `from` states on one thread is handed over to several at
+    // the end of that layer: they go on from the next one (with states kept as hashes)
+    again = spread !== undefined && r0.handOver !== undefined;
     const ready = crew.started;
     crew.started = null;
-    r = again && spread ? exploreParallel(setup, applicable, o, spread, ready ?? undefined) : r0;
+    r =
+      again && spread
+        ? exploreParallel(setup, applicable, o, spread, ready ?? undefined, r0.handOver)
+        : r0;
     if (!again && ready) endCrew(ready);
   } finally {
     if (crew.started) endCrew(crew.started);
@@ -304,7 +305,7 @@ export function exhaustiveRows(
     ],
     workers: threads,
     ...(alone !== null ? { alone } : small !== null ? { alone: small } : {}),
-    ...(again ? { restarted: r0.states } : {}),
+    ...(again ? { handedOver: r0.states } : {}),
     visited:
       threads > 1 ? "128-bit state hashes" : o.hashCompact ? "64-bit state hashes" : "exact states",
     states: r.states,

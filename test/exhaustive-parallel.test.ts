@@ -63,6 +63,31 @@ describe("parallel exhaustive search", () => {
         // a thread that reaches a barrier first waits there for the others
         expect((many.threads ?? []).reduce((a, t) => a + t.waitMs, 0)).toBeGreaterThan(0);
       }
+      // handed over by the one-thread search at the end of the layer that passes a third
+      // of the states (or the first layer): the threads go on from the next layer and
+      // end with the same results; on 3, with a table the next layers fill up
+      for (const [at, workers, table] of [
+        [Math.floor(one.states / 3), 2],
+        [1, 3, fills],
+      ] as const) {
+        const first = exploreExhaustive(setup, props, { depth, handOver: at });
+        const handed = first.handOver;
+        if (handed === undefined) throw new Error(`${d} on ${s}: not handed over at ${at}`);
+        expect(first.complete).toBe(false);
+        expect(first.counterexamples.size).toBe(0);
+        expect(handed.states).toBeGreaterThanOrEqual(at);
+        expect(handed.states).toBeLessThan(one.states);
+        const rest = exploreParallel(
+          setup,
+          props,
+          { depth },
+          { workers, source: { design: d, scenario: s }, ...(table ? { table } : {}) },
+          undefined,
+          handed,
+        );
+        expect(facts(rest)).toEqual(one);
+        expect(rest.threads).toHaveLength(workers);
+      }
     });
 
   it("stops at --max-states in a layer that fills the table, counting the states it numbered", () => {
@@ -190,7 +215,7 @@ describe("parallel exhaustive search", () => {
       alone: "under 100,000 states a search stays on one thread",
       visited: "exact states",
     });
-    expect(small?.search?.restarted).toBeUndefined();
-    expect(two?.search?.restarted).toBeGreaterThanOrEqual(1);
+    expect(small?.search?.handedOver).toBeUndefined();
+    expect(two?.search?.handedOver).toBeGreaterThanOrEqual(1);
   });
 });
