@@ -97,10 +97,12 @@ export interface ParallelOptions {
 }
 
 /**
- * Below this many states a search stays on one thread: starting the other threads
- * costs about a second, and the visited set keeps exact states there.
+ * Below this many states a search stays on one thread (with exact states), and past it
+ * it is handed over to the threads at the end of the layer: on a 2-core machine two
+ * threads of one search gain nothing below about a million states (README, "Exhaustive
+ * search"), and the states searched alone first cost the largest searches little.
  */
-export const PARALLEL_FROM = 100_000;
+export const PARALLEL_FROM = 500_000;
 
 // the control block: barrier count and generation, the stop reason the barrier saw, the
 // most steps per state; the stop reason; the states claimed; per thread the states it

@@ -212,7 +212,7 @@ describe("parallel exhaustive search", () => {
     const [small] = run(false, { workers: 2, source: par.source });
     expect(small?.search).toMatchObject({
       workers: 1,
-      alone: "under 100,000 states a search stays on one thread",
+      alone: "under 500,000 states a search stays on one thread",
       visited: "exact states",
     });
     expect(small?.search?.handedOver).toBeUndefined();
