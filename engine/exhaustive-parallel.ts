@@ -46,6 +46,7 @@ import type {
   HandOver,
   LassoWatch,
   Pending,
+  StatesData,
 } from "./exhaustive.js";
 import {
   counterexamplesOf,
@@ -400,7 +401,7 @@ export interface Share {
 }
 
 /** A thread's stretch of the layer a one-thread search handed over (exhaustive.ts HandOver). */
-export interface Layer {
+export interface Layer extends StatesData {
   /** the layer's depth: the layers expanded before it */
   readonly depth: number;
   /** the states numbered so far; the layer's are the last `width` of them */
@@ -408,8 +409,6 @@ export interface Layer {
   readonly width: number;
   /** the tree node of this thread's first state */
   readonly first: number;
-  readonly worlds: readonly World[];
-  readonly mons: readonly (readonly unknown[])[];
 }
 
 /**
@@ -434,10 +433,7 @@ class Stretch {
 }
 
 /** States sent to the thread whose stretch of the next layer they fall in. */
-interface Sent {
-  readonly worlds: readonly World[];
-  readonly mons: readonly (readonly unknown[])[];
-}
+type Sent = StatesData;
 
 /**
  * The states a thread met first in a layer, so far (candidates: an earlier parent on

@@ -72,11 +72,18 @@ export interface ExhaustiveOptions {
   readonly handOver?: number;
 }
 
+/** States as they cross threads: their worlds, and their monitors' saved states. */
+export interface StatesData {
+  readonly worlds: readonly World[];
+  readonly mons: readonly (readonly unknown[])[];
+}
+
 /**
  * A search stopped at the end of a layer, to be taken up by the search on several
- * threads: everything it needs to go on as if it had searched from the start.
+ * threads: everything it needs to go on as if it had searched from the start, with the
+ * states of the layer to expand next (`worlds`, `mons`), the last nodes of the tree.
  */
-export interface HandOver {
+export interface HandOver extends StatesData {
   /** the states met: tree nodes 0 to states - 1 */
   readonly states: number;
   /** each state's 128-bit hash, 4 words from 4 * node, as the parallel search keys it */
@@ -84,10 +91,8 @@ export interface HandOver {
   readonly tree: Tree;
   /** the strings the hashes were made with (engine/shared-strings.ts) */
   readonly strings: SharedStringsBuffer;
-  /** the depth of the layer to expand next, whose states are the last nodes of the tree */
+  /** the depth of the layer to expand next */
   readonly depth: number;
-  readonly worlds: readonly World[];
-  readonly mons: readonly (readonly unknown[])[];
   readonly transitions: number;
   readonly pending: ReadonlyMap<string, Pending>;
   /** the liveness graphs so far (every edge from the layers expanded) */
