@@ -44,6 +44,7 @@ import type {
   ExhaustiveOptions,
   ExhaustiveResult,
   HandOver,
+  HandOverSeed,
   LassoWatch,
   Pending,
   StatesData,
@@ -396,8 +397,13 @@ export interface Share {
   readonly slack: number;
   /** tests: the room kept per state of a layer (ParallelOptions.table) */
   readonly perState?: number;
-  /** a search handed over (exhaustive.ts HandOver): this thread's stretch of its layer */
-  readonly layer?: Layer;
+  /**
+   * a search handed over (exhaustive.ts HandOver): this thread's stretch of its layer,
+   * which the thread takes (and leaves undefined), so as not to hold it once expanded
+   */
+  layer?: Layer | undefined;
+  /** the transitions the search handed over had taken (for the progress reports) */
+  readonly before?: number;
 }
 
 /** A thread's stretch of the layer a one-thread search handed over (exhaustive.ts HandOver). */
@@ -523,18 +529,22 @@ export function searchShare(sh: Share): ShareResult {
   let base = 1;
   let total = 1;
   let depth = 0;
-  const layer = sh.layer;
+  let layer = sh.layer;
+  sh.layer = undefined;
   if (layer !== undefined) {
     // a search handed over by the one-thread search: its stretch of the next layer
+    // (a loop, not a closure, which would keep the layer's worlds for the whole search)
     frontier = new Stretch(layer.first);
-    layer.worlds.forEach((world, i) => {
+    for (let i = 0; i < layer.worlds.length; i++) {
+      const world = layer.worlds[i] as World;
       collapser.ids(world, null);
       collapser.keep(i);
       frontier.push(world, layer.mons[i] as readonly unknown[], i);
-    });
+    }
     base = layer.base;
     total = layer.width;
     depth = layer.depth;
+    layer = undefined;
   } else if (k === 0) {
     const mon0 = stateful ? save(monitors) : NO_MONITORS;
     collapser.hash(collapser.ids(setup.world0, null), h);
@@ -657,7 +667,7 @@ export function searchShare(sh: Share): ShareResult {
             k === 0 &&
             opts.onProgress?.({
               states: Atomics.load(ctl, C_STATES),
-              transitions: transitions * n,
+              transitions: transitions * n + (sh.before ?? 0),
               depth,
             })
           )
@@ -905,8 +915,18 @@ export interface ShareData {
   readonly strings: SharedStringsBuffer;
   readonly peers: readonly (MessagePort | null)[];
   readonly control: MessagePort;
-  /** a search handed over by the one-thread search: this thread's stretch of its layer */
-  readonly layer?: Layer;
+  /**
+   * a search handed over by the one-thread search: this thread's stretch of its layer
+   * (the thread takes it: `takeLayer`)
+   */
+  layer?: Layer | undefined;
+}
+
+/** A thread's stretch of a layer handed over, taken from what the thread was sent. */
+export function takeLayer(data: ShareData): { layer?: Layer } {
+  const layer = data.layer;
+  data.layer = undefined;
+  return layer ? { layer } : {};
 }
 
 /**
@@ -934,6 +954,9 @@ export function exploreParallel(
   try {
     const strings = handOver?.strings ?? sharedStringsBuffer();
     shareInterning(strings);
+    const bits = par.table?.bits ?? 16;
+    const slack = par.table?.slack ?? 4096;
+    const seeded = handOver ? takeSeed(handOver, n, bits, slack) : null;
     const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
     const channels = new Map<string, MessageChannel>();
     for (let i = 0; i < n; i++)
@@ -956,15 +979,15 @@ export function exploreParallel(
       props,
       opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
       ctl,
-      table: handOver
-        ? seededTable(par.table?.bits ?? 16, handOver, par.table?.slack ?? 4096)
-        : newTable(par.table?.bits ?? 16),
-      slack: par.table?.slack ?? 4096,
+      table: seeded?.table ?? newTable(bits),
+      slack,
       ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
       peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
       control: control.map((c) => c?.port1 ?? null),
-      ...(handOver ? { layer: layerShare(handOver, 0, n) } : {}),
+      ...(seeded ? { layer: seeded.layers[0] } : {}),
+      ...(handOver ? { before: handOver.transitions } : {}),
     };
+    if (seeded) seeded.layers[0] = undefined;
     if (handOver) Atomics.store(ctl, C_STATES, handOver.states);
     if (searchBeat) beatReset(searchBeat, n);
     others ??= startCrew(props, par);
@@ -982,12 +1005,14 @@ export function exploreParallel(
         strings,
         peers,
         control: ctrl,
-        ...(handOver ? { layer: layerShare(handOver, k, n) } : {}),
+        ...(seeded ? { layer: seeded.layers[k] } : {}),
       };
       (others.start[k - 1] as MessagePort).postMessage(data, [
         ...peers.filter((p): p is MessagePort => p !== null),
         ctrl,
       ]);
+      // (cloned into the message: this thread need not keep it)
+      if (seeded) seeded.layers[k] = undefined;
     }
     const results: ShareResult[] = [searchShare(sh)];
     // the others' results, posted on their control channels as they end
@@ -1014,18 +1039,38 @@ export function exploreParallel(
 }
 
 /**
+ * Take a hand-over's seed, once: the shared table with its states, and each thread's
+ * stretch of its layer. Apart from the search, so that nothing on the first thread's
+ * stack holds the seed (its hashes, tree and worlds) while the threads search.
+ */
+function takeSeed(
+  h: HandOver,
+  n: number,
+  bits: number,
+  slack: number,
+): { readonly table: Table; readonly layers: (Layer | undefined)[] } {
+  const seed = h.seed;
+  if (seed === null) throw new Error("a hand-over is taken up once, and this one was already");
+  h.seed = null;
+  return {
+    table: seededTable(bits, h.states, seed, slack),
+    layers: Array.from({ length: n }, (_, k) => layerShare(h, seed, k, n)),
+  };
+}
+
+/**
  * The shared table of a search handed over (`exploreParallel`): every state the
  * one-thread search met, with its number, parent and step, and room for the next
  * layer (each of its states' steps, up to four, and the slack).
  */
-function seededTable(bits: number, h: HandOver, slack: number): Table {
+function seededTable(bits: number, states: number, h: HandOverSeed, slack: number): Table {
   const width = h.worlds.length;
   let b = bits;
-  while (2 ** b < 2 * (h.states + 4 * width + slack)) b++;
+  while (2 ** b < 2 * (states + 4 * width + slack)) b++;
   const t = newTable(b);
   const v = new Visited(t);
   const key = new Int32Array(4);
-  for (let i = 0; i < h.states; i++) {
+  for (let i = 0; i < states; i++) {
     key.set(h.hashes.subarray(4 * i, 4 * i + 4));
     const s = v.find(key);
     // (two distinct states with one 128-bit hash: a chance of states^2 / 2^128)
@@ -1039,8 +1084,8 @@ function seededTable(bits: number, h: HandOver, slack: number): Table {
 }
 
 /** Thread k's stretch of the layer handed over, dealt as the threads deal a layer. */
-function layerShare(h: HandOver, k: number, n: number): Layer {
-  const width = h.worlds.length;
+function layerShare(h: HandOver, seed: HandOverSeed, k: number, n: number): Layer {
+  const width = seed.worlds.length;
   const from = Math.floor((width * k) / n);
   const to = Math.floor((width * (k + 1)) / n);
   return {
@@ -1048,8 +1093,8 @@ function layerShare(h: HandOver, k: number, n: number): Layer {
     base: h.states,
     width,
     first: h.states - width + from,
-    worlds: h.worlds.slice(from, to),
-    mons: h.mons.slice(from, to),
+    worlds: seed.worlds.slice(from, to),
+    mons: seed.mons.slice(from, to),
   };
 }
 

@@ -8,7 +8,7 @@ import { programsFor, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import type { CrewData, ShareData, ShareResult } from "./exhaustive-parallel.js";
-import { searchShare } from "./exhaustive-parallel.js";
+import { searchShare, takeLayer } from "./exhaustive-parallel.js";
 import { shareInterning } from "./fingerprint.js";
 import { designOf } from "./pair-source.js";
 import { setupFor } from "./run.js";
@@ -43,6 +43,6 @@ const r = searchShare({
   control: data.peers.map((_, i) => (i === 0 ? data.control : null)),
   // only the first thread grows the table
   slack: 0,
-  ...(data.layer ? { layer: data.layer } : {}),
+  ...takeLayer(data),
 });
 post(data.control, r);

@@ -67,7 +67,8 @@ export interface ExhaustiveOptions {
    * hand it over (`ExhaustiveResult.handOver`) to the search on several threads
    * (engine/exhaustive-parallel.ts), which goes on from the next layer. The search then
    * interns strings in a table those threads share, and keeps each state's 128-bit hash
-   * as they do. Not with sleep sets, a preemption bound, a shard or hash-compact.
+   * as they do. Not with sleep sets, a preemption bound, a shard, hash-compact or edge
+   * coverage (the threads do none of them).
    */
   readonly handOver?: number;
 }
@@ -80,15 +81,13 @@ export interface StatesData {
 
 /**
  * A search stopped at the end of a layer, to be taken up by the search on several
- * threads: everything it needs to go on as if it had searched from the start, with the
- * states of the layer to expand next (`worlds`, `mons`), the last nodes of the tree.
+ * threads: everything it needs to go on as if it had searched from the start. It is
+ * taken up once: the threads take `seed` (and leave null), and add their liveness
+ * edges to `lassos`.
  */
-export interface HandOver extends StatesData {
+export interface HandOver {
   /** the states met: tree nodes 0 to states - 1 */
   readonly states: number;
-  /** each state's 128-bit hash, 4 words from 4 * node, as the parallel search keys it */
-  readonly hashes: Int32Array;
-  readonly tree: Tree;
   /** the strings the hashes were made with (engine/shared-strings.ts) */
   readonly strings: SharedStringsBuffer;
   /** the depth of the layer to expand next */
@@ -98,7 +97,19 @@ export interface HandOver extends StatesData {
   /** the liveness graphs so far (every edge from the layers expanded) */
   readonly lassos: readonly LassoWatch[];
   readonly peak: number;
-  readonly ms: number;
+  /** what the threads seed their search with, null once they have taken it */
+  seed: HandOverSeed | null;
+}
+
+/**
+ * The bulk of a hand-over, let go once the threads have it: each state's hash, the tree,
+ * and the states of the layer to expand next (`worlds`, `mons`), the last nodes of the
+ * tree.
+ */
+export interface HandOverSeed extends StatesData {
+  /** each state's 128-bit hash, 4 words from 4 * node, as the parallel search keys it */
+  readonly hashes: Int32Array;
+  readonly tree: Tree;
 }
 
 export interface ExhaustiveCounterexample {
@@ -385,9 +396,15 @@ export function exploreExhaustive(
   opts: ExhaustiveOptions,
 ): ExhaustiveResult {
   if (opts.handOver === undefined) return searchOneThread(setup, props, opts, null);
-  if (opts.sleepSets || opts.preemptions !== undefined || opts.shard || opts.hashCompact)
+  if (
+    opts.sleepSets ||
+    opts.preemptions !== undefined ||
+    opts.shard ||
+    opts.hashCompact ||
+    opts.edges
+  )
     throw new Error(
-      "a search handed over to several threads takes none of sleep sets, a preemption bound, a shard or hash-compact",
+      "a search handed over to several threads takes none of sleep sets, a preemption bound, a shard, hash-compact or edge coverage",
     );
   // strings interned as the threads that take the search up will intern them
   const strings = sharedStringsBuffer();
@@ -688,17 +705,18 @@ function searchOneThread(
       peak = Math.max(peak, heapBytes());
       handOver = {
         states: tree.size,
-        hashes,
-        tree,
         strings,
         depth,
-        worlds: frontier.map((n) => n.world),
-        mons: frontier.map((n) => n.mon),
         transitions,
         pending,
         lassos,
         peak,
-        ms: performance.now() - t0,
+        seed: {
+          hashes,
+          tree,
+          worlds: frontier.map((n) => n.world),
+          mons: frontier.map((n) => n.mon),
+        },
       };
       break;
     }

@@ -118,7 +118,7 @@ let shared: SharedStringsBuffer | null = null;
 function intern(s: string): number {
   let id = interned.get(s);
   if (id === undefined) {
-    // this thread's ids are dense (shareInterning starts them again from 0)
+    // ids are dense: this thread's own from 0, or the shared table's (shareInterning)
     id = shared !== null ? sharedIntern(shared, s) : interned.size;
     if (id >= 0xd800) throw new Error("compactKey: more than 55296 distinct strings");
     interned.set(s, id);

@@ -112,8 +112,9 @@ export interface SearchFacts {
   /** what the visited set keeps: exact states, or hashes of them */
   readonly visited: string;
   /**
-   * searched on one thread first, up to the end of the layer that passed PARALLEL_FROM
-   * states (this many states), then on `workers` from the next layer
+   * searched on one thread first, up to the end of the layer that passed the threshold
+   * (PARALLEL_FROM states by default): this many states; then on `workers` from the
+   * next layer
    */
   readonly handedOver?: number;
   readonly states: number;
@@ -292,9 +293,13 @@ export function exhaustiveRows(
     if (crew.started) endCrew(crew.started);
   }
   const threads = again ? (spread?.workers ?? 1) : 1;
+  // (a search is handed over at the end of the layer that passes `from`: one that ends
+  // within that layer, complete or stopped, stays on one thread too)
   const small =
     spread !== undefined && !again
-      ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`
+      ? r0.states < from
+        ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`
+        : `it ended within the layer that passed ${from.toLocaleString("en-US")} states, before the hand-over to the others at its end`
       : null;
   const search: SearchFacts = {
     ...(sleepSetsOff !== null ? { sleepSetsOff } : {}),
@@ -314,7 +319,7 @@ export function exhaustiveRows(
     depth: r.depth,
     peakBytes: Math.max(r.memory.peak, r0.memory.peak),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    // the time on one thread before a restart counts too
+    // the time on one thread before the hand-over counts too
     ms: again ? r0.ms + r.ms : r.ms,
   };
   return props.map((p): RowResult => {

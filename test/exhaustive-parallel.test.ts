@@ -87,6 +87,19 @@ describe("parallel exhaustive search", () => {
         );
         expect(facts(rest)).toEqual(one);
         expect(rest.threads).toHaveLength(workers);
+        // taken up once: the threads took its seed (hashes, tree, worlds), and it cannot
+        // seed another search, whose liveness graphs would get the edges twice
+        expect(handed.seed).toBeNull();
+        expect(() =>
+          exploreParallel(
+            setup,
+            props,
+            { depth },
+            { workers, source: { design: d, scenario: s } },
+            undefined,
+            handed,
+          ),
+        ).toThrow(/taken up once/);
       }
     });
 
@@ -208,7 +221,7 @@ describe("parallel exhaustive search", () => {
       reductions: [],
       sleepSetsOff: "a liveness property needs every step",
     });
-    // by default a search of 25,546 states stays on one thread, with exact states
+    // by default a search of 14,939 states stays on one thread, with exact states
     const [small] = run(false, { workers: 2, source: par.source });
     expect(small?.search).toMatchObject({
       workers: 1,
@@ -217,5 +230,21 @@ describe("parallel exhaustive search", () => {
     });
     expect(small?.search?.handedOver).toBeUndefined();
     expect(two?.search?.handedOver).toBeGreaterThanOrEqual(1);
+    // one that passes the threshold but ends within that layer (here at --max-states)
+    // is never handed over, and says so
+    const [cut] = exhaustiveRows(
+      design,
+      scenario("anon-uffd-1"),
+      PROPERTIES,
+      { depth: Number.POSITIVE_INFINITY, maxStates: 1001 },
+      undefined,
+      { ...par, from: 1000 },
+    );
+    expect(cut?.search).toMatchObject({
+      workers: 1,
+      states: 1001,
+      alone:
+        "it ended within the layer that passed 1,000 states, before the hand-over to the others at its end",
+    });
   });
 });
