@@ -310,8 +310,25 @@ function waitFor(ctl: Int32Array, n: number, done: () => boolean, word: number, 
   }
 }
 
-/** A violation one thread met first, with its place in the one-thread order. */
-type FirstPending = Pending & { readonly property: string; readonly order: number };
+/**
+ * A violation one thread met, with its length (steps, the violating one included) and
+ * its place in the one-thread order: of a property's violations the search keeps the
+ * shortest, and of those the first met, as the one-thread search does (an end of run
+ * judged at a state of a layer is one step shorter than a step from an earlier state
+ * of that layer, which was met first).
+ */
+type FirstPending = Pending & {
+  readonly property: string;
+  readonly order: number;
+  readonly length: number;
+};
+
+/** `p` is kept over `had`: shorter, or as short and met first. */
+function better(p: FirstPending, had: FirstPending | undefined): boolean {
+  return (
+    had === undefined || p.length < had.length || (p.length === had.length && p.order < had.order)
+  );
+}
 
 /** What one thread brings back at the end of the search. */
 export interface ShareResult {
@@ -507,6 +524,7 @@ export function searchShare(sh: Share): ShareResult {
       Atomics.store(ctl, C_STOP, STOP_ERROR);
     }
   };
+  // (`depth` is the depth of every state of the layer being expanded)
   const violate = (
     id: string,
     order: number,
@@ -514,12 +532,14 @@ export function searchShare(sh: Share): ShareResult {
     choice: Pending["choice"],
     message: string,
   ) => {
-    if (!pending.has(id)) pending.set(id, { property: id, order, node, choice, message });
+    const p = { property: id, order, node, choice, message, length: depth + (choice ? 1 : 0) };
+    if (better(p, pending.get(id))) pending.set(id, p);
   };
   const endCheck = (world: World, mon: readonly unknown[], index: number) => {
     load(monitors, mon);
     loaded = null;
-    const done = (id: string) => pending.has(id);
+    // (judged here, a violation is `depth` steps long: one as short is kept already)
+    const done = (id: string) => (pending.get(id)?.length ?? Infinity) <= depth;
     for (const [id, msg] of endMessages(setup, props, monitors, world, done))
       violate(id, index * 65536, index, null, msg);
   };
@@ -1159,14 +1179,16 @@ function merged(
     }
   });
   const firsts = new Map<string, FirstPending>();
-  // what the search handed over found is first: it met it at an earlier state
+  // what the search handed over found comes first in order: it met it at an earlier state
   for (const [property, p] of handOver?.pending ?? [])
-    firsts.set(property, { ...p, property, order: p.node * 65536 + (p.choice ? 1 : 0) });
+    firsts.set(property, {
+      ...p,
+      property,
+      order: p.node * 65536 + (p.choice ? 1 : 0),
+      length: (tree.depth[p.node] as number) + (p.choice ? 1 : 0),
+    });
   for (const r of results)
-    for (const p of r.pending) {
-      const had = firsts.get(p.property);
-      if (!had || p.order < had.order) firsts.set(p.property, p);
-    }
+    for (const p of r.pending) if (better(p, firsts.get(p.property))) firsts.set(p.property, p);
   const pending = new Map<string, Pending>();
   for (const [id, p] of [...firsts].sort((a, b) => a[1].order - b[1].order))
     pending.set(id, { node: p.node, choice: p.choice, message: p.message });

@@ -4,13 +4,14 @@
 // number of threads, with a depth bound too.
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
+import { loadDesignFile } from "../api/design-file.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { endCrew, exploreParallel, startCrew } from "../engine/exhaustive-parallel.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { runsIn } from "../model/scenarios.js";
-import { PROPERTIES } from "../properties/index.js";
+import { PROPERTIES, propertyById } from "../properties/index.js";
 import { searchFacts as facts, scenario } from "./helpers.js";
 
 const PAIRS: [string, string, number][] = [
@@ -102,6 +103,69 @@ describe("parallel exhaustive search", () => {
         ).toThrow(/taken up once/);
       }
     });
+
+  it("prefers a shorter violation met later in a layer, as one thread does: an end of run before a step", async () => {
+    const file = "test/fixtures/designs/_late-step-or-end.ts";
+    const { design } = await loadDesignFile(file);
+    const s = scenario("anon-uffd-1");
+    const setup = setupFor(design, s);
+    const prop = propertyById("test-late-step-or-end");
+    if (!prop) throw new Error("the fixture's property is not declared");
+    const one = (late: number) => {
+      process.env.LOCKDROP_TEST_LATE = String(late);
+      return exploreExhaustive(setup, [prop], { depth: Number.POSITIVE_INFINITY });
+    };
+    try {
+      // the first end of a run: its depth
+      const end = one(Number.POSITIVE_INFINITY).counterexamples.get(prop.id);
+      expect(end?.message).toBe("the run ended");
+      const q = end?.schedule.length ?? 0;
+      expect(q).toBeGreaterThan(1);
+      // steps object from that depth on: one step longer than that end, and met first
+      // in its layer (by states expanded before the quiescent one), yet the end is kept
+      const mine = facts(one(q));
+      expect(mine.counterexamples).toMatchObject([{ message: "the run ended", loopStart: null }]);
+      expect(mine.counterexamples[0]?.schedule).toHaveLength(q);
+      const source = {
+        design: design.id,
+        scenario: s.id,
+        file,
+        files: [file],
+        loader: new URL("../api/design-file.ts", import.meta.url).href,
+      };
+      for (const workers of [2, 3])
+        expect(
+          facts(
+            exploreParallel(
+              setup,
+              [prop],
+              { depth: Number.POSITIVE_INFINITY },
+              { workers, source },
+            ),
+          ),
+        ).toEqual(mine);
+      // and handed over in the middle
+      const first = exploreExhaustive(setup, [prop], {
+        depth: Number.POSITIVE_INFINITY,
+        handOver: Math.floor(mine.states / 3),
+      });
+      if (!first.handOver) throw new Error("not handed over");
+      expect(
+        facts(
+          exploreParallel(
+            setup,
+            [prop],
+            { depth: Number.POSITIVE_INFINITY },
+            { workers: 2, source },
+            undefined,
+            first.handOver,
+          ),
+        ),
+      ).toEqual(mine);
+    } finally {
+      delete process.env.LOCKDROP_TEST_LATE;
+    }
+  });
 
   it("stops at --max-states in a layer that fills the table, counting the states it numbered", () => {
     // four safety violations, of 8 to 20 steps
