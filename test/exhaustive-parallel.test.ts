@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { loadDesignFile } from "../api/design-file.js";
-import { exploreExhaustive } from "../engine/exhaustive.js";
+import { exploreExhaustive, type HandOver } from "../engine/exhaustive.js";
 import { endCrew, exploreParallel, startCrew } from "../engine/exhaustive-parallel.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
@@ -133,35 +133,25 @@ describe("parallel exhaustive search", () => {
         files: [file],
         loader: new URL("../api/design-file.ts", import.meta.url).href,
       };
-      for (const workers of [2, 3])
-        expect(
-          facts(
-            exploreParallel(
-              setup,
-              [prop],
-              { depth: Number.POSITIVE_INFINITY },
-              { workers, source },
-            ),
+      const many = (workers: number, handOver?: HandOver) =>
+        facts(
+          exploreParallel(
+            setup,
+            [prop],
+            { depth: Number.POSITIVE_INFINITY },
+            { workers, source },
+            undefined,
+            handOver,
           ),
-        ).toEqual(mine);
+        );
+      for (const workers of [2, 3]) expect(many(workers)).toEqual(mine);
       // and handed over in the middle
       const first = exploreExhaustive(setup, [prop], {
         depth: Number.POSITIVE_INFINITY,
         handOver: Math.floor(mine.states / 3),
       });
       if (!first.handOver) throw new Error("not handed over");
-      expect(
-        facts(
-          exploreParallel(
-            setup,
-            [prop],
-            { depth: Number.POSITIVE_INFINITY },
-            { workers: 2, source },
-            undefined,
-            first.handOver,
-          ),
-        ),
-      ).toEqual(mine);
+      expect(many(2, first.handOver)).toEqual(mine);
     } finally {
       delete process.env.LOCKDROP_TEST_LATE;
     }
