@@ -459,6 +459,23 @@ class Stretch {
 type Sent = StatesData;
 
 /**
+ * Append states that came from elsewhere (another thread, or the search handed over)
+ * to `into`, their part ids worked out whole (no parent here to share them with) and
+ * kept from the collapser's slot `slot` on; the slot after them. (A loop, not a
+ * closure: a closure in searchShare would keep a handed-over layer's worlds alive.)
+ */
+function takeIn(collapser: Collapser, into: Stretch, states: StatesData, slot: number): number {
+  let at = slot;
+  for (let i = 0; i < states.worlds.length; i++) {
+    const world = states.worlds[i] as World;
+    collapser.ids(world, null);
+    collapser.keep(at);
+    into.push(world, states.mons[i] as readonly unknown[], at++);
+  }
+  return at;
+}
+
+/**
  * The states a thread met first in a layer, so far (candidates: an earlier parent on
  * another thread may still take one), in the order met; the i-th has the collapser's
  * kept ids at slot i.
@@ -553,14 +570,8 @@ export function searchShare(sh: Share): ShareResult {
   sh.layer = undefined;
   if (layer !== undefined) {
     // a search handed over by the one-thread search: its stretch of the next layer
-    // (a loop, not a closure, which would keep the layer's worlds for the whole search)
     frontier = new Stretch(layer.first);
-    for (let i = 0; i < layer.worlds.length; i++) {
-      const world = layer.worlds[i] as World;
-      collapser.ids(world, null);
-      collapser.keep(i);
-      frontier.push(world, layer.mons[i] as readonly unknown[], i);
-    }
+    takeIn(collapser, frontier, layer, 0);
     base = layer.base;
     total = layer.width;
     depth = layer.depth;
@@ -782,12 +793,7 @@ export function searchShare(sh: Share): ShareResult {
         }
         const got = receiveMessageOnPort(sh.peers[j] as MessagePort);
         if (!got) throw new Error(`thread ${k} expected states from thread ${j}`);
-        const part = got.message as Sent;
-        part.worlds.forEach((world, i) => {
-          collapser.ids(world, null);
-          collapser.keep(cslot);
-          next.push(world, part.mons[i] as readonly unknown[], cslot++);
-        });
+        cslot = takeIn(collapser, next, got.message as Sent, cslot);
       }
       if (k === 0) {
         const used = Atomics.load(ctl, C_STATES);

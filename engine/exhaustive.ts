@@ -468,10 +468,11 @@ function searchOneThread(
   // (engine/exhaustive-parallel.ts), from the part ids keyOf found last
   let hashes = new Int32Array(strings !== null ? 4 * 1024 : 0);
   const h = new Int32Array(4);
-  const monHash = new MonitorHash(monitors.length, monitorText);
+  const monHash =
+    strings !== null && stateful ? new MonitorHash(monitors.length, monitorText) : null;
   const hashState = (index: number, mon: readonly unknown[]) => {
     collapser.hash(lastIds, h);
-    if (stateful) monHash.mix(mon, h);
+    monHash?.mix(mon, h);
     if (4 * index + 4 > hashes.length) {
       const grown = new Int32Array(2 * hashes.length);
       grown.set(hashes);
