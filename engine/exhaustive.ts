@@ -14,14 +14,7 @@ import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
 import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
-import {
-  compactKey,
-  encode,
-  extendIds,
-  extendKey,
-  keyUnits,
-  shareInterning,
-} from "./fingerprint.js";
+import { encode, extendIds, extendKey, keyUnits, sameKey, shareInterning } from "./fingerprint.js";
 import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
 import { LassoGraph, shortestLasso } from "./lasso-graph.js";
 import { MonitorHash } from "./monitor-hash.js";
@@ -814,8 +807,9 @@ function commuting(
     const ba = judgedStep(b.world, b.mon, tid, setup, monitors, depth + 1);
     if (ab.rec.choices > 1 || ba.rec.choices > 1) continue;
     if (ab.objected !== b.objected || ba.objected !== a.objected) continue;
-    if (compactKey(ab.world) !== compactKey(ba.world)) continue;
-    if (ab.mon.some((m, i) => monitorText(m) !== monitorText(ba.mon[i]))) continue;
+    if (!sameKey(ab.world, ba.world)) continue;
+    if (ab.mon.some((m, i) => m !== ba.mon[i] && monitorText(m) !== monitorText(ba.mon[i])))
+      continue;
     out.push(u);
   }
   return out;

@@ -10,9 +10,10 @@ import type { Units } from "../model/parts.js";
 import { WORLD_PARTS } from "../model/parts.js";
 import type { ObjRef, Thread, Tid, Val, World } from "../model/world.js";
 import { isObjRef, isVmaRef } from "../model/world.js";
+import { sameData } from "./same-data.js";
 import type { SharedStringsBuffer } from "./shared-strings.js";
 import { sharedIntern } from "./shared-strings.js";
-import { readPart } from "./world-table.js";
+import { readPart, sameParts } from "./world-table.js";
 
 const TIME_KEYS = new Set(["at", "freedAt"]);
 
@@ -452,6 +453,75 @@ export function encodePart(w: World, part: number): number {
     else putLocalsPart(w, t);
   }
   return len;
+}
+
+const partSame: boolean[] = [];
+let partUnits = new Uint16Array(256);
+
+/** Parts `part` of `a` and `b` encode alike (each encoded in turn, the first one copied out). */
+function samePart(a: World, b: World, part: number): boolean {
+  const n = encodePart(a, part);
+  if (partUnits.length < n) partUnits = new Uint16Array(2 * n);
+  partUnits.set(buf.subarray(0, n));
+  if (encodePart(b, part) !== n) return false;
+  for (let i = 0; i < n; i++) if (partUnits[i] !== buf[i]) return false;
+  return true;
+}
+
+/**
+ * `compactKey(a) === compactKey(b)`, without making either key: the key is the
+ * concatenation of prefix-free part encodings in a fixed order, so two keys are equal
+ * exactly when every part encodes alike, and a part that holds the same data in both
+ * (engine/same-data.ts; a thread's locals under the same epochs too) is not encoded. The
+ * sleep sets' commutation test (engine/exhaustive.ts) compares worlds two steps from
+ * one state, which share most of their parts; test/fingerprint.test.ts holds it to
+ * compactKey.
+ */
+export function sameKey(a: World, b: World): boolean {
+  if (a === b) return true;
+  if (a.threads.length !== b.threads.length) return false;
+  sameParts(a, b, partSame);
+  for (let i = 0; i < PART_THREAD0; i++)
+    if (
+      partSame[i] !== true &&
+      !sameData(
+        (readPart[i] as (w: World) => unknown)(a),
+        (readPart[i] as (w: World) => unknown)(b),
+      ) &&
+      !samePart(a, b, i)
+    )
+      return false;
+  const ga = a.ghost;
+  const gb = b.ghost;
+  for (let i = 0; i < a.threads.length; i++) {
+    const ta = a.threads[i] as Thread;
+    const tb = b.threads[i] as Thread;
+    const control = PART_THREAD0 + 2 * i;
+    if (
+      ta !== tb &&
+      !(
+        ta.pc === tb.pc &&
+        sameData(ta.status, tb.status) &&
+        ta.fatal === tb.fatal &&
+        ta.budget === tb.budget
+      ) &&
+      !samePart(a, b, control)
+    )
+      return false;
+    // locals are judged by the thread's epochs: the same data under the same epochs
+    // encodes alike
+    if (
+      !(
+        sameData(ta.locals, tb.locals) &&
+        ga.epoch[i] === gb.epoch[i] &&
+        ga.vmaEpoch[i] === gb.vmaEpoch[i] &&
+        ga.lockEpoch === gb.lockEpoch
+      ) &&
+      !samePart(a, b, control + 1)
+    )
+      return false;
+  }
+  return true;
 }
 
 /**

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Collapser } from "../engine/collapse.js";
 import { enabledThreads, step } from "../engine/exec.js";
-import { compactKey, stateKey } from "../engine/fingerprint.js";
+import { compactKey, sameKey, stateKey } from "../engine/fingerprint.js";
 import { setupFor } from "../engine/run.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
@@ -96,5 +96,51 @@ describe("compactKey", () => {
     expect(byState.size).toBeLessThan(worlds);
     expect(byState.size).toBeGreaterThan(1000);
     expect(reused).toBeGreaterThan(worlds);
+  });
+
+  it("sameKey compares two worlds as their compact keys do, without making them", () => {
+    // the sleep sets' commutation test: the two orders of two steps from one state,
+    // which share most parts; and worlds far apart on one walk, which share few
+    let same = 0;
+    let differ = 0;
+    for (const d of DESIGNS)
+      for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
+        const setup = setupFor(d, s);
+        const walks = fc.sample(fc.array(fc.nat({ max: 7 }), { minLength: 40, maxLength: 40 }), {
+          seed: 13,
+          numRuns: 4,
+        });
+        for (const walk of walks) {
+          let w: World = setup.world0;
+          const seen: World[] = [];
+          for (const pick of walk) {
+            const ready = enabledThreads(w, setup.programs);
+            if (ready.length === 0) break;
+            const pairs: [World, World][] = [];
+            for (const t of ready)
+              for (const u of ready) {
+                if (u <= t) continue;
+                const [a] = step(w, t, 0, setup.programs);
+                const [b] = step(w, u, 0, setup.programs);
+                if (!enabledThreads(a, setup.programs).includes(u)) continue;
+                if (!enabledThreads(b, setup.programs).includes(t)) continue;
+                pairs.push([step(a, u, 0, setup.programs)[0], step(b, t, 0, setup.programs)[0]]);
+              }
+            for (const x of seen.slice(-3)) pairs.push([x, w]);
+            for (const [x, y] of pairs) {
+              const expected = compactKey(x) === compactKey(y);
+              expect(sameKey(x, y)).toBe(expected);
+              expect(sameKey(y, x)).toBe(expected);
+              if (expected) same++;
+              else differ++;
+            }
+            seen.push(w);
+            [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
+          }
+        }
+      }
+    // both answers are exercised
+    expect(same).toBeGreaterThan(500);
+    expect(differ).toBeGreaterThan(500);
   });
 });
