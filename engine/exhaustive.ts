@@ -443,6 +443,10 @@ function searchOneThread(
     parent: Node | null = null,
   ): number => {
     lastIds = collapser.ids(w, parent?.world ?? null, parent?.slot ?? -1);
+    return keyAgain(mon, used, last);
+  };
+  /** The key of the state keyOf last looked at, written again (from its part ids). */
+  const keyAgain = (mon: readonly unknown[], used = 0, last = -1): number => {
     let n = collapser.key(lastIds);
     if (stateful) n = extendIds(monitorKey(mon));
     // what the next steps cost depends on the thread that ran last while it can go on
@@ -571,20 +575,25 @@ function searchOneThread(
           }
           const mon: readonly unknown[] = stateful ? saveOver(monitors, node.mon) : NO_MONITORS;
           loaded = mon;
-          // sleep set of the child: earlier siblings that commute with this step (before
-          // the child's key is written: the checks write state keys where it goes)
+          // the thread that ran, while it can go on (leaving it then is a preemption)
+          const goesOn =
+            opts.preemptions !== undefined && isEnabled(w, tid, setup.programs) ? tid : -1;
+          let keyLength = keyOf(w, mon, node.preemptions + preempt, goesOn, node);
+          const seen = visited.get(keyUnits(), keyLength);
+          // sleep set of the child: earlier siblings that commute with this step. A child
+          // met before is expanded again only for the threads its sleep set skipped, so
+          // only they are tested; the tests write where the key was, so a new child's
+          // key is written again
           let sleep = NO_SLEEP;
           if (sleepSets) {
             const here: Judged = { world: w, rec, mon, objected: objectedBy(judged) };
             succ.set(tid, rec.choices <= 1 ? here : null);
-            sleep = commuting(node, tid, here, done, succ, setup, monitors, at);
+            const only = seen === undefined ? null : (sleeps.get(seen) ?? NO_SLEEP);
+            if (only === null || only.length > 0)
+              sleep = commuting(node, tid, here, done, succ, setup, monitors, at, only);
             loaded = null;
+            if (seen === undefined) keyLength = keyAgain(mon, node.preemptions + preempt, goesOn);
           }
-          // the thread that ran, while it can go on (leaving it then is a preemption)
-          const goesOn =
-            opts.preemptions !== undefined && isEnabled(w, tid, setup.programs) ? tid : -1;
-          const keyLength = keyOf(w, mon, node.preemptions + preempt, goesOn, node);
-          const seen = visited.get(keyUnits(), keyLength);
           // a tree node for every new state (none for a violation's last step: the tree
           // numbers states in the order they are met, as the parallel search does)
           const index = seen !== undefined ? seen : tree.add(node.index, tid, pick);
@@ -777,7 +786,8 @@ function judgedStep(
  * step is objected to by the same monitors whichever runs first. The monitors are part
  * of it because a step can leave the world as it found it and still be judged by what
  * another changed (a dereference before or after the VMA is freed). Steps that offer a
- * choice never sleep: only their first pick would have been checked.
+ * choice never sleep: only their first pick would have been checked. With `only`, just
+ * those threads are tested (the others are left out).
  */
 function commuting(
   node: Node,
@@ -788,12 +798,13 @@ function commuting(
   setup: Setup,
   monitors: Monitor[],
   depth: number,
+  only: readonly number[] | null = null,
 ): number[] {
   const out: number[] = [];
   if (a.rec.choices > 1) return out;
   const programs = setup.programs;
   for (const u of [...node.sleep, ...earlier]) {
-    if (u === tid || out.includes(u)) continue;
+    if (u === tid || out.includes(u) || (only !== null && !only.includes(u))) continue;
     let b = succ.get(u);
     if (b === undefined) {
       // an inherited sleeper: its step here was not taken
