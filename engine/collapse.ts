@@ -14,6 +14,7 @@
 
 import type { Thread, World } from "../model/world.js";
 import { encodePart, idsKey, keyUnits, PART_THREAD0 } from "./fingerprint.js";
+import { grown } from "./grown.js";
 import { hashLanes } from "./hash-lanes.js";
 import { StateSet } from "./stateset.js";
 import { sameParts } from "./world-table.js";
@@ -69,11 +70,7 @@ export class Collapser {
     else if (width !== this.width)
       throw new Error("Collapser: worlds with different thread counts");
     const end = (slot + 1) * width;
-    if (end > this.next.length) {
-      const grown = new Int32Array(Math.max(end, 2 * this.next.length, 1024));
-      grown.set(this.next);
-      this.next = grown;
-    }
+    if (end > this.next.length) this.next = grown(this.next, Math.max(end, 1024));
     const kept = this.next;
     const at = slot * width;
     for (let i = 0; i < width; i++) kept[at + i] = ids[i] as number;
@@ -106,11 +103,7 @@ export class Collapser {
     const lanes = this.lanes as Int32Array[];
     const t = this.tableOf(part);
     let l = lanes[t] as Int32Array;
-    if (4 * id + 4 > l.length) {
-      const grown = new Int32Array(2 * l.length);
-      grown.set(l);
-      lanes[t] = l = grown;
-    }
+    if (4 * id + 4 > l.length) lanes[t] = l = grown(l);
     hashLanes(n, (i) => units[i] as number, l, 4 * id);
   }
 

@@ -15,6 +15,7 @@ import { Collapser } from "./collapse.js";
 import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { encode, extendIds, extendKey, keyUnits, sameKey, shareInterning } from "./fingerprint.js";
+import { grown } from "./grown.js";
 import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
 import { LassoGraph, shortestLasso } from "./lasso-graph.js";
 import { MonitorHash } from "./monitor-hash.js";
@@ -196,15 +197,10 @@ export class Tree {
   size = 0;
   add(parent: number, tid: number, pick: number): number {
     if (this.size === this.parent.length) {
-      const grow = <T extends Int32Array | Int16Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.parent = grow(this.parent, (n) => new Int32Array(n));
-      this.tid = grow(this.tid, (n) => new Int16Array(n));
-      this.pick = grow(this.pick, (n) => new Int16Array(n));
-      this.depth = grow(this.depth, (n) => new Int32Array(n));
+      this.parent = grown(this.parent);
+      this.tid = grown(this.tid);
+      this.pick = grown(this.pick);
+      this.depth = grown(this.depth);
     }
     const i = this.size++;
     this.depth[i] = parent < 0 ? 0 : (this.depth[parent] as number) + 1;
@@ -470,11 +466,7 @@ function searchOneThread(
   const hashState = (index: number, mon: readonly unknown[]) => {
     collapser.hash(lastIds, h);
     monHash?.mix(mon, h);
-    if (4 * index + 4 > hashes.length) {
-      const grown = new Int32Array(2 * hashes.length);
-      grown.set(hashes);
-      hashes = grown;
-    }
+    if (4 * index + 4 > hashes.length) hashes = grown(hashes);
     hashes.set(h, 4 * index);
   };
   let handOver: HandOver | undefined;

@@ -6,6 +6,7 @@
 // 4 per state, and the garbage collector never walks it. The shortest lasso is found
 // after the search, over a compressed adjacency (CSR) built from the edges.
 
+import { grown } from "./grown.js";
 import type { LassoEdge } from "./lasso.js";
 import { Records } from "./records.js";
 
@@ -30,7 +31,7 @@ export class LassoGraph {
 
   /** The idle bits of state `node` (0 unless set). */
   setIdle(node: number, bits: number): void {
-    if (node >= this.idle.length) this.idle = grow(this.idle, node + 1);
+    if (node >= this.idle.length) this.idle = grown(this.idle, node + 1);
     this.idle[node] = bits;
   }
 
@@ -58,12 +59,6 @@ export class LassoGraph {
   bytes(): number {
     return this.edges.bytes() + this.idle.byteLength;
   }
-}
-
-function grow(a: Int32Array<ArrayBuffer>, atLeast: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(2 * a.length, atLeast));
-  b.set(a);
-  return b;
 }
 
 /** Outgoing edges per node, as offsets into a list of edge numbers. */

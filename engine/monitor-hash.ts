@@ -5,6 +5,8 @@
 // lately (the states of a layer take turns); and the lanes of a whole array of saved
 // states are mixed once per array, also by identity (a step that changes no monitor
 // keeps its parent's array: exhaustive.ts saveOver).
+
+import { grown } from "./grown.js";
 import { hashLanes } from "./hash-lanes.js";
 
 /** monitor states whose hash lanes are remembered, at most */
@@ -57,11 +59,7 @@ export class MonitorHash {
         // forget them all (the lanes are a function of the value: only time is lost)
         for (const s of this.seen) s.clear();
         this.used = 0;
-      } else {
-        const grown = new Int32Array(2 * this.lanes.length);
-        grown.set(this.lanes);
-        this.lanes = grown;
-      }
+      } else this.lanes = grown(this.lanes);
     }
     const text = this.text(v);
     const fresh = this.used;
