@@ -937,22 +937,44 @@ export interface ShareData {
   readonly n: number;
   readonly opts: Pick<ExhaustiveOptions, "depth" | "maxStates" | "maxMemoryMiB">;
   readonly ctl: SharedArrayBuffer;
-  readonly table: Table;
+  /** the table the search starts with (taken: `shareOf`) */
+  table: Table | undefined;
   readonly strings: SharedStringsBuffer;
   readonly peers: readonly (MessagePort | null)[];
   readonly control: MessagePort;
   /**
    * a search handed over by the one-thread search: this thread's stretch of its layer
-   * (the thread takes it: `takeLayer`)
+   * (taken: `shareOf`)
    */
   layer?: Layer | undefined;
 }
 
-/** A thread's stretch of a layer handed over, taken from what the thread was sent. */
-export function takeLayer(data: ShareData): { layer?: Layer } {
+/**
+ * What a worker thread searches with, from the message it was sent. The message lets
+ * go of the table and the layer: the worker keeps the message to the end, and a table
+ * the first thread has since replaced by a larger one (tens of MiB once a search is
+ * handed over) or a layer already expanded would otherwise stay alive with it.
+ */
+export function shareOf(data: ShareData, setup: Setup, props: readonly Property[]): Share {
+  const table = data.table;
   const layer = data.layer;
+  if (table === undefined) throw new Error("a search's message is taken up once");
+  data.table = undefined;
   data.layer = undefined;
-  return layer ? { layer } : {};
+  return {
+    k: data.k,
+    n: data.n,
+    setup,
+    props,
+    opts: data.opts,
+    ctl: new Int32Array(data.ctl),
+    table,
+    peers: data.peers,
+    control: data.peers.map((_, i) => (i === 0 ? data.control : null)),
+    // only the first thread grows the table
+    slack: 0,
+    ...(layer ? { layer } : {}),
+  };
 }
 
 /**
@@ -980,70 +1002,15 @@ export function exploreParallel(
   try {
     const strings = handOver?.strings ?? sharedStringsBuffer();
     shareInterning(strings);
-    const bits = par.table?.bits ?? 16;
-    const slack = par.table?.slack ?? 4096;
-    const seeded = handOver ? takeSeed(handOver, n, bits, slack) : null;
-    const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
-    const channels = new Map<string, MessageChannel>();
-    for (let i = 0; i < n; i++)
-      for (let j = i + 1; j < n; j++) channels.set(`${i}-${j}`, new MessageChannel());
-    const portOf = (i: number, j: number): MessagePort | null => {
-      if (i === j) return null;
-      const c = channels.get(i < j ? `${i}-${j}` : `${j}-${i}`) as MessageChannel;
-      return i < j ? c.port1 : c.port2;
-    };
-    const control = Array.from({ length: n }, (_, i) => (i === 0 ? null : new MessageChannel()));
-    const inner = {
-      depth: opts.depth,
-      ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
-      ...(opts.maxMemoryMiB !== undefined ? { maxMemoryMiB: opts.maxMemoryMiB } : {}),
-    };
-    const sh: Share = {
-      k: 0,
-      n,
-      setup,
-      props,
-      opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
-      ctl,
-      table: seeded?.table ?? newTable(bits),
-      slack,
-      ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
-      peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
-      control: control.map((c) => c?.port1 ?? null),
-      ...(seeded ? { layer: seeded.layers[0] } : {}),
-      ...(handOver ? { before: handOver.transitions } : {}),
-    };
-    if (seeded) seeded.layers[0] = undefined;
-    if (handOver) Atomics.store(ctl, C_STATES, handOver.states);
-    if (searchBeat) beatReset(searchBeat, n);
     others ??= startCrew(props, par);
     if (others.workers.length !== n - 1)
       throw new Error(`a crew of ${others.workers.length} threads for a search on ${n}`);
-    for (let k = 1; k < n; k++) {
-      const peers = Array.from({ length: n }, (_, j) => portOf(k, j));
-      const ctrl = (control[k] as MessageChannel).port2;
-      const data: ShareData = {
-        k,
-        n,
-        opts: inner,
-        ctl: ctl.buffer as SharedArrayBuffer,
-        table: sh.table,
-        strings,
-        peers,
-        control: ctrl,
-        ...(seeded ? { layer: seeded.layers[k] } : {}),
-      };
-      (others.start[k - 1] as MessagePort).postMessage(data, [
-        ...peers.filter((p): p is MessagePort => p !== null),
-        ctrl,
-      ]);
-      // (cloned into the message: this thread need not keep it)
-      if (seeded) seeded.layers[k] = undefined;
-    }
+    const { sh, control } = launch(setup, props, opts, par, others, strings, handOver);
+    const ctl = sh.ctl;
     const results: ShareResult[] = [searchShare(sh)];
     // the others' results, posted on their control channels as they end
     for (let k = 1; k < n; k++) {
-      const port = (control[k] as MessageChannel).port1;
+      const port = control[k] as MessagePort;
       let got = receiveMessageOnPort(port);
       waitFor(
         ctl,
@@ -1062,6 +1029,80 @@ export function exploreParallel(
     if (others) endCrew(others);
     shareInterning(null);
   }
+}
+
+/**
+ * Set a parallel search going: this thread's share, and the others' sent to the crew.
+ * A function of its own so that nothing it made on the way stays on the stack while
+ * this thread searches: the seeded table (replaced once the table grows) and the
+ * stretches of the handed-over layer sent to the others would otherwise stay alive
+ * through the whole search (about 150 MiB on `two-vmas` handed over at 548,959 states).
+ */
+function launch(
+  setup: Setup,
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+  par: ParallelOptions,
+  others: Crew,
+  strings: SharedStringsBuffer,
+  handOver: HandOver | undefined,
+): { readonly sh: Share; readonly control: readonly (MessagePort | null)[] } {
+  const n = par.workers;
+  const bits = par.table?.bits ?? 16;
+  const slack = par.table?.slack ?? 4096;
+  const seeded = handOver ? takeSeed(handOver, n, bits, slack) : null;
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * ctlWords(n)));
+  const channels = new Map<string, MessageChannel>();
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) channels.set(`${i}-${j}`, new MessageChannel());
+  const portOf = (i: number, j: number): MessagePort | null => {
+    if (i === j) return null;
+    const c = channels.get(i < j ? `${i}-${j}` : `${j}-${i}`) as MessageChannel;
+    return i < j ? c.port1 : c.port2;
+  };
+  const control = Array.from({ length: n }, (_, i) => (i === 0 ? null : new MessageChannel()));
+  const inner = {
+    depth: opts.depth,
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+    ...(opts.maxMemoryMiB !== undefined ? { maxMemoryMiB: opts.maxMemoryMiB } : {}),
+  };
+  const sh: Share = {
+    k: 0,
+    n,
+    setup,
+    props,
+    opts: { ...inner, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+    ctl,
+    table: seeded?.table ?? newTable(bits),
+    slack,
+    ...(par.table?.perState !== undefined ? { perState: par.table.perState } : {}),
+    peers: Array.from({ length: n }, (_, j) => portOf(0, j)),
+    control: control.map((c) => c?.port1 ?? null),
+    ...(seeded ? { layer: seeded.layers[0] } : {}),
+    ...(handOver ? { before: handOver.transitions } : {}),
+  };
+  if (handOver) Atomics.store(ctl, C_STATES, handOver.states);
+  if (searchBeat) beatReset(searchBeat, n);
+  for (let k = 1; k < n; k++) {
+    const peers = Array.from({ length: n }, (_, j) => portOf(k, j));
+    const ctrl = (control[k] as MessageChannel).port2;
+    const data: ShareData = {
+      k,
+      n,
+      opts: inner,
+      ctl: ctl.buffer as SharedArrayBuffer,
+      table: sh.table,
+      strings,
+      peers,
+      control: ctrl,
+      ...(seeded ? { layer: seeded.layers[k] } : {}),
+    };
+    (others.start[k - 1] as MessagePort).postMessage(data, [
+      ...peers.filter((p): p is MessagePort => p !== null),
+      ctrl,
+    ]);
+  }
+  return { sh, control: control.map((c) => c?.port1 ?? null) };
 }
 
 /**

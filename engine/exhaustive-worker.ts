@@ -8,7 +8,7 @@ import { programsFor, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import type { CrewData, ShareData, ShareResult } from "./exhaustive-parallel.js";
-import { searchShare, takeLayer } from "./exhaustive-parallel.js";
+import { searchShare, shareOf } from "./exhaustive-parallel.js";
 import { shareInterning } from "./fingerprint.js";
 import { designOf } from "./pair-source.js";
 import { setupFor } from "./run.js";
@@ -31,18 +31,5 @@ const [data] = (await once(crew.start, "message")) as [ShareData];
 crew.start.close();
 // strings are interned in the shared table from here (what the setup interned is forgotten)
 shareInterning(data.strings);
-const r = searchShare({
-  k: data.k,
-  n: data.n,
-  setup,
-  props,
-  opts: data.opts,
-  ctl: new Int32Array(data.ctl),
-  table: data.table,
-  peers: data.peers,
-  control: data.peers.map((_, i) => (i === 0 ? data.control : null)),
-  // only the first thread grows the table
-  slack: 0,
-  ...takeLayer(data),
-});
+const r = searchShare(shareOf(data, setup, props));
 post(data.control, r);
