@@ -1,46 +1,31 @@
-// The exhaustive engine keys its visited set with compactKey, a short encoding written
-// by hand for speed; replay and counterexample files use stateKey, the canonical JSON.
-// Both must split worlds into the same states, or the engine would merge states that
-// differ (and miss bugs) or count one state twice. This walks every design on every
-// scenario it runs in, and checks that equal compact keys and equal state keys coincide.
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Collapser } from "../engine/collapse.js";
 import { enabledThreads, step } from "../engine/exec.js";
 import { compactKey, sameKey, stateKey } from "../engine/fingerprint.js";
-import { setupFor } from "../engine/run.js";
-import { DESIGNS } from "../model/designs/index.js";
-import { runsIn, SCENARIOS } from "../model/scenarios.js";
+import type { Setup } from "../engine/run.js";
 import type { World } from "../model/world.js";
+import { pairWalks } from "./helpers.js";
 
 describe("compactKey", () => {
   it("splits worlds into the same states as stateKey", () => {
     const byCompact = new Map<string, string>();
     const byState = new Map<string, string>();
     let worlds = 0;
-    for (const d of DESIGNS)
-      for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
-        const setup = setupFor(d, s);
-        const walks = fc.sample(fc.array(fc.nat({ max: 7 }), { minLength: 60, maxLength: 60 }), {
-          seed: 11,
-          numRuns: 12,
-        });
-        for (const walk of walks) {
-          let w: World = setup.world0;
-          for (const pick of walk) {
-            const ready = enabledThreads(w, setup.programs);
-            if (ready.length === 0) break;
-            [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
-            const c = `${d.id}/${s.id}|${compactKey(w)}`;
-            const k = `${d.id}/${s.id}|${stateKey(w)}`;
-            expect(byCompact.get(c) ?? k).toBe(k);
-            expect(byState.get(k) ?? c).toBe(c);
-            byCompact.set(c, k);
-            byState.set(k, c);
-            worlds++;
-          }
-        }
+    for (const { design: d, scenario: s, setup, walk } of pairWalks(11, 12, 60, 7)) {
+      let w: World = setup.world0;
+      for (const pick of walk) {
+        const ready = enabledThreads(w, setup.programs);
+        if (ready.length === 0) break;
+        [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
+        const c = `${d.id}/${s.id}|${compactKey(w)}`;
+        const k = `${d.id}/${s.id}|${stateKey(w)}`;
+        expect(byCompact.get(c) ?? k).toBe(k);
+        expect(byState.get(k) ?? c).toBe(c);
+        byCompact.set(c, k);
+        byState.set(k, c);
+        worlds++;
       }
+    }
     // no key is a proper prefix of another (the engine appends monitor state to it):
     // after sorting, a key's extensions would follow it directly
     const keys = [...byCompact.keys()].sort();
@@ -56,43 +41,37 @@ describe("compactKey", () => {
     const byState = new Map<string, string>();
     let reused = 0;
     let worlds = 0;
-    for (const d of DESIGNS)
-      for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
-        const setup = setupFor(d, s);
-        // one collapser per search, as the engine has: ids are per table
-        const collapser = new Collapser();
-        const walks = fc.sample(fc.array(fc.nat({ max: 7 }), { minLength: 60, maxLength: 60 }), {
-          seed: 12,
-          numRuns: 8,
-        });
-        for (const walk of walks) {
-          let w: World = setup.world0;
-          let ids = collapser.ids(w, null).slice();
-          collapser.keep(0);
-          collapser.nextLayer();
-          for (const pick of walk) {
-            const ready = enabledThreads(w, setup.programs);
-            if (ready.length === 0) break;
-            const [next] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
-            const fromScratch = collapser.ids(next, null).slice();
-            const incremental = collapser.ids(next, w, 0).slice();
-            // taking the parent's id for an untouched part gives what encoding it would
-            expect(incremental).toEqual(fromScratch);
-            reused += incremental.filter((id, i) => id === ids[i]).length;
-            const t = `${d.id}/${s.id}|${incremental.join(",")}`;
-            const k = `${d.id}/${s.id}|${stateKey(next)}`;
-            expect(byTuple.get(t) ?? k).toBe(k);
-            expect(byState.get(k) ?? t).toBe(t);
-            byTuple.set(t, k);
-            byState.set(k, t);
-            w = next;
-            ids = incremental;
-            collapser.keep(0);
-            collapser.nextLayer();
-            worlds++;
-          }
-        }
+    const collapsers = new Map<Setup, Collapser>();
+    for (const { design: d, scenario: s, setup, walk } of pairWalks(12, 8, 60, 7)) {
+      // one collapser per pair, as a search has one: ids are per table
+      const collapser = collapsers.get(setup) ?? new Collapser();
+      collapsers.set(setup, collapser);
+      let w: World = setup.world0;
+      let ids = collapser.ids(w, null).slice();
+      collapser.keep(0);
+      collapser.nextLayer();
+      for (const pick of walk) {
+        const ready = enabledThreads(w, setup.programs);
+        if (ready.length === 0) break;
+        const [next] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
+        const fromScratch = collapser.ids(next, null).slice();
+        const incremental = collapser.ids(next, w, 0).slice();
+        // taking the parent's id for an untouched part gives what encoding it would
+        expect(incremental).toEqual(fromScratch);
+        reused += incremental.filter((id, i) => id === ids[i]).length;
+        const t = `${d.id}/${s.id}|${incremental.join(",")}`;
+        const k = `${d.id}/${s.id}|${stateKey(next)}`;
+        expect(byTuple.get(t) ?? k).toBe(k);
+        expect(byState.get(k) ?? t).toBe(t);
+        byTuple.set(t, k);
+        byState.set(k, t);
+        w = next;
+        ids = incremental;
+        collapser.keep(0);
+        collapser.nextLayer();
+        worlds++;
       }
+    }
     expect(byState.size).toBeLessThan(worlds);
     expect(byState.size).toBeGreaterThan(1000);
     expect(reused).toBeGreaterThan(worlds);
@@ -103,42 +82,34 @@ describe("compactKey", () => {
     // which share most parts; and worlds far apart on one walk, which share few
     let same = 0;
     let differ = 0;
-    for (const d of DESIGNS)
-      for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
-        const setup = setupFor(d, s);
-        const walks = fc.sample(fc.array(fc.nat({ max: 7 }), { minLength: 40, maxLength: 40 }), {
-          seed: 13,
-          numRuns: 4,
-        });
-        for (const walk of walks) {
-          let w: World = setup.world0;
-          const seen: World[] = [];
-          for (const pick of walk) {
-            const ready = enabledThreads(w, setup.programs);
-            if (ready.length === 0) break;
-            const pairs: [World, World][] = [];
-            for (const t of ready)
-              for (const u of ready) {
-                if (u <= t) continue;
-                const [a] = step(w, t, 0, setup.programs);
-                const [b] = step(w, u, 0, setup.programs);
-                if (!enabledThreads(a, setup.programs).includes(u)) continue;
-                if (!enabledThreads(b, setup.programs).includes(t)) continue;
-                pairs.push([step(a, u, 0, setup.programs)[0], step(b, t, 0, setup.programs)[0]]);
-              }
-            for (const x of seen.slice(-3)) pairs.push([x, w]);
-            for (const [x, y] of pairs) {
-              const expected = compactKey(x) === compactKey(y);
-              expect(sameKey(x, y)).toBe(expected);
-              expect(sameKey(y, x)).toBe(expected);
-              if (expected) same++;
-              else differ++;
-            }
-            seen.push(w);
-            [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
+    for (const { setup, walk } of pairWalks(13, 4, 40, 7)) {
+      let w: World = setup.world0;
+      const seen: World[] = [];
+      for (const pick of walk) {
+        const ready = enabledThreads(w, setup.programs);
+        if (ready.length === 0) break;
+        const pairs: [World, World][] = [];
+        for (const t of ready)
+          for (const u of ready) {
+            if (u <= t) continue;
+            const [a] = step(w, t, 0, setup.programs);
+            const [b] = step(w, u, 0, setup.programs);
+            if (!enabledThreads(a, setup.programs).includes(u)) continue;
+            if (!enabledThreads(b, setup.programs).includes(t)) continue;
+            pairs.push([step(a, u, 0, setup.programs)[0], step(b, t, 0, setup.programs)[0]]);
           }
+        for (const x of seen.slice(-3)) pairs.push([x, w]);
+        for (const [x, y] of pairs) {
+          const expected = compactKey(x) === compactKey(y);
+          expect(sameKey(x, y)).toBe(expected);
+          expect(sameKey(y, x)).toBe(expected);
+          if (expected) same++;
+          else differ++;
         }
+        seen.push(w);
+        [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
       }
+    }
     // both answers are exercised
     expect(same).toBeGreaterThan(500);
     expect(differ).toBeGreaterThan(500);

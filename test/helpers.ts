@@ -1,10 +1,14 @@
 // Test harness: run a small step table as thread T in a scenario's world.
 
+import fc from "fast-check";
 import { step } from "../engine/exec.js";
 import type { ExhaustiveResult } from "../engine/exhaustive.js";
+import type { Setup } from "../engine/run.js";
+import { setupFor } from "../engine/run.js";
+import { DESIGNS } from "../model/designs/index.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
-import { initialWorld, programsFor, scenarioById } from "../model/scenarios.js";
+import { initialWorld, programsFor, runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
 import type { Design, Programs, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
 
@@ -99,4 +103,31 @@ export function searchFacts(r: ExhaustiveResult) {
       }))
       .sort((a, b) => a.property.localeCompare(b.property)),
   };
+}
+
+/**
+ * Random walks over every design and the scenarios it runs in, reproducible from
+ * `seed`: for each pair, `runs` lists of `length` picks below `maxPick` + 1, with the
+ * pair's setup (each test steps the walk its own way).
+ */
+export function* pairWalks(
+  seed: number,
+  runs: number,
+  length: number,
+  maxPick: number,
+): Generator<{
+  readonly design: Design;
+  readonly scenario: Scenario;
+  readonly setup: Setup;
+  readonly walk: readonly number[];
+}> {
+  for (const design of DESIGNS)
+    for (const s of SCENARIOS.filter((x) => runsIn(x, design))) {
+      const setup = setupFor(design, s);
+      const walks = fc.sample(
+        fc.array(fc.nat({ max: maxPick }), { minLength: length, maxLength: length }),
+        { seed, numRuns: runs },
+      );
+      for (const walk of walks) yield { design, scenario: s, setup, walk };
+    }
 }

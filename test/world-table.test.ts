@@ -16,32 +16,22 @@ import { setupFor } from "../engine/run.js";
 import { buildWorld, readPart, sameParts } from "../engine/world-table.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { WORLD_PARTS } from "../model/parts.js";
-import { runsIn, SCENARIOS } from "../model/scenarios.js";
+import { SCENARIOS } from "../model/scenarios.js";
 import type { Deadline, LockState, Obj, ObjRef, Val, World } from "../model/world.js";
+import { pairWalks } from "./helpers.js";
 
 /** Reachable worlds of every design on every scenario it runs in, by random walks. */
 function reachable(seed: number, runs: number, length: number): World[] {
   const out: World[] = [];
-  for (const d of DESIGNS)
-    for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
-      const setup = setupFor(d, s);
-      const walks = fc.sample(
-        fc.array(fc.nat({ max: 7 }), { minLength: length, maxLength: length }),
-        {
-          seed,
-          numRuns: runs,
-        },
-      );
-      for (const walk of walks) {
-        let w = setup.world0;
-        for (const pick of walk) {
-          const ready = enabledThreads(w, setup.programs);
-          if (ready.length === 0) break;
-          [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
-          out.push(w);
-        }
-      }
+  for (const { setup, walk } of pairWalks(seed, runs, length, 7)) {
+    let w = setup.world0;
+    for (const pick of walk) {
+      const ready = enabledThreads(w, setup.programs);
+      if (ready.length === 0) break;
+      [w] = step(w, ready[pick % ready.length] as number, pick >> 1, setup.programs);
+      out.push(w);
     }
+  }
   return out;
 }
 
@@ -86,28 +76,20 @@ describe("the world table", () => {
 describe("the hot-path step against the immer step", () => {
   it("gives the same world and record on random schedules of every design and scenario", () => {
     let steps = 0;
-    for (const d of DESIGNS)
-      for (const s of SCENARIOS.filter((x) => runsIn(x, d))) {
-        const setup = setupFor(d, s);
-        const walks = fc.sample(fc.array(fc.nat({ max: 15 }), { minLength: 40, maxLength: 40 }), {
-          seed: 21,
-          numRuns: 6,
-        });
-        for (const walk of walks) {
-          let w = setup.world0;
-          for (const pick of walk) {
-            const ready = enabledThreads(w, setup.programs);
-            if (ready.length === 0) break;
-            const tid = ready[pick % ready.length] as number;
-            const [fast, fastRec] = step(w, tid, pick >> 2, setup.programs);
-            const [slow, slowRec] = stepWithPatches(w, tid, pick >> 2, setup.programs);
-            expect(fast).toEqual(slow);
-            expect(fastRec).toEqual(slowRec);
-            w = fast;
-            steps++;
-          }
-        }
+    for (const { setup, walk } of pairWalks(21, 6, 40, 15)) {
+      let w = setup.world0;
+      for (const pick of walk) {
+        const ready = enabledThreads(w, setup.programs);
+        if (ready.length === 0) break;
+        const tid = ready[pick % ready.length] as number;
+        const [fast, fastRec] = step(w, tid, pick >> 2, setup.programs);
+        const [slow, slowRec] = stepWithPatches(w, tid, pick >> 2, setup.programs);
+        expect(fast).toEqual(slow);
+        expect(fastRec).toEqual(slowRec);
+        w = fast;
+        steps++;
       }
+    }
     expect(steps).toBeGreaterThan(5000);
   });
 });
