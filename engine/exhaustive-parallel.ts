@@ -566,26 +566,30 @@ export function searchShare(sh: Share): ShareResult {
   let base = 1;
   let total = 1;
   let depth = 0;
-  let layer = sh.layer;
-  sh.layer = undefined;
-  if (layer !== undefined) {
-    // a search handed over by the one-thread search: its stretch of the next layer
-    frontier = new Stretch(layer.first);
-    takeIn(collapser, frontier, layer, 0);
-    base = layer.base;
-    total = layer.width;
-    depth = layer.depth;
-    layer = undefined;
-  } else if (k === 0) {
-    const mon0 = stateful ? save(monitors) : NO_MONITORS;
-    collapser.hash(collapser.ids(setup.world0, null), h);
-    if (stateful) monHash.mix(mon0, h);
-    const s = visited.find(h);
-    visited.index[s] = 0;
-    Atomics.add(ctl, C_STATES, 1);
-    collapser.keep(0);
-    frontier.push(setup.world0, mon0, 0);
-  }
+  // the first layer: a closure, as each layer is (`layerOnce`), so that no stack slot of
+  // this function keeps the handed-over stretch's worlds alive through the search
+  const firstLayer = (): void => {
+    const layer = sh.layer;
+    sh.layer = undefined;
+    if (layer !== undefined) {
+      // a search handed over by the one-thread search: its stretch of the next layer
+      frontier = new Stretch(layer.first);
+      takeIn(collapser, frontier, layer, 0);
+      base = layer.base;
+      total = layer.width;
+      depth = layer.depth;
+    } else if (k === 0) {
+      const mon0 = stateful ? save(monitors) : NO_MONITORS;
+      collapser.hash(collapser.ids(setup.world0, null), h);
+      if (stateful) monHash.mix(mon0, h);
+      const s = visited.find(h);
+      visited.index[s] = 0;
+      Atomics.add(ctl, C_STATES, 1);
+      collapser.keep(0);
+      frontier.push(setup.world0, mon0, 0);
+    }
+  };
+  firstLayer();
   collapser.nextLayer();
   let lastCheck = 0;
   /** the most steps a state of this thread has had */
@@ -593,7 +597,14 @@ export function searchShare(sh: Share): ShareResult {
   /** the first thread: the largest ratio of a layer's width to the one before it */
   let growth = 1;
 
-  while (total > 0) {
+  /**
+   * Expand one layer: this thread's stretch, then the exchanges between the threads;
+   * false once the search stops. A function of its own so that what a layer made (its
+   * candidates, the stretch it expanded) is let go when the layer ends: in the loop's
+   * own frame, which V8 may not have optimised when a search is handed over deep, stack
+   * slots kept the last layer's stretch and candidates alive through the next layer.
+   */
+  const layerOnce = (): boolean => {
     if (depth >= opts.depth) {
       guard(() => {
         for (let i = 0; i < frontier.length; i++) {
@@ -604,7 +615,7 @@ export function searchShare(sh: Share): ShareResult {
           if (enabled.length > 0) atBound++;
         }
       });
-      break;
+      return false;
     }
     const found = new Candidates();
     const layerEdges = lassos.map(() => new Records(3));
@@ -725,7 +736,7 @@ export function searchShare(sh: Share): ShareResult {
       // (not 0: the table could not grow)
       if (meet() !== 0) {
         left += frontier.length;
-        break;
+        return false;
       }
       if (k !== 0) {
         const got = receiveMessageOnPort(sh.control[0] as MessagePort);
@@ -733,7 +744,7 @@ export function searchShare(sh: Share): ShareResult {
       }
       visited = new Visited(sh.table);
       redone++;
-      continue;
+      return true;
     }
     left += frontier.length - done;
     // 2. the states this thread met first
@@ -826,8 +837,12 @@ export function searchShare(sh: Share): ShareResult {
     depth++;
     if (stop !== 0) {
       left += frontier.length;
-      break;
+      return false;
     }
+    return true;
+  };
+  while (total > 0 && layerOnce()) {
+    // each layer in its own frame
   }
   peak = Math.max(peak, heapBytes());
   return {
