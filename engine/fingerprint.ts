@@ -10,7 +10,6 @@ import type { Units } from "../model/parts.js";
 import { WORLD_PARTS } from "../model/parts.js";
 import type { ObjRef, Thread, Tid, Val, World } from "../model/world.js";
 import { isObjRef, isVmaRef } from "../model/world.js";
-import { sameData } from "./same-data.js";
 import type { SharedStringsBuffer } from "./shared-strings.js";
 import { sharedIntern } from "./shared-strings.js";
 import { readPart, sameParts } from "./world-table.js";
@@ -471,8 +470,10 @@ function samePart(a: World, b: World, part: number): boolean {
 /**
  * `compactKey(a) === compactKey(b)`, without making either key: the key is the
  * concatenation of prefix-free part encodings in a fixed order, so two keys are equal
- * exactly when every part encodes alike, and a part that holds the same data in both
- * (engine/same-data.ts; a thread's locals under the same epochs too) is not encoded. The
+ * exactly when every part encodes alike, and a part the two worlds share (the same
+ * object, a thread's control fields equal, its locals the same object under the same
+ * epochs) is not encoded. Anything else is encoded and compared, since an encoding
+ * follows the order of an object's keys, which a structural comparison would not. The
  * sleep sets' commutation test (engine/exhaustive.ts) compares worlds two steps from
  * one state, which share most of their parts; test/fingerprint.test.ts holds it to
  * compactKey.
@@ -482,39 +483,32 @@ export function sameKey(a: World, b: World): boolean {
   if (a.threads.length !== b.threads.length) return false;
   sameParts(a, b, partSame);
   for (let i = 0; i < PART_THREAD0; i++)
-    if (
-      partSame[i] !== true &&
-      !sameData(
-        (readPart[i] as (w: World) => unknown)(a),
-        (readPart[i] as (w: World) => unknown)(b),
-      ) &&
-      !samePart(a, b, i)
-    )
-      return false;
+    if (partSame[i] !== true && !samePart(a, b, i)) return false;
   const ga = a.ghost;
   const gb = b.ghost;
   for (let i = 0; i < a.threads.length; i++) {
     const ta = a.threads[i] as Thread;
     const tb = b.threads[i] as Thread;
+    if (ta.id !== tb.id) return false;
     const control = PART_THREAD0 + 2 * i;
     if (
       ta !== tb &&
       !(
         ta.pc === tb.pc &&
-        sameData(ta.status, tb.status) &&
+        ta.status === tb.status &&
         ta.fatal === tb.fatal &&
         ta.budget === tb.budget
       ) &&
       !samePart(a, b, control)
     )
       return false;
-    // locals are judged by the thread's epochs: the same data under the same epochs
-    // encodes alike
+    // locals are judged by the thread's epochs (engine/collapse.ts reuses an id alike)
+    const t = ta.id;
     if (
       !(
-        sameData(ta.locals, tb.locals) &&
-        ga.epoch[i] === gb.epoch[i] &&
-        ga.vmaEpoch[i] === gb.vmaEpoch[i] &&
+        ta.locals === tb.locals &&
+        ga.epoch[t] === gb.epoch[t] &&
+        ga.vmaEpoch[t] === gb.vmaEpoch[t] &&
         ga.lockEpoch === gb.lockEpoch
       ) &&
       !samePart(a, b, control + 1)
