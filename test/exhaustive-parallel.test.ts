@@ -6,7 +6,8 @@ import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { loadDesignFile } from "../api/design-file.js";
 import { exploreExhaustive, type HandOver } from "../engine/exhaustive.js";
-import { endCrew, exploreParallel, startCrew } from "../engine/exhaustive-parallel.js";
+import type { ShareData } from "../engine/exhaustive-parallel.js";
+import { endCrew, exploreParallel, shareOf, startCrew } from "../engine/exhaustive-parallel.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
@@ -229,6 +230,38 @@ describe("parallel exhaustive search", () => {
       exploreParallel(setup, props, { depth: Number.POSITIVE_INFINITY }, huge, doomed),
     ).toThrow(RangeError);
     await Promise.all(gone);
+  });
+
+  it("lets a thread take its table and layer out of the message it was sent, once", () => {
+    // a worker keeps its message to the end of the search: the table (replaced when the
+    // first thread grows it) and the handed-over layer must not stay alive through it
+    const setup = setupFor(
+      designById("v2") as NonNullable<ReturnType<typeof designById>>,
+      scenario("anon-uffd-1"),
+    );
+    const table = { bits: 4 };
+    const layer = { first: 7 };
+    const { port1, port2 } = new MessageChannel();
+    const data = {
+      k: 1,
+      n: 2,
+      opts: { depth: 5 },
+      ctl: new SharedArrayBuffer(64),
+      table,
+      strings: null,
+      peers: [port1, null],
+      control: port1,
+      layer,
+    } as unknown as ShareData;
+    const sh = shareOf(data, setup, PROPERTIES);
+    expect(sh.table).toBe(table);
+    expect(sh.layer).toBe(layer);
+    expect(sh.k).toBe(1);
+    expect(data.table).toBeUndefined();
+    expect(data.layer).toBeUndefined();
+    expect(() => shareOf(data, setup, PROPERTIES)).toThrow(/taken up once/);
+    port1.close();
+    port2.close();
   });
 
   it("says how a search ran: on two threads with states kept as hashes, or on one and why", () => {
