@@ -143,3 +143,27 @@ if (alone && both.pair) {
       `  the speed-up above on ${ls}, ${(alone.ms / last.ms).toFixed(2)}x, is ${((100 * alone.ms) / last.ms / (2 / slow)).toFixed(0)}% of that`,
     );
 }
+
+// What a user runs: `check --exhaustive` on the last row, through the CLI, which
+// searches on one thread first and hands the search over to the workers at the end of
+// the layer that passes 500,000 states (engine/verdicts.ts). Its summary line says how
+// the search was proven and what it cost.
+const cli = spawnSync(
+  process.execPath,
+  [
+    path.join(path.dirname(benchDir), "cli", "bin.mjs"),
+    "check",
+    ld,
+    "--scenario",
+    ls,
+    "--exhaustive",
+  ],
+  { cwd: path.dirname(benchDir), encoding: "utf8", maxBuffer: 1 << 26 },
+);
+// exit 1: a property is violated (v2's fatal-signal-ends-loop on these scenarios)
+const summary = cli.stdout.split("\n").find((l) => l.startsWith(`search of ${ls}: `));
+if ((cli.status !== 0 && cli.status !== 1) || summary === undefined)
+  throw new Error(`check ${ld} --scenario ${ls} --exhaustive: exit ${cli.status}\n${cli.stderr}`);
+console.log(
+  `through check, as a user runs it (${ld} on ${ls}): ${summary.slice(`search of ${ls}: `.length)}`,
+);
