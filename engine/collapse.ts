@@ -13,7 +13,14 @@
 // encoding (test/fingerprint.test.ts checks the tuple against stateKey too).
 
 import type { Thread, World } from "../model/world.js";
-import { encodePart, idsKey, keyUnits, PART_THREAD0 } from "./fingerprint.js";
+import {
+  encodePart,
+  idsKey,
+  keyUnits,
+  PART_THREAD0,
+  sameControl,
+  sameLocals,
+} from "./fingerprint.js";
 import { grown } from "./grown.js";
 import { hashLanes } from "./hash-lanes.js";
 import { StateSet } from "./stateset.js";
@@ -156,30 +163,12 @@ export class Collapser {
       const control = PART_THREAD0 + 2 * i;
       const a = w.threads[i] as Thread;
       const b = p?.threads[i];
-      ids[control] = this.reuse(
-        w,
-        control,
-        o,
-        b !== undefined &&
-          (a === b ||
-            (a.pc === b.pc &&
-              a.status === b.status &&
-              a.fatal === b.fatal &&
-              a.budget === b.budget)),
-      );
-      // the locals encode the same for sure with the same locals object (records are
-      // replaced, never mutated) and the same mmap-lock and VMA-lock epochs, against
-      // which its VMA pointers are judged
+      ids[control] = this.reuse(w, control, o, b !== undefined && sameControl(a, b));
       ids[control + 1] = this.reuse(
         w,
         control + 1,
         o,
-        p !== null &&
-          b !== undefined &&
-          a.locals === b.locals &&
-          g.epoch[i] === p.ghost.epoch[i] &&
-          g.vmaEpoch[i] === p.ghost.vmaEpoch[i] &&
-          g.lockEpoch === p.ghost.lockEpoch,
+        p !== null && b !== undefined && sameLocals(a, b, g, p.ghost),
       );
     }
     return ids;

@@ -454,6 +454,34 @@ export function encodePart(w: World, part: number): number {
   return len;
 }
 
+/**
+ * Thread `a`'s control part encodes as `b`'s, for sure, without encoding either: the
+ * same thread object, or the same pc, status object, signal and budget.
+ */
+export function sameControl(a: Thread, b: Thread): boolean {
+  return (
+    a === b ||
+    (a.pc === b.pc && a.status === b.status && a.fatal === b.fatal && a.budget === b.budget)
+  );
+}
+
+/**
+ * Thread `a`'s locals part (in a world with ghost `ga`) encodes as `b`'s (ghost `gb`),
+ * for sure, without encoding either: the same locals object (records are replaced,
+ * never mutated), judged under the same mmap-lock and VMA-lock epochs, by which its VMA
+ * pointers are written as valid or not.
+ */
+export function sameLocals(a: Thread, b: Thread, ga: World["ghost"], gb: World["ghost"]): boolean {
+  const t = a.id;
+  return (
+    a.locals === b.locals &&
+    t === b.id &&
+    ga.epoch[t] === gb.epoch[t] &&
+    ga.vmaEpoch[t] === gb.vmaEpoch[t] &&
+    ga.lockEpoch === gb.lockEpoch
+  );
+}
+
 const partSame: boolean[] = [];
 let partUnits = new Uint16Array(256);
 
@@ -471,8 +499,7 @@ function samePart(a: World, b: World, part: number): boolean {
  * `compactKey(a) === compactKey(b)`, without making either key: the key is the
  * concatenation of prefix-free part encodings in a fixed order, so two keys are equal
  * exactly when every part encodes alike, and a part the two worlds share (the same
- * object, a thread's control fields equal, its locals the same object under the same
- * epochs) is not encoded. Anything else is encoded and compared, since an encoding
+ * object, `sameControl`, `sameLocals`) is not encoded. Anything else is encoded and compared, since an encoding
  * follows the order of an object's keys, which a structural comparison would not. The
  * sleep sets' commutation test (engine/exhaustive.ts) compares worlds two steps from
  * one state, which share most of their parts; test/fingerprint.test.ts holds it to
@@ -491,29 +518,8 @@ export function sameKey(a: World, b: World): boolean {
     const tb = b.threads[i] as Thread;
     if (ta.id !== tb.id) return false;
     const control = PART_THREAD0 + 2 * i;
-    if (
-      ta !== tb &&
-      !(
-        ta.pc === tb.pc &&
-        ta.status === tb.status &&
-        ta.fatal === tb.fatal &&
-        ta.budget === tb.budget
-      ) &&
-      !samePart(a, b, control)
-    )
-      return false;
-    // locals are judged by the thread's epochs (engine/collapse.ts reuses an id alike)
-    const t = ta.id;
-    if (
-      !(
-        ta.locals === tb.locals &&
-        ga.epoch[t] === gb.epoch[t] &&
-        ga.vmaEpoch[t] === gb.vmaEpoch[t] &&
-        ga.lockEpoch === gb.lockEpoch
-      ) &&
-      !samePart(a, b, control + 1)
-    )
-      return false;
+    if (!sameControl(ta, tb) && !samePart(a, b, control)) return false;
+    if (!sameLocals(ta, tb, ga, gb) && !samePart(a, b, control + 1)) return false;
   }
   return true;
 }
