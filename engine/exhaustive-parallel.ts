@@ -1020,12 +1020,12 @@ export function exploreParallel(
     others ??= startCrew(props, par);
     if (others.workers.length !== n - 1)
       throw new Error(`a crew of ${others.workers.length} threads for a search on ${n}`);
-    const { sh, control } = launch(setup, props, opts, par, others, strings, handOver);
+    const sh = launch(setup, props, opts, par, others, strings, handOver);
     const ctl = sh.ctl;
     const results: ShareResult[] = [searchShare(sh)];
     // the others' results, posted on their control channels as they end
     for (let k = 1; k < n; k++) {
-      const port = control[k] as MessagePort;
+      const port = sh.control[k] as MessagePort;
       let got = receiveMessageOnPort(port);
       waitFor(
         ctl,
@@ -1061,7 +1061,7 @@ function launch(
   others: Crew,
   strings: SharedStringsBuffer,
   handOver: HandOver | undefined,
-): { readonly sh: Share; readonly control: readonly (MessagePort | null)[] } {
+): Share {
   const n = par.workers;
   const bits = par.table?.bits ?? 16;
   const slack = par.table?.slack ?? 4096;
@@ -1117,7 +1117,7 @@ function launch(
       ctrl,
     ]);
   }
-  return { sh, control: control.map((c) => c?.port1 ?? null) };
+  return sh;
 }
 
 /**
