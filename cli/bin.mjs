@@ -19,6 +19,8 @@ import { register as registerTsx } from "tsx/esm/api";
 const fromSources = existsSync(new URL("./main.ts", import.meta.url));
 registerTsx();
 registerTsxCjs();
+// api/design-file.ts registers them itself where nothing has
+globalThis[Symbol.for("lockdrop.tsx")] = true;
 // registered after tsx, so that it runs first and tsx resolves with the condition
 if (fromSources) register("./source-condition.mjs", import.meta.url);
 const main = new URL(fromSources ? "./main.ts" : "../dist/cli/main.js", import.meta.url);

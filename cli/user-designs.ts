@@ -94,6 +94,26 @@ export function fileDefaults(d: Design): {
 }
 
 /**
+ * What a comparison of `designs` runs when the command line names no scenarios or
+ * properties: the union of the lists their design files give (undefined where none
+ * gives one: then every scenario, or every property).
+ */
+export function filesDefaults(designs: readonly Design[]): {
+  scenarios: readonly string[] | undefined;
+  properties: readonly string[] | undefined;
+} {
+  const union = (lists: (readonly string[] | undefined)[]) => {
+    const given = lists.filter((l) => l !== undefined);
+    return given.length === 0 ? undefined : [...new Set(given.flat())];
+  };
+  const own = designs.map(fileDefaults);
+  return {
+    scenarios: union(own.map((o) => o.scenarios)),
+    properties: union(own.map((o) => o.properties)),
+  };
+}
+
+/**
  * The file a loaded design came from, as a module reference: its path relative to
  * `from` (a directory: the current one for tokens, a cex file's for files) and the
  * sha256 of its text. Undefined for a built-in design.

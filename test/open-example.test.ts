@@ -33,17 +33,36 @@ describe("examples/svm: a user's lock, actor, scenario, two drivers and property
   });
 
   it("runs the same files in the matrix, on worker threads that load them again", () => {
-    const r = lockdrop(
-      "matrix",
-      "--design",
-      "./examples/svm-first.ts",
-      "--scenario",
-      "svm-two-queues",
-      "--runs",
-      "200",
-    );
-    expect(r.code).toBe(0);
+    // no --scenario or --property: the file's own lists, as in check (a built-in
+    // scenario does not declare prange->lock)
+    const r = lockdrop("matrix", "--design", "./examples/svm-first.ts", "--runs", "200");
+    expect(r.code, r.err).toBe(0);
+    const block = r.out.slice(r.out.indexOf("== svm-first"));
+    expect(block.split("\n")[1]?.trim()).toBe("svm-two-queues");
+    const rows = block.split("\n").slice(2).filter((l) => l.startsWith("  "));
+    expect(rows.map((l) => l.trim().split(/ +/)[0])).toEqual([
+      "no-range-lock-across-fault",
+      "no-deadlock",
+      "lock-balance",
+      "no-vma-use-after-unlock",
+      "no-freed-vma-use",
+    ]);
     expect(r.out).toMatch(/no-range-lock-across-fault +VIOLATED/);
     expect(r.out).toMatch(/no-deadlock +VIOLATED/);
+  });
+
+  it("compares the two files on the scenarios and properties they name", () => {
+    const r = lockdrop(
+      "compare",
+      "./examples/svm-first.ts",
+      "./examples/svm-fixed.ts",
+      "--runs",
+      "200",
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    const c = JSON.parse(r.out) as { rows: { scenario: string; property: string }[] };
+    expect(new Set(c.rows.map((x) => x.scenario))).toEqual(new Set(["svm-two-queues"]));
+    expect(c.rows.map((x) => x.property)).toContain("no-range-lock-across-fault");
   });
 });

@@ -13,7 +13,7 @@ import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
 import { onStopSignals } from "../signals.js";
-import { fileOfDesign, loadedFiles } from "../user-designs.js";
+import { fileOfDesign, filesDefaults, loadedFiles } from "../user-designs.js";
 
 export function registerCompare(program: Command): void {
   program
@@ -51,14 +51,17 @@ export function registerCompare(program: Command): void {
           );
         seen.add(d.id);
       }
+      // design files may name their own scenarios and properties, for when the command
+      // line does not: every design runs on the union of those the files name
+      const own = filesDefaults(designs);
       const scenarios = select
-        .scenarios(o.scenario)
+        .scenarios(o.scenario ?? own.scenarios)
         .filter((s) => designs.some((d) => runsIn(s, d)));
       if (scenarios.length === 0)
         throw new UsageError(
           `none of the designs runs in ${o.scenario ? `scenario ${o.scenario.join(", ")}` : "any scenario"}. Fix: pick a scenario for their family (\`lockdrop list\`).`,
         );
-      const props = select.properties(o.property);
+      const props = select.properties(o.property ?? own.properties);
       // the searches run on worker threads (the step watchdog, and this thread free to
       // answer SIGINT and SIGTERM); the separating replays after them run here
       const pairs = designs.flatMap((d) =>

@@ -13,7 +13,7 @@ import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 import { checkShardTarget, writeShardOut } from "../shard-out.js";
 import { onStopSignals, violationsSoFar } from "../signals.js";
-import { fileOfDesign, loadedFiles } from "../user-designs.js";
+import { fileDefaults, fileOfDesign, loadedFiles } from "../user-designs.js";
 
 export function registerMatrix(program: Command): void {
   const cmd = program
@@ -25,17 +25,22 @@ export function registerMatrix(program: Command): void {
     .option("--property <ids...>", "only these properties")
     .option("--strict", "exit 1 when any row is violated");
   withExplorationOptions(cmd).action(async (o) => {
-    const props = select.properties(o.property).map((p) => p.id);
     if (o.shardOut) checkShardTarget(o.shardOut);
     const designs = select.designs(o.design);
-    const scenarios = select.scenarios(o.scenario);
-    const pairs = designs.flatMap((d) =>
-      scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
-    );
+    // a design file may name its own scenarios and properties, for when the command
+    // line does not (as in check); a built-in design runs on every one
+    const pairs = designs.flatMap((d) => {
+      const own = fileDefaults(d);
+      const props = select.properties(o.property ?? own.properties).map((p) => p.id);
+      return select
+        .scenarios(o.scenario ?? own.scenarios)
+        .filter((s) => runsIn(s, d))
+        .map((s) => ({ d, s, props }));
+    });
     const threads = Math.min(o.workers, Math.max(1, pairs.length));
     const memory = memoryBudget(o.maxMemory, threads);
     const files = loadedFiles().map((f) => f.file);
-    const jobs = pairs.map(({ d, s }) => ({
+    const jobs = pairs.map(({ d, s, props }) => ({
       design: d.id,
       file: fileOfDesign(d.id),
       loader: DESIGN_LOADER,
@@ -101,8 +106,11 @@ export function registerMatrix(program: Command): void {
       !writeShardOut(o, {
         command: "matrix",
         designs,
-        scenarios: select.scenarios(o.scenario).map((s) => s.id),
-        properties: props,
+        scenarios: scenarioRegistry
+          .all()
+          .map((s) => s.id)
+          .filter((id) => pairs.some((p) => p.s.id === id)),
+        properties: [...new Set(pairs.flatMap((p) => p.props))],
         rows: results as RowResult[],
       })
     )
