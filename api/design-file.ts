@@ -308,7 +308,26 @@ function oneParagraph(message: string): string {
     .join(" ");
 }
 
-/** Import a design file (tsx is registered by the CLI and by vitest) and validate it. */
+/** Set in a thread whose module hooks include tsx's (cli/bin.mjs, engine/hooks.mjs). */
+const TSX = Symbol.for("lockdrop.tsx");
+
+/**
+ * tsx's hooks in this thread, once, for a TypeScript design file. The command and its
+ * worker threads register them at start; a test runner may not have. vitest transforms
+ * a checkout's sources, but not an installed lockdrop, whose import() is then Node's
+ * own, which knows no .ts or .mts. Registered before the first import: Node keeps a
+ * failed import's error for that URL.
+ */
+async function typeScriptHooks(): Promise<void> {
+  const g = globalThis as { [TSX]?: boolean };
+  if (g[TSX] === true) return;
+  const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
+  esm.register();
+  cjs.register();
+  g[TSX] = true;
+}
+
+/** Import a design file and validate it. */
 export async function loadDesignFile(file: string, cwd = process.cwd()): Promise<LoadedDesign> {
   const abs = resolve(cwd, file);
   if (!existsSync(abs))
@@ -318,6 +337,7 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
     );
   let mod: Record<string, unknown>;
   try {
+    if (/\.[cm]?ts$/.test(abs)) await typeScriptHooks();
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
     // declarations that refuse themselves at load say what to fix already
@@ -346,10 +366,10 @@ export function declareAll(
 ): { scenarios: readonly string[] | undefined; properties: readonly string[] | undefined } {
   try {
     const scenarios = spec.scenarios?.map((s) =>
-      typeof s === "string" ? s : declareScenario(s, file, spec).id,
+      typeof s === "string" ? s : declareScenario(s, file, spec, spec.id).id,
     );
     const properties = spec.properties?.map((p) =>
-      typeof p === "string" ? p : declareProperty(p, file).id,
+      typeof p === "string" ? p : declareProperty(p, file, spec.id).id,
     );
     if (withDesign && !DESIGNS.includes(spec)) declareDesign(spec, file);
     return { scenarios, properties };

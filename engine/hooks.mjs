@@ -9,5 +9,7 @@ import { register as registerTsx } from "tsx/esm/api";
 
 registerTsx();
 registerTsxCjs();
+// api/design-file.ts registers them itself where nothing has
+globalThis[Symbol.for("lockdrop.tsx")] = true;
 if (existsSync(new URL("./exec.ts", import.meta.url)))
   register("../cli/source-condition.mjs", import.meta.url);

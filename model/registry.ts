@@ -47,8 +47,11 @@ export class DuplicateIdError extends Error {
 export interface Registry<T extends Entry> {
   /** "design", "scenario", "actor" or "property", for messages */
   readonly kind: string;
-  /** Add `entry`, declared in `from` (a file, or "lockdrop" for the built-ins). */
-  add(entry: T, from: string): T;
+  /**
+   * Add `entry`, declared in `from` (a file, or "lockdrop" for the built-ins), for the
+   * design `owner` if it is one design's declaration.
+   */
+  add(entry: T, from: string, owner?: string): T;
   get(id: string): T | undefined;
   /** where the entry with this id was declared */
   source(id: string): string | undefined;
@@ -67,20 +70,25 @@ export function registry<T extends Entry>(kind: string): Registry<T> {
   const key = Symbol.for(`lockdrop.registry.${kind}`);
   const shared = globalThis as unknown as Record<
     symbol,
-    Map<string, { readonly entry: T; readonly from: string }>
+    Map<string, { readonly entry: T; readonly from: string; readonly owner?: string }>
   >;
   shared[key] ??= new Map();
   const byId = shared[key];
   return {
     kind,
-    add(entry, from) {
+    add(entry, from, owner) {
       const had = byId.get(entry.id);
       if (had !== undefined) {
         if (had.entry === entry) return entry;
         if (had.from === BUILT_IN && from === BUILT_IN) return had.entry;
+        // One design file loaded twice, by two module loaders, in one thread: a vitest
+        // test imports it (vitest's loader) for checkDesign(), and checkDesignFile()
+        // loads it (Node's). Declared alike, but from two places; two entries of one id
+        // from one place (a file declaring it twice) are refused below.
+        if (owner !== undefined && had.owner === owner && had.from !== from) return had.entry;
         throw new DuplicateIdError(kind, entry.id, had.from, from);
       }
-      byId.set(entry.id, { entry, from });
+      byId.set(entry.id, owner === undefined ? { entry, from } : { entry, from, owner });
       return entry;
     },
     get: (id) => byId.get(id)?.entry,

@@ -3,7 +3,7 @@
 // change to the design, its scenarios or properties (or to lockdrop) that breaks one
 // fails the test and prints the counterexample as thread lanes.
 import { mutant, PROPERTIES, test, userUnlock } from "lockdrop/model";
-import { checkDesign } from "lockdrop/vitest";
+import { checkDesign, checkDesignFile } from "lockdrop/vitest";
 import { describe, it } from "vitest";
 import mydrv from "./mydrv.mjs";
 import { noMmapLockUnderRangeLock } from "./property.mjs";
@@ -17,6 +17,13 @@ describe("mydrv", () => {
   it("keeps the properties it lists on the scenarios it lists", () => {
     // mydrv.mts lists them: mydrv's own property and scenarios among them
     checkDesign(mydrv, { runs }).expectAllHold();
+  });
+
+  it("holds when loaded as a file, as `lockdrop check` loads it", async () => {
+    // on a worker thread, with each step under a watchdog: a step that never returns
+    // fails the test instead of hanging `npm test`
+    const file = await checkDesignFile(new URL("./mydrv.mts", import.meta.url), { runs });
+    file.expectAllHold();
   });
 
   it("keeps every built-in property with one mydrv thread", () => {
