@@ -172,8 +172,9 @@ export function renderComparison(
   opts: { readonly all?: boolean } = {},
 ): string {
   const md = format === "markdown";
+  // hidden unless listed: rows where every design ran and none is violated
   const quiet = (r: CompareRow) =>
-    !r.differs && r.cells.every((x) => x === null || x.verdict !== "violated");
+    !r.differs && r.cells.every((x) => x !== null && x.verdict !== "violated");
   const rows = opts.all ? c.rows : c.rows.filter((r) => !quiet(r));
   const hidden = c.rows.length - rows.length;
   const ids = c.designs.map((d) => d.id);
@@ -197,10 +198,15 @@ export function renderComparison(
     out.push(
       `${hidden} more scenario/property rows hold on every design${md ? "" : " (--all lists them)"}.`,
     );
+  const partial = c.rows.filter((r) => r.cells.some((x) => x === null)).length;
+  const notRun =
+    partial === 0
+      ? ""
+      : ` ${partial} row${partial === 1 ? "" : "s"} ran on some of the designs only ("not run": the scenario is for another family of design), so ${partial === 1 ? "it compares" : "they compare"} nothing there.`;
   out.push(
     nDiff === 0
-      ? "No cell differs: the designs get the same verdicts here."
-      : `${nDiff} row${nDiff === 1 ? "" : "s"} differ${nDiff === 1 ? "s" : ""}${md ? " (in bold)" : ""}; the counterexample that separates each follows.`,
+      ? `No cell differs where the designs both ran: they get the same verdicts there.${notRun}`
+      : `${nDiff} row${nDiff === 1 ? "" : "s"} differ${nDiff === 1 ? "s" : ""}${md ? " (in bold)" : ""}; the counterexample that separates each follows.${notRun}`,
   );
   out.push(
     md

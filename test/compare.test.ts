@@ -109,5 +109,28 @@ describe("compare", () => {
     const one = run("v2");
     expect(one.code).toBe(2);
     expect(one.err).toMatch(/^lockdrop: compare needs at least two designs, got 1\./);
+    // --strict: 1 when a design violates a row, 0 when none does
+    const args = ["v1-hugetlb-drop", "v2", "--scenario", "hugetlb-uffd", "--runs", "300"];
+    expect(run(...args, "--property", "no-freed-vma-use", "--strict").code).toBe(1);
+    expect(run(...args, "--property", "lock-balance", "--strict").code).toBe(0);
+  });
+
+  it("does not call designs alike on a row where one of them did not run", () => {
+    // thp-split-nolock is for pgwalk designs: follow-pmd runs there, v2 does not
+    const mixed = compareDesigns(
+      [d("follow-pmd"), d("v2")],
+      [scenario("thp-split-nolock")],
+      [p("pmd-decision-current"), p("lock-balance")],
+      { runs: 50, seed: 1 },
+    );
+    expect(mixed.rows.map((r) => r.cells.map((x) => x?.verdict ?? "not run"))).toEqual([
+      ["violated", "not run"],
+      ["holds", "not run"],
+    ]);
+    const text = renderComparison(mixed, "text");
+    // both rows listed (neither holds on every design), and no claim that they agree
+    expect(text).toMatch(/thp-split-nolock\s+lock-balance\s+holds\s+not run/);
+    expect(text).not.toMatch(/hold on every design/);
+    expect(text).toMatch(/2 rows ran on some of the designs only/);
   });
 });

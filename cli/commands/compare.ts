@@ -30,6 +30,7 @@ export function registerCompare(program: Command): void {
         .default("text"),
     )
     .option("--all", "also list the rows where every design holds")
+    .option("--strict", "exit 1 when any design violates any row")
     .option("--json", "print lockdrop.compare/1 JSON")
     .option(
       "--step-timeout <seconds>",
@@ -104,5 +105,9 @@ export function registerCompare(program: Command): void {
         (d, s) => byPair.get(`${d.id}\u0000${s.id}`) ?? [],
       );
       console.log(o.json ? comparisonJsonText(c) : renderComparison(c, o.format, { all: o.all }));
+      // a report: 0 when every row has a verdict, 4 when some row is unknown, 1 only with --strict
+      const cells = c.rows.flatMap((r) => r.cells.map((x) => x?.verdict));
+      if (o.strict && cells.includes("violated")) process.exitCode = 1;
+      else if (cells.includes("unknown")) process.exitCode = 4;
     });
 }
