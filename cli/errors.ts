@@ -6,7 +6,8 @@ export const DEFAULT_RUNS = 1000;
 export const DEFAULT_SEED = 1;
 
 export function known(kind: string, id: string, all: readonly string[], hint: string): UsageError {
-  return new UsageError(`unknown ${kind} "${id}". Known ${kind}s: ${all.join(", ")}. ${hint}`);
+  const kinds = kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : `${kind}s`;
+  return new UsageError(`unknown ${kind} "${id}". Known ${kinds}: ${all.join(", ")}. ${hint}`);
 }
 
 /**
@@ -25,6 +26,8 @@ export const LIMITS: Readonly<
   "--preemptions": [0, 1000, 2],
   "--workers": [1, 256, 2],
   "--shard-depth": [1, 1000, 8],
+  // seconds a step of a design file may run before it is stopped (0 would stop every step)
+  "--step-timeout": [1, 3600, 30],
 };
 
 /** A whole number within the option's range (LIMITS), or a UsageError saying which range. */
@@ -38,7 +41,7 @@ export function parseCount(name: string) {
       );
     if (n < min || n > max)
       throw new UsageError(
-        `${name} must be between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}, got ${v}${n < min && min > 0 && n <= 0 ? ` (${name} ${n} would ${name === "--runs" ? "run no schedule" : "explore nothing"} and prove nothing)` : ""}. Example: ${name} ${example}.`,
+        `${name} must be between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}, got ${v}${n < min && min > 0 && n <= 0 ? ` (${name} ${n} would ${name === "--runs" ? "run no schedule and prove nothing" : name === "--step-timeout" ? "stop every step as soon as it starts" : "explore nothing and prove nothing"})` : ""}. Example: ${name} ${example}.`,
       );
     return n;
   };

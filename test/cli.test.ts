@@ -12,6 +12,24 @@ describe("lockdrop CLI", () => {
     expect(r.err.trim().split("\n")).toHaveLength(1);
   });
 
+  it("words each bad-input error as one sentence of plain English", () => {
+    const oneLine = (r: { code: number; err: string }) => {
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).not.toMatch(/\.\./);
+      return r.err;
+    };
+    expect(oneLine(lockdrop("check", "v2", "--property", "nope"))).toMatch(
+      /unknown property "nope"\. Known properties: /,
+    );
+    expect(oneLine(lockdrop("check", "v2", "extra"))).toMatch(/got 2\. Run `lockdrop --help`/);
+    expect(oneLine(lockdrop("check", "v2", "--formt", "x"))).toMatch(/unknown option '--formt'/);
+    // 0 s would stop every step at once: a design error blamed on a built-in design
+    expect(oneLine(lockdrop("check", "v2", "--step-timeout", "0"))).toMatch(
+      /--step-timeout must be between 1 and 3,600, got 0/,
+    );
+  });
+
   it("lists designs, scenarios and properties in aligned columns", () => {
     const r = lockdrop("list");
     expect(r.code).toBe(0);
