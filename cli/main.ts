@@ -71,7 +71,10 @@ try {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.exitCode === 0)
       exit(0);
     console.error(
-      `lockdrop: ${e.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").replace(/\.$/, "")}. Run \`lockdrop --help\` for usage.`,
+      `lockdrop: ${e.message
+        .replace(/^error: /, "")
+        .replace(/\s*\n\s*/g, " ")
+        .replace(/\.$/, "")}. Run \`lockdrop --help\` for usage.`,
     );
     exit(2);
   }

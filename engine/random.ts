@@ -63,6 +63,8 @@ export interface Counterexample {
   readonly scheduled: number;
   /** breadth-first search established that no shorter counterexample exists */
   readonly provenShortest?: boolean;
+  /** a shard's exhaustive search: none shorter in the part of the search it took */
+  readonly shortestOfPart?: boolean;
   /** for a lasso (liveness): where the repeating part of `schedule` starts */
   readonly loopStart?: number | null;
 }

@@ -355,6 +355,8 @@ export function exhaustiveRows(
         counterexample: null,
         search,
       };
+    const shortestHere =
+      c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth);
     return {
       ...base,
       verdict: "violated",
@@ -380,9 +382,8 @@ export function exhaustiveRows(
         // a lasso no longer than the depth bound lies wholly in the explored graph, where
         // it is the shortest; one found only past a stop is not proven
         // (a shard's is the shortest of its part only: merge takes the shortest of all)
-        provenShortest:
-          shard === undefined &&
-          (c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth)),
+        provenShortest: shard === undefined && shortestHere,
+        ...(shard !== undefined && shortestHere ? { shortestOfPart: true } : {}),
         loopStart: c.loopStart,
       },
     };

@@ -407,6 +407,13 @@ export const ShardRowSchema = z
     steps: count().nullable().describe("length of the shard's shortest counterexample, else null"),
     message: z.string().optional(),
     schedule: z.array(ChoiceSchema).optional().describe("the counterexample's schedule"),
+    loopStart: count()
+      .optional()
+      .describe("a lasso (liveness): the index of the schedule's step where its loop starts"),
+    provenShortest: z
+      .boolean()
+      .optional()
+      .describe("the search established that no shorter counterexample exists in its part"),
   })
   .strict();
 

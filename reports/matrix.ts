@@ -21,7 +21,7 @@ export function cell(r: MatrixRow): string {
   return r.verdict;
 }
 
-const STOPPED: Record<NonNullable<MatrixRow["stopped"]>, string> = {
+export const STOPPED: Record<NonNullable<MatrixRow["stopped"]>, string> = {
   "max-states": "--max-states",
   "max-memory": "--max-memory",
   interrupted: "Ctrl-C",

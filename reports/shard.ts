@@ -8,6 +8,7 @@
 // unknown; a missing shard leaves unknown what the others did not violate.
 import { createHash } from "node:crypto";
 import type { RowResult, Strength, Verdict } from "../engine/verdicts.js";
+import { isBuiltInDesign } from "../model/designs/index.js";
 import type { Design } from "../model/step.js";
 import { designHash } from "./cex.js";
 import { color as pc } from "./color.js";
@@ -17,7 +18,7 @@ import { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema } from "./formats.
 export type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow };
 export { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema };
 
-import { strength as strengthText } from "./matrix.js";
+import { STOPPED, strength as strengthText } from "./matrix.js";
 
 function canon(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canon);
@@ -75,6 +76,11 @@ export function shardFileOf(o: {
       // (matrix rows come from its workers with their counterexamples only when asked)
       ...(r.counterexample?.schedule
         ? { schedule: r.counterexample.schedule.map((c) => ({ t: c.t, p: c.p })) }
+        : {}),
+      ...(r.counterexample?.loopStart != null ? { loopStart: r.counterexample.loopStart } : {}),
+      // none shorter in the shard's part of the search (in the whole, unsharded)
+      ...(r.counterexample?.provenShortest || r.counterexample?.shortestOfPart
+        ? { provenShortest: true }
         : {}),
     })),
   };
@@ -213,6 +219,12 @@ function mergeRow(
       steps: best.steps,
       ...(best.message !== undefined ? { message: best.message } : {}),
       ...(best.schedule ? { schedule: best.schedule } : {}),
+      ...(best.loopStart !== undefined ? { loopStart: best.loopStart } : {}),
+      // the shortest of every shard's shortest is the search's (README "Shards"), when
+      // every shard is there and ran to its bound
+      ...(best.provenShortest && !missing && parts.every((r) => r.complete)
+        ? { provenShortest: true }
+        : {}),
       shards,
     };
   }
@@ -268,11 +280,61 @@ function mergedStrength(parts: readonly ShardRow[]): Strength {
   return { kind: "none" };
 }
 
-/** The merged rows as `check` prints its verdicts: one line per row, then the schedules. */
-export function renderMerge(m: MergeJson): string {
+/**
+ * What a merged row rests on. Random runs add up (each shard ran its own run indices);
+ * an exhaustive search's states do not quite: shards keep visited sets of their own,
+ * so a state reached from the prefixes of two shards is counted in both.
+ */
+function mergedStrengthText(r: MergedRow, m: MergeJson): string {
+  const s = r.strength;
+  if (s.kind !== "exhaustive-complete" && s.kind !== "exhaustive-depth")
+    return strengthText({ strength: s, ...(r.stopped ? { stopped: r.stopped } : {}) });
+  const given = m.count - m.missing.length;
+  const shards = `${given} of ${m.count} shard${m.count === 1 ? "" : "s"}`;
+  const reach = r.stopped
+    ? `a shard stopped by ${STOPPED[r.stopped]}: not proven`
+    : s.kind === "exhaustive-complete"
+      ? `each complete${s.preemptions !== undefined ? ` within ${s.preemptions} preemption${s.preemptions === 1 ? "" : "s"}` : ""}`
+      : `${s.frontier.toLocaleString("en-US")} states at the bound`;
+  const omission =
+    s.omissionProbability !== undefined
+      ? `; states kept as hashes: one missed with probability ${s.omissionProbability.toExponential(1)}`
+      : "";
+  return `exhaustive over ${shards}, depth ${s.depth}, ${reach}, ${s.states.toLocaleString("en-US")} states summed over them${omission}`;
+}
+
+/** "(shortest)", "(shortest lasso)", "(lasso)" or nothing, as `check` tags a violation. */
+function mergedTag(r: MergedRow): string {
+  const lasso = r.loopStart !== undefined;
+  if (r.provenShortest) return lasso ? " (shortest lasso)" : " (shortest)";
+  return lasso ? " (lasso)" : "";
+}
+
+/** The command that finds a merged row's counterexample again, on one machine. */
+function replayLine(r: MergedRow, m: MergeJson): string {
+  const o = m.options;
+  const builtIn = isBuiltInDesign(r.design);
+  const design = builtIn ? r.design : `<the design file of "${r.design}">`;
+  const how =
+    o.mode === "exhaustive"
+      ? ` --exhaustive${o.depth !== undefined ? ` --depth ${o.depth}` : ""}`
+      : ` --seed ${o.seed} --runs ${o.runs}${o.pct !== undefined ? ` --pct ${o.pct}` : ""}`;
+  return `  replay: lockdrop check ${design} --scenario ${r.scenario} --property ${r.property}${how}`;
+}
+
+/**
+ * The merged rows as `check` prints its verdicts: one line per row, then each
+ * violation: its message, its thread lanes when `lanes` can replay it (a built-in
+ * design whose step table is the one the shards searched), its schedule, and the
+ * command that finds it again.
+ */
+export function renderMerge(
+  m: MergeJson,
+  lanes: (r: MergedRow) => string | null = () => null,
+): string {
   const several = new Set(m.rows.map((r) => r.design)).size > 1;
   const out: string[] = [
-    `lockdrop merge: ${m.count - m.missing.length} of ${m.count} shards of ${m.command} (${m.options.mode === "exhaustive" ? `exhaustive, depth ${m.options.depth}, prefixes of ${m.shardDepth} steps` : `seed ${m.options.seed}, ${m.options.runs} random schedules per scenario`})`,
+    `lockdrop merge: ${m.count - m.missing.length} of ${m.count} shards of ${m.command} (${m.options.mode === "exhaustive" ? `exhaustive, ${m.options.depth !== undefined ? `depth ${m.options.depth}` : "no depth bound"}, prefixes of ${m.shardDepth} steps` : `seed ${m.options.seed}, ${m.options.runs} random schedules per scenario`})`,
     ...(m.missing.length > 0
       ? [
           pc.yellow(
@@ -286,21 +348,29 @@ export function renderMerge(m: MergeJson): string {
   const sw = Math.max(14, ...m.rows.map((r) => r.scenario.length));
   for (const r of m.rows) {
     const head = `${lead(r)}${r.scenario.padEnd(sw)} ${r.property.padEnd(30)}`;
-    const st = strengthText({ strength: r.strength, ...(r.stopped ? { stopped: r.stopped } : {}) });
+    const st = mergedStrengthText(r, m);
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${st})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${st})`);
-    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}`);
+    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${mergedTag(r)}`);
   }
+  if (m.options.mode === "exhaustive")
+    out.push(
+      "",
+      "States are summed over the shards: each keeps a visited set of its own, so a state reached from the prefixes of two shards is counted in each.",
+    );
   for (const r of m.rows) {
     if (r.verdict !== "violated") continue;
+    const drawn = lanes(r);
     out.push(
       "",
       pc.bold(`${r.property} violated on ${several ? `${r.design}/` : ""}${r.scenario}`),
       ...(r.message ? [`  ${r.message}`] : []),
+      ...(drawn !== null ? ["", drawn, ""] : []),
       ...(r.schedule
         ? [`  schedule (thread.pick): ${r.schedule.map((c) => `${c.t}.${c.p}`).join(" ")}`]
         : []),
+      replayLine(r, m),
     );
   }
   return out.join("\n");

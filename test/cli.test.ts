@@ -13,7 +13,7 @@ describe("lockdrop CLI", () => {
   });
 
   it("words each bad-input error as one sentence of plain English", () => {
-    const oneLine = (r: { code: number; err: string }) => {
+    const oneLine = (r: { code: number | null; err: string }) => {
       expect(r.code).toBe(2);
       expect(r.err.trim().split("\n")).toHaveLength(1);
       expect(r.err).not.toMatch(/\.\./);

@@ -21,6 +21,7 @@ import type { ShardFile, ShardOptions } from "../reports/shard.js";
 import {
   mergeShards,
   readShard,
+  renderMerge,
   ShardError,
   shardChecksum,
   shardFileOf,
@@ -200,6 +201,24 @@ describe("merge refuses", () => {
     const partial = mergeShards(named([one]));
     expect(partial.missing).toEqual([2]);
     for (const r of partial.rows) expect(["violated", "unknown", "n/a"]).toContain(r.verdict);
+    // what an unknown row rests on names the shards given, not a complete search
+    const text = renderMerge(partial);
+    for (const line of text.split("\n").filter((l) => / unknown \(/.test(l)))
+      expect(line).toMatch(/unknown \(exhaustive over 1 of 2 shards, depth \d+, /);
+  });
+
+  it("says what the states figure is: summed over shards, which may count a state twice", () => {
+    const text = renderMerge(mergeShards(named([one, two])));
+    expect(text).toMatch(
+      /holds \(exhaustive over 2 of 2 shards, depth \d+, each complete, [\d,]+ states summed over them\)/,
+    );
+    expect(text).toMatch(/^States are summed over the shards: /m);
+    // a search without a depth bound says so (it printed "depth undefined")
+    const unbounded = { ...EXHAUSTIVE, depth: undefined };
+    const free = [one, two].map((f) => fileOf(d, "anon-uffd-1", [], f.shard, unbounded, 4));
+    expect(renderMerge(mergeShards(named(free)))).toMatch(
+      /^lockdrop merge: 2 of 2 shards of check \(exhaustive, no depth bound, prefixes of 4 steps\)$/m,
+    );
   });
 
   it("shards of other searches: options, k, n, design hash, scenarios", () => {
@@ -274,6 +293,14 @@ describe("the command line", () => {
     };
     expect(m.rows.map((r) => [r.property, r.verdict, r.steps])).toEqual(
       w.results.map((r) => [r.property, r.verdict, r.steps]),
+    );
+    // as check prints each violation: its tag, its lanes, the command that finds it again
+    const text = lockdrop("merge", ...files).out;
+    const tags = (out: string) => out.split("\n").filter((l) => / VIOLATED in /.test(l));
+    expect(tags(text)).toEqual(tags(lockdrop(...args).out));
+    expect(text).toMatch(/^ +T \(v1-hugetlb-drop\) +W \(munmap\)/m);
+    expect(text).toMatch(
+      /replay: lockdrop check v1-hugetlb-drop --scenario hugetlb-uffd-1 --property no-freed-vma-use --exhaustive --depth 30$/m,
     );
     const [first, second] = files as [string, string];
     writeFileSync(

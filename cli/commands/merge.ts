@@ -6,9 +6,15 @@
 // violated are unknown (exit 4), since the missing one might have violated them.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { runSchedule, setupFor } from "../../engine/run.js";
 import { judgement } from "../../engine/verdicts.js";
+import { designById, isBuiltInDesign } from "../../model/designs/index.js";
+import { scenarioById } from "../../model/scenarios.js";
+import { propertyById } from "../../properties/index.js";
+import { designHash } from "../../reports/cex.js";
 import { jsonText } from "../../reports/formats.js";
-import type { ShardFile } from "../../reports/shard.js";
+import { renderLanes } from "../../reports/lanes.js";
+import type { MergedRow, ShardFile } from "../../reports/shard.js";
 import {
   MergeSchema,
   mergeShards,
@@ -17,6 +23,34 @@ import {
   ShardError,
 } from "../../reports/shard.js";
 import { UsageError } from "../errors.js";
+
+/**
+ * A merged row's counterexample as thread lanes, replayed from its schedule: only for a
+ * built-in design whose step table is the one the shards searched (a design file is not
+ * named in a shard file, and another lockdrop may have changed a built-in).
+ */
+function lanesOf(r: MergedRow, searched: readonly { id: string; hash: string }[]): string | null {
+  const design = isBuiltInDesign(r.design) ? designById(r.design) : undefined;
+  const scenario = scenarioById(r.scenario);
+  const property = propertyById(r.property);
+  if (!design || !scenario || !property || !r.schedule) return null;
+  if (searched.find((d) => d.id === r.design)?.hash !== designHash(design)) return null;
+  const run = runSchedule(setupFor(design, scenario), r.schedule, [property], {
+    keepWorlds: true,
+    noCompletion: true,
+  });
+  return renderLanes(run.trace, run.final, {
+    mark: Math.min(run.trace.length - 1, r.schedule.length - 1),
+    markText: [
+      `VIOLATION ${r.property}${r.message ? `: ${r.message}` : ""}`,
+      ...(r.loopStart !== undefined
+        ? [
+            `steps ${r.loopStart + 1}-${r.schedule.length} form the loop; it comes back to the state after step ${r.loopStart}`,
+          ]
+        : []),
+    ],
+  });
+}
 
 export function registerMerge(program: Command): void {
   program
@@ -41,7 +75,10 @@ export function registerMerge(program: Command): void {
           files.push({ name, file: readShard(name, text) });
         }
         const merged = mergeShards(files);
-        console.log(o.json ? jsonText(MergeSchema, merged) : renderMerge(merged));
+        const searched = files[0]?.file.designs ?? [];
+        console.log(
+          o.json ? jsonText(MergeSchema, merged) : renderMerge(merged, (r) => lanesOf(r, searched)),
+        );
         if (merged.missing.length > 0)
           console.error(
             `lockdrop: shard${merged.missing.length === 1 ? "" : "s"} ${merged.missing.join(", ")} of ${merged.count} not given: the rows they might have violated are unknown. Fix: merge all ${merged.count} shard files.`,
