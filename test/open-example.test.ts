@@ -39,7 +39,10 @@ describe("examples/svm: a user's lock, actor, scenario, two drivers and property
     expect(r.code, r.err).toBe(0);
     const block = r.out.slice(r.out.indexOf("== svm-first"));
     expect(block.split("\n")[1]?.trim()).toBe("svm-two-queues");
-    const rows = block.split("\n").slice(2).filter((l) => l.startsWith("  "));
+    const rows = block
+      .split("\n")
+      .slice(2)
+      .filter((l) => l.startsWith("  "));
     expect(rows.map((l) => l.trim().split(/ +/)[0])).toEqual([
       "no-range-lock-across-fault",
       "no-deadlock",
