@@ -189,7 +189,7 @@ describe("hugetlb_fault's own hugetlb VMA read lock", () => {
     const z = tidOf(b.world, "Z");
     b.run(z); // madvise
     b.run(z); // try_vma_read_lock -> vma
-    b.run(z); // hugetlb_zap_begin: hugetlb_vma_lock_write
+    b.run(z); // hugetlb_zap_begin(): hugetlb_vma_lock_write for a hugetlb VMA
     return { b, z };
   }
 

@@ -10,7 +10,7 @@
 // The userfaultfd_remove() event (UFFD_FEATURE_EVENT_REMOVE) is not modelled.
 
 import { type Actor, actor } from "../actor.js";
-import { hugetlbLockWriteOp, hugetlbUnlockWrite } from "../kernel/hugetlb.js";
+import { hugetlbUnlockWrite, hugetlbZapBeginOp } from "../kernel/hugetlb.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
@@ -64,9 +64,7 @@ const findVma = op({
   },
 });
 
-const zapBegin = hugetlbLockWriteOp(
-  "zap_page_range_single_batched: hugetlb_zap_begin: hugetlb_vma_lock_write(vma)",
-);
+const zapBegin = hugetlbZapBeginOp("zap_page_range_single_batched: hugetlb_zap_begin(vma)");
 
 const zap = op({
   name: "unmap_single_vma(): zap ptes; mmu_notifier_invalidate_range_end()",

@@ -8,7 +8,7 @@
 
 import type { Actor } from "../actor.js";
 import { actor } from "../actor.js";
-import { hugetlbLockWriteOp, hugetlbUnlockWriteFree } from "../kernel/hugetlb.js";
+import { hugetlbUnlockWriteFree, hugetlbZapBeginOp } from "../kernel/hugetlb.js";
 import {
   mmapReadUnlock,
   mmapWriteDowngrade,
@@ -57,8 +57,8 @@ export const detach = op({
   },
 });
 
-/** unmap_region() of a hugetlb VMA: __hugetlb_zap_begin() takes hugetlb_vma_lock_write. */
-export const zapBegin = hugetlbLockWriteOp("__hugetlb_zap_begin: hugetlb_vma_lock_write(vma)");
+/** unmap_region() -> unmap_vmas(): hugetlb_zap_begin(), a lock only for a hugetlb VMA. */
+export const zapBegin = hugetlbZapBeginOp("hugetlb_zap_begin(vma)");
 
 /**
  * The zap of `target`'s range (unmap_vmas with ZAP_FLAG_UNMAP, mm/memory.c), then

@@ -135,6 +135,30 @@ export const hugetlbLockWriteOp = (name: string, vma = "target"): Op<"ok"> =>
     },
   });
 
+/**
+ * hugetlb_zap_begin(vma) as an actor's step (include/linux/hugetlb.h, v6.7 and later),
+ * named after its caller: the inline that unmap_vmas() and zap_page_range_single() call
+ * for every VMA, which goes on to __hugetlb_zap_begin() -> hugetlb_vma_lock_write() only
+ * for a hugetlb VMA. The lanes say so where it does; on any other VMA the step does
+ * nothing.
+ */
+export const hugetlbZapBeginOp = (name: string): Op<"ok"> =>
+  op({
+    name,
+    outcomes: ["ok"],
+    run: (k) => {
+      const v = k.w.vmas[k.num("target")];
+      if (!v?.flags.hugetlb) return "ok";
+      k.emit({
+        k: "note",
+        tid: k.tid,
+        text: "is_vm_hugetlb_page: __hugetlb_zap_begin(): hugetlb_vma_lock_write(vma)",
+      });
+      hugetlbLockWrite(k, v.id);
+      return "ok";
+    },
+  });
+
 /** up_write() on `vma`'s hugetlb VMA lock, printed as `by`: the threads it woke, or null without a lock. */
 function releaseWrite(k: Ctx, vma: VmaId, by: string): Tid[] | null {
   const lock = k.w.vmas[vma]?.hugetlbLock;
