@@ -1,11 +1,13 @@
-// The fatal-signal actors (model/actors/signal.ts): to the driver thread alone, or to the
+// The fatal-signal actors (model/actors/signal.ts): to the driver's threads, or to the
 // whole process (complete_signal in kernel/signal.c: every thread of the group), which
 // ends the uffd monitor on its way back to user space.
 import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import type { FaultFlag } from "../model/kernel/fault-flags.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
+import { scenario as makeScenario } from "../model/scenarios.js";
 import { bench, mini, scenario, tidOf } from "./helpers.js";
 
 function sleeping(flags: readonly FaultFlag[], scen: string) {
@@ -52,6 +54,39 @@ describe("SIGKILL to the whole process", () => {
     expect(b.world.threads[m]?.fatal).toBe(false);
     b.run(m, 0); // read(): copy
     expect(b.world.threads[m]?.pc).toBe("copy");
+  });
+});
+
+// SIGKILL to one thread of a group is fatal to every thread of it (complete_signal()):
+// with two driver threads, the signal actor kills both, never one alone.
+describe("SIGKILL with two driver threads", () => {
+  it("wakes both drivers from their killable uffd sleeps, and says it took the group", () => {
+    const base = scenario("anon-uffd");
+    const two = makeScenario({ ...base, id: "anon-uffd-two-drivers", drivers: 2 });
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
+        next: "exit",
+      },
+    });
+    const b = bench(two, d);
+    const [t1, t2] = [tidOf(b.world, "T1"), tidOf(b.world, "T2")];
+    for (const t of [t1, t2]) for (let i = 0; i < 3; i++) b.run(t); // both asleep in the fault
+    expect([b.world.threads[t1]?.status.kind, b.world.threads[t2]?.status.kind]).toEqual([
+      "blocked",
+      "blocked",
+    ]);
+    const s = tidOf(b.world, "S");
+    const [next, record] = step(b.world, s, 0, b.programs);
+    for (const t of [t1, t2]) {
+      expect(next.threads[t]?.fatal).toBe(true);
+      expect(next.threads[t]?.status.kind).toBe("runnable");
+    }
+    expect(record.events).toContainEqual(
+      expect.objectContaining({ k: "note", text: "SIGKILL takes the whole thread group: T1, T2" }),
+    );
   });
 });
 

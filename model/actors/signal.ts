@@ -4,8 +4,12 @@
 // __folio_lock_killable) returns -EINTR (signal_pending_state() in
 // folio_wait_bit_common, mm/filemap.c).
 //
-// Two variants. `signalActor()` sends it to the driver thread alone (tgkill, or a
-// kernel-side kthread_stop-like kill of the faulting task). `signalActor("process")`
+// Two variants. `signalActor()` kills the driver's process, in which the uffd monitor is
+// not (a monitor in another process, as a uffd can be handed over). With several driver
+// threads it kills them all: they are threads of one process, and SIGKILL to any thread
+// of a group (tgkill included) is fatal to the whole group: complete_signal() in
+// kernel/signal.c (read at v6.12) sets SIGNAL_GROUP_EXIT and SIGKILL pending on every
+// thread and wakes each (signal_wake_up(t, 1)). `signalActor("process")`
 // sends it to the whole process (kill(pid, SIGKILL)): complete_signal() in
 // kernel/signal.c sets SIGKILL on every thread of the group and wakes each, so the uffd
 // monitor, a thread of the same process, dies too. It dies when it returns to user
@@ -48,9 +52,15 @@ const toThread = op({
   name: "kill(T, SIGKILL)",
   outcomes: [],
   run: (k) => {
-    const t = k.w.threads.find((x) => x.role === "driver");
+    const drivers = k.w.threads.filter((x) => x.role === "driver");
     k.finish();
-    if (t) killDriver(k, t);
+    if (drivers.length > 1)
+      k.emit({
+        k: "note",
+        tid: k.tid,
+        text: `SIGKILL takes the whole thread group: ${drivers.map((t) => t.name).join(", ")}`,
+      });
+    for (const t of drivers) killDriver(k, t);
     return undefined as never;
   },
 });
@@ -78,7 +88,7 @@ export function signalActor(target: "thread" | "process" = "thread"): Actor {
         id: "signal",
         lane: "S",
         disruptive: true,
-        title: "fatal signal to the driver thread",
+        title: "fatal signal to the driver's process: every driver thread, not the uffd monitor",
         start: "send",
         steps: { send: { op: toThread } },
       })
