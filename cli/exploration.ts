@@ -10,7 +10,14 @@ import type { RowResult } from "../engine/verdicts.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, parseShard } from "./errors.js";
+import {
+  DEFAULT_RUNS,
+  DEFAULT_SEED,
+  parseCount,
+  parseSeed,
+  parseShard,
+  UsageError,
+} from "./errors.js";
 import { exhaustiveProgress } from "./progress.js";
 
 /**
@@ -106,10 +113,52 @@ export function withExplorationOptions(
       "a step of a design file that runs longer is stopped: a design error at that step",
       parseCount("--step-timeout"),
       DEFAULT_STEP_LIMIT_MS / 1000,
-    );
+    )
+    .hook("preAction", (command) => refuseIgnoredOptions(command));
 }
 
 export type { ExplorationFlags };
+
+/** Options that bound or shape the exhaustive search: with random search they would be ignored. */
+const EXHAUSTIVE_ONLY = [
+  ["depth", "--depth", "bounds the exhaustive search"],
+  ["maxStates", "--max-states", "bounds the exhaustive search"],
+  ["hashCompact", "--hash-compact", "changes how the exhaustive search keeps states"],
+  ["preemptions", "--preemptions", "bounds the exhaustive search"],
+  ["sleepSets", "--sleep-sets", "is a reduction of the exhaustive search"],
+] as const;
+/** Options of random search: an exhaustive search runs every schedule, and would ignore them. */
+const RANDOM_ONLY = [
+  ["runs", "--runs"],
+  ["pct", "--pct"],
+  ["shortest", "--shortest"],
+] as const;
+
+/**
+ * Refuse an option the chosen search would ignore (exit 2): a user who asks for a bound,
+ * a reduction or a scheduler must get it, or be told, never a different search that
+ * looks like the one asked for.
+ */
+export function refuseIgnoredOptions(cmd: Command): void {
+  const o = cmd.opts() as Record<string, unknown>;
+  const given = (key: string) => cmd.getOptionValueSource(key) === "cli";
+  if (o.exhaustive !== true) {
+    for (const [key, flag, what] of EXHAUSTIVE_ONLY)
+      if (given(key))
+        throw new UsageError(
+          `${flag} ${what}, and this run is random (no --exhaustive), so it would be ignored. Fix: add --exhaustive, or leave ${flag} out.`,
+        );
+  } else
+    for (const [key, flag] of RANDOM_ONLY)
+      if (given(key) && o[key] !== false)
+        throw new UsageError(
+          `${flag} is an option of random search, and --exhaustive searches every schedule, so it would be ignored. Fix: leave ${flag} out, or drop --exhaustive for a random search.`,
+        );
+  if (given("shardDepth") && (o.shard === undefined || o.exhaustive !== true))
+    throw new UsageError(
+      `--shard-depth sets the length of the schedule prefixes an exhaustive search deals out to its shards, and ${o.exhaustive === true ? "no --shard i/n was given" : "this run is random (no --exhaustive): random shards split run indices"}, so it would be ignored. Fix: ${o.exhaustive === true ? "add --shard i/n" : "add --exhaustive"}, or leave --shard-depth out.`,
+    );
+}
 
 /** The rows of each pair under these flags, with the progress bar on a terminal. */
 export function rowsFor(

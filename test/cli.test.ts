@@ -30,6 +30,38 @@ describe("lockdrop CLI", () => {
     );
   });
 
+  it("refuses an option the chosen search would ignore, naming both ways out", () => {
+    const refused = (...args: string[]) => {
+      const r = lockdrop("check", "v2", "--scenario", "anon-uffd-1", ...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      return r.err;
+    };
+    expect(refused("--runs", "5", "--sleep-sets")).toMatch(
+      /--sleep-sets is a reduction of the exhaustive search, and this run is random \(no --exhaustive\), so it would be ignored\. Fix: add --exhaustive, or leave --sleep-sets out\./,
+    );
+    expect(refused("--runs", "5", "--depth", "10")).toMatch(/^lockdrop: --depth bounds/);
+    expect(refused("--exhaustive", "--pct", "3")).toMatch(
+      /^lockdrop: --pct is an option of random search/,
+    );
+    expect(refused("--exhaustive", "--shard-depth", "4")).toMatch(/no --shard i\/n was given/);
+    // asking for less is not refused: --no-shortest with --exhaustive, as before
+    const ok = lockdrop(
+      "check",
+      "v2",
+      "--scenario",
+      "anon-uffd-1",
+      "--property",
+      "lock-balance",
+      "--exhaustive",
+      "--no-shortest",
+      "--max-states",
+      "50",
+    );
+    expect(ok.code, ok.err).toBe(4);
+  });
+
   it("lists designs, scenarios and properties in aligned columns", () => {
     const r = lockdrop("list");
     expect(r.code).toBe(0);
