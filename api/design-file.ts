@@ -16,6 +16,7 @@ import {
   scenarioById,
   scenarioRegistry,
   UnknownActorError,
+  undeclaredLock,
 } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
 import { ComposeError, DesignError, FAMILIES, PropertyCheckError, stepAt } from "../model/step.js";
@@ -372,6 +373,11 @@ export function declareAll(
       typeof p === "string" ? p : declareProperty(p, file, spec.id).id,
     );
     if (withDesign && !DESIGNS.includes(spec)) declareDesign(spec, file);
+    for (const id of scenarios ?? []) {
+      const s = scenarioById(id);
+      const problem = s && runsIn(s, spec) ? undeclaredLock(s, spec) : null;
+      if (problem) throw new DeclarationError(problem);
+    }
     return { scenarios, properties };
   } catch (e) {
     if (e instanceof DeclarationError) throw new DesignFileError(file, e.message);

@@ -22,7 +22,7 @@ import type { MatrixRow, RowResult } from "../engine/verdicts.js";
 import { verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
-import { runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
+import { runsIn, SCENARIOS, scenarioById, undeclaredLock } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
@@ -139,6 +139,15 @@ function resolveDesign(d: Design | string): Design {
 }
 
 function scenariosFor(design: Design, ids: readonly string[] | undefined): Scenario[] {
+  const chosen = scenarioList(design, ids);
+  for (const s of chosen) {
+    const problem = undeclaredLock(s, design);
+    if (problem) fail(`lockdrop: ${problem}`);
+  }
+  return chosen;
+}
+
+function scenarioList(design: Design, ids: readonly string[] | undefined): Scenario[] {
   if (!ids) return SCENARIOS.filter((s) => runsIn(s, design));
   return ids.map((id) => {
     const s = scenarioById(id);

@@ -1,7 +1,13 @@
 // Resolving the ids a user typed into designs, scenarios and properties.
 import { DESIGNS, designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
-import { runsIn, SCENARIOS, scenarioById, scenarioRegistry } from "../model/scenarios.js";
+import {
+  runsIn,
+  SCENARIOS,
+  scenarioById,
+  scenarioRegistry,
+  undeclaredLock,
+} from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
@@ -42,6 +48,17 @@ export function scenarios(ids: readonly string[] | undefined): Scenario[] {
 }
 
 /**
+ * Refuse a pair whose scenario lacks a lock the design or an actor names (exit 2, before
+ * anything runs): it would stop the search with a design error at that step.
+ */
+export function checkDeclaredLocks(pairs: readonly { d: Design; s: Scenario }[]): void {
+  for (const { d, s } of pairs) {
+    const problem = undeclaredLock(s, d);
+    if (problem) throw new UsageError(problem);
+  }
+}
+
+/**
  * The scenarios `design` runs in, of those named on the command line (`ids`) or else of
  * `fallback` (a design file's own list, or every scenario). A scenario named on the
  * command line that the design does not run in is a usage error naming the ones it does.
@@ -51,7 +68,7 @@ export function scenariosOf(
   ids: readonly string[] | undefined,
   fallback: readonly string[] | undefined,
 ): Scenario[] {
-  return scenarios(ids ?? fallback).filter((s) => {
+  const chosen = scenarios(ids ?? fallback).filter((s) => {
     if (runsIn(s, design)) return true;
     if (ids)
       throw new UsageError(
@@ -63,6 +80,8 @@ export function scenariosOf(
       );
     return false;
   });
+  checkDeclaredLocks(chosen.map((s) => ({ d: design, s })));
+  return chosen;
 }
 
 export function properties(ids: readonly string[] | undefined): Property[] {

@@ -779,6 +779,38 @@ export function runsIn(s: Scenario, d: Design): boolean {
   return s.families.includes(d.family);
 }
 
+/**
+ * The first declared lock that design `d`, an actor of `s` or a design `s` runs
+ * alongside names in a step (Op.locks) and `s` does not declare with a fitting kind, as
+ * one paragraph with the fix; null when there is none. Checked before anything runs, so
+ * that it is never a design error in the middle of a search.
+ */
+export function undeclaredLock(s: Scenario, d: Design): string | null {
+  const declared = new Map((s.locks ?? []).map((l) => [l.name, l.kind]));
+  const programs: { readonly what: string; readonly steps: Program["steps"] }[] = [
+    { what: `design "${d.id}"`, steps: d.steps },
+    ...s.actors.map((u) => ({ what: `actor "${u.actor.id}"`, steps: u.actor.steps })),
+    ...(s.alongside ?? []).map((a) => ({ what: `design "${a.id}"`, steps: a.steps })),
+  ];
+  const names = [...declared.keys()].join(", ") || "none";
+  for (const p of programs)
+    for (const [label, step] of Object.entries(p.steps))
+      for (const lock of step.op.locks ?? []) {
+        const kind = declared.get(lock.name);
+        if (kind === undefined) {
+          const decl = `{ name: "${lock.name}", kind: "${lock.kinds.includes("mutex") ? "mutex" : lock.kinds[0]}" }`;
+          const fix =
+            scenarioRegistry.source(s.id) === BUILT_IN
+              ? `run it in a scenario of your own that adds the lock to this built-in one, scenario({ ...builtIn, id: "my-${s.id}", locks: [${decl}] }) with builtIn = scenarioById("${s.id}") (lockdrop init's lockdrop/scenario.mts does so)`
+              : `add ${decl} to the scenario's locks`;
+          return `${p.what}, step "${label}": ${step.op.name} names the lock "${lock.name}", which scenario "${s.id}" does not declare (it declares: ${names}). Fix: ${fix}.`;
+        }
+        if (!lock.kinds.includes(kind))
+          return `${p.what}, step "${label}": ${step.op.name} needs "${lock.name}" to be a ${lock.kinds.join(" or ")}, and scenario "${s.id}" declares it a ${kind}. Fix: declare it with kind "${lock.kinds[0]}", or use the primitives of a ${kind}.`;
+      }
+  return null;
+}
+
 /** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
 export function hasActor(s: Scenario, id: string): boolean {
   return s.actors.some((u) => u.actor.id === id && (u.budget === null || u.budget > 0));

@@ -4,7 +4,17 @@
 // a design file reads like the patch it models.
 import type { Event } from "./events.js";
 import { branded } from "./registry.js";
-import type { BlockedOn, Draft, Thread, Tid, Val, VmaRef, World, WorldDraft } from "./world.js";
+import type {
+  BlockedOn,
+  Draft,
+  LockKind,
+  Thread,
+  Tid,
+  Val,
+  VmaRef,
+  World,
+  WorldDraft,
+} from "./world.js";
 import { isVmaRef } from "./world.js";
 
 /** What an op sees while it runs: the world draft, its thread, and the schedule's pick. */
@@ -54,6 +64,12 @@ export interface Op<O extends string = string> {
    * `no-sleep-in-atomic` judges against the spinlocks the thread holds.
    */
   readonly mightSleep?: boolean;
+  /**
+   * The declared locks the op names (the primitives of model/kernel/locks.ts say so):
+   * every scenario the program runs in must declare each, with one of these kinds. It is
+   * checked before anything runs (model/scenarios.ts undeclaredLock).
+   */
+  readonly locks?: readonly { readonly name: string; readonly kinds: readonly LockKind[] }[];
   /** For an actor's entry step: may it start now (budget, something to do)? */
   enabled?(w: World, tid: Tid): boolean;
   run(k: Ctx): O;

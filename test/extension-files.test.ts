@@ -75,11 +75,24 @@ describe("malformed declarations in design files", () => {
     );
   });
 
-  it("reports a lock the scenario does not declare as a design error at the step that takes it", async () => {
+  it("refuses a lock the scenario does not declare before anything runs, naming the step and the fix", async () => {
     const r = await lockdrop("check", `${DIR}/18-undeclared-lock.ts`, "--runs", "20");
     onePlainParagraph(r);
     expect(r.err).toMatch(
-      /design error in .*18-undeclared-lock\.ts \(design "ext-18"\), step "take": mutex_lock\(drv\.lock\) threw: no lock "drv\.lock" in this scenario \(it declares: none\)/,
+      /18-undeclared-lock\.ts: design "ext-18", step "take": mutex_lock\(drv\.lock\) names the lock "drv\.lock", which scenario "ext-18" does not declare \(it declares: none\)\. Fix: add \{ name: "drv\.lock", kind: "mutex" \} to the scenario's locks\./,
+    );
+    // a built-in scenario named on the command line: the fix says how to add the lock
+    const builtIn = await lockdrop(
+      "check",
+      "./examples/svm-first.ts",
+      "--scenario",
+      "anon-uffd-1",
+      "--runs",
+      "20",
+    );
+    onePlainParagraph(builtIn);
+    expect(builtIn.err).toMatch(
+      /names the lock "prange->lock", which scenario "anon-uffd-1" does not declare .*scenario\(\{ \.\.\.builtIn, id: "my-anon-uffd-1", locks: \[\{ name: "prange->lock", kind: "mutex" \}\] \}\)/,
     );
   });
 });

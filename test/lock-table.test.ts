@@ -3,8 +3,18 @@
 // mutex, each VMA's lock a vma-lock. The wait-for graph and lock-balance ask the table,
 // so a built-in lock and a declared lock of the same kind are judged by one code path.
 import { describe, expect, it } from "vitest";
+import { DESIGNS } from "../model/designs/index.js";
+import { mutexLock } from "../model/kernel/locks.js";
 import { exit } from "../model/locals.js";
 import { lockInstances, lockState, locksHeld } from "../model/lock-table.js";
+import {
+  scenario as makeScenario,
+  runsIn,
+  SCENARIOS,
+  scenarioById,
+  undeclaredLock,
+} from "../model/scenarios.js";
+import type { Op } from "../model/step.js";
 import { waitEdges } from "../model/waitfor.js";
 import type { Status, World } from "../model/world.js";
 import { bench, mini, scenario } from "./helpers.js";
@@ -75,5 +85,33 @@ describe("the lock table", () => {
     ]);
     expect(locksHeld(builtIn, 2)).toEqual(["user_lock"]);
     expect(locksHeld(declared, 2)).toEqual(["drv.lock"]);
+  });
+});
+
+// Op.locks: a step's declared lock, checked against the scenario before anything runs
+describe("undeclaredLock", () => {
+  const take = (op: Op) => mini({ take: { op, next: "exit" } });
+  const base = scenarioById("anon-uffd-1");
+  if (!base) throw new Error("no anon-uffd-1");
+  const withLock = (kind: "mutex" | "seqcount") =>
+    makeScenario({ ...base, id: `locks-${kind}`, locks: [{ name: "drv.lock", kind }] });
+
+  it("passes a lock the scenario declares with a kind the primitive takes", () => {
+    expect(undeclaredLock(withLock("mutex"), take(mutexLock("drv.lock")))).toBeNull();
+  });
+
+  it("names the step, the lock and the fix when the lock is missing or of another kind", () => {
+    expect(undeclaredLock(base, take(mutexLock("drv.lock")))).toMatch(
+      /^design "mini", step "take": mutex_lock\(drv\.lock\) names the lock "drv\.lock", which scenario "anon-uffd-1" does not declare \(it declares: none\)\. Fix: run it in a scenario of your own/,
+    );
+    expect(undeclaredLock(withLock("seqcount"), take(mutexLock("drv.lock")))).toMatch(
+      /needs "drv\.lock" to be a rwsem or mutex or spinlock, and scenario "locks-seqcount" declares it a seqcount\./,
+    );
+  });
+
+  it("holds for every built-in design in every scenario it runs in", () => {
+    for (const d of DESIGNS)
+      for (const s of SCENARIOS)
+        if (runsIn(s, d)) expect(undeclaredLock(s, d), `${d.id} ${s.id}`).toBeNull();
   });
 });

@@ -68,6 +68,7 @@ export function registerCompare(program: Command): void {
       const pairs = designs.flatMap((d) =>
         scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
       );
+      select.checkDeclaredLocks(pairs);
       let done = 0;
       const stop = onStopSignals(
         () =>

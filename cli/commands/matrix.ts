@@ -37,6 +37,7 @@ export function registerMatrix(program: Command): void {
         .filter((s) => runsIn(s, d))
         .map((s) => ({ d, s, props }));
     });
+    select.checkDeclaredLocks(pairs);
     const threads = Math.min(o.workers, Math.max(1, pairs.length));
     const memory = memoryBudget(o.maxMemory, threads);
     const files = loadedFiles().map((f) => f.file);

@@ -30,6 +30,11 @@ export function declaredLock(k: Ctx, name: string, kinds: readonly LockKind[]): 
   return l;
 }
 
+/** An op on the declared lock `name`, which says so (Op.locks): the scenario must declare it. */
+function lockOp<O extends string>(name: string, kinds: readonly LockKind[], spec: Op<O>): Op<O> {
+  return op({ ...spec, locks: [{ name, kinds }] });
+}
+
 /** Does `tid` hold the declared lock `name` (in any mode)? */
 export function holdsLock(w: World, name: string, tid: Tid): boolean {
   const l = w.locks[name];
@@ -44,8 +49,14 @@ export function spinlocksHeld(w: World, tid: Tid): string[] {
 }
 
 /** Take `name` in `mode`; queue and block when it is not free. Returns whether granted now. */
+/** The kinds of declared lock taken or released in `mode`. */
+const KINDS: Readonly<Record<"read" | "write", readonly LockKind[]>> = {
+  read: ["rwsem"],
+  write: ["rwsem", "mutex", "spinlock"],
+};
+
 export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boolean {
-  const l = declaredLock(k, name, mode === "read" ? ["rwsem"] : ["rwsem", "mutex", "spinlock"]);
+  const l = declaredLock(k, name, KINDS[mode]);
   let granted: boolean;
   if (l.kind === "rwsem") granted = rwsem.acquire(l, k.tid, mode);
   else if (l.kind !== "mutex" && l.kind !== "spinlock") return false;
@@ -57,7 +68,7 @@ export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boole
 
 /** Release `name` held in `mode`: hands it to the head of the queue, ends the epoch. */
 export function releaseLock(k: Ctx, name: string, mode: "read" | "write", by: string): void {
-  const l = declaredLock(k, name, mode === "read" ? ["rwsem"] : ["rwsem", "mutex", "spinlock"]);
+  const l = declaredLock(k, name, KINDS[mode]);
   let held = false;
   let woken: Tid[] = [];
   if (l.kind === "rwsem") ({ held, woken } = rwsem.release(l, k.tid, mode));
@@ -89,7 +100,7 @@ export function tryAcquireLock(k: Ctx, name: string, mode: "read" | "write"): bo
 }
 
 function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boolean): Op<"ok"> {
-  return op({
+  return lockOp(name, KINDS[mode], {
     name: `${fn}(${name})`,
     outcomes: ["ok"],
     mightSleep: sleeps,
@@ -101,7 +112,7 @@ function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boo
 }
 
 function releaseOp(fn: string, name: string, mode: "read" | "write"): Op<"ok"> {
-  return op({
+  return lockOp(name, KINDS[mode], {
     name: `${fn}(${name})`,
     outcomes: ["ok"],
     run: (k) => {
@@ -125,7 +136,7 @@ export const downWrite = (name: string): Op<"ok"> => acquireOp("down_write", nam
 export const upWrite = (name: string): Op<"ok"> => releaseOp("up_write", name, "write");
 /** down_write_trylock(&sem): "locked", or "busy" when it is held or contended. */
 export const downWriteTrylock = (name: string): Op<"locked" | "busy"> =>
-  op({
+  lockOp(name, ["rwsem"], {
     name: `down_write_trylock(${name})`,
     outcomes: ["locked", "busy"],
     run: (k) => (tryAcquireLock(k, name, "write") ? "locked" : "busy"),
@@ -168,7 +179,7 @@ function addSeqReader(readers: { tid: Tid; stale: boolean }[], tid: Tid): void {
 
 /** write_seqcount_begin(&s): readers in their section from now on must retry. */
 export const writeSeqcountBegin = (name: string): Op<"ok"> =>
-  op({
+  lockOp(name, ["seqcount"], {
     name: `write_seqcount_begin(${name})`,
     outcomes: ["ok"],
     run: (k) => {
@@ -189,7 +200,7 @@ export const writeSeqcountBegin = (name: string): Op<"ok"> =>
 
 /** write_seqcount_end(&s): spinning readers go on. */
 export const writeSeqcountEnd = (name: string): Op<"ok"> =>
-  op({
+  lockOp(name, ["seqcount"], {
     name: `write_seqcount_end(${name})`,
     outcomes: ["ok"],
     run: (k) => {
@@ -215,7 +226,7 @@ export const writeSeqcountEnd = (name: string): Op<"ok"> =>
 
 /** read_seqcount_begin(&s): enter a read section, spinning while a write is in progress. */
 export const readSeqcountBegin = (name: string): Op<"ok"> =>
-  op({
+  lockOp(name, ["seqcount"], {
     name: `read_seqcount_begin(${name})`,
     outcomes: ["ok"],
     run: (k) => {
@@ -241,7 +252,7 @@ export const readSeqcountBegin = (name: string): Op<"ok"> =>
 
 /** read_seqcount_retry(&s, seq): "retry" when a write began since read_seqcount_begin. */
 export const readSeqcountRetry = (name: string): Op<"retry" | "ok"> =>
-  op({
+  lockOp(name, ["seqcount"], {
     name: `read_seqcount_retry(${name})`,
     outcomes: ["retry", "ok"],
     run: (k) => {
@@ -284,7 +295,7 @@ export function refcountPut(k: Ctx, name: string): boolean {
 
 /** refcount_inc(&r) */
 export const refcountInc = (name: string): Op<"ok"> =>
-  op({
+  lockOp(name, ["refcount"], {
     name: `refcount_inc(${name})`,
     outcomes: ["ok"],
     run: (k) => {
@@ -295,7 +306,7 @@ export const refcountInc = (name: string): Op<"ok"> =>
 
 /** refcount_dec_and_test(&r): "zero" when this put dropped the last reference. */
 export const refcountDecAndTest = (name: string): Op<"zero" | "nonzero"> =>
-  op({
+  lockOp(name, ["refcount"], {
     name: `refcount_dec_and_test(${name})`,
     outcomes: ["zero", "nonzero"],
     run: (k) => (refcountPut(k, name) ? "zero" : "nonzero"),
@@ -310,7 +321,7 @@ export const refcountDecAndTest = (name: string): Op<"zero" | "nonzero"> =>
 
 /** vma_start_read(&obj): "locked", or "fail" while it is write-locked. */
 export const vmaStartReadLock = (name: string): Op<"locked" | "fail"> =>
-  op({
+  lockOp(name, ["vma-lock"], {
     name: `vma_start_read(${name})`,
     outcomes: ["locked", "fail"],
     run: (k) => {
@@ -326,7 +337,7 @@ export const vmaStartReadLock = (name: string): Op<"locked" | "fail"> =>
 
 /** vma_end_read(&obj): the last reader out lets a waiting vma_start_write() go on. */
 export const vmaEndReadLock = (name: string): Op<"ok"> =>
-  op({
+  lockOp(name, ["vma-lock"], {
     name: `vma_end_read(${name})`,
     outcomes: ["ok"],
     run: (k) => {
@@ -354,7 +365,7 @@ export const vmaEndReadLock = (name: string): Op<"ok"> =>
  * error without it), write-locks the object and sleeps until its readers have left.
  */
 export const vmaStartWriteLock = (name: string): Op<"ok"> =>
-  op({
+  lockOp(name, ["vma-lock"], {
     name: `vma_start_write(${name})`,
     outcomes: ["ok"],
     mightSleep: true,
@@ -428,7 +439,7 @@ export function rcuReadersInside(w: World, name: string): readonly Tid[] {
 
 /** rcu_read_lock() */
 export const rcuReadLock = (name = "rcu"): Op<"ok"> =>
-  op({
+  lockOp(name, ["rcu"], {
     name: "rcu_read_lock()",
     outcomes: ["ok"],
     run: (k) => {
@@ -439,7 +450,7 @@ export const rcuReadLock = (name = "rcu"): Op<"ok"> =>
 
 /** rcu_read_unlock() */
 export const rcuReadUnlock = (name = "rcu"): Op<"ok"> =>
-  op({
+  lockOp(name, ["rcu"], {
     name: "rcu_read_unlock()",
     outcomes: ["ok"],
     run: (k) => {
