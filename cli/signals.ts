@@ -49,6 +49,15 @@ export function onStopSignals(report: (name: string) => string): () => void {
 }
 
 /** The violated rows among those finished, one line each, for a stop message. */
+/** The pairs of `jobs` whose index is not in `done`, as "design on scenario", for a stop message. */
+export function unfinishedPairs(
+  jobs: readonly { readonly design: string; readonly scenario: string }[],
+  done: ReadonlySet<number>,
+): string {
+  const left = jobs.filter((_, i) => !done.has(i)).map((j) => `${j.design} on ${j.scenario}`);
+  return left.length === 0 ? "" : `Not finished: ${left.join(", ")}.`;
+}
+
 export function violationsSoFar(
   rows: readonly {
     readonly design: string;

@@ -198,6 +198,8 @@ describe("exit codes", () => {
     );
     expect(matrix.code, matrix.err).toBe(143);
     expect(matrix.err).toMatch(/interrupted by SIGTERM after \d+ of \d+ design\/scenario pairs/);
+    // which pairs to run again: those not finished, by name
+    expect(matrix.err).toMatch(/Not finished: [\w.-]+ on [\w.-]+(, [\w.-]+ on [\w.-]+)*\./);
     for (const r of [term, int, matrix]) expect(r.err).not.toMatch(/\n\s+at /);
   });
 });

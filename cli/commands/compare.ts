@@ -12,7 +12,7 @@ import { compareDesigns, comparisonJsonText, renderComparison } from "../../repo
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
-import { onStopSignals } from "../signals.js";
+import { onStopSignals, unfinishedPairs, violationsSoFar } from "../signals.js";
 import { fileOfDesign, filesDefaults, loadedFiles } from "../user-designs.js";
 
 export function registerCompare(program: Command): void {
@@ -70,9 +70,12 @@ export function registerCompare(program: Command): void {
       );
       select.checkDeclaredLocks(pairs);
       let done = 0;
+      const donePairs = new Set<number>();
+      const finished: RowResult[] = [];
+      const jobsOf = pairs.map(({ d, s }) => ({ design: d.id, scenario: s.id }));
       const stop = onStopSignals(
         () =>
-          `after ${done} of ${pairs.length} design/scenario pairs; the comparison was not printed. Fix: compare fewer scenarios (--scenario) or with fewer --runs.`,
+          `after ${done} of ${pairs.length} design/scenario pairs; the comparison was not printed. ${unfinishedPairs(jobsOf, donePairs)} ${violationsSoFar(finished)} Fix: compare fewer scenarios (--scenario) or with fewer --runs.`,
       );
       const computed = await rowsInParallel(
         pairs.map(({ d, s }) => ({
@@ -85,8 +88,10 @@ export function registerCompare(program: Command): void {
           flags: { runs: o.runs, seed: o.seed, shortest: false, depth: 1 },
         })),
         undefined,
-        (n) => {
+        (n, _total, i, pairRows) => {
           done = n;
+          donePairs.add(i);
+          finished.push(...(pairRows as RowResult[]));
         },
         {
           stepLimitMs: o.stepTimeout * 1000,

@@ -12,7 +12,7 @@ import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 import { checkShardTarget, writeShardOut } from "../shard-out.js";
-import { onStopSignals, violationsSoFar } from "../signals.js";
+import { onStopSignals, unfinishedPairs, violationsSoFar } from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles } from "../user-designs.js";
 
 export function registerMatrix(program: Command): void {
@@ -61,16 +61,18 @@ export function registerMatrix(program: Command): void {
     const tty = process.stderr.isTTY === true && !process.env.CI && !o.json;
     let done = 0;
     const finished: MatrixRow[] = [];
+    const donePairs = new Set<number>();
     const stopSignals = onStopSignals(
       () =>
-        `after ${done} of ${jobs.length} design/scenario pairs; the matrix was not printed, because a partial matrix proves nothing about the rows it did not reach. ${violationsSoFar(finished)} Fix: run again with --design or --scenario to cover fewer pairs.`,
+        `after ${done} of ${jobs.length} design/scenario pairs; the matrix was not printed, because a partial matrix proves nothing about the rows it did not reach. ${unfinishedPairs(jobs, donePairs)} ${violationsSoFar(finished)} Fix: run again with --design or --scenario to cover fewer pairs.`,
     );
     const results = (
       await rowsInParallel(
         jobs,
         threads,
-        (n, total, _i, pairRows) => {
+        (n, total, i, pairRows) => {
           done = n;
+          donePairs.add(i);
           finished.push(...pairRows);
           if (tty)
             process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
