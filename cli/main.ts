@@ -70,11 +70,17 @@ try {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.exitCode === 0)
       exit(0);
+    // a list option (--scenario a b) takes every word after it, the design too
+    const listFirst =
+      e.code === "commander.missingArgument" &&
+      process.argv.some((a) => /^--(scenario|property|design)$/.test(a))
+        ? " (--scenario, --property and --design take every word after them as a list, so give the design before them, or last after --)"
+        : "";
     console.error(
       `lockdrop: ${e.message
         .replace(/^error: /, "")
         .replace(/\s*\n\s*/g, " ")
-        .replace(/\.$/, "")}. Run \`lockdrop --help\` for usage.`,
+        .replace(/\.$/, "")}${listFirst}. Run \`lockdrop --help\` for usage.`,
     );
     exit(2);
   }

@@ -1,4 +1,5 @@
 // Resolving the ids a user typed into designs, scenarios and properties.
+import { existsSync, statSync } from "node:fs";
 import { DESIGNS, designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
 import {
@@ -21,6 +22,10 @@ export function designs(ids: readonly string[] | undefined): Design[] {
   if (!ids || ids.length === 0) return [...DESIGNS];
   return ids.map((id) => {
     const d = designById(id) ?? userDesign(id);
+    if (!d && (id.includes("/") || existsSync(id)))
+      throw new UsageError(
+        `"${id}" is ${existsSync(id) ? (statSync(id).isDirectory() ? "a directory" : "a file") : "a path that does not exist"}, and a design is a built-in id or a design file: a TypeScript or JavaScript module (.ts, .mts, .cts, .js, .mjs or .cjs) whose default export is design({ ... }). Fix: give the path of such a module, or a built-in id (\`lockdrop list\`).`,
+      );
     if (!d)
       throw known(
         "design",

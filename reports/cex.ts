@@ -423,7 +423,7 @@ export function parseCex(text: string, name: string): Parsed<Cex> {
     const why = text.trim() === "" ? "it is empty" : (e as Error).message;
     return {
       ok: false,
-      error: `${name} is not JSON (${why}); a counterexample file is written by \`lockdrop check --out\`. Is it truncated?`,
+      error: `${name} is not JSON (${why}): it may be truncated. Fix: give a counterexample file as \`lockdrop check --out\` wrote it, or write it again with that command.`,
     };
   }
   const schema = (json as { schema?: unknown } | null)?.schema;
@@ -441,7 +441,7 @@ export function parseCex(text: string, name: string): Parsed<Cex> {
   if (!r.success)
     return {
       ok: false,
-      error: `${name} is not a valid ${CEX_SCHEMA} file: ${issuesText(r.error)}.`,
+      error: `${name} is not a valid ${CEX_SCHEMA} file: ${issuesText(r.error)}. Fix: give a counterexample file as \`lockdrop check --out\` wrote it (a changed one is refused), or write it again with that command.`,
     };
   const c = r.data;
   if (c.checksum === undefined)
@@ -471,7 +471,7 @@ export function parseToken(s: string): Parsed<Token> {
   } catch {
     return {
       ok: false,
-      error: `the replay token does not decode (it is cut short or mangled); copy the whole line that starts with ${TOKEN_PREFIX}.`,
+      error: `the replay token does not decode (it is cut short or mangled). Fix: copy the whole line that starts with ${TOKEN_PREFIX} again.`,
     };
   }
   const r = TokenSchema.safeParse(json);

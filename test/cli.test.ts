@@ -16,7 +16,7 @@ describe("lockdrop CLI", () => {
     const oneLine = (r: { code: number | null; err: string }) => {
       expect(r.code).toBe(2);
       expect(r.err.trim().split("\n")).toHaveLength(1);
-      expect(r.err).not.toMatch(/\.\./);
+      expect(r.err).not.toMatch(/(^|[^.])\.\.($|[^.])/); // "..", not an ellipsis
       return r.err;
     };
     expect(oneLine(lockdrop("check", "v2", "--property", "nope"))).toMatch(
@@ -24,6 +24,17 @@ describe("lockdrop CLI", () => {
     );
     expect(oneLine(lockdrop("check", "v2", "extra"))).toMatch(/got 2\. Run `lockdrop --help`/);
     expect(oneLine(lockdrop("check", "v2", "--formt", "x"))).toMatch(/unknown option '--formt'/);
+    // a list option swallows the design: say so
+    expect(oneLine(lockdrop("check", "--scenario", "anon-uffd-1", "v2"))).toMatch(
+      /missing required argument 'design' \(--scenario, --property and --design take every word after them as a list, so give the design before them, or last after --\)/,
+    );
+    // a path that is not a design module is not an "unknown design"
+    expect(oneLine(lockdrop("check", "test"))).toMatch(
+      /^lockdrop: "test" is a directory, and a design is a built-in id or a design file/,
+    );
+    expect(oneLine(lockdrop("check", "package.json"))).toMatch(
+      /^lockdrop: "package.json" is a file, and a design/,
+    );
     // 0 s would stop every step at once: a design error blamed on a built-in design
     expect(oneLine(lockdrop("check", "v2", "--step-timeout", "0"))).toMatch(
       /--step-timeout must be between 1 and 3,600, got 0/,

@@ -15,6 +15,7 @@ const UAF = "corpus/v1-hugetlb-drop/hugetlb-uffd.no-freed-vma-use.json";
 function refused(r: CliResult, why: RegExp): void {
   expect(r.code, r.err).toBe(2);
   expect(r.err).toMatch(why);
+  expect(r.err).toMatch(/Fix: /);
   expect(r.err.trim().split("\n")).toHaveLength(1);
   expect(r.err).not.toMatch(/\n\s+at /);
 }
@@ -104,5 +105,14 @@ describe("integrity of counterexamples", () => {
     refused(zero as CliResult, /larger than 16 MiB/);
     refused(large as CliResult, /larger than 16 MiB/);
     refused(token as CliResult, /over the limit of 65536/);
+  });
+
+  it("refuses a directory and a file of the wrong shape, each with its fix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-shape-"));
+    const shape = join(dir, "shape.json");
+    writeFileSync(shape, '{"schema":"lockdrop.cex/1"}');
+    const [folder, wrong] = await Promise.all([lockdrop("replay", dir), lockdrop("replay", shape)]);
+    refused(folder as CliResult, /cannot read ".*": it is a directory\. Fix: /);
+    refused(wrong as CliResult, /is not a valid lockdrop\.cex\/1 file: at design: .*Fix: /);
   });
 });

@@ -121,7 +121,7 @@ export async function loadCex(arg: string): Promise<Cex> {
     throw new UsageError(
       code === "ENOENT"
         ? `no such file "${arg}". Give a counterexample file written by \`lockdrop check --out\`, or a replay token (ld1.…).`
-        : `cannot read "${arg}": ${(e as Error).message}.`,
+        : `cannot read "${arg}": ${code === "EISDIR" ? "it is a directory" : (e as Error).message}. Fix: give a counterexample file written by \`lockdrop check --out\`, or a replay token (ld1.…).`,
     );
   }
   const r = parseCex(text, `"${arg}"`);
