@@ -64,7 +64,11 @@ try {
   }
   if (e instanceof DesignError) {
     console.error(`lockdrop: ${designErrorMessage(e)}`);
-    if (debug) console.error(e.stack);
+    if (debug) {
+      console.error(e.stack);
+      // where the step (or property) threw, on the worker thread that ran it
+      if (e.cause instanceof Error) console.error(`Caused by: ${e.cause.stack}`);
+    }
     exit(2);
   }
   if (e instanceof CommanderError) {

@@ -261,6 +261,7 @@ function stepDraft(
         e instanceof Error
           ? `${s.op.name} threw: ${e.message}`
           : `${s.op.name} threw ${String(e)}, a value that is not an Error (throw new Error("what went wrong") says more)`,
+        e,
       );
     }
     labels.push(label);

@@ -95,6 +95,8 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
       parentPort?.postMessage({ i, error: e.message, interrupted: true });
       return;
     }
+    // the stack of what the step threw, for --debug on the command's side
+    const stack = stackOf(e);
     if (e instanceof PropertyCheckError) {
       parentPort?.postMessage({
         i,
@@ -102,14 +104,22 @@ parentPort?.on("message", async ({ i, job }: { i: number; job: PairJob }) => {
         step: e.label,
         program: e.program,
         property: e.property,
+        stack,
       });
       return;
     }
     if (e instanceof DesignError) {
       const detail = e.message.replace(`${e.program}, step "${e.label}": `, "");
-      parentPort?.postMessage({ i, error: detail, step: e.label, program: e.program });
+      parentPort?.postMessage({ i, error: detail, step: e.label, program: e.program, stack });
       return;
     }
-    parentPort?.postMessage({ i, error: (e as Error).message });
+    parentPort?.postMessage({ i, error: (e as Error).message, stack });
   }
 });
+
+/** The stack of the error a step threw (a design error's cause), else of `e` itself. */
+function stackOf(e: unknown): string | undefined {
+  const cause = e instanceof Error ? e.cause : undefined;
+  if (cause instanceof Error && cause.stack) return cause.stack;
+  return e instanceof Error ? e.stack : undefined;
+}

@@ -178,6 +178,7 @@ async function inParallel<R>(
           labels?: readonly (readonly [string, string])[];
           result?: R;
           error?: string;
+          stack?: string;
           step?: string;
           program?: string;
           property?: string;
@@ -192,14 +193,16 @@ async function inParallel<R>(
             return;
           }
           if (m.error !== undefined) {
-            // a step that threw stays a design error at that step on this side too
+            // a step that threw stays a design error at that step on this side too, with
+            // the worker's stack of what it threw as its cause (--debug prints it)
             const job = jobs[m.i];
+            const cause = m.stack !== undefined ? remoteError(m.error, m.stack) : undefined;
             finish(
               m.property !== undefined && m.step !== undefined
-                ? new PropertyCheckError(m.property, m.program ?? "?", m.step, m.error)
+                ? new PropertyCheckError(m.property, m.program ?? "?", m.step, m.error, cause)
                 : m.step !== undefined && job
-                  ? new DesignError(m.program ?? job.design, m.step, m.error)
-                  : new Error(m.error),
+                  ? new DesignError(m.program ?? job.design, m.step, m.error, cause)
+                  : Object.assign(new Error(m.error), m.stack ? { stack: m.stack } : {}),
             );
             return;
           }
@@ -230,4 +233,11 @@ async function inParallel<R>(
     });
   await Promise.all(Array.from({ length: Math.max(1, threads) }, run));
   return results;
+}
+
+/** An error thrown on a worker thread, as this thread sees it: its message and its stack there. */
+function remoteError(message: string, stack: string): Error {
+  const e = new Error(message);
+  e.stack = stack;
+  return e;
 }

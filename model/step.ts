@@ -249,8 +249,10 @@ export class DesignError extends Error {
     readonly program: string,
     readonly label: string,
     message: string,
+    /** what the step threw, for --debug's stack trace (an Error whose stack names the line) */
+    cause?: unknown,
   ) {
-    super(`${program}, step "${label}": ${message}`);
+    super(`${program}, step "${label}": ${message}`, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -265,8 +267,9 @@ export class PropertyCheckError extends DesignError {
     program: string,
     label: string,
     readonly detail: string,
+    cause?: unknown,
   ) {
-    super(program, label, `property "${property}": ${detail}`);
+    super(program, label, `property "${property}": ${detail}`, cause);
   }
 }
 

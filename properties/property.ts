@@ -166,6 +166,7 @@ function guarded<
         program,
         label,
         `its check threw: ${e instanceof Error ? e.message : String(e)}`,
+        e,
       );
     }
   };
@@ -205,6 +206,7 @@ export function liveness(input: LivenessInput): Property {
             "?",
             "(loop condition)",
             `its loop condition threw: ${e instanceof Error ? e.message : String(e)}`,
+            e,
           );
         }
       },

@@ -65,6 +65,10 @@ describe("malformed design files", () => {
     expect(r.err).toMatch(
       /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" is not a number\. This is a bug in the design's step, not a property violation/,
     );
+    // --debug: the stack of what the step threw, on the worker thread, names the file's line
+    const debug = await lockdrop("--debug", "check", `${DIR}/10-step-throws.ts`, "--runs", "20");
+    expect(debug.code).toBe(2);
+    expect(debug.err).toMatch(/Caused by: .*\n(\s+at .*\n)*\s+at .*10-step-throws\.ts:\d+:\d+/);
   });
 
   it("reports a step that throws in an exhaustive search on two threads as a design error at that step", async () => {
