@@ -178,6 +178,19 @@ export function declareScenario(
     checkActor(u.actor, sc.id);
     add(actorRegistry, u.actor, file, owner);
   }
+  // one column per thread in the lanes: two actors in one column could not be told apart
+  const lanes = sc.actors.map((u) => ({ id: u.actor.id, lane: u.lane ?? u.actor.lane }));
+  for (const [i, a] of lanes.entries()) {
+    const other = lanes.slice(0, i).find((b) => b.lane === a.lane);
+    if (other)
+      throw new DeclarationError(
+        `scenario "${sc.id}": actors "${other.id}" and "${a.id}" both print in lane "${a.lane}", so a counterexample could not tell them apart. Fix: give one a lane of its own, use(${a.id === other.id ? "actor" : "myActor"}, budget, "${a.lane}2"), or change its actor's lane.`,
+      );
+    if (/^T\d*$/.test(a.lane))
+      throw new DeclarationError(
+        `scenario "${sc.id}": actor "${a.id}" prints in lane "${a.lane}", the name of a driver thread (T, or T1, T2, ... with several). Fix: give it another lane, such as use(myActor, budget, "N").`,
+      );
+  }
   const locks = (sc.locks ?? []).map((l) => l.name);
   const dupLock = locks.find((n, i) => locks.indexOf(n) !== i);
   if (dupLock)

@@ -3,7 +3,8 @@
 // L4 no loop of RETRYs without progress (a lasso too), and S9/L8 no cycle of waiters.
 import { hasActor } from "../model/scenarios.js";
 import { deadlockCycle } from "../model/waitfor.js";
-import type { World } from "../model/world.js";
+import type { BlockedOn, World } from "../model/world.js";
+import { lockLabel } from "../model/world.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
 
@@ -42,13 +43,14 @@ export const fatalSignalEndsLoop: Property = {
           ? `${t.name} took ${SIGNAL_STEP_BOUND} more steps with a fatal signal pending and nothing else running against it, without returning (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`
           : null;
       },
+      // every driver thread: SIGKILL takes the whole thread group
       end: ({ world }) => {
-        const t = world.threads.find((x) => x.role === "driver");
-        if (!t?.fatal || t.status.kind === "done") return null;
+        const t = world.threads.find(
+          (x) => x.role === "driver" && x.fatal && x.status.kind !== "done",
+        );
+        if (!t) return null;
         return t.status.kind === "blocked"
-          ? `${t.name} never returns after the fatal signal: it sleeps ${
-              t.status.on.kind === "uffd" ? "in handle_userfault" : `on ${t.status.on.kind}`
-            } where the signal cannot wake it.`
+          ? `${t.name} never returns after the fatal signal: it sleeps ${sleepText(t.status.on)} where the signal cannot wake it.`
           : `${t.name} was still looping when the step budget ran out, with a fatal signal pending.`;
       },
     };
@@ -113,3 +115,23 @@ export const noDeadlock: Property = {
     },
   }),
 };
+
+/** Where a thread sleeps, for a message: the lock by its name where it has one. */
+function sleepText(on: BlockedOn): string {
+  switch (on.kind) {
+    case "uffd":
+      return "in handle_userfault";
+    case "lock":
+      return `on ${on.name}`;
+    case "rwsem":
+      return `on ${lockLabel(on.lock)}`;
+    case "folio":
+      return `on the folio lock of page ${on.page}`;
+    case "vma-readers":
+      return `until vma#${on.vma}'s readers leave`;
+    case "read_begin":
+      return "in mmu_interval_read_begin()";
+    default:
+      return `on ${on.kind}`;
+  }
+}

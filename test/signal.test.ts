@@ -8,6 +8,7 @@ import type { FaultFlag } from "../model/kernel/fault-flags.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { scenario as makeScenario } from "../model/scenarios.js";
+import { fatalSignalEndsLoop } from "../properties/liveness.js";
 import { bench, mini, scenario, tidOf } from "./helpers.js";
 
 function sleeping(flags: readonly FaultFlag[], scen: string) {
@@ -86,6 +87,38 @@ describe("SIGKILL with two driver threads", () => {
     }
     expect(record.events).toContainEqual(
       expect.objectContaining({ k: "note", text: "SIGKILL takes the whole thread group: T1, T2" }),
+    );
+  });
+});
+
+describe("fatal-signal-ends-loop with two driver threads", () => {
+  it("judges every killed driver, and names the lock the one left asleep waits for", () => {
+    const two = makeScenario({ ...scenario("anon-uffd"), id: "anon-uffd-two-judged", drivers: 2 });
+    const d = mini({ lock: { op: mmapReadLock(), next: "exit" } });
+    const w0 = bench(two, d).world;
+    // T1 returned; T2 still sleeps, uninterruptibly, on a declared mutex
+    const world = {
+      ...w0,
+      threads: w0.threads.map((t) =>
+        t.name === "T1"
+          ? { ...t, fatal: true, status: { kind: "done" as const } }
+          : t.name === "T2"
+            ? {
+                ...t,
+                fatal: true,
+                status: {
+                  kind: "blocked" as const,
+                  on: { kind: "lock" as const, name: "drv->fault_lock", mode: "write" as const },
+                  resume: "exit",
+                  resumeOnSignal: null,
+                },
+              }
+            : t,
+      ),
+    };
+    const end = fatalSignalEndsLoop.monitor().end;
+    expect(end?.({ world, trace: [], end: "deadlock", scenario: two, design: d })).toBe(
+      "T2 never returns after the fatal signal: it sleeps on drv->fault_lock where the signal cannot wake it.",
     );
   });
 });

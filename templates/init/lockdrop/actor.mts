@@ -21,8 +21,9 @@ import { RANGE_LOCK } from "./locks.mjs";
 /** mprotect() of the range: the notifier runs mydrv_invalidate() under mmap_write_lock. */
 export const mydrvInvalidate = actor({
   id: "mydrv-invalidate",
-  // its column in the thread lanes (the driver threads are T1, T2)
-  lane: "W",
+  // its column in the thread lanes (the driver threads are T1, T2): a letter no other
+  // actor of its scenarios has (the built-in munmap is W, the uffd monitor M)
+  lane: "N",
   title: "mprotect() -> mydrv_invalidate() under mmap_write_lock",
   // it disturbs the driver's call: once a schedule ends, it finishes the operation it is
   // in but starts no new one, and liveness such as uffd-fault-completes skips such runs

@@ -111,9 +111,10 @@ export default design({
   // what `lockdrop check` and checkDesign() run when they are not told: scenarios and
   // properties declared in this folder, or the ids of built-in ones (`npx lockdrop list`)
   scenarios: [twoThreads, anonUffd, hugetlbUffd],
-  // walk-restarts-on-ebusy, zero-unlocked-not-success and uffd-fault-completes follow
-  // one driver thread's calls, so they are left out here, where two threads run;
-  // mydrv.test.mts checks every built-in property on the one-thread scenarios
+  // the team's property and the built-in ones that bear on this loop; those that follow
+  // a driver's calls (walk-restarts-on-ebusy, zero-unlocked-not-success, the liveness of
+  // uffd-fault-completes) follow each of two driver threads on its own. mydrv.test.mts
+  // checks every built-in property on the one-thread scenarios as well
   properties: [
     noMmapLockUnderRangeLock,
     "no-deadlock",
@@ -121,6 +122,9 @@ export default design({
     "no-vma-use-after-unlock",
     "no-freed-vma-use",
     "pfns-under-valid-seq",
+    "walk-restarts-on-ebusy",
+    "zero-unlocked-not-success",
     "fatal-signal-ends-loop",
+    "uffd-fault-completes",
   ],
 });
