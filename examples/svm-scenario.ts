@@ -1,7 +1,7 @@
 // The scenario the svm designs run in: one userfaultfd-registered page, two GPU queues
 // (driver threads T1 and T2) faulting it, the uffd monitor answering, and one mprotect()
 // whose notifier runs the driver's invalidate callback. The lock is declared here: a
-// design that takes a lock its scenario does not declare gets a design error.
+// design that takes a lock its scenario does not declare is refused before it runs.
 import { scenario, use } from "lockdrop/model";
 import { RANGE_LOCK, svmInvalidate } from "./svm-invalidate.js";
 
