@@ -11,13 +11,19 @@ import { scenario as makeScenario } from "../model/scenarios.js";
 import { fatalSignalEndsLoop } from "../properties/liveness.js";
 import { bench, mini, scenario, tidOf } from "./helpers.js";
 
-function sleeping(flags: readonly FaultFlag[], scen: string) {
-  const d = mini({
+const KILLABLE: readonly FaultFlag[] = ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"];
+
+/** mmap_read_lock; vma = vma_lookup(start); handle_mm_fault(vma, start, flags) */
+function faulting(flags: readonly FaultFlag[]) {
+  return mini({
     lock: { op: mmapReadLock(), next: "lookup" },
     lookup: { op: vmaLookup("start", "vma"), next: "fault" },
     fault: { op: handleMmFault("vma", "start", flags), next: "exit" },
   });
-  const b = bench(scenario(scen), d);
+}
+
+function sleeping(flags: readonly FaultFlag[], scen: string) {
+  const b = bench(scenario(scen), faulting(flags));
   b.run();
   b.run();
   b.run(); // sleeps in handle_userfault
@@ -42,7 +48,7 @@ describe("SIGKILL to the whole process", () => {
   });
 
   it("wakes a killable uffd sleep of the driver, like the signal to the thread alone", () => {
-    const b = sleeping(["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"], "anon-uffd-killed");
+    const b = sleeping(KILLABLE, "anon-uffd-killed");
     b.run(tidOf(b.world, "S"));
     expect(b.world.threads[0]?.status.kind).toBe("runnable");
     expect(b.world.uffd.waiting).toEqual([]);
@@ -64,15 +70,7 @@ describe("SIGKILL with two driver threads", () => {
   it("wakes both drivers from their killable uffd sleeps, and says it took the group", () => {
     const base = scenario("anon-uffd");
     const two = makeScenario({ ...base, id: "anon-uffd-two-drivers", drivers: 2 });
-    const d = mini({
-      lock: { op: mmapReadLock(), next: "lookup" },
-      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
-      fault: {
-        op: handleMmFault("vma", "start", ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
-        next: "exit",
-      },
-    });
-    const b = bench(two, d);
+    const b = bench(two, faulting(KILLABLE));
     const [t1, t2] = [tidOf(b.world, "T1"), tidOf(b.world, "T2")];
     for (const t of [t1, t2]) for (let i = 0; i < 3; i++) b.run(t); // both asleep in the fault
     expect([b.world.threads[t1]?.status.kind, b.world.threads[t2]?.status.kind]).toEqual([
@@ -127,15 +125,7 @@ describe("fatal-signal-ends-loop with two driver threads", () => {
 // queued and visible to read() before schedule() returns at once in TASK_KILLABLE.
 describe("a killable uffd fault with a fatal signal already pending", () => {
   function killedThenFault() {
-    const d = mini({
-      lock: { op: mmapReadLock(), next: "lookup" },
-      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
-      fault: {
-        op: handleMmFault("vma", "start", ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
-        next: "exit",
-      },
-    });
-    const b = bench(scenario("anon-uffd"), d);
+    const b = bench(scenario("anon-uffd"), faulting(KILLABLE));
     b.run(tidOf(b.world, "S")); // kill(T, SIGKILL) first
     b.run();
     b.run();
