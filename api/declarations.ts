@@ -150,33 +150,24 @@ function checkActor(a: Actor, scenarioId: string): void {
 }
 
 function add<T extends { readonly id: string }>(
-  reg: { add(e: T, from: string, owner?: string): T },
+  reg: { add(e: T, from: string): T },
   entry: T,
   file: string,
-  owner: string | undefined,
 ): void {
   try {
-    reg.add(entry, file, owner);
+    reg.add(entry, file);
   } catch (e) {
     if (e instanceof DuplicateIdError) throw new DeclarationError(e.message);
     throw e;
   }
 }
 
-/**
- * Validate a declared scenario and register it (and its actors) as declared in `file`;
- * with `owner`, as the declaration of that design (a design object or file lists it).
- */
-export function declareScenario(
-  s: unknown,
-  file: string,
-  design?: Design,
-  owner?: string,
-): Scenario {
+/** Validate a declared scenario and register it (and its actors) as declared in `file`. */
+export function declareScenario(s: unknown, file: string, design?: Design): Scenario {
   const sc = parse<Scenario>(scenarioSchema, "scenario", s);
   for (const u of sc.actors) {
     checkActor(u.actor, sc.id);
-    add(actorRegistry, u.actor, file, owner);
+    add(actorRegistry, u.actor, file);
   }
   // one column per thread in the lanes: two actors in one column could not be told apart
   const lanes = sc.actors.map((u) => ({ id: u.actor.id, lane: u.lane ?? u.actor.lane }));
@@ -206,12 +197,12 @@ export function declareScenario(
     throw new DeclarationError(
       `scenario "${sc.id}" is for ${sc.families.join(", ")} designs, and design "${design.id}" is a ${design.family} caller. Fix: add "${design.family}" to the scenario's families.`,
     );
-  add(scenarioRegistry, sc, file, owner);
+  add(scenarioRegistry, sc, file);
   return sc;
 }
 
-/** Validate a declared property and register it as declared in `file` (for `owner`, as above). */
-export function declareProperty(p: unknown, file: string, owner?: string): Property {
+/** Validate a declared property and register it as declared in `file`. */
+export function declareProperty(p: unknown, file: string): Property {
   const prop = parse<Property>(propertySchema, "property", p);
   for (const name of [...(prop.lasso?.weaklyFair ?? []), ...(prop.lasso?.unfair ?? [])])
     if (!actorRegistry.get(name))
@@ -223,11 +214,11 @@ export function declareProperty(p: unknown, file: string, owner?: string): Prope
             ", ",
           )}). Fix: name an actor by its id; every driver thread is in the fairness set already.`,
       );
-  add(propertyRegistry, prop, file, owner);
+  add(propertyRegistry, prop, file);
   return prop;
 }
 
 /** Register a design file's design under its id. */
 export function declareDesign(d: Design, file: string): void {
-  add(designRegistry, d, file, undefined);
+  add(designRegistry, d, file);
 }

@@ -367,10 +367,10 @@ export function declareAll(
 ): { scenarios: readonly string[] | undefined; properties: readonly string[] | undefined } {
   try {
     const scenarios = spec.scenarios?.map((s) =>
-      typeof s === "string" ? s : declareScenario(s, file, spec, spec.id).id,
+      typeof s === "string" ? s : declareScenario(s, file, spec).id,
     );
     const properties = spec.properties?.map((p) =>
-      typeof p === "string" ? p : declareProperty(p, file, spec.id).id,
+      typeof p === "string" ? p : declareProperty(p, file).id,
     );
     if (withDesign && !DESIGNS.includes(spec)) declareDesign(spec, file);
     for (const id of scenarios ?? []) {

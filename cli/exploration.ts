@@ -130,6 +130,7 @@ const EXHAUSTIVE_ONLY = [
 /** Options of random search: an exhaustive search runs every schedule, and would ignore them. */
 const RANDOM_ONLY = [
   ["runs", "--runs"],
+  ["seed", "--seed"],
   ["pct", "--pct"],
   ["shortest", "--shortest"],
 ] as const;

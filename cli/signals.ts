@@ -48,7 +48,6 @@ export function onStopSignals(report: (name: string) => string): () => void {
   });
 }
 
-/** The violated rows among those finished, one line each, for a stop message. */
 /** The pairs of `jobs` whose index is not in `done`, as "design on scenario", for a stop message. */
 export function unfinishedPairs(
   jobs: readonly { readonly design: string; readonly scenario: string }[],
@@ -58,6 +57,7 @@ export function unfinishedPairs(
   return left.length === 0 ? "" : `Not finished: ${left.join(", ")}.`;
 }
 
+/** The violated rows among those finished, one line each, for a stop message. */
 export function violationsSoFar(
   rows: readonly {
     readonly design: string;

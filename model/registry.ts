@@ -47,11 +47,8 @@ export class DuplicateIdError extends Error {
 export interface Registry<T extends Entry> {
   /** "design", "scenario", "actor" or "property", for messages */
   readonly kind: string;
-  /**
-   * Add `entry`, declared in `from` (a file, or "lockdrop" for the built-ins), for the
-   * design `owner` if it is one design's declaration.
-   */
-  add(entry: T, from: string, owner?: string): T;
+  /** Add `entry`, declared in `from` (a file, or "lockdrop" for the built-ins). */
+  add(entry: T, from: string): T;
   get(id: string): T | undefined;
   /** where the entry with this id was declared */
   source(id: string): string | undefined;
@@ -70,25 +67,26 @@ export function registry<T extends Entry>(kind: string): Registry<T> {
   const key = Symbol.for(`lockdrop.registry.${kind}`);
   const shared = globalThis as unknown as Record<
     symbol,
-    Map<string, { readonly entry: T; readonly from: string; readonly owner?: string }>
+    Map<string, { readonly entry: T; readonly from: string }>
   >;
   shared[key] ??= new Map();
   const byId = shared[key];
   return {
     kind,
-    add(entry, from, owner) {
+    add(entry, from) {
       const had = byId.get(entry.id);
       if (had !== undefined) {
         if (had.entry === entry) return entry;
         if (had.from === BUILT_IN && from === BUILT_IN) return had.entry;
-        // One design file loaded twice, by two module loaders, in one thread: a vitest
-        // test imports it (vitest's loader) for checkDesign(), and checkDesignFile()
-        // loads it (Node's). Declared alike, but from two places; two entries of one id
-        // from one place (a file declaring it twice) are refused below.
-        if (owner !== undefined && had.owner === owner && had.from !== from) return had.entry;
+        // One file loaded twice, by two module loaders, in one thread (a vitest test
+        // imports a design for checkDesign(), and checkDesignFile() loads the file with
+        // Node's loader): two objects that declare alike. Anything else under a taken
+        // id is refused.
+        if (had.from !== BUILT_IN && from !== BUILT_IN && sameDeclaration(had.entry, entry))
+          return had.entry;
         throw new DuplicateIdError(kind, entry.id, had.from, from);
       }
-      byId.set(entry.id, owner === undefined ? { entry, from } : { entry, from, owner });
+      byId.set(entry.id, { entry, from });
       return entry;
     },
     get: (id) => byId.get(id)?.entry,
@@ -99,3 +97,33 @@ export function registry<T extends Entry>(kind: string): Registry<T> {
 
 /** Where the built-ins are declared, in messages. */
 export const BUILT_IN = "lockdrop's built-ins";
+
+/**
+ * Do two declarations declare alike: the same data, the same step tables (labels, op
+ * names and outcomes) and the same kinds of function in the same places? Two module
+ * loaders give the same source two sets of objects, with functions that differ only in
+ * identity (and in how each loader compiled them), so functions compare by place only.
+ */
+export function sameDeclaration(a: unknown, b: unknown): boolean {
+  return declarationText(a) === declarationText(b);
+}
+
+function declarationText(x: unknown): string {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "function") return "[function]";
+    if (v === null || typeof v !== "object") return v;
+    if (seen.has(v)) return "[cycle]";
+    seen.add(v);
+    const out = Array.isArray(v)
+      ? v.map(walk)
+      : Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, walk((v as Record<string, unknown>)[k])]),
+        );
+    seen.delete(v);
+    return out;
+  };
+  return JSON.stringify(walk(x));
+}

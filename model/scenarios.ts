@@ -787,9 +787,12 @@ export function runsIn(s: Scenario, d: Design): boolean {
  */
 export function undeclaredLock(s: Scenario, d: Design): string | null {
   const declared = new Map((s.locks ?? []).map((l) => [l.name, l.kind]));
+  // every step, reachable here or not; an actor only where it may act (a budget above 0)
   const programs: { readonly what: string; readonly steps: Program["steps"] }[] = [
     { what: `design "${d.id}"`, steps: d.steps },
-    ...s.actors.map((u) => ({ what: `actor "${u.actor.id}"`, steps: u.actor.steps })),
+    ...s.actors
+      .filter((u) => u.budget === null || u.budget > 0)
+      .map((u) => ({ what: `actor "${u.actor.id}"`, steps: u.actor.steps })),
     ...(s.alongside ?? []).map((a) => ({ what: `design "${a.id}"`, steps: a.steps })),
   ];
   const names = [...declared.keys()].join(", ") || "none";
@@ -798,7 +801,7 @@ export function undeclaredLock(s: Scenario, d: Design): string | null {
       for (const lock of step.op.locks ?? []) {
         const kind = declared.get(lock.name);
         if (kind === undefined) {
-          const decl = `{ name: "${lock.name}", kind: "${lock.kinds.includes("mutex") ? "mutex" : lock.kinds[0]}" }`;
+          const decl = `{ name: "${lock.name}", kind: "${lock.kinds[0]}" }`;
           const fix =
             scenarioRegistry.source(s.id) === BUILT_IN
               ? `run it in a scenario of your own that adds the lock to this built-in one, scenario({ ...builtIn, id: "my-${s.id}", locks: [${decl}] }) with builtIn = scenarioById("${s.id}") (lockdrop init's lockdrop/scenario.mts does so)`

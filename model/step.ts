@@ -66,8 +66,9 @@ export interface Op<O extends string = string> {
   readonly mightSleep?: boolean;
   /**
    * The declared locks the op names (the primitives of model/kernel/locks.ts say so):
-   * every scenario the program runs in must declare each, with one of these kinds. It is
-   * checked before anything runs (model/scenarios.ts undeclaredLock).
+   * every scenario the program runs in must declare each, with one of these kinds (the
+   * first is the primitive's own: mutex for mutex_lock). It is checked before anything
+   * runs (model/scenarios.ts undeclaredLock).
    */
   readonly locks?: readonly { readonly name: string; readonly kinds: readonly LockKind[] }[];
   /** For an actor's entry step: may it start now (budget, something to do)? */

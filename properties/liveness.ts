@@ -20,7 +20,7 @@ export const fatalSignalEndsLoop: Property = {
   applies: (s) => hasActor(s, "signal") || hasActor(s, "signal-process"),
   // a loop in which the driver keeps stepping with the signal pending, whatever else runs
   lasso: {
-    // some driver with the signal pending has not returned (the signal goes to T, the first)
+    // some driver with the signal pending has not returned (SIGKILL takes every driver)
     inLoop: (w) =>
       w.threads.some((t) => t.role === "driver" && t.fatal && t.status.kind !== "done"),
     weaklyFair: [],
@@ -28,18 +28,24 @@ export const fatalSignalEndsLoop: Property = {
       `lasso: after ${prefix} steps T, with a fatal signal pending, enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`,
   },
   monitor: () => {
-    let steps = 0;
+    // per driver thread (its id): the steps it took in the completion with the signal pending
+    let steps: readonly number[] = [];
     return {
-      save: () => steps,
+      // one driver: a number, as before there could be several
+      save: () => (steps.length <= 1 ? (steps[0] ?? 0) : steps),
       load: (s) => {
-        steps = s as number;
+        steps = Array.isArray(s) ? (s as number[]) : [s as number];
       },
       step: ({ after, rec, phase }) => {
         const t = after.threads[rec.tid];
         if (t?.role !== "driver" || !t.fatal || phase !== "completion" || t.status.kind === "done")
           return null;
-        steps++;
-        return steps > SIGNAL_STEP_BOUND
+        const next = steps.slice();
+        for (let i = next.length; i < rec.tid; i++) next[i] = 0;
+        const mine = (next[rec.tid] ?? 0) + 1;
+        next[rec.tid] = mine;
+        steps = next;
+        return mine > SIGNAL_STEP_BOUND
           ? `${t.name} took ${SIGNAL_STEP_BOUND} more steps with a fatal signal pending and nothing else running against it, without returning (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`
           : null;
       },

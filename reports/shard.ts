@@ -315,9 +315,10 @@ function replayLine(r: MergedRow, m: MergeJson): string {
   const o = m.options;
   const builtIn = isBuiltInDesign(r.design);
   const design = builtIn ? r.design : `<the design file of "${r.design}">`;
+  // the search the shards ran, with its bounds and reductions, on one machine
   const how =
     o.mode === "exhaustive"
-      ? ` --exhaustive${o.depth !== undefined ? ` --depth ${o.depth}` : ""}`
+      ? ` --exhaustive${o.depth !== undefined ? ` --depth ${o.depth}` : ""}${o.maxStates !== undefined ? ` --max-states ${o.maxStates}` : ""}${o.preemptions !== undefined ? ` --preemptions ${o.preemptions}` : ""}${o.sleepSets ? " --sleep-sets" : ""}${o.hashCompact ? " --hash-compact" : ""}`
       : ` --seed ${o.seed} --runs ${o.runs}${o.pct !== undefined ? ` --pct ${o.pct}` : ""}`;
   return `  replay: lockdrop check ${design} --scenario ${r.scenario} --property ${r.property}${how}`;
 }

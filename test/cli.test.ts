@@ -57,6 +57,9 @@ describe("lockdrop CLI", () => {
       /^lockdrop: --pct is an option of random search/,
     );
     expect(refused("--exhaustive", "--shard-depth", "4")).toMatch(/no --shard i\/n was given/);
+    expect(refused("--exhaustive", "--seed", "7")).toMatch(
+      /^lockdrop: --seed is an option of random search/,
+    );
     // asking for less is not refused: --no-shortest with --exhaustive, as before
     const ok = lockdrop(
       "check",

@@ -202,4 +202,13 @@ describe("exit codes", () => {
     expect(matrix.err).toMatch(/Not finished: [\w.-]+ on [\w.-]+(, [\w.-]+ on [\w.-]+)*\./);
     for (const r of [term, int, matrix]) expect(r.err).not.toMatch(/\n\s+at /);
   });
+
+  it("compare stopped by Ctrl-C names the pairs left and the violations so far, 130", async () => {
+    const compare = await signalled(["compare", "v1", "v2", "--runs", "2000000"], "SIGINT", 8000);
+    expect(compare.code, compare.err).toBe(130);
+    expect(compare.err).toMatch(
+      /interrupted by Ctrl-C( \(SIGINT\))? after \d+ of \d+ design\/scenario pairs; the comparison was not printed\. Not finished: .* (No violation was found|Violations found so far)/,
+    );
+    expect(compare.err).not.toMatch(/\n\s+at /);
+  });
 });

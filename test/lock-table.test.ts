@@ -4,7 +4,7 @@
 // so a built-in lock and a declared lock of the same kind are judged by one code path.
 import { describe, expect, it } from "vitest";
 import { DESIGNS } from "../model/designs/index.js";
-import { mutexLock } from "../model/kernel/locks.js";
+import { mutexLock, spinLock } from "../model/kernel/locks.js";
 import { exit } from "../model/locals.js";
 import { lockInstances, lockState, locksHeld } from "../model/lock-table.js";
 import {
@@ -105,7 +105,11 @@ describe("undeclaredLock", () => {
       /^design "mini", step "take": mutex_lock\(drv\.lock\) names the lock "drv\.lock", which scenario "anon-uffd-1" does not declare \(it declares: none\)\. Fix: run it in a scenario of your own/,
     );
     expect(undeclaredLock(withLock("seqcount"), take(mutexLock("drv.lock")))).toMatch(
-      /needs "drv\.lock" to be a rwsem or mutex or spinlock, and scenario "locks-seqcount" declares it a seqcount\./,
+      /needs "drv\.lock" to be a mutex or rwsem or spinlock, and scenario "locks-seqcount" declares it a seqcount\. Fix: declare it with kind "mutex"/,
+    );
+    // the primitive's own kind is the one suggested: spin_lock wants a spinlock
+    expect(undeclaredLock(base, take(spinLock("drv.spin")))).toMatch(
+      /Fix: .*locks: \[\{ name: "drv\.spin", kind: "spinlock" \}\]/,
     );
   });
 

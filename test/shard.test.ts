@@ -68,6 +68,11 @@ function expectSame(whole: readonly RowResult[], merged: ReturnType<typeof merge
     const verdict = w.verdict === "holds" && w.complete === false ? "holds" : w.verdict;
     expect([w.property, m?.verdict]).toEqual([w.property, verdict]);
     expect([w.property, m?.steps]).toEqual([w.property, w.steps]);
+    // "shortest" claimed exactly where the whole search proves it
+    expect([w.property, m?.provenShortest === true]).toEqual([
+      w.property,
+      w.counterexample?.provenShortest === true,
+    ]);
   });
 }
 
@@ -98,6 +103,9 @@ describe("exhaustive shards, merged, equal the search run whole", () => {
         });
         const merged = mergeShards(named(files));
         expectSame(whole, merged);
+        // without one shard, no counterexample is called shortest: it might have had one
+        const partial = mergeShards(named(files.slice(1)));
+        expect(partial.rows.some((r) => r.provenShortest)).toBe(false);
         // v1-hugetlb-drop frees the VMA under the hugetlb walk: some row is violated
         if (d === "v1-hugetlb-drop")
           expect(merged.rows.some((r) => r.verdict === "violated")).toBe(true);

@@ -90,6 +90,29 @@ describe("SIGKILL with two driver threads", () => {
 });
 
 describe("fatal-signal-ends-loop with two driver threads", () => {
+  it("bounds each driver's steps after the signal on its own, not their sum", () => {
+    const two = makeScenario({ ...scenario("anon-uffd"), id: "anon-uffd-two-counted", drivers: 2 });
+    const w0 = bench(two, faulting(KILLABLE)).world;
+    const after = {
+      ...w0,
+      threads: w0.threads.map((t) => (t.role === "driver" ? { ...t, fatal: true } : t)),
+    };
+    const [t1, t2] = [tidOf(after, "T1"), tidOf(after, "T2")];
+    const m = fatalSignalEndsLoop.monitor();
+    const stepOf = (tid: number) =>
+      m.step?.({ after, rec: { tid }, phase: "completion" } as unknown as Parameters<
+        NonNullable<typeof m.step>
+      >[0]) ?? null;
+    // 21 steps each: 42 together, over the bound of 40, but neither thread is over it
+    for (let i = 0; i < 21; i++) {
+      expect(stepOf(t1)).toBeNull();
+      expect(stepOf(t2)).toBeNull();
+    }
+    let verdict: string | null = null;
+    for (let i = 0; i < 20 && verdict === null; i++) verdict = stepOf(t1);
+    expect(verdict).toMatch(/^T1 took 40 more steps with a fatal signal pending/);
+  });
+
   it("judges every killed driver, and names the lock the one left asleep waits for", () => {
     const two = makeScenario({ ...scenario("anon-uffd"), id: "anon-uffd-two-judged", drivers: 2 });
     const d = mini({ lock: { op: mmapReadLock(), next: "exit" } });

@@ -48,13 +48,13 @@ export function spinlocksHeld(w: World, tid: Tid): string[] {
   );
 }
 
-/** Take `name` in `mode`; queue and block when it is not free. Returns whether granted now. */
 /** The kinds of declared lock taken or released in `mode`. */
 const KINDS: Readonly<Record<"read" | "write", readonly LockKind[]>> = {
   read: ["rwsem"],
   write: ["rwsem", "mutex", "spinlock"],
 };
 
+/** Take `name` in `mode`; queue and block when it is not free. Returns whether granted now. */
 export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boolean {
   const l = declaredLock(k, name, KINDS[mode]);
   let granted: boolean;
@@ -99,8 +99,18 @@ export function tryAcquireLock(k: Ctx, name: string, mode: "read" | "write"): bo
   return true;
 }
 
+/** The kinds `fn` takes a lock of, its own kind first (the one a missing lock is declared as). */
+function kindsOf(fn: string, mode: "read" | "write"): LockKind[] {
+  const own: LockKind = fn.startsWith("mutex")
+    ? "mutex"
+    : fn.startsWith("spin")
+      ? "spinlock"
+      : "rwsem";
+  return [own, ...KINDS[mode].filter((k) => k !== own)];
+}
+
 function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boolean): Op<"ok"> {
-  return lockOp(name, KINDS[mode], {
+  return lockOp(name, kindsOf(fn, mode), {
     name: `${fn}(${name})`,
     outcomes: ["ok"],
     mightSleep: sleeps,
@@ -112,7 +122,7 @@ function acquireOp(fn: string, name: string, mode: "read" | "write", sleeps: boo
 }
 
 function releaseOp(fn: string, name: string, mode: "read" | "write"): Op<"ok"> {
-  return lockOp(name, KINDS[mode], {
+  return lockOp(name, kindsOf(fn, mode), {
     name: `${fn}(${name})`,
     outcomes: ["ok"],
     run: (k) => {
