@@ -110,7 +110,7 @@ function declared(
   }
 }
 
-/** For a built-in design named by id: register the option's own scenarios and properties. */
+/** Register the options' own scenarios and properties (for a built-in design named by id, or a design file). */
 function declaredOptions(
   design: Design,
   opts: CheckDesignOptions,
@@ -256,7 +256,13 @@ export async function checkDesignFile(
     throw e;
   }
   const design = loaded.design;
-  const ids = declared(design, opts);
+  // the file's own lists, declared as it loaded; the options' own objects on top (the
+  // file's objects are not declared a second time, from another place)
+  const extra = declaredOptions(design, opts);
+  const ids = {
+    scenarios: opts.scenarios ? extra.scenarios : loaded.scenarios,
+    properties: opts.properties ? extra.properties : loaded.properties,
+  };
   const runs = opts.runs ?? 1000;
   const seed = opts.seed ?? 1;
   const scenarios = scenariosFor(design, ids.scenarios);
