@@ -28,7 +28,10 @@ export const fatalSignalEndsLoop: Property = {
       `lasso: after ${prefix} steps T, with a fatal signal pending, enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`,
   },
   monitor: () => {
-    // per driver thread (its id): the steps it took in the completion with the signal pending
+    // per driver thread (its id): the steps it took in the completion with the signal
+    // pending since a page of its range last became present. A call that still brings its
+    // pages in is on its way out (a file fault that completes, VM_FAULT_COMPLETED, takes
+    // some 20 steps a page); one that takes SIGNAL_STEP_BOUND steps without is not.
     let steps: readonly number[] = [];
     return {
       // one driver: a number, as before there could be several
@@ -36,17 +39,24 @@ export const fatalSignalEndsLoop: Property = {
       load: (s) => {
         steps = Array.isArray(s) ? (s as number[]) : [s as number];
       },
-      step: ({ after, rec, phase }) => {
+      step: ({ before, after, rec, phase }) => {
+        if (phase !== "completion") return null;
+        // progress, whoever made it (the driver's fault, or the monitor's copy)
+        for (const d of after.threads)
+          if ((steps[d.id] ?? 0) > 0 && newPagePresent(before, after, d.id)) {
+            const reset = steps.slice();
+            reset[d.id] = 0;
+            steps = reset;
+          }
         const t = after.threads[rec.tid];
-        if (t?.role !== "driver" || !t.fatal || phase !== "completion" || t.status.kind === "done")
-          return null;
+        if (t?.role !== "driver" || !t.fatal || t.status.kind === "done") return null;
         const next = steps.slice();
         for (let i = next.length; i < rec.tid; i++) next[i] = 0;
         const mine = (next[rec.tid] ?? 0) + 1;
         next[rec.tid] = mine;
         steps = next;
         return mine > SIGNAL_STEP_BOUND
-          ? `${t.name} took ${SIGNAL_STEP_BOUND} more steps with a fatal signal pending and nothing else running against it, without returning (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`
+          ? `${t.name} took ${SIGNAL_STEP_BOUND} steps in a row with a fatal signal pending, nothing else running against it and no page of its range brought in, without returning (the loop does not check fatal_signal_pending(), or re-takes the lock without a killable variant).`
           : null;
       },
       // every driver thread: SIGKILL takes the whole thread group
@@ -63,9 +73,9 @@ export const fatalSignalEndsLoop: Property = {
   },
 };
 
-/** Did a page of T's range (thread 0's [rstart, rend)) become present in this step? */
-function newPagePresent(before: World, after: World): boolean {
-  const t = after.threads[0];
+/** Did a page of thread `tid`'s range ([rstart, rend), T's by default) become present in this step? */
+function newPagePresent(before: World, after: World, tid = 0): boolean {
+  const t = after.threads[tid];
   const lo = typeof t?.locals.rstart === "number" ? t.locals.rstart : 0;
   const hi = typeof t?.locals.rend === "number" ? t.locals.rend : after.ptes.length;
   for (let i = lo; i < hi; i++) {
@@ -92,7 +102,7 @@ export const noRetryLivelock: Property = {
   lasso: {
     inLoop: (w) =>
       w.threads.some((t) => t.role === "driver" && !t.fatal && t.status.kind !== "done"),
-    progress: newPagePresent,
+    progress: (before, after) => newPagePresent(before, after),
     // the unbounded holder of anon-swap-contended must take its turn too (a bounded one
     // may stay idle: its budget is "at most")
     weaklyFair: ["folio-contended"],

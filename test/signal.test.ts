@@ -99,8 +99,8 @@ describe("fatal-signal-ends-loop with two driver threads", () => {
     };
     const [t1, t2] = [tidOf(after, "T1"), tidOf(after, "T2")];
     const m = fatalSignalEndsLoop.monitor();
-    const stepOf = (tid: number) =>
-      m.step?.({ after, rec: { tid }, phase: "completion" } as unknown as Parameters<
+    const stepOf = (tid: number, before = after, now = after) =>
+      m.step?.({ before, after: now, rec: { tid }, phase: "completion" } as unknown as Parameters<
         NonNullable<typeof m.step>
       >[0]) ?? null;
     // 21 steps each: 42 together, over the bound of 40, but neither thread is over it
@@ -110,7 +110,13 @@ describe("fatal-signal-ends-loop with two driver threads", () => {
     }
     let verdict: string | null = null;
     for (let i = 0; i < 20 && verdict === null; i++) verdict = stepOf(t1);
-    expect(verdict).toMatch(/^T1 took 40 more steps with a fatal signal pending/);
+    expect(verdict).toMatch(/^T1 took 40 steps in a row with a fatal signal pending/);
+    // a step that brings a page of T2's range in is progress: its count starts again
+    const none = { ...after, ptes: after.ptes.map(() => "none" as const) };
+    const present = { ...after, ptes: after.ptes.map(() => "rw" as const) };
+    expect(stepOf(t2, none, present)).toBeNull();
+    for (let i = 0; i < 39; i++) expect(stepOf(t2)).toBeNull();
+    expect(stepOf(t2)).toMatch(/^T2 took 40 steps in a row/);
   });
 
   it("judges every killed driver, and names the lock the one left asleep waits for", () => {
