@@ -526,7 +526,10 @@ function searchOneThread(
       break;
     }
     const next: Node[] = [];
-    for (const node of frontier) {
+    // a stop leaves the rest of this layer unexpanded: from `k` (the state being
+    // expanded, when the stop comes in the middle of it), or from `k + 1`
+    for (let k = 0; k < frontier.length; k++) {
+      const node = frontier[k] as Node;
       const enabled = enabledThreads(node.world, setup.programs);
       // quiescent: nothing but a new munmap, invalidation or signal could run now; the
       // end-of-run properties are judged here, as after random mode's fair completion
@@ -656,7 +659,7 @@ function searchOneThread(
           });
           if (opts.maxStates !== undefined && visited.size >= opts.maxStates) {
             stoppedBy = "max-states";
-            frontier = next;
+            frontier = frontier.slice(k).concat(next);
             break search;
           }
         }
@@ -668,12 +671,12 @@ function searchOneThread(
         if (heap > peak) peak = heap;
         if (opts.maxMemoryMiB !== undefined && heap > opts.maxMemoryMiB * 2 ** 20) {
           stoppedBy = "max-memory";
-          frontier = next;
+          frontier = frontier.slice(k + 1).concat(next);
           break search;
         }
         if (opts.onProgress?.({ states: visited.size, transitions, depth })) {
           stoppedBy = "interrupted";
-          frontier = next;
+          frontier = frontier.slice(k + 1).concat(next);
           break search;
         }
       }

@@ -355,8 +355,10 @@ export function exhaustiveRows(
         counterexample: null,
         search,
       };
+    // a preemption bound searches only some schedules: a shorter one may need more
     const shortestHere =
-      c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth);
+      opts.preemptions === undefined &&
+      (c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth));
     return {
       ...base,
       verdict: "violated",

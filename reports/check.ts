@@ -15,12 +15,26 @@ export interface CheckInfo {
   readonly runs: number;
   /** the breadth-first pass of random mode: on (default bound), a bound, or off */
   readonly shortest?: number | boolean;
-  /** exhaustive search, to this depth or (no depth) to completion */
-  readonly exhaustive?: { readonly depth?: number };
+  /**
+   * exhaustive search, to this depth or (no depth) to completion; with a preemption
+   * bound, and the other options its replay line must repeat
+   */
+  readonly exhaustive?: {
+    readonly depth?: number;
+    readonly preemptions?: number;
+    readonly maxStates?: number;
+    readonly sleepSets?: boolean;
+    readonly hashCompact?: boolean;
+  };
   /** random mode with PCT priority scheduling of this bug depth */
   readonly pct?: number;
   /** the design's file, relative to the current directory, for the replay token */
   readonly module?: ModuleRef;
+}
+
+/** The options that reproduce an exhaustive search, for the replay line. */
+function exhaustiveFlags(e: NonNullable<CheckInfo["exhaustive"]>): string {
+  return `${e.depth !== undefined ? ` --depth ${e.depth}` : ""}${e.maxStates !== undefined ? ` --max-states ${e.maxStates}` : ""}${e.preemptions !== undefined ? ` --preemptions ${e.preemptions}` : ""}${e.sleepSets ? " --sleep-sets" : ""}${e.hashCompact ? " --hash-compact" : ""}`;
 }
 
 /** The option that reproduces the breadth-first pass, for the replay line. */
@@ -48,7 +62,7 @@ function provenBy(scenario: string, s: SearchFacts): string {
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {
   const out: string[] = [
     info.exhaustive
-      ? `lockdrop check ${info.design} (exhaustive breadth-first search ${info.exhaustive.depth !== undefined ? `up to depth ${info.exhaustive.depth}` : "without a depth bound"}: counterexamples are shortest)`
+      ? `lockdrop check ${info.design} (exhaustive breadth-first search ${info.exhaustive.depth !== undefined ? `up to depth ${info.exhaustive.depth}` : "without a depth bound"}: ${info.exhaustive.preemptions !== undefined ? `counterexamples are the shortest of the schedules with at most ${info.exhaustive.preemptions} preemption${info.exhaustive.preemptions === 1 ? "" : "s"}, not proven shortest of all` : "counterexamples are shortest"})`
       : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
     "",
   ];
@@ -89,7 +103,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       }),
       "",
       info.exhaustive
-        ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive${info.exhaustive.depth !== undefined ? ` --depth ${info.exhaustive.depth}` : ""}`
+        ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive${exhaustiveFlags(info.exhaustive)}`
         : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${info.pct !== undefined ? ` --pct ${info.pct}` : ""}${shortestFlag(info)}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
     const token = tokenForRow(r, info.module);

@@ -183,6 +183,14 @@ export const CheckSchema = z
     exhaustive: z
       .object({
         depth: count().optional().describe("the depth bound; absent: none (run to completion)"),
+        maxStates: count().optional().describe("--max-states"),
+        preemptions: count()
+          .optional()
+          .describe(
+            "--preemptions: only schedules with at most this many; counterexamples are not proven shortest",
+          ),
+        sleepSets: z.boolean().optional().describe("--sleep-sets"),
+        hashCompact: z.boolean().optional().describe("--hash-compact"),
       })
       .strict()
       .optional()

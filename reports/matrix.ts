@@ -42,7 +42,7 @@ export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
       ? `, states kept as hashes: one missed with probability ${s.omissionProbability.toExponential(1)}`
       : "";
   if (r.stopped)
-    return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached states left unexplored: not proven`;
+    return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached state${s.frontier === 1 ? "" : "s"} left unexplored: not proven`;
   const bound =
     s.preemptions !== undefined
       ? ` within ${s.preemptions} preemption${s.preemptions === 1 ? "" : "s"}`

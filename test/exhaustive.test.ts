@@ -101,6 +101,17 @@ describe("exhaustive search", () => {
     expect(r.frontier).toBeGreaterThan(0);
   });
 
+  it("counts the rest of the layer it was expanding among the states left unexplored", () => {
+    const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
+    const upTo = (depth: number) => exploreExhaustive(setup, [], { depth }).states;
+    // stopped at the first new state of depth 16, met while expanding the first state of
+    // layer 15: every state of layer 15 is left (the first one half expanded), and it
+    const layer15 = upTo(15) - upTo(14);
+    const r = exploreExhaustive(setup, [], { depth: 1000, maxStates: upTo(15) + 1 });
+    expect(r.stoppedBy).toBe("max-states");
+    expect(r.frontier).toBe(layer15 + 1);
+  });
+
   it("gives the same verdicts with hash compaction, sleep sets and a preemption bound", () => {
     const setup = setupFor(design("v1-hugetlb-drop"), scenario("hugetlb-uffd-1"));
     const base = exploreExhaustive(setup, PROPERTIES, { depth: 80 });
@@ -164,6 +175,17 @@ describe("L2 as a lasso", () => {
 });
 
 describe("--preemptions", () => {
+  it("never calls a counterexample shortest: a shorter one may need more preemptions", () => {
+    const uaf = [propertyById("no-freed-vma-use") as Property];
+    const pair = [design("v1-hugetlb-drop"), scenario("hugetlb-uffd-1")] as const;
+    const [bounded] = exhaustiveRows(...pair, uaf, { depth: 80, preemptions: 0 });
+    const [all] = exhaustiveRows(...pair, uaf, { depth: 80 });
+    expect(bounded?.verdict).toBe("violated");
+    expect(bounded?.counterexample?.provenShortest).toBe(false);
+    expect(all?.counterexample?.provenShortest).toBe(true);
+    expect(all?.steps).toBeLessThan(bounded?.steps ?? 0);
+  });
+
   it("covers every world that some schedule with at most K preemptions reaches", () => {
     const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
     const reached = new Set<string>([compactKey(setup.world0)]);

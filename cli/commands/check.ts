@@ -58,7 +58,17 @@ export function registerCheck(program: Command): void {
       runs: o.runs,
       shortest: o.shortest as number | boolean,
       ...(o.pct !== undefined && !o.exhaustive ? { pct: o.pct } : {}),
-      ...(o.exhaustive ? { exhaustive: o.depth !== undefined ? { depth: o.depth } : {} } : {}),
+      ...(o.exhaustive
+        ? {
+            exhaustive: {
+              ...(o.depth !== undefined ? { depth: o.depth } : {}),
+              ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+              ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
+              ...(o.sleepSets ? { sleepSets: true } : {}),
+              ...(o.hashCompact ? { hashCompact: true } : {}),
+            },
+          }
+        : {}),
       ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
     };
     // the verdicts first: a file that cannot be written must not lose them (exit 5)
