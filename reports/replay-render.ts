@@ -250,11 +250,17 @@ export function replayJson(r: ReplayResult) {
     scenario: r.cex.scenario,
     property: r.cex.property,
     violated: r.violation !== null,
-    violation: r.violation,
+    // every `at` a step number, counted from 1 as `steps[].step` and the lanes count
+    violation: r.violation && {
+      ...r.violation,
+      ...(r.violation.at < r.run.trace.length
+        ? { at: r.violation.at + 1 }
+        : { at: r.run.trace.length, atEnd: true }),
+    },
     designChanged: r.designChanged,
-    divergence: r.divergence,
-    notEnabled: r.notEnabled,
-    nondeterminism: r.nondeterminism,
+    divergence: r.divergence && { ...r.divergence, at: r.divergence.at + 1 },
+    notEnabled: r.notEnabled.map((n) => ({ ...n, at: n.at + 1 })),
+    nondeterminism: r.nondeterminism && { ...r.nondeterminism, at: r.nondeterminism.at + 1 },
     summary: verdictLines(r),
     steps,
   };

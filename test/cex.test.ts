@@ -189,6 +189,9 @@ describe("CLI", () => {
     const j = lockdrop("replay", join(root, UAF), "--format", "json");
     const doc = JSON.parse(j.out);
     expect(doc.schema).toBe("lockdrop.replay/1");
+    // the violating step by the number its entry in `steps` carries (from 1)
+    expect(doc.violation.at).toBe(doc.steps.length);
+    expect(doc.steps[doc.violation.at - 1].step).toBe(doc.violation.at);
     expect(doc.steps[0].patches.length).toBeGreaterThan(0);
     expect(
       doc.steps.some((s: { events: { k: string }[] }) =>
