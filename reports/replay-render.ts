@@ -25,7 +25,10 @@ function header(r: ReplayResult): string[] {
   const len = c.length;
   const lengths = [
     len.fastCheck !== null ? `fast-check ${len.fastCheck}` : null,
-    len.beforeShrink !== null ? `first failing run ${len.beforeShrink}` : null,
+    // random search's first failing run; an exhaustive counterexample was not shrunk
+    len.beforeShrink !== null && c.origin.path !== "exhaustive"
+      ? `first failing run ${len.beforeShrink}`
+      : null,
     len.shortest !== null ? `shortest found by search ${len.shortest}` : null,
   ].filter((x): x is string => x !== null);
   return [

@@ -200,5 +200,16 @@ describe("CLI", () => {
     ).toBe(true);
     const s = JSON.parse(lockdrop("replay", join(root, UAF), "--step", "0").out);
     expect(s.world.threads[0].name).toBe("T");
+    // a format beside --step would be ignored: refused, as are a step out of range and a
+    // design that does not run in the scenario, each with its fix
+    for (const args of [
+      ["--step", "3", "--format", "markdown"],
+      ["--step", "99"],
+      ["--on", "gup"],
+    ]) {
+      const r = lockdrop("replay", join(root, UAF), ...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err, args.join(" ")).toMatch(/Fix: /);
+    }
   });
 });

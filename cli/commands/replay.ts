@@ -120,7 +120,7 @@ export async function loadCex(arg: string): Promise<Cex> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(
       code === "ENOENT"
-        ? `no such file "${arg}". Give a counterexample file written by \`lockdrop check --out\`, or a replay token (ld1.…).`
+        ? `no such file "${arg}". Fix: give a counterexample file written by \`lockdrop check --out\`, or a replay token (ld1.…).`
         : `cannot read "${arg}": ${code === "EISDIR" ? "it is a directory" : (e as Error).message}. Fix: give a counterexample file written by \`lockdrop check --out\`, or a replay token (ld1.…).`,
     );
   }
@@ -169,7 +169,11 @@ export function replayFor(cex: Cex, on?: string): ReplayResult {
       );
     if (!runsIn(scenario, d))
       throw new UsageError(
-        `design "${d.id}" (a ${d.family} caller) does not run in scenario "${scenario.id}", so the schedule cannot be replayed on it.`,
+        `design "${d.id}" (a ${d.family} caller) does not run in scenario "${scenario.id}", so the schedule cannot be replayed on it. Fix: name a design that runs there: ${DESIGNS.filter(
+          (x) => runsIn(scenario, x),
+        )
+          .map((x) => x.id)
+          .join(", ")}.`,
       );
     target = d;
   }
@@ -189,22 +193,29 @@ export function registerReplay(program: Command): void {
     .option("--step <n>", "print the full world after step N (0: the initial world) as JSON")
     .option("--on <design>", "replay the same schedule against another design (id or file)")
     .option("--design-file <path>", "the design file a counterexample of a user design came from")
-    .action(async (arg: string, o: { format: string; step?: string; on?: string }) => {
-      const cex = await loadCex(arg);
-      const replayed = replayFor(cex, o.on);
-      const module = moduleOf(cex.design);
-      const r = module ? { ...replayed, module } : replayed;
-      if (o.step !== undefined) {
-        const n = Number(o.step);
-        if (!Number.isInteger(n) || n < 0 || n > r.run.trace.length)
+    .action(
+      async (arg: string, o: { format: string; step?: string; on?: string }, cmd: Command) => {
+        // --step prints one world as JSON: a format asked for beside it would be ignored
+        if (o.step !== undefined && cmd.getOptionValueSource("format") === "cli")
           throw new UsageError(
-            `--step must be a step number from 0 to ${r.run.trace.length}, got "${o.step}".`,
+            `--step prints the world after one step as JSON, so --format ${o.format} would be ignored. Fix: leave --format out with --step, or drop --step for the whole replay in that format.`,
           );
-        console.log(JSON.stringify(worldAt(r, n), null, 2));
-      } else if (o.format === "json") console.log(JSON.stringify(replayJson(r), null, 1));
-      else if (o.format === "markdown") process.stdout.write(renderReplayMarkdown(r));
-      else process.stdout.write(renderReplayText(r));
-      if (r.nondeterminism) process.exitCode = 3;
-      else if (r.violation) process.exitCode = 1;
-    });
+        const cex = await loadCex(arg);
+        const replayed = replayFor(cex, o.on);
+        const module = moduleOf(cex.design);
+        const r = module ? { ...replayed, module } : replayed;
+        if (o.step !== undefined) {
+          const n = Number(o.step);
+          if (!Number.isInteger(n) || n < 0 || n > r.run.trace.length)
+            throw new UsageError(
+              `--step must be a step number from 0 to ${r.run.trace.length}, got "${o.step}". Fix: give one in that range (0: the initial world).`,
+            );
+          console.log(JSON.stringify(worldAt(r, n), null, 2));
+        } else if (o.format === "json") console.log(JSON.stringify(replayJson(r), null, 1));
+        else if (o.format === "markdown") process.stdout.write(renderReplayMarkdown(r));
+        else process.stdout.write(renderReplayText(r));
+        if (r.nondeterminism) process.exitCode = 3;
+        else if (r.violation) process.exitCode = 1;
+      },
+    );
 }
