@@ -47,14 +47,14 @@ describe("SIGKILL to the whole process", () => {
     expect(b.world.uffd.released).toBe(false);
   });
 
-  it("wakes a killable uffd sleep of the driver, like the signal to the thread alone", () => {
+  it("wakes a killable uffd sleep of the driver, like the signal to the driver's threads", () => {
     const b = sleeping(KILLABLE, "anon-uffd-killed");
     b.run(tidOf(b.world, "S"));
     expect(b.world.threads[0]?.status.kind).toBe("runnable");
     expect(b.world.uffd.waiting).toEqual([]);
   });
 
-  it("to the driver thread alone leaves the monitor answering", () => {
+  it("to the driver's threads alone leaves the monitor (another process) answering", () => {
     const b = sleeping(["REMOTE", "WRITE", "ALLOW_RETRY"], "anon-uffd");
     b.run(tidOf(b.world, "S"));
     const m = tidOf(b.world, "M");
