@@ -48,26 +48,43 @@ export function onStopSignals(report: (name: string) => string): () => void {
   });
 }
 
-/** The pairs of `jobs` whose index is not in `done`, as "design on scenario", for a stop message. */
-export function unfinishedPairs(
+/** A row as a stop message reports it. */
+interface FinishedRow {
+  readonly design: string;
+  readonly scenario: string;
+  readonly property: string;
+  readonly verdict: string;
+  readonly steps: number | null;
+  readonly message?: string;
+}
+
+/**
+ * The design/scenario pairs of `jobs` as they finish on the workers (`took`, from
+ * rowsInParallel's onPairDone), for a stop message (matrix, compare): how many of them
+ * finished, which did not, and the violations in those that did.
+ */
+export function pairsSoFar(
   jobs: readonly { readonly design: string; readonly scenario: string }[],
-  done: ReadonlySet<number>,
-): string {
-  const left = jobs.filter((_, i) => !done.has(i)).map((j) => `${j.design} on ${j.scenario}`);
-  return left.length === 0 ? "" : `Not finished: ${left.join(", ")}.`;
+) {
+  const done = new Set<number>();
+  const rows: FinishedRow[] = [];
+  return {
+    took(i: number, pairRows: readonly FinishedRow[]): void {
+      done.add(i);
+      rows.push(...pairRows);
+    },
+    /** "after n of N design/scenario pairs" */
+    count: () => `after ${done.size} of ${jobs.length} design/scenario pairs`,
+    /** the pairs not finished, then the violations found so far */
+    found(): string {
+      const left = jobs.filter((_, i) => !done.has(i)).map((j) => `${j.design} on ${j.scenario}`);
+      return `${left.length === 0 ? "" : `Not finished: ${left.join(", ")}. `}${violationsSoFar(rows)}`;
+    },
+  };
 }
 
 /** The violated rows among those finished, one line each, for a stop message. */
-export function violationsSoFar(
-  rows: readonly {
-    readonly design: string;
-    readonly scenario: string;
-    readonly property: string;
-    readonly verdict: string;
-    readonly steps: number | null;
-    readonly message?: string;
-  }[],
-): string {
+export function violationsSoFar(rows: readonly FinishedRow[]): string {
   const v = rows.filter((r) => r.verdict === "violated");
   if (v.length === 0) return "No violation was found in the finished rows.";
   return `Violations found so far: ${v

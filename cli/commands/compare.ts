@@ -12,7 +12,7 @@ import { compareDesigns, comparisonJsonText, renderComparison } from "../../repo
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
 import * as select from "../select.js";
-import { onStopSignals, unfinishedPairs, violationsSoFar } from "../signals.js";
+import { onStopSignals, pairsSoFar } from "../signals.js";
 import { fileOfDesign, filesDefaults, loadedFiles } from "../user-designs.js";
 
 export function registerCompare(program: Command): void {
@@ -69,30 +69,24 @@ export function registerCompare(program: Command): void {
         scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
       );
       select.checkDeclaredLocks(pairs);
-      let done = 0;
-      const donePairs = new Set<number>();
-      const finished: RowResult[] = [];
-      const jobsOf = pairs.map(({ d, s }) => ({ design: d.id, scenario: s.id }));
+      const jobs = pairs.map(({ d, s }) => ({
+        design: d.id,
+        ...(fileOfDesign(d.id) ? { file: fileOfDesign(d.id) as string } : {}),
+        loader: DESIGN_LOADER,
+        files: loadedFiles().map((f) => f.file),
+        scenario: s.id,
+        properties: props.map((p) => p.id),
+        flags: { runs: o.runs, seed: o.seed, shortest: false, depth: 1 },
+      }));
+      const soFar = pairsSoFar(jobs);
       const stop = onStopSignals(
         () =>
-          `after ${done} of ${pairs.length} design/scenario pairs; the comparison was not printed. ${unfinishedPairs(jobsOf, donePairs)} ${violationsSoFar(finished)} Fix: compare fewer scenarios (--scenario) or with fewer --runs.`,
+          `${soFar.count()}; the comparison was not printed. ${soFar.found()} Fix: compare fewer scenarios (--scenario) or with fewer --runs.`,
       );
       const computed = await rowsInParallel(
-        pairs.map(({ d, s }) => ({
-          design: d.id,
-          ...(fileOfDesign(d.id) ? { file: fileOfDesign(d.id) as string } : {}),
-          loader: DESIGN_LOADER,
-          files: loadedFiles().map((f) => f.file),
-          scenario: s.id,
-          properties: props.map((p) => p.id),
-          flags: { runs: o.runs, seed: o.seed, shortest: false, depth: 1 },
-        })),
+        jobs,
         undefined,
-        (n, _total, i, pairRows) => {
-          done = n;
-          donePairs.add(i);
-          finished.push(...(pairRows as RowResult[]));
-        },
+        (_n, _total, i, pairRows) => soFar.took(i, pairRows),
         {
           stepLimitMs: o.stepTimeout * 1000,
           keepCounterexamples: true,

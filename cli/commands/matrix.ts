@@ -12,7 +12,7 @@ import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 import { checkShardTarget, writeShardOut } from "../shard-out.js";
-import { onStopSignals, unfinishedPairs, violationsSoFar } from "../signals.js";
+import { onStopSignals, pairsSoFar } from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles } from "../user-designs.js";
 
 export function registerMatrix(program: Command): void {
@@ -59,21 +59,17 @@ export function registerMatrix(program: Command): void {
     // the pairs run on worker threads, so this thread is free to draw progress and to
     // take Ctrl-C: it reports how many pairs were done and prints no verdicts
     const tty = process.stderr.isTTY === true && !process.env.CI && !o.json;
-    let done = 0;
-    const finished: MatrixRow[] = [];
-    const donePairs = new Set<number>();
+    const soFar = pairsSoFar(jobs);
     const stopSignals = onStopSignals(
       () =>
-        `after ${done} of ${jobs.length} design/scenario pairs; the matrix was not printed, because a partial matrix proves nothing about the rows it did not reach. ${unfinishedPairs(jobs, donePairs)} ${violationsSoFar(finished)} Fix: run again with --design or --scenario to cover fewer pairs.`,
+        `${soFar.count()}; the matrix was not printed, because a partial matrix proves nothing about the rows it did not reach. ${soFar.found()} Fix: run again with --design or --scenario to cover fewer pairs.`,
     );
     const results = (
       await rowsInParallel(
         jobs,
         threads,
         (n, total, i, pairRows) => {
-          done = n;
-          donePairs.add(i);
-          finished.push(...pairRows);
+          soFar.took(i, pairRows);
           if (tty)
             process.stderr.write(`\r\u001b[2Klockdrop matrix: ${n}/${total} pairs  Ctrl-C stops`);
         },
