@@ -26,7 +26,7 @@ import { runsIn, SCENARIOS, scenarioById, undeclaredLock } from "../model/scenar
 import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { renderLanes } from "../reports/lanes.js";
+import { violationLanes } from "../reports/lanes.js";
 import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
 import {
   DesignError,
@@ -170,11 +170,7 @@ function propertiesFor(ids: readonly string[] | undefined): Property[] {
 }
 
 function lanesOf(c: Counterexample): string {
-  const last = c.run.trace.length - 1;
-  return renderLanes(c.run.trace, c.run.final, {
-    mark: Math.min(last, c.schedule.length - 1),
-    markText: [`VIOLATION ${c.property}: ${c.message}`],
-  });
+  return violationLanes(c.run, c.schedule.length, `VIOLATION ${c.property}: ${c.message}`);
 }
 
 const optionsSchema = z

@@ -6,7 +6,7 @@ import { propertyById } from "../properties/index.js";
 import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
 import { type CheckJson, CheckSchema, jsonText } from "./formats.js";
-import { renderLanes } from "./lanes.js";
+import { violationLanes } from "./lanes.js";
 import { strength } from "./matrix.js";
 
 export interface CheckInfo {
@@ -32,8 +32,8 @@ export interface CheckInfo {
   readonly module?: ModuleRef;
 }
 
-/** The options that reproduce an exhaustive search, for the replay line. */
-function exhaustiveFlags(e: NonNullable<CheckInfo["exhaustive"]>): string {
+/** The options that reproduce an exhaustive search, for a replay line (check's, merge's). */
+export function exhaustiveFlags(e: NonNullable<CheckInfo["exhaustive"]>): string {
   return `${e.depth !== undefined ? ` --depth ${e.depth}` : ""}${e.maxStates !== undefined ? ` --max-states ${e.maxStates}` : ""}${e.preemptions !== undefined ? ` --preemptions ${e.preemptions}` : ""}${e.sleepSets ? " --sleep-sets" : ""}${e.hashCompact ? " --hash-compact" : ""}`;
 }
 
@@ -43,8 +43,10 @@ function shortestFlag(info: CheckInfo): string {
   return typeof info.shortest === "number" ? ` --shortest ${info.shortest}` : "";
 }
 
-/** "(shortest)", "(lasso)", "(shortest lasso)" or nothing, after a violated row. */
-function tag(c: RowResult["counterexample"]): string {
+/** "(shortest)", "(lasso)", "(shortest lasso)" or nothing, after a violated row (check's, merge's). */
+export function violationTag(
+  c: { readonly provenShortest?: boolean; readonly loopStart?: number | null } | null | undefined,
+): string {
   const lasso = c?.loopStart != null;
   if (c?.provenShortest) return lasso ? " (shortest lasso)" : " (shortest)";
   return lasso ? " (lasso)" : "";
@@ -72,7 +74,10 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
-    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${tag(r.counterexample)}`);
+    else
+      out.push(
+        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r.counterexample)}`,
+      );
   }
   // how each exhaustive search ran: one line per scenario
   const searched = new Map<string, SearchFacts>();
@@ -84,23 +89,17 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     const c = r.counterexample;
     if (!c) continue;
     const p = propertyById(r.property);
-    const last = c.run.trace.length - 1;
     out.push(
       "",
       pc.bold(`${r.property} (${p?.ref}) violated on ${r.scenario}`),
       `  ${p?.statement}`,
       "",
-      renderLanes(c.run.trace, c.run.final, {
-        mark: Math.min(last, c.schedule.length - 1),
-        markText: [
-          pc.red(`VIOLATION ${r.property}: ${c.message}`),
-          ...(c.loopStart != null
-            ? [
-                `steps ${c.loopStart + 1}-${c.schedule.length} form the loop; it comes back to the state after step ${c.loopStart}`,
-              ]
-            : []),
-        ],
-      }),
+      violationLanes(
+        c.run,
+        c.schedule.length,
+        pc.red(`VIOLATION ${r.property}: ${c.message}`),
+        c.loopStart,
+      ),
       "",
       info.exhaustive
         ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive${exhaustiveFlags(info.exhaustive)}`

@@ -12,7 +12,7 @@ import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property, RunEnd } from "../properties/property.js";
 import { type CompareJson, CompareSchema, type CompareVerdict, jsonText } from "./formats.js";
-import { renderLanes } from "./lanes.js";
+import { violationLanes } from "./lanes.js";
 
 export interface CompareOptions {
   readonly runs: number;
@@ -149,11 +149,7 @@ function replayText(r: Replay, property: string): string {
 
 function separationLanes(s: Separation): string {
   const c = s.counterexample;
-  const last = c.run.trace.length - 1;
-  return renderLanes(c.run.trace, c.run.final, {
-    mark: Math.min(last, c.schedule.length - 1),
-    markText: [`VIOLATION ${s.row.property.id}: ${c.message}`],
-  });
+  return violationLanes(c.run, c.schedule.length, `VIOLATION ${s.row.property.id}: ${c.message}`);
 }
 
 function headline(s: Separation, designs: readonly Design[]): string {

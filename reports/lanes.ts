@@ -85,6 +85,30 @@ export function describeStep(rec: StepRecord, w: World): string {
   return `${op}${outcome}${choice}${uniq.length ? `  {${uniq.join("; ")}}` : ""}`;
 }
 
+/**
+ * The lanes of a counterexample's run (`final` names the threads), marked at its last
+ * scheduled step (`scheduled` steps; the run may have gone on) with `head`, and for a
+ * lasso with the steps that form its loop.
+ */
+export function violationLanes(
+  run: { readonly trace: readonly StepRecord[]; readonly final: World },
+  scheduled: number,
+  head: string,
+  loopStart?: number | null,
+): string {
+  return renderLanes(run.trace, run.final, {
+    mark: Math.min(run.trace.length - 1, scheduled - 1),
+    markText: [
+      head,
+      ...(loopStart != null
+        ? [
+            `steps ${loopStart + 1}-${scheduled} form the loop; it comes back to the state after step ${loopStart}`,
+          ]
+        : []),
+    ],
+  });
+}
+
 /** Render a trace as lanes. `world` names the threads. */
 export function renderLanes(
   trace: readonly StepRecord[],

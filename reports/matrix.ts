@@ -32,21 +32,30 @@ export const STOPPED: Record<NonNullable<MatrixRow["stopped"]>, string> = {
  * How strong a verdict is, in words: "exhaustive, depth 53, complete, 19724 states",
  * "1000 random runs", or for an unknown row why the search stopped and how far it got.
  */
+/** " within K preemptions" for a search under a preemption bound, else nothing. */
+export function withinPreemptions(s: { readonly preemptions?: number }): string {
+  return s.preemptions !== undefined
+    ? ` within ${s.preemptions} preemption${s.preemptions === 1 ? "" : "s"}`
+    : "";
+}
+
+/** What keeping states as hashes risks (--hash-compact), or null with exact states. */
+export function omissionText(s: { readonly omissionProbability?: number }): string | null {
+  return s.omissionProbability !== undefined
+    ? `states kept as hashes: one missed with probability ${s.omissionProbability.toExponential(1)}`
+    : null;
+}
+
 export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
   const s = r.strength;
   if (s.kind === "random")
     return `${s.runs} random runs${s.pct !== undefined ? `, PCT d=${s.pct}` : ""}`;
   if (s.kind === "none") return "not run";
-  const omission =
-    s.omissionProbability !== undefined
-      ? `, states kept as hashes: one missed with probability ${s.omissionProbability.toExponential(1)}`
-      : "";
+  const hashes = omissionText(s);
+  const omission = hashes ? `, ${hashes}` : "";
   if (r.stopped)
     return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached state${s.frontier === 1 ? "" : "s"} left unexplored: not proven`;
-  const bound =
-    s.preemptions !== undefined
-      ? ` within ${s.preemptions} preemption${s.preemptions === 1 ? "" : "s"}`
-      : "";
+  const bound = withinPreemptions(s);
   return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? `, complete${bound}` : `, ${s.frontier} states at the bound${bound}`}, ${s.states} states${omission}`;
 }
 

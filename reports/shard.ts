@@ -11,6 +11,7 @@ import type { RowResult, Strength, Verdict } from "../engine/verdicts.js";
 import { isBuiltInDesign } from "../model/designs/index.js";
 import type { Design } from "../model/step.js";
 import { designHash } from "./cex.js";
+import { exhaustiveFlags, violationTag } from "./check.js";
 import { color as pc } from "./color.js";
 import type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow } from "./formats.js";
 import { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema } from "./formats.js";
@@ -18,7 +19,7 @@ import { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema } from "./formats.
 export type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow };
 export { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema };
 
-import { STOPPED, strength as strengthText } from "./matrix.js";
+import { omissionText, STOPPED, strength as strengthText, withinPreemptions } from "./matrix.js";
 
 function canon(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canon);
@@ -294,20 +295,11 @@ function mergedStrengthText(r: MergedRow, m: MergeJson): string {
   const reach = r.stopped
     ? `a shard stopped by ${STOPPED[r.stopped]}: not proven`
     : s.kind === "exhaustive-complete"
-      ? `each complete${s.preemptions !== undefined ? ` within ${s.preemptions} preemption${s.preemptions === 1 ? "" : "s"}` : ""}`
+      ? `each complete${withinPreemptions(s)}`
       : `${s.frontier.toLocaleString("en-US")} states at the bound`;
-  const omission =
-    s.omissionProbability !== undefined
-      ? `; states kept as hashes: one missed with probability ${s.omissionProbability.toExponential(1)}`
-      : "";
+  const hashes = omissionText(s);
+  const omission = hashes ? `; ${hashes}` : "";
   return `exhaustive over ${shards}, depth ${s.depth}, ${reach}, ${s.states.toLocaleString("en-US")} states summed over them${omission}`;
-}
-
-/** "(shortest)", "(shortest lasso)", "(lasso)" or nothing, as `check` tags a violation. */
-function mergedTag(r: MergedRow): string {
-  const lasso = r.loopStart !== undefined;
-  if (r.provenShortest) return lasso ? " (shortest lasso)" : " (shortest)";
-  return lasso ? " (lasso)" : "";
 }
 
 /** The command that finds a merged row's counterexample again, on one machine. */
@@ -318,7 +310,7 @@ function replayLine(r: MergedRow, m: MergeJson): string {
   // the search the shards ran, with its bounds and reductions, on one machine
   const how =
     o.mode === "exhaustive"
-      ? ` --exhaustive${o.depth !== undefined ? ` --depth ${o.depth}` : ""}${o.maxStates !== undefined ? ` --max-states ${o.maxStates}` : ""}${o.preemptions !== undefined ? ` --preemptions ${o.preemptions}` : ""}${o.sleepSets ? " --sleep-sets" : ""}${o.hashCompact ? " --hash-compact" : ""}`
+      ? ` --exhaustive${exhaustiveFlags(o)}`
       : ` --seed ${o.seed} --runs ${o.runs}${o.pct !== undefined ? ` --pct ${o.pct}` : ""}`;
   return `  replay: lockdrop check ${design} --scenario ${r.scenario} --property ${r.property}${how}`;
 }
@@ -353,7 +345,7 @@ export function renderMerge(
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${st})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${st})`);
-    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${mergedTag(r)}`);
+    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r)}`);
   }
   if (m.options.mode === "exhaustive")
     out.push(

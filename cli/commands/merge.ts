@@ -13,7 +13,7 @@ import { scenarioById } from "../../model/scenarios.js";
 import { propertyById } from "../../properties/index.js";
 import { designHash } from "../../reports/cex.js";
 import { jsonText } from "../../reports/formats.js";
-import { renderLanes } from "../../reports/lanes.js";
+import { violationLanes } from "../../reports/lanes.js";
 import type { MergedRow, ShardFile } from "../../reports/shard.js";
 import {
   MergeSchema,
@@ -39,17 +39,12 @@ function lanesOf(r: MergedRow, searched: readonly { id: string; hash: string }[]
     keepWorlds: true,
     noCompletion: true,
   });
-  return renderLanes(run.trace, run.final, {
-    mark: Math.min(run.trace.length - 1, r.schedule.length - 1),
-    markText: [
-      `VIOLATION ${r.property}${r.message ? `: ${r.message}` : ""}`,
-      ...(r.loopStart !== undefined
-        ? [
-            `steps ${r.loopStart + 1}-${r.schedule.length} form the loop; it comes back to the state after step ${r.loopStart}`,
-          ]
-        : []),
-    ],
-  });
+  return violationLanes(
+    run,
+    r.schedule.length,
+    `VIOLATION ${r.property}${r.message ? `: ${r.message}` : ""}`,
+    r.loopStart,
+  );
 }
 
 export function registerMerge(program: Command): void {
