@@ -162,7 +162,7 @@ interface LockdropRun extends LockdropFigures {
 function lockdropRun(
   kind: CaseKind,
   pages: number,
-  sleepSets: boolean,
+  reduction: "plain" | "sleep" | "persistent",
   repeat = REPEAT,
   floor = false,
 ) {
@@ -176,7 +176,7 @@ function lockdropRun(
       path.join(twinDir, "lockdrop-run.ts"),
       kind,
       String(pages),
-      sleepSets ? "1" : "0",
+      reduction,
       String(repeat),
       ...(floor ? ["floor"] : []),
     ],
@@ -270,12 +270,12 @@ function main(): void {
   ];
   const raws: { n: number; l: LockdropRun; s: SpinFigures }[] = [];
   const reduced: { n: number; l: LockdropRun; s: SpinFigures }[] = [];
-  for (const [title, mode, sleep] of [
-    ["reduction off: lockdrop plain BFS; Spin spin -o1 -o2, cc -DNOREDUCE", "raw", false],
+  for (const [title, mode, reduction] of [
+    ["reduction off: lockdrop plain BFS; Spin spin -o1 -o2, cc -DNOREDUCE", "raw", "plain"],
     [
-      "reduction on: lockdrop --sleep-sets; Spin defaults (partial order + data-flow) with -DCOLLAPSE",
+      "reduction on: lockdrop --persistent-sets; Spin defaults (partial order + data-flow) with -DCOLLAPSE",
       "reduced",
-      true,
+      "persistent",
     ],
   ] as const) {
     console.log(
@@ -286,7 +286,7 @@ function main(): void {
     let warmup = 0;
     for (const n of ns) {
       const s = spinRun(work, "v2-munmap", n, mode);
-      const l = lockdropRun("v2-munmap", n, sleep);
+      const l = lockdropRun("v2-munmap", n, reduction);
       build += s.buildMs;
       warmup += l.warmupMs;
       if (mode === "raw") raws.push({ n, l, s });
@@ -324,7 +324,7 @@ function main(): void {
 
   // what each tool's reduction removes, in the same run: states with it off over states with it on
   console.log(
-    "\nreduction factor (states with reduction off / states with it on, same run; lockdrop's sleep sets prune transitions, never states, and it has no partial-order reduction: npm run bench prints the most one could remove)",
+    "\nreduction factor (states with reduction off / states with it on, same run; lockdrop's reduction: persistent sets)",
   );
   table(
     ["N", "lockdrop", "Spin", "wall L/S (reductions on)"],
@@ -350,7 +350,7 @@ function main(): void {
       n,
       s: spinRun(work, "v2-all-actors", n, "raw"),
       // the largest case also times the step function alone (lockdrop-run.ts)
-      l: lockdropRun("v2-all-actors", n, false, REPEAT, n === BIG_PAGES),
+      l: lockdropRun("v2-all-actors", n, "plain", REPEAT, n === BIG_PAGES),
     });
   const rate = (states: number, ms: number) => (states / ms) * 1000;
   table(
@@ -382,15 +382,29 @@ function main(): void {
   const bigReduced = big.map(({ n }) => ({
     n,
     s: spinRun(work, "v2-all-actors", n, "reduced"),
-    l: lockdropRun("v2-all-actors", n, true, REPEAT),
+    l: lockdropRun("v2-all-actors", n, "persistent", REPEAT),
+    sleep: lockdropRun("v2-all-actors", n, "sleep", REPEAT),
   }));
   if (bigReduced.length > 0) {
     console.log(
-      "\nv2 on anon-uffd-1 with every actor (N pages), reductions on in both (lockdrop --sleep-sets; Spin defaults with -DCOLLAPSE), against off",
+      "\nv2 on anon-uffd-1 with every actor (N pages), reductions on in both (lockdrop --persistent-sets; Spin defaults with -DCOLLAPSE), against off; and lockdrop --sleep-sets",
     );
     table(
-      ["N", "states L", "states S", "factor L", "factor S", "wall ms L", "wall ms S", "wall L/S"],
-      bigReduced.map(({ n, l, s }) => {
+      [
+        "N",
+        "states L",
+        "states S",
+        "factor L",
+        "factor S",
+        "wall ms L",
+        "wall ms S",
+        "wall L/S",
+        "peak MiB L",
+        "peak MiB S",
+        "L plain/S",
+        "L sleep/S",
+      ],
+      bigReduced.map(({ n, l, s, sleep }) => {
         const off = big.find((b) => b.n === n);
         return [
           String(n),
@@ -401,11 +415,15 @@ function main(): void {
           fmt(l.wallMs, 1),
           fmt(s.wallMs, 1),
           ratio(l.wallMs, s.wallMs),
+          fmt(l.peakMiB, 1),
+          fmt(s.peakMiB, 1),
+          off ? ratio(off.l.wallMs, s.wallMs) : "?",
+          ratio(sleep.wallMs, s.wallMs),
         ];
       }),
     );
     console.log(
-      `  (factor: states with the reduction off over states with it on, same run; median of ${REPEAT} runs each; verdicts L ${bigReduced.map((b) => lockdropVerdict(b.l)).join(", ")}, S ${bigReduced.map((b) => spinVerdict(b.s)).join(", ")})`,
+      `  (factor: states with the reduction off over states with it on, same run; median of ${REPEAT} runs each; L plain/S: lockdrop without a reduction over Spin with its own; L sleep/S: lockdrop --sleep-sets, which keeps every state, over Spin; verdicts L ${bigReduced.map((b) => lockdropVerdict(b.l)).join(", ")}, S ${bigReduced.map((b) => spinVerdict(b.s)).join(", ")})`,
     );
   }
 
@@ -458,7 +476,7 @@ function main(): void {
     ["drop-munmap", "hugetlb-uffd, munmap x1 + monitor"],
     ["drop-all-actors", "hugetlb-uffd-1 (munmap, invalidation, monitor, signal)"],
   ] as const) {
-    const l = lockdropRun(kind, 1, false, 1);
+    const l = lockdropRun(kind, 1, "plain", 1);
     const trail = spinRun(work, kind, 1, "trail", { repeat: 1 });
     const full = spinRun(work, kind, 1, "raw", { ignoreAsserts: true, repeat: 1 });
     const lLen = l.violated["no-freed-vma-use"];

@@ -89,6 +89,10 @@ export function withExplorationOptions(
       "exhaustive: skip steps that commute with ones already explored (safety properties only: off when a liveness property is checked; choose properties with --property)",
     )
     .option(
+      "--persistent-sets",
+      'exhaustive: expand at each state only threads nothing else depends on, found by exploring the other threads\' steps; keeps every safety violation, stores fewer states, costs more time (off with a liveness property or a depth bound; README "Exhaustive search")',
+    )
+    .option(
       "--shard <i/n>",
       'search only shard i of n (1 <= i <= n): random, the run indices r with r mod n = i-1; exhaustive, the schedule prefixes of --shard-depth steps that hash to i-1 mod n (README "Shards")',
       parseShard,
@@ -126,6 +130,7 @@ const EXHAUSTIVE_ONLY = [
   ["hashCompact", "--hash-compact", "changes how the exhaustive search keeps states"],
   ["preemptions", "--preemptions", "bounds the exhaustive search"],
   ["sleepSets", "--sleep-sets", "is a reduction of the exhaustive search"],
+  ["persistentSets", "--persistent-sets", "is a reduction of the exhaustive search"],
 ] as const;
 /** Options of random search: an exhaustive search runs every schedule, and would ignore them. */
 const RANDOM_ONLY = [

@@ -25,6 +25,7 @@ export interface ShardFlags {
   readonly hashCompact?: boolean;
   readonly preemptions?: number;
   readonly sleepSets?: boolean;
+  readonly persistentSets?: boolean;
   readonly shard?: { readonly index: number; readonly count: number };
   readonly shardDepth?: number;
   readonly shardOut?: string;
@@ -64,6 +65,7 @@ function optionsOf(o: ShardFlags): ShardOptions {
     ...(ex && o.hashCompact ? { hashCompact: true } : {}),
     ...(ex && o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
     ...(ex && o.sleepSets ? { sleepSets: true } : {}),
+    ...(ex && o.persistentSets ? { persistentSets: true } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ import { grown } from "./grown.js";
 import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
 import { LassoGraph, shortestLasso } from "./lasso-graph.js";
 import { MonitorHash } from "./monitor-hash.js";
+import type { PersistentStats } from "./persistent.js";
+import { PersistentSets } from "./persistent.js";
 import type { Choice, Run, Setup } from "./run.js";
 import { mayComplete, runSchedule } from "./run.js";
 import type { SharedStringsBuffer } from "./shared-strings.js";
@@ -42,6 +44,15 @@ export interface ExhaustiveOptions {
    * needs every step, so a search with one ignores this.
    */
   readonly sleepSets?: boolean;
+  /**
+   * Persistent sets (engine/persistent.ts): expand at each state only a set of threads
+   * that nothing the others can do depends on. Keeps every safety violation; used only
+   * without liveness properties, a depth bound, a preemption bound, sleep sets, a shard,
+   * edge coverage and a hand-over (a search with any of them ignores this). When it
+   * finds a violation, the plain search runs again for the shortest counterexamples of
+   * the violated properties.
+   */
+  readonly persistentSets?: boolean;
   /** called every few thousand transitions; returning true stops the search (Ctrl-C) */
   readonly onProgress?: (p: { states: number; transitions: number; depth: number }) => boolean;
   /** collect the edges the design's threads take (`lockdrop coverage`, engine/coverage.ts) */
@@ -114,6 +125,12 @@ export interface ExhaustiveCounterexample {
   readonly loopStart: number | null;
   readonly message: string;
   readonly run: Run;
+  /**
+   * found by the search with persistent sets, which the search without them (run again
+   * for the shortest) did not reach within its bounds: a real counterexample, not
+   * proven shortest
+   */
+  readonly notShortest?: true;
 }
 
 export interface ExhaustiveResult {
@@ -149,6 +166,23 @@ export interface ExhaustiveResult {
   readonly handOver?: HandOver;
   /** what the stored states cost, in bytes (the bench divides them by `states`) */
   readonly memory: SearchMemory;
+  /** `ExhaustiveOptions.persistentSets`, when used: what the reduced search did */
+  readonly persistent?: PersistentResult;
+}
+
+/** The search with persistent sets, as `check` and the bench report it. */
+export interface PersistentResult extends PersistentStats {
+  /** the properties it found violated */
+  readonly violated: readonly string[];
+  /**
+   * it found a violation: the search without the reduction, run again for the shortest
+   * counterexamples of the violated properties until it had them all (null: none found)
+   */
+  readonly rerun: {
+    readonly states: number;
+    readonly transitions: number;
+    readonly ms: number;
+  } | null;
 }
 
 /** The bytes the search's stores hold at its end, and its peak heap. */
@@ -384,16 +418,20 @@ export function exploreExhaustive(
   props: readonly Property[],
   opts: ExhaustiveOptions,
 ): ExhaustiveResult {
-  if (opts.handOver === undefined) return searchOneThread(setup, props, opts, null);
+  if (opts.handOver === undefined)
+    return persistentApplies(props, opts)
+      ? searchWithPersistentSets(setup, props, opts)
+      : searchOneThread(setup, props, opts, null);
   if (
     opts.sleepSets ||
+    opts.persistentSets ||
     opts.preemptions !== undefined ||
     opts.shard ||
     opts.hashCompact ||
     opts.edges
   )
     throw new Error(
-      "a search handed over to several threads takes none of sleep sets, a preemption bound, a shard, hash-compact or edge coverage",
+      "a search handed over to several threads takes none of sleep sets, persistent sets, a preemption bound, a shard, hash-compact or edge coverage",
     );
   // strings interned as the threads that take the search up will intern them
   const strings = sharedStringsBuffer();
@@ -405,11 +443,76 @@ export function exploreExhaustive(
   }
 }
 
+/**
+ * The search with persistent sets (engine/persistent.ts), and, when it finds a
+ * violation, the plain search again for the violated properties' shortest
+ * counterexamples, until it has them all. The counts are the reduced search's; the time
+ * is both searches'.
+ */
+function searchWithPersistentSets(
+  setup: Setup,
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+): ExhaustiveResult {
+  const sets = new PersistentSets(setup, props);
+  // (it too stops once every property is violated: no row is left to prove)
+  const r = searchOneThread(setup, props, opts, null, sets, true);
+  const reduced = { ...sets.stats, violated: [...r.counterexamples.keys()] };
+  if (r.counterexamples.size === 0) return { ...r, persistent: { ...reduced, rerun: null } };
+  // its counterexamples need not be the shortest: the plain search finds those, for
+  // the violated properties only, and stops at the end of the layer that has them all
+  const violated = props.filter((p) => r.counterexamples.has(p.id));
+  const plain = searchOneThread(
+    setup,
+    violated,
+    { ...opts, persistentSets: false },
+    null,
+    null,
+    true,
+  );
+  const counterexamples = new Map<string, ExhaustiveCounterexample>();
+  for (const [id, c] of r.counterexamples)
+    counterexamples.set(id, plain.counterexamples.get(id) ?? { ...c, notShortest: true });
+  return {
+    ...r,
+    // (the time of both searches)
+    ms: r.ms + plain.ms,
+    counterexamples,
+    persistent: {
+      ...reduced,
+      rerun: { states: plain.states, transitions: plain.transitions, ms: plain.ms },
+    },
+  };
+}
+
+/** Are persistent sets asked for and usable with these properties and options? */
+export function persistentApplies(props: readonly Property[], opts: ExhaustiveOptions): boolean {
+  return opts.persistentSets === true && persistentOff(props, opts, false) === null;
+}
+
+/** Why persistent sets, if asked for, are not used with these properties and options. */
+export function persistentOff(
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+  inShard: boolean,
+): string | null {
+  if (props.some((p) => p.lasso !== undefined)) return "a liveness property needs every step";
+  if (Number.isFinite(opts.depth))
+    return "with a depth bound (the reduction may reach a violation by a longer path)";
+  if (opts.preemptions !== undefined) return "with a preemption bound";
+  if (opts.sleepSets === true) return "with sleep sets";
+  if (inShard || opts.shard !== undefined) return "in a shard";
+  if (opts.edges !== undefined) return "with edge coverage";
+  return null;
+}
+
 function searchOneThread(
   setup: Setup,
   props: readonly Property[],
   opts: ExhaustiveOptions,
   strings: SharedStringsBuffer | null,
+  persistent: PersistentSets | null = null,
+  untilFound = false,
 ): ExhaustiveResult {
   const t0 = performance.now();
   const monitors = monitorsFor(props);
@@ -493,6 +596,7 @@ function searchOneThread(
   let depth = 0;
   let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
   let atBound = 0;
+  let allFound = false;
   let peak = 0;
   // with a shard: the states of the first `at` levels have tree indices below
   // `shardFrom`; those expanded since the shard took its own (`redone`) are not again
@@ -546,7 +650,9 @@ function searchOneThread(
       // the node's own depth: a state expanded again (for a smaller sleep set, or in a
       // shard) is in a later layer than the one it was first met in
       const at = tree.depth[node.index] as number;
-      for (const tid of enabled) {
+      const expand =
+        persistent === null ? enabled : persistent.choose(node.world, node.mon, enabled, at);
+      for (const tid of expand) {
         if (sleepSets && (node.sleep.includes(tid) || node.wake?.includes(tid) === false)) continue;
         const preempt = node.last >= 0 && tid !== node.last && enabled.includes(node.last) ? 1 : 0;
         if (opts.preemptions !== undefined && node.preemptions + preempt > opts.preemptions)
@@ -684,6 +790,12 @@ function searchOneThread(
     frontier = next;
     collapser.nextLayer();
     depth++;
+    // the search run again for the shortest counterexamples of what the search with
+    // persistent sets found (exploreExhaustive): done once it has every one of them
+    if (untilFound && frontier.length > 0 && props.every((p) => pending.has(p.id))) {
+      allFound = true;
+      break;
+    }
     const shard = opts.shard;
     if (shard !== undefined && depth === shard.at) {
       // (the nodes keep their slots in the collapser's layer)
@@ -736,7 +848,7 @@ function searchOneThread(
     states,
     transitions,
     depth,
-    complete: handOver === undefined && stoppedBy === null && atBound === 0,
+    complete: handOver === undefined && stoppedBy === null && atBound === 0 && !allFound,
     stoppedBy,
     frontier: atBound + (stoppedBy ? frontier.length : 0),
     ms: performance.now() - t0,

@@ -25,6 +25,7 @@ export interface ExplorationFlags {
   readonly hashCompact?: boolean;
   readonly preemptions?: number;
   readonly sleepSets?: boolean;
+  readonly persistentSets?: boolean;
   /** this shard of the search only (README "Shards") */
   readonly shard?: ShardSpec;
   /** exhaustive shards: the length of the prefixes dealt out (engine/shard.ts) */
@@ -74,6 +75,7 @@ export function rowsFor(
         ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
         hashCompact: o.hashCompact === true,
         sleepSets: o.sleepSets === true,
+        persistentSets: o.persistentSets === true,
         ...(progress ? { onProgress: progress } : {}),
       },
       shard,

@@ -4,8 +4,8 @@
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import type { ExhaustiveOptions, ExhaustiveResult } from "./exhaustive.js";
-import { exploreExhaustive } from "./exhaustive.js";
+import type { ExhaustiveOptions, ExhaustiveResult, PersistentResult } from "./exhaustive.js";
+import { exploreExhaustive, persistentOff } from "./exhaustive.js";
 import type { ParallelOptions } from "./exhaustive-parallel.js";
 import {
   type Crew,
@@ -43,6 +43,11 @@ export type Strength =
        * most K preemptions, not every schedule
        */
       readonly preemptions?: number;
+      /**
+       * the states a search with persistent sets expanded (--persistent-sets): every
+       * safety violation is kept, not every state
+       */
+      readonly reduction?: "persistent-sets";
     }
   | { readonly kind: "none" };
 
@@ -106,6 +111,10 @@ export interface SearchFacts {
   readonly reductions: readonly string[];
   /** why sleep sets, though asked for, were not used */
   readonly sleepSetsOff?: string;
+  /** why persistent sets, though asked for, were not used */
+  readonly persistentSetsOff?: string;
+  /** the search with persistent sets, when one ran */
+  readonly persistent?: PersistentResult;
   readonly workers: number;
   /** why the search ran on one thread although more were asked for */
   readonly alone?: string;
@@ -232,7 +241,11 @@ export function exhaustiveRows(
         : opts.preemptions !== undefined
           ? "a step that commutes with another may cost a preemption in one order only"
           : null;
-  const o: ExhaustiveOptions = sleepSetsOff !== null ? { ...opts, sleepSets: false } : opts;
+  const o0: ExhaustiveOptions = sleepSetsOff !== null ? { ...opts, sleepSets: false } : opts;
+  // why persistent sets, if asked for, are not used (engine/exhaustive.ts ignores them then)
+  const persistentSetsOff =
+    o0.persistentSets === true ? persistentOff(applicable, o0, shard !== undefined) : null;
+  const o: ExhaustiveOptions = persistentSetsOff !== null ? { ...o0, persistentSets: false } : o0;
   // what keeps a search on one thread (engine/exhaustive-parallel.ts does none of these)
   const alone =
     parallel === undefined || parallel.workers <= 1
@@ -241,13 +254,15 @@ export function exhaustiveRows(
         ? "a shard runs on one thread"
         : o.sleepSets
           ? "sleep sets run on one thread"
-          : o.preemptions !== undefined
-            ? "a preemption bound runs on one thread"
-            : o.hashCompact
-              ? "hash-compact runs on one thread"
-              : o.edges
-                ? "edge coverage runs on one thread"
-                : null;
+          : o.persistentSets
+            ? "persistent sets run on one thread"
+            : o.preemptions !== undefined
+              ? "a preemption bound runs on one thread"
+              : o.hashCompact
+                ? "hash-compact runs on one thread"
+                : o.edges
+                  ? "edge coverage runs on one thread"
+                  : null;
   // the parallel options, when nothing keeps the search on one thread
   const spread = alone === null ? parallel : undefined;
   const from = spread?.from ?? PARALLEL_FROM;
@@ -303,6 +318,8 @@ export function exhaustiveRows(
       : null;
   const search: SearchFacts = {
     ...(sleepSetsOff !== null ? { sleepSetsOff } : {}),
+    ...(persistentSetsOff !== null ? { persistentSetsOff } : {}),
+    ...(r.persistent !== undefined ? { persistent: r.persistent } : {}),
     reductions: [
       ...(o.sleepSets ? ["sleep sets"] : []),
       ...(o.hashCompact ? ["hash-compact"] : []),
@@ -333,6 +350,7 @@ export function exhaustiveRows(
       frontier: r.frontier,
       ...(r.omissionProbability !== null ? { omissionProbability: r.omissionProbability } : {}),
       ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
+      ...(r.persistent !== undefined ? { reduction: "persistent-sets" as const } : {}),
     };
     const coverage = {
       depth: r.depth,
@@ -358,6 +376,7 @@ export function exhaustiveRows(
     // a preemption bound searches only some schedules: a shorter one may need more
     const shortestHere =
       opts.preemptions === undefined &&
+      c.notShortest !== true &&
       (c.loopStart === null || (r.stoppedBy === null && c.schedule.length <= opts.depth));
     return {
       ...base,

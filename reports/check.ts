@@ -24,6 +24,7 @@ export interface CheckInfo {
     readonly preemptions?: number;
     readonly maxStates?: number;
     readonly sleepSets?: boolean;
+    readonly persistentSets?: boolean;
     readonly hashCompact?: boolean;
   };
   /** random mode with PCT priority scheduling of this bug depth */
@@ -34,7 +35,7 @@ export interface CheckInfo {
 
 /** The options that reproduce an exhaustive search, for a replay line (check's, merge's). */
 export function exhaustiveFlags(e: NonNullable<CheckInfo["exhaustive"]>): string {
-  return `${e.depth !== undefined ? ` --depth ${e.depth}` : ""}${e.maxStates !== undefined ? ` --max-states ${e.maxStates}` : ""}${e.preemptions !== undefined ? ` --preemptions ${e.preemptions}` : ""}${e.sleepSets ? " --sleep-sets" : ""}${e.hashCompact ? " --hash-compact" : ""}`;
+  return `${e.depth !== undefined ? ` --depth ${e.depth}` : ""}${e.maxStates !== undefined ? ` --max-states ${e.maxStates}` : ""}${e.preemptions !== undefined ? ` --preemptions ${e.preemptions}` : ""}${e.sleepSets ? " --sleep-sets" : ""}${e.persistentSets ? " --persistent-sets" : ""}${e.hashCompact ? " --hash-compact" : ""}`;
 }
 
 /** The option that reproduces the breadth-first pass, for the replay line. */
@@ -52,13 +53,27 @@ export function violationTag(
   return lasso ? " (lasso)" : "";
 }
 
+/** The reductions a search ran with, in words, for `provenBy`. */
+function reductionText(s: SearchFacts): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const p = s.persistent;
+  const others = s.reductions.length > 0 ? `${s.reductions.join(", ")}, ` : "";
+  if (p === undefined)
+    return s.reductions.length > 0 ? `${others}no partial-order reduction` : "no reduction";
+  const again =
+    p.rerun === null
+      ? ""
+      : `; the search without them, run again for the shortest counterexamples of ${p.violated.join(", ")}, took ${n(p.rerun.states)} states and ${(p.rerun.ms / 1000).toFixed(1)} s`;
+  return `${others}partial-order reduction: persistent sets (${n(p.reduced)} states expanded with fewer threads than were enabled, ${n(p.full)} with all; ${n(p.outside)} states of the other threads explored to find the sets), which keep every safety violation but not every state${again}`;
+}
+
 /** "search of anon-uffd: explored completely: 3,840,497 states, ..., 2 workers, ..., peak heap 1.2 GiB (the process's peak RSS: 1.8 GiB), 40.1 s" */
 function provenBy(scenario: string, s: SearchFacts): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const bytes = (b: number) =>
     b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${Math.round(b / 2 ** 20)} MiB`;
   const peak = `${bytes(s.peakBytes)} (the process's peak RSS: ${bytes(s.peakRssBytes)})`;
-  return `search of ${scenario}: ${s.complete ? "explored completely" : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${s.reductions.length > 0 ? `${s.reductions.join(", ")}, no partial-order reduction` : "no reduction"}${s.sleepSetsOff ? ` (sleep sets off: ${s.sleepSetsOff})` : ""}, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.alone ? ` (${s.alone})` : ""}${s.handedOver !== undefined ? ` (from ${n(s.handedOver)} states on one)` : ""}, ${s.visited}, peak heap ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
+  return `search of ${scenario}: ${s.complete ? "explored completely" : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${reductionText(s)}${s.sleepSetsOff ? ` (sleep sets off: ${s.sleepSetsOff})` : ""}${s.persistentSetsOff ? ` (persistent sets off: ${s.persistentSetsOff})` : ""}, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.alone ? ` (${s.alone})` : ""}${s.handedOver !== undefined ? ` (from ${n(s.handedOver)} states on one)` : ""}, ${s.visited}, peak heap ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
 }
 
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {

@@ -68,6 +68,12 @@ export const StrengthSchema = z
           .describe(
             "a preemption bound (--preemptions K): every schedule with at most K preemptions was covered, not every schedule",
           ),
+        reduction: z
+          .literal("persistent-sets")
+          .optional()
+          .describe(
+            "--persistent-sets: the states a reduced search expanded; every safety violation is kept, not every state",
+          ),
       })
       .strict(),
     z
@@ -190,6 +196,7 @@ export const CheckSchema = z
             "--preemptions: only schedules with at most this many; counterexamples are not proven shortest",
           ),
         sleepSets: z.boolean().optional().describe("--sleep-sets"),
+        persistentSets: z.boolean().optional().describe("--persistent-sets"),
         hashCompact: z.boolean().optional().describe("--hash-compact"),
       })
       .strict()
@@ -397,6 +404,7 @@ export const ShardOptionsSchema = z
     hashCompact: z.boolean().optional(),
     preemptions: count().optional(),
     sleepSets: z.boolean().optional(),
+    persistentSets: z.boolean().optional(),
   })
   .strict()
   .describe("the exploration options; every shard of one search has the same");

@@ -56,7 +56,8 @@ export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
   if (r.stopped)
     return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached state${s.frontier === 1 ? "" : "s"} left unexplored: not proven`;
   const bound = withinPreemptions(s);
-  return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? `, complete${bound}` : `, ${s.frontier} states at the bound${bound}`}, ${s.states} states${omission}`;
+  const reduced = s.reduction === "persistent-sets" ? " with persistent sets" : "";
+  return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? `, complete${bound}${reduced}` : `, ${s.frontier} states at the bound${bound}`}, ${s.states} states${omission}`;
 }
 
 /** The width every line of the text matrix fits in. */

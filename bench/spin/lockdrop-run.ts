@@ -1,6 +1,7 @@
 // Child process of bench/spin.ts: runs lockdrop's exhaustive engine on one case, in a
 // fresh process so that its peak RSS belongs to this run alone, and prints one JSON
-// line. Usage: node --import tsx bench/spin/lockdrop-run.ts <kind> <pages> <sleepSets 0|1> <repeat> [floor]
+// line. Usage: node --import tsx bench/spin/lockdrop-run.ts <kind> <pages> <plain|sleep|persistent> <repeat> [floor]
+// (the reduction: none, --sleep-sets or --persistent-sets)
 // With `floor`, it also times the step function alone over every transition of the
 // space (engine/exec.ts step, which random and exhaustive search share): no visited
 // set, no monitors, no keys, nothing kept. That is the least any search of this model
@@ -33,21 +34,26 @@ export interface LockdropFigures {
   readonly memory: SearchMemory;
 }
 
-const [kind, pagesArg, sleepArg, repeatArg, floorArg] = process.argv.slice(2);
+const [kind, pagesArg, reductionArg, repeatArg, floorArg] = process.argv.slice(2);
 const c = caseFor(kind as CaseKind, Number(pagesArg));
-const sleepSets = sleepArg === "1";
+// (no depth bound: persistent sets are off with one; these searches end well before)
+const options = {
+  depth: Number.POSITIVE_INFINITY,
+  sleepSets: reductionArg === "sleep",
+  persistentSets: reductionArg === "persistent",
+};
 const repeat = Math.max(1, Number(repeatArg ?? 1));
 const setup = setupFor(c.design, c.scenario);
 const rssStartKiB = Math.round(process.memoryUsage().rss / 1024);
 const ms: number[] = [];
 // one untimed run first: V8 compiles the hot paths while it runs
 const w0 = performance.now();
-exploreExhaustive(setup, c.props, { depth: 100_000, sleepSets });
+exploreExhaustive(setup, c.props, options);
 const warmupMs = performance.now() - w0;
 let last: ReturnType<typeof exploreExhaustive> | null = null;
 for (let i = 0; i < repeat; i++) {
   const t0 = performance.now();
-  last = exploreExhaustive(setup, c.props, { depth: 100_000, sleepSets });
+  last = exploreExhaustive(setup, c.props, options);
   ms.push(performance.now() - t0);
 }
 if (!last) throw new Error("no run");

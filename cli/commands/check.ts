@@ -65,6 +65,7 @@ export function registerCheck(program: Command): void {
               ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
               ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
               ...(o.sleepSets ? { sleepSets: true } : {}),
+              ...(o.persistentSets ? { persistentSets: true } : {}),
               ...(o.hashCompact ? { hashCompact: true } : {}),
             },
           }

@@ -1,0 +1,313 @@
+// Persistent sets for the exhaustive search (`--persistent-sets`): at each state, expand
+// only a set E of its enabled threads such that nothing the other threads can do, while
+// E's threads stand still, depends on E's steps. Found by exploring, not declared: from
+// the state, every state the threads outside E reach on their own is visited, and in
+// each, every step of an outside thread must commute with every step of E (both orders
+// possible, the same world and the same monitor states either way, and no monitor
+// objecting to any of the four steps). An outside thread that breaks this joins E; an
+// outside state where the search would judge the end of a run and a property objects,
+// or more than OUTSIDE_LIMIT outside states, gives up the reduction at that state.
+//
+// Why the search keeps every violation (Godefroid, "Partial-Order Methods for the
+// Verification of Concurrent Systems", 1996, theorem 2.3, with independence checked in
+// each state rather than declared): a violating step or end judgement is, for this
+// argument, a step into a state with no successors. Take a path from an expanded state
+// s to such a state. If no step of it is E's, E's steps stay enabled along it (each
+// outside state was checked) and the violation commutes with them, which the check
+// refuses; so some step is E's, and the first such one commutes with every outside step
+// before it, so it can go first: a path one step shorter from a successor the search
+// expands. By induction on the length, the violation is reached. The induction is on
+// paths, not on depth, so no cycle proviso is needed, and none that depends on the
+// order in which states are met; but a violation may be reached by a longer path, so a
+// reduced search proves a row only without a depth bound, and when it finds a
+// violation the plain search runs again for the shortest counterexamples of the
+// violated properties (engine/exhaustive.ts searchWithPersistentSets). Liveness is not
+// kept (a lasso needs every step), so a search with a liveness property runs without
+// it.
+
+import type { Tid, World } from "../model/world.js";
+import type { Monitor, Property } from "../properties/property.js";
+import { enabledThreads, isEnabled, step } from "./exec.js";
+import { endMessages, load, monitorText, saveOver, stepMonitors } from "./exhaustive.js";
+import { encodeKey, extendIds, keyUnits } from "./fingerprint.js";
+import type { Setup } from "./run.js";
+import { mayComplete } from "./run.js";
+import { StateSet } from "./stateset.js";
+
+/** Outside states explored for one candidate set before the state is expanded fully. */
+export const OUTSIDE_LIMIT = 2000;
+/**
+ * States remembered (each one's steps and which pairs of them commute) before the
+ * caches are cleared: they only save work, and cost about 700 bytes a state, so the
+ * reduction's memory stays under half a GiB however large the search.
+ */
+const CACHE_LIMIT = 500_000;
+/** States whose worlds are kept (the others are stepped to again when needed). */
+const WORLD_LIMIT = 100_000;
+
+interface PState {
+  readonly w: World;
+  readonly mon: readonly unknown[];
+  /** the world and the monitors' states, interned (`PersistentSets.ids`) */
+  readonly id: number;
+}
+
+export interface PersistentStats {
+  /** states expanded with fewer threads than were enabled */
+  reduced: number;
+  /** states with two or more enabled threads expanded fully */
+  full: number;
+  /** outside states visited to find the sets */
+  outside: number;
+}
+
+const UNKNOWN = 0;
+const COMMUTE = 1;
+const CONFLICT = 2;
+
+export class PersistentSets {
+  private readonly monitors: Monitor[];
+  private loaded: readonly unknown[] | null = null;
+  /** threads in the scenario */
+  private readonly n: number;
+  /** the states met: their worlds' encodings and their monitors' state ids */
+  private ids = new StateSet(false, 12);
+  /** per monitor: its saved states, by their text */
+  private readonly monIds: Map<string, number>[];
+  private readonly monKey: number[];
+  /** by state id * n + thread: its steps (`steps`; null: not enabled), once worked out */
+  private succs: (readonly number[] | null | undefined)[] = [];
+  /**
+   * by state id: the state with its world, for the last WORLD_LIMIT states met (a
+   * world takes kilobytes, an id a few bytes: an older one is stepped to again)
+   */
+  private worlds: (PState | undefined)[] = [];
+  private worldCount = 0;
+  /** the states the last `stepAgain` reached */
+  private lastReached: PState[] = [];
+  /** by (state id * n + t) * n + u: UNKNOWN, COMMUTE or CONFLICT */
+  private commutes = new Uint8Array(1 << 16);
+  /** by state id: the breaker call that visited it last (`gen`) */
+  private seen = new Int32Array(1 << 12);
+  private gen = 0;
+  readonly stats: PersistentStats = { reduced: 0, full: 0, outside: 0 };
+
+  constructor(
+    private readonly setup: Setup,
+    private readonly props: readonly Property[],
+  ) {
+    this.monitors = props.map((p) => p.monitor());
+    this.n = setup.world0.threads.length;
+    this.monIds = props.map(() => new Map<string, number>());
+    this.monKey = props.map(() => 0);
+  }
+
+  private state(w: World, mon: readonly unknown[]): PState {
+    let len = encodeKey(w);
+    if (mon.length > 0) {
+      for (let i = 0; i < mon.length; i++) {
+        const text = monitorText(mon[i]);
+        const known = this.monIds[i] as Map<string, number>;
+        let m = known.get(text);
+        if (m === undefined) {
+          m = known.size;
+          known.set(text, m);
+        }
+        this.monKey[i] = m;
+      }
+      len = extendIds(this.monKey);
+    }
+    const units = keyUnits();
+    let id = this.ids.get(units, len);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.add(units, len, id);
+      const n = this.n;
+      if ((id + 1) * n * n > this.commutes.length) {
+        const c = new Uint8Array(this.commutes.length * 2);
+        c.set(this.commutes);
+        this.commutes = c;
+      }
+      if (id >= this.seen.length) {
+        const m = new Int32Array(this.seen.length * 2);
+        m.set(this.seen);
+        this.seen = m;
+      }
+    }
+    const known = this.worlds[id];
+    if (known !== undefined) return known;
+    if (this.worldCount >= WORLD_LIMIT) {
+      this.worlds = [];
+      this.worldCount = 0;
+    }
+    const p = { w, mon, id };
+    this.worlds[id] = p;
+    this.worldCount++;
+    return p;
+  }
+
+  /**
+   * The threads to expand at `w` with monitor states `mon` (its enabled threads
+   * `enabled`, at depth `at`): one persistent set, the smallest found, or all of them.
+   */
+  choose(w: World, mon: readonly unknown[], enabled: readonly Tid[], at: number): readonly Tid[] {
+    if (enabled.length < 2) return enabled;
+    if (this.ids.size >= CACHE_LIMIT) {
+      // (ids are reused from here: every cache goes)
+      this.ids = new StateSet(false, 12);
+      this.succs = [];
+      this.worlds = [];
+      this.worldCount = 0;
+      this.commutes.fill(UNKNOWN);
+    }
+    const s = this.state(w, mon);
+    let best: readonly Tid[] = enabled;
+    for (const seed of enabled) {
+      const set = [seed];
+      for (;;) {
+        const b = this.breaker(s, set, at);
+        if (b === null) {
+          if (set.length < best.length) best = enabled.filter((t) => set.includes(t));
+          break;
+        }
+        // a thread disabled here cannot join: its later steps are outside steps
+        if (b < 0 || !enabled.includes(b) || set.length + 1 >= enabled.length) break;
+        set.push(b);
+      }
+      if (best.length === 1) break;
+    }
+    if (best.length < enabled.length) this.stats.reduced++;
+    else this.stats.full++;
+    return best;
+  }
+
+  /**
+   * An outside thread whose step does not commute with a step of `set` somewhere the
+   * outside threads reach from `s`; -1 when the reduction must be given up; null when
+   * `set` is persistent.
+   */
+  private breaker(s: PState, set: readonly Tid[], at: number): Tid | null {
+    const programs = this.setup.programs;
+    const gen = ++this.gen;
+    this.seen[s.id] = gen;
+    let visited = 1;
+    const todo: PState[] = [s];
+    const depths: number[] = [0];
+    while (todo.length > 0) {
+      const x = todo.pop() as PState;
+      const d = depths.pop() as number;
+      this.stats.outside++;
+      const en = enabledThreads(x.w, programs);
+      // the end of a run judged here, with an objection: a violation outside the set
+      if (x !== s && !en.some((t) => mayComplete(x.w, t, programs)) && this.endObjects(x))
+        return -1;
+      for (const u of en) {
+        if (set.includes(u)) continue;
+        for (const t of set) if (!this.commute(x, t, u, at + d)) return u;
+        for (const next of this.steps(x, u, at + d) ?? []) {
+          const id = next >>> 1;
+          if (this.seen[id] === gen) continue;
+          if (visited >= OUTSIDE_LIMIT) return -1;
+          this.seen[id] = gen;
+          visited++;
+          todo.push(this.reached(x, u, id, at + d));
+          depths.push(d + 1);
+        }
+      }
+    }
+    return null;
+  }
+
+  private endObjects(x: PState): boolean {
+    load(this.monitors, x.mon);
+    this.loaded = x.mon;
+    return endMessages(this.setup, this.props, this.monitors, x.w, () => false).length > 0;
+  }
+
+  /**
+   * Thread `tid`'s steps from `x`, one per pick, each as the id of the state it reaches
+   * times 2, plus 1 if a monitor objected to it; null if it is not enabled there.
+   */
+  private steps(x: PState, tid: Tid, at: number): readonly number[] | null {
+    const known = this.succs[x.id * this.n + tid];
+    return known !== undefined ? known : this.stepAgain(x, tid, at);
+  }
+
+  /** `steps`, worked out (again), with the worlds they reach kept for `reached`. */
+  private stepAgain(x: PState, tid: Tid, at: number): readonly number[] | null {
+    const programs = this.setup.programs;
+    let out: number[] | null = null;
+    this.lastReached = [];
+    if (isEnabled(x.w, tid, programs)) {
+      out = [];
+      let choices = 1;
+      for (let pick = 0; pick < choices; pick++) {
+        const [w, rec] = step(x.w, tid, pick, programs, undefined, true);
+        choices = Math.max(1, rec.choices);
+        if (this.loaded !== x.mon) {
+          load(this.monitors, x.mon);
+          this.loaded = x.mon;
+        }
+        const judged = stepMonitors(this.monitors, x.w, w, rec, at);
+        const mon = saveOver(this.monitors, x.mon);
+        this.loaded = mon;
+        const to = this.state(w, mon);
+        this.lastReached.push(to);
+        out.push(2 * to.id + (judged !== null ? 1 : 0));
+      }
+    }
+    this.succs[x.id * this.n + tid] = out;
+    return out;
+  }
+
+  /** The state of id `id`, which `tid`'s step from `x` reaches (stepped again if its world was dropped). */
+  private reached(x: PState, tid: Tid, id: number, at: number): PState {
+    const known = this.worlds[id];
+    if (known !== undefined) return known;
+    this.stepAgain(x, tid, at);
+    // (from the states just reached: making them may have dropped the kept worlds)
+    const p = this.lastReached.find((y) => y.id === id);
+    if (p === undefined) throw new Error("persistent sets: a step no longer reaches its state");
+    return p;
+  }
+
+  /**
+   * Do `t`'s and `u`'s steps commute at `x`: each possible after the other, the same
+   * states either way (over all picks), and no monitor objecting to any of them?
+   */
+  private commute(x: PState, t: Tid, u: Tid, at: number): boolean {
+    const k = (x.id * this.n + t) * this.n + u;
+    const known = this.commutes[k];
+    if (known !== UNKNOWN) return known === COMMUTE;
+    const tu = this.both(x, t, u, at);
+    const ut = tu === null ? null : this.both(x, u, t, at);
+    const ok = tu !== null && ut !== null && sameIds(tu, ut);
+    this.commutes[k] = ok ? COMMUTE : CONFLICT;
+    // (the same pair the other way round)
+    this.commutes[(x.id * this.n + u) * this.n + t] = ok ? COMMUTE : CONFLICT;
+    return ok;
+  }
+
+  /** The ids of the states `a` then `b` reach from `x`, or null if one cannot go or a monitor objects. */
+  private both(x: PState, a: Tid, b: Tid, at: number): number[] | null {
+    const out: number[] = [];
+    for (const y of this.steps(x, a, at) ?? []) {
+      if (y & 1) return null;
+      const id = y >>> 1;
+      const known = this.succs[id * this.n + b];
+      const zs =
+        known !== undefined ? known : this.stepAgain(this.reached(x, a, id, at), b, at + 1);
+      if (zs === null) return null;
+      for (const z of zs) {
+        if (z & 1) return null;
+        if (!out.includes(z >>> 1)) out.push(z >>> 1);
+      }
+    }
+    return out.length === 0 ? null : out;
+  }
+}
+
+/** The same ids, in any order (each list has no repeats). */
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
