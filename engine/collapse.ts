@@ -150,23 +150,37 @@ export class Collapser {
    * array, valid until the next call.
    */
   ids(w: World, parent: World | null, parentIndex = -1): number[] {
+    const p = parent !== null && parentIndex >= 0 ? parent : null;
+    return this.fill(w, p, this.current, parentIndex * this.width);
+  }
+
+  /**
+   * The part ids of `w`, reached by one step from `parent`, whose ids are `parentIds`
+   * (as this collapser gave them): for a caller that keeps its states' ids itself
+   * (engine/persistent.ts). A scratch array, valid until the next call.
+   */
+  idsAfter(w: World, parent: World, parentIds: ArrayLike<number>): number[] {
+    return this.fill(w, parent, parentIds, 0);
+  }
+
+  /** The part ids of `w`; a part unchanged from `p` takes its id at `o` in `kept`. */
+  private fill(w: World, p: World | null, kept: ArrayLike<number>, o: number): number[] {
     const ids = this.scratch;
     ids.length = PART_THREAD0 + 2 * w.threads.length;
-    const p = parent !== null && parentIndex >= 0 ? parent : null;
-    const o = parentIndex * this.width;
     const same = this.same;
     if (p !== null) sameParts(w, p, same);
     for (let i = 0; i < PART_THREAD0; i++)
-      ids[i] = this.reuse(w, i, o, p !== null && same[i] === true);
+      ids[i] = this.reuse(w, i, kept, o, p !== null && same[i] === true);
     const g = w.ghost;
     for (let i = 0; i < w.threads.length; i++) {
       const control = PART_THREAD0 + 2 * i;
       const a = w.threads[i] as Thread;
       const b = p?.threads[i];
-      ids[control] = this.reuse(w, control, o, b !== undefined && sameControl(a, b));
+      ids[control] = this.reuse(w, control, kept, o, b !== undefined && sameControl(a, b));
       ids[control + 1] = this.reuse(
         w,
         control + 1,
+        kept,
         o,
         p !== null && b !== undefined && sameLocals(a, b, g, p.ghost),
       );
@@ -174,9 +188,9 @@ export class Collapser {
     return ids;
   }
 
-  /** The parent's id for `part` (at offset `o` of the kept ids) if `same`, else a fresh look-up. */
-  private reuse(w: World, part: number, o: number, same: boolean): number {
-    return same ? (this.current[o + part] as number) : this.intern(w, part);
+  /** The kept id for `part` (at offset `o` of `kept`) if `same`, else a fresh look-up. */
+  private reuse(w: World, part: number, kept: ArrayLike<number>, o: number, same: boolean): number {
+    return same ? (kept[o + part] as number) : this.intern(w, part);
   }
 
   /** Write the key of a tuple of part ids into the shared buffer; its length. */

@@ -27,9 +27,10 @@
 
 import type { Tid, World } from "../model/world.js";
 import type { Monitor, Property } from "../properties/property.js";
+import { Collapser } from "./collapse.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { endMessages, load, monitorText, saveOver, stepMonitors } from "./exhaustive.js";
-import { encodeKey, extendIds, keyUnits } from "./fingerprint.js";
+import { extendIds, keyUnits } from "./fingerprint.js";
 import type { Setup } from "./run.js";
 import { mayComplete } from "./run.js";
 import { StateSet } from "./stateset.js";
@@ -50,6 +51,8 @@ interface PState {
   readonly mon: readonly unknown[];
   /** the world and the monitors' states, interned (`PersistentSets.ids`) */
   readonly id: number;
+  /** the world's part ids (engine/collapse.ts), from which a successor's are made */
+  readonly parts: Int32Array;
 }
 
 export interface PersistentStats {
@@ -70,8 +73,10 @@ export class PersistentSets {
   private loaded: readonly unknown[] | null = null;
   /** threads in the scenario */
   private readonly n: number;
-  /** the states met: their worlds' encodings and their monitors' state ids */
+  /** the states met: their worlds' part ids and their monitors' state ids */
   private ids = new StateSet(false, 12);
+  /** the worlds' parts, interned as the search's own collapser does */
+  private collapser = new Collapser();
   /** per monitor: its saved states, by their text */
   private readonly monIds: Map<string, number>[];
   private readonly monKey: number[];
@@ -87,6 +92,10 @@ export class PersistentSets {
   private lastReached: PState[] = [];
   /** by (state id * n + t) * n + u: UNKNOWN, COMMUTE or CONFLICT */
   private commutes = new Uint8Array(1 << 16);
+  /** by state id: its enabled threads */
+  private enabled: (readonly Tid[] | undefined)[] = [];
+  /** by state id: UNKNOWN, or whether the end of a run judged there objects (CONFLICT) or not */
+  private ends = new Uint8Array(1 << 12);
   /** by state id: the breaker call that visited it last (`gen`) */
   private seen = new Int32Array(1 << 12);
   private gen = 0;
@@ -102,8 +111,13 @@ export class PersistentSets {
     this.monKey = props.map(() => 0);
   }
 
-  private state(w: World, mon: readonly unknown[]): PState {
-    let len = encodeKey(w);
+  /** The state of world `w` and monitor states `mon`, reached by one step from `from` if given. */
+  private state(w: World, mon: readonly unknown[], from?: PState): PState {
+    const parts =
+      from === undefined
+        ? this.collapser.ids(w, null)
+        : this.collapser.idsAfter(w, from.w, from.parts);
+    let len = this.collapser.key(parts);
     if (mon.length > 0) {
       for (let i = 0; i < mon.length; i++) {
         const text = monitorText(mon[i]);
@@ -132,6 +146,9 @@ export class PersistentSets {
         const m = new Int32Array(this.seen.length * 2);
         m.set(this.seen);
         this.seen = m;
+        const e = new Uint8Array(this.ends.length * 2);
+        e.set(this.ends);
+        this.ends = e;
       }
     }
     const known = this.worlds[id];
@@ -140,7 +157,7 @@ export class PersistentSets {
       this.worlds = [];
       this.worldCount = 0;
     }
-    const p = { w, mon, id };
+    const p = { w, mon, id, parts: Int32Array.from(parts) };
     this.worlds[id] = p;
     this.worldCount++;
     return p;
@@ -155,7 +172,10 @@ export class PersistentSets {
     if (this.ids.size >= CACHE_LIMIT) {
       // (ids are reused from here: every cache goes)
       this.ids = new StateSet(false, 12);
+      this.collapser = new Collapser();
       this.succs = [];
+      this.enabled = [];
+      this.ends.fill(UNKNOWN);
       this.worlds = [];
       this.worldCount = 0;
       this.commutes.fill(UNKNOWN);
@@ -187,7 +207,6 @@ export class PersistentSets {
    * `set` is persistent.
    */
   private breaker(s: PState, set: readonly Tid[], at: number): Tid | null {
-    const programs = this.setup.programs;
     const gen = ++this.gen;
     this.seen[s.id] = gen;
     let visited = 1;
@@ -197,10 +216,9 @@ export class PersistentSets {
       const x = todo.pop() as PState;
       const d = depths.pop() as number;
       this.stats.outside++;
-      const en = enabledThreads(x.w, programs);
+      const en = this.enabledAt(x);
       // the end of a run judged here, with an objection: a violation outside the set
-      if (x !== s && !en.some((t) => mayComplete(x.w, t, programs)) && this.endObjects(x))
-        return -1;
+      if (x !== s && this.endObjects(x)) return -1;
       for (const u of en) {
         if (set.includes(u)) continue;
         for (const t of set) if (!this.commute(x, t, u, at + d)) return u;
@@ -218,10 +236,31 @@ export class PersistentSets {
     return null;
   }
 
+  /** The threads enabled at `x` (kept per state). */
+  private enabledAt(x: PState): readonly Tid[] {
+    const known = this.enabled[x.id];
+    if (known !== undefined) return known;
+    const en = enabledThreads(x.w, this.setup.programs);
+    this.enabled[x.id] = en;
+    return en;
+  }
+
+  /**
+   * Is `x` quiescent (nothing but a new munmap, invalidation or signal could run: the
+   * search judges the end of a run there) with a property objecting? Kept per state.
+   */
   private endObjects(x: PState): boolean {
-    load(this.monitors, x.mon);
-    this.loaded = x.mon;
-    return endMessages(this.setup, this.props, this.monitors, x.w, () => false).length > 0;
+    const known = this.ends[x.id];
+    if (known !== UNKNOWN) return known === CONFLICT;
+    const programs = this.setup.programs;
+    let objects = false;
+    if (!this.enabledAt(x).some((t) => mayComplete(x.w, t, programs))) {
+      load(this.monitors, x.mon);
+      this.loaded = x.mon;
+      objects = endMessages(this.setup, this.props, this.monitors, x.w, () => false).length > 0;
+    }
+    this.ends[x.id] = objects ? CONFLICT : COMMUTE;
+    return objects;
   }
 
   /**
@@ -251,7 +290,7 @@ export class PersistentSets {
         const judged = stepMonitors(this.monitors, x.w, w, rec, at);
         const mon = saveOver(this.monitors, x.mon);
         this.loaded = mon;
-        const to = this.state(w, mon);
+        const to = this.state(w, mon, x);
         this.lastReached.push(to);
         out.push(2 * to.id + (judged !== null ? 1 : 0));
       }
