@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { step } from "../engine/exec.js";
 import type { ExhaustiveResult } from "../engine/exhaustive.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
 import type { Setup } from "../engine/run.js";
 import { setupFor } from "../engine/run.js";
 import { DESIGNS } from "../model/designs/index.js";
@@ -11,6 +12,8 @@ import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
 import type { Design, Programs, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
+import { PROPERTIES } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
 
 export function scenario(id: string): Scenario {
   const s = scenarioById(id);
@@ -129,5 +132,30 @@ export function* pairWalks(
         { seed, numRuns: runs },
       );
       for (const walk of walks) yield { design, scenario: s, setup, walk };
+    }
+}
+
+/**
+ * Every design and scenario it runs in whose plain exhaustive search with the safety
+ * properties ends within `maxStates` states: the pair, those properties, its setup and
+ * that search (for a reduction to be held to it).
+ */
+export function* smallSafetyPairs(maxStates: number): Generator<{
+  readonly design: Design;
+  readonly scenario: Scenario;
+  readonly props: readonly Property[];
+  readonly setup: Setup;
+  readonly plain: ExhaustiveResult;
+}> {
+  for (const s of SCENARIOS)
+    for (const design of DESIGNS) {
+      if (!runsIn(s, design)) continue;
+      const props = PROPERTIES.filter((p) => p.applies(s, design) && !p.lasso);
+      const setup = setupFor(design, s);
+      const plain = exploreExhaustive(setup, props, {
+        depth: Number.POSITIVE_INFINITY,
+        maxStates,
+      });
+      if (plain.complete) yield { design, scenario: s, props, setup, plain };
     }
 }

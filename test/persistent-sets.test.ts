@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ExhaustiveResult, exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
-import { DESIGNS, designById } from "../model/designs/index.js";
-import { runsIn, SCENARIOS, scenarioById, withPages } from "../model/scenarios.js";
+import { designById } from "../model/designs/index.js";
+import { scenarioById, withPages } from "../model/scenarios.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
+import { smallSafetyPairs } from "./helpers.js";
 import { runNode } from "./run-cli.js";
 
 /** every violated property with the length of its shortest counterexample */
@@ -35,25 +36,19 @@ describe("persistent sets", () => {
     let plainStates = 0;
     let reducedStates = 0;
     const differ: string[] = [];
-    for (const s of SCENARIOS)
-      for (const d of DESIGNS) {
-        if (!runsIn(s, d)) continue;
-        const props = PROPERTIES.filter((p) => p.applies(s, d) && !p.lasso);
-        const setup = setupFor(d, s);
-        const plain = exploreExhaustive(setup, props, { depth, maxStates: SMALL });
-        if (!plain.complete) continue;
-        const reduced = exploreExhaustive(setup, props, { depth, persistentSets: true });
-        pairs++;
-        plainStates += plain.states;
-        reducedStates += reduced.states;
-        const violated = [...plain.counterexamples.keys()].sort();
-        const a = `${violated.join(", ")}; ${found(plain).join(", ")}`;
-        const b = `${reducedFound(reduced).join(", ")}; ${found(reduced).join(", ")}`;
-        if (a !== b) differ.push(`${d.id} on ${s.id}: ${a} | persistent sets: ${b}`);
-        // a search that violated nothing was complete, and kept no more states
-        if (violated.length === 0 && (!reduced.complete || reduced.states > plain.states))
-          differ.push(`${d.id} on ${s.id}: ${reduced.states} states, complete ${reduced.complete}`);
-      }
+    for (const { design: d, scenario: s, props, setup, plain } of smallSafetyPairs(SMALL)) {
+      const reduced = exploreExhaustive(setup, props, { depth, persistentSets: true });
+      pairs++;
+      plainStates += plain.states;
+      reducedStates += reduced.states;
+      const violated = [...plain.counterexamples.keys()].sort();
+      const a = `${violated.join(", ")}; ${found(plain).join(", ")}`;
+      const b = `${reducedFound(reduced).join(", ")}; ${found(reduced).join(", ")}`;
+      if (a !== b) differ.push(`${d.id} on ${s.id}: ${a} | persistent sets: ${b}`);
+      // a search that violated nothing was complete, and kept no more states
+      if (violated.length === 0 && (!reduced.complete || reduced.states > plain.states))
+        differ.push(`${d.id} on ${s.id}: ${reduced.states} states, complete ${reduced.complete}`);
+    }
     expect(differ).toEqual([]);
     expect(pairs).toBeGreaterThan(300);
     expect(reducedStates).toBeLessThan(0.5 * plainStates);

@@ -10,9 +10,8 @@ import { describe, expect, it } from "vitest";
 import { type ExhaustiveResult, exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { DESIGNS } from "../model/designs/index.js";
-import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
-import { scenario } from "./helpers.js";
+import { scenario, smallSafetyPairs } from "./helpers.js";
 import { runNode } from "./run-cli.js";
 
 /** every violated property with the length of its shortest counterexample */
@@ -27,22 +26,16 @@ describe("sleep sets", () => {
     let plainSteps = 0;
     let sleepSteps = 0;
     const differ: string[] = [];
-    for (const s of SCENARIOS)
-      for (const d of DESIGNS) {
-        if (!runsIn(s, d)) continue;
-        const props = PROPERTIES.filter((p) => p.applies(s, d) && !p.lasso);
-        const setup = setupFor(d, s);
-        const depth = Number.POSITIVE_INFINITY;
-        const plain = exploreExhaustive(setup, props, { depth, maxStates: SMALL });
-        if (!plain.complete) continue;
-        const sleep = exploreExhaustive(setup, props, { depth, sleepSets: true });
-        pairs++;
-        plainSteps += plain.transitions;
-        sleepSteps += sleep.transitions;
-        const a = `${plain.states} states; ${found(plain).join(", ")}`;
-        const b = `${sleep.states} states; ${found(sleep).join(", ")}`;
-        if (!sleep.complete || a !== b) differ.push(`${d.id} on ${s.id}: ${a} | sleep sets: ${b}`);
-      }
+    for (const { design: d, scenario: s, props, setup, plain } of smallSafetyPairs(SMALL)) {
+      const depth = Number.POSITIVE_INFINITY;
+      const sleep = exploreExhaustive(setup, props, { depth, sleepSets: true });
+      pairs++;
+      plainSteps += plain.transitions;
+      sleepSteps += sleep.transitions;
+      const a = `${plain.states} states; ${found(plain).join(", ")}`;
+      const b = `${sleep.states} states; ${found(sleep).join(", ")}`;
+      if (!sleep.complete || a !== b) differ.push(`${d.id} on ${s.id}: ${a} | sleep sets: ${b}`);
+    }
     expect(differ).toEqual([]);
     expect(pairs).toBeGreaterThan(300);
     expect(sleepSteps).toBeLessThan(0.75 * plainSteps);
