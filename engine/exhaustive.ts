@@ -168,6 +168,12 @@ export interface ExhaustiveResult {
   readonly memory: SearchMemory;
   /** `ExhaustiveOptions.persistentSets`, when used: what the reduced search did */
   readonly persistent?: PersistentResult;
+  /**
+   * the search stopped at the end of the layer in which every property was found
+   * violated (with persistent sets, and the plain search run again after them): no row
+   * was left to prove
+   */
+  readonly allViolated?: true;
 }
 
 /** The search with persistent sets, as `check` and the bench report it. */
@@ -471,12 +477,21 @@ function searchWithPersistentSets(
     true,
   );
   const counterexamples = new Map<string, ExhaustiveCounterexample>();
-  for (const [id, c] of r.counterexamples)
-    counterexamples.set(id, plain.counterexamples.get(id) ?? { ...c, notShortest: true });
+  for (const [id, c] of r.counterexamples) {
+    const shortest = plain.counterexamples.get(id);
+    // (a plain search stopped within a layer may have left a shorter one unexpanded)
+    counterexamples.set(
+      id,
+      shortest !== undefined && plain.stoppedBy === null
+        ? shortest
+        : { ...(shortest ?? c), notShortest: true },
+    );
+  }
   return {
     ...r,
-    // (the time of both searches)
+    // (the time of both searches, and the larger peak)
     ms: r.ms + plain.ms,
+    memory: { ...r.memory, peak: Math.max(r.memory.peak, plain.memory.peak) },
     counterexamples,
     persistent: {
       ...reduced,
@@ -792,7 +807,12 @@ function searchOneThread(
     depth++;
     // the search run again for the shortest counterexamples of what the search with
     // persistent sets found (exploreExhaustive): done once it has every one of them
-    if (untilFound && frontier.length > 0 && props.every((p) => pending.has(p.id))) {
+    if (
+      untilFound &&
+      props.length > 0 &&
+      frontier.length > 0 &&
+      props.every((p) => pending.has(p.id))
+    ) {
       allFound = true;
       break;
     }
@@ -849,6 +869,7 @@ function searchOneThread(
     transitions,
     depth,
     complete: handOver === undefined && stoppedBy === null && atBound === 0 && !allFound,
+    ...(allFound ? { allViolated: true as const } : {}),
     stoppedBy,
     frontier: atBound + (stoppedBy ? frontier.length : 0),
     ms: performance.now() - t0,

@@ -6,7 +6,8 @@
 // possible, the same world and the same monitor states either way, and no monitor
 // objecting to any of the four steps). An outside thread that breaks this joins E; an
 // outside state where the search would judge the end of a run and a property objects,
-// or more than OUTSIDE_LIMIT outside states, gives up the reduction at that state.
+// or more than OUTSIDE_LIMIT outside states, gives up that candidate (each enabled
+// thread seeds one). The smallest set found is expanded, or every enabled thread.
 //
 // Why the search keeps every violation (Godefroid, "Partial-Order Methods for the
 // Verification of Concurrent Systems", 1996, theorem 2.3, with independence checked in
@@ -39,8 +40,9 @@ import { StateSet } from "./stateset.js";
 export const OUTSIDE_LIMIT = 2000;
 /**
  * States remembered (each one's steps and which pairs of them commute) before the
- * caches are cleared: they only save work, and cost about 700 bytes a state, so the
- * reduction's memory stays under half a GiB however large the search.
+ * caches are cleared: they only save work. They cost about 700 bytes a state, besides
+ * the worlds kept (WORLD_LIMIT, which share most of their parts), so the reduction's
+ * memory stays bounded however large the search.
  */
 const CACHE_LIMIT = 500_000;
 /** States whose worlds are kept (the others are stepped to again when needed). */
@@ -173,6 +175,7 @@ export class PersistentSets {
       // (ids are reused from here: every cache goes)
       this.ids = new StateSet(false, 12);
       this.collapser = new Collapser();
+      for (const m of this.monIds) m.clear();
       this.succs = [];
       this.enabled = [];
       this.ends.fill(UNKNOWN);
@@ -256,8 +259,9 @@ export class PersistentSets {
     let objects = false;
     if (!this.enabledAt(x).some((t) => mayComplete(x.w, t, programs))) {
       load(this.monitors, x.mon);
-      this.loaded = x.mon;
       objects = endMessages(this.setup, this.props, this.monitors, x.w, () => false).length > 0;
+      // (an end judgement may change a monitor's state: load again before the next step)
+      this.loaded = null;
     }
     this.ends[x.id] = objects ? CONFLICT : COMMUTE;
     return objects;

@@ -48,6 +48,11 @@ export type Strength =
        * safety violation is kept, not every state
        */
       readonly reduction?: "persistent-sets";
+      /**
+       * the search stopped at the end of the layer in which every property was found
+       * violated (with persistent sets): every row is violated, none left to prove
+       */
+      readonly allViolated?: true;
     }
   | { readonly kind: "none" };
 
@@ -129,6 +134,8 @@ export interface SearchFacts {
   readonly states: number;
   readonly transitions: number;
   readonly complete: boolean;
+  /** it stopped once every property was violated (ExhaustiveResult.allViolated) */
+  readonly allViolated?: true;
   readonly depth: number;
   /** the largest heap plus typed arrays seen, in bytes (summed over the threads) */
   readonly peakBytes: number;
@@ -333,6 +340,7 @@ export function exhaustiveRows(
     states: r.states,
     transitions: r.transitions,
     complete: r.complete,
+    ...(r.allViolated ? { allViolated: true as const } : {}),
     depth: r.depth,
     peakBytes: Math.max(r.memory.peak, r0.memory.peak),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -351,6 +359,7 @@ export function exhaustiveRows(
       ...(r.omissionProbability !== null ? { omissionProbability: r.omissionProbability } : {}),
       ...(o.preemptions !== undefined ? { preemptions: o.preemptions } : {}),
       ...(r.persistent !== undefined ? { reduction: "persistent-sets" as const } : {}),
+      ...(r.allViolated ? { allViolated: true as const } : {}),
     };
     const coverage = {
       depth: r.depth,

@@ -73,7 +73,7 @@ function provenBy(scenario: string, s: SearchFacts): string {
   const bytes = (b: number) =>
     b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${Math.round(b / 2 ** 20)} MiB`;
   const peak = `${bytes(s.peakBytes)} (the process's peak RSS: ${bytes(s.peakRssBytes)})`;
-  return `search of ${scenario}: ${s.complete ? "explored completely" : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${reductionText(s)}${s.sleepSetsOff ? ` (sleep sets off: ${s.sleepSetsOff})` : ""}${s.persistentSetsOff ? ` (persistent sets off: ${s.persistentSetsOff})` : ""}, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.alone ? ` (${s.alone})` : ""}${s.handedOver !== undefined ? ` (from ${n(s.handedOver)} states on one)` : ""}, ${s.visited}, peak heap ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
+  return `search of ${scenario}: ${s.complete ? "explored completely" : s.allViolated ? `explored to depth ${s.depth}, until every property was violated` : `explored to depth ${s.depth}, not completely`}: ${n(s.states)} states, ${n(s.transitions)} transitions, ${s.complete ? `depth ${s.depth}, ` : ""}${reductionText(s)}${s.sleepSetsOff ? ` (sleep sets off: ${s.sleepSetsOff})` : ""}${s.persistentSetsOff ? ` (persistent sets off: ${s.persistentSetsOff})` : ""}, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.alone ? ` (${s.alone})` : ""}${s.handedOver !== undefined ? ` (from ${n(s.handedOver)} states on one)` : ""}, ${s.visited}, peak heap ${peak}, ${(s.ms / 1000).toFixed(1)} s`;
 }
 
 export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string {

@@ -74,6 +74,12 @@ export const StrengthSchema = z
           .describe(
             "--persistent-sets: the states a reduced search expanded; every safety violation is kept, not every state",
           ),
+        allViolated: z
+          .literal(true)
+          .optional()
+          .describe(
+            "the search stopped at the end of the layer in which every property was found violated (--persistent-sets): no row was left to prove",
+          ),
       })
       .strict(),
     z

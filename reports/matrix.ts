@@ -57,6 +57,8 @@ export function strength(r: Pick<MatrixRow, "strength" | "stopped">): string {
     return `exhaustive search stopped by ${STOPPED[r.stopped]} at depth ${s.depth} after ${s.states} states, ${s.frontier} reached state${s.frontier === 1 ? "" : "s"} left unexplored: not proven`;
   const bound = withinPreemptions(s);
   const reduced = s.reduction === "persistent-sets" ? " with persistent sets" : "";
+  if (s.allViolated)
+    return `exhaustive${reduced}, depth ${s.depth}, stopped once every property was violated, ${s.states} states`;
   return `exhaustive, depth ${s.depth}${s.kind === "exhaustive-complete" ? `, complete${bound}${reduced}` : `, ${s.frontier} states at the bound${bound}`}, ${s.states} states${omission}`;
 }
 

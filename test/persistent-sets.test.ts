@@ -68,6 +68,10 @@ describe("persistent sets", () => {
       expect(reduced.states).toBeLessThan(plain.states / 3);
       expect(reduced.persistent?.reduced).toBeGreaterThan(0);
     }
+    // with no property at all it still runs to the end (nothing is violated)
+    const none = exploreExhaustive(setupFor(d, s), [], { depth, persistentSets: true });
+    expect(none.complete).toBe(true);
+    expect(none.states).toBe(2246);
   });
 
   it("find the violations of every safety entry of the regression corpus, on its pair", () => {
@@ -141,5 +145,7 @@ describe("persistent sets", () => {
     expect(violated.code, violated.err).toBe(1);
     expect(violated.out).toMatch(/lock-balance\s+VIOLATED in \d+ steps \(shortest\)/);
     expect(violated.out).toMatch(/run again for the shortest counterexamples of lock-balance/);
+    // it stopped once every property was violated, and says so rather than "not completely"
+    expect(violated.out).toMatch(/explored to depth \d+, until every property was violated/);
   });
 });
