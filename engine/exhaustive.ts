@@ -500,18 +500,32 @@ function searchWithPersistentSets(
   };
 }
 
+/** Why a reduction is off with a liveness property. */
+const NEEDS_EVERY_STEP = "a liveness property needs every step";
+
+/** Why sleep sets, if asked for, are not used with these properties and options. */
+export function whySleepSetsOff(
+  props: readonly Property[],
+  opts: ExhaustiveOptions,
+): string | null {
+  if (props.some((p) => p.lasso !== undefined)) return NEEDS_EVERY_STEP;
+  if (opts.preemptions !== undefined)
+    return "a step that commutes with another may cost a preemption in one order only";
+  return null;
+}
+
 /** Are persistent sets asked for and usable with these properties and options? */
-export function persistentApplies(props: readonly Property[], opts: ExhaustiveOptions): boolean {
-  return opts.persistentSets === true && persistentOff(props, opts, false) === null;
+function persistentApplies(props: readonly Property[], opts: ExhaustiveOptions): boolean {
+  return opts.persistentSets === true && whyPersistentSetsOff(props, opts, false) === null;
 }
 
 /** Why persistent sets, if asked for, are not used with these properties and options. */
-export function persistentOff(
+export function whyPersistentSetsOff(
   props: readonly Property[],
   opts: ExhaustiveOptions,
   inShard: boolean,
 ): string | null {
-  if (props.some((p) => p.lasso !== undefined)) return "a liveness property needs every step";
+  if (props.some((p) => p.lasso !== undefined)) return NEEDS_EVERY_STEP;
   if (Number.isFinite(opts.depth))
     return "with a depth bound (the reduction may reach a violation by a longer path)";
   if (opts.preemptions !== undefined) return "with a preemption bound";
@@ -572,8 +586,7 @@ function searchOneThread(
   const lassos = lassoWatches(props, setup.world0);
   // a lasso needs every step: sleep sets would drop the edges that close it; and a step
   // that commutes with another may cost a preemption in one order and not the other
-  const sleepSets =
-    opts.sleepSets === true && lassos.length === 0 && opts.preemptions === undefined;
+  const sleepSets = opts.sleepSets === true && whySleepSetsOff(props, opts) === null;
 
   // to hand the search over: each state's 128-bit hash, as the parallel search makes it
   // (engine/exhaustive-parallel.ts), from the part ids keyOf found last

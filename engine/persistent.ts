@@ -32,6 +32,7 @@ import { Collapser } from "./collapse.js";
 import { enabledThreads, isEnabled, step } from "./exec.js";
 import { endMessages, load, monitorText, saveOver, stepMonitors } from "./exhaustive.js";
 import { extendIds, keyUnits } from "./fingerprint.js";
+import { grown } from "./grown.js";
 import type { Setup } from "./run.js";
 import { mayComplete } from "./run.js";
 import { StateSet } from "./stateset.js";
@@ -66,9 +67,10 @@ export interface PersistentStats {
   outside: number;
 }
 
+/** the caches' answers (`commutes`, `ends`) */
 const UNKNOWN = 0;
-const COMMUTE = 1;
-const CONFLICT = 2;
+const NO = 1;
+const YES = 2;
 
 export class PersistentSets {
   private readonly monitors: Monitor[];
@@ -92,11 +94,11 @@ export class PersistentSets {
   private worldCount = 0;
   /** the states the last `stepAgain` reached */
   private lastReached: PState[] = [];
-  /** by (state id * n + t) * n + u: UNKNOWN, COMMUTE or CONFLICT */
+  /** by (state id * n + t) * n + u: do t's and u's steps commute there (UNKNOWN, NO, YES) */
   private commutes = new Uint8Array(1 << 16);
   /** by state id: its enabled threads */
   private enabled: (readonly Tid[] | undefined)[] = [];
-  /** by state id: UNKNOWN, or whether the end of a run judged there objects (CONFLICT) or not */
+  /** by state id: does the end of a run judged there object (UNKNOWN, NO, YES) */
   private ends = new Uint8Array(1 << 12);
   /** by state id: the breaker call that visited it last (`gen`) */
   private seen = new Int32Array(1 << 12);
@@ -138,19 +140,11 @@ export class PersistentSets {
     if (id === undefined) {
       id = this.ids.size;
       this.ids.add(units, len, id);
-      const n = this.n;
-      if ((id + 1) * n * n > this.commutes.length) {
-        const c = new Uint8Array(this.commutes.length * 2);
-        c.set(this.commutes);
-        this.commutes = c;
-      }
+      const pairs = (id + 1) * this.n * this.n;
+      if (pairs > this.commutes.length) this.commutes = grown(this.commutes, pairs);
       if (id >= this.seen.length) {
-        const m = new Int32Array(this.seen.length * 2);
-        m.set(this.seen);
-        this.seen = m;
-        const e = new Uint8Array(this.ends.length * 2);
-        e.set(this.ends);
-        this.ends = e;
+        this.seen = grown(this.seen);
+        this.ends = grown(this.ends);
       }
     }
     const known = this.worlds[id];
@@ -254,7 +248,7 @@ export class PersistentSets {
    */
   private endObjects(x: PState): boolean {
     const known = this.ends[x.id];
-    if (known !== UNKNOWN) return known === CONFLICT;
+    if (known !== UNKNOWN) return known === YES;
     const programs = this.setup.programs;
     let objects = false;
     if (!this.enabledAt(x).some((t) => mayComplete(x.w, t, programs))) {
@@ -263,7 +257,7 @@ export class PersistentSets {
       // (an end judgement may change a monitor's state: load again before the next step)
       this.loaded = null;
     }
-    this.ends[x.id] = objects ? CONFLICT : COMMUTE;
+    this.ends[x.id] = objects ? YES : NO;
     return objects;
   }
 
@@ -321,13 +315,13 @@ export class PersistentSets {
   private commute(x: PState, t: Tid, u: Tid, at: number): boolean {
     const k = (x.id * this.n + t) * this.n + u;
     const known = this.commutes[k];
-    if (known !== UNKNOWN) return known === COMMUTE;
+    if (known !== UNKNOWN) return known === YES;
     const tu = this.both(x, t, u, at);
     const ut = tu === null ? null : this.both(x, u, t, at);
     const ok = tu !== null && ut !== null && sameIds(tu, ut);
-    this.commutes[k] = ok ? COMMUTE : CONFLICT;
+    this.commutes[k] = ok ? YES : NO;
     // (the same pair the other way round)
-    this.commutes[(x.id * this.n + u) * this.n + t] = ok ? COMMUTE : CONFLICT;
+    this.commutes[(x.id * this.n + u) * this.n + t] = ok ? YES : NO;
     return ok;
   }
 

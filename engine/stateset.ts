@@ -8,6 +8,8 @@
 // 12 bytes of table, and the garbage collector never walks the set. In hash-compact mode only two 32-bit hash
 // lanes are kept per state (Spin's -DHC), and two states with the same 64 bits merge.
 
+import { grown } from "./grown.js";
+
 const EMPTY = -1;
 
 export class StateSet {
@@ -94,7 +96,7 @@ export class StateSet {
       return;
     }
     this.hashes[s] = a;
-    while (this.used + n + 3 > this.arena.length) this.arena = grow8(this.arena);
+    while (this.used + n + 3 > this.arena.length) this.arena = grown(this.arena);
     this.offsets[s] = this.used;
     // the byte length first (as a unit: at most 3 bytes), then the bytes; a loop, not
     // set(subarray()): no typed-array view allocated per state
@@ -132,11 +134,11 @@ export class StateSet {
 
   private ensureStates(n: number): void {
     if (n <= this.values.length) return;
-    this.values = grow32(this.values);
-    if (this.compact) this.hashes = grow32(this.hashes);
+    this.values = grown(this.values);
+    if (this.compact) this.hashes = grown(this.hashes);
     else {
-      this.offsets = grow32(this.offsets);
-      this.hashes = grow32(this.hashes);
+      this.offsets = grown(this.offsets);
+      this.hashes = grown(this.hashes);
     }
   }
 
@@ -152,18 +154,6 @@ export class StateSet {
     }
     this.slots = slots;
   }
-}
-
-function grow32(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-function grow8(a: Uint8Array): Uint8Array {
-  const b = new Uint8Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** A key's bytes, as packBytes writes them (one buffer: keys are packed one at a time). */

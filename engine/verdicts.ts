@@ -5,7 +5,7 @@ import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import type { ExhaustiveOptions, ExhaustiveResult, PersistentResult } from "./exhaustive.js";
-import { exploreExhaustive, persistentOff } from "./exhaustive.js";
+import { exploreExhaustive, whyPersistentSetsOff, whySleepSetsOff } from "./exhaustive.js";
 import type { ParallelOptions } from "./exhaustive-parallel.js";
 import {
   type Crew,
@@ -240,18 +240,11 @@ export function exhaustiveRows(
   const applicable = props.filter((p) => p.applies(scenario, design));
   const setup = setupFor(design, scenario);
   // why sleep sets, if asked for, are not used (engine/exhaustive.ts ignores them then)
-  const sleepSetsOff =
-    opts.sleepSets !== true
-      ? null
-      : applicable.some((p) => p.lasso !== undefined)
-        ? "a liveness property needs every step"
-        : opts.preemptions !== undefined
-          ? "a step that commutes with another may cost a preemption in one order only"
-          : null;
+  const sleepSetsOff = opts.sleepSets === true ? whySleepSetsOff(applicable, opts) : null;
   const o0: ExhaustiveOptions = sleepSetsOff !== null ? { ...opts, sleepSets: false } : opts;
   // why persistent sets, if asked for, are not used (engine/exhaustive.ts ignores them then)
   const persistentSetsOff =
-    o0.persistentSets === true ? persistentOff(applicable, o0, shard !== undefined) : null;
+    o0.persistentSets === true ? whyPersistentSetsOff(applicable, o0, shard !== undefined) : null;
   const o: ExhaustiveOptions = persistentSetsOff !== null ? { ...o0, persistentSets: false } : o0;
   // what keeps a search on one thread (engine/exhaustive-parallel.ts does none of these)
   const alone =
