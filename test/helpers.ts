@@ -135,6 +135,11 @@ export function* pairWalks(
     }
 }
 
+/** every violated property with the length of its shortest counterexample */
+export function found(r: ExhaustiveResult): string[] {
+  return [...r.counterexamples].map(([id, c]) => `${id}: ${c.schedule.length}`).sort();
+}
+
 /**
  * Every design and scenario it runs in whose plain exhaustive search with the safety
  * properties ends within `maxStates` states: the pair, those properties, its setup and

@@ -12,12 +12,9 @@ import { designById } from "../model/designs/index.js";
 import { scenarioById, withPages } from "../model/scenarios.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { smallSafetyPairs } from "./helpers.js";
-import { runNode } from "./run-cli.js";
+import { found, smallSafetyPairs } from "./helpers.js";
+import { checkOn } from "./run-cli.js";
 
-/** every violated property with the length of its shortest counterexample */
-const found = (r: ExhaustiveResult) =>
-  [...r.counterexamples].map(([id, c]) => `${id}: ${c.schedule.length}`).sort();
 /** what the reduced search itself found violated */
 const reducedFound = (r: ExhaustiveResult) => [...(r.persistent?.violated ?? [])].sort();
 
@@ -108,29 +105,19 @@ describe("persistent sets", () => {
 
   it("check says when they ran, and why not (a liveness property, a depth bound)", async () => {
     const check = (...more: string[]) =>
-      runNode("cli/bin.mjs", [
-        "check",
-        "v2",
-        "--scenario",
-        "anon-uffd-1",
-        "--exhaustive",
-        "--persistent-sets",
-        ...more,
-      ]);
+      checkOn("v2", "anon-uffd-1", "--exhaustive", "--persistent-sets", ...more);
     const [all, safety, bounded, violated] = await Promise.all([
       check(),
       check("--property", "no-freed-vma-use"),
       check("--property", "no-freed-vma-use", "--depth", "30"),
-      runNode("cli/bin.mjs", [
-        "check",
+      checkOn(
         "v2-unlock-after-drop",
-        "--scenario",
         "anon-uffd-1",
         "--exhaustive",
         "--persistent-sets",
         "--property",
         "lock-balance",
-      ]),
+      ),
     ]);
     expect(all.out).toMatch(/no reduction \(persistent sets off: a liveness property needs/);
     expect(safety.code, safety.err).toBe(0);

@@ -59,3 +59,8 @@ export function runNode(
     p.on("close", (code) => done({ code, out, err }));
   });
 }
+
+/** `lockdrop check <design> --scenario <scenario> ...more`, as a user runs it. */
+export function checkOn(design: string, scenario: string, ...more: string[]): Promise<CliResult> {
+  return runNode("cli/bin.mjs", ["check", design, "--scenario", scenario, ...more]);
+}

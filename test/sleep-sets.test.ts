@@ -7,16 +7,12 @@
 // missed the violations of 8 of these pairs, lengthened the shortest counterexample of 3
 // and lost states on 8.
 import { describe, expect, it } from "vitest";
-import { type ExhaustiveResult, exploreExhaustive } from "../engine/exhaustive.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { DESIGNS } from "../model/designs/index.js";
 import { PROPERTIES } from "../properties/index.js";
-import { scenario, smallSafetyPairs } from "./helpers.js";
-import { runNode } from "./run-cli.js";
-
-/** every violated property with the length of its shortest counterexample */
-const found = (r: ExhaustiveResult) =>
-  [...r.counterexamples].map(([id, c]) => `${id}: ${c.schedule.length}`).sort();
+import { found, scenario, smallSafetyPairs } from "./helpers.js";
+import { checkOn } from "./run-cli.js";
 
 const SMALL = 10_000;
 
@@ -58,15 +54,7 @@ describe("sleep sets", () => {
 
   it("check says when they ran, and why not (a liveness property, a preemption bound)", async () => {
     const check = (...more: string[]) =>
-      runNode("cli/bin.mjs", [
-        "check",
-        "v2",
-        "--scenario",
-        "anon-uffd-1",
-        "--exhaustive",
-        "--sleep-sets",
-        ...more,
-      ]);
+      checkOn("v2", "anon-uffd-1", "--exhaustive", "--sleep-sets", ...more);
     const [all, safety, bounded] = await Promise.all([
       check(),
       check("--property", "no-freed-vma-use"),
