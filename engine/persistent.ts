@@ -44,11 +44,12 @@ import { StateSet } from "./stateset.js";
 export const OUTSIDE_LIMIT = 5000;
 /**
  * States remembered (each one's steps and which pairs of them commute) before the
- * caches are cleared: they only save work. They cost about 700 bytes a state, besides
- * the worlds kept (WORLD_LIMIT, which share most of their parts), so the reduction's
- * memory stays bounded however large the search.
+ * caches are cleared: they only save work. They are typed arrays, up to about 200
+ * bytes a state with 5 threads (a 4-byte step per thread, a byte per pair of threads,
+ * the key), besides the worlds kept (WORLD_LIMIT, which share most of their parts),
+ * so the reduction's memory stays bounded however large the search.
  */
-const CACHE_LIMIT = 500_000;
+const CACHE_LIMIT = 1_000_000;
 /** States whose worlds are kept (the others are stepped to again when needed). */
 const WORLD_LIMIT = 100_000;
 
@@ -73,6 +74,14 @@ export interface PersistentStats {
 /** the most threads for which `clean` is kept (a byte per state per 8 sets) */
 const CLEAN_THREADS = 8;
 
+/** `PersistentSets.succs`: not worked out, not enabled, several steps, one step (+ its value) */
+const STEP_UNKNOWN = 0;
+const STEP_NONE = 1;
+const STEP_MANY = 2;
+const STEP_ONE = 3;
+/** `PersistentSets.enabled`: set on a mask that was worked out (so up to 30 threads) */
+const ENABLED_KNOWN = 1 << 30;
+
 /** the caches' answers (`commutes`, `ends`) */
 const UNKNOWN = 0;
 const NO = 1;
@@ -90,8 +99,14 @@ export class PersistentSets {
   /** per monitor: its saved states, by their text */
   private readonly monIds: Map<string, number>[];
   private readonly monKey: number[];
-  /** by state id * n + thread: its steps (`steps`; null: not enabled), once worked out */
-  private succs: (readonly number[] | null | undefined)[] = [];
+  /**
+   * by state id * n + thread: its steps (`steps`), once worked out: STEP_UNKNOWN,
+   * STEP_NONE (not enabled), STEP_MANY (more than one pick: in `many`), or the one
+   * step's value plus STEP_ONE
+   */
+  private succs = new Int32Array(1 << 12);
+  /** the steps of the threads whose op offers a choice, by state id * n + thread */
+  private many = new Map<number, readonly number[]>();
   /**
    * by state id: the state with its world, for the last WORLD_LIMIT states met (a
    * world takes kilobytes, an id a few bytes: an older one is stepped to again)
@@ -102,8 +117,8 @@ export class PersistentSets {
   private lastReached: PState[] = [];
   /** by (state id * n + t) * n + u: do t's and u's steps commute there (UNKNOWN, NO, YES) */
   private commutes = new Uint8Array(1 << 16);
-  /** by state id: its enabled threads */
-  private enabled: (readonly Tid[] | undefined)[] = [];
+  /** by state id: its enabled threads, as a mask plus ENABLED_KNOWN (0: not worked out) */
+  private enabled = new Int32Array(1 << 12);
   /** by state id: does the end of a run judged there object (UNKNOWN, NO, YES) */
   private ends = new Uint8Array(1 << 12);
   /** by state id: the breaker call that visited it last (`gen`) */
@@ -157,7 +172,9 @@ export class PersistentSets {
       if (id >= this.seen.length) {
         this.seen = grown(this.seen);
         this.ends = grown(this.ends);
+        this.enabled = grown(this.enabled);
       }
+      if ((id + 1) * this.n > this.succs.length) this.succs = grown(this.succs, (id + 1) * this.n);
       const bytes = ((id + 1) << this.n) >>> 3;
       if (this.n <= CLEAN_THREADS && bytes >= this.clean.length)
         this.clean = grown(this.clean, bytes + 1);
@@ -185,8 +202,9 @@ export class PersistentSets {
       this.ids = new StateSet(false, 12);
       this.collapser = new Collapser();
       for (const m of this.monIds) m.clear();
-      this.succs = [];
-      this.enabled = [];
+      this.succs.fill(STEP_UNKNOWN);
+      this.many.clear();
+      this.enabled.fill(0);
       this.ends.fill(UNKNOWN);
       this.worlds = [];
       this.worldCount = 0;
@@ -271,12 +289,20 @@ export class PersistentSets {
     this.clean[bit >>> 3] = (this.clean[bit >>> 3] as number) | (1 << (bit & 7));
   }
 
-  /** The threads enabled at `x` (kept per state). */
+  /** The threads enabled at `x` (kept per state, for up to 30 threads). */
   private enabledAt(x: PState): readonly Tid[] {
-    const known = this.enabled[x.id];
-    if (known !== undefined) return known;
+    const known = this.enabled[x.id] as number;
+    if (known !== 0) {
+      const en: Tid[] = [];
+      for (let t = 0; t < this.n; t++) if (known & (1 << t)) en.push(t);
+      return en;
+    }
     const en = enabledThreads(x.w, this.setup.programs);
-    this.enabled[x.id] = en;
+    if (this.n < 30) {
+      let mask = ENABLED_KNOWN;
+      for (const t of en) mask |= 1 << t;
+      this.enabled[x.id] = mask;
+    }
     return en;
   }
 
@@ -304,8 +330,16 @@ export class PersistentSets {
    * times 2, plus 1 if a monitor objected to it; null if it is not enabled there.
    */
   private steps(x: PState, tid: Tid, at: number): readonly number[] | null {
-    const known = this.succs[x.id * this.n + tid];
-    return known !== undefined ? known : this.stepAgain(x, tid, at);
+    return this.known(x.id, tid) ?? this.stepAgain(x, tid, at);
+  }
+
+  /** `steps` of thread `tid` from state `id` if worked out (undefined if not). */
+  private known(id: number, tid: Tid): readonly number[] | null | undefined {
+    const k = id * this.n + tid;
+    const v = this.succs[k] as number;
+    if (v >= STEP_ONE) return [v - STEP_ONE];
+    if (v === STEP_UNKNOWN) return undefined;
+    return v === STEP_NONE ? null : this.many.get(k);
   }
 
   /** `steps`, worked out (again), with the worlds they reach kept for `reached`. */
@@ -331,7 +365,13 @@ export class PersistentSets {
         out.push(2 * to.id + (judged !== null ? 1 : 0));
       }
     }
-    this.succs[x.id * this.n + tid] = out;
+    const k = x.id * this.n + tid;
+    if (out === null) this.succs[k] = STEP_NONE;
+    else if (out.length === 1) this.succs[k] = (out[0] as number) + STEP_ONE;
+    else {
+      this.succs[k] = STEP_MANY;
+      this.many.set(k, out);
+    }
     return out;
   }
 
@@ -369,7 +409,7 @@ export class PersistentSets {
     for (const y of this.steps(x, a, at) ?? []) {
       if (y & 1) return null;
       const id = y >>> 1;
-      const known = this.succs[id * this.n + b];
+      const known = this.known(id, b);
       const zs =
         known !== undefined ? known : this.stepAgain(this.reached(x, a, id, at), b, at + 1);
       if (zs === null) return null;
