@@ -164,3 +164,10 @@ export function* smallSafetyPairs(maxStates: number): Generator<{
       if (plain.complete) yield { design, scenario: s, props, setup, plain };
     }
 }
+
+/**
+ * The regression corpus's design and scenario pairs whose search with persistent sets
+ * takes about a minute (over 100,000 states); every other pair needs at most 32,080.
+ * test/persistent-sets-large.test.ts checks their entries in a file of their own.
+ */
+export const LARGE = ["v1-hugetlb-drop two-vmas", "v1-hugetlb-hold two-vmas"];

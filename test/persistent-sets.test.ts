@@ -1,8 +1,9 @@
 // Persistent sets (`--persistent-sets`, engine/persistent.ts) against the plain search:
 // the same violated properties, found by the reduced search itself, and the same
 // shortest counterexamples (from the plain search run again for them), on every design
-// and scenario small enough and on every safety entry of the regression corpus; fewer
-// states; and check's account of when they ran and why not.
+// and scenario small enough and on every safety entry of the regression corpus (the
+// two largest pairs in test/persistent-sets-large.test.ts); fewer states; and check's
+// account of when they ran and why not.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,19 +13,13 @@ import { designById } from "../model/designs/index.js";
 import { scenarioById, withPages } from "../model/scenarios.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { found, smallSafetyPairs } from "./helpers.js";
+import { found, LARGE, smallSafetyPairs } from "./helpers.js";
 import { checkOn } from "./run-cli.js";
 
 /** what the reduced search itself found violated */
 const reducedFound = (r: ExhaustiveResult) => [...(r.persistent?.violated ?? [])].sort();
 
 const SMALL = 10_000;
-/**
- * The corpus's pairs whose reduced search takes minutes (121,088 and 110,679 states; it
- * found their 4 entries when it landed: README "Exhaustive search"); every other pair
- * needs at most 32,080.
- */
-const LARGE = ["v1-hugetlb-drop two-vmas", "v1-hugetlb-hold two-vmas"];
 const depth = Number.POSITIVE_INFINITY;
 
 describe("persistent sets", () => {
@@ -71,7 +66,7 @@ describe("persistent sets", () => {
     expect(none.states).toBe(2246);
   });
 
-  it("find the violations of every safety entry of the regression corpus, on its pair", () => {
+  it("find the violations of every safety entry of the regression corpus, on its pair (but the largest, test/persistent-sets-large.test.ts)", () => {
     const root = join(import.meta.dirname, "..", "corpus");
     // the corpus's safety entries, by design and scenario
     const pairs = new Map<string, string[]>();
