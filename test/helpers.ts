@@ -167,7 +167,7 @@ export function* smallSafetyPairs(maxStates: number): Generator<{
 
 /**
  * The regression corpus's design and scenario pairs whose search with persistent sets
- * takes about a minute (over 100,000 states); every other pair needs at most 32,080.
+ * takes about a minute (over 100,000 states); every other pair takes seconds.
  * test/persistent-sets-large.test.ts checks their entries in a file of their own.
  */
 export const LARGE = ["v1-hugetlb-drop two-vmas", "v1-hugetlb-hold two-vmas"];
