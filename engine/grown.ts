@@ -1,7 +1,6 @@
 // Growing the typed arrays the searches keep their tables in (the visited set's kept
 // part ids, hash lanes, the tree, the lasso graph, the persistent sets' caches): a
-// longer array of the same kind
-// with the old contents first.
+// longer array of the same kind with the old contents first.
 
 type Growable = Int32Array | Int16Array | Uint8Array;
 

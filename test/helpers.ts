@@ -1,18 +1,20 @@
 // Test harness: run a small step table as thread T in a scenario's world.
 
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { step } from "../engine/exec.js";
 import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import type { Setup } from "../engine/run.js";
 import { setupFor } from "../engine/run.js";
-import { DESIGNS } from "../model/designs/index.js";
+import { DESIGNS, designById } from "../model/designs/index.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
 import type { Design, Programs, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
-import { PROPERTIES } from "../properties/index.js";
+import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 
 export function scenario(id: string): Scenario {
@@ -171,3 +173,35 @@ export function* smallSafetyPairs(maxStates: number): Generator<{
  * test/persistent-sets-large.test.ts checks their entries in a file of their own.
  */
 export const LARGE = ["v1-hugetlb-drop two-vmas", "v1-hugetlb-hold two-vmas"];
+
+/** A design and scenario pair of the regression corpus, with its entries' safety properties. */
+export interface CorpusPair {
+  readonly design: Design;
+  readonly scenario: Scenario;
+  readonly props: readonly Property[];
+}
+
+/** The regression corpus's safety entries (corpus/<design>/<scenario>.<property>.json), by "design scenario". */
+export function corpusSafetyPairs(): Map<string, CorpusPair> {
+  const root = join(import.meta.dirname, "..", "corpus");
+  const pairs = new Map<string, CorpusPair>();
+  for (const dir of readdirSync(root, { withFileTypes: true })) {
+    if (!dir.isDirectory() || dir.name === "golden") continue;
+    for (const f of readdirSync(join(root, dir.name))) {
+      const [sid, pid] = f.replace(/\.json$/, "").split(".");
+      const p = propertyById(pid ?? "");
+      if (!p || p.lasso) continue;
+      const k = `${dir.name} ${sid}`;
+      const known = pairs.get(k);
+      if (known !== undefined) {
+        pairs.set(k, { ...known, props: [...known.props, p] });
+        continue;
+      }
+      const design = designById(dir.name);
+      const s = scenarioById(sid ?? "");
+      if (!design || !s) throw new Error(`corpus/${dir.name}: unknown design or scenario ${sid}`);
+      pairs.set(k, { design, scenario: s, props: [p] });
+    }
+  }
+  return pairs;
+}

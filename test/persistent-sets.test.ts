@@ -4,16 +4,13 @@
 // and scenario small enough and on every safety entry of the regression corpus (the
 // two largest pairs in test/persistent-sets-large.test.ts); fewer states; and check's
 // account of when they ran and why not.
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ExhaustiveResult, exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById, withPages } from "../model/scenarios.js";
-import { PROPERTIES, propertyById } from "../properties/index.js";
-import type { Property } from "../properties/property.js";
-import { found, LARGE, smallSafetyPairs } from "./helpers.js";
+import { PROPERTIES } from "../properties/index.js";
+import { corpusSafetyPairs, found, LARGE, smallSafetyPairs } from "./helpers.js";
 import { checkOn } from "./run-cli.js";
 
 /** what the reduced search itself found violated */
@@ -67,32 +64,16 @@ describe("persistent sets", () => {
   });
 
   it("find the violations of every safety entry of the regression corpus, on its pair (but the largest, test/persistent-sets-large.test.ts)", () => {
-    const root = join(import.meta.dirname, "..", "corpus");
-    // the corpus's safety entries, by design and scenario
-    const pairs = new Map<string, string[]>();
-    for (const dir of readdirSync(root, { withFileTypes: true })) {
-      if (!dir.isDirectory() || dir.name === "golden") continue;
-      for (const f of readdirSync(join(root, dir.name))) {
-        const [sid, pid] = f.replace(/\.json$/, "").split(".");
-        const p = propertyById(pid ?? "");
-        if (!p || p.lasso) continue;
-        const k = `${dir.name} ${sid}`;
-        pairs.set(k, [...(pairs.get(k) ?? []), p.id]);
-      }
-    }
+    const pairs = corpusSafetyPairs();
     let entries = 0;
     const missed: string[] = [];
     expect(LARGE.filter((k) => pairs.has(k))).toEqual(LARGE);
-    for (const [k, ids] of pairs) {
+    for (const [k, { design: d, scenario: s, props }] of pairs) {
       if (LARGE.includes(k)) continue;
-      const [did, sid] = k.split(" ");
-      const d = designById(did ?? "");
-      const s = scenarioById(sid ?? "");
-      if (!d || !s) throw new Error(`corpus/${did}: unknown design or scenario ${sid}`);
-      const props = ids.map((id) => propertyById(id) as Property);
       const r = exploreExhaustive(setupFor(d, s), props, { depth, persistentSets: true });
-      for (const id of ids) if (!reducedFound(r).includes(id)) missed.push(`${did}/${sid}.${id}`);
-      entries += ids.length;
+      for (const p of props)
+        if (!reducedFound(r).includes(p.id)) missed.push(`${d.id}/${s.id}.${p.id}`);
+      entries += props.length;
     }
     expect(missed).toEqual([]);
     expect(entries).toBeGreaterThan(190);
