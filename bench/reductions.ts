@@ -66,7 +66,7 @@ for (const [d, s] of cases) {
     const [plain, reduced] = runs as [ExhaustiveResult, ExhaustiveResult];
     const p = reduced.persistent;
     console.log(
-      `\nv2 on anon-uffd-1 with 4 pages: plain ${plain.states} states, ${plain.ms.toFixed(0)} ms; persistent sets ${reduced.states} states (${(reduced.states / plain.states).toFixed(3)} of them, a factor of ${(plain.states / reduced.states).toFixed(2)}), ${reduced.ms.toFixed(0)} ms (${(reduced.ms / plain.ms).toFixed(2)}x), ${p?.outside ?? 0} states of the other threads explored to find the sets; violated: ${[...reduced.counterexamples.keys()].join(", ") || "none"} (plain: ${[...plain.counterexamples.keys()].join(", ") || "none"})`,
+      `\nv2 on anon-uffd-1 with 4 pages: plain ${plain.states} states, ${plain.ms.toFixed(0)} ms; persistent sets ${reduced.states} states (${(reduced.states / plain.states).toFixed(3)} of them, a factor of ${(plain.states / reduced.states).toFixed(2)}), ${reduced.ms.toFixed(0)} ms (${(reduced.ms / plain.ms).toFixed(2)}x), ${p?.outside ?? 0} visits to ${p?.outsideStates ?? 0} distinct states of the other threads to find the sets (${(((p?.outsideStates ?? 0) / plain.states) * 100).toFixed(1)}% of the plain search's states); violated: ${[...reduced.counterexamples.keys()].join(", ") || "none"} (plain: ${[...plain.counterexamples.keys()].join(", ") || "none"})`,
     );
   }
 }

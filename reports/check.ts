@@ -64,7 +64,7 @@ function reductionText(s: SearchFacts): string {
     p.rerun === null
       ? ""
       : `; the search without them, run again for the shortest counterexamples of ${p.violated.join(", ")}, took ${n(p.rerun.states)} states and ${(p.rerun.ms / 1000).toFixed(1)} s`;
-  return `${others}partial-order reduction: persistent sets (${n(p.reduced)} states expanded with fewer threads than were enabled, ${n(p.full)} with all; ${n(p.outside)} states of the other threads explored to find the sets), which keep every safety violation but not every state${again}`;
+  return `${others}partial-order reduction: persistent sets (${n(p.reduced)} states expanded with fewer threads than were enabled, ${n(p.full)} with all; ${n(p.outside)} visits to ${n(p.outsideStates)} distinct states of the other threads to find the sets), which keep every safety violation but not every state${again}`;
 }
 
 /** "search of anon-uffd: explored completely: 3,840,497 states, ..., 2 workers, ..., peak heap 1.2 GiB (the process's peak RSS: 1.8 GiB), 40.1 s" */

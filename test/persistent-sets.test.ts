@@ -56,7 +56,22 @@ describe("persistent sets", () => {
       expect(plain.complete && reduced.complete).toBe(true);
       expect(reduced.states).toBeLessThan(plain.states / 3);
       expect(reduced.persistent?.reduced).toBeGreaterThan(0);
+      // the outside states are states of the plain search's graph, each counted once
+      const p = reduced.persistent;
+      expect(p?.outsideStates).toBeGreaterThan(0);
+      expect(p?.outsideStates).toBeLessThanOrEqual(Math.min(p?.outside ?? 0, plain.states));
     }
+    // with only monitors that keep no state the search passes none, and the sets'
+    // states must not be told apart by them either (they were, as [] and [null])
+    const scenario = withPages(s, 1);
+    const stateless = PROPERTIES.filter(
+      (p) => p.applies(scenario, d) && !p.lasso && p.monitor().save === undefined,
+    ).slice(0, 1);
+    expect(stateless.length).toBe(1);
+    const setup1 = setupFor(d, scenario);
+    const plain1 = exploreExhaustive(setup1, stateless, { depth });
+    const one = exploreExhaustive(setup1, stateless, { depth, persistentSets: true });
+    expect(one.persistent?.outsideStates).toBeLessThanOrEqual(plain1.states);
     // with no property at all it still runs to the end (nothing is violated)
     const none = exploreExhaustive(setupFor(d, s), [], { depth, persistentSets: true });
     expect(none.complete).toBe(true);
