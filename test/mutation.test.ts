@@ -1,4 +1,4 @@
-// Mutation sanity (issue 3, errata 11): break a primitive or a caller the way mutant
+// Mutation sanity (issue 3): break a primitive or a caller the way mutant
 // designs are built, and the checker must report a violation.
 import { describe, expect, it } from "vitest";
 import { verdictRows } from "../engine/verdicts.js";
