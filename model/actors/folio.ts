@@ -3,7 +3,9 @@
 // lock and waits for the unlock (__folio_lock_or_retry). It takes the lock only when it
 // is free, as reclaim and migration do with folio_trylock(), and its unlock wakes the
 // waiters and hands the lock to the first exclusive one (model/kernel/folio.ts).
-// Used for no-retry-livelock (L4).
+// Used for no-retry-livelock (L4). __folio_lock_or_retry(), folio_unlock() and
+// folio_wait_bit_common() read in mm/filemap.c at torvalds/linux b6273b55d885, a
+// v6.10+ tree.
 //
 // `contended`: the holder of page 0's folio only, without bound (the scenario gives it
 // no budget): it locks and unlocks for as long as page 0 is swapped out, and can take

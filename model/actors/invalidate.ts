@@ -2,6 +2,10 @@
 // unmapping one page through the rmap (try_to_unmap): invalidate_range_start (seq odd),
 // the driver's invalidate() under user_lock, zap, invalidate_range_end. Hugetlb pages
 // are unmapped only if hugetlb_vma_trylock_write succeeds, as the rmap walk does.
+// try_to_unmap_one() read in mm/rmap.c at gregkh/linux 155f9686bd80 (a v6.11-era tree):
+// range_start; for a shared hugetlb folio trylock or abort the walk; clear the PTE;
+// range_end on both paths. (A hugetlb folio reaches try_to_unmap() only after a memory
+// failure; migration's try_to_migrate_one() takes the same trylock.)
 
 import { type Actor, actor } from "../actor.js";
 import {

@@ -1,6 +1,12 @@
 // W2: a VMA writer that needs the mmap write lock (mprotect, UFFDIO_REGISTER, madvise
 // that changes flags). Queued behind a reader, it blocks every later reader by writer
-// fairness: the third party of the uffd deadlock (kernel/locking/rwsem.c: a writer queued behind a reader blocks later readers).
+// fairness: the third party of the uffd deadlock (kernel/locking/rwsem.c at torvalds/linux
+// 0f9368b5bf6d, 5.8: with RWSEM_FLAG_WAITERS set a later reader fails
+// rwsem_read_trylock() and queues; model/rwsem.ts). mmap_write_lock_killable(), then
+// mprotect_fixup() -> vma_start_write(): mm/mprotect.c at torvalds/linux 003fde4492c8,
+// a v6.15+ tree. The plain mmap_write_lock() printed is UFFDIO_REGISTER's
+// (userfaultfd_register()); mprotect's killable one ends only on a fatal signal to this
+// thread, which no scenario sends (model/actors/signal.ts).
 
 import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";

@@ -1,7 +1,9 @@
 // R: close() of the userfaultfd, userfaultfd_release(): set
 // ctx->released before taking the mmap write lock, clear the ctx from every VMA under
 // it, then wake every pending and waiting fault. A woken fault retries and proceeds as
-// an ordinary fault.
+// an ordinary fault. userfaultfd_release() read in fs/userfaultfd.c at gregkh/linux
+// 92b472945dbf (a v6.11-era tree: WRITE_ONCE(ctx->released), mmap_write_lock, per uffd
+// VMA vma_modify_flags_uffd() + vma_start_write(), unlock, then the two wake-ups).
 
 import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
@@ -20,7 +22,7 @@ const begin = op({
 
 /**
  * userfaultfd_release_all() -> userfaultfd_clear_vma() -> userfaultfd_set_ctx(vma, NULL,
- * 0) (mm/userfaultfd.c since 6.11, read in the 2024 mails that moved it there):
+ * 0) (mm/userfaultfd.c since 6.12, read in the 2024 mails that moved it there):
  * vma_start_write(vma), which waits for the VMA's readers (a UFFDIO_COPY under the
  * per-VMA lock), then clears the ctx and VM_UFFD_*.
  */

@@ -1,5 +1,8 @@
 // enum fault_flag (include/linux/mm_types.h) and the vm_fault_t values the model
-// produces. Flags are kept as names so lanes and events read like the kernel.
+// produces. Flags are kept as names so lanes and events read like the kernel. The enum
+// and its legal-combination notes read at alvinsun039/linux-torvalds bb8275b39b48 (a
+// v6.5-v6.9 mirror; FAULT_FLAG_ORIG_PTE_VALID, internal, is left out);
+// sanitize_fault_flags() in mm/memory.c at gregkh/linux bb1d93eedc25 (a v6.11-era tree).
 export const FAULT_FLAGS = [
   "WRITE",
   "MKWRITE",
@@ -24,7 +27,13 @@ export type VmFault =
   | "VM_FAULT_SIGSEGV"
   | "VM_FAULT_OOM";
 
-/** Illegal combinations (the handle_mm_fault contract, mm/memory.c; S6). Empty when legal. */
+/**
+ * Illegal combinations (S6), empty when legal: UNSHARE with WRITE and VMA_LOCK with
+ * RETRY_NOWAIT are sanitize_fault_flags()'s (mm/memory.c); TRIED without ALLOW_RETRY
+ * is the "unlisted combination" of enum fault_flag's comment (mm_types.h); RETRY_NOWAIT
+ * without ALLOW_RETRY is handle_userfault()'s assertion ("nowait must allow retry";
+ * BUG_ON, VM_WARN_ON_ONCE in later trees).
+ */
 export function illegalFlags(flags: readonly FaultFlag[]): string[] {
   const has = (f: FaultFlag) => flags.includes(f);
   const out: string[] = [];

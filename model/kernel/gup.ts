@@ -1,6 +1,7 @@
 // mm/gup.c pieces: follow_page_mask() (is the page there, writable if FOLL_WRITE?) and
-// pinning it. The retry driver itself (__get_user_pages_locked) is written as steps in
-// model/designs/gup.ts so that it reads like the kernel function.
+// pinning it (follow_page_pte() and can_follow_write_pte(), read at v7.0). The retry
+// driver itself (__get_user_pages_locked) is written as steps in model/designs/gup.ts
+// so that it reads like the kernel function.
 import { useVma } from "../ghost.js";
 import type { Op } from "../step.js";
 import { op } from "../step.js";

@@ -1,4 +1,5 @@
-// mapping->i_mmap_rwsem (include/linux/fs.h i_mmap_lock_read/_write and their unlocks),
+// mapping->i_mmap_rwsem (include/linux/fs.h i_mmap_lock_read/_write and their unlocks,
+// read at v7.0: plain down_read/down_write and up_read/up_write on the rwsem),
 // the lock of a file's interval tree of VMAs, as a declared rwsem named I_MMAP_RWSEM:
 // a scenario that uses these ops declares it. The rmap side (truncation, khugepaged's
 // retraction, huge_pmd_share) takes it without the mmap lock of the mm it walks.

@@ -1,6 +1,7 @@
 // mm->mmap_lock: mmap_read_lock, _killable, mmap_read_unlock, the write side, and
-// mmap_write_downgrade (include/linux/mmap_lock.h). Every release ends the
-// releasing thread's ghost epoch.
+// mmap_write_downgrade (include/linux/mmap_lock.h, with down_read_killable() and
+// down_read_trylock() from kernel/locking/rwsem.c, both read at v7.0). Every release
+// ends the releasing thread's ghost epoch.
 import { endEpoch } from "../ghost.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";

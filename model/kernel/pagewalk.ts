@@ -1,4 +1,5 @@
-// walk_page_range() (mm/pagewalk.c): find_vma(mm, start), then VMA by VMA. The walker
+// walk_page_range() (mm/pagewalk.c, read at v7.0, where its loop is in
+// walk_page_range_mm_unsafe()): find_vma(mm, start), then VMA by VMA. The walker
 // sets walk->vma and fetches the *next* VMA pointer before the callbacks run, and keeps
 // both across them: a callback that drops the mmap lock leaves the walker holding
 // dead pointers (S8). Locals: last, end, walk_vma, walk_next, addr, seg_end.
@@ -32,6 +33,7 @@ export const walkPageRange = (): Op<WalkOutcome> =>
     run: (k) => {
       const last = k.num("last");
       k.set("addr", last);
+      // (the kernel returns -EINVAL for start >= end; hmm_range_fault() never asks)
       if (last >= k.num("end")) return "done";
       const v = firstVmaAbove(k.w as World, last);
       k.set("walk_vma", v ? refTo(k, v.id) : null);

@@ -1,5 +1,7 @@
 // VMA lookup under the mmap lock: vma_lookup() returns the VMA containing addr;
 // find_vma() the first VMA ending above it. Only attached ("live") VMAs are in the tree.
+// Read at v7.0: include/linux/mm.h vma_lookup (mtree_load), mm/mmap.c find_vma
+// (mt_find), mm/vma.c __mmap_new_vma/__split_vma/vma_link (vma_start_write).
 import { refTo, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
