@@ -54,8 +54,12 @@ export const gup: Design = {
       op: test("nr_pages left", (k) => k.num("cur") < k.num("rend")),
       on: { yes: "gup.lookup", no: "gup.finish" },
     },
-    "gup.lookup": { op: vmaLookup("cur", "vma"), on: { found: "gup.follow", none: "gup.efault" } },
+    "gup.lookup": { op: vmaLookup("cur", "vma"), on: { found: "gup.sig", none: "gup.efault" } },
     "gup.efault": { op: set({ ret: EFAULT }), next: "gup.finish" },
+    // __get_user_pages(): retry: a pending SIGKILL ends the walk before every
+    // follow_page_mask(), the one after faultin_page() returned 0 included (mm/gup.c,
+    // read at v7.0)
+    "gup.sig": { op: fatalSignalPending(), on: { yes: "gup.eintr", no: "gup.follow" } },
     "gup.follow": { op: followPageMask("vma", "cur"), on: { page: "gup.pin", fault: "gup.fault" } },
     "gup.pin": {
       op: set({ cur: (k) => k.num("cur") + 1, tried: false }, "pages[i++] = page (pinned)"),
@@ -64,7 +68,7 @@ export const gup: Design = {
     // faultin_page()
     "gup.fault": {
       op: handleMmFault("vma", "cur", faultinFlags),
-      on: { ok: "gup.follow", error: "gup.efault", retry: "gup.dropped", completed: "gup.dropped" },
+      on: { ok: "gup.sig", error: "gup.efault", retry: "gup.dropped", completed: "gup.dropped" },
     },
     "gup.dropped": {
       op: set({ locked: 0, must_unlock: true }, "*locked = 0; return i (-EBUSY/-EAGAIN inside)"),
