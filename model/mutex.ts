@@ -1,5 +1,10 @@
 // A sleeping mutex, FIFO hand-off: the driver's user_lock that the notifier's
 // invalidate() callback and the consumer both take (mmu_interval_read_retry's rule).
+// mutex_lock()/mutex_unlock() of kernel/locking/mutex.c (read at gregkh/linux 55f3722fc694,
+// v7.0.10): waiters queue FIFO (__mutex_add_waiter). __mutex_unlock_slowpath() gives the
+// mutex to the first waiter itself only under MUTEX_FLAG_HANDOFF (__mutex_handoff);
+// otherwise it frees it and wakes that waiter, which a newcomer may beat to it. The model
+// always hands off: one of the kernel's runs; lock stealing is not modelled.
 import type { Draft, Mutex, Tid } from "./world.js";
 
 export function lock(m: Draft<Mutex>, tid: Tid): boolean {

@@ -4,7 +4,9 @@
 // its entry it may stay idle for ever: it is weakly fair only where a property names it
 // (`fairTo: ["clock"]`). It is disruptive: a deadline that comes can end the call with
 // -EBUSY, so runs in which time passed are not judged as undisturbed (uffd-fault-completes),
-// and in the fair completion after a random schedule time stands still.
+// and in the fair completion after a random schedule time stands still. jiffies and
+// time_after_eq() as in include/linux/jiffies.h (read at gregkh/linux 10d4df898c9c: it has
+// secs_to_jiffies(), so v6.13 or later; the release is not recorded with it).
 import { type Actor, actor } from "../actor.js";
 import { tick, tickable } from "../kernel/time.js";
 import { op } from "../step.js";

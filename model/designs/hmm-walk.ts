@@ -6,6 +6,8 @@
 //                   held; ends at "hugetlb.unlock_ret", where the *walker* calls
 //                   hugetlb_vma_unlock_read(walk_vma) on the same pointer and returns ret.
 // and "walk.ret", where the walk's return value lands in hmm_range_fault's loop.
+// Read: mm/hmm.c (hmm_vma_walk_pmd/_hole/_hugetlb_entry, hmm_vma_handle_pte,
+// hmm_pte_need_fault) at gregkh/linux 5c40cd7db64a, v6.16.2.
 import { EFAULT, EPERM } from "../errno.js";
 import { hmmWalkEntry } from "../kernel/hmm.js";
 import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";

@@ -2,6 +2,8 @@
 // caller. The fault runs inside the walk callbacks with FAULT_FLAG_REMOTE only: no
 // ALLOW_RETRY, so handle_mm_fault() never drops the mmap lock, and a userfaultfd
 // range gets SIGBUS from handle_userfault() -> -EFAULT (seed 000's motivation).
+// Read: mm/hmm.c (hmm_range_fault, hmm_vma_fault) at gregkh/linux 5c40cd7db64a, v6.16.2;
+// the caller from Documentation/mm/hmm.rst at torvalds/linux 9c66f50477e2 (pre-v6.15).
 import { EBUSY } from "../errno.js";
 import { hmmCall, hmmReturn } from "../kernel/hmm.js";
 import { mmuIntervalCheckRetry } from "../kernel/notifier.js";

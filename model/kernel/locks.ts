@@ -1,12 +1,17 @@
 // Locks a scenario declares by name (a driver's own mutex, rw_semaphore or spinlock),
 // with the kernel's names for their operations, so a design reads like its C:
 // `mutexLock("drv.lock")` prints `mutex_lock(drv.lock)`.
-//   - mutex: FIFO hand-off to the first waiter (kernel/locking/mutex.c, __mutex_unlock_slowpath
-//     with MUTEX_FLAG_HANDOFF; optimistic spinning is not modelled);
+//   - mutex: waiters in FIFO order, the unlock handing the mutex to the first one: one of
+//     the kernel's runs (__mutex_unlock_slowpath hands off itself only under
+//     MUTEX_FLAG_HANDOFF, else a newcomer may take it first: stealing and optimistic
+//     spinning are not modelled);
 //   - rwsem: readers share, a writer excludes, writer fairness, and the grant of
 //     rwsem_mark_wake (a head writer alone, or every queued reader; model/rwsem.ts);
 //   - spinlock: FIFO like a queued spinlock (kernel/locking/qspinlock.c); a waiter spins
 //     (it is disabled, as a sleeper is) and the holder is in atomic context.
+// Read at: kernel/locking/mutex.c, gregkh/linux 55f3722fc694 (v7.0.10);
+// kernel/locking/rwsem.c (trylocks, rwsem_mark_wake), Diangang/linux fe1d7c969852
+// (v7.1-rc1); include/linux/seqlock.h and rcupdate.h, gregkh/linux 10d525b98aaa (v6.11.11).
 // Every release ends the releasing thread's epoch of that lock, so pointers looked up
 // under it die (model/kernel/objects.ts). Acquire steps are never guarded by the lock
 // being free: they queue, so weak fairness can force a waiter in (README "Properties").

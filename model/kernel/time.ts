@@ -1,4 +1,5 @@
-// Time, abstractly. The kernel measures timeouts in jiffies (include/linux/jiffies.h:
+// Time, abstractly. The kernel measures timeouts in jiffies (include/linux/jiffies.h, read
+// at gregkh/linux 10d4df898c9c, v6.13 or later as it has secs_to_jiffies():
 // `deadline = jiffies + timeout`, `time_after(jiffies, deadline)`,
 // `time_after_eq(jiffies, deadline)`); a jiffies counter in the state would make every
 // retry loop a new state forever, so no loop would close into a lasso. Instead each
