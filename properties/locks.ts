@@ -3,7 +3,7 @@
 // exactly as the contract says (*locked == 1 <=> held; hmm_range_fault: still held);
 // a thread that returns holds nothing.
 import { errnoName } from "../model/errno.js";
-import { spinlocksHeld } from "../model/kernel/locks.js";
+import { blockedAsleep, spinlocksHeld } from "../model/kernel/locks.js";
 import { locksHeld } from "../model/lock-table.js";
 import { lockLabel } from "../model/world.js";
 import type { Property } from "./property.js";
@@ -52,13 +52,7 @@ export const noSleepInAtomic: Property = {
       const held = spinlocksHeld(before, rec.tid);
       if (held.length === 0) return null;
       const sleep = rec.events.find((e) => e.k === "might-sleep" && e.tid === rec.tid);
-      const t = after.threads[rec.tid];
-      const blocked = t?.status.kind === "blocked" && t.status.on.kind !== "lock";
-      const spinning =
-        t?.status.kind === "blocked" &&
-        t.status.on.kind === "lock" &&
-        after.locks[t.status.on.name]?.kind !== "spinlock";
-      if (!sleep && !blocked && !spinning) return null;
+      if (!sleep && !blockedAsleep(after, rec.tid)) return null;
       const what = sleep && sleep.k === "might-sleep" ? sleep.what : (rec.ops[0] ?? "a sleep");
       return `${who(after, rec.tid)} called ${what}, which may sleep, while holding ${held.join(", ")} (sleeping in atomic context).`;
     },

@@ -1,5 +1,6 @@
 // Page-table pages (model/kernel/pgtable.ts). S29: a PTE table is not touched after it
 // was freed; S30: no sleeping call while a PTE table is mapped.
+import { blockedAsleep } from "../model/kernel/locks.js";
 import { mappedPteTables } from "../model/kernel/pgtable.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { World } from "../model/world.js";
@@ -61,13 +62,7 @@ export const noSleepWithPteMapped: Property = {
       const held = rcuHeld(before, rec.tid);
       if (held.length === 0) return null;
       const sleep = rec.events.find((e) => e.k === "might-sleep" && e.tid === rec.tid);
-      const t = after.threads[rec.tid];
-      const blocked = t?.status.kind === "blocked" && t.status.on.kind !== "lock";
-      const sleeping =
-        t?.status.kind === "blocked" &&
-        t.status.on.kind === "lock" &&
-        after.locks[t.status.on.name]?.kind !== "spinlock";
-      if (!sleep && !blocked && !sleeping) return null;
+      if (!sleep && !blockedAsleep(after, rec.tid)) return null;
       const what = sleep && sleep.k === "might-sleep" ? sleep.what : (rec.ops[0] ?? "a sleep");
       const mapped = mappedPteTables(before, rec.tid);
       const tables =

@@ -287,6 +287,49 @@ describe("seqcounts and refcounts", () => {
     expect(spinning.threads[0]?.status.kind).toBe("blocked");
   });
 
+  it("a seqcount reader spins: not asleep under a spinlock; a writer reading its own seqcount never returns", () => {
+    // read_seqcount_begin() spins (cpu_relax) while the sequence is odd: inside a
+    // spin_lock() section that is no sleep in atomic context
+    const locks = [
+      { name: "drv.spin", kind: "spinlock" as const },
+      { name: "drv.seq", kind: "seqcount" as const },
+    ];
+    const reader = design("seq-under-spin", {
+      lock: { op: spinLock("drv.spin"), next: "begin" },
+      begin: { op: readSeqcountBegin("drv.seq"), next: "retry" },
+      retry: { op: readSeqcountRetry("drv.seq"), on: { retry: "begin", ok: "unlock" } },
+      unlock: { op: spinUnlock("drv.spin"), next: "exit" },
+    });
+    const writer = actor({
+      id: "seq-writer-once",
+      lane: "W",
+      start: "idle",
+      steps: {
+        idle: { op: writeSeqcountBegin("drv.seq"), next: "end" },
+        end: { op: writeSeqcountEnd("drv.seq"), next: "idle" },
+      },
+    });
+    const s = scenario({ locks, actors: [use(writer, 1)] });
+    // (the reader does block behind the write: the property had a state to judge)
+    const setup = setupFor(reader, s);
+    const [locked] = step(setup.world0, 0, 0, setup.programs);
+    const [writing] = step(locked, 1, 0, setup.programs);
+    const [spinning] = step(writing, 0, 0, setup.programs);
+    expect(spinning.threads[0]?.status.kind).toBe("blocked");
+    expect(verdicts(reader, s, ["no-sleep-in-atomic"])["no-sleep-in-atomic"]).toMatchObject({
+      verdict: "holds",
+      complete: true,
+    });
+    // the writer's own read spins for ever: its write is the one it waits for
+    const selfRead = design("seq-self-read", {
+      begin: { op: writeSeqcountBegin("drv.seq"), next: "read" },
+      read: { op: readSeqcountBegin("drv.seq"), next: "end" },
+      end: { op: writeSeqcountEnd("drv.seq"), next: "exit" },
+    });
+    const v = verdicts(selfRead, scenario({ locks }), ["no-deadlock"])["no-deadlock"];
+    expect(v?.verdict).toBe("violated");
+  });
+
   it("keeps RCU and seqcount readers in thread order, whatever order they came in", () => {
     // RCU counts each CPU's nesting and a seqcount_t keeps no readers: T2 then T1 and
     // T1 then T2 are one state

@@ -180,9 +180,27 @@ export function freeLock(kind: LockKind, count = 1): LockState {
 }
 
 // seqcount_t (include/linux/seqlock.h). Writers must be serialized by a lock of the
-// design's own, as the kernel requires; the model does not check that. A reader that
-// calls read_seqcount_begin during a write spins until the write ends (the sequence is
-// odd), so it blocks here; read_seqcount_retry says "retry" when a write began since.
+// design's own, as the kernel requires; the model does not check that (nor that a plain
+// seqcount_t writer has preemption disabled). A reader that calls read_seqcount_begin
+// during a write spins until the write ends (the sequence is odd), so it blocks here,
+// spinning, not sleeping (`waitSpins`); the writer itself too, for ever: its own write
+// is the one it waits for. read_seqcount_retry says "retry" when a write began since.
+
+/**
+ * Does a thread blocked on a declared lock of this kind spin rather than sleep? A
+ * spinlock's waiters (queued_spin_lock_slowpath) and a seqcount's readers
+ * (__read_seqcount_begin's cpu_relax() loop) do; the sleep checks leave them out.
+ */
+export function waitSpins(kind: LockKind | undefined): boolean {
+  return kind === "spinlock" || kind === "seqcount";
+}
+
+/** Is thread `tid` asleep in `w`: blocked on anything (a uffd wait, a folio, a lock) but a spinning wait? */
+export function blockedAsleep(w: World, tid: Tid): boolean {
+  const t = w.threads[tid];
+  if (t?.status.kind !== "blocked") return false;
+  return t.status.on.kind !== "lock" || !waitSpins(w.locks[t.status.on.name]?.kind);
+}
 
 /**
  * A reader enters its section, kept in thread order: a seqcount_t keeps no readers at
@@ -248,7 +266,8 @@ export const readSeqcountBegin = (name: string): Op<"ok"> =>
       const l = declaredLock(k, name, ["seqcount"]);
       if (l.kind !== "seqcount") return "ok";
       l.readers = l.readers.filter((r) => r.tid !== k.tid);
-      if (l.writer !== null && l.writer !== k.tid) {
+      // (the writer too: the sequence stays odd until its own write_seqcount_end)
+      if (l.writer !== null) {
         l.waiters.push(k.tid);
         k.emit({
           k: "lock",
