@@ -46,10 +46,17 @@ export const hmmWalkEntry = (kind: "pte" | "hugetlb"): Op<EntryOutcome> =>
       const vma = useVma(k, ref, kind === "pte" ? "walk->vma" : "hugetlb_walk(walk->vma)");
       const pte = k.w.ptes[addr] ?? "none";
       const req = k.num("req");
+      // a swap entry is not present: hmm_pte_need_fault(..., 0) faults it in when a
+      // fault is required, else reports 0 (hmm_vma_handle_pte, mm/hmm.c at v6.16)
+      const present = pte === "ro" || pte === "rw";
+      if (!present && pte !== "none" && pte !== "swap")
+        throw new Error(
+          `hmm_vma_handle_pte() met a ${pte} entry at page ${addr}, which this walker does not handle (migration_entry_wait(), another device's page): run the designs of family "hmm-migrate" where pages migrate`,
+        );
       const needWrite = (req & HMM_PFN_REQ_WRITE) !== 0 && pte !== "rw";
-      const need = (req & HMM_PFN_REQ_FAULT) !== 0 && (pte === "none" || needWrite);
+      const need = (req & HMM_PFN_REQ_FAULT) !== 0 && (!present || needWrite);
       if (!need) {
-        writePfn(k, addr, pte === "none" ? 0 : HMM_PFN_VALID | (pte === "rw" ? HMM_PFN_WRITE : 0));
+        writePfn(k, addr, !present ? 0 : HMM_PFN_VALID | (pte === "rw" ? HMM_PFN_WRITE : 0));
         k.set("addr", addr + 1);
         return "next";
       }

@@ -1,0 +1,50 @@
+// hmm_vma_handle_pte() on entries that are not present (mm/hmm.c at v6.16): a swap entry
+// is faulted in when the request needs a fault, a read request included; an entry this
+// walker cannot handle (a migration entry: migration_entry_wait() is the hmm-migrate
+// designs') is a clear error, never a pfn reported valid.
+import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
+import { setupFor } from "../engine/run.js";
+import { mainline } from "../model/designs/mainline.js";
+import { scenario, scenarioById } from "../model/scenarios.js";
+import type { World } from "../model/world.js";
+
+describe("hmm_vma_handle_pte on entries that are not present", () => {
+  it("faults a swapped-out page in for a read request (it was reported valid)", () => {
+    const s = scenario({
+      id: "swapped-read",
+      vmas: [
+        {
+          name: "anon",
+          pages: 1,
+          write: true,
+          shared: false,
+          hugetlb: false,
+          uffdMissing: false,
+          swapped: true,
+        },
+      ],
+      write: false,
+    });
+    const setup = setupFor(mainline, s);
+    let w: World = setup.world0;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 40 && outcomes.length === 0; i++) {
+      const [next, rec] = step(w, 0, 0, setup.programs);
+      if (rec.ops.some((o) => o.startsWith("hmm_vma_handle_pte"))) outcomes.push(rec.outcome);
+      w = next;
+    }
+    expect(w.ptes[0]).toBe("swap");
+    expect(outcomes).toEqual(["fault"]);
+  });
+
+  it("stops with a design error naming the fix when this walker meets a migration entry", () => {
+    const migrate = scenarioById("anon-migrate");
+    if (!migrate) throw new Error("anon-migrate");
+    const s = { ...migrate, id: "anon-migrate-hmm", families: ["hmm" as const] };
+    expect(() => exploreExhaustive(setupFor(mainline, s), [], { depth: 60 })).toThrow(
+      /migration entry at page 0, which this walker does not handle .*family "hmm-migrate"/,
+    );
+  });
+});
