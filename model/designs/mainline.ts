@@ -12,7 +12,12 @@ import type { Design, Steps, Unreachable } from "../step.js";
 import { compose } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
-import { forbiddenWithoutAllowRetry, unreachable, walkNeverReaches } from "./unreachable.js";
+import {
+  forbiddenWithoutAllowRetry,
+  HUGETLB_ONE_PAGE_PER_CALLBACK,
+  unreachable,
+  walkNeverReaches,
+} from "./unreachable.js";
 import { faultInCallbacks } from "./v1.js";
 
 const API = "hmm_range_fault";
@@ -60,10 +65,6 @@ export function mainlineUnreachable(): Unreachable[] {
     ...unreachable("walk.next", ["hugetlb", "hole"], firstVma),
     ...forbiddenWithoutAllowRetry("pte.fault"),
     ...forbiddenWithoutAllowRetry("hugetlb.fault_one"),
-    ...unreachable(
-      "hugetlb.fault_next",
-      ["more"],
-      "the only hugetlb VMA with more than one huge page (hugetlb-split) is registered for userfaultfd, where mainline's fault fails with VM_FAULT_SIGBUS",
-    ),
+    ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
   ];
 }

@@ -20,6 +20,7 @@ import {
   forbiddenWithoutAllowRetry,
   HMM_FAULT_CANNOT_FAIL,
   HUGETLB_NEVER_COMPLETES,
+  HUGETLB_ONE_PAGE_PER_CALLBACK,
   neverCompletes,
   PLAIN_FAULT_CANNOT_FAIL,
   UFFD_FAULT_RETRIES,
@@ -93,11 +94,7 @@ export const rfc: Design = {
     ...unreachable("hugetlb.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
     neverCompletes("hugetlb.fault_uffd", HUGETLB_NEVER_COMPLETES),
     ...unreachable("hugetlb.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable(
-      "hugetlb.fault_next",
-      ["more"],
-      "only a hugetlb fault that returns 0 leads here, which only a VMA without userfaultfd gives (hugetlb-zap, one huge page)",
-    ),
+    ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
     ...unreachable(
       "hugetlb.efault",
       ["ok"],

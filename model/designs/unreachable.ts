@@ -94,6 +94,9 @@ export const UFFD_FAULT_RETRIES =
 export const HUGETLB_NEVER_COMPLETES =
   "hugetlb_fault() never returns VM_FAULT_COMPLETED: hugetlbfs has no ->page_mkwrite and fault_dirty_shared_page() is not on its path";
 
+export const HUGETLB_ONE_PAGE_PER_CALLBACK =
+  "walk_hugetlb_range() calls the hugetlb callback once per huge page and hmm_vma_fault() faults only [addr, end) of it (mm/hmm.c, mm/pagewalk.c at v6.16): one page of the model, so there is never a next one to fault in the same call";
+
 export const HUGETLB_FAULT_SIGBUS =
   "every hugetlb VMA of the scenarios is registered for userfaultfd missing faults and its page is missing, so a fault on it without FAULT_FLAG_ALLOW_RETRY fails: handle_userfault() returns VM_FAULT_SIGBUS";
 
@@ -159,5 +162,6 @@ export function droppableFaultNeverReaches(
     neverCompletes("hugetlb.fault_one", HUGETLB_NEVER_COMPLETES),
     ...unreachable("hugetlb.fault_one", ["error"], HMM_FAULT_CANNOT_FAIL),
     ...unreachable("hugetlb.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
+    ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
   ];
 }

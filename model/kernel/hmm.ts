@@ -63,7 +63,10 @@ export const hmmWalkEntry = (kind: "pte" | "hugetlb"): Op<EntryOutcome> =>
       if (needWrite && !vma.flags.write) return "eperm";
       k.set("last", addr);
       k.set("fault_addr", addr);
-      k.set("fault_end", k.num("seg_end"));
+      // the PTE callback faults to the end of its span; the hugetlb one only its own
+      // huge page (walk_hugetlb_range() calls it once per huge page, [addr, end) is that
+      // page), one page of the model
+      k.set("fault_end", kind === "hugetlb" ? addr + 1 : k.num("seg_end"));
       k.set("fault_write", needWrite);
       return "fault";
     },
