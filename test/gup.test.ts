@@ -1,0 +1,32 @@
+// GUP's page loop (mm/gup.c __get_user_pages() at v7.0): at its retry: label a pending
+// SIGKILL ends the walk before every follow_page_mask(), the one after a fault that
+// returned 0 included.
+import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
+import { setupFor } from "../engine/run.js";
+import { gup } from "../model/designs/gup.js";
+import { scenarioById } from "../model/scenarios.js";
+import type { World } from "../model/world.js";
+
+describe("get_user_pages_remote's page loop", () => {
+  it("checks for a fatal signal after the VMA lookup, before follow_page_mask()", () => {
+    const s = scenarioById("anon-uffd-1");
+    if (!s) throw new Error("anon-uffd-1");
+    const setup = setupFor(gup, s);
+    const signal = setup.world0.threads.findIndex((t) => t.name === "S");
+    expect(signal).toBeGreaterThan(0);
+    let w: World = setup.world0;
+    const ops: string[] = [];
+    // T runs to its VMA lookup, then the signal comes, then T goes on
+    for (let i = 0; i < 20 && !ops.some((o) => o.startsWith("vma = vma_lookup")); i++) {
+      const [next, rec] = step(w, 0, 0, setup.programs);
+      ops.push(...rec.ops);
+      w = next;
+    }
+    [w] = step(w, signal, 0, setup.programs);
+    expect(w.threads[0]?.fatal).toBe(true);
+    const [, rec] = step(w, 0, 0, setup.programs);
+    expect(rec.ops[0]).toBe("if (fatal_signal_pending(current))");
+    expect(rec.outcome).toBe("yes");
+  });
+});
