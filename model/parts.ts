@@ -407,6 +407,18 @@ const ghost = worldPart({
   }),
 });
 
+const mm = worldPart({
+  name: "mm",
+  title: "the mm's flags the model keeps: MMF_UNSTABLE, set by the OOM reaper",
+  key: (v) => v.unstable,
+  encode(v, u) {
+    u.unit(v.unstable ? 1 : 0);
+  },
+  copy: (v) => ({ ...v }),
+  // left out of trace fingerprints until the OOM reaper sets it, as before the part existed
+  emptyUnlessUsed: (v) => !v.unstable,
+});
+
 /** Every shared part of a world, in key order. */
 export const WORLD_PARTS: readonly WorldPart[] = [
   mmapLock,
@@ -421,4 +433,5 @@ export const WORLD_PARTS: readonly WorldPart[] = [
   childMms,
   ghost,
   deadlines,
+  mm,
 ] as readonly WorldPart[];

@@ -923,6 +923,7 @@ export function initialWorld(s: Scenario, design: Design): World {
       consumed: null,
     },
     deadlines: {},
+    mm: { unstable: false },
     threads,
   };
 }

@@ -177,6 +177,16 @@ export interface ChildVma {
   readonly flags: VmaFlags;
 }
 
+/** The bits of mm->flags the model keeps. */
+export interface MmFlags {
+  /**
+   * MMF_UNSTABLE: the OOM reaper has begun to unmap the mm (__oom_reap_task_mm, mm/oom_kill.c
+   * at v7.0): check_stable_address_space() fails a fault on an anonymous or private page
+   * with VM_FAULT_SIGBUS from then on.
+   */
+  readonly unstable: boolean;
+}
+
 /**
  * Another mm: a child of fork() (the VMAs dup_mmap() copied into it so far), or another
  * process whose VMA reuses a freed slot of this mm's (model/actors/other-mm.ts).
@@ -361,6 +371,8 @@ export interface World {
   readonly childMms: readonly ChildMm[];
   /** deadlines threads armed, by key (`deadline@T`); empty unless a design keeps time */
   readonly deadlines: Readonly<Record<string, Deadline>>;
+  /** the mm's flag bits the model keeps */
+  readonly mm: MmFlags;
   readonly threads: readonly Thread[];
   readonly ghost: Ghost;
 }

@@ -8,7 +8,8 @@
 // caller is not allowed to call invalidate_range_end()". The reaper then skips the VMA
 // (mm/oom_kill.c __oom_reap_task_mm: "ret = false; continue").
 import { describe, expect, it } from "vitest";
-import { isEnabled } from "../engine/exec.js";
+import { isEnabled, step } from "../engine/exec.js";
+import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import type { Thread, World } from "../model/world.js";
@@ -103,4 +104,26 @@ describe("notifier-start-end-paired", () => {
       expect(at).toBeGreaterThanOrEqual(0);
       expect(ops[at + 1]).toMatch(/mmu_notifier_invalidate_range_end/);
     });
+});
+
+describe("MMF_UNSTABLE", () => {
+  it("is set by the reaper before its VMA loop, and a fault on the private page then gets VM_FAULT_SIGBUS", () => {
+    const { b, o } = reaper("anon-oom-reap", null);
+    expect(b.world.mm.unstable).toBe(false);
+    runToIdle(b, o);
+    expect(b.world.mm.unstable).toBe(true);
+    // mainline's driver faults the missing page of an mm marked unstable
+    const d = designById("mainline");
+    if (!d) throw new Error("mainline");
+    const setup = setupFor(d, scenario("anon-oom-reap"));
+    let w: World = { ...setup.world0, mm: { unstable: true } };
+    const outcomes: string[] = [];
+    for (let i = 0; i < 40 && outcomes.length === 0; i++) {
+      const [next, rec] = step(w, 0, 0, setup.programs);
+      if (rec.ops.some((x) => x.startsWith("handle_mm_fault"))) outcomes.push(rec.outcome);
+      w = next;
+    }
+    expect(outcomes).toEqual(["error"]);
+    expect(w.ptes[0]).toBe("none");
+  });
 });

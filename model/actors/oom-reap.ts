@@ -36,11 +36,16 @@ const trylock = op({
   run: (k) => (mmapReadTrylock(k) ? "ok" : "busy"),
 });
 
-/** The first VMA __oom_reap_task_mm reaps: live, not hugetlb, anonymous or private. */
+/**
+ * __oom_reap_task_mm: MMF_UNSTABLE first (faults on private pages get VM_FAULT_SIGBUS from
+ * then on, model/kernel/fault.ts), then the first VMA it reaps: live, not hugetlb,
+ * anonymous or private.
+ */
 const pickVma = op({
-  name: "for_each_vma(vmi, vma): skip VM_HUGETLB|VM_PFNMAP, keep anonymous or private",
+  name: "set_bit(MMF_UNSTABLE, &mm->flags); for_each_vma(vmi, vma): skip VM_HUGETLB|VM_PFNMAP, keep anonymous or private",
   outcomes: ["vma", "none"],
   run: (k) => {
+    k.w.mm.unstable = true;
     const v = k.w.vmas.find((x) => x.state === "live" && !x.flags.hugetlb && !x.flags.shared);
     if (!v) return "none";
     k.set("target", v.id);

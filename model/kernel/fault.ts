@@ -113,8 +113,14 @@ function fault(
   }
   if (pte === "none" && (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file)))
     return misbehavingRetry(k, vma, addr, flags);
+  // once the OOM reaper set MMF_UNSTABLE, check_stable_address_space() fails a fault on
+  // a private page: do_anonymous_page() before it hands the fault to userfaultfd,
+  // finish_fault() after a file's ->fault (mm/memory.c at v7.0; hugetlb has no such test)
+  const unstable = k.w.mm.unstable && !vma.flags.shared && !vma.flags.hugetlb;
+  if (unstable && !vma.flags.file) return "VM_FAULT_SIGBUS";
   // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed
   if (vma.flags.uffdMissing) return handleUserfault(k, vma.id, addr, flags, handler);
+  if (unstable) return "VM_FAULT_SIGBUS";
   install(k, vma, addr, write);
   // do_shared_fault: a write to a shared file page dirties it
   return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
