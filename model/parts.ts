@@ -410,13 +410,13 @@ const ghost = worldPart({
 const mm = worldPart({
   name: "mm",
   title: "the mm's flags the model keeps: MMF_UNSTABLE, set by the OOM reaper",
-  key: (v) => v.unstable,
+  key: (v) => [v.unstable, v.oomSkip === true],
   encode(v, u) {
-    u.unit(v.unstable ? 1 : 0);
+    u.unit((v.unstable ? 1 : 0) | (v.oomSkip ? 2 : 0));
   },
   copy: (v) => ({ ...v }),
-  // left out of trace fingerprints until the OOM reaper sets it, as before the part existed
-  emptyUnlessUsed: (v) => !v.unstable,
+  // left out of trace fingerprints until the OOM reaper sets a flag, as before the part existed
+  emptyUnlessUsed: (v) => !v.unstable && v.oomSkip !== true,
 });
 
 /** Every shared part of a world, in key order. */

@@ -185,6 +185,11 @@ export interface MmFlags {
    * with VM_FAULT_SIGBUS from then on.
    */
   readonly unstable: boolean;
+  /**
+   * MMF_OOM_SKIP: the reaper is done with the mm (oom_reap_task() sets it once a pass
+   * succeeded, or its retries ran out), and reaps it no more.
+   */
+  readonly oomSkip?: boolean;
 }
 
 /**

@@ -67,7 +67,7 @@ describe("mn_hlist_invalidate_range_start with KVM and radeon_mn on the hlist", 
   it("with rmn->lock free every start succeeds, the reaper unmaps, and the end reaches KVM", () => {
     const { b, o } = reaper("anon-oom-reap-subscribers", null);
     const labels = runToIdle(b, o);
-    expect(labels).toEqual(["idle", "vma", "start", "unmap", "end", "unlock"]);
+    expect(labels).toEqual(["idle", "vma", "start", "unmap", "end", "reaped", "skip"]);
     expect(kvmCount(b.world)).toBe(0);
     expect(b.world.notifier.active).toBe(0);
     expect(b.world.ptes[0]).toBe("none");

@@ -56,13 +56,19 @@ describe("the OOM reaper's non-blocking invalidation", () => {
     expect(n.subSeq).toBe(sub0);
     expect(b.world.ptes[0]).toBe("rw");
     expect(b.world.mmapLock.readers).toEqual([]);
+    // a failed pass is tried again (oom_reap_task()'s retries): no MMF_OOM_SKIP yet
+    expect(b.world.mm.oomSkip).not.toBe(true);
+    expect(isEnabled(b.world, o, b.programs)).toBe(true);
   });
 
   it("with user_lock free, sets the subscription's seq, unmaps and calls the end", () => {
     const { b, o } = reaper("anon-oom-reap", null);
     const seq0 = b.world.notifier.mmSeq;
     const { labels } = runToIdle(b, o);
-    expect(labels).toEqual(["idle", "vma", "start", "unmap", "end", "unlock"]);
+    expect(labels).toEqual(["idle", "vma", "start", "unmap", "end", "reaped", "skip"]);
+    // a pass that succeeded is the last: MMF_OOM_SKIP, and the reaper's entry is closed
+    expect(b.world.mm.oomSkip).toBe(true);
+    expect(isEnabled(b.world, o, b.programs)).toBe(false);
     const n = b.world.notifier;
     expect(n.subSeq).toBe(seq0 + 1);
     expect(n.mmSeq).toBe(seq0 + 2);

@@ -27,8 +27,13 @@ import { zapPtes } from "../kernel/vma.js";
 import { op } from "../step.js";
 import type { Tid, World } from "../world.js";
 
-/** The OOM killer has sent the victim (the driver's task) SIGKILL: the reaper may run. */
-const victimKilled = (w: World, _tid: Tid) => w.threads.some((t) => t.role === "driver" && t.fatal);
+/**
+ * The OOM killer has sent the victim (the driver's task) SIGKILL: the reaper may run, and
+ * tries again after a pass that failed (oom_reap_task()'s retries), until a pass
+ * succeeds and it sets MMF_OOM_SKIP.
+ */
+const victimKilled = (w: World, _tid: Tid) =>
+  w.mm.oomSkip !== true && w.threads.some((t) => t.role === "driver" && t.fatal);
 
 const trylock = op({
   name: "oom_reap_task_mm(): mmap_read_trylock(mm)",
@@ -64,6 +69,15 @@ const unmap = op({
   outcomes: ["ok"],
   run: (k) => {
     zapPtes(k, k.num("target"));
+    return "ok";
+  },
+});
+
+const oomSkip = op({
+  name: "oom_reap_task(): set_bit(MMF_OOM_SKIP, &mm->flags)",
+  outcomes: ["ok"],
+  run: (k) => {
+    k.w.mm.oomSkip = true;
     return "ok";
   },
 });
@@ -126,11 +140,20 @@ export function oomReapActor(o: OomReapOptions = {}): Actor {
     guard: victimKilled,
     steps: {
       idle: { op: trylock, on: { ok: "vma", busy: "idle" } },
-      vma: { op: pickVma, on: { vma: "start", none: "unlock" } },
-      start: { op: hlistStart, on: { ok: "unmap", eagain: o.endAfterEagain ? "end" : "unlock" } },
+      vma: { op: pickVma, on: { vma: "start", none: "reaped" } },
+      start: {
+        op: hlistStart,
+        on: { ok: "unmap", eagain: o.endAfterEagain ? "end_failed" : "unlock" },
+      },
       unmap: { op: unmap, next: "end" },
-      end: { op: hlistEnd, next: "unlock" },
+      end: { op: hlistEnd, next: "reaped" },
+      // (the mutant's end after a failed start: the pass still failed)
+      end_failed: { op: hlistEnd, next: "unlock" },
+      // a failed pass: mmap_read_unlock, and oom_reap_task() tries again
       unlock: { op: mmapReadUnlock(), next: "idle" },
+      // a pass that succeeded: mmap_read_unlock, then set_bit(MMF_OOM_SKIP)
+      reaped: { op: mmapReadUnlock(), next: "skip" },
+      skip: { op: oomSkip, next: "idle" },
     },
   });
 }
