@@ -88,7 +88,6 @@ export const rfc: Design = {
     ...walkNeverReaches(),
     neverCompletes("pte.fault_uffd"),
     ...forbiddenWithoutAllowRetry("pte.fault_plain"),
-    ...unreachable("pte.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
     ...forbiddenWithoutAllowRetry("hugetlb.fault_plain"),
     ...unreachable("hugetlb.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
     ...unreachable("hugetlb.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),

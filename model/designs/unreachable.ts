@@ -75,7 +75,7 @@ export function mshvWalkNeverReaches(opts: { readonly holes: boolean }): Unreach
 
 /** Why a fault with FAULT_FLAG_ALLOW_RETRY, by an HMM caller, never fails. */
 export const HMM_FAULT_CANNOT_FAIL =
-  "the model's handle_mm_fault() fails only for a userfaultfd fault without FAULT_FLAG_ALLOW_RETRY or on a uffd created with UFFD_USER_MODE_ONLY or UFFD_FEATURE_SIGBUS (VM_FAULT_SIGBUS; those uffds are only in anonymous scenarios) or a write fault on a VMA without VM_WRITE (VM_FAULT_SIGSEGV); this fault has ALLOW_RETRY on a hugetlb VMA, and the walk refuses a write to a VMA without VM_WRITE before it (no OOM or hardware error is modelled)";
+  "the model's handle_mm_fault() fails only for a userfaultfd fault without FAULT_FLAG_ALLOW_RETRY or on a uffd created with UFFD_USER_MODE_ONLY or UFFD_FEATURE_SIGBUS (VM_FAULT_SIGBUS; those uffds are only in anonymous scenarios), a fault on a private page after the OOM reaper set MMF_UNSTABLE (not hugetlb) or a write fault on a VMA without VM_WRITE (VM_FAULT_SIGSEGV); this fault has ALLOW_RETRY on a hugetlb VMA, and the walk refuses a write to a VMA without VM_WRITE before it (no OOM or hardware error is modelled)";
 
 /** Why a fault of a GUP or arch-fault design never fails. */
 export const FAULT_CANNOT_FAIL_WRITABLE =
@@ -83,7 +83,7 @@ export const FAULT_CANNOT_FAIL_WRITABLE =
 
 /** Why a fault on a VMA that is not userfaultfd-registered never fails, even without ALLOW_RETRY. */
 export const PLAIN_FAULT_CANNOT_FAIL =
-  "a fault on a VMA that is not registered for userfaultfd fails in the model only when it writes to a VMA without VM_WRITE, and the walk refuses such a write before it (no OOM or hardware error is modelled)";
+  "a fault on a VMA that is not registered for userfaultfd fails in the model only when it writes to a VMA without VM_WRITE, which the walk refuses before it, or on a private page once the OOM reaper set MMF_UNSTABLE, which a hugetlb page is not (no OOM or hardware error is modelled)";
 
 export const HUGETLB_ALWAYS_UFFD =
   "every hugetlb VMA of the scenarios is registered for userfaultfd missing faults";

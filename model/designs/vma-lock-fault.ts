@@ -86,14 +86,22 @@ function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
       on: { yes: "sigsegv", no: "next" },
     },
     // count_vm_vma_lock_event(VMA_LOCK_RETRY); a fatal signal ends the fault
-    "vl.retry": { op: fatalSignalPending(), on: { yes: "eintr", no: "vl.major" } },
-    "vl.major": {
-      op: set(
-        { tried: (k) => k.get("retry_src") === "folio" },
-        "if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED",
-      ),
-      next: "mm.lock",
+    "vl.retry": {
+      op: fatalSignalPending(),
+      on: { yes: "eintr", no: opts.pre ? "mm.lock" : "vl.major" },
     },
+    // (6.4-6.5 go to lock_mmap as they are: VM_FAULT_MAJOR -> FAULT_FLAG_TRIED came in v6.8)
+    ...(opts.pre
+      ? {}
+      : {
+          "vl.major": {
+            op: set(
+              { tried: (k) => k.get("retry_src") === "folio" },
+              "if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED",
+            ),
+            next: "mm.lock",
+          },
+        }),
     // lock_mm_and_find_vma()
     "mm.lock": { op: mmapReadLockKillable(), on: { ok: "mm.find", eintr: "eintr" } },
     "mm.find": { op: vmaLookup("cur", "vma"), on: { found: "mm.fault", none: "mm.segv" } },
@@ -128,9 +136,9 @@ export const vmaLockFault: Design = {
 
 export const vmaLockFaultPre: Design = {
   id: "vma-lock-fault-pre",
-  title: "arch fault under the per-VMA lock before seed 004: uffd/swap RETRY at once",
+  title: "arch fault under the per-VMA lock before seed 004: swap RETRY at once, uffd VMAs refused",
   summary:
-    "Before the series, a swap or userfault fault under the VMA lock returned VM_FAULT_RETRY immediately with the VMA lock still held, and the arch code always called vma_end_read() and retried under the mmap lock.",
+    "Before the series, lock_vma_under_rcu() refused a VMA armed for userfaultfd (such faults ran under the mmap lock), a swap fault under the VMA lock returned VM_FAULT_RETRY immediately with the VMA lock still held, and the arch code always called vma_end_read() and retried under the mmap lock, without FAULT_FLAG_TRIED.",
   source: "v6.4-6.5 (before seed 004)",
   family: "fault",
   start: "start",

@@ -22,9 +22,6 @@ export function handleUserfault(
   handler: FaultHandler = {},
 ): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
-  // before the per-VMA-lock uffd series, a uffd fault under the VMA lock returned RETRY
-  // at once, lock held
-  if (has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
   // The early exits, all SIGBUS with the lock held. PF_EXITING/PF_DUMPCORE: the model's
   // driver threads never fault from do_exit() or a core dump, so that test never fires.
   // No ctx: userfaultfd_release() clears VM_UFFD_MISSING and the ctx together, and a VMA

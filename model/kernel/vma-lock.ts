@@ -49,7 +49,10 @@ export function vmaStartRead(k: Ctx, vma: VmaId, into: string): void {
 
 /**
  * `into = lock_vma_under_rcu(mm, addr)`. With `anonymousOnly`, as in 6.4-6.5 ("Only
- * anonymous vmas are supported for now": a file VMA goes to the mmap-lock path).
+ * anonymous vmas are supported for now": a file VMA goes to the mmap-lock path; and a
+ * VMA armed for userfaultfd is read-locked and let go again, "Due to the possibility of
+ * userfault handler dropping mmap_lock, avoid it for now", until "mm: handle userfaults
+ * under VMA lock", v6.6). Its 6.4-6.5 refusal of a VMA without an anon_vma is not kept.
  */
 export const lockVmaUnderRcu = (
   addr: string,
@@ -61,7 +64,9 @@ export const lockVmaUnderRcu = (
     outcomes: ["locked", "none"],
     run: (k) => {
       const v = vmaAt(k.w as World, k.num(addr));
-      if (!v || v.writeLocked || (opts.anonymousOnly && (v.flags.file || v.flags.hugetlb))) {
+      const refused =
+        opts.anonymousOnly && (v?.flags.file || v?.flags.hugetlb || v?.flags.uffdMissing);
+      if (!v || v.writeLocked || refused) {
         k.set(into, null);
         return "none";
       }

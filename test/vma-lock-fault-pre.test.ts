@@ -1,0 +1,57 @@
+// The arch fault path as 6.4-6.5 had it (vma-lock-fault-pre): lock_vma_under_rcu()
+// refused a VMA armed for userfaultfd ("Due to the possibility of userfault handler
+// dropping mmap_lock, avoid it for now", removed by "mm: handle userfaults under VMA
+// lock", v6.6), and the retry under the mmap lock after a swap RETRY had no
+// FAULT_FLAG_TRIED (VM_FAULT_MAJOR -> FAULT_FLAG_TRIED came with v6.8).
+import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
+import { setupFor } from "../engine/run.js";
+import { designById } from "../model/designs/index.js";
+import { scenarioById } from "../model/scenarios.js";
+import type { World } from "../model/world.js";
+
+/** Run thread 0 alone until `until` returns true for a step's ops; each step's ops, outcome and fault flags. */
+function runT(designId: string, scenarioId: string, until: (ops: readonly string[]) => boolean) {
+  const d = designById(designId);
+  const s = scenarioById(scenarioId);
+  if (!d || !s) throw new Error(`${designId} on ${scenarioId}`);
+  const setup = setupFor(d, s);
+  let w: World = setup.world0;
+  const seen: { ops: readonly string[]; outcome: string; flags?: readonly string[] }[] = [];
+  for (let i = 0; i < 30; i++) {
+    const [next, rec] = step(w, 0, 0, setup.programs);
+    const fault = rec.events.find((e) => e.k === "fault");
+    seen.push({
+      ops: rec.ops,
+      outcome: rec.outcome,
+      ...(fault?.k === "fault" ? { flags: fault.flags } : {}),
+    });
+    w = next;
+    if (until(rec.ops)) break;
+  }
+  return seen;
+}
+
+describe("vma-lock-fault-pre (6.4-6.5)", () => {
+  it("faults a userfaultfd-armed VMA under the mmap lock: lock_vma_under_rcu() refuses it", () => {
+    const faulted = (ops: readonly string[]) => ops.some((o) => o.startsWith("handle_mm_fault"));
+    const seen = runT("vma-lock-fault-pre", "anon-uffd-1", faulted);
+    const lock = seen.find((r) => r.ops.some((o) => o.includes("lock_vma_under_rcu")));
+    expect(lock?.outcome).toBe("none");
+    expect(seen.at(-1)?.flags).toBeDefined();
+    expect(seen.at(-1)?.flags).not.toContain("VMA_LOCK");
+    // the series' design takes the VMA lock there
+    const post = runT("vma-lock-fault", "anon-uffd-1", faulted);
+    expect(post.at(-1)?.flags).toContain("VMA_LOCK");
+  });
+
+  it("retries a swap fault under the mmap lock without FAULT_FLAG_TRIED", () => {
+    const seen = runT("vma-lock-fault-pre", "anon-swap", () => false);
+    const faults = seen.filter((r) => r.flags !== undefined);
+    expect(faults[0]?.flags).toContain("VMA_LOCK");
+    expect(faults[0]?.outcome).toBe("retry");
+    expect(faults[1]?.flags).toBeDefined();
+    expect(faults[1]?.flags).not.toContain("VMA_LOCK");
+    expect(faults[1]?.flags).not.toContain("TRIED");
+  });
+});
