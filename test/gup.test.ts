@@ -6,7 +6,7 @@ import { step } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
 import { gup } from "../model/designs/gup.js";
 import { scenarioById } from "../model/scenarios.js";
-import type { World } from "../model/world.js";
+import { calls, runAlone } from "./helpers.js";
 
 describe("get_user_pages_remote's page loop", () => {
   it("checks for a fatal signal after the VMA lookup, before follow_page_mask()", () => {
@@ -15,14 +15,8 @@ describe("get_user_pages_remote's page loop", () => {
     const setup = setupFor(gup, s);
     const signal = setup.world0.threads.findIndex((t) => t.name === "S");
     expect(signal).toBeGreaterThan(0);
-    let w: World = setup.world0;
-    const ops: string[] = [];
     // T runs to its VMA lookup, then the signal comes, then T goes on
-    for (let i = 0; i < 20 && !ops.some((o) => o.startsWith("vma = vma_lookup")); i++) {
-      const [next, rec] = step(w, 0, 0, setup.programs);
-      ops.push(...rec.ops);
-      w = next;
-    }
+    let w = runAlone(setup.programs, setup.world0, 0, calls("vma = vma_lookup"), 20).world;
     [w] = step(w, signal, 0, setup.programs);
     expect(w.threads[0]?.fatal).toBe(true);
     const [, rec] = step(w, 0, 0, setup.programs);

@@ -12,7 +12,7 @@ import { DESIGNS, designById } from "../model/designs/index.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
 import { initialWorld, programsFor, runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
-import type { Design, Programs, Steps } from "../model/step.js";
+import type { Design, Programs, StepRecord, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
@@ -55,6 +55,34 @@ export function bench(s: Scenario, d: Design): Bench {
   };
   return b;
 }
+
+/**
+ * Step thread `tid` alone from `w` (pick 0) until `until` holds for a step's record, or
+ * for `max` steps: the world reached and every step's record.
+ */
+export function runAlone(
+  programs: Programs,
+  w: World,
+  tid: number,
+  until: (rec: StepRecord) => boolean,
+  max = 40,
+): { world: World; recs: StepRecord[] } {
+  const recs: StepRecord[] = [];
+  let world = w;
+  for (let i = 0; i < max; i++) {
+    const [next, rec] = step(world, tid, 0, programs);
+    recs.push(rec);
+    world = next;
+    if (until(rec)) break;
+  }
+  return { world, recs };
+}
+
+/** The step called a kernel function whose printed op starts with `fn` (`handle_mm_fault`, ...). */
+export const calls =
+  (fn: string) =>
+  (rec: StepRecord): boolean =>
+    rec.ops.some((o) => o.startsWith(fn));
 
 export function tidOf(w: World, name: string): number {
   const t = w.threads.find((x) => x.name === name);

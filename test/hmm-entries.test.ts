@@ -3,12 +3,11 @@
 // walker cannot handle (a migration entry: migration_entry_wait() is the hmm-migrate
 // designs') is a clear error, never a pfn reported valid.
 import { describe, expect, it } from "vitest";
-import { step } from "../engine/exec.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { mainline } from "../model/designs/mainline.js";
 import { scenario, scenarioById } from "../model/scenarios.js";
-import type { World } from "../model/world.js";
+import { calls, runAlone } from "./helpers.js";
 
 describe("hmm_vma_handle_pte on entries that are not present", () => {
   it("faults a swapped-out page in for a read request (it was reported valid)", () => {
@@ -28,15 +27,10 @@ describe("hmm_vma_handle_pte on entries that are not present", () => {
       write: false,
     });
     const setup = setupFor(mainline, s);
-    let w: World = setup.world0;
-    const outcomes: string[] = [];
-    for (let i = 0; i < 40 && outcomes.length === 0; i++) {
-      const [next, rec] = step(w, 0, 0, setup.programs);
-      if (rec.ops.some((o) => o.startsWith("hmm_vma_handle_pte"))) outcomes.push(rec.outcome);
-      w = next;
-    }
-    expect(w.ptes[0]).toBe("swap");
-    expect(outcomes).toEqual(["fault"]);
+    const entry = calls("hmm_vma_handle_pte");
+    const { world, recs } = runAlone(setup.programs, setup.world0, 0, entry);
+    expect(world.ptes[0]).toBe("swap");
+    expect(recs.filter(entry).map((r) => r.outcome)).toEqual(["fault"]);
   });
 
   it("stops with a design error naming the fix when this walker meets a migration entry", () => {

@@ -8,13 +8,13 @@
 // caller is not allowed to call invalidate_range_end()". The reaper then skips the VMA
 // (mm/oom_kill.c __oom_reap_task_mm: "ret = false; continue").
 import { describe, expect, it } from "vitest";
-import { isEnabled, step } from "../engine/exec.js";
+import { isEnabled } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import type { Thread, World } from "../model/world.js";
 import { PROPERTIES } from "../properties/index.js";
-import { bench, mini, scenario, tidOf } from "./helpers.js";
+import { bench, calls, mini, runAlone, scenario, tidOf } from "./helpers.js";
 
 const PAIRED = PROPERTIES.filter((p) => p.id === "notifier-start-end-paired");
 
@@ -122,14 +122,10 @@ describe("MMF_UNSTABLE", () => {
     const d = designById("mainline");
     if (!d) throw new Error("mainline");
     const setup = setupFor(d, scenario("anon-oom-reap"));
-    let w: World = { ...setup.world0, mm: { unstable: true } };
-    const outcomes: string[] = [];
-    for (let i = 0; i < 40 && outcomes.length === 0; i++) {
-      const [next, rec] = step(w, 0, 0, setup.programs);
-      if (rec.ops.some((x) => x.startsWith("handle_mm_fault"))) outcomes.push(rec.outcome);
-      w = next;
-    }
-    expect(outcomes).toEqual(["error"]);
-    expect(w.ptes[0]).toBe("none");
+    const unstable: World = { ...setup.world0, mm: { unstable: true } };
+    const fault = calls("handle_mm_fault");
+    const { world, recs } = runAlone(setup.programs, unstable, 0, fault);
+    expect(recs.filter(fault).map((r) => r.outcome)).toEqual(["error"]);
+    expect(world.ptes[0]).toBe("none");
   });
 });

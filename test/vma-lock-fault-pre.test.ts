@@ -4,37 +4,31 @@
 // lock", v6.6), and the retry under the mmap lock after a swap RETRY had no
 // FAULT_FLAG_TRIED (VM_FAULT_MAJOR -> FAULT_FLAG_TRIED came with v6.8).
 import { describe, expect, it } from "vitest";
-import { step } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
-import type { World } from "../model/world.js";
+import type { StepRecord } from "../model/step.js";
+import { calls, runAlone } from "./helpers.js";
 
-/** Run thread 0 alone until `until` returns true for a step's ops; each step's ops, outcome and fault flags. */
-function runT(designId: string, scenarioId: string, until: (ops: readonly string[]) => boolean) {
+/** Thread 0's steps alone until `until` (at most 30): each one's ops, outcome and fault flags. */
+function runT(designId: string, scenarioId: string, until: (rec: StepRecord) => boolean) {
   const d = designById(designId);
   const s = scenarioById(scenarioId);
   if (!d || !s) throw new Error(`${designId} on ${scenarioId}`);
   const setup = setupFor(d, s);
-  let w: World = setup.world0;
-  const seen: { ops: readonly string[]; outcome: string; flags?: readonly string[] }[] = [];
-  for (let i = 0; i < 30; i++) {
-    const [next, rec] = step(w, 0, 0, setup.programs);
+  return runAlone(setup.programs, setup.world0, 0, until, 30).recs.map((rec) => {
     const fault = rec.events.find((e) => e.k === "fault");
-    seen.push({
+    return {
       ops: rec.ops,
       outcome: rec.outcome,
       ...(fault?.k === "fault" ? { flags: fault.flags } : {}),
-    });
-    w = next;
-    if (until(rec.ops)) break;
-  }
-  return seen;
+    };
+  });
 }
 
 describe("vma-lock-fault-pre (6.4-6.5)", () => {
   it("faults a userfaultfd-armed VMA under the mmap lock: lock_vma_under_rcu() refuses it", () => {
-    const faulted = (ops: readonly string[]) => ops.some((o) => o.startsWith("handle_mm_fault"));
+    const faulted = calls("handle_mm_fault");
     const seen = runT("vma-lock-fault-pre", "anon-uffd-1", faulted);
     const lock = seen.find((r) => r.ops.some((o) => o.includes("lock_vma_under_rcu")));
     expect(lock?.outcome).toBe("none");
