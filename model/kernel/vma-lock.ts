@@ -64,9 +64,11 @@ export const lockVmaUnderRcu = (
     outcomes: ["locked", "none"],
     run: (k) => {
       const v = vmaAt(k.w as World, k.num(addr));
-      const refused =
-        opts.anonymousOnly && (v?.flags.file || v?.flags.hugetlb || v?.flags.uffdMissing);
-      if (!v || v.writeLocked || refused) {
+      if (
+        !v ||
+        v.writeLocked ||
+        (opts.anonymousOnly && (v.flags.file || v.flags.hugetlb || v.flags.uffdMissing))
+      ) {
         k.set(into, null);
         return "none";
       }
