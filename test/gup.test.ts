@@ -9,14 +9,14 @@ import { scenarioById } from "../model/scenarios.js";
 import { calls, runAlone } from "./helpers.js";
 
 describe("get_user_pages_remote's page loop", () => {
-  it("checks for a fatal signal after the VMA lookup, before follow_page_mask()", () => {
+  it("checks for a fatal signal after the VMA lookup and check, before follow_page_mask()", () => {
     const s = scenarioById("anon-uffd-1");
     if (!s) throw new Error("anon-uffd-1");
     const setup = setupFor(gup, s);
     const signal = setup.world0.threads.findIndex((t) => t.name === "S");
     expect(signal).toBeGreaterThan(0);
-    // T runs to its VMA lookup, then the signal comes, then T goes on
-    let w = runAlone(setup.programs, setup.world0, 0, calls("vma = vma_lookup"), 20).world;
+    // T runs to its VMA lookup and check_vma_flags(), then the signal comes, then T goes on
+    let w = runAlone(setup.programs, setup.world0, 0, calls("if (check_vma_flags"), 20).world;
     [w] = step(w, signal, 0, setup.programs);
     expect(w.threads[0]?.fatal).toBe(true);
     const [, rec] = step(w, 0, 0, setup.programs);

@@ -17,7 +17,7 @@ import { followPageMask } from "../kernel/gup.js";
 import { apiEnter, hmmReturn } from "../kernel/hmm.js";
 import { mmapReadLock, mmapReadLockKillable, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { fatalSignalPending } from "../kernel/signal.js";
-import { vmaLookup } from "../kernel/vma.js";
+import { vmaLookup, writeDenied } from "../kernel/vma.js";
 import { exit, set, test } from "../locals.js";
 import type { Ctx, Design } from "../step.js";
 
@@ -54,7 +54,12 @@ export const gup: Design = {
       op: test("nr_pages left", (k) => k.num("cur") < k.num("rend")),
       on: { yes: "gup.lookup", no: "gup.finish" },
     },
-    "gup.lookup": { op: vmaLookup("cur", "vma"), on: { found: "gup.sig", none: "gup.efault" } },
+    "gup.lookup": { op: vmaLookup("cur", "vma"), on: { found: "gup.check", none: "gup.efault" } },
+    // check_vma_flags(vma, FOLL_WRITE): -EFAULT without VM_WRITE (no FOLL_FORCE)
+    "gup.check": {
+      op: writeDenied("check_vma_flags(vma, gup_flags)", "check_vma_flags", "vma"),
+      on: { yes: "gup.efault", no: "gup.sig" },
+    },
     "gup.efault": { op: set({ ret: EFAULT }), next: "gup.finish" },
     // __get_user_pages(): retry: a pending SIGKILL ends the walk before every
     // follow_page_mask(), the one after faultin_page() returned 0 included (mm/gup.c,
@@ -125,7 +130,11 @@ export const gupFixup: Design = {
     },
     "fx.call": { op: apiEnter(FIXUP), next: "fx.init" },
     "fx.init": { op: set({ tried: false, unlocked: false }), next: "fx.lookup" },
-    "fx.lookup": { op: vmaLookup("cur", "vma"), on: { found: "fx.sig", none: "fx.efault" } },
+    "fx.lookup": { op: vmaLookup("cur", "vma"), on: { found: "fx.permits", none: "fx.efault" } },
+    "fx.permits": {
+      op: writeDenied("!vma_permits_fault(vma, fault_flags)", "vma_permits_fault", "vma"),
+      on: { yes: "fx.efault", no: "fx.sig" },
+    },
     "fx.efault": { op: set({ ret: EFAULT }), next: "fx.ret" },
     "fx.sig": { op: fatalSignalPending(), on: { yes: "fx.eintr", no: "fx.fault" } },
     "fx.eintr": { op: set({ ret: EINTR }), next: "fx.ret" },

@@ -2,10 +2,12 @@
 // "mm: drop per-VMA lock when returning VM_FAULT_RETRY or VM_FAULT_COMPLETED"
 // (x86 do_user_addr_fault), for each page:
 //   vma = lock_vma_under_rcu(mm, addr); if (!vma) goto lock_mmap;
+//   if (access_error(error_code, vma)) { vma_end_read(vma); SIGSEGV; }
 //   fault = handle_mm_fault(vma, addr, flags | FAULT_FLAG_VMA_LOCK);
 //   if (!(fault & (RETRY | COMPLETED))) vma_end_read(vma);
 //   if (!(fault & RETRY)) done;  if (fatal_signal_pending) return;
-//   lock_mmap: lock_mm_and_find_vma(); retry with FAULT_FLAG_TRIED on RETRY.
+//   lock_mmap: lock_mm_and_find_vma(); access_error() again (mmap_read_unlock, SIGSEGV);
+//   retry with FAULT_FLAG_TRIED on RETRY.
 // vma-lock-fault-pre: before the series, a uffd or swap fault under the VMA lock
 // returned RETRY at once *with the lock held*, and the caller always called
 // vma_end_read(). vma-lock-nowait (mutant): passes RETRY_NOWAIT with VMA_LOCK.
@@ -14,7 +16,7 @@ import { handleMmFault } from "../kernel/fault.js";
 import type { FaultFlag, FaultHandler } from "../kernel/fault-flags.js";
 import { mmapReadLockKillable, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { fatalSignalPending } from "../kernel/signal.js";
-import { vmaLookup } from "../kernel/vma.js";
+import { vmaLookup, writeDenied } from "../kernel/vma.js";
 import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
 import { exit, set, test } from "../locals.js";
 import type { Ctx, Design, Steps, Unreachable } from "../step.js";
@@ -24,9 +26,22 @@ import { neverCompletes, unreachable } from "./unreachable.js";
 /** The edges of the arch fault path (either variant) that no scenario reaches, and why. */
 function archFaultNeverReaches(pre: boolean): Unreachable[] {
   return pre
-    ? [neverCompletes("vl.fault", PRE_ANONYMOUS_ONLY)]
-    : [neverCompletes("mm.fault", MMAP_PATH_NOT_ON_FILE)];
+    ? [
+        neverCompletes("vl.fault", PRE_ANONYMOUS_ONLY),
+        ...unreachable("vl.access", ["yes"], PRE_NO_READ_ONLY_VMA_LOCKED),
+        ...unreachable("vl.bad_area", ["ok"], PRE_NO_READ_ONLY_VMA_LOCKED),
+      ]
+    : [
+        neverCompletes("mm.fault", MMAP_PATH_NOT_ON_FILE),
+        ...unreachable("mm.fault", ["error"], MMAP_PATH_NEVER_FAILS),
+        ...unreachable("mm.unlock_err", ["ok"], MMAP_PATH_NEVER_FAILS),
+      ];
 }
+
+const PRE_NO_READ_ONLY_VMA_LOCKED =
+  "the one scenario of this family that clears VM_WRITE on an anonymous VMA (anon-mprotect-ro) arms it for userfaultfd, which 6.4-6.5's lock_vma_under_rcu() refuses: the write meets access_error() under the mmap lock";
+const MMAP_PATH_NEVER_FAILS =
+  "on the mmap-lock path handle_mm_fault() could fail only with VM_FAULT_SIGBUS once the OOM reaper set MMF_UNSTABLE (a write to a VMA without VM_WRITE stops at access_error() first), and the scenarios with the reaper arm no userfaultfd and write-lock no VMA, so their faults never leave the per-VMA path";
 
 const PRE_ANONYMOUS_ONLY =
   "6.4-6.5's lock_vma_under_rcu() takes only anonymous VMAs, and VM_FAULT_COMPLETED comes only from a MAP_SHARED file page (fault_dirty_shared_page())";
@@ -62,8 +77,17 @@ function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
     },
     "vl.lock": {
       op: lockVmaUnderRcu("cur", "vma", { anonymousOnly: opts.pre }),
-      on: { locked: "vl.fault", none: "mm.lock" },
+      on: { locked: "vl.access", none: "mm.lock" },
     },
+    // a write to a VMA without VM_WRITE never reaches handle_mm_fault(): 6.4-6.5 gave
+    // the VMA lock back and went to lock_mmap, where the same test fails; since v6.10
+    // ("x86: mm: accelerate pagefault when badaccess") bad_area_access_error(..., NULL,
+    // vma) calls vma_end_read() and sends SIGSEGV at once (arch/x86/mm/fault.c, v7.0)
+    "vl.access": {
+      op: writeDenied("access_error(error_code, vma)", "access_error", "vma"),
+      on: { yes: "vl.bad_area", no: "vl.fault" },
+    },
+    "vl.bad_area": { op: vmaEndReadOp("vma"), next: opts.pre ? "mm.lock" : "sigsegv" },
     ...(opts.pre
       ? {
           // before the series: the callee never releases the VMA lock; the caller always does
@@ -104,7 +128,12 @@ function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
         }),
     // lock_mm_and_find_vma()
     "mm.lock": { op: mmapReadLockKillable(), on: { ok: "mm.find", eintr: "eintr" } },
-    "mm.find": { op: vmaLookup("cur", "vma"), on: { found: "mm.fault", none: "mm.segv" } },
+    "mm.find": { op: vmaLookup("cur", "vma"), on: { found: "mm.access", none: "mm.segv" } },
+    // bad_area_access_error(..., mm, vma): mmap_read_unlock() and SIGSEGV
+    "mm.access": {
+      op: writeDenied("access_error(error_code, vma)", "access_error", "vma"),
+      on: { yes: "mm.segv", no: "mm.fault" },
+    },
     "mm.segv": { op: mmapReadUnlock(), next: "sigsegv" },
     "mm.fault": {
       op: handleMmFault("vma", "cur", userFlags()),
@@ -168,9 +197,9 @@ export const vmaLockNowait: Design = {
     ...unreachable("vl.result", ["no"], afterNowait),
     ...unreachable("vl.retry", ["yes", "no"], afterNowait),
     ...unreachable("vl.major", ["ok"], afterNowait),
-
     ...unreachable("page", ["no"], afterNowait),
     ...unreachable("done", ["ok"], afterNowait),
-    ...unreachable("mm.fault", ["completed"], mmapPathPlainVma),
+    ...unreachable("mm.fault", ["completed", "error"], mmapPathPlainVma),
+    ...unreachable("mm.unlock_err", ["ok"], mmapPathPlainVma),
   ],
 };

@@ -17,6 +17,7 @@ import { useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { VmaId, VmaRef } from "../world.js";
+import { writeDeniedBy } from "./vma.js";
 import { PAGE_TABLE_LOCK, vmaFieldDecision } from "./vma-field.js";
 
 export { PAGE_TABLE_LOCK };
@@ -133,9 +134,5 @@ export const accessError = (ref: string): Op<"ok" | "error"> =>
   op({
     name: `if (access_error(error_code, ${ref}))`,
     outcomes: ["ok", "error"],
-    run: (k) => {
-      const v = useVma(k, vmaRef(k, ref), `access_error(${ref})`);
-      vmaFieldDecision(k, v.id, "vm_flags", "read", `access_error(): ${ref}->vm_flags & VM_WRITE`);
-      return v.flags.write ? "ok" : "error";
-    },
+    run: (k) => (writeDeniedBy(k, ref, "access_error") ? "error" : "ok"),
   });

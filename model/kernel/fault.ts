@@ -91,8 +91,16 @@ function fault(
 ): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   const write = has("WRITE");
-  // sanitize_fault_flags(): a write fault without VM_WRITE, VMA_LOCK with RETRY_NOWAIT
-  if (write && !vma.flags.write) return "VM_FAULT_SIGSEGV";
+  // sanitize_fault_flags() (mm/memory.c at v7.0): a write fault needs VM_MAYWRITE, which
+  // every model VMA has, and without VM_WRITE a COW (private) mapping: FOLL_FORCE's
+  // write, which no model caller makes (each tests VM_WRITE first, see writeDenied());
+  // VMA_LOCK with RETRY_NOWAIT is refused
+  if (write && !vma.flags.write) {
+    if (vma.flags.shared) return "VM_FAULT_SIGSEGV";
+    throw new Error(
+      `handle_mm_fault(FAULT_FLAG_WRITE) on vma#${vma.id}, a private VMA without VM_WRITE: in the kernel only a FOLL_FORCE write (ptrace, /proc/pid/mem) reaches this, which the model does not have, and every other caller tests VM_WRITE first; test it before the fault (writeDenied() in model/kernel/vma.ts, as access_error() and check_vma_flags() do)`,
+    );
+  }
   if (has("VMA_LOCK") && has("RETRY_NOWAIT")) return "VM_FAULT_SIGSEGV";
   const pte = k.w.ptes[addr];
   if (pte === undefined) return "VM_FAULT_SIGSEGV";

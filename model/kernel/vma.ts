@@ -6,6 +6,7 @@ import { refTo, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Draft, Page, Vma, VmaFlags, VmaId, World } from "../world.js";
+import { vmaFieldDecision } from "./vma-field.js";
 
 /** A VMA of this mm in the tree (a slot reused by another mm's VMA is not). */
 export const inTree = (v: Vma): boolean => v.state === "live" && v.mm === undefined;
@@ -95,4 +96,28 @@ export const userfaultfdMissing = (ref: string): Op<"yes" | "no"> =>
       if (!r) throw new Error(`local "${ref}" holds no VMA pointer`);
       return useVma(k, r, `userfaultfd_missing(${ref})`).flags.uffdMissing ? "yes" : "no";
     },
+  });
+
+/**
+ * A caller's own test, under the lock it holds, that a write may not fault the VMA in
+ * `ref`: true when vma->vm_flags lacks VM_WRITE. x86's access_error()
+ * (arch/x86/mm/fault.c), GUP's check_vma_flags() without FOLL_FORCE and
+ * fixup_user_fault()'s vma_permits_fault() (mm/gup.c), read at v7.0, all test it before
+ * handle_mm_fault(); hmm_vma_fault() does the same (model/kernel/hmm.ts, -EPERM). `fn`
+ * names the kernel function, for the VMA use and the vm_flags decision it records.
+ */
+export function writeDeniedBy(k: Ctx, ref: string, fn: string): boolean {
+  const r = k.ref(ref);
+  if (!r) throw new Error(`local "${ref}" holds no VMA pointer`);
+  const v = useVma(k, r, `${fn}(${ref})`);
+  vmaFieldDecision(k, v.id, "vm_flags", "read", `${fn}(): ${ref}->vm_flags & VM_WRITE`);
+  return !v.flags.write;
+}
+
+/** `if (cond)` where `cond` calls `fn` on the VMA in `ref` (writeDeniedBy). */
+export const writeDenied = (cond: string, fn: string, ref: string): Op<"yes" | "no"> =>
+  op({
+    name: `if (${cond})`,
+    outcomes: ["yes", "no"],
+    run: (k) => (writeDeniedBy(k, ref, fn) ? "yes" : "no"),
   });
