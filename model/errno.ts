@@ -5,6 +5,7 @@ export const EINTR = -4;
 export const EAGAIN = -11;
 export const EFAULT = -14;
 export const EBUSY = -16;
+export const EEXIST = -17;
 export const EINVAL = -22;
 export const ENOLCK = -37;
 
@@ -21,6 +22,7 @@ const names: Record<number, string> = {
   [EAGAIN]: "-EAGAIN",
   [EFAULT]: "-EFAULT",
   [EBUSY]: "-EBUSY",
+  [EEXIST]: "-EEXIST",
   [EINVAL]: "-EINVAL",
   [ENOLCK]: "-ENOLCK",
 };

@@ -525,6 +525,38 @@ export const SCENARIOS: readonly Scenario[] = [
     stepsPerPage: 40,
   },
   {
+    id: "uffd-copy-unregistered",
+    title:
+      "uffd-copy, but the VMA mapped in the range's place is not registered with userfaultfd: validate_dst_vma() refuses it",
+    families: ["mfill"],
+    vmas: [{ ...anonUffd, pages: 1 }],
+    write: true,
+    actors: [
+      use(
+        munmapActor({
+          write: true,
+          shared: true,
+          hugetlb: false,
+          uffdMissing: false,
+          file: "shmem:0",
+        }),
+        1,
+      ),
+    ],
+    stepsPerPage: 40,
+  },
+  {
+    id: "uffd-copy-race",
+    title:
+      "two monitor threads answer the same fault with UFFDIO_COPY into one anon-uffd page: the second finds the entry and gets -EEXIST",
+    families: ["mfill"],
+    vmas: [{ ...anonUffd, pages: 1 }],
+    write: true,
+    drivers: 2,
+    actors: [],
+    stepsPerPage: 40,
+  },
+  {
     id: "anon-swap-contended",
     title: "anon-swap, but the folio holder locks and unlocks page 0's folio without bound (fair)",
     families: callers,

@@ -7,32 +7,42 @@
 //       mfill_get_vma();                         // the range may be another VMA now
 //       [re-validate flags, uffd ops, file, pgoff: -EAGAIN if changed]
 //       mfill_get_pmd(); }
-//   install the folio; mfill_put_vma().
+//   install the folio (-EEXIST if the entry is not none); mfill_put_vma();
+//   userfaultfd_copy(): wake_userfault().
+// mfill_get_vma() -> uffd_mfill_lock(): the per-VMA lock or the mmap-lock fallback,
+// then validate_dst_vma() (-ENOENT for a VMA not registered with userfaultfd).
 // mfill-copy-norevalidate is the series as posted, before 85668fda932a.
-import { EAGAIN, ENOENT } from "../errno.js";
+import { EAGAIN, EEXIST, ENOENT } from "../errno.js";
 import {
   allocFolio,
   copyFolioLocked,
   lookupAndVmaStartRead,
   mfillInstall,
   mfillRevalidate,
+  mfillWake,
+  validateDstVma,
 } from "../kernel/mfill.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
 import { exit, set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 
-/** mfill_get_vma() -> uffd_mfill_lock(): per-VMA lock, or the mmap-lock fallback. */
+/** mfill_get_vma() -> uffd_mfill_lock(): per-VMA lock, or the mmap-lock fallback; validate_dst_vma(). */
 function getVma(p: string, then: string): Steps {
   return {
-    [p]: { op: lockVmaUnderRcu("dst", "vma"), on: { locked: then, none: `${p}.mmap` } },
+    [p]: {
+      op: lockVmaUnderRcu("dst", "vma"),
+      on: { locked: `${p}.validate`, none: `${p}.mmap` },
+    },
     [`${p}.mmap`]: { op: mmapReadLock(), next: `${p}.lookup` },
     [`${p}.lookup`]: {
       op: lookupAndVmaStartRead("dst", "vma"),
       on: { locked: `${p}.unlock`, none: `${p}.enoent` },
     },
-    [`${p}.unlock`]: { op: mmapReadUnlock(), next: then },
+    [`${p}.unlock`]: { op: mmapReadUnlock(), next: `${p}.validate` },
     [`${p}.enoent`]: { op: mmapReadUnlock(), next: "enoent" },
+    [`${p}.validate`]: { op: validateDstVma("vma"), on: { yes: then, no: `${p}.invalid` } },
+    [`${p}.invalid`]: { op: vmaEndReadOp("vma"), next: "enoent" },
   };
 }
 
@@ -60,8 +70,11 @@ function mfillCopy(revalidate: boolean): Steps {
         }
       : {}),
     pmd: { op: set({}, "mfill_get_pmd(state)  /* re-check the PMD */"), next: "install" },
-    install: { op: mfillInstall("vma", "dst"), next: "done" },
-    done: { op: vmaEndReadOp("vma"), next: "exit" },
+    install: { op: mfillInstall("vma", "dst"), on: { ok: "done", eexist: "eexist" } },
+    done: { op: vmaEndReadOp("vma"), next: "wake" },
+    wake: { op: mfillWake("dst"), next: "exit" },
+    eexist: { op: vmaEndReadOp("vma"), next: "eexist.ret" },
+    "eexist.ret": { op: set({ ret: EEXIST }), next: "exit" },
     enoent: { op: set({ ret: ENOENT }), next: "exit" },
     exit: { op: exit() },
   };

@@ -66,16 +66,37 @@ export const mfillRevalidate = (vma: string): Op<"same" | "changed"> =>
     },
   });
 
-/** mfill_atomic_install_pte(): map the folio into the (current) VMA and wake the range. */
-export const mfillInstall = (vma: string, addr: string): Op<"ok"> =>
+/**
+ * uffd_mfill_lock() -> validate_dst_vma(dst_vma, dst_end): the range lies in the VMA
+ * (always, for the model's one page) and the VMA is registered with userfaultfd
+ * (vm_userfaultfd_ctx.ctx); -ENOENT otherwise, after vma_end_read(). It runs on the
+ * retry's mfill_get_vma() too, so a replacement VMA that is not registered is refused.
+ */
+export const validateDstVma = (vma: string): Op<"yes" | "no"> =>
   op({
-    name: `mfill_atomic_install_pte(${vma}, ${addr}, folio); wake the range`,
-    outcomes: ["ok"],
+    name: `if (validate_dst_vma(${vma}, dst_end))`,
+    outcomes: ["yes", "no"],
+    run: (k) => {
+      const r = k.ref(vma);
+      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
+      return useVma(k, r, "validate_dst_vma").flags.uffdMissing ? "yes" : "no";
+    },
+  });
+
+/**
+ * mfill_atomic_install_pte(): map the folio into the (current) VMA under the PTE lock;
+ * -EEXIST when the entry is no longer none (mm/userfaultfd.c, v6.16-v7.0).
+ */
+export const mfillInstall = (vma: string, addr: string): Op<"ok" | "eexist"> =>
+  op({
+    name: `mfill_atomic_install_pte(${vma}, ${addr}, folio)`,
+    outcomes: ["ok", "eexist"],
     run: (k) => {
       const r = k.ref(vma);
       if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
       const v = useVma(k, r, "mfill_atomic_install_pte");
       const a = k.num(addr);
+      if ((k.w.ptes[a] ?? "none") !== "none") return "eexist";
       k.emit({
         k: "mfill-install",
         tid: k.tid,
@@ -86,7 +107,20 @@ export const mfillInstall = (vma: string, addr: string): Op<"ok"> =>
       });
       k.w.ptes[a] = v.flags.write ? "rw" : "ro";
       k.emit({ k: "pte", tid: k.tid, page: a, pte: v.flags.write ? "rw" : "ro" });
-      wakeUserfault(k, "UFFDIO_COPY", a);
+      return "ok";
+    },
+  });
+
+/**
+ * userfaultfd_copy() after mfill_atomic_copy() returned, every lock given back:
+ * wake_userfault(ctx, &range) unless UFFDIO_COPY_MODE_DONTWAKE (fs/userfaultfd.c).
+ */
+export const mfillWake = (addr: string): Op<"ok"> =>
+  op({
+    name: "wake_userfault(ctx, &range)",
+    outcomes: ["ok"],
+    run: (k) => {
+      wakeUserfault(k, "UFFDIO_COPY", k.num(addr));
       return "ok";
     },
   });
