@@ -6,10 +6,11 @@ import { holdsMmap } from "../model/ghost.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import type { FaultFlag } from "../model/kernel/fault-flags.js";
 import { hugetlbVmaLockRead } from "../model/kernel/hugetlb.js";
-import { mmapReadLock } from "../model/kernel/mmap-lock.js";
+import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
+import { lockVmaUnderRcu } from "../model/kernel/vma-lock.js";
 import { set } from "../model/locals.js";
-import { bench, mini, scenario, tidOf } from "./helpers.js";
+import { bench, calls, mini, runAlone, scenario, tidOf } from "./helpers.js";
 
 function faulting(flags: readonly FaultFlag[], scen = "anon-uffd") {
   const d = mini({
@@ -264,5 +265,43 @@ describe("the misbehaving fault handler (FaultHandler.retryWithoutAllowRetry)", 
     b.run();
     expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
     expect(faulting(["REMOTE", "WRITE"], "anon-plain").world.threads[0]?.locals.outcome).toBe("ok");
+  });
+});
+
+// do_swap_page() on a device-private entry (mm/memory.c at v7.0): migrate_to_ram() does
+// not run under the per-VMA lock, so the fault gives the lock back and retries.
+describe("a device-private entry", () => {
+  /** T faults page 0 in, G migrates it to its device, then T faults it with `flags`. */
+  function migrated(flags: readonly FaultFlag[]) {
+    const vmaLocked = flags.includes("VMA_LOCK");
+    const d = mini({
+      in_lock: { op: mmapReadLock(), next: "in_lookup" },
+      in_lookup: { op: vmaLookup("start", "vma"), next: "in_fault" },
+      in_fault: { op: handleMmFault("vma", "start", ["REMOTE"]), next: "in_unlock" },
+      in_unlock: { op: mmapReadUnlock(), next: vmaLocked ? "vl" : "mm" },
+      vl: { op: lockVmaUnderRcu("start", "vma"), on: { locked: "fault", none: "exit" } },
+      mm: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: { op: handleMmFault("vma", "start", flags), next: "exit" },
+    });
+    const b = bench(scenario("anon-migrate-device-private"), d);
+    b.world = runAlone(b.programs, b.world, 0, calls("mmap_read_unlock")).world;
+    expect(b.world.ptes[0]).toBe("ro");
+    const g = tidOf(b.world, "G");
+    b.world = runAlone(b.programs, b.world, g, calls("migrate_vma_finalize"), 40).world;
+    expect(b.world.ptes[0]).toBe("device-private");
+    return runAlone(b.programs, b.world, 0, calls("handle_mm_fault")).world;
+  }
+  it("under the VMA lock: vma_end_read() and VM_FAULT_RETRY, the entry left as it is", () => {
+    const w = migrated(["REMOTE", "ALLOW_RETRY", "VMA_LOCK"]);
+    expect(w.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
+    expect(w.vmas.filter((v) => v.readers.includes(0))).toEqual([]);
+    expect(w.ptes[0]).toBe("device-private");
+  });
+
+  it("under the mmap lock: migrate_to_ram() brings the page back", () => {
+    const w = migrated(["REMOTE", "ALLOW_RETRY"]);
+    expect(w.threads[0]?.locals.vmret).toBe("0");
+    expect(w.ptes[0]).toBe("ro");
   });
 });

@@ -49,17 +49,19 @@ export function doFault(
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
       : fault(k, vma, addr, flags, handler);
-  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, or a
-  // misbehaving vm_ops->fault's
+  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, a
+  // device-private entry met under the VMA lock, or a misbehaving vm_ops->fault's
   const retrySource =
     result !== "VM_FAULT_RETRY"
       ? null
       : pteBefore === "swap"
         ? "folio"
-        : pteBefore === "none" &&
-            (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
-          ? "handler"
-          : "userfaultfd";
+        : pteBefore === "device-private"
+          ? "device-private"
+          : pteBefore === "none" &&
+              (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
+            ? "handler"
+            : "userfaultfd";
   k.emit({
     k: "fault",
     tid: k.tid,
@@ -114,6 +116,13 @@ function fault(
   if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
   if (pte === "migration") return migrationEntryWaitInFault(k, addr);
   if (pte === "device-private") {
+    // do_swap_page(): migrate_to_ram() does not run under the per-VMA lock; the fault
+    // gives it back and returns VM_FAULT_RETRY, for the mmap-lock path (mm/memory.c,
+    // v6.6-v7.0)
+    if (has("VMA_LOCK")) {
+      releaseFaultLock(k, flags, vma.id, "do_swap_page(): vma_end_read(vma)");
+      return "VM_FAULT_RETRY";
+    }
     // do_swap_page: pgmap->ops->migrate_to_ram(vmf), the owning driver's migration back
     // to system memory, taken here as one step (its own migrate_vma is not modelled)
     install(k, vma, addr, write);
