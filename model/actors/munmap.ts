@@ -1,5 +1,6 @@
 // W: munmap(2) of one VMA, in the order of do_vmi_align_munmap ->
-// vms_complete_munmap_vmas (mm/vma.c, v6.12): mmap_write_lock; vma_start_write +
+// vms_complete_munmap_vmas (mm/vma.c, v6.12): mmap_write_lock; vma_find() of the range
+// the caller picked (a live VMA's, before the lock); vma_start_write +
 // vma_mark_detached + removal from the tree; mmap_write_downgrade; unmap_region
 // (invalidate_range_start -> invalidate() under user_lock; __hugetlb_zap_begin takes
 // hugetlb_vma_lock_write; zap; __hugetlb_zap_end frees the hugetlb VMA lock;
@@ -21,10 +22,10 @@ import {
   invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
-import { anyLiveVma, chooseLiveVma, newVma, zapPtes } from "../kernel/vma.js";
+import { anyLiveVma, chooseLiveVma, firstVmaAbove, newVma, vmaAt, zapPtes } from "../kernel/vma.js";
 import type { Ctx, Steps } from "../step.js";
 import { op } from "../step.js";
-import type { VmaFlags } from "../world.js";
+import type { VmaFlags, World } from "../world.js";
 
 const target = (k: Ctx) => k.num("target");
 
@@ -39,20 +40,50 @@ const begin = op({
 });
 
 /** The VMA in local `target`: write-locked, marked detached and taken out of the tree. */
+function detachTarget(k: Ctx): void {
+  const v = k.w.vmas[target(k)];
+  if (!v) return;
+  v.writeLocked = true;
+  // vma_mark_detached waits for transient readers (lock_vma_under_rcu holders)
+  if (v.readers.length > 0) {
+    k.block({ kind: "vma-readers", vma: v.id }, undefined, { again: true });
+    return;
+  }
+  v.state = "detached";
+  k.emit({ k: "detach", tid: k.tid, vma: target(k) });
+}
+
 export const detach = op({
   name: "vma_start_write(vma); vma_mark_detached(vma); remove from tree",
   outcomes: ["ok"],
   run: (k) => {
-    const v = k.w.vmas[target(k)];
-    if (!v) return "ok";
-    v.writeLocked = true;
-    // vma_mark_detached waits for transient readers (lock_vma_under_rcu holders)
-    if (v.readers.length > 0) {
-      k.block({ kind: "vma-readers", vma: v.id }, undefined, { again: true });
-      return "ok";
-    }
-    v.state = "detached";
-    k.emit({ k: "detach", tid: k.tid, vma: target(k) });
+    detachTarget(k);
+    return "ok";
+  },
+});
+
+/**
+ * do_vmi_munmap(): under the write lock, vma_find(vmi, end) looks the range up again. The
+ * range is that of the VMA picked before the lock; another actor may have removed it
+ * since (nothing there: munmap returns 0) or mapped a VMA of the same range in its
+ * place, which is the one unmapped. A VMA that covers the range only in part would be
+ * split (vms_gather_munmap_vmas), which this actor does not do: munmap-split does.
+ */
+const findAndDetach = op({
+  name: "vma = vma_find(&vmi, end); vma_start_write(vma); vma_mark_detached(vma); remove from tree",
+  outcomes: ["ok", "none"],
+  run: (k) => {
+    const picked = k.w.vmas[target(k)];
+    if (!picked) return "none";
+    const w = k.w as World;
+    const v = vmaAt(w, picked.start) ?? firstVmaAbove(w, picked.start);
+    if (!v || v.start >= picked.end) return "none";
+    if (v.start !== picked.start || v.end !== picked.end)
+      throw new Error(
+        `munmap of pages ${picked.start}-${picked.end - 1} now meets vma#${v.id} (pages ${v.start}-${v.end - 1}), which it would split; the munmap actor unmaps whole VMAs only: use munmap-split for a part of one`,
+      );
+    if (v.id !== picked.id) k.set("target", v.id);
+    detachTarget(k);
     return "ok";
   },
 });
@@ -148,6 +179,8 @@ export function munmapActor(remap: VmaFlags | null = null): Actor {
       idle: { op: begin, next: "wlock" },
       wlock: { op: mmapWriteLock(), next: "detach" },
       ...unmapDetachedSteps(remap ? "remap_lock" : "idle"),
+      detach: { op: findAndDetach, on: { ok: "downgrade", none: "gone" } },
+      gone: { op: mmapWriteUnlock(), next: "idle" },
       ...(remap
         ? {
             remap_lock: { op: mmapWriteLock(), next: "remap" },
