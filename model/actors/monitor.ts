@@ -30,8 +30,10 @@ import type { World } from "../world.js";
 const read = op({
   name: "read(uffd, &msg)",
   outcomes: ["copy", "wake", "exit"],
-  // a monitor killed with its process runs once more, to exit
-  enabled: (w, tid) => w.threads[tid]?.fatal === true || w.uffd.waiting.some((x) => !x.read),
+  // a monitor killed with its process runs once more, to exit; once the uffd was closed
+  // (userfaultfd_release() began) it has no fd to read from or copy with
+  enabled: (w, tid) =>
+    w.threads[tid]?.fatal === true || (!w.uffd.released && w.uffd.waiting.some((x) => !x.read)),
   run: (k) => {
     if (k.t.fatal) {
       // back in user space with SIGKILL pending: do_exit(), no more answers
@@ -91,7 +93,8 @@ const fill = op({
     const v = dstVma(k);
     k.set("copied", false);
     if (!v?.flags.uffdMissing) {
-      // validate_dst_vma(): the VMA was unregistered (uffd released) meanwhile
+      // validate_dst_vma(): a VMA not registered with this uffd (one mapped in the
+      // range's place; the release cannot run during the copy, model/actors/release.ts)
       k.set("ret", ENOENT);
       k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (not registered), no wake" });
     } else if (k.w.ptes[addr] === "none") {

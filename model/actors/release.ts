@@ -4,16 +4,29 @@
 // an ordinary fault. userfaultfd_release() read in fs/userfaultfd.c at gregkh/linux
 // 92b472945dbf (a v6.11-era tree: WRITE_ONCE(ctx->released), mmap_write_lock, per uffd
 // VMA vma_modify_flags_uffd() + vma_start_write(), unlock, then the two wake-ups).
+// The file is gone from the monitor's fd table once it is closed, so the monitor
+// (model/actors/monitor.ts) reads and copies no more after the release began.
 
 import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { op } from "../step.js";
+import type { World } from "../world.js";
+
+/**
+ * The last reference to the uffd file goes, and userfaultfd_release() runs, only while
+ * no monitor thread is inside read() or an ioctl on it: the syscall's fdget() holds a
+ * reference for its whole length (a reference of its own when the file table is shared,
+ * the caller's own fd otherwise, which it cannot close meanwhile). A monitor thread at
+ * its idle label is in user space or in poll(), which holds none while it sleeps.
+ */
+export const monitorsOutsideUffd = (w: World): boolean =>
+  w.threads.every((t) => t.program !== "monitor" || t.pc === "idle" || t.status.kind === "done");
 
 const begin = op({
   name: "userfaultfd_release(): ctx->released = true",
   outcomes: ["ok"],
-  enabled: (w) => !w.uffd.released,
+  enabled: (w) => !w.uffd.released && monitorsOutsideUffd(w),
   run: (k) => {
     k.w.uffd.released = true;
     return "ok";
