@@ -101,7 +101,7 @@ export type Event =
        * for RETRY: handle_userfault's, a folio-lock wait (which TRIED turns into a sleep),
        * or a misbehaving vm_ops->fault's (FaultHandler.retryWithoutAllowRetry)
        */
-      readonly retrySource: "userfaultfd" | "folio" | "handler" | "device-private" | null;
+      readonly retrySource: "userfaultfd" | "folio" | "handler" | "vma-lock" | null;
       /** VM_WRITE of the faulted VMA */
       readonly vmaWrite: boolean;
     }

@@ -305,3 +305,40 @@ describe("a device-private entry", () => {
     expect(w.ptes[0]).toBe("ro");
   });
 });
+
+// Before seed 004 (6.4-6.5), do_swap_page() returned VM_FAULT_RETRY under the VMA lock
+// before it looked at the entry: a migration entry did not wait there (seed 004's
+// "mm: drop VMA lock before waiting for migration" moved the test).
+describe("a migration entry under the VMA lock", () => {
+  function underVmaLock(handler: { preVmaLockSeries?: boolean }) {
+    const d = mini({
+      in_lock: { op: mmapReadLock(), next: "in_lookup" },
+      in_lookup: { op: vmaLookup("start", "vma"), next: "in_fault" },
+      in_fault: { op: handleMmFault("vma", "start", ["REMOTE"]), next: "in_unlock" },
+      in_unlock: { op: mmapReadUnlock(), next: "vl" },
+      vl: { op: lockVmaUnderRcu("start", "vma"), on: { locked: "fault", none: "exit" } },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE", "ALLOW_RETRY", "VMA_LOCK"], handler),
+        next: "exit",
+      },
+    });
+    const b = bench(scenario("anon-migrate"), d);
+    b.world = runAlone(b.programs, b.world, 0, calls("mmap_read_unlock")).world;
+    const g = tidOf(b.world, "G");
+    b.world = runAlone(b.programs, b.world, g, calls("migrate_vma_collect_pmd"), 40).world;
+    expect(b.world.ptes[0]).toBe("migration");
+    return runAlone(b.programs, b.world, 0, calls("handle_mm_fault")).world;
+  }
+
+  it("6.4-6.5: VM_FAULT_RETRY at once, the VMA lock still held, no wait", () => {
+    const w = underVmaLock({ preVmaLockSeries: true });
+    expect(w.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
+    expect(w.threads[0]?.status.kind).toBe("runnable");
+    expect(w.vmas.filter((v) => v.readers.includes(0)).map((v) => v.id)).toEqual([0]);
+  });
+
+  it("since v6.6: migration_entry_wait() under the VMA lock", () => {
+    const w = underVmaLock({});
+    expect(w.threads[0]?.status.kind).toBe("blocked");
+  });
+});

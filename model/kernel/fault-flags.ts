@@ -56,7 +56,7 @@ export function flagString(flags: readonly FaultFlag[]): string {
 export interface FaultHandler {
   /** a broken handler returns VM_FAULT_RETRY without releasing the fault lock (S5) */
   readonly keepsLockOnRetry?: boolean;
-  /** before seed 004 (6.4-6.5): a swap fault under the VMA lock returns RETRY at once, lock held (a uffd-armed VMA never got the VMA lock then) */
+  /** before seed 004 (6.4-6.5): a swap, migration or device-private entry under the VMA lock returns RETRY at once, lock held (a uffd-armed VMA never got the VMA lock then) */
   readonly preVmaLockSeries?: boolean;
   /**
    * a misbehaving vm_ops->fault that returns VM_FAULT_RETRY on every attempt without

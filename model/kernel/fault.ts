@@ -49,15 +49,15 @@ export function doFault(
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
       : fault(k, vma, addr, flags, handler);
-  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, a
-  // device-private entry met under the VMA lock, or a misbehaving vm_ops->fault's
+  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, an
+  // entry the fault does not handle under the VMA lock, or a misbehaving vm_ops->fault's
   const retrySource =
     result !== "VM_FAULT_RETRY"
       ? null
       : pteBefore === "swap"
         ? "folio"
-        : pteBefore === "device-private"
-          ? "device-private"
+        : pteBefore === "migration" || pteBefore === "device-private"
+          ? "vma-lock"
           : pteBefore === "none" &&
               (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
             ? "handler"
@@ -113,7 +113,12 @@ function fault(
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
     return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
   }
-  if (pte === "swap") return swapIn(k, vma, addr, flags, handler);
+  // before seed 004 (6.4-6.5) do_swap_page() returned VM_FAULT_RETRY under the VMA lock
+  // before it looked at the entry (swap, migration or device-private), the lock still
+  // held for the arch code to release
+  const swapEntry = pte === "swap" || pte === "migration" || pte === "device-private";
+  if (swapEntry && has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
+  if (pte === "swap") return swapIn(k, vma, addr, flags);
   if (pte === "migration") return migrationEntryWaitInFault(k, addr);
   if (pte === "device-private") {
     // do_swap_page(): migrate_to_ram() does not run under the per-VMA lock; the fault
@@ -212,11 +217,9 @@ function swapIn(
   vma: Vma,
   addr: number,
   flags: readonly FaultFlag[],
-  handler: FaultHandler,
 ): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   const killable = has("KILLABLE");
-  if (has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
   if (folioTrylock(k, addr)) {
     if (has("ALLOW_RETRY") && !has("TRIED") && k.get("retry_src") === "folio")
       k.emit({
