@@ -166,6 +166,9 @@ const hlistLocks = [
   { name: RADEON_LOCK, kind: "mutex" },
 ] as const;
 const callers: readonly Family[] = ["hmm", "gup", "fault"];
+/** uffd-copy's munmap: a shared shmem VMA mapped in the range's place, registered with userfaultfd or not. */
+const shmemRemap = (uffdMissing: boolean) =>
+  munmapActor({ write: true, shared: true, hugetlb: false, uffdMissing, file: "shmem:0" });
 /** What the anon-fault scenarios declare: mm->page_table_lock, and vma#0's anon_vma, not attached yet. */
 const anonVmaDecls = {
   locks: [{ name: PAGE_TABLE_LOCK, kind: "spinlock" }],
@@ -510,18 +513,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["mfill"],
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
-    actors: [
-      use(
-        munmapActor({
-          write: true,
-          shared: true,
-          hugetlb: false,
-          uffdMissing: true,
-          file: "shmem:0",
-        }),
-        1,
-      ),
-    ],
+    actors: [use(shmemRemap(true), 1)],
     stepsPerPage: 40,
   },
   {
@@ -531,18 +523,7 @@ export const SCENARIOS: readonly Scenario[] = [
     families: ["mfill"],
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
-    actors: [
-      use(
-        munmapActor({
-          write: true,
-          shared: true,
-          hugetlb: false,
-          uffdMissing: false,
-          file: "shmem:0",
-        }),
-        1,
-      ),
-    ],
+    actors: [use(shmemRemap(false), 1)],
     stepsPerPage: 40,
   },
   {
