@@ -212,12 +212,7 @@ function dirtySharedPage(k: Ctx, vma: Vma, flags: readonly FaultFlag[]): VmFault
  *    uninterruptible. folio_unlock() hands the lock to the first exclusive waiter, whose
  *    step runs again and finishes in swapInLocked().
  */
-function swapIn(
-  k: Ctx,
-  vma: Vma,
-  addr: number,
-  flags: readonly FaultFlag[],
-): VmFault {
+function swapIn(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[]): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   const killable = has("KILLABLE");
   if (folioTrylock(k, addr)) {
