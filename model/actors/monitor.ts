@@ -12,8 +12,12 @@
 // (validate_dst_vma: a VMA no longer registered is -ENOENT), and the range is woken only
 // when a page was installed: a copy into an unmapped range wakes nobody.
 //
-// anon_vma is not part of the world: a write fault prepares it in do_anonymous_page()
-// before handle_userfault(), so the message's write flag stands for it. ctx->mmap_changing
+// anon_vma is not part of the world. An anonymous VMA has one once a write fault
+// prepared it (do_anonymous_page()'s vmf_anon_prepare() before handle_userfault(): the
+// message's write flag stands for it) or once it maps anonymous pages (an earlier copy,
+// whose find_vma_and_prepare_anon() prepared it, or a fault); a VMA whose pages were all
+// zapped since still has it in the kernel, where the model takes the mmap path again.
+// ctx->mmap_changing
 // (-EAGAIN) is set only by the non-cooperative events (UFFD_FEATURE_EVENT_*), which no
 // scenario enables, so it is not modelled.
 
@@ -25,7 +29,7 @@ import { vmaAt } from "../kernel/vma.js";
 import { vmaEndRead, vmaStartRead } from "../kernel/vma-lock.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
-import type { World } from "../world.js";
+import type { Vma, World } from "../world.js";
 
 const read = op({
   name: "read(uffd, &msg)",
@@ -52,6 +56,14 @@ const read = op({
   },
 });
 
+/** Whether private VMA `v` has an anon_vma, as far as the world tells (see the top). */
+function hasAnonVma(w: World, v: Vma, msgWrite: boolean): boolean {
+  if (msgWrite) return true;
+  if ((v.flags.file ?? null) !== null || v.flags.hugetlb) return false;
+  for (let p = v.start; p < v.end; p++) if ((w.ptes[p] ?? "none") !== "none") return true;
+  return false;
+}
+
 const lockVma = op({
   name: "uffd_lock_vma(): dst_vma = lock_vma_under_rcu(mm, dst_start)",
   outcomes: ["locked", "fallback"],
@@ -59,7 +71,8 @@ const lockVma = op({
     const v = vmaAt(k.w as World, k.num("addr"));
     if (!v || v.writeLocked) return "fallback";
     // a private VMA without anon_vma: vma_end_read() and the mmap path
-    if (!v.flags.shared && k.get("msg_write") !== true) return "fallback";
+    if (!v.flags.shared && !hasAnonVma(k.w as World, v, k.get("msg_write") === true))
+      return "fallback";
     vmaStartRead(k, v.id, "dst_vma");
     return "locked";
   },
