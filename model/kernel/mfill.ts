@@ -70,7 +70,8 @@ export const mfillRevalidate = (vma: string): Op<"same" | "changed"> =>
  * uffd_mfill_lock() -> validate_dst_vma(dst_vma, dst_end): the range lies in the VMA
  * (always, for the model's one page) and the VMA is registered with userfaultfd
  * (vm_userfaultfd_ctx.ctx); -ENOENT otherwise, after vma_end_read(). It runs on the
- * retry's mfill_get_vma() too, so a replacement VMA that is not registered is refused.
+ * retry's mfill_get_vma() too, so a replacement VMA that is not registered is refused
+ * (mm/userfaultfd.c at v7.0, and as seed 003's mails quote it).
  */
 export const validateDstVma = (vma: string): Op<"yes" | "no"> =>
   op({
