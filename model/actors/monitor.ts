@@ -17,15 +17,15 @@
 // message's write flag stands for it) or once it maps anonymous pages (an earlier copy,
 // whose find_vma_and_prepare_anon() prepared it, or a fault); a VMA whose pages were all
 // zapped since still has it in the kernel, where the model takes the mmap path again.
-// ctx->mmap_changing
-// (-EAGAIN) is set only by the non-cooperative events (UFFD_FEATURE_EVENT_*), which no
-// scenario enables, so it is not modelled.
+// ctx->mmap_changing (-EAGAIN) is set only by the non-cooperative events
+// (UFFD_FEATURE_EVENT_*), which no scenario enables, so it is not modelled.
 
 import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaAt } from "../kernel/vma.js";
+import { anyPte } from "../kernel/vma-layout.js";
 import { vmaEndRead, vmaStartRead } from "../kernel/vma-lock.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
@@ -57,11 +57,10 @@ const read = op({
 });
 
 /** Whether private VMA `v` has an anon_vma, as far as the world tells (see the top). */
-function hasAnonVma(w: World, v: Vma, msgWrite: boolean): boolean {
+function hasAnonVma(k: Ctx, v: Vma, msgWrite: boolean): boolean {
   if (msgWrite) return true;
   if ((v.flags.file ?? null) !== null || v.flags.hugetlb) return false;
-  for (let p = v.start; p < v.end; p++) if ((w.ptes[p] ?? "none") !== "none") return true;
-  return false;
+  return anyPte(k, v.start, v.end);
 }
 
 const lockVma = op({
@@ -71,8 +70,7 @@ const lockVma = op({
     const v = vmaAt(k.w as World, k.num("addr"));
     if (!v || v.writeLocked) return "fallback";
     // a private VMA without anon_vma: vma_end_read() and the mmap path
-    if (!v.flags.shared && !hasAnonVma(k.w as World, v, k.get("msg_write") === true))
-      return "fallback";
+    if (!v.flags.shared && !hasAnonVma(k, v, k.get("msg_write") === true)) return "fallback";
     vmaStartRead(k, v.id, "dst_vma");
     return "locked";
   },

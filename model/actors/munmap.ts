@@ -22,7 +22,7 @@ import {
   invalidateRangeStart,
   userLock,
 } from "../kernel/notifier.js";
-import { anyLiveVma, chooseLiveVma, firstVmaAbove, newVma, vmaAt, zapPtes } from "../kernel/vma.js";
+import { anyLiveVma, chooseLiveVma, firstVmaAbove, newVma, zapPtes } from "../kernel/vma.js";
 import type { Ctx, Steps } from "../step.js";
 import { op } from "../step.js";
 import type { VmaFlags, World } from "../world.js";
@@ -75,8 +75,8 @@ const findAndDetach = op({
   run: (k) => {
     const picked = k.w.vmas[target(k)];
     if (!picked) return "none";
-    const w = k.w as World;
-    const v = vmaAt(w, picked.start) ?? firstVmaAbove(w, picked.start);
+    // find_vma(): the VMA containing the start, else the first above it
+    const v = firstVmaAbove(k.w as World, picked.start);
     if (!v || v.start >= picked.end) return "none";
     if (v.start !== picked.start || v.end !== picked.end)
       throw new Error(

@@ -20,7 +20,7 @@ import type { World } from "../world.js";
  * the caller's own fd otherwise, which it cannot close meanwhile). A monitor thread at
  * its idle label is in user space or in poll(), which holds none while it sleeps.
  */
-export const monitorsOutsideUffd = (w: World): boolean =>
+const monitorsOutsideUffd = (w: World): boolean =>
   w.threads.every((t) => t.program !== "monitor" || t.pc === "idle" || t.status.kind === "done");
 
 const begin = op({
