@@ -10,6 +10,7 @@ import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { lockVmaUnderRcu } from "../model/kernel/vma-lock.js";
 import { set } from "../model/locals.js";
+import type { Steps } from "../model/step.js";
 import { bench, calls, mini, runAlone, scenario, tidOf } from "./helpers.js";
 
 function faulting(flags: readonly FaultFlag[], scen = "anon-uffd") {
@@ -268,6 +269,16 @@ describe("the misbehaving fault handler (FaultHandler.retryWithoutAllowRetry)", 
   });
 });
 
+/** Steps that fault page `start` in under the mmap read lock, then go on at `next`. */
+function faultedIn(next: string): Steps {
+  return {
+    in_lock: { op: mmapReadLock(), next: "in_lookup" },
+    in_lookup: { op: vmaLookup("start", "vma"), next: "in_fault" },
+    in_fault: { op: handleMmFault("vma", "start", ["REMOTE"]), next: "in_unlock" },
+    in_unlock: { op: mmapReadUnlock(), next },
+  };
+}
+
 // do_swap_page() on a device-private entry (mm/memory.c at v7.0): migrate_to_ram() does
 // not run under the per-VMA lock, so the fault gives the lock back and retries.
 describe("a device-private entry", () => {
@@ -275,10 +286,7 @@ describe("a device-private entry", () => {
   function migrated(flags: readonly FaultFlag[]) {
     const vmaLocked = flags.includes("VMA_LOCK");
     const d = mini({
-      in_lock: { op: mmapReadLock(), next: "in_lookup" },
-      in_lookup: { op: vmaLookup("start", "vma"), next: "in_fault" },
-      in_fault: { op: handleMmFault("vma", "start", ["REMOTE"]), next: "in_unlock" },
-      in_unlock: { op: mmapReadUnlock(), next: vmaLocked ? "vl" : "mm" },
+      ...faultedIn(vmaLocked ? "vl" : "mm"),
       vl: { op: lockVmaUnderRcu("start", "vma"), on: { locked: "fault", none: "exit" } },
       mm: { op: mmapReadLock(), next: "lookup" },
       lookup: { op: vmaLookup("start", "vma"), next: "fault" },
@@ -312,10 +320,7 @@ describe("a device-private entry", () => {
 describe("a migration entry under the VMA lock", () => {
   function underVmaLock(handler: { preVmaLockSeries?: boolean }) {
     const d = mini({
-      in_lock: { op: mmapReadLock(), next: "in_lookup" },
-      in_lookup: { op: vmaLookup("start", "vma"), next: "in_fault" },
-      in_fault: { op: handleMmFault("vma", "start", ["REMOTE"]), next: "in_unlock" },
-      in_unlock: { op: mmapReadUnlock(), next: "vl" },
+      ...faultedIn("vl"),
       vl: { op: lockVmaUnderRcu("start", "vma"), on: { locked: "fault", none: "exit" } },
       fault: {
         op: handleMmFault("vma", "start", ["REMOTE", "ALLOW_RETRY", "VMA_LOCK"], handler),

@@ -84,6 +84,9 @@ export const calls =
   (rec: StepRecord): boolean =>
     rec.ops.some((o) => o.startsWith(fn));
 
+/** The step reached the thread's exit label (for runAlone's `until`). */
+export const exited = (rec: StepRecord): boolean => rec.labels.includes("exit");
+
 export function tidOf(w: World, name: string): number {
   const t = w.threads.find((x) => x.name === name);
   if (!t) throw new Error(`no thread ${name}`);

@@ -7,9 +7,8 @@ import { setupFor } from "../engine/run.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "../model/designs/mfill-copy.js";
 import { EEXIST, ENOENT } from "../model/errno.js";
 import type { StepRecord } from "../model/step.js";
-import { calls, runAlone, scenario, tidOf } from "./helpers.js";
+import { calls, exited, runAlone, scenario, tidOf } from "./helpers.js";
 
-const exited = (rec: StepRecord) => rec.labels.includes("exit");
 const ops = (recs: readonly StepRecord[]) => recs.flatMap((r) => r.ops);
 
 describe("UFFDIO_COPY", () => {

@@ -12,7 +12,7 @@ import { handleMmFault } from "../model/kernel/fault.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
-import { bench, calls, mini, runAlone, scenario, tidOf } from "./helpers.js";
+import { bench, calls, exited, mini, runAlone, scenario, tidOf } from "./helpers.js";
 
 /** anon-mprotect-ro with mprotect(PROT_READ) of page 0 done, then T alone to its exit. */
 function afterMprotect(design: typeof gup): { world: World; recs: StepRecord[] } {
@@ -21,7 +21,7 @@ function afterMprotect(design: typeof gup): { world: World; recs: StepRecord[] }
   const w = runAlone(setup.programs, setup.world0, p, calls("mmap_write_unlock")).world;
   const v = w.vmas.find((x) => x.state === "live" && x.start === 0);
   expect(v?.flags.write).toBe(false);
-  return runAlone(setup.programs, w, 0, (rec) => rec.labels.includes("exit"), 60);
+  return runAlone(setup.programs, w, 0, exited, 60);
 }
 
 describe("a write fault on a VMA without VM_WRITE", () => {
