@@ -51,6 +51,7 @@ const vmaSchema = z.object({
   uffdMissing: z.boolean(),
   file: z.string().nullable().optional(),
   swapped: z.boolean().optional(),
+  anonVma: z.boolean().optional(),
 });
 const scenarioSchema = z.object({
   id: z.string().regex(ID),

@@ -108,6 +108,8 @@ const vmas = worldPart({
       v.readers,
       v.writeLocked,
       v.mm ?? null,
+      // vma->anon_vma only once set, so the keys of VMAs without one are as before
+      ...(v.anonVma ? ["anon_vma"] : []),
     ]),
   encode(vs, u) {
     u.unit(vs.length);
@@ -115,13 +117,15 @@ const vmas = worldPart({
       u.num(v.start);
       u.num(v.end);
       const f = v.flags;
-      // bit 16: the slot holds a VMA of another mm, whose index follows
+      // bit 16: the slot holds a VMA of another mm, whose index follows; bit 32:
+      // vma->anon_vma is set
       u.unit(
         (f.write ? 1 : 0) |
           (f.shared ? 2 : 0) |
           (f.hugetlb ? 4 : 0) |
           (f.uffdMissing ? 8 : 0) |
-          (v.mm !== undefined ? 16 : 0),
+          (v.mm !== undefined ? 16 : 0) |
+          (v.anonVma ? 32 : 0),
       );
       if (v.mm !== undefined) u.unit(v.mm);
       u.val(f.file ?? null);
@@ -146,6 +150,7 @@ const vmas = worldPart({
       // absent unless a slot was reused by another mm, so worlds without one (and their
       // trace fingerprints) are as before
       ...(v.mm !== undefined ? { mm: v.mm } : {}),
+      ...(v.anonVma ? { anonVma: true } : {}),
     })),
 });
 
@@ -222,7 +227,7 @@ const uffd = worldPart({
     for (const w of x.waiting) {
       u.unit(w.tid);
       u.num(w.addr);
-      u.unit((w.read ? 1 : 0) | (w.write ? 2 : 0));
+      u.unit(w.read ? 1 : 0);
     }
   },
   copy: (x) => ({ released: x.released, waiting: x.waiting.slice(), mode: x.mode }),

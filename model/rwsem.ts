@@ -69,11 +69,15 @@ export function acquire(sem: Sem, tid: Tid, mode: RwWaiter["mode"]): boolean {
   return false;
 }
 
+/** Would down_read_trylock / down_write_trylock succeed now? */
+export function canTryAcquire(sem: Rwsem, mode: RwWaiter["mode"]): boolean {
+  if (sem.waiters.length > 0 || sem.writer !== null) return false;
+  return mode === "read" || sem.readers.length === 0;
+}
+
 /** down_read_trylock / down_write_trylock: never queues. */
 export function tryAcquire(sem: Sem, tid: Tid, mode: RwWaiter["mode"]): boolean {
-  if (sem.waiters.length > 0 || sem.writer !== null) return false;
-  if (mode === "write" && sem.readers.length > 0) return false;
-  return acquire(sem, tid, mode);
+  return canTryAcquire(sem, mode) && acquire(sem, tid, mode);
 }
 
 /**

@@ -34,7 +34,7 @@ import { otherMmActor } from "./actors/other-mm.js";
 import { releaseActor } from "./actors/release.js";
 import { signalActor } from "./actors/signal.js";
 import { thpDontneedActor } from "./actors/thp-split.js";
-import { anonVmaOf, PAGE_TABLE_LOCK } from "./kernel/anon-vma.js";
+import { PAGE_TABLE_LOCK } from "./kernel/anon-vma.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE } from "./kernel/hmm.js";
 import { I_MMAP_RWSEM } from "./kernel/i-mmap.js";
 import { freeLock } from "./kernel/locks.js";
@@ -62,6 +62,11 @@ export interface VmaSpec extends VmaFlags {
   readonly pages: number;
   /** its pages start swapped out (a fault must swap them in under the folio lock) */
   readonly swapped?: boolean;
+  /**
+   * vma->anon_vma is set from the start: a private VMA that has held anonymous pages
+   * (default: when its pages start swapped out)
+   */
+  readonly anonVma?: boolean;
 }
 
 /** A lock the scenario declares: a name a reader recognises (`drv.lock`) and its kind. */
@@ -169,10 +174,9 @@ const callers: readonly Family[] = ["hmm", "gup", "fault"];
 /** uffd-copy's munmap: a shared shmem VMA mapped in the range's place, registered with userfaultfd or not. */
 const shmemRemap = (uffdMissing: boolean) =>
   munmapActor({ write: true, shared: true, hugetlb: false, uffdMissing, file: "shmem:0" });
-/** What the anon-fault scenarios declare: mm->page_table_lock, and vma#0's anon_vma, not attached yet. */
+/** What the anon-fault scenarios declare: mm->page_table_lock (vma#0 starts without an anon_vma). */
 const anonVmaDecls = {
   locks: [{ name: PAGE_TABLE_LOCK, kind: "spinlock" }],
-  objects: [{ name: anonVmaOf(0), state: "allocated" }],
 } as const;
 
 /** A MAP_SHARED shmem VMA of one page (its PTE table is the one khugepaged retracts). */
@@ -325,7 +329,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title:
       "two pages mapped by one huge pmd; MADV_DONTNEED of the second splits it under pmd_lock while the walker follows the first",
     families: ["thp"],
-    vmas: [{ ...anonPlain, name: "anon-thp", pages: 2 }],
+    vmas: [{ ...anonPlain, name: "anon-thp", pages: 2, anonVma: true }],
     write: true,
     actors: [use(thpDontneed, 1)],
     stepsPerPage: 40,
@@ -335,7 +339,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: "thp-split-nolock",
     title: "thp-split with a mutated MADV_DONTNEED whose split takes no pmd_lock",
     families: ["thp"],
-    vmas: [{ ...anonPlain, name: "anon-thp", pages: 2 }],
+    vmas: [{ ...anonPlain, name: "anon-thp", pages: 2, anonVma: true }],
     write: true,
     actors: [use(thpDontneedNolock, 1)],
     stepsPerPage: 40,
@@ -854,8 +858,9 @@ export function initialWorld(s: Scenario, design: Design): World {
   const vmas: Vma[] = [];
   let at = 0;
   for (const spec of s.vmas) {
-    const { name: _name, pages, swapped: _swapped, ...flags } = spec;
-    vmas.push(newVma(vmas.length, at, at + pages, flags, false));
+    const { name: _name, pages, swapped, anonVma, ...flags } = spec;
+    const prepared = anonVma ?? (swapped === true && !flags.shared);
+    vmas.push(newVma(vmas.length, at, at + pages, flags, false, prepared));
     at += pages;
   }
   const pages = at;

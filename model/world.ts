@@ -165,6 +165,14 @@ export interface Vma {
    * reaches it (lock_vma_under_rcu()'s vm_mm check).
    */
   readonly mm?: number;
+  /**
+   * vma->anon_vma is set: absent while it is NULL. __anon_vma_prepare() (mm/rmap.c) sets
+   * it for a private VMA before its first anonymous page: a write fault's
+   * vmf_anon_prepare() (mm/memory.c), the uffd monitor's find_vma_and_prepare_anon()
+   * (mm/userfaultfd.c). __split_vma()'s anon_vma_clone() and copy_vma() give the new VMA
+   * the same one, and it stays when the pages are zapped (read at v7.0).
+   */
+  readonly anonVma?: boolean;
 }
 
 /**
@@ -231,11 +239,6 @@ export interface UffdWaiter {
   readonly addr: Page;
   /** the monitor has read() this fault's message */
   readonly read: boolean;
-  /**
-   * UFFD_PAGEFAULT_FLAG_WRITE: a write fault, which in do_anonymous_page() has already
-   * prepared the VMA's anon_vma (vmf_anon_prepare) before handle_userfault()
-   */
-  readonly write: boolean;
 }
 
 /** How the process created its userfaultfd: ctx->flags and ctx->features. Fixed for a run. */

@@ -51,7 +51,9 @@ describe("handle_mm_fault", () => {
     const b = faulting(["USER", "ALLOW_RETRY", "KILLABLE"], "anon-uffd-usermode");
     expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_RETRY");
     expect(holdsMmap(b.world, 0)).toBe(false);
-    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false, write: false }]);
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false }]);
+    // a read fault maps the zero page: vmf_anon_prepare() did not run
+    expect(b.world.vmas[0]?.anonVma).toBeUndefined();
   });
 
   it("gives SIGBUS to every fault, user or not, on a uffd with UFFD_FEATURE_SIGBUS", () => {
@@ -71,7 +73,9 @@ describe("handle_mm_fault", () => {
     const t = b.world.threads[0];
     expect(holdsMmap(b.world, 0)).toBe(false);
     expect(t?.status.kind).toBe("blocked");
-    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false, write: true }]);
+    expect(b.world.uffd.waiting).toEqual([{ tid: 0, addr: 0, read: false }]);
+    // do_anonymous_page(): vmf_anon_prepare() before handle_userfault()
+    expect(b.world.vmas[0]?.anonVma).toBe(true);
     expect(b.world.ghost.epoch[0]).toBe(1);
     // the monitor copies the page and wakes T, which resumes at the RETRY outcome
     const m = tidOf(b.world, "M");

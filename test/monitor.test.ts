@@ -2,7 +2,8 @@
 // v6.9-v7.0): lock_vma_under_rcu(), then, for a private VMA without an anon_vma,
 // vma_end_read() and the mmap-lock fallback, whose find_vma_and_prepare_anon()
 // prepares one. A read fault prepares none, so the first copy after one falls back;
-// the VMA then maps an anonymous page, and the next copy keeps the VMA lock.
+// the VMA then has an anon_vma, and the next copy keeps the VMA lock, even once the
+// pages are zapped (the anon_vma stays with the VMA).
 import { describe, expect, it } from "vitest";
 import { setupFor } from "../engine/run.js";
 import { v2 } from "../model/designs/v2.js";
@@ -28,8 +29,11 @@ describe("the monitor's uffd_lock_vma()", () => {
     expect(first.world.ptes[0]).toBe("rw");
     expect(lockOutcome(first.recs)).toBe("fallback");
     expect(first.recs.some(calls("mmap_read_lock"))).toBe(true);
-    const second = copy(first.world);
-    expect(second.world.ptes[1]).toBe("rw");
+    expect(first.world.vmas[0]?.anonVma).toBe(true);
+    // MADV_DONTNEED of the page: the anon_vma stays
+    const zapped = { ...first.world, ptes: first.world.ptes.map(() => "none" as const) };
+    const second = copy(zapped);
+    expect(second.world.ptes.filter((p) => p === "rw")).toHaveLength(1);
     expect(lockOutcome(second.recs)).toBe("locked");
     expect(second.recs.some(calls("mmap_read_lock"))).toBe(false);
   });

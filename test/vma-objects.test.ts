@@ -16,7 +16,7 @@ import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { EFAULT } from "../model/errno.js";
-import { anonVmaOf, PAGE_TABLE_LOCK } from "../model/kernel/anon-vma.js";
+import { PAGE_TABLE_LOCK } from "../model/kernel/anon-vma.js";
 import { vmaAt } from "../model/kernel/vma.js";
 import { VMA_FIELD_RULES } from "../model/kernel/vma-field.js";
 import type { Design } from "../model/step.js";
@@ -57,7 +57,7 @@ describe("vmf_anon_prepare under the per-VMA lock", () => {
     b.run(0);
     expect(b.world.vmas[0]?.readers).toEqual([]);
     expect(b.world.threads[0]?.pc).toBe("mm.lock");
-    expect(b.world.objects[anonVmaOf(0)]?.state).toBe("allocated");
+    expect(b.world.vmas[0]?.anonVma).toBeUndefined();
   });
 
   it("with the trylock, attaches vma->anon_vma under the mmap read lock and page_table_lock, then drops both", () => {
@@ -66,7 +66,7 @@ describe("vmf_anon_prepare under the per-VMA lock", () => {
     const ptl = b.world.locks[PAGE_TABLE_LOCK];
     expect(ptl?.kind === "spinlock" && ptl.owner).toBe(0);
     b.run(0);
-    expect(b.world.objects[anonVmaOf(0)]?.state).toBe("live");
+    expect(b.world.vmas[0]?.anonVma).toBe(true);
     while (b.world.threads[0]?.pc !== "vl.install") b.run(0);
     expect(b.world.mmapLock.readers).toEqual([]);
     expect(b.world.locks[PAGE_TABLE_LOCK]).toMatchObject({ owner: null });
@@ -77,7 +77,7 @@ describe("vmf_anon_prepare under the per-VMA lock", () => {
   it("a second thread that finds the anon_vma attached by the first puts its own back", () => {
     const { b } = faultTo("vl.prep.attach");
     b.run(0);
-    expect(b.world.objects[anonVmaOf(0)]?.state).toBe("live");
+    expect(b.world.vmas[0]?.anonVma).toBe(true);
     // T2 is at the same check now: it sees the anon_vma under the VMA lock and goes on
     while (b.world.threads[1]?.pc !== "vl.anon") b.run(1);
     b.run(1);

@@ -61,7 +61,8 @@ inline t_hugetlb_fault_lock() {
 
 /* handle_mm_fault(vma, fault_addr, REMOTE|WRITE|ALLOW_RETRY|KILLABLE) on vma#0, which
  * has VM_WRITE and is registered for uffd missing faults: a present writable page is
- * "0"; an empty one goes to handle_userfault(), which queues the fault, releases the
+ * "0"; an empty one (after vmf_anon_prepare() in a private VMA: do_anonymous_page()
+ * attaches vma->anon_vma) goes to handle_userfault(), which queues the fault, releases the
  * mmap lock and sleeps, and returns VM_FAULT_RETRY. With a fatal signal already
  * pending, schedule() in TASK_KILLABLE returns at once: the fault stays queued (the
  * monitor may read and resolve it), T stays runnable at the same step (outcome 2), and
@@ -73,7 +74,7 @@ inline t_handle_mm_fault(ok) {
   :: hu_queued == 1 ->          /* the rest of handle_userfault(): no VMA use */
      hu_queued = UNSET;
      if
-     :: uw -> uw = 0; uw_addr = 0; uw_read = 0; uw_write = 0
+     :: uw -> uw = 0; uw_addr = 0; uw_read = 0
      :: else -> skip
      fi;
      vmret = 1;
@@ -87,8 +88,9 @@ inline t_handle_mm_fault(ok) {
      :: outcome == 2 -> skip
      :: outcome != 2 && pte[fault_addr] -> vmret = 0; retry_src = 0; outcome = 0
      :: outcome != 2 && !pte[fault_addr] ->
+        if :: !VMA_SHARED -> vanon = 1 :: else -> skip fi;
         t_mmap_read_unlock();
-        uw = 1; uw_addr = fault_addr; uw_read = 0; uw_write = 1;
+        uw = 1; uw_addr = fault_addr; uw_read = 0;
         vmret = 1;
         retry_src = 1;
         if

@@ -86,6 +86,12 @@ byte vstate = LIVE;
 bit vwlocked;               /* vma_start_write until the mmap write lock is released */
 bit vrd;                    /* vma#0's per-VMA lock is read-held (only M takes it here) */
 bit hfreed;                 /* vma#0's hugetlb_vma_lock was freed (__hugetlb_zap_end) */
+bit vanon;                  /* vma#0's anon_vma is set (never for the MAP_SHARED hugetlb VMA) */
+#ifdef HUGETLB
+#define VMA_SHARED 1        /* the hugetlb VMA is MAP_SHARED */
+#else
+#define VMA_SHARED 0        /* the anonymous VMA is private */
+#endif
 
 /* page table: 0 none, 1 present writable (no other value is reachable here) */
 bit pte[N];
@@ -101,7 +107,6 @@ byte ninv;
 bit uw;                     /* T is queued on ctx->fault_pending_wqh */
 byte uw_addr;
 bit uw_read;                /* the monitor has read() its message */
-bit uw_write;               /* UFFD_PAGEFAULT_FLAG_WRITE (T's faults are all write faults) */
 
 byte blk[NT];
 bit t_fatal;                /* fatal_signal_pending(T) */
@@ -324,7 +329,7 @@ inline invalidate_end(tid) {
 inline wake_userfault(all, a) {
   if
   :: uw && (all || uw_addr == a) ->
-     uw = 0; uw_addr = 0; uw_read = 0; uw_write = 0;
+     uw = 0; uw_addr = 0; uw_read = 0;
      blk[TT] = B_RUN        /* a no-op if T is queued but runnable (fatal signal pending) */
   :: else -> skip
   fi
@@ -458,33 +463,26 @@ active proctype W() {
 #define M_COPY_DONE   7
 #define M_WAKE        8
 
-#ifdef HUGETLB
-#define VMA_SHARED 1        /* the hugetlb VMA is MAP_SHARED */
-#else
-#define VMA_SHARED 0        /* the anonymous VMA is private */
-#endif
-
 /* back at its start, an actor has ended one operation and keeps no locals (engine/exec.ts) */
-#define M_END_OP() addr = UNSET; msg_write = UNSET; dst_vma = UNSET; copied = UNSET; ret = RET_UNSET
+#define M_END_OP() addr = UNSET; dst_vma = UNSET; copied = UNSET; ret = RET_UNSET
 
 active proctype M() {
   byte pc = M_IDLE;
   byte addr = UNSET;
-  byte msg_write = UNSET;   /* the message's UFFD_PAGEFAULT_FLAG_WRITE */
   byte dst_vma = UNSET;     /* 0: vma#0 under its VMA read lock; NULLREF: NULL */
   byte copied = UNSET;
   short ret = RET_UNSET;
   do
   :: d_step { /* read(uffd, &msg) -> UFFDIO_COPY */
        blk[TM] == B_RUN && pc == M_IDLE && uw && !uw_read ->
-       uw_read = 1; addr = uw_addr; msg_write = uw_write; pc = M_COPY }
+       uw_read = 1; addr = uw_addr; pc = M_COPY }
   :: d_step { /* read(uffd, &msg) -> UFFDIO_WAKE */
        blk[TM] == B_RUN && pc == M_IDLE && uw && !uw_read ->
-       uw_read = 1; addr = uw_addr; msg_write = uw_write; pc = M_WAKE }
+       uw_read = 1; addr = uw_addr; pc = M_WAKE }
   :: d_step { /* uffd_lock_vma(): dst_vma = lock_vma_under_rcu(mm, dst_start) */
        blk[TM] == B_RUN && pc == M_COPY ->
        if
-       :: vstate == LIVE && !vwlocked && (VMA_SHARED || msg_write == 1) ->
+       :: vstate == LIVE && !vwlocked && (VMA_SHARED || vanon) ->
           vrd = 1; dst_vma = 0; pc = M_COPY_FILL
        :: else -> pc = M_COPY_LOCK
        fi }
@@ -497,7 +495,9 @@ active proctype M() {
                  vma_start_read_locked(dst_vma): -ENOENT on an unmapped range */
        blk[TM] == B_RUN && pc == M_COPY_LOOKUP ->
        if
-       :: vstate == LIVE -> vrd = 1; dst_vma = 0; pc = M_COPY_UNLOCK
+       :: vstate == LIVE ->
+          if :: !VMA_SHARED -> vanon = 1 :: else -> skip fi;
+          vrd = 1; dst_vma = 0; pc = M_COPY_UNLOCK
        :: else -> ret = ENOENT; pc = M_COPY_ENOENT
        fi }
   :: d_step { /* mmap_read_unlock(mm), the VMA read-locked */
@@ -606,7 +606,7 @@ active proctype S() {
        blk[TS] == B_RUN && !done ->
        disrupted = 1; done = 1; t_fatal = 1;
        if
-       :: blk[TT] == B_UFFD -> uw = 0; uw_addr = 0; uw_read = 0; uw_write = 0; blk[TT] = B_RUN
+       :: blk[TT] == B_UFFD -> uw = 0; uw_addr = 0; uw_read = 0; blk[TT] = B_RUN
        :: else -> skip
        fi }
   od

@@ -8,8 +8,8 @@
 //     and makes lock_vma_under_rcu() fail on it until the end; tmp = vm_area_dup(mpnt);
 //     dup_userfaultfd(tmp): without UFFD_FEATURE_EVENT_FORK the child's copy loses its
 //     uffd context; then copy_page_range(tmp, mpnt), which does nothing unless
-//     vma_needs_copy() (an anon_vma: a private VMA with a page in it; a shared VMA is
-//     refilled by faults), and for a COW mapping runs
+//     vma_needs_copy() (vma->anon_vma is set, even if its pages were all zapped; a VMA
+//     without one is refilled by faults), and for a COW mapping runs
 //     mmu_notifier_invalidate_range_start(MMU_NOTIFY_PROTECTION_PAGE) on the parent,
 //     write-protects the parent's writable entries (copy_present_pte ->
 //     ptep_set_wrprotect) and ends the invalidation;
@@ -20,7 +20,7 @@
 import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { invalidateCallback, invalidateRangeStart, userLock } from "../kernel/notifier.js";
-import { anyPte, vmaStartWrite, wrprotectRangeEnd } from "../kernel/vma-layout.js";
+import { vmaStartWrite, wrprotectRangeEnd } from "../kernel/vma-layout.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 
@@ -65,8 +65,8 @@ const dup = op({
     });
     k.set("cursor", v.end);
     k.set("target", v.id);
-    // vma_needs_copy() and is_cow_mapping(): a private VMA with a page in it
-    return !v.flags.shared && anyPte(k, v.start, v.end) ? "cow" : "ok";
+    // vma_needs_copy(): src_vma->anon_vma; is_cow_mapping(): a private VMA
+    return !v.flags.shared && v.anonVma ? "cow" : "ok";
   },
 });
 

@@ -12,24 +12,22 @@
 // (validate_dst_vma: a VMA no longer registered is -ENOENT), and the range is woken only
 // when a page was installed: a copy into an unmapped range wakes nobody.
 //
-// anon_vma is not part of the world. An anonymous VMA has one once a write fault
-// prepared it (do_anonymous_page()'s vmf_anon_prepare() before handle_userfault(): the
-// message's write flag stands for it) or once it maps anonymous pages (an earlier copy,
-// whose find_vma_and_prepare_anon() prepared it, or a fault); a VMA whose pages were all
-// zapped since still has it in the kernel, where the model takes the mmap path again.
+// vma->anon_vma is the VMA's `anonVma`: a write fault's vmf_anon_prepare() sets it before
+// handle_userfault(), a read fault does not, and find_vma_and_prepare_anon() here does;
+// zapping the pages keeps it.
 // ctx->mmap_changing (-EAGAIN) is set only by the non-cooperative events
 // (UFFD_FEATURE_EVENT_*), which no scenario enables, so it is not modelled.
 
 import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
+import { prepareAnonVma } from "../kernel/anon-vma.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaAt } from "../kernel/vma.js";
-import { anyPte } from "../kernel/vma-layout.js";
 import { vmaEndRead, vmaStartRead } from "../kernel/vma-lock.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
-import type { Vma, World } from "../world.js";
+import type { World } from "../world.js";
 
 const read = op({
   name: "read(uffd, &msg)",
@@ -51,17 +49,9 @@ const read = op({
     // waiter records are shared between worlds (engine/draft.ts LazyWorld): replace them
     if (first) waiting[i] = { ...first, read: true };
     k.set("addr", first ? first.addr : 0);
-    k.set("msg_write", first?.write ?? false);
     return k.choose(["copy", "wake"] as const);
   },
 });
-
-/** Whether private VMA `v` has an anon_vma, as far as the world tells (see the top). */
-function hasAnonVma(k: Ctx, v: Vma, msgWrite: boolean): boolean {
-  if (msgWrite) return true;
-  if ((v.flags.file ?? null) !== null || v.flags.hugetlb) return false;
-  return anyPte(k, v.start, v.end);
-}
 
 const lockVma = op({
   name: "uffd_lock_vma(): dst_vma = lock_vma_under_rcu(mm, dst_start)",
@@ -70,7 +60,7 @@ const lockVma = op({
     const v = vmaAt(k.w as World, k.num("addr"));
     if (!v || v.writeLocked) return "fallback";
     // a private VMA without anon_vma: vma_end_read() and the mmap path
-    if (!v.flags.shared && !hasAnonVma(k, v, k.get("msg_write") === true)) return "fallback";
+    if (!v.flags.shared && !v.anonVma) return "fallback";
     vmaStartRead(k, v.id, "dst_vma");
     return "locked";
   },
@@ -86,6 +76,8 @@ const lookup = op({
       k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (range unmapped), no wake" });
       return "enoent";
     }
+    // `!(vma->vm_flags & VM_SHARED) && anon_vma_prepare(vma)`, under the mmap read lock
+    if (!v.flags.shared) prepareAnonVma(k, v.id, "find_vma_and_prepare_anon()");
     vmaStartRead(k, v.id, "dst_vma");
     return "locked";
   },

@@ -9,21 +9,23 @@
 // the vmf_anon_prepare() wrapper with "mm: change vmf_anon_prepare() to
 // __vmf_anon_prepare()" (2024).
 //
-// The anon_vma of a VMA is a declared object of the scenario, named anonVmaOf(vma):
-// "allocated" while vma->anon_vma is NULL (the anon_vma a fault will attach; its
-// anon_vma_alloc() is not a step of its own), "live" once attached. mm->page_table_lock
-// is a declared spinlock (PAGE_TABLE_LOCK). A scenario that runs these ops declares both.
+// vma->anon_vma is the VMA's `anonVma` (model/world.ts): absent while NULL (the anon_vma
+// a fault will attach: its anon_vma_alloc() is not a step of its own), set once
+// attached. mm->page_table_lock is a declared spinlock (PAGE_TABLE_LOCK), which a
+// scenario that runs these ops declares. prepareAnonVma() is __anon_vma_prepare() as one
+// step, for the paths that hold the mmap lock throughout (the fault's vmf_anon_prepare(),
+// the uffd monitor's find_vma_and_prepare_anon()).
 import { useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { VmaId, VmaRef } from "../world.js";
+import type { Vma, VmaId, VmaRef, World } from "../world.js";
+import type { FaultFlag } from "./fault-flags.js";
+import { releaseFaultLock } from "./fault-lock.js";
+import { mmapReadTrylockFree } from "./mmap-lock.js";
 import { writeDeniedBy } from "./vma.js";
 import { PAGE_TABLE_LOCK, vmaFieldDecision } from "./vma-field.js";
 
 export { PAGE_TABLE_LOCK };
-
-/** The declared object that stands for `vma->anon_vma`. */
-export const anonVmaOf = (vma: VmaId): string => `anon_vma(vma#${vma})`;
 
 function vmaRef(k: Ctx, ref: string): VmaRef {
   const r = k.ref(ref);
@@ -31,13 +33,48 @@ function vmaRef(k: Ctx, ref: string): VmaRef {
   return r;
 }
 
-function anonVmaAttached(k: Ctx, vma: VmaId): boolean {
-  const o = k.w.objects[anonVmaOf(vma)];
-  if (!o)
-    throw new Error(
-      `no object "${anonVmaOf(vma)}" in this scenario: declare it in the scenario's objects (state "allocated": vma->anon_vma is NULL)`,
-    );
-  return o.state === "live";
+const anonVmaAttached = (k: Ctx, vma: VmaId): boolean => k.w.vmas[vma]?.anonVma === true;
+
+/**
+ * __anon_vma_prepare(vma) done in one step by a caller that holds the mmap lock (read
+ * is enough) throughout: vma->anon_vma is set, or was already.
+ */
+export function prepareAnonVma(k: Ctx, vma: VmaId, by: string): void {
+  const v = k.w.vmas[vma];
+  if (!v || v.anonVma) return;
+  v.anonVma = true;
+  k.emit({ k: "note", tid: k.tid, text: `${by}: attaches vma#${vma}'s anon_vma` });
+}
+
+/** A fault that maps an anonymous page here needs vma->anon_vma: a private VMA (hugetlb has its own path). */
+export const needsAnonVma = (v: Vma): boolean => !v.flags.shared && !v.flags.hugetlb;
+
+/**
+ * vmf_anon_prepare(vmf), before a private VMA's first anonymous page: do_anonymous_page()
+ * for a write, do_cow_fault(), wp_page_copy(). With vma->anon_vma set it does nothing;
+ * else __anon_vma_prepare() runs under the caller's mmap lock, or under the VMA lock
+ * only after mmap_read_trylock() succeeds (no writer holds the mmap lock or waits for
+ * it; the trylock, the prepare and mmap_read_unlock() are one step here). When the
+ * trylock fails the wrapper calls vma_end_read() and the fault returns VM_FAULT_RETRY:
+ * then this returns false. (6.4-6.5 called anon_vma_prepare() unconditionally, safe only
+ * because their lock_vma_under_rcu() refused a VMA without an anon_vma.)
+ */
+export function vmfAnonPrepare(k: Ctx, vma: Vma, flags: readonly FaultFlag[]): boolean {
+  if (vma.anonVma) return true;
+  if (!flags.includes("VMA_LOCK")) {
+    prepareAnonVma(k, vma.id, "vmf_anon_prepare(): __anon_vma_prepare(vma)");
+    return true;
+  }
+  if (!mmapReadTrylockFree(k.w as World)) {
+    releaseFaultLock(k, flags, vma.id, "vmf_anon_prepare(): mmap_read_trylock() failed");
+    return false;
+  }
+  prepareAnonVma(
+    k,
+    vma.id,
+    "vmf_anon_prepare(): mmap_read_trylock(); __anon_vma_prepare(vma); mmap_read_unlock()",
+  );
+  return true;
 }
 
 /**
@@ -94,12 +131,7 @@ export const anonVmaAttach = (ref: string): Op<"set" | "raced"> =>
         return "raced";
       }
       vmaFieldDecision(k, v.id, "anon_vma", "write", `${ref}->anon_vma = anon_vma`);
-      const name = anonVmaOf(v.id);
-      const o = k.w.objects[name];
-      // object records are replaced, never mutated (model/parts.ts)
-      if (o) k.w.objects[name] = { ...o, state: "live" };
-      k.emit({ k: "obj-state", tid: k.tid, obj: name, state: "live" });
-      k.emit({ k: "note", tid: k.tid, text: `attaches vma#${v.id}'s anon_vma` });
+      prepareAnonVma(k, v.id, "__anon_vma_prepare()");
       return "set";
     },
   });

@@ -7,6 +7,7 @@ import { useVma } from "../ghost.js";
 import type { Ctx, Op, Unreachable } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
+import { needsAnonVma, vmfAnonPrepare } from "./anon-vma.js";
 import {
   type FaultFlag,
   type FaultHandler,
@@ -44,19 +45,20 @@ export function doFault(
   // the caller's own holds, not hugetlb_fault's (released above)
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];
+  const why: Why = { vmaLock: false };
   // handed the folio lock while it slept in __folio_lock(_killable): do_swap_page goes on
   const result =
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
-      : fault(k, vma, addr, flags, handler);
-  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, an
-  // entry the fault does not handle under the VMA lock, or a misbehaving vm_ops->fault's
+      : fault(k, vma, addr, flags, handler, why);
+  // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, a
+  // step the fault does not take under the VMA lock, or a misbehaving vm_ops->fault's
   const retrySource =
     result !== "VM_FAULT_RETRY"
       ? null
       : pteBefore === "swap"
         ? "folio"
-        : pteBefore === "migration" || pteBefore === "device-private"
+        : why.vmaLock || pteBefore === "migration" || pteBefore === "device-private"
           ? "vma-lock"
           : pteBefore === "none" &&
               (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
@@ -84,12 +86,25 @@ function install(k: Ctx, vma: Vma, addr: number, write: boolean): void {
   k.emit({ k: "pte", tid: k.tid, page: addr, pte });
 }
 
+/** What fault() tells doFault() beside its result: a RETRY for the VMA lock's sake. */
+interface Why {
+  vmaLock: boolean;
+}
+
+/** vmf_anon_prepare() where `vma` needs an anon_vma: false when the fault must return RETRY. */
+function anonPrepare(k: Ctx, vma: Vma, flags: readonly FaultFlag[], why: Why): boolean {
+  if (!needsAnonVma(vma) || vmfAnonPrepare(k, vma, flags)) return true;
+  why.vmaLock = true;
+  return false;
+}
+
 function fault(
   k: Ctx,
   vma: Vma,
   addr: number,
   flags: readonly FaultFlag[],
   handler: FaultHandler,
+  why: Why,
 ): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   const write = has("WRITE");
@@ -108,7 +123,10 @@ function fault(
   if (pte === undefined) return "VM_FAULT_SIGSEGV";
   if (pte === "rw" || (pte === "ro" && !write)) return "0";
   if (pte === "ro") {
-    // do_wp_page: break COW / make writable (wp_page_shared for a shared file page)
+    // do_wp_page: break COW / make writable (wp_page_shared for a shared file page);
+    // a private VMA's page without an anon_vma (the zero page, a file page) is copied,
+    // wp_page_copy() -> vmf_anon_prepare()
+    if (!anonPrepare(k, vma, flags, why)) return "VM_FAULT_RETRY";
     k.w.ptes[addr] = "rw";
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
     return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
@@ -133,6 +151,10 @@ function fault(
     install(k, vma, addr, write);
     return "0";
   }
+  // pte none. A write to a private VMA: do_anonymous_page() and do_cow_fault() call
+  // vmf_anon_prepare() first, before check_stable_address_space(), handle_userfault()
+  // and ->fault (a read maps the zero page or the file page and prepares nothing)
+  if (write && !anonPrepare(k, vma, flags, why)) return "VM_FAULT_RETRY";
   if (pte === "none" && (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file)))
     return misbehavingRetry(k, vma, addr, flags);
   // once the OOM reaper set MMF_UNSTABLE, check_stable_address_space() fails a fault on

@@ -6,6 +6,7 @@ import { endEpoch } from "../ghost.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
+import type { World } from "../world.js";
 import { declaredVmaLocksEndWrite } from "./locks.js";
 
 const MMAP = { kind: "mmap" } as const;
@@ -41,6 +42,9 @@ export const mmapReadLock = (): Op<"ok"> =>
       return "ok";
     },
   });
+
+/** Would mmap_read_trylock(mm) succeed now: no writer holds the lock, nobody waits for it? */
+export const mmapReadTrylockFree = (w: World): boolean => rwsem.canTryAcquire(w.mmapLock, "read");
 
 /** mmap_read_trylock(mm) (down_read_trylock): takes the lock for read if it can, never queues. */
 export function mmapReadTrylock(k: Ctx): boolean {

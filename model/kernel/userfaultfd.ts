@@ -44,7 +44,7 @@ export function handleUserfault(
   const killable = has("KILLABLE") || has("INTERRUPTIBLE");
   if (handler.keepsLockOnRetry) return "VM_FAULT_RETRY"; // the broken handler: no release, no sleep
   releaseFaultLock(k, flags, vma, "handle_userfault");
-  k.w.uffd.waiting.push({ tid: k.tid, addr, read: false, write: has("WRITE") });
+  k.w.uffd.waiting.push({ tid: k.tid, addr, read: false });
   if (killable && k.t.fatal) {
     // __add_wait_queue() made the fault visible to read(), but with a fatal signal
     // pending schedule() in TASK_KILLABLE returns at once; the monitor may read and

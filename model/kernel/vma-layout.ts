@@ -59,7 +59,7 @@ export function splitVma(k: Ctx, vma: VmaId, addr: Page, newBelow: boolean): Vma
   const id = k.w.vmas.length;
   const part = newBelow ? { start: v.start, end: addr } : { start: addr, end: v.end };
   // flags objects are replaced, never mutated: the new VMA may share the old one's
-  k.w.vmas.push(newVma(id, part.start, part.end, v.flags, true));
+  k.w.vmas.push(newVma(id, part.start, part.end, v.flags, true, v.anonVma === true));
   if (newBelow) v.start = addr;
   else v.end = addr;
   v.writeLocked = true;
@@ -116,7 +116,7 @@ export function copyVma(k: Ctx, vma: VmaId, to: Page): VmaId {
     k.w.folioWaiters.push([]);
   }
   const id = k.w.vmas.length;
-  k.w.vmas.push(newVma(id, to, to + len, v.flags, true));
+  k.w.vmas.push(newVma(id, to, to + len, v.flags, true, v.anonVma === true));
   k.emit({
     k: "vma-change",
     tid: k.tid,

@@ -49,10 +49,12 @@ export function vmaStartRead(k: Ctx, vma: VmaId, into: string): void {
 
 /**
  * `into = lock_vma_under_rcu(mm, addr)`. With `anonymousOnly`, as in 6.4-6.5 ("Only
- * anonymous vmas are supported for now": a file VMA goes to the mmap-lock path; and a
- * VMA armed for userfaultfd is read-locked and let go again, "Due to the possibility of
- * userfault handler dropping mmap_lock, avoid it for now", until "mm: handle userfaults
- * under VMA lock", v6.6). Its 6.4-6.5 refusal of a VMA without an anon_vma is not kept.
+ * anonymous vmas are supported for now": a file VMA goes to the mmap-lock path; an
+ * anonymous VMA without an anon_vma too, "find_mergeable_anon_vma uses adjacent vmas
+ * which are not locked", until v6.10 let vmf_anon_prepare() take mmap_read_trylock();
+ * and a VMA armed for userfaultfd is read-locked and let go again, "Due to the
+ * possibility of userfault handler dropping mmap_lock, avoid it for now", until "mm:
+ * handle userfaults under VMA lock", v6.6).
  */
 export const lockVmaUnderRcu = (
   addr: string,
@@ -67,7 +69,8 @@ export const lockVmaUnderRcu = (
       if (
         !v ||
         v.writeLocked ||
-        (opts.anonymousOnly && (v.flags.file || v.flags.hugetlb || v.flags.uffdMissing))
+        (opts.anonymousOnly &&
+          (v.flags.file || v.flags.hugetlb || v.flags.uffdMissing || !v.anonVma))
       ) {
         k.set(into, null);
         return "none";

@@ -18,7 +18,9 @@ export function vmaAt(w: World, addr: Page): Vma | null {
 /**
  * A new vm_area_struct, attached: its own hugetlb VMA lock when it is a shared hugetlb
  * mapping (hugetlb_vma_lock_alloc), no per-VMA readers. `writeLocked` for one inserted
- * under vma_start_write (__mmap_new_vma, __split_vma, copy_vma).
+ * under vma_start_write (__mmap_new_vma, __split_vma, copy_vma). `anonVma` when it shares
+ * the anon_vma of the VMA it was copied from (anon_vma_clone(), copy_vma()); a new
+ * mapping has none.
  */
 export function newVma(
   id: VmaId,
@@ -26,6 +28,7 @@ export function newVma(
   end: Page,
   flags: VmaFlags,
   writeLocked: boolean,
+  anonVma = false,
 ): Draft<Vma> {
   return {
     id,
@@ -38,6 +41,8 @@ export function newVma(
     writeLocked,
     freedAt: null,
     freedBy: null,
+    // last, as a later `vma.anonVma = true` adds it (stateKey keeps construction order)
+    ...(anonVma ? { anonVma: true } : {}),
   };
 }
 

@@ -1,0 +1,102 @@
+// vma->anon_vma as a field of each VMA, set where the kernel prepares it (read at v7.0):
+//   - do_anonymous_page() for a write, do_cow_fault() and wp_page_copy() call
+//     vmf_anon_prepare() (mm/memory.c): with FAULT_FLAG_VMA_LOCK and no anon_vma, only
+//     after mmap_read_trylock() succeeds, else VM_FAULT_RETRY and vma_end_read()
+//     (mm/internal.h); a read fault maps the zero page and prepares nothing;
+//   - the uffd monitor's find_vma_and_prepare_anon() (mm/userfaultfd.c);
+//   - __split_vma()'s anon_vma_clone() keeps it on both parts; zapping pages keeps it;
+//   - fork's vma_needs_copy() (mm/memory.c) copies the page tables of a VMA with one;
+//   - 6.4-6.5's lock_vma_under_rcu() refused an anonymous VMA without one.
+import { describe, expect, it } from "vitest";
+import { setupFor } from "../engine/run.js";
+import { designById } from "../model/designs/index.js";
+import type { Design, StepRecord } from "../model/step.js";
+import type { World } from "../model/world.js";
+import { bench, calls, runAlone, scenario, tidOf } from "./helpers.js";
+
+function design(id: string): Design {
+  const d = designById(id);
+  if (!d) throw new Error(id);
+  return d;
+}
+
+const faultEvent = (recs: readonly StepRecord[]) => {
+  for (const rec of recs) for (const e of rec.events) if (e.k === "fault") return e;
+  return undefined;
+};
+
+describe("vmf_anon_prepare() in the fault path", () => {
+  /** vma-lock-fault's T on anon-uffd-1, run to the fault under the VMA lock. */
+  function atVmaLockFault() {
+    const b = bench(scenario("anon-uffd-1"), design("vma-lock-fault"));
+    for (let i = 0; i < 20 && b.world.threads[0]?.pc !== "vl.fault"; i++) b.run(0);
+    expect(b.world.threads[0]?.pc).toBe("vl.fault");
+    expect(b.world.vmas[0]?.readers).toEqual([0]);
+    return b;
+  }
+
+  it("under the VMA lock, with the mmap lock write-held, returns RETRY for the VMA lock's sake", () => {
+    const b = atVmaLockFault();
+    const w = tidOf(b.world, "W");
+    b.world = { ...b.world, mmapLock: { readers: [], writer: w, waiters: [] } } as World;
+    const r = runAlone(b.programs, b.world, 0, calls("handle_mm_fault"), 1);
+    const e = faultEvent(r.recs);
+    expect(e?.result).toBe("VM_FAULT_RETRY");
+    expect(e?.retrySource).toBe("vma-lock");
+    // vma_end_read() in the vmf_anon_prepare() wrapper; no message, no anon_vma
+    expect(r.world.vmas[0]?.readers).toEqual([]);
+    expect(r.world.uffd.waiting).toEqual([]);
+    expect(r.world.vmas[0]?.anonVma).toBeUndefined();
+    expect(r.world.threads[0]?.pc).toBe("vl.retry");
+  });
+
+  it("under the VMA lock, with mmap_read_trylock() succeeding, prepares it and goes on to handle_userfault()", () => {
+    const b = atVmaLockFault();
+    const r = runAlone(b.programs, b.world, 0, calls("handle_mm_fault"), 1);
+    expect(faultEvent(r.recs)?.retrySource).toBe("userfaultfd");
+    expect(r.world.vmas[0]?.anonVma).toBe(true);
+    expect(r.world.uffd.waiting.map((x) => x.tid)).toEqual([0]);
+    // the trylock was given back in the same step
+    expect(r.world.mmapLock.readers).toEqual([]);
+  });
+});
+
+describe("the anon_vma outlives the pages", () => {
+  it("split: both parts keep it (anon_vma_clone)", () => {
+    const s = scenario("anon-uffd-split");
+    const setup = setupFor(design("v2"), s);
+    const w0 = {
+      ...setup.world0,
+      vmas: setup.world0.vmas.map((v) => ({ ...v, anonVma: true })),
+    } as World;
+    const r = runAlone(setup.programs, w0, tidOf(w0, "W"), () => false, 12);
+    expect(r.world.vmas.length).toBe(2);
+    expect(r.world.vmas.map((v) => v.anonVma)).toEqual([true, true]);
+  });
+
+  it("fork copies the page tables of a VMA with an anon_vma and no page left (vma_needs_copy)", () => {
+    const setup = setupFor(design("v2"), scenario("anon-fork"));
+    const k = tidOf(setup.world0, "K");
+    const dupOutcome = (w: World) =>
+      runAlone(setup.programs, w, k, calls("for_each_vma"), 4).recs.at(-1)?.outcome;
+    expect(setup.world0.ptes.every((p) => p === "none")).toBe(true);
+    expect(dupOutcome(setup.world0)).toBe("ok");
+    const zapped = {
+      ...setup.world0,
+      vmas: setup.world0.vmas.map((v) => ({ ...v, anonVma: true })),
+    } as World;
+    expect(dupOutcome(zapped)).toBe("cow");
+  });
+});
+
+describe("6.4-6.5's lock_vma_under_rcu() (vma-lock-fault-pre)", () => {
+  it("refuses an anonymous VMA without an anon_vma, and takes it once the mmap-lock fault prepared one", () => {
+    const setup = setupFor(design("vma-lock-fault-pre"), scenario("anon-plain"));
+    const r = runAlone(setup.programs, setup.world0, 0, (rec) => rec.labels.includes("exit"), 60);
+    const locks = r.recs.filter(calls("vma = lock_vma_under_rcu")).map((rec) => rec.outcome);
+    // page 0: refused, faulted under the mmap lock (which prepares it); page 1: locked
+    expect(locks).toEqual(["none", "locked"]);
+    expect(r.world.vmas[0]?.anonVma).toBe(true);
+    expect(r.world.ptes).toEqual(["rw", "rw"]);
+  });
+});
