@@ -255,7 +255,8 @@ describe("mremap of a whole VMA", () => {
 
 describe("fork: dup_mmap", () => {
   it("write-locks every parent VMA under the mmap write lock and write-protects the COW pages", () => {
-    const b = world([anon(2), hugetlb(1)], forkActor(), ["rw", "none", "rw"]);
+    // the private VMA maps an anonymous page, so it has an anon_vma
+    const b = world([{ ...anon(2), anonVma: true }, hugetlb(1)], forkActor(), ["rw", "none", "rw"]);
     const k = tidOf(b.world, "K");
     const seq = b.world.notifier.subSeq;
     runTo(b, k, "unlock");

@@ -44,7 +44,7 @@ import { mutant } from "./mutate.js";
 import { unreachable } from "./unreachable.js";
 
 const NO_SHRINK =
-  "no anon-fault scenario changes a live VMA's range (a split would give the new VMA a copy of the anon_vma, anon_vma_clone(), which is not modelled), so a VMA that vma_start_read() locks in this mm always still covers the address";
+  "no anon-fault scenario changes a live VMA's range, so a VMA that vma_start_read() locks in this mm always still covers the address";
 const NO_RANGE_CHECK = "the mutant skips the range check";
 const PREPARES_UNDER_VMA_LOCK =
   "the mutant prepares the anon_vma under the VMA lock without mmap_read_trylock(), so it never retries for it";

@@ -30,6 +30,8 @@ function archFaultNeverReaches(pre: boolean): Unreachable[] {
         neverCompletes("vl.fault", PRE_ANONYMOUS_ONLY),
         ...unreachable("vl.access", ["yes"], PRE_NO_READ_ONLY_VMA_LOCKED),
         ...unreachable("vl.bad_area", ["ok"], PRE_NO_READ_ONLY_VMA_LOCKED),
+        ...unreachable("vl.fault", ["error"], PRE_VMA_LOCKED_NEVER_FAILS),
+        ...unreachable("vl.result", ["yes"], PRE_VMA_LOCKED_NEVER_FAILS),
       ]
     : [
         neverCompletes("mm.fault", MMAP_PATH_NOT_ON_FILE),
@@ -40,6 +42,8 @@ function archFaultNeverReaches(pre: boolean): Unreachable[] {
 
 const PRE_NO_READ_ONLY_VMA_LOCKED =
   "the one scenario of this family that clears VM_WRITE on an anonymous VMA (anon-mprotect-ro) arms it for userfaultfd, which 6.4-6.5's lock_vma_under_rcu() refuses: the write meets access_error() under the mmap lock";
+const PRE_VMA_LOCKED_NEVER_FAILS =
+  "6.4-6.5's lock_vma_under_rcu() takes an anonymous VMA only once it has an anon_vma, and a fault under it could fail here only with VM_FAULT_SIGBUS on a missing page once the OOM reaper set MMF_UNSTABLE; the reaper's scenarios have one page, and the only fault that prepares their VMA's anon_vma is T's first one, under the mmap lock";
 const MMAP_PATH_NEVER_FAILS =
   "on the mmap-lock path handle_mm_fault() could fail only with VM_FAULT_SIGBUS once the OOM reaper set MMF_UNSTABLE (a write to a VMA without VM_WRITE stops at access_error() first), and the scenarios with the reaper arm no userfaultfd and write-lock no VMA, so their faults never leave the per-VMA path";
 

@@ -43,7 +43,7 @@ export function prepareAnonVma(k: Ctx, vma: VmaId, by: string): void {
   const v = k.w.vmas[vma];
   if (!v || v.anonVma) return;
   v.anonVma = true;
-  k.emit({ k: "note", tid: k.tid, text: `${by}: attaches vma#${vma}'s anon_vma` });
+  k.emit({ k: "note", tid: k.tid, text: `${by} attaches vma#${vma}'s anon_vma` });
 }
 
 /** A fault that maps an anonymous page here needs vma->anon_vma: a private VMA (hugetlb has its own path). */
@@ -62,18 +62,14 @@ export const needsAnonVma = (v: Vma): boolean => !v.flags.shared && !v.flags.hug
 export function vmfAnonPrepare(k: Ctx, vma: Vma, flags: readonly FaultFlag[]): boolean {
   if (vma.anonVma) return true;
   if (!flags.includes("VMA_LOCK")) {
-    prepareAnonVma(k, vma.id, "vmf_anon_prepare(): __anon_vma_prepare(vma)");
+    prepareAnonVma(k, vma.id, "vmf_anon_prepare()");
     return true;
   }
   if (!mmapReadTrylockFree(k.w as World)) {
     releaseFaultLock(k, flags, vma.id, "vmf_anon_prepare(): mmap_read_trylock() failed");
     return false;
   }
-  prepareAnonVma(
-    k,
-    vma.id,
-    "vmf_anon_prepare(): mmap_read_trylock(); __anon_vma_prepare(vma); mmap_read_unlock()",
-  );
+  prepareAnonVma(k, vma.id, "vmf_anon_prepare(), under mmap_read_trylock(),");
   return true;
 }
 
