@@ -1,7 +1,9 @@
 // UFFDIO_COPY's steps after seed 003 (mm/userfaultfd.c as the series quotes it, on
 // v6.16-v7.0): uffd_mfill_lock() runs validate_dst_vma() on every mfill_get_vma(), the
 // retry's included; mfill_atomic_install_pte() fails with -EEXIST when the entry is no
-// longer none; userfaultfd_copy() wakes the range only after every lock is given back.
+// longer none; userfaultfd_copy() wakes the range only after every lock is given back;
+// uffd_lock_vma() lets a private VMA without an anon_vma go again and prepares one
+// under the mmap read lock (find_vma_and_prepare_anon()).
 import { describe, expect, it } from "vitest";
 import { setupFor } from "../engine/run.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "../model/designs/mfill-copy.js";
@@ -12,6 +14,20 @@ import { calls, exited, runAlone, scenario, tidOf } from "./helpers.js";
 const ops = (recs: readonly StepRecord[]) => recs.flatMap((r) => r.ops);
 
 describe("UFFDIO_COPY", () => {
+  it("falls back to the mmap lock for a VMA without an anon_vma, and keeps the VMA lock once it has one", () => {
+    const setup = setupFor(mfillCopyDesign, scenario("uffd-copy-race"));
+    const lockOutcomes = (recs: readonly StepRecord[]) =>
+      recs.filter(calls("uffd_lock_vma")).map((r) => r.outcome);
+    const first = runAlone(setup.programs, setup.world0, 0, exited);
+    // the source faults (pick 0): the retry's mfill_get_vma() finds the anon_vma
+    expect(lockOutcomes(first.recs)).toEqual(["fallback", "locked"]);
+    expect(first.recs.filter(calls("mmap_read_lock"))).toHaveLength(1);
+    expect(first.world.vmas[0]?.anonVma).toBe(true);
+    const second = runAlone(setup.programs, first.world, 1, exited);
+    expect(lockOutcomes(second.recs)).toEqual(["locked", "locked"]);
+    expect(second.recs.some(calls("mmap_read_lock"))).toBe(false);
+  });
+
   it("two monitor threads copy one page: the second gets -EEXIST and wakes nothing", () => {
     const setup = setupFor(mfillCopyDesign, scenario("uffd-copy-race"));
     const first = runAlone(setup.programs, setup.world0, 0, exited);

@@ -20,14 +20,12 @@
 
 import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
-import { prepareAnonVma } from "../kernel/anon-vma.js";
+import { findVmaAndPrepareAnon, uffdLockVmaRcu } from "../kernel/mfill.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
-import { vmaAt } from "../kernel/vma.js";
-import { vmaEndRead, vmaStartRead } from "../kernel/vma-lock.js";
+import { vmaEndRead } from "../kernel/vma-lock.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
-import type { World } from "../world.js";
 
 const read = op({
   name: "read(uffd, &msg)",
@@ -56,30 +54,17 @@ const read = op({
 const lockVma = op({
   name: "uffd_lock_vma(): dst_vma = lock_vma_under_rcu(mm, dst_start)",
   outcomes: ["locked", "fallback"],
-  run: (k) => {
-    const v = vmaAt(k.w as World, k.num("addr"));
-    if (!v || v.writeLocked) return "fallback";
-    // a private VMA without anon_vma: vma_end_read() and the mmap path
-    if (!v.flags.shared && !v.anonVma) return "fallback";
-    vmaStartRead(k, v.id, "dst_vma");
-    return "locked";
-  },
+  run: (k) => (uffdLockVmaRcu(k, k.num("addr"), "dst_vma") ? "locked" : "fallback"),
 });
 
 const lookup = op({
   name: "dst_vma = find_vma_and_prepare_anon(mm, dst_start); vma_start_read_locked(dst_vma)",
   outcomes: ["locked", "enoent"],
   run: (k) => {
-    const v = vmaAt(k.w as World, k.num("addr"));
-    if (!v) {
-      k.set("ret", ENOENT);
-      k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (range unmapped), no wake" });
-      return "enoent";
-    }
-    // `!(vma->vm_flags & VM_SHARED) && anon_vma_prepare(vma)`, under the mmap read lock
-    if (!v.flags.shared) prepareAnonVma(k, v.id, "find_vma_and_prepare_anon()");
-    vmaStartRead(k, v.id, "dst_vma");
-    return "locked";
+    if (findVmaAndPrepareAnon(k, k.num("addr"), "dst_vma")) return "locked";
+    k.set("ret", ENOENT);
+    k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (range unmapped), no wake" });
+    return "enoent";
   },
 });
 

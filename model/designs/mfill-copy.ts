@@ -9,21 +9,22 @@
 //       mfill_get_pmd(); }
 //   install the folio (-EEXIST if the entry is not none); mfill_put_vma();
 //   userfaultfd_copy(): wake_userfault().
-// mfill_get_vma() -> uffd_mfill_lock(): the per-VMA lock or the mmap-lock fallback,
-// then validate_dst_vma() (-ENOENT for a VMA not registered with userfaultfd).
+// mfill_get_vma() -> uffd_mfill_lock(): the per-VMA lock or the mmap-lock fallback (a
+// private VMA without an anon_vma takes it, and has one after), then validate_dst_vma() (-ENOENT for a VMA not registered with userfaultfd).
 // mfill-copy-norevalidate is the series as posted, before 85668fda932a.
 import { EAGAIN, EEXIST, ENOENT } from "../errno.js";
 import {
   allocFolio,
   copyFolioLocked,
-  lookupAndVmaStartRead,
   mfillInstall,
   mfillRevalidate,
   mfillWake,
+  uffdLockVma,
+  uffdLockVmaFallback,
   validateDstVma,
 } from "../kernel/mfill.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
-import { lockVmaUnderRcu, vmaEndReadOp } from "../kernel/vma-lock.js";
+import { vmaEndReadOp } from "../kernel/vma-lock.js";
 import { exit, set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 
@@ -31,12 +32,12 @@ import type { Design, Steps } from "../step.js";
 function getVma(p: string, then: string): Steps {
   return {
     [p]: {
-      op: lockVmaUnderRcu("dst", "vma"),
-      on: { locked: `${p}.validate`, none: `${p}.mmap` },
+      op: uffdLockVma("dst", "vma"),
+      on: { locked: `${p}.validate`, fallback: `${p}.mmap` },
     },
     [`${p}.mmap`]: { op: mmapReadLock(), next: `${p}.lookup` },
     [`${p}.lookup`]: {
-      op: lookupAndVmaStartRead("dst", "vma"),
+      op: uffdLockVmaFallback("dst", "vma"),
       on: { locked: `${p}.unlock`, none: `${p}.enoent` },
     },
     [`${p}.unlock`]: { op: mmapReadUnlock(), next: `${p}.validate` },

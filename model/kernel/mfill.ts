@@ -3,9 +3,10 @@
 // (flags, uffd ops, file and pgoff; 85668fda932a "verify VMA state across UFFDIO_COPY
 // retry").
 import { useVma } from "../ghost.js";
-import type { Op } from "../step.js";
+import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
+import { prepareAnonVma } from "./anon-vma.js";
 import { wakeUserfault } from "./userfaultfd.js";
 import { vmaAt } from "./vma.js";
 import { vmaStartRead } from "./vma-lock.js";
@@ -16,19 +17,54 @@ export function vmaIdentity(v: Vma): string {
   return `${kind}/${v.flags.shared ? "shared" : "private"}/${v.flags.uffdMissing ? "uffd" : "no-uffd"}`;
 }
 
-/** uffd_lock_vma() fallback: under mmap_read_lock, vma_lookup() and vma_start_read(). */
-export const lookupAndVmaStartRead = (addr: string, into: string): Op<"locked" | "none"> =>
+// uffd_mfill_lock() -> uffd_lock_vma() (mm/userfaultfd.c, v6.9-v7.0): lock_vma_under_rcu()
+// first; a private VMA without an anon_vma is let go again (vma_end_read(): "We know
+// we're going to need to use anon_vma, so check that early"), and then, as when
+// lock_vma_under_rcu() fails, mmap_read_lock(), find_vma_and_prepare_anon(),
+// vma_start_read_locked() and mmap_read_unlock().
+
+/**
+ * uffd_lock_vma()'s lock_vma_under_rcu() and its anon_vma check, in one step: true with
+ * the VMA read-locked in local `into`; false for the mmap-lock fallback (no VMA there,
+ * a write-locked one, or a private one without an anon_vma).
+ */
+export function uffdLockVmaRcu(k: Ctx, addr: number, into: string): boolean {
+  const v = vmaAt(k.w as World, addr);
+  if (!v || v.writeLocked || (!v.flags.shared && !v.anonVma)) return false;
+  vmaStartRead(k, v.id, into);
+  return true;
+}
+
+/**
+ * Under the mmap read lock: find_vma_and_prepare_anon() (anon_vma_prepare() for a
+ * private VMA) and vma_start_read_locked(), the VMA read-locked in local `into`; false
+ * when there is no VMA at `addr` (-ENOENT).
+ */
+export function findVmaAndPrepareAnon(k: Ctx, addr: number, into: string): boolean {
+  const v = vmaAt(k.w as World, addr);
+  if (!v) return false;
+  if (!v.flags.shared) prepareAnonVma(k, v.id, "find_vma_and_prepare_anon()");
+  vmaStartRead(k, v.id, into);
+  return true;
+}
+
+/** `into = uffd_lock_vma(mm, addr)`, its first half: "fallback" goes on under the mmap lock. */
+export const uffdLockVma = (addr: string, into: string): Op<"locked" | "fallback"> =>
   op({
-    name: `${into} = vma_lookup(mm, ${addr}); vma_start_read(${into})`,
+    name: `uffd_lock_vma(): ${into} = lock_vma_under_rcu(mm, ${addr})`,
+    outcomes: ["locked", "fallback"],
+    run: (k) => (uffdLockVmaRcu(k, k.num(addr), into) ? "locked" : "fallback"),
+  });
+
+/** The fallback under mmap_read_lock: "none" is -ENOENT, `into` then NULL. */
+export const uffdLockVmaFallback = (addr: string, into: string): Op<"locked" | "none"> =>
+  op({
+    name: `${into} = find_vma_and_prepare_anon(mm, ${addr}); vma_start_read_locked(${into})`,
     outcomes: ["locked", "none"],
     run: (k) => {
-      const v = vmaAt(k.w as World, k.num(addr));
-      if (!v) {
-        k.set(into, null);
-        return "none";
-      }
-      vmaStartRead(k, v.id, into);
-      return "locked";
+      if (findVmaAndPrepareAnon(k, k.num(addr), into)) return "locked";
+      k.set(into, null);
+      return "none";
     },
   });
 
