@@ -42,17 +42,26 @@ const actorSchema = z.object({
   steps: z.record(z.string(), z.object({ op: opSchema }).loose()),
   disruptive: z.boolean(),
 });
-const vmaSchema = z.object({
-  name: z.string().min(1),
-  pages: z.number().int().min(1).max(16),
-  write: z.boolean(),
-  shared: z.boolean(),
-  hugetlb: z.boolean(),
-  uffdMissing: z.boolean(),
-  file: z.string().nullable().optional(),
-  swapped: z.boolean().optional(),
-  anonVma: z.boolean().optional(),
-});
+const PRIVATE_HUGETLB = "a private hugetlb VMA (hugetlb: true, shared: false) is not modelled";
+const vmaSchema = z
+  .object({
+    name: z.string().min(1),
+    pages: z.number().int().min(1).max(16),
+    write: z.boolean(),
+    shared: z.boolean(),
+    hugetlb: z.boolean(),
+    uffdMissing: z.boolean(),
+    file: z.string().nullable().optional(),
+    swapped: z.boolean().optional(),
+    mapped: z.boolean().optional(),
+    anonVma: z.boolean().optional(),
+  })
+  .refine((v) => v.shared || !v.hugetlb, {
+    // hugetlb_no_page() and hugetlb_wp() prepare a private mapping's anon_vma and use its
+    // reservation map; neither is modelled
+    message: PRIVATE_HUGETLB,
+    path: ["shared"],
+  });
 const scenarioSchema = z.object({
   id: z.string().regex(ID),
   title: z.string(),
@@ -104,6 +113,8 @@ function zodProblem(kind: string, id: unknown, issue: z.core.$ZodIssue, value: u
   }
   if (path[0] === "id")
     return `${name}: the id must be letters, digits, ".", "_" and "-" (got ${JSON.stringify(id)}). Fix: give it an id such as "my-${kind}".`;
+  if (issue.message === PRIVATE_HUGETLB)
+    return `${name}: ${at}: ${PRIVATE_HUGETLB} (its faults prepare an anon_vma and use the reservation map, which lockdrop leaves out). Fix: declare hugetlb VMAs with shared: true, as MAP_SHARED hugetlbfs mappings.`;
   if (path[0] === "actors")
     return `${name}: actors.${path.slice(1).join(".")}: ${issue.message}. Fix: list actors as use(myActor, budget), with actor() from lockdrop/model and a budget of 0 or more (null: no bound).`;
   return `${name}: ${at}: ${issue.message}. Fix: declare it with ${kind === "property" ? "safety() or liveness()" : `${kind}()`} from lockdrop/model.`;

@@ -49,6 +49,7 @@ import type {
   LockState,
   Obj,
   ObjState,
+  Pte,
   Thread,
   UffdMode,
   Val,
@@ -63,8 +64,13 @@ export interface VmaSpec extends VmaFlags {
   /** its pages start swapped out (a fault must swap them in under the folio lock) */
   readonly swapped?: boolean;
   /**
+   * its pages start mapped, as pages the process has written (writable with VM_WRITE): in
+   * a private VMA, anonymous pages, not the zero page a read fault maps
+   */
+  readonly mapped?: boolean;
+  /**
    * vma->anon_vma is set from the start: a private VMA that has held anonymous pages
-   * (default: when its pages start swapped out)
+   * (default: when its pages start swapped out or mapped)
    */
   readonly anonVma?: boolean;
 }
@@ -397,10 +403,12 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "anon-migrate",
     title:
-      "one anonymous page that a device driver migrates with migrate_vma while the driver under check mirrors it with hmm_range_fault (read faults)",
+      "one anonymous page, written before, that a device driver migrates with migrate_vma while the driver under check mirrors it with hmm_range_fault (read requests)",
     families: ["hmm-migrate"],
-    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
-    // read faults: a write request would fault the old read-only page first
+    // a page the process wrote: a read fault would map the zero page, which
+    // migrate_vma_collect_pmd() migrates without a migration entry (not modelled)
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false, mapped: true }],
+    // read requests, as lib/test_hmm.c's dmirror_fault() for a read
     write: false,
     actors: [use(migrateVma, 1)],
     stepsPerPage: 40,
@@ -408,9 +416,9 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "anon-migrate-device-private",
     title:
-      "one anonymous page that another device's driver migrates to its device-private memory while the driver under check mirrors it with hmm_range_fault (read faults)",
+      "one anonymous page, written before, that another device's driver migrates to its device-private memory while the driver under check mirrors it with hmm_range_fault (read requests)",
     families: ["hmm-migrate"],
-    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false }],
+    vmas: [{ ...anonUffd, pages: 1, uffdMissing: false, mapped: true }],
     write: false,
     actors: [use(migrateVmaOther, 1)],
     stepsPerPage: 40,
@@ -853,13 +861,20 @@ export function programsFor(s: Scenario, design: Design): Programs {
   return out;
 }
 
-/** The initial world: VMAs laid out from page 0, no page present, T first. */
+/** A VMA's pages at the start: swapped out, mapped (written), or not there. */
+function initialPte(v: VmaSpec): Pte {
+  if (v.swapped) return "swap";
+  if (v.mapped) return v.write ? "rw" : "ro";
+  return "none";
+}
+
+/** The initial world: VMAs laid out from page 0, as their specs lay the pages out, T first. */
 export function initialWorld(s: Scenario, design: Design): World {
   const vmas: Vma[] = [];
   let at = 0;
   for (const spec of s.vmas) {
-    const { name: _name, pages, swapped, anonVma, ...flags } = spec;
-    const prepared = anonVma ?? (swapped === true && !flags.shared);
+    const { name: _name, pages, swapped, mapped, anonVma, ...flags } = spec;
+    const prepared = anonVma ?? ((swapped === true || mapped === true) && !flags.shared);
     vmas.push(newVma(vmas.length, at, at + pages, flags, false, prepared));
     at += pages;
   }
@@ -913,7 +928,7 @@ export function initialWorld(s: Scenario, design: Design): World {
     clock: 0,
     mmapLock: emptyRwsem(),
     vmas,
-    ptes: s.vmas.flatMap((v) => new Array(v.pages).fill(v.swapped ? "swap" : "none")),
+    ptes: s.vmas.flatMap((v) => new Array<Pte>(v.pages).fill(initialPte(v))),
     folioLock: new Array(pages).fill(null),
     folioWaiters: Array.from({ length: pages }, () => []),
     notifier: {

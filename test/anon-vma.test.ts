@@ -8,6 +8,7 @@
 //   - fork's vma_needs_copy() (mm/memory.c) copies the page tables of a VMA with one;
 //   - 6.4-6.5's lock_vma_under_rcu() refused an anonymous VMA without one.
 import { describe, expect, it } from "vitest";
+import { declareScenario } from "../api/declarations.js";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import type { Design, StepRecord } from "../model/step.js";
@@ -61,6 +62,16 @@ describe("vmf_anon_prepare() in the fault path", () => {
   });
 });
 
+describe("a scenario's VMA spec", () => {
+  it("mapped: the pages a private VMA starts with are anonymous pages, so it has an anon_vma", () => {
+    const w = setupFor(design("mainline-migrate"), scenario("anon-migrate")).world0;
+    expect(w.ptes).toEqual(["rw"]);
+    expect(w.vmas[0]?.anonVma).toBe(true);
+    // without pages or swap entries, none
+    expect(setupFor(design("v2"), scenario("anon-uffd")).world0.vmas[0]?.anonVma).toBeUndefined();
+  });
+});
+
 describe("the anon_vma outlives the pages", () => {
   it("split: both parts keep it (anon_vma_clone)", () => {
     const s = scenario("anon-uffd-split");
@@ -98,5 +109,29 @@ describe("6.4-6.5's lock_vma_under_rcu() (vma-lock-fault-pre)", () => {
     expect(locks).toEqual(["none", "locked"]);
     expect(r.world.vmas[0]?.anonVma).toBe(true);
     expect(r.world.ptes).toEqual(["rw", "rw"]);
+  });
+});
+
+describe("a private hugetlb VMA", () => {
+  it("is refused in a scenario of one's own, in one paragraph naming the fix", () => {
+    const s = {
+      ...scenario("hugetlb-uffd"),
+      id: "my-private-hugetlb",
+      vmas: [
+        {
+          name: "h",
+          pages: 1,
+          write: true,
+          shared: false,
+          hugetlb: true,
+          uffdMissing: false,
+          file: "hugetlbfs:0",
+        },
+      ],
+    };
+    expect(() => declareScenario(s, "my.ts")).toThrow(
+      /private hugetlb VMA .* is not modelled .* Fix: declare hugetlb VMAs with shared: true/,
+    );
+    expect(() => declareScenario(scenario("hugetlb-uffd"), "my.ts")).not.toThrow();
   });
 });

@@ -15,7 +15,11 @@
 // One page (page 0): collect puts a migration entry in place of a present PTE with the
 // folio locked; migrate_vma_pages and migrate_vma_finalize put the new page in its place
 // and unlock the folio. A page that is not present is not migrated (the hole a real
-// migrate_vma_collect_hole marks for a fresh device page is left out).
+// migrate_vma_collect_hole marks for a fresh device page is left out), and every
+// present page is a real one: the zero page, which migrate_vma_collect_pmd() marks
+// MIGRATE_PFN_MIGRATE without a folio lock or a migration entry, is not modelled, so
+// the built-in scenarios start with a page the process wrote (README, "Known
+// differences from the kernel").
 
 import { type Actor, actor } from "../actor.js";
 import { migrateVmaCollectPage, migrateVmaFinalize } from "../kernel/migrate.js";
