@@ -9,7 +9,7 @@
 //   - mm/pgtable-generic.c pte_free_defer(): call_rcu(), so the table's page is freed
 //     only after the readers inside RCU (pte_offset_map()'s) have left.
 import { describe, expect, it } from "vitest";
-import { step } from "../engine/exec.js";
+import { isEnabled, step } from "../engine/exec.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { rcuReadersInside, rcuReadLock } from "../model/kernel/locks.js";
@@ -42,6 +42,15 @@ function walkBench(scenarioId: string) {
 
 const pc = (w: World, tid: number) => w.threads[tid]?.pc;
 const table = (w: World) => w.objects.pte_table?.state;
+
+describe("retract_page_tables()", () => {
+  it("skips a VMA with an anon_vma: khugepaged does not start", () => {
+    const { b, h } = walkBench("shmem-pte-retract");
+    expect(isEnabled(b.world, h, b.programs)).toBe(true);
+    const w = { ...b.world, vmas: b.world.vmas.map((v) => ({ ...v, anonVma: true })) };
+    expect(isEnabled(w, h, b.programs)).toBe(false);
+  });
+});
 
 describe("__pte_offset_map_lock: the pmd_same() recheck under the ptl", () => {
   it("a walker that mapped the table before khugepaged cleared the pmd unmaps, retries, and finds a hole", () => {

@@ -48,8 +48,12 @@ export function khugepagedRetractActor(
   o: { readonly pteFree?: boolean; readonly names?: PgtableNames } = {},
 ): Actor {
   const n = o.names ?? PGTABLE;
-  /** a PTE table is there to retract */
-  const guard = (w: World, _tid: Tid) => w.objects[n.table]?.state === "live";
+  /**
+   * a PTE table is there to retract, in a VMA without an anon_vma (retract_page_tables()
+   * skips one: its private COW pages are not the file's)
+   */
+  const guard = (w: World, _tid: Tid) =>
+    w.objects[n.table]?.state === "live" && !w.vmas.some((v) => v.anonVma === true);
   return actor({
     id: o.pteFree ? "khugepaged-retract-pte-free" : "khugepaged-retract",
     lane: "C",
