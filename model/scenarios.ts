@@ -406,7 +406,7 @@ export const SCENARIOS: readonly Scenario[] = [
       "one anonymous page, written before, that a device driver migrates with migrate_vma while the driver under check mirrors it with hmm_range_fault (read requests)",
     families: ["hmm-migrate"],
     // a page the process wrote: a read fault would map the zero page, which
-    // migrate_vma_collect_pmd() migrates without a migration entry (not modelled)
+    // migrate_vma_collect_pmd() migrates without a migration entry for the walker to meet
     vmas: [{ ...anonUffd, pages: 1, uffdMissing: false, mapped: true }],
     // read requests, as lib/test_hmm.c's dmirror_fault() for a read
     write: false,

@@ -209,13 +209,18 @@ export interface ChildMm {
 }
 
 /**
- * Page-table entry of one page: none, present read-only, present writable, swapped out,
+ * Page-table entry of one page: none, present read-only, present writable, the zero page
+ * (read-only: a read fault on a private anonymous VMA maps it, do_anonymous_page(); it is
+ * no folio of the VMA's and needs no anon_vma), swapped out,
  * a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
  * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it),
  * or a device-private entry (a page migrated to the private memory of a device other
  * than the HMM caller's: pgmap->owner != range->dev_private_owner).
  */
-export type Pte = "none" | "ro" | "rw" | "swap" | "migration" | "device-private";
+export type Pte = "none" | "ro" | "rw" | "zero" | "swap" | "migration" | "device-private";
+
+/** A present entry a read may use as it is: read-only, writable or the zero page. */
+export const presentPte = (p: Pte | undefined): boolean => p === "ro" || p === "rw" || p === "zero";
 
 /**
  * One mmu interval notifier subscription over the whole modelled range, plus the

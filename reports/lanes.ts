@@ -44,7 +44,7 @@ function noteFor(e: Event, w: World): string | null {
     case "vma-change":
       return e.text;
     case "pte":
-      return `page ${e.page}: ${e.pte}`;
+      return `page ${e.page}: ${e.pte === "zero" ? "the zero page" : e.pte}`;
     case "signal":
       return `fatal signal to ${name(e.target)}`;
     case "return":

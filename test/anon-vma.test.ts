@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { declareScenario } from "../api/declarations.js";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
+import type { Scenario, VmaSpec } from "../model/scenarios.js";
 import type { Design, StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { bench, calls, runAlone, scenario, tidOf } from "./helpers.js";
@@ -133,5 +134,48 @@ describe("a private hugetlb VMA", () => {
       /private hugetlb VMA .* is not modelled .* Fix: declare hugetlb VMAs with shared: true/,
     );
     expect(() => declareScenario(scenario("hugetlb-uffd"), "my.ts")).not.toThrow();
+  });
+});
+
+describe("the zero page", () => {
+  /** anon-migrate, but its page never written: T's read request faults it in. */
+  const readOnly: Scenario = {
+    ...scenario("anon-migrate"),
+    id: "anon-migrate-read",
+    vmas: [{ ...(scenario("anon-migrate").vmas[0] as VmaSpec), mapped: false }],
+  };
+
+  it("a read fault on a private anonymous VMA maps it, with no anon_vma; a write copies it", () => {
+    const setup = setupFor(design("mainline-migrate"), readOnly);
+    expect(setup.world0.ptes).toEqual(["none"]);
+    const r = runAlone(setup.programs, setup.world0, 0, calls("handle_mm_fault"), 30);
+    expect(r.world.ptes).toEqual(["zero"]);
+    expect(r.world.vmas[0]?.anonVma).toBeUndefined();
+    // a write fault on it: wp_page_copy() -> vmf_anon_prepare()
+    const b = bench(scenario("anon-uffd-1"), design("vma-lock-fault"));
+    b.world = { ...b.world, ptes: ["zero"] };
+    const w = runAlone(b.programs, b.world, 0, calls("handle_mm_fault"), 20).world;
+    expect(w.ptes).toEqual(["rw"]);
+    expect(w.vmas[0]?.anonVma).toBe(true);
+  });
+
+  it("migrate_vma takes it without a folio lock or a migration entry, and inserts the new page", () => {
+    const setup = setupFor(design("mainline-migrate"), readOnly);
+    let w = runAlone(setup.programs, setup.world0, 0, calls("handle_mm_fault"), 30).world;
+    // T gives the mmap lock back before G can take it
+    w = runAlone(setup.programs, w, 0, calls("mmap_read_unlock"), 30).world;
+    const g = tidOf(w, "G");
+    const collect = runAlone(setup.programs, w, g, calls("migrate_vma_collect_pmd"), 10);
+    expect(collect.recs.at(-1)?.outcome).toBe("zero");
+    expect(collect.world.ptes).toEqual(["zero"]);
+    expect(collect.world.folioLock).toEqual([null]);
+    const done = runAlone(setup.programs, collect.world, g, calls("mmap_read_unlock"), 10);
+    const ops = done.recs.flatMap((rec) => rec.ops);
+    expect(
+      ops.some((o) => o.startsWith("migrate_vma_pages(): mmu_notifier_invalidate_range_start")),
+    ).toBe(true);
+    expect(done.recs.find(calls("migrate_vma_insert_page"))?.outcome).toBe("ok");
+    expect(done.world.ptes).toEqual(["rw"]);
+    expect(done.world.vmas[0]?.anonVma).toBe(true);
   });
 });

@@ -286,7 +286,7 @@ function faultedIn(next: string): Steps {
 // do_swap_page() on a device-private entry (mm/memory.c at v7.0): migrate_to_ram() does
 // not run under the per-VMA lock, so the fault gives the lock back and retries.
 describe("a device-private entry", () => {
-  /** T faults page 0 in, G migrates it to its device, then T faults it with `flags`. */
+  /** T walks page 0, G migrates it to its device, then T faults it with `flags`. */
   function migrated(flags: readonly FaultFlag[]) {
     const vmaLocked = flags.includes("VMA_LOCK");
     const d = mini({
@@ -298,7 +298,8 @@ describe("a device-private entry", () => {
     });
     const b = bench(scenario("anon-migrate-device-private"), d);
     b.world = runAlone(b.programs, b.world, 0, calls("mmap_read_unlock")).world;
-    expect(b.world.ptes[0]).toBe("ro");
+    // the scenario's page: one the process wrote
+    expect(b.world.ptes[0]).toBe("rw");
     const g = tidOf(b.world, "G");
     b.world = runAlone(b.programs, b.world, g, calls("migrate_vma_finalize"), 40).world;
     expect(b.world.ptes[0]).toBe("device-private");

@@ -15,14 +15,16 @@
 // One page (page 0): collect puts a migration entry in place of a present PTE with the
 // folio locked; migrate_vma_pages and migrate_vma_finalize put the new page in its place
 // and unlock the folio. A page that is not present is not migrated (the hole a real
-// migrate_vma_collect_hole marks for a fresh device page is left out), and every
-// present page is a real one: the zero page, which migrate_vma_collect_pmd() marks
-// MIGRATE_PFN_MIGRATE without a folio lock or a migration entry, is not modelled, so
-// the built-in scenarios start with a page the process wrote (README, "Known
-// differences from the kernel").
+// migrate_vma_collect_hole marks for a fresh device page is left out). The zero page
+// gets no folio lock and no migration entry: migrate_vma_pages() inserts the new page
+// in its place between an invalidation start and end of its own (migrate_vma_insert_page).
 
 import { type Actor, actor } from "../actor.js";
-import { migrateVmaCollectPage, migrateVmaFinalize } from "../kernel/migrate.js";
+import {
+  migrateVmaCollectPage,
+  migrateVmaFinalize,
+  migrateVmaInsertPage,
+} from "../kernel/migrate.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import {
   invalidateCallback,
@@ -60,6 +62,24 @@ const startOther = op({
   },
 });
 
+const pagesStart = op({
+  name: "migrate_vma_pages(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = pgmap_owner)",
+  outcomes: ["ok"],
+  run: (k) => {
+    invalidateStart(k);
+    return "ok";
+  },
+});
+
+const pagesEnd = op({
+  name: "migrate_vma_pages(): mmu_notifier_invalidate_range_end()",
+  outcomes: ["ok"],
+  run: (k) => {
+    invalidateEnd(k);
+    return "ok";
+  },
+});
+
 /**
  * `otherDevice`: the driver of another device migrating page 0 to its device-private
  * memory (nouveau_dmem_migrate_vma, dmirror_migrate_to_device with a private pgmap).
@@ -87,9 +107,28 @@ export function migrateVmaActor(o: { readonly otherDevice?: boolean } = {}): Act
             cb: { op: invalidateCallback(), next: "collect" },
           }
         : { start: { op: start, next: "collect" } }),
-      collect: { op: migrateVmaCollectPage(0), on: { collected: "end", skip: "end_skip" } },
+      collect: {
+        op: migrateVmaCollectPage(0),
+        on: { collected: "end", zero: "end_zero", skip: "end_skip" },
+      },
       end: { op: end, next: "finalize" },
       end_skip: { op: end, next: "unlock" },
+      // the zero page: migrate_vma_pages() inserts the new page between a start and an
+      // end of its own (__migrate_device_pages(), v7.0); migrate_vma_finalize() has no
+      // folio to unlock
+      end_zero: { op: end, next: "pages_start" },
+      ...(other
+        ? {
+            pages_start: { op: pagesStart, next: "pages_cb_lock" },
+            pages_cb_lock: { op: userLock(), next: "pages_cb" },
+            pages_cb: { op: invalidateCallback(), next: "insert" },
+          }
+        : { pages_start: { op: pagesStart, next: "insert" } }),
+      insert: {
+        op: migrateVmaInsertPage(other ? "device-private" : "present"),
+        on: { ok: "pages_end", abort: "pages_end" },
+      },
+      pages_end: { op: pagesEnd, next: "unlock" },
       finalize: {
         op: migrateVmaFinalize(other ? "device-private" : "present"),
         next: "unlock",

@@ -121,8 +121,8 @@ function fault(
   if (has("VMA_LOCK") && has("RETRY_NOWAIT")) return "VM_FAULT_SIGSEGV";
   const pte = k.w.ptes[addr];
   if (pte === undefined) return "VM_FAULT_SIGSEGV";
-  if (pte === "rw" || (pte === "ro" && !write)) return "0";
-  if (pte === "ro") {
+  if (pte === "rw" || ((pte === "ro" || pte === "zero") && !write)) return "0";
+  if (pte === "ro" || pte === "zero") {
     // do_wp_page: break COW / make writable (wp_page_shared for a shared file page);
     // a private VMA's page without an anon_vma (the zero page, a file page) is copied,
     // wp_page_copy() -> vmf_anon_prepare()
@@ -165,6 +165,12 @@ function fault(
   // pte none: do_anonymous_page / hugetlb_no_page -> handle_userfault when armed
   if (vma.flags.uffdMissing) return handleUserfault(k, vma.id, addr, flags, handler);
   if (unstable) return "VM_FAULT_SIGBUS";
+  // do_anonymous_page(): a read maps the zero page (x86 has no mm_forbids_zeropage())
+  if (!write && !vma.flags.shared && !vma.flags.file && !vma.flags.hugetlb) {
+    k.w.ptes[addr] = "zero";
+    k.emit({ k: "pte", tid: k.tid, page: addr, pte: "zero" });
+    return "0";
+  }
   install(k, vma, addr, write);
   // do_shared_fault: a write to a shared file page dirties it
   return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";

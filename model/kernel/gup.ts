@@ -5,6 +5,7 @@
 import { useVma } from "../ghost.js";
 import type { Op } from "../step.js";
 import { op } from "../step.js";
+import { presentPte } from "../world.js";
 
 /** `page = follow_page_mask(vma, addr, foll_flags)`: present (and writable if asked) or not. */
 export const followPageMask = (vma: string, addr: string): Op<"page" | "fault"> =>
@@ -17,6 +18,6 @@ export const followPageMask = (vma: string, addr: string): Op<"page" | "fault"> 
       useVma(k, r, "follow_page_mask");
       const pte = k.w.ptes[k.num(addr)];
       const write = k.get("foll_write") === true;
-      return pte === "rw" || (pte === "ro" && !write) ? "page" : "fault";
+      return pte === "rw" || (presentPte(pte) && !write) ? "page" : "fault";
     },
   });

@@ -4,7 +4,10 @@
 // place, and folio_unlock() then wakes whoever sleeps in migration_entry_wait().
 import type { Op } from "../step.js";
 import { op } from "../step.js";
+import type { World } from "../world.js";
+import { prepareAnonVma } from "./anon-vma.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
+import { vmaAt } from "./vma.js";
 
 /**
  * `pte_unmap(ptep); migration_entry_wait(mm, pmdp, addr)` (mm/migrate.c): under the PTL
@@ -28,15 +31,26 @@ export const migrationEntryWait = (page = "addr"): Op<"ok"> =>
 /**
  * migrate_vma_collect_pmd() for one page (mm/migrate_device.c): under the PTL, a present
  * page whose folio it can trylock gets a migration entry in place of its PTE (the old
- * permission is kept in the local `mig_pte`, as the entry's own write bit); a page that
- * is not present, or whose folio lock is busy, is not migrated ("skip").
+ * permission is kept in the local `mig_pte`, as the entry's own write bit); the zero
+ * page is marked MIGRATE_PFN_MIGRATE as it is, no folio locked and no entry set (with
+ * MIGRATE_VMA_SELECT_SYSTEM, which the modelled drivers pass: v7.0); a page that is not
+ * present, or whose folio lock is busy, is not migrated ("skip").
  */
-export const migrateVmaCollectPage = (page: number): Op<"collected" | "skip"> =>
+export const migrateVmaCollectPage = (page: number): Op<"collected" | "zero" | "skip"> =>
   op({
     name: "migrate_vma_collect_pmd(): folio_trylock(folio); set_pte_at(migration entry)",
-    outcomes: ["collected", "skip"],
+    outcomes: ["collected", "zero", "skip"],
     run: (k) => {
       const pte = k.w.ptes[page];
+      if (pte === "zero") {
+        k.set("mig_page", page);
+        k.emit({
+          k: "note",
+          tid: k.tid,
+          text: `the zero page at page ${page}: no folio lock, no entry`,
+        });
+        return "zero";
+      }
       if (pte !== "ro" && pte !== "rw") return "skip";
       if (!folioTrylock(k, page)) return "skip";
       k.set("mig_page", page);
@@ -68,6 +82,35 @@ export const migrateVmaFinalize = (dest: "present" | "device-private" = "present
         k.emit({ k: "pte", tid: k.tid, page, pte: next });
       }
       folioUnlock(k, page, "migrate_vma_finalize: folio_unlock");
+      return "ok";
+    },
+  });
+
+/**
+ * migrate_vma_insert_page() (mm/migrate_device.c, v7.0), what migrate_vma_pages() does
+ * for a page collected without a folio (the zero page here), between its own
+ * MMU_NOTIFY_MIGRATE start and end: only for an anonymous VMA, anon_vma_prepare(), then
+ * under the PTL the new page replaces the entry if it is still none or the zero page
+ * (the address space stable, the VMA not armed for userfaultfd missing faults);
+ * otherwise it backs off ("abort").
+ */
+export const migrateVmaInsertPage = (
+  dest: "present" | "device-private" = "present",
+): Op<"ok" | "abort"> =>
+  op({
+    name: "migrate_vma_insert_page(): anon_vma_prepare(vma); set_pte_at(new page)",
+    outcomes: ["ok", "abort"],
+    run: (k) => {
+      const page = k.num("mig_page");
+      const v = vmaAt(k.w as World, page);
+      if (!v || v.flags.file || v.flags.hugetlb || v.flags.shared) return "abort";
+      prepareAnonVma(k, v.id, "migrate_vma_insert_page(): anon_vma_prepare()");
+      const pte = k.w.ptes[page];
+      if (k.w.mm.unstable || (pte !== "none" && pte !== "zero") || v.flags.uffdMissing)
+        return "abort";
+      const next = dest === "device-private" ? "device-private" : v.flags.write ? "rw" : "ro";
+      k.w.ptes[page] = next;
+      k.emit({ k: "pte", tid: k.tid, page, pte: next });
       return "ok";
     },
   });
