@@ -36,7 +36,8 @@ const zapEnd = op({
     const vma = k.w.vmas.find((v) => v.state !== "freed" && v.start <= p && p < v.end);
     const lock = vma?.hugetlbLock;
     const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
-    if (locked && k.w.ptes[p] !== "none") {
+    // the zero page is in no rmap: try_to_unmap() never reaches it
+    if (locked && k.w.ptes[p] !== "none" && k.w.ptes[p] !== "zero") {
       k.w.ptes[p] = "none";
       k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
     }
