@@ -103,6 +103,9 @@ export const mainlineMigrateValid: Design = {
   ],
 };
 
+const NEVER_FAULTS =
+  "the migration scenarios start with a page the process wrote, and this mutant reports another device's private page valid where the others fault it back: its walker never faults";
+
 export const mainlineMigrateAnyOwner: Design = {
   ...mutant(
     mainlineMigrate,
@@ -110,5 +113,10 @@ export const mainlineMigrateAnyOwner: Design = {
     "hmm_range_fault() before 08ddddda667b (v5.7): the walker reports every device-private page valid, whatever device owns it, instead of only those of range->dev_private_owner; the caller programs its device with another device's private memory.",
     { "pte.entry": hmmWalkMigration({ anyOwner: true })["pte.entry"] as Design["steps"][string] },
   ),
-  unreachable: migrateUnreachable(),
+  unreachable: [
+    ...migrateUnreachable(),
+    ...unreachable("pte.entry", ["fault"], NEVER_FAULTS),
+    ...unreachable("pte.fault", ["ok"], NEVER_FAULTS),
+    ...unreachable("pte.fault_next", ["done"], NEVER_FAULTS),
+  ],
 };
