@@ -32,53 +32,35 @@ import {
   invalidateStart,
   userLock,
 } from "../kernel/notifier.js";
+import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 
-const start = op({
-  name: "migrate_vma_setup(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = pgmap_owner)",
-  outcomes: ["ok"],
-  run: (k) => {
-    // the driver's interval callback sees its own pgmap owner and returns at once
-    invalidateStart(k);
-    return "ok";
-  },
-});
+/** A step of the migration that only starts or ends an invalidation. */
+const notify = (name: string, run: (k: Ctx) => void) =>
+  op({
+    name,
+    outcomes: ["ok"],
+    run: (k) => {
+      run(k);
+      return "ok";
+    },
+  });
 
-const end = op({
-  name: "migrate_vma_collect(): mmu_notifier_invalidate_range_end()",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateEnd(k);
-    return "ok";
-  },
-});
-
-const startOther = op({
-  name: "migrate_vma_setup(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = its pgmap_owner)",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateStart(k);
-    return "ok";
-  },
-});
-
-const pagesStart = op({
-  name: "migrate_vma_pages(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = pgmap_owner)",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateStart(k);
-    return "ok";
-  },
-});
-
-const pagesEnd = op({
-  name: "migrate_vma_pages(): mmu_notifier_invalidate_range_end()",
-  outcomes: ["ok"],
-  run: (k) => {
-    invalidateEnd(k);
-    return "ok";
-  },
-});
+// the driver's interval callback sees its own pgmap owner and returns at once
+const start = notify(
+  "migrate_vma_setup(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = pgmap_owner)",
+  invalidateStart,
+);
+const end = notify("migrate_vma_collect(): mmu_notifier_invalidate_range_end()", invalidateEnd);
+const startOther = notify(
+  "migrate_vma_setup(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = its pgmap_owner)",
+  invalidateStart,
+);
+const pagesStart = notify(
+  "migrate_vma_pages(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE, owner = pgmap_owner)",
+  invalidateStart,
+);
+const pagesEnd = notify("migrate_vma_pages(): mmu_notifier_invalidate_range_end()", invalidateEnd);
 
 /**
  * `otherDevice`: the driver of another device migrating page 0 to its device-private
@@ -89,6 +71,19 @@ const pagesEnd = op({
  */
 export function migrateVmaActor(o: { readonly otherDevice?: boolean } = {}): Actor {
   const other = o.otherDevice === true;
+  /**
+   * `label` starts an invalidation, then `next`; for another device's migration the HMM
+   * caller's interval callback, not its owner's, runs first: a real invalidation under
+   * user_lock (steps `${cb}cb_lock`, `${cb}cb`)
+   */
+  const startSteps = (label: string, startOp: Op<"ok">, cb: string, next: string) =>
+    other
+      ? {
+          [label]: { op: startOp, next: `${cb}cb_lock` },
+          [`${cb}cb_lock`]: { op: userLock(), next: `${cb}cb` },
+          [`${cb}cb`]: { op: invalidateCallback(), next },
+        }
+      : { [label]: { op: startOp, next } };
   return actor({
     id: other ? "migrate-vma-other-device" : "migrate-vma",
     lane: "G",
@@ -99,14 +94,7 @@ export function migrateVmaActor(o: { readonly otherDevice?: boolean } = {}): Act
     start: "lock",
     steps: {
       lock: { op: mmapReadLock(), next: "start" },
-      ...(other
-        ? {
-            start: { op: startOther, next: "cb_lock" },
-            // the HMM caller's interval callback: not its owner, so a real invalidation
-            cb_lock: { op: userLock(), next: "cb" },
-            cb: { op: invalidateCallback(), next: "collect" },
-          }
-        : { start: { op: start, next: "collect" } }),
+      ...startSteps("start", other ? startOther : start, "", "collect"),
       collect: {
         op: migrateVmaCollectPage(0),
         on: { collected: "end", zero: "end_zero", skip: "end_skip" },
@@ -117,13 +105,7 @@ export function migrateVmaActor(o: { readonly otherDevice?: boolean } = {}): Act
       // end of its own (__migrate_device_pages(), v7.0); migrate_vma_finalize() has no
       // folio to unlock
       end_zero: { op: end, next: "pages_start" },
-      ...(other
-        ? {
-            pages_start: { op: pagesStart, next: "pages_cb_lock" },
-            pages_cb_lock: { op: userLock(), next: "pages_cb" },
-            pages_cb: { op: invalidateCallback(), next: "insert" },
-          }
-        : { pages_start: { op: pagesStart, next: "insert" } }),
+      ...startSteps("pages_start", pagesStart, "pages_", "insert"),
       insert: {
         op: migrateVmaInsertPage(other ? "device-private" : "present"),
         on: { ok: "pages_end", abort: "pages_end" },
