@@ -255,6 +255,26 @@ describe("the misbehaving fault handler (FaultHandler.retryWithoutAllowRetry)", 
     expect(holdsMmap(tried.world, 0)).toBe(true);
   });
 
+  it("is not called under the VMA lock: vmf_can_call_fault() (no ->map_pages) gives the lock back and retries", () => {
+    const d = mini({
+      vl: { op: lockVmaUnderRcu("start", "vma"), on: { locked: "fault", none: "exit" } },
+      fault: {
+        op: handleMmFault("vma", "start", ["USER", "WRITE", "ALLOW_RETRY", "VMA_LOCK"]),
+        next: "exit",
+      },
+    });
+    const b = bench(scenario("misbehaving-handler"), d);
+    b.run(); // lock_vma_under_rcu
+    b.run(); // fault
+    const t = b.world.threads[0];
+    expect(t?.locals.vmret).toBe("VM_FAULT_RETRY");
+    expect(t?.locals.retry_src).toBe("vma-lock");
+    expect(b.world.vmas[0]?.readers).toEqual([]);
+    // ->fault never ran, and neither did vmf_anon_prepare()
+    expect(b.world.ptes[0]).toBe("none");
+    expect(b.world.vmas[0]?.anonVma).toBeUndefined();
+  });
+
   it("is what a design asks for with the variant, on any mapping; without it anon faults in", () => {
     const d = mini({
       lock: { op: mmapReadLock(), next: "lookup" },

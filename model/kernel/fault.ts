@@ -151,9 +151,18 @@ function fault(
     install(k, vma, addr, write);
     return "0";
   }
-  // pte none. A write to a private VMA: do_anonymous_page() and do_cow_fault() call
-  // vmf_anon_prepare() first, before check_stable_address_space(), handle_userfault()
-  // and ->fault (a read maps the zero page or the file page and prepares nothing)
+  // pte none. do_read_fault(), do_cow_fault() and do_shared_fault() call
+  // vmf_can_call_fault() first (mm/memory.c, v7.0): under the VMA lock a ->fault without
+  // ->map_pages, as the retrydrv driver's, is not called; vma_end_read() and RETRY, for
+  // the mmap-lock path
+  if (misbehavingFile(vma.flags.file) && has("VMA_LOCK")) {
+    releaseFaultLock(k, flags, vma.id, "vmf_can_call_fault(): vma_end_read(vma)");
+    why.vmaLock = true;
+    return "VM_FAULT_RETRY";
+  }
+  // a write to a private VMA: do_anonymous_page() and do_cow_fault() call
+  // vmf_anon_prepare() before check_stable_address_space(), handle_userfault() and
+  // ->fault (a read maps the zero page or the file page and prepares nothing)
   if (write && !anonPrepare(k, vma, flags, why)) return "VM_FAULT_RETRY";
   if (pte === "none" && (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file)))
     return misbehavingRetry(k, vma, addr, flags);
