@@ -275,6 +275,32 @@ describe("the misbehaving fault handler (FaultHandler.retryWithoutAllowRetry)", 
     expect(b.world.vmas[0]?.anonVma).toBeUndefined();
   });
 
+  it("has no ->page_mkwrite: a write to a shared read-only page of it is not a dirtying fault", () => {
+    const base = scenario("misbehaving-handler");
+    const shared = {
+      ...base,
+      id: "misbehaving-shared",
+      vmas: base.vmas.map((v) => ({ ...v, shared: true })),
+    };
+    const d = mini({
+      lock: { op: mmapReadLock(), next: "lookup" },
+      lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+      fault: {
+        op: handleMmFault("vma", "start", ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
+        next: "exit",
+      },
+    });
+    const b = bench(shared, d);
+    b.world = { ...b.world, ptes: ["ro"] };
+    b.run();
+    b.run();
+    b.run();
+    // wp_page_shared() without ->page_mkwrite: no fault_dirty_shared_page(), the lock kept
+    expect(b.world.threads[0]?.locals.vmret).toBe("0");
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+  });
+
   it("is what a design asks for with the variant, on any mapping; without it anon faults in", () => {
     const d = mini({
       lock: { op: mmapReadLock(), next: "lookup" },

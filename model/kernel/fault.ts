@@ -12,6 +12,7 @@ import {
   type FaultFlag,
   type FaultHandler,
   flagString,
+  MISBEHAVING_DRIVER,
   misbehavingFile,
   type VmFault,
 } from "./fault-flags.js";
@@ -212,11 +213,13 @@ function misbehavingRetry(k: Ctx, vma: Vma, addr: number, flags: readonly FaultF
 
 /**
  * A MAP_SHARED VMA of a regular file on a filesystem with ->page_mkwrite (ext4, xfs,
- * ...), named by its `file` ("ext4:0"); not shmem or hugetlbfs, which have none.
+ * ...), named by its `file` ("ext4:0"); not shmem or hugetlbfs, which have none, nor the
+ * retrydrv driver, whose vm_ops have ->fault only.
  */
 function hasPageMkwrite(vma: Vma): boolean {
   const fs = vma.flags.file?.split(":")[0];
-  return vma.flags.shared && !vma.flags.hugetlb && !!fs && fs !== "shmem" && fs !== "hugetlbfs";
+  const none = ["shmem", "hugetlbfs", MISBEHAVING_DRIVER];
+  return vma.flags.shared && !vma.flags.hugetlb && !!fs && !none.includes(fs);
 }
 
 /**
