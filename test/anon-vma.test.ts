@@ -9,6 +9,7 @@
 //   - 6.4-6.5's lock_vma_under_rcu() refused an anonymous VMA without one.
 import { describe, expect, it } from "vitest";
 import { declareScenario } from "../api/declarations.js";
+import { isEnabled } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import type { Scenario, VmaSpec } from "../model/scenarios.js";
@@ -177,5 +178,15 @@ describe("the zero page", () => {
     expect(done.recs.find(calls("migrate_vma_insert_page"))?.outcome).toBe("ok");
     expect(done.world.ptes).toEqual(["rw"]);
     expect(done.world.vmas[0]?.anonVma).toBe(true);
+  });
+});
+
+describe("the invalidation actor (try_to_unmap)", () => {
+  it("never picks the zero page, which is in no rmap", () => {
+    const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
+    const i = tidOf(setup.world0, "I");
+    expect(isEnabled(setup.world0, i, setup.programs)).toBe(true);
+    const zero = { ...setup.world0, ptes: ["zero" as const] };
+    expect(isEnabled(zero, i, setup.programs)).toBe(false);
   });
 });

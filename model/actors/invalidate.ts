@@ -16,12 +16,18 @@ import {
 } from "../kernel/notifier.js";
 import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
+import type { Pte } from "../world.js";
+
+/** The pages an rmap walk may unmap: any but the zero page, which is in no rmap. */
+const unmappable = (ptes: readonly Pte[]): string[] =>
+  ptes.flatMap((p, i) => (p === "zero" ? [] : [`page ${i}`]));
 
 const begin = op({
   name: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
   outcomes: ["ok"],
+  enabled: (w) => unmappable(w.ptes).length > 0,
   run: (k) => {
-    const pages = k.w.ptes.map((_, i) => `page ${i}`);
+    const pages = unmappable(k.w.ptes);
     k.set("page", Number(k.choose(pages).slice(5)));
     invalidateStart(k);
     return "ok";
@@ -36,7 +42,7 @@ const zapEnd = op({
     const vma = k.w.vmas.find((v) => v.state !== "freed" && v.start <= p && p < v.end);
     const lock = vma?.hugetlbLock;
     const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
-    // the zero page is in no rmap: try_to_unmap() never reaches it
+    // a read fault may have mapped the zero page since begin: try_to_unmap() leaves it
     if (locked && k.w.ptes[p] !== "none" && k.w.ptes[p] !== "zero") {
       k.w.ptes[p] = "none";
       k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
