@@ -56,6 +56,7 @@ export * from "../model/errno.js";
 export type { Event, FieldLocks, VmaField } from "../model/events.js";
 export { useVma } from "../model/ghost.js";
 export * from "../model/kernel/anon-vma.js";
+export * from "../model/kernel/cow.js";
 export * from "../model/kernel/fault.js";
 export * from "../model/kernel/fault-flags.js";
 export * from "../model/kernel/fault-lock.js";
@@ -129,12 +130,14 @@ export type {
   Obj,
   ObjRef,
   ObjState,
+  Pte,
   Thread,
   Tid,
   Val,
   VmaRef,
   World,
 } from "../model/world.js";
+export { copiedOnWrite, presentPte } from "../model/world.js";
 export { PROPERTIES, propertyById } from "../properties/index.js";
 export type {
   EndView,

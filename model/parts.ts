@@ -84,7 +84,16 @@ export function encodeRwsem(s: Rwsem | null, u: Units): void {
 }
 
 const VMA_STATE = { live: 0, detached: 1, freed: 2 } as const;
-const PTE = { none: 0, ro: 1, rw: 2, swap: 3, migration: 4, "device-private": 5, zero: 6 } as const;
+const PTE = {
+  none: 0,
+  ro: 1,
+  rw: 2,
+  swap: 3,
+  migration: 4,
+  "device-private": 5,
+  zero: 6,
+  cow: 7,
+} as const;
 
 const mmapLock = worldPart({
   name: "mmapLock",

@@ -211,16 +211,23 @@ export interface ChildMm {
 /**
  * Page-table entry of one page: none, present read-only, present writable, the zero page
  * (read-only: a read fault on a private anonymous VMA maps it, do_anonymous_page(); it is
- * no folio of the VMA's and needs no anon_vma), swapped out,
+ * no folio of the VMA's and needs no anon_vma), present read-only and to be copied on a
+ * write ("cow": an anonymous page fork() left shared with the child, or a private
+ * mapping's file page; do_wp_page() copies it with wp_page_copy(), where a "ro" page of a
+ * private mapping is an exclusive anonymous page it reuses in place), swapped out,
  * a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
  * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it),
  * or a device-private entry (a page migrated to the private memory of a device other
  * than the HMM caller's: pgmap->owner != range->dev_private_owner).
  */
-export type Pte = "none" | "ro" | "rw" | "zero" | "swap" | "migration" | "device-private";
+export type Pte = "none" | "ro" | "rw" | "zero" | "cow" | "swap" | "migration" | "device-private";
 
-/** A present entry a read may use as it is: read-only, writable or the zero page. */
-export const presentPte = (p: Pte | undefined): boolean => p === "ro" || p === "rw" || p === "zero";
+/** A present entry a read may use as it is: read-only, writable, the zero page or a COW page. */
+export const presentPte = (p: Pte | undefined): boolean =>
+  p === "ro" || p === "rw" || p === "zero" || p === "cow";
+
+/** A present entry a write must copy first (do_wp_page() -> wp_page_copy()). */
+export const copiedOnWrite = (p: Pte | undefined): boolean => p === "zero" || p === "cow";
 
 /**
  * One mmu interval notifier subscription over the whole modelled range, plus the

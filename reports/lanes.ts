@@ -7,6 +7,12 @@ import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { lockLabel } from "../model/world.js";
 
+/** Page-table entries whose name alone would not say what they are. */
+const PTE_TEXT: Readonly<Record<string, string>> = {
+  zero: "the zero page",
+  cow: "ro, shared (copy on write)",
+};
+
 export interface LaneOptions {
   /** index of the violating step, if any */
   readonly mark?: number;
@@ -44,7 +50,7 @@ function noteFor(e: Event, w: World): string | null {
     case "vma-change":
       return e.text;
     case "pte":
-      return `page ${e.page}: ${e.pte === "zero" ? "the zero page" : e.pte}`;
+      return `page ${e.page}: ${PTE_TEXT[e.pte] ?? e.pte}`;
     case "signal":
       return `fatal signal to ${name(e.target)}`;
     case "return":

@@ -264,7 +264,7 @@ describe("fork: dup_mmap", () => {
     expect(b.world.vmas.map((v) => v.writeLocked)).toEqual([true, true]);
     // the private VMA's writable entry is write-protected; the shared hugetlb VMA is
     // not copied at all (vma_needs_copy: no anon_vma)
-    expect(b.world.ptes).toEqual(["ro", "none", "rw"]);
+    expect(b.world.ptes).toEqual(["cow", "none", "rw"]);
     expect(b.world.notifier.subSeq).not.toBe(seq);
     expect(b.world.childMms).toEqual([
       {

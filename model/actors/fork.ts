@@ -12,7 +12,8 @@
 //     without one is refilled by faults), and for a COW mapping runs
 //     mmu_notifier_invalidate_range_start(MMU_NOTIFY_PROTECTION_PAGE) on the parent,
 //     write-protects the parent's writable entries (copy_present_pte ->
-//     ptep_set_wrprotect) and ends the invalidation;
+//     ptep_set_wrprotect), leaves every anonymous page shared with the child (a write
+//     copies it: Pte "cow") and ends the invalidation;
 //   - mmap_write_unlock(mm); mmap_write_unlock(oldmm): every VMA write lock ends.
 // The child mm is a minimal object in the world (World.childMms: the VMAs copied).
 // UFFD_EVENT_FORK and mmap_changing are not modelled (no scenario enables the feature).
@@ -74,6 +75,8 @@ const cowStart = invalidateRangeStart("copy_page_range()");
 
 const cowEnd = wrprotectRangeEnd(
   "copy_pte_range(): ptep_set_wrprotect() on the parent; mmu_notifier_invalidate_range_end()",
+  "target",
+  true,
 );
 
 export function forkActor(): Actor {

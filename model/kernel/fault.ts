@@ -6,8 +6,10 @@ import type { Event } from "../events.js";
 import { useVma } from "../ghost.js";
 import type { Ctx, Op, Unreachable } from "../step.js";
 import { op } from "../step.js";
-import type { Vma, World } from "../world.js";
+import type { Vma, VmaId, VmaRef, World } from "../world.js";
+import { copiedOnWrite, presentPte } from "../world.js";
 import { needsAnonVma, vmfAnonPrepare } from "./anon-vma.js";
+import { wpPageCopy, wpPageCopyQueued } from "./cow.js";
 import {
   type FaultFlag,
   type FaultHandler,
@@ -20,8 +22,10 @@ import { releaseFaultLock } from "./fault-lock.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
 import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
 import { handleUserfault, handleUserfaultResume } from "./userfaultfd.js";
+import { privateAnon } from "./vma.js";
 
 export type FaultOutcome = "ok" | "retry" | "completed" | "error";
+type RetrySource = Extract<Event, { k: "fault" }>["retrySource"];
 export type Flags = readonly FaultFlag[] | ((k: Ctx) => readonly FaultFlag[]);
 
 /** The fault itself, for ops that wrap it (GUP, fixup_user_fault, ...). */
@@ -40,6 +44,11 @@ export function doFault(
   const ref = k.ref(vmaLocal);
   if (!ref) throw new Error(`handle_mm_fault: local "${vmaLocal}" holds no VMA pointer`);
   const vma = useVma(k, ref, "handle_mm_fault");
+  // woken in wp_page_copy()'s invalidation with user_lock handed over: the copy goes on
+  if (wpPageCopyQueued(k)) {
+    wpPageCopy(k, addr);
+    return finish(k, ref, addr, flags, "0", hugetlbLocksHeld(k.w as World, k.tid), null, vma);
+  }
   // hugetlb_fault's own hugetlb_vma_lock_read: queued behind a writer, the step waits
   // and runs again once granted (no fault has happened yet)
   if (vma.flags.hugetlb && !hugetlbFaultLock(k, vma.id)) return "0";
@@ -52,6 +61,8 @@ export function doFault(
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
       : fault(k, vma, addr, flags, handler, why);
+  // asleep in wp_page_copy()'s invalidation: the step runs again, the fault not over
+  if (wpPageCopyQueued(k)) return "0";
   // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, a
   // step the fault does not take under the VMA lock, or a misbehaving vm_ops->fault's
   const retrySource =
@@ -65,6 +76,20 @@ export function doFault(
               (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
             ? "handler"
             : "userfaultfd";
+  return finish(k, ref, addr, flags, result, hugetlbHeld, retrySource, vma);
+}
+
+/** The fault's event and its results in the caller's locals. */
+function finish(
+  k: Ctx,
+  ref: VmaRef,
+  addr: number,
+  flags: readonly FaultFlag[],
+  result: VmFault,
+  hugetlbHeld: readonly VmaId[],
+  retrySource: RetrySource,
+  vma: Vma,
+): VmFault {
   k.emit({
     k: "fault",
     tid: k.tid,
@@ -82,7 +107,13 @@ export function doFault(
 }
 
 function install(k: Ctx, vma: Vma, addr: number, write: boolean): void {
-  const pte = write || (vma.flags.shared && vma.flags.write) ? "rw" : "ro";
+  // a read fault on a private file mapping maps the file's page, which a write copies
+  const pte =
+    write || (vma.flags.shared && vma.flags.write)
+      ? "rw"
+      : !vma.flags.shared && vma.flags.file
+        ? "cow"
+        : "ro";
   k.w.ptes[addr] = pte;
   k.emit({ k: "pte", tid: k.tid, page: addr, pte });
 }
@@ -122,15 +153,20 @@ function fault(
   if (has("VMA_LOCK") && has("RETRY_NOWAIT")) return "VM_FAULT_SIGSEGV";
   const pte = k.w.ptes[addr];
   if (pte === undefined) return "VM_FAULT_SIGSEGV";
-  if (pte === "rw" || ((pte === "ro" || pte === "zero") && !write)) return "0";
-  if (pte === "ro" || pte === "zero") {
-    // do_wp_page: break COW / make writable (wp_page_shared for a shared file page);
-    // a private VMA's page without an anon_vma (the zero page, a file page) is copied,
-    // wp_page_copy() -> vmf_anon_prepare()
+  if (pte === "rw" || (presentPte(pte) && !write)) return "0";
+  if (copiedOnWrite(pte)) {
+    // do_wp_page() -> wp_page_copy(): vmf_anon_prepare(), the copy between an
+    // invalidation's start and end (model/kernel/cow.ts)
     if (!anonPrepare(k, vma, flags, why)) return "VM_FAULT_RETRY";
+    wpPageCopy(k, addr);
+    return "0";
+  }
+  if (pte === "ro") {
+    // do_wp_page(): wp_page_shared() for a shared file page (dirtied), wp_page_reuse()
+    // for an exclusive anonymous page (PageAnonExclusive): made writable in place
     k.w.ptes[addr] = "rw";
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
-    return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
+    return hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
   }
   // before seed 004 (6.4-6.5) do_swap_page() returned VM_FAULT_RETRY under the VMA lock
   // before it looked at the entry (swap, migration or device-private), the lock still
@@ -176,7 +212,7 @@ function fault(
   if (vma.flags.uffdMissing) return handleUserfault(k, vma.id, addr, flags, handler);
   if (unstable) return "VM_FAULT_SIGBUS";
   // do_anonymous_page(): a read maps the zero page (x86 has no mm_forbids_zeropage())
-  if (!write && !vma.flags.shared && !vma.flags.file && !vma.flags.hugetlb) {
+  if (!write && privateAnon(vma)) {
     k.w.ptes[addr] = "zero";
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "zero" });
     return "0";

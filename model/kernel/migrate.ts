@@ -7,7 +7,7 @@ import { op } from "../step.js";
 import type { World } from "../world.js";
 import { prepareAnonVma } from "./anon-vma.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
-import { vmaAt } from "./vma.js";
+import { privateAnon, vmaAt } from "./vma.js";
 
 /**
  * `pte_unmap(ptep); migration_entry_wait(mm, pmdp, addr)` (mm/migrate.c): under the PTL
@@ -51,7 +51,10 @@ export const migrateVmaCollectPage = (page: number): Op<"collected" | "zero" | "
         });
         return "zero";
       }
-      if (pte !== "ro" && pte !== "rw") return "skip";
+      // a page fork() shared ("cow") is migrated too: try_to_migrate() puts the entry in
+      // the child's page table as well (not modelled), and remove_migration_ptes() maps
+      // the new page shared again, read-only and not exclusive
+      if (pte !== "ro" && pte !== "rw" && pte !== "cow") return "skip";
       if (!folioTrylock(k, page)) return "skip";
       k.set("mig_page", page);
       k.set("mig_pte", pte);
@@ -75,8 +78,9 @@ export const migrateVmaFinalize = (dest: "present" | "device-private" = "present
     outcomes: ["ok"],
     run: (k) => {
       const page = k.num("mig_page");
+      const was = k.get("mig_pte");
       const next =
-        dest === "device-private" ? "device-private" : k.get("mig_pte") === "rw" ? "rw" : "ro";
+        dest === "device-private" ? "device-private" : was === "rw" || was === "cow" ? was : "ro";
       if (k.w.ptes[page] === "migration") {
         k.w.ptes[page] = next;
         k.emit({ k: "pte", tid: k.tid, page, pte: next });
@@ -103,7 +107,7 @@ export const migrateVmaInsertPage = (
     run: (k) => {
       const page = k.num("mig_page");
       const v = vmaAt(k.w as World, page);
-      if (!v || v.flags.file || v.flags.hugetlb || v.flags.shared) return "abort";
+      if (!v || !privateAnon(v)) return "abort";
       prepareAnonVma(k, v.id, "migrate_vma_insert_page(): anon_vma_prepare()");
       const pte = k.w.ptes[page];
       if (k.w.mm.unstable || (pte !== "none" && pte !== "zero") || v.flags.uffdMissing)

@@ -160,28 +160,34 @@ export function anyPte(k: Ctx, start: Page, end: Page): boolean {
 
 /**
  * Write-protect [start, end): every writable entry becomes read-only (change_pte_range()
- * for mprotect without VM_WRITE; copy_present_pte()'s ptep_set_wrprotect() on the
- * parent in fork's copy_page_range() of a COW mapping). Swap entries stay.
+ * for mprotect without VM_WRITE). With `shared`, fork's copy_present_pte() on the parent
+ * of a COW mapping (mm/memory.c, v7.0): folio_try_dup_anon_rmap_pte() clears
+ * PageAnonExclusive and ptep_set_wrprotect() the writable entry, so every anonymous
+ * page, writable or read-only, is now shared with the child, and a write copies it
+ * ("cow"). Swap entries and the zero page stay.
  */
-export function wrprotect(k: Ctx, start: Page, end: Page): void {
-  for (let p = start; p < end; p++)
-    if (k.w.ptes[p] === "rw") {
-      k.w.ptes[p] = "ro";
-      k.emit({ k: "pte", tid: k.tid, page: p, pte: "ro" });
-    }
+export function wrprotect(k: Ctx, start: Page, end: Page, shared = false): void {
+  for (let p = start; p < end; p++) {
+    const before = k.w.ptes[p];
+    const after = before === "rw" || (shared && before === "ro") ? (shared ? "cow" : "ro") : null;
+    if (after === null) continue;
+    k.w.ptes[p] = after;
+    k.emit({ k: "pte", tid: k.tid, page: p, pte: after });
+  }
 }
 
 /**
  * An actor's step that write-protects the VMA in its local `vma` (wrprotect) and ends
- * the invalidation around it: mprotect's change_pte_range(), fork's copy_pte_range().
+ * the invalidation around it: mprotect's change_pte_range(), fork's copy_pte_range()
+ * (`fork`: the pages become shared with the child).
  */
-export const wrprotectRangeEnd = (name: string, vma = "target"): Op<"ok"> =>
+export const wrprotectRangeEnd = (name: string, vma = "target", fork = false): Op<"ok"> =>
   op({
     name,
     outcomes: ["ok"],
     run: (k) => {
       const v = k.w.vmas[k.num(vma)];
-      if (v) wrprotect(k, v.start, v.end);
+      if (v) wrprotect(k, v.start, v.end, fork);
       invalidateEnd(k);
       return "ok";
     },

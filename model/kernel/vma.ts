@@ -11,6 +11,14 @@ import { vmaFieldDecision } from "./vma-field.js";
 /** A VMA of this mm in the tree (a slot reused by another mm's VMA is not). */
 export const inTree = (v: Vma): boolean => v.state === "live" && v.mm === undefined;
 
+/**
+ * A private anonymous VMA: vma_is_anonymous() (no vm_ops; a MAP_SHARED anonymous mapping
+ * is shmem, a file) and not VM_SHARED. do_anonymous_page() serves its missing pages (a
+ * read maps the zero page) and migrate_vma_insert_page() fills only such a VMA.
+ */
+export const privateAnon = (v: Vma): boolean =>
+  !v.flags.shared && !v.flags.file && !v.flags.hugetlb;
+
 export function vmaAt(w: World, addr: Page): Vma | null {
   return w.vmas.find((v) => inTree(v) && v.start <= addr && addr < v.end) ?? null;
 }

@@ -1,0 +1,147 @@
+// do_wp_page() (mm/memory.c, read at v7.0): a write to a page a private mapping may not
+// write in place (the zero page, a page fork() shared, a private file page) goes to
+// wp_page_copy(), which replaces the entry between mmu_notifier_invalidate_range_start()
+// and _end(), the mirror's invalidate() callback taking user_lock; an exclusive
+// anonymous page is made writable in place (wp_page_reuse()), no invalidation.
+import { describe, expect, it } from "vitest";
+import { handleMmFault } from "../model/kernel/fault.js";
+import { mmapReadLock } from "../model/kernel/mmap-lock.js";
+import { userLock, userUnlock } from "../model/kernel/notifier.js";
+import { vmaLookup } from "../model/kernel/vma.js";
+import type { Scenario } from "../model/scenarios.js";
+import type { Steps } from "../model/step.js";
+import { op } from "../model/step.js";
+import type { Pte, World } from "../model/world.js";
+import { type Bench, bench, mini, scenario } from "./helpers.js";
+
+const WRITE = ["WRITE", "ALLOW_RETRY", "KILLABLE"] as const;
+
+/** The fault: mmap_read_lock, vma_lookup, a write fault on page 0. */
+const faulting: Steps = {
+  lock: { op: mmapReadLock(), next: "lookup" },
+  lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+  fault: { op: handleMmFault("vma", "start", WRITE), next: "exit" },
+};
+
+/** A test-only step: another thread changes page 0's entry (a zap, say). */
+const zap = op({
+  name: "zap page 0",
+  outcomes: ["ok"],
+  run: (k) => {
+    k.w.ptes[0] = "none";
+    return "ok";
+  },
+});
+
+/** T1 takes user_lock and, with `zapping`, zaps page 0 before it unlocks; T2 faults. */
+const twoDrivers = (zapping: boolean): Steps => ({
+  which: {
+    op: op({
+      name: "which",
+      outcomes: ["holder", "faulter"],
+      run: (k) => (k.tid === 0 ? "holder" : "faulter"),
+    }),
+    on: { holder: "ulock", faulter: "lock" },
+  },
+  ulock: { op: userLock(), next: zapping ? "zap" : "uunlock" },
+  zap: { op: zap, next: "uunlock" },
+  uunlock: { op: userUnlock(), next: "exit" },
+  ...faulting,
+});
+
+/** anon-uffd-1's private anonymous VMA, its page `pte` and its anon_vma attached. */
+function world(steps: Steps, pte: Pte, drivers = 1): Bench {
+  const s: Scenario = { ...scenario("anon-uffd-1"), drivers };
+  const b = bench(s, mini(steps));
+  b.world = {
+    ...b.world,
+    ptes: [pte],
+    vmas: b.world.vmas.map((v) => ({ ...v, anonVma: true })),
+  } as World;
+  return b;
+}
+
+const run = (b: Bench, tid: number, n: number) => {
+  for (let i = 0; i < n; i++) b.run(tid);
+};
+
+describe("do_wp_page()", () => {
+  it("copies a page fork() shared, between an invalidation's start and end", () => {
+    const b = world(faulting, "cow");
+    const seq = b.world.notifier.mmSeq;
+    run(b, 0, 3);
+    const w = b.world;
+    expect(w.ptes).toEqual(["rw"]);
+    // the mirror's invalidate() set the subscription's seq: a retry check now fails
+    expect(w.notifier.subSeq).toBe(seq + 1);
+    expect(w.notifier.mmSeq).toBe(seq + 2);
+    expect(w.notifier.active).toBe(0);
+    expect(w.notifier.userLock.owner).toBeNull();
+    expect(w.threads[0]?.locals.vmret).toBe("0");
+  });
+
+  it("copies the zero page the same way", () => {
+    const b = world(faulting, "zero");
+    const seq = b.world.notifier.subSeq;
+    run(b, 0, 3);
+    expect(b.world.ptes).toEqual(["rw"]);
+    expect(b.world.notifier.subSeq).not.toBe(seq);
+  });
+
+  it("reuses an exclusive anonymous page in place, with no invalidation", () => {
+    const b = world(faulting, "ro");
+    const before = b.world.notifier;
+    run(b, 0, 3);
+    expect(b.world.ptes).toEqual(["rw"]);
+    expect(b.world.notifier).toEqual(before);
+  });
+
+  it("sleeps on a held user_lock with the invalidation started, and finishes once handed it", () => {
+    const b = world(twoDrivers(false), "cow", 2);
+    const seq = b.world.notifier.mmSeq;
+    run(b, 0, 2); // which, mutex_lock(user_lock)
+    expect(b.world.notifier.userLock.owner).toBe(0);
+    run(b, 1, 4); // which, mmap_read_lock, vma_lookup, handle_mm_fault
+    let w = b.world;
+    expect(w.threads[1]?.status.kind).toBe("blocked");
+    expect(w.notifier.userLock.waiters).toEqual([1]);
+    // the seq is odd while it sleeps: read_begin would sleep too
+    expect(w.notifier.mmSeq).toBe(seq + 1);
+    expect(w.notifier.invalidators).toEqual([1]);
+    expect(w.ptes).toEqual(["cow"]);
+    expect(w.threads[1]?.locals.vmret).toBeUndefined();
+    run(b, 0, 1); // mutex_unlock(user_lock): handed to T2
+    expect(b.world.notifier.userLock.owner).toBe(1);
+    expect(b.world.threads[1]?.status.kind).toBe("runnable");
+    run(b, 1, 1); // the fault step again: the copy
+    w = b.world;
+    expect(w.ptes).toEqual(["rw"]);
+    expect(w.notifier.userLock.owner).toBeNull();
+    expect(w.notifier.mmSeq).toBe(seq + 2);
+    expect(w.notifier.subSeq).toBe(seq + 1);
+    expect(w.notifier.invalidators).toEqual([]);
+    expect(w.threads[1]?.locals.vmret).toBe("0");
+    expect(w.threads[1]?.pc).toBe("exit");
+  });
+
+  it("drops the copy when pte_same() fails after the sleep", () => {
+    const b = world(twoDrivers(true), "cow", 2);
+    run(b, 0, 2);
+    run(b, 1, 4);
+    run(b, 0, 2); // zap, mutex_unlock(user_lock)
+    b.run(1); // the fault step again: the entry is no longer the one it read
+    expect(b.world.ptes).toEqual(["none"]);
+    expect(b.world.notifier.active).toBe(0);
+    expect(b.world.threads[1]?.locals.vmret).toBe("0");
+  });
+
+  it("never wakes a thread that faults with user_lock held itself", () => {
+    const b = world({ ulock: { op: userLock(), next: "lock" }, ...faulting }, "cow");
+    run(b, 0, 4);
+    const w = b.world;
+    expect(w.threads[0]?.status.kind).toBe("blocked");
+    expect(w.notifier.userLock.owner).toBe(0);
+    expect(w.notifier.userLock.waiters).toEqual([0]);
+    expect(w.ptes).toEqual(["cow"]);
+  });
+});
