@@ -23,6 +23,12 @@ const faulting: Steps = {
   fault: { op: handleMmFault("vma", "start", WRITE), next: "exit" },
 };
 
+/** The same, a read fault. */
+const reading: Steps = {
+  ...faulting,
+  fault: { op: handleMmFault("vma", "start", ["ALLOW_RETRY", "KILLABLE"]), next: "exit" },
+};
+
 /** A test-only step: another thread changes page 0's entry (a zap, say). */
 const zap = op({
   name: "zap page 0",
@@ -133,6 +139,33 @@ describe("do_wp_page()", () => {
     expect(b.world.ptes).toEqual(["none"]);
     expect(b.world.notifier.active).toBe(0);
     expect(b.world.threads[1]?.locals.vmret).toBe("0");
+  });
+
+  it("maps an exclusive swapped-in page writable in a VM_WRITE VMA, even for a read", () => {
+    // do_swap_page(): "Same logic as in do_wp_page()" for an exclusive swap entry
+    const b = world(reading, "swap");
+    run(b, 0, 3);
+    expect(b.world.ptes).toEqual(["rw"]);
+  });
+
+  it("maps a private file mapping's page on a read fault as one a write copies", () => {
+    const s: Scenario = {
+      ...scenario("anon-uffd-1"),
+      vmas: [
+        {
+          name: "file-private",
+          pages: 1,
+          write: true,
+          shared: false,
+          hugetlb: false,
+          uffdMissing: false,
+          file: "ext4:0",
+        },
+      ],
+    };
+    const b = bench(s, mini(reading));
+    run(b, 0, 3);
+    expect(b.world.ptes).toEqual(["cow"]);
   });
 
   it("never wakes a thread that faults with user_lock held itself", () => {

@@ -191,7 +191,8 @@ describe("folio_unlock", () => {
     expect(status(b.world, 1)?.kind).toBe("blocked");
     expect(status(b.world, 2)?.kind).toBe("blocked");
     b.run(0); // T1 installs the page and unlocks: T2 is woken, T3 handed the lock
-    expect(b.world.ptes[0]).toBe("ro");
+    // a read, but the entry is exclusive and the VMA VM_WRITE: mapped writable
+    expect(b.world.ptes[0]).toBe("rw");
     expect(b.world.folioLock[0]).toBe(2);
     expect(b.world.folioWaiters[0]).toEqual([]);
     expect(status(b.world, 1)?.kind).toBe("runnable");

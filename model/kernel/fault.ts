@@ -106,12 +106,17 @@ function finish(
   return result;
 }
 
-function install(k: Ctx, vma: Vma, addr: number, write: boolean): void {
-  // a read fault on a private file mapping maps the file's page, which a write copies
+/**
+ * A new entry for page `addr`: writable for a write fault or in a writable shared
+ * mapping, else read-only. `fromFile`: the page is the file's, from ->fault
+ * (do_read_fault()), which a private mapping maps read-only until a write copies it
+ * ("cow"); otherwise it is an exclusive anonymous page.
+ */
+function install(k: Ctx, vma: Vma, addr: number, write: boolean, fromFile: boolean): void {
   const pte =
     write || (vma.flags.shared && vma.flags.write)
       ? "rw"
-      : !vma.flags.shared && vma.flags.file
+      : fromFile && !vma.flags.shared
         ? "cow"
         : "ro";
   k.w.ptes[addr] = pte;
@@ -185,7 +190,7 @@ function fault(
     }
     // do_swap_page: pgmap->ops->migrate_to_ram(vmf), the owning driver's migration back
     // to system memory, taken here as one step (its own migrate_vma is not modelled)
-    install(k, vma, addr, write);
+    install(k, vma, addr, write, false);
     return "0";
   }
   // pte none. do_read_fault(), do_cow_fault() and do_shared_fault() call
@@ -217,7 +222,7 @@ function fault(
     k.emit({ k: "pte", tid: k.tid, page: addr, pte: "zero" });
     return "0";
   }
-  install(k, vma, addr, write);
+  install(k, vma, addr, write, !!vma.flags.file);
   // do_shared_fault: a write to a shared file page dirties it
   return write && hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
 }
@@ -233,7 +238,7 @@ function fault(
 function misbehavingRetry(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[]): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   if (has("TRIED")) {
-    install(k, vma, addr, has("WRITE"));
+    install(k, vma, addr, has("WRITE"), true);
     return "0";
   }
   if (has("ALLOW_RETRY") && !has("RETRY_NOWAIT"))
@@ -363,7 +368,10 @@ function migrationEntryWaitInFault(k: Ctx, addr: number): VmFault {
  * (pte_same(); otherwise out_nomap), then folio_unlock().
  */
 function swapInLocked(k: Ctx, addr: number, write: boolean, vma: Vma): VmFault {
-  if (k.w.ptes[addr] === "swap") install(k, vma, addr, write);
+  // the entry is exclusive (no swap entry is shared with a fork child here), so a
+  // VM_WRITE VMA gets it writable even on a read fault (mm/memory.c v7.0, "Same logic
+  // as in do_wp_page()"; soft-dirty tracking, which would keep it read-only, is off)
+  if (k.w.ptes[addr] === "swap") install(k, vma, addr, write || vma.flags.write, false);
   folioUnlock(k, addr, "folio_unlock");
   return "0";
 }
