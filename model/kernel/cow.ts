@@ -43,7 +43,7 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
     k.emit({
       k: "note",
       tid: k.tid,
-      text: `wp_page_copy(): a new page for page ${addr}; mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR)`,
+      text: `wp_page_copy(): a new page for page ${addr}, mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR)`,
     });
     invalidateStart(k);
     if (!mutex.lock(n.userLock, k.tid)) {
@@ -60,6 +60,11 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
   }
   // invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)
   setSeq(k);
+  k.emit({
+    k: "note",
+    tid: k.tid,
+    text: "the mirror's invalidate(): mmu_interval_set_seq() under user_lock",
+  });
   k.wake(mutex.unlock(n.userLock, k.tid).woken, "mutex_unlock(user_lock)");
   if (k.w.ptes[addr] === orig) {
     k.w.ptes[addr] = "rw";
@@ -68,8 +73,9 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
     k.emit({
       k: "note",
       tid: k.tid,
-      text: `wp_page_copy(): pte_same() fails, page ${addr} changed since the fault read it; the copy is dropped`,
+      text: `pte_same() fails: page ${addr} changed since the fault read it, the copy is dropped`,
     });
   invalidateEnd(k);
+  k.emit({ k: "note", tid: k.tid, text: "mmu_notifier_invalidate_range_end()" });
   return true;
 }
