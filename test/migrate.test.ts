@@ -15,6 +15,7 @@ import { designById } from "../model/designs/index.js";
 import { mainlineMigrate } from "../model/designs/mainline-migrate.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
+import { migrateVmaFinalize } from "../model/kernel/migrate.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { set } from "../model/locals.js";
@@ -211,5 +212,35 @@ describe("do_swap_page on a migration entry (mm/memory.c, v6.16 tree)", () => {
     expect(b.world.ptes[0]).toBe("rw");
     expect(b.world.threads[0]?.status.kind).toBe("runnable");
     expect(b.world.threads[0]?.locals.vmret).toBe("0");
+  });
+});
+
+describe("migrate_vma_pages() to device-private memory", () => {
+  /** Thread 0 at migrate_vma_finalize for page 0, a migration entry it put there. */
+  function finalizing(scen: string, was: string) {
+    const b = bench(
+      scenario(scen),
+      mini({ fin: { op: migrateVmaFinalize("device-private"), next: "exit" } }),
+    );
+    b.world = {
+      ...b.world,
+      threads: b.world.threads.map((t) =>
+        t.id === 0 ? { ...t, locals: { mig_page: 0, mig_pte: was } } : t,
+      ),
+      ptes: b.world.ptes.map((p, i) => (i === 0 ? "migration" : p)),
+      folioLock: b.world.folioLock.map((f, i) => (i === 0 ? 0 : f)),
+    } as World;
+    b.run(0);
+    return b.world;
+  }
+
+  it("moves an anonymous page there", () => {
+    expect(finalizing("anon-migrate", "rw").ptes[0]).toBe("device-private");
+  });
+
+  it("refuses a file page and maps the old page back ('only support anonymous memory')", () => {
+    const w = finalizing("file-shared", "rw");
+    expect(w.ptes[0]).toBe("rw");
+    expect(w.folioLock[0]).toBeNull();
   });
 });

@@ -70,7 +70,11 @@ export const migrateVmaCollectPage = (page: number): Op<"collected" | "zero" | "
  * the entry's permission, if the PTE still holds it), and folio_unlock() wakes the
  * migration_entry_wait() sleepers. The new page is device-coherent or system memory
  * (a present PTE), or with `dest` "device-private" the device's private memory (a
- * device-private entry).
+ * device-private entry), which migrate_vma_pages() refuses for a file page ("For now
+ * only support anonymous memory migrating to device private or coherent memory",
+ * mm/migrate_device.c v7.0): the old page is mapped back as it was. A file page is one
+ * of a shared file mapping, or a private file mapping's "cow" entry (the model does
+ * not tell it from an anonymous page fork shared there).
  */
 export const migrateVmaFinalize = (dest: "present" | "device-private" = "present"): Op<"ok"> =>
   op({
@@ -79,8 +83,10 @@ export const migrateVmaFinalize = (dest: "present" | "device-private" = "present
     run: (k) => {
       const page = k.num("mig_page");
       const was = k.get("mig_pte");
-      const next =
-        dest === "device-private" ? "device-private" : was === "rw" || was === "cow" ? was : "ro";
+      const v = vmaAt(k.w as World, page);
+      const filePage = !!v?.flags.file && (v.flags.shared || was === "cow");
+      const old = was === "rw" || was === "cow" ? was : "ro";
+      const next = dest === "device-private" && !filePage ? "device-private" : old;
       if (k.w.ptes[page] === "migration") {
         k.w.ptes[page] = next;
         k.emit({ k: "pte", tid: k.tid, page, pte: next });
