@@ -864,8 +864,8 @@ export function programsFor(s: Scenario, design: Design): Programs {
 /** A VMA's pages at the start: swapped out, mapped (written), or not there. */
 function initialPte(v: VmaSpec): Pte {
   if (v.swapped) return "swap";
-  // read-only: an exclusive anonymous page, or a private file mapping's file page ("cow")
-  if (v.mapped) return v.write ? "rw" : !v.shared && v.file ? "cow" : "ro";
+  // written pages: in a private VMA exclusive anonymous pages, read-only without VM_WRITE
+  if (v.mapped) return v.write ? "rw" : "ro";
   return "none";
 }
 
