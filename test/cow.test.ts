@@ -11,6 +11,7 @@ import { vmaLookup } from "../model/kernel/vma.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Steps } from "../model/step.js";
 import { op } from "../model/step.js";
+import { deadlockCycle } from "../model/waitfor.js";
 import type { Pte, World } from "../model/world.js";
 import { type Bench, bench, mini, scenario } from "./helpers.js";
 
@@ -176,5 +177,7 @@ describe("do_wp_page()", () => {
     expect(w.notifier.userLock.owner).toBe(0);
     expect(w.notifier.userLock.waiters).toEqual([0]);
     expect(w.ptes).toEqual(["cow"]);
+    // no-deadlock reports it: T waits for user_lock, which T holds
+    expect(deadlockCycle(w)?.map((e) => [e.from, e.to])).toEqual([[0, 0]]);
   });
 });
