@@ -93,6 +93,7 @@ const PTE = {
   "device-private": 5,
   zero: 6,
   cow: 7,
+  "swap-cow": 8,
 } as const;
 
 const mmapLock = worldPart({

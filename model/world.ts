@@ -214,13 +214,27 @@ export interface ChildMm {
  * no folio of the VMA's and needs no anon_vma), present read-only and to be copied on a
  * write ("cow": an anonymous page fork() left shared with the child, or a private
  * mapping's file page; do_wp_page() copies it with wp_page_copy(), where a "ro" page of a
- * private mapping is an exclusive anonymous page it reuses in place), swapped out,
+ * private mapping is an exclusive anonymous page it reuses in place), swapped out (the
+ * entry exclusive, or with "swap-cow" shared with a fork child: copy_nonpresent_pte()
+ * clears its exclusive bit, and do_swap_page() maps the page read-only and shared, "cow"),
  * a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
  * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it),
  * or a device-private entry (a page migrated to the private memory of a device other
  * than the HMM caller's: pgmap->owner != range->dev_private_owner).
  */
-export type Pte = "none" | "ro" | "rw" | "zero" | "cow" | "swap" | "migration" | "device-private";
+export type Pte =
+  | "none"
+  | "ro"
+  | "rw"
+  | "zero"
+  | "cow"
+  | "swap"
+  | "swap-cow"
+  | "migration"
+  | "device-private";
+
+/** A swap entry, exclusive or shared with a fork child: do_swap_page() swaps it in. */
+export const swapPte = (p: Pte | undefined): boolean => p === "swap" || p === "swap-cow";
 
 /** A present entry a read may use as it is: read-only, writable, the zero page or a COW page. */
 export const presentPte = (p: Pte | undefined): boolean =>

@@ -4,7 +4,7 @@
 import { hasActor } from "../model/scenarios.js";
 import { deadlockCycle } from "../model/waitfor.js";
 import type { BlockedOn, World } from "../model/world.js";
-import { lockLabel, presentPte } from "../model/world.js";
+import { lockLabel, presentPte, swapPte } from "../model/world.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
 
@@ -81,7 +81,7 @@ function newPagePresent(before: World, after: World, tid = 0): boolean {
   for (let i = lo; i < hi; i++) {
     const b = before.ptes[i];
     const a = after.ptes[i];
-    if ((b === "none" || b === "swap") && presentPte(a)) return true;
+    if ((b === "none" || swapPte(b)) && presentPte(a)) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@
 import { errnoName } from "../model/errno.js";
 import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
 import { hasActor, hasUffd, totalPages } from "../model/scenarios.js";
+import { swapPte } from "../model/world.js";
 import type { EndView, Property } from "./property.js";
 
 export const uffdFaultCompletes: Property = {
@@ -49,7 +50,7 @@ export const uffdFaultCompletes: Property = {
       if (ret !== 0) return `T returned ${errnoName(Number(ret))} instead of 0.`;
       if (design.family !== "hmm") {
         // GUP and arch-fault callers: every page of the range must be present
-        const missing = world.ptes.findIndex((p) => p === "none" || p === "swap");
+        const missing = world.ptes.findIndex((p) => p === "none" || swapPte(p));
         return missing >= 0 ? `T returned 0 but page ${missing} is not present.` : null;
       }
       const consumed = world.ghost.consumed;

@@ -11,6 +11,7 @@ import { lockLabel } from "../model/world.js";
 const PTE_TEXT: Readonly<Record<string, string>> = {
   zero: "the zero page",
   cow: "ro, shared (copy on write)",
+  "swap-cow": "swap, shared (copy on write)",
 };
 
 export interface LaneOptions {

@@ -8,6 +8,7 @@ import { handleMmFault } from "../model/kernel/fault.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { userLock, userUnlock } from "../model/kernel/notifier.js";
 import { vmaLookup } from "../model/kernel/vma.js";
+import { wrprotect } from "../model/kernel/vma-layout.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Steps } from "../model/step.js";
 import { op } from "../model/step.js";
@@ -29,6 +30,16 @@ const reading: Steps = {
   ...faulting,
   fault: { op: handleMmFault("vma", "start", ["ALLOW_RETRY", "KILLABLE"]), next: "exit" },
 };
+
+/** fork's copy_pte_range() on page 0 (its write-protect step, without the invalidation) */
+const forkWrprotect = op({
+  name: "copy_pte_range()",
+  outcomes: ["ok"],
+  run: (k) => {
+    wrprotect(k, 0, 1, true);
+    return "ok";
+  },
+});
 
 /** A test-only step: another thread changes page 0's entry (a zap, say). */
 const zap = op({
@@ -167,6 +178,32 @@ describe("do_wp_page()", () => {
     const b = bench(s, mini(reading));
     run(b, 0, 3);
     expect(b.world.ptes).toEqual(["cow"]);
+  });
+
+  it("swaps in a swap entry fork shared as a shared page, and copies it for a write", () => {
+    // fork's copy_nonpresent_pte() clears the entry's exclusive bit
+    const fork = world(
+      {
+        wp: {
+          op: forkWrprotect,
+          next: "exit",
+        },
+      },
+      "swap",
+    );
+    fork.run(0);
+    expect(fork.world.ptes).toEqual(["swap-cow"]);
+    const read = world(reading, "swap-cow");
+    const before = read.world.notifier;
+    run(read, 0, 3);
+    expect(read.world.ptes).toEqual(["cow"]);
+    expect(read.world.notifier).toEqual(before);
+    const write = world(faulting, "swap-cow");
+    const seq = write.world.notifier.subSeq;
+    run(write, 0, 3);
+    expect(write.world.ptes).toEqual(["rw"]);
+    expect(write.world.notifier.subSeq).not.toBe(seq);
+    expect(write.world.folioLock).toEqual([null]);
   });
 
   it("never wakes a thread that faults with user_lock held itself", () => {

@@ -14,12 +14,13 @@ import { type Actor, actor } from "../actor.js";
 import { folioTrylock, folioUnlock } from "../kernel/folio.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
+import { swapPte } from "../world.js";
 
 /** The pages whose folio F may lock now: swapped out (in the swap cache), unlocked. */
 function lockable(w: World, contended: boolean): number[] {
   const out: number[] = [];
   w.ptes.forEach((p, i) => {
-    if (p === "swap" && w.folioLock[i] === null && (!contended || i === 0)) out.push(i);
+    if (swapPte(p) && w.folioLock[i] === null && (!contended || i === 0)) out.push(i);
   });
   return out;
 }

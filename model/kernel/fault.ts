@@ -7,7 +7,7 @@ import { useVma } from "../ghost.js";
 import type { Ctx, Op, Unreachable } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, VmaId, VmaRef, World } from "../world.js";
-import { copiedOnWrite, presentPte } from "../world.js";
+import { copiedOnWrite, presentPte, swapPte } from "../world.js";
 import { needsAnonVma, vmfAnonPrepare } from "./anon-vma.js";
 import { wpPageCopy, wpPageCopyQueued } from "./cow.js";
 import {
@@ -68,7 +68,7 @@ export function doFault(
   const retrySource =
     result !== "VM_FAULT_RETRY"
       ? null
-      : pteBefore === "swap"
+      : swapPte(pteBefore)
         ? "folio"
         : why.vmaLock || pteBefore === "migration" || pteBefore === "device-private"
           ? "vma-lock"
@@ -176,9 +176,9 @@ function fault(
   // before seed 004 (6.4-6.5) do_swap_page() returned VM_FAULT_RETRY under the VMA lock
   // before it looked at the entry (swap, migration or device-private), the lock still
   // held for the arch code to release
-  const swapEntry = pte === "swap" || pte === "migration" || pte === "device-private";
+  const swapEntry = swapPte(pte) || pte === "migration" || pte === "device-private";
   if (swapEntry && has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
-  if (pte === "swap") return swapIn(k, vma, addr, flags);
+  if (swapPte(pte)) return swapIn(k, vma, addr, flags);
   if (pte === "migration") return migrationEntryWaitInFault(k, addr);
   if (pte === "device-private") {
     // do_swap_page(): migrate_to_ram() does not run under the per-VMA lock; the fault
@@ -364,15 +364,24 @@ function migrationEntryWaitInFault(k: Ctx, addr: number): VmFault {
 }
 
 /**
- * do_swap_page under the folio lock: the pte is installed if it is still the swap entry
- * (pte_same(); otherwise out_nomap), then folio_unlock().
+ * do_swap_page under the folio lock (mm/memory.c, v7.0): the pte is installed if it is
+ * still the swap entry (pte_same(); otherwise out_nomap), then folio_unlock().
+ * An exclusive entry ("swap") is mapped writable in a VM_WRITE VMA even for a read
+ * fault ("Same logic as in do_wp_page()"; soft-dirty tracking, which would keep it
+ * read-only, is off). One fork shared ("swap-cow") is mapped read-only and shared
+ * ("cow"), and a write fault then calls do_wp_page(), which copies it: the child still
+ * holds the swap entry, so wp_can_reuse_anon_folio() fails. The anon_vma is there (the
+ * page is anonymous), so wp_page_copy()'s vmf_anon_prepare() does nothing.
  */
 function swapInLocked(k: Ctx, addr: number, write: boolean, vma: Vma): VmFault {
-  // the entry is exclusive (no swap entry is shared with a fork child here), so a
-  // VM_WRITE VMA gets it writable even on a read fault (mm/memory.c v7.0, "Same logic
-  // as in do_wp_page()"; soft-dirty tracking, which would keep it read-only, is off)
-  if (k.w.ptes[addr] === "swap") install(k, vma, addr, write || vma.flags.write, false);
+  const pte = k.w.ptes[addr];
+  if (pte === "swap") install(k, vma, addr, write || vma.flags.write, false);
+  else if (pte === "swap-cow") {
+    k.w.ptes[addr] = "cow";
+    k.emit({ k: "pte", tid: k.tid, page: addr, pte: "cow" });
+  }
   folioUnlock(k, addr, "folio_unlock");
+  if (pte === "swap-cow" && write) wpPageCopy(k, addr);
   return "0";
 }
 

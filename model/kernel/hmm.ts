@@ -7,7 +7,7 @@ import { holdsMmap, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
-import { presentPte } from "../world.js";
+import { presentPte, swapPte } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
 import { asUnsignedTimeout } from "./time.js";
 
@@ -51,7 +51,7 @@ export const hmmWalkEntry = (kind: "pte" | "hugetlb"): Op<EntryOutcome> =>
       // fault is required, else reports 0 (hmm_vma_handle_pte, mm/hmm.c at v6.16)
       // the zero page is a normal read-only page to the walker (hmm_vma_handle_pte)
       const present = presentPte(pte);
-      if (!present && pte !== "none" && pte !== "swap")
+      if (!present && pte !== "none" && !swapPte(pte))
         throw new Error(
           `hmm_vma_handle_pte() met a ${pte} entry at page ${addr}, which this walker does not handle (migration_entry_wait(), another device's page): run the designs of family "hmm-migrate" where pages migrate`,
         );

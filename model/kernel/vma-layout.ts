@@ -164,12 +164,21 @@ export function anyPte(k: Ctx, start: Page, end: Page): boolean {
  * of a COW mapping (mm/memory.c, v7.0): folio_try_dup_anon_rmap_pte() clears
  * PageAnonExclusive and ptep_set_wrprotect() the writable entry, so every anonymous
  * page, writable or read-only, is now shared with the child, and a write copies it
- * ("cow"). Swap entries and the zero page stay.
+ * ("cow"); copy_nonpresent_pte() clears a swap entry's exclusive bit ("swap-cow"). The
+ * zero page stays (no folio), and so does a device-private entry here (the kernel makes
+ * a writable one readable and shared, which the model does not track).
  */
 export function wrprotect(k: Ctx, start: Page, end: Page, shared = false): void {
   for (let p = start; p < end; p++) {
     const before = k.w.ptes[p];
-    const after = before === "rw" || (shared && before === "ro") ? (shared ? "cow" : "ro") : null;
+    const after =
+      before === "rw" || (shared && before === "ro")
+        ? shared
+          ? "cow"
+          : "ro"
+        : shared && before === "swap"
+          ? "swap-cow"
+          : null;
     if (after === null) continue;
     k.w.ptes[p] = after;
     k.emit({ k: "pte", tid: k.tid, page: p, pte: after });
