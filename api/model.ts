@@ -137,7 +137,7 @@ export type {
   VmaRef,
   World,
 } from "../model/world.js";
-export { copiedOnWrite, presentPte, swapPte } from "../model/world.js";
+export { copiedOnWrite, devicePrivatePte, presentPte, swapPte } from "../model/world.js";
 export { PROPERTIES, propertyById } from "../properties/index.js";
 export type {
   EndView,

@@ -94,6 +94,7 @@ const PTE = {
   zero: 6,
   cow: 7,
   "swap-cow": 8,
+  "device-private-cow": 9,
 } as const;
 
 const mmapLock = worldPart({

@@ -220,7 +220,8 @@ export interface ChildMm {
  * a migration entry (not present: migrate_vma_collect_pmd or try_to_migrate put it
  * there, under the PTL and the folio lock, until remove_migration_ptes() replaces it),
  * or a device-private entry (a page migrated to the private memory of a device other
- * than the HMM caller's: pgmap->owner != range->dev_private_owner).
+ * than the HMM caller's: pgmap->owner != range->dev_private_owner; "device-private-cow"
+ * once fork shared it, which migrate_to_ram() brings back as a "cow" page).
  */
 export type Pte =
   | "none"
@@ -231,7 +232,15 @@ export type Pte =
   | "swap"
   | "swap-cow"
   | "migration"
-  | "device-private";
+  | "device-private"
+  | "device-private-cow";
+
+/**
+ * A device-private entry of another device, exclusive or ("device-private-cow") made
+ * readable and shared with a fork child by copy_nonpresent_pte() (mm/memory.c, v7.0).
+ */
+export const devicePrivatePte = (p: string | undefined): boolean =>
+  p === "device-private" || p === "device-private-cow";
 
 /** A swap entry, exclusive or shared with a fork child: do_swap_page() swaps it in. */
 export const swapPte = (p: Pte | undefined): boolean => p === "swap" || p === "swap-cow";

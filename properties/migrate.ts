@@ -6,6 +6,7 @@
 // migrating driver itself skips the MMU_NOTIFY_MIGRATE invalidation that
 // migrate_vma_setup() sends with its own owner, so read_retry would not catch it.
 import { HMM_PFN_VALID } from "../model/kernel/hmm.js";
+import { devicePrivatePte } from "../model/world.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
 
@@ -47,7 +48,7 @@ export const devicePrivateOwner: Property = {
   monitor: () => ({
     step: ({ after, rec }) => {
       for (const e of rec.events) {
-        if (e.k !== "hmm-pfn" || e.pte !== "device-private" || (e.pfn & HMM_PFN_VALID) === 0)
+        if (e.k !== "hmm-pfn" || !devicePrivatePte(e.pte) || (e.pfn & HMM_PFN_VALID) === 0)
           continue;
         return `${who(after, e.tid)}'s walk reported page ${e.page} valid from a device-private entry of another device (pgmap->owner != range->dev_private_owner): its pfn is that device's private memory (hmm_vma_handle_pte must fault it back with migrate_to_ram, or report it not valid).`;
       }

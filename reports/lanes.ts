@@ -12,6 +12,7 @@ const PTE_TEXT: Readonly<Record<string, string>> = {
   zero: "the zero page",
   cow: "ro, shared (copy on write)",
   "swap-cow": "swap, shared (copy on write)",
+  "device-private-cow": "device-private, shared (copy on write)",
 };
 
 export interface LaneOptions {

@@ -206,6 +206,22 @@ describe("do_wp_page()", () => {
     expect(write.world.folioLock).toEqual([null]);
   });
 
+  it("brings a device-private page fork shared back shared; the write's next fault copies it", () => {
+    const fork = world({ wp: { op: forkWrprotect, next: "exit" } }, "device-private");
+    fork.run(0);
+    expect(fork.world.ptes).toEqual(["device-private-cow"]);
+    // migrate_to_ram(): read-only and shared, whatever the access
+    const b = world(faulting, "device-private-cow");
+    const seq = b.world.notifier.subSeq;
+    run(b, 0, 3);
+    expect(b.world.ptes).toEqual(["cow"]);
+    expect(b.world.notifier.subSeq).toBe(seq);
+    // the access again: do_wp_page() -> wp_page_copy()
+    const again = world(faulting, "cow");
+    run(again, 0, 3);
+    expect(again.world.ptes).toEqual(["rw"]);
+  });
+
   it("never wakes a thread that faults with user_lock held itself", () => {
     const b = world({ ulock: { op: userLock(), next: "lock" }, ...faulting }, "cow");
     run(b, 0, 4);

@@ -234,8 +234,9 @@ describe("migrate_vma_pages() to device-private memory", () => {
     return b.world;
   }
 
-  it("moves an anonymous page there", () => {
+  it("moves an anonymous page there, one fork shared staying shared", () => {
     expect(finalizing("anon-migrate", "rw").ptes[0]).toBe("device-private");
+    expect(finalizing("anon-migrate", "cow").ptes[0]).toBe("device-private-cow");
   });
 
   it("refuses a file page and maps the old page back ('only support anonymous memory')", () => {

@@ -7,7 +7,7 @@ import { useVma } from "../ghost.js";
 import type { Ctx, Op, Unreachable } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, VmaId, VmaRef, World } from "../world.js";
-import { copiedOnWrite, presentPte, swapPte } from "../world.js";
+import { copiedOnWrite, devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { needsAnonVma, vmfAnonPrepare } from "./anon-vma.js";
 import { wpPageCopy, wpPageCopyQueued } from "./cow.js";
 import {
@@ -70,7 +70,7 @@ export function doFault(
       ? null
       : swapPte(pteBefore)
         ? "folio"
-        : why.vmaLock || pteBefore === "migration" || pteBefore === "device-private"
+        : why.vmaLock || pteBefore === "migration" || devicePrivatePte(pteBefore)
           ? "vma-lock"
           : pteBefore === "none" &&
               (handler.retryWithoutAllowRetry || misbehavingFile(vma.flags.file))
@@ -176,11 +176,11 @@ function fault(
   // before seed 004 (6.4-6.5) do_swap_page() returned VM_FAULT_RETRY under the VMA lock
   // before it looked at the entry (swap, migration or device-private), the lock still
   // held for the arch code to release
-  const swapEntry = swapPte(pte) || pte === "migration" || pte === "device-private";
+  const swapEntry = swapPte(pte) || pte === "migration" || devicePrivatePte(pte);
   if (swapEntry && has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
   if (swapPte(pte)) return swapIn(k, vma, addr, flags);
   if (pte === "migration") return migrationEntryWaitInFault(k, addr);
-  if (pte === "device-private") {
+  if (devicePrivatePte(pte)) {
     // do_swap_page(): migrate_to_ram() does not run under the per-VMA lock; the fault
     // gives it back and returns VM_FAULT_RETRY, for the mmap-lock path (mm/memory.c,
     // v6.6-v7.0)
@@ -189,8 +189,13 @@ function fault(
       return "VM_FAULT_RETRY";
     }
     // do_swap_page: pgmap->ops->migrate_to_ram(vmf), the owning driver's migration back
-    // to system memory, taken here as one step (its own migrate_vma is not modelled)
-    install(k, vma, addr, write, false);
+    // to system memory, taken here as one step (its own migrate_vma is not modelled). A
+    // page fork shared comes back read-only and shared (remove_migration_pte() of a
+    // readable, not exclusive entry); a write then faults again and copies it.
+    if (pte === "device-private-cow") {
+      k.w.ptes[addr] = "cow";
+      k.emit({ k: "pte", tid: k.tid, page: addr, pte: "cow" });
+    } else install(k, vma, addr, write, false);
     return "0";
   }
   // pte none. do_read_fault(), do_cow_fault() and do_shared_fault() call

@@ -7,7 +7,7 @@ import { holdsMmap, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
-import { presentPte, swapPte } from "../world.js";
+import { devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
 import { asUnsignedTimeout } from "./time.js";
 
@@ -99,12 +99,12 @@ export const hmmWalkEntryMigration = (
       const addr = k.num("addr");
       if (addr >= k.num("seg_end")) return "end";
       const pte = k.w.ptes[addr] ?? "none";
-      if (pte !== "migration" && pte !== "device-private") return hmmWalkEntry("pte").run(k);
+      if (pte !== "migration" && !devicePrivatePte(pte)) return hmmWalkEntry("pte").run(k);
       const ref = k.ref("walk_vma");
       if (!ref) throw new Error("walk entry without walk->vma");
       useVma(k, ref, "walk->vma");
       const req = k.num("req");
-      if (pte === "device-private") {
+      if (devicePrivatePte(pte)) {
         // another device's page (pgmap->owner != range->dev_private_owner): faulted back
         // to system memory when required (hmm_vma_fault -> do_swap_page ->
         // migrate_to_ram; since "mm/hmm: fault non-owner device private entries", Jul

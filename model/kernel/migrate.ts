@@ -86,7 +86,13 @@ export const migrateVmaFinalize = (dest: "present" | "device-private" = "present
       const v = vmaAt(k.w as World, page);
       const filePage = !!v?.flags.file && (v.flags.shared || was === "cow");
       const old = was === "rw" || was === "cow" ? was : "ro";
-      const next = dest === "device-private" && !filePage ? "device-private" : old;
+      // a page fork shared stays shared in device memory
+      const next =
+        dest === "device-private" && !filePage
+          ? was === "cow"
+            ? "device-private-cow"
+            : "device-private"
+          : old;
       if (k.w.ptes[page] === "migration") {
         k.w.ptes[page] = next;
         k.emit({ k: "pte", tid: k.tid, page, pte: next });

@@ -164,9 +164,9 @@ export function anyPte(k: Ctx, start: Page, end: Page): boolean {
  * of a COW mapping (mm/memory.c, v7.0): folio_try_dup_anon_rmap_pte() clears
  * PageAnonExclusive and ptep_set_wrprotect() the writable entry, so every anonymous
  * page, writable or read-only, is now shared with the child, and a write copies it
- * ("cow"); copy_nonpresent_pte() clears a swap entry's exclusive bit ("swap-cow"). The
- * zero page stays (no folio), and so does a device-private entry here (the kernel makes
- * a writable one readable and shared, which the model does not track).
+ * ("cow"); copy_nonpresent_pte() clears a swap entry's exclusive bit ("swap-cow") and
+ * shares a device-private entry, a writable one made readable ("device-private-cow").
+ * The zero page stays (no folio).
  */
 export function wrprotect(k: Ctx, start: Page, end: Page, shared = false): void {
   for (let p = start; p < end; p++) {
@@ -178,7 +178,9 @@ export function wrprotect(k: Ctx, start: Page, end: Page, shared = false): void 
           : "ro"
         : shared && before === "swap"
           ? "swap-cow"
-          : null;
+          : shared && before === "device-private"
+            ? "device-private-cow"
+            : null;
     if (after === null) continue;
     k.w.ptes[p] = after;
     k.emit({ k: "pte", tid: k.tid, page: p, pte: after });
