@@ -155,7 +155,8 @@ describe("the zero page", () => {
     // a write fault on it: wp_page_copy() -> vmf_anon_prepare()
     const b = bench(scenario("anon-uffd-1"), design("vma-lock-fault"));
     b.world = { ...b.world, ptes: ["zero"] };
-    const w = runAlone(b.programs, b.world, 0, calls("handle_mm_fault"), 20).world;
+    // until the fault returns (the copy takes two turns of its step)
+    const w = runAlone(b.programs, b.world, 0, (rec) => faultEvent([rec]) !== undefined, 20).world;
     expect(w.ptes).toEqual(["rw"]);
     expect(w.vmas[0]?.anonVma).toBe(true);
   });

@@ -88,6 +88,15 @@ describe("do_wp_page()", () => {
     const b = world(faulting, "cow");
     const seq = b.world.notifier.mmSeq;
     run(b, 0, 3);
+    // the first turn: the start and the callback; the invalidation is in flight
+    const mid = b.world;
+    expect(mid.ptes).toEqual(["cow"]);
+    expect(mid.notifier.mmSeq).toBe(seq + 1);
+    expect(mid.notifier.subSeq).toBe(seq + 1);
+    expect(mid.notifier.invalidators).toEqual([0]);
+    expect(mid.threads[0]?.status.kind).toBe("runnable");
+    expect(mid.threads[0]?.pc).toBe("fault");
+    run(b, 0, 1);
     const w = b.world;
     expect(w.ptes).toEqual(["rw"]);
     // the mirror's invalidate() set the subscription's seq: a retry check now fails
@@ -101,7 +110,7 @@ describe("do_wp_page()", () => {
   it("copies the zero page the same way", () => {
     const b = world(faulting, "zero");
     const seq = b.world.notifier.subSeq;
-    run(b, 0, 3);
+    run(b, 0, 4);
     expect(b.world.ptes).toEqual(["rw"]);
     expect(b.world.notifier.subSeq).not.toBe(seq);
   });
@@ -131,7 +140,11 @@ describe("do_wp_page()", () => {
     run(b, 0, 1); // mutex_unlock(user_lock): handed to T2
     expect(b.world.notifier.userLock.owner).toBe(1);
     expect(b.world.threads[1]?.status.kind).toBe("runnable");
-    run(b, 1, 1); // the fault step again: the copy
+    run(b, 1, 1); // the fault step again: the callback
+    expect(b.world.notifier.userLock.owner).toBeNull();
+    expect(b.world.notifier.subSeq).toBe(seq + 1);
+    expect(b.world.ptes).toEqual(["cow"]);
+    run(b, 1, 1); // and again: the new entry and the end
     w = b.world;
     expect(w.ptes).toEqual(["rw"]);
     expect(w.notifier.userLock.owner).toBeNull();
@@ -147,10 +160,36 @@ describe("do_wp_page()", () => {
     run(b, 0, 2);
     run(b, 1, 4);
     run(b, 0, 2); // zap, mutex_unlock(user_lock)
-    b.run(1); // the fault step again: the entry is no longer the one it read
+    run(b, 1, 2); // the callback, then the entry is no longer the one it read
     expect(b.world.ptes).toEqual(["none"]);
     expect(b.world.notifier.active).toBe(0);
     expect(b.world.threads[1]?.locals.vmret).toBe("0");
+  });
+
+  it("drops the copy when another thread changes the entry between its two turns", () => {
+    const b = world(
+      {
+        which: {
+          op: op({
+            name: "which",
+            outcomes: ["zapper", "faulter"],
+            run: (k) => (k.tid === 0 ? "zapper" : "faulter"),
+          }),
+          on: { zapper: "zap", faulter: "lock" },
+        },
+        zap: { op: zap, next: "exit" },
+        ...faulting,
+      },
+      "cow",
+      2,
+    );
+    run(b, 1, 4); // which, mmap_read_lock, vma_lookup, the copy's first turn
+    expect(b.world.notifier.invalidators).toEqual([1]);
+    run(b, 0, 2); // which, zap
+    run(b, 1, 1);
+    expect(b.world.ptes).toEqual(["none"]);
+    expect(b.world.notifier.invalidators).toEqual([]);
+    expect(b.world.threads[1]?.pc).toBe("exit");
   });
 
   it("maps an exclusive swapped-in page writable in a VM_WRITE VMA, even for a read", () => {
@@ -200,7 +239,7 @@ describe("do_wp_page()", () => {
     expect(read.world.notifier).toEqual(before);
     const write = world(faulting, "swap-cow");
     const seq = write.world.notifier.subSeq;
-    run(write, 0, 3);
+    run(write, 0, 4);
     expect(write.world.ptes).toEqual(["rw"]);
     expect(write.world.notifier.subSeq).not.toBe(seq);
     expect(write.world.folioLock).toEqual([null]);
@@ -218,7 +257,7 @@ describe("do_wp_page()", () => {
     expect(b.world.notifier.subSeq).toBe(seq);
     // the access again: do_wp_page() -> wp_page_copy()
     const again = world(faulting, "cow");
-    run(again, 0, 3);
+    run(again, 0, 4);
     expect(again.world.ptes).toEqual(["rw"]);
   });
 

@@ -9,10 +9,12 @@
 // (another thread may have changed it since the fault read it), and
 // mmu_notifier_invalidate_range_end(). The fault returns 0 either way.
 //
-// One step, unless user_lock is held: then the thread sleeps with the invalidation
-// started (the seq odd, read_begin sleeps) and the fault lock held, and when
-// mutex_unlock() hands it user_lock the step runs again and finishes the copy. A thread
-// that faults with user_lock held itself never wakes: the kernel's self-deadlock.
+// Two turns of the fault's step: the start and the callback, then (other threads may run
+// in between, the seq odd, so a read_begin() sleeps) the new entry and the end. The
+// thread stays runnable between them (schedule() at most: nothing is awaited). While
+// user_lock is held the first turn sleeps in the callback with the invalidation
+// started and the fault lock held, and mutex_unlock() hands it the lock; a thread that
+// faults with user_lock held itself never wakes: the kernel's self-deadlock.
 import * as mutex from "../mutex.js";
 import type { Ctx } from "../step.js";
 import type { Pte } from "../world.js";
@@ -20,45 +22,17 @@ import { invalidateEnd, invalidateStart, setSeq } from "./notifier.js";
 
 /** The fault sleeps in the invalidate() callback's mutex_lock(user_lock). */
 const QUEUED = "wp_page_copy.queued";
-/** vmf->orig_pte, for pte_same() after the sleep. */
+/** The callback is done: the new entry and the invalidation's end are left. */
+const STARTED = "wp_page_copy.started";
+/** vmf->orig_pte, for pte_same(). */
 const ORIG = "wp_page_copy.orig_pte";
 
-/** Is this thread's fault asleep in wp_page_copy()'s invalidation (its step runs again)? */
-export const wpPageCopyQueued = (k: Ctx): boolean => k.get(QUEUED) === 1;
+/** Is this thread's fault inside wp_page_copy()'s invalidation (its step runs again)? */
+export const wpPageCopyPending = (k: Ctx): boolean => k.get(QUEUED) === 1 || k.get(STARTED) === 1;
 
-/**
- * wp_page_copy() from mmu_notifier_invalidate_range_start() on, for page `addr`, its
- * vmf_anon_prepare() already done. Returns false when the thread sleeps on user_lock.
- */
-export function wpPageCopy(k: Ctx, addr: number): boolean {
+/** The invalidate() callback, user_lock held: mmu_interval_set_seq(), mutex_unlock(). */
+function callback(k: Ctx): void {
   const n = k.w.notifier;
-  let orig: Pte | undefined;
-  if (wpPageCopyQueued(k)) {
-    // woken by mutex_unlock(), which handed user_lock over
-    orig = k.get(ORIG) as Pte;
-    k.unset(QUEUED);
-    k.unset(ORIG);
-  } else {
-    orig = k.w.ptes[addr];
-    k.emit({
-      k: "note",
-      tid: k.tid,
-      text: `wp_page_copy(): a new page for page ${addr}, mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR)`,
-    });
-    invalidateStart(k);
-    if (!mutex.lock(n.userLock, k.tid)) {
-      k.set(QUEUED, 1);
-      k.set(ORIG, orig ?? "none");
-      k.emit({
-        k: "note",
-        tid: k.tid,
-        text: "the mirror's invalidate() sleeps in mutex_lock(user_lock), fault lock held",
-      });
-      k.block({ kind: "mutex" }, undefined, { again: true });
-      return false;
-    }
-  }
-  // invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)
   setSeq(k);
   k.emit({
     k: "note",
@@ -66,16 +40,54 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
     text: "the mirror's invalidate(): mmu_interval_set_seq() under user_lock",
   });
   k.wake(mutex.unlock(n.userLock, k.tid).woken, "mutex_unlock(user_lock)");
-  if (k.w.ptes[addr] === orig) {
-    k.w.ptes[addr] = "rw";
-    k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
-  } else
+  k.set(STARTED, 1);
+  k.again();
+}
+
+/**
+ * wp_page_copy() from mmu_notifier_invalidate_range_start() on, for page `addr`, its
+ * vmf_anon_prepare() already done, one turn at a time: true once the copy is over.
+ */
+export function wpPageCopy(k: Ctx, addr: number): boolean {
+  if (k.get(STARTED) === 1) {
+    const orig = k.get(ORIG) as Pte;
+    k.unset(STARTED);
+    k.unset(ORIG);
+    if (k.w.ptes[addr] === orig) {
+      k.w.ptes[addr] = "rw";
+      k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
+    } else
+      k.emit({
+        k: "note",
+        tid: k.tid,
+        text: `pte_same() fails: page ${addr} changed since the fault read it, the copy is dropped`,
+      });
+    invalidateEnd(k);
+    k.emit({ k: "note", tid: k.tid, text: "mmu_notifier_invalidate_range_end()" });
+    return true;
+  }
+  if (k.get(QUEUED) === 1) {
+    // woken by mutex_unlock(), which handed user_lock over
+    k.unset(QUEUED);
+    callback(k);
+    return false;
+  }
+  k.set(ORIG, k.w.ptes[addr] ?? "none");
+  k.emit({
+    k: "note",
+    tid: k.tid,
+    text: `wp_page_copy(): a new page for page ${addr}, mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR)`,
+  });
+  invalidateStart(k);
+  if (mutex.lock(k.w.notifier.userLock, k.tid)) callback(k);
+  else {
+    k.set(QUEUED, 1);
     k.emit({
       k: "note",
       tid: k.tid,
-      text: `pte_same() fails: page ${addr} changed since the fault read it, the copy is dropped`,
+      text: "the mirror's invalidate() sleeps in mutex_lock(user_lock), fault lock held",
     });
-  invalidateEnd(k);
-  k.emit({ k: "note", tid: k.tid, text: "mmu_notifier_invalidate_range_end()" });
-  return true;
+    k.block({ kind: "mutex" }, undefined, { again: true });
+  }
+  return false;
 }

@@ -9,7 +9,7 @@ import { op } from "../step.js";
 import type { Vma, VmaId, VmaRef, World } from "../world.js";
 import { copiedOnWrite, devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { needsAnonVma, vmfAnonPrepare } from "./anon-vma.js";
-import { wpPageCopy, wpPageCopyQueued } from "./cow.js";
+import { wpPageCopy, wpPageCopyPending } from "./cow.js";
 import {
   type FaultFlag,
   type FaultHandler,
@@ -44,9 +44,10 @@ export function doFault(
   const ref = k.ref(vmaLocal);
   if (!ref) throw new Error(`handle_mm_fault: local "${vmaLocal}" holds no VMA pointer`);
   const vma = useVma(k, ref, "handle_mm_fault");
-  // woken in wp_page_copy()'s invalidation with user_lock handed over: the copy goes on
-  if (wpPageCopyQueued(k)) {
-    wpPageCopy(k, addr);
+  // inside wp_page_copy()'s invalidation (woken with user_lock handed over, or its
+  // second turn): the copy goes on
+  if (wpPageCopyPending(k)) {
+    if (!wpPageCopy(k, addr)) return "0";
     return finish(k, ref, addr, flags, "0", hugetlbLocksHeld(k.w as World, k.tid), null, vma);
   }
   // hugetlb_fault's own hugetlb_vma_lock_read: queued behind a writer, the step waits
@@ -61,8 +62,8 @@ export function doFault(
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
       : fault(k, vma, addr, flags, handler, why);
-  // asleep in wp_page_copy()'s invalidation: the step runs again, the fault not over
-  if (wpPageCopyQueued(k)) return "0";
+  // inside wp_page_copy()'s invalidation: the step runs again, the fault not over
+  if (wpPageCopyPending(k)) return "0";
   // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, a
   // step the fault does not take under the VMA lock, or a misbehaving vm_ops->fault's
   const retrySource =
