@@ -51,16 +51,19 @@ const zap = op({
   },
 });
 
+/** The first step of two drivers: T1 goes to `first`, T2 to `second`. */
+const which = (first: string, second: string): Steps[string] => ({
+  op: op({
+    name: "which",
+    outcomes: ["first", "second"],
+    run: (k) => (k.tid === 0 ? "first" : "second"),
+  }),
+  on: { first, second },
+});
+
 /** T1 takes user_lock and, with `zapping`, zaps page 0 before it unlocks; T2 faults. */
 const twoDrivers = (zapping: boolean): Steps => ({
-  which: {
-    op: op({
-      name: "which",
-      outcomes: ["holder", "faulter"],
-      run: (k) => (k.tid === 0 ? "holder" : "faulter"),
-    }),
-    on: { holder: "ulock", faulter: "lock" },
-  },
+  which: which("ulock", "lock"),
   ulock: { op: userLock(), next: zapping ? "zap" : "uunlock" },
   zap: { op: zap, next: "uunlock" },
   uunlock: { op: userUnlock(), next: "exit" },
@@ -169,14 +172,7 @@ describe("do_wp_page()", () => {
   it("drops the copy when another thread changes the entry between its two turns", () => {
     const b = world(
       {
-        which: {
-          op: op({
-            name: "which",
-            outcomes: ["zapper", "faulter"],
-            run: (k) => (k.tid === 0 ? "zapper" : "faulter"),
-          }),
-          on: { zapper: "zap", faulter: "lock" },
-        },
+        which: which("zap", "lock"),
         zap: { op: zap, next: "exit" },
         ...faulting,
       },
