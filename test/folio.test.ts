@@ -82,6 +82,8 @@ describe("the folio path of handle_mm_fault", () => {
       on: { kind: "folio", killable: true },
     });
     expect(b.world.folioWaiters[0]).toEqual([{ tid: 0, exclusive: true }]);
+    // the fault is not over while it sleeps: no result yet
+    expect(b.world.threads[0]?.locals.vmret).toBeUndefined();
     b.run(f); // folio_unlock: the lock goes to T, F cannot take it back
     expect(b.world.folioLock[0]).toBe(0);
     expect(status(b.world)?.kind).toBe("runnable");

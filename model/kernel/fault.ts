@@ -62,8 +62,9 @@ export function doFault(
     k.w.folioLock[addr] === k.tid
       ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
       : fault(k, vma, addr, flags, handler, why);
-  // inside wp_page_copy()'s invalidation: the step runs again, the fault not over
-  if (wpPageCopyPending(k)) return "0";
+  // asleep for the folio lock, or inside wp_page_copy()'s invalidation: the step runs
+  // again, the fault not over (its event comes then)
+  if (why.slept || wpPageCopyPending(k)) return "0";
   // which kind of RETRY: handle_userfault's, a folio-lock wait that TRIED changes, a
   // step the fault does not take under the VMA lock, or a misbehaving vm_ops->fault's
   const retrySource =
@@ -127,6 +128,8 @@ function install(k: Ctx, vma: Vma, addr: number, write: boolean, fromFile: boole
 /** What fault() tells doFault() beside its result: a RETRY for the VMA lock's sake. */
 interface Why {
   vmaLock: boolean;
+  /** asleep with the fault lock held, the step to run again: the fault is not over */
+  slept?: boolean;
 }
 
 /** vmf_anon_prepare() where `vma` needs an anon_vma: false when the fault must return RETRY. */
@@ -179,7 +182,7 @@ function fault(
   // held for the arch code to release
   const swapEntry = swapPte(pte) || pte === "migration" || devicePrivatePte(pte);
   if (swapEntry && has("VMA_LOCK") && handler.preVmaLockSeries) return "VM_FAULT_RETRY";
-  if (swapPte(pte)) return swapIn(k, vma, addr, flags);
+  if (swapPte(pte)) return swapIn(k, vma, addr, flags, why);
   if (pte === "migration") return migrationEntryWaitInFault(k, addr);
   if (devicePrivatePte(pte)) {
     // do_swap_page(): migrate_to_ram() does not run under the per-VMA lock; the fault
@@ -299,7 +302,7 @@ function dirtySharedPage(k: Ctx, vma: Vma, flags: readonly FaultFlag[]): VmFault
  *    uninterruptible. folio_unlock() hands the lock to the first exclusive waiter, whose
  *    step runs again and finishes in swapInLocked().
  */
-function swapIn(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[]): VmFault {
+function swapIn(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[], why: Why): VmFault {
   const has = (f: FaultFlag) => flags.includes(f);
   const killable = has("KILLABLE");
   if (folioTrylock(k, addr)) {
@@ -342,6 +345,7 @@ function swapIn(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[]): Vm
   // __folio_lock(_killable)() with the fault lock held; the step runs again once the
   // lock is handed over (or, killable, once a fatal signal ends the wait)
   folioWait(k, addr, { exclusive: true, killable });
+  why.slept = true;
   k.emit({
     k: "note",
     tid: k.tid,
