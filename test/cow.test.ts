@@ -4,7 +4,9 @@
 // and _end(), the mirror's invalidate() callback taking user_lock; an exclusive
 // anonymous page is made writable in place (wp_page_reuse()), no invalidation.
 import { describe, expect, it } from "vitest";
+import { copyHoldsFolio } from "../model/kernel/cow.js";
 import { handleMmFault } from "../model/kernel/fault.js";
+import { migrateVmaCollectPage } from "../model/kernel/migrate.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { userLock, userUnlock } from "../model/kernel/notifier.js";
 import { vmaLookup } from "../model/kernel/vma.js";
@@ -186,6 +188,26 @@ describe("do_wp_page()", () => {
     expect(b.world.ptes).toEqual(["none"]);
     expect(b.world.notifier.invalidators).toEqual([]);
     expect(b.world.threads[1]?.pc).toBe("exit");
+  });
+
+  it("keeps migrate_vma off a page it is copying: its folio reference fails the migration", () => {
+    const b = world(
+      {
+        which: which("collect", "lock"),
+        collect: { op: migrateVmaCollectPage(0), next: "exit" },
+        ...faulting,
+      },
+      "cow",
+      2,
+    );
+    run(b, 1, 4); // which, mmap_read_lock, vma_lookup, the copy's first turn
+    run(b, 0, 2); // which, migrate_vma_collect_pmd()
+    expect(b.world.ptes).toEqual(["cow"]);
+    expect(b.world.folioLock).toEqual([null]);
+    run(b, 1, 1);
+    expect(b.world.ptes).toEqual(["rw"]);
+    // once the copy is over, the page can be collected
+    expect(copyHoldsFolio(b.world, 0)).toBe(false);
   });
 
   it("maps an exclusive swapped-in page writable in a VM_WRITE VMA, even for a read", () => {

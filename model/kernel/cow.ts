@@ -17,7 +17,7 @@
 // faults with user_lock held itself never wakes: the kernel's self-deadlock.
 import * as mutex from "../mutex.js";
 import type { Ctx } from "../step.js";
-import type { Pte } from "../world.js";
+import type { Pte, World } from "../world.js";
 import { invalidateEnd, invalidateStart, setSeq } from "./notifier.js";
 
 /** The fault sleeps in the invalidate() callback's mutex_lock(user_lock). */
@@ -26,6 +26,17 @@ const QUEUED = "wp_page_copy.queued";
 const STARTED = "wp_page_copy.started";
 /** vmf->orig_pte, for pte_same(). */
 const ORIG = "wp_page_copy.orig_pte";
+/** The page being copied: do_wp_page()'s folio_get() holds its folio until the end. */
+const PAGE = "wp_page_copy.page";
+
+/**
+ * Does a fault hold a reference on page `page`'s folio for a copy in flight
+ * (do_wp_page(): folio_get() before wp_page_copy(), folio_put() after the end)?
+ * migrate_vma_check_page() then finds a reference it cannot account for, and the page is
+ * not migrated (mm/migrate_device.c, v7.0).
+ */
+export const copyHoldsFolio = (w: World, page: number): boolean =>
+  w.threads.some((t) => t.locals[PAGE] === page);
 
 /** Is this thread's fault inside wp_page_copy()'s invalidation (its step runs again)? */
 export const wpPageCopyPending = (k: Ctx): boolean => k.get(QUEUED) === 1 || k.get(STARTED) === 1;
@@ -53,6 +64,7 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
     const orig = k.get(ORIG) as Pte;
     k.unset(STARTED);
     k.unset(ORIG);
+    k.unset(PAGE);
     if (k.w.ptes[addr] === orig) {
       k.w.ptes[addr] = "rw";
       k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
@@ -73,6 +85,8 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
     return false;
   }
   k.set(ORIG, k.w.ptes[addr] ?? "none");
+  // the zero page has no folio to hold
+  if (k.w.ptes[addr] !== "zero") k.set(PAGE, addr);
   k.emit({
     k: "note",
     tid: k.tid,

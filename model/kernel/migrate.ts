@@ -6,6 +6,7 @@ import type { Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
 import { prepareAnonVma } from "./anon-vma.js";
+import { copyHoldsFolio } from "./cow.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
 import { privateAnon, vmaAt } from "./vma.js";
 
@@ -34,7 +35,9 @@ export const migrationEntryWait = (page = "addr"): Op<"ok"> =>
  * permission is kept in the local `mig_pte`, as the entry's own write bit); the zero
  * page is marked MIGRATE_PFN_MIGRATE as it is, no folio locked and no entry set (with
  * MIGRATE_VMA_SELECT_SYSTEM, which the modelled drivers pass: v7.0); a page that is not
- * present, or whose folio lock is busy, is not migrated ("skip").
+ * present, or whose folio lock is busy, is not migrated ("skip"), nor one a fault is
+ * copying: the fault's folio reference makes migrate_vma_check_page() fail and the
+ * entry is restored before migrate_vma_setup() returns (taken here as no entry at all).
  */
 export const migrateVmaCollectPage = (page: number): Op<"collected" | "zero" | "skip"> =>
   op({
@@ -55,6 +58,7 @@ export const migrateVmaCollectPage = (page: number): Op<"collected" | "zero" | "
       // the child's page table as well (not modelled), and remove_migration_ptes() maps
       // the new page shared again, read-only and not exclusive
       if (pte !== "ro" && pte !== "rw" && pte !== "cow") return "skip";
+      if (copyHoldsFolio(k.w as World, page)) return "skip";
       if (!folioTrylock(k, page)) return "skip";
       k.set("mig_page", page);
       k.set("mig_pte", pte);
