@@ -18,7 +18,7 @@
 // stable mail) for hugetlb_split().
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { Page, VmaFlags, VmaId } from "../world.js";
+import type { Page, Pte, VmaFlags, VmaId } from "../world.js";
 import { invalidateEnd } from "./notifier.js";
 import { newVma } from "./vma.js";
 
@@ -158,6 +158,16 @@ export function anyPte(k: Ctx, start: Page, end: Page): boolean {
   return false;
 }
 
+/** mprotect's change_pte_range() without VM_WRITE: the entries it changes. */
+const WRITE_PROTECTED: Partial<Record<Pte, Pte>> = { rw: "ro" };
+/** fork's copy_pte_range() on the parent of a COW mapping: the entries it shares. */
+const SHARED_BY_FORK: Partial<Record<Pte, Pte>> = {
+  rw: "cow",
+  ro: "cow",
+  swap: "swap-cow",
+  "device-private": "device-private-cow",
+};
+
 /**
  * Write-protect [start, end): every writable entry becomes read-only (change_pte_range()
  * for mprotect without VM_WRITE). With `shared`, fork's copy_present_pte() on the parent
@@ -169,19 +179,11 @@ export function anyPte(k: Ctx, start: Page, end: Page): boolean {
  * The zero page stays (no folio).
  */
 export function wrprotect(k: Ctx, start: Page, end: Page, shared = false): void {
+  const table = shared ? SHARED_BY_FORK : WRITE_PROTECTED;
   for (let p = start; p < end; p++) {
     const before = k.w.ptes[p];
-    const after =
-      before === "rw" || (shared && before === "ro")
-        ? shared
-          ? "cow"
-          : "ro"
-        : shared && before === "swap"
-          ? "swap-cow"
-          : shared && before === "device-private"
-            ? "device-private-cow"
-            : null;
-    if (after === null) continue;
+    const after = before === undefined ? undefined : table[before];
+    if (after === undefined) continue;
     k.w.ptes[p] = after;
     k.emit({ k: "pte", tid: k.tid, page: p, pte: after });
   }
