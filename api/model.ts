@@ -74,6 +74,7 @@ export * from "../model/kernel/notifier.js";
 export * from "../model/kernel/objects.js";
 export * from "../model/kernel/pagewalk.js";
 export * from "../model/kernel/pgtable.js";
+export * from "../model/kernel/pte.js";
 export * from "../model/kernel/sched.js";
 export * from "../model/kernel/signal.js";
 export * from "../model/kernel/thp.js";

@@ -59,6 +59,7 @@ import { iMmapLockWrite, iMmapUnlockWrite } from "../kernel/i-mmap.js";
 import { acquireLock, refcountOf, refcountPut } from "../kernel/locks.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { lookupObj, setObjState } from "../kernel/objects.js";
+import { setPte } from "../kernel/pte.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
 
@@ -261,8 +262,7 @@ export function hugetlbMunmapSplitActor(o: { readonly keepsLock?: boolean } = {}
           outcomes: ["ok"],
           run: (k) => {
             if (k.w.ptes[1] !== undefined && k.w.ptes[1] !== "none") {
-              k.w.ptes[1] = "none";
-              k.emit({ k: "pte", tid: k.tid, page: 1, pte: "none" });
+              setPte(k, 1, "none");
             }
             return "ok";
           },

@@ -14,6 +14,7 @@ import {
   invalidateStart,
   userLock,
 } from "../kernel/notifier.js";
+import { setPte } from "../kernel/pte.js";
 import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
 import type { Pte } from "../world.js";
@@ -44,8 +45,7 @@ const zapEnd = op({
     const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
     // a read fault may have mapped the zero page since begin: try_to_unmap() leaves it
     if (locked && k.w.ptes[p] !== "none" && k.w.ptes[p] !== "zero") {
-      k.w.ptes[p] = "none";
-      k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
+      setPte(k, p, "none");
     }
     if (lock && locked) rwsem.release(lock, k.tid, "write");
     invalidateEnd(k);

@@ -22,6 +22,7 @@ import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
 import { findVmaAndPrepareAnon, uffdLockVmaRcu } from "../kernel/mfill.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
+import { setPte } from "../kernel/pte.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaEndRead } from "../kernel/vma-lock.js";
 import type { Ctx } from "../step.js";
@@ -87,8 +88,7 @@ const fill = op({
       k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (not registered), no wake" });
     } else if (k.w.ptes[addr] === "none") {
       const pte = v.flags.write ? "rw" : "ro";
-      k.w.ptes[addr] = pte;
-      k.emit({ k: "pte", tid: k.tid, page: addr, pte });
+      setPte(k, addr, pte);
       k.set("ret", 0);
       k.set("copied", true);
     }

@@ -20,6 +20,7 @@ import { I_MMAP_RWSEM, iMmapLockRead, iMmapUnlockRead } from "../kernel/i-mmap.j
 import { acquireLock, refcountGet, releaseLock } from "../kernel/locks.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { lookupObj, objState, setObjState, useObj } from "../kernel/objects.js";
+import { setPte } from "../kernel/pte.js";
 import { exit, set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { op } from "../step.js";
@@ -108,8 +109,7 @@ function faultSteps(vmaLock: boolean): Steps {
         run: (k) => {
           if (isObjRef(k.get("ptep") as Val | undefined))
             useObj(k, "ptep", "set_huge_pte_at(mm, addr, ptep, pte)");
-          k.w.ptes[0] = "rw";
-          k.emit({ k: "pte", tid: k.tid, page: 0, pte: "rw" });
+          setPte(k, 0, "rw");
           return "ok";
         },
       }),

@@ -22,6 +22,7 @@ import type { Vma, VmaId, VmaRef, World } from "../world.js";
 import type { FaultFlag } from "./fault-flags.js";
 import { releaseFaultLock } from "./fault-lock.js";
 import { mmapReadTrylockFree } from "./mmap-lock.js";
+import { setPte } from "./pte.js";
 import { writeDeniedBy } from "./vma.js";
 import { PAGE_TABLE_LOCK, vmaFieldDecision } from "./vma-field.js";
 
@@ -147,8 +148,7 @@ export const doAnonymousPage = (ref: string, addr: string): Op<"ok"> =>
       const a = k.num(addr);
       if (k.w.ptes[a] === "none") {
         const pte = v.flags.write ? "rw" : "ro";
-        k.w.ptes[a] = pte;
-        k.emit({ k: "pte", tid: k.tid, page: a, pte });
+        setPte(k, a, pte);
       }
       return "ok";
     },

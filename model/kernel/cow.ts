@@ -19,6 +19,7 @@ import * as mutex from "../mutex.js";
 import type { Ctx } from "../step.js";
 import type { Pte, World } from "../world.js";
 import { invalidateEnd, invalidateStart, setSeq } from "./notifier.js";
+import { setPte } from "./pte.js";
 
 /** The fault sleeps in the invalidate() callback's mutex_lock(user_lock). */
 const QUEUED = "wp_page_copy.queued";
@@ -66,8 +67,7 @@ export function wpPageCopy(k: Ctx, addr: number): boolean {
     k.unset(ORIG);
     k.unset(PAGE);
     if (k.w.ptes[addr] === orig) {
-      k.w.ptes[addr] = "rw";
-      k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
+      setPte(k, addr, "rw");
     } else
       k.emit({
         k: "note",

@@ -21,6 +21,7 @@ import {
 import { releaseFaultLock } from "./fault-lock.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
 import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
+import { setPte } from "./pte.js";
 import { handleUserfault, handleUserfaultResume } from "./userfaultfd.js";
 import { privateAnon } from "./vma.js";
 
@@ -121,8 +122,7 @@ function install(k: Ctx, vma: Vma, addr: number, write: boolean, fromFile: boole
       : fromFile && !vma.flags.shared
         ? "cow"
         : "ro";
-  k.w.ptes[addr] = pte;
-  k.emit({ k: "pte", tid: k.tid, page: addr, pte });
+  setPte(k, addr, pte);
 }
 
 /** What fault() tells doFault() beside its result: a RETRY for the VMA lock's sake. */
@@ -173,8 +173,7 @@ function fault(
   if (pte === "ro") {
     // do_wp_page(): wp_page_shared() for a shared file page (dirtied), wp_page_reuse()
     // for an exclusive anonymous page (PageAnonExclusive): made writable in place
-    k.w.ptes[addr] = "rw";
-    k.emit({ k: "pte", tid: k.tid, page: addr, pte: "rw" });
+    setPte(k, addr, "rw");
     return hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
   }
   // before seed 004 (6.4-6.5) do_swap_page() returned VM_FAULT_RETRY under the VMA lock
@@ -197,8 +196,7 @@ function fault(
     // page fork shared comes back read-only and shared (remove_migration_pte() of a
     // readable, not exclusive entry); a write then faults again and copies it.
     if (pte === "device-private-cow") {
-      k.w.ptes[addr] = "cow";
-      k.emit({ k: "pte", tid: k.tid, page: addr, pte: "cow" });
+      setPte(k, addr, "cow");
     } else install(k, vma, addr, write, false);
     return "0";
   }
@@ -227,8 +225,7 @@ function fault(
   if (unstable) return "VM_FAULT_SIGBUS";
   // do_anonymous_page(): a read maps the zero page (x86 has no mm_forbids_zeropage())
   if (!write && privateAnon(vma)) {
-    k.w.ptes[addr] = "zero";
-    k.emit({ k: "pte", tid: k.tid, page: addr, pte: "zero" });
+    setPte(k, addr, "zero");
     return "0";
   }
   install(k, vma, addr, write, !!vma.flags.file);
@@ -387,8 +384,7 @@ function swapInLocked(k: Ctx, addr: number, write: boolean, vma: Vma): VmFault {
   const pte = k.w.ptes[addr];
   if (pte === "swap") install(k, vma, addr, write || vma.flags.write, false);
   else if (pte === "swap-cow") {
-    k.w.ptes[addr] = "cow";
-    k.emit({ k: "pte", tid: k.tid, page: addr, pte: "cow" });
+    setPte(k, addr, "cow");
   }
   folioUnlock(k, addr, "folio_unlock");
   if (pte === "swap-cow" && write) wpPageCopy(k, addr);

@@ -7,6 +7,7 @@ import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
 import { prepareAnonVma } from "./anon-vma.js";
+import { setPte } from "./pte.js";
 import { wakeUserfault } from "./userfaultfd.js";
 import { vmaAt } from "./vma.js";
 import { vmaStartRead } from "./vma-lock.js";
@@ -142,8 +143,7 @@ export const mfillInstall = (vma: string, addr: string): Op<"ok" | "eexist"> =>
         folioFor: String(k.get("folio_for")),
         vmaIs: vmaIdentity(v),
       });
-      k.w.ptes[a] = v.flags.write ? "rw" : "ro";
-      k.emit({ k: "pte", tid: k.tid, page: a, pte: v.flags.write ? "rw" : "ro" });
+      setPte(k, a, v.flags.write ? "rw" : "ro");
       return "ok";
     },
   });

@@ -8,6 +8,7 @@ import type { World } from "../world.js";
 import { prepareAnonVma } from "./anon-vma.js";
 import { copyHoldsFolio } from "./cow.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
+import { setPte } from "./pte.js";
 import { privateAnon, vmaAt } from "./vma.js";
 
 /**
@@ -62,8 +63,7 @@ export const migrateVmaCollectPage = (page: number): Op<"collected" | "zero" | "
       if (!folioTrylock(k, page)) return "skip";
       k.set("mig_page", page);
       k.set("mig_pte", pte);
-      k.w.ptes[page] = "migration";
-      k.emit({ k: "pte", tid: k.tid, page, pte: "migration" });
+      setPte(k, page, "migration");
       return "collected";
     },
   });
@@ -98,8 +98,7 @@ export const migrateVmaFinalize = (dest: "present" | "device-private" = "present
             : "device-private"
           : old;
       if (k.w.ptes[page] === "migration") {
-        k.w.ptes[page] = next;
-        k.emit({ k: "pte", tid: k.tid, page, pte: next });
+        setPte(k, page, next);
       }
       folioUnlock(k, page, "migrate_vma_finalize: folio_unlock");
       return "ok";
@@ -129,8 +128,7 @@ export const migrateVmaInsertPage = (
       if (k.w.mm.unstable || (pte !== "none" && pte !== "zero") || v.flags.uffdMissing)
         return "abort";
       const next = dest === "device-private" ? "device-private" : v.flags.write ? "rw" : "ro";
-      k.w.ptes[page] = next;
-      k.emit({ k: "pte", tid: k.tid, page, pte: next });
+      setPte(k, page, next);
       return "ok";
     },
   });

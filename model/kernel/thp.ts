@@ -25,6 +25,7 @@ import type { ObjRef, Val, World } from "../world.js";
 import { isObjRef } from "../world.js";
 import { holdsLock, spinLock, spinUnlock } from "./locks.js";
 import { useObj } from "./objects.js";
+import { setPte } from "./pte.js";
 
 /** The declared names a THP scenario uses. */
 export const THP = {
@@ -190,8 +191,7 @@ export const splitHugePmdLocked = (): Op<"ok"> =>
       // the THP maps the whole modelled range (the scenario's one VMA)
       const pte = k.w.vmas.some((v) => v.flags.write) ? "rw" : "ro";
       for (let p = 0; p < k.w.ptes.length; p++) {
-        k.w.ptes[p] = pte;
-        k.emit({ k: "pte", tid: k.tid, page: p, pte });
+        setPte(k, p, pte);
       }
       return "ok";
     },
@@ -204,8 +204,7 @@ export const zapPte = (page: number): Op<"ok"> =>
     outcomes: ["ok"],
     run: (k) => {
       if (pmdValue(k.w as World) !== "table" || k.w.ptes[page] === "none") return "ok";
-      k.w.ptes[page] = "none";
-      k.emit({ k: "pte", tid: k.tid, page, pte: "none" });
+      setPte(k, page, "none");
       return "ok";
     },
   });

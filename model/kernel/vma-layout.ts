@@ -20,6 +20,7 @@ import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Page, Pte, VmaFlags, VmaId } from "../world.js";
 import { invalidateEnd } from "./notifier.js";
+import { setPte } from "./pte.js";
 import { newVma } from "./vma.js";
 
 const span = (start: Page, end: Page) => `[${start},${end})`;
@@ -145,10 +146,8 @@ export function movePtes(k: Ctx, from: VmaId, to: VmaId): void {
       );
     const pte = k.w.ptes[p] ?? "none";
     if (pte === "none") continue;
-    k.w.ptes[q] = pte;
-    k.w.ptes[p] = "none";
-    k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
-    k.emit({ k: "pte", tid: k.tid, page: q, pte });
+    setPte(k, p, "none");
+    setPte(k, q, pte);
   }
 }
 
@@ -184,8 +183,7 @@ export function wrprotect(k: Ctx, start: Page, end: Page, shared = false): void 
     const before = k.w.ptes[p];
     const after = before === undefined ? undefined : table[before];
     if (after === undefined) continue;
-    k.w.ptes[p] = after;
-    k.emit({ k: "pte", tid: k.tid, page: p, pte: after });
+    setPte(k, p, after);
   }
 }
 

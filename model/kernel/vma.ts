@@ -6,6 +6,7 @@ import { refTo, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Draft, Page, Vma, VmaFlags, VmaId, World } from "../world.js";
+import { setPte } from "./pte.js";
 import { vmaFieldDecision } from "./vma-field.js";
 
 /** A VMA of this mm in the tree (a slot reused by another mm's VMA is not). */
@@ -73,8 +74,7 @@ export function zapPtes(k: Ctx, vma: VmaId): void {
   if (!v) return;
   for (let p = v.start; p < v.end; p++)
     if (k.w.ptes[p] !== "none") {
-      k.w.ptes[p] = "none";
-      k.emit({ k: "pte", tid: k.tid, page: p, pte: "none" });
+      setPte(k, p, "none");
     }
 }
 
