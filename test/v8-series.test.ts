@@ -19,8 +19,13 @@
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
-import { v8Timeout } from "../model/designs/v8-timeout.js";
-import { EBUSY } from "../model/errno.js";
+import {
+  hmmRangeFaultUnlockedTimeout,
+  UNLOCKED_TIMEOUT,
+  v8Timeout,
+} from "../model/designs/v8-timeout.js";
+import { EBUSY, EPERM } from "../model/errno.js";
+import { hmmCallWithTimeout } from "../model/kernel/hmm.js";
 import { condResched } from "../model/kernel/sched.js";
 import { armDeadline, timeAfter } from "../model/kernel/time.js";
 import { exit, retIs, set, test } from "../model/locals.js";
@@ -30,7 +35,7 @@ import { compose, op, override } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { liveness } from "../properties/property.js";
-import { scenario as builtIn } from "./helpers.js";
+import { bench, scenario as builtIn, runAlone } from "./helpers.js";
 
 function design(id: string): Design {
   const d = designById(id);
@@ -276,5 +281,73 @@ describe("the clock is weakly fair only where a property says so", () => {
     const r = exhaustive(rearms, small, returns(["clock"]), 30);
     expect(r.verdict).toBe("violated");
     expect(r.message).toMatch(/fair to .*J/);
+  });
+});
+
+describe("mshv-v8's range asks for writable pages", () => {
+  // drivers/hv/mshv_regions.c (v7.0; [PATCH v8 4/8] leaves the initialiser):
+  // .default_flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE, whatever the request and the
+  // VMA; the walk refuses a write request on a VMA without VM_WRITE with -EPERM.
+  const readOnly = scenario({
+    id: "test-anon-ro-read",
+    families: ["hmm"],
+    vmas: [
+      {
+        name: "anon-ro",
+        pages: 1,
+        write: false,
+        shared: false,
+        hugetlb: false,
+        uffdMissing: false,
+      },
+    ],
+    write: false,
+    actors: [],
+  });
+
+  it("so a read-only VMA fails the call with -EPERM, although the scenario asks for reads", () => {
+    const b = bench(readOnly, design("mshv-v8"));
+    const r = runAlone(b.programs, b.world, 0, () => false, 60);
+    const t = r.world.threads[0];
+    expect(t?.status.kind).toBe("done");
+    expect(t?.locals.ret).toBe(EPERM);
+    // the documented caller asks for what the scenario asks for: a read fault succeeds
+    const doc = bench(readOnly, design("v8-timeout"));
+    const ok = runAlone(doc.programs, doc.world, 0, () => false, 60);
+    expect(ok.world.threads[0]?.status.kind).toBe("done");
+    expect(ok.world.threads[0]?.locals.ret).toBe(0);
+  });
+});
+
+describe("a negative long passed as hmm_range_fault_unlocked_timeout()'s timeout", () => {
+  // include/linux/jiffies.h: time_after(a, b) is (long)((b) - (a)) < 0, so with timeout =
+  // (unsigned long)-1, deadline = jiffies + timeout is one jiffy in the past
+  const caller = (t: number): Design => ({
+    ...design("mshv-v8"),
+    id: `test-timeout-${t}`,
+    start: "t",
+    steps: compose(
+      {
+        t: { op: set({ t }), next: "call" },
+        call: { op: hmmCallWithTimeout(UNLOCKED_TIMEOUT, "t"), next: "unlocked.do" },
+        "unlocked.return": { op: exit() },
+      },
+      hmmRangeFaultUnlockedTimeout(),
+    ),
+  });
+
+  it("is a deadline already passed: -EBUSY before any walk, not a long budget", () => {
+    const run = (t: number) => {
+      const b = bench(builtIn("anon-plain"), caller(t));
+      return runAlone(b.programs, b.world, 0, () => false, 60);
+    };
+    const neg = run(-1);
+    expect(neg.world.threads[0]?.status.kind).toBe("done");
+    expect(neg.world.threads[0]?.locals.ret).toBe(EBUSY);
+    expect(neg.recs.some((r) => r.ops.some((o) => o.startsWith("walk_page_range")))).toBe(false);
+    // a positive budget walks and faults the page in
+    const pos = run(5);
+    expect(pos.world.threads[0]?.locals.ret).toBe(0);
+    expect(pos.recs.some((r) => r.ops.some((o) => o.startsWith("walk_page_range")))).toBe(true);
   });
 });

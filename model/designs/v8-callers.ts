@@ -3,7 +3,7 @@
 // fixups where they touch it. What differs is the timeout each passes and the loop
 // around the call; the driver lock that invalidate() takes prints as user_lock.
 import { EBUSY } from "../errno.js";
-import { hmmCallWithTimeout } from "../kernel/hmm.js";
+import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE, hmmCallWithTimeout } from "../kernel/hmm.js";
 import { condResched } from "../kernel/sched.js";
 import { armDeadline, jiffiesUntil, timeAfter, timeAfterEq } from "../kernel/time.js";
 import { exit, set, test } from "../locals.js";
@@ -22,8 +22,14 @@ const MSHV_TIMEOUT_ZERO =
 const MSHV_NO_DEADLINE = `only inside hmm_range_fault_unlocked_timeout()'s \`if (timeout)\`, and ${MSHV_TIMEOUT_ZERO}`;
 
 // "[PATCH v8 4/8] mshv: Use hmm_range_fault_unlocked_timeout() for region faults"
-// (Jul 10 2026), mshv_region_range_fault():
+// (Jul 10 2026), mshv_region_range_fault(); the patch leaves v7.0's range initialiser,
+// which asks for writable pages whatever the VMA (drivers/hv/mshv_regions.c, v7.0):
 //
+//   struct hmm_range range = {
+//           .notifier = &region->mreg_mni,
+//           .default_flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE,
+//   };
+//   ...
 //   again:
 //           ret = hmm_range_fault_unlocked_timeout(&range, 0);
 //           if (ret)
@@ -43,9 +49,16 @@ export const mshvV8: Design = {
   source:
     '"[PATCH v8 4/8] mshv: Use hmm_range_fault_unlocked_timeout() for region faults" (Jul 10 2026)',
   family: "hmm",
-  start: "again",
+  start: "range",
   steps: compose(
     {
+      range: {
+        op: set(
+          { req: HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+          "struct hmm_range range = { .default_flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE }",
+        ),
+        next: "again",
+      },
       again: { op: hmmCallWithTimeout(UNLOCKED_TIMEOUT, 0), next: "unlocked.do" },
       "unlocked.return": {
         op: test("ret", (k) => k.num("ret") !== 0),

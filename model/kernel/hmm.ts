@@ -258,7 +258,8 @@ const TIMED_CALL = Symbol.for("lockdrop.hmm.callWithTimeout");
  * `ret = api(&range, timeout)`: the caller enters an API that takes a timeout in jiffies
  * (v8's hmm_range_fault_unlocked_timeout(); 0 retries for ever). `arg` is a local
  * holding the caller's value, a `long` converted to the `unsigned long` parameter (a
- * negative one wraps to a huge budget), or a constant. The API's own locals start
+ * negative one wraps above LONG_MAX, a deadline already passed: asUnsignedTimeout()), or
+ * a constant. The API's own locals start
  * fresh: `unsigned long deadline = 0; bool locked = false;`; the timeout lands in
  * `hmm_timeout` (the C's `timeout`, a name a caller such as nouveau also uses).
  */

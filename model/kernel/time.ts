@@ -130,12 +130,15 @@ export const jiffiesUntil = (
   });
 
 /**
- * A `long` passed where an `unsigned long` timeout is expected: a negative value wraps to
- * a huge one, which is still a (very long) positive budget; 0 stays 0, "retry for ever"
- * for hmm_range_fault_unlocked_timeout().
+ * A `long` passed where an `unsigned long` timeout is expected. A negative value wraps to
+ * one above LONG_MAX, and jiffies arithmetic is modular: `deadline = jiffies + timeout`
+ * lands before jiffies, and time_after(jiffies, deadline), `(long)(deadline - jiffies) <
+ * 0`, is true at once (include/linux/jiffies.h). The model keeps such a timeout as -1, a
+ * budget already spent (armDeadline() arms it passed); 0 stays 0, "retry for ever" for
+ * hmm_range_fault_unlocked_timeout(), and a positive value stays a positive budget.
  */
 export function asUnsignedTimeout(v: number): number {
-  return v < 0 ? 1 : v;
+  return v < 0 ? -1 : v;
 }
 
 /** The deadlines the clock may move on now: not passed, of a thread still running. */
