@@ -6,6 +6,7 @@ import { step } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { actor, use } from "../model/actor.js";
+import { handleMmFault } from "../model/kernel/fault.js";
 import {
   downRead,
   downWrite,
@@ -28,11 +29,15 @@ import {
 } from "../model/kernel/locks.js";
 import {
   mmapReadLock,
+  mmapReadLockKillable,
   mmapReadUnlock,
   mmapWriteLock,
   mmapWriteUnlock,
 } from "../model/kernel/mmap-lock.js";
+import { mmuIntervalReadBegin, userLock, userUnlock } from "../model/kernel/notifier.js";
 import { derefObj, freeObj, lookupObj } from "../model/kernel/objects.js";
+import { condResched } from "../model/kernel/sched.js";
+import { vmaLookup } from "../model/kernel/vma.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
 import type { Design, Steps } from "../model/step.js";
@@ -179,6 +184,88 @@ describe("declared locks", () => {
       verdict: "holds",
       complete: true,
     });
+  });
+});
+
+describe("no-sleep-in-atomic on the built-in primitives", () => {
+  // Each calls might_sleep() whether or not it then waits: down_read()/down_write()
+  // (kernel/locking/rwsem.c), mutex_lock() (kernel/locking/mutex.c), wait_event() in
+  // mmu_interval_read_begin() (mm/mmu_notifier.c), __cond_resched()'s __might_resched()
+  // (kernel/sched/core.c), folio_lock(); a fault allocates with a sleeping gfp
+  // (might_alloc() in mm/page_alloc.c) and waits for folio locks (mm/memory.c, v7.0).
+  // Uncontended, alone in the scenario, each is still a violation under a spinlock.
+  const locks = [{ name: "drv.spin", kind: "spinlock" as const }];
+  const cases: [string, Steps][] = [
+    [
+      "mmap_read_lock",
+      { m: { op: mmapReadLock(), next: "mu" }, mu: { op: mmapReadUnlock(), next: "su" } },
+    ],
+    [
+      "mmap_read_lock_killable",
+      { m: { op: mmapReadLockKillable(), next: "mu" }, mu: { op: mmapReadUnlock(), next: "su" } },
+    ],
+    [
+      "mmap_write_lock",
+      { m: { op: mmapWriteLock(), next: "mu" }, mu: { op: mmapWriteUnlock(), next: "su" } },
+    ],
+    [
+      "mutex_lock(user_lock)",
+      { m: { op: userLock(), next: "mu" }, mu: { op: userUnlock(), next: "su" } },
+    ],
+    ["mmu_interval_read_begin", { m: { op: mmuIntervalReadBegin(), next: "su" } }],
+    ["cond_resched", { m: { op: condResched(), next: "su" } }],
+  ];
+  for (const [what, steps] of cases)
+    it(`${what} under a spinlock is a violation even when nothing contends`, () => {
+      const d = design(`sleep-${what}`, {
+        s: { op: spinLock("drv.spin"), next: "m" },
+        ...steps,
+        su: { op: spinUnlock("drv.spin"), next: "exit" },
+      });
+      const v = verdicts(d, scenario({ locks }), ["no-sleep-in-atomic"])["no-sleep-in-atomic"];
+      expect(v?.verdict).toBe("violated");
+      expect(v?.message).toContain("while holding drv.spin");
+      // the same calls after spin_unlock() hold
+      const after = design(`after-${what}`, {
+        s: { op: spinLock("drv.spin"), next: "su0" },
+        su0: { op: spinUnlock("drv.spin"), next: "m" },
+        ...steps,
+        su: { op: exit() },
+      });
+      expect(
+        verdicts(after, scenario({ locks }), ["no-sleep-in-atomic"])["no-sleep-in-atomic"],
+      ).toMatchObject({
+        verdict: "holds",
+        complete: true,
+      });
+    });
+
+  it("handle_mm_fault() under a spinlock is a violation even for a page already there", () => {
+    const d = design("sleep-fault", {
+      m: { op: mmapReadLock(), next: "s" },
+      s: { op: spinLock("drv.spin"), next: "v" },
+      v: { op: vmaLookup("start", "vma"), on: { found: "f", none: "su" } },
+      f: { op: handleMmFault("vma", "start", ["REMOTE"]), next: "su" },
+      su: { op: spinUnlock("drv.spin"), next: "mu" },
+      mu: { op: mmapReadUnlock(), next: "exit" },
+    });
+    const s = scenario({
+      locks,
+      vmas: [
+        {
+          name: "anon",
+          pages: 1,
+          write: true,
+          shared: false,
+          hugetlb: false,
+          uffdMissing: false,
+          mapped: true,
+        },
+      ],
+    });
+    const v = verdicts(d, s, ["no-sleep-in-atomic"])["no-sleep-in-atomic"];
+    expect(v?.verdict).toBe("violated");
+    expect(v?.message).toMatch(/handle_mm_fault\(vma, start, .*while holding drv\.spin/);
   });
 });
 

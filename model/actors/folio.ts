@@ -35,6 +35,7 @@ export function folioActor(opts: FolioActorOptions = {}): Actor {
   const lock = op({
     name: "folio_lock(folio)",
     outcomes: ["ok"],
+    mightSleep: true,
     enabled: (w) => lockable(w, contended).length > 0,
     run: (k) => {
       const page = Number(

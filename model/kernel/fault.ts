@@ -408,6 +408,7 @@ export const handleMmFault = (
   op({
     name: `handle_mm_fault(${vma}, ${addr}, ${typeof flags === "function" ? "flags" : flagString(flags)})`,
     outcomes: ["ok", "retry", "completed", "error"],
+    mightSleep: true,
     run: (k) => {
       const f = typeof flags === "function" ? flags(k) : flags;
       return outcomeOf(doFault(k, vma, k.num(addr), f, handler));

@@ -34,6 +34,7 @@ export const hugetlbVmaLockRead = (ref: string): Op<"ok"> =>
   op({
     name: `hugetlb_vma_lock_read(${ref})`,
     outcomes: ["ok"],
+    mightSleep: true,
     run: (k) => {
       const { vma, lock } = sem(k, ref, "hugetlb_vma_lock_read");
       if (!lock) return "ok";

@@ -37,6 +37,7 @@ export const mmapReadLock = (): Op<"ok"> =>
   op({
     name: "mmap_read_lock(mm)",
     outcomes: ["ok"],
+    mightSleep: true,
     run: (k) => {
       take(k, "read", false);
       return "ok";
@@ -58,6 +59,7 @@ export const mmapReadLockKillable = (): Op<"ok" | "eintr"> =>
   op({
     name: "mmap_read_lock_killable(mm)",
     outcomes: ["ok", "eintr"],
+    mightSleep: true,
     run: (k) => {
       if (mmapReadTrylock(k)) return "ok";
       if (k.t.fatal) return "eintr";
@@ -80,6 +82,7 @@ export const mmapWriteLock = (): Op<"ok"> =>
   op({
     name: "mmap_write_lock(mm)",
     outcomes: ["ok"],
+    mightSleep: true,
     run: (k) => {
       take(k, "write", false);
       return "ok";

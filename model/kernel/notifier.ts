@@ -13,6 +13,7 @@ export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> =>
   op({
     name: `${into} = mmu_interval_read_begin(sub)`,
     outcomes: ["ok"],
+    mightSleep: true,
     run: (k) => {
       const n = k.w.notifier;
       const seq = n.subSeq;
@@ -44,6 +45,7 @@ export const userLock = (): Op<"ok"> =>
   op({
     name: "mutex_lock(user_lock)",
     outcomes: ["ok"],
+    mightSleep: true,
     run: (k) => {
       if (!mutex.lock(k.w.notifier.userLock, k.tid)) k.block({ kind: "mutex" });
       return "ok";

@@ -18,5 +18,6 @@ export const condResched = (): Op<"ok"> =>
   op({
     name: COND_RESCHED,
     outcomes: ["ok"],
+    mightSleep: true,
     run: () => "ok",
   });
