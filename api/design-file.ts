@@ -4,7 +4,7 @@
 // outcomes, jumps) by the checks below, which know what each primitive can return.
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { types } from "node:util";
 import { z } from "zod";
 import { DESIGNS } from "../model/designs/index.js";
@@ -296,10 +296,20 @@ function validateExport(value: unknown, file: string): DesignSpec {
   if (problems.length > 0)
     throw new DesignFileError(
       file,
-      `${problems[0]}${problems.length > 1 ? ` (${problems.length - 1} more problem${problems.length > 2 ? "s" : ""} after this one.)` : ""}`,
+      problems.length === 1
+        ? (problems[0] as string)
+        : `${problems.length} problems. ${problems
+            .slice(0, MAX_PROBLEMS)
+            .map((p, i) => `(${i + 1}) ${p}`)
+            .join(
+              " ",
+            )}${problems.length > MAX_PROBLEMS ? ` (${problems.length - MAX_PROBLEMS} more after these: fix these and run again.)` : ""}`,
     );
   return spec;
 }
+
+/** How many of a design table's problems one message lists. */
+const MAX_PROBLEMS = 5;
 
 function oneParagraph(message: string): string {
   return message
@@ -389,12 +399,36 @@ export function declareAll(
 export function describeDesignError(e: DesignError, fileOf: (id: string) => string | undefined) {
   if (e instanceof PropertyCheckError) {
     const file = fileOf(e.program);
-    return `property error: "${e.property}" ${oneParagraph(e.detail)}, judging step "${e.label}" of ${file ? `${file} (design "${e.program}")` : `"${e.program}"`}. This is a bug in the property's check, not a violation, and no verdict was given. Fix: make the check handle this state (run with --debug for the stack trace).`;
+    const at = userFrame(e.cause);
+    return `property error: "${e.property}": ${oneParagraph(e.detail)}${at ? ` (at ${at})` : ""}, judging step "${e.label}" of ${file ? `${file} (design "${e.program}")` : `"${e.program}"`}. This is a bug in the property's check, not a violation, and no verdict was given. Fix: make the check handle this state (run with --debug for the stack trace).`;
   }
   const file = fileOf(e.program);
   const where = file ? `${file} (design "${e.program}")` : `design "${e.program}"`;
   const detail = e.message.replace(`${e.program}, step "${e.label}": `, "");
   return `design error in ${where}, step "${e.label}": ${oneParagraph(detail)}. This is a bug in the design's step, not a property violation, and no verdict was given. Fix: make the step handle this state (run with --debug for the stack trace).`;
+}
+
+/** lockdrop's own source folders: a frame in one is not where a user's code went wrong. */
+const OWN = ["api", "cli", "engine", "model", "properties", "reports"].map((d) =>
+  fileURLToPath(new URL(`../${d}/`, import.meta.url)),
+);
+
+/**
+ * The first frame of an error's stack in the user's own code (a property or step in their
+ * design file), as path:line relative to the working directory; undefined when there is
+ * none (the error came from lockdrop itself, or has no stack).
+ */
+export function userFrame(err: unknown): string | undefined {
+  const stack = err instanceof Error ? err.stack : undefined;
+  if (!stack) return undefined;
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?\s*$/.exec(line.trim());
+    if (!m) continue;
+    const path = m[1]?.startsWith("file://") ? fileURLToPath(m[1]) : (m[1] as string);
+    if (path.includes("/node_modules/") || OWN.some((d) => path.startsWith(d))) continue;
+    return `${relative(process.cwd(), path) || path}:${m[2]}`;
+  }
+  return undefined;
 }
 
 export { DesignError };

@@ -108,7 +108,7 @@ export function withExplorationOptions(
     )
     .option(
       "--workers <n>",
-      "worker threads (default: one per core): pairs run side by side, check deals one pair's random run indices out among them, and an exhaustive search runs on the workers the scenarios or pairs leave free; the results do not depend on n",
+      "worker threads, one per core by default (the default below is this machine's count): pairs run side by side, check deals one pair's random run indices out among them, and an exhaustive search runs on the workers the scenarios or pairs leave free; the results do not depend on n",
       parseCount("--workers"),
       availableParallelism(),
     )

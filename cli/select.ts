@@ -17,6 +17,9 @@ import { userDesign } from "./user-designs.js";
 
 const LIST =
   "Run `lockdrop list` to see them all, or give the path of a design file (./my-design.ts).";
+/** What to say after an unknown scenario or property id: where one of your own comes from. */
+const LIST_OWN = (kind: "scenario" | "property") =>
+  `Run \`lockdrop list\` to see them all; a ${kind} of your own is declared in a design file (\`design({ ..., ${kind === "scenario" ? "scenarios" : "properties"}: [...] })\`) and known once that file is the design checked.`;
 
 export function designs(ids: readonly string[] | undefined): Design[] {
   if (!ids || ids.length === 0) return [...DESIGNS];
@@ -46,7 +49,7 @@ export function scenarios(ids: readonly string[] | undefined): Scenario[] {
         "scenario",
         id,
         scenarioRegistry.all().map((x) => x.id),
-        LIST,
+        LIST_OWN("scenario"),
       );
     return s;
   });
@@ -98,8 +101,29 @@ export function properties(ids: readonly string[] | undefined): Property[] {
         "property",
         id,
         propertyRegistry.all().map((x) => x.id),
-        LIST,
+        LIST_OWN("property"),
       );
     return p;
   });
+}
+
+/**
+ * Refuse a selection in which no property applies to any scenario (exit 2, before
+ * anything runs): every row would be n/a, and an exit code of 0 would say that something
+ * held when nothing was checked.
+ */
+export function somethingToCheck(
+  design: Design,
+  chosen: readonly Scenario[],
+  props: readonly Property[],
+): void {
+  if (chosen.length === 0 || chosen.some((s) => props.some((p) => p.applies(s, design)))) return;
+  const ids = props.map((p) => `"${p.id}"`).join(", ");
+  const where = scenarioRegistry
+    .all()
+    .filter((s) => runsIn(s, design) && props.some((p) => p.applies(s, design)))
+    .map((s) => s.id);
+  throw new UsageError(
+    `nothing to check: ${props.length === 1 ? `property ${ids} does` : `properties ${ids} do`} not apply to design "${design.id}" in ${chosen.length === 1 ? `scenario "${chosen[0]?.id}"` : `any of the ${chosen.length} scenarios chosen`}, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: ${where.length > 0 ? `pick a scenario it applies to (${where.join(", ")}), or leave out --scenario` : `no scenario exercises it for a ${design.family} caller; pick another property, or declare a scenario that does in your design file`}.`,
+  );
 }

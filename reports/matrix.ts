@@ -139,7 +139,11 @@ export function renderMatrix(m: Matrix, scenarioOrder: readonly string[] = []): 
         : `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
     ),
     ...wrap(
-      "VIOLATED n = a counterexample of n steps (`lockdrop check` prints it); unknown = the search stopped early without a violation; n/a = the scenario cannot exercise the property.",
+      `${
+        exhaustive.length > 0
+          ? "VIOLATED n = a shortest counterexample has n steps (`lockdrop check --exhaustive` prints it)"
+          : "VIOLATED n = the violating schedule random search found has n steps (`lockdrop check` prints the shortest, which may have fewer)"
+      }; unknown = the search stopped early without a violation; n/a = the scenario cannot exercise the property.`,
     ),
   ];
   const pw = Math.min(MAX_PROPERTY, Math.max(0, ...props.map((p) => p.length)));

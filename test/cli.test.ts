@@ -20,7 +20,10 @@ describe("lockdrop CLI", () => {
       return r.err;
     };
     expect(oneLine(lockdrop("check", "v2", "--property", "nope"))).toMatch(
-      /unknown property "nope"\. Known properties: /,
+      /unknown property "nope"\. Known properties: .*; a property of your own is declared in a design file/,
+    );
+    expect(oneLine(lockdrop("check", "v2", "--scenario", "nope"))).toMatch(
+      /unknown scenario "nope"\. Known scenarios: .*; a scenario of your own is declared in a design file/,
     );
     expect(oneLine(lockdrop("check", "v2", "extra"))).toMatch(/got 2\. Run `lockdrop --help`/);
     expect(oneLine(lockdrop("check", "v2", "--formt", "x"))).toMatch(/unknown option '--formt'/);

@@ -13,7 +13,7 @@ const EXPECTED: Record<string, RegExp> = {
   "01-unknown-label.ts":
     /step "again": next jumps to unknown label "again\.lokced" \(did you mean "again\.locked"\?\)\. Fix: /,
   "02-bad-outcome.ts":
-    /step "do_fault\.one": handle_mm_fault\(.*\) has no outcome "retyr" \(did you mean "retry"\?\); it returns ok, retry, completed, error\. Fix: /,
+    /2 problems\. \(1\) step "do_fault\.one": handle_mm_fault\(.*\) has no outcome "retyr" \(did you mean "retry"\?\); it returns ok, retry, completed, error\. Fix: .* \(2\) step "do_fault\.one": outcome "retry" of handle_mm_fault\(.*\) goes nowhere\. Fix: /,
   "03-no-initial-step.ts":
     /the thread has no initial step: start label "begin" is not a step\. Fix: set start to one of again, /,
   "04-unknown-scenario.ts":

@@ -45,6 +45,31 @@ describe("exit codes", () => {
     expect(bad.code).toBe(2);
   });
 
+  it("check refuses a selection where every row would be n/a: nothing checked is not exit 0", async () => {
+    const [none, some] = await Promise.all([
+      lockdrop("check", "v2", "--scenario", "anon-uffd", "--property", "uffd-copy-revalidates"),
+      // one applicable row among n/a ones still runs
+      lockdrop(
+        "check",
+        "v2",
+        "--scenario",
+        "anon-plain",
+        "--property",
+        "uffd-copy-revalidates",
+        "lock-balance",
+        "--runs",
+        "20",
+      ),
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.out).toBe("");
+    expect(none.err).toMatch(
+      /^lockdrop: nothing to check: property "uffd-copy-revalidates" does not apply to design "v2" in scenario "anon-uffd", so every row would be n\/a and prove nothing .* Fix: /,
+    );
+    expect(none.err.trim().split("\n")).toHaveLength(1);
+    expect(some.code, some.err).toBe(0);
+  });
+
   it("an exhaustive search that does not fit in --max-memory ends unknown (exit 4), not out of memory", async () => {
     // v2 on anon-uffd has 3.8 million states: far more than 64 MiB holds
     const r = await lockdrop(

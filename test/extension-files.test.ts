@@ -73,7 +73,7 @@ describe("malformed declarations in design files", () => {
     const r = await lockdrop("check", `${DIR}/10-check-throws.ts`, "--runs", "20");
     onePlainParagraph(r);
     expect(r.err).toMatch(
-      /property error: "reads-a-missing-local" its check threw: no local cookie, judging step "\S+" of .*no verdict was given/,
+      /property error: "reads-a-missing-local": its check threw: no local cookie \(at test\/fixtures\/extensions\/10-check-throws\.ts:10\), judging step "\S+" of .*no verdict was given/,
     );
   });
 

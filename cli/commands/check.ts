@@ -39,6 +39,7 @@ export function registerCheck(program: Command): void {
     const own = fileDefaults(design);
     const props = select.properties(o.property ?? own.properties);
     const scenarios = select.scenariosOf(design, o.scenario, own.scenarios);
+    select.somethingToCheck(design, scenarios, props);
     if (o.out)
       checkOutTarget(
         o.out,

@@ -18,7 +18,9 @@ import { fileDefaults, fileOfDesign, loadedFiles } from "../user-designs.js";
 export function registerMatrix(program: Command): void {
   const cmd = program
     .command("matrix")
-    .description("verdicts of every built-in design on every scenario and property")
+    .description(
+      "verdicts of every built-in design (or those --design names, design files included) on every scenario and property",
+    )
     .option("--json", "print lockdrop.matrix/1 JSON")
     .option("--design <ids...>", "only these designs")
     .option("--scenario <ids...>", "only these scenarios")
