@@ -41,6 +41,7 @@ const actorSchema = z.object({
   start: z.string(),
   steps: z.record(z.string(), z.object({ op: opSchema }).loose()),
   disruptive: z.boolean(),
+  mutant: z.string().min(1).optional(),
 });
 const PRIVATE_HUGETLB = "a private hugetlb VMA (hugetlb: true, shared: false) is not modelled";
 const vmaSchema = z

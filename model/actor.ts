@@ -16,6 +16,12 @@ export interface Actor extends Program {
    * new one; properties such as uffd-fault-completes judge only undisturbed runs.
    */
   readonly disruptive: boolean;
+  /**
+   * A deliberate mutant of kernel code: the bug it carries, in one sentence (absent for
+   * an actor that does what the kernel does). Every design it runs beside may violate a
+   * property because of it; `check` says so beside each such violation.
+   */
+  readonly mutant?: string;
 }
 
 export interface ActorInput {
@@ -31,6 +37,8 @@ export interface ActorInput {
   readonly start: string;
   readonly steps: Steps;
   readonly disruptive?: boolean;
+  /** a deliberate mutant of kernel code: the bug it carries, in one sentence */
+  readonly mutant?: string;
   /** may an operation start now (beyond the budget)? e.g. "some VMA is live" */
   readonly guard?: (w: World, tid: Tid) => boolean;
 }
@@ -70,6 +78,7 @@ export function actor(spec: ActorInput): Actor {
     steps,
     lane: spec.lane,
     disruptive: spec.disruptive ?? false,
+    ...(spec.mutant !== undefined ? { mutant: spec.mutant } : {}),
   };
 }
 

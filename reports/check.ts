@@ -2,6 +2,7 @@
 // violation the counterexample as thread lanes with the ghost facts at the marked step.
 
 import type { RowResult, SearchFacts } from "../engine/verdicts.js";
+import { scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
@@ -84,14 +85,15 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     "",
   ];
   const sw = Math.max(14, ...rows.map((r) => r.scenario.length));
+  const pw = Math.max(30, ...rows.map((r) => r.property.length));
   for (const r of rows) {
-    const head = `${r.scenario.padEnd(sw)} ${r.property.padEnd(30)}`;
+    const head = `${r.scenario.padEnd(sw)} ${r.property.padEnd(pw)}`;
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
     else
       out.push(
-        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r.counterexample)}`,
+        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r.counterexample)}${mutantTag(r.scenario)}`,
       );
   }
   // how each exhaustive search ran: one line per scenario
@@ -123,7 +125,42 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     const token = tokenForRow(r, info.module);
     if (token) out.push(`  replay token: lockdrop replay ${token}`);
   }
+  if (rows.length > 1) out.push("", ...summary(rows));
   return out.join("\n");
+}
+
+/** The scenario's deliberately broken actors (`mutant`), as "id (the bug)". */
+function mutantsOf(scenario: string): string[] {
+  return (scenarioById(scenario)?.actors ?? []).flatMap((u) =>
+    u.actor.mutant !== undefined ? [`${u.actor.id} (${u.actor.mutant})`] : [],
+  );
+}
+
+/** After a violated row: the scenario runs an actor that carries a bug on purpose. */
+function mutantTag(scenario: string): string {
+  return mutantsOf(scenario).length > 0 ? "; a mutant actor runs here" : "";
+}
+
+/**
+ * The closing lines of a check of several rows: how many rows came to each verdict, and
+ * each violated or unknown row again, with the mutant actor a scenario runs (every
+ * design may violate a property beside it: the bug is the actor's).
+ */
+function summary(rows: readonly RowResult[]): string[] {
+  const count = (v: RowResult["verdict"]) => rows.filter((r) => r.verdict === v).length;
+  const out = [
+    pc.bold(
+      `summary: ${rows.length} rows: ${count("violated")} violated, ${count("unknown")} unknown, ${count("holds")} hold, ${count("n/a")} n/a`,
+    ),
+  ];
+  for (const r of rows) {
+    if (r.verdict !== "violated" && r.verdict !== "unknown") continue;
+    const mutants = mutantsOf(r.scenario);
+    out.push(
+      `  ${r.verdict === "violated" ? pc.red("VIOLATED") : pc.yellow("unknown")} ${r.scenario} ${r.property}${r.verdict === "violated" ? ` (${r.steps} steps)` : ""}${mutants.length > 0 ? `: the scenario runs the mutant ${mutants.join(" and ")}, so every design may violate it there` : ""}`,
+    );
+  }
+  return out;
 }
 
 /** lockdrop.check/1 (reports/formats.ts). */

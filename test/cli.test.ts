@@ -158,6 +158,30 @@ describe("lockdrop CLI", () => {
     expect(good.code).toBe(0);
   });
 
+  it("ends a check of several rows with a summary that names a scenario's mutant actor", () => {
+    const r = lockdrop(
+      "check",
+      "v2",
+      "--scenario",
+      "anon-oom-reap-end-after-eagain",
+      "anon-plain",
+      "--property",
+      "notifier-start-end-paired",
+      "--runs",
+      "200",
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /anon-oom-reap-end-after-eagain +notifier-start-end-paired +VIOLATED in \d+ steps \(shortest\); a mutant actor runs here/,
+    );
+    expect(r.out).toMatch(/anon-plain +notifier-start-end-paired +holds/);
+    const tail = r.out.trimEnd().split("\n").slice(-2);
+    expect(tail[0]).toMatch(/^summary: 2 rows: 1 violated, 0 unknown, 1 hold, 0 n\/a$/);
+    expect(tail[1]).toMatch(
+      /^ {2}VIOLATED anon-oom-reap-end-after-eagain notifier-start-end-paired \(\d+ steps\): the scenario runs the mutant oom-reap-end-after-eagain \(it calls mmu_notifier_invalidate_range_end\(\) after a non-blocking start that failed/,
+    );
+  });
+
   it("prints lockdrop.matrix/1 JSON and exits 0 even with violated rows", () => {
     const r = lockdrop(
       "matrix",

@@ -93,29 +93,12 @@ export function tidOf(w: World, name: string): number {
   return t.id;
 }
 
-/** The mutant actors: each carries the bug itself, so every design it runs beside violates. */
-const MUTANT_ACTORS: readonly string[] = [
-  // the OOM reaper that ends a failed non-blocking invalidation
-  "oom-reap-end-after-eagain",
-  // khugepaged freeing a retracted PTE table with pte_free() at once
-  "khugepaged-retract-pte-free",
-  // the THP split without pmd_lock
-  "thp-dontneed-split-nolock",
-  // truncate that sleeps on the hugetlb VMA lock under i_mmap_rwsem, or keeps it without a kref
-  "hugetlb-truncate-blocking",
-  "hugetlb-truncate-no-kref",
-  // a split that keeps the copied hugetlb VMA lock pointer (no hugetlb_vm_op_open)
-  "hugetlb-munmap-split-keeps-lock",
-  // the notifier core before c2655835fd8c, inside the reaper's start
-  "oom-reap-hlist-no-backout",
-];
-
 /**
- * Scenarios whose bug is in an actor, not in the design under test (a mutant actor of
- * MUTANT_ACTORS): every design violates them.
+ * Scenarios whose bug is in an actor, not in the design under test (an actor declared
+ * with `mutant`): every design violates them.
  */
 export function runsMutantActor(s: Scenario): boolean {
-  return s.actors.some((u) => MUTANT_ACTORS.includes(u.actor.id));
+  return s.actors.some((u) => u.actor.mutant !== undefined);
 }
 
 /**

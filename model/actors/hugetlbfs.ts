@@ -80,6 +80,17 @@ export function hugetlbTruncateActor(
     id,
     lane: "F",
     disruptive: true,
+    ...(o.blocking
+      ? {
+          mutant:
+            "it takes hugetlb_vma_lock_write() (sleeping) under i_mmap_rwsem, where hugetlb_vmdelete_list() only trylocks",
+        }
+      : o.noKref
+        ? {
+            mutant:
+              "hugetlb_unmap_file_folio() keeps vma->vm_private_data across i_mmap_unlock_write() without the kref_get(&vma_lock->refs) it takes in the kernel",
+          }
+        : {}),
     title: o.blocking
       ? "truncate of the hugetlbfs file, mutated to take hugetlb_vma_lock_write (sleeping) under i_mmap_rwsem"
       : o.noKref
@@ -213,6 +224,12 @@ export function hugetlbMunmapSplitActor(o: { readonly keepsLock?: boolean } = {}
     id: o.keepsLock ? "hugetlb-munmap-split-keeps-lock" : "hugetlb-munmap-split",
     lane: "S",
     disruptive: true,
+    ...(o.keepsLock
+      ? {
+          mutant:
+            "hugetlb_vm_op_open() keeps the vm_private_data copied from the old VMA instead of allocating a lock for the new one",
+        }
+      : {}),
     title: o.keepsLock
       ? "munmap of one huge page, mutated so that hugetlb_vm_op_open keeps the copied vm_private_data"
       : "munmap of one huge page of the shared hugetlb VMA: split, a new hugetlb_vma_lock for the new VMA, its final zap",

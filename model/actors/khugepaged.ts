@@ -58,6 +58,12 @@ export function khugepagedRetractActor(
     id: o.pteFree ? "khugepaged-retract-pte-free" : "khugepaged-retract",
     lane: "C",
     disruptive: true,
+    ...(o.pteFree
+      ? {
+          mutant:
+            "it frees the retracted PTE table with pte_free() at once, where retract_page_tables() defers it past an RCU grace period (pte_free_defer())",
+        }
+      : {}),
     title: o.pteFree
       ? "khugepaged's retract_page_tables(), mutated to free the PTE table with pte_free() at once"
       : "khugepaged's retract_page_tables(): a shmem PTE table removed under i_mmap_lock_read, no mmap lock, freed after RCU",

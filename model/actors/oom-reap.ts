@@ -129,6 +129,17 @@ export function oomReapActor(o: OomReapOptions = {}): Actor {
     id,
     lane: "O",
     disruptive: true,
+    ...(o.endAfterEagain
+      ? {
+          mutant:
+            "it calls mmu_notifier_invalidate_range_end() after a non-blocking start that failed with -EAGAIN, which __oom_reap_task_mm() does not",
+        }
+      : subs && !backOut
+        ? {
+            mutant:
+              "its notifier core is the one before c2655835fd8c, which does not back out the subscribers whose start succeeded when a later one fails",
+          }
+        : {}),
     title: o.endAfterEagain
       ? "the OOM reaper, mutated to call invalidate_range_end after a failed non-blocking start"
       : subs && !backOut

@@ -53,6 +53,9 @@ export function thpDontneedActor(o: { readonly nolock?: boolean } = {}): Actor {
     id: o.nolock ? "thp-dontneed-split-nolock" : "thp-dontneed",
     lane: "H",
     disruptive: true,
+    ...(o.nolock
+      ? { mutant: "it splits the huge pmd without pmd_lock, which __split_huge_pmd() takes" }
+      : {}),
     title: o.nolock
       ? "MADV_DONTNEED of part of a THP, mutated to split the huge pmd without pmd_lock"
       : "MADV_DONTNEED of part of a THP: zap_pmd_range() splits the huge pmd (__split_huge_pmd)",
