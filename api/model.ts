@@ -28,7 +28,7 @@ export * from "../model/actors/release.js";
 export * from "../model/actors/signal.js";
 export * from "../model/actors/thp-split.js";
 export * from "../model/designs/callers.js";
-export { hmmWalk } from "../model/designs/hmm-walk.js";
+export { hmmWalk, hmmWalkHoleNoFault } from "../model/designs/hmm-walk.js";
 export {
   DESIGNS,
   designById,

@@ -9,7 +9,7 @@
 // Read: mm/hmm.c (hmm_vma_walk_pmd/_hole/_hugetlb_entry, hmm_vma_handle_pte,
 // hmm_pte_need_fault) at gregkh/linux 5c40cd7db64a, v6.16.2.
 import { EFAULT, EPERM } from "../errno.js";
-import { hmmWalkEntry } from "../kernel/hmm.js";
+import { hmmWalkEntry, hmmWalkHole } from "../kernel/hmm.js";
 import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
 import { walkNextVma, walkPageRange } from "../kernel/pagewalk.js";
 import { set } from "../locals.js";
@@ -21,6 +21,17 @@ const dispatch = {
   hole: "walk.hole",
   done: "walk.done",
 } as const;
+
+/**
+ * For a range that asks for no fault (.default_flags = 0): a hole is filled and the walk
+ * goes on (hmmWalkHole()); compose it after hmmWalk() with override().
+ */
+export function hmmWalkHoleNoFault(): Steps {
+  return {
+    "walk.hole": { op: hmmWalkHole(), on: { ...dispatch, efault: "walk.hole.efault" } },
+    "walk.hole.efault": { op: set({ ret: EFAULT }), next: "walk.ret" },
+  };
+}
 
 export function hmmWalk(): Steps {
   return {

@@ -3,6 +3,7 @@ import { BUILT_IN, type Registry, registry } from "../registry.js";
 import type { Design } from "../step.js";
 import { anonFault, anonFaultNoRecheck, anonFaultPrepareVmaLocked } from "./anon-fault.js";
 import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
+import { gpusvmScan, gpusvmScanV8 } from "./gpusvm.js";
 import { gup, gupFixup } from "./gup.js";
 import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "./hugetlbfs-fault.js";
 import { mainline } from "./mainline.js";
@@ -54,6 +55,9 @@ export const DESIGNS: readonly Design[] = [
   v8Legacy,
   nouveauV8ZeroTimeout,
   v8TimeoutLocalLocked,
+  // drm_gpusvm_scan_mm(): HMM without faulting, and its err_free path (v7.0 and v8)
+  gpusvmScan,
+  gpusvmScanV8,
   // a walker over a PMD-mapped THP (family thp: only the thp scenarios)
   followPmd,
   followPmdNorecheck,

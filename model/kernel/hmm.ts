@@ -9,6 +9,7 @@ import { op } from "../step.js";
 import type { World } from "../world.js";
 import { devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
+import { enterWalkVma, type WalkOutcome } from "./pagewalk.js";
 import { asUnsignedTimeout } from "./time.js";
 
 /** Output bits of hmm_pfns[] (HMM_PFN_VALID, HMM_PFN_WRITE, HMM_PFN_ERROR). */
@@ -29,6 +30,31 @@ function writePfn(k: Ctx, addr: number, value: number): void {
   k.set("pfns", pfns);
   k.set("pfn_seqs", seqs);
 }
+
+/**
+ * hmm_vma_walk_hole() (mm/hmm.c, v7.0) for [addr, next VMA or end): -EFAULT when a fault
+ * is required there (no VMA to fault in); otherwise the hole's pfns are filled,
+ * HMM_PFN_ERROR where no VMA is (`if (!walk->vma)`), and walk_page_range() goes on with
+ * the VMA after it. Only a range that asks for no fault (.default_flags = 0, as
+ * drm_gpusvm_scan_mm()'s) gets past a hole.
+ */
+export const hmmWalkHole = (): Op<WalkOutcome | "efault"> =>
+  op({
+    name: "hmm_vma_walk_hole(addr, end)",
+    outcomes: ["efault", "hugetlb", "pte", "hole", "done"],
+    run: (k) => {
+      if ((k.num("req") & HMM_PFN_REQ_FAULT) !== 0) return "efault";
+      const addr = k.num("addr");
+      const end = k.num("end");
+      const ref = k.ref("walk_vma");
+      const next = ref ? useVma(k, ref, "walk->vma") : null;
+      const holeEnd = Math.min(end, next ? next.start : end);
+      for (let p = addr; p < holeEnd; p++) writePfn(k, p, HMM_PFN_ERROR);
+      k.set("addr", holeEnd);
+      if (holeEnd >= end) return "done";
+      return enterWalkVma(k, "walk->vma (test_walk)");
+    },
+  });
 
 /**
  * One page of the walk at `addr` in walk_vma: report it if present as required,

@@ -40,10 +40,14 @@ export const mmuIntervalCheckRetry = (seq = "seq"): Op<"busy" | "ok"> =>
     run: (k) => (k.w.notifier.subSeq !== k.num(seq) ? "busy" : "ok"),
   });
 
-/** mutex_lock(user_lock) */
-export const userLock = (): Op<"ok"> =>
+/**
+ * mutex_lock(user_lock): the driver lock its invalidate() callback takes. `name` prints
+ * the driver's own call for it (drm_gpusvm_notifier_lock(), a down_read() that excludes
+ * the callback's down_write(): with one driver thread, the same exclusion).
+ */
+export const userLock = (name = "mutex_lock(user_lock)"): Op<"ok"> =>
   op({
-    name: "mutex_lock(user_lock)",
+    name,
     outcomes: ["ok"],
     mightSleep: true,
     run: (k) => {
@@ -52,17 +56,25 @@ export const userLock = (): Op<"ok"> =>
     },
   });
 
-/** mutex_unlock(user_lock) */
-export const userUnlock = (): Op<"ok"> =>
+/**
+ * mutex_unlock(user_lock), or the driver's own call for it (`name`). An unlock of the lock
+ * by a thread that does not hold it is recorded (lock-balance reports it): in the kernel
+ * it corrupts the lock (mutex_unlock() of a mutex one does not own, up_read() without
+ * down_read()).
+ */
+export const userUnlock = (name = "mutex_unlock(user_lock)"): Op<"ok"> =>
   op({
-    name: "mutex_unlock(user_lock)",
+    name,
     outcomes: ["ok"],
     run: (k) => {
-      const { woken } = mutex.unlock(k.w.notifier.userLock, k.tid);
-      k.wake(woken, "mutex_unlock(user_lock)");
+      const { held, woken } = mutex.unlock(k.w.notifier.userLock, k.tid);
+      if (!held) k.emit({ k: "unlock", tid: k.tid, lock: USER, mode: "write", held, by: name });
+      k.wake(woken, name);
       return "ok";
     },
   });
+
+const USER = { kind: "user" } as const;
 
 export function holdsUserLock(w: World, tid: number): boolean {
   return w.notifier.userLock.owner === tid;

@@ -12,8 +12,11 @@ import { firstVmaAbove } from "./vma.js";
 export type WalkOutcome = "hugetlb" | "pte" | "hole" | "done";
 const OUTCOMES: readonly WalkOutcome[] = ["hugetlb", "pte", "hole", "done"];
 
-/** Enter the VMA in walk_vma: test_walk, then walk_hugetlb_range or walk_pgd_range. */
-function enter(k: Ctx, what: string): WalkOutcome {
+/**
+ * Enter the VMA in walk_vma at `addr`: test_walk, then walk_hugetlb_range or
+ * walk_pgd_range; "hole" when walk_vma starts above addr, or there is none.
+ */
+export function enterWalkVma(k: Ctx, what: string): WalkOutcome {
   const ref = k.ref("walk_vma");
   if (!ref) return "hole";
   const vma = useVma(k, ref, what);
@@ -37,7 +40,7 @@ export const walkPageRange = (): Op<WalkOutcome> =>
       if (last >= k.num("end")) return "done";
       const v = firstVmaAbove(k.w as World, last);
       k.set("walk_vma", v ? refTo(k, v.id) : null);
-      return enter(k, "walk->vma (test_walk)");
+      return enterWalkVma(k, "walk->vma (test_walk)");
     },
   });
 
@@ -51,6 +54,6 @@ export const walkNextVma = (): Op<WalkOutcome> =>
       k.set("addr", addr);
       if (addr >= k.num("end")) return "done";
       k.set("walk_vma", k.get("walk_next") ?? null);
-      return enter(k, "walk->vma = next (test_walk)");
+      return enterWalkVma(k, "walk->vma = next (test_walk)");
     },
   });
