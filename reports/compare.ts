@@ -129,7 +129,8 @@ function table(head: readonly string[], body: readonly (readonly string[])[], md
   const rule = md
     ? `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`
     : widths
-        .map((w) => "-".repeat(w))
+        // a column without a heading (compare's "<- differs" marks) gets no rule
+        .map((w, i) => (head[i] === "" ? "" : "-".repeat(w)))
         .join("  ")
         .trimEnd();
   return [line(head), rule, ...body.map(line)].join("\n");

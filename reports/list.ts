@@ -33,13 +33,13 @@ export function listJsonText(
 }
 
 /**
- * Rows as columns padded to their widest cell, up to 32 characters (a longer cell pushes
- * its row's next cell along); the last column is not padded.
+ * Rows as columns padded to their widest cell, up to 40 characters (a longer cell pushes
+ * its row's next cell along; every built-in id fits); the last column is not padded.
  */
 function columns(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
   for (const r of rows)
-    for (const [i, c] of r.entries()) widths[i] = Math.min(32, Math.max(widths[i] ?? 0, c.length));
+    for (const [i, c] of r.entries()) widths[i] = Math.min(40, Math.max(widths[i] ?? 0, c.length));
   return rows.map(
     (r) => `  ${r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join("  ")}`,
   );
