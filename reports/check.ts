@@ -85,7 +85,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     "",
   ];
   const sw = Math.max(14, ...rows.map((r) => r.scenario.length));
-  const pw = Math.max(30, ...rows.map((r) => r.property.length));
+  const pw = propertyWidth(rows);
   for (const r of rows) {
     const head = `${r.scenario.padEnd(sw)} ${r.property.padEnd(pw)}`;
     if (r.verdict === "n/a") out.push(`${head} n/a`);
@@ -127,6 +127,11 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
   }
   if (rows.length > 1) out.push("", ...summary(rows));
   return out.join("\n");
+}
+
+/** The width of a verdict line's property column: 30, or the longest property id. */
+export function propertyWidth(rows: readonly { readonly property: string }[]): number {
+  return Math.max(30, ...rows.map((r) => r.property.length));
 }
 
 /** The scenario's deliberately broken actors (`mutant`), as "id (the bug)". */
