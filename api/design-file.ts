@@ -84,6 +84,7 @@ const specSchema = z.object({
   unreachable: z
     .array(z.strictObject({ label: z.string(), outcome: z.string(), reason: z.string() }))
     .optional(),
+  invalidateNonblock: z.enum(["trylock", "refuse"]).optional(),
 });
 
 /** Closest known name, for "did you mean". */

@@ -218,6 +218,8 @@ const notifier = worldPart({
     u.tid(n.userLock.owner);
     u.tids(n.userLock.waiters);
     u.tids(n.invalidators);
+    // fixed for a run, and encoded only when not the default, as before it existed
+    if (n.refusesNonblock) u.unit(1);
   },
   copy: (n) => ({
     mmSeq: n.mmSeq,
@@ -225,6 +227,7 @@ const notifier = worldPart({
     subSeq: n.subSeq,
     userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
     invalidators: n.invalidators.slice(),
+    ...(n.refusesNonblock ? { refusesNonblock: true as const } : {}),
   }),
 });
 

@@ -938,6 +938,7 @@ export function initialWorld(s: Scenario, design: Design): World {
       subSeq: 1,
       userLock: { owner: null, waiters: [] },
       invalidators: [],
+      ...(design.invalidateNonblock === "refuse" ? { refusesNonblock: true as const } : {}),
     },
     uffd: {
       released: false,

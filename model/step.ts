@@ -142,6 +142,14 @@ export interface Design extends Program {
   readonly source: string;
   /** edges no scenario reaches, each with its reason (`lockdrop coverage`) */
   readonly unreachable?: readonly Unreachable[];
+  /**
+   * How the driver's invalidate() callback answers a range that may not block
+   * (mmu_notifier_range_blockable() false: the OOM reaper's): "trylock", the default,
+   * takes its lock with mutex_trylock() and returns false when that fails (lib/test_hmm.c
+   * dmirror_interval_invalidate(), nouveau_svm_range_invalidate()); "refuse" returns
+   * false at once (drm_gpusvm_notifier_invalidate(), amdxdna_hmm_invalidate(), v7.0).
+   */
+  readonly invalidateNonblock?: "trylock" | "refuse";
 }
 
 export function op<O extends string>(spec: Op<O>): Op<O> {

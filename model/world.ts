@@ -266,6 +266,8 @@ export interface Notifier {
   readonly userLock: Mutex;
   /** threads inside an invalidate_range_start/end window (read_begin waits for them) */
   readonly invalidators: readonly Tid[];
+  /** the driver's invalidate() refuses every non-blockable range (Design.invalidateNonblock; fixed for a run) */
+  readonly refusesNonblock?: true;
 }
 
 /** A thread queued in handle_userfault() on ctx->fault_pending_wqh. */

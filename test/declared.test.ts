@@ -6,6 +6,7 @@ import { step } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { actor, use } from "../model/actor.js";
+import { invalidateActor } from "../model/actors/invalidate.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import {
   downRead,
@@ -189,11 +190,12 @@ describe("declared locks", () => {
 
 describe("no-sleep-in-atomic on the built-in primitives", () => {
   // Each calls might_sleep() whether or not it then waits: down_read()/down_write()
-  // (kernel/locking/rwsem.c), mutex_lock() (kernel/locking/mutex.c), wait_event() in
-  // mmu_interval_read_begin() (mm/mmu_notifier.c), __cond_resched()'s __might_resched()
-  // (kernel/sched/core.c), folio_lock(); a fault allocates with a sleeping gfp
-  // (might_alloc() in mm/page_alloc.c) and waits for folio locks (mm/memory.c, v7.0).
-  // Uncontended, alone in the scenario, each is still a violation under a spinlock.
+  // (kernel/locking/rwsem.c), mutex_lock() (kernel/locking/mutex.c),
+  // __cond_resched()'s __might_resched() (kernel/sched/core.c), folio_lock(); a fault
+  // allocates with a sleeping gfp (might_alloc() in mm/page_alloc.c) and waits for folio
+  // locks (mm/memory.c, v7.0). Uncontended, alone in the scenario, each is still a
+  // violation under a spinlock. mmu_interval_read_begin() is not: its wait_event() runs
+  // only while the subscription is being invalidated (mm/mmu_notifier.c, v7.0).
   const locks = [{ name: "drv.spin", kind: "spinlock" as const }];
   const cases: [string, Steps][] = [
     [
@@ -212,7 +214,6 @@ describe("no-sleep-in-atomic on the built-in primitives", () => {
       "mutex_lock(user_lock)",
       { m: { op: userLock(), next: "mu" }, mu: { op: userUnlock(), next: "su" } },
     ],
-    ["mmu_interval_read_begin", { m: { op: mmuIntervalReadBegin(), next: "su" } }],
     ["cond_resched", { m: { op: condResched(), next: "su" } }],
   ];
   for (const [what, steps] of cases)
@@ -239,6 +240,21 @@ describe("no-sleep-in-atomic on the built-in primitives", () => {
         complete: true,
       });
     });
+
+  it("mmu_interval_read_begin() under a spinlock is one only while an invalidation runs", () => {
+    const d = design("read-begin-atomic", {
+      s: { op: spinLock("drv.spin"), next: "m" },
+      m: { op: mmuIntervalReadBegin(), next: "su" },
+      su: { op: spinUnlock("drv.spin"), next: "exit" },
+    });
+    const alone = verdicts(d, scenario({ locks }), ["no-sleep-in-atomic"]);
+    expect(alone["no-sleep-in-atomic"]).toMatchObject({ verdict: "holds", complete: true });
+    const invalidated = verdicts(d, scenario({ locks, actors: [use(invalidateActor(), 1)] }), [
+      "no-sleep-in-atomic",
+    ])["no-sleep-in-atomic"];
+    expect(invalidated?.verdict).toBe("violated");
+    expect(invalidated?.message).toMatch(/mmu_interval_read_begin\(sub\).*while holding drv\.spin/);
+  });
 
   it("handle_mm_fault() under a spinlock is a violation even for a page already there", () => {
     const d = design("sleep-fault", {

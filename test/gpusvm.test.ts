@@ -12,6 +12,9 @@ import { designById } from "../model/designs/index.js";
 import { type Scenario, scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+import { safety } from "../properties/property.js";
+import { scenario as builtIn } from "./helpers.js";
 
 function design(id: string): Design {
   const d = designById(id);
@@ -22,10 +25,27 @@ function design(id: string): Design {
 function lockBalance(d: Design, s: Scenario) {
   const p = propertyById("lock-balance");
   if (!p) throw new Error("lock-balance");
+  return exhaustive(d, s, p);
+}
+
+function exhaustive(d: Design, s: Scenario, p: Property) {
   const [row] = exhaustiveRows(d, s, [p], { depth: 200, maxStates: 400_000 });
   if (!row) throw new Error("no row");
   return row;
 }
+
+/** The OOM reaper's mmu_notifier_invalidate_range_start_nonblock() gets past the driver. */
+const nonblockSucceeds = safety({
+  id: "test-nonblock-start-succeeds",
+  statement: "the OOM reaper's non-blocking invalidation never gets past the driver's callback",
+  check: ({ after, rec }) => {
+    if (!after.threads[rec.tid]?.program.startsWith("oom-reap")) return null;
+    const mine = rec.events.filter((e) => e.k === "invalidate" && e.tid === rec.tid);
+    const started = mine.some((e) => e.k === "invalidate" && e.phase === "start");
+    const failed = mine.some((e) => e.k === "invalidate" && e.phase === "failed");
+    return started && !failed ? "the non-blocking invalidate_range_start() succeeded" : null;
+  },
+});
 
 const anon = {
   name: "anon",
@@ -72,7 +92,7 @@ describe("drm_gpusvm_scan_mm()", () => {
     const r = lockBalance(design("gpusvm-scan"), clocked);
     expect(r.verdict).toBe("violated");
     expect(r.message).toBe(
-      "T called drm_gpusvm_notifier_unlock(range->gpusvm) on user_lock (write) without holding it.",
+      "T called drm_gpusvm_notifier_unlock(range->gpusvm) on user_lock (read) without holding it.",
     );
     // nothing but the deadline ends the v7.0 retry loop: without the clock it holds
     const noClock = scenario({
@@ -91,5 +111,16 @@ describe("drm_gpusvm_scan_mm()", () => {
     expect(r.message).toMatch(/drm_gpusvm_notifier_unlock\(range->gpusvm\) .* without holding it/);
     // v7.0 has no -EINTR there (mmap_read_lock() is not killable and no fault is asked)
     expect(lockBalance(design("gpusvm-scan"), killed).verdict).toBe("holds");
+  });
+
+  it("refuses the OOM reaper's non-blocking invalidation, as drm_gpusvm_notifier_invalidate() does", () => {
+    // `if (!mmu_notifier_range_blockable(mmu_range)) return false;` (v7.0): never past it
+    const r = exhaustive(design("gpusvm-scan"), builtIn("anon-oom-reap"), nonblockSucceeds);
+    expect(r.verdict).toBe("holds");
+    expect(r.complete).toBe(true);
+    // the documented driver's callback trylocks its mutex, and gets past it when free
+    expect(exhaustive(design("mainline"), builtIn("anon-oom-reap"), nonblockSucceeds).verdict).toBe(
+      "violated",
+    );
   });
 });

@@ -66,7 +66,7 @@ const NO_FAULT =
   "drm_gpusvm_scan_mm() asks for no fault (.default_flags = 0, no per-pfn request), so hmm_pte_need_fault() never requires one: the walk reports what is mapped and never faults, records a fault or refuses a write (mm/hmm.c, v7.0)";
 const ONE_HOLE =
   "hmm_vma_walk_hole() fills a hole up to the next VMA and the walk enters that VMA, so no hole follows a hole";
-const NO_FAULT_NO_BUSY = `the walk of hmm_range_fault() returns -EBUSY only after a fault (hmm_vma_fault()), and ${NO_FAULT}`;
+const NO_FAULT_NO_BUSY = `the walk of hmm_range_fault() returns -EBUSY only where a fault is required (after hmm_vma_fault(), or a migration entry it waited for), and ${NO_FAULT}`;
 
 /** The walk's and the fault path's edges a range without a fault request never takes. */
 function noFaultNeverReaches(faultLabels: readonly [string, readonly string[]][]): Unreachable[] {
@@ -98,12 +98,12 @@ function scanTail(at: string): Steps {
     [at]: { op: test("err", (k) => k.num("ret") !== 0), on: { yes: "err_free", no: "lock" } },
     lock: { op: userLock(LOCK), next: "read_retry" },
     read_retry: { op: mmuIntervalReadRetry("seq"), on: { retry: "retry_unlock", ok: "scan" } },
-    retry_unlock: { op: userUnlock(UNLOCK), next: "retry" },
+    retry_unlock: { op: userUnlock(UNLOCK, "read"), next: "retry" },
     scan: {
       op: set({}, "for (i = 0; i < npages;) state from pfns[i] (HMM_PFN_VALID, page_pgmap())"),
       next: "err_free",
     },
-    err_free: { op: userUnlock(UNLOCK), next: "out" },
+    err_free: { op: userUnlock(UNLOCK, "read"), next: "out" },
     out: { op: set({ ret: 0 }, "kvfree(pfns); return state"), next: "exit" },
     exit: { op: exit() },
   };
@@ -116,6 +116,8 @@ export const gpusvmScan: Design = {
     "drm_gpusvm_scan_mm() calls hmm_range_fault() with .default_flags = 0 under the mmap read lock, retrying -EBUSY until an absolute deadline, then classifies the pfns under drm_gpusvm_notifier_lock(); an error from HMM jumps to err_free, which calls drm_gpusvm_notifier_unlock() although the lock was never taken.",
   source: "drivers/gpu/drm/drm_gpusvm.c, v7.0",
   family: "hmm",
+  // drm_gpusvm_notifier_invalidate(): `if (!mmu_notifier_range_blockable(mmu_range)) return false;`
+  invalidateNonblock: "refuse",
   start: "init",
   steps: compose(
     {
@@ -170,6 +172,7 @@ export const gpusvmScanV8: Design = {
   source:
     '"[PATCH v8 8/8] drm/gpusvm: Use hmm_range_fault_unlocked_timeout() for range faults" (Jul 10 2026) with "[PATCH v2 4/4] fixup! drm/gpusvm: ..." (Jul 14 2026)',
   family: "hmm",
+  invalidateNonblock: "refuse",
   start: "init",
   steps: compose(
     {

@@ -34,10 +34,11 @@ export const hugetlbVmaLockRead = (ref: string): Op<"ok"> =>
   op({
     name: `hugetlb_vma_lock_read(${ref})`,
     outcomes: ["ok"],
-    mightSleep: true,
     run: (k) => {
       const { vma, lock } = sem(k, ref, "hugetlb_vma_lock_read");
       if (!lock) return "ok";
+      // down_read() and its might_sleep() only when the VMA has a lock (mm/hugetlb.c, v7.0)
+      k.emit({ k: "might-sleep", tid: k.tid, what: `hugetlb_vma_lock_read(${ref})` });
       const granted = rwsem.acquire(lock, k.tid, "read");
       k.emit({ k: "lock", tid: k.tid, lock: lockName(vma.id), mode: "read", granted });
       if (!granted) k.block({ kind: "rwsem", lock: lockName(vma.id), killable: false });

@@ -8,12 +8,16 @@ import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { World } from "../world.js";
 
-/** `into = mmu_interval_read_begin(sub)`: may sleep until the invalidation ends. */
+/**
+ * `into = mmu_interval_read_begin(sub)`: may sleep until the invalidation ends. Its
+ * wait_event() (and the might_sleep() in it) runs only while the subscription is being
+ * invalidated (mm/mmu_notifier.c, v7.0), which is when the model blocks it: the sleep
+ * itself is what no-sleep-in-atomic sees.
+ */
 export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> =>
   op({
     name: `${into} = mmu_interval_read_begin(sub)`,
     outcomes: ["ok"],
-    mightSleep: true,
     run: (k) => {
       const n = k.w.notifier;
       const seq = n.subSeq;
@@ -57,18 +61,22 @@ export const userLock = (name = "mutex_lock(user_lock)"): Op<"ok"> =>
   });
 
 /**
- * mutex_unlock(user_lock), or the driver's own call for it (`name`). An unlock of the lock
+ * mutex_unlock(user_lock), or the driver's own call for it (`name`, and `mode` "read" for an
+ * up_read() such as drm_gpusvm_notifier_unlock()). An unlock of the lock
  * by a thread that does not hold it is recorded (lock-balance reports it): in the kernel
  * it corrupts the lock (mutex_unlock() of a mutex one does not own, up_read() without
  * down_read()).
  */
-export const userUnlock = (name = "mutex_unlock(user_lock)"): Op<"ok"> =>
+export const userUnlock = (
+  name = "mutex_unlock(user_lock)",
+  mode: "read" | "write" = "write",
+): Op<"ok"> =>
   op({
     name,
     outcomes: ["ok"],
     run: (k) => {
       const { held, woken } = mutex.unlock(k.w.notifier.userLock, k.tid);
-      if (!held) k.emit({ k: "unlock", tid: k.tid, lock: USER, mode: "write", held, by: name });
+      if (!held) k.emit({ k: "unlock", tid: k.tid, lock: USER, mode, held, by: name });
       k.wake(woken, name);
       return "ok";
     },
@@ -145,7 +153,8 @@ function innerEnd(k: Ctx): void {
  * with a non-blockable range. The seq goes odd; the driver's invalidate() callback may
  * not sleep, so it takes user_lock with mutex_trylock() (lib/test_hmm.c
  * dmirror_interval_invalidate, nouveau_svm_range_invalidate) and, when that fails,
- * returns false. Then mn_itree_invalidate() calls mn_itree_inv_end() itself ("On
+ * returns false; a driver whose callback refuses every such range (refusesNonblock:
+ * drm_gpusvm_notifier_invalidate(), amdxdna_hmm_invalidate()) returns false at once. Then mn_itree_invalidate() calls mn_itree_inv_end() itself ("On
  * -EAGAIN the non-blocking caller is not allowed to call invalidate_range_end()",
  * mm/mmu_notifier.c since the interval notifiers of v5.5) and the start fails with
  * -EAGAIN: the seq is even again, the subscription's seq was never set, and the caller
@@ -154,7 +163,7 @@ function innerEnd(k: Ctx): void {
 export function invalidateStartNonblock(k: Ctx): boolean {
   invalidateStart(k);
   const n = k.w.notifier;
-  if (n.userLock.owner === null && n.userLock.waiters.length === 0) {
+  if (!n.refusesNonblock && n.userLock.owner === null && n.userLock.waiters.length === 0) {
     mutex.lock(n.userLock, k.tid);
     setSeq(k);
     mutex.unlock(n.userLock, k.tid);
