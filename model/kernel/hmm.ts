@@ -257,10 +257,13 @@ export const hmmReturn = (api: string, contract: LockContract): Op<"ok"> =>
     },
   });
 
-/** Program the device page table from hmm_pfns: the pfns are trusted from here on. */
-export const consumePfns = (): Op<"ok"> =>
+/**
+ * Program the device page table from hmm_pfns: the pfns are trusted from here on. `name`
+ * prints the driver's own step for it (amdxdna marks its umap valid).
+ */
+export const consumePfns = (name = "program device page table from hmm_pfns"): Op<"ok"> =>
   op({
-    name: "program device page table from hmm_pfns",
+    name,
     outcomes: ["ok"],
     run: (k) => {
       k.w.ghost.consumed = [...((k.get("pfns") as readonly number[]) ?? [])];
