@@ -8,7 +8,6 @@ export const EBUSY = -16;
 export const EEXIST = -17;
 export const EINVAL = -22;
 export const ENOLCK = -37;
-export const ETIME = -62;
 
 /** v2 patch 1: a walk callback found something to fault (defined as -EAGAIN). */
 export const HMM_FAULT_PENDING = EAGAIN;
@@ -26,7 +25,6 @@ const names: Record<number, string> = {
   [EEXIST]: "-EEXIST",
   [EINVAL]: "-EINVAL",
   [ENOLCK]: "-ENOLCK",
-  [ETIME]: "-ETIME",
 };
 
 export function errnoName(n: number): string {

@@ -24,7 +24,7 @@ import {
   UNLOCKED_TIMEOUT,
   v8Timeout,
 } from "../model/designs/v8-timeout.js";
-import { EBUSY, EPERM, ETIME } from "../model/errno.js";
+import { EBUSY, EPERM } from "../model/errno.js";
 import { hmmCallWithTimeout } from "../model/kernel/hmm.js";
 import { condResched } from "../model/kernel/sched.js";
 import { armDeadline, timeAfter } from "../model/kernel/time.js";
@@ -34,7 +34,7 @@ import type { Design } from "../model/step.js";
 import { compose, op, override } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { liveness, safety } from "../properties/property.js";
+import { liveness } from "../properties/property.js";
 import { bench, scenario as builtIn, runAlone } from "./helpers.js";
 
 function design(id: string): Design {
@@ -349,25 +349,5 @@ describe("a negative long passed as hmm_range_fault_unlocked_timeout()'s timeout
     const pos = run(5);
     expect(pos.world.threads[0]?.locals.ret).toBe(0);
     expect(pos.recs.some((r) => r.ops.some((o) => o.startsWith("walk_page_range")))).toBe(true);
-  });
-});
-
-describe("amdxdna-v8 returns the spent budget as -ETIME", () => {
-  // fixup v2 3/4: `return ret == -EBUSY ? -ETIME : ret;` at put_mm
-  const returns = (ret: number) =>
-    safety({
-      id: `test-returns-${ret}`,
-      statement: `T never returns ${ret}`,
-      check: ({ rec }) =>
-        rec.events.some((e) => e.k === "return" && e.tid === 0 && e.ret === ret)
-          ? `T returned ${ret}`
-          : null,
-    });
-
-  it("never -EBUSY, which odp-v8 returns; -ETIME once the helper's deadline has passed", () => {
-    expect(exhaustive(design("amdxdna-v8"), small, returns(EBUSY)).verdict).toBe("holds");
-    const etime = exhaustive(design("amdxdna-v8"), small, returns(ETIME));
-    expect(etime.verdict).toBe("violated");
-    expect(exhaustive(design("odp-v8"), small, returns(EBUSY)).verdict).toBe("violated");
   });
 });

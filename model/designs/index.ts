@@ -22,7 +22,7 @@ import { v1HugetlbHold } from "./v1-hugetlb-hold.js";
 import { v2 } from "./v2.js";
 import { v5 } from "./v5.js";
 import { v8 } from "./v8.js";
-import { amdxdnaV8, mshvV8, nouveauV8, nouveauV8ZeroTimeout, odpV8 } from "./v8-callers.js";
+import { mshvV8, nouveauV8, nouveauV8ZeroTimeout, odpV8 } from "./v8-callers.js";
 import { v8Legacy, v8Timeout, v8TimeoutLocalLocked } from "./v8-timeout.js";
 import { vmaLockFault, vmaLockFaultPre, vmaLockNowait } from "./vma-lock-fault.js";
 import { hmmVmaWalkPmd, walkPteRange, walkPteRangeSleepMapped } from "./walk-pte-range.js";
@@ -52,7 +52,6 @@ export const DESIGNS: readonly Design[] = [
   mshvV8,
   nouveauV8,
   odpV8,
-  amdxdnaV8,
   v8Legacy,
   nouveauV8ZeroTimeout,
   v8TimeoutLocalLocked,

@@ -2,14 +2,8 @@
 // (model/designs/v8-timeout.ts), each as its patch leaves it, with the Jul 14 2026
 // fixups where they touch it. What differs is the timeout each passes and the loop
 // around the call; the driver lock that invalidate() takes prints as user_lock.
-import { EBUSY, ETIME } from "../errno.js";
-import {
-  consumePfns,
-  HMM_PFN_REQ_FAULT,
-  HMM_PFN_REQ_WRITE,
-  hmmCallWithTimeout,
-} from "../kernel/hmm.js";
-import { mmuIntervalReadRetry, userLock, userUnlock } from "../kernel/notifier.js";
+import { EBUSY } from "../errno.js";
+import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE, hmmCallWithTimeout } from "../kernel/hmm.js";
 import { condResched } from "../kernel/sched.js";
 import { armDeadline, jiffiesUntil, timeAfter, timeAfterEq } from "../kernel/time.js";
 import { exit, set, test } from "../locals.js";
@@ -224,112 +218,6 @@ export const odpV8: Design = {
       "unlocked.if_timeout",
       ["no"],
       "ib_umem_odp_map_dma_and_lock() passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0 (HMM_RANGE_DEFAULT_TIMEOUT is 1000 ms; the model's budget is one jiffy), so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken",
-    ),
-    ...hmmRangeFaultLockedV8NeverReaches(),
-  ],
-};
-
-// "[PATCH v8 7/8] accel/amdxdna: Use hmm_range_fault_unlocked_timeout() for range
-// population" (Jul 10 2026) with "[PATCH v2 3/4] fixup! accel/amdxdna: ..." (Jul 14
-// 2026), aie2_populate_range() (drivers/accel/amdxdna/aie2_ctx.c):
-//
-//   timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-//   again:
-//           found = false;
-//           down_write(&xdna->notifier_lock);
-//           list_for_each_entry(mapp, &abo->mem.umap_list, node)
-//                   if (mapp->invalid) { found = true; break; }
-//           if (!found) {
-//                   abo->mem.map_invalid = false;
-//                   up_write(&xdna->notifier_lock);
-//                   return 0;
-//           }
-//           kref_get(&mapp->refcnt);
-//           up_write(&xdna->notifier_lock);
-//           ...
-//           ret = hmm_range_fault_unlocked_timeout(&mapp->range, timeout);
-//           if (ret)
-//                   goto put_mm;
-//           down_write(&xdna->notifier_lock);
-//           if (mmu_interval_read_retry(&mapp->notifier, mapp->range.notifier_seq)) {
-//                   up_write(&xdna->notifier_lock);
-//                   amdxdna_umap_put(mapp); mmput(mm);
-//                   goto again;
-//           }
-//           mapp->invalid = false;
-//           up_write(&xdna->notifier_lock);
-//           amdxdna_umap_put(mapp); mmput(mm);
-//           goto again;
-//   put_mm:
-//           amdxdna_umap_put(mapp); mmput(mm);
-//           return ret == -EBUSY ? -ETIME : ret;
-//
-// The model's range is one umap. amdxdna_hmm_invalidate() (amdxdna_gem.c, v7.0) sets
-// mapp->invalid = true and the seq under notifier_lock, so the umap is invalid exactly
-// when the subscription's seq moved since the driver last marked it valid (`valid_seq`).
-// Its callback refuses a range that may not block, as gpusvm's does.
-const XDNA_LOCK = "down_write(&xdna->notifier_lock)";
-const XDNA_UNLOCK = "up_write(&xdna->notifier_lock)";
-
-export const amdxdnaV8: Design = {
-  id: "amdxdna-v8",
-  title:
-    "amdxdna v8 + fixup v2: a relative budget per call, every invalid umap populated again until none is left",
-  summary:
-    "aie2_populate_range() picks an invalid umap under notifier_lock, calls hmm_range_fault_unlocked_timeout() with a relative HMM_RANGE_DEFAULT_TIMEOUT budget, and under notifier_lock again either goes round on a read_retry collision or marks the umap valid and goes round for the next; an error returns, -EBUSY (the budget spent) as -ETIME.",
-  source:
-    '"[PATCH v8 7/8] accel/amdxdna: Use hmm_range_fault_unlocked_timeout() for range population" (Jul 10 2026) with "[PATCH v2 3/4] fixup! accel/amdxdna: ..." (Jul 14 2026)',
-  family: "hmm",
-  // amdxdna_hmm_invalidate(): `if (!mmu_notifier_range_blockable(range)) return false;`
-  invalidateNonblock: "refuse",
-  start: "init",
-  steps: compose(
-    {
-      init: {
-        op: set({ timeout: 1 }, "timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)"),
-        next: "again",
-      },
-      again: { op: userLock(XDNA_LOCK), next: "found" },
-      found: {
-        op: test("mapp->invalid", (k) => k.get("valid_seq") !== k.w.notifier.subSeq),
-        on: { yes: "found.unlock", no: "none" },
-      },
-      none: { op: userUnlock(XDNA_UNLOCK), next: "none.ret" },
-      "none.ret": {
-        op: set({ ret: 0 }, "abo->mem.map_invalid = false; return 0"),
-        next: "exit",
-      },
-      "found.unlock": {
-        op: userUnlock(`kref_get(&mapp->refcnt); ${XDNA_UNLOCK}`),
-        next: "call",
-      },
-      call: { op: hmmCallWithTimeout(UNLOCKED_TIMEOUT, "timeout"), next: "unlocked.do" },
-      "unlocked.return": {
-        op: test("ret", (k) => k.num("ret") !== 0),
-        on: { yes: "put_mm", no: "take" },
-      },
-      take: { op: userLock(XDNA_LOCK), next: "read_retry" },
-      read_retry: { op: mmuIntervalReadRetry("seq"), on: { retry: "collision", ok: "valid" } },
-      collision: { op: userUnlock(XDNA_UNLOCK), next: "again" },
-      valid: { op: consumePfns("mapp->invalid = false"), next: "valid.seq" },
-      "valid.seq": { op: set({ valid_seq: (k) => k.num("seq") }, "(mapp's seq)"), next: "release" },
-      release: { op: userUnlock(XDNA_UNLOCK), next: "again" },
-      put_mm: {
-        op: set(
-          { ret: (k) => (k.num("ret") === EBUSY ? ETIME : k.num("ret")) },
-          "return ret == -EBUSY ? -ETIME : ret",
-        ),
-        next: "exit",
-      },
-      exit: { op: exit() },
-    },
-    hmmRangeFaultUnlockedTimeout(),
-  ),
-  unreachable: [
-    ...unreachable(
-      "unlocked.if_timeout",
-      ["no"],
-      "aie2_populate_range() passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0, so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken",
     ),
     ...hmmRangeFaultLockedV8NeverReaches(),
   ],

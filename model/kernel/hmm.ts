@@ -257,13 +257,10 @@ export const hmmReturn = (api: string, contract: LockContract): Op<"ok"> =>
     },
   });
 
-/**
- * Program the device page table from hmm_pfns: the pfns are trusted from here on. `name`
- * prints the driver's own step for it (amdxdna marks its umap valid).
- */
-export const consumePfns = (name = "program device page table from hmm_pfns"): Op<"ok"> =>
+/** Program the device page table from hmm_pfns: the pfns are trusted from here on. */
+export const consumePfns = (): Op<"ok"> =>
   op({
-    name,
+    name: "program device page table from hmm_pfns",
     outcomes: ["ok"],
     run: (k) => {
       k.w.ghost.consumed = [...((k.get("pfns") as readonly number[]) ?? [])];
