@@ -2,7 +2,7 @@
 // violation the counterexample as thread lanes with the ghost facts at the marked step.
 
 import type { RowResult, SearchFacts } from "../engine/verdicts.js";
-import { scenarioById } from "../model/scenarios.js";
+import { mutantActors, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
@@ -136,9 +136,8 @@ export function propertyWidth(rows: readonly { readonly property: string }[]): n
 
 /** The scenario's deliberately broken actors (`mutant`), as "id (the bug)". */
 function mutantsOf(scenario: string): string[] {
-  return (scenarioById(scenario)?.actors ?? []).flatMap((u) =>
-    u.actor.mutant !== undefined ? [`${u.actor.id} (${u.actor.mutant})`] : [],
-  );
+  const s = scenarioById(scenario);
+  return s ? mutantActors(s).map((a) => `${a.id} (${a.mutant})`) : [];
 }
 
 /** After a violated row: the scenario runs an actor that carries a bug on purpose. */

@@ -11,7 +11,14 @@ import { setupFor } from "../engine/run.js";
 import { DESIGNS, designById } from "../model/designs/index.js";
 import { exit } from "../model/locals.js";
 import type { Scenario } from "../model/scenarios.js";
-import { initialWorld, programsFor, runsIn, SCENARIOS, scenarioById } from "../model/scenarios.js";
+import {
+  initialWorld,
+  mutantActors,
+  programsFor,
+  runsIn,
+  SCENARIOS,
+  scenarioById,
+} from "../model/scenarios.js";
 import type { Design, Programs, StepRecord, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
@@ -98,7 +105,7 @@ export function tidOf(w: World, name: string): number {
  * with `mutant`): every design violates them.
  */
 export function runsMutantActor(s: Scenario): boolean {
-  return s.actors.some((u) => u.actor.mutant !== undefined);
+  return mutantActors(s).length > 0;
 }
 
 /**
