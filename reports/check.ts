@@ -84,10 +84,9 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
     "",
   ];
-  const sw = Math.max(14, ...rows.map((r) => r.scenario.length));
-  const pw = propertyWidth(rows);
+  const headOf = verdictHead(rows);
   for (const r of rows) {
-    const head = `${r.scenario.padEnd(sw)} ${r.property.padEnd(pw)}`;
+    const head = headOf(r);
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${strength(r)})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
@@ -129,9 +128,17 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
   return out.join("\n");
 }
 
-/** The width of a verdict line's property column: 30, or the longest property id. */
-export function propertyWidth(rows: readonly { readonly property: string }[]): number {
-  return Math.max(30, ...rows.map((r) => r.property.length));
+/**
+ * The start of each verdict line of `rows`, as check and merge print them: the scenario
+ * and the property, each padded to its column (at least 14 and 30 characters, or the
+ * longest id).
+ */
+export function verdictHead(
+  rows: readonly { readonly scenario: string; readonly property: string }[],
+): (r: { readonly scenario: string; readonly property: string }) => string {
+  const sw = Math.max(14, ...rows.map((r) => r.scenario.length));
+  const pw = Math.max(30, ...rows.map((r) => r.property.length));
+  return (r) => `${r.scenario.padEnd(sw)} ${r.property.padEnd(pw)}`;
 }
 
 /** The scenario's deliberately broken actors (`mutant`), as "id (the bug)". */

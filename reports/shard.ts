@@ -11,7 +11,7 @@ import type { RowResult, Strength, Verdict } from "../engine/verdicts.js";
 import { isBuiltInDesign } from "../model/designs/index.js";
 import type { Design } from "../model/step.js";
 import { designHash } from "./cex.js";
-import { exhaustiveFlags, propertyWidth, violationTag } from "./check.js";
+import { exhaustiveFlags, verdictHead, violationTag } from "./check.js";
 import { color as pc } from "./color.js";
 import type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow } from "./formats.js";
 import { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema } from "./formats.js";
@@ -338,10 +338,9 @@ export function renderMerge(
     "",
   ];
   const lead = (r: MergedRow) => (several ? `${r.design.padEnd(24)} ` : "");
-  const sw = Math.max(14, ...m.rows.map((r) => r.scenario.length));
-  const pw = propertyWidth(m.rows);
+  const headOf = verdictHead(m.rows);
   for (const r of m.rows) {
-    const head = `${lead(r)}${r.scenario.padEnd(sw)} ${r.property.padEnd(pw)}`;
+    const head = `${lead(r)}${headOf(r)}`;
     const st = mergedStrengthText(r, m);
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${st})`);
