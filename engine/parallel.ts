@@ -145,9 +145,13 @@ async function inParallel<R>(
             stalledSince = now;
             return;
           }
+          // every search thread waiting at a layer's barrier (label -1): the engine
+          // between layers (merging, growing its tables, collecting garbage), not a step
+          const at = beatLabel(beat);
+          if (at < 0) stalledSince = now;
           if (current < 0 || now - stalledSince < stepLimit) return;
           const job = jobs[current];
-          const [program, label] = labels[beatLabel(beat)] ?? [job?.design ?? "?", "?"];
+          const [program, label] = labels[at] ?? [job?.design ?? "?", "?"];
           finish(
             new DesignError(
               program,
