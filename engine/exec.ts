@@ -3,6 +3,7 @@
 // interleaving). Pure: a world in, a new world and the events out.
 import { enablePatches, Immer, type Patch } from "immer";
 import type { Event } from "../model/events.js";
+import { canonicalWorld } from "../model/parts.js";
 import type { Ctx, Program, Programs, StepRecord } from "../model/step.js";
 import { DesignError, readRef, stepAt, target } from "../model/step.js";
 import type {
@@ -112,6 +113,22 @@ export function step(
   const next = draft.done(reshare);
   if (edges !== undefined) edges.woke(w, next);
   return [next, record];
+}
+
+/**
+ * step() as an exhaustive search keeps its result: the world in canonical form
+ * (model/parts.ts canonicalWorld), so that two worlds that are one state are kept once.
+ * The monitors judge this world; no property reads the values it renumbers.
+ */
+export function stepToKeep(
+  w: World,
+  tid: Tid,
+  pick: number,
+  programs: Programs,
+  edges?: EdgeSink,
+): [World, StepRecord] {
+  const [next, rec] = step(w, tid, pick, programs, edges, true);
+  return [canonicalWorld(next, w), rec];
 }
 
 /** The same step through immer, with the patches that turn `w` into the result (reports). */

@@ -38,7 +38,7 @@ import { DesignError, PropertyCheckError } from "../model/step.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
-import { enabledThreads, step } from "./exec.js";
+import { enabledThreads, stepToKeep } from "./exec.js";
 import type {
   ExhaustiveCounterexample,
   ExhaustiveOptions,
@@ -650,7 +650,7 @@ export function searchShare(sh: Share): ShareResult {
         for (const tid of enabled) {
           let choices = 1;
           for (let pick = 0; pick < choices; pick++) {
-            const [w, rec] = step(node.world, tid, pick, setup.programs, undefined, true);
+            const [w, rec] = stepToKeep(node.world, tid, pick, setup.programs);
             choices = Math.max(1, rec.choices);
             transitions++;
             sub++;

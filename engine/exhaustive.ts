@@ -13,7 +13,7 @@ import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
 import type { EdgeSink } from "./exec.js";
-import { enabledThreads, isEnabled, step } from "./exec.js";
+import { enabledThreads, isEnabled, stepToKeep } from "./exec.js";
 import { encode, extendIds, extendKey, keyUnits, sameKey, shareInterning } from "./fingerprint.js";
 import { grown } from "./grown.js";
 import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
@@ -687,7 +687,7 @@ function searchOneThread(
           continue;
         let choices = 1;
         for (let pick = 0; pick < choices; pick++) {
-          const [w, rec] = step(node.world, tid, pick, setup.programs, opts.edges, true);
+          const [w, rec] = stepToKeep(node.world, tid, pick, setup.programs, opts.edges);
           choices = Math.max(1, rec.choices);
           transitions++;
           if (stateful && loaded !== node.mon) {
@@ -915,7 +915,7 @@ function judgedStep(
   monitors: Monitor[],
   depth: number,
 ): Judged {
-  const [world, rec] = step(from, tid, 0, setup.programs);
+  const [world, rec] = stepToKeep(from, tid, 0, setup.programs);
   load(monitors, mon);
   const objected = objectedBy(stepMonitors(monitors, from, world, rec, depth));
   return { world, rec, mon: save(monitors), objected };

@@ -10,11 +10,16 @@
 //     (engine/lasso-graph.ts), and its lassos replay through the same watch;
 //   - checkLasso verifies a given loop from a run's worlds (the tests check the watch
 //     with it).
+import { canonicalWorld } from "../model/parts.js";
 import type { Programs } from "../model/step.js";
 import type { Tid, World } from "../model/world.js";
 import type { LassoSpec } from "../properties/property.js";
 import { isEnabled } from "./exec.js";
 import { compactKey, keyHash } from "./fingerprint.js";
+
+/** The state a world is (model/parts.ts canonicalWorld): a loop closes on the same state. */
+const loopKey = (w: World): string => compactKey(canonicalWorld(w));
+const loopHash = (w: World) => keyHash(canonicalWorld(w));
 
 /**
  * The threads a loop must be fair to, besides thread 0 (which must step in it): every
@@ -135,7 +140,7 @@ export class LassoWatch {
     this.seen.clear();
     this.bits = [];
     this.from = index;
-    if (this.spec.inLoop(w)) this.seen.set(keyHash(w), { index, world: w });
+    if (this.spec.inLoop(w)) this.seen.set(loopHash(w), { index, world: w });
   }
 
   /** After step `index` (0-based) produced `w`: the lasso it closes, if any. */
@@ -148,10 +153,10 @@ export class LassoWatch {
       return null;
     }
     this.bits.push(stepBits(tid, this.fair) | idleBits(w, this.fair, this.programs, this.spec));
-    const key = keyHash(w);
+    const key = loopHash(w);
     const met = this.seen.get(key);
     this.seen.set(key, { index: index + 1, world: w });
-    if (met === undefined || compactKey(met.world) !== compactKey(w)) return null;
+    if (met === undefined || loopKey(met.world) !== loopKey(w)) return null;
     const first = met.index;
     // the loop: steps first .. index (0-based), back to the state after `first` steps
     let mask = 0;
@@ -180,7 +185,7 @@ export function checkLasso(
   const a = worlds[loopStart];
   const b = worlds[end];
   if (!a || !b || loopStart >= end) return null;
-  if (compactKey(a) !== compactKey(b)) return null;
+  if (loopKey(a) !== loopKey(b)) return null;
   const fair = fairThreads(spec, a);
   let mask = 0;
   for (let i = loopStart; i < end; i++) {

@@ -38,7 +38,7 @@
 import type { Tid, World } from "../model/world.js";
 import type { Monitor, Property } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
-import { enabledThreads, isEnabled, step } from "./exec.js";
+import { enabledThreads, isEnabled, stepToKeep } from "./exec.js";
 import { endMessages, load, monitorText, saveOver, stepMonitors } from "./exhaustive.js";
 import { extendIds, keyUnits } from "./fingerprint.js";
 import { grown } from "./grown.js";
@@ -380,7 +380,7 @@ export class PersistentSets {
       out = [];
       let choices = 1;
       for (let pick = 0; pick < choices; pick++) {
-        const [w, rec] = step(x.w, tid, pick, programs, undefined, true);
+        const [w, rec] = stepToKeep(x.w, tid, pick, programs);
         choices = Math.max(1, rec.choices);
         if (this.loaded !== x.mon) {
           load(this.monitors, x.mon);

@@ -9,6 +9,7 @@
 // Threads are the one keyed collection the engine handles itself: each thread is
 // copied alone (the running one nearly always), and its key is split into its control
 // (pc, status, signal, budget) and its locals.
+import { canonicalSeqs } from "./kernel/notifier.js";
 import type { Deadline, LockState, Rwsem, Tid, World } from "./world.js";
 
 /**
@@ -454,3 +455,12 @@ export const WORLD_PARTS: readonly WorldPart[] = [
   deadlines,
   mm,
 ] as readonly WorldPart[];
+
+/**
+ * Which worlds are one state: the world in the form the exhaustive search keeps and
+ * both state keys compare (model/kernel/notifier.ts canonicalSeqs, the notifier's
+ * sequence numbers renumbered), the same object when it is in that form already. With
+ * `parent`, a world in that form that `w` was stepped from: a step that moved no
+ * sequence number leaves the form as it was.
+ */
+export const canonicalWorld: (w: World, parent?: World) => World = canonicalSeqs;

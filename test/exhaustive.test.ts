@@ -8,6 +8,7 @@ import { setupFor } from "../engine/run.js";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
+import { canonicalWorld } from "../model/parts.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
@@ -223,8 +224,10 @@ describe("--preemptions", () => {
           for (let pick = 0; pick < choices; pick++) {
             const [n, rec] = step(w, tid, pick, setup.programs);
             choices = Math.max(1, rec.choices);
+            // the search keeps each world in canonical form (model/parts.ts canonicalWorld);
+            // the oracle steps the worlds as they are and compares their canonical forms
             const key = compactKey(n);
-            oracle.add(key);
+            oracle.add(compactKey(canonicalWorld(n)));
             const state = `${key}|${used + cost}|${tid}`;
             if (met.has(state)) continue;
             met.add(state);

@@ -6,7 +6,118 @@ import * as mutex from "../mutex.js";
 import { addHolder } from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { World } from "../world.js";
+import type { Status, Val, World } from "../world.js";
+
+/**
+ * Locals that hold a notifier sequence number: every `into` of mmuIntervalReadBegin()
+ * (the built-in designs' "seq"), and arrays of them (HMM's ghost "pfn_seqs": the seq
+ * each pfn was collected under, -1 for none).
+ */
+const SEQ_LOCALS: string[] = ["seq"];
+const SEQ_ARRAYS: readonly string[] = ["pfn_seqs"];
+
+/**
+ * The world with its notifier sequence numbers renumbered to the least values that keep
+ * their order, their equalities and their parity; the same world when they already are.
+ *
+ * mm/mmu_notifier.c (v7.0) only ever compares two sequence numbers for equality
+ * (mmu_interval_read_begin(), mmu_interval_read_retry(), mmu_interval_check_retry()),
+ * tests the mm-wide one for odd (an invalidation running), and makes a new one by adding
+ * 1 to the mm-wide one, the largest. Two worlds that differ only in how far the counter
+ * has run therefore take the same steps with the same outcomes, so the exhaustive search
+ * keeps one of them (README "Notifier sequence numbers"): an endless stream of
+ * invalidations then comes back to a state met before, and its search ends, where the
+ * counter alone would make every pass a new state. A run prints the real values: only
+ * the search's keys and the states it keeps are renumbered.
+ */
+export function canonicalSeqs(w: World, parent?: World): World {
+  const n = w.notifier;
+  if (parent !== undefined && sameSeqs(w, parent)) return w;
+  const vals = [n.mmSeq, n.subSeq];
+  for (const t of w.threads) {
+    const l = t.locals;
+    for (const name of SEQ_LOCALS) {
+      const v = l[name];
+      if (typeof v === "number" && v >= 0) vals.push(v);
+    }
+    for (const name of SEQ_ARRAYS) {
+      const a = l[name];
+      if (Array.isArray(a)) for (const v of a as readonly number[]) if (v >= 0) vals.push(v);
+    }
+    if (t.status.kind === "blocked" && t.status.on.kind === "read_begin")
+      vals.push(t.status.on.seq);
+  }
+  vals.sort((a, b) => a - b);
+  const map = new Map<number, number>();
+  let prev = -1;
+  let last = -1;
+  for (const v of vals) {
+    if (v === last) continue;
+    last = v;
+    let c = prev + 1;
+    if ((c & 1) !== (v & 1)) c++;
+    prev = c;
+    if (c !== v) map.set(v, c);
+  }
+  if (map.size === 0) return w;
+  const m = map;
+  const at = (v: number) => m.get(v) ?? v;
+  const threads = w.threads.map((t) => {
+    const changed: Record<string, Val> = {};
+    let any = false;
+    for (const name of SEQ_LOCALS) {
+      const v = t.locals[name];
+      if (typeof v === "number" && m.has(v)) {
+        changed[name] = at(v);
+        any = true;
+      }
+    }
+    for (const name of SEQ_ARRAYS) {
+      const a = t.locals[name];
+      if (Array.isArray(a) && (a as readonly number[]).some((v) => m.has(v))) {
+        changed[name] = (a as readonly number[]).map(at);
+        any = true;
+      }
+    }
+    const locals = any ? { ...t.locals, ...changed } : null;
+    const s = t.status;
+    const status: Status =
+      s.kind === "blocked" && s.on.kind === "read_begin" && m.has(s.on.seq)
+        ? { ...s, on: { kind: "read_begin", seq: at(s.on.seq) } }
+        : s;
+    return locals === null && status === s ? t : { ...t, locals: locals ?? t.locals, status };
+  });
+  return {
+    ...w,
+    notifier: { ...n, mmSeq: at(n.mmSeq), subSeq: at(n.subSeq) },
+    threads,
+  };
+}
+
+/**
+ * Every sequence number of `w` is where `parent` (in canonical form) had it: then `w` is
+ * in canonical form too. Most steps touch none (the search's fast path).
+ */
+function sameSeqs(w: World, parent: World): boolean {
+  const n = w.notifier;
+  const pn = parent.notifier;
+  if (n !== pn && (n.mmSeq !== pn.mmSeq || n.subSeq !== pn.subSeq)) return false;
+  const ts = w.threads;
+  const ps = parent.threads;
+  if (ts.length !== ps.length) return false;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i] as World["threads"][number];
+    const p = ps[i] as World["threads"][number];
+    if (t === p) continue;
+    if (t.locals !== p.locals) {
+      for (const name of SEQ_LOCALS) if (t.locals[name] !== p.locals[name]) return false;
+      for (const name of SEQ_ARRAYS) if (t.locals[name] !== p.locals[name]) return false;
+    }
+    if (t.status !== p.status && t.status.kind === "blocked" && t.status.on.kind === "read_begin")
+      return false;
+  }
+  return true;
+}
 
 /**
  * `into = mmu_interval_read_begin(sub)`: may sleep until the invalidation ends. Its
@@ -14,8 +125,9 @@ import type { World } from "../world.js";
  * invalidated (mm/mmu_notifier.c, v7.0), which is when the model blocks it: the sleep
  * itself is what no-sleep-in-atomic sees.
  */
-export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> =>
-  op({
+export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> => {
+  if (!SEQ_LOCALS.includes(into)) SEQ_LOCALS.push(into);
+  return op({
     name: `${into} = mmu_interval_read_begin(sub)`,
     outcomes: ["ok"],
     run: (k) => {
@@ -27,6 +139,7 @@ export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> =>
       return "ok";
     },
   });
+};
 
 /** `mmu_interval_read_retry(sub, seq)`: reliable only under user_lock. */
 export const mmuIntervalReadRetry = (seq = "seq"): Op<"retry" | "ok"> =>

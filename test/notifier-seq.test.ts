@@ -1,0 +1,162 @@
+// The notifier's sequence numbers are compared only for equality (and the mm-wide one
+// for odd), so the exhaustive search keeps each world with them renumbered
+// (model/kernel/notifier.ts canonicalSeqs): an endless stream of invalidations then
+// comes back to a state met before. These tests hold the renumbering to what it must
+// keep, to the search without it, and to a replay of the lasso it lets close.
+import { describe, expect, it } from "vitest";
+import { enabledThreads, step } from "../engine/exec.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
+import { compactKey } from "../engine/fingerprint.js";
+import { runSchedule, setupFor } from "../engine/run.js";
+import { exhaustiveRows } from "../engine/verdicts.js";
+import { designById } from "../model/designs/index.js";
+import { canonicalSeqs } from "../model/kernel/notifier.js";
+import { canonicalWorld } from "../model/parts.js";
+import { scenario as declare } from "../model/scenarios.js";
+import type { Design } from "../model/step.js";
+import type { World } from "../model/world.js";
+import { propertyById } from "../properties/index.js";
+import type { Property } from "../properties/property.js";
+import { scenario } from "./helpers.js";
+
+function design(id: string): Design {
+  const d = designById(id);
+  if (!d) throw new Error(id);
+  return d;
+}
+
+function prop(id: string): Property {
+  const p = propertyById(id);
+  if (!p) throw new Error(id);
+  return p;
+}
+
+/** `w` with the given sequence numbers (thread 0 holds `seq` and `pfn_seqs`). */
+function withSeqs(w: World, s: { mm: number; sub: number; seq: number; pfnSeqs: number[] }): World {
+  const [t0, ...rest] = w.threads;
+  if (!t0) throw new Error("no thread");
+  return {
+    ...w,
+    notifier: { ...w.notifier, mmSeq: s.mm, subSeq: s.sub },
+    threads: [{ ...t0, locals: { ...t0.locals, seq: s.seq, pfn_seqs: s.pfnSeqs } }, ...rest],
+  };
+}
+
+describe("the notifier's sequence numbers, renumbered", () => {
+  const w0 = setupFor(design("v8"), scenario("anon-uffd-1")).world0;
+
+  it("leaves a world whose numbers are already the least ones as it is, the same object", () => {
+    expect(canonicalSeqs(w0)).toBe(w0);
+    const w = withSeqs(w0, { mm: 4, sub: 3, seq: 1, pfnSeqs: [-1, 3] });
+    expect(canonicalSeqs(w)).toBe(w);
+  });
+
+  it("keeps order, equality and parity, and leaves -1 (no seq) alone", () => {
+    // after two invalidations with a stale seq: 1 < 5 = 5 < 7, odd, odd, odd
+    const w = withSeqs(w0, { mm: 7, sub: 5, seq: 1, pfnSeqs: [-1, 5] });
+    const c = canonicalSeqs(w);
+    expect(c.notifier.mmSeq).toBe(5);
+    expect(c.notifier.subSeq).toBe(3);
+    expect(c.threads[0]?.locals.seq).toBe(1);
+    expect(c.threads[0]?.locals.pfn_seqs).toEqual([-1, 3]);
+    // an even mm-wide seq (no invalidation running) stays even, above the others
+    const e = canonicalSeqs(withSeqs(w0, { mm: 10, sub: 9, seq: 9, pfnSeqs: [9, 9] }));
+    expect([e.notifier.mmSeq, e.notifier.subSeq, e.threads[0]?.locals.seq]).toEqual([2, 1, 1]);
+    // two worlds that differ only in how far the counter ran are one state
+    const a = withSeqs(w0, { mm: 12, sub: 11, seq: 9, pfnSeqs: [9, -1] });
+    const b = withSeqs(w0, { mm: 40, sub: 39, seq: 37, pfnSeqs: [37, -1] });
+    expect(compactKey(canonicalSeqs(a))).toBe(compactKey(canonicalSeqs(b)));
+    expect(compactKey(a)).not.toBe(compactKey(b));
+  });
+
+  it("keeps the states the search without it reaches, as canonical forms (two invalidations)", () => {
+    const s = declare({
+      id: "test-two-invalidations",
+      families: ["hmm"],
+      vmas: [
+        { name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false },
+      ],
+      actors: [{ actor: "invalidate", budget: 2 }],
+    });
+    const setup = setupFor(design("v8"), s);
+    const kept = new Set<string>([compactKey(setup.world0)]);
+    let renumbered = 0;
+    const recorder: Property = {
+      id: "record",
+      ref: "-",
+      statement: "records every world the search keeps",
+      kind: "safety",
+      applies: () => true,
+      monitor: () => ({
+        step: (v) => {
+          kept.add(compactKey(v.after));
+          return null;
+        },
+      }),
+    };
+    const r = exploreExhaustive(setup, [recorder], { depth: Number.POSITIVE_INFINITY });
+    expect(r.complete).toBe(true);
+    // the oracle: breadth-first over the worlds as the steps leave them
+    const oracle = new Set<string>([compactKey(setup.world0)]);
+    const met = new Set<string>([compactKey(setup.world0)]);
+    let layer: World[] = [setup.world0];
+    while (layer.length > 0) {
+      const next: World[] = [];
+      for (const w of layer)
+        for (const tid of enabledThreads(w, setup.programs)) {
+          let choices = 1;
+          for (let pick = 0; pick < choices; pick++) {
+            const [n, rec] = step(w, tid, pick, setup.programs);
+            choices = Math.max(1, rec.choices);
+            const c = canonicalWorld(n);
+            if (c !== n) renumbered++;
+            oracle.add(compactKey(c));
+            const key = compactKey(n);
+            if (met.has(key)) continue;
+            met.add(key);
+            next.push(n);
+          }
+        }
+      layer = next;
+    }
+    expect(renumbered).toBeGreaterThan(0);
+    expect([...kept].sort()).toEqual([...oracle].sort());
+    // fewer states than the worlds as they are, and as many verdicts
+    expect(r.states).toBeLessThan(met.size);
+  });
+});
+
+describe("an endless stream of invalidations", () => {
+  it("is searched to the end: the states repeat", () => {
+    const props = ["no-vma-use-after-unlock", "pfns-under-valid-seq", "lock-balance"].map(prop);
+    const rows = exhaustiveRows(design("odp-v8"), scenario("invalidate-storm"), props, {
+      depth: Number.POSITIVE_INFINITY,
+      maxStates: 200_000,
+    });
+    for (const row of rows) {
+      expect(row.verdict, row.property).toBe("holds");
+      expect(row.complete, row.property).toBe(true);
+    }
+  });
+
+  it("closes mshv-v8's notifier loop into a lasso that a replay of its schedule confirms", () => {
+    const p = prop("cond-resched-terminates");
+    const d = design("mshv-v8");
+    const s = scenario("invalidate-storm");
+    const [row] = exhaustiveRows(d, s, [p], { depth: Number.POSITIVE_INFINITY });
+    expect(row?.verdict).toBe("violated");
+    const cex = row?.counterexample;
+    if (!cex) throw new Error("no counterexample");
+    const run = runSchedule(setupFor(d, s), cex.schedule, [p], { keepWorlds: true });
+    const v = run.violations.find((x) => x.property === p.id);
+    expect(v?.loopStart).toBeTypeOf("number");
+    // the loop comes back to the same state, not to the same numbers: each turn of it
+    // begins a new invalidation
+    const worlds = run.worlds ?? [];
+    const a = worlds[v?.loopStart ?? -1];
+    const b = worlds[(v?.at ?? -1) + 1];
+    if (!a || !b) throw new Error("no worlds");
+    expect(compactKey(a)).not.toBe(compactKey(b));
+    expect(compactKey(canonicalWorld(a))).toBe(compactKey(canonicalWorld(b)));
+  });
+});
