@@ -85,6 +85,8 @@ const specSchema = z.object({
     .array(z.strictObject({ label: z.string(), outcome: z.string(), reason: z.string() }))
     .optional(),
   invalidateNonblock: z.enum(["trylock", "refuse"]).optional(),
+  marksUnmapped: z.boolean().optional(),
+  runsFrom: z.enum(["task", "worker"]).optional(),
 });
 
 /** Closest known name, for "did you mean". */

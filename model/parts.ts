@@ -221,6 +221,7 @@ const notifier = worldPart({
     u.tids(n.invalidators);
     // fixed for a run, and encoded only when not the default, as before it existed
     if (n.refusesNonblock) u.unit(1);
+    if (n.marksUnmapped) u.unit(n.unmapped ? 3 : 2);
   },
   copy: (n) => ({
     mmSeq: n.mmSeq,
@@ -229,6 +230,8 @@ const notifier = worldPart({
     userLock: { owner: n.userLock.owner, waiters: n.userLock.waiters.slice() },
     invalidators: n.invalidators.slice(),
     ...(n.refusesNonblock ? { refusesNonblock: true as const } : {}),
+    ...(n.marksUnmapped ? { marksUnmapped: true as const } : {}),
+    ...(n.unmapped ? { unmapped: true as const } : {}),
   }),
 });
 

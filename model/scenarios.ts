@@ -947,6 +947,7 @@ export function initialWorld(s: Scenario, design: Design): World {
       userLock: { owner: null, waiters: [] },
       invalidators: [],
       ...(design.invalidateNonblock === "refuse" ? { refusesNonblock: true as const } : {}),
+      ...(design.marksUnmapped === true ? { marksUnmapped: true as const } : {}),
     },
     uffd: {
       released: false,

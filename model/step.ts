@@ -150,6 +150,20 @@ export interface Design extends Program {
    * false at once (drm_gpusvm_notifier_invalidate(), amdxdna_hmm_invalidate(), v7.0).
    */
   readonly invalidateNonblock?: "trylock" | "refuse";
+  /**
+   * The driver's invalidate() callback marks its range unmapped when the event is
+   * MMU_NOTIFY_UNMAP (munmap's and mremap's invalidations), which the design reads
+   * with notifierUnmapped(): xe_svm_invalidate() -> drm_gpusvm_range_set_unmapped(),
+   * read by drm_gpusvm_get_pages() as flags.unmapped (v7.0). Default false.
+   */
+  readonly marksUnmapped?: boolean;
+  /**
+   * Where the call runs: "task" (the default), a user task's system call or fault, which
+   * a fatal signal reaches; "worker", a kernel worker that no signal reaches (nouveau's
+   * and xe's GPU fault workers, mlx5's page-fault work), where only time or the end of
+   * the invalidations can end a retry loop (worker-call-ends).
+   */
+  readonly runsFrom?: "task" | "worker";
 }
 
 export function op<O extends string>(spec: Op<O>): Op<O> {

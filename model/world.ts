@@ -268,6 +268,17 @@ export interface Notifier {
   readonly invalidators: readonly Tid[];
   /** the driver's invalidate() refuses every non-blockable range (Design.invalidateNonblock; fixed for a run) */
   readonly refusesNonblock?: true;
+  /**
+   * the driver's invalidate() marks its range unmapped on an MMU_NOTIFY_UNMAP event
+   * (Design.marksUnmapped; fixed for a run)
+   */
+  readonly marksUnmapped?: true;
+  /**
+   * the range was marked so: drm_gpusvm_range_set_unmapped(), called by xe_svm_invalidate()
+   * for munmap's and mremap's invalidations (MMU_NOTIFY_UNMAP), read by
+   * drm_gpusvm_get_pages() as flags.unmapped (v7.0); set only where marksUnmapped is
+   */
+  readonly unmapped?: true;
 }
 
 /** A thread queued in handle_userfault() on ctx->fault_pending_wqh. */

@@ -18,6 +18,7 @@ import {
   condReschedTerminatesRt,
   retryOnlyWithAllowRetry,
   timeoutBoundsNotifierRetries,
+  workerCallEnds,
 } from "./time.js";
 import { uffdCopyRevalidates } from "./uffd.js";
 import { noFreedVmaUse, noVmaUseAfterUnlock, vmaFieldUnderLock, vmaOfOwnMm } from "./vma.js";
@@ -45,6 +46,7 @@ export const PROPERTIES: readonly Property[] = [
   timeoutBoundsNotifierRetries,
   condReschedTerminates,
   condReschedTerminatesRt,
+  workerCallEnds,
   retryOnlyWithAllowRetry,
   // notifiers (properties/notifier.ts)
   notifierStartEndPaired,

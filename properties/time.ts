@@ -7,9 +7,13 @@
 //   - cond-resched-terminates and cond-resched-terminates-rt: mshv's `cond_resched();
 //     goto again` loop ends, with weak fairness for the invalidator, and without it (the
 //     realtime or uniprocessor case Andrew Morton raised on patch 4, Jul 10);
+//   - worker-call-ends: a call from a kernel worker, which no signal reaches, ends under
+//     an endless stream of invalidations because time passes (the fixup series v2,
+//     Jul 14 2026, keeps nouveau's outer deadline for that reason);
 //   - retry-only-with-allow-retry: handle_mm_fault() returns RETRY or COMPLETED only when
 //     ALLOW_RETRY was passed, and a caller that passed none is not the one to find out
 //     the hard way (v8's hmm_do_fault() writes through a NULL `locked` on the legacy path).
+import { designById } from "../model/designs/index.js";
 import { EBUSY, errnoName } from "../model/errno.js";
 import type { Event } from "../model/events.js";
 import { misbehavingFile } from "../model/kernel/fault-flags.js";
@@ -34,13 +38,18 @@ function timedCalls(d: Design) {
   });
 }
 
+/** The locals in which the design arms deadlines of its own, outside the APIs it calls with a timeout. */
+function callerDeadlines(d: Design): string[] {
+  const apis = new Set(timedCalls(d).map((c) => c.api));
+  return ops(d).flatMap((o) => {
+    const a = armsDeadline(o);
+    return a !== undefined && (a.fn === null || !apis.has(a.fn)) ? [a.into] : [];
+  });
+}
+
 /** Does the design arm a deadline of its own, outside the APIs it calls with a timeout? */
 function armsCallerDeadline(d: Design): boolean {
-  const apis = new Set(timedCalls(d).map((c) => c.api));
-  return ops(d).some((o) => {
-    const a = armsDeadline(o);
-    return a !== undefined && (a.fn === null || !apis.has(a.fn));
-  });
+  return callerDeadlines(d).length > 0;
 }
 
 /** Does it call a timed API with a budget that is not the constant 0? */
@@ -252,6 +261,74 @@ export const condReschedTerminatesRt: Property = liveness({
   notFairTo: ["invalidate"],
   describe: (prefix, loop) =>
     `lasso: after ${prefix} steps T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns; realtime or uniprocessor: the invalidator need not run in it, as cond_resched() does not yield to a lower-priority task.`,
+});
+
+// ---------------------------------------------------------------------------------
+
+/**
+ * A call from a kernel worker, on a scenario with invalidations and time. No signal
+ * reaches a worker, so the helper's fatal-signal check never ends its loop there: only a
+ * deadline that time makes pass does, or invalidations that stop coming.
+ */
+const workerUnderInvalidations = (s: Scenario, d: Design) =>
+  d.family === "hmm" &&
+  d.runsFrom === "worker" &&
+  hasActor(s, "invalidate") &&
+  hasActor(s, "clock");
+
+/**
+ * The deadline locals of every design that arms one of its own (outside a timed API),
+ * by program id: worker-call-ends reads them in a world.
+ */
+const ownDeadlines = new Map<string, readonly string[]>();
+
+function ownDeadlinesOf(program: string): readonly string[] {
+  let own = ownDeadlines.get(program);
+  if (own === undefined) {
+    const d = designById(program);
+    own = d ? callerDeadlines(d) : [];
+    ownDeadlines.set(program, own);
+  }
+  return own;
+}
+
+/**
+ * A driver that has not returned, holding no deadline of its own that is still to come.
+ * Time is abstract (model/kernel/time.ts: no jiffies, every budget as long as any
+ * other), so a loop can come back to the same state with a deadline the caller armed
+ * before it still pending although the clock ticked in every turn; in the kernel
+ * jiffies would make it pass. Loops are therefore counted only once every such deadline
+ * has passed. A caller that armed its own deadline again in every turn (a per-turn
+ * budget) is not told apart from one that armed it once: such a loop is not reported
+ * (README "Properties", worker-call-ends).
+ */
+function workerLoops(w: World): boolean {
+  return w.threads.some((t) => {
+    if (t.role !== "driver" || t.status.kind === "done") return false;
+    const own = ownDeadlinesOf(t.program);
+    return !own.some((name) => {
+      const key = t.locals[name];
+      const d = typeof key === "string" ? w.deadlines[key] : undefined;
+      return d !== undefined && d.state !== "passed";
+    });
+  });
+}
+
+export const workerCallEnds: Property = liveness({
+  id: "worker-call-ends",
+  ref: 'T5; "[PATCH v2 0/4] mm/hmm: Clarify notifier retry state and scope HMM timeouts" (Jul 14 2026), on nouveau\'s outer deadline',
+  statement:
+    "a call from a kernel worker, which no signal reaches, ends even under an endless stream of invalidations, because time passes: no loop of notifier retries (no fault in it drops the lock) in which T never returns while the clock and the invalidator get their turns",
+  applies: (s, d) => {
+    if (!workerUnderInvalidations(s, d)) return false;
+    ownDeadlines.set(d.id, callerDeadlines(d));
+    return true;
+  },
+  inLoop: workerLoops,
+  progress: faultDropped,
+  fairTo: ["clock"],
+  describe: (prefix, loop) =>
+    `lasso: after ${prefix} steps T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns, although time passes (the clock gets its turns) and no signal can reach a worker: as long as the invalidations keep coming, T keeps retrying.`,
 });
 
 // ---------------------------------------------------------------------------------

@@ -135,7 +135,8 @@ export function mremapActor(): Actor {
       copy: { op: copy, on: { ok: "mv_start", hugetlb: "h_mv_start" } },
       mv_start: { op: mvStart, next: "mv_lock" },
       mv_lock: { op: userLock(), next: "mv_cb" },
-      mv_cb: { op: invalidateCallback(), next: "mv_ptes" },
+      // move_page_tables(): MMU_NOTIFY_UNMAP
+      mv_cb: { op: invalidateCallback("unmap"), next: "mv_ptes" },
       mv_ptes: { op: mvPtes, next: "detach" },
       h_mv_start: { op: mvStart, next: "h_mv_lock" },
       h_mv_lock: { op: userLock(), next: "h_mv_cb" },
@@ -146,7 +147,8 @@ export function mremapActor(): Actor {
       detach: { op: detach, next: "inv_start" },
       inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
       inv_lock: { op: userLock(), next: "inv_cb" },
-      inv_cb: { op: invalidateCallback(), next: "zap_begin" },
+      // do_vmi_munmap() -> unmap_vmas(): MMU_NOTIFY_UNMAP
+      inv_cb: { op: invalidateCallback("unmap"), next: "zap_begin" },
       zap_begin: { op: zapBegin, next: "zap_end" },
       zap_end: { op: zapEnd, next: "remove" },
       remove: { op: removeVma, next: "unlock" },

@@ -160,7 +160,8 @@ export function unmapDetachedSteps(next: string): Steps {
     downgrade: { op: mmapWriteDowngrade(), next: "inv_start" },
     inv_start: { op: invalidateRangeStart(), next: "inv_lock" },
     inv_lock: { op: userLock(), next: "inv_cb" },
-    inv_cb: { op: invalidateCallback(), next: "zap_begin" },
+    // unmap_region() -> unmap_vmas(): MMU_NOTIFY_UNMAP
+    inv_cb: { op: invalidateCallback("unmap"), next: "zap_begin" },
     zap_begin: { op: zapBegin, next: "zap_end" },
     zap_end: { op: zapEnd, next: "remove" },
     remove: { op: removeVma, next: "runlock" },

@@ -88,6 +88,9 @@ function noFaultNeverReaches(faultLabels: readonly [string, readonly string[]][]
 
 const LOCK = "drm_gpusvm_notifier_lock(range->gpusvm)";
 const UNLOCK = "drm_gpusvm_notifier_unlock(range->gpusvm)";
+/** drm_gpusvm_notifier_lock()/_unlock() as drm_gpusvm_get_pages() calls them */
+export const GPUSVM_LOCK = "drm_gpusvm_notifier_lock(gpusvm)";
+export const GPUSVM_UNLOCK = "drm_gpusvm_notifier_unlock(gpusvm)";
 
 /**
  * What both versions do once HMM returned (at `at`): `if (err) goto err_free;`, the

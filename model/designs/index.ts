@@ -4,6 +4,7 @@ import type { Design } from "../step.js";
 import { anonFault, anonFaultNoRecheck, anonFaultPrepareVmaLocked } from "./anon-fault.js";
 import { followPmd, followPmdNorecheck } from "./follow-pmd.js";
 import { gpusvmScan, gpusvmScanV8 } from "./gpusvm.js";
+import { gpusvmGetPages, gpusvmGetPagesV8 } from "./gpusvm-get-pages.js";
 import { gup, gupFixup } from "./gup.js";
 import { hugetlbfsFault, hugetlbfsFaultNoVmaLock } from "./hugetlbfs-fault.js";
 import { mainline } from "./mainline.js";
@@ -58,6 +59,9 @@ export const DESIGNS: readonly Design[] = [
   // drm_gpusvm_scan_mm(): HMM without faulting, and its err_free path (v7.0 and v8)
   gpusvmScan,
   gpusvmScanV8,
+  // drm_gpusvm_get_pages(), the range fault xe's GPU fault worker calls (v7.0 and v8)
+  gpusvmGetPages,
+  gpusvmGetPagesV8,
   // a walker over a PMD-mapped THP (family thp: only the thp scenarios)
   followPmd,
   followPmdNorecheck,

@@ -115,6 +115,8 @@ export const nouveauV8: Design = {
   source:
     '"[PATCH v8 5/8] drm/nouveau: Use hmm_range_fault_unlocked_timeout() for SVM faults" (Jul 10 2026) with "[PATCH v2 2/4] fixup! drm/nouveau: ..." (Jul 14 2026)',
   family: "hmm",
+  // "nouveau faults are handled from a GPU fault worker" (the fixup series' cover letter)
+  runsFrom: "worker",
   start: "init",
   steps: compose(
     {
@@ -196,6 +198,9 @@ export const odpV8: Design = {
   source:
     '"[PATCH v8 6/8] RDMA/umem: Use hmm_range_fault_unlocked_timeout() for ODP faults" (Jul 10 2026)',
   family: "hmm",
+  // mlx5's page faults: mlx5_ib_eqe_pf_action(), a work item, -> pagefault_mr() ->
+  // pagefault_real_mr() -> ib_umem_odp_map_dma_and_lock() (drivers/infiniband/hw/mlx5/odp.c, v7.0)
+  runsFrom: "worker",
   start: "init",
   steps: compose(
     {

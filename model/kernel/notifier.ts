@@ -288,15 +288,32 @@ export function invalidateStartNonblock(k: Ctx): boolean {
   return false;
 }
 
-/** The driver's invalidate() callback, entered with user_lock held: set the seq, unlock. */
-export const invalidateCallback = (): Op<"ok"> =>
+/**
+ * The driver's invalidate() callback, entered with user_lock held: set the seq, unlock.
+ * With `event` "unmap" (MMU_NOTIFY_UNMAP: unmap_vmas() for munmap, move_page_tables() for
+ * mremap, mm/memory.c and mm/mremap.c, v7.0), a driver that marks its range unmapped
+ * (Design.marksUnmapped: xe_svm_invalidate() -> drm_gpusvm_range_set_unmapped()) does so.
+ */
+export const invalidateCallback = (event?: "unmap"): Op<"ok"> =>
   op({
     name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
     outcomes: ["ok"],
     run: (k) => {
       setSeq(k);
+      if (event === "unmap" && k.w.notifier.marksUnmapped) k.w.notifier.unmapped = true;
       return userUnlock().run(k);
     },
+  });
+
+/**
+ * `if (flags.unmapped)`: the driver's invalidate() marked its range unmapped
+ * (Design.marksUnmapped). drm_gpusvm_get_pages() reads it under the notifier lock.
+ */
+export const notifierUnmapped = (name = "if (flags.unmapped)"): Op<"yes" | "no"> =>
+  op({
+    name,
+    outcomes: ["yes", "no"],
+    run: (k) => (k.w.notifier.unmapped === true ? "yes" : "no"),
   });
 
 /**

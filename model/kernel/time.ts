@@ -48,8 +48,15 @@ const ARMS = Symbol.for("lockdrop.time.armDeadline");
  * For an op made by `armDeadline`: the function whose local it arms (null: not said).
  * Properties read a design's steps with it to see whether the design keeps time.
  */
-export function armsDeadline(o: Op): { readonly fn: string | null } | undefined {
-  return (o as unknown as Record<symbol, { readonly fn: string | null } | undefined>)[ARMS];
+export function armsDeadline(
+  o: Op,
+): { readonly fn: string | null; readonly into: string } | undefined {
+  return (
+    o as unknown as Record<
+      symbol,
+      { readonly fn: string | null; readonly into: string } | undefined
+    >
+  )[ARMS];
 }
 
 /**
@@ -86,7 +93,7 @@ export const armDeadline = (
         return "ok";
       },
     }),
-    { [ARMS]: { fn: opts.fn ?? null } },
+    { [ARMS]: { fn: opts.fn ?? null, into } },
   );
 
 /** `if (time_after(jiffies, deadline))`: true once the deadline has passed. */
