@@ -11,17 +11,10 @@ import { describe, expect, it } from "vitest";
 import { declareScenario } from "../api/declarations.js";
 import { isEnabled } from "../engine/exec.js";
 import { setupFor } from "../engine/run.js";
-import { designById } from "../model/designs/index.js";
 import type { Scenario, VmaSpec } from "../model/scenarios.js";
-import type { Design, StepRecord } from "../model/step.js";
+import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
-import { bench, calls, runAlone, scenario, tidOf } from "./helpers.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
+import { bench, calls, design, runAlone, scenario, tidOf } from "./helpers.js";
 
 const faultEvent = (recs: readonly StepRecord[]) => {
   for (const rec of recs) for (const e of rec.events) if (e.k === "fault") return e;

@@ -17,21 +17,15 @@ import {
   scenarioCoverage,
   unlisted,
 } from "../engine/coverage.js";
-import { DESIGNS, designById } from "../model/designs/index.js";
+import { DESIGNS } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { validateUnreachable } from "../model/step.js";
 import { CoverageSchema } from "../reports/formats.js";
-import { scenario } from "./helpers.js";
+import { design, scenario } from "./helpers.js";
 import { type CliResult, runNode, signalled } from "./run-cli.js";
 
 const lockdrop = (...args: string[]) => runNode("cli/bin.mjs", args);
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
 
 const edge = (e: EdgeCoverage) => `${e.label} --${e.outcome}--> ${e.to}`;
 

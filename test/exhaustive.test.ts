@@ -6,21 +6,13 @@ import { exploreExhaustive } from "../engine/exhaustive.js";
 import { compactKey, stateKey } from "../engine/fingerprint.js";
 import { setupFor } from "../engine/run.js";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { canonicalWorld } from "../model/parts.js";
 import { runsIn } from "../model/scenarios.js";
-import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { mini, scenario } from "./helpers.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
+import { design, mini, scenario } from "./helpers.js";
 
 const SMALL = ["anon-uffd-1", "hugetlb-uffd-1"];
 // where the two searches also meet on folio-lock retries (L4 lassos with an unbounded

@@ -12,25 +12,11 @@
 import { describe, expect, it } from "vitest";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { type Scenario, scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { safety } from "../properties/property.js";
-import { scenario as builtIn } from "./helpers.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
-
-function prop(id: string): Property {
-  const p = propertyById(id);
-  if (!p) throw new Error(id);
-  return p;
-}
+import { scenario as builtIn, design, prop } from "./helpers.js";
 
 function exhaustive(d: Design, s: Scenario, p: Property) {
   const [row] = exhaustiveRows(d, s, [p], { depth: Number.POSITIVE_INFINITY, maxStates: 400_000 });

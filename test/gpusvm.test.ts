@@ -8,19 +8,12 @@
 //     required there.
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { type Scenario, scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { safety } from "../properties/property.js";
-import { scenario as builtIn } from "./helpers.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
+import { scenario as builtIn, design } from "./helpers.js";
 
 function lockBalance(d: Design, s: Scenario) {
   const p = propertyById("lock-balance");

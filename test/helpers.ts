@@ -30,6 +30,18 @@ export function scenario(id: string): Scenario {
   return s;
 }
 
+export function design(id: string): Design {
+  const d = designById(id);
+  if (!d) throw new Error(`no design ${id}`);
+  return d;
+}
+
+export function prop(id: string): Property {
+  const p = propertyById(id);
+  if (!p) throw new Error(`no property ${id}`);
+  return p;
+}
+
 /** A design made of `steps`, starting at `start`, with an "exit" step added. */
 export function mini(steps: Steps, start = Object.keys(steps)[0] ?? "exit"): Design {
   return {

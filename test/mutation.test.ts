@@ -9,15 +9,7 @@ import { v2 } from "../model/designs/v2.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import { hmmFaultFlags } from "../model/kernel/hmm.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
-import { propertyById } from "../properties/index.js";
-import type { Property } from "../properties/property.js";
-import { scenario } from "./helpers.js";
-
-function prop(id: string): Property {
-  const p = propertyById(id);
-  if (!p) throw new Error(id);
-  return p;
-}
+import { prop, scenario } from "./helpers.js";
 
 describe("mutation sanity", () => {
   it("catches handle_mm_fault keeping the mmap lock on RETRY", () => {

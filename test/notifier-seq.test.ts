@@ -9,27 +9,12 @@ import { exploreExhaustive } from "../engine/exhaustive.js";
 import { compactKey } from "../engine/fingerprint.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { canonicalSeqs } from "../model/kernel/notifier.js";
 import { canonicalWorld } from "../model/parts.js";
 import { scenario as declare } from "../model/scenarios.js";
-import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
-import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
-import { scenario } from "./helpers.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
-
-function prop(id: string): Property {
-  const p = propertyById(id);
-  if (!p) throw new Error(id);
-  return p;
-}
+import { design, prop, scenario } from "./helpers.js";
 
 /** `w` with the given sequence numbers (thread 0 holds `seq` and `pfn_seqs`). */
 function withSeqs(w: World, s: { mm: number; sub: number; seq: number; pfnSeqs: number[] }): World {

@@ -1,19 +1,11 @@
 // The verdicts issue 4 asks for, computed by random exploration with fixed seeds.
 import { describe, expect, it } from "vitest";
 import { verdictRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { runsIn, SCENARIOS } from "../model/scenarios.js";
-import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
-import { runsMutantActor, scenario } from "./helpers.js";
+import { design, runsMutantActor, scenario } from "./helpers.js";
 
 const SEED = 4;
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
 
 function verdict(d: string, s: string, p: string, runs = 1000) {
   const prop = propertyById(p);

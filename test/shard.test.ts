@@ -11,7 +11,6 @@ import { checkPair, runSeed, shardRuns } from "../engine/random.js";
 import { prefixHash } from "../engine/shard.js";
 import type { RowResult } from "../engine/verdicts.js";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { scenario as declareScenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { op } from "../model/step.js";
@@ -27,14 +26,8 @@ import {
   shardFileOf,
   shardText,
 } from "../reports/shard.js";
-import { mini, scenario } from "./helpers.js";
+import { design, mini, scenario } from "./helpers.js";
 import { lockdrop } from "./run-cli.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
 
 const EXHAUSTIVE: ShardOptions = { mode: "exhaustive", seed: 1, runs: 1000, depth: 60 };
 

@@ -8,24 +8,16 @@
 // and re-reads it under pmd_lock before follow_huge_pmd().
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { spinUnlock } from "../model/kernel/locks.js";
 import { mmapReadLock, mmapReadUnlock } from "../model/kernel/mmap-lock.js";
 import { followPagePte, pmdTransHugeLock, pmdValue, THP, usePmd } from "../model/kernel/thp.js";
 import { set } from "../model/locals.js";
-import type { Design } from "../model/step.js";
 import { op } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES } from "../properties/index.js";
-import { type Bench, bench, mini, scenario, tidOf } from "./helpers.js";
+import { type Bench, bench, design, mini, scenario, tidOf } from "./helpers.js";
 
 const CURRENT = PROPERTIES.filter((p) => p.id === "pmd-decision-current");
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
 
 /** Run `tid` until its pc is `label` (or it is done); the labels it ran. */
 function runUntil(b: Bench, tid: number, label: string): string[] {

@@ -18,7 +18,6 @@
 //     locked = NULL (sashiko-bot on v6, Jul 6 2026).
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows, verdictRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import {
   hmmRangeFaultUnlockedTimeout,
   UNLOCKED_TIMEOUT,
@@ -32,22 +31,9 @@ import { exit, retIs, set, test } from "../model/locals.js";
 import { type Scenario, scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { compose, op, override } from "../model/step.js";
-import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { liveness } from "../properties/property.js";
-import { bench, scenario as builtIn, runAlone } from "./helpers.js";
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
-
-function prop(id: string): Property {
-  const p = propertyById(id);
-  if (!p) throw new Error(id);
-  return p;
-}
+import { bench, scenario as builtIn, design, prop, runAlone } from "./helpers.js";
 
 function random(d: Design, s: Scenario, p: Property, runs = 1000, seed = 3) {
   const [row] = verdictRows(d, s, [p], { runs, seed });

@@ -14,24 +14,16 @@
 //     [vm_start, vm_end).
 import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
-import { designById } from "../model/designs/index.js";
 import { EFAULT } from "../model/errno.js";
 import { PAGE_TABLE_LOCK } from "../model/kernel/anon-vma.js";
 import { vmaAt } from "../model/kernel/vma.js";
 import { VMA_FIELD_RULES } from "../model/kernel/vma-field.js";
-import type { Design } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES } from "../properties/index.js";
-import { bench, scenario, tidOf } from "./helpers.js";
+import { bench, design, scenario, tidOf } from "./helpers.js";
 
 const FIELD = PROPERTIES.filter((p) => p.id === "vma-field-under-lock");
 const OWN_MM = PROPERTIES.filter((p) => p.id === "vma-of-own-mm");
-
-function design(id: string): Design {
-  const d = designById(id);
-  if (!d) throw new Error(id);
-  return d;
-}
 
 /** T1 of anon-vma-prepare run to `label` (no other thread runs). */
 function faultTo(label: string, designId = "anon-fault") {
