@@ -839,7 +839,6 @@ export function undeclaredLock(s: Scenario, d: Design): string | null {
   return null;
 }
 
-/** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
 /**
  * The deliberately broken actors a scenario runs (declared with `mutant`): every design
  * may violate a property beside one, the bug being the actor's.
@@ -848,6 +847,7 @@ export function mutantActors(s: Scenario): Actor[] {
   return s.actors.flatMap((u) => (u.actor.mutant !== undefined ? [u.actor] : []));
 }
 
+/** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
 export function hasActor(s: Scenario, id: string): boolean {
   return s.actors.some((u) => u.actor.id === id && (u.budget === null || u.budget > 0));
 }

@@ -96,8 +96,8 @@ import { compose, op } from "../step.js";
 import { GPUSVM_LOCK, GPUSVM_UNLOCK } from "./gpusvm.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmRangeFault, hmmVmaFaultInCallbacks, mainlineUnreachable } from "./mainline.js";
-import { unreachable } from "./unreachable.js";
 import {
+  defaultBudgetNeverZero,
   hmmRangeFaultLockedV8NeverReaches,
   hmmRangeFaultUnlockedTimeout,
   UNLOCKED_TIMEOUT,
@@ -199,6 +199,20 @@ function mapPages(at: string): Steps {
   };
 }
 
+/**
+ * What both versions share about the driver: drm_gpusvm_notifier_invalidate() refuses a
+ * range that may not block (`if (!mmu_notifier_range_blockable(mmu_range)) return
+ * false;`), xe's invalidate() marks its range unmapped on MMU_NOTIFY_UNMAP, and xe calls
+ * get_pages from its GPU page-fault worker.
+ */
+const XE_GET_PAGES = {
+  family: "hmm",
+  invalidateNonblock: "refuse",
+  marksUnmapped: true,
+  runsFrom: "worker",
+  start: "init",
+} as const satisfies Partial<Design>;
+
 export const gpusvmGetPages: Design = {
   id: "gpusvm-get-pages",
   title:
@@ -206,12 +220,7 @@ export const gpusvmGetPages: Design = {
   summary:
     "drm_gpusvm_get_pages() arms an absolute deadline once, checks it at every retry:, faults the range with hmm_range_fault() under the mmap read lock (retrying -EBUSY until the deadline), then maps the pages for DMA under drm_gpusvm_notifier_lock(), going back to retry: when mmu_interval_read_retry() reports an invalidation and failing with -EFAULT when the driver marked the range unmapped.",
   source: "drivers/gpu/drm/drm_gpusvm.c, v7.0",
-  family: "hmm",
-  // drm_gpusvm_notifier_invalidate(): `if (!mmu_notifier_range_blockable(mmu_range)) return false;`
-  invalidateNonblock: "refuse",
-  marksUnmapped: true,
-  runsFrom: "worker",
-  start: "init",
+  ...XE_GET_PAGES,
   steps: compose(
     {
       init: {
@@ -253,11 +262,7 @@ export const gpusvmGetPagesV8: Design = {
     "The v8 series replaces get_pages' hmm_range_fault() loop by hmm_range_fault_unlocked_timeout(&hmm_range, msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)), and the fixup removes the deadline check at retry:, so every read_retry collision under drm_gpusvm_notifier_lock() calls the helper again with a fresh budget.",
   source:
     '"[PATCH v8 8/8] drm/gpusvm: Use hmm_range_fault_unlocked_timeout() for range faults" (Jul 10 2026) with "[PATCH v2 4/4] fixup! drm/gpusvm: ..." (Jul 14 2026)',
-  family: "hmm",
-  invalidateNonblock: "refuse",
-  marksUnmapped: true,
-  runsFrom: "worker",
-  start: "init",
+  ...XE_GET_PAGES,
   steps: compose(
     {
       init: {
@@ -275,10 +280,6 @@ export const gpusvmGetPagesV8: Design = {
   ),
   unreachable: [
     ...hmmRangeFaultLockedV8NeverReaches(),
-    ...unreachable(
-      "unlocked.if_timeout",
-      ["no"],
-      "drm_gpusvm_get_pages() passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT), never 0, so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken",
-    ),
+    ...defaultBudgetNeverZero("drm_gpusvm_get_pages()"),
   ],
 };

@@ -57,6 +57,7 @@ import { hmmWalk, hmmWalkHoleNoFault } from "./hmm-walk.js";
 import { hmmRangeFault, hmmVmaFaultInCallbacks } from "./mainline.js";
 import { unreachable, WALK_STARTS_BELOW_END } from "./unreachable.js";
 import {
+  defaultBudgetNeverZero,
   hmmRangeFaultLockedV8NeverReaches,
   hmmRangeFaultUnlockedTimeout,
   UNLOCKED_TIMEOUT,
@@ -194,11 +195,7 @@ export const gpusvmScanV8: Design = {
   ),
   unreachable: [
     ...hmmRangeFaultLockedV8NeverReaches(),
-    ...unreachable(
-      "unlocked.if_timeout",
-      ["no"],
-      "drm_gpusvm_scan_mm() passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT), never 0, so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken",
-    ),
+    ...defaultBudgetNeverZero("drm_gpusvm_scan_mm()"),
     ...unreachable("walk.ret", ["yes"], NO_FAULT_NO_BUSY),
     ...unreachable("walk.ret_unlocked", ["yes"], NO_FAULT),
     ...unreachable("walk.ret_sentinel", ["yes"], NO_FAULT),

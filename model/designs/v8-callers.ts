@@ -12,6 +12,7 @@ import { compose, override } from "../step.js";
 import { consumeUnderUserLock } from "./callers.js";
 import { unreachable } from "./unreachable.js";
 import {
+  defaultBudgetNeverZero,
   hmmRangeFaultLockedV8NeverReaches,
   hmmRangeFaultUnlockedTimeout,
   UNLOCKED_TIMEOUT,
@@ -219,11 +220,7 @@ export const odpV8: Design = {
     consumeUnderUserLock("retry"),
   ),
   unreachable: [
-    ...unreachable(
-      "unlocked.if_timeout",
-      ["no"],
-      "ib_umem_odp_map_dma_and_lock() passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0 (HMM_RANGE_DEFAULT_TIMEOUT is 1000 ms; the model's budget is one jiffy), so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken",
-    ),
+    ...defaultBudgetNeverZero("ib_umem_odp_map_dma_and_lock()"),
     ...hmmRangeFaultLockedV8NeverReaches(),
   ],
 };

@@ -208,8 +208,19 @@ export function hmmRangeFaultUnlockedTimeout(): Steps {
   };
 }
 
-const DEFAULT_TIMEOUT_NEVER_ZERO =
-  "hmm.rst's caller passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0 (HMM_RANGE_DEFAULT_TIMEOUT is 1000 ms; the model's budget is one jiffy), so hmm_range_fault_unlocked_timeout()'s `if (timeout)` is always taken";
+/**
+ * The helper's `if (timeout)` edge that a caller passing the relative default budget
+ * never takes: `caller` names it (hmm.rst's caller, ODP, gpusvm).
+ */
+export function defaultBudgetNeverZero(caller: string): Unreachable[] {
+  return unreachable(
+    "unlocked.if_timeout",
+    ["no"],
+    `${caller} passes timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT) to every call, never 0 (HMM_RANGE_DEFAULT_TIMEOUT is 1000 ms; the model's budget is one jiffy), so hmm_range_fault_unlocked_timeout()'s \`if (timeout)\` is always taken`,
+  );
+}
+
+const HMM_RST_CALLER = "hmm.rst's caller";
 
 // The documented caller (hmm.rst of v8, with fixup 1/4):
 //
@@ -250,10 +261,7 @@ export const v8Timeout: Design = {
     hmmRangeFaultUnlockedTimeout(),
     consumeUnderUserLock("again"),
   ),
-  unreachable: [
-    ...unreachable("unlocked.if_timeout", ["no"], DEFAULT_TIMEOUT_NEVER_ZERO),
-    ...hmmRangeFaultLockedV8NeverReaches(),
-  ],
+  unreachable: [...defaultBudgetNeverZero(HMM_RST_CALLER), ...hmmRangeFaultLockedV8NeverReaches()],
 };
 
 // The mutant Andrew Morton's nit on patch 2 invites ("`locked` could be loop-local",
@@ -283,7 +291,7 @@ export const v8TimeoutLocalLocked: Design = {
     },
   ),
   unreachable: [
-    ...unreachable("unlocked.if_timeout", ["no"], DEFAULT_TIMEOUT_NEVER_ZERO),
+    ...defaultBudgetNeverZero(HMM_RST_CALLER),
     ...unreachable(
       "unlocked.if_unlocked",
       ["no"],

@@ -6,7 +6,7 @@ import * as mutex from "../mutex.js";
 import { addHolder } from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { Status, Val, World } from "../world.js";
+import type { Status, Thread, Val, World } from "../world.js";
 
 /**
  * Locals that hold a notifier sequence number: every `into` of mmuIntervalReadBegin()
@@ -48,19 +48,8 @@ export function canonicalSeqs(w: World, parent?: World): World {
       vals.push(t.status.on.seq);
   }
   vals.sort((a, b) => a - b);
-  const map = new Map<number, number>();
-  let prev = -1;
-  let last = -1;
-  for (const v of vals) {
-    if (v === last) continue;
-    last = v;
-    let c = prev + 1;
-    if ((c & 1) !== (v & 1)) c++;
-    prev = c;
-    if (c !== v) map.set(v, c);
-  }
-  if (map.size === 0) return w;
-  const m = map;
+  const m = renumbering(vals);
+  if (m === null) return w;
   const at = (v: number) => m.get(v) ?? v;
   const threads = w.threads.map((t) => {
     const changed: Record<string, Val> = {};
@@ -95,6 +84,28 @@ export function canonicalSeqs(w: World, parent?: World): World {
 }
 
 /**
+ * The least values for `sorted` (ascending, repeats allowed) that keep their order,
+ * equalities and parity, as a map of the values that change; null when none does (the
+ * usual case, which allocates nothing).
+ */
+function renumbering(sorted: readonly number[]): Map<number, number> | null {
+  let map: Map<number, number> | null = null;
+  let prev = -1;
+  let last = -1;
+  for (const v of sorted) {
+    if (v === last) continue;
+    last = v;
+    let c = prev + 1;
+    if ((c & 1) !== (v & 1)) c++;
+    prev = c;
+    if (c === v) continue;
+    if (map === null) map = new Map();
+    map.set(v, c);
+  }
+  return map;
+}
+
+/**
  * Every sequence number of `w` is where `parent` (in canonical form) had it: then `w` is
  * in canonical form too. Most steps touch none (the search's fast path).
  */
@@ -106,8 +117,8 @@ function sameSeqs(w: World, parent: World): boolean {
   const ps = parent.threads;
   if (ts.length !== ps.length) return false;
   for (let i = 0; i < ts.length; i++) {
-    const t = ts[i] as World["threads"][number];
-    const p = ps[i] as World["threads"][number];
+    const t = ts[i] as Thread;
+    const p = ps[i] as Thread;
     if (t === p) continue;
     if (t.locals !== p.locals) {
       for (const name of SEQ_LOCALS) if (t.locals[name] !== p.locals[name]) return false;

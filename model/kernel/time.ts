@@ -45,18 +45,18 @@ function stateFor(budget: number): DeadlineState {
 const ARMS = Symbol.for("lockdrop.time.armDeadline");
 
 /**
- * For an op made by `armDeadline`: the function whose local it arms (null: not said).
+ * For an op made by `armDeadline`: the function whose local it arms (null: not said) and
+ * that local.
  * Properties read a design's steps with it to see whether the design keeps time.
  */
-export function armsDeadline(
-  o: Op,
-): { readonly fn: string | null; readonly into: string } | undefined {
-  return (
-    o as unknown as Record<
-      symbol,
-      { readonly fn: string | null; readonly into: string } | undefined
-    >
-  )[ARMS];
+export function armsDeadline(o: Op): ArmedDeadline | undefined {
+  return (o as unknown as Record<symbol, ArmedDeadline | undefined>)[ARMS];
+}
+
+/** What an op made by `armDeadline` says it arms: in whose function, into which local. */
+export interface ArmedDeadline {
+  readonly fn: string | null;
+  readonly into: string;
 }
 
 /**
@@ -93,7 +93,7 @@ export const armDeadline = (
         return "ok";
       },
     }),
-    { [ARMS]: { fn: opts.fn ?? null, into } },
+    { [ARMS]: { fn: opts.fn ?? null, into } satisfies ArmedDeadline },
   );
 
 /** `if (time_after(jiffies, deadline))`: true once the deadline has passed. */
