@@ -63,7 +63,7 @@ import {
   Tree,
 } from "./exhaustive.js";
 import { shareInterning } from "./fingerprint.js";
-import { idleBits } from "./lasso.js";
+import { fairToOthers, idleBits } from "./lasso.js";
 import { MonitorHash } from "./monitor-hash.js";
 import type { SetupSource } from "./pair-source.js";
 import { Records, type RecordsData } from "./records.js";
@@ -511,7 +511,7 @@ export function searchShare(sh: Share): ShareResult {
   const monitors: Monitor[] = monitorsFor(props);
   const stateful = monitors.some((m) => m.save !== undefined);
   const collapser = new Collapser(true);
-  const lassos: LassoWatch[] = lassoWatches(props, setup.world0);
+  const lassos: LassoWatch[] = lassoWatches(props, setup.world0, setup.programs);
   const edges = lassos.map(() => new Records(3));
   const idle = lassos.map(() => new Records(2));
   const pending = new Map<string, FirstPending>();
@@ -640,7 +640,7 @@ export function searchShare(sh: Share): ShareResult {
         if (enabled.length === 0) continue;
         for (let i = 0; i < lassos.length; i++) {
           const l = lassos[i] as LassoWatch;
-          if (l.fair.length > 0 && l.spec.inLoop(node.world))
+          if (fairToOthers(l.fair) && l.spec.inLoop(node.world))
             (idle[i] as Records).push2(
               node.index,
               idleBits(node.world, l.fair, setup.programs, l.spec),
@@ -1210,7 +1210,7 @@ function merged(
   });
   // the liveness graphs of the search handed over go on with the threads' edges, all from
   // later states
-  const lassos = handOver?.lassos ?? lassoWatches(props, setup.world0);
+  const lassos = handOver?.lassos ?? lassoWatches(props, setup.world0, setup.programs);
   lassos.forEach((l, i) => {
     for (const r of results) {
       const idle = Records.of(r.idle[i] as RecordsData);

@@ -8,7 +8,7 @@
 // driver stepping forever with a fatal signal pending (L3), or, undisturbed and with the
 // uffd monitor weakly fair, never returning (L2).
 
-import type { StepRecord } from "../model/step.js";
+import type { Programs, StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import type { Monitor, Property, RunEnd } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
@@ -16,7 +16,15 @@ import type { EdgeSink } from "./exec.js";
 import { enabledThreads, isEnabled, stepToKeep } from "./exec.js";
 import { encode, extendIds, extendKey, keyUnits, sameKey, shareInterning } from "./fingerprint.js";
 import { grown } from "./grown.js";
-import { fairnessText, fairThreads, fullMask, idleBits, stepBits } from "./lasso.js";
+import {
+  type Fairness,
+  fairness,
+  fairnessText,
+  fairToOthers,
+  fullMask,
+  idleBits,
+  stepBits,
+} from "./lasso.js";
 import { LassoGraph, shortestLasso } from "./lasso-graph.js";
 import { MonitorHash } from "./monitor-hash.js";
 import type { PersistentStats } from "./persistent.js";
@@ -583,7 +591,7 @@ function searchOneThread(
   };
   // liveness: the state graph among each lasso property's loop states, and the idle
   // bits of its weakly fair threads per state (engine/lasso.ts)
-  const lassos = lassoWatches(props, setup.world0);
+  const lassos = lassoWatches(props, setup.world0, setup.programs);
   // a lasso needs every step: sleep sets would drop the edges that close it; and a step
   // that commutes with another may cost a preemption in one order and not the other
   const sleepSets = opts.sleepSets === true && whySleepSetsOff(props, opts) === null;
@@ -669,7 +677,7 @@ function searchOneThread(
         endCheck(node, node.world);
       if (enabled.length === 0) continue;
       for (const l of lassos)
-        if (l.fair.length > 0 && l.spec.inLoop(node.world))
+        if (fairToOthers(l.fair) && l.spec.inLoop(node.world))
           l.graph.setIdle(node.index, idleBits(node.world, l.fair, setup.programs, l.spec));
       // with sleep sets: the threads already expanded here, and their steps, judged
       // (null: a step with a choice, which never sleeps), for the commutation checks
@@ -980,16 +988,20 @@ export interface Pending {
 export interface LassoWatch {
   readonly prop: Property;
   readonly spec: NonNullable<Property["lasso"]>;
-  readonly fair: ReturnType<typeof fairThreads>;
+  readonly fair: Fairness;
   readonly graph: LassoGraph;
 }
 
 /** An empty graph for each liveness property, with its weakly fair threads in `world0`. */
-export function lassoWatches(props: readonly Property[], world0: World): LassoWatch[] {
+export function lassoWatches(
+  props: readonly Property[],
+  world0: World,
+  programs: Programs,
+): LassoWatch[] {
   return props.flatMap((p) => {
     const spec = p.lasso;
     if (!spec) return [];
-    return [{ prop: p, spec, fair: fairThreads(spec, world0), graph: new LassoGraph() }];
+    return [{ prop: p, spec, fair: fairness(spec, world0, programs), graph: new LassoGraph() }];
   });
 }
 

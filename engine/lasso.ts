@@ -10,6 +10,8 @@
 //     (engine/lasso-graph.ts), and its lassos replay through the same watch;
 //   - checkLasso verifies a given loop from a run's worlds (the tests check the watch
 //     with it).
+import { CLOCK } from "../model/actors/clock.js";
+import { deadlineKeys, ticks } from "../model/kernel/time.js";
 import { canonicalWorld } from "../model/parts.js";
 import type { Programs } from "../model/step.js";
 import type { Tid, World } from "../model/world.js";
@@ -39,28 +41,67 @@ export function fairThreads(spec: LassoSpec, w: World): Tid[] {
 }
 
 /**
- * Fairness facts as bits: bit 0, the first driver (thread 0) stepped; bit 1 + i, fair
- * thread i stepped, was disabled, or (an actor the spec does not name) waited idle at
- * its entry label. A loop counts when all bits are set.
+ * Whom a loop must be fair to: the threads of `fairThreads`, and, for a spec that names
+ * the clock, every deadline. In the kernel one jiffies counter moves every deadline on
+ * at once; the clock actor moves one per tick, whichever the schedule picks
+ * (model/actors/clock.ts), so fairness to the clock thread alone would count a loop in
+ * which it ticks one deadline for ever and never another. Fair to the clock, a loop
+ * moves each deadline on in it, or the deadline has passed (or is not armed, or its
+ * thread has returned) somewhere on it.
  */
-export function fullMask(fair: readonly Tid[]): number {
-  return (1 << (fair.length + 1)) - 1;
+export interface Fairness {
+  readonly threads: readonly Tid[];
+  /** deadline keys (`deadline@T`), for a spec fair to the clock; none otherwise */
+  readonly deadlines: readonly string[];
 }
 
-export function stepBits(tid: Tid, fair: readonly Tid[]): number {
+/** Fairness bits fit in a 31-bit mask (engine/lasso-graph.ts keeps them in an Int32Array). */
+const MAX_BITS = 30;
+
+export function fairness(spec: LassoSpec, w0: World, programs: Programs): Fairness {
+  const threads = fairThreads(spec, w0);
+  const deadlines = spec.weaklyFair.includes(CLOCK) ? deadlineKeys(w0, programs) : [];
+  const f = { threads, deadlines };
+  if (bitCount(f) > MAX_BITS)
+    throw new Error(
+      `a liveness property here must be fair to ${threads.length} threads and ${deadlines.length} deadlines, more than the ${MAX_BITS} fairness bits a lasso search keeps: run it on a scenario with fewer actors or drivers.`,
+    );
+  return f;
+}
+
+/** Is there anyone beside the first driver the loop must be fair to? */
+export function fairToOthers(f: Fairness): boolean {
+  return f.threads.length + f.deadlines.length > 0;
+}
+
+function bitCount(f: Fairness): number {
+  return 1 + f.threads.length + 2 * f.deadlines.length;
+}
+
+/**
+ * Fairness facts as bits: bit 0, the first driver (thread 0) stepped; bit 1 + i, fair
+ * thread i stepped, was disabled, or (an actor the spec does not name) waited idle at
+ * its entry label; then two bits per deadline j, "not pending here" and "not due here".
+ * A loop counts when all bits are set: a deadline that was both pending and due on it
+ * was moved on in it (only the clock turns pending into due), and one that passed,
+ * is not armed or whose thread returned sets both. A deadline re-armed pending in the
+ * loop and armed due elsewhere in it (a budget read from another deadline's time left)
+ * counts as moved on too, as the kernel's jiffies would move it.
+ */
+export function fullMask(f: Fairness): number {
+  return (1 << bitCount(f)) - 1;
+}
+
+export function stepBits(tid: Tid, f: Fairness): number {
   let m = tid === 0 ? 1 : 0;
-  const i = fair.indexOf(tid);
+  const i = f.threads.indexOf(tid);
   if (i >= 0) m |= 1 << (i + 1);
   return m;
 }
 
-export function idleBits(
-  w: World,
-  fair: readonly Tid[],
-  programs: Programs,
-  spec: LassoSpec,
-): number {
+export function idleBits(w: World, f: Fairness, programs: Programs, spec: LassoSpec): number {
   let m = 0;
+  const fair = f.threads;
   for (let i = 0; i < fair.length; i++) {
     const tid = fair[i] as Tid;
     if (!isEnabled(w, tid, programs)) {
@@ -76,6 +117,19 @@ export function idleBits(
     )
       m |= 1 << (i + 1);
   }
+  if (f.deadlines.length === 0) return m;
+  const base = fair.length + 1;
+  for (let j = 0; j < f.deadlines.length; j++) {
+    const key = f.deadlines[j] as string;
+    const state = ticks(w, key) ? w.deadlines[key]?.state : undefined;
+    if (state !== "pending") m |= 1 << (base + 2 * j);
+    if (state !== "due") m |= 1 << (base + 2 * j + 1);
+  }
+  for (const key in w.deadlines)
+    if (!f.deadlines.includes(key))
+      throw new Error(
+        `deadline "${key}" was armed by no armDeadline() step of the scenario's programs, so a loop fair to the clock cannot be fair to it: arm deadlines with armDeadline() (model/kernel/time.ts).`,
+      );
   return m;
 }
 
@@ -98,10 +152,13 @@ export function fairnessText(spec: LassoSpec, w: World, programs: Programs): str
     named.length === 0
       ? "fair: every other thread is idle or finished"
       : `fair to ${named.join(", ")}: each steps in the loop or is disabled in it; actors idle at their entry may stay idle`;
+  const time = spec.weaklyFair.includes(CLOCK)
+    ? "; fair to every deadline, as jiffies move them all: each still to come is moved on in the loop"
+    : "";
   const dropped = w.threads.filter((t) => t.id > 0 && !fair.has(t.id));
   return dropped.length === 0
-    ? text
-    : `${text}; not fair to ${dropped.map((t) => `${t.name} (${t.program})`).join(", ")}, which the property leaves out of its fairness set`;
+    ? `${text}${time}`
+    : `${text}${time}; not fair to ${dropped.map((t) => `${t.name} (${t.program})`).join(", ")}, which the property leaves out of its fairness set`;
 }
 
 export interface LassoFound {
@@ -122,7 +179,7 @@ export class LassoWatch {
   /** per step since the condition last became true: fairness bits of that step */
   private bits: number[] = [];
   private from = 0;
-  private readonly fair: readonly Tid[];
+  private readonly fair: Fairness;
   /** the world after the last step (before the next one) */
   private last: World;
 
@@ -132,7 +189,7 @@ export class LassoWatch {
     private readonly programs: Programs,
   ) {
     this.last = world0;
-    this.fair = fairThreads(spec, world0);
+    this.fair = fairness(spec, world0, programs);
     this.reset(world0, 0);
   }
 
@@ -186,7 +243,7 @@ export function checkLasso(
   const b = worlds[end];
   if (!a || !b || loopStart >= end) return null;
   if (loopKey(a) !== loopKey(b)) return null;
-  const fair = fairThreads(spec, a);
+  const fair = fairness(spec, a, programs);
   let mask = 0;
   for (let i = loopStart; i < end; i++) {
     const w = worlds[i + 1] as World;

@@ -13,7 +13,7 @@
 //   - retry-only-with-allow-retry: handle_mm_fault() returns RETRY or COMPLETED only when
 //     ALLOW_RETRY was passed, and a caller that passed none is not the one to find out
 //     the hard way (v8's hmm_do_fault() writes through a NULL `locked` on the legacy path).
-import { designById } from "../model/designs/index.js";
+import { CLOCK } from "../model/actors/clock.js";
 import { EBUSY, errnoName } from "../model/errno.js";
 import type { Event } from "../model/events.js";
 import { misbehavingFile } from "../model/kernel/fault-flags.js";
@@ -101,7 +101,7 @@ export const callerDeadlineBoundsCall: Property = {
   statement:
     "the caller's deadline bounds the call: once a deadline the caller armed has come (time_after_eq(jiffies, deadline)), the call starts no pass of hmm_range_fault_unlocked_timeout() that no deadline bounds (a timeout of 0 retries for ever)",
   kind: "safety",
-  applies: (s, d) => d.family === "hmm" && hasActor(s, "clock") && armsCallerDeadline(d),
+  applies: (s, d) => d.family === "hmm" && hasActor(s, CLOCK) && armsCallerDeadline(d),
   monitor: () => {
     const view = perThread<DeadlineView>(() => ({ own: [], call: null }));
     return {
@@ -166,7 +166,7 @@ export const timeoutBoundsNotifierRetries: Property = {
   statement:
     "the timeout bounds only the retries the notifier causes, and a pass that dropped the lock resets it: the helper arms its deadline on its first pass and again only after a pass whose fault dropped the mmap lock, begins no second pass once that deadline has passed, and never gives up with -EBUSY on a deadline armed before the last drop",
   kind: "safety",
-  applies: (s, d) => d.family === "hmm" && hasActor(s, "clock") && callsWithBudget(d),
+  applies: (s, d) => d.family === "hmm" && hasActor(s, CLOCK) && callsWithBudget(d),
   monitor: () => {
     const view = perThread<BudgetView>(() => idle);
     return {
@@ -271,62 +271,20 @@ export const condReschedTerminatesRt: Property = liveness({
  * deadline that time makes pass does, or invalidations that stop coming.
  */
 const workerUnderInvalidations = (s: Scenario, d: Design) =>
-  d.family === "hmm" &&
-  d.runsFrom === "worker" &&
-  hasActor(s, "invalidate") &&
-  hasActor(s, "clock");
-
-/**
- * The deadline locals of every design that arms one of its own (outside a timed API),
- * by program id: worker-call-ends reads them in a world.
- */
-const ownDeadlines = new Map<string, readonly string[]>();
-
-function ownDeadlinesOf(program: string): readonly string[] {
-  let own = ownDeadlines.get(program);
-  if (own === undefined) {
-    const d = designById(program);
-    own = d ? callerDeadlines(d) : [];
-    ownDeadlines.set(program, own);
-  }
-  return own;
-}
-
-/**
- * A driver that has not returned, holding no deadline of its own that is still to come.
- * Time is abstract (model/kernel/time.ts: no jiffies, every budget as long as any
- * other), so a loop can come back to the same state with a deadline the caller armed
- * before it still pending although the clock ticked in every turn; in the kernel
- * jiffies would make it pass. Loops are therefore counted only once every such deadline
- * has passed. A caller that armed its own deadline again in every turn (a per-turn
- * budget) is not told apart from one that armed it once: such a loop is not reported
- * (README "Properties", worker-call-ends).
- */
-function workerLoops(w: World): boolean {
-  return w.threads.some((t) => {
-    if (t.role !== "driver" || t.status.kind === "done") return false;
-    const own = ownDeadlinesOf(t.program);
-    return !own.some((name) => {
-      const key = t.locals[name];
-      const d = typeof key === "string" ? w.deadlines[key] : undefined;
-      return d !== undefined && d.state !== "passed";
-    });
-  });
-}
+  d.family === "hmm" && d.runsFrom === "worker" && hasActor(s, "invalidate") && hasActor(s, CLOCK);
 
 export const workerCallEnds: Property = liveness({
   id: "worker-call-ends",
   ref: 'T5; "[PATCH v2 0/4] mm/hmm: Clarify notifier retry state and scope HMM timeouts" (Jul 14 2026), on nouveau\'s outer deadline',
   statement:
     "a call from a kernel worker, which no signal reaches, ends even under an endless stream of invalidations, because time passes: no loop of notifier retries (no fault in it drops the lock) in which T never returns while the clock and the invalidator get their turns",
-  applies: (s, d) => {
-    if (!workerUnderInvalidations(s, d)) return false;
-    ownDeadlines.set(d.id, callerDeadlines(d));
-    return true;
-  },
-  inLoop: workerLoops,
+  applies: workerUnderInvalidations,
+  inLoop: notReturned,
   progress: faultDropped,
-  fairTo: ["clock"],
+  // fair to the clock is fair to every deadline (engine/lasso.ts): a deadline armed
+  // before the loop and still to come is moved on in it, so a loop can only come back
+  // to the same state once it has passed, as jiffies would make it pass in the kernel
+  fairTo: [CLOCK],
   describe: (prefix, loop) =>
     `lasso: after ${prefix} steps T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns, although time passes (the clock gets its turns) and no signal can reach a worker: as long as the invalidations keep coming, T keeps retrying.`,
 });

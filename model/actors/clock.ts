@@ -22,9 +22,12 @@ const jiffies = op({
   },
 });
 
+/** The clock's program id: a property fair to it (`fairTo: [CLOCK]`) is fair to every deadline. */
+export const CLOCK = "clock";
+
 export function clockActor(): Actor {
   return actor({
-    id: "clock",
+    id: CLOCK,
     lane: "J",
     disruptive: true,
     title: "the clock: jiffies move a pending deadline to due, a due one to passed",

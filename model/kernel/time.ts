@@ -19,7 +19,7 @@
 // never 0), so the model keeps it. How far apart two deadlines are is not kept: any
 // positive budget is the same abstract length, and the clock may move deadlines on in
 // any order.
-import type { Ctx, Op } from "../step.js";
+import type { Ctx, Op, Programs } from "../step.js";
 import { op } from "../step.js";
 import type { Deadline, DeadlineState, Tid, World } from "../world.js";
 
@@ -148,14 +148,33 @@ export function asUnsignedTimeout(v: number): number {
   return v < 0 ? -1 : v;
 }
 
+/** Can the clock move deadline `key` on in `w`: armed, not passed, of a thread still running? */
+export function ticks(w: World, key: string): boolean {
+  const d = w.deadlines[key];
+  return d !== undefined && d.state !== "passed" && w.threads[d.owner]?.status.kind !== "done";
+}
+
 /** The deadlines the clock may move on now: not passed, of a thread still running. */
 export function tickable(w: World): string[] {
   return Object.keys(w.deadlines)
     .sort()
-    .filter((key) => {
-      const d = w.deadlines[key] as Deadline;
-      return d.state !== "passed" && w.threads[d.owner]?.status.kind !== "done";
-    });
+    .filter((key) => ticks(w, key));
+}
+
+/**
+ * Every key a deadline can be kept under in a run from `w0`: each thread's
+ * `armDeadline()` steps, by the thread's lane (threads are not created during a run).
+ * The liveness search is fair to each of them when a property is fair to the clock
+ * (engine/lasso.ts).
+ */
+export function deadlineKeys(w0: World, programs: Programs): string[] {
+  const keys = new Set(Object.keys(w0.deadlines));
+  for (const t of w0.threads)
+    for (const s of Object.values(programs[t.program]?.steps ?? {})) {
+      const a = armsDeadline(s.op);
+      if (a) keys.add(deadlineKey(w0, t.id, a.into));
+    }
+  return [...keys].sort();
 }
 
 /** One jiffy for one deadline: pending -> due -> passed. */
