@@ -136,7 +136,7 @@ export interface CoverageOptions {
   readonly seed: number;
   /**
    * no random search: what an exhaustive pass stopped early (`maxStates`,
-   * `maxMemoryMiB`) did not reach is unknown
+   * `maxMemoryMiB`) or left beyond its depth bound did not reach is unknown
    */
   readonly exhaustiveOnly?: boolean;
   /** the exhaustive pass's progress; returning true stops it (Ctrl-C) */
@@ -197,7 +197,10 @@ export function scenarioCoverage(
   return {
     scenario: scenario.id,
     searches,
-    cutShort: last.stopped !== undefined,
+    // the last search stopped early, or it is an exhaustive pass that left states at its
+    // depth bound (--exhaustive: no random search follows): what lies past the bound is
+    // not known unreached
+    cutShort: last.stopped !== undefined || last.strength.kind === "exhaustive-depth",
     reached: [...edges.taken],
     breached: [...edges.breached].filter((k) => !edges.taken.has(k)),
   };

@@ -16,7 +16,8 @@ export interface CoverageInfo {
   readonly design: string;
   /** the design's file, for a design from a user's file */
   readonly module?: ModuleRef;
-  readonly depth: number;
+  /** the exhaustive pass's depth bound (null: none, with --exhaustive) */
+  readonly depth: number | null;
   /** the exhaustive pass's state bound (null: unbounded) */
   readonly maxStates: number | null;
   readonly runs: number;
@@ -83,9 +84,10 @@ export function summarize(c: DesignCoverage): CoverageSummary {
 export function renderCoverage(c: DesignCoverage, info: CoverageInfo): string {
   const sum = summarize(c);
   const bound = info.maxStates === null ? "" : ` and ${fmt(info.maxStates)} states`;
+  const depth = info.depth === null ? "to completion" : `to depth ${info.depth}`;
   const out: string[] = [
     info.exhaustiveOnly
-      ? `lockdrop coverage ${info.design} (exhaustive search to depth ${info.depth}${bound} on every scenario)`
+      ? `lockdrop coverage ${info.design} (exhaustive search ${depth}${bound} on every scenario)`
       : `lockdrop coverage ${info.design} (exhaustive where a scenario is exhausted within depth ${info.depth}${bound}; random search with seed ${info.seed} as well where it is not)`,
     "",
   ];

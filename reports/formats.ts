@@ -345,7 +345,11 @@ export const CoverageSchema = z
     schema: z.literal("lockdrop.coverage/1"),
     design: id().describe("the design as given on the command line: an id or a design file"),
     module: ModuleRefSchema.optional(),
-    depth: count().describe("the exhaustive pass: longest schedule explored"),
+    depth: count()
+      .nullable()
+      .describe(
+        "the exhaustive pass: longest schedule explored (null: no bound, with exhaustiveOnly)",
+      ),
     maxStates: count()
       .nullable()
       .describe(
@@ -355,7 +359,9 @@ export const CoverageSchema = z
     seed: z.number().int().describe("seed of the random search"),
     exhaustiveOnly: z
       .boolean()
-      .describe("no random search: what an exhaustive pass stopped early did not reach is unknown"),
+      .describe(
+        "no random search: what an exhaustive pass stopped early or left beyond its depth bound did not reach is unknown",
+      ),
     scenarios: z.array(
       z
         .object({

@@ -167,6 +167,28 @@ describe("the edges a search counts", () => {
     expect(unknown.length).toBeGreaterThan(0);
     expect(c.edges.some((e) => e.status === "unreached")).toBe(false);
   });
+
+  it("an exhaustive-only pass that leaves states at its depth bound leaves the rest unknown", () => {
+    const c = coverageOf(design("v2"), [scenario("anon-uffd-1")], {
+      ...COVERAGE_DEFAULTS,
+      depth: 5,
+      exhaustiveOnly: true,
+    });
+    expect(c.scenarios[0]?.searches.map((x) => x.strength.kind)).toEqual(["exhaustive-depth"]);
+    expect(c.scenarios[0]?.cutShort).toBe(true);
+    expect(c.edges.filter((e) => e.status === "unknown").length).toBeGreaterThan(0);
+    expect(c.edges.some((e) => e.status === "unreached")).toBe(false);
+    // followed by random search (the default), unreached means what the definitions say
+    const both = coverageOf(design("v2"), [scenario("anon-uffd-1")], {
+      ...COVERAGE_DEFAULTS,
+      depth: 5,
+    });
+    expect(both.scenarios[0]?.searches.map((x) => x.strength.kind)).toEqual([
+      "exhaustive-depth",
+      "random",
+    ]);
+    expect(both.scenarios[0]?.cutShort).toBe(false);
+  });
 });
 
 describe("lockdrop coverage", () => {
@@ -229,7 +251,7 @@ describe("lockdrop coverage", () => {
   }, 60_000);
 
   it("exits 4 when a search cut short leaves an unlisted edge unknown, 2 on bad input", async () => {
-    const [cut, unknownDesign, badScenario] = await Promise.all([
+    const [cut, unknownDesign, badScenario, deep, runs] = await Promise.all([
       lockdrop(
         "coverage",
         "v2",
@@ -241,9 +263,17 @@ describe("lockdrop coverage", () => {
       ),
       lockdrop("coverage", "v9"),
       lockdrop("coverage", "gup", "--scenario", "hugetlb-uffd"),
+      lockdrop("coverage", "v2", "--scenario", "anon-uffd-1", "--exhaustive", "--depth", "5"),
+      lockdrop("coverage", "v2", "--scenario", "anon-uffd-1", "--exhaustive", "--runs", "5"),
     ]);
     expect(cut.code, cut.err).toBe(4);
     expect(cut.out).toMatch(/exhaustive pass stopped by the state bound/);
+    expect(deep.code, deep.err).toBe(4);
+    expect(deep.out).toMatch(/exhaustive to depth 5 \(\d+ states at the bound\).*unknown/);
+    expect(deep.out).not.toMatch(/UNREACHED/);
+    // --exhaustive runs no random search: --runs and --seed would be ignored
+    expect(runs.code).toBe(2);
+    expect(runs.err).toMatch(/^lockdrop: --runs sets the random search .* Fix: leave --runs out/);
     expect(cut.out).toMatch(/unknown \(a search was cut short\)/);
     for (const r of [unknownDesign, badScenario]) {
       expect(r.code).toBe(2);

@@ -37,9 +37,8 @@ export function registerCoverage(program: Command): void {
     .option("--seed <n>", "seed of the random search", parseSeed, DEFAULT_SEED)
     .option(
       "--depth <n>",
-      "exhaustive pass: longest schedule explored",
+      `exhaustive pass: longest schedule explored (default ${COVERAGE_DEFAULTS.depth}; with --exhaustive, no bound)`,
       parseCount("--depth"),
-      COVERAGE_DEFAULTS.depth,
     )
     .option(
       "--max-states <n>",
@@ -53,7 +52,7 @@ export function registerCoverage(program: Command): void {
     )
     .option(
       "--exhaustive",
-      "exhaustive search only: an edge a pass stopped by --max-states or --max-memory did not reach is unknown (exit 4)",
+      "exhaustive search only, to completion unless bounded: an edge a pass stopped by --max-states or --max-memory, or left beyond --depth, did not reach is unknown (exit 4)",
     )
     .option(
       "--strict",
@@ -66,7 +65,13 @@ export function registerCoverage(program: Command): void {
       parseCount("--step-timeout"),
       DEFAULT_STEP_LIMIT_MS / 1000,
     )
-    .action(async (id: string, o) => {
+    .action(async (id: string, o, cmd: Command) => {
+      if (o.exhaustive === true)
+        for (const flag of ["runs", "seed"] as const)
+          if (cmd.getOptionValueSource(flag) === "cli")
+            throw new UsageError(
+              `--${flag} sets the random search that follows an exhaustive pass that did not exhaust a scenario, and --exhaustive runs no random search, so it would be ignored. Fix: leave --${flag} out, or drop --exhaustive.`,
+            );
       const [design] = select.designs([id]);
       if (!design) return;
       const problems = validateUnreachable(design);
@@ -85,8 +90,10 @@ export function registerCoverage(program: Command): void {
         o.maxStates ?? (exhaustiveOnly ? undefined : COVERAGE_DEFAULTS.maxStates);
       // each search stops at its budget, below the worker's heap limit (as check's)
       const memory = memoryBudget(o.maxMemory, Math.min(availableParallelism(), scenarios.length));
+      const depth: number | undefined =
+        o.depth ?? (exhaustiveOnly ? undefined : COVERAGE_DEFAULTS.depth);
       const options: CoverageOptions = {
-        depth: o.depth,
+        depth: depth ?? Number.POSITIVE_INFINITY,
         ...(maxStates !== undefined ? { maxStates } : {}),
         maxMemoryMiB: memory.searchMiB,
         runs: o.runs,
@@ -128,7 +135,7 @@ export function registerCoverage(program: Command): void {
       const info: CoverageInfo = {
         design: id,
         ...(module ? { module } : {}),
-        depth: o.depth,
+        depth: depth ?? null,
         maxStates: maxStates ?? null,
         runs: o.runs,
         seed: o.seed,
