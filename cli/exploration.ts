@@ -160,6 +160,16 @@ export function refuseIgnoredOptions(cmd: Command): void {
         throw new UsageError(
           `${flag} is an option of random search, and --exhaustive searches every schedule, so it would be ignored. Fix: leave ${flag} out, or drop --exhaustive for a random search.`,
         );
+  const shard = o.shard as { index: number; count: number } | undefined;
+  if (
+    shard !== undefined &&
+    o.exhaustive !== true &&
+    typeof o.runs === "number" &&
+    o.runs < shard.count
+  )
+    throw new UsageError(
+      `--shard ${shard.index}/${shard.count} deals the ${o.runs} run indices of --runs out among ${shard.count} shards (shard i runs the indices r with r mod n = i - 1), so ${shard.count - o.runs === 1 ? "one shard" : `${shard.count - o.runs} shards`} would run no schedule at all and prove nothing. Fix: give --runs at least ${shard.count}, or split into fewer shards.`,
+    );
   if (given("shardDepth") && (o.shard === undefined || o.exhaustive !== true))
     throw new UsageError(
       `--shard-depth sets the length of the schedule prefixes an exhaustive search deals out to its shards, and ${o.exhaustive === true ? "no --shard i/n was given" : "this run is random (no --exhaustive): random shards split run indices"}, so it would be ignored. Fix: ${o.exhaustive === true ? "add --shard i/n" : "add --exhaustive"}, or leave --shard-depth out.`,

@@ -1,7 +1,7 @@
 // `--shard-out FILE` of check and matrix: the rows of this shard as a lockdrop.shard/1
 // file (reports/shard.ts) for `lockdrop merge`. The target is checked before the search
-// (a missing directory is exit 2, before anything is explored); it may replace an earlier
-// shard file, never another file. A write that fails after the search is exit 5, with the
+// (a missing directory is exit 2, before anything is explored); it replaces an earlier
+// shard file only with --force, and never another file. A write that fails after the search is exit 5, with the
 // verdicts already printed.
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -31,8 +31,8 @@ export interface ShardFlags {
   readonly shardOut?: string;
 }
 
-/** Before the search: can FILE be written, and is it new or an earlier shard file? */
-export function checkShardTarget(file: string): void {
+/** Before the search: can FILE be written, and is it new, or an earlier shard file and --force given? */
+export function checkShardTarget(file: string, force: boolean): void {
   const dir = dirname(resolve(file));
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new UsageError(
@@ -48,6 +48,10 @@ export function checkShardTarget(file: string): void {
   if (schema !== SHARD_SCHEMA)
     throw new UsageError(
       `--shard-out ${file}: that file exists and is not a ${SHARD_SCHEMA} file; it is never overwritten. Fix: name another file, or remove it first.`,
+    );
+  if (!force)
+    throw new UsageError(
+      `--shard-out ${file}: that shard file exists, from an earlier search; it is replaced only with --force. Fix: add --force to replace it, or name another file.`,
     );
 }
 

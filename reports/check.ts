@@ -32,6 +32,26 @@ export interface CheckInfo {
   readonly pct?: number;
   /** the design's file, relative to the current directory, for the replay token */
   readonly module?: ModuleRef;
+  /** `--shard i/n`: the rows are this shard's part of the search */
+  readonly shard?: ShardOf;
+}
+
+/** `--shard i/n` as parsed (1 <= index <= count). */
+export interface ShardOf {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The line under a shard's header: its rows are its part of the search, not verdicts
+ * of the whole; `lockdrop merge` of the n files gives those (README "Shards").
+ */
+export function shardNotice(shard: ShardOf, exhaustive: boolean, runs: number): string {
+  const { index: i, count: n } = shard;
+  const part = exhaustive
+    ? `the states under the schedule prefixes that hash to ${i - 1} mod ${n}`
+    : `the run indices r with r mod ${n} = ${i - 1}, ${Math.max(0, Math.floor((runs - i) / n) + 1)} of the ${runs} schedules per scenario`;
+  return `shard ${i}/${n}: each row is this shard's part of the search (${part}), not a verdict on the whole search; \`lockdrop merge\` of the ${n} shard files gives those`;
 }
 
 /** The options that reproduce an exhaustive search, for a replay line (check's, merge's). */
@@ -82,6 +102,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     info.exhaustive
       ? `lockdrop check ${info.design} (exhaustive breadth-first search ${info.exhaustive.depth !== undefined ? `up to depth ${info.exhaustive.depth}` : "without a depth bound"}: ${info.exhaustive.preemptions !== undefined ? `counterexamples are the shortest of the schedules with at most ${info.exhaustive.preemptions} preemption${info.exhaustive.preemptions === 1 ? "" : "s"}, not proven shortest of all` : "counterexamples are shortest"})`
       : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
+    ...(info.shard ? [shardNotice(info.shard, info.exhaustive !== undefined, info.runs)] : []),
     "",
   ];
   const headOf = verdictHead(rows);

@@ -312,6 +312,44 @@ describe("the command line", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/shard-1\.json has been changed/);
   });
+
+  it("says a shard's rows are its part, refuses a shard with no runs, and replaces a shard file only with --force", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-shard-"));
+    const f = join(dir, "s.json");
+    const args = ["check", "v2", "--scenario", "anon-uffd-1", "--property", "lock-balance"];
+    const one = lockdrop(...args, "--runs", "20", "--shard", "1/2", "--shard-out", f);
+    expect(one.code, one.err).toBe(0);
+    expect(one.out).toMatch(
+      /^shard 1\/2: each row is this shard's part of the search \(the run indices r with r mod 2 = 0, 10 of the 20 schedules per scenario\), not a verdict on the whole search/m,
+    );
+    const before = readFileSync(f, "utf8");
+    // an earlier shard file is replaced only with --force
+    const again = lockdrop(...args, "--runs", "30", "--shard", "1/2", "--shard-out", f);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/that shard file exists, from an earlier search; .*Fix: add --force/);
+    expect(readFileSync(f, "utf8")).toBe(before);
+    const forced = lockdrop(...args, "--runs", "30", "--shard", "1/2", "--shard-out", f, "--force");
+    expect(forced.code, forced.err).toBe(0);
+    expect(readFileSync(f, "utf8")).not.toBe(before);
+    // fewer runs than shards: some shard would run nothing and say "holds"
+    const none = lockdrop(...args, "--runs", "1", "--shard", "2/2");
+    expect(none.code).toBe(2);
+    expect(none.out).toBe("");
+    expect(none.err).toMatch(
+      /one shard would run no schedule at all .*Fix: give --runs at least 2/,
+    );
+    // an exhaustive shard says so too
+    const ex = lockdrop(...args, "--exhaustive", "--shard", "2/2");
+    expect(ex.out).toMatch(
+      /^shard 2\/2: each row is this shard's part of the search \(the states under the schedule prefixes that hash to 1 mod 2\)/m,
+    );
+    // --force with nothing to overwrite would be ignored
+    const idle = lockdrop(...args, "--runs", "20", "--force");
+    expect(idle.code).toBe(2);
+    expect(idle.err).toMatch(
+      /--force lets --out and --shard-out overwrite files, and neither was given/,
+    );
+  });
 });
 
 describe("a lasso that runs through two shards' prefixes and back through the first levels", () => {

@@ -6,9 +6,10 @@ import type { RowResult } from "../../engine/verdicts.js";
 import { judgement } from "../../engine/verdicts.js";
 import type { Scenario } from "../../model/scenarios.js";
 import type { Property } from "../../properties/property.js";
-import { checkJsonText, renderCheck } from "../../reports/check.js";
+import { checkJsonText, renderCheck, type ShardOf } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
+import { UsageError } from "../errors.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
@@ -31,7 +32,10 @@ export function registerCheck(program: Command): void {
     .option("--property <ids...>", "properties (default: all)")
     .option("--json", "print lockdrop.check/1 JSON")
     .option("--out <file>", "write each counterexample as a lockdrop.cex/1 file (see `replay`)")
-    .option("--force", "let --out overwrite existing files");
+    .option(
+      "--force",
+      "let --out overwrite existing files, and --shard-out replace an earlier shard file",
+    );
   withExplorationOptions(cmd, { shortestByDefault: true }).action(async (id: string, o) => {
     const [design] = select.designs([id]);
     if (!design) return;
@@ -46,7 +50,11 @@ export function registerCheck(program: Command): void {
         scenarios.flatMap((s) => props.map((p) => ({ scenario: s.id, property: p.id }))),
         o.force === true,
       );
-    if (o.shardOut) checkShardTarget(o.shardOut);
+    if (o.force === true && !o.out && !o.shardOut)
+      throw new UsageError(
+        "--force lets --out and --shard-out overwrite files, and neither was given, so it would be ignored. Fix: leave --force out.",
+      );
+    if (o.shardOut) checkShardTarget(o.shardOut, o.force === true);
     // The search runs on a worker thread, under the step watchdog and a heap limit; it
     // draws its progress from there, and this thread answers SIGINT and SIGTERM.
     const file = fileOfDesign(design.id);
@@ -72,6 +80,7 @@ export function registerCheck(program: Command): void {
           }
         : {}),
       ...(moduleOf(design.id) ? { module: moduleOf(design.id) } : {}),
+      ...(o.shard ? { shard: o.shard as ShardOf } : {}),
     };
     // the verdicts first: a file that cannot be written must not lose them (exit 5)
     console.log(o.json ? checkJsonText(rows, opts) : renderCheck(rows, opts));

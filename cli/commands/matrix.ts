@@ -6,9 +6,11 @@ import type { Command } from "commander";
 import { rowsInParallel } from "../../engine/parallel.js";
 import type { MatrixRow, RowResult } from "../../engine/verdicts.js";
 import { runsIn, scenarioRegistry } from "../../model/scenarios.js";
+import { type ShardOf, shardNotice } from "../../reports/check.js";
 import type { Matrix } from "../../reports/matrix.js";
 import { matrixJsonText, renderMatrix } from "../../reports/matrix.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
+import { UsageError } from "../errors.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
 import { checkShardTarget, writeShardOut } from "../shard-out.js";
@@ -25,9 +27,14 @@ export function registerMatrix(program: Command): void {
     .option("--design <ids...>", "only these designs")
     .option("--scenario <ids...>", "only these scenarios")
     .option("--property <ids...>", "only these properties")
-    .option("--strict", "exit 1 when any row is violated");
+    .option("--strict", "exit 1 when any row is violated")
+    .option("--force", "let --shard-out replace an earlier shard file");
   withExplorationOptions(cmd).action(async (o) => {
-    if (o.shardOut) checkShardTarget(o.shardOut);
+    if (o.force === true && !o.shardOut)
+      throw new UsageError(
+        "--force lets --shard-out replace an earlier shard file, and no --shard-out was given, so it would be ignored. Fix: leave --force out.",
+      );
+    if (o.shardOut) checkShardTarget(o.shardOut, o.force === true);
     const designs = select.designs(o.design);
     // a design file may name its own scenarios and properties, for when the command
     // line does not (as in check); a built-in design runs on every one
@@ -92,13 +99,16 @@ export function registerMatrix(program: Command): void {
     stopSignals();
     if (tty) process.stderr.write("\r\u001b[2K");
     const m: Matrix = { schema: "lockdrop.matrix/1", seed: o.seed, rows };
+    const notice = o.shard
+      ? `${shardNotice(o.shard as ShardOf, o.exhaustive === true, o.runs)}\n\n`
+      : "";
     console.log(
       o.json
         ? matrixJsonText(m)
-        : renderMatrix(
+        : `${notice}${renderMatrix(
             m,
             scenarioRegistry.all().map((s) => s.id),
-          ),
+          )}`,
     );
     // a report: 0 when every row has a verdict, 4 when some row is unknown, 1 only with --strict
     if (o.strict && rows.some((r) => r.verdict === "violated")) process.exitCode = 1;
