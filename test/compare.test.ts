@@ -109,6 +109,13 @@ describe("compare", () => {
     const one = run("v2");
     expect(one.code).toBe(2);
     expect(one.err).toMatch(/^lockdrop: compare needs at least two designs, got 1\./);
+    // --json prints JSON: a --format beside it would be ignored
+    const both = run("v1-hugetlb-drop", "v2", "--json", "--format", "markdown");
+    expect(both.code).toBe(2);
+    expect(both.out).toBe("");
+    expect(both.err).toMatch(
+      /^lockdrop: --json prints lockdrop\.compare\/1 JSON, so --format markdown would be ignored\./,
+    );
     // --strict: 1 when a design violates a row, 0 when none does
     const args = ["v1-hugetlb-drop", "v2", "--scenario", "hugetlb-uffd", "--runs", "300"];
     expect(run(...args, "--property", "no-freed-vma-use", "--strict").code).toBe(1);

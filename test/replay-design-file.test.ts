@@ -45,6 +45,62 @@ describe("replay of a design file's counterexample", () => {
     expect(w.err).toMatch(/mydrv-first\.ts changed since this counterexample was recorded/);
   });
 
+  it("names the design file it needs when the recorded one is missing, and refuses one it would ignore", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
+    const out = join(dir, "cex.json");
+    const c = lockdrop(
+      "check",
+      "./examples/mydrv-first.ts",
+      "--scenario",
+      "anon-uffd",
+      "--property",
+      "lock-balance",
+      "--runs",
+      "300",
+      "--out",
+      out,
+    );
+    expect(c.code).toBe(1);
+    const [file] = readdirSync(dir);
+    const cex = join(dir, file as string);
+    // the recorded path, relative to the file, no longer leads to the design file
+    const recorded = JSON.parse(readFileSync(cex, "utf8"));
+    const moved = join(dir, "moved.json");
+    writeFileSync(
+      moved,
+      cexText({ ...recorded, module: { ...recorded.module, path: "./gone/mydrv-first.ts" } }),
+    );
+    const wrong = lockdrop("replay", moved, "--design-file", "./examples/mydrv.ts");
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(
+      /relative to the counterexample file's directory, .*The design file given declares "mydrv" \(\.\/examples\/mydrv\.ts\), not "mydrv-first"\. Fix: name the design file that declares "mydrv-first" with --design-file\./,
+    );
+    expect(wrong.err).not.toMatch(/where the token was printed/);
+    const right = lockdrop("replay", moved, "--design-file", "./examples/mydrv-first.ts");
+    expect(right.code, right.err).toBe(1);
+    expect(right.out).toMatch(/VIOLATION lock-balance/);
+    // a built-in design's counterexample: a design file beside it would be ignored
+    const builtIn = join(dir, "builtin");
+    const b = lockdrop(
+      "check",
+      "v1-hugetlb-drop",
+      "--scenario",
+      "hugetlb-uffd-1",
+      "--property",
+      "no-freed-vma-use",
+      "--runs",
+      "200",
+      "--out",
+      `${builtIn}.json`,
+    );
+    expect(b.code).toBe(1);
+    const ignored = lockdrop("replay", `${builtIn}.json`, "--design-file", "./examples/mydrv.ts");
+    expect(ignored.code).toBe(2);
+    expect(ignored.err).toMatch(
+      /--design-file \.\/examples\/mydrv\.ts declares design "mydrv", and this counterexample is of design "v1-hugetlb-drop", so the file would be ignored/,
+    );
+  });
+
   it("replays the token printed under a design file's counterexample", () => {
     const c = lockdrop("check", "./examples/svm-first.ts", "--property", "no-deadlock");
     expect(c.code).toBe(1);

@@ -38,7 +38,11 @@ export function registerCompare(program: Command): void {
       parseCount("--step-timeout"),
       DEFAULT_STEP_LIMIT_MS / 1000,
     )
-    .action(async (ids: string[], o) => {
+    .action(async (ids: string[], o, cmd: Command) => {
+      if (o.json === true && cmd.getOptionValueSource("format") === "cli")
+        throw new UsageError(
+          `--json prints lockdrop.compare/1 JSON, so --format ${o.format} would be ignored. Fix: leave --format out with --json, or drop --json for the ${o.format} report.`,
+        );
       if (ids.length < 2)
         throw new UsageError(
           `compare needs at least two designs, got ${ids.length}. Example: lockdrop compare v1-hugetlb-drop v2.`,

@@ -101,6 +101,7 @@ export async function loadCex(arg: string): Promise<Cex> {
         tok.d,
         { path: tok.m, sha256: (tok.mh ?? "").padEnd(64, "0") },
         process.cwd(),
+        "token",
       );
     const { design, scenario, property } = lookup(
       { design: tok.d, scenario: tok.s, property: tok.p },
@@ -127,25 +128,33 @@ export async function loadCex(arg: string): Promise<Cex> {
   const r = parseCex(text, `"${arg}"`);
   if (!r.ok) throw new UsageError(r.error);
   if (r.value.module)
-    await loadRecordedModule(r.value.design, r.value.module, dirname(resolve(arg)));
+    await loadRecordedModule(r.value.design, r.value.module, dirname(resolve(arg)), "file");
   return r.value;
 }
 
 /**
  * A counterexample of a user design records its file: load it (relative to the cex
- * file's directory, or for a token to the current one) unless the design is known.
+ * file's directory, or for a token to the current one) unless the design is known,
+ * built in or from a design file given on the command line (--design-file).
  * A file whose text changed since is loaded all the same, with a warning.
  */
 async function loadRecordedModule(
   design: string,
   module: { readonly path: string; readonly sha256: string },
   base: string,
+  from: "token" | "file",
 ): Promise<void> {
-  if (designById(design)) return;
-  if (!existsSync(resolve(base, module.path)))
+  if (designById(design) || userDesignById(design)) return;
+  if (!existsSync(resolve(base, module.path))) {
+    const files = loadedFiles();
+    const given =
+      files.length === 0
+        ? ""
+        : ` The design file${files.length === 1 ? "" : "s"} given declare${files.length === 1 ? "s" : ""} ${files.map((f) => `"${f.design.id}" (${f.file})`).join(", ")}, not "${design}".`;
     throw new UsageError(
-      `the counterexample's design "${design}" comes from the file ${module.path}, relative to ${base === process.cwd() ? "the directory where the replay token was printed" : "the counterexample file"}, and there is no such file at ${resolve(base, module.path)}. Fix: run replay from the directory where the token was printed, or name the file with --design-file.`,
+      `the counterexample's design "${design}" comes from the file ${module.path}, relative to ${from === "token" ? "the directory where the replay token was printed" : "the counterexample file's directory"}, and there is no such file at ${resolve(base, module.path)}.${given} Fix: ${from === "token" ? "run replay from the directory where the token was printed, or " : ""}name the design file that declares "${design}" with --design-file.`,
     );
+  }
   const loaded = await loadModuleOf(module.path, base);
   const now = fileHash(resolve(loaded.file));
   const recorded = module.sha256;
@@ -194,7 +203,11 @@ export function registerReplay(program: Command): void {
     .option("--on <design>", "replay the same schedule against another design (id or file)")
     .option("--design-file <path>", "the design file a counterexample of a user design came from")
     .action(
-      async (arg: string, o: { format: string; step?: string; on?: string }, cmd: Command) => {
+      async (
+        arg: string,
+        o: { format: string; step?: string; on?: string; designFile?: string },
+        cmd: Command,
+      ) => {
         // --step prints one world as JSON: a format asked for beside it would be ignored
         if (o.step !== undefined && cmd.getOptionValueSource("format") === "cli")
           throw new UsageError(
@@ -202,6 +215,13 @@ export function registerReplay(program: Command): void {
           );
         const cex = await loadCex(arg);
         const replayed = replayFor(cex, o.on);
+        // a design file that is neither the counterexample's design nor --on's would be ignored
+        const given = o.designFile !== undefined ? userDesign(o.designFile) : undefined;
+        const onDesign = o.on !== undefined ? (designById(o.on) ?? userDesign(o.on)) : undefined;
+        if (given && given.id !== cex.design && given !== onDesign)
+          throw new UsageError(
+            `--design-file ${o.designFile} declares design "${given.id}", and this counterexample is of design "${cex.design}"${onDesign ? `, replayed on "${onDesign.id}"` : ""}, so the file would be ignored. Fix: leave --design-file out, or replay the schedule on that design with --on ${o.designFile}.`,
+          );
         const module = moduleOf(cex.design);
         const r = module ? { ...replayed, module } : replayed;
         if (o.step !== undefined) {
