@@ -101,7 +101,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
   const out: string[] = [
     info.exhaustive
       ? `lockdrop check ${info.design} (exhaustive breadth-first search ${info.exhaustive.depth !== undefined ? `up to depth ${info.exhaustive.depth}` : "without a depth bound"}: ${info.exhaustive.preemptions !== undefined ? `counterexamples are the shortest of the schedules with at most ${info.exhaustive.preemptions} preemption${info.exhaustive.preemptions === 1 ? "" : "s"}, not proven shortest of all` : "counterexamples are shortest"})`
-      : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedules per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
+      : `lockdrop check ${info.design} (seed ${info.seed}, ${info.runs} random schedule${info.runs === 1 ? "" : "s"} per scenario${info.pct !== undefined ? `, PCT scheduling d=${info.pct}` : ""})`,
     ...(info.shard ? [shardNotice(info.shard, info.exhaustive !== undefined, info.runs)] : []),
     "",
   ];

@@ -183,7 +183,7 @@ export function renderComparison(
     ...(md ? [] : [r.differs ? "<- differs" : ""]),
   ]);
   const nDiff = c.rows.filter((r) => r.differs).length;
-  const what = `${c.options.runs} random schedules per scenario, seed ${c.options.seed}`;
+  const what = `${c.options.runs} random schedule${c.options.runs === 1 ? "" : "s"} per scenario, seed ${c.options.seed}`;
   const out: string[] = [];
   if (md) out.push(`### lockdrop compare ${ids.join(" vs ")}`, "", `_${what}_`, "");
   else out.push(`lockdrop compare ${ids.join(" ")} (${what})`, "");

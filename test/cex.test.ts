@@ -173,6 +173,27 @@ describe("CLI", () => {
     expect(r.out).toMatch(/as recorded/);
   });
 
+  it("check --out with no violation says it wrote nothing", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "lockdrop-")), "none.json");
+    const r = lockdrop(
+      "check",
+      "v2",
+      "--scenario",
+      "anon-uffd-1",
+      "--property",
+      "lock-balance",
+      "--runs",
+      "20",
+      "--out",
+      out,
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(
+      /no row was violated, so --out .*none\.json wrote no counterexample file/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("replay of a corrupt file exits 2 with the zod path, in one paragraph", () => {
     const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
     const f = join(dir, "bad.json");

@@ -91,6 +91,10 @@ export function registerCheck(program: Command): void {
           moduleOf(design.id, dir),
         );
         for (const f of written) console.error(`wrote ${f}`);
+        if (written.length === 0)
+          console.error(
+            `lockdrop: no row was violated, so --out ${o.out} wrote no counterexample file.`,
+          );
       } catch (e) {
         if (!(e instanceof WriteError)) throw e;
         console.error(`lockdrop: ${e.message}`);
