@@ -35,7 +35,9 @@ describe("sleep sets", () => {
     expect(differ).toEqual([]);
     expect(pairs).toBeGreaterThan(300);
     expect(sleepSteps).toBeLessThan(0.75 * plainSteps);
-  });
+    // over 400 pairs, each searched twice (about two minutes): a guard against a hang,
+    // as persistent-sets.test.ts's, not a limit on speed
+  }, 600_000);
 
   it("are off with a liveness property (a lasso needs every step), which the search still finds", () => {
     const d = DESIGNS.find((x) => x.id === "rfc");
