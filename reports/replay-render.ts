@@ -48,7 +48,10 @@ export function renderReplayText(r: ReplayResult): string {
       markText: r.violation ? [`VIOLATION ${r.cex.property}: ${r.violation.message}`] : [],
     }),
   );
-  out.push("", `  replay: lockdrop replay ${tokenOf(r.cex, r.module)}`);
+  out.push(
+    "",
+    `  replay: lockdrop replay ${tokenOf(r.cex, r.module)}${r.sameDesign ? "" : ` --on ${r.setup.design.id}`}`,
+  );
   return `${out.join("\n")}\n`;
 }
 

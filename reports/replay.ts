@@ -154,13 +154,21 @@ export function verdictLines(r: ReplayResult): string[] {
       `warning: design "${c.design}" changed since this counterexample was recorded (${r.designChanged.join("; ")}); replaying it anyway.`,
     );
   if (!r.sameDesign) out.push(`replaying the schedule of ${c.design} on ${r.setup.design.id}.`);
-  for (const x of r.notEnabled.slice(0, 3))
-    out.push(`step ${x.at + 1}: ${x.thread} is not enabled here, so the step is skipped.`);
+  // in step order: where the run leaves the recording, and the steps it skipped
+  const skipped = r.notEnabled.slice(0, 3).map((x) => ({
+    at: x.at,
+    text: `step ${x.at + 1}: ${x.thread} is not enabled here, so the step is skipped.`,
+  }));
+  const diverges = r.divergence
+    ? [
+        {
+          at: r.divergence.at,
+          text: `the schedule diverges at step ${r.divergence.at + 1}: recorded "${r.divergence.recorded}", replayed "${r.divergence.replayed}".`,
+        },
+      ]
+    : [];
+  for (const x of [...diverges, ...skipped].sort((a, b) => a.at - b.at)) out.push(x.text);
   if (r.notEnabled.length > 3) out.push(`(and ${r.notEnabled.length - 3} more steps not enabled)`);
-  if (r.divergence)
-    out.push(
-      `the schedule diverges at step ${r.divergence.at + 1}: recorded "${r.divergence.recorded}", replayed "${r.divergence.replayed}".`,
-    );
   if (r.nondeterminism)
     out.push(
       `HIDDEN NONDETERMINISM in the model: at step ${r.nondeterminism.at + 1} the same step gave world ${r.nondeterminism.replayed}, recorded ${r.nondeterminism.recorded}.`,

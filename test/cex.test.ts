@@ -20,7 +20,7 @@ import {
   parseToken,
   tokenOf,
 } from "../reports/cex.js";
-import { renderMermaid } from "../reports/replay-render.js";
+import { renderMermaid, renderReplayText } from "../reports/replay-render.js";
 import { lockdrop } from "./run-cli.js";
 
 const root = join(import.meta.dirname, "..", "corpus");
@@ -92,6 +92,14 @@ describe("replay", () => {
     const r = replayOn(loadCorpusFile(root, UAF), "v2");
     expect(r.violation).toBeNull();
     expect(r.divergence).not.toBeNull();
+    // the notes in step order; the replay line names the design replayed on
+    const text = renderReplayText(r);
+    const steps = [...text.matchAll(/^ {2}(?:the schedule diverges at step|step) (\d+)/gm)].map(
+      (m) => Number(m[1]),
+    );
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(text).toMatch(/^ {2}replay: lockdrop replay ld1\.\S+ --on v2$/m);
   });
 
   it("the Mermaid diagram of the hugetlb lock use-after-free tells the race in order", () => {
