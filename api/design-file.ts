@@ -3,7 +3,7 @@
 // (the CLI prints it and exits 2). The shape is checked with zod; the step table (labels,
 // outcomes, jumps) by the checks below, which know what each primitive can return.
 import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { extname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { types } from "node:util";
 import { z } from "zod";
@@ -363,8 +363,29 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
       `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
     );
   }
+  refuseOtherCopy(file);
   const spec = validateDesignExport(mod.default, file);
   return { file, design: spec, ...declareAll(spec, file) };
+}
+
+/** This install's `lockdrop/model`: api/model.ts, or .js in the build, beside this file. */
+const OWN_MODEL = new URL(`./model${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
+  .href;
+
+/**
+ * A design file whose `lockdrop/model` is another install than the command's (api/model.ts
+ * records each copy loaded) would declare into registries the command does not read.
+ */
+function refuseOtherCopy(file: string): void {
+  const copies = (globalThis as Record<symbol, Set<string> | undefined>)[
+    Symbol.for("lockdrop.model.copies")
+  ];
+  const other = [...(copies ?? [])].find((url) => url !== OWN_MODEL);
+  if (other === undefined) return;
+  throw new DesignFileError(
+    file,
+    `it imports lockdrop/model from ${fileURLToPath(other)}, another install than this lockdrop's (${fileURLToPath(OWN_MODEL)}), whose registries this command does not read. Fix: run the lockdrop installed beside the design file (\`npx lockdrop\` in its project), or install this one there.`,
+  );
 }
 
 /**

@@ -206,3 +206,12 @@ export function design(spec: DesignInput): DesignSpec {
     source: spec.source ?? "user design file",
   };
 }
+
+// Every copy of `lockdrop/model` this process has loaded, by module URL. A design file
+// that resolves `lockdrop/model` to another install than the command's declares its
+// scenarios, actors and properties into that copy's registries, which the command never
+// reads; api/design-file.ts refuses such a file, naming both copies.
+const COPIES = Symbol.for("lockdrop.model.copies");
+const globals = globalThis as Record<symbol, Set<string> | undefined>;
+globals[COPIES] ??= new Set<string>();
+globals[COPIES].add(import.meta.url);

@@ -1,6 +1,9 @@
 // User design files: each malformed fixture in test/fixtures/designs/ yields its own
 // one-paragraph error naming the file, the step and the fix, exit code 2, and no stack
 // trace; a step that throws while the model runs is a design error at that step.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CliResult, runNode } from "./run-cli.js";
 
@@ -108,6 +111,38 @@ describe("malformed design files", () => {
     onePlainParagraph(bad);
     expect(bad.err).toMatch(
       /design error in .*10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked"/,
+    );
+  });
+
+  it("refuses a design file whose lockdrop/model is another install than the command's", async () => {
+    // a project with its own copy of lockdrop/model: what the file declares would go into
+    // that copy's registries, which this command never reads
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-copy-"));
+    const pkg = join(dir, "node_modules", "lockdrop");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "lockdrop", type: "module", exports: { "./model": "./model.js" } }),
+    );
+    writeFileSync(
+      join(pkg, "model.js"),
+      [
+        'const copies = Symbol.for("lockdrop.model.copies");',
+        "globalThis[copies] ??= new Set();",
+        "globalThis[copies].add(import.meta.url);",
+        "export const design = (spec) => ({ title: spec.id, summary: '', source: 'copy', ...spec });",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "elsewhere", type: "module" }));
+    const file = join(dir, "mine.ts");
+    writeFileSync(
+      file,
+      'import { design } from "lockdrop/model";\nexport default design({ id: "mine", family: "hmm", start: "exit", steps: {} });\n',
+    );
+    const r = await lockdrop("check", file, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /it imports lockdrop\/model from .*node_modules\/lockdrop\/model\.js, another install than this lockdrop's \(.*api\/model\.ts\).* Fix: run the lockdrop installed beside the design file/,
     );
   });
 
