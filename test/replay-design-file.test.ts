@@ -8,25 +8,29 @@ import { describe, expect, it } from "vitest";
 import { cexText } from "../reports/cex.js";
 import { lockdrop } from "./run-cli.js";
 
+/** A counterexample file of examples/mydrv-first.ts (lock-balance on anon-uffd), in a fresh directory. */
+function firstCex(): { dir: string; cex: string } {
+  const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
+  const c = lockdrop(
+    "check",
+    "./examples/mydrv-first.ts",
+    "--scenario",
+    "anon-uffd",
+    "--property",
+    "lock-balance",
+    "--runs",
+    "300",
+    "--out",
+    join(dir, "cex.json"),
+  );
+  expect(c.code).toBe(1);
+  const [file] = readdirSync(dir);
+  return { dir, cex: join(dir, file as string) };
+}
+
 describe("replay of a design file's counterexample", () => {
   it("loads the recorded design file, and warns when it changed since", () => {
-    const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
-    const out = join(dir, "cex.json");
-    const c = lockdrop(
-      "check",
-      "./examples/mydrv-first.ts",
-      "--scenario",
-      "anon-uffd",
-      "--property",
-      "lock-balance",
-      "--runs",
-      "300",
-      "--out",
-      out,
-    );
-    expect(c.code).toBe(1);
-    const [file] = readdirSync(dir);
-    const cex = join(dir, file as string);
+    const { cex } = firstCex();
     const recorded = JSON.parse(readFileSync(cex, "utf8"));
     expect(recorded.module.path).toMatch(/examples\/mydrv-first\.ts$/);
     expect(recorded.module.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -46,23 +50,7 @@ describe("replay of a design file's counterexample", () => {
   });
 
   it("names the design file it needs when the recorded one is missing, and refuses one it would ignore", () => {
-    const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
-    const out = join(dir, "cex.json");
-    const c = lockdrop(
-      "check",
-      "./examples/mydrv-first.ts",
-      "--scenario",
-      "anon-uffd",
-      "--property",
-      "lock-balance",
-      "--runs",
-      "300",
-      "--out",
-      out,
-    );
-    expect(c.code).toBe(1);
-    const [file] = readdirSync(dir);
-    const cex = join(dir, file as string);
+    const { dir, cex } = firstCex();
     // the recorded path, relative to the file, no longer leads to the design file
     const recorded = JSON.parse(readFileSync(cex, "utf8"));
     const moved = join(dir, "moved.json");
