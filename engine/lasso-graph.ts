@@ -96,6 +96,11 @@ export function shortestLasso(
   if (g.size === 0) return null;
   let nodes = 0;
   for (let e = 0; e < g.size; e++) nodes = Math.max(nodes, g.from(e) + 1, g.to(e) + 1);
+  // (state, fairness bits) pairs are keyed as state * (full + 1) + bits: exact below 2^53
+  if (nodes * (full + 1) > Number.MAX_SAFE_INTEGER)
+    throw new Error(
+      `the lasso search would key ${nodes} states by ${full + 1} fairness masks, past the 2^53 a JavaScript number keeps exactly: run it on a scenario with fewer actors or deadlines.`,
+    );
   const adj = adjacency(g, nodes);
   const comp = components(g, adj, nodes);
   // states on some cycle: in a component with an edge inside it

@@ -60,7 +60,10 @@ const MAX_BITS = 30;
 
 export function fairness(spec: LassoSpec, w0: World, programs: Programs): Fairness {
   const threads = fairThreads(spec, w0);
-  const deadlines = spec.weaklyFair.includes(CLOCK) ? deadlineKeys(w0, programs) : [];
+  const deadlines =
+    spec.weaklyFair.includes(CLOCK) && w0.threads.some((t) => t.program === CLOCK)
+      ? deadlineKeys(w0, programs)
+      : [];
   const f = { threads, deadlines };
   if (bitCount(f) > MAX_BITS)
     throw new Error(
@@ -119,6 +122,9 @@ export function idleBits(w: World, f: Fairness, programs: Programs, spec: LassoS
   }
   if (f.deadlines.length === 0) return m;
   const base = fair.length + 1;
+  // where time stands still (the clock's budget spent), nothing can move a deadline on:
+  // fairness to it asks nothing, as to a disabled thread
+  if (!timeRuns(w)) return m | (fullMask(f) & ~((1 << base) - 1));
   for (let j = 0; j < f.deadlines.length; j++) {
     const key = f.deadlines[j] as string;
     const state = ticks(w, key) ? w.deadlines[key]?.state : undefined;
@@ -131,6 +137,13 @@ export function idleBits(w: World, f: Fairness, programs: Programs, spec: LassoS
         `deadline "${key}" was armed by no armDeadline() step of the scenario's programs, so a loop fair to the clock cannot be fair to it: arm deadlines with armDeadline() (model/kernel/time.ts).`,
       );
   return m;
+}
+
+/** Can time still pass in `w`: a clock with ticks left (unbounded, or a budget above 0)? */
+function timeRuns(w: World): boolean {
+  return w.threads.some(
+    (t) => t.program === CLOCK && t.status.kind !== "done" && (t.budget === null || t.budget > 0),
+  );
 }
 
 /**
@@ -152,9 +165,10 @@ export function fairnessText(spec: LassoSpec, w: World, programs: Programs): str
     named.length === 0
       ? "fair: every other thread is idle or finished"
       : `fair to ${named.join(", ")}: each steps in the loop or is disabled in it; actors idle at their entry may stay idle`;
-  const time = spec.weaklyFair.includes(CLOCK)
-    ? "; fair to every deadline, as jiffies move them all: each still to come is moved on in the loop"
-    : "";
+  const time =
+    fairness(spec, w, programs).deadlines.length > 0 && timeRuns(w)
+      ? "; fair to every deadline, as jiffies move them all: each still to come is moved on in the loop"
+      : "";
   const dropped = w.threads.filter((t) => t.id > 0 && !fair.has(t.id));
   return dropped.length === 0
     ? `${text}${time}`

@@ -62,7 +62,32 @@ const perTurn = design("test-per-turn", {
   out: { op: set({ ret: -16 }, "return -EBUSY"), next: "exit" },
 });
 
+// arms a deadline and never looks at it again: spins for ever whatever time does
+const spins = design("test-spins", {
+  init: { op: armDeadline("deadline", 1, { label: "HZ" }), next: "spin" },
+  spin: { op: set({ ret: 0 }, "cpu_relax()"), next: "spin" },
+});
+
+function withClock(budget: number | null | "none"): Scenario {
+  return scenario({
+    id: `test-clock-${String(budget)}`,
+    families: ["hmm"],
+    vmas: clockOnly.vmas,
+    actors: budget === "none" ? [] : [{ actor: CLOCK, budget }],
+  });
+}
+
 describe("fairness to the clock", () => {
+  it("asks nothing of a deadline where time stands still (no clock, or its budget spent)", () => {
+    for (const budget of [null, 1, 2, "none"] as const) {
+      const [r] = exhaustiveRows(spins, withClock(budget), [returns], {
+        depth: Number.POSITIVE_INFINITY,
+        maxStates: 100_000,
+      });
+      expect(r?.verdict, `clock budget ${budget}`).toBe("violated");
+    }
+  });
+
   it("is fair to a deadline armed once: a loop that ticks only another one does not count", () => {
     const r = row(armedOnce);
     expect(r.verdict).toBe("holds");
@@ -79,7 +104,9 @@ describe("fairness to the clock", () => {
     const loopStart = cex.loopStart ?? -1;
     expect(loopStart).toBeGreaterThanOrEqual(0);
     expect(cex.schedule.slice(loopStart).some((c) => c.t === 1)).toBe(true);
-    const run = runSchedule(setupFor(perTurn, clockOnly), cex.schedule, []);
+    // the random watch, which replay uses, finds the same lasso on the schedule
+    const run = runSchedule(setupFor(perTurn, clockOnly), cex.schedule, [returns]);
     expect(run.final.threads[0]?.status.kind).not.toBe("done");
+    expect(run.violations.map((v) => v.property)).toContain("test-returns");
   });
 });
