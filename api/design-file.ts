@@ -350,6 +350,7 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
       `no such file (looked for ${relative(cwd, abs) || abs}). Fix: give the path of a .ts file that exports a design, relative to the current directory.`,
     );
   let mod: Record<string, unknown>;
+  const copiesBefore = new Set(modelCopies());
   try {
     if (/\.[cm]?ts$/.test(abs)) await typeScriptHooks();
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
@@ -363,7 +364,7 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
       `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
     );
   }
-  refuseOtherCopy(file);
+  refuseOtherCopy(file, mod.default, copiesBefore);
   const spec = validateDesignExport(mod.default, file);
   return { file, design: spec, ...declareAll(spec, file) };
 }
@@ -372,15 +373,30 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
 const OWN_MODEL = new URL(`./model${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
   .href;
 
-/**
- * A design file whose `lockdrop/model` is another install than the command's (api/model.ts
- * records each copy loaded) would declare into registries the command does not read.
- */
-function refuseOtherCopy(file: string): void {
+/** The copies of lockdrop/model this process has loaded (api/model.ts records each). */
+function modelCopies(): readonly string[] {
   const copies = (globalThis as Record<symbol, Set<string> | undefined>)[
     Symbol.for("lockdrop.model.copies")
   ];
-  const other = [...(copies ?? [])].find((url) => url !== OWN_MODEL);
+  return [...(copies ?? [])];
+}
+
+/**
+ * A design file whose `lockdrop/model` is another install than the command's would
+ * declare into registries the command does not read. The copy is the one whose
+ * `design()` made the export (it marks it), else one the file's import brought in.
+ */
+function refuseOtherCopy(file: string, exported: unknown, before: ReadonlySet<string>): void {
+  const mark =
+    typeof exported === "object" && exported !== null
+      ? (exported as Record<symbol, unknown>)[Symbol.for("lockdrop.model.copy")]
+      : undefined;
+  const other =
+    typeof mark === "string"
+      ? mark !== OWN_MODEL
+        ? mark
+        : undefined
+      : modelCopies().find((url) => url !== OWN_MODEL && !before.has(url));
   if (other === undefined) return;
   throw new DesignFileError(
     file,

@@ -199,18 +199,22 @@ export function step<O extends string>(
  * the fix for each problem.
  */
 export function design(spec: DesignInput): DesignSpec {
-  return {
+  const out: DesignSpec = {
     ...spec,
     title: spec.title ?? spec.id,
     summary: spec.summary ?? "",
     source: spec.source ?? "user design file",
   };
+  // which copy of lockdrop/model made it (not enumerable: a copy of the spec drops it)
+  Object.defineProperty(out, Symbol.for("lockdrop.model.copy"), { value: import.meta.url });
+  return out;
 }
 
 // Every copy of `lockdrop/model` this process has loaded, by module URL. A design file
 // that resolves `lockdrop/model` to another install than the command's declares its
 // scenarios, actors and properties into that copy's registries, which the command never
-// reads; api/design-file.ts refuses such a file, naming both copies.
+// reads; api/design-file.ts refuses such a file, naming both copies (by the mark
+// `design()` leaves on the export, else by a copy that its import brought in).
 const COPIES = Symbol.for("lockdrop.model.copies");
 const globals = globalThis as Record<symbol, Set<string> | undefined>;
 globals[COPIES] ??= new Set<string>();

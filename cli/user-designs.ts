@@ -62,7 +62,9 @@ async function probeLoad(file: string): Promise<void> {
 
 /** Load every argument that names a design file; bad files become UsageErrors (exit 2). */
 export async function preloadDesignFiles(argv: readonly string[]): Promise<void> {
-  for (const arg of argv) {
+  // `--on=./d.ts` and `--design-file=./d.ts` name a file as the spaced forms do
+  const values = argv.map((a) => (/^--[^=]+=/.test(a) ? a.slice(a.indexOf("=") + 1) : a));
+  for (const arg of values) {
     if (!looksLikeDesignFile(arg) || loaded.has(arg)) continue;
     await probeLoad(arg);
     try {

@@ -117,7 +117,7 @@ export function readShard(name: string, text: string): ShardFile {
   }
   if (shardChecksum(r.data) !== r.data.checksum)
     throw new ShardError(
-      `${name} has been changed since it was written: its checksum does not match its content. Fix: run that shard again (the same command with --shard ${r.data.shard.index}/${r.data.shard.count}); an edited shard file is never merged.`,
+      `${name} has been changed since it was written: its checksum does not match its content. Fix: run that shard again (the same command with --shard ${r.data.shard.index}/${r.data.shard.count}, and --force to replace the file); an edited shard file is never merged.`,
     );
   return r.data;
 }

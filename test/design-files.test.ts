@@ -116,34 +116,44 @@ describe("malformed design files", () => {
 
   it("refuses a design file whose lockdrop/model is another install than the command's", async () => {
     // a project with its own copy of lockdrop/model: what the file declares would go into
-    // that copy's registries, which this command never reads
-    const dir = mkdtempSync(join(tmpdir(), "lockdrop-copy-"));
-    const pkg = join(dir, "node_modules", "lockdrop");
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(
-      join(pkg, "package.json"),
-      JSON.stringify({ name: "lockdrop", type: "module", exports: { "./model": "./model.js" } }),
-    );
-    writeFileSync(
-      join(pkg, "model.js"),
-      [
-        'const copies = Symbol.for("lockdrop.model.copies");',
-        "globalThis[copies] ??= new Set();",
-        "globalThis[copies].add(import.meta.url);",
-        "export const design = (spec) => ({ title: spec.id, summary: '', source: 'copy', ...spec });",
-      ].join("\n"),
-    );
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "elsewhere", type: "module" }));
-    const file = join(dir, "mine.ts");
-    writeFileSync(
-      file,
-      'import { design } from "lockdrop/model";\nexport default design({ id: "mine", family: "hmm", start: "exit", steps: {} });\n',
-    );
-    const r = await lockdrop("check", file, "--runs", "20");
-    onePlainParagraph(r);
-    expect(r.err).toMatch(
-      /it imports lockdrop\/model from .*node_modules\/lockdrop\/model\.js, another install than this lockdrop's \(.*api\/model\.ts\).* Fix: run the lockdrop installed beside the design file/,
-    );
+    // that copy's registries, which this command never reads. The copy is known by the
+    // mark its design() leaves on the export, or else by its record of itself.
+    const project = (model: string[]) => {
+      const dir = mkdtempSync(join(tmpdir(), "lockdrop-copy-"));
+      const pkg = join(dir, "node_modules", "lockdrop");
+      mkdirSync(pkg, { recursive: true });
+      writeFileSync(
+        join(pkg, "package.json"),
+        JSON.stringify({ name: "lockdrop", type: "module", exports: { "./model": "./model.js" } }),
+      );
+      writeFileSync(join(pkg, "model.js"), model.join("\n"));
+      writeFileSync(
+        join(dir, "package.json"),
+        JSON.stringify({ name: "elsewhere", type: "module" }),
+      );
+      const file = join(dir, "mine.ts");
+      writeFileSync(
+        file,
+        'import { design } from "lockdrop/model";\nexport default design({ id: "mine", family: "hmm", start: "exit", steps: {} });\n',
+      );
+      return file;
+    };
+    const marks = project([
+      "export const design = (spec) => Object.defineProperty({ title: spec.id, summary: '', source: 'copy', ...spec }, Symbol.for('lockdrop.model.copy'), { value: import.meta.url });",
+    ]);
+    const records = project([
+      'const copies = Symbol.for("lockdrop.model.copies");',
+      "globalThis[copies] ??= new Set();",
+      "globalThis[copies].add(import.meta.url);",
+      "export const design = (spec) => ({ title: spec.id, summary: '', source: 'copy', ...spec });",
+    ]);
+    for (const file of [marks, records]) {
+      const r = await lockdrop("check", file, "--runs", "20");
+      onePlainParagraph(r);
+      expect(r.err).toMatch(
+        /it imports lockdrop\/model from .*node_modules\/lockdrop\/model\.js, another install than this lockdrop's \(.*api\/model\.ts\).* Fix: run the lockdrop installed beside the design file/,
+      );
+    }
   });
 
   it("names a missing file", async () => {

@@ -59,9 +59,13 @@ describe("replay of a design file's counterexample", () => {
       cexText({ ...recorded, module: { ...recorded.module, path: "./gone/mydrv-first.ts" } }),
     );
     const wrong = lockdrop("replay", moved, "--design-file", "./examples/mydrv.ts");
+    // the --design-file=path spelling names the file as well
+    const glued = lockdrop("replay", moved, "--design-file=./examples/mydrv.ts");
+    expect(glued.code).toBe(2);
+    expect(glued.err).toBe(wrong.err);
     expect(wrong.code).toBe(2);
     expect(wrong.err).toMatch(
-      /relative to the counterexample file's directory, .*The design file given declares "mydrv" \(\.\/examples\/mydrv\.ts\), not "mydrv-first"\. Fix: name the design file that declares "mydrv-first" with --design-file\./,
+      /relative to the counterexample file's directory, .*The design file named on the command line declares "mydrv" \(\.\/examples\/mydrv\.ts\), not "mydrv-first"\. Fix: name the design file that declares "mydrv-first" with --design-file\./,
     );
     expect(wrong.err).not.toMatch(/where the token was printed/);
     const right = lockdrop("replay", moved, "--design-file", "./examples/mydrv-first.ts");

@@ -150,7 +150,7 @@ async function loadRecordedModule(
     const given =
       files.length === 0
         ? ""
-        : ` The design file${files.length === 1 ? "" : "s"} given declare${files.length === 1 ? "s" : ""} ${files.map((f) => `"${f.design.id}" (${f.file})`).join(", ")}, not "${design}".`;
+        : ` The design file${files.length === 1 ? "" : "s"} named on the command line declare${files.length === 1 ? "s" : ""} ${files.map((f) => `"${f.design.id}" (${f.file})`).join(", ")}, not "${design}".`;
     throw new UsageError(
       `the counterexample's design "${design}" comes from the file ${module.path}, relative to ${from === "token" ? "the directory where the replay token was printed" : "the counterexample file's directory"}, and there is no such file at ${resolve(base, module.path)}.${given} Fix: ${from === "token" ? "run replay from the directory where the token was printed, or " : ""}name the design file that declares "${design}" with --design-file.`,
     );
