@@ -100,6 +100,26 @@ npx --no lockdrop matrix --design lockdrop/mydrv-cjs.ts --scenario mydrv-cjs-pla
 grep -q '== mydrv-cjs' "$work/matrix-cjs.out" || fail "matrix printed: $(cat "$work/matrix-cjs.out")"
 echo "exit 0, twice"
 
+step "the vitest API on the CommonJS .ts design (plain Node's import() gives module.exports)"
+cat >lockdrop/cjs-file.test.mts <<'EOF'
+import { checkDesignFile } from "lockdrop/vitest";
+import { expect, it } from "vitest";
+
+it("checks a .ts design file of a CommonJS package", async () => {
+  const c = await checkDesignFile(new URL("./mydrv-cjs.ts", import.meta.url), {
+    scenarios: ["mydrv-cjs-plain"],
+    properties: ["lock-balance"],
+    runs: 20,
+  });
+  expect(c.design.id).toBe("mydrv-cjs");
+  expect(c.verdict("lock-balance")).toBe("holds");
+});
+EOF
+npx --no vitest run lockdrop/cjs-file.test.mts >"$work/cjs-vitest.out" 2>&1 ||
+  fail "the vitest API did not load the CommonJS .ts design: $(tail -15 "$work/cjs-vitest.out")"
+rm lockdrop/cjs-file.test.mts
+echo "checkDesignFile loaded it"
+
 step 'node -e require("lockdrop/model") from CommonJS'
 node -e '
 const m = require("lockdrop/model");

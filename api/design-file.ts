@@ -364,9 +364,28 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
       `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
     );
   }
-  refuseOtherCopy(file, mod.default, copiesBefore);
-  const spec = validateDesignExport(mod.default, file);
+  const exported = defaultExport(mod);
+  refuseOtherCopy(file, exported, copiesBefore);
+  const spec = validateDesignExport(exported, file);
   return { file, design: spec, ...declareAll(spec, file) };
+}
+
+/**
+ * The module's default export. A `.ts` file of a package without "type": "module" is
+ * CommonJS, compiled from `export default` to `exports.default` (marked __esModule);
+ * Node's import() of it gives `module.exports` itself as the default (tsx's loader and
+ * vitest's unwrap it, plain Node does not: the vitest API in a user's project).
+ */
+export function defaultExport(mod: Record<string, unknown>): unknown {
+  const d = mod.default;
+  if (
+    typeof d === "object" &&
+    d !== null &&
+    (d as Record<string, unknown>).__esModule === true &&
+    "default" in d
+  )
+    return (d as Record<string, unknown>).default;
+  return d;
 }
 
 /** This install's `lockdrop/model`: api/model.ts, or .js in the build, beside this file. */

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultExport, loadDesignFile } from "../api/design-file.js";
 import { lockdrop } from "./run-cli.js";
 
 interface Entry {
@@ -139,6 +140,27 @@ describe("a .ts design file in a CommonJS package", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/anon-uffd\s+lock-balance\s+holds/);
+  });
+
+  it("loads in process too, where plain Node's import() gives module.exports as the default (the vitest API)", async () => {
+    // vitest unwraps __esModule itself, so the fixture loads here either way; the
+    // unwrapping plain Node needs is held to what Node gives (the packed package's
+    // vitest API on a CommonJS .ts file: .ci/pack-e2e.sh)
+    const loaded = await loadDesignFile("test/fixtures/commonjs/compiled.cjs");
+    expect(loaded.design.id).toBe("fixture-commonjs-compiled");
+    const node = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        "import('./test/fixtures/commonjs/compiled.cjs').then((m) => console.log(JSON.stringify(Object.keys(m.default))))",
+      ],
+      { encoding: "utf8" },
+    );
+    expect(JSON.parse(node.stdout)).toEqual(["default"]);
+    const design = { id: "d" };
+    const cjs = Object.defineProperty({ default: design }, "__esModule", { value: true });
+    expect(defaultExport({ default: cjs })).toBe(design);
+    expect(defaultExport({ default: design })).toBe(design);
   });
 
   it("loads in matrix's worker threads", () => {
