@@ -8,7 +8,7 @@ import { DesignError } from "../model/step.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerCoverage } from "./commands/coverage.js";
-import { registerInit } from "./commands/init.js";
+import { ownPackage, registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerMerge } from "./commands/merge.js";
@@ -23,6 +23,7 @@ const debug = process.argv.includes("--debug");
 const program = new Command()
   .name("lockdrop")
   .description("model checker for kernel protocols that drop the mmap lock during a page fault")
+  .version(String(ownPackage().pkg.version), "-V, --version", "print lockdrop's version")
   .option("--debug", "print stack traces of internal errors")
   .exitOverride()
   .configureOutput({ outputError: () => {} })

@@ -1,5 +1,6 @@
 // The command line: exit codes 0/1/2, one-paragraph errors without stack traces, and
 // the matrix JSON schema.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { lockdrop } from "./run-cli.js";
 
@@ -77,6 +78,15 @@ describe("lockdrop CLI", () => {
       "50",
     );
     expect(ok.code, ok.err).toBe(4);
+  });
+
+  it("prints its version, package.json's", () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = lockdrop(flag);
+      expect(r.code).toBe(0);
+      expect(r.out.trim()).toBe(version);
+    }
   });
 
   it("lists designs, scenarios and properties in aligned columns", () => {

@@ -28,8 +28,11 @@ export function registerCheck(program: Command): void {
     .command("check")
     .description("check one design; print each counterexample as thread lanes")
     .argument("<design>", "design id (see `lockdrop list`) or design file (./my-design.ts)")
-    .option("--scenario <ids...>", "scenarios (default: all)")
-    .option("--property <ids...>", "properties (default: all)")
+    .option(
+      "--scenario <ids...>",
+      "scenarios (default: a design file's own list, else every scenario the design runs in)",
+    )
+    .option("--property <ids...>", "properties (default: a design file's own list, else all)")
     .option("--json", "print lockdrop.check/1 JSON")
     .option("--out <file>", "write each counterexample as a lockdrop.cex/1 file (see `replay`)")
     .option(
