@@ -50,7 +50,7 @@ export const noFreedVmaUse: Property = {
   id: "no-freed-vma-use",
   ref: "S2",
   statement:
-    "no use of a freed VMA (or of its hugetlb_vma_lock) through a pointer kept from before",
+    "no use of a freed VMA, of its hugetlb_vma_lock, or of an object a scenario declares, through a pointer kept from before",
   kind: "safety",
   applies: () => true,
   monitor: () => ({
