@@ -35,6 +35,16 @@ export {
 } from "../model/designs/index.js";
 export { hmmRangeFault, hmmVmaFaultInCallbacks } from "../model/designs/mainline.js";
 export { mutant } from "../model/designs/mutate.js";
+// the reasons the built-in fragments' edges are unreachable, for a design made of them
+// (its `unreachable` list; `lockdrop coverage`)
+export {
+  DO_FAULT_SAME_LOCK,
+  doFaultNeverReaches,
+  unreachable,
+  VM_WRITE_CHECKED_UNDER_SAME_HOLD,
+  WALK_STARTS_BELOW_END,
+  walkNeverReaches,
+} from "../model/designs/unreachable.js";
 export {
   droppableFaultInCallbacks,
   hmmRangeFaultUnlockableV1,

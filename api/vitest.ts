@@ -445,9 +445,13 @@ export function checkCoverage(
           .filter((e) => e.unreachable === undefined && e.status === "unknown")
           .map((e) => `  ${edge(e)}: not reached, and a search was cut short`),
       ];
+      // the command that prints the same table: a built-in design by id, a user's by file
+      const target = designById(design.id) === design ? design.id : "<its design file>";
+      const scenarioFlag =
+        options.scenarios && ids.scenarios ? ` --scenario ${ids.scenarios.join(" ")}` : "";
       if (problems.length > 0)
         fail(
-          `lockdrop: the unreachable list of ${design.id} is out of date:\n${problems.join("\n")}\nFix: list each edge no scenario reaches in the design's \`unreachable\` (label, outcome, reason), and drop the entries of edges that are reached (\`lockdrop coverage ${design.id}\` prints the table).`,
+          `lockdrop: the unreachable list of ${design.id} is out of date:\n${problems.join("\n")}\nFix: list each edge no scenario reaches in the design's \`unreachable\` (label, outcome, reason), and drop the entries of edges that are reached (\`lockdrop coverage ${target}${scenarioFlag}\` prints the table).`,
         );
     },
   };

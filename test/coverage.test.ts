@@ -87,6 +87,12 @@ describe("a wrong unreachable list fails", () => {
     expect(() => check.expectListed()).toThrow(
       /mm\.fault --completed--> next: no scenario reached it, and it is not listed/,
     );
+    // not a built-in design: the command names its file, not an id it does not know
+    expect(() => check.expectListed()).toThrow(/`lockdrop coverage <its design file>` prints/);
+    const one = checkCoverage(without, { scenarios: ["anon-uffd-1"] });
+    expect(() => one.expectListed()).toThrow(
+      /`lockdrop coverage <its design file> --scenario anon-uffd-1` prints/,
+    );
   });
 
   it("when a listed edge is reached (stale)", () => {
