@@ -26,6 +26,7 @@ import { runsIn, SCENARIOS, scenarioById, undeclaredLock } from "../model/scenar
 import type { Design } from "../model/step.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
+import { tokenForRow } from "../reports/cex.js";
 import { violationLanes } from "../reports/lanes.js";
 import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
 import {
@@ -170,7 +171,12 @@ function propertiesFor(ids: readonly string[] | undefined): Property[] {
 }
 
 function lanesOf(c: Counterexample): string {
-  return violationLanes(c.run, c.schedule.length, `VIOLATION ${c.property}: ${c.message}`);
+  return violationLanes(
+    c.run,
+    c.schedule.length,
+    `VIOLATION ${c.property}: ${c.message}`,
+    c.loopStart,
+  );
 }
 
 const optionsSchema = z
@@ -318,8 +324,11 @@ function designCheck(
   const mismatch = (r: RowResult, want: Verdict): string | null => {
     if (r.verdict === want) return null;
     const head = `${design.id} on ${r.scenario}: expected ${r.property} to ${want === "holds" ? "hold" : want === "violated" ? "be violated" : "be n/a"}, but it`;
-    if (r.verdict === "violated" && r.counterexample)
-      return `${head} is VIOLATED in ${r.steps} steps:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})`;
+    if (r.verdict === "violated" && r.counterexample) {
+      // the command that shows it again from a shell (a built-in design: by its token)
+      const token = tokenForRow(r);
+      return `${head} is VIOLATED in ${r.steps} steps:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})${token ? `\n  replay: lockdrop replay ${token}` : ""}`;
+    }
     if (r.verdict === "holds")
       return `${head} held in ${r.runs} random schedules (seed ${seed}): no counterexample was found.`;
     return `${head} is n/a: the scenario cannot exercise it.`;

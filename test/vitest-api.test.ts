@@ -39,6 +39,19 @@ describe("lockdrop/vitest", () => {
     );
     expect(msg).toMatch(/T \(v1-hugetlb-drop\)\s+W \(munmap\)/);
     expect(msg).toMatch(/>>\s+VIOLATION no-freed-vma-use: W freed vma#0's hugetlb_vma_lock/);
+    // and how to see it again from a shell
+    expect(msg).toMatch(/\n {2}replay: lockdrop replay ld1\.\S+$/);
+  });
+
+  it("prints a lasso's loop in the lanes of an unexpected liveness violation", () => {
+    const c = checkDesign("v2", {
+      scenarios: ["anon-uffd-killed"],
+      properties: ["fatal-signal-ends-loop"],
+      runs: 300,
+    });
+    expect(() => c.expect({ "fatal-signal-ends-loop": "holds" })).toThrow(
+      /steps \d+-\d+ form the loop; it comes back to the state after step \d+/,
+    );
   });
 
   it("checks a user's own mutant, and says when an expected violation was not found", () => {
