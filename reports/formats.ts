@@ -289,6 +289,11 @@ export const ListSchema = z
           id: id(),
           title: z.string(),
           families: z.array(FamilySchema).describe("the kinds of design that run in it"),
+          mutants: z
+            .array(z.object({ actor: id(), bug: z.string() }).strict())
+            .describe(
+              "the actors it runs that carry a bug on purpose (a mutant reaper, truncate, notifier core): every design may violate a property beside them",
+            ),
         })
         .strict(),
     ),

@@ -1,6 +1,6 @@
 // `lockdrop list --json`: the designs, scenarios and properties, as lockdrop.list/1
 // (reports/formats.ts).
-import type { Scenario } from "../model/scenarios.js";
+import { mutantActors, type Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
 import { jsonText, type ListJson, ListSchema } from "./formats.js";
@@ -13,7 +13,12 @@ export function listJson(
   return {
     schema: "lockdrop.list/1",
     designs: designs.map((d) => ({ id: d.id, family: d.family, title: d.title })),
-    scenarios: scenarios.map((s) => ({ id: s.id, title: s.title, families: [...s.families] })),
+    scenarios: scenarios.map((s) => ({
+      id: s.id,
+      title: s.title,
+      families: [...s.families],
+      mutants: mutantActors(s).map((a) => ({ actor: a.id, bug: a.mutant ?? "" })),
+    })),
     properties: properties.map((p) => ({
       id: p.id,
       ref: p.ref,

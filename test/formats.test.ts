@@ -101,6 +101,11 @@ describe("--json outputs", () => {
     const l = ListSchema.parse(json("list"));
     expect(l.designs.find((d) => d.id === "v2")).toMatchObject({ family: "hmm" });
     expect(l.scenarios.find((s) => s.id === "uffd-copy")?.families).toEqual(["mfill"]);
+    // a scenario whose actor carries a bug on purpose says so, one without says none
+    expect(l.scenarios.find((s) => s.id === "anon-oom-reap-end-after-eagain")?.mutants).toEqual([
+      { actor: expect.any(String), bug: expect.stringMatching(/invalidate_range_end/) },
+    ]);
+    expect(l.scenarios.find((s) => s.id === "anon-uffd")?.mutants).toEqual([]);
     expect(l.properties.find((p) => p.id === "no-deadlock")).toMatchObject({ ref: "S9, L8" });
     const text = (out.list as CliResult).out;
     expect(text.trimEnd().split("\n").length).toBeGreaterThan(40);
