@@ -378,14 +378,16 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
  */
 export function defaultExport(mod: Record<string, unknown>): unknown {
   const d = mod.default;
-  if (
-    typeof d === "object" &&
-    d !== null &&
-    (d as Record<string, unknown>).__esModule === true &&
-    "default" in d
-  )
-    return (d as Record<string, unknown>).default;
+  // data properties only: a Proxy or a getter is validateDesignExport()'s to refuse
+  if (ownData(d, "__esModule") === true && ownData(d, "default") !== undefined)
+    return ownData(d, "default");
   return d;
+}
+
+/** `o[key]` if `o` is a plain object (no Proxy) with it as an own data property. */
+function ownData(o: unknown, key: PropertyKey): unknown {
+  if (typeof o !== "object" || o === null || types.isProxy(o)) return undefined;
+  return Object.getOwnPropertyDescriptor(o, key)?.value;
 }
 
 /** This install's `lockdrop/model`: api/model.ts, or .js in the build, beside this file. */
@@ -406,10 +408,7 @@ function modelCopies(): readonly string[] {
  * `design()` made the export (it marks it), else one the file's import brought in.
  */
 function refuseOtherCopy(file: string, exported: unknown, before: ReadonlySet<string>): void {
-  const mark =
-    typeof exported === "object" && exported !== null
-      ? (exported as Record<symbol, unknown>)[Symbol.for("lockdrop.model.copy")]
-      : undefined;
+  const mark = ownData(exported, Symbol.for("lockdrop.model.copy"));
   const other =
     typeof mark === "string"
       ? mark !== OWN_MODEL
