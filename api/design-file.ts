@@ -378,10 +378,16 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
  */
 export function defaultExport(mod: Record<string, unknown>): unknown {
   const d = mod.default;
-  // data properties only: a Proxy or a getter is validateDesignExport()'s to refuse
-  if (ownData(d, "__esModule") === true && ownData(d, "default") !== undefined)
-    return ownData(d, "default");
-  return d;
+  // a Proxy is validateDesignExport()'s to refuse; esbuild (tsx) defines the CommonJS
+  // `default` as a getter, so it is read as such, and a getter that throws leaves the
+  // export to validateDesignExport() as it is
+  if (ownData(d, "__esModule") !== true) return d;
+  try {
+    const inner = (d as Record<string, unknown>).default;
+    return inner === undefined ? d : inner;
+  } catch {
+    return d;
+  }
 }
 
 /** `o[key]` if `o` is a plain object (no Proxy) with it as an own data property. */

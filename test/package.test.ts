@@ -161,6 +161,13 @@ describe("a .ts design file in a CommonJS package", () => {
     const cjs = Object.defineProperty({ default: design }, "__esModule", { value: true });
     expect(defaultExport({ default: cjs })).toBe(design);
     expect(defaultExport({ default: design })).toBe(design);
+    // esbuild's (tsx's) CommonJS output: `default` a getter, __esModule a value
+    const esbuilt = Object.defineProperty(
+      Object.defineProperty({}, "__esModule", { value: true }),
+      "default",
+      { get: () => design, enumerable: true },
+    );
+    expect(defaultExport({ default: esbuilt })).toBe(design);
   });
 
   it("loads in matrix's worker threads", () => {
