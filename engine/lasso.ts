@@ -33,7 +33,7 @@ const loopHash = (w: World) => keyHash(canonicalWorld(w));
  * or be disabled somewhere in the loop, as the kernel's scheduler and the rwsem
  * hand-off make it.
  */
-export function fairThreads(spec: LassoSpec, w: World): Tid[] {
+function fairThreads(spec: LassoSpec, w: World): Tid[] {
   const unfair = spec.unfair ?? [];
   return w.threads
     .filter((t) => t.id > 0 && (t.role === "driver" || !unfair.includes(t.program)))
@@ -151,7 +151,8 @@ function timeRuns(w: World): boolean {
  * actors the property left out of its fairness set.
  */
 export function fairnessText(spec: LassoSpec, w: World, programs: Programs): string {
-  const fair = new Set(fairThreads(spec, w));
+  const f = fairness(spec, w, programs);
+  const fair = new Set(f.threads);
   const named = w.threads
     .filter(
       (t) =>
@@ -166,7 +167,7 @@ export function fairnessText(spec: LassoSpec, w: World, programs: Programs): str
       ? "fair: every other thread is idle or finished"
       : `fair to ${named.join(", ")}: each steps in the loop or is disabled in it; actors idle at their entry may stay idle`;
   const time =
-    fairness(spec, w, programs).deadlines.length > 0 && timeRuns(w)
+    f.deadlines.length > 0 && timeRuns(w)
       ? "; fair to every deadline, as jiffies move them all: each still to come is moved on in the loop"
       : "";
   const dropped = w.threads.filter((t) => t.id > 0 && !fair.has(t.id));

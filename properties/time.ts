@@ -38,18 +38,13 @@ function timedCalls(d: Design) {
   });
 }
 
-/** The locals in which the design arms deadlines of its own, outside the APIs it calls with a timeout. */
-function callerDeadlines(d: Design): string[] {
-  const apis = new Set(timedCalls(d).map((c) => c.api));
-  return ops(d).flatMap((o) => {
-    const a = armsDeadline(o);
-    return a !== undefined && (a.fn === null || !apis.has(a.fn)) ? [a.into] : [];
-  });
-}
-
 /** Does the design arm a deadline of its own, outside the APIs it calls with a timeout? */
 function armsCallerDeadline(d: Design): boolean {
-  return callerDeadlines(d).length > 0;
+  const apis = new Set(timedCalls(d).map((c) => c.api));
+  return ops(d).some((o) => {
+    const a = armsDeadline(o);
+    return a !== undefined && (a.fn === null || !apis.has(a.fn));
+  });
 }
 
 /** Does it call a timed API with a budget that is not the constant 0? */

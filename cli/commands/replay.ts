@@ -217,7 +217,7 @@ export function registerReplay(program: Command): void {
         const replayed = replayFor(cex, o.on);
         // a design file that is neither the counterexample's design nor --on's would be ignored
         const given = o.designFile !== undefined ? userDesign(o.designFile) : undefined;
-        const onDesign = o.on !== undefined ? (designById(o.on) ?? userDesign(o.on)) : undefined;
+        const onDesign = replayed.sameDesign ? undefined : replayed.setup.design;
         if (given && given.id !== cex.design && given !== onDesign)
           throw new UsageError(
             `--design-file ${o.designFile} declares design "${given.id}", and this counterexample is of design "${cex.design}"${onDesign ? `, replayed on "${onDesign.id}"` : ""}, so the file would be ignored. Fix: leave --design-file out, or replay the schedule on that design with --on ${o.designFile}.`,
