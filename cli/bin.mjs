@@ -11,7 +11,6 @@
 // design files are TypeScript: for ES modules, and for CommonJS, which a .ts file is in a
 // package without "type": "module".
 import { existsSync } from "node:fs";
-import { register } from "node:module";
 import { fileURLToPath } from "node:url";
 import { register as registerTsxCjs } from "tsx/cjs/api";
 import { register as registerTsx } from "tsx/esm/api";
@@ -22,7 +21,7 @@ registerTsxCjs();
 // api/design-file.ts registers them itself where nothing has
 globalThis[Symbol.for("lockdrop.tsx")] = true;
 // registered after tsx, so that it runs first and tsx resolves with the condition
-if (fromSources) register("./source-condition.mjs", import.meta.url);
+if (fromSources) (await import("./source-condition.mjs")).useSources();
 const main = new URL(fromSources ? "./main.ts" : "../dist/cli/main.js", import.meta.url);
 if (!existsSync(main)) {
   console.error(

@@ -4,7 +4,6 @@
 // (engine/parallel-worker.mjs): tsx for ESM and CommonJS design files, and in a
 // checkout the "lockdrop-source" condition.
 import { existsSync } from "node:fs";
-import { register } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import { register as registerTsxCjs } from "tsx/cjs/api";
 import { register as registerTsx } from "tsx/esm/api";
@@ -12,7 +11,7 @@ import { register as registerTsx } from "tsx/esm/api";
 registerTsx();
 registerTsxCjs();
 if (existsSync(new URL("./main.ts", import.meta.url)))
-  register("./source-condition.mjs", import.meta.url);
+  (await import("./source-condition.mjs")).useSources();
 process.exit = (code) => {
   throw new Error(
     `process.exit(${code ?? ""}) was called; a design file must not exit the process`,

@@ -3,7 +3,6 @@
 // a checkout of the repository the "lockdrop-source" condition, so that the worker's
 // own modules load compiled (dist/) or as TypeScript (tsx finds the .ts for a .js).
 import { existsSync } from "node:fs";
-import { register } from "node:module";
 import { register as registerTsxCjs } from "tsx/cjs/api";
 import { register as registerTsx } from "tsx/esm/api";
 
@@ -12,4 +11,4 @@ registerTsxCjs();
 // api/design-file.ts registers them itself where nothing has
 globalThis[Symbol.for("lockdrop.tsx")] = true;
 if (existsSync(new URL("./exec.ts", import.meta.url)))
-  register("../cli/source-condition.mjs", import.meta.url);
+  (await import("../cli/source-condition.mjs")).useSources();

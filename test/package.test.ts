@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -175,5 +176,41 @@ describe("a .ts design file in a CommonJS package", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/== fixture-commonjs/);
+  });
+});
+
+describe("a project that links this checkout (`npm install <checkout>`)", () => {
+  // node_modules/lockdrop is a link to the checkout, and the design file, a .ts file of a
+  // CommonJS package, imports lockdrop/model at run time: tsx makes that a require(),
+  // which the export conditions of `import` never reach
+  const project = mkdtempSync(join(tmpdir(), "lockdrop-linked-"));
+  const file = join(project, "linked.ts");
+  beforeAll(() => {
+    writeFileSync(join(project, "package.json"), '{ "type": "commonjs" }\n');
+    mkdirSync(join(project, "node_modules"));
+    symlinkSync(resolve("."), join(project, "node_modules", "lockdrop"), "dir");
+    writeFileSync(
+      file,
+      `import { design, exit } from "lockdrop/model";
+console.error(\`lockdrop/model: \${require.resolve("lockdrop/model")}\`);
+export default design({
+  id: "linked",
+  family: "hmm",
+  title: "a CommonJS design file of a project that links the checkout",
+  start: "exit",
+  steps: { exit: { op: exit() } },
+});
+`,
+    );
+  });
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it("gets the checkout's sources from require(), as check and its worker threads run them", () => {
+    const r = lockdrop("check", file, ...ONE_ROW);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/anon-uffd\s+lock-balance\s+holds/);
+    const lines = r.err.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l).toBe(`lockdrop/model: ${resolve("api/model.ts")}`);
   });
 });
