@@ -2,7 +2,9 @@
 // refused a VMA armed for userfaultfd ("Due to the possibility of userfault handler
 // dropping mmap_lock, avoid it for now", removed by "mm: handle userfaults under VMA
 // lock", v6.6), and the retry under the mmap lock after a swap RETRY had no
-// FAULT_FLAG_TRIED (VM_FAULT_MAJOR -> FAULT_FLAG_TRIED came with v6.8).
+// FAULT_FLAG_TRIED (VM_FAULT_MAJOR -> FAULT_FLAG_TRIED came with v6.8). Since v6.8
+// (vma-lock-fault) a folio RETRY under the VMA lock still retries as a first attempt
+// when the folio was in the swap cache, which is not a major fault.
 import { describe, expect, it } from "vitest";
 import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
@@ -47,5 +49,31 @@ describe("vma-lock-fault-pre (6.4-6.5)", () => {
     expect(faults[1]?.flags).toBeDefined();
     expect(faults[1]?.flags).not.toContain("VMA_LOCK");
     expect(faults[1]?.flags).not.toContain("TRIED");
+  });
+});
+
+describe("vma-lock-fault (v6.8+)", () => {
+  it("retries a folio RETRY under the mmap lock as a first attempt: the folio was in the swap cache, not MAJOR", () => {
+    const d = designById("vma-lock-fault");
+    const s = scenarioById("anon-swap");
+    if (!d || !s) throw new Error("vma-lock-fault on anon-swap");
+    const { programs, world0 } = setupFor(d, s);
+    const faultOf = (rec: StepRecord) => rec.events.find((e) => e.k === "fault");
+    // F locks page 0's folio; T faults under the VMA lock and sleeps for the unlock
+    const f1 = runAlone(programs, world0, 1, () => true, 1);
+    expect(f1.recs[0]?.ops.some((o) => o.startsWith("folio_lock"))).toBe(true);
+    const t1 = runAlone(programs, f1.world, 0, calls("handle_mm_fault"), 30);
+    const first = faultOf(t1.recs.at(-1) as StepRecord);
+    expect(first?.k === "fault" && first.flags).toContain("VMA_LOCK");
+    expect(first?.k === "fault" && first.result).toBe("VM_FAULT_RETRY");
+    // F unlocks and wakes T, whose next attempt takes the mmap lock, still without TRIED
+    const f2 = runAlone(programs, t1.world, 1, () => true, 1);
+    expect(f2.recs[0]?.ops.some((o) => o.startsWith("folio_unlock"))).toBe(true);
+    const t2 = runAlone(programs, f2.world, 0, calls("handle_mm_fault"), 30);
+    const second = faultOf(t2.recs.at(-1) as StepRecord);
+    expect(second?.k === "fault" && second.flags).toBeTruthy();
+    if (second?.k !== "fault") return;
+    expect(second.flags).not.toContain("VMA_LOCK");
+    expect(second.flags).not.toContain("TRIED");
   });
 });

@@ -119,13 +119,18 @@ function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
       on: { yes: "eintr", no: opts.pre ? "mm.lock" : "vl.major" },
     },
     // (6.4-6.5 go to lock_mmap as they are: VM_FAULT_MAJOR -> FAULT_FLAG_TRIED came in v6.8)
+    // A folio RETRY here is never MAJOR: do_swap_page() (mm/memory.c, v7.0) sets
+    // VM_FAULT_MAJOR only for a folio it had to read from swap itself, and the folio
+    // the model's holder locks is one swap_cache_get_folio() finds. So the mmap-lock
+    // attempt is a first one again, and __folio_lock_or_retry() drops the lock, waits
+    // and returns RETRY once more before FAULT_FLAG_TRIED (arch/x86/mm/fault.c, v7.0).
     ...(opts.pre
       ? {}
       : {
           "vl.major": {
             op: set(
-              { tried: (k) => k.get("retry_src") === "folio" },
-              "if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED",
+              { tried: false },
+              "if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED  /* found in the swap cache: not MAJOR */",
             ),
             next: "mm.lock",
           },
