@@ -28,7 +28,8 @@ const span = (start: Page, end: Page) => `[${start},${end})`;
 /**
  * vma_start_write(vma): the VMA is write-locked at once, so that lock_vma_under_rcu()
  * fails on it from here on (a waiting writer makes down_read_trylock() fail before
- * 6.15; the VMA_LOCK_OFFSET in vm_refcnt after it), and the caller waits for the
+ * 6.15; after it the flag __vma_start_write() adds to vm_refcnt, VMA_LOCK_OFFSET until
+ * VM_REFCNT_EXCLUDE_READERS_FLAG in v7.0, mm/mmap_lock.c), and the caller waits for the
  * readers it already has. Returns false when it must wait: the thread sleeps and its
  * step runs again once the last reader leaves (vma_end_read wakes it).
  */

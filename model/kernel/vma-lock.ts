@@ -95,14 +95,15 @@ export const vmaEndReadOp = (ref: string): Op<"ok"> =>
   });
 
 // lock_vma_under_rcu() step by step, with the vm_refcnt of v6.15+ (mm/mmap_lock.c
-// lock_vma_under_rcu(), include/linux/mmap_lock.h vma_start_read(); read in
-// torvalds/linux at v6.15 and as quoted from v7.0, where the vm_mm check moved into
-// vma_start_read() by "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got
-// dropped", v6.16). Between mas_walk() under rcu_read_lock() and vma_start_read(),
-// the VMA may be detached, freed and, its cache being SLAB_TYPESAFE_BY_RCU since v6.15
-// ("mm: make vma cache SLAB_TYPESAFE_BY_RCU"), reused by a new VMA of another mm. The
-// model's per-VMA `readers` are the references vma_start_read() adds to vm_refcnt, a
-// live VMA has the attach reference, and `writeLocked` is vm_lock_seq == mm_lock_seq.
+// lock_vma_under_rcu() and vma_start_read(), a static inline there in v7.0 and in a
+// header before; read in torvalds/linux at v6.15 and in v7.0, where the vm_mm check is
+// in vma_start_read() since "mm: fix a UAF when vma->mm is freed after
+// vma->vm_refcnt got dropped", v6.16). Between mas_walk() under rcu_read_lock() and
+// vma_start_read(), the VMA may be detached, freed and, its cache being
+// SLAB_TYPESAFE_BY_RCU since v6.15 ("mm: make vma cache SLAB_TYPESAFE_BY_RCU"), reused
+// by a new VMA of another mm. The model's per-VMA `readers` are the references
+// vma_start_read() adds to vm_refcnt, a live VMA has the attach reference, and
+// `writeLocked` is vm_lock_seq == mm_lock_seq.
 
 /** `rcu_read_lock(); vma = mas_walk(&mas)`: the slot of this mm's VMA at `addr`, in local `into`. */
 export const masWalk = (addr: string, into: string): Op<"found" | "none"> =>
