@@ -36,7 +36,9 @@ export function withExplorationOptions(
         (v: string): number | boolean => parseCount("--shortest")(v),
       )
       .option("--no-shortest", "random mode: keep the minimized random counterexample as it is")
-      .setOptionValueWithSource("shortest", true, "default");
+      .setOptionValueWithSource("shortest", true, "default")
+      .on("option:shortest", () => flagsOf(cmd).add("--shortest"))
+      .on("option:no-shortest", () => flagsOf(cmd).add("--no-shortest"));
   else
     cmd.option(
       "--shortest [max-states]",
@@ -86,11 +88,11 @@ export function withExplorationOptions(
     )
     .option(
       "--sleep-sets",
-      "exhaustive: skip steps that commute with ones already explored (safety properties only: off when a liveness property is checked; choose properties with --property)",
+      "exhaustive: skip steps that commute with ones already explored (safety properties only: off when a liveness property is checked, choose properties with --property; not with --preemptions)",
     )
     .option(
       "--persistent-sets",
-      'exhaustive: expand at each state only threads nothing else depends on, found by exploring the other threads\' steps; keeps every safety violation, stores fewer states, costs more time (off with a liveness property or a depth bound; README "Exhaustive search")',
+      'exhaustive: expand at each state only threads nothing else depends on, found by exploring the other threads\' steps; keeps every safety violation, stores fewer states, costs more time (off with a liveness property; not with --depth, --preemptions, --sleep-sets or --shard; README "Exhaustive search")',
     )
     .option(
       "--shard <i/n>",
@@ -123,6 +125,60 @@ export function withExplorationOptions(
 
 export type { ExplorationFlags };
 
+/** Flags that share one option value, as given on the command line (the last one wins). */
+const flagsGiven = new WeakMap<Command, Set<string>>();
+function flagsOf(cmd: Command): Set<string> {
+  let set = flagsGiven.get(cmd);
+  if (set === undefined) {
+    set = new Set();
+    flagsGiven.set(cmd, set);
+  }
+  return set;
+}
+
+/**
+ * Reductions the exhaustive search turns off with another option: given together, the
+ * reduction would be ignored. (The one that depends on the properties, a liveness
+ * property turning both off, is said in the search summary.)
+ */
+const REDUCTION_CONFLICTS = [
+  [
+    "persistentSets",
+    "--persistent-sets",
+    "depth",
+    "--depth",
+    "a reduced search may reach a violation only by a longer path, past the bound",
+  ],
+  [
+    "persistentSets",
+    "--persistent-sets",
+    "preemptions",
+    "--preemptions",
+    "a preemption bound cuts schedules the persistent sets count on",
+  ],
+  [
+    "persistentSets",
+    "--persistent-sets",
+    "sleepSets",
+    "--sleep-sets",
+    "the two reductions are not combined",
+  ],
+  [
+    "persistentSets",
+    "--persistent-sets",
+    "shard",
+    "--shard",
+    "a shard searches below schedule prefixes the sets would prune",
+  ],
+  [
+    "sleepSets",
+    "--sleep-sets",
+    "preemptions",
+    "--preemptions",
+    "a step that commutes with another may cost a preemption in one order only",
+  ],
+] as const;
+
 /** Options that bound or shape the exhaustive search: with random search they would be ignored. */
 const EXHAUSTIVE_ONLY = [
   ["depth", "--depth", "bounds the exhaustive search"],
@@ -154,12 +210,23 @@ export function refuseIgnoredOptions(cmd: Command): void {
         throw new UsageError(
           `${flag} ${what}, and this run is random (no --exhaustive), so it would be ignored. Fix: add --exhaustive, or leave ${flag} out.`,
         );
-  } else
+  } else {
     for (const [key, flag] of RANDOM_ONLY)
       if (given(key) && o[key] !== false)
         throw new UsageError(
           `${flag} is an option of random search, and --exhaustive searches every schedule, so it would be ignored. Fix: leave ${flag} out, or drop --exhaustive for a random search.`,
         );
+    for (const [key, flag, other, otherFlag, why] of REDUCTION_CONFLICTS)
+      if (given(key) && given(other))
+        throw new UsageError(
+          `${flag} is off with ${otherFlag} (${why}), so it would be ignored. Fix: leave out ${otherFlag} or ${flag}.`,
+        );
+  }
+  const both = flagsGiven.get(cmd);
+  if (both?.has("--shortest") && both.has("--no-shortest"))
+    throw new UsageError(
+      "--shortest and --no-shortest were both given, and only the last would count. Fix: leave out one of them (--shortest is on by default).",
+    );
   const shard = o.shard as { index: number; count: number } | undefined;
   if (
     shard !== undefined &&

@@ -64,6 +64,21 @@ describe("lockdrop CLI", () => {
     expect(refused("--exhaustive", "--seed", "7")).toMatch(
       /^lockdrop: --seed is an option of random search/,
     );
+    // a reduction the search turns off with another option given beside it
+    expect(refused("--exhaustive", "--persistent-sets", "--sleep-sets")).toMatch(
+      /^lockdrop: --persistent-sets is off with --sleep-sets/,
+    );
+    expect(refused("--exhaustive", "--persistent-sets", "--shard", "1/2")).toMatch(
+      /^lockdrop: --persistent-sets is off with --shard/,
+    );
+    // one option value set twice, the other way the second time
+    for (const order of [
+      ["--shortest", "10", "--no-shortest"],
+      ["--no-shortest", "--shortest"],
+    ])
+      expect(refused("--runs", "5", ...order)).toMatch(
+        /--shortest and --no-shortest were both given, and only the last would count\./,
+      );
     // asking for less is not refused: --no-shortest with --exhaustive, as before
     const ok = lockdrop(
       "check",

@@ -95,7 +95,7 @@ describe("persistent sets", () => {
     expect(entries).toBeGreaterThan(190);
   }, 600_000);
 
-  it("check says when they ran, and why not (a liveness property, a depth bound)", async () => {
+  it("check says when they ran, why not with a liveness property, and refuses them with a depth bound", async () => {
     const check = (...more: string[]) =>
       checkOn("v2", "anon-uffd-1", "--exhaustive", "--persistent-sets", ...more);
     const [all, safety, bounded, violated] = await Promise.all([
@@ -119,7 +119,11 @@ describe("persistent sets", () => {
     expect(safety.out).toMatch(
       /partial-order reduction: persistent sets \([\d,]+ states expanded with fewer threads/,
     );
-    expect(bounded.out).toMatch(/persistent sets off: with a depth bound/);
+    // with a depth bound the reduction would be off: refused before any search
+    expect(bounded.code).toBe(2);
+    expect(bounded.err).toMatch(
+      /--persistent-sets is off with --depth \(.*\), so it would be ignored\. Fix:/,
+    );
     // the reduced search finds it; the plain one, run again, gives the shortest
     expect(violated.code, violated.err).toBe(1);
     expect(violated.out).toMatch(/lock-balance\s+VIOLATED in \d+ steps \(shortest\)/);
