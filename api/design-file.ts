@@ -34,8 +34,10 @@ export class DesignFileError extends Error {
   constructor(
     readonly file: string,
     message: string,
+    /** what the module threw while loading, for --debug */
+    options?: { readonly cause?: unknown },
   ) {
-    super(`${file}: ${message}`);
+    super(`${file}: ${message}`, options);
   }
 }
 
@@ -358,10 +360,14 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
     // declarations that refuse themselves at load say what to fix already
     if (e instanceof ComposeError || e instanceof UnknownActorError)
       throw new DesignFileError(file, oneParagraph(e.message));
-    const msg = oneParagraph(e instanceof Error ? e.message : String(e));
+    // esbuild (through tsx) names a .mts or .cts file by its .ts twin in a syntax error
+    const twin = abs.replace(/\.[cm]ts$/, ".ts");
+    const raw = e instanceof Error ? e.message : String(e);
+    const msg = oneParagraph(twin === abs ? raw : raw.replaceAll(twin, abs));
     throw new DesignFileError(
       file,
       `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
+      { cause: e },
     );
   }
   const exported = defaultExport(mod);

@@ -64,7 +64,10 @@ try {
     exit(130);
   }
   if (e instanceof DesignError) {
-    console.error(`lockdrop: ${designErrorMessage(e)}`);
+    const message = designErrorMessage(e);
+    console.error(
+      `lockdrop: ${debug ? message.replace(" (run with --debug for the stack trace)", "") : message}`,
+    );
     if (debug) {
       console.error(e.stack);
       // where the step (or property) threw, on the worker thread that ran it
@@ -97,6 +100,8 @@ try {
   }
   if (e instanceof UsageError) {
     console.error(`lockdrop: ${e.message}`);
+    // what a design file threw while it loaded
+    if (debug && e.cause instanceof Error) console.error(`Caused by: ${e.cause.stack}`);
     exit(2);
   }
   console.error(pc.red(`lockdrop: internal error: ${(e as Error).message}`));

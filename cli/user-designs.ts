@@ -21,12 +21,21 @@ import { UsageError } from "./errors.js";
 
 const loaded = new Map<string, LoadedDesign>();
 
-/** How long a design file may take to load (its top level): 30 s, or LOCKDROP_LOAD_TIMEOUT seconds. */
-const LOAD_LIMIT_MS =
-  1000 *
-  (Number.parseInt(process.env.LOCKDROP_LOAD_TIMEOUT ?? "", 10) > 0
-    ? Number.parseInt(process.env.LOCKDROP_LOAD_TIMEOUT as string, 10)
-    : 30);
+/**
+ * How long a design file may take to load (its top level), in ms: 30 s, or
+ * LOCKDROP_LOAD_TIMEOUT seconds (a whole number from 1 to 3,600; anything else is bad
+ * input, never a silent 30 s).
+ */
+function loadLimitMs(): number {
+  const raw = process.env.LOCKDROP_LOAD_TIMEOUT;
+  if (raw === undefined || raw.trim() === "") return 30_000;
+  const s = Number(raw.trim());
+  if (!Number.isInteger(s) || s < 1 || s > 3600)
+    throw new UsageError(
+      `LOCKDROP_LOAD_TIMEOUT must be a whole number of seconds between 1 and 3,600, got "${raw}". Fix: set it to, say, 60, or unset it for the default of 30 s.`,
+    );
+  return s * 1000;
+}
 
 /**
  * Load the file on a worker thread first: a top level that never returns is stopped
@@ -35,6 +44,7 @@ const LOAD_LIMIT_MS =
  */
 async function probeLoad(file: string): Promise<void> {
   if (!existsSync(file)) return; // the import below says so, in its own words
+  const LOAD_LIMIT_MS = loadLimitMs();
   await new Promise<void>((done, fail) => {
     const w = new Worker(new URL("./load-probe.mjs", import.meta.url), {
       workerData: { file, loader: DESIGN_LOADER },
@@ -70,7 +80,7 @@ export async function preloadDesignFiles(argv: readonly string[]): Promise<void>
     try {
       loaded.set(arg, await loadDesignFile(arg));
     } catch (e) {
-      if (e instanceof DesignFileError) throw new UsageError(e.message);
+      if (e instanceof DesignFileError) throw new UsageError(e.message, { cause: e.cause });
       throw e;
     }
   }
@@ -142,7 +152,7 @@ export async function loadModuleOf(path: string, base: string): Promise<LoadedDe
     loaded.set(file, d);
     return d;
   } catch (e) {
-    if (e instanceof DesignFileError) throw new UsageError(e.message);
+    if (e instanceof DesignFileError) throw new UsageError(e.message, { cause: e.cause });
     throw e;
   }
 }

@@ -287,6 +287,12 @@ function stepDraft(
     if (t.status.kind === "done") break;
     const to = target(program, label, outcome);
     if (k.stays && k.blocked === null) break; // runs this step again at its next turn
+    if (!s.op.outcomes.includes(outcome))
+      throw new DesignError(
+        program.id,
+        label,
+        `${s.op.name} returned the outcome ${JSON.stringify(outcome) ?? String(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
+      );
     if (to === null)
       throw new DesignError(program.id, label, `outcome "${outcome}" of ${s.op.name} goes nowhere`);
     const b = k.blocked as Blocked | null;

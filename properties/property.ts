@@ -149,26 +149,32 @@ export interface LivenessInput {
   readonly describe?: (prefix: number, loop: number) => string;
 }
 
-/** A check that throws is a design error at the step where it threw. */
+/**
+ * A check that throws, or returns anything but a message or null (a design file is not
+ * type-checked: `true` for "fine" would otherwise read as a violation), is a property
+ * error at the step it judged, never a verdict.
+ */
 function guarded<
   V extends { readonly after?: World; readonly world?: World; readonly rec?: StepRecord },
 >(id: string, f: (v: V) => string | null): (v: V) => string | null {
   return (v) => {
-    try {
-      return f(v);
-    } catch (e) {
+    const fail = (detail: string, e?: unknown): PropertyCheckError => {
       const w = v.after ?? v.world;
       const tid = v.rec?.tid ?? 0;
       const program = w?.threads[tid]?.program ?? "?";
       const label = v.rec?.labels[0] ?? "(end of run)";
-      throw new PropertyCheckError(
-        id,
-        program,
-        label,
-        `its check threw: ${e instanceof Error ? e.message : String(e)}`,
-        e,
-      );
+      return new PropertyCheckError(id, program, label, detail, e);
+    };
+    let r: unknown;
+    try {
+      r = f(v);
+    } catch (e) {
+      throw fail(`its check threw: ${e instanceof Error ? e.message : String(e)}`, e);
     }
+    if (r === null || typeof r === "string") return r;
+    throw fail(
+      `its check returned ${typeof r === "object" || typeof r === "function" ? `a ${typeof r}` : String(r)}, where a check returns null when the step keeps the property and a message saying what broke it when it does not`,
+    );
   };
 }
 

@@ -74,6 +74,25 @@ describe("malformed design files", () => {
     expect(debug.err).toMatch(/Caused by: .*\n(\s+at .*\n)*\s+at .*10-step-throws\.ts:\d+:\d+/);
   });
 
+  it("reports an op that returns an outcome it does not declare as a design error at that step", async () => {
+    const r = await lockdrop("check", `${DIR}/15-undeclared-outcome.ts`, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /^lockdrop: design error in test\/fixtures\/designs\/15-undeclared-outcome\.ts \(design "fixture-undeclared-outcome"\), step "check_locked": if \(!locked\) returned the outcome "maybe", which it does not declare \(its outcomes: "yes", "no"\)/,
+    );
+    // --debug prints the stack and no longer tells the user to run with --debug
+    const debug = await lockdrop(
+      "--debug",
+      "check",
+      `${DIR}/15-undeclared-outcome.ts`,
+      "--runs",
+      "20",
+    );
+    expect(debug.code).toBe(2);
+    expect(debug.err).not.toMatch(/run with --debug/);
+    expect(debug.err).toMatch(/\n\s+at /);
+  });
+
   it("reports a step that throws in an exhaustive search on two threads as a design error at that step", async () => {
     // the step throws on one of the threads; the other must stop with it, not wait at a barrier
     const r = await lockdrop(
@@ -152,6 +171,34 @@ describe("malformed design files", () => {
       onePlainParagraph(r);
       expect(r.err).toMatch(
         /it imports lockdrop\/model from .*node_modules\/lockdrop\/model\.js, another install than this lockdrop's \(.*api\/model\.ts\).* Fix: run the lockdrop installed beside the design file/,
+      );
+    }
+  });
+
+  it("names a .mts file with a syntax error by its own name, and --debug shows what esbuild said", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-syntax-"));
+    const file = join(dir, "broken.mts");
+    writeFileSync(file, 'export default {\n  id: "x",,\n};\n');
+    const r = await lockdrop("check", file, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(/broken\.mts:2:\d+: ERROR: /);
+    expect(r.err).not.toMatch(/broken\.ts/);
+    const debug = await lockdrop("--debug", "check", file, "--runs", "20");
+    expect(debug.code).toBe(2);
+    expect(debug.err).toMatch(/\nCaused by: .*Error/);
+  });
+
+  it("refuses a LOCKDROP_LOAD_TIMEOUT that is not a number of seconds", async () => {
+    for (const v of ["abc", "0", "2.5"]) {
+      const r = await runNode("cli/bin.mjs", ["check", `${DIR}/_base-design.ts`, "--runs", "5"], {
+        ...process.env,
+        LOCKDROP_LOAD_TIMEOUT: v,
+      });
+      onePlainParagraph(r);
+      expect(r.err).toMatch(
+        new RegExp(
+          `LOCKDROP_LOAD_TIMEOUT must be a whole number of seconds between 1 and 3,600, got "${v}"\\.`,
+        ),
       );
     }
   });

@@ -77,6 +77,14 @@ describe("malformed declarations in design files", () => {
     );
   });
 
+  it("reports a check that returns anything but a message or null as a property error, no verdict", async () => {
+    const r = await lockdrop("check", `${DIR}/21-check-returns-boolean.ts`, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /property error: "returns-a-boolean": its check returned true, where a check returns null when the step keeps the property and a message saying what broke it when it does not, judging step "\S+" of .*no verdict was given/,
+    );
+  });
+
   it("refuses a lock the scenario does not declare before anything runs, naming the step and the fix", async () => {
     const r = await lockdrop("check", `${DIR}/18-undeclared-lock.ts`, "--runs", "20");
     onePlainParagraph(r);
