@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cexText } from "../reports/cex.js";
-import { lockdrop } from "./run-cli.js";
+import { lockdrop, runNode } from "./run-cli.js";
 
 /** A counterexample file of examples/mydrv-first.ts (lock-balance on anon-uffd), in a fresh directory. */
 function firstCex(): { dir: string; cex: string } {
@@ -103,5 +103,27 @@ describe("replay of a design file's counterexample", () => {
     expect(r.out).toMatch(
       /VIOLATION no-deadlock: deadlock: T1 waits for W \(mmap_lock held for write\), W waits for T1 \(prange->lock held\)/,
     );
+  });
+
+  it("stops a step that no longer returns, as check does: a design error at that step, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-"));
+    const file = "test/fixtures/designs/_spins-on-replay.ts";
+    const c = lockdrop("check", file, "--runs", "5", "--out", join(dir, "cex.json"));
+    expect(c.code, c.err).toBe(1);
+    const token = /lockdrop replay (ld1\.\S+)/.exec(c.out)?.[1];
+    expect(token).toBeDefined();
+    const spinning = { ...process.env, LOCKDROP_FIXTURE_SPIN: "1" };
+    for (const arg of [join(dir, "cex.json"), token as string]) {
+      const r = await runNode("cli/bin.mjs", ["replay", arg, "--step-timeout", "1"], spinning);
+      expect(r.code, r.err).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(
+        /design error in .*_spins-on-replay\.ts \(design "fixture-spins-on-replay"\), step "prepare": the step \(or a property's check after it\) ran for more than 1 s without returning during the replay, and was stopped/,
+      );
+    }
+    // and without the loop, the same replay runs as before
+    const r = lockdrop("replay", join(dir, "cex.json"));
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toMatch(/VIOLATION lock-balance/);
   });
 });

@@ -4,11 +4,15 @@
 // input, 3 when the replay found hidden nondeterminism in the model.
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
 import type { Command } from "commander";
 import { Option } from "commander";
+import { setStepProbe } from "../../engine/exec.js";
+import { DEFAULT_STEP_LIMIT_MS } from "../../engine/parallel.js";
 import { setupFor } from "../../engine/run.js";
 import { DESIGNS, designById } from "../../model/designs/index.js";
 import { runsIn, scenarioById } from "../../model/scenarios.js";
+import { DesignError } from "../../model/step.js";
 import { propertyById } from "../../properties/index.js";
 import type { Cex } from "../../reports/cex.js";
 import { cexFromToken, isToken, parseCex, parseToken } from "../../reports/cex.js";
@@ -20,12 +24,13 @@ import {
   replayJson,
   worldAt,
 } from "../../reports/replay-render.js";
-import { UsageError } from "../errors.js";
+import { parseCount, UsageError } from "../errors.js";
 import {
   fileHash,
   loadedFiles,
   loadModuleOf,
   moduleOf,
+  preloadDesignFiles,
   userDesign,
   userDesignById,
 } from "../user-designs.js";
@@ -88,6 +93,15 @@ function readBounded(path: string, max: number): string {
 
 /** A counterexample from a file or a token; the error is one paragraph naming the bad field. */
 export async function loadCex(arg: string): Promise<Cex> {
+  return (await prepareCex(arg))();
+}
+
+/**
+ * Reads a counterexample file or token and loads the design file it names; what it
+ * returns gives the counterexample, which for a token means running its schedule (the
+ * steps of a design file, which `replay` runs under its watchdog).
+ */
+async function prepareCex(arg: string): Promise<() => Cex> {
   if (isToken(arg)) {
     if (arg.length > MAX_TOKEN_CHARS)
       throw new UsageError(
@@ -111,7 +125,7 @@ export async function loadCex(arg: string): Promise<Cex> {
       throw new UsageError(
         `the replay token pairs design "${design.id}" with scenario "${scenario.id}", where it does not run.`,
       );
-    return cexFromToken(tok, setupFor(design, scenario), property);
+    return () => cexFromToken(tok, setupFor(design, scenario), property);
   }
   let text: string;
   try {
@@ -129,7 +143,7 @@ export async function loadCex(arg: string): Promise<Cex> {
   if (!r.ok) throw new UsageError(r.error);
   if (r.value.module)
     await loadRecordedModule(r.value.design, r.value.module, dirname(resolve(arg)), "file");
-  return r.value;
+  return () => r.value;
 }
 
 /**
@@ -189,6 +203,61 @@ export function replayFor(cex: Cex, on?: string): ReplayResult {
   return replayCex(cex, target, scenario, property);
 }
 
+/**
+ * What cli/replay-probe.mjs runs on its worker thread: the command's own loading and
+ * replay, with `onStep` told of each step as it starts.
+ */
+export async function probeReplay(
+  argv: readonly string[],
+  arg: string,
+  on: string | undefined,
+  onStep: (program: string, label: string) => void,
+): Promise<void> {
+  await preloadDesignFiles(argv);
+  const cex = await prepareCex(arg);
+  setStepProbe(onStep);
+  replayFor(cex(), on);
+}
+
+/**
+ * Replays on a worker thread first (cli/replay-probe.mjs): a step that does not return
+ * within `limitMs` is stopped there and becomes a design error at its label (exit 2),
+ * as `check` reports one, instead of a replay that never ends.
+ */
+function replayWithinLimit(arg: string, on: string | undefined, limitMs: number): Promise<void> {
+  return new Promise((done, fail) => {
+    const w = new Worker(new URL("../replay-probe.mjs", import.meta.url), {
+      workerData: { replay: import.meta.url, argv: process.argv.slice(2), arg, on },
+    });
+    let at: { program: string; label: string } | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const end = (e?: Error) => {
+      clearTimeout(timer);
+      void w.terminate();
+      if (e) fail(e);
+      else done();
+    };
+    w.on("message", (m: { program?: string; label?: string; done?: boolean }) => {
+      if (m.done) return end();
+      if (m.program === undefined || m.label === undefined) return;
+      at = { program: m.program, label: m.label };
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const { program, label } = at ?? { program: "?", label: "?" };
+        end(
+          new DesignError(
+            program,
+            label,
+            `the step (or a property's check after it) ran for more than ${limitMs / 1000} s without returning during the replay, and was stopped (an endless loop?). Raise the limit with --step-timeout if the step is only slow`,
+          ),
+        );
+      }, limitMs);
+    });
+    w.once("error", () => end()); // the command's own replay reports what went wrong
+    w.once("exit", () => end());
+  });
+}
+
 export function registerReplay(program: Command): void {
   program
     .command("replay")
@@ -202,10 +271,16 @@ export function registerReplay(program: Command): void {
     .option("--step <n>", "print the full world after step N (0: the initial world) as JSON")
     .option("--on <design>", "replay the same schedule against another design (id or file)")
     .option("--design-file <path>", "the design file a counterexample of a user design came from")
+    .option(
+      "--step-timeout <seconds>",
+      "a step of a design file that runs longer is stopped: a design error at that step",
+      parseCount("--step-timeout"),
+      DEFAULT_STEP_LIMIT_MS / 1000,
+    )
     .action(
       async (
         arg: string,
-        o: { format: string; step?: string; on?: string; designFile?: string },
+        o: { format: string; step?: string; on?: string; designFile?: string; stepTimeout: number },
         cmd: Command,
       ) => {
         // --step prints one world as JSON: a format asked for beside it would be ignored
@@ -213,7 +288,10 @@ export function registerReplay(program: Command): void {
           throw new UsageError(
             `--step prints the world after one step as JSON, so --format ${o.format} would be ignored. Fix: leave --format out with --step, or drop --step for the whole replay in that format.`,
           );
-        const cex = await loadCex(arg);
+        const prepared = await prepareCex(arg);
+        // only a design file's steps can loop: a built-in design's replay needs no watchdog
+        if (loadedFiles().length > 0) await replayWithinLimit(arg, o.on, o.stepTimeout * 1000);
+        const cex = prepared();
         const replayed = replayFor(cex, o.on);
         // a design file that is neither the counterexample's design nor --on's would be ignored
         const given = o.designFile !== undefined ? userDesign(o.designFile) : undefined;
