@@ -6,7 +6,7 @@
 // An installed package runs the compiled dist/cli/main.js. A checkout of the repository
 // (cli/main.ts is next to this file; the package ships no .ts sources) runs the sources
 // through tsx and never dist/: `npm ci` builds dist/ but nothing rebuilds it when a source
-// changes, so a stale build must not shadow the sources (cli/source-condition.mjs makes
+// changes, so a stale build must not shadow the sources (engine/source-condition.mjs makes
 // design files' `lockdrop/model` the sources too). tsx is registered either way, since
 // design files are TypeScript: for ES modules, and for CommonJS, which a .ts file is in a
 // package without "type": "module".
@@ -21,7 +21,7 @@ registerTsxCjs();
 // api/design-file.ts registers them itself where nothing has
 globalThis[Symbol.for("lockdrop.tsx")] = true;
 // registered after tsx, so that it runs first and tsx resolves with the condition
-if (fromSources) (await import("./source-condition.mjs")).useSources();
+if (fromSources) (await import("../engine/source-condition.mjs")).useSources();
 const main = new URL(fromSources ? "./main.ts" : "../dist/cli/main.js", import.meta.url);
 if (!existsSync(main)) {
   console.error(

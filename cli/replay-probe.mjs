@@ -13,7 +13,7 @@ registerTsx();
 registerTsxCjs();
 globalThis[Symbol.for("lockdrop.tsx")] = true;
 if (existsSync(new URL("./main.ts", import.meta.url)))
-  (await import("./source-condition.mjs")).useSources();
+  (await import("../engine/source-condition.mjs")).useSources();
 process.exit = (code) => {
   throw new Error(
     `process.exit(${code ?? ""}) was called; a design file must not exit the process`,

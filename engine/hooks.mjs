@@ -11,4 +11,4 @@ registerTsxCjs();
 // api/design-file.ts registers them itself where nothing has
 globalThis[Symbol.for("lockdrop.tsx")] = true;
 if (existsSync(new URL("./exec.ts", import.meta.url)))
-  (await import("../cli/source-condition.mjs")).useSources();
+  (await import("./source-condition.mjs")).useSources();

@@ -1,11 +1,12 @@
 // Module resolution for running lockdrop from a checkout of its repository, where
 // "lockdrop/model" and "lockdrop/vitest" must be the TypeScript sources the command runs
 // from, never dist/, so that a design file's `import ... from "lockdrop/model"` loads the
-// same modules and a stale or missing dist/ plays no part. cli/bin.mjs, engine/hooks.mjs
-// and cli/load-probe.mjs call useSources() when the sources are there.
-import { realpathSync } from "node:fs";
+// same modules and a stale or missing dist/ plays no part. cli/bin.mjs, the worker
+// bootstraps (engine/hooks.mjs, cli/load-probe.mjs, cli/replay-probe.mjs) call
+// useSources() when the sources are there.
+import { readFileSync, realpathSync } from "node:fs";
 import Module, { register } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // The hook that node:module register() runs for `import`: adds the "lockdrop-source"
@@ -18,10 +19,15 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 const root = realpathSync(fileURLToPath(new URL("..", import.meta.url)));
-const sources = {
-  "lockdrop/model": fileURLToPath(new URL("../api/model.ts", import.meta.url)),
-  "lockdrop/vitest": fileURLToPath(new URL("../api/vitest.ts", import.meta.url)),
-};
+/** "lockdrop/model" -> its source, as package.json's "lockdrop-source" conditions say. */
+function sourcesOf() {
+  const { exports } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const out = {};
+  for (const [sub, entry] of Object.entries(exports))
+    if (typeof entry === "object" && typeof entry["lockdrop-source"] === "string")
+      out[`lockdrop${sub.slice(1)}`] = join(root, entry["lockdrop-source"]);
+  return out;
+}
 
 // `import` goes through the hook above; `require()`, which a CommonJS design file uses
 // (a .ts file in a package without "type": "module" that links this checkout, as
@@ -30,6 +36,7 @@ const sources = {
 // before, loads them as the same ES modules that `import` loads).
 export function useSources() {
   register("./source-condition.mjs", import.meta.url);
+  const sources = sourcesOf();
   const resolveFilename = Module._resolveFilename;
   Module._resolveFilename = function (request, parent, isMain, options) {
     if (Object.hasOwn(sources, request)) {
