@@ -1,6 +1,7 @@
 // The report of `lockdrop check`: a verdict per scenario and property, and for each
 // violation the counterexample as thread lanes with the ghost facts at the marked step.
 
+import { DEFAULT_SHORTEST_STATES } from "../engine/rows.js";
 import type { RowResult, SearchFacts } from "../engine/verdicts.js";
 import { mutantActors, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
@@ -74,6 +75,20 @@ export function violationTag(
   return lasso ? " (lasso)" : "";
 }
 
+/**
+ * After a random counterexample the breadth-first pass did not prove shortest: why, and
+ * how to search further (an exhaustive search's are shortest, as its header says).
+ */
+function notProvenShortest(
+  c: { readonly provenShortest?: boolean } | null | undefined,
+  info: CheckInfo,
+): string {
+  if (!c || c.provenShortest) return "";
+  if (info.shortest === false) return "; not proven shortest (--no-shortest)";
+  const bound = typeof info.shortest === "number" ? info.shortest : DEFAULT_SHORTEST_STATES;
+  return `; not proven shortest: the breadth-first pass stopped at ${bound.toLocaleString("en-US")} states (--shortest <more states> searches further)`;
+}
+
 /** The reductions a search ran with, in words, for `provenBy`. */
 function reductionText(s: SearchFacts): string {
   const n = (x: number) => x.toLocaleString("en-US");
@@ -113,7 +128,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
     else
       out.push(
-        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r.counterexample)}${mutantTag(r.scenario)}`,
+        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r.counterexample)}${info.exhaustive ? "" : notProvenShortest(r.counterexample, info)}${mutantTag(r.scenario)}`,
       );
   }
   // how each exhaustive search ran: one line per scenario
@@ -211,6 +226,7 @@ export function checkJson(rows: readonly RowResult[], info: CheckInfo): CheckJso
       ...(r.counterexample
         ? {
             message: r.counterexample.message,
+            provenShortest: r.counterexample.provenShortest === true,
             schedule: [...r.counterexample.schedule],
             fastCheck: { seed: r.counterexample.seed, path: r.counterexample.path },
           }

@@ -167,6 +167,12 @@ export const CheckResultSchema = z
     runs: count().describe("random schedules run (0 for exhaustive and n/a rows)"),
     steps: count().nullable().describe("length of the counterexample for violated rows, else null"),
     message: z.string().optional().describe("the violation, for violated rows"),
+    provenShortest: z
+      .boolean()
+      .optional()
+      .describe(
+        "violated rows: a breadth-first search established that no shorter counterexample exists (false: the random one, not proven shortest)",
+      ),
     schedule: ScheduleSchema.optional(),
     fastCheck: z
       .object({

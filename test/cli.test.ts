@@ -150,8 +150,19 @@ describe("lockdrop CLI", () => {
     expect(proven.out).toMatch(/replay: lockdrop check .* --runs 1000 {2}\(fast-check/);
     const kept = lockdrop(...args, ...prop, "--no-shortest");
     // the first failing run shrinks to 20 steps on its own (engine/shrink/), but without
-    // the breadth-first pass nothing proves it shortest, so it is not marked (shortest)
-    expect(kept.out).toMatch(/no-freed-vma-use\s+VIOLATED in 20 steps\n/);
+    // the breadth-first pass nothing proves it shortest, and the row says so
+    expect(kept.out).toMatch(
+      /no-freed-vma-use\s+VIOLATED in 20 steps; not proven shortest \(--no-shortest\)\n/,
+    );
+    // a pass cut short by its bound says where it stopped, in the JSON too
+    const cut = lockdrop(...args, ...prop, "--shortest", "10");
+    expect(cut.out).toMatch(
+      /VIOLATED in 20 steps; not proven shortest: the breadth-first pass stopped at 10 states \(--shortest <more states> searches further\)/,
+    );
+    const json = JSON.parse(lockdrop(...args, ...prop, "--shortest", "10", "--json").out) as {
+      results: { provenShortest?: boolean }[];
+    };
+    expect(json.results[0]?.provenShortest).toBe(false);
     expect(kept.out).toMatch(/--runs 1000 --no-shortest {2}\(fast-check/);
   });
 
