@@ -564,6 +564,83 @@ export function jsonSchemaOf(schema: z.ZodType): unknown {
 }
 
 /** Every committed JSON Schema: file name in reports/ and its text (`npm run schemas`). */
+// ---------------------------------------------------------------------------------
+// lockdrop.replay/1 (`replay --format json`, `replay --json`)
+
+const DivergenceSchema = z
+  .object({
+    at: count().describe("the step, counted from 1"),
+    recorded: z.string(),
+    replayed: z.string(),
+  })
+  .strict();
+
+export const ReplayOutputSchema = z
+  .object({
+    schema: z.literal("lockdrop.replay/1"),
+    design: id().describe("the design replayed (--on's, else the recorded one)"),
+    recordedDesign: id().describe("the design the counterexample was recorded on"),
+    scenario: id(),
+    property: id(),
+    violated: z.boolean().describe("the property is violated in the replay"),
+    violation: z
+      .object({
+        property: id(),
+        at: count().describe("the violating step, counted from 1"),
+        message: z.string(),
+        loopStart: count().optional().describe("a lasso: the steps before its loop"),
+        atEnd: z.boolean().optional().describe("the violation is at the end of the run"),
+      })
+      .strict()
+      .nullable(),
+    designChanged: z
+      .array(z.string())
+      .describe("how the design changed since the counterexample was recorded"),
+    divergence: DivergenceSchema.nullable().describe(
+      "the first step whose world differs from the recorded one (the design changed)",
+    ),
+    notEnabled: z
+      .array(z.object({ at: count(), thread: z.string() }).strict())
+      .describe("steps the schedule names whose thread could not run there"),
+    nondeterminism: DivergenceSchema.nullable().describe(
+      "the same design gave another world: hidden nondeterminism in the model",
+    ),
+    summary: z.array(z.string()).describe("the verdict lines the text output ends with"),
+    steps: z.array(
+      z
+        .object({
+          step: count().describe("counted from 1"),
+          thread: z.string(),
+          tid: count(),
+          pick: count(),
+          labels: z.array(z.string()),
+          ops: z.array(z.string()),
+          outcome: z
+            .string()
+            .optional()
+            .describe("the scheduled op's outcome (absent for a return, which ends the thread)"),
+          choice: z.string().nullable(),
+          text: z.string().describe("the step as the lanes print it"),
+          events: z
+            .array(z.object({ k: z.string() }).passthrough())
+            .describe("what the step did, as the properties see it (model/events.ts)"),
+          patches: z
+            .array(
+              z
+                .object({
+                  op: z.enum(["add", "remove", "replace"]),
+                  path: z.array(z.union([z.string(), z.number()])),
+                  value: z.unknown().optional(),
+                })
+                .strict(),
+            )
+            .describe("the step's change to the world, as immer patches"),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 export function jsonSchemaFiles(): { readonly file: string; readonly text: string }[] {
   const text = (s: unknown) => `${JSON.stringify(s, null, 2)}\n`;
   return [
@@ -575,5 +652,6 @@ export function jsonSchemaFiles(): { readonly file: string; readonly text: strin
     { file: "coverage.schema.json", text: text(jsonSchemaOf(CoverageSchema)) },
     { file: "shard.schema.json", text: text(jsonSchemaOf(ShardSchema)) },
     { file: "merge.schema.json", text: text(jsonSchemaOf(MergeSchema)) },
+    { file: "replay.schema.json", text: text(jsonSchemaOf(ReplayOutputSchema)) },
   ];
 }

@@ -240,17 +240,17 @@ export function replayJson(r: ReplayResult) {
       thread: before.threads[rec.tid]?.name ?? `#${rec.tid}`,
       tid: rec.tid,
       pick: r.run.executed[i]?.p ?? 0,
-      labels: rec.labels,
-      ops: rec.ops,
+      labels: [...rec.labels],
+      ops: [...rec.ops],
       outcome: rec.outcome,
       choice: rec.choice,
       text: describeStep(rec, r.run.final),
-      events: rec.events,
+      events: [...rec.events],
       patches,
     };
   });
   return {
-    schema: "lockdrop.replay/1",
+    schema: "lockdrop.replay/1" as const,
     design: r.setup.design.id,
     recordedDesign: r.cex.design,
     scenario: r.cex.scenario,
@@ -263,11 +263,11 @@ export function replayJson(r: ReplayResult) {
         ? { at: r.violation.at + 1 }
         : { at: r.run.trace.length, atEnd: true }),
     },
-    designChanged: r.designChanged,
+    designChanged: [...r.designChanged],
     divergence: r.divergence && { ...r.divergence, at: r.divergence.at + 1 },
     notEnabled: r.notEnabled.map((n) => ({ ...n, at: n.at + 1 })),
     nondeterminism: r.nondeterminism && { ...r.nondeterminism, at: r.nondeterminism.at + 1 },
-    summary: verdictLines(r),
+    summary: [...verdictLines(r)],
     steps,
   };
 }

@@ -1,8 +1,10 @@
 // The output formats (issue 14, item 7): every `--json` output is its zod schema's (the
 // committed JSON Schemas included), and the text matrix fits 100 columns whatever the
 // number of scenarios, with no blank cell.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadCorpusFile, replayOn } from "../corpus/golden.js";
 import type { MatrixRow, Verdict } from "../engine/verdicts.js";
 import {
   CheckSchema,
@@ -10,8 +12,10 @@ import {
   jsonSchemaFiles,
   ListSchema,
   MatrixSchema,
+  ReplayOutputSchema,
 } from "../reports/formats.js";
 import { cell, MATRIX_WIDTH, type Matrix, renderMatrix } from "../reports/matrix.js";
+import { replayJson } from "../reports/replay-render.js";
 import { type CliResult, runNode } from "./run-cli.js";
 
 const run = (...args: string[]) => runNode("cli/bin.mjs", args);
@@ -28,8 +32,39 @@ describe("the committed JSON Schemas", () => {
       "coverage.schema.json",
       "shard.schema.json",
       "merge.schema.json",
+      "replay.schema.json",
     ]);
     for (const f of files) expect(readFileSync(`reports/${f.file}`, "utf8"), f.file).toBe(f.text);
+  });
+});
+
+describe("replay --json (lockdrop.replay/1)", () => {
+  it("is its schema's for a counterexample of each design of the corpus, lassos and ends of runs included", () => {
+    const root = "corpus";
+    const files = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== "golden")
+      .map((d) => `${d.name}/${readdirSync(join(root, d.name)).sort()[0]}`);
+    expect(files.length).toBeGreaterThan(30);
+    const problems: string[] = [];
+    for (const f of files) {
+      const r = ReplayOutputSchema.safeParse(replayJson(replayOn(loadCorpusFile(root, f))));
+      if (!r.success) problems.push(`${f}: ${r.error.message}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("is what --json prints, as --format json does; --json beside another --format is refused", async () => {
+    const file = "corpus/v1-hugetlb-drop/hugetlb-uffd.no-freed-vma-use.json";
+    const [json, format, both] = await Promise.all([
+      run("replay", file, "--json"),
+      run("replay", file, "--format", "json"),
+      run("replay", file, "--json", "--format", "markdown"),
+    ]);
+    expect(json.code, json.err).toBe(1);
+    expect(json.out).toBe(format.out);
+    expect(ReplayOutputSchema.parse(JSON.parse(json.out)).schema).toBe("lockdrop.replay/1");
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--json asks for JSON and --format markdown for Markdown/);
   });
 });
 

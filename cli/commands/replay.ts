@@ -16,6 +16,7 @@ import { DesignError } from "../../model/step.js";
 import { propertyById } from "../../properties/index.js";
 import type { Cex } from "../../reports/cex.js";
 import { cexFromToken, isToken, parseCex, parseToken } from "../../reports/cex.js";
+import { jsonText, ReplayOutputSchema } from "../../reports/formats.js";
 import type { ReplayResult } from "../../reports/replay.js";
 import { replayCex } from "../../reports/replay.js";
 import {
@@ -269,6 +270,10 @@ export function registerReplay(program: Command): void {
         .default("text"),
     )
     .option("--step <n>", "print the full world after step N (0: the initial world) as JSON")
+    .option(
+      "--json",
+      "the same as --format json (lockdrop.replay/1, as the other commands' --json)",
+    )
     .option("--on <design>", "replay the same schedule against another design (id or file)")
     .option("--design-file <path>", "the design file a counterexample of a user design came from")
     .option(
@@ -280,10 +285,26 @@ export function registerReplay(program: Command): void {
     .action(
       async (
         arg: string,
-        o: { format: string; step?: string; on?: string; designFile?: string; stepTimeout: number },
+        o: {
+          format: string;
+          json?: boolean;
+          step?: string;
+          on?: string;
+          designFile?: string;
+          stepTimeout: number;
+        },
         cmd: Command,
       ) => {
+        if (o.json && cmd.getOptionValueSource("format") === "cli" && o.format !== "json")
+          throw new UsageError(
+            `--json asks for JSON and --format ${o.format} for ${o.format === "text" ? "thread lanes" : "Markdown"}, so one of them would be ignored. Fix: give one of them.`,
+          );
+        const format = o.json ? "json" : o.format;
         // --step prints one world as JSON: a format asked for beside it would be ignored
+        if (o.step !== undefined && o.json)
+          throw new UsageError(
+            "--step prints the world after one step as JSON, so --json would be ignored. Fix: leave --json out with --step, or drop --step for the whole replay as JSON.",
+          );
         if (o.step !== undefined && cmd.getOptionValueSource("format") === "cli")
           throw new UsageError(
             `--step prints the world after one step as JSON, so --format ${o.format} would be ignored. Fix: leave --format out with --step, or drop --step for the whole replay in that format.`,
@@ -309,8 +330,8 @@ export function registerReplay(program: Command): void {
               `--step must be a step number from 0 to ${r.run.trace.length}, got "${o.step}". Fix: give one in that range (0: the initial world).`,
             );
           console.log(JSON.stringify(worldAt(r, n), null, 2));
-        } else if (o.format === "json") console.log(JSON.stringify(replayJson(r), null, 1));
-        else if (o.format === "markdown") process.stdout.write(renderReplayMarkdown(r));
+        } else if (format === "json") console.log(jsonText(ReplayOutputSchema, replayJson(r)));
+        else if (format === "markdown") process.stdout.write(renderReplayMarkdown(r));
         else process.stdout.write(renderReplayText(r));
         if (r.nondeterminism) process.exitCode = 3;
         else if (r.violation) process.exitCode = 1;
