@@ -21,6 +21,7 @@ import {
 import type { Design, Op, Step } from "../model/step.js";
 import { ComposeError, DesignError, FAMILIES, PropertyCheckError, stepAt } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
+import { didYouMean } from "../reports/did-you-mean.js";
 import {
   DeclarationError,
   declareDesign,
@@ -90,43 +91,6 @@ const specSchema = z.object({
   marksUnmapped: z.boolean().optional(),
   runsFrom: z.enum(["task", "worker"]).optional(),
 });
-
-/** Closest known name, for "did you mean". */
-function closest(word: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const k of known) {
-    const d = distance(word, k);
-    if (d < bestD) {
-      best = k;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = cur;
-    }
-  }
-  return row[b.length] as number;
-}
-
-const didYouMean = (word: string, known: readonly string[]): string => {
-  const c = closest(word, known);
-  return c ? ` (did you mean "${c}"?)` : "";
-};
 
 const list = (xs: readonly string[], max = 12): string =>
   xs.length > max ? `${xs.slice(0, max).join(", ")}, ...` : xs.join(", ");

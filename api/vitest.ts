@@ -22,11 +22,18 @@ import type { MatrixRow, RowResult } from "../engine/verdicts.js";
 import { verdictRows } from "../engine/verdicts.js";
 import { designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
-import { runsIn, SCENARIOS, scenarioById, undeclaredLock } from "../model/scenarios.js";
+import {
+  runsIn,
+  SCENARIOS,
+  scenarioById,
+  scenarioRegistry,
+  undeclaredLock,
+} from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { PROPERTIES, propertyById } from "../properties/index.js";
+import { PROPERTIES, propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { tokenForRow } from "../reports/cex.js";
+import { didYouMean } from "../reports/did-you-mean.js";
 import { violationLanes } from "../reports/lanes.js";
 import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
 import {
@@ -152,8 +159,12 @@ function scenarioList(design: Design, ids: readonly string[] | undefined): Scena
   if (!ids) return SCENARIOS.filter((s) => runsIn(s, design));
   return ids.map((id) => {
     const s = scenarioById(id);
-    if (!s)
-      fail(`lockdrop: unknown scenario "${id}". Known: ${SCENARIOS.map((x) => x.id).join(", ")}.`);
+    if (!s) {
+      const known = scenarioRegistry.all().map((x) => x.id);
+      fail(
+        `lockdrop: unknown scenario "${id}"${didYouMean(id, known)}. Known: ${known.join(", ")}.`,
+      );
+    }
     if (!runsIn(s, design))
       fail(`lockdrop: a ${design.family} design does not run in scenario "${id}".`);
     return s;
@@ -164,8 +175,12 @@ function propertiesFor(ids: readonly string[] | undefined): Property[] {
   if (!ids) return [...PROPERTIES];
   return ids.map((id) => {
     const p = propertyById(id);
-    if (!p)
-      fail(`lockdrop: unknown property "${id}". Known: ${PROPERTIES.map((x) => x.id).join(", ")}.`);
+    if (!p) {
+      const known = propertyRegistry.all().map((x) => x.id);
+      fail(
+        `lockdrop: unknown property "${id}"${didYouMean(id, known)}. Known: ${known.join(", ")}.`,
+      );
+    }
     return p;
   });
 }
@@ -347,9 +362,17 @@ function designCheck(
     },
     expect(expected) {
       const problems: string[] = [];
+      const checked = [...new Set(rows.map((r) => r.property))];
+      const on = scenarios.map((s) => s.id);
       for (const [key, v] of Object.entries(expected)) {
+        // a key is a property checked (its verdict on every scenario) or a scenario
+        if (typeof v === "string" ? !checked.includes(key) : !on.includes(key))
+          fail(
+            typeof v === "string"
+              ? `lockdrop: expect(): "${key}" is not a property checked for ${design.id}${didYouMean(key, checked)}. Checked: ${checked.join(", ")}.`
+              : `lockdrop: expect(): "${key}" is not a scenario ${design.id} was checked on${didYouMean(key, on)}. Checked on: ${on.join(", ")}.`,
+          );
         if (typeof v === "string") {
-          propertiesFor([key]);
           for (const s of scenarios) {
             const m = mismatch(row(key, s.id), v);
             if (m) problems.push(m);

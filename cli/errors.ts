@@ -1,5 +1,7 @@
 // Bad input: one paragraph that names the problem and the fix, exit code 2, and no
 // stack trace unless --debug.
+import { didYouMean } from "../reports/did-you-mean.js";
+
 export class UsageError extends Error {}
 
 export const DEFAULT_RUNS = 1000;
@@ -7,7 +9,9 @@ export const DEFAULT_SEED = 1;
 
 export function known(kind: string, id: string, all: readonly string[], hint: string): UsageError {
   const kinds = kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : `${kind}s`;
-  return new UsageError(`unknown ${kind} "${id}". Known ${kinds}: ${all.join(", ")}. ${hint}`);
+  return new UsageError(
+    `unknown ${kind} "${id}"${didYouMean(id, all)}. Known ${kinds}: ${all.join(", ")}. ${hint}`,
+  );
 }
 
 /**

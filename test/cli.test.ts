@@ -8,7 +8,9 @@ describe("lockdrop CLI", () => {
   it("rejects an unknown design with exit 2 and a one-paragraph error", () => {
     const r = lockdrop("check", "v3");
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/unknown design "v3"\. Known designs: mainline, .*lockdrop list/);
+    expect(r.err).toMatch(
+      /unknown design "v3" \(did you mean "v1"\?\)\. Known designs: mainline, .*lockdrop list/,
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.err.trim().split("\n")).toHaveLength(1);
   });

@@ -287,7 +287,7 @@ describe("lockdrop coverage", () => {
       expect(r.err.trim().split("\n")).toHaveLength(1);
     }
     expect(unknownDesign.err).toMatch(
-      /^lockdrop: unknown design "v9"\. Known designs: mainline, .*give the path of a design file/,
+      /^lockdrop: unknown design "v9" \(did you mean "v1"\?\)\. Known designs: mainline, .*give the path of a design file/,
     );
     expect(badScenario.err).toMatch(/does not run in scenario "hugetlb-uffd".*Pick one of: /);
   }, 60_000);

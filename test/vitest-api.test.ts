@@ -71,6 +71,17 @@ describe("lockdrop/vitest", () => {
     expect(() => checkDesign("v2", { runs: 10 }).verdict("lock-balance")).toThrow(
       /name the scenario of "lock-balance"/,
     );
+    // a mistyped key names what was checked, and the closest of it
+    const checked = checkDesign("v2", { scenarios: ["anon-uffd-1"], runs: 5 });
+    expect(() => checked.expect({ "no-freed-vma-uses": "holds" })).toThrow(
+      /expect\(\): "no-freed-vma-uses" is not a property checked for v2 \(did you mean "no-freed-vma-use"\?\)\. Checked: no-vma-use-after-unlock, no-freed-vma-use,/,
+    );
+    expect(() => checked.expect({ "anon-uffd-2": { "lock-balance": "holds" } })).toThrow(
+      /expect\(\): "anon-uffd-2" is not a scenario v2 was checked on \(did you mean "anon-uffd-1"\?\)\. Checked on: anon-uffd-1\./,
+    );
+    expect(() => checkDesign("v2", { scenarios: ["anon-ufd"], runs: 5 })).toThrow(
+      /unknown scenario "anon-ufd" \(did you mean "anon-uffd"\?\)/,
+    );
   });
 
   it("refuses options that would check nothing, before running anything", () => {
