@@ -57,8 +57,10 @@ export {
   recordFaultInCallbacks,
 } from "../model/designs/v2.js";
 export {
+  defaultBudgetNeverZero,
   hmmDoFaultV8,
   hmmRangeFaultLockedV8,
+  hmmRangeFaultLockedV8NeverReaches,
   hmmRangeFaultUnlockedTimeout,
   UNLOCKED_TIMEOUT,
 } from "../model/designs/v8-timeout.js";

@@ -9,9 +9,15 @@ import { exploreExhaustive } from "../engine/exhaustive.js";
 import { compactKey } from "../engine/fingerprint.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { exhaustiveRows } from "../engine/verdicts.js";
-import { canonicalSeqs } from "../model/kernel/notifier.js";
+import {
+  canonicalSeqs,
+  invalidateCallback,
+  invalidateRangeEnd,
+  invalidateRangeStart,
+} from "../model/kernel/notifier.js";
 import { canonicalWorld } from "../model/parts.js";
 import { scenario as declare } from "../model/scenarios.js";
+import type { Ctx } from "../model/step.js";
 import type { World } from "../model/world.js";
 import type { Property } from "../properties/property.js";
 import { design, prop, scenario } from "./helpers.js";
@@ -143,5 +149,33 @@ describe("an endless stream of invalidations", () => {
     if (!a || !b) throw new Error("no worlds");
     expect(compactKey(a)).not.toBe(compactKey(b));
     expect(compactKey(canonicalWorld(a))).toBe(compactKey(canonicalWorld(b)));
+  });
+});
+
+describe("an invalidation written with the exported ops", () => {
+  it("invalidateRangeStart() makes the mm's seq odd and invalidateRangeEnd() even again, each named after its caller", () => {
+    const w = structuredClone(setupFor(design("v8"), scenario("anon-uffd-1")).world0) as World;
+    const woken: number[] = [];
+    const k = {
+      w,
+      tid: 1,
+      emit: () => {},
+      wake: (tids: readonly number[]) => woken.push(...tids),
+    } as unknown as Ctx;
+    const start = invalidateRangeStart("gdrv_evict()");
+    const end = invalidateRangeEnd("gdrv_evict()");
+    expect(start.name).toBe("gdrv_evict(): mmu_notifier_invalidate_range_start()");
+    expect(end.name).toBe("gdrv_evict(): mmu_notifier_invalidate_range_end()");
+    const before = w.notifier.mmSeq;
+    start.run(k);
+    expect(w.notifier.mmSeq % 2).toBe(1);
+    expect(w.notifier.invalidators).toEqual([1]);
+    end.run(k);
+    expect(w.notifier.mmSeq).toBe(before + 2);
+    expect(w.notifier.invalidators).toEqual([]);
+    // the driver's callback, printed as the driver's own unlock
+    expect(invalidateCallback(undefined, "mutex_unlock(gdrv->notifier_lock)").name).toBe(
+      "mutex_unlock(gdrv->notifier_lock)",
+    );
   });
 });

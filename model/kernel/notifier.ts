@@ -237,6 +237,21 @@ export const invalidateRangeStart = (caller?: string): Op<"ok"> =>
     },
   });
 
+/**
+ * `mmu_notifier_invalidate_range_end()` as a step of an actor, after its
+ * invalidateRangeStart() (invalidateEnd()), named after its caller when `caller` is
+ * given.
+ */
+export const invalidateRangeEnd = (caller?: string): Op<"ok"> =>
+  op({
+    name: `${caller ? `${caller}: ` : ""}mmu_notifier_invalidate_range_end()`,
+    outcomes: ["ok"],
+    run: (k) => {
+      invalidateEnd(k);
+      return "ok";
+    },
+  });
+
 /** The driver's invalidate() callback body, under user_lock: mmu_interval_set_seq(). */
 export function setSeq(k: Ctx): void {
   k.w.notifier.subSeq = k.w.notifier.mmSeq;
@@ -304,10 +319,14 @@ export function invalidateStartNonblock(k: Ctx): boolean {
  * With `event` "unmap" (MMU_NOTIFY_UNMAP: unmap_vmas() for munmap, move_page_tables() for
  * mremap, mm/memory.c and mm/mremap.c, v7.0), a driver that marks its range unmapped
  * (Design.marksUnmapped: xe_svm_invalidate() -> drm_gpusvm_range_set_unmapped()) does so.
+ * `name` prints the driver's own call for it (`mutex_unlock(gdrv->notifier_lock)`).
  */
-export const invalidateCallback = (event?: "unmap"): Op<"ok"> =>
+export const invalidateCallback = (
+  event?: "unmap",
+  name = "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
+): Op<"ok"> =>
   op({
-    name: "invalidate(): mmu_interval_set_seq(); mutex_unlock(user_lock)",
+    name,
     outcomes: ["ok"],
     run: (k) => {
       setSeq(k);
