@@ -324,6 +324,13 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
     // declarations that refuse themselves at load say what to fix already
     if (e instanceof ComposeError || e instanceof UnknownActorError)
       throw new DesignFileError(file, oneParagraph(e.message));
+    // a primitive refused its argument: the message names the primitive and the argument
+    if (e instanceof Error && e.name === "ArgumentError")
+      throw new DesignFileError(
+        file,
+        `${oneParagraph(e.message)}. Fix: pass the primitive what the message says (the guide, docs/writing-a-design.md, shows each).`,
+        { cause: e },
+      );
     // esbuild (through tsx) names a .mts or .cts file by its .ts twin in a syntax error
     const twin = abs.replace(/\.[cm]ts$/, ".ts");
     const raw = e instanceof Error ? e.message : String(e);

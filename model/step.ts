@@ -170,6 +170,23 @@ export function op<O extends string>(spec: Op<O>): Op<O> {
   return spec;
 }
 
+/** A primitive called with an argument it cannot take (by its name, across copies). */
+export class ArgumentError extends Error {
+  override readonly name = "ArgumentError";
+}
+
+/**
+ * A primitive's argument that names a thread local ("seq", "vma"): a design file is not
+ * type-checked, so a primitive given something else refuses at once, naming the
+ * argument, rather than printing it as a name or failing later at another step.
+ */
+export function localName(primitive: string, param: string, v: unknown): string {
+  if (typeof v === "string" && v !== "") return v;
+  throw new ArgumentError(
+    `${primitive}: ${param} names a local of the thread, a string such as "seq", and got ${typeof v === "string" ? "an empty string" : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`,
+  );
+}
+
 /**
  * The step at `label`, own properties only: a label such as "constructor" or
  * "hasOwnProperty" is a label like any other, never a member of Object.prototype.

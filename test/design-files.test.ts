@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { handleMmFault, hmmCallWithTimeout } from "lockdrop/model";
 import { describe, expect, it } from "vitest";
 import { type CliResult, runNode } from "./run-cli.js";
 
@@ -36,6 +37,8 @@ const EXPECTED: Record<string, RegExp> = {
   "12-unknown-step-key.ts":
     /step "lock" has unknown key "nxt" \(did you mean "next"\?\)\. Fix: a step has only op, next and on\./,
   "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
+  "16-bad-argument.ts":
+    /mmuIntervalReadBegin\(\): its argument names a local of the thread, a string such as "seq", and got 42\. Fix: pass the primitive what the message says/,
   "14-unreachable-bad-outcome.ts":
     /unreachable: \{ label: "do_fault\.one", outcome: "complete" \}: handle_mm_fault\(.*\) has no outcome "complete" \(did you mean "completed"\?\); it returns ok, retry, completed, error\. Fix: /,
 };
@@ -60,6 +63,25 @@ describe("malformed design files", () => {
       expect(r.err.startsWith(`lockdrop: ${DIR}/${n}: `)).toBe(true);
       expect(r.err).toMatch(EXPECTED[n] as RegExp);
     });
+  });
+
+  it("has primitives refuse an argument of the wrong kind when the file builds its steps", () => {
+    expect(() => handleMmFault("vma", "addr", 7 as never)).toThrow(
+      /handleMmFault\(\): flags is a list of fault flags such as \["ALLOW_RETRY", "KILLABLE"\], or a function of the step's context giving one, and got 7/,
+    );
+    expect(() => handleMmFault("vma", "addr", ["ALLOW_RETRY", "KILABLE"] as never)).toThrow(
+      /handleMmFault\(\): "KILABLE" is not a fault flag; the flags are WRITE, /,
+    );
+    expect(() => handleMmFault("vma", 3 as never, [])).toThrow(
+      /handleMmFault\(\): addr names a local/,
+    );
+    expect(() => hmmCallWithTimeout("api", { timeout: 1 } as never)).toThrow(
+      /hmmCallWithTimeout\(\): the timeout \(a local, or a whole number of jiffies\) names a local of the thread, a string such as "seq", and got \{"timeout":1\}/,
+    );
+    // what they are meant to take still builds
+    expect(handleMmFault("vma", "addr", ["ALLOW_RETRY"]).name).toBe(
+      "handle_mm_fault(vma, addr, ALLOW_RETRY)",
+    );
   });
 
   it("reports a step that throws during exploration as a design error at that step", async () => {

@@ -3,6 +3,8 @@
 // and its legal-combination notes read at alvinsun039/linux-torvalds bb8275b39b48 (a
 // v6.5-v6.9 mirror; FAULT_FLAG_ORIG_PTE_VALID, internal, is left out);
 // sanitize_fault_flags() in mm/memory.c at gregkh/linux bb1d93eedc25 (a v6.11-era tree).
+import { ArgumentError } from "../step.js";
+
 export const FAULT_FLAGS = [
   "WRITE",
   "MKWRITE",
@@ -18,6 +20,24 @@ export const FAULT_FLAGS = [
   "VMA_LOCK",
 ] as const;
 export type FaultFlag = (typeof FAULT_FLAGS)[number];
+
+/**
+ * A primitive's list of fault flags, as given in a design file (not type-checked): each
+ * must be one of FAULT_FLAGS, or the primitive refuses at once, naming the bad one.
+ */
+export function faultFlagList(primitive: string, flags: unknown): readonly FaultFlag[] {
+  const known = FAULT_FLAGS as readonly string[];
+  if (!Array.isArray(flags))
+    throw new ArgumentError(
+      `${primitive}: flags is a list of fault flags such as ["ALLOW_RETRY", "KILLABLE"], or a function of the step's context giving one, and got ${JSON.stringify(flags) ?? String(flags)}`,
+    );
+  const bad = flags.find((f) => typeof f !== "string" || !known.includes(f));
+  if (bad !== undefined)
+    throw new ArgumentError(
+      `${primitive}: ${JSON.stringify(bad) ?? String(bad)} is not a fault flag; the flags are ${known.join(", ")} (FAULT_FLAG_ without its prefix)`,
+    );
+  return flags as readonly FaultFlag[];
+}
 
 export type VmFault =
   | "0"

@@ -5,7 +5,7 @@
 import type { Event } from "../events.js";
 import { useVma } from "../ghost.js";
 import type { Ctx, Op, Unreachable } from "../step.js";
-import { op } from "../step.js";
+import { localName, op } from "../step.js";
 import type { Vma, VmaId, VmaRef, World } from "../world.js";
 import { copiedOnWrite, devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { needsAnonVma, vmfAnonPrepare } from "./anon-vma.js";
@@ -13,6 +13,7 @@ import { wpPageCopy, wpPageCopyPending } from "./cow.js";
 import {
   type FaultFlag,
   type FaultHandler,
+  faultFlagList,
   flagString,
   MISBEHAVING_DRIVER,
   misbehavingFile,
@@ -406,7 +407,7 @@ export const handleMmFault = (
   handler: FaultHandler = {},
 ): Op<FaultOutcome> =>
   op({
-    name: `handle_mm_fault(${vma}, ${addr}, ${typeof flags === "function" ? "flags" : flagString(flags)})`,
+    name: `handle_mm_fault(${localName("handleMmFault()", "vma", vma)}, ${localName("handleMmFault()", "addr", addr)}, ${typeof flags === "function" ? "flags" : flagString(faultFlagList("handleMmFault()", flags))})`,
     outcomes: ["ok", "retry", "completed", "error"],
     mightSleep: true,
     run: (k) => {

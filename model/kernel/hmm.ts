@@ -5,7 +5,7 @@
 // fault_addr, fault_end, ret, locked.
 import { holdsMmap, useVma } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
-import { op } from "../step.js";
+import { localName, op } from "../step.js";
 import type { World } from "../world.js";
 import { devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
@@ -292,7 +292,7 @@ const TIMED_CALL = Symbol.for("lockdrop.hmm.callWithTimeout");
 export const hmmCallWithTimeout = (api: string, arg: string | number): Op<"ok"> =>
   Object.assign(
     op({
-      name: `ret = ${api}(&range, ${arg})`,
+      name: `ret = ${api}(&range, ${typeof arg === "number" && Number.isInteger(arg) ? arg : localName("hmmCallWithTimeout()", "the timeout (a local, or a whole number of jiffies)", arg)})`,
       outcomes: ["ok"],
       local: true,
       run: (k) => {

@@ -5,7 +5,7 @@
 import * as mutex from "../mutex.js";
 import { addHolder } from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
-import { op } from "../step.js";
+import { localName, op } from "../step.js";
 import type { Status, Thread, Val, World } from "../world.js";
 
 /**
@@ -137,6 +137,7 @@ function sameSeqs(w: World, parent: World): boolean {
  * itself is what no-sleep-in-atomic sees.
  */
 export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> => {
+  localName("mmuIntervalReadBegin()", "its argument", into);
   if (!SEQ_LOCALS.includes(into)) SEQ_LOCALS.push(into);
   return op({
     name: `${into} = mmu_interval_read_begin(sub)`,
@@ -155,7 +156,7 @@ export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> => {
 /** `mmu_interval_read_retry(sub, seq)`: reliable only under user_lock. */
 export const mmuIntervalReadRetry = (seq = "seq"): Op<"retry" | "ok"> =>
   op({
-    name: `mmu_interval_read_retry(sub, ${seq})`,
+    name: `mmu_interval_read_retry(sub, ${localName("mmuIntervalReadRetry()", "its argument", seq)})`,
     outcomes: ["retry", "ok"],
     run: (k) => (k.w.notifier.subSeq !== k.num(seq) ? "retry" : "ok"),
   });
@@ -163,7 +164,7 @@ export const mmuIntervalReadRetry = (seq = "seq"): Op<"retry" | "ok"> =>
 /** `mmu_interval_check_retry(range->notifier, range->notifier_seq)`: lockless early-out. */
 export const mmuIntervalCheckRetry = (seq = "seq"): Op<"busy" | "ok"> =>
   op({
-    name: `mmu_interval_check_retry(sub, ${seq})`,
+    name: `mmu_interval_check_retry(sub, ${localName("mmuIntervalCheckRetry()", "its argument", seq)})`,
     outcomes: ["busy", "ok"],
     run: (k) => (k.w.notifier.subSeq !== k.num(seq) ? "busy" : "ok"),
   });
