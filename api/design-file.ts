@@ -82,8 +82,10 @@ const specSchema = z.object({
   family: z.enum(FAMILIES),
   start: z.string(),
   steps: z.record(z.string(), stepSchema),
-  scenarios: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),
-  properties: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])).optional(),
+  // an object is checked field by field where it is declared (api/declarations.ts),
+  // which names the field that is wrong
+  scenarios: z.array(z.union([z.string(), z.object({}).loose()])).optional(),
+  properties: z.array(z.union([z.string(), z.object({}).loose()])).optional(),
   unreachable: z
     .array(z.strictObject({ label: z.string(), outcome: z.string(), reason: z.string() }))
     .optional(),

@@ -41,6 +41,8 @@ const EXPECTED: Record<string, RegExp> = {
     /the actor id "munmap" is already taken by the actor from lockdrop's built-ins\. Fix: /,
   "20-lane-taken.ts":
     /scenario "ext-20": actors "munmap" and "ext-20-invalidate" both print in lane "W", so a counterexample could not tell them apart\. Fix: /,
+  "22-property-id-not-a-string.ts":
+    /a property: the id must be letters, digits, "\.", "_" and "-" \(got 5\)\. Fix: /,
   "19-compose-duplicate.ts":
     /compose\(\): fragment 2 defines step "unlock", which an earlier fragment already defines\. Fix: rename one of them, or wrap fragment 2 in override\(\.\.\.\)/,
 };
