@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { handleMmFault, hmmCallWithTimeout } from "lockdrop/model";
+import { handleMmFault, hmmCallWithTimeout, mutexLock } from "lockdrop/model";
 import { describe, expect, it } from "vitest";
 import { type CliResult, runNode } from "./run-cli.js";
 
@@ -77,6 +77,9 @@ describe("malformed design files", () => {
     );
     expect(() => hmmCallWithTimeout("api", { timeout: 1 } as never)).toThrow(
       /hmmCallWithTimeout\(\): the timeout \(a local, or a whole number of jiffies\) names a local of the thread, a string such as "seq", and got \{"timeout":1\}/,
+    );
+    expect(() => mutexLock(42 as never)).toThrow(
+      /mutex_lock\(\): the lock is named by a string, as the scenario declares it .* and got 42/,
     );
     // what they are meant to take still builds
     expect(handleMmFault("vma", "addr", ["ALLOW_RETRY"]).name).toBe(
