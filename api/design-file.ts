@@ -334,9 +334,12 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
         { cause: e },
       );
     // esbuild (through tsx) names a .mts or .cts file by its .ts twin in a syntax error
+    // (as "path:line:col"), unless that .ts file is real
     const twin = abs.replace(/\.[cm]ts$/, ".ts");
     const raw = e instanceof Error ? e.message : String(e);
-    const msg = oneParagraph(twin === abs ? raw : raw.replaceAll(twin, abs));
+    const msg = oneParagraph(
+      twin === abs || existsSync(twin) ? raw : raw.replaceAll(`${twin}:`, `${abs}:`),
+    );
     throw new DesignFileError(
       file,
       `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,

@@ -19,8 +19,8 @@ process.exit = (code) => {
     `process.exit(${code ?? ""}) was called; a design file must not exit the process`,
   );
 };
-// the command prints the warnings of its own replay
-console.error = () => {};
+// the command prints its own replay, and whatever the design file prints
+for (const m of ["log", "info", "warn", "error", "debug"]) console[m] = () => {};
 try {
   const { probeReplay } = await import(workerData.replay);
   await probeReplay(workerData.argv, workerData.arg, workerData.on, (program, label) =>

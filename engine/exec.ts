@@ -291,7 +291,7 @@ function stepDraft(
       throw new DesignError(
         program.id,
         label,
-        `${s.op.name} returned the outcome ${JSON.stringify(outcome) ?? String(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
+        `${s.op.name} returned the outcome ${typeof outcome === "string" ? JSON.stringify(outcome) : typeof outcome === "symbol" ? (outcome as symbol).toString() : String(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
       );
     if (to === null)
       throw new DesignError(program.id, label, `outcome "${outcome}" of ${s.op.name} goes nowhere`);

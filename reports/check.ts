@@ -86,7 +86,8 @@ function notProvenShortest(
   if (!c || c.provenShortest) return "";
   if (info.shortest === false) return "; not proven shortest (--no-shortest)";
   const bound = typeof info.shortest === "number" ? info.shortest : DEFAULT_SHORTEST_STATES;
-  return `; not proven shortest: the breadth-first pass stopped at ${bound.toLocaleString("en-US")} states (--shortest <more states> searches further)`;
+  // the pass stopped at its bound, or was interrupted: either way it proved nothing
+  return `; not proven shortest by the breadth-first pass of up to ${bound.toLocaleString("en-US")} states (--shortest <more states> searches further)`;
 }
 
 /** The reductions a search ran with, in words, for `provenBy`. */

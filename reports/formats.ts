@@ -171,7 +171,7 @@ export const CheckResultSchema = z
       .boolean()
       .optional()
       .describe(
-        "violated rows: a breadth-first search established that no shorter counterexample exists (false: the random one, not proven shortest)",
+        "violated rows: a breadth-first search established that no shorter counterexample exists (false: not proven, as for a random counterexample the pass did not prove, an exhaustive one under a preemption bound or found past a stop, or a shard's part)",
       ),
     schedule: ScheduleSchema.optional(),
     fastCheck: z
