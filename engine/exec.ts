@@ -5,7 +5,7 @@ import { enablePatches, Immer, type Patch } from "immer";
 import type { Event } from "../model/events.js";
 import { canonicalWorld } from "../model/parts.js";
 import type { Ctx, Program, Programs, StepRecord } from "../model/step.js";
-import { DesignError, readRef, stepAt, target } from "../model/step.js";
+import { DesignError, readRef, shownValue, stepAt, target } from "../model/step.js";
 import type {
   BlockedOn,
   Draft,
@@ -291,7 +291,7 @@ function stepDraft(
       throw new DesignError(
         program.id,
         label,
-        `${s.op.name} returned the outcome ${typeof outcome === "string" ? JSON.stringify(outcome) : typeof outcome === "symbol" ? (outcome as symbol).toString() : String(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
+        `${s.op.name} returned the outcome ${shownValue(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
       );
     if (to === null)
       throw new DesignError(program.id, label, `outcome "${outcome}" of ${s.op.name} goes nowhere`);

@@ -61,6 +61,23 @@ export class WorkerGone extends Error {}
 // the label of the step running on each of its search threads (an index into the table
 // the worker posts when it starts a pair).
 
+/**
+ * The design error of a step stopped by the watchdog after `limitMs` (`during`: what
+ * ran it, when not a search: "during the replay").
+ */
+export function stepTimedOut(
+  program: string,
+  label: string,
+  limitMs: number,
+  during?: string,
+): DesignError {
+  return new DesignError(
+    program,
+    label,
+    `the step (or a property's check after it) ran for more than ${limitMs / 1000} s without returning${during ? ` ${during}` : ""}, and was stopped (an endless loop?). Raise the limit with --step-timeout if the step is only slow`,
+  );
+}
+
 export async function rowsInParallel(
   jobs: readonly PairJob[],
   threads = Math.min(availableParallelism(), jobs.length),
@@ -152,13 +169,7 @@ async function inParallel<R>(
           if (current < 0 || now - stalledSince < stepLimit) return;
           const job = jobs[current];
           const [program, label] = labels[at] ?? [job?.design ?? "?", "?"];
-          finish(
-            new DesignError(
-              program,
-              label,
-              `the step (or a property's check after it) ran for more than ${stepLimit / 1000} s without returning, and was stopped (an endless loop?). Raise the limit with --step-timeout if the step is only slow`,
-            ),
-          );
+          finish(stepTimedOut(program, label, stepLimit));
         },
         Math.min(250, Math.max(10, stepLimit / 4)),
       );

@@ -1,9 +1,9 @@
 // Module resolution for running lockdrop from a checkout of its repository, where
 // "lockdrop/model" and "lockdrop/vitest" must be the TypeScript sources the command runs
 // from, never dist/, so that a design file's `import ... from "lockdrop/model"` loads the
-// same modules and a stale or missing dist/ plays no part. cli/bin.mjs, the worker
-// bootstraps (engine/hooks.mjs, cli/load-probe.mjs, cli/replay-probe.mjs) call
-// useSources() when the sources are there.
+// same modules and a stale or missing dist/ plays no part. cli/bin.mjs and
+// engine/hooks.mjs (every worker thread's bootstrap) call useSources() when the sources
+// are there.
 import { readFileSync, realpathSync } from "node:fs";
 import Module, { register } from "node:module";
 import { dirname, join } from "node:path";

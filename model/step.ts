@@ -175,16 +175,32 @@ export class ArgumentError extends Error {
   override readonly name = "ArgumentError";
 }
 
+/** A value a design file passed where it should not, as an error message shows it. */
+export function shownValue(v: unknown): string {
+  if (v === "") return "an empty string";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "symbol") return v.toString();
+  if (typeof v !== "object" || v === null) return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v); // circular, or a BigInt inside
+  }
+}
+
 /**
- * A primitive's argument that names a thread local ("seq", "vma"): a design file is not
- * type-checked, so a primitive given something else refuses at once, naming the
- * argument, rather than printing it as a name or failing later at another step.
+ * A primitive's argument that must be a non-empty string (`what` says what it names): a
+ * design file is not type-checked, so a primitive given something else refuses at once,
+ * naming the argument, rather than printing it as a name or failing later at a step.
  */
-export function localName(primitive: string, param: string, v: unknown): string {
+export function stringArg(primitive: string, v: unknown, what: string): string {
   if (typeof v === "string" && v !== "") return v;
-  throw new ArgumentError(
-    `${primitive}: ${param} names a local of the thread, a string such as "seq", and got ${typeof v === "string" ? "an empty string" : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`,
-  );
+  throw new ArgumentError(`${primitive}: ${what}, and got ${shownValue(v)}`);
+}
+
+/** A primitive's argument that names a thread local ("seq", "vma"): stringArg(). */
+export function localName(primitive: string, param: string, v: unknown): string {
+  return stringArg(primitive, v, `${param} names a local of the thread, a string such as "seq"`);
 }
 
 /**

@@ -8,11 +8,10 @@ import { Worker } from "node:worker_threads";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { setStepProbe } from "../../engine/exec.js";
-import { DEFAULT_STEP_LIMIT_MS } from "../../engine/parallel.js";
+import { DEFAULT_STEP_LIMIT_MS, stepTimedOut } from "../../engine/parallel.js";
 import { setupFor } from "../../engine/run.js";
 import { DESIGNS, designById } from "../../model/designs/index.js";
 import { runsIn, scenarioById } from "../../model/scenarios.js";
-import { DesignError } from "../../model/step.js";
 import { propertyById } from "../../properties/index.js";
 import type { Cex } from "../../reports/cex.js";
 import { cexFromToken, isToken, parseCex, parseToken } from "../../reports/cex.js";
@@ -245,13 +244,7 @@ function replayWithinLimit(arg: string, on: string | undefined, limitMs: number)
       clearTimeout(timer);
       timer = setTimeout(() => {
         const { program, label } = at ?? { program: "?", label: "?" };
-        end(
-          new DesignError(
-            program,
-            label,
-            `the step (or a property's check after it) ran for more than ${limitMs / 1000} s without returning during the replay, and was stopped (an endless loop?). Raise the limit with --step-timeout if the step is only slow`,
-          ),
-        );
+        end(stepTimedOut(program, label, limitMs, "during the replay"));
       }, limitMs);
     });
     w.once("error", () => end()); // the command's own replay reports what went wrong

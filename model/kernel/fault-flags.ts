@@ -3,7 +3,7 @@
 // and its legal-combination notes read at alvinsun039/linux-torvalds bb8275b39b48 (a
 // v6.5-v6.9 mirror; FAULT_FLAG_ORIG_PTE_VALID, internal, is left out);
 // sanitize_fault_flags() in mm/memory.c at gregkh/linux bb1d93eedc25 (a v6.11-era tree).
-import { ArgumentError } from "../step.js";
+import { ArgumentError, shownValue } from "../step.js";
 
 export const FAULT_FLAGS = [
   "WRITE",
@@ -29,12 +29,12 @@ export function faultFlagList(primitive: string, flags: unknown): readonly Fault
   const known = FAULT_FLAGS as readonly string[];
   if (!Array.isArray(flags))
     throw new ArgumentError(
-      `${primitive}: flags is a list of fault flags such as ["ALLOW_RETRY", "KILLABLE"], or a function of the step's context giving one, and got ${JSON.stringify(flags) ?? String(flags)}`,
+      `${primitive}: flags is a list of fault flags such as ["ALLOW_RETRY", "KILLABLE"], or a function of the step's context giving one, and got ${shownValue(flags)}`,
     );
   const bad = flags.find((f) => typeof f !== "string" || !known.includes(f));
   if (bad !== undefined)
     throw new ArgumentError(
-      `${primitive}: ${JSON.stringify(bad) ?? String(bad)} is not a fault flag; the flags are ${known.join(", ")} (FAULT_FLAG_ without its prefix)`,
+      `${primitive}: ${shownValue(bad)} is not a fault flag; the flags are ${known.join(", ")} (FAULT_FLAG_ without its prefix)`,
     );
   return flags as readonly FaultFlag[];
 }

@@ -20,7 +20,7 @@ import { holdsState } from "../lock-table.js";
 import * as mutex from "../mutex.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
-import { ArgumentError, op } from "../step.js";
+import { op, stringArg } from "../step.js";
 import type { Draft, LockKind, LockState, Tid, World } from "../world.js";
 
 /** The declared lock `name`, or a design error naming the locks the scenario has. */
@@ -38,10 +38,11 @@ export function declaredLock(k: Ctx, name: string, kinds: readonly LockKind[]): 
 /** An op on the declared lock `name`, which says so (Op.locks): the scenario must declare it. */
 function lockOp<O extends string>(name: string, kinds: readonly LockKind[], spec: Op<O>): Op<O> {
   // a design file is not type-checked: a lock named by a number would print as declared
-  if (typeof name !== "string" || name === "")
-    throw new ArgumentError(
-      `${spec.name.slice(0, spec.name.indexOf("("))}(): the lock is named by a string, as the scenario declares it ({ name: "drv.lock", kind: "mutex" }), and got ${JSON.stringify(name) ?? String(name)}`,
-    );
+  stringArg(
+    `${spec.name.slice(0, spec.name.indexOf("("))}()`,
+    name,
+    'the lock is named by a string, as the scenario declares it ({ name: "drv.lock", kind: "mutex" })',
+  );
   return op({ ...spec, locks: [{ name, kinds }] });
 }
 

@@ -223,35 +223,38 @@ export function invalidateStart(k: Ctx): void {
   k.emit({ k: "invalidate", tid: k.tid, phase: "start" });
 }
 
+/** A step of an actor that runs `part` of an invalidation, named after its caller when given. */
+const invalidationStep =
+  (call: string, part: (k: Ctx) => void) =>
+  (caller?: string): Op<"ok"> =>
+    op({
+      name: `${caller ? `${caller}: ` : ""}${call}`,
+      outcomes: ["ok"],
+      run: (k) => {
+        part(k);
+        return "ok";
+      },
+    });
+
 /**
  * `mmu_notifier_invalidate_range_start()` as a step of an actor that changes page tables
  * (munmap's or madvise's zap, mprotect, mremap, fork's COW), named after its caller when
  * `caller` is given (`change_pud_range(): mmu_notifier_invalidate_range_start()`).
  */
-export const invalidateRangeStart = (caller?: string): Op<"ok"> =>
-  op({
-    name: `${caller ? `${caller}: ` : ""}mmu_notifier_invalidate_range_start()`,
-    outcomes: ["ok"],
-    run: (k) => {
-      invalidateStart(k);
-      return "ok";
-    },
-  });
+export const invalidateRangeStart = invalidationStep(
+  "mmu_notifier_invalidate_range_start()",
+  invalidateStart,
+);
 
 /**
  * `mmu_notifier_invalidate_range_end()` as a step of an actor, after its
  * invalidateRangeStart() (invalidateEnd()), named after its caller when `caller` is
  * given.
  */
-export const invalidateRangeEnd = (caller?: string): Op<"ok"> =>
-  op({
-    name: `${caller ? `${caller}: ` : ""}mmu_notifier_invalidate_range_end()`,
-    outcomes: ["ok"],
-    run: (k) => {
-      invalidateEnd(k);
-      return "ok";
-    },
-  });
+export const invalidateRangeEnd = invalidationStep(
+  "mmu_notifier_invalidate_range_end()",
+  invalidateEnd,
+);
 
 /** The driver's invalidate() callback body, under user_lock: mmu_interval_set_seq(). */
 export function setSeq(k: Ctx): void {
