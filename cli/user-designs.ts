@@ -70,13 +70,20 @@ async function probeLoad(file: string): Promise<void> {
   });
 }
 
-/** Load every argument that names a design file; bad files become UsageErrors (exit 2). */
-export async function preloadDesignFiles(argv: readonly string[]): Promise<void> {
+/**
+ * Load every argument that names a design file; bad files become UsageErrors (exit 2).
+ * `probe: false` skips the load probe, for a thread of a command whose own thread has
+ * already loaded the same files under it (replay's worker).
+ */
+export async function preloadDesignFiles(
+  argv: readonly string[],
+  { probe = true }: { readonly probe?: boolean } = {},
+): Promise<void> {
   // `--on=./d.ts` and `--design-file=./d.ts` name a file as the spaced forms do
   const values = argv.map((a) => (/^--[^=]+=/.test(a) ? a.slice(a.indexOf("=") + 1) : a));
   for (const arg of values) {
     if (!looksLikeDesignFile(arg) || loaded.has(arg)) continue;
-    await probeLoad(arg);
+    if (probe) await probeLoad(arg);
     try {
       loaded.set(arg, await loadDesignFile(arg));
     } catch (e) {

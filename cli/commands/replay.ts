@@ -213,7 +213,7 @@ export async function probeReplay(
   on: string | undefined,
   onStep: (program: string, label: string) => void,
 ): Promise<void> {
-  await preloadDesignFiles(argv);
+  await preloadDesignFiles(argv, { probe: false }); // the command's own load probed them
   const cex = await prepareCex(arg);
   setStepProbe(onStep);
   replayFor(cex(), on);
