@@ -44,6 +44,8 @@ const actorSchema = z.object({
   mutant: z.string().min(1).optional(),
 });
 const PRIVATE_HUGETLB = "a private hugetlb VMA (hugetlb: true, shared: false) is not modelled";
+const NO_PMD_TABLE =
+  "noPmdTable is for a hugetlb VMA (hugetlb: true) whose pages start neither mapped nor swapped";
 const vmaSchema = z
   .object({
     name: z.string().min(1),
@@ -56,12 +58,19 @@ const vmaSchema = z
     swapped: z.boolean().optional(),
     mapped: z.boolean().optional(),
     anonVma: z.boolean().optional(),
+    noPmdTable: z.boolean().optional(),
   })
   .refine((v) => v.shared || !v.hugetlb, {
     // hugetlb_no_page() and hugetlb_wp() prepare a private mapping's anon_vma and use its
     // reservation map; neither is modelled
     message: PRIVATE_HUGETLB,
     path: ["shared"],
+  })
+  .refine((v) => v.noPmdTable !== true || (v.hugetlb && !v.mapped && !v.swapped), {
+    // only walk_hugetlb_range() asks whether a PMD table is there (hugetlb_walk()), and
+    // without one no page of the VMA can be mapped
+    message: NO_PMD_TABLE,
+    path: ["noPmdTable"],
   });
 const scenarioSchema = z.object({
   id: z.string().regex(ID),
@@ -116,6 +125,8 @@ function zodProblem(kind: string, id: unknown, issue: z.core.$ZodIssue, value: u
     return `${name}: the id must be letters, digits, ".", "_" and "-" (got ${JSON.stringify(id)}). Fix: give it an id such as "my-${kind}".`;
   if (issue.message === PRIVATE_HUGETLB)
     return `${name}: ${at}: ${PRIVATE_HUGETLB} (its faults prepare an anon_vma and use the reservation map, which lockdrop leaves out). Fix: declare hugetlb VMAs with shared: true, as MAP_SHARED hugetlbfs mappings.`;
+  if (issue.message === NO_PMD_TABLE)
+    return `${name}: ${at}: ${NO_PMD_TABLE}: only the hugetlb page walk looks for the PMD table (hugetlb_walk()), and a VMA without one maps nothing. Fix: drop noPmdTable, or declare the VMA with hugetlb: true and shared: true and without mapped or swapped.`;
   if (path[0] === "actors")
     return `${name}: actors.${path.slice(1).join(".")}: ${issue.message}. Fix: list actors as use(myActor, budget), with actor() from lockdrop/model and a budget of 0 or more (null: no bound).`;
   return `${name}: ${at}: ${issue.message}. Fix: declare it with ${kind === "property" ? "safety() or liveness()" : `${kind}()`} from lockdrop/model.`;

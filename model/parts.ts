@@ -122,6 +122,8 @@ const vmas = worldPart({
       v.mm ?? null,
       // vma->anon_vma only once set, so the keys of VMAs without one are as before
       ...(v.anonVma ? ["anon_vma"] : []),
+      // no PMD table over a hugetlb VMA, only while none is there
+      ...(v.noPmdTable ? ["no_pmd_table"] : []),
     ]),
   encode(vs, u) {
     u.unit(vs.length);
@@ -130,14 +132,15 @@ const vmas = worldPart({
       u.num(v.end);
       const f = v.flags;
       // bit 16: the slot holds a VMA of another mm, whose index follows; bit 32:
-      // vma->anon_vma is set
+      // vma->anon_vma is set; bit 64: no PMD table covers it yet
       u.unit(
         (f.write ? 1 : 0) |
           (f.shared ? 2 : 0) |
           (f.hugetlb ? 4 : 0) |
           (f.uffdMissing ? 8 : 0) |
           (v.mm !== undefined ? 16 : 0) |
-          (v.anonVma ? 32 : 0),
+          (v.anonVma ? 32 : 0) |
+          (v.noPmdTable ? 64 : 0),
       );
       if (v.mm !== undefined) u.unit(v.mm);
       u.val(f.file ?? null);
@@ -163,6 +166,7 @@ const vmas = worldPart({
       // trace fingerprints) are as before
       ...(v.mm !== undefined ? { mm: v.mm } : {}),
       ...(v.anonVma ? { anonVma: true } : {}),
+      ...(v.noPmdTable ? { noPmdTable: true } : {}),
     })),
 });
 

@@ -73,6 +73,11 @@ export interface VmaSpec extends VmaFlags {
    * (default: when its pages start swapped out or mapped)
    */
   readonly anonVma?: boolean;
+  /**
+   * a hugetlb VMA that no PMD table covers yet (the PUD entry over it is none):
+   * hugetlb_walk() finds no entry there until a fault or UFFDIO_COPY allocates the table
+   */
+  readonly noPmdTable?: boolean;
 }
 
 /** A lock the scenario declares: a name a reader recognises (`drv.lock`) and its kind. */
@@ -433,6 +438,16 @@ export const SCENARIOS: readonly Scenario[] = [
     stepsPerPage: 40,
   },
   {
+    id: "hugetlb-uffd-hole",
+    title:
+      "hugetlb-uffd-1 without the invalidation, and no PMD table over the VMA yet: the first walk meets a hole and faults with the hugetlb VMA lock held",
+    families: ["hmm"],
+    vmas: [{ ...hugetlbUffd, name: "hugetlb-uffd-hole", noPmdTable: true }],
+    write: true,
+    actors: [use(munmap, 1), use(monitor, null), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
     id: "anon-uffd-silent",
     title: "anon-uffd, but the monitor never answers; a fatal signal may come",
     families: callers,
@@ -514,6 +529,16 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "shared hugetlb VMA without uffd, 1 huge page missing; madvise(MADV_DONTNEED) zaps it",
     families: ["hmm"],
     vmas: [{ ...hugetlbUffd, name: "hugetlb", uffdMissing: false }],
+    write: true,
+    actors: [use(madvise, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "hugetlb-hole",
+    title:
+      "hugetlb-zap, but no PMD table covers the VMA yet: hugetlb_walk() finds no entry, and the walk calls pte_hole with the hugetlb VMA lock held",
+    families: ["hmm"],
+    vmas: [{ ...hugetlbUffd, name: "hugetlb-hole", uffdMissing: false, noPmdTable: true }],
     write: true,
     actors: [use(madvise, 1)],
     stepsPerPage: 40,
@@ -882,9 +907,10 @@ export function initialWorld(s: Scenario, design: Design): World {
   const vmas: Vma[] = [];
   let at = 0;
   for (const spec of s.vmas) {
-    const { name: _name, pages, swapped, mapped, anonVma, ...flags } = spec;
+    const { name: _name, pages, swapped, mapped, anonVma, noPmdTable, ...flags } = spec;
     const prepared = anonVma ?? ((swapped === true || mapped === true) && !flags.shared);
-    vmas.push(newVma(vmas.length, at, at + pages, flags, false, prepared));
+    const vma = newVma(vmas.length, at, at + pages, flags, false, prepared);
+    vmas.push(noPmdTable === true ? { ...vma, noPmdTable: true } : vma);
     at += pages;
   }
   const pages = at;

@@ -173,6 +173,15 @@ export interface Vma {
    * the same one, and it stays when the pages are zapped (read at v7.0).
    */
   readonly anonVma?: boolean;
+  /**
+   * A hugetlb VMA that no PMD table covers yet: absent once one does. The PUD entry over
+   * it is none (the first huge page mapped in a 1 GiB region), so hugetlb_walk() finds
+   * no entry and walk_hugetlb_range() calls the walker's pte_hole instead of its
+   * hugetlb_entry (mm/pagewalk.c, v7.0). huge_pte_alloc() allocates the table:
+   * hugetlb_fault() before anything else, mfill_atomic_hugetlb() for UFFDIO_COPY
+   * (mm/hugetlb.c, mm/userfaultfd.c, v7.0); a zap clears entries but frees no table.
+   */
+  readonly noPmdTable?: boolean;
 }
 
 /**

@@ -83,9 +83,22 @@ describe("mainline", () => {
     expect(r?.message).toMatch(/-EFAULT/);
   });
 
+  // hugetlb-hole: the hole's hmm_vma_fault() runs with hugetlb_vma_lock_read held, and
+  // hugetlb_fault()'s own read queues behind madvise's writer (mm/hmm.c, v7.0)
+  const deadlocksOn = (id: string) => (id === "hugetlb-hole" ? ["no-deadlock"] : []);
   for (const s of SCENARIOS.filter((x) => runsIn(x, design("mainline")) && !runsMutantActor(x)))
-    it(`holds every safety property on ${s.id}`, () => {
+    it(`holds every safety property on ${s.id}${s.id === "hugetlb-hole" ? " but no-deadlock" : ""}`, () => {
       const v = verdicts("mainline", s.id);
-      for (const id of SAFETY) expect([id, v[id]?.verdict]).not.toEqual([id, "violated"]);
+      for (const id of SAFETY)
+        if (!deadlocksOn(s.id).includes(id))
+          expect([id, v[id]?.verdict]).not.toEqual([id, "violated"]);
     });
+
+  it("deadlocks on hugetlb-hole: a second read of hugetlb_vma_lock behind madvise's writer", () => {
+    const r = verdicts("mainline", "hugetlb-hole")["no-deadlock"];
+    expect(r?.verdict).toBe("violated");
+    expect(r?.message).toMatch(
+      /T waits for Z \(hugetlb_vma_lock\(vma#0\), queued behind its write waiter\)/,
+    );
+  });
 });

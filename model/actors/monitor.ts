@@ -20,6 +20,7 @@
 
 import { type Actor, actor } from "../actor.js";
 import { ENOENT } from "../errno.js";
+import { hugePteAlloc } from "../kernel/hugetlb.js";
 import { findVmaAndPrepareAnon, uffdLockVmaRcu } from "../kernel/mfill.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { setPte } from "../kernel/pte.js";
@@ -86,7 +87,10 @@ const fill = op({
       // range's place; the release cannot run during the copy, model/actors/release.ts)
       k.set("ret", ENOENT);
       k.emit({ k: "note", tid: k.tid, text: "UFFDIO_COPY: -ENOENT (not registered), no wake" });
-    } else if (k.w.ptes[addr] === "none") {
+    } else {
+      // mfill_atomic_hugetlb(): huge_pte_alloc() before it looks at the entry
+      if (v.flags.hugetlb) hugePteAlloc(k, v.id);
+      if (k.w.ptes[addr] !== "none") return "ok";
       const pte = v.flags.write ? "rw" : "ro";
       setPte(k, addr, pte);
       k.set("ret", 0);

@@ -80,7 +80,7 @@ function noFaultNeverReaches(faultLabels: readonly [string, readonly string[]][]
     ...unreachable("walk.hole.efault", ["ok"], NO_FAULT),
     ...unreachable("walk.eperm", ["ok"], NO_FAULT),
     ...unreachable("pte.entry", ["fault", "eperm"], NO_FAULT),
-    ...unreachable("hugetlb.entry", ["fault", "eperm"], NO_FAULT),
+    ...unreachable("hugetlb.entry", ["fault", "eperm", "hole"], NO_FAULT),
     ...unreachable("hugetlb.eperm", ["ok"], NO_FAULT),
     ...unreachable("hugetlb.unlock_ret", ["ok"], NO_FAULT),
     ...faultLabels.flatMap(([label, outcomes]) => unreachable(label, outcomes, NO_FAULT)),
@@ -163,6 +163,9 @@ export const gpusvmScan: Design = {
       ["hugetlb.fault_next", ["more", "done"]],
       ["hugetlb.ebusy", ["ok"]],
       ["hugetlb.efault", ["ok"]],
+      ["hugetlb.hole", ["ok", "retry", "completed", "error"]],
+      ["hole.ebusy", ["ok"]],
+      ["hole.efault", ["ok"]],
     ]),
   ],
 };
@@ -210,6 +213,7 @@ export const gpusvmScanV8: Design = {
     ...noFaultNeverReaches([
       ["pte.fault", ["ok"]],
       ["hugetlb.fault", ["ok"]],
+      ["hugetlb.hole", ["ok"]],
       ["do_fault", ["found"]],
       ["do_fault.perm", ["ok"]],
       ["do_fault.one", ["ok", "retry", "completed", "error"]],

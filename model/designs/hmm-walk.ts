@@ -5,6 +5,11 @@
 //   "hugetlb.fault" entered inside walk_hugetlb_range, hugetlb_vma_lock_read(walk_vma)
 //                   held; ends at "hugetlb.unlock_ret", where the *walker* calls
 //                   hugetlb_vma_unlock_read(walk_vma) on the same pointer and returns ret.
+//   "hugetlb.hole"  the same, where hugetlb_walk() found no PMD table: walk_hugetlb_range()
+//                   calls pte_hole, hmm_vma_walk_hole(), whose hmm_vma_fault() runs with
+//                   hugetlb_vma_lock_read held (mm/pagewalk.c, mm/hmm.c, v7.0); ends at
+//                   "hugetlb.unlock_ret" too. recordFaultInCallbacks(), faultInCallbacks()
+//                   and the other fault fragments define it beside "hugetlb.fault".
 // and "walk.ret", where the walk's return value lands in hmm_range_fault's loop.
 // Read: mm/hmm.c (hmm_vma_walk_pmd/_hole/_hugetlb_entry, hmm_vma_handle_pte,
 // hmm_pte_need_fault) at gregkh/linux 5c40cd7db64a, v6.16.2.
@@ -54,6 +59,7 @@ export function hmmWalk(): Steps {
         next: "hugetlb.entry",
         end: "hugetlb.unlock",
         fault: "hugetlb.fault",
+        hole: "hugetlb.hole",
         eperm: "hugetlb.eperm",
       },
     },

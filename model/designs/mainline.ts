@@ -65,6 +65,7 @@ export function mainlineUnreachable(): Unreachable[] {
     ...unreachable("walk.next", ["hugetlb", "hole"], firstVma),
     ...forbiddenWithoutAllowRetry("pte.fault"),
     ...forbiddenWithoutAllowRetry("hugetlb.fault_one"),
+    ...forbiddenWithoutAllowRetry("hugetlb.hole"),
     ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
   ];
 }

@@ -12,7 +12,7 @@ import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
 import { mmapReadLock } from "../kernel/mmap-lock.js";
 import { userfaultfdMissing } from "../kernel/vma.js";
 import { set } from "../locals.js";
-import type { Design, Steps } from "../step.js";
+import type { Design, Steps, Unreachable } from "../step.js";
 import { documentedCaller } from "./callers.js";
 import { hmmWalk } from "./hmm-walk.js";
 import { hmmRangeFault } from "./mainline.js";
@@ -29,7 +29,7 @@ import {
 } from "./unreachable.js";
 
 /** hmm_vma_fault() -> hmm_handle_mm_fault() per page; `exit` gets ret. */
-function hmmHandleMmFault(p: "pte" | "hugetlb", exit: string): Steps {
+function hmmHandleMmFault(p: "pte" | "hugetlb" | "hole", exit: string): Steps {
   const plain = hmmFaultFlags();
   const uffd = hmmFaultFlags("ALLOW_RETRY", "USER");
   return {
@@ -83,21 +83,36 @@ export const rfc: Design = {
     "hugetlb.fault": { op: hugetlbVmaUnlockRead("walk_vma"), next: "hugetlb.fault_one" },
     ...hmmHandleMmFault("hugetlb", "hugetlb.relock"),
     "hugetlb.relock": { op: hugetlbVmaLockRead("walk_vma"), next: "hugetlb.unlock_ret" },
+    // where hugetlb_walk() finds no PMD table, pte_hole's hmm_vma_fault() runs with
+    // hugetlb_vma_lock_read held (mm/hmm.c hmm_vma_walk_hole, v7.0)
+    "hugetlb.hole": {
+      op: set({}, "hmm_vma_walk_hole() -> hmm_vma_fault(addr, end)"),
+      next: "hole.fault_one",
+    },
+    ...hmmHandleMmFault("hole", "hugetlb.unlock_ret"),
   },
   unreachable: [
     ...walkNeverReaches(),
     neverCompletes("pte.fault_uffd"),
     ...forbiddenWithoutAllowRetry("pte.fault_plain"),
-    ...forbiddenWithoutAllowRetry("hugetlb.fault_plain"),
-    ...unreachable("hugetlb.fault_plain", ["error"], PLAIN_FAULT_CANNOT_FAIL),
-    ...unreachable("hugetlb.fault_uffd", ["ok"], UFFD_FAULT_RETRIES),
-    neverCompletes("hugetlb.fault_uffd", HUGETLB_NEVER_COMPLETES),
-    ...unreachable("hugetlb.fault_uffd", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
+    ...hugetlbFaultNeverReaches("hugetlb"),
+    ...hugetlbFaultNeverReaches("hole"),
+  ],
+};
+
+/** The edges of hmm_handle_mm_fault() on a hugetlb page (its entry's or its hole's) that no scenario reaches. */
+function hugetlbFaultNeverReaches(p: "hugetlb" | "hole"): Unreachable[] {
+  return [
+    ...forbiddenWithoutAllowRetry(`${p}.fault_plain`),
+    ...unreachable(`${p}.fault_plain`, ["error"], PLAIN_FAULT_CANNOT_FAIL),
+    ...unreachable(`${p}.fault_uffd`, ["ok"], UFFD_FAULT_RETRIES),
+    neverCompletes(`${p}.fault_uffd`, HUGETLB_NEVER_COMPLETES),
+    ...unreachable(`${p}.fault_uffd`, ["error"], HMM_FAULT_CANNOT_FAIL),
+    ...unreachable(`${p}.fault_next`, ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
     ...unreachable(
-      "hugetlb.efault",
+      `${p}.efault`,
       ["ok"],
       "only a failed hugetlb fault leads here, and the only one entered has FAULT_FLAG_ALLOW_RETRY on a VMA with VM_WRITE, which the model never fails",
     ),
-  ],
-};
+  ];
+}

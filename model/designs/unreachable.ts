@@ -163,5 +163,18 @@ export function droppableFaultNeverReaches(
     ...unreachable("hugetlb.fault_one", ["error"], HMM_FAULT_CANNOT_FAIL),
     ...unreachable("hugetlb.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
     ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
+    ...holeFaultNeverFails("hugetlb.hole", "hole.efault"),
+  ];
+}
+
+/**
+ * The hugetlb hole's fault (hmm_vma_walk_hole() -> hmm_vma_fault(), faultInCallbacks())
+ * with FAULT_FLAG_ALLOW_RETRY: hugetlb never completes it, and it never fails.
+ */
+export function holeFaultNeverFails(fault: string, efault: string): Unreachable[] {
+  return [
+    neverCompletes(fault, HUGETLB_NEVER_COMPLETES),
+    ...unreachable(fault, ["error"], HMM_FAULT_CANNOT_FAIL),
+    ...unreachable(efault, ["ok"], ONLY_AFTER_FAILED_FAULT),
   ];
 }

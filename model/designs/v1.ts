@@ -70,14 +70,32 @@ export function faultInCallbacks(
     "pte.efault": { op: set({ ret: EFAULT }), next: "walk.ret" },
     ...(droppable ? { "pte.dropped": { op: set(dropped), next: "walk.ret" } } : {}),
   };
-  if (hugetlb === "refuse")
-    return {
-      ...pte,
-      "hugetlb.fault": {
-        op: set({ ret: EFAULT }, "if (locked) return -EFAULT  /* hugetlb fault not supported */"),
-        next: "hugetlb.unlock_ret",
-      },
+  if (hugetlb === "refuse") {
+    // the mails give v1's cover letter, not its code: every hugetlb fault on the
+    // unlockable path is refused, the hole's (hmm_vma_walk_hole) as the entry's
+    const refuse = {
+      op: set({ ret: EFAULT }, "if (locked) return -EFAULT  /* hugetlb fault not supported */"),
+      next: "hugetlb.unlock_ret",
     };
+    return { ...pte, "hugetlb.fault": refuse, "hugetlb.hole": refuse };
+  }
+  // hmm_vma_walk_hole -> hmm_vma_fault(): no drop around it, whatever the entry does
+  // (mm/hmm.c, v7.0): the fault runs with hugetlb_vma_lock_read held, and
+  // hugetlb_fault()'s own read of it is a second one
+  const hole: Steps = {
+    "hugetlb.hole": {
+      op: handleMmFault("walk_vma", "fault_addr", flags),
+      on: {
+        ok: "hole.ebusy",
+        error: "hole.efault",
+        retry: onDrop("hole"),
+        completed: onDrop("hole"),
+      },
+    },
+    "hole.ebusy": { op: set({ ret: EBUSY }), next: "hugetlb.unlock_ret" },
+    "hole.efault": { op: set({ ret: EFAULT }), next: "hugetlb.unlock_ret" },
+    ...(droppable ? { "hole.dropped": { op: set(dropped), next: "hugetlb.unlock_ret" } } : {}),
+  };
   // hmm_vma_walk_hugetlb_entry: spin_unlock(ptl); [hugetlb_vma_unlock_read(vma)];
   // hmm_vma_fault(); [hugetlb_vma_lock_read(vma)]; return
   const around: Steps =
@@ -99,6 +117,7 @@ export function faultInCallbacks(
   return {
     ...pte,
     ...around,
+    ...hole,
     "hugetlb.fault_one": {
       op: handleMmFault("walk_vma", "fault_addr", flags),
       on: {

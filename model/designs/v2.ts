@@ -25,7 +25,10 @@ import {
 } from "./unreachable.js";
 import { hmmRangeFaultUnlockableV1 } from "./v1.js";
 
-/** Patch 1: callbacks only record the fault; the walk unwinds with HMM_FAULT_PENDING. */
+/**
+ * Patch 1: callbacks only record the fault; the walk unwinds with HMM_FAULT_PENDING.
+ * hmm_vma_walk_hole() calls the same hmm_record_fault(), so the hugetlb hole does too.
+ */
 export function recordFaultInCallbacks(): Steps {
   return {
     "pte.fault": {
@@ -33,6 +36,12 @@ export function recordFaultInCallbacks(): Steps {
       next: "walk.ret",
     },
     "hugetlb.fault": {
+      op: set({ ret: HMM_FAULT_PENDING }, "return hmm_record_fault()"),
+      next: "hugetlb.unlock_ret",
+    },
+    // hmm_vma_walk_hole() records the fault the same way: the walk unwinds and
+    // walk_hugetlb_range() drops its hugetlb_vma_lock before hmm_do_fault() runs
+    "hugetlb.hole": {
       op: set({ ret: HMM_FAULT_PENDING }, "return hmm_record_fault()"),
       next: "hugetlb.unlock_ret",
     },

@@ -21,7 +21,7 @@ import {
 } from "./fault-flags.js";
 import { releaseFaultLock } from "./fault-lock.js";
 import { folioTrylock, folioUnlock, folioWait } from "./folio.js";
-import { hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
+import { hugePteAlloc, hugetlbFaultLock, hugetlbLocksHeld } from "./hugetlb.js";
 import { setPte } from "./pte.js";
 import { handleUserfault, handleUserfaultResume } from "./userfaultfd.js";
 import { privateAnon } from "./vma.js";
@@ -55,6 +55,7 @@ export function doFault(
   // hugetlb_fault's own hugetlb_vma_lock_read: queued behind a writer, the step waits
   // and runs again once granted (no fault has happened yet)
   if (vma.flags.hugetlb && !hugetlbFaultLock(k, vma.id)) return "0";
+  if (vma.flags.hugetlb) hugePteAlloc(k, vma.id);
   // the caller's own holds, not hugetlb_fault's (released above)
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];

@@ -21,6 +21,8 @@ export const HMM_PFN_REQ_FAULT = HMM_PFN_VALID;
 export const HMM_PFN_REQ_WRITE = HMM_PFN_WRITE;
 
 export type EntryOutcome = "next" | "end" | "fault" | "eperm";
+/** The hugetlb callback's outcomes: "hole" where hugetlb_walk() found no PMD table. */
+export type HugetlbEntryOutcome = EntryOutcome | "hole";
 
 function writePfn(k: Ctx, addr: number, value: number): void {
   const pfns = [...((k.get("pfns") as readonly number[]) ?? [])];
@@ -61,16 +63,37 @@ export const hmmWalkHole = (): Op<WalkOutcome | "efault"> =>
  * otherwise note the fault ([addr, seg_end), last = addr). A write fault on a VMA
  * without VM_WRITE is -EPERM (hmm_vma_fault).
  */
-export const hmmWalkEntry = (kind: "pte" | "hugetlb"): Op<EntryOutcome> =>
-  op({
+export function hmmWalkEntry(kind: "pte"): Op<EntryOutcome>;
+export function hmmWalkEntry(kind: "hugetlb"): Op<HugetlbEntryOutcome>;
+export function hmmWalkEntry(kind: "pte" | "hugetlb"): Op<HugetlbEntryOutcome> {
+  return walkEntryOp(kind);
+}
+
+function walkEntryOp(kind: "pte" | "hugetlb"): Op<HugetlbEntryOutcome> {
+  return op({
     name: kind === "pte" ? "hmm_vma_handle_pte(addr)" : "hmm_vma_walk_hugetlb_entry(addr)",
-    outcomes: ["next", "end", "fault", "eperm"],
+    outcomes:
+      kind === "pte"
+        ? ["next", "end", "fault", "eperm"]
+        : ["next", "end", "fault", "eperm", "hole"],
     run: (k) => {
       const addr = k.num("addr");
       if (addr >= k.num("seg_end")) return "end";
       const ref = k.ref("walk_vma");
       if (!ref) throw new Error("walk entry without walk->vma");
       const vma = useVma(k, ref, kind === "pte" ? "walk->vma" : "hugetlb_walk(walk->vma)");
+      // walk_hugetlb_range() (mm/pagewalk.c, v7.0): hugetlb_walk() returns NULL where no
+      // PMD table covers the VMA, and the walk calls ops->pte_hole, hmm_vma_walk_hole(),
+      // for the huge page, with hugetlb_vma_lock_read still held; the hole has no entry,
+      // so it is filled or faulted as a none entry would be, but a fault there is
+      // hmm_vma_walk_hole()'s hmm_vma_fault(), which does not drop the lock
+      const hole = kind === "hugetlb" && vma.noPmdTable === true;
+      if (hole)
+        k.emit({
+          k: "note",
+          tid: k.tid,
+          text: "hugetlb_walk() found no PMD table: walk_hugetlb_range() calls pte_hole, hmm_vma_walk_hole(), not hmm_vma_walk_hugetlb_entry()",
+        });
       const pte = k.w.ptes[addr] ?? "none";
       const req = k.num("req");
       // a swap entry is not present: hmm_pte_need_fault(..., 0) faults it in when a
@@ -96,9 +119,10 @@ export const hmmWalkEntry = (kind: "pte" | "hugetlb"): Op<EntryOutcome> =>
       // page), one page of the model
       k.set("fault_end", kind === "hugetlb" ? addr + 1 : k.num("seg_end"));
       k.set("fault_write", needWrite);
-      return "fault";
+      return hole ? "hole" : "fault";
     },
   });
+}
 
 export type MigrationEntryOutcome = EntryOutcome | "migration";
 

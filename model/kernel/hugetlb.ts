@@ -112,6 +112,18 @@ export function hugetlbFaultLock(k: Ctx, vma: VmaId): boolean {
   return true;
 }
 
+/**
+ * huge_pte_alloc() (mm/hugetlb.c, v7.0), from hugetlb_fault() right after its
+ * hugetlb_vma_lock_read() and from mfill_atomic_hugetlb(): where no PMD table covers the
+ * VMA, one is allocated (or shared), so hugetlb_walk() finds an entry from now on.
+ */
+export function hugePteAlloc(k: Ctx, vma: VmaId): void {
+  const v = k.w.vmas[vma];
+  if (v?.noPmdTable !== true) return;
+  delete v.noPmdTable;
+  k.emit({ k: "note", tid: k.tid, text: "huge_pte_alloc(): a PMD table now covers the VMA" });
+}
+
 /** hugetlb_vma_lock_write() on a VMA the caller owns (munmap's zap): false if it must sleep. */
 export function hugetlbLockWrite(k: Ctx, vma: VmaId): boolean {
   const lock = k.w.vmas[vma]?.hugetlbLock;

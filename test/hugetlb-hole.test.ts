@@ -1,0 +1,54 @@
+// The hugetlb hole: a hugetlb VMA that no PMD table covers yet (scenario hugetlb-hole).
+// walk_hugetlb_range() calls pte_hole there with hugetlb_vma_lock_read held
+// (mm/pagewalk.c, v7.0), and the first hugetlb_fault() allocates the table
+// (huge_pte_alloc), after which the walk finds the entry.
+import { describe, expect, it } from "vitest";
+import { declareScenario } from "../api/declarations.js";
+import { COVERAGE_DEFAULTS, edgeKey, scenarioCoverage } from "../engine/coverage.js";
+import { setupFor } from "../engine/run.js";
+import { design, runAlone, scenario } from "./helpers.js";
+
+describe("the hugetlb hole", () => {
+  it("starts without a PMD table, which the first fault allocates; the next walk finds the entry", () => {
+    const setup = setupFor(design("v2"), scenario("hugetlb-hole"));
+    expect(setup.world0.vmas[0]?.noPmdTable).toBe(true);
+    const r = runAlone(setup.programs, setup.world0, 0, (rec) => rec.labels.includes("exit"), 80);
+    const entries = r.recs
+      .filter((rec) => rec.labels[0] === "hugetlb.entry")
+      .map((rec) => rec.outcome);
+    // the first walk meets the hole and records the fault; hmm_do_fault's fault
+    // allocates the table, and the walk after it reports the page
+    expect(entries[0]).toBe("hole");
+    expect(entries.slice(1)).toContain("next");
+    expect(entries.slice(1)).not.toContain("hole");
+    expect(r.world.vmas[0]?.noPmdTable).toBeUndefined();
+    expect(r.world.ptes[0]).toBe("rw");
+    const notes = r.recs.flatMap((rec) => rec.events).filter((e) => e.k === "note");
+    expect(notes.map((e) => (e.k === "note" ? e.text : ""))).toContain(
+      "huge_pte_alloc(): a PMD table now covers the VMA",
+    );
+  });
+
+  it("is where mainline's fault runs with the hugetlb VMA lock held: its hole edges are reached", () => {
+    const c = scenarioCoverage(design("mainline"), scenario("hugetlb-hole"), COVERAGE_DEFAULTS);
+    expect(c.reached).toContain(edgeKey("hugetlb.entry", "hole"));
+    expect(c.reached).toContain(edgeKey("hugetlb.hole", "ok"));
+    // the same scenario with the table present: the entry callback, never the hole
+    const withTable = scenarioCoverage(
+      design("mainline"),
+      scenario("hugetlb-zap"),
+      COVERAGE_DEFAULTS,
+    );
+    expect(withTable.reached).toContain(edgeKey("hugetlb.entry", "fault"));
+    expect(withTable.reached).not.toContain(edgeKey("hugetlb.entry", "hole"));
+  });
+
+  it("is refused on a VMA that is not hugetlb, in one paragraph naming the fix", () => {
+    const s = scenario("anon-plain");
+    const bad = { ...s, id: "my-hole", vmas: [{ ...s.vmas[0], noPmdTable: true }] };
+    expect(() => declareScenario(bad, "my.ts")).toThrow(
+      /vmas\.0\.noPmdTable: noPmdTable is for a hugetlb VMA .* Fix: drop noPmdTable/,
+    );
+    expect(() => declareScenario(scenario("hugetlb-hole"), "my.ts")).not.toThrow();
+  });
+});
