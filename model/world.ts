@@ -178,8 +178,10 @@ export interface Vma {
    * it is none (the first huge page mapped in a 1 GiB region), so hugetlb_walk() finds
    * no entry and walk_hugetlb_range() calls the walker's pte_hole instead of its
    * hugetlb_entry (mm/pagewalk.c, v7.0). huge_pte_alloc() allocates the table:
-   * hugetlb_fault() before anything else, mfill_atomic_hugetlb() for UFFDIO_COPY
-   * (mm/hugetlb.c, mm/userfaultfd.c, v7.0); a zap clears entries but frees no table.
+   * hugetlb_fault() once it holds the fault mutex and the hugetlb VMA lock,
+   * mfill_atomic_hugetlb() for UFFDIO_COPY (mm/hugetlb.c, mm/userfaultfd.c, v7.0). One
+   * fact per VMA: exact for a VMA within one 1 GiB region. Not modelled: a table that
+   * goes away again (huge_pmd_unshare() of a shared PMD page in a zap, free_pgtables()).
    */
   readonly noPmdTable?: boolean;
 }

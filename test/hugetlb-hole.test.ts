@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { declareScenario } from "../api/declarations.js";
 import { COVERAGE_DEFAULTS, edgeKey, scenarioCoverage } from "../engine/coverage.js";
 import { setupFor } from "../engine/run.js";
+import type { Scenario, VmaSpec } from "../model/scenarios.js";
+import type { StepRecord } from "../model/step.js";
 import { design, runAlone, scenario } from "./helpers.js";
 
 describe("the hugetlb hole", () => {
@@ -41,6 +43,23 @@ describe("the hugetlb hole", () => {
     );
     expect(withTable.reached).toContain(edgeKey("hugetlb.entry", "fault"));
     expect(withTable.reached).not.toContain(edgeKey("hugetlb.entry", "hole"));
+  });
+
+  it("stays a hole in both parts of a split: they cover the same addresses", () => {
+    const s = scenario("hugetlb-split");
+    const holed: Scenario = {
+      ...s,
+      id: "hugetlb-split-hole",
+      vmas: [{ ...(s.vmas[0] as VmaSpec), noPmdTable: true }],
+    };
+    const setup = setupFor(design("v2"), holed);
+    // thread 1 is munmap-split (the scenario's first actor), T has not run
+    const done = (rec: StepRecord) => rec.ops.includes("mmap_read_unlock(mm)");
+    const r = runAlone(setup.programs, setup.world0, 1, done, 40);
+    const parts = r.world.vmas.filter((v) => v.state === "live");
+    expect(r.world.vmas.length).toBeGreaterThan(1);
+    expect(parts.length).toBe(1);
+    expect(r.world.vmas.map((v) => v.noPmdTable)).toEqual(r.world.vmas.map(() => true));
   });
 
   it("is refused on a VMA that is not hugetlb, in one paragraph naming the fix", () => {

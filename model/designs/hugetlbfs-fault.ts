@@ -16,15 +16,17 @@
 // truncation may unshare the driver's PUD and the last sharer free the PMD page before
 // set_huge_pte_at writes into it.
 import { EFAULT } from "../errno.js";
+import { hugePteAlloc } from "../kernel/hugetlb.js";
 import { I_MMAP_RWSEM, iMmapLockRead, iMmapUnlockRead } from "../kernel/i-mmap.js";
 import { acquireLock, refcountGet, releaseLock } from "../kernel/locks.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { lookupObj, objState, setObjState, useObj } from "../kernel/objects.js";
 import { setPte } from "../kernel/pte.js";
+import { vmaAt } from "../kernel/vma.js";
 import { exit, set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 import { op } from "../step.js";
-import { isObjRef, type ObjRef, type Val } from "../world.js";
+import { isObjRef, type ObjRef, type Val, type World } from "../world.js";
 
 function faultSteps(vmaLock: boolean): Steps {
   const steps: Record<string, Steps[string]> = {
@@ -109,6 +111,9 @@ function faultSteps(vmaLock: boolean): Steps {
         run: (k) => {
           if (isObjRef(k.get("ptep") as Val | undefined))
             useObj(k, "ptep", "set_huge_pte_at(mm, addr, ptep, pte)");
+          // the PMD page is a declared object here; the VMA's own fact follows it
+          const v = vmaAt(k.w as World, 0);
+          if (v) hugePteAlloc(k, v.id);
           setPte(k, 0, "rw");
           return "ok";
         },

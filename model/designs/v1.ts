@@ -71,8 +71,10 @@ export function faultInCallbacks(
     ...(droppable ? { "pte.dropped": { op: set(dropped), next: "walk.ret" } } : {}),
   };
   if (hugetlb === "refuse") {
-    // the mails give v1's cover letter, not its code: every hugetlb fault on the
-    // unlockable path is refused, the hole's (hmm_vma_walk_hole) as the entry's
+    // the mails give v1's cover letter ("Faulting hugetlb pages on the unlockable path
+    // is not supported"), not its code: the hole's fault (hmm_vma_walk_hole) is refused
+    // as the entry's is; a refusal in hmm_vma_walk_hugetlb_entry() alone would leave
+    // the hole faulting as "hold" does (README, hugetlb hole)
     const refuse = {
       op: set({ ret: EFAULT }, "if (locked) return -EFAULT  /* hugetlb fault not supported */"),
       next: "hugetlb.unlock_ret",

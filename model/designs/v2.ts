@@ -27,7 +27,8 @@ import { hmmRangeFaultUnlockableV1 } from "./v1.js";
 
 /**
  * Patch 1: callbacks only record the fault; the walk unwinds with HMM_FAULT_PENDING.
- * hmm_vma_walk_hole() calls the same hmm_record_fault(), so the hugetlb hole does too.
+ * The cover letter moves handle_mm_fault() out of every walk callback, so the hugetlb
+ * hole's (hmm_vma_walk_hole) records the fault too.
  */
 export function recordFaultInCallbacks(): Steps {
   return {
@@ -39,7 +40,8 @@ export function recordFaultInCallbacks(): Steps {
       op: set({ ret: HMM_FAULT_PENDING }, "return hmm_record_fault()"),
       next: "hugetlb.unlock_ret",
     },
-    // hmm_vma_walk_hole() records the fault the same way: the walk unwinds and
+    // the hole's callback, hmm_vma_walk_hole(), records it the same way (v2 "moves
+    // handle_mm_fault() out of the walk callbacks"): the walk unwinds and
     // walk_hugetlb_range() drops its hugetlb_vma_lock before hmm_do_fault() runs
     "hugetlb.hole": {
       op: set({ ret: HMM_FAULT_PENDING }, "return hmm_record_fault()"),

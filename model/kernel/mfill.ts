@@ -7,6 +7,7 @@ import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
 import { prepareAnonVma } from "./anon-vma.js";
+import { hugePteAlloc } from "./hugetlb.js";
 import { setPte } from "./pte.js";
 import { wakeUserfault } from "./userfaultfd.js";
 import { vmaAt } from "./vma.js";
@@ -134,6 +135,8 @@ export const mfillInstall = (vma: string, addr: string): Op<"ok" | "eexist"> =>
       if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
       const v = useVma(k, r, "mfill_atomic_install_pte");
       const a = k.num(addr);
+      // a hugetlb VMA's table, as mfill_atomic_hugetlb()'s huge_pte_alloc() makes it
+      if (v.flags.hugetlb) hugePteAlloc(k, v.id);
       if ((k.w.ptes[a] ?? "none") !== "none") return "eexist";
       k.emit({
         k: "mfill-install",

@@ -18,7 +18,7 @@
 // stable mail) for hugetlb_split().
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
-import type { Page, Pte, VmaFlags, VmaId } from "../world.js";
+import type { Draft, Page, Pte, Vma, VmaFlags, VmaId } from "../world.js";
 import { invalidateEnd } from "./notifier.js";
 import { setPte } from "./pte.js";
 import { newVma } from "./vma.js";
@@ -61,7 +61,9 @@ export function splitVma(k: Ctx, vma: VmaId, addr: Page, newBelow: boolean): Vma
   const id = k.w.vmas.length;
   const part = newBelow ? { start: v.start, end: addr } : { start: addr, end: v.end };
   // flags objects are replaced, never mutated: the new VMA may share the old one's
-  k.w.vmas.push(newVma(id, part.start, part.end, v.flags, true, v.anonVma === true));
+  k.w.vmas.push(
+    withTableOf(v, newVma(id, part.start, part.end, v.flags, true, v.anonVma === true)),
+  );
   if (newBelow) v.start = addr;
   else v.end = addr;
   v.writeLocked = true;
@@ -118,7 +120,7 @@ export function copyVma(k: Ctx, vma: VmaId, to: Page): VmaId {
     k.w.folioWaiters.push([]);
   }
   const id = k.w.vmas.length;
-  k.w.vmas.push(newVma(id, to, to + len, v.flags, true, v.anonVma === true));
+  k.w.vmas.push(withTableOf(v, newVma(id, to, to + len, v.flags, true, v.anonVma === true)));
   k.emit({
     k: "vma-change",
     tid: k.tid,
@@ -204,3 +206,13 @@ export const wrprotectRangeEnd = (name: string, vma = "target", fork = false): O
       return "ok";
     },
   });
+
+/**
+ * A VMA made from `v` (a split part, or mremap's copy) without a PMD table where `v` has
+ * none: a split part covers the same addresses, and move_hugetlb_page_tables()
+ * allocates tables at the destination only for entries it moves, of which a VMA
+ * without a table has none (mm/hugetlb.c, v7.0).
+ */
+function withTableOf(v: Pick<Vma, "noPmdTable">, made: Draft<Vma>): Draft<Vma> {
+  return v.noPmdTable === true ? { ...made, noPmdTable: true } : made;
+}
