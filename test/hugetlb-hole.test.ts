@@ -5,9 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { declareScenario } from "../api/declarations.js";
 import { COVERAGE_DEFAULTS, edgeKey, scenarioCoverage } from "../engine/coverage.js";
+import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
+import { faultInCallbacks } from "../model/designs/v1.js";
 import type { Scenario, VmaSpec } from "../model/scenarios.js";
-import type { StepRecord } from "../model/step.js";
+import type { Design, StepRecord } from "../model/step.js";
+import { PROPERTIES } from "../properties/index.js";
 import { design, runAlone, scenario } from "./helpers.js";
 
 describe("the hugetlb hole", () => {
@@ -43,6 +46,36 @@ describe("the hugetlb hole", () => {
     );
     expect(withTable.reached).toContain(edgeKey("hugetlb.entry", "fault"));
     expect(withTable.reached).not.toContain(edgeKey("hugetlb.entry", "hole"));
+  });
+
+  it("decides v1's verdicts by where v1 refuses: a refusal in the entry callback alone leaves the hole faulting with the lock held", () => {
+    const verdict = (d: Design, scen: string, prop: string) => {
+      const p = PROPERTIES.find((x) => x.id === prop);
+      if (!p) throw new Error(prop);
+      const r = exploreExhaustive(setupFor(d, scenario(scen)), [p], { depth: 200 });
+      expect(r.complete).toBe(true);
+      return r.counterexamples.has(prop) ? "violated" : "holds";
+    };
+    // the built-in v1 refuses the hole's fault too (its cover letter: hugetlb faults on
+    // the unlockable path are not supported)
+    const v1 = design("v1");
+    expect(verdict(v1, "hugetlb-hole", "no-deadlock")).toBe("holds");
+    expect(verdict(v1, "hugetlb-uffd-hole", "no-hugetlb-lock-across-drop")).toBe("holds");
+    // v1 with the -EFAULT short-circuit in hmm_vma_walk_hugetlb_entry() alone: the
+    // hole's hmm_vma_fault() is v1's droppable one, with hugetlb_vma_lock_read held
+    const hold = faultInCallbacks(true, "hold");
+    const holeSteps = Object.fromEntries(
+      Object.entries(hold).filter(
+        ([label]) => label === "hugetlb.hole" || label.startsWith("hole."),
+      ),
+    );
+    const entryOnly: Design = {
+      ...v1,
+      id: "v1-refuse-entry-only",
+      steps: { ...v1.steps, ...holeSteps },
+    };
+    expect(verdict(entryOnly, "hugetlb-hole", "no-deadlock")).toBe("violated");
+    expect(verdict(entryOnly, "hugetlb-uffd-hole", "no-hugetlb-lock-across-drop")).toBe("violated");
   });
 
   it("stays a hole in both parts of a split: they cover the same addresses", () => {
