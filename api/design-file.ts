@@ -7,6 +7,7 @@ import { extname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { types } from "node:util";
 import { z } from "zod";
+import { WALK_CALLBACKS } from "../model/designs/hmm-walk.js";
 import { DESIGNS } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
 import {
@@ -142,7 +143,9 @@ function tableProblems(spec: DesignSpec): string[] {
       `the thread has no initial step: start label "${spec.start}" is not a step${didYouMean(spec.start, labels)}. Fix: set start to one of ${list(labels)}, or add a step "${spec.start}".`,
     );
   const jump = (label: string, what: string, to: string) =>
-    `step "${label}": ${what} jumps to unknown label "${to}"${didYouMean(to, labels)}. Fix: add a step "${to}" or jump to an existing label.`;
+    Object.hasOwn(WALK_CALLBACKS, to)
+      ? `step "${label}": ${what} jumps to "${to}", which hmmWalk() leaves to the design (${WALK_CALLBACKS[to]}), and the design has no such step. Fix: add a step "${to}", or compose the walk with a fault fragment that defines it: recordFaultInCallbacks() (v2 and later), hmmVmaFaultInCallbacks() (mainline) or droppableFaultInCallbacks() (v1).`
+      : `step "${label}": ${what} jumps to unknown label "${to}"${didYouMean(to, labels)}. Fix: add a step "${to}" or jump to an existing label.`;
   for (const [label, step] of Object.entries(spec.steps) as [string, Step][]) {
     const outcomes = step.op.outcomes;
     for (const [outcome, to] of Object.entries(step.on ?? {})) {

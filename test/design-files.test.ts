@@ -39,6 +39,8 @@ const EXPECTED: Record<string, RegExp> = {
   "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
   "16-bad-argument.ts":
     /mmuIntervalReadBegin\(\): its argument names a local of the thread, a string such as "seq", and got 42\. Fix: pass the primitive what the message says/,
+  "17-walk-callback-missing.ts":
+    /step "hugetlb\.entry": outcome "hole" jumps to "hugetlb\.hole", which hmmWalk\(\) leaves to the design \(hugetlb_walk\(\) found no PMD table .*\), and the design has no such step\. Fix: add a step "hugetlb\.hole", or compose the walk with a fault fragment that defines it: recordFaultInCallbacks\(\)/,
   "14-unreachable-bad-outcome.ts":
     /unreachable: \{ label: "do_fault\.one", outcome: "complete" \}: handle_mm_fault\(.*\) has no outcome "complete" \(did you mean "completed"\?\); it returns ok, retry, completed, error\. Fix: /,
 };

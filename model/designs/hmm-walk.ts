@@ -20,6 +20,20 @@ import { walkNextVma, walkPageRange } from "../kernel/pagewalk.js";
 import { set } from "../locals.js";
 import type { Steps } from "../step.js";
 
+/**
+ * The labels hmmWalk() jumps to and the design defines, with what the walk expects
+ * there: what a design file's error names when one is missing.
+ */
+export const WALK_CALLBACKS: Readonly<Record<string, string>> = {
+  "pte.fault":
+    'a PTE needs a fault: fault_addr and fault_end set, the PTE map released; end at "walk.ret" with ret set',
+  "hugetlb.fault":
+    'a huge page needs a fault, inside walk_hugetlb_range() with hugetlb_vma_lock_read held; end at "hugetlb.unlock_ret" with ret set',
+  "hugetlb.hole":
+    'hugetlb_walk() found no PMD table and the walk called pte_hole (hmm_vma_walk_hole), hugetlb_vma_lock_read held; end at "hugetlb.unlock_ret" with ret set',
+  "walk.ret": "the walk returned ret to hmm_range_fault()'s loop",
+};
+
 const dispatch = {
   hugetlb: "hugetlb.lock",
   pte: "pte.entry",
