@@ -203,7 +203,11 @@ export type Event =
     }
   | { readonly k: "signal"; readonly tid: Tid; readonly target: Tid }
   | { readonly k: "return"; readonly tid: Tid; readonly ret: number }
-  | { readonly k: "note"; readonly tid: Tid; readonly text: string }
+  /**
+   * a remark the lanes print beside the step; `diagram`: one the sequence diagram shows
+   * too, where it says which kernel function ran (the hugetlb hole's pte_hole)
+   */
+  | { readonly k: "note"; readonly tid: Tid; readonly text: string; readonly diagram?: true }
   /**
    * a deadline armed by its owner (`deadline = jiffies + timeout`, with the function whose
    * local it is) or moved on by the clock (model/kernel/time.ts)

@@ -131,6 +131,9 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
       case "null-deref":
         out.push({ over: e.tid, text: `NULL POINTER DEREFERENCE: ${e.what}` });
         break;
+      case "note":
+        if (e.diagram) out.push({ over: e.tid, text: e.text });
+        break;
       case "vma-use":
         if (e.vmaState === "freed") out.push({ over: e.tid, text: `USES FREED vma#${e.ref.vma}` });
         else if (!e.protected)

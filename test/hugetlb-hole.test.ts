@@ -2,8 +2,10 @@
 // walk_hugetlb_range() calls pte_hole there with hugetlb_vma_lock_read held
 // (mm/pagewalk.c, v7.0), and the first hugetlb_fault() allocates the table
 // (huge_pte_alloc), after which the walk finds the entry.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { declareScenario } from "../api/declarations.js";
+import { loadCorpusFile, replayOn } from "../corpus/golden.js";
 import { COVERAGE_DEFAULTS, edgeKey, scenarioCoverage } from "../engine/coverage.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
@@ -11,6 +13,7 @@ import { faultInCallbacks } from "../model/designs/v1.js";
 import type { Scenario, VmaSpec } from "../model/scenarios.js";
 import type { Design, StepRecord } from "../model/step.js";
 import { PROPERTIES } from "../properties/index.js";
+import { renderMermaid } from "../reports/replay-render.js";
 import { design, runAlone, scenario } from "./helpers.js";
 
 describe("the hugetlb hole", () => {
@@ -76,6 +79,19 @@ describe("the hugetlb hole", () => {
     };
     expect(verdict(entryOnly, "hugetlb-hole", "no-deadlock")).toBe("violated");
     expect(verdict(entryOnly, "hugetlb-uffd-hole", "no-hugetlb-lock-across-drop")).toBe("violated");
+  });
+
+  it("the sequence diagram of mainline's deadlock says the walk called pte_hole", () => {
+    const root = join(import.meta.dirname, "..", "corpus");
+    const r = replayOn(loadCorpusFile(root, "mainline/hugetlb-hole.no-deadlock.json"));
+    const lines = renderMermaid(r).split("\n");
+    const at = lines.findIndex((l) => /hmm_vma_walk_hugetlb_entry\(addr\) → hole/.test(l));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(
+      /Note over T: hugetlb_walk\(\) found no PMD table: walk_hugetlb_range\(\) calls pte_hole, hmm_vma_walk_hole\(\)/,
+    );
+    // and the fault after it waits behind Z's writer
+    expect(lines.slice(at + 2).join("\n")).toMatch(/Note over T: waits for hugetlb_vma_lock/);
   });
 
   it("stays a hole in both parts of a split: they cover the same addresses", () => {

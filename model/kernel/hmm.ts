@@ -93,6 +93,7 @@ function walkEntryOp(kind: "pte" | "hugetlb"): Op<HugetlbEntryOutcome> {
           k: "note",
           tid: k.tid,
           text: "hugetlb_walk() found no PMD table: walk_hugetlb_range() calls pte_hole, hmm_vma_walk_hole(), not hmm_vma_walk_hugetlb_entry()",
+          diagram: true,
         });
       const pte = k.w.ptes[addr] ?? "none";
       const req = k.num("req");
