@@ -9,18 +9,17 @@ import { loadCorpusFile, replayOn } from "../corpus/golden.js";
 import { COVERAGE_DEFAULTS, edgeKey, scenarioCoverage } from "../engine/coverage.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
-import { faultInCallbacks } from "../model/designs/v1.js";
+import { faultInHole } from "../model/designs/v1.js";
 import type { Scenario, VmaSpec } from "../model/scenarios.js";
 import type { Design, StepRecord } from "../model/step.js";
-import { PROPERTIES } from "../properties/index.js";
 import { renderMermaid } from "../reports/replay-render.js";
-import { design, runAlone, scenario } from "./helpers.js";
+import { design, exited, prop, runAlone, scenario } from "./helpers.js";
 
 describe("the hugetlb hole", () => {
   it("starts without a PMD table, which the first fault allocates; the next walk finds the entry", () => {
     const setup = setupFor(design("v2"), scenario("hugetlb-hole"));
     expect(setup.world0.vmas[0]?.noPmdTable).toBe(true);
-    const r = runAlone(setup.programs, setup.world0, 0, (rec) => rec.labels.includes("exit"), 80);
+    const r = runAlone(setup.programs, setup.world0, 0, exited, 80);
     const entries = r.recs
       .filter((rec) => rec.labels[0] === "hugetlb.entry")
       .map((rec) => rec.outcome);
@@ -52,12 +51,10 @@ describe("the hugetlb hole", () => {
   });
 
   it("decides v1's verdicts by where v1 refuses: a refusal in the entry callback alone leaves the hole faulting with the lock held", () => {
-    const verdict = (d: Design, scen: string, prop: string) => {
-      const p = PROPERTIES.find((x) => x.id === prop);
-      if (!p) throw new Error(prop);
-      const r = exploreExhaustive(setupFor(d, scenario(scen)), [p], { depth: 200 });
+    const verdict = (d: Design, scen: string, id: string) => {
+      const r = exploreExhaustive(setupFor(d, scenario(scen)), [prop(id)], { depth: 200 });
       expect(r.complete).toBe(true);
-      return r.counterexamples.has(prop) ? "violated" : "holds";
+      return r.counterexamples.has(id) ? "violated" : "holds";
     };
     // the built-in v1 refuses the hole's fault too (its cover letter: hugetlb faults on
     // the unlockable path are not supported)
@@ -66,16 +63,10 @@ describe("the hugetlb hole", () => {
     expect(verdict(v1, "hugetlb-uffd-hole", "no-hugetlb-lock-across-drop")).toBe("holds");
     // v1 with the -EFAULT short-circuit in hmm_vma_walk_hugetlb_entry() alone: the
     // hole's hmm_vma_fault() is v1's droppable one, with hugetlb_vma_lock_read held
-    const hold = faultInCallbacks(true, "hold");
-    const holeSteps = Object.fromEntries(
-      Object.entries(hold).filter(
-        ([label]) => label === "hugetlb.hole" || label.startsWith("hole."),
-      ),
-    );
     const entryOnly: Design = {
       ...v1,
       id: "v1-refuse-entry-only",
-      steps: { ...v1.steps, ...holeSteps },
+      steps: { ...v1.steps, ...faultInHole(true) },
     };
     expect(verdict(entryOnly, "hugetlb-hole", "no-deadlock")).toBe("violated");
     expect(verdict(entryOnly, "hugetlb-uffd-hole", "no-hugetlb-lock-across-drop")).toBe("violated");

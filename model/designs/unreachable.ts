@@ -159,19 +159,18 @@ export function droppableFaultNeverReaches(
   }
   return [
     ...pte,
-    neverCompletes("hugetlb.fault_one", HUGETLB_NEVER_COMPLETES),
-    ...unreachable("hugetlb.fault_one", ["error"], HMM_FAULT_CANNOT_FAIL),
-    ...unreachable("hugetlb.efault", ["ok"], ONLY_AFTER_FAILED_FAULT),
+    ...hugetlbFaultNeverFails("hugetlb.fault_one", "hugetlb.efault"),
     ...unreachable("hugetlb.fault_next", ["more"], HUGETLB_ONE_PAGE_PER_CALLBACK),
-    ...holeFaultNeverFails("hugetlb.hole", "hole.efault"),
+    ...hugetlbFaultNeverFails("hugetlb.hole", "hole.efault"),
   ];
 }
 
 /**
- * The hugetlb hole's fault (hmm_vma_walk_hole() -> hmm_vma_fault(), faultInCallbacks())
- * with FAULT_FLAG_ALLOW_RETRY: hugetlb never completes it, and it never fails.
+ * A hugetlb fault with FAULT_FLAG_ALLOW_RETRY (the entry's or the hole's, in
+ * faultInCallbacks()) and the step only its failure leads to: hugetlb never completes
+ * the fault, and it never fails.
  */
-export function holeFaultNeverFails(fault: string, efault: string): Unreachable[] {
+function hugetlbFaultNeverFails(fault: string, efault: string): Unreachable[] {
   return [
     neverCompletes(fault, HUGETLB_NEVER_COMPLETES),
     ...unreachable(fault, ["error"], HMM_FAULT_CANNOT_FAIL),

@@ -40,6 +40,12 @@ export function hmmRangeFaultUnlockableV1(api = UNLOCKABLE): Steps {
   };
 }
 
+/** hmm_vma_fault()'s flags: REMOTE[|WRITE], with ALLOW_RETRY | KILLABLE when `droppable`. */
+const faultFlags = (droppable: boolean) =>
+  droppable ? hmmFaultFlags("ALLOW_RETRY", "KILLABLE") : hmmFaultFlags();
+/** What a droppable fault sets when handle_mm_fault() dropped the lock. */
+const DROPPED = { locked: 0, ret: HMM_FAULT_UNLOCKED };
+
 /**
  * hmm_vma_fault() inside the walk callbacks: handle_mm_fault() per page, -EFAULT on an
  * error, -EBUSY (walk again) when done. `droppable` adds ALLOW_RETRY | KILLABLE, and a
@@ -52,8 +58,7 @@ export function faultInCallbacks(
   droppable: boolean,
   hugetlb: "refuse" | "drop-retake" | "hold",
 ): Steps {
-  const flags = droppable ? hmmFaultFlags("ALLOW_RETRY", "KILLABLE") : hmmFaultFlags();
-  const dropped = { locked: 0, ret: HMM_FAULT_UNLOCKED };
+  const flags = faultFlags(droppable);
   const onDrop = (p: string) => (droppable ? `${p}.dropped` : `${p}.efault`);
   const pte: Steps = {
     "pte.fault": {
@@ -68,7 +73,7 @@ export function faultInCallbacks(
     "pte.fault_next": { op: hmmFaultNext(), on: { more: "pte.fault", done: "pte.ebusy" } },
     "pte.ebusy": { op: set({ ret: EBUSY }), next: "walk.ret" },
     "pte.efault": { op: set({ ret: EFAULT }), next: "walk.ret" },
-    ...(droppable ? { "pte.dropped": { op: set(dropped), next: "walk.ret" } } : {}),
+    ...(droppable ? { "pte.dropped": { op: set(DROPPED), next: "walk.ret" } } : {}),
   };
   if (hugetlb === "refuse") {
     // the mails give v1's cover letter ("Faulting hugetlb pages on the unlockable path
@@ -81,23 +86,6 @@ export function faultInCallbacks(
     };
     return { ...pte, "hugetlb.fault": refuse, "hugetlb.hole": refuse };
   }
-  // hmm_vma_walk_hole -> hmm_vma_fault(): no drop around it, whatever the entry does
-  // (mm/hmm.c, v7.0): the fault runs with hugetlb_vma_lock_read held, and
-  // hugetlb_fault()'s own read of it is a second one
-  const hole: Steps = {
-    "hugetlb.hole": {
-      op: handleMmFault("walk_vma", "fault_addr", flags),
-      on: {
-        ok: "hole.ebusy",
-        error: "hole.efault",
-        retry: onDrop("hole"),
-        completed: onDrop("hole"),
-      },
-    },
-    "hole.ebusy": { op: set({ ret: EBUSY }), next: "hugetlb.unlock_ret" },
-    "hole.efault": { op: set({ ret: EFAULT }), next: "hugetlb.unlock_ret" },
-    ...(droppable ? { "hole.dropped": { op: set(dropped), next: "hugetlb.unlock_ret" } } : {}),
-  };
   // hmm_vma_walk_hugetlb_entry: spin_unlock(ptl); [hugetlb_vma_unlock_read(vma)];
   // hmm_vma_fault(); [hugetlb_vma_lock_read(vma)]; return
   const around: Steps =
@@ -119,7 +107,7 @@ export function faultInCallbacks(
   return {
     ...pte,
     ...around,
-    ...hole,
+    ...faultInHole(droppable),
     "hugetlb.fault_one": {
       op: handleMmFault("walk_vma", "fault_addr", flags),
       on: {
@@ -135,7 +123,30 @@ export function faultInCallbacks(
     },
     "hugetlb.ebusy": { op: set({ ret: EBUSY }), next: "hugetlb.relock" },
     "hugetlb.efault": { op: set({ ret: EFAULT }), next: "hugetlb.relock" },
-    ...(droppable ? { "hugetlb.dropped": { op: set(dropped), next: "hugetlb.relock" } } : {}),
+    ...(droppable ? { "hugetlb.dropped": { op: set(DROPPED), next: "hugetlb.relock" } } : {}),
+  };
+}
+
+/**
+ * hmm_vma_walk_hole() -> hmm_vma_fault() at "hugetlb.hole" (mm/hmm.c, v7.0): no drop
+ * around it, whatever the entry callback does, so the fault runs with
+ * hugetlb_vma_lock_read held and hugetlb_fault()'s own read of it is a second one.
+ * `droppable` as in faultInCallbacks().
+ */
+export function faultInHole(droppable: boolean): Steps {
+  return {
+    "hugetlb.hole": {
+      op: handleMmFault("walk_vma", "fault_addr", faultFlags(droppable)),
+      on: {
+        ok: "hole.ebusy",
+        error: "hole.efault",
+        retry: droppable ? "hole.dropped" : "hole.efault",
+        completed: droppable ? "hole.dropped" : "hole.efault",
+      },
+    },
+    "hole.ebusy": { op: set({ ret: EBUSY }), next: "hugetlb.unlock_ret" },
+    "hole.efault": { op: set({ ret: EFAULT }), next: "hugetlb.unlock_ret" },
+    ...(droppable ? { "hole.dropped": { op: set(DROPPED), next: "hugetlb.unlock_ret" } } : {}),
   };
 }
 

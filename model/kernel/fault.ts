@@ -54,8 +54,10 @@ export function doFault(
   }
   // hugetlb_fault's own hugetlb_vma_lock_read: queued behind a writer, the step waits
   // and runs again once granted (no fault has happened yet)
-  if (vma.flags.hugetlb && !hugetlbFaultLock(k, vma.id)) return "0";
-  if (vma.flags.hugetlb) hugePteAlloc(k, vma.id);
+  if (vma.flags.hugetlb) {
+    if (!hugetlbFaultLock(k, vma.id)) return "0";
+    hugePteAlloc(k, vma.id);
+  }
   // the caller's own holds, not hugetlb_fault's (released above)
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];

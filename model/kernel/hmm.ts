@@ -66,10 +66,6 @@ export const hmmWalkHole = (): Op<WalkOutcome | "efault"> =>
 export function hmmWalkEntry(kind: "pte"): Op<EntryOutcome>;
 export function hmmWalkEntry(kind: "hugetlb"): Op<HugetlbEntryOutcome>;
 export function hmmWalkEntry(kind: "pte" | "hugetlb"): Op<HugetlbEntryOutcome> {
-  return walkEntryOp(kind);
-}
-
-function walkEntryOp(kind: "pte" | "hugetlb"): Op<HugetlbEntryOutcome> {
   return op({
     name: kind === "pte" ? "hmm_vma_handle_pte(addr)" : "hmm_vma_walk_hugetlb_entry(addr)",
     outcomes:
