@@ -146,7 +146,14 @@ export type Event =
       readonly folioFor: string;
       /** identity of the VMA it is installed into */
       readonly vmaIs: string;
+      /** the folio is of the kind that VMA takes */
+      readonly fits: boolean;
     }
+  /**
+   * UFFDIO_COPY returns: the folio it allocated and still holds (neither installed nor
+   * put), by what it was allocated for, or null
+   */
+  | { readonly k: "mfill-return"; readonly tid: Tid; readonly folio: string | null }
   | { readonly k: "detach"; readonly tid: Tid; readonly vma: VmaId }
   | { readonly k: "free"; readonly tid: Tid; readonly vma: VmaId; readonly hugetlb: boolean }
   /**

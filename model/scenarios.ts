@@ -185,6 +185,14 @@ const callers: readonly Family[] = ["hmm", "gup", "fault"];
 /** uffd-copy's munmap: a shared shmem VMA mapped in the range's place, registered with userfaultfd or not. */
 const shmemRemap = (uffdMissing: boolean) =>
   munmapActor({ write: true, shared: true, hugetlb: false, uffdMissing, file: "shmem:0" });
+/** uffd-copy-hugetlb's munmap: a shared hugetlb VMA, registered with userfaultfd, mapped in the range's place. */
+const hugetlbRemap = munmapActor({
+  write: true,
+  shared: true,
+  hugetlb: true,
+  uffdMissing: true,
+  file: "hugetlbfs:0",
+});
 /** What the anon-fault scenarios declare: mm->page_table_lock (vma#0 starts without an anon_vma). */
 const anonVmaDecls = {
   locks: [{ name: PAGE_TABLE_LOCK, kind: "spinlock" }],
@@ -561,6 +569,15 @@ export const SCENARIOS: readonly Scenario[] = [
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
     actors: [use(shmemRemap(false), 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "uffd-copy-hugetlb",
+    title: "uffd-copy, but munmap may remap the range as a hugetlb VMA registered with userfaultfd",
+    families: ["mfill"],
+    vmas: [{ ...anonUffd, pages: 1 }],
+    write: true,
+    actors: [use(hugetlbRemap, 1)],
     stepsPerPage: 40,
   },
   {

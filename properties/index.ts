@@ -20,7 +20,7 @@ import {
   timeoutBoundsNotifierRetries,
   workerCallEnds,
 } from "./time.js";
-import { uffdCopyRevalidates } from "./uffd.js";
+import { uffdCopyFolioPut, uffdCopyRevalidates } from "./uffd.js";
 import { noFreedVmaUse, noVmaUseAfterUnlock, vmaFieldUnderLock, vmaOfOwnMm } from "./vma.js";
 
 export const PROPERTIES: readonly Property[] = [
@@ -36,6 +36,7 @@ export const PROPERTIES: readonly Property[] = [
   sentinelContainment,
   faultFlagsLegal,
   uffdCopyRevalidates,
+  uffdCopyFolioPut,
   noDeadlock,
   fatalSignalEndsLoop,
   noRetryLivelock,

@@ -47,6 +47,10 @@ function noteFor(e: Event, w: World): string | null {
       return `frees vma#${e.vma}${e.hugetlb ? " and its hugetlb_vma_lock" : ""}`;
     case "hugetlb-lock-free":
       return `frees vma#${e.vma}'s hugetlb_vma_lock`;
+    case "mfill-return":
+      return e.folio === null
+        ? null
+        : `returns holding its folio (${e.folio}), neither installed nor put`;
     case "map":
       return `maps vma#${e.vma}`;
     case "vma-change":

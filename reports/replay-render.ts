@@ -109,6 +109,13 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
       case "hugetlb-lock-free":
         out.push({ over: e.tid, text: `frees vma#${e.vma}'s hugetlb_vma_lock` });
         break;
+      case "mfill-return":
+        if (e.folio !== null)
+          out.push({
+            over: e.tid,
+            text: `returns holding its folio (${e.folio}), neither installed nor put`,
+          });
+        break;
       case "map":
         out.push({ over: e.tid, text: `maps vma#${e.vma}` });
         break;

@@ -3,13 +3,16 @@
 // retry's included; mfill_atomic_install_pte() fails with -EEXIST when the entry is no
 // longer none; userfaultfd_copy() wakes the range only after every lock is given back;
 // uffd_lock_vma() lets a private VMA without an anon_vma go again and prepares one
-// under the mmap read lock (find_vma_and_prepare_anon()).
+// under the mmap read lock (find_vma_and_prepare_anon()). And v7.0's own mfill_atomic()
+// (mm/userfaultfd.c, v7.0), whose retry carries its folio into whatever VMA is there.
 import { describe, expect, it } from "vitest";
+import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
+import { mfillAtomicDesign } from "../model/designs/mfill-atomic.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "../model/designs/mfill-copy.js";
-import { EEXIST, ENOENT } from "../model/errno.js";
-import type { StepRecord } from "../model/step.js";
-import { calls, exited, runAlone, scenario, tidOf } from "./helpers.js";
+import { EAGAIN, EEXIST, ENOENT } from "../model/errno.js";
+import type { Design, StepRecord } from "../model/step.js";
+import { calls, exited, prop, runAlone, scenario, tidOf } from "./helpers.js";
 
 const ops = (recs: readonly StepRecord[]) => recs.flatMap((r) => r.ops);
 
@@ -60,4 +63,98 @@ describe("UFFDIO_COPY", () => {
       expect(t.world.threads[0]?.locals.ret).toBe(ENOENT);
       expect(t.world.ptes[0] ?? "none").toBe("none");
     });
+});
+
+/** The exhaustive verdicts of the two UFFDIO_COPY properties, and the search's counterexamples. */
+function copyVerdicts(d: Design, scen: string) {
+  const ids = ["uffd-copy-revalidates", "uffd-copy-folio-put"];
+  const r = exploreExhaustive(setupFor(d, scenario(scen)), ids.map(prop), { depth: 200 });
+  expect(r.complete).toBe(true);
+  return Object.fromEntries(
+    ids.map((id) => [id, r.counterexamples.has(id) ? "violated" : "holds"]),
+  );
+}
+
+describe("UFFDIO_COPY's folio across a retry", () => {
+  /** T's copy faults on the source and drops its locks; W unmaps and maps again. */
+  function remapped(d: Design, scen: string) {
+    const setup = setupFor(d, scenario(scen));
+    let w = runAlone(setup.programs, setup.world0, 0, calls("vma_end_read")).world;
+    const m = tidOf(w, "W");
+    w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
+    w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
+    return { setup, w };
+  }
+  const returned = (recs: readonly StepRecord[]) =>
+    recs.flatMap((r) => r.events).find((e) => e.k === "mfill-return");
+
+  it("v7.0 returns through mfill_atomic_hugetlb() with the folio its retry carried: installed by the hugetlb path, leaked", () => {
+    const { setup, w } = remapped(mfillAtomicDesign, "uffd-copy-hugetlb");
+    expect(w.vmas.some((v) => v.state === "live" && v.flags.hugetlb)).toBe(true);
+    const t = runAlone(setup.programs, w, 0, exited);
+    expect(t.recs.find(calls("if (is_vm_hugetlb_page"))?.outcome).toBe("yes");
+    expect(t.recs.some(calls("hugetlb_mfill_atomic_pte"))).toBe(true);
+    // the copy succeeded (a hugetlb folio of its own), the order-0 page is still held
+    expect(t.world.threads[0]?.locals.ret).toBe(0);
+    expect(t.world.ptes[0]).toBe("rw");
+    expect(returned(t.recs)).toMatchObject({ folio: "order-0 page" });
+    expect(t.recs.some(calls("if (folio) folio_put(folio)"))).toBe(false);
+  });
+
+  it("v7.0 leaks it only where a hugetlb VMA takes the range; into shmem the page is installed", () => {
+    expect(copyVerdicts(mfillAtomicDesign, "uffd-copy-hugetlb")).toEqual({
+      "uffd-copy-revalidates": "holds",
+      "uffd-copy-folio-put": "violated",
+    });
+    // an order-0 page fits a shmem VMA: charged and added to the page cache at install
+    expect(copyVerdicts(mfillAtomicDesign, "uffd-copy")).toEqual({
+      "uffd-copy-revalidates": "holds",
+      "uffd-copy-folio-put": "holds",
+    });
+    const { setup, w } = remapped(mfillAtomicDesign, "uffd-copy");
+    const t = runAlone(setup.programs, w, 0, exited);
+    const install = t.recs.flatMap((r) => r.events).find((e) => e.k === "mfill-install");
+    expect(install).toMatchObject({ folioFor: "order-0 page", fits: true });
+    expect(returned(t.recs)).toMatchObject({ folio: null });
+  });
+
+  it("the series re-validates, gets -EAGAIN for the hugetlb VMA and puts its folio", () => {
+    const { setup, w } = remapped(mfillCopyDesign, "uffd-copy-hugetlb");
+    const t = runAlone(setup.programs, w, 0, exited);
+    expect(t.recs.find(calls("if (vma flags/uffd ops/file/pgoff changed)"))?.outcome).toBe(
+      "changed",
+    );
+    expect(t.world.threads[0]?.locals.ret).toBe(EAGAIN);
+    expect(t.recs.some(calls("folio_put(folio)"))).toBe(true);
+    expect(returned(t.recs)).toMatchObject({ folio: null });
+    expect(copyVerdicts(mfillCopyDesign, "uffd-copy-hugetlb")).toEqual({
+      "uffd-copy-revalidates": "holds",
+      "uffd-copy-folio-put": "holds",
+    });
+    // as posted, the anonymous folio goes into the hugetlb VMA through the PTE path
+    expect(copyVerdicts(mfillCopyNorevalidate, "uffd-copy-hugetlb")).toEqual({
+      "uffd-copy-revalidates": "violated",
+      "uffd-copy-folio-put": "holds",
+    });
+  });
+
+  it("v7.0's hugetlb path retries on its own and puts its own folio", () => {
+    // the range is a hugetlb VMA when the copy starts: W remaps before T looks it up
+    const setup = setupFor(mfillAtomicDesign, scenario("uffd-copy-hugetlb"));
+    const m = tidOf(setup.world0, "W");
+    let w = runAlone(setup.programs, setup.world0, m, calls("mmap_write_unlock"), 40).world;
+    w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
+    const t = runAlone(setup.programs, w, 0, exited, 60);
+    // pick 0: the copy under the hugetlb VMA lock faults on the source, then succeeds
+    expect(t.recs.filter(calls("hugetlb_mfill_atomic_pte")).map((r) => r.outcome)).toEqual([
+      "enoent",
+      "ok",
+    ]);
+    expect(t.recs.some(calls("folio = vma->vm_flags & VM_SHARED"))).toBe(false);
+    expect(
+      runAlone(setup.programs, setup.world0, 0, exited).recs.some(calls("folio = vma->vm_flags")),
+    ).toBe(true);
+    expect(t.world.threads[0]?.locals.ret).toBe(0);
+    expect(returned(t.recs)).toMatchObject({ folio: null });
+  });
 });

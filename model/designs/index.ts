@@ -13,6 +13,7 @@ import {
   mainlineMigrateAnyOwner,
   mainlineMigrateValid,
 } from "./mainline-migrate.js";
+import { mfillAtomicDesign } from "./mfill-atomic.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "./mfill-copy.js";
 import { mshv } from "./mshv.js";
 import { mainlineNoReadRetry, v2IgnoresLocked, v2UnlockAfterDrop } from "./mutants.js";
@@ -44,6 +45,8 @@ export const DESIGNS: readonly Design[] = [
   vmaLockFaultPre,
   mfillCopyDesign,
   mfillCopyNorevalidate,
+  // UFFDIO_COPY as v7.0 has it, before the series
+  mfillAtomicDesign,
   v2IgnoresLocked,
   mainlineNoReadRetry,
   v2UnlockAfterDrop,

@@ -8,6 +8,9 @@
 //       [re-validate flags, uffd ops, file, pgoff: -EAGAIN if changed]
 //       mfill_get_pmd(); }
 //   install the folio (-EEXIST if the entry is not none); mfill_put_vma();
+//   [every error path after the allocation puts the folio first, as v7.0's
+//    mfill_atomic_pte_copy() does at out_release: the cover letter does not show the
+//    series' error paths, so this is the model's reading]
 //   userfaultfd_copy(): wake_userfault().
 // mfill_get_vma() -> uffd_mfill_lock(): the per-VMA lock or the mmap-lock fallback (a
 // private VMA without an anon_vma takes it, and has one after), then validate_dst_vma() (-ENOENT for a VMA not registered with userfaultfd).
@@ -16,7 +19,9 @@ import { EAGAIN, EEXIST, ENOENT } from "../errno.js";
 import {
   allocFolio,
   copyFolioLocked,
+  folioPut,
   mfillInstall,
+  mfillReturn,
   mfillRevalidate,
   mfillWake,
   uffdLockVma,
@@ -25,11 +30,14 @@ import {
 } from "../kernel/mfill.js";
 import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { vmaEndReadOp } from "../kernel/vma-lock.js";
-import { exit, set } from "../locals.js";
+import { set } from "../locals.js";
 import type { Design, Steps } from "../step.js";
 
-/** mfill_get_vma() -> uffd_mfill_lock(): per-VMA lock, or the mmap-lock fallback; validate_dst_vma(). */
-function getVma(p: string, then: string): Steps {
+/**
+ * mfill_get_vma() -> uffd_mfill_lock(): per-VMA lock, or the mmap-lock fallback;
+ * validate_dst_vma(). Labels `${p}.*`; -ENOENT goes on at `fail`.
+ */
+export function getVma(p: string, then: string, fail = "enoent"): Steps {
   return {
     [p]: {
       op: uffdLockVma("dst", "vma"),
@@ -41,9 +49,9 @@ function getVma(p: string, then: string): Steps {
       on: { locked: `${p}.unlock`, none: `${p}.enoent` },
     },
     [`${p}.unlock`]: { op: mmapReadUnlock(), next: `${p}.validate` },
-    [`${p}.enoent`]: { op: mmapReadUnlock(), next: "enoent" },
+    [`${p}.enoent`]: { op: mmapReadUnlock(), next: fail },
     [`${p}.validate`]: { op: validateDstVma("vma"), on: { yes: then, no: `${p}.invalid` } },
-    [`${p}.invalid`]: { op: vmaEndReadOp("vma"), next: "enoent" },
+    [`${p}.invalid`]: { op: vmaEndReadOp("vma"), next: fail },
   };
 }
 
@@ -62,22 +70,26 @@ function mfillCopy(revalidate: boolean): Steps {
       op: set({ src_resident: true }, "copy_from_user(folio, src)  /* may sleep and fault */"),
       next: "reget",
     },
-    ...getVma("reget", revalidate ? "revalidate" : "pmd"),
+    // the retry finds no VMA it may use: the copy's error path puts the folio
+    ...getVma("reget", revalidate ? "revalidate" : "pmd", "reget.put"),
+    "reget.put": { op: folioPut(), next: "enoent" },
     ...(revalidate
       ? {
-          revalidate: { op: mfillRevalidate("vma"), on: { same: "pmd", changed: "eagain" } },
+          revalidate: { op: mfillRevalidate("vma"), on: { same: "pmd", changed: "eagain.put" } },
+          "eagain.put": { op: folioPut(), next: "eagain" },
           eagain: { op: vmaEndReadOp("vma"), next: "eagain.ret" },
           "eagain.ret": { op: set({ ret: EAGAIN }), next: "exit" },
         }
       : {}),
     pmd: { op: set({}, "mfill_get_pmd(state)  /* re-check the PMD */"), next: "install" },
-    install: { op: mfillInstall("vma", "dst"), on: { ok: "done", eexist: "eexist" } },
+    install: { op: mfillInstall("vma", "dst"), on: { ok: "done", eexist: "eexist.put" } },
+    "eexist.put": { op: folioPut(), next: "eexist" },
     done: { op: vmaEndReadOp("vma"), next: "wake" },
     wake: { op: mfillWake("dst"), next: "exit" },
     eexist: { op: vmaEndReadOp("vma"), next: "eexist.ret" },
     "eexist.ret": { op: set({ ret: EEXIST }), next: "exit" },
     enoent: { op: set({ ret: ENOENT }), next: "exit" },
-    exit: { op: exit() },
+    exit: { op: mfillReturn() },
   };
 }
 

@@ -70,6 +70,16 @@ export const uffdLockVmaFallback = (addr: string, into: string): Op<"locked" | "
     },
   });
 
+/**
+ * The folio UFFDIO_COPY allocates, in local `folio` until it is installed or put: the
+ * identity of the VMA it was allocated for (the series: vma_uffd_ops(vma)->alloc_folio()
+ * makes a folio of that VMA's kind), or PAGE (v7.0: mfill_atomic_pte_copy()'s
+ * vma_alloc_folio() or shmem_mfill_atomic_pte()'s shmem_alloc_folio(), an order-0 page
+ * that is neither charged nor mapped until its install, so it fits any VMA of either kind).
+ */
+export const FOLIO = "folio";
+export const PAGE = "order-0 page";
+
 /** state->folio = vma_uffd_ops(vma)->alloc_folio(vma, addr): the folio belongs to this VMA's kind. */
 export const allocFolio = (vma: string): Op<"ok"> =>
   op({
@@ -78,15 +88,68 @@ export const allocFolio = (vma: string): Op<"ok"> =>
     run: (k) => {
       const r = k.ref(vma);
       if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      k.set("folio_for", vmaIdentity(useVma(k, r, "alloc_folio")));
+      k.set(FOLIO, vmaIdentity(useVma(k, r, "alloc_folio")));
       return "ok";
     },
   });
 
-/** mfill_copy_folio_locked(): copy_from_user with page faults disabled; fails if the source is not resident. */
-export const copyFolioLocked = (): Op<"copied" | "fault"> =>
+/**
+ * v7.0's allocation in mfill_atomic_pte() under the VMA lock: vma_alloc_folio() in
+ * mfill_atomic_pte_copy() for a private VMA, shmem_alloc_folio() in
+ * shmem_mfill_atomic_pte() for a shared one (mm/userfaultfd.c, mm/shmem.c, v7.0).
+ */
+export const allocPage = (vma: string): Op<"ok"> =>
   op({
-    name: "mfill_copy_folio_locked(): copy_from_user() under pagefault_disable()",
+    name: `folio = ${vma}->vm_flags & VM_SHARED ? shmem_alloc_folio() : vma_alloc_folio()`,
+    outcomes: ["ok"],
+    run: (k) => {
+      const r = k.ref(vma);
+      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
+      useVma(k, r, "mfill_atomic_pte");
+      k.set(FOLIO, PAGE);
+      return "ok";
+    },
+  });
+
+/**
+ * folio_put(folio) on an error path (v7.0 mfill_atomic_pte_copy()'s out_release,
+ * mfill_atomic()'s and mfill_atomic_hugetlb()'s out:): the folio goes back, `folio = NULL`.
+ */
+export const folioPut = (name = "folio_put(folio)", local = FOLIO): Op<"ok"> =>
+  op({
+    name,
+    outcomes: ["ok"],
+    local: true,
+    run: (k) => {
+      k.set(local, null);
+      return "ok";
+    },
+  });
+
+/**
+ * The UFFDIO_COPY call returns `ret`: the thread ends. What the folio locals (`folio`,
+ * and those of the functions it called) still hold is a folio allocated for the copy
+ * that was neither installed nor put (uffd-copy-folio-put).
+ */
+export const mfillReturn = (locals: readonly string[] = [FOLIO]): Op<never> =>
+  op({
+    name: "return ret",
+    outcomes: [],
+    run: (k) => {
+      const held = locals.map((l) => k.get(l)).find((v) => typeof v === "string");
+      k.emit({ k: "mfill-return", tid: k.tid, folio: typeof held === "string" ? held : null });
+      k.emit({ k: "return", tid: k.tid, ret: k.num("ret") });
+      k.finish();
+      return undefined as never;
+    },
+  });
+
+/** mfill_copy_folio_locked(): copy_from_user with page faults disabled; fails if the source is not resident. */
+export const copyFolioLocked = (
+  name = "mfill_copy_folio_locked(): copy_from_user() under pagefault_disable()",
+): Op<"copied" | "fault"> =>
+  op({
+    name,
     outcomes: ["copied", "fault"],
     run: (k) =>
       k.get("src_resident") === true ? "copied" : k.choose(["fault", "copied"] as const),
@@ -100,7 +163,7 @@ export const mfillRevalidate = (vma: string): Op<"same" | "changed"> =>
     run: (k) => {
       const r = k.ref(vma);
       if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      return vmaIdentity(useVma(k, r, "revalidate")) === k.get("folio_for") ? "same" : "changed";
+      return vmaIdentity(useVma(k, r, "revalidate")) === k.get(FOLIO) ? "same" : "changed";
     },
   });
 
@@ -138,14 +201,12 @@ export const mfillInstall = (vma: string, addr: string): Op<"ok" | "eexist"> =>
       // a hugetlb VMA's table, as mfill_atomic_hugetlb()'s huge_pte_alloc() makes it
       if (v.flags.hugetlb) hugePteAlloc(k, v.id);
       if ((k.w.ptes[a] ?? "none") !== "none") return "eexist";
-      k.emit({
-        k: "mfill-install",
-        tid: k.tid,
-        vma: v.id,
-        page: a,
-        folioFor: String(k.get("folio_for")),
-        vmaIs: vmaIdentity(v),
-      });
+      const folioFor = String(k.get(FOLIO));
+      const vmaIs = vmaIdentity(v);
+      const fits = folioFor === PAGE ? !v.flags.hugetlb : folioFor === vmaIs;
+      k.emit({ k: "mfill-install", tid: k.tid, vma: v.id, page: a, folioFor, vmaIs, fits });
+      // the folio is the page table's now (*foliop = NULL in mfill_atomic_pte_copy())
+      k.set(FOLIO, null);
       setPte(k, a, v.flags.write ? "rw" : "ro");
       return "ok";
     },
@@ -161,6 +222,64 @@ export const mfillWake = (addr: string): Op<"ok"> =>
     outcomes: ["ok"],
     run: (k) => {
       wakeUserfault(k, "UFFDIO_COPY", k.num(addr));
+      return "ok";
+    },
+  });
+
+/** `if (is_vm_hugetlb_page(dst_vma))`: mfill_atomic() hands a hugetlb VMA to mfill_atomic_hugetlb(). */
+export const isHugetlbDst = (vma: string): Op<"yes" | "no"> =>
+  op({
+    name: `if (is_vm_hugetlb_page(${vma}))`,
+    outcomes: ["yes", "no"],
+    run: (k) => {
+      const r = k.ref(vma);
+      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
+      return useVma(k, r, "is_vm_hugetlb_page").flags.hugetlb ? "yes" : "no";
+    },
+  });
+
+/** mfill_atomic_hugetlb()'s own folio, which its `out:` puts. */
+export const HFOLIO = "hfolio";
+
+/**
+ * One huge page of mfill_atomic_hugetlb()'s loop, under hugetlb_fault_mutex and the
+ * hugetlb VMA lock (mm/userfaultfd.c, mm/hugetlb.c, v7.0): huge_pte_alloc(); -EEXIST
+ * unless the entry is none; hugetlb_mfill_atomic_pte() allocates a hugetlb folio,
+ * copies the source with page faults disabled and installs it. When the source is not
+ * resident it returns -ENOENT with the folio in `*foliop` (local `hfolio`), which a
+ * retry copies from. One step: the fault mutex, which the model does not hold as a lock,
+ * keeps a hugetlb fault of the same page out for as long.
+ */
+export const hugetlbMfillAtomicPte = (vma: string, addr: string): Op<"ok" | "eexist" | "enoent"> =>
+  op({
+    name: `hugetlb_mfill_atomic_pte(${vma}, ${addr}, &folio)  /* huge_pte_alloc(), copy, install */`,
+    outcomes: ["ok", "eexist", "enoent"],
+    run: (k) => {
+      const r = k.ref(vma);
+      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
+      const v = useVma(k, r, "hugetlb_mfill_atomic_pte");
+      const a = k.num(addr);
+      hugePteAlloc(k, v.id);
+      if ((k.w.ptes[a] ?? "none") !== "none") return "eexist";
+      const vmaIs = vmaIdentity(v);
+      const held = k.get(HFOLIO);
+      if (typeof held !== "string" && k.get("src_resident") !== true) {
+        if (k.choose(["fault", "copied"] as const) === "fault") {
+          k.set(HFOLIO, vmaIs);
+          return "enoent";
+        }
+      }
+      k.emit({
+        k: "mfill-install",
+        tid: k.tid,
+        vma: v.id,
+        page: a,
+        folioFor: vmaIs,
+        vmaIs,
+        fits: true,
+      });
+      k.set(HFOLIO, null);
+      setPte(k, a, v.flags.write ? "rw" : "ro");
       return "ok";
     },
   });
