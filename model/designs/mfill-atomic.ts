@@ -28,13 +28,16 @@
 // way), so the model's one page loses nothing there.
 //
 // Not drawn: down_read(&ctx->map_changing_lock) and the mmap_changing check (-EAGAIN),
-// which only non-cooperative events set and no scenario has; mfill_atomic_hugetlb()'s
-// vma_hpagesize checks (the model's pages have one size).
+// which only non-cooperative events set and no scenario has (a failed check only puts
+// the folio); mfill_atomic_hugetlb()'s vma_hpagesize checks (the model's pages have one
+// size); hugetlb_fault_mutex_table[hash], taken before hugetlb_vma_lock_read(): the
+// copy and install under it are one step (model/kernel/mfill.ts).
 import { EEXIST, ENOENT } from "../errno.js";
 import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
 import {
   allocPage,
   copyFolioLocked,
+  copyFromUser,
   FOLIO,
   folioPut,
   HFOLIO,
@@ -70,13 +73,7 @@ function mfillAtomicHugetlb(): Steps {
     // err == -ENOENT: the source is not resident; copy it with every lock dropped
     "h.drop": { op: hugetlbVmaUnlockRead("vma"), next: "h.drop.vma" },
     "h.drop.vma": { op: vmaEndReadOp("vma"), next: "h.copy_user" },
-    "h.copy_user": {
-      op: set(
-        { src_resident: true },
-        "copy_folio_from_user(folio, src_addr)  /* may sleep and fault */",
-      ),
-      next: "h.retry",
-    },
+    "h.copy_user": { op: copyFromUser("copy_folio_from_user(folio, src_addr)"), next: "h.retry" },
     ...getVma("h.retry", "h.retry.hugetlb", "h.enoent"),
     "h.retry.hugetlb": { op: isHugetlbDst("vma"), on: { yes: "h.lock", no: "h.not_hugetlb" } },
     "h.not_hugetlb": { op: vmaEndReadOp("vma"), next: "h.enoent" },
@@ -123,13 +120,7 @@ export const mfillAtomicDesign: Design = {
     },
     // err == -ENOENT: *foliop = folio; unlock, copy, goto retry
     drop: { op: vmaEndReadOp("vma"), next: "copy_user" },
-    copy_user: {
-      op: set(
-        { src_resident: true },
-        "copy_from_user(kaddr, src_addr, PAGE_SIZE)  /* may sleep and fault */",
-      ),
-      next: "retry",
-    },
+    copy_user: { op: copyFromUser("copy_from_user(kaddr, src_addr, PAGE_SIZE)"), next: "retry" },
     install: { op: mfillInstall("vma", "dst"), on: { ok: "done", eexist: "out_release" } },
     out_release: { op: folioPut(), next: "eexist" },
     eexist: { op: vmaEndReadOp("vma"), next: "eexist.ret" },

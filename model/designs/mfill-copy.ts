@@ -19,6 +19,7 @@ import { EAGAIN, EEXIST, ENOENT } from "../errno.js";
 import {
   allocFolio,
   copyFolioLocked,
+  copyFromUser,
   folioPut,
   mfillInstall,
   mfillReturn,
@@ -66,10 +67,7 @@ function mfillCopy(revalidate: boolean): Steps {
     copy: { op: copyFolioLocked(), on: { copied: "install", fault: "put" } },
     // mfill_copy_folio_retry()
     put: { op: vmaEndReadOp("vma"), next: "copy_user" },
-    copy_user: {
-      op: set({ src_resident: true }, "copy_from_user(folio, src)  /* may sleep and fault */"),
-      next: "reget",
-    },
+    copy_user: { op: copyFromUser("copy_from_user(folio, src)"), next: "reget" },
     // the retry finds no VMA it may use: the copy's error path puts the folio
     ...getVma("reget", revalidate ? "revalidate" : "pmd", "reget.put"),
     "reget.put": { op: folioPut(), next: "enoent" },

@@ -155,6 +155,24 @@ export const copyFolioLocked = (
       k.get("src_resident") === true ? "copied" : k.choose(["fault", "copied"] as const),
   });
 
+/**
+ * The copy from the source with every lock dropped and page faults enabled
+ * (copy_from_user() in v7.0's mfill_atomic(), copy_folio_from_user() in
+ * mfill_atomic_hugetlb(), the series' mfill_copy_folio_retry()): it may fault the source
+ * in and sleep, so it is a step of its own, the window the retry's checks are for.
+ * After it the source is resident.
+ */
+export const copyFromUser = (name: string): Op<"ok"> =>
+  op({
+    name: `${name}  /* may sleep and fault */`,
+    outcomes: ["ok"],
+    run: (k) => {
+      k.emit({ k: "might-sleep", tid: k.tid, what: name });
+      k.set("src_resident", true);
+      return "ok";
+    },
+  });
+
 /** The re-validation after the locks were dropped: same flags, uffd ops, file, pgoff? */
 export const mfillRevalidate = (vma: string): Op<"same" | "changed"> =>
   op({
@@ -170,7 +188,8 @@ export const mfillRevalidate = (vma: string): Op<"same" | "changed"> =>
 /**
  * uffd_mfill_lock() -> validate_dst_vma(dst_vma, dst_end): the range lies in the VMA
  * (always, for the model's one page) and the VMA is registered with userfaultfd
- * (vm_userfaultfd_ctx.ctx); -ENOENT otherwise, after vma_end_read(). It runs on the
+ * (vm_userfaultfd_ctx.ctx, in any mode; the model's VMAs register for missing faults
+ * only, so that is `uffdMissing` here); -ENOENT otherwise, after vma_end_read(). It runs on the
  * retry's mfill_get_vma() too, so a replacement VMA that is not registered is refused
  * (mm/userfaultfd.c at v7.0, and as seed 003's mails quote it).
  */
