@@ -18,6 +18,7 @@
 //   }
 //   out_unlock: up_read(&ctx->map_changing_lock); uffd_mfill_unlock(dst_vma);
 //   out: if (folio) folio_put(folio);
+//   return copied ? copied : err;         // userfaultfd_copy(): wake_userfault() if >= 0
 //
 // The retry carries the folio into whatever VMA uffd_mfill_lock() finds at dst_start
 // then. Between an anonymous and a shmem VMA that is harmless: the folio is an order-0
@@ -65,20 +66,20 @@ function mfillAtomicHugetlb(): Steps {
       op: hugetlbMfillAtomicPte("vma", "dst"),
       on: { ok: "h.unlock", eexist: "h.eexist", enoent: "h.drop" },
     },
-    "h.unlock": { op: hugetlbVmaUnlockRead("vma"), next: "h.done" },
-    "h.done": { op: vmaEndReadOp("vma"), next: "wake" },
-    "h.eexist": { op: hugetlbVmaUnlockRead("vma"), next: "h.eexist.unlock" },
-    "h.eexist.unlock": { op: vmaEndReadOp("vma"), next: "h.eexist.ret" },
-    "h.eexist.ret": { op: set({ ret: EEXIST }), next: "h.out" },
+    "h.unlock": { op: hugetlbVmaUnlockRead("vma"), next: "h.out_unlock" },
+    "h.eexist": { op: hugetlbVmaUnlockRead("vma"), next: "h.eexist.ret" },
+    "h.eexist.ret": { op: set({ ret: EEXIST }), next: "h.out_unlock" },
     // err == -ENOENT: the source is not resident; copy it with every lock dropped
     "h.drop": { op: hugetlbVmaUnlockRead("vma"), next: "h.drop.vma" },
     "h.drop.vma": { op: vmaEndReadOp("vma"), next: "h.copy_user" },
     "h.copy_user": { op: copyFromUser("copy_folio_from_user(folio, src_addr)"), next: "h.retry" },
     ...getVma("h.retry", "h.retry.hugetlb", "h.enoent"),
     "h.retry.hugetlb": { op: isHugetlbDst("vma"), on: { yes: "h.lock", no: "h.not_hugetlb" } },
-    "h.not_hugetlb": { op: vmaEndReadOp("vma"), next: "h.enoent" },
+    "h.not_hugetlb": { op: set({ ret: ENOENT }), next: "h.out_unlock" },
+    // out_unlock: up_read(&ctx->map_changing_lock); out_unlock_vma: uffd_mfill_unlock()
+    "h.out_unlock": { op: vmaEndReadOp("vma"), next: "h.out" },
     "h.enoent": { op: set({ ret: ENOENT }), next: "h.out" },
-    "h.out": { op: folioPut("if (folio) folio_put(folio)", HFOLIO), next: "exit" },
+    "h.out": { op: folioPut("if (folio) folio_put(folio)", HFOLIO), next: "copied" },
   };
 }
 
@@ -121,20 +122,21 @@ export const mfillAtomicDesign: Design = {
     // err == -ENOENT: *foliop = folio; unlock, copy, goto retry
     drop: { op: vmaEndReadOp("vma"), next: "copy_user" },
     copy_user: { op: copyFromUser("copy_from_user(kaddr, src_addr, PAGE_SIZE)"), next: "retry" },
-    install: { op: mfillInstall("vma", "dst"), on: { ok: "done", eexist: "out_release" } },
+    install: { op: mfillInstall("vma", "dst"), on: { ok: "out_unlock", eexist: "out_release" } },
+    // mfill_atomic_pte_copy()'s out_release
     out_release: { op: folioPut(), next: "eexist" },
-    eexist: { op: vmaEndReadOp("vma"), next: "eexist.ret" },
-    "eexist.ret": { op: set({ ret: EEXIST }), next: "out" },
-    done: { op: vmaEndReadOp("vma"), next: "wake" },
-    wake: { op: mfillWake("dst"), next: "exit" },
+    eexist: { op: set({ ret: EEXIST }), next: "out_unlock" },
+    out_unlock: { op: vmaEndReadOp("vma"), next: "out" },
     enoent: { op: set({ ret: ENOENT }), next: "out" },
-    out: { op: folioPut("if (folio) folio_put(folio)"), next: "exit" },
+    out: { op: folioPut("if (folio) folio_put(folio)"), next: "copied" },
+    // userfaultfd_copy(): if (ret < 0) goto out; ... wake_userfault(ctx, &range)
+    copied: { op: test("ret >= 0", (k) => k.num("ret") >= 0), on: { yes: "wake", no: "exit" } },
+    wake: { op: mfillWake("dst"), next: "exit" },
     exit: { op: mfillReturn([FOLIO, HFOLIO]) },
   },
   unreachable: [
     ...unreachable("h.pte", ["eexist"], NO_SECOND_WRITER),
     ...unreachable("h.eexist", ["ok"], NO_SECOND_WRITER),
-    ...unreachable("h.eexist.unlock", ["ok"], NO_SECOND_WRITER),
     ...unreachable("h.eexist.ret", ["ok"], NO_SECOND_WRITER),
     ...unreachable("h.retry", ["fallback"], ONE_REMAP),
     ...unreachable("h.retry.mmap", ["ok"], ONE_REMAP),
@@ -146,6 +148,5 @@ export const mfillAtomicDesign: Design = {
     ...unreachable("h.retry.hugetlb", ["no"], ONE_REMAP),
     ...unreachable("h.not_hugetlb", ["ok"], ONE_REMAP),
     ...unreachable("h.enoent", ["ok"], ONE_REMAP),
-    ...unreachable("h.out", ["ok"], `${NO_SECOND_WRITER}; and ${ONE_REMAP}`),
   ],
 };
