@@ -96,6 +96,18 @@ export function properties(ids: readonly string[] | undefined): Property[] {
   if (!ids || ids.length === 0) return [...propertyRegistry.all()];
   return ids.map((id) => {
     const p = propertyById(id);
+    // a reference entry (S35, L4) where an id belongs: name the properties it is the entry of
+    const byRef = p
+      ? []
+      : propertyRegistry
+          .all()
+          .filter((x) =>
+            x.ref.split(/[,;]\s*/).some((r) => r.trim().toLowerCase() === id.toLowerCase()),
+          );
+    if (byRef.length > 0)
+      throw new UsageError(
+        `"${id}" is the reference entry of ${byRef.length === 1 ? "property" : "properties"} ${byRef.map((x) => x.id).join(", ")} (the README's property table), and --property takes a property's id. Fix: --property ${byRef.map((x) => x.id).join(" ")}.`,
+      );
     if (!p)
       throw known(
         "property",

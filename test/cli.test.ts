@@ -25,6 +25,13 @@ describe("lockdrop CLI", () => {
     expect(oneLine(lockdrop("check", "v2", "--property", "nope"))).toMatch(
       /unknown property "nope"\. Known properties: .*; a property of your own is declared in a design file/,
     );
+    // a reference entry where the id belongs: the ids it names, as the fix
+    expect(oneLine(lockdrop("check", "mfill-atomic", "--property", "S35"))).toMatch(
+      /"S35" is the reference entry of property uffd-copy-folio-put .*Fix: --property uffd-copy-folio-put\./,
+    );
+    expect(oneLine(lockdrop("check", "v8-timeout", "--property", "t3"))).toMatch(
+      /Fix: --property cond-resched-terminates cond-resched-terminates-rt\./,
+    );
     expect(oneLine(lockdrop("check", "v2", "--scenario", "nope"))).toMatch(
       /unknown scenario "nope"\. Known scenarios: .*; a scenario of your own is declared in a design file/,
     );
