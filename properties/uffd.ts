@@ -1,29 +1,28 @@
-// S20: a folio allocated for one VMA is never installed into a different kind of VMA
-// that took its place while UFFDIO_COPY had dropped its locks.
+// S20: a folio allocated for one VMA is never installed into a VMA that cannot take it,
+// which took its place while UFFDIO_COPY had dropped its locks.
 import type { Property } from "./property.js";
 import { who } from "./property.js";
+
+/** "a shmem:0/shared/uffd VMA", "an anon/private/uffd VMA" */
+const aVma = (kind: string) => `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind} VMA`;
 
 export const uffdCopyRevalidates: Property = {
   id: "uffd-copy-revalidates",
   ref: "S20",
   statement:
-    "uffd copy re-validates: after the locks were dropped, the folio is installed only into a VMA of the kind it was allocated for",
+    "uffd copy installs a folio only where it fits: after the locks were dropped, a folio a VMA's uffd ops made (the series' alloc_folio()) goes only into a VMA of the kind it was allocated for; v7.0's plain order-0 page, charged only at install, fits any anonymous or shmem VMA",
   kind: "safety",
   applies: (_s, d) => d.family === "mfill",
   monitor: () => ({
     step: ({ after, rec }) => {
       for (const e of rec.events)
         if (e.k === "mfill-install" && !e.fits)
-          return `${who(after, e.tid)} installed a folio allocated for a ${e.folioFor} VMA into vma#${e.vma}, which is ${e.vmaIs}: the range was unmapped and mapped again while the locks were dropped.`;
+          return `${who(after, e.tid)} installed a folio allocated for ${aVma(e.folioFor)} into vma#${e.vma}, which is ${e.vmaIs}: the range was unmapped and mapped again while the locks were dropped.`;
       return null;
     },
   }),
 };
 
-// S35: UFFDIO_COPY gives back every folio it allocated: by the time the call returns, the
-// folio is installed or put. v7.0's mfill_atomic() carries its folio across `goto retry`
-// and returns through mfill_atomic_hugetlb() without putting it when the retry finds a
-// hugetlb VMA (mm/userfaultfd.c, v7.0).
 export const uffdCopyFolioPut: Property = {
   id: "uffd-copy-folio-put",
   ref: "S35",

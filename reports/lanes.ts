@@ -23,6 +23,14 @@ export interface LaneOptions {
   readonly width?: number;
 }
 
+/** "maps vma#1 (hugetlb, shared, registered with userfaultfd)": the VMA an mmap made, and its kind. */
+export function mapsText(vma: number, w: World): string {
+  const f = w.vmas[vma]?.flags;
+  if (!f) return `maps vma#${vma}`;
+  const kind = f.hugetlb ? "hugetlb" : f.file ? (f.file.split(":")[0] ?? f.file) : "anonymous";
+  return `maps vma#${vma} (${kind}, ${f.shared ? "shared" : "private"}${f.uffdMissing ? ", registered with userfaultfd" : ""})`;
+}
+
 function noteFor(e: Event, w: World): string | null {
   const name = (tid: number) => w.threads[tid]?.name ?? `#${tid}`;
   switch (e.k) {
@@ -52,7 +60,7 @@ function noteFor(e: Event, w: World): string | null {
         ? null
         : `returns holding its folio (${e.folio}), neither installed nor put`;
     case "map":
-      return `maps vma#${e.vma}`;
+      return mapsText(e.vma, w);
     case "vma-change":
       return e.text;
     case "pte":

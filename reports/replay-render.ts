@@ -10,7 +10,7 @@ import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { lockLabel } from "../model/world.js";
 import { tokenOf } from "./cex.js";
-import { describeStep, renderLanes } from "./lanes.js";
+import { describeStep, mapsText, renderLanes } from "./lanes.js";
 import type { ReplayResult } from "./replay.js";
 import { verdictLines } from "./replay.js";
 
@@ -117,7 +117,7 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
           });
         break;
       case "map":
-        out.push({ over: e.tid, text: `maps vma#${e.vma}` });
+        out.push({ over: e.tid, text: mapsText(e.vma, w) });
         break;
       case "vma-change":
         out.push({ over: e.tid, text: e.text });

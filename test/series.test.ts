@@ -83,7 +83,7 @@ describe("the seed series", () => {
     const bad = verdict("mfill-copy-norevalidate", "uffd-copy", "uffd-copy-revalidates");
     expect(bad?.verdict).toBe("violated");
     expect(bad?.message).toMatch(
-      /allocated for a anon\/private\/uffd VMA into vma#1, which is shmem/,
+      /allocated for an anon\/private\/uffd VMA into vma#1, which is shmem/,
     );
     expect(verdict("mfill-copy", "uffd-copy", "uffd-copy-revalidates")?.verdict).toBe("holds");
   });
