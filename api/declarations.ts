@@ -3,6 +3,7 @@
 // anything runs, then registered under its id, so that the command line, the matrix
 // workers and replay can name it; every problem is one paragraph that names the file,
 // the entry and the fix (the CLI prints it and exits 2).
+
 import { z } from "zod";
 import type { Actor } from "../model/actor.js";
 import { designRegistry } from "../model/designs/index.js";
@@ -10,7 +11,7 @@ import { DuplicateIdError } from "../model/registry.js";
 import type { Scenario } from "../model/scenarios.js";
 import { actorRegistry, runsIn, scenarioRegistry } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
-import { FAMILIES } from "../model/step.js";
+import { aFamily, FAMILIES } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 
@@ -219,7 +220,7 @@ export function declareScenario(s: unknown, file: string, design?: Design): Scen
       );
   if (design && !runsIn(sc, design))
     throw new DeclarationError(
-      `scenario "${sc.id}" is for ${sc.families.join(", ")} designs, and design "${design.id}" is a ${design.family} caller. Fix: add "${design.family}" to the scenario's families.`,
+      `scenario "${sc.id}" is for ${sc.families.join(", ")} designs, and design "${design.id}" is ${aFamily(design.family)} caller. Fix: add "${design.family}" to the scenario's families.`,
     );
   add(scenarioRegistry, sc, file);
   return sc;

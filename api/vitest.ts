@@ -10,6 +10,7 @@
 //
 // `checkCoverage(myDesign).expectListed()` does for the design's edges what
 // `lockdrop coverage --strict` does: every edge is reached or listed as unreachable.
+
 import { AssertionError } from "node:assert";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -30,6 +31,7 @@ import {
   undeclaredLock,
 } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
+import { aFamily } from "../model/step.js";
 import { PROPERTIES, propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { tokenForRow } from "../reports/cex.js";
@@ -166,7 +168,7 @@ function scenarioList(design: Design, ids: readonly string[] | undefined): Scena
       );
     }
     if (!runsIn(s, design))
-      fail(`lockdrop: a ${design.family} design does not run in scenario "${id}".`);
+      fail(`lockdrop: ${aFamily(design.family)} design does not run in scenario "${id}".`);
     return s;
   });
 }

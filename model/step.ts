@@ -120,6 +120,11 @@ export const FAMILIES = [
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 
+/** "an hmm caller", "a gup caller": the article as the family's name is read aloud (aitch, em). */
+export function aFamily(f: string): string {
+  return `${/^(hmm|mfill|anon)/.test(f) ? "an" : "a"} ${f}`;
+}
+
 /**
  * An edge of a design's step table (the outcome of the step at a label) that no
  * scenario reaches, and why: a kernel contract forbids it, or the model cannot produce

@@ -32,7 +32,7 @@ const EXPECTED: Record<string, RegExp> = {
     /scenario "ext-11": actors\.0\.budget: .*>=0\. Fix: list actors as use\(myActor, budget\)/,
   "12-no-vmas.ts": /scenario "ext-12": vmas: .*>=1 items\. Fix: /,
   "13-family-mismatch.ts":
-    /scenario "ext-13" is for gup designs, and design "ext-13" is a hmm caller\. Fix: add "hmm" to the scenario's families\./,
+    /scenario "ext-13" is for gup designs, and design "ext-13" is an hmm caller\. Fix: add "hmm" to the scenario's families\./,
   "14-lock-declared-twice.ts": /scenario "ext-14" declares the lock "drv\.lock" twice\. Fix: /,
   "15-property-not-object.ts":
     /property "half-a-property": ref: .*Fix: declare it with safety\(\) or liveness\(\)/,
