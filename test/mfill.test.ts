@@ -6,11 +6,13 @@
 // under the mmap read lock (find_vma_and_prepare_anon()). And v7.0's own mfill_atomic()
 // (mm/userfaultfd.c, v7.0), whose retry carries its folio into whatever VMA is there.
 import { describe, expect, it } from "vitest";
+import { step } from "../engine/exec.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { mfillAtomicDesign } from "../model/designs/mfill-atomic.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "../model/designs/mfill-copy.js";
-import { EAGAIN, EEXIST, ENOENT } from "../model/errno.js";
+import { EAGAIN, EEXIST, EFAULT, ENOENT } from "../model/errno.js";
+import { set } from "../model/locals.js";
 import type { Design, StepRecord } from "../model/step.js";
 import { calls, exited, prop, runAlone, scenario, tidOf } from "./helpers.js";
 
@@ -114,6 +116,38 @@ describe("UFFDIO_COPY's folio across a retry", () => {
     ];
     for (const [d, scen, s20, s35] of rows)
       expect([d.id, scen, ...copyVerdicts(d, scen)]).toEqual([d.id, scen, s20, s35]);
+  });
+
+  it("a copy_from_user() that fails returns -EFAULT with the folio put; one that forgets the put leaks", () => {
+    const setup = setupFor(mfillAtomicDesign, scenario("uffd-copy"));
+    // the copy under the lock faults (pick 0), the unlocked copy fails (pick 1)
+    const picks = [0, 1];
+    let w = setup.world0;
+    const recs: StepRecord[] = [];
+    while (recs.length < 40 && !recs.some(exited)) {
+      const [next, rec] = step(
+        w,
+        0,
+        picks[recs.filter((x) => x.choices > 0).length] ?? 0,
+        setup.programs,
+      );
+      w = next;
+      recs.push(rec);
+    }
+    expect(recs.find(calls("copy_from_user(kaddr"))?.outcome).toBe("efault");
+    expect(w.threads[0]?.locals.ret).toBe(EFAULT);
+    expect(returned(recs)).toMatchObject({ folio: null });
+    expect(recs.some(calls("wake_userfault"))).toBe(false);
+    // the series' -EFAULT path without its folio_put(): S35 finds it
+    const leaky: Design = {
+      ...mfillCopyDesign,
+      id: "mfill-copy-efault-leak",
+      steps: {
+        ...mfillCopyDesign.steps,
+        "efault.put": { op: set({}, "/* no folio_put() */"), next: "efault" },
+      },
+    };
+    expect(copyVerdicts(leaky, "uffd-copy")).toEqual(["holds", "violated"]);
   });
 
   it("v7.0 installs the order-0 page into a shmem VMA that took the range", () => {

@@ -13,7 +13,7 @@
 //       // else { folio = *foliop; *foliop = NULL; }   install, or out_release: folio_put
 //   if (err == -ENOENT) {
 //       up_read(&ctx->map_changing_lock); uffd_mfill_unlock(dst_vma);
-//       copy_from_user(kaddr, src_addr, PAGE_SIZE);
+//       if (copy_from_user(kaddr, src_addr, PAGE_SIZE)) { err = -EFAULT; goto out; }
 //       goto retry;                                       // folio still held
 //   }
 //   out_unlock: up_read(&ctx->map_changing_lock); uffd_mfill_unlock(dst_vma);
@@ -33,7 +33,7 @@
 // the folio); mfill_atomic_hugetlb()'s vma_hpagesize checks (the model's pages have one
 // size); hugetlb_fault_mutex_table[hash], taken before hugetlb_vma_lock_read(): the
 // copy and install under it are one step (model/kernel/mfill.ts).
-import { EEXIST, ENOENT } from "../errno.js";
+import { EEXIST, EFAULT, ENOENT } from "../errno.js";
 import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
 import {
   allocPage,
@@ -72,7 +72,11 @@ function mfillAtomicHugetlb(): Steps {
     // err == -ENOENT: the source is not resident; copy it with every lock dropped
     "h.drop": { op: hugetlbVmaUnlockRead("vma"), next: "h.drop.vma" },
     "h.drop.vma": { op: vmaEndReadOp("vma"), next: "h.copy_user" },
-    "h.copy_user": { op: copyFromUser("copy_folio_from_user(folio, src_addr)"), next: "h.retry" },
+    "h.copy_user": {
+      op: copyFromUser("copy_folio_from_user(folio, src_addr)"),
+      on: { ok: "h.retry", efault: "h.efault" },
+    },
+    "h.efault": { op: set({ ret: EFAULT }), next: "h.out" },
     ...getVma("h.retry", "h.retry.hugetlb", "h.enoent"),
     "h.retry.hugetlb": { op: isHugetlbDst("vma"), on: { yes: "h.lock", no: "h.not_hugetlb" } },
     "h.not_hugetlb": { op: set({ ret: ENOENT }), next: "h.out_unlock" },
@@ -121,7 +125,11 @@ export const mfillAtomicDesign: Design = {
     },
     // err == -ENOENT: *foliop = folio; unlock, copy, goto retry
     drop: { op: vmaEndReadOp("vma"), next: "copy_user" },
-    copy_user: { op: copyFromUser("copy_from_user(kaddr, src_addr, PAGE_SIZE)"), next: "retry" },
+    copy_user: {
+      op: copyFromUser("copy_from_user(kaddr, src_addr, PAGE_SIZE)"),
+      on: { ok: "retry", efault: "efault" },
+    },
+    efault: { op: set({ ret: EFAULT }), next: "out" },
     install: { op: mfillInstall("vma", "dst"), on: { ok: "out_unlock", eexist: "out_release" } },
     // mfill_atomic_pte_copy()'s out_release
     out_release: { op: folioPut(), next: "eexist" },

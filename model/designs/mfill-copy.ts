@@ -3,7 +3,7 @@
 //   mfill_get_vma(); folio = ops->alloc_folio(vma);
 //   if (mfill_copy_folio_locked() fails) {       // source not resident
 //       mfill_put_vma();                         // drop every lock
-//       copy_from_user();                        // may sleep, fault, ...
+//       copy_from_user();                        // may sleep, fault, ... (-EFAULT)
 //       mfill_get_vma();                         // the range may be another VMA now
 //       [re-validate flags, uffd ops, file, pgoff: -EAGAIN if changed]
 //       mfill_get_pmd(); }
@@ -15,7 +15,7 @@
 // mfill_get_vma() -> uffd_mfill_lock(): the per-VMA lock or the mmap-lock fallback (a
 // private VMA without an anon_vma takes it, and has one after), then validate_dst_vma() (-ENOENT for a VMA not registered with userfaultfd).
 // mfill-copy-norevalidate is the series as posted, before 85668fda932a.
-import { EAGAIN, EEXIST, ENOENT } from "../errno.js";
+import { EAGAIN, EEXIST, EFAULT, ENOENT } from "../errno.js";
 import {
   allocFolio,
   copyFolioLocked,
@@ -67,7 +67,13 @@ function mfillCopy(revalidate: boolean): Steps {
     copy: { op: copyFolioLocked(), on: { copied: "install", fault: "put" } },
     // mfill_copy_folio_retry()
     put: { op: vmaEndReadOp("vma"), next: "copy_user" },
-    copy_user: { op: copyFromUser("copy_from_user(folio, src)"), next: "reget" },
+    copy_user: {
+      op: copyFromUser("copy_from_user(folio, src)"),
+      on: { ok: "reget", efault: "efault.put" },
+    },
+    // the copy failed: -EFAULT, and the copy's error path puts the folio
+    "efault.put": { op: folioPut(), next: "efault" },
+    efault: { op: set({ ret: EFAULT }), next: "exit" },
     // the retry finds no VMA it may use: the copy's error path puts the folio
     ...getVma("reget", revalidate ? "revalidate" : "pmd", "reget.put"),
     "reget.put": { op: folioPut(), next: "enoent" },

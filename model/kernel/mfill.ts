@@ -160,16 +160,19 @@ export const copyFolioLocked = (
  * (copy_from_user() in v7.0's mfill_atomic(), copy_folio_from_user() in
  * mfill_atomic_hugetlb(), the series' mfill_copy_folio_retry()): it may fault the source
  * in and sleep, so it is a step of its own, the window the retry's checks are for.
- * After it the source is resident.
+ * After it the source is resident; or it fails ("efault": the source is not mapped, or
+ * was unmapped meanwhile; the model keeps no source VMA, so the schedule picks), and
+ * the caller returns -EFAULT.
  */
-export const copyFromUser = (name: string): Op<"ok"> =>
+export const copyFromUser = (name: string): Op<"ok" | "efault"> =>
   op({
     name: `${name}  /* may sleep and fault */`,
-    outcomes: ["ok"],
+    outcomes: ["ok", "efault"],
     run: (k) => {
       k.emit({ k: "might-sleep", tid: k.tid, what: name });
-      k.set("src_resident", true);
-      return "ok";
+      const r = k.choose(["ok", "efault"] as const);
+      if (r === "ok") k.set("src_resident", true);
+      return r;
     },
   });
 
