@@ -193,6 +193,8 @@ const hugetlbRemap = munmapActor({
   uffdMissing: true,
   file: "hugetlbfs:0",
 });
+/** uffd-copy-hugetlb-dst's munmap: an anonymous VMA, registered with userfaultfd, mapped in the hugetlb range's place. */
+const anonRemap = munmapActor({ write: true, shared: false, hugetlb: false, uffdMissing: true });
 /** What the anon-fault scenarios declare: mm->page_table_lock (vma#0 starts without an anon_vma). */
 const anonVmaDecls = {
   locks: [{ name: PAGE_TABLE_LOCK, kind: "spinlock" }],
@@ -578,6 +580,16 @@ export const SCENARIOS: readonly Scenario[] = [
     vmas: [{ ...anonUffd, pages: 1 }],
     write: true,
     actors: [use(hugetlbRemap, 1)],
+    stepsPerPage: 40,
+  },
+  {
+    id: "uffd-copy-hugetlb-dst",
+    title:
+      "UFFDIO_COPY into a hugetlb-uffd page whose source faults (mfill_atomic_hugetlb() and its own retry); munmap may remap the range as an anonymous VMA",
+    families: ["mfill"],
+    vmas: [{ ...hugetlbUffd, name: "hugetlb-uffd" }],
+    write: true,
+    actors: [use(anonRemap, 1)],
     stepsPerPage: 40,
   },
   {

@@ -113,6 +113,10 @@ describe("UFFDIO_COPY's folio across a retry", () => {
       [mfillCopyDesign, "uffd-copy-hugetlb", "holds", "holds"],
       // as posted, the anonymous folio goes into the hugetlb VMA through the PTE path
       [mfillCopyNorevalidate, "uffd-copy-hugetlb", "violated", "holds"],
+      // a hugetlb destination from the start: mfill_atomic_hugetlb()'s own retry, whose
+      // lookup finds the anonymous VMA mapped in its place (-ENOENT), puts its own folio
+      [mfillAtomicDesign, "uffd-copy-hugetlb-dst", "holds", "holds"],
+      [mfillCopyDesign, "uffd-copy-hugetlb-dst", "holds", "holds"],
     ];
     for (const [d, scen, s20, s35] of rows)
       expect([d.id, scen, ...copyVerdicts(d, scen)]).toEqual([d.id, scen, s20, s35]);
@@ -148,6 +152,19 @@ describe("UFFDIO_COPY's folio across a retry", () => {
       },
     };
     expect(copyVerdicts(leaky, "uffd-copy")).toEqual(["holds", "violated"]);
+  });
+
+  it("mfill_atomic_hugetlb() holds the hugetlb VMA lock under the VMA lock alone, which S7 allows", () => {
+    for (const d of [mfillAtomicDesign, mfillCopyDesign]) {
+      const setup = setupFor(d, scenario("uffd-copy-hugetlb-dst"));
+      const t = runAlone(setup.programs, setup.world0, 0, calls("hugetlb_vma_lock_read"));
+      // uffd_mfill_lock(): lock_vma_under_rcu() on the shared hugetlb VMA, no mmap lock
+      expect(t.world.mmapLock.readers).not.toContain(0);
+      expect(t.world.vmas[0]?.readers).toContain(0);
+      expect(t.world.vmas[0]?.hugetlbLock?.readers).toContain(0);
+      const r = exploreExhaustive(setup, [prop("no-hugetlb-lock-across-drop")], { depth: 200 });
+      expect([d.id, r.complete, r.counterexamples.size]).toEqual([d.id, true, 0]);
+    }
   });
 
   it("v7.0 installs the order-0 page into a shmem VMA that took the range", () => {

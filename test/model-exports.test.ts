@@ -55,14 +55,19 @@ describe("lockdrop/model reaches every built-in piece", () => {
     // a scenario's actor is a registered instance (a user's use("clock", ...) is the very
     // actor the built-ins run), or one made by an exported factory with a registered id
     // (uffd-copy's munmap that maps a shmem VMA in its place, registered with userfaultfd
-    // or, on uffd-copy-unregistered, not, and uffd-copy-hugetlb's that maps a hugetlb VMA:
-    // munmapActor(remap))
+    // or, on uffd-copy-unregistered, not, uffd-copy-hugetlb's that maps a hugetlb VMA and
+    // uffd-copy-hugetlb-dst's an anonymous one: munmapActor(remap))
     for (const s of SCENARIOS.filter((x) => scenarioRegistry.source(x.id) === BUILT_IN))
       for (const u of s.actors) {
         const reg = actorRegistry.get(u.actor.id);
         expect(reg, `${s.id}: ${u.actor.id}`).toBeDefined();
         if (reg !== u.actor)
-          expect(["uffd-copy", "uffd-copy-unregistered", "uffd-copy-hugetlb"]).toContain(s.id);
+          expect([
+            "uffd-copy",
+            "uffd-copy-unregistered",
+            "uffd-copy-hugetlb",
+            "uffd-copy-hugetlb-dst",
+          ]).toContain(s.id);
       }
   });
 

@@ -34,7 +34,6 @@
 // size); hugetlb_fault_mutex_table[hash], taken before hugetlb_vma_lock_read(): the
 // copy and install under it are one step (model/kernel/mfill.ts).
 import { EEXIST, EFAULT, ENOENT } from "../errno.js";
-import { hugetlbVmaLockRead, hugetlbVmaUnlockRead } from "../kernel/hugetlb.js";
 import {
   allocPage,
   copyFolioLocked,
@@ -42,7 +41,6 @@ import {
   FOLIO,
   folioPut,
   HFOLIO,
-  hugetlbMfillAtomicPte,
   isHugetlbDst,
   mfillInstall,
   mfillReturn,
@@ -50,47 +48,9 @@ import {
 } from "../kernel/mfill.js";
 import { vmaEndReadOp } from "../kernel/vma-lock.js";
 import { set, test } from "../locals.js";
-import type { Design, Steps } from "../step.js";
-import { getVma } from "./mfill-copy.js";
-import { unreachable } from "./unreachable.js";
-
-/**
- * mfill_atomic_hugetlb() (mm/userfaultfd.c, v7.0), entered with the VMA read-locked; its
- * own folio is local `hfolio`. Its retry looks the VMA up again and refuses anything but
- * a hugetlb VMA (-ENOENT, out_unlock_vma); `out:` puts its folio.
- */
-function mfillAtomicHugetlb(): Steps {
-  return {
-    "h.lock": { op: hugetlbVmaLockRead("vma"), next: "h.pte" },
-    "h.pte": {
-      op: hugetlbMfillAtomicPte("vma", "dst"),
-      on: { ok: "h.unlock", eexist: "h.eexist", enoent: "h.drop" },
-    },
-    "h.unlock": { op: hugetlbVmaUnlockRead("vma"), next: "h.out_unlock" },
-    "h.eexist": { op: hugetlbVmaUnlockRead("vma"), next: "h.eexist.ret" },
-    "h.eexist.ret": { op: set({ ret: EEXIST }), next: "h.out_unlock" },
-    // err == -ENOENT: the source is not resident; copy it with every lock dropped
-    "h.drop": { op: hugetlbVmaUnlockRead("vma"), next: "h.drop.vma" },
-    "h.drop.vma": { op: vmaEndReadOp("vma"), next: "h.copy_user" },
-    "h.copy_user": {
-      op: copyFromUser("copy_folio_from_user(folio, src_addr)"),
-      on: { ok: "h.retry", efault: "h.efault" },
-    },
-    "h.efault": { op: set({ ret: EFAULT }), next: "h.out" },
-    ...getVma("h.retry", "h.retry.hugetlb", "h.enoent"),
-    "h.retry.hugetlb": { op: isHugetlbDst("vma"), on: { yes: "h.lock", no: "h.not_hugetlb" } },
-    "h.not_hugetlb": { op: set({ ret: ENOENT }), next: "h.out_unlock" },
-    // out_unlock: up_read(&ctx->map_changing_lock); out_unlock_vma: uffd_mfill_unlock()
-    "h.out_unlock": { op: vmaEndReadOp("vma"), next: "h.out" },
-    "h.enoent": { op: set({ ret: ENOENT }), next: "h.out" },
-    "h.out": { op: folioPut("if (folio) folio_put(folio)", HFOLIO), next: "copied" },
-  };
-}
-
-const ONE_REMAP =
-  "uffd-copy-hugetlb maps its hugetlb VMA once and for good, and mfill_atomic_hugetlb() is entered only once it is there: its retry finds that same shared, registered hugetlb VMA, which lock_vma_under_rcu() takes";
-const NO_SECOND_WRITER =
-  "no mfill scenario with a hugetlb VMA has a second writer of its page (uffd-copy-race's two copies go to an anonymous VMA)";
+import type { Design } from "../step.js";
+import { getVma } from "./mfill-get-vma.js";
+import { hugetlbPathUnreachable, mfillAtomicHugetlb } from "./mfill-hugetlb.js";
 
 export const mfillAtomicDesign: Design = {
   id: "mfill-atomic",
@@ -110,7 +70,7 @@ export const mfillAtomicDesign: Design = {
     },
     ...getVma("retry", "hugetlb", "enoent"),
     hugetlb: { op: isHugetlbDst("vma"), on: { yes: "h.lock", no: "pte" } },
-    ...mfillAtomicHugetlb(),
+    ...mfillAtomicHugetlb("copied"),
     // mfill_atomic_pte() -> mfill_atomic_pte_copy() (shmem_mfill_atomic_pte() alike)
     pte: {
       op: test("!*foliop", (k) => k.get(FOLIO) === null),
@@ -142,19 +102,5 @@ export const mfillAtomicDesign: Design = {
     wake: { op: mfillWake("dst"), next: "exit" },
     exit: { op: mfillReturn([FOLIO, HFOLIO]) },
   },
-  unreachable: [
-    ...unreachable("h.pte", ["eexist"], NO_SECOND_WRITER),
-    ...unreachable("h.eexist", ["ok"], NO_SECOND_WRITER),
-    ...unreachable("h.eexist.ret", ["ok"], NO_SECOND_WRITER),
-    ...unreachable("h.retry", ["fallback"], ONE_REMAP),
-    ...unreachable("h.retry.mmap", ["ok"], ONE_REMAP),
-    ...unreachable("h.retry.lookup", ["locked", "none"], ONE_REMAP),
-    ...unreachable("h.retry.unlock", ["ok"], ONE_REMAP),
-    ...unreachable("h.retry.enoent", ["ok"], ONE_REMAP),
-    ...unreachable("h.retry.validate", ["no"], ONE_REMAP),
-    ...unreachable("h.retry.invalid", ["ok"], ONE_REMAP),
-    ...unreachable("h.retry.hugetlb", ["no"], ONE_REMAP),
-    ...unreachable("h.not_hugetlb", ["ok"], ONE_REMAP),
-    ...unreachable("h.enoent", ["ok"], ONE_REMAP),
-  ],
+  unreachable: hugetlbPathUnreachable(),
 };

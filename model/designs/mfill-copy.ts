@@ -1,6 +1,8 @@
 // mfill-copy: seed 003's "userfaultfd: retry copying with locks dropped in
 // mfill_atomic_pte_copy()". The monitor's UFFDIO_COPY:
-//   mfill_get_vma(); folio = ops->alloc_folio(vma);
+//   mfill_get_vma();
+//   if (is_vm_hugetlb_page(vma)) return mfill_atomic_hugetlb(...);   // left as v7.0 has it
+//   folio = ops->alloc_folio(vma);
 //   if (mfill_copy_folio_locked() fails) {       // source not resident
 //       mfill_put_vma();                         // drop every lock
 //       copy_from_user();                        // may sleep, fault, ... (-EFAULT)
@@ -20,41 +22,20 @@ import {
   allocFolio,
   copyFolioLocked,
   copyFromUser,
+  FOLIO,
   folioPut,
+  HFOLIO,
+  isHugetlbDst,
   mfillInstall,
   mfillReturn,
   mfillRevalidate,
   mfillWake,
-  uffdLockVma,
-  uffdLockVmaFallback,
-  validateDstVma,
 } from "../kernel/mfill.js";
-import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { vmaEndReadOp } from "../kernel/vma-lock.js";
-import { set } from "../locals.js";
+import { set, test } from "../locals.js";
 import type { Design, Steps } from "../step.js";
-
-/**
- * mfill_get_vma() -> uffd_mfill_lock(): per-VMA lock, or the mmap-lock fallback;
- * validate_dst_vma(). Labels `${p}.*`; -ENOENT goes on at `fail`.
- */
-export function getVma(p: string, then: string, fail = "enoent"): Steps {
-  return {
-    [p]: {
-      op: uffdLockVma("dst", "vma"),
-      on: { locked: `${p}.validate`, fallback: `${p}.mmap` },
-    },
-    [`${p}.mmap`]: { op: mmapReadLock(), next: `${p}.lookup` },
-    [`${p}.lookup`]: {
-      op: uffdLockVmaFallback("dst", "vma"),
-      on: { locked: `${p}.unlock`, none: `${p}.enoent` },
-    },
-    [`${p}.unlock`]: { op: mmapReadUnlock(), next: `${p}.validate` },
-    [`${p}.enoent`]: { op: mmapReadUnlock(), next: fail },
-    [`${p}.validate`]: { op: validateDstVma("vma"), on: { yes: then, no: `${p}.invalid` } },
-    [`${p}.invalid`]: { op: vmaEndReadOp("vma"), next: fail },
-  };
-}
+import { getVma } from "./mfill-get-vma.js";
+import { hugetlbPathUnreachable, mfillAtomicHugetlb } from "./mfill-hugetlb.js";
 
 function mfillCopy(revalidate: boolean): Steps {
   return {
@@ -62,7 +43,10 @@ function mfillCopy(revalidate: boolean): Steps {
       op: set({ dst: (k) => k.num("rstart"), ret: 0 }, "UFFDIO_COPY(dst, src)"),
       next: "get",
     },
-    ...getVma("get", "alloc"),
+    ...getVma("get", "hugetlb"),
+    // the series leaves hugetlb out: mfill_atomic() still hands it mfill_atomic_hugetlb()
+    hugetlb: { op: isHugetlbDst("vma"), on: { yes: "h.lock", no: "alloc" } },
+    ...mfillAtomicHugetlb("copied"),
     alloc: { op: allocFolio("vma"), next: "copy" },
     copy: { op: copyFolioLocked(), on: { copied: "install", fault: "put" } },
     // mfill_copy_folio_retry()
@@ -93,7 +77,9 @@ function mfillCopy(revalidate: boolean): Steps {
     eexist: { op: vmaEndReadOp("vma"), next: "eexist.ret" },
     "eexist.ret": { op: set({ ret: EEXIST }), next: "exit" },
     enoent: { op: set({ ret: ENOENT }), next: "exit" },
-    exit: { op: mfillReturn() },
+    // userfaultfd_copy(): if (ret < 0) goto out; ... wake_userfault(ctx, &range)
+    copied: { op: test("ret >= 0", (k) => k.num("ret") >= 0), on: { yes: "wake", no: "exit" } },
+    exit: { op: mfillReturn([FOLIO, HFOLIO]) },
   };
 }
 
@@ -106,6 +92,7 @@ export const mfillCopyDesign: Design = {
   family: "mfill",
   start: "start",
   steps: mfillCopy(true),
+  unreachable: hugetlbPathUnreachable(),
 };
 
 export const mfillCopyNorevalidate: Design = {
@@ -117,4 +104,5 @@ export const mfillCopyNorevalidate: Design = {
   family: "mfill",
   start: "start",
   steps: mfillCopy(false),
+  unreachable: hugetlbPathUnreachable(),
 };
