@@ -44,6 +44,13 @@ export function useVma(k: Ctx, ref: VmaRef, what: string): Draft<Vma> {
   return vma;
 }
 
+/** useVma() through the pointer in thread local `local`; a design error if it holds none. */
+export function useVmaIn(k: Ctx, local: string, what: string): Draft<Vma> {
+  const r = k.ref(local);
+  if (!r) throw new Error(`${what}: local "${local}" holds no VMA pointer`);
+  return useVma(k, r, what);
+}
+
 /** The thread released the mmap lock: its VMA pointers die with the epoch. */
 export function endEpoch(k: Ctx, what: string): void {
   // the arrays are shared between worlds (engine/draft.ts LazyWorld): replace, never mutate

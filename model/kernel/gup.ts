@@ -2,7 +2,7 @@
 // pinning it (follow_page_pte() and can_follow_write_pte(), read at v7.0). The retry
 // driver itself (__get_user_pages_locked) is written as steps in model/designs/gup.ts
 // so that it reads like the kernel function.
-import { useVma } from "../ghost.js";
+import { useVmaIn } from "../ghost.js";
 import type { Op } from "../step.js";
 import { op } from "../step.js";
 import { presentPte } from "../world.js";
@@ -13,9 +13,7 @@ export const followPageMask = (vma: string, addr: string): Op<"page" | "fault"> 
     name: `page = follow_page_mask(${vma}, ${addr}, foll_flags)`,
     outcomes: ["page", "fault"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      useVma(k, r, "follow_page_mask");
+      useVmaIn(k, vma, "follow_page_mask");
       const pte = k.w.ptes[k.num(addr)];
       const write = k.get("foll_write") === true;
       return pte === "rw" || (presentPte(pte) && !write) ? "page" : "fault";

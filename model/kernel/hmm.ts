@@ -3,7 +3,7 @@
 // fault-loop cursor, and the API boundary events that the properties read.
 // Locals: start, end, req (default_flags), pfns, pfn_seqs (ghost), seq, last,
 // fault_addr, fault_end, ret, locked.
-import { holdsMmap, useVma } from "../ghost.js";
+import { holdsMmap, useVma, useVmaIn } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { localName, op } from "../step.js";
 import type { World } from "../world.js";
@@ -196,9 +196,7 @@ export const hmmCheckWrite = (vma: string): Op<"ok" | "eperm"> =>
     name: `if (write fault && !(${vma}->vm_flags & VM_WRITE))`,
     outcomes: ["ok", "eperm"],
     run: (k) => {
-      const ref = k.ref(vma);
-      if (!ref) throw new Error(`local "${vma}" holds no VMA pointer`);
-      const v = useVma(k, ref, `${vma}->vm_flags`);
+      const v = useVmaIn(k, vma, `${vma}->vm_flags`);
       return k.get("fault_write") === true && !v.flags.write ? "eperm" : "ok";
     },
   });

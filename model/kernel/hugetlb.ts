@@ -9,7 +9,7 @@
 // (walk_hugetlb_range, hugetlb_fault) keep shared PMDs stable; writers (the zaps)
 // unshare them. Taking or dropping it goes through a VMA pointer, so it is a VMA use
 // (the seed-v1 UAF).
-import { useVma } from "../ghost.js";
+import { useVmaIn } from "../ghost.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
@@ -23,9 +23,7 @@ export function hugetlbLocksHeld(w: World, tid: Tid): VmaId[] {
 }
 
 function sem(k: Ctx, ref: string, what: string) {
-  const r = k.ref(ref);
-  if (!r) throw new Error(`${what}: local "${ref}" holds no VMA pointer`);
-  const vma = useVma(k, r, what);
+  const vma = useVmaIn(k, ref, what);
   return { vma, lock: vma.hugetlbLock };
 }
 

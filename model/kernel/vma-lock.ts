@@ -2,7 +2,7 @@
 // attached VMA that is not write-locked, or returns NULL; vma_end_read() releases it.
 // The write side (vma_start_write) lasts until the mmap write lock is released, and
 // vma_mark_detached() waits for the readers to leave.
-import { endVmaEpoch, refTo, useVma } from "../ghost.js";
+import { endVmaEpoch, refTo, useVmaIn } from "../ghost.js";
 import { addHolder } from "../rwsem.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
@@ -86,10 +86,7 @@ export const vmaEndReadOp = (ref: string): Op<"ok"> =>
     name: `vma_end_read(${ref})`,
     outcomes: ["ok"],
     run: (k) => {
-      const r = k.ref(ref);
-      if (!r) throw new Error(`vma_end_read: local "${ref}" holds no VMA pointer`);
-      useVma(k, r, "vma_end_read");
-      vmaEndRead(k, r.vma, "vma_end_read");
+      vmaEndRead(k, useVmaIn(k, ref, "vma_end_read").id, "vma_end_read");
       return "ok";
     },
   });
@@ -169,9 +166,7 @@ export const vmaRangeCheck = (ref: string, addr: string): Op<"in" | "out"> =>
     name: `if (${addr} < ${ref}->vm_start || ${addr} >= ${ref}->vm_end)`,
     outcomes: ["in", "out"],
     run: (k) => {
-      const r = k.ref(ref);
-      if (!r) throw new Error(`local "${ref}" holds no VMA pointer`);
-      const v = useVma(k, r, `${ref}->vm_start/vm_end`);
+      const v = useVmaIn(k, ref, `${ref}->vm_start/vm_end`);
       vmaFieldDecision(
         k,
         v.id,

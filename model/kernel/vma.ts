@@ -2,7 +2,7 @@
 // find_vma() the first VMA ending above it. Only attached ("live") VMAs are in the tree.
 // Read at v7.0: include/linux/mm.h vma_lookup (mtree_load), mm/mmap.c find_vma
 // (mt_find), mm/vma.c __mmap_new_vma/__split_vma/vma_link (vma_start_write).
-import { refTo, useVma } from "../ghost.js";
+import { refTo, useVmaIn } from "../ghost.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Draft, Page, Vma, VmaFlags, VmaId, World } from "../world.js";
@@ -105,9 +105,7 @@ export const userfaultfdMissing = (ref: string): Op<"yes" | "no"> =>
     name: `if (userfaultfd_missing(${ref}))`,
     outcomes: ["yes", "no"],
     run: (k) => {
-      const r = k.ref(ref);
-      if (!r) throw new Error(`local "${ref}" holds no VMA pointer`);
-      return useVma(k, r, `userfaultfd_missing(${ref})`).flags.uffdMissing ? "yes" : "no";
+      return useVmaIn(k, ref, `userfaultfd_missing(${ref})`).flags.uffdMissing ? "yes" : "no";
     },
   });
 
@@ -120,9 +118,7 @@ export const userfaultfdMissing = (ref: string): Op<"yes" | "no"> =>
  * names the kernel function, for the VMA use and the vm_flags decision it records.
  */
 export function writeDeniedBy(k: Ctx, ref: string, fn: string): boolean {
-  const r = k.ref(ref);
-  if (!r) throw new Error(`local "${ref}" holds no VMA pointer`);
-  const v = useVma(k, r, `${fn}(${ref})`);
+  const v = useVmaIn(k, ref, `${fn}(${ref})`);
   vmaFieldDecision(k, v.id, "vm_flags", "read", `${fn}(): ${ref}->vm_flags & VM_WRITE`);
   return !v.flags.write;
 }
