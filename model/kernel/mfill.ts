@@ -2,7 +2,8 @@
 // UFFDIO_COPY is made of, and the identity of a VMA that the re-validation compares
 // (flags, uffd ops, file and pgoff; 85668fda932a "verify VMA state across UFFDIO_COPY
 // retry").
-import { useVma } from "../ghost.js";
+import { useVmaIn } from "../ghost.js";
+import { exit } from "../locals.js";
 import type { Ctx, Op } from "../step.js";
 import { op } from "../step.js";
 import type { Vma, World } from "../world.js";
@@ -86,9 +87,7 @@ export const allocFolio = (vma: string): Op<"ok"> =>
     name: `folio = vma_uffd_ops(${vma})->alloc_folio(${vma}, addr)`,
     outcomes: ["ok"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      k.set(FOLIO, vmaIdentity(useVma(k, r, "alloc_folio")));
+      k.set(FOLIO, vmaIdentity(useVmaIn(k, vma, "alloc_folio")));
       return "ok";
     },
   });
@@ -103,9 +102,7 @@ export const allocPage = (vma: string): Op<"ok"> =>
     name: `folio = ${vma}->vm_flags & VM_SHARED ? shmem_alloc_folio() : vma_alloc_folio()`,
     outcomes: ["ok"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      useVma(k, r, "mfill_atomic_pte");
+      useVmaIn(k, vma, "mfill_atomic_pte");
       k.set(FOLIO, PAGE);
       return "ok";
     },
@@ -126,6 +123,9 @@ export const folioPut = (name = "folio_put(folio)", local = FOLIO): Op<"ok"> =>
     },
   });
 
+/** `return ret`, as every design's thread ends (model/locals.ts). */
+const RETURN = exit();
+
 /**
  * The UFFDIO_COPY call returns `ret`: the thread ends. What the folio locals (`folio`,
  * and those of the functions it called) still hold is a folio allocated for the copy
@@ -138,9 +138,7 @@ export const mfillReturn = (locals: readonly string[] = [FOLIO]): Op<never> =>
     run: (k) => {
       const held = locals.map((l) => k.get(l)).find((v) => typeof v === "string");
       k.emit({ k: "mfill-return", tid: k.tid, folio: typeof held === "string" ? held : null });
-      k.emit({ k: "return", tid: k.tid, ret: k.num("ret") });
-      k.finish();
-      return undefined as never;
+      return RETURN.run(k);
     },
   });
 
@@ -182,9 +180,7 @@ export const mfillRevalidate = (vma: string): Op<"same" | "changed"> =>
     name: `if (${vma} flags/uffd ops/file/pgoff changed) return -EAGAIN`,
     outcomes: ["same", "changed"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      return vmaIdentity(useVma(k, r, "revalidate")) === k.get(FOLIO) ? "same" : "changed";
+      return vmaIdentity(useVmaIn(k, vma, "revalidate")) === k.get(FOLIO) ? "same" : "changed";
     },
   });
 
@@ -201,11 +197,22 @@ export const validateDstVma = (vma: string): Op<"yes" | "no"> =>
     name: `if (validate_dst_vma(${vma}, dst_end))`,
     outcomes: ["yes", "no"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      return useVma(k, r, "validate_dst_vma").flags.uffdMissing ? "yes" : "no";
+      return useVmaIn(k, vma, "validate_dst_vma").flags.uffdMissing ? "yes" : "no";
     },
   });
+
+/**
+ * The folio allocated for `folioFor`, in local `local`, mapped at `a` in `v`: the event
+ * S20 judges (does it fit the VMA?), then the entry; the folio is the page table's now
+ * (*foliop = NULL in mfill_atomic_pte_copy(), hugetlb_mfill_atomic_pte()).
+ */
+function installFolio(k: Ctx, v: Vma, a: number, folioFor: string, local: string): void {
+  const vmaIs = vmaIdentity(v);
+  const fits = folioFor === PAGE ? !v.flags.hugetlb : folioFor === vmaIs;
+  k.emit({ k: "mfill-install", tid: k.tid, vma: v.id, page: a, folioFor, vmaIs, fits });
+  k.set(local, null);
+  setPte(k, a, v.flags.write ? "rw" : "ro");
+}
 
 /**
  * mfill_atomic_install_pte(): map the folio into the (current) VMA under the PTE lock;
@@ -216,20 +223,12 @@ export const mfillInstall = (vma: string, addr: string): Op<"ok" | "eexist"> =>
     name: `mfill_atomic_install_pte(${vma}, ${addr}, folio)`,
     outcomes: ["ok", "eexist"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      const v = useVma(k, r, "mfill_atomic_install_pte");
+      const v = useVmaIn(k, vma, "mfill_atomic_install_pte");
       const a = k.num(addr);
       // a hugetlb VMA's table, as mfill_atomic_hugetlb()'s huge_pte_alloc() makes it
       if (v.flags.hugetlb) hugePteAlloc(k, v.id);
       if ((k.w.ptes[a] ?? "none") !== "none") return "eexist";
-      const folioFor = String(k.get(FOLIO));
-      const vmaIs = vmaIdentity(v);
-      const fits = folioFor === PAGE ? !v.flags.hugetlb : folioFor === vmaIs;
-      k.emit({ k: "mfill-install", tid: k.tid, vma: v.id, page: a, folioFor, vmaIs, fits });
-      // the folio is the page table's now (*foliop = NULL in mfill_atomic_pte_copy())
-      k.set(FOLIO, null);
-      setPte(k, a, v.flags.write ? "rw" : "ro");
+      installFolio(k, v, a, String(k.get(FOLIO)), FOLIO);
       return "ok";
     },
   });
@@ -254,9 +253,7 @@ export const isHugetlbDst = (vma: string): Op<"yes" | "no"> =>
     name: `if (is_vm_hugetlb_page(${vma}))`,
     outcomes: ["yes", "no"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      return useVma(k, r, "is_vm_hugetlb_page").flags.hugetlb ? "yes" : "no";
+      return useVmaIn(k, vma, "is_vm_hugetlb_page").flags.hugetlb ? "yes" : "no";
     },
   });
 
@@ -277,9 +274,7 @@ export const hugetlbMfillAtomicPte = (vma: string, addr: string): Op<"ok" | "eex
     name: `hugetlb_mfill_atomic_pte(${vma}, ${addr}, &folio)  /* huge_pte_alloc(), copy, install */`,
     outcomes: ["ok", "eexist", "enoent"],
     run: (k) => {
-      const r = k.ref(vma);
-      if (!r) throw new Error(`local "${vma}" holds no VMA pointer`);
-      const v = useVma(k, r, "hugetlb_mfill_atomic_pte");
+      const v = useVmaIn(k, vma, "hugetlb_mfill_atomic_pte");
       const a = k.num(addr);
       hugePteAlloc(k, v.id);
       if ((k.w.ptes[a] ?? "none") !== "none") return "eexist";
@@ -291,17 +286,7 @@ export const hugetlbMfillAtomicPte = (vma: string, addr: string): Op<"ok" | "eex
           return "enoent";
         }
       }
-      k.emit({
-        k: "mfill-install",
-        tid: k.tid,
-        vma: v.id,
-        page: a,
-        folioFor: vmaIs,
-        vmaIs,
-        fits: true,
-      });
-      k.set(HFOLIO, null);
-      setPte(k, a, v.flags.write ? "rw" : "ro");
+      installFolio(k, v, a, vmaIs, HFOLIO);
       return "ok";
     },
   });
