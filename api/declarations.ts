@@ -11,7 +11,7 @@ import { DuplicateIdError } from "../model/registry.js";
 import type { Scenario } from "../model/scenarios.js";
 import { actorRegistry, runsIn, scenarioRegistry } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
-import { aFamily, FAMILIES } from "../model/step.js";
+import { FAMILIES, withArticle } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 
@@ -220,7 +220,7 @@ export function declareScenario(s: unknown, file: string, design?: Design): Scen
       );
   if (design && !runsIn(sc, design))
     throw new DeclarationError(
-      `scenario "${sc.id}" is for ${sc.families.join(", ")} designs, and design "${design.id}" is ${aFamily(design.family)} caller. Fix: add "${design.family}" to the scenario's families.`,
+      `scenario "${sc.id}" is for ${sc.families.join(", ")} designs, and design "${design.id}" is ${withArticle(design.family)} caller. Fix: add "${design.family}" to the scenario's families.`,
     );
   add(scenarioRegistry, sc, file);
   return sc;

@@ -31,7 +31,7 @@ import {
   undeclaredLock,
 } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { aFamily } from "../model/step.js";
+import { withArticle } from "../model/step.js";
 import { PROPERTIES, propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { tokenForRow } from "../reports/cex.js";
@@ -168,7 +168,7 @@ function scenarioList(design: Design, ids: readonly string[] | undefined): Scena
       );
     }
     if (!runsIn(s, design))
-      fail(`lockdrop: ${aFamily(design.family)} design does not run in scenario "${id}".`);
+      fail(`lockdrop: ${withArticle(design.family)} design does not run in scenario "${id}".`);
     return s;
   });
 }

@@ -11,7 +11,7 @@ import {
   undeclaredLock,
 } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { aFamily } from "../model/step.js";
+import { withArticle } from "../model/step.js";
 import { propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { known, UsageError } from "./errors.js";
@@ -82,7 +82,7 @@ export function scenariosOf(
     if (runsIn(s, design)) return true;
     if (ids)
       throw new UsageError(
-        `design "${design.id}" (${aFamily(design.family)} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
+        `design "${design.id}" (${withArticle(design.family)} caller) does not run in scenario "${s.id}", which is for ${s.families.join(", ")} designs. Pick one of: ${SCENARIOS.filter(
           (x) => runsIn(x, design),
         )
           .map((x) => x.id)
@@ -138,6 +138,6 @@ export function somethingToCheck(
     .filter((s) => runsIn(s, design) && props.some((p) => p.applies(s, design)))
     .map((s) => s.id);
   throw new UsageError(
-    `nothing to check: ${props.length === 1 ? `property ${ids} does` : `properties ${ids} do`} not apply to design "${design.id}" in ${chosen.length === 1 ? `scenario "${chosen[0]?.id}"` : `any of the ${chosen.length} scenarios chosen`}, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: ${where.length > 0 ? `pick a scenario it applies to (${where.join(", ")}), or leave out --scenario` : `no scenario exercises it for ${aFamily(design.family)} caller; pick another property, or declare a scenario that does in your design file`}.`,
+    `nothing to check: ${props.length === 1 ? `property ${ids} does` : `properties ${ids} do`} not apply to design "${design.id}" in ${chosen.length === 1 ? `scenario "${chosen[0]?.id}"` : `any of the ${chosen.length} scenarios chosen`}, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: ${where.length > 0 ? `pick a scenario it applies to (${where.join(", ")}), or leave out --scenario` : `no scenario exercises it for ${withArticle(design.family)} caller; pick another property, or declare a scenario that does in your design file`}.`,
   );
 }

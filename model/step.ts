@@ -120,9 +120,12 @@ export const FAMILIES = [
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 
-/** "an hmm caller", "a gup caller": the article as the family's name is read aloud (aitch, em). */
-export function aFamily(f: string): string {
-  return `${/^(hmm|mfill|anon)/.test(f) ? "an" : "a"} ${f}`;
+/**
+ * "an hmm caller", "a gup caller", "an anon/private/uffd VMA": the article as the word is
+ * read aloud (a vowel, or hmm and mfill spelt out: aitch, em).
+ */
+export function withArticle(word: string): string {
+  return `${/^([aeiou]|hmm|mfill)/i.test(word) ? "an" : "a"} ${word}`;
 }
 
 /**

@@ -1,10 +1,8 @@
 // S20: a folio allocated for one VMA is never installed into a VMA that cannot take it,
 // which took its place while UFFDIO_COPY had dropped its locks.
+import { withArticle } from "../model/step.js";
 import type { Property } from "./property.js";
 import { who } from "./property.js";
-
-/** "a shmem:0/shared/uffd VMA", "an anon/private/uffd VMA" */
-const aVma = (kind: string) => `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind} VMA`;
 
 export const uffdCopyRevalidates: Property = {
   id: "uffd-copy-revalidates",
@@ -17,7 +15,7 @@ export const uffdCopyRevalidates: Property = {
     step: ({ after, rec }) => {
       for (const e of rec.events)
         if (e.k === "mfill-install" && !e.fits)
-          return `${who(after, e.tid)} installed a folio allocated for ${aVma(e.folioFor)} into vma#${e.vma}, which is ${e.vmaIs}: the range was unmapped and mapped again while the locks were dropped.`;
+          return `${who(after, e.tid)} installed a folio allocated for ${withArticle(e.folioFor)} VMA into vma#${e.vma}, which is ${e.vmaIs}: the range was unmapped and mapped again while the locks were dropped.`;
       return null;
     },
   }),

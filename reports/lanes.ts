@@ -23,6 +23,11 @@ export interface LaneOptions {
   readonly width?: number;
 }
 
+/** What a UFFDIO_COPY that returned still held, or null (mfill-return). */
+export function folioHeldText(folio: string | null): string | null {
+  return folio === null ? null : `returns holding its folio (${folio}), neither installed nor put`;
+}
+
 /** "maps vma#1 (hugetlb, shared, registered with userfaultfd)": the VMA an mmap made, and its kind. */
 export function mapsText(vma: number, w: World): string {
   const f = w.vmas[vma]?.flags;
@@ -56,9 +61,7 @@ function noteFor(e: Event, w: World): string | null {
     case "hugetlb-lock-free":
       return `frees vma#${e.vma}'s hugetlb_vma_lock`;
     case "mfill-return":
-      return e.folio === null
-        ? null
-        : `returns holding its folio (${e.folio}), neither installed nor put`;
+      return folioHeldText(e.folio);
     case "map":
       return mapsText(e.vma, w);
     case "vma-change":

@@ -10,7 +10,7 @@ import type { StepRecord } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { lockLabel } from "../model/world.js";
 import { tokenOf } from "./cex.js";
-import { describeStep, mapsText, renderLanes } from "./lanes.js";
+import { describeStep, folioHeldText, mapsText, renderLanes } from "./lanes.js";
 import type { ReplayResult } from "./replay.js";
 import { verdictLines } from "./replay.js";
 
@@ -109,13 +109,11 @@ function notesOf(rec: StepRecord, w: World): { over: number; text: string }[] {
       case "hugetlb-lock-free":
         out.push({ over: e.tid, text: `frees vma#${e.vma}'s hugetlb_vma_lock` });
         break;
-      case "mfill-return":
-        if (e.folio !== null)
-          out.push({
-            over: e.tid,
-            text: `returns holding its folio (${e.folio}), neither installed nor put`,
-          });
+      case "mfill-return": {
+        const text = folioHeldText(e.folio);
+        if (text) out.push({ over: e.tid, text });
         break;
+      }
       case "map":
         out.push({ over: e.tid, text: mapsText(e.vma, w) });
         break;

@@ -13,7 +13,7 @@ import { DEFAULT_STEP_LIMIT_MS, stepTimedOut } from "../../engine/parallel.js";
 import { setupFor } from "../../engine/run.js";
 import { DESIGNS, designById } from "../../model/designs/index.js";
 import { runsIn, scenarioById } from "../../model/scenarios.js";
-import { aFamily } from "../../model/step.js";
+import { withArticle } from "../../model/step.js";
 import { propertyById } from "../../properties/index.js";
 import type { Cex } from "../../reports/cex.js";
 import { cexFromToken, isToken, parseCex, parseToken } from "../../reports/cex.js";
@@ -194,7 +194,7 @@ export function replayFor(cex: Cex, on?: string): ReplayResult {
       );
     if (!runsIn(scenario, d))
       throw new UsageError(
-        `design "${d.id}" (${aFamily(d.family)} caller) does not run in scenario "${scenario.id}", so the schedule cannot be replayed on it. Fix: name a design that runs there: ${DESIGNS.filter(
+        `design "${d.id}" (${withArticle(d.family)} caller) does not run in scenario "${scenario.id}", so the schedule cannot be replayed on it. Fix: name a design that runs there: ${DESIGNS.filter(
           (x) => runsIn(scenario, x),
         )
           .map((x) => x.id)
