@@ -13,10 +13,18 @@ import { mfillAtomicDesign } from "../model/designs/mfill-atomic.js";
 import { mfillCopyDesign, mfillCopyNorevalidate } from "../model/designs/mfill-copy.js";
 import { EAGAIN, EEXIST, EFAULT, ENOENT } from "../model/errno.js";
 import { set } from "../model/locals.js";
-import type { Design, StepRecord } from "../model/step.js";
+import type { Design, Programs, StepRecord } from "../model/step.js";
+import type { World } from "../model/world.js";
 import { calls, exited, prop, runAlone, scenario, tidOf } from "./helpers.js";
 
 const ops = (recs: readonly StepRecord[]) => recs.flatMap((r) => r.ops);
+
+/** W (munmap with a remap) runs to its second mmap_write_unlock(): unmapped, and mapped again. */
+function remapByW(programs: Programs, w: World): World {
+  const m = tidOf(w, "W");
+  const unmapped = runAlone(programs, w, m, calls("mmap_write_unlock"), 40).world;
+  return runAlone(programs, unmapped, m, calls("mmap_write_unlock"), 40).world;
+}
 
 describe("UFFDIO_COPY", () => {
   it("falls back to the mmap lock for a VMA without an anon_vma, and keeps the VMA lock once it has one", () => {
@@ -53,11 +61,9 @@ describe("UFFDIO_COPY", () => {
     it(`${design.id}: the retry's validate_dst_vma() refuses a replacement VMA not registered with userfaultfd`, () => {
       const setup = setupFor(design, scenario("uffd-copy-unregistered"));
       // T's copy under the VMA lock faults on the source (pick 0) and it drops the lock
-      let w = runAlone(setup.programs, setup.world0, 0, calls("vma_end_read")).world;
+      const dropped = runAlone(setup.programs, setup.world0, 0, calls("vma_end_read")).world;
       // munmap, then mmap of a shmem VMA without userfaultfd at the same address
-      const m = tidOf(w, "W");
-      w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
-      w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
+      const w = remapByW(setup.programs, dropped);
       expect(w.vmas.some((v) => v.state === "live" && !v.flags.uffdMissing)).toBe(true);
       const t = runAlone(setup.programs, w, 0, exited);
       expect(t.recs.find(calls("if (validate_dst_vma"))?.outcome).toBe("no");
@@ -79,11 +85,8 @@ describe("UFFDIO_COPY's folio across a retry", () => {
   /** T's copy faults on the source and drops its locks; W unmaps and maps again. */
   function remapped(d: Design, scen: string) {
     const setup = setupFor(d, scenario(scen));
-    let w = runAlone(setup.programs, setup.world0, 0, calls("vma_end_read")).world;
-    const m = tidOf(w, "W");
-    w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
-    w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
-    return { setup, w };
+    const dropped = runAlone(setup.programs, setup.world0, 0, calls("vma_end_read")).world;
+    return { setup, w: remapByW(setup.programs, dropped) };
   }
   const returned = (recs: readonly StepRecord[]) =>
     recs.flatMap((r) => r.events).find((e) => e.k === "mfill-return");
@@ -189,10 +192,7 @@ describe("UFFDIO_COPY's folio across a retry", () => {
   it("v7.0's hugetlb path retries on its own and puts its own folio", () => {
     // the range is a hugetlb VMA when the copy starts: W remaps before T looks it up
     const setup = setupFor(mfillAtomicDesign, scenario("uffd-copy-hugetlb"));
-    const m = tidOf(setup.world0, "W");
-    let w = runAlone(setup.programs, setup.world0, m, calls("mmap_write_unlock"), 40).world;
-    w = runAlone(setup.programs, w, m, calls("mmap_write_unlock"), 40).world;
-    const t = runAlone(setup.programs, w, 0, exited, 60);
+    const t = runAlone(setup.programs, remapByW(setup.programs, setup.world0), 0, exited, 60);
     // pick 0: the copy under the hugetlb VMA lock faults on the source, then succeeds
     expect(t.recs.filter(calls("hugetlb_mfill_atomic_pte")).map((r) => r.outcome)).toEqual([
       "enoent",
