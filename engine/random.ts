@@ -87,7 +87,8 @@ export function scheduleArb(threads: number, maxSteps: number): fc.Arbitrary<Cho
   );
   // a choice runs its thread for a burst of steps, short or long: the long
   // uninterrupted runs (a whole munmap and remap while T sleeps) that uniform
-  // interleaving rarely produces
+  // interleaving rarely produces. A step that arms or ticks a deadline ends its burst
+  // (engine/run.ts endsBurst): a clock choice is one jiffy.
   const n = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 16 }));
   const choice = fc.record({ t, p: fc.nat({ max: 3 }), n });
   return fc.array(choice, { maxLength: maxSteps, size: "max" });

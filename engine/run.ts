@@ -19,7 +19,10 @@ export interface Choice {
   readonly t: number;
   /** resolves a choice the step offers (taken modulo the options) */
   readonly p: number;
-  /** run the thread for up to this many steps while it stays enabled (default 1) */
+  /**
+   * run the thread for up to this many steps while it stays enabled (default 1); a step
+   * that arms or ticks a deadline ends the burst early (endsBurst)
+   */
   readonly n?: number;
 }
 
@@ -65,6 +68,17 @@ export function completionBudget(s: Scenario): number {
   return s.stepsPerPage * totalPages(s) + 60;
 }
 
+/**
+ * Does a burst end after this step? A step that arms a deadline or ticks one (a
+ * `deadline` event, model/kernel/time.ts) ends its thread's burst, so that the next
+ * choice decides whether the clock comes before the thread reads the time: the edge
+ * cases of the timeouts lie on the one jiffy a deadline falls on ("due"), which a burst
+ * of several ticks, or an arming read back in the same burst, would step over.
+ */
+function endsBurst(rec: StepRecord): boolean {
+  return rec.events.some((e) => e.k === "deadline");
+}
+
 /** May thread `tid` run in the completion phase (no new disruptive operation)? */
 export function mayComplete(w: World, tid: number, programs: Programs): boolean {
   const t = w.threads[tid];
@@ -96,11 +110,14 @@ export function runSchedule(
   let stopped = false;
 
   let phase: "schedule" | "completion" = "schedule";
+  /** the last step ended its burst (endsBurst) */
+  let burstOver = false;
   const exec = (tid: number, pick: number) => {
     const [next, rec] = step(w, tid, pick, setup.programs, opts.edges);
     const index = trace.length;
     trace.push(rec);
     executed.push({ t: tid, p: pick });
+    burstOver = endsBurst(rec);
     for (const [p, m] of monitors) {
       if (seen.has(p.id) || !m.step) continue;
       const msg = m.step({ before: w, after: next, rec, index, phase });
@@ -125,7 +142,12 @@ export function runSchedule(
   for (const c of schedule) {
     if (stopped) break;
     const tid = c.t % n;
-    for (let i = 0; i < (c.n ?? 1) && !stopped && isEnabled(w, tid, setup.programs); i++)
+    burstOver = false;
+    for (
+      let i = 0;
+      i < (c.n ?? 1) && !stopped && !burstOver && isEnabled(w, tid, setup.programs);
+      i++
+    )
       exec(tid, c.p);
   }
 

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { isEnabled } from "../engine/exec.js";
 import { compactKey, stateKey } from "../engine/fingerprint.js";
+import { runSchedule, setupFor } from "../engine/run.js";
 import {
   armDeadline,
   asUnsignedTimeout,
@@ -184,5 +185,42 @@ describe("the clock actor", () => {
     expect(traceFingerprint(w0)).toBe(traceFingerprint({ ...(before as World), deadlines: {} }));
     b.run();
     expect(traceFingerprint(b.world)).not.toBe(traceFingerprint({ ...b.world, deadlines: {} }));
+  });
+});
+
+describe("random schedules around time", () => {
+  it("end a burst after a step that arms or ticks a deadline", () => {
+    // T: timeout = budget; deadline = jiffies + timeout; then its tests of the time
+    const d = mini({
+      init: { op: set({ timeout: 5 }), next: "arm" },
+      arm: { op: armDeadline("deadline", "timeout"), next: "after" },
+      after: { op: timeAfter("deadline"), on: { yes: "exit", no: "left" } },
+      left: { op: jiffiesUntil("left", "deadline"), next: "exit" },
+    });
+    const setup = setupFor(d, clocked);
+    const clock = tidOf(setup.world0, "J");
+    // a burst of 8 of T stops at the arming, one of 8 of the clock after one jiffy
+    const run = runSchedule(
+      setup,
+      [
+        { t: 0, p: 0, n: 8 },
+        { t: clock, p: 0, n: 8 },
+        { t: 0, p: 0, n: 8 },
+      ],
+      [],
+      { noCompletion: true },
+    );
+    expect(run.trace.map((r) => [r.tid, r.ops[0]])).toEqual([
+      [0, "timeout = 5"],
+      [0, "deadline = jiffies + timeout"],
+      [clock, "jiffies++"],
+      [0, "if (time_after(jiffies, deadline))"],
+      [0, "left = deadline - jiffies"],
+      [0, "return ret"],
+    ]);
+    // T read the time on the jiffy its deadline fell on
+    expect(run.trace[2]?.events).toContainEqual(
+      expect.objectContaining({ k: "deadline", state: "due" }),
+    );
   });
 });
