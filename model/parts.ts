@@ -391,13 +391,23 @@ const deadlines = worldPart({
   key: (ds) =>
     Object.keys(ds)
       .sort()
-      .map((key) => [key, (ds[key] as Deadline).state]),
+      .map((key) => {
+        const d = ds[key] as Deadline;
+        return d.notBefore === undefined ? [key, d.state] : [key, d.state, d.notBefore];
+      }),
   encode(ds, u) {
     const keys = Object.keys(ds).sort();
     u.unit(keys.length);
     for (const key of keys) {
+      const d = ds[key] as Deadline;
+      // a deadline with an order carries it after a state code of its own (3..5), so
+      // the encodings of deadlines without one stay as they were
       u.str(key);
-      u.unit(DEADLINE_STATE[(ds[key] as Deadline).state]);
+      if (d.notBefore === undefined) u.unit(DEADLINE_STATE[d.state]);
+      else {
+        u.unit(3 + DEADLINE_STATE[d.state]);
+        u.str(d.notBefore);
+      }
     }
   },
   copy(ds) {

@@ -99,6 +99,13 @@ export interface Deadline {
   /** the local's name in the C (`deadline`, `timeout`) */
   readonly name: string;
   readonly state: DeadlineState;
+  /**
+   * The key of a deadline this one cannot fall before: it was armed from a budget read
+   * as the time left to that one (`remaining = timeout - jiffies`, then `jiffies +
+   * remaining`, jiffies only growing in between). The clock moves it on only while it
+   * is behind that one, or once that one has passed (model/kernel/time.ts).
+   */
+  readonly notBefore?: string;
 }
 
 export interface Obj {

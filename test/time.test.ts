@@ -9,10 +9,12 @@ import { describe, expect, it } from "vitest";
 import { isEnabled } from "../engine/exec.js";
 import { compactKey, stateKey } from "../engine/fingerprint.js";
 import { runSchedule, setupFor } from "../engine/run.js";
+import { hmmCallWithTimeout } from "../model/kernel/hmm.js";
 import {
   armDeadline,
   asUnsignedTimeout,
   jiffiesUntil,
+  tickable,
   timeAfter,
   timeAfterEq,
 } from "../model/kernel/time.js";
@@ -222,5 +224,64 @@ describe("random schedules around time", () => {
     expect(run.trace[2]?.events).toContainEqual(
       expect.objectContaining({ k: "deadline", state: "due" }),
     );
+  });
+});
+
+describe("a deadline armed from the time left to another", () => {
+  // nouveau_range_fault() in v8: remaining = timeout - jiffies, passed to
+  // hmm_range_fault_unlocked_timeout(), which arms deadline = jiffies + remaining after a
+  // drop: jiffies only grow, so deadline falls on or after timeout
+  const nested = (rearm: boolean) =>
+    mini({
+      outer: {
+        op: armDeadline("timeout", 1, { label: "msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)" }),
+        next: "left",
+      },
+      left: { op: jiffiesUntil("remaining", "timeout"), next: "call" },
+      call: {
+        op: hmmCallWithTimeout("hmm_range_fault_unlocked_timeout", "remaining"),
+        next: "arm",
+      },
+      arm: { op: armDeadline("deadline", "hmm_timeout", { label: "timeout" }), next: "again" },
+      again: rearm
+        ? { op: armDeadline("timeout", 1, { label: "msecs_to_jiffies(1)" }), next: "exit" }
+        : { op: set({}, "cpu_relax()"), next: "exit" },
+    });
+
+  it("falls on or after it: the clock moves it on only while it is behind", () => {
+    const b = bench(clocked, nested(false));
+    for (let i = 0; i < 3; i++) b.run(); // timeout armed; remaining; call + deadline armed
+    expect(b.world.deadlines["deadline@T"]).toMatchObject({
+      state: "pending",
+      notBefore: "timeout@T",
+    });
+    // both pending: only timeout may move first
+    expect(tickable(b.world)).toEqual(["timeout@T"]);
+    const clock = tidOf(b.world, "J");
+    b.run(clock); // timeout due
+    expect(tickable(b.world)).toEqual(["deadline@T", "timeout@T"]);
+    b.run(clock, 0); // deadline due, on the same jiffy
+    expect(tickable(b.world)).toEqual(["timeout@T"]);
+    b.run(clock); // timeout passed: deadline is free
+    expect(tickable(b.world)).toEqual(["deadline@T"]);
+  });
+
+  it("is a new deadline once the other is re-armed, with no order to it", () => {
+    const b = bench(clocked, nested(true));
+    for (let i = 0; i < 4; i++) b.run();
+    expect(b.world.deadlines["deadline@T"]?.notBefore).toBeUndefined();
+    expect(tickable(b.world)).toEqual(["deadline@T", "timeout@T"]);
+  });
+
+  it("keeps no order where the budget is a constant", () => {
+    const d = mini({
+      outer: { op: armDeadline("timeout", 1), next: "call" },
+      call: { op: hmmCallWithTimeout("hmm_range_fault_unlocked_timeout", 1), next: "arm" },
+      arm: { op: armDeadline("deadline", "hmm_timeout"), next: "exit" },
+    });
+    const b = bench(clocked, d);
+    for (let i = 0; i < 2; i++) b.run();
+    expect(b.world.deadlines["deadline@T"]?.notBefore).toBeUndefined();
+    expect(tickable(b.world)).toEqual(["deadline@T", "timeout@T"]);
   });
 });

@@ -107,7 +107,10 @@ export const mshvV8: Design = {
 // The outer absolute timeout stays "because nouveau faults are handled from a GPU fault
 // worker, so userspace fatal signals cannot break an endless stream of invalidations",
 // and time_after_eq() makes the remaining timeout passed in "always positive and never
-// 0, which would mean retry indefinitely" (the fixup's cover letter).
+// 0, which would mean retry indefinitely" (the fixup's cover letter). The deadline the
+// helper arms after a drop, `jiffies + remaining`, falls on or after `timeout`: the
+// remaining budget carries `timeout` with it (model/kernel/time.ts jiffiesUntil), and
+// the clock never moves the helper's deadline past the outer one.
 export const nouveauV8: Design = {
   id: "nouveau-v8",
   title: "nouveau v8 + fixup v2: an outer absolute deadline, time_after_eq() before each call",

@@ -18,7 +18,12 @@
 // faults", Jul 14 2026: time_after_eq() so that the remaining timeout passed to HMM is
 // never 0), so the model keeps it. How far apart two deadlines are is not kept: any
 // positive budget is the same abstract length, and the clock may move deadlines on in
-// any order.
+// any order, except where the data say one cannot fall before another. A budget read
+// as the time left to a deadline (`remaining = timeout - jiffies`, jiffiesUntil)
+// carries that deadline with it (a local `remaining:left_of`, copied where the budget
+// is passed on), and a deadline armed from it (`jiffies + remaining`, later or on the
+// same jiffy) falls on or after that one: the clock moves it on only while it is
+// behind (`Deadline.notBefore`).
 import type { Ctx, Op, Programs } from "../step.js";
 import { op } from "../step.js";
 import type { Deadline, DeadlineState, Tid, World } from "../world.js";
@@ -35,6 +40,22 @@ export function deadlineState(k: Ctx, name: string): DeadlineState {
   if (!d) throw new Error(`local "${name}" holds no deadline (arm it with armDeadline first)`);
   return d.state;
 }
+
+/**
+ * The local that carries, beside a budget local, the key of the deadline whose time
+ * left it holds (set by jiffiesUntil; a string key, or absent).
+ */
+export function leftOfLocal(budget: string): string {
+  return `${budget}:left_of`;
+}
+
+/** The deadline key a budget local was read from as time left, if any. */
+export function budgetLeftOf(k: Ctx, budget: string): string | null {
+  const v = k.get(leftOfLocal(budget));
+  return typeof v === "string" ? v : null;
+}
+
+const RANK: Readonly<Record<DeadlineState, number>> = { pending: 0, due: 1, passed: 2 };
 
 /** The state a deadline armed with `budget` jiffies to go starts in. */
 function stateFor(budget: number): DeadlineState {
@@ -78,7 +99,17 @@ export const armDeadline = (
       run: (k) => {
         const b = typeof budget === "number" ? budget : k.num(budget);
         const key = deadlineKey(k.w as World, k.tid, into);
-        const d: Deadline = { owner: k.tid, name: into, state: stateFor(b) };
+        // re-armed, this key is a new deadline: no other is ordered after the old one
+        for (const other in k.w.deadlines) {
+          const o = k.w.deadlines[other] as Deadline;
+          if (o.notBefore === key)
+            k.w.deadlines[other] = { owner: o.owner, name: o.name, state: o.state };
+        }
+        const after = typeof budget === "string" ? budgetLeftOf(k, budget) : null;
+        const d: Deadline =
+          after !== null && after !== key && k.w.deadlines[after] !== undefined
+            ? { owner: k.tid, name: into, state: stateFor(b), notBefore: after }
+            : { owner: k.tid, name: into, state: stateFor(b) };
         k.w.deadlines[key] = d;
         k.set(into, key);
         k.emit({
@@ -132,6 +163,8 @@ export const jiffiesUntil = (
       const s = deadlineState(k, deadline);
       const left = s === "pending" ? 1 : s === "due" ? 0 : -1;
       k.set(into, opts.min === undefined ? left : Math.max(left, opts.min));
+      // `jiffies + into` later is on or after the deadline, even where min raised it
+      k.set(leftOfLocal(into), k.get(deadline) as string);
       return "ok";
     },
   });
@@ -154,11 +187,24 @@ export function ticks(w: World, key: string): boolean {
   return d !== undefined && d.state !== "passed" && w.threads[d.owner]?.status.kind !== "done";
 }
 
-/** The deadlines the clock may move on now: not passed, of a thread still running. */
+/**
+ * May the clock move deadline `key` on in `w`: it ticks, and it is behind the deadline
+ * it cannot fall before, or that one no longer ticks (passed, or its thread returned)?
+ */
+function mayTick(w: World, key: string): boolean {
+  if (!ticks(w, key)) return false;
+  const d = w.deadlines[key] as Deadline;
+  const first = d.notBefore === undefined ? undefined : w.deadlines[d.notBefore];
+  return (
+    first === undefined || !ticks(w, d.notBefore as string) || RANK[d.state] < RANK[first.state]
+  );
+}
+
+/** The deadlines the clock may move on now (mayTick). */
 export function tickable(w: World): string[] {
   return Object.keys(w.deadlines)
     .sort()
-    .filter((key) => ticks(w, key));
+    .filter((key) => mayTick(w, key));
 }
 
 /**
@@ -182,6 +228,6 @@ export function tick(k: Ctx, key: string): void {
   const d = k.w.deadlines[key];
   if (!d) throw new Error(`no deadline "${key}"`);
   const state: DeadlineState = d.state === "pending" ? "due" : "passed";
-  k.w.deadlines[key] = { owner: d.owner, name: d.name, state };
+  k.w.deadlines[key] = { ...d, state };
   k.emit({ k: "deadline", tid: k.tid, key, owner: d.owner, name: d.name, state, fn: null });
 }
