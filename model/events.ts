@@ -228,6 +228,8 @@ export type Event =
       readonly state: DeadlineState;
       /** for an arm: the function whose local it is (null: a tick, or not said) */
       readonly fn: string | null;
+      /** for an arm: the key of the deadline this one falls on or after (Deadline.notBefore) */
+      readonly notBefore: string | null;
     }
   /**
    * a decision about a VMA field (model/kernel/vma-field.ts): the field read to decide

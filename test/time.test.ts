@@ -23,6 +23,7 @@ import { scenario } from "../model/scenarios.js";
 import type { Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { traceFingerprint } from "../reports/cex.js";
+import { describeStep } from "../reports/lanes.js";
 import { bench, mini, tidOf } from "./helpers.js";
 
 const clocked = scenario({
@@ -264,6 +265,20 @@ describe("a deadline armed from the time left to another", () => {
     expect(tickable(b.world)).toEqual(["timeout@T"]);
     b.run(clock); // timeout passed: deadline is free
     expect(tickable(b.world)).toEqual(["deadline@T"]);
+  });
+
+  it("says so where it is armed", () => {
+    const setup = setupFor(nested(false), clocked);
+    // three choices: an arming ends a burst
+    const t0 = { t: 0, p: 0 };
+    const run = runSchedule(setup, [t0, t0, t0], [], { noCompletion: true });
+    const arm = run.trace.find((r) => r.ops[0] === "deadline = jiffies + timeout");
+    expect(arm?.events).toContainEqual(
+      expect.objectContaining({ k: "deadline", key: "deadline@T", notBefore: "timeout@T" }),
+    );
+    expect(arm && describeStep(arm, run.final)).toContain(
+      "{arms deadline: pending, on or after timeout@T}",
+    );
   });
 
   it("is a new deadline once the other is re-armed, with no order to it", () => {

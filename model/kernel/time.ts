@@ -120,6 +120,7 @@ export const armDeadline = (
           name: into,
           state: d.state,
           fn: opts.fn ?? null,
+          notBefore: d.notBefore ?? null,
         });
         return "ok";
       },
@@ -229,5 +230,14 @@ export function tick(k: Ctx, key: string): void {
   if (!d) throw new Error(`no deadline "${key}"`);
   const state: DeadlineState = d.state === "pending" ? "due" : "passed";
   k.w.deadlines[key] = { ...d, state };
-  k.emit({ k: "deadline", tid: k.tid, key, owner: d.owner, name: d.name, state, fn: null });
+  k.emit({
+    k: "deadline",
+    tid: k.tid,
+    key,
+    owner: d.owner,
+    name: d.name,
+    state,
+    fn: null,
+    notBefore: null,
+  });
 }
