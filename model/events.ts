@@ -230,6 +230,8 @@ export type Event =
       readonly fn: string | null;
       /** for an arm: the key of the deadline this one falls on or after (Deadline.notBefore) */
       readonly notBefore: string | null;
+      /** for an arm with notBefore: it falls strictly after that one */
+      readonly strictlyAfter: boolean;
     }
   /**
    * a decision about a VMA field (model/kernel/vma-field.ts): the field read to decide

@@ -7,10 +7,21 @@ import type { Val } from "./world.js";
 
 type Value = Val | ((k: Ctx) => Val);
 
+/**
+ * The ghost local beside a budget local that names the deadline whose time left the
+ * budget holds (`remaining = timeout - jiffies`: model/kernel/time.ts jiffiesUntil). A
+ * deadline armed from the budget falls on or after that one. `set` forgets it when it
+ * writes the budget anew.
+ */
+export function leftOfLocal(budget: string): string {
+  return `${budget}:left_of`;
+}
+
 /** `locked = 1; ret = 0` */
 export const set = (vals: Readonly<Record<string, Value>>, name?: string): Op<"ok"> => {
   // listed once here, not on every run: this op is on every search's hot path
   const entries = Object.entries(vals);
+  const leftOf = entries.map(([key]) => leftOfLocal(key));
   return op({
     name:
       name ??
@@ -21,6 +32,8 @@ export const set = (vals: Readonly<Record<string, Value>>, name?: string): Op<"o
       for (let i = 0; i < entries.length; i++) {
         const [key, v] = entries[i] as [string, Value];
         k.set(key, typeof v === "function" ? v(k) : v);
+        // a budget written anew is no longer the time left to a deadline
+        k.unset(leftOf[i] as string);
       }
       return "ok";
     },

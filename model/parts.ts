@@ -393,19 +393,23 @@ const deadlines = worldPart({
       .sort()
       .map((key) => {
         const d = ds[key] as Deadline;
-        return d.notBefore === undefined ? [key, d.state] : [key, d.state, d.notBefore];
+        if (d.notBefore === undefined) return [key, d.state];
+        return d.strictlyAfter
+          ? [key, d.state, d.notBefore, "strictly"]
+          : [key, d.state, d.notBefore];
       }),
   encode(ds, u) {
     const keys = Object.keys(ds).sort();
     u.unit(keys.length);
     for (const key of keys) {
       const d = ds[key] as Deadline;
-      // a deadline with an order carries it after a state code of its own (3..5), so
-      // the encodings of deadlines without one stay as they were
+      // a deadline with an order carries it after a state code of its own (3..5 on or
+      // after, 6..8 strictly after), so the encodings of deadlines without one stay as
+      // they were
       u.str(key);
       if (d.notBefore === undefined) u.unit(DEADLINE_STATE[d.state]);
       else {
-        u.unit(3 + DEADLINE_STATE[d.state]);
+        u.unit((d.strictlyAfter ? 6 : 3) + DEADLINE_STATE[d.state]);
         u.str(d.notBefore);
       }
     }

@@ -106,6 +106,12 @@ export interface Deadline {
    * is behind that one, or once that one has passed (model/kernel/time.ts).
    */
   readonly notBefore?: string;
+  /**
+   * It falls strictly after `notBefore` (jiffies moved on between the read of the time
+   * left and the arming, or `max()` raised the budget): it is due only once that one has
+   * passed. Present only when true.
+   */
+  readonly strictlyAfter?: true;
 }
 
 export interface Obj {

@@ -78,7 +78,7 @@ function noteFor(e: Event, w: World): string | null {
       return e.text;
     case "deadline":
       return e.tid === e.owner
-        ? `arms ${e.name}: ${e.state}${e.notBefore === null ? "" : `, on or after ${e.notBefore}`}`
+        ? `arms ${e.name}: ${e.state}${e.notBefore === null ? "" : `, ${e.strictlyAfter ? "after" : "on or after"} ${e.notBefore}`}`
         : `${name(e.owner)}'s ${e.name} is ${e.state}`;
     case "null-deref":
       return `NULL POINTER DEREFERENCE: ${e.what}`;

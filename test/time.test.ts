@@ -267,6 +267,40 @@ describe("a deadline armed from the time left to another", () => {
     expect(tickable(b.world)).toEqual(["deadline@T"]);
   });
 
+  it("falls strictly after it when jiffies moved on between the read and the arming", () => {
+    const b = bench(clocked, nested(false));
+    b.run(); // timeout armed
+    b.run(); // remaining = timeout - jiffies, read while pending; the call
+    const clock = tidOf(b.world, "J");
+    b.run(clock); // timeout due: jiffies moved on
+    b.run(); // deadline = jiffies + remaining: at least one jiffy after timeout
+    expect(b.world.deadlines["deadline@T"]).toMatchObject({
+      state: "pending",
+      notBefore: "timeout@T",
+      strictlyAfter: true,
+    });
+    // it is not due on timeout's jiffy
+    expect(tickable(b.world)).toEqual(["timeout@T"]);
+    b.run(clock); // timeout passed
+    expect(tickable(b.world)).toEqual(["deadline@T"]);
+  });
+
+  it("falls strictly after it where max() raised the budget (nouveau v8 before the fixup)", () => {
+    const d = mini({
+      outer: { op: armDeadline("timeout", 0), next: "left" }, // due at once
+      left: { op: jiffiesUntil("remaining", "timeout", { min: 1 }), next: "arm" },
+      arm: { op: armDeadline("deadline", "remaining"), next: "exit" },
+    });
+    const b = bench(clocked, d);
+    while (b.world.deadlines["deadline@T"] === undefined) b.run();
+    expect(b.world.deadlines["deadline@T"]).toMatchObject({
+      state: "pending",
+      notBefore: "timeout@T",
+      strictlyAfter: true,
+    });
+    expect(tickable(b.world)).toEqual(["timeout@T"]);
+  });
+
   it("says so where it is armed", () => {
     const setup = setupFor(nested(false), clocked);
     // three choices: an arming ends a burst
@@ -286,6 +320,35 @@ describe("a deadline armed from the time left to another", () => {
     for (let i = 0; i < 4; i++) b.run();
     expect(b.world.deadlines["deadline@T"]?.notBefore).toBeUndefined();
     expect(tickable(b.world)).toEqual(["deadline@T", "timeout@T"]);
+  });
+
+  it("keeps no order once the budget is written anew, or its deadline re-armed", () => {
+    const arm = { op: armDeadline("deadline", "remaining"), next: "exit" };
+    const left = (next: string) => ({ op: jiffiesUntil("remaining", "timeout"), next });
+    // remaining = timeout - jiffies; remaining = 1; deadline = jiffies + remaining
+    const rewritten = mini({
+      outer: { op: armDeadline("timeout", 1), next: "left" },
+      left: left("write"),
+      write: { op: set({ remaining: 1 }), next: "arm" },
+      arm,
+    });
+    // remaining = timeout - jiffies; timeout re-armed; deadline = jiffies + remaining
+    const rearmed = mini({
+      outer: { op: armDeadline("timeout", 1), next: "left" },
+      left: left("again"),
+      again: { op: armDeadline("timeout", 1), next: "arm" },
+      arm,
+    });
+    for (const d of [rewritten, rearmed]) {
+      const b = bench(clocked, d);
+      while (b.world.deadlines["deadline@T"] === undefined) b.run();
+      expect(b.world.deadlines["deadline@T"]).toEqual({
+        owner: 0,
+        name: "deadline",
+        state: "pending",
+      });
+      expect(tickable(b.world)).toEqual(["deadline@T", "timeout@T"]);
+    }
   });
 
   it("keeps no order where the budget is a constant", () => {

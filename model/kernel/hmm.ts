@@ -4,13 +4,14 @@
 // Locals: start, end, req (default_flags), pfns, pfn_seqs (ghost), seq, last,
 // fault_addr, fault_end, ret, locked.
 import { holdsMmap, useVma, useVmaIn } from "../ghost.js";
+import { leftOfLocal } from "../locals.js";
 import type { Ctx, Op } from "../step.js";
 import { localName, op } from "../step.js";
 import type { World } from "../world.js";
 import { devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
 import { enterWalkVma, type WalkOutcome } from "./pagewalk.js";
-import { asUnsignedTimeout, budgetLeftOf, leftOfLocal } from "./time.js";
+import { asUnsignedTimeout, budgetLeftOf } from "./time.js";
 
 /** Output bits of hmm_pfns[] (HMM_PFN_VALID, HMM_PFN_WRITE, HMM_PFN_ERROR). */
 export const HMM_PFN_VALID = 1;

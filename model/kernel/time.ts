@@ -21,12 +21,14 @@
 // any order, except where the data say one cannot fall before another. A budget read
 // as the time left to a deadline (`remaining = timeout - jiffies`, jiffiesUntil)
 // carries that deadline with it (a local `remaining:left_of`, copied where the budget
-// is passed on), and a deadline armed from it (`jiffies + remaining`, later or on the
+// is passed on, forgotten where `set()` writes the budget or the deadline is re-armed),
+// and a deadline armed from it (`jiffies + remaining`, later or on the
 // same jiffy) falls on or after that one: the clock moves it on only while it is
 // behind (`Deadline.notBefore`).
+import { leftOfLocal } from "../locals.js";
 import type { Ctx, Op, Programs } from "../step.js";
 import { op } from "../step.js";
-import type { Deadline, DeadlineState, Tid, World } from "../world.js";
+import type { Deadline, DeadlineState, Tid, Val, World } from "../world.js";
 
 /** The key a deadline is kept under: the local's name and the thread's lane (`deadline@T`). */
 export function deadlineKey(w: World, tid: Tid, name: string): string {
@@ -42,20 +44,56 @@ export function deadlineState(k: Ctx, name: string): DeadlineState {
 }
 
 /**
- * The local that carries, beside a budget local, the key of the deadline whose time
- * left it holds (set by jiffiesUntil; a string key, or absent).
+ * What a budget local's `:left_of` companion says: the deadline whose time left it
+ * holds, the deadline's state when it was read, and whether `max(..., min)` raised the
+ * budget above the time left. Kept as one string, `timeout@T#pending` (`+` appended when
+ * raised).
  */
-export function leftOfLocal(budget: string): string {
-  return `${budget}:left_of`;
+interface TimeLeft {
+  readonly key: string;
+  readonly read: DeadlineState;
+  readonly raised: boolean;
 }
 
-/** The deadline key a budget local was read from as time left, if any. */
+const timeLeftTag = (t: TimeLeft): string => `${t.key}#${t.read}${t.raised ? "+" : ""}`;
+
+function parseTimeLeft(v: Val | undefined): TimeLeft | null {
+  if (typeof v !== "string") return null;
+  const at = v.lastIndexOf("#");
+  const raised = v.endsWith("+");
+  const read = v.slice(at + 1, raised ? -1 : undefined);
+  if (at < 0 || (read !== "pending" && read !== "due" && read !== "passed")) return null;
+  return { key: v.slice(0, at), read, raised };
+}
+
+/** The companion of budget local `budget`, as it is: copy it where the budget is passed on. */
 export function budgetLeftOf(k: Ctx, budget: string): string | null {
   const v = k.get(leftOfLocal(budget));
   return typeof v === "string" ? v : null;
 }
 
+const LEFT_OF = leftOfLocal("");
+
 const RANK: Readonly<Record<DeadlineState, number>> = { pending: 0, due: 1, passed: 2 };
+
+/**
+ * The order of a deadline armed now from a budget that was the time left to another:
+ * `jiffies + (first - jiffies_then)` is on or after `first`, and strictly after it when
+ * jiffies moved on in between (the first's state moved since the read) or `max()` raised
+ * the budget. None when the first was re-armed or is the one armed now.
+ */
+function orderFrom(
+  k: Ctx,
+  tag: string | null,
+  key: string,
+): Pick<Deadline, "notBefore" | "strictlyAfter"> {
+  const t = parseTimeLeft(tag ?? undefined);
+  const first = t === null || t.key === key ? undefined : k.w.deadlines[t.key];
+  if (t === null || first === undefined) return {};
+  return t.raised || RANK[first.state] > RANK[t.read]
+    ? { notBefore: t.key, strictlyAfter: true }
+    : { notBefore: t.key };
+}
 
 /** The state a deadline armed with `budget` jiffies to go starts in. */
 function stateFor(budget: number): DeadlineState {
@@ -99,17 +137,22 @@ export const armDeadline = (
       run: (k) => {
         const b = typeof budget === "number" ? budget : k.num(budget);
         const key = deadlineKey(k.w as World, k.tid, into);
-        // re-armed, this key is a new deadline: no other is ordered after the old one
+        const order = orderFrom(
+          k,
+          typeof budget === "string" ? budgetLeftOf(k, budget) : null,
+          key,
+        );
+        // re-armed, this key is a new deadline: no deadline is ordered after the old one,
+        // and no budget is the time left to it any more
         for (const other in k.w.deadlines) {
           const o = k.w.deadlines[other] as Deadline;
           if (o.notBefore === key)
             k.w.deadlines[other] = { owner: o.owner, name: o.name, state: o.state };
         }
-        const after = typeof budget === "string" ? budgetLeftOf(k, budget) : null;
-        const d: Deadline =
-          after !== null && after !== key && k.w.deadlines[after] !== undefined
-            ? { owner: k.tid, name: into, state: stateFor(b), notBefore: after }
-            : { owner: k.tid, name: into, state: stateFor(b) };
+        for (const local of Object.keys(k.t.locals))
+          if (local.endsWith(LEFT_OF) && parseTimeLeft(k.t.locals[local])?.key === key)
+            k.unset(local);
+        const d: Deadline = { owner: k.tid, name: into, state: stateFor(b), ...order };
         k.w.deadlines[key] = d;
         k.set(into, key);
         k.emit({
@@ -121,6 +164,7 @@ export const armDeadline = (
           state: d.state,
           fn: opts.fn ?? null,
           notBefore: d.notBefore ?? null,
+          strictlyAfter: d.strictlyAfter === true,
         });
         return "ok";
       },
@@ -163,9 +207,13 @@ export const jiffiesUntil = (
     run: (k) => {
       const s = deadlineState(k, deadline);
       const left = s === "pending" ? 1 : s === "due" ? 0 : -1;
-      k.set(into, opts.min === undefined ? left : Math.max(left, opts.min));
-      // `jiffies + into` later is on or after the deadline, even where min raised it
-      k.set(leftOfLocal(into), k.get(deadline) as string);
+      const budget = opts.min === undefined ? left : Math.max(left, opts.min);
+      k.set(into, budget);
+      // `jiffies + into`, armed later, is on or after the deadline (after it, if raised)
+      k.set(
+        leftOfLocal(into),
+        timeLeftTag({ key: k.get(deadline) as string, read: s, raised: budget > left }),
+      );
       return "ok";
     },
   });
@@ -197,7 +245,9 @@ function mayTick(w: World, key: string): boolean {
   const d = w.deadlines[key] as Deadline;
   const first = d.notBefore === undefined ? undefined : w.deadlines[d.notBefore];
   return (
-    first === undefined || !ticks(w, d.notBefore as string) || RANK[d.state] < RANK[first.state]
+    first === undefined ||
+    !ticks(w, d.notBefore as string) ||
+    RANK[d.state] + (d.strictlyAfter === true ? 1 : 0) < RANK[first.state]
   );
 }
 
@@ -239,5 +289,6 @@ export function tick(k: Ctx, key: string): void {
     state,
     fn: null,
     notBefore: null,
+    strictlyAfter: false,
   });
 }
