@@ -110,14 +110,11 @@ export function runSchedule(
   let stopped = false;
 
   let phase: "schedule" | "completion" = "schedule";
-  /** the last step ended its burst (endsBurst) */
-  let burstOver = false;
-  const exec = (tid: number, pick: number) => {
+  const exec = (tid: number, pick: number): StepRecord => {
     const [next, rec] = step(w, tid, pick, setup.programs, opts.edges);
     const index = trace.length;
     trace.push(rec);
     executed.push({ t: tid, p: pick });
-    burstOver = endsBurst(rec);
     for (const [p, m] of monitors) {
       if (seen.has(p.id) || !m.step) continue;
       const msg = m.step({ before: w, after: next, rec, index, phase });
@@ -137,18 +134,14 @@ export function runSchedule(
     }
     w = next;
     worlds?.push(w);
+    return rec;
   };
 
   for (const c of schedule) {
     if (stopped) break;
     const tid = c.t % n;
-    burstOver = false;
-    for (
-      let i = 0;
-      i < (c.n ?? 1) && !stopped && !burstOver && isEnabled(w, tid, setup.programs);
-      i++
-    )
-      exec(tid, c.p);
+    for (let i = 0; i < (c.n ?? 1) && !stopped && isEnabled(w, tid, setup.programs); i++)
+      if (endsBurst(exec(tid, c.p))) break;
   }
 
   let end: RunEnd = "done";

@@ -4,14 +4,13 @@
 // Locals: start, end, req (default_flags), pfns, pfn_seqs (ghost), seq, last,
 // fault_addr, fault_end, ret, locked.
 import { holdsMmap, useVma, useVmaIn } from "../ghost.js";
-import { leftOfLocal } from "../locals.js";
 import type { Ctx, Op } from "../step.js";
 import { localName, op } from "../step.js";
 import type { World } from "../world.js";
 import { devicePrivatePte, presentPte, swapPte } from "../world.js";
 import { holdsUserLock } from "./notifier.js";
 import { enterWalkVma, type WalkOutcome } from "./pagewalk.js";
-import { asUnsignedTimeout, budgetLeftOf } from "./time.js";
+import { asUnsignedTimeout, passTimeLeft } from "./time.js";
 
 /** Output bits of hmm_pfns[] (HMM_PFN_VALID, HMM_PFN_WRITE, HMM_PFN_ERROR). */
 export const HMM_PFN_VALID = 1;
@@ -319,9 +318,7 @@ export const hmmCallWithTimeout = (api: string, arg: string | number): Op<"ok"> 
         const timeout = typeof arg === "number" ? arg : asUnsignedTimeout(k.num(arg));
         k.set("hmm_timeout", timeout);
         // the budget passed on carries the deadline it is the time left to, if any
-        const leftOf = typeof arg === "string" ? budgetLeftOf(k, arg) : null;
-        if (leftOf !== null) k.set(leftOfLocal("hmm_timeout"), leftOf);
-        else k.unset(leftOfLocal("hmm_timeout"));
+        passTimeLeft(k, arg, "hmm_timeout");
         k.set("deadline", null);
         k.set("locked", 0);
         k.emit({ k: "api-call", tid: k.tid, api, seq: k.num("seq"), timeout });

@@ -25,6 +25,8 @@
 // and a deadline armed from it (`jiffies + remaining`, later or on the
 // same jiffy) falls on or after that one: the clock moves it on only while it is
 // behind (`Deadline.notBefore`).
+
+import type { Event } from "../events.js";
 import { leftOfLocal } from "../locals.js";
 import type { Ctx, Op, Programs } from "../step.js";
 import { op } from "../step.js";
@@ -66,10 +68,14 @@ function parseTimeLeft(v: Val | undefined): TimeLeft | null {
   return { key: v.slice(0, at), read, raised };
 }
 
-/** The companion of budget local `budget`, as it is: copy it where the budget is passed on. */
-export function budgetLeftOf(k: Ctx, budget: string): string | null {
-  const v = k.get(leftOfLocal(budget));
-  return typeof v === "string" ? v : null;
+/**
+ * `to = from` for a budget passed on (an argument): `to` carries what `from` was the
+ * time left to, or nothing, as `from` does.
+ */
+export function passTimeLeft(k: Ctx, from: string | number, to: string): void {
+  const v = typeof from === "string" ? k.get(leftOfLocal(from)) : undefined;
+  if (typeof v === "string") k.set(leftOfLocal(to), v);
+  else k.unset(leftOfLocal(to));
 }
 
 const LEFT_OF = leftOfLocal("");
@@ -84,10 +90,10 @@ const RANK: Readonly<Record<DeadlineState, number>> = { pending: 0, due: 1, pass
  */
 function orderFrom(
   k: Ctx,
-  tag: string | null,
+  budget: string | number,
   key: string,
 ): Pick<Deadline, "notBefore" | "strictlyAfter"> {
-  const t = parseTimeLeft(tag ?? undefined);
+  const t = typeof budget === "string" ? parseTimeLeft(k.get(leftOfLocal(budget))) : null;
   const first = t === null || t.key === key ? undefined : k.w.deadlines[t.key];
   if (t === null || first === undefined) return {};
   return t.raised || RANK[first.state] > RANK[t.read]
@@ -137,11 +143,7 @@ export const armDeadline = (
       run: (k) => {
         const b = typeof budget === "number" ? budget : k.num(budget);
         const key = deadlineKey(k.w as World, k.tid, into);
-        const order = orderFrom(
-          k,
-          typeof budget === "string" ? budgetLeftOf(k, budget) : null,
-          key,
-        );
+        const order = orderFrom(k, budget, key);
         // re-armed, this key is a new deadline: no deadline is ordered after the old one,
         // and no budget is the time left to it any more
         for (const other in k.w.deadlines) {
@@ -155,17 +157,7 @@ export const armDeadline = (
         const d: Deadline = { owner: k.tid, name: into, state: stateFor(b), ...order };
         k.w.deadlines[key] = d;
         k.set(into, key);
-        k.emit({
-          k: "deadline",
-          tid: k.tid,
-          key,
-          owner: k.tid,
-          name: into,
-          state: d.state,
-          fn: opts.fn ?? null,
-          notBefore: d.notBefore ?? null,
-          strictlyAfter: d.strictlyAfter === true,
-        });
+        k.emit(deadlineEvent(k, key, d, { fn: opts.fn ?? null }));
         return "ok";
       },
     }),
@@ -279,16 +271,27 @@ export function tick(k: Ctx, key: string): void {
   const d = k.w.deadlines[key];
   if (!d) throw new Error(`no deadline "${key}"`);
   const state: DeadlineState = d.state === "pending" ? "due" : "passed";
-  k.w.deadlines[key] = { ...d, state };
-  k.emit({
+  const moved: Deadline = { ...d, state };
+  k.w.deadlines[key] = moved;
+  k.emit(deadlineEvent(k, key, moved, null));
+}
+
+/** The `deadline` event of an arming (`arm`: whose local, if said) or of a tick (null). */
+function deadlineEvent(
+  k: Ctx,
+  key: string,
+  d: Deadline,
+  arm: { readonly fn: string | null } | null,
+): Event {
+  return {
     k: "deadline",
     tid: k.tid,
     key,
     owner: d.owner,
     name: d.name,
-    state,
-    fn: null,
-    notBefore: null,
-    strictlyAfter: false,
-  });
+    state: d.state,
+    fn: arm?.fn ?? null,
+    notBefore: arm === null ? null : (d.notBefore ?? null),
+    strictlyAfter: arm !== null && d.strictlyAfter === true,
+  };
 }
