@@ -393,10 +393,13 @@ const deadlines = worldPart({
       .sort()
       .map((key) => {
         const d = ds[key] as Deadline;
-        if (d.notBefore === undefined) return [key, d.state];
-        return d.strictlyAfter
-          ? [key, d.state, d.notBefore, "strictly"]
-          : [key, d.state, d.notBefore];
+        const order =
+          d.notBefore === undefined
+            ? []
+            : d.strictlyAfter
+              ? [d.notBefore, "strictly"]
+              : [d.notBefore];
+        return d.from === undefined ? [key, d.state, ...order] : [key, d.state, ...order, d.from];
       }),
   encode(ds, u) {
     const keys = Object.keys(ds).sort();
@@ -404,14 +407,14 @@ const deadlines = worldPart({
     for (const key of keys) {
       const d = ds[key] as Deadline;
       // a deadline with an order carries it after a state code of its own (3..5 on or
-      // after, 6..8 strictly after), so the encodings of deadlines without one stay as
-      // they were
+      // after, 6..8 strictly after), and one armed from a constant the constant after
+      // those plus 9, so the encodings of the others stay as they were
       u.str(key);
-      if (d.notBefore === undefined) u.unit(DEADLINE_STATE[d.state]);
-      else {
-        u.unit((d.strictlyAfter ? 6 : 3) + DEADLINE_STATE[d.state]);
-        u.str(d.notBefore);
-      }
+      const code =
+        (d.notBefore === undefined ? 0 : d.strictlyAfter ? 6 : 3) + (d.from === undefined ? 0 : 9);
+      u.unit(code + DEADLINE_STATE[d.state]);
+      if (d.notBefore !== undefined) u.str(d.notBefore);
+      if (d.from !== undefined) u.str(d.from);
     }
   },
   copy(ds) {

@@ -102,16 +102,22 @@ export interface Deadline {
   /**
    * The key of a deadline this one cannot fall before: it was armed from a budget read
    * as the time left to that one (`remaining = timeout - jiffies`, then `jiffies +
-   * remaining`, jiffies only growing in between). The clock moves it on only while it
-   * is behind that one, or once that one has passed (model/kernel/time.ts).
+   * remaining`), or from the same constant after it (`jiffies + C` twice), jiffies only
+   * growing in between. The clock moves it on only while it is behind that one, or once
+   * that one has passed (model/kernel/time.ts).
    */
   readonly notBefore?: string;
   /**
    * It falls strictly after `notBefore` (jiffies moved on between the read of the time
-   * left and the arming, or `max()` raised the budget): it is due only once that one has
-   * passed. Present only when true.
+   * left and the arming, or since that one was armed from the same constant, or `max()`
+   * raised the budget): it is due only once that one has passed. Present only when true.
    */
   readonly strictlyAfter?: true;
+  /**
+   * The constant it was armed from (`jiffies + C`, as the C writes C), when armed from a
+   * number: a deadline armed later from the same constant falls on or after it.
+   */
+  readonly from?: string;
 }
 
 export interface Obj {

@@ -6,7 +6,7 @@
 // testing time_after_eq() first. No jiffies counter is kept: a loop that re-arms its
 // deadline comes back to the same state.
 import { describe, expect, it } from "vitest";
-import { isEnabled } from "../engine/exec.js";
+import { enabledThreads, isEnabled, step } from "../engine/exec.js";
 import { compactKey, stateKey } from "../engine/fingerprint.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { hmmCallWithTimeout } from "../model/kernel/hmm.js";
@@ -361,5 +361,144 @@ describe("a deadline armed from the time left to another", () => {
     for (let i = 0; i < 2; i++) b.run();
     expect(b.world.deadlines["deadline@T"]?.notBefore).toBeUndefined();
     expect(tickable(b.world)).toEqual(["deadline@T", "timeout@T"]);
+  });
+});
+
+describe("deadlines armed one after the other from the same constant", () => {
+  // include/linux/jiffies.h: one jiffies counter, which only grows, so `jiffies + C`
+  // armed after another `jiffies + C`, in any thread, falls on or after it (two GPU
+  // fault workers of nouveau_range_fault() in v8, each arming
+  // msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT))
+  const twoDrivers = scenario({
+    id: "test-clock-two-drivers",
+    families: ["hmm"],
+    vmas: [
+      { name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false },
+    ],
+    drivers: 2,
+    actors: [{ actor: "clock", budget: null }],
+  });
+  const C = "msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)";
+  /** arm `timeout = jiffies + label` (or another constant for T2), then wait for it */
+  const waiter = mini({
+    arm: { op: armDeadline("timeout", 1, { label: C }), next: "wait" },
+    wait: { op: timeAfter("timeout"), on: { yes: "exit", no: "wait" } },
+  });
+  const T1 = 0;
+  const T2 = 1;
+
+  it("keeps the later one on or after the earlier", () => {
+    const b = bench(twoDrivers, waiter);
+    const clock = tidOf(b.world, "J");
+    b.run(T1);
+    b.run(T2);
+    expect(b.world.deadlines["timeout@T1"]).toEqual({
+      owner: T1,
+      name: "timeout",
+      state: "pending",
+      from: C,
+    });
+    expect(b.world.deadlines["timeout@T2"]).toEqual({
+      owner: T2,
+      name: "timeout",
+      state: "pending",
+      notBefore: "timeout@T1",
+      from: C,
+    });
+    // both pending: only T1's may move first; then T2's may fall on the same jiffy
+    expect(tickable(b.world)).toEqual(["timeout@T1"]);
+    b.run(clock);
+    expect(tickable(b.world)).toEqual(["timeout@T1", "timeout@T2"]);
+  });
+
+  it("strictly after, where jiffies moved on between the two armings", () => {
+    const b = bench(twoDrivers, waiter);
+    const clock = tidOf(b.world, "J");
+    b.run(T1);
+    b.run(clock); // T1's deadline due: jiffies moved on
+    b.run(T2);
+    expect(b.world.deadlines["timeout@T2"]).toMatchObject({
+      notBefore: "timeout@T1",
+      strictlyAfter: true,
+    });
+    expect(tickable(b.world)).toEqual(["timeout@T1"]);
+    b.run(clock); // T1's passed: T2's is free
+    expect(tickable(b.world)).toEqual(["timeout@T2"]);
+  });
+
+  it("keeps no order between different constants, or after one that has passed", () => {
+    // T2 runs another caller, whose constant is another
+    const other = {
+      ...mini({
+        arm: { op: armDeadline("timeout", 1, { label: "msecs_to_jiffies(1)" }), next: "exit" },
+      }),
+      id: "other-caller",
+    };
+    const mixed = bench(
+      scenario({ ...twoDrivers, id: "test-clock-mixed", drivers: 1, alongside: [other] }),
+      waiter,
+    );
+    mixed.run(T1);
+    mixed.run(T2);
+    expect(mixed.world.threads[T2]?.program).toBe("other-caller");
+    expect(mixed.world.deadlines["timeout@T2"]).toEqual({
+      owner: T2,
+      name: "timeout",
+      state: "pending",
+      from: "msecs_to_jiffies(1)",
+    });
+    expect(tickable(mixed.world)).toEqual(["timeout@T1", "timeout@T2"]);
+    // T1's deadline passed before T2 armed its own: nothing left to keep it behind
+    const b = bench(twoDrivers, waiter);
+    const clock = tidOf(b.world, "J");
+    b.run(T1);
+    b.run(clock);
+    b.run(clock);
+    b.run(T2);
+    expect(b.world.deadlines["timeout@T2"]?.notBefore).toBeUndefined();
+  });
+
+  it("never lets the later one pass the earlier, on any schedule", () => {
+    // every state two waiters and the clock reach, with the order the two armed in
+    // (which the world does not keep): while both wait, the later one is never further
+    // on than the earlier
+    const setup = setupFor(waiter, twoDrivers);
+    const rank = { pending: 0, due: 1, passed: 2 } as const;
+    const seen = new Set<string>();
+    let todo: [World, string][] = [[setup.world0, ""]];
+    let states = 0;
+    let bothArmed = 0;
+    while (todo.length > 0) {
+      const next: [World, string][] = [];
+      for (const [w, order] of todo) {
+        const key = `${compactKey(w)}|${order}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        states++;
+        const [first, later] = order.split(",");
+        const a = first === undefined ? undefined : w.deadlines[first];
+        const b = later === undefined ? undefined : w.deadlines[later];
+        if (a !== undefined && b !== undefined) {
+          bothArmed++;
+          const waiting = (d: typeof a) => w.threads[d.owner]?.status.kind !== "done";
+          if (waiting(a) && waiting(b)) expect(rank[b.state]).toBeLessThanOrEqual(rank[a.state]);
+        }
+        for (const tid of enabledThreads(w, setup.programs)) {
+          let choices = 1;
+          for (let pick = 0; pick < choices; pick++) {
+            const [n, rec] = step(w, tid, pick, setup.programs);
+            choices = Math.max(1, rec.choices);
+            const armed = rec.events.flatMap((e) =>
+              e.k === "deadline" && e.tid === e.owner ? [e.key] : [],
+            );
+            next.push([n, [order, ...armed].filter((x) => x !== "").join(",")]);
+          }
+        }
+      }
+      todo = next;
+    }
+    // both armed in either order, and the clock had room to move each on
+    expect(bothArmed).toBeGreaterThan(20);
+    expect(states).toBeGreaterThan(bothArmed);
   });
 });

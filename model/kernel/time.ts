@@ -24,7 +24,9 @@
 // is passed on, forgotten where `set()` writes the budget or the deadline is re-armed),
 // and a deadline armed from it (`jiffies + remaining`, later or on the
 // same jiffy) falls on or after that one: the clock moves it on only while it is
-// behind (`Deadline.notBefore`).
+// behind (`Deadline.notBefore`). So does a deadline armed from a constant (`jiffies +
+// msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)`) after another armed from the same one,
+// by any thread: there is one jiffies counter.
 
 import type { Event } from "../events.js";
 import { leftOfLocal } from "../locals.js";
@@ -101,6 +103,41 @@ function orderFrom(
     : { notBefore: t.key };
 }
 
+/**
+ * The order of a deadline armed now from constant `c` (`jiffies + c`, `budget` jiffies):
+ * on or after every deadline still ticking that was armed from the same constant
+ * before, as jiffies only grow; the latest of them bounds it, strictly when jiffies
+ * moved on since that one was armed (its state moved on from the one it was armed in).
+ * None when there is no such deadline.
+ */
+function orderAfterSame(
+  w: World,
+  c: string,
+  budget: number,
+  key: string,
+): Pick<Deadline, "notBefore" | "strictlyAfter"> {
+  let first: string | undefined;
+  for (const other of Object.keys(w.deadlines).sort()) {
+    if (other === key || w.deadlines[other]?.from !== c || !ticks(w, other)) continue;
+    if (first === undefined || fallsAfter(w, other, first)) first = other;
+  }
+  if (first === undefined) return {};
+  const f = w.deadlines[first] as Deadline;
+  return RANK[f.state] > RANK[stateFor(budget)]
+    ? { notBefore: first, strictlyAfter: true }
+    : { notBefore: first };
+}
+
+/**
+ * Is deadline `a` known to fall on or after `b`, both ticking: behind it now, or kept
+ * on or after it?
+ */
+function fallsAfter(w: World, a: string, b: string): boolean {
+  const da = w.deadlines[a] as Deadline;
+  const db = w.deadlines[b] as Deadline;
+  return RANK[da.state] < RANK[db.state] || da.notBefore === b;
+}
+
 /** The state a deadline armed with `budget` jiffies to go starts in. */
 function stateFor(budget: number): DeadlineState {
   return budget > 0 ? "pending" : budget === 0 ? "due" : "passed";
@@ -129,7 +166,9 @@ export interface ArmedDeadline {
  * positive budget (due at once for 0). `budget` is a local holding the timeout (0, or any
  * positive number: the length is not kept) or a positive constant, written as the C
  * writes it (`label`); `fn` is the function whose local it is, for the properties that
- * judge an API's own budget (properties/time.ts).
+ * judge an API's own budget (properties/time.ts). Armed from a constant, it falls on or
+ * after the deadlines armed before it from the same one (the same `label`, or the same
+ * number where there is none), in any thread.
  */
 export const armDeadline = (
   into: string,
@@ -143,18 +182,34 @@ export const armDeadline = (
       run: (k) => {
         const b = typeof budget === "number" ? budget : k.num(budget);
         const key = deadlineKey(k.w as World, k.tid, into);
-        const order = orderFrom(k, budget, key);
+        // a constant, as the C writes it: the same text is the same number of jiffies
+        const from = typeof budget === "number" ? (opts.label ?? String(budget)) : undefined;
+        const order =
+          from === undefined
+            ? orderFrom(k, budget, key)
+            : orderAfterSame(k.w as World, from, b, key);
         // re-armed, this key is a new deadline: no deadline is ordered after the old one,
         // and no budget is the time left to it any more
         for (const other in k.w.deadlines) {
           const o = k.w.deadlines[other] as Deadline;
           if (o.notBefore === key)
-            k.w.deadlines[other] = { owner: o.owner, name: o.name, state: o.state };
+            k.w.deadlines[other] = {
+              owner: o.owner,
+              name: o.name,
+              state: o.state,
+              ...(o.from === undefined ? {} : { from: o.from }),
+            };
         }
         for (const local of Object.keys(k.t.locals))
           if (local.endsWith(LEFT_OF) && parseTimeLeft(k.t.locals[local])?.key === key)
             k.unset(local);
-        const d: Deadline = { owner: k.tid, name: into, state: stateFor(b), ...order };
+        const d: Deadline = {
+          owner: k.tid,
+          name: into,
+          state: stateFor(b),
+          ...order,
+          ...(from === undefined ? {} : { from }),
+        };
         k.w.deadlines[key] = d;
         k.set(into, key);
         k.emit(deadlineEvent(k, key, d, { fn: opts.fn ?? null }));
