@@ -34,6 +34,18 @@ export const LIMITS: Readonly<
   "--step-timeout": [1, 3600, 30],
 };
 
+/** What a value below an option's least would do, said where the user gives one. */
+const BELOW_LEAST: Readonly<Record<string, string>> = {
+  "--runs": "run no schedule and prove nothing",
+  "--depth": "explore no step and prove nothing",
+  "--pct": "give PCT no bug depth to schedule for",
+  "--shortest": "search no state for a shorter counterexample",
+  "--max-states": "stop before the first state and prove nothing",
+  "--workers": "leave no thread to run the search on",
+  "--shard-depth": "deal out no schedule prefix to the shards",
+  "--step-timeout": "stop every step as soon as it starts",
+};
+
 /** A whole number within the option's range (LIMITS), or a UsageError saying which range. */
 export function parseCount(name: string) {
   const [min, max, example] = LIMITS[name] ?? [0, Number.MAX_SAFE_INTEGER, 10];
@@ -45,9 +57,24 @@ export function parseCount(name: string) {
       );
     if (n < min || n > max)
       throw new UsageError(
-        `${name} must be between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}, got ${v}${n < min && min > 0 && n <= 0 ? ` (${name} ${n} would ${name === "--runs" ? "run no schedule and prove nothing" : name === "--step-timeout" ? "stop every step as soon as it starts" : "explore nothing and prove nothing"})` : ""}. Example: ${name} ${example}.`,
+        `${name} must be between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}, got ${v}${n < min && min > 0 && n <= 0 && BELOW_LEAST[name] !== undefined ? ` (${name} ${n} would ${BELOW_LEAST[name]})` : ""}. Example: ${name} ${example}.`,
       );
     return n;
+  };
+}
+
+/**
+ * An option that names a file (`--out`, `--shard-out`, `--design-file`): an empty name
+ * (an unset shell variable) is refused, where it would otherwise be taken for no option
+ * and the file silently not written or not read.
+ */
+export function parseFileName(name: string) {
+  return (v: string): string => {
+    if (v.trim() === "")
+      throw new UsageError(
+        `${name} needs a file name, and got an empty one (an unset shell variable?), so ${name === "--design-file" ? "no design file would be read" : "nothing would be written"}. Fix: give a path, as in ${name} ${name === "--design-file" ? "./my-design.ts" : name === "--shard-out" ? "shard-1.json" : "cex.json"}, or drop the option.`,
+      );
+    return v;
   };
 }
 

@@ -14,6 +14,7 @@ import {
   DEFAULT_RUNS,
   DEFAULT_SEED,
   parseCount,
+  parseFileName,
   parseSeed,
   parseShard,
   UsageError,
@@ -107,6 +108,7 @@ export function withExplorationOptions(
     .option(
       "--shard-out <file>",
       "write the rows as a lockdrop.shard/1 file for `lockdrop merge` (shard 1/1 without --shard)",
+      parseFileName("--shard-out"),
     )
     .option(
       "--workers <n>",

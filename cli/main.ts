@@ -13,7 +13,7 @@ import { registerList } from "./commands/list.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerMerge } from "./commands/merge.js";
 import { registerReplay } from "./commands/replay.js";
-import { UsageError } from "./errors.js";
+import { known, UsageError } from "./errors.js";
 import { exit, guardProcessExit } from "./exit-guard.js";
 import { Interrupted, installProgress } from "./progress.js";
 import { designErrorMessage, preloadDesignFiles } from "./user-designs.js";
@@ -55,7 +55,21 @@ registerInit(program);
 installProgress(process.argv.slice(2));
 guardProcessExit();
 
+/** The subcommand the user named (the first word that is one), for the usage hint. */
+function commandNamed(): string | undefined {
+  const names = program.commands.map((c) => c.name());
+  return process.argv.slice(2).find((a) => names.includes(a));
+}
+
 try {
+  // `lockdrop help <command>` for a command that does not exist would print the
+  // general help and exit 0, as if it had been answered
+  const [first, second] = process.argv.slice(2);
+  if (first === "help" && second !== undefined && !second.startsWith("-")) {
+    const names = program.commands.map((c) => c.name());
+    if (!names.includes(second))
+      throw known("command", second, names, "Run `lockdrop --help` for what each does.");
+  }
   await preloadDesignFiles(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -88,7 +102,10 @@ try {
       `lockdrop: ${e.message
         .replace(/^error: /, "")
         .replace(/\s*\n\s*/g, " ")
-        .replace(/\.$/, "")}${listFirst}. Run \`lockdrop --help\` for usage.`,
+        .replace(
+          /\.$/,
+          "",
+        )}${listFirst}. Run \`lockdrop ${commandNamed() ?? ""}${commandNamed() ? " " : ""}--help\` for usage.`,
     );
     exit(2);
   }

@@ -44,7 +44,8 @@ export function designs(ids: readonly string[] | undefined): Design[] {
 
 export function scenarios(ids: readonly string[] | undefined): Scenario[] {
   if (!ids || ids.length === 0) return [...scenarioRegistry.all()];
-  return ids.map((id) => {
+  // a scenario named twice is checked once
+  return [...new Set(ids)].map((id) => {
     const s = scenarioById(id);
     if (!s)
       throw known(
@@ -96,7 +97,8 @@ export function scenariosOf(
 
 export function properties(ids: readonly string[] | undefined): Property[] {
   if (!ids || ids.length === 0) return [...propertyRegistry.all()];
-  return ids.map((id) => {
+  // a property named twice is checked once
+  return [...new Set(ids)].map((id) => {
     const p = propertyById(id);
     // a reference entry (S35, L4) where an id belongs: name the properties it is the entry of
     const byRef = p
@@ -139,5 +141,27 @@ export function somethingToCheck(
     .map((s) => s.id);
   throw new UsageError(
     `nothing to check: ${props.length === 1 ? `property ${ids} does` : `properties ${ids} do`} not apply to design "${design.id}" in ${chosen.length === 1 ? `scenario "${chosen[0]?.id}"` : `any of the ${chosen.length} scenarios chosen`}, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: ${where.length > 0 ? `pick a scenario it applies to (${where.join(", ")}), or leave out --scenario` : `no scenario exercises it for ${withArticle(design.family)} caller; pick another property, or declare a scenario that does in your design file`}.`,
+  );
+}
+
+/**
+ * Refuse a matrix with nothing to judge (exit 2, before anything runs): no design runs
+ * in any scenario chosen, or no property chosen applies to any pair, so every row would
+ * be missing or n/a and an exit code of 0 would say that something held.
+ */
+export function somethingInMatrix(
+  designs: readonly Design[],
+  pairs: readonly { d: Design; s: Scenario; props: readonly Property[] }[],
+  narrowed: boolean,
+): void {
+  const names = designs.map((d) => `"${d.id}"`).join(", ");
+  if (pairs.length === 0)
+    throw new UsageError(
+      `nothing to run: ${designs.length === 1 ? `design ${names} does not run` : `none of the designs ${names} runs`} in the scenarios chosen (a scenario runs the designs of its families: \`lockdrop list\` shows both). Fix: pick a scenario of ${designs.length === 1 ? "its" : "their"} family${narrowed ? ", or leave out --scenario" : ""}.`,
+    );
+  if (pairs.some(({ d, s, props }) => props.some((p) => p.applies(s, d)))) return;
+  const props = [...new Set(pairs.flatMap((x) => x.props.map((p) => `"${p.id}"`)))].join(", ");
+  throw new UsageError(
+    `nothing to check: ${props.includes(",") ? `properties ${props} do` : `property ${props} does`} not apply to ${designs.length === 1 ? `design ${names}` : `designs ${names}`} in the scenarios chosen, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: pick another property or scenario${narrowed ? ", or leave out --property or --scenario" : ""}.`,
   );
 }

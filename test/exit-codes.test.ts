@@ -70,6 +70,85 @@ describe("exit codes", () => {
     expect(some.code, some.err).toBe(0);
   });
 
+  it("matrix refuses a selection with nothing to run or nothing that applies, and counts a repeated id once", async () => {
+    const [noPair, allNa, twice] = await Promise.all([
+      lockdrop("matrix", "--design", "v2", "--scenario", "thp-split", "--runs", "5"),
+      lockdrop(
+        "matrix",
+        "--design",
+        "v2",
+        "--scenario",
+        "anon-uffd-1",
+        "--property",
+        "uffd-copy-revalidates",
+        "--runs",
+        "5",
+      ),
+      lockdrop(
+        "matrix",
+        "--json",
+        "--design",
+        "v2",
+        "v2",
+        "--scenario",
+        "anon-uffd-1",
+        "anon-uffd-1",
+        "--property",
+        "lock-balance",
+        "lock-balance",
+        "--runs",
+        "5",
+      ),
+    ]);
+    for (const r of [noPair, allNa]) {
+      expect(r.code, r.err).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+    }
+    expect(noPair.err).toMatch(
+      /^lockdrop: nothing to run: design "v2" does not run in the scenarios chosen .* Fix: /,
+    );
+    expect(allNa.err).toMatch(
+      /^lockdrop: nothing to check: property "uffd-copy-revalidates" does not apply .* Fix: /,
+    );
+    expect(twice.code, twice.err).toBe(0);
+    expect(JSON.parse(twice.out).rows).toHaveLength(1);
+  });
+
+  it("a usage error points to the command's own help; help for no such command is bad input", async () => {
+    const [bogus, help, typo] = await Promise.all([
+      lockdrop("check", "v2", "--bogus"),
+      lockdrop("help", "nosuch"),
+      lockdrop("help", "chek"),
+    ]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toMatch(
+      /^lockdrop: unknown option '--bogus'\. Run `lockdrop check --help` for usage\.\n$/,
+    );
+    expect(help.code).toBe(2);
+    expect(help.out).toBe("");
+    expect(help.err).toMatch(
+      /^lockdrop: unknown command "nosuch"\. Known commands: matrix, check, /,
+    );
+    expect(typo.err).toMatch(/unknown command "chek" \(did you mean "check"\?\)/);
+  });
+
+  it("an option that names a file refuses an empty name (an unset variable), exit 2", async () => {
+    const runs = await Promise.all([
+      lockdrop("check", "v2", "--scenario", "anon-uffd-1", "--runs", "5", "--out", ""),
+      lockdrop("check", "v2", "--scenario", "anon-uffd-1", "--runs", "5", "--out="),
+      lockdrop("matrix", "--design", "v2", "--scenario", "anon-uffd-1", "--shard-out", ""),
+      lockdrop("replay", "cex.json", "--design-file", ""),
+    ]);
+    for (const r of runs) {
+      expect(r.code, r.err).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(
+        /^lockdrop: --[a-z-]+ needs a file name, and got an empty one .* Fix: /,
+      );
+    }
+  });
+
   it("an exhaustive search that does not fit in --max-memory ends unknown (exit 4), not out of memory", async () => {
     // v2 on anon-uffd has 3.8 million states: far more than 64 MiB holds
     const r = await lockdrop(

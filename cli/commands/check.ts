@@ -9,7 +9,7 @@ import type { Property } from "../../properties/property.js";
 import { checkJsonText, renderCheck, type ShardOf } from "../../reports/check.js";
 import { cexOfRows, checkOutTarget, WriteError, writeCexFiles } from "../cex-out.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
-import { UsageError } from "../errors.js";
+import { parseFileName, UsageError } from "../errors.js";
 import { exit } from "../exit-guard.js";
 import { withExplorationOptions } from "../exploration.js";
 import * as select from "../select.js";
@@ -34,7 +34,11 @@ export function registerCheck(program: Command): void {
     )
     .option("--property <ids...>", "properties (default: a design file's own list, else all)")
     .option("--json", "print lockdrop.check/1 JSON")
-    .option("--out <file>", "write each counterexample as a lockdrop.cex/1 file (see `replay`)")
+    .option(
+      "--out <file>",
+      "write each counterexample as a lockdrop.cex/1 file (see `replay`)",
+      parseFileName("--out"),
+    )
     .option(
       "--force",
       "let --out overwrite existing files, and --shard-out replace an earlier shard file",

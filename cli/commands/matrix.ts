@@ -35,17 +35,19 @@ export function registerMatrix(program: Command): void {
         "--force lets --shard-out replace an earlier shard file, and no --shard-out was given, so it would be ignored. Fix: leave --force out.",
       );
     if (o.shardOut) checkShardTarget(o.shardOut, o.force === true);
-    const designs = select.designs(o.design);
+    // (a design, scenario or property named twice is one column, row or pair)
+    const designs = [...new Set(select.designs(o.design))];
     // a design file may name its own scenarios and properties, for when the command
     // line does not (as in check); a built-in design runs on every one
     const pairs = designs.flatMap((d) => {
       const own = fileDefaults(d);
-      const props = select.properties(o.property ?? own.properties).map((p) => p.id);
+      const props = select.properties(o.property ?? own.properties);
       return select
         .scenarios(o.scenario ?? own.scenarios)
         .filter((s) => runsIn(s, d))
         .map((s) => ({ d, s, props }));
     });
+    select.somethingInMatrix(designs, pairs, o.scenario !== undefined || o.property !== undefined);
     select.checkDeclaredLocks(pairs);
     const threads = Math.min(o.workers, Math.max(1, pairs.length));
     const memory = memoryBudget(o.maxMemory, threads);
@@ -56,7 +58,7 @@ export function registerMatrix(program: Command): void {
       loader: DESIGN_LOADER,
       files,
       scenario: s.id,
-      properties: props,
+      properties: props.map((p) => p.id),
       flags: {
         ...o,
         maxMemory: memory.searchMiB,
@@ -121,7 +123,7 @@ export function registerMatrix(program: Command): void {
           .all()
           .map((s) => s.id)
           .filter((id) => pairs.some((p) => p.s.id === id)),
-        properties: [...new Set(pairs.flatMap((p) => p.props))],
+        properties: [...new Set(pairs.flatMap((p) => p.props.map((x) => x.id)))],
         rows: results as RowResult[],
       })
     )

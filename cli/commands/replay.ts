@@ -26,7 +26,7 @@ import {
   replayJson,
   worldAt,
 } from "../../reports/replay-render.js";
-import { parseCount, UsageError } from "../errors.js";
+import { parseCount, parseFileName, UsageError } from "../errors.js";
 import {
   fileHash,
   loadedFiles,
@@ -270,7 +270,11 @@ export function registerReplay(program: Command): void {
       "the same as --format json (lockdrop.replay/1, as the other commands' --json)",
     )
     .option("--on <design>", "replay the same schedule against another design (id or file)")
-    .option("--design-file <path>", "the design file a counterexample of a user design came from")
+    .option(
+      "--design-file <path>",
+      "the design file a counterexample of a user design came from",
+      parseFileName("--design-file"),
+    )
     .option(
       "--step-timeout <seconds>",
       "a step of a design file that runs longer is stopped: a design error at that step",
