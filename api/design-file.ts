@@ -263,6 +263,17 @@ function validateExport(value: unknown, file: string): DesignSpec {
   const parsed = specSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    // a plain object, not made by design(): the fields design() fills in are missing
+    const field = String(issue.path[0]);
+    if (
+      ownData(value, Symbol.for("lockdrop.model.copy")) === undefined &&
+      ["title", "summary", "source"].includes(field) &&
+      (value as Record<string, unknown>)[field] === undefined
+    )
+      throw new DesignFileError(
+        file,
+        `the default export is a plain object, not one design() made, so it has no "${field}" (design() fills in title, summary and source). Fix: ${EXAMPLE}, with design imported from "lockdrop/model".`,
+      );
     throw new DesignFileError(file, shapeProblem(issue, value as Record<string, unknown>));
   }
   const spec = value as DesignSpec;
@@ -345,7 +356,9 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
     );
     throw new DesignFileError(
       file,
-      `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
+      /Cannot find (module|package) 'lockdrop(\/model)?'/.test(raw)
+        ? `it imports lockdrop/model, which Node cannot find from the file's folder: no lockdrop is installed in its project (Node: "${/Cannot find (module|package) '[^']+'/.exec(raw)?.[0]}"). Fix: install lockdrop in the project the file lives in and run \`npx lockdrop init\` there (README, "Using lockdrop from your own repository"), or keep the file inside this checkout, as examples/ does.`
+        : `the module failed to load: ${msg}${msg.endsWith(".") ? "" : "."} Fix: make the file run on its own (\`npx tsx ${file}\` shows the full error).`,
       { cause: e },
     );
   }

@@ -189,7 +189,13 @@ class StepCtx implements Ctx {
     const v = this.t.locals[name];
     if (typeof v === "number") return v;
     if (typeof v === "boolean") return v ? 1 : 0;
-    throw new DesignError(this.program.id, this.label, `local "${name}" is not a number`);
+    throw new DesignError(
+      this.program.id,
+      this.label,
+      v === undefined
+        ? `local "${name}" was never set, so there is no number to read (set it in an earlier step, or check its spelling)`
+        : `local "${name}" is not a number (it holds ${shownValue(v)})`,
+    );
   }
   ref(name: string) {
     return readRef(this.t.locals[name] as Val | undefined);

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, RegExp> = {
   "12-unknown-step-key.ts":
     /step "lock" has unknown key "nxt" \(did you mean "next"\?\)\. Fix: a step has only op, next and on\./,
   "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
+  "18-plain-object.ts":
+    /the default export is a plain object, not one design\(\) made, so it has no "title" .*Fix: export default design\(/,
   "16-bad-argument.ts":
     /mmuIntervalReadBegin\(\): its argument names a local of the thread, a string such as "seq", and got 42\. Fix: pass the primitive what the message says/,
   "17-walk-callback-missing.ts":
@@ -93,7 +95,7 @@ describe("malformed design files", () => {
     const r = await lockdrop("check", `${DIR}/10-step-throws.ts`, "--runs", "20");
     onePlainParagraph(r);
     expect(r.err).toMatch(
-      /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" is not a number\. This is a bug in the design's step, not a property violation/,
+      /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" was never set, so there is no number to read \(set it in an earlier step, or check its spelling\)\. This is a bug in the design's step, not a property violation/,
     );
     // --debug: the stack of what the step threw, on the worker thread, names the file's line
     const debug = await lockdrop("--debug", "check", `${DIR}/10-step-throws.ts`, "--runs", "20");
@@ -134,7 +136,7 @@ describe("malformed design files", () => {
     expect(r.code).toBe(2);
     onePlainParagraph(r);
     expect(r.err).toMatch(
-      /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" is not a number\./,
+      /^lockdrop: design error in test\/fixtures\/designs\/10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked": local "lockd" was never set, so there is no number to read \(set it in an earlier step, or check its spelling\)\./,
     );
   });
 
@@ -157,6 +159,20 @@ describe("malformed design files", () => {
     onePlainParagraph(bad);
     expect(bad.err).toMatch(
       /design error in .*10-step-throws\.ts \(design "fixture-step-throws"\), step "check_locked"/,
+    );
+  });
+
+  it("says where to install lockdrop when a design file outside any project cannot import it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockdrop-alone-"));
+    const file = join(dir, "mine.ts");
+    writeFileSync(
+      file,
+      'import { design } from "lockdrop/model";\nexport default design({ id: "alone", family: "hmm", start: "exit", steps: {} });\n',
+    );
+    const r = await lockdrop("check", file, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /it imports lockdrop\/model, which Node cannot find from the file's folder: .* Fix: install lockdrop in the project the file lives in and run `npx lockdrop init` there/,
     );
   });
 
