@@ -435,7 +435,7 @@ export function parseCex(text: string, name: string): Parsed<Cex> {
   if (schema !== CEX_SCHEMA)
     return {
       ok: false,
-      error: `${name} is not a ${CEX_SCHEMA} file: at schema: expected "${CEX_SCHEMA}", got ${JSON.stringify(schema) ?? "nothing"}.`,
+      error: `${name} is not a ${CEX_SCHEMA} file: its "schema" is ${schema === undefined ? "missing" : JSON.stringify(schema)}, where a counterexample file says "${CEX_SCHEMA}". Fix: give a counterexample file as \`lockdrop check --out\` wrote it, or write it again with that command.`,
     };
   const r = CexSchema.safeParse(json);
   if (!r.success)

@@ -96,7 +96,7 @@ function reductionText(s: SearchFacts): string {
   const p = s.persistent;
   const others = s.reductions.length > 0 ? `${s.reductions.join(", ")}, ` : "";
   if (p === undefined)
-    return s.reductions.length > 0 ? `${others}no partial-order reduction` : "no reduction";
+    return s.reductions.length > 0 ? `${others}no persistent sets` : "no reduction";
   const again =
     p.rerun === null
       ? ""

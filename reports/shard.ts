@@ -148,7 +148,7 @@ export function mergeShards(files: readonly { name: string; file: ShardFile }[])
     for (const key of Object.keys(want) as (keyof typeof want)[]) {
       if (JSON.stringify(canon(want[key])) === JSON.stringify(canon(got[key]))) continue;
       throw new ShardError(
-        `${f.name} is not a shard of the same search as ${first.name}: its ${key} differs (${JSON.stringify(got[key]).slice(0, 120)} against ${JSON.stringify(want[key]).slice(0, 120)}). Fix: merge only the files of one run of the same command with the same options, design files and --shard-depth, one per --shard i/n.`,
+        `${f.name} is not a shard of the same search as ${first.name}: its ${key} ${key.endsWith("s") ? "differ" : "differs"} (${JSON.stringify(got[key]).slice(0, 120)} against ${JSON.stringify(want[key]).slice(0, 120)}). Fix: merge only the files of one run of the same command with the same options, design files and --shard-depth, one per --shard i/n.`,
       );
     }
   }

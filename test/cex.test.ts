@@ -45,7 +45,9 @@ describe("lockdrop.cex/1", () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/at steps\[2\]\.tid/);
     const foreign = parseCex('{"schema":"lockdrop.matrix/1","rows":[]}', "m.json");
-    expect(!foreign.ok && foreign.error).toMatch(/at schema/);
+    expect(!foreign.ok && foreign.error).toMatch(
+      /its "schema" is "lockdrop.matrix\/1", where a counterexample file says "lockdrop.cex\/1". Fix: /,
+    );
     const cut = parseCex(text.slice(0, 200), "t.json");
     expect(!cut.ok && cut.error).toMatch(/not JSON/);
   });

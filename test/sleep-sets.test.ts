@@ -67,7 +67,7 @@ describe("sleep sets", () => {
     );
     expect(safety.code, safety.err).toBe(0);
     expect(safety.out).toMatch(
-      /states, [\d,]+ transitions, depth \d+, sleep sets, no partial-order/,
+      /states, [\d,]+ transitions, depth \d+, sleep sets, no persistent sets/,
     );
     // the memory the summary names: the search's heap, and the process's peak RSS
     const rss = /peak heap (\d+) MiB \(the process's peak RSS: (\d+) MiB\)/.exec(safety.out);
