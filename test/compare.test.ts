@@ -122,6 +122,16 @@ describe("compare", () => {
     expect(run(...args, "--property", "lock-balance", "--strict").code).toBe(0);
   });
 
+  it("gives the same comparison on one worker thread as on two", () => {
+    const args = ["v1", "v2", "--scenario", "anon-uffd-1", "hugetlb-uffd", "--runs", "200"];
+    const one = lockdrop("compare", ...args, "--workers", "1", "--json");
+    const two = lockdrop("compare", ...args, "--workers", "2", "--json");
+    expect(one.code, one.err).toBe(0);
+    expect(two.out).toBe(one.out);
+    expect(JSON.parse(one.out).rows.length).toBeGreaterThan(2);
+    expect(lockdrop("compare", ...args, "--workers", "0").code).toBe(2);
+  });
+
   it("does not call designs alike on a row where one of them did not run", () => {
     // thp-split-nolock is for pgwalk designs: follow-pmd runs there, v2 does not
     const mixed = compareDesigns(

@@ -33,6 +33,12 @@ export function registerCompare(program: Command): void {
     .option("--strict", "exit 1 when any design violates any row")
     .option("--json", "print lockdrop.compare/1 JSON")
     .option(
+      "--workers <n>",
+      "worker threads the design and scenario pairs run on, one per core by default (the default below is this machine's count); the results do not depend on n",
+      parseCount("--workers"),
+      availableParallelism(),
+    )
+    .option(
       "--step-timeout <seconds>",
       "a step of a design file that runs longer is stopped: a design error at that step",
       parseCount("--step-timeout"),
@@ -87,14 +93,15 @@ export function registerCompare(program: Command): void {
         () =>
           `${soFar.count()}; the comparison was not printed. ${soFar.found()} Fix: compare fewer scenarios (--scenario) or with fewer --runs.`,
       );
+      const threads = Math.min(o.workers, Math.max(1, pairs.length));
       const computed = await rowsInParallel(
         jobs,
-        undefined,
+        threads,
         (_n, _total, i, pairRows) => soFar.took(i, pairRows),
         {
           stepLimitMs: o.stepTimeout * 1000,
           keepCounterexamples: true,
-          heapMiB: memoryBudget(undefined, Math.min(availableParallelism(), pairs.length)).heapMiB,
+          heapMiB: memoryBudget(undefined, threads).heapMiB,
         },
       );
       stop();
