@@ -35,7 +35,9 @@ describe("lockdrop CLI", () => {
     expect(oneLine(lockdrop("check", "v2", "--scenario", "nope"))).toMatch(
       /unknown scenario "nope"\. Known scenarios: .*; a scenario of your own is declared in a design file/,
     );
-    expect(oneLine(lockdrop("check", "v2", "extra"))).toMatch(/got 2\. Run `lockdrop --help`/);
+    expect(oneLine(lockdrop("check", "v2", "extra"))).toMatch(
+      /got 2\. Run `lockdrop check --help`/,
+    );
     expect(oneLine(lockdrop("check", "v2", "--formt", "x"))).toMatch(/unknown option '--formt'/);
     // a list option swallows the design: say so
     expect(oneLine(lockdrop("check", "--scenario", "anon-uffd-1", "v2"))).toMatch(
@@ -156,7 +158,7 @@ describe("lockdrop CLI", () => {
     const prop = ["--property", "no-freed-vma-use"];
     const proven = lockdrop(...args, ...prop);
     expect(proven.out).toMatch(/no-freed-vma-use\s+VIOLATED in 20 steps \(shortest\)/);
-    expect(proven.out).toMatch(/replay: lockdrop check .* --runs 1000 {2}\(fast-check/);
+    expect(proven.out).toMatch(/replay: npx lockdrop check .* --runs 1000 {2}\(fast-check/);
     const kept = lockdrop(...args, ...prop, "--no-shortest");
     // the first failing run shrinks to 20 steps on its own (engine/shrink/), but without
     // the breadth-first pass nothing proves it shortest, and the row says so
