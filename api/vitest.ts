@@ -344,7 +344,7 @@ function designCheck(
     if (r.verdict === "violated" && r.counterexample) {
       // the command that shows it again from a shell (a built-in design: by its token)
       const token = tokenForRow(r);
-      return `${head} is VIOLATED in ${r.steps} steps:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})${token ? `\n  replay: lockdrop replay ${token}` : ""}`;
+      return `${head} is VIOLATED in ${r.steps} steps:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})${token ? `\n  replay: npx lockdrop replay ${token}` : ""}`;
     }
     if (r.verdict === "holds")
       return `${head} held in ${r.runs} random schedules (seed ${seed}): no counterexample was found.`;

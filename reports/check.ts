@@ -155,11 +155,11 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
       ),
       "",
       info.exhaustive
-        ? `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive${exhaustiveFlags(info.exhaustive)}`
-        : `  replay: lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${info.pct !== undefined ? ` --pct ${info.pct}` : ""}${shortestFlag(info)}  (fast-check seed ${c.seed}, path ${c.path})`,
+        ? `  replay: npx lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --exhaustive${exhaustiveFlags(info.exhaustive)}`
+        : `  replay: npx lockdrop check ${info.design} --scenario ${r.scenario} --property ${r.property} --seed ${info.seed} --runs ${info.runs}${info.pct !== undefined ? ` --pct ${info.pct}` : ""}${shortestFlag(info)}  (fast-check seed ${c.seed}, path ${c.path})`,
     );
     const token = tokenForRow(r, info.module);
-    if (token) out.push(`  replay token: lockdrop replay ${token}`);
+    if (token) out.push(`  replay token: npx lockdrop replay ${token}`);
   }
   if (rows.length > 1) out.push("", ...summary(rows));
   return out.join("\n");

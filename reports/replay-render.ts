@@ -50,7 +50,7 @@ export function renderReplayText(r: ReplayResult): string {
   );
   out.push(
     "",
-    `  replay: lockdrop replay ${tokenOf(r.cex, r.module)}${r.sameDesign ? "" : ` --on ${r.setup.design.id}`}`,
+    `  replay: npx lockdrop replay ${tokenOf(r.cex, r.module)}${r.sameDesign ? "" : ` --on ${r.setup.design.id}`}`,
   );
   return `${out.join("\n")}\n`;
 }

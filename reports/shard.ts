@@ -312,7 +312,7 @@ function replayLine(r: MergedRow, m: MergeJson): string {
     o.mode === "exhaustive"
       ? ` --exhaustive${exhaustiveFlags(o)}`
       : ` --seed ${o.seed} --runs ${o.runs}${o.pct !== undefined ? ` --pct ${o.pct}` : ""}`;
-  return `  replay: lockdrop check ${design} --scenario ${r.scenario} --property ${r.property}${how}`;
+  return `  replay: npx lockdrop check ${design} --scenario ${r.scenario} --property ${r.property}${how}`;
 }
 
 /**

@@ -101,7 +101,7 @@ describe("replay", () => {
     );
     expect(steps.length).toBeGreaterThan(1);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
-    expect(text).toMatch(/^ {2}replay: lockdrop replay ld1\.\S+ --on v2$/m);
+    expect(text).toMatch(/^ {2}replay: npx lockdrop replay ld1\.\S+ --on v2$/m);
   });
 
   it("the Mermaid diagram of the hugetlb lock use-after-free tells the race in order", () => {
@@ -161,7 +161,7 @@ describe("CLI", () => {
     const a = lockdrop(...args, "--property", "no-freed-vma-use", "--runs", "200", "--out", out);
     expect(a.code).toBe(1);
     expect(existsSync(out)).toBe(true);
-    expect(a.out).toMatch(/replay token: lockdrop replay ld1\./);
+    expect(a.out).toMatch(/replay token: npx lockdrop replay ld1\./);
     writeFileSync(out, "keep me");
     const b = lockdrop(...args, "--property", "no-freed-vma-use", "--runs", "200", "--out", out);
     expect(b.code).toBe(2);

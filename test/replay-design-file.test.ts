@@ -96,7 +96,7 @@ describe("replay of a design file's counterexample", () => {
   it("replays the token printed under a design file's counterexample", () => {
     const c = lockdrop("check", "./examples/svm-first.ts", "--property", "no-deadlock");
     expect(c.code).toBe(1);
-    const token = /replay token: lockdrop replay (ld1\.\S+)/.exec(c.out)?.[1];
+    const token = /replay token: npx lockdrop replay (ld1\.\S+)/.exec(c.out)?.[1];
     expect(token).toBeDefined();
     const r = lockdrop("replay", token as string);
     expect(r.code).toBe(1);

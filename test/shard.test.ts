@@ -301,7 +301,7 @@ describe("the command line", () => {
     expect(tags(text)).toEqual(tags(lockdrop(...args).out));
     expect(text).toMatch(/^ +T \(v1-hugetlb-drop\) +W \(munmap\)/m);
     expect(text).toMatch(
-      /replay: lockdrop check v1-hugetlb-drop --scenario hugetlb-uffd-1 --property no-freed-vma-use --exhaustive --depth 30$/m,
+      /replay: npx lockdrop check v1-hugetlb-drop --scenario hugetlb-uffd-1 --property no-freed-vma-use --exhaustive --depth 30$/m,
     );
     const [first, second] = files as [string, string];
     writeFileSync(

@@ -40,7 +40,7 @@ describe("lockdrop/vitest", () => {
     expect(msg).toMatch(/T \(v1-hugetlb-drop\)\s+W \(munmap\)/);
     expect(msg).toMatch(/>>\s+VIOLATION no-freed-vma-use: W freed vma#0's hugetlb_vma_lock/);
     // and how to see it again from a shell
-    expect(msg).toMatch(/\n {2}replay: lockdrop replay ld1\.\S+$/);
+    expect(msg).toMatch(/\n {2}replay: npx lockdrop replay ld1\.\S+$/);
   });
 
   it("prints a lasso's loop in the lanes of an unexpected liveness violation", () => {
