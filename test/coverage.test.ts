@@ -203,6 +203,19 @@ describe("lockdrop coverage", () => {
   const at = (c: ReturnType<typeof json>, label: string, outcome: string) =>
     c.edges.find((e) => e.label === label && e.outcome === outcome);
 
+  it("gives the same coverage on one worker thread as on two", async () => {
+    const args = ["coverage", "v2", "--scenario", "anon-uffd-1", "anon-plain", "--json"];
+    const [one, two, none] = await Promise.all([
+      lockdrop(...args, "--workers", "1"),
+      lockdrop(...args, "--workers", "2"),
+      lockdrop(...args, "--workers", "0"),
+    ]);
+    expect(one.code, one.err).toBe(0);
+    expect(two.out).toBe(one.out);
+    expect(json(one).scenarios).toHaveLength(2);
+    expect(none.code).toBe(2);
+  });
+
   it("reports a design file's unreached edge: exit 0, or 1 with --strict; JSON as its schema", async () => {
     const [report, strict] = await Promise.all([
       lockdrop("coverage", `${DIR}/_coverage.ts`, "--json"),

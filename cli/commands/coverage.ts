@@ -60,6 +60,12 @@ export function registerCoverage(program: Command): void {
     )
     .option("--json", "print lockdrop.coverage/1 JSON")
     .option(
+      "--workers <n>",
+      "worker threads the scenarios are searched on, one per core by default (the default below is this machine's count); the results do not depend on n",
+      parseCount("--workers"),
+      availableParallelism(),
+    )
+    .option(
       "--step-timeout <seconds>",
       "a step of a design file that runs longer is stopped: a design error at that step",
       parseCount("--step-timeout"),
@@ -89,7 +95,8 @@ export function registerCoverage(program: Command): void {
       const maxStates: number | undefined =
         o.maxStates ?? (exhaustiveOnly ? undefined : COVERAGE_DEFAULTS.maxStates);
       // each search stops at its budget, below the worker's heap limit (as check's)
-      const memory = memoryBudget(o.maxMemory, Math.min(availableParallelism(), scenarios.length));
+      const threads = Math.min(o.workers, scenarios.length);
+      const memory = memoryBudget(o.maxMemory, threads);
       const depth: number | undefined =
         o.depth ?? (exhaustiveOnly ? undefined : COVERAGE_DEFAULTS.depth);
       const options: CoverageOptions = {
@@ -118,7 +125,7 @@ export function registerCoverage(program: Command): void {
           scenario: s.id,
           flags: { ...options },
         })),
-        undefined,
+        threads,
         (n, total) => {
           done = n;
           if (tty)
