@@ -108,5 +108,6 @@ function copyThread(t: Thread): Thread {
     fatal: t.fatal,
     budget: t.budget,
     disruptive: t.disruptive,
+    fromWorker: t.fromWorker,
   };
 }

@@ -969,6 +969,7 @@ export function initialWorld(s: Scenario, design: Design): World {
     fatal: false,
     budget: null,
     disruptive: false,
+    fromWorker: d.runsFrom === "worker",
   }));
   for (const u of s.actors)
     if (u.budget === null || u.budget > 0)
@@ -983,6 +984,7 @@ export function initialWorld(s: Scenario, design: Design): World {
         fatal: false,
         budget: u.budget,
         disruptive: u.actor.disruptive,
+        fromWorker: false,
       });
   const locks: Record<string, LockState> = {};
   for (const l of s.locks ?? []) locks[l.name] = freeLock(l.kind, l.count);

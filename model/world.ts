@@ -412,6 +412,11 @@ export interface Thread {
   readonly budget: number | null;
   /** environment actors that disturb the call (munmap, invalidation, signal) */
   readonly disruptive: boolean;
+  /**
+   * a driver whose design runs from a kernel worker (`runsFrom: "worker"`): no signal
+   * reaches it (a kworker ignores signals, so fatal_signal_pending() stays false)
+   */
+  readonly fromWorker: boolean;
 }
 
 /** The reason a thread's mmap-lock epoch ended, kept for explanations. */

@@ -17,7 +17,9 @@ export const fatalSignalEndsLoop: Property = {
   statement:
     "a fatal signal ends the retry loop: once it is pending, the call returns within a bounded number of steps",
   kind: "liveness",
-  applies: (s) => hasActor(s, "signal") || hasActor(s, "signal-process"),
+  // no signal reaches a design that runs from a kernel worker (model/actors/signal.ts)
+  applies: (s, d) =>
+    (hasActor(s, "signal") || hasActor(s, "signal-process")) && d.runsFrom !== "worker",
   // a loop in which the driver keeps stepping with the signal pending, whatever else runs
   lasso: {
     // some driver with the signal pending has not returned (SIGKILL takes every driver)

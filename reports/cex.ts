@@ -184,6 +184,9 @@ export function traceFingerprint(w: World): string {
   // parts most scenarios leave empty (declared locks and objects) are left out while
   // empty, so that the fingerprints of worlds without them did not change when they came
   const parts = rest as Record<string, unknown>;
+  // a thread's fromWorker is left out while false, so that the fingerprints of worlds
+  // whose drivers run from a task did not change when it came
+  parts.threads = w.threads.map(({ fromWorker, ...t }) => (fromWorker ? { ...t, fromWorker } : t));
   for (const p of WORLD_PARTS)
     if (p.emptyUnlessUsed?.(parts[p.name] as never)) delete parts[p.name];
     else if (p.traced) parts[p.name] = p.traced(parts[p.name] as never);

@@ -2,7 +2,7 @@
 // whole process (complete_signal in kernel/signal.c: every thread of the group), which
 // ends the uffd monitor on its way back to user space.
 import { describe, expect, it } from "vitest";
-import { step } from "../engine/exec.js";
+import { isEnabled, step } from "../engine/exec.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import type { FaultFlag } from "../model/kernel/fault-flags.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
@@ -86,6 +86,52 @@ describe("SIGKILL with two driver threads", () => {
     expect(record.events).toContainEqual(
       expect.objectContaining({ k: "note", text: "SIGKILL takes the whole thread group: T1, T2" }),
     );
+  });
+});
+
+describe("no signal reaches a driver that runs from a kernel worker", () => {
+  // kthreadd() ignore_signals()s the threads it makes (kernel/kthread.c, v7.0), and a
+  // workqueue worker never allow_signal()s one: nouveau's, xe's and mlx5's fault work
+  const worker = { ...faulting(KILLABLE), id: "worker-caller", runsFrom: "worker" as const };
+
+  it("leaves a worker asleep and runnable as it was, says so, and the signal property is n/a", () => {
+    const killed = scenario("anon-uffd-killed");
+    const b = bench(killed, worker);
+    for (let i = 0; i < 3; i++) b.run(0); // asleep in handle_userfault
+    expect(b.world.threads[0]?.fromWorker).toBe(true);
+    const [next, record] = step(b.world, tidOf(b.world, "S"), 0, b.programs);
+    expect(next.threads[0]).toMatchObject({ fatal: false, status: { kind: "blocked" } });
+    expect(record.events).toContainEqual(
+      expect.objectContaining({
+        k: "note",
+        text: "T runs from a kernel worker, which takes no signal: the process dies, the worker goes on",
+      }),
+    );
+    expect(fatalSignalEndsLoop.applies(killed, worker)).toBe(false);
+    expect(fatalSignalEndsLoop.applies(killed, faulting(KILLABLE))).toBe(true);
+  });
+
+  it("lets the OOM reaper reap the killed process's mm under a worker", () => {
+    const b = bench(scenario("anon-oom-reap"), worker);
+    const o = tidOf(b.world, "O");
+    expect(isEnabled(b.world, o, b.programs)).toBe(false);
+    b.run(tidOf(b.world, "S"));
+    expect(b.world.threads[0]?.fatal).toBe(false);
+    expect(isEnabled(b.world, o, b.programs)).toBe(true);
+  });
+
+  it("kills only the task drivers where a worker runs alongside", () => {
+    const base = scenario("anon-uffd-killed");
+    const mixed = makeScenario({ ...base, id: "anon-uffd-killed-mixed", alongside: [worker] });
+    const b = bench(mixed, faulting(KILLABLE));
+    const [task, kworker] = [tidOf(b.world, "T1"), tidOf(b.world, "T2")];
+    for (const t of [task, kworker]) for (let i = 0; i < 3; i++) b.run(t); // both asleep
+    const [next, record] = step(b.world, tidOf(b.world, "S"), 0, b.programs);
+    expect(next.threads[task]).toMatchObject({ fatal: true, status: { kind: "runnable" } });
+    expect(next.threads[kworker]).toMatchObject({ fatal: false, status: { kind: "blocked" } });
+    const targets = record.events.flatMap((e) => (e.k === "signal" ? [e.target] : []));
+    expect(targets).toContain(task);
+    expect(targets).not.toContain(kworker);
   });
 });
 

@@ -28,7 +28,16 @@ import type { Ctx } from "../step.js";
 import { op } from "../step.js";
 import type { Draft, Thread } from "../world.js";
 
+/** The ids of the signal actors: they send SIGKILL, which no kernel worker takes. */
+export const SIGNAL_ACTORS: readonly string[] = ["signal", "signal-process"];
+
 function killDriver(k: Ctx, t: Draft<Thread>): void {
+  // a driver that runs from a kernel worker (nouveau's, xe's and mlx5's fault work) is
+  // no thread of the process, and a kworker takes no signal: kthreadd() calls
+  // ignore_signals() (kernel/kthread.c, v7.0), which sets every handler to SIG_IGN for
+  // the threads it creates, and kernel/workqueue.c never allow_signal()s one, so
+  // fatal_signal_pending() stays false there
+  if (t.fromWorker) return;
   t.fatal = true;
   k.emit({ k: "signal", tid: k.tid, target: t.id });
   const s = t.status;
@@ -52,7 +61,7 @@ const toThread = op({
   name: "kill(T, SIGKILL)",
   outcomes: [],
   run: (k) => {
-    const drivers = k.w.threads.filter((x) => x.role === "driver");
+    const drivers = k.w.threads.filter((x) => x.role === "driver" && !x.fromWorker);
     k.finish();
     if (drivers.length > 1)
       k.emit({
@@ -61,9 +70,24 @@ const toThread = op({
         text: `SIGKILL takes the whole thread group: ${drivers.map((t) => t.name).join(", ")}`,
       });
     for (const t of drivers) killDriver(k, t);
+    workersNotKilled(k);
     return undefined as never;
   },
 });
+
+/**
+ * Say so where a driver runs from a kernel worker: the process dies (the OOM killer's
+ * victim, whose mm the reaper may then reap), the worker does not.
+ */
+function workersNotKilled(k: Ctx): void {
+  const workers = k.w.threads.filter((x) => x.role === "driver" && x.fromWorker);
+  if (workers.length > 0)
+    k.emit({
+      k: "note",
+      tid: k.tid,
+      text: `${workers.map((t) => t.name).join(", ")} ${workers.length === 1 ? "runs" : "run"} from a kernel worker, which takes no signal: the process dies, the worker goes on`,
+    });
+}
 
 const toProcess = op({
   name: "kill(pid, SIGKILL): every thread of the process",
@@ -78,6 +102,7 @@ const toProcess = op({
         k.emit({ k: "signal", tid: k.tid, target: t.id });
       }
     }
+    workersNotKilled(k);
     return undefined as never;
   },
 });
