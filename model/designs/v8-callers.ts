@@ -205,6 +205,10 @@ export const odpV8: Design = {
   // mlx5's page faults: mlx5_ib_eqe_pf_action(), a work item, -> pagefault_mr() ->
   // pagefault_real_mr() -> ib_umem_odp_map_dma_and_lock() (drivers/infiniband/hw/mlx5/odp.c, v7.0)
   runsFrom: "worker",
+  // mlx5_ib_invalidate_range() (drivers/infiniband/hw/mlx5/odp.c, v7.0) refuses a range
+  // that may not block before it takes umem_mutex: `if
+  // (!mmu_notifier_range_blockable(range)) return false;`
+  invalidateNonblock: "refuse",
   start: "init",
   steps: compose(
     {

@@ -297,8 +297,8 @@ function innerEnd(k: Ctx): void {
  * invalidate() callback may not sleep, so it takes user_lock with mutex_trylock()
  * (lib/test_hmm.c dmirror_interval_invalidate, nouveau_svm_range_invalidate) and, when
  * that fails, returns false; a driver whose callback refuses every such range
- * (refusesNonblock: drm_gpusvm_notifier_invalidate(), amdxdna_hmm_invalidate()) returns
- * false at once. Then mn_itree_invalidate() calls mn_itree_inv_end() itself ("On -EAGAIN
+ * (refusesNonblock: drm_gpusvm_notifier_invalidate(), mlx5_ib_invalidate_range(),
+ * amdxdna_hmm_invalidate()) returns false at once. Then mn_itree_invalidate() calls mn_itree_inv_end() itself ("On -EAGAIN
  * the non-blocking caller is not allowed to call invalidate_range_end()",
  * mm/mmu_notifier.c since the interval notifiers of v5.5) and the start fails with
  * -EAGAIN: the seq is even again, the subscription's seq was never set, and the caller
