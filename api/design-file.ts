@@ -92,7 +92,7 @@ const specSchema = z.object({
     .optional(),
   invalidateNonblock: z.enum(["trylock", "refuse"]).optional(),
   marksUnmapped: z.boolean().optional(),
-  runsFrom: z.enum(["task", "worker"]).optional(),
+  runsFrom: z.enum(["task", "worker", "either"]).optional(),
 });
 
 const list = (xs: readonly string[], max = 12): string =>

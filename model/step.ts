@@ -168,10 +168,12 @@ export interface Design extends Program {
   /**
    * Where the call runs: "task" (the default), a user task's system call or fault, which
    * a fatal signal reaches; "worker", a kernel worker that no signal reaches (nouveau's
-   * and xe's GPU fault workers, mlx5's page-fault work), where only time or the end of
-   * the invalidations can end a retry loop (worker-call-ends).
+   * GPU fault worker), where only time or the end of the invalidations can end a retry
+   * loop (worker-call-ends); "either", code called from both (xe's fault worker and its
+   * VM-bind prefetch, mlx5's page-fault work and its advise-MR prefetch): a signal
+   * reaches it, as from a task, and worker-call-ends judges it where no signal is sent.
    */
-  readonly runsFrom?: "task" | "worker";
+  readonly runsFrom?: "task" | "worker" | "either";
 }
 
 export function op<O extends string>(spec: Op<O>): Op<O> {

@@ -263,10 +263,15 @@ export const condReschedTerminatesRt: Property = liveness({
 /**
  * A call from a kernel worker, on a scenario with invalidations and time. No signal
  * reaches a worker, so the helper's fatal-signal check never ends its loop there: only a
- * deadline that time makes pass does, or invalidations that stop coming.
+ * deadline that time makes pass does, or invalidations that stop coming. Code called
+ * from a task as well (`runsFrom: "either"`) is judged so where no signal is sent.
  */
 const workerUnderInvalidations = (s: Scenario, d: Design) =>
-  d.family === "hmm" && d.runsFrom === "worker" && hasActor(s, "invalidate") && hasActor(s, CLOCK);
+  d.family === "hmm" &&
+  (d.runsFrom === "worker" ||
+    (d.runsFrom === "either" && !hasActor(s, "signal") && !hasActor(s, "signal-process"))) &&
+  hasActor(s, "invalidate") &&
+  hasActor(s, CLOCK);
 
 export const workerCallEnds: Property = liveness({
   id: "worker-call-ends",

@@ -9,6 +9,7 @@ import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { scenario as makeScenario } from "../model/scenarios.js";
 import { fatalSignalEndsLoop } from "../properties/liveness.js";
+import { workerCallEnds } from "../properties/time.js";
 import { bench, mini, scenario, tidOf } from "./helpers.js";
 
 const KILLABLE: readonly FaultFlag[] = ["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"];
@@ -109,6 +110,23 @@ describe("no signal reaches a driver that runs from a kernel worker", () => {
     );
     expect(fatalSignalEndsLoop.applies(killed, worker)).toBe(false);
     expect(fatalSignalEndsLoop.applies(killed, faulting(KILLABLE))).toBe(true);
+  });
+
+  it("reaches code called from a task as well, which worker-call-ends judges where no signal is sent", () => {
+    const either = { ...worker, id: "either-caller", runsFrom: "either" as const };
+    const b = bench(scenario("anon-uffd-killed"), either);
+    expect(b.world.threads[0]?.fromWorker).toBe(false);
+    expect(fatalSignalEndsLoop.applies(scenario("anon-uffd-killed"), either)).toBe(true);
+    expect(workerCallEnds.applies(scenario("invalidate-storm"), either)).toBe(true);
+    expect(workerCallEnds.applies(scenario("invalidate-storm"), worker)).toBe(true);
+    expect(workerCallEnds.applies(scenario("invalidate-storm"), faulting(KILLABLE))).toBe(false);
+    const stormKilled = makeScenario({
+      ...scenario("invalidate-storm"),
+      id: "invalidate-storm-killed",
+      actors: [...scenario("invalidate-storm").actors, ...scenario("anon-uffd-killed").actors],
+    });
+    expect(workerCallEnds.applies(stormKilled, either)).toBe(false);
+    expect(workerCallEnds.applies(stormKilled, worker)).toBe(true);
   });
 
   it("lets the OOM reaper reap the killed process's mm under a worker", () => {

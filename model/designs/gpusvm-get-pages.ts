@@ -203,13 +203,14 @@ function mapPages(at: string): Steps {
  * What both versions share about the driver: drm_gpusvm_notifier_invalidate() refuses a
  * range that may not block (`if (!mmu_notifier_range_blockable(mmu_range)) return
  * false;`), xe's invalidate() marks its range unmapped on MMU_NOTIFY_UNMAP, and xe calls
- * get_pages from its GPU page-fault worker.
+ * get_pages from its GPU page-fault worker and from a VM bind's prefetch, in the task
+ * (drivers/gpu/drm/xe/xe_vm.c, v7.0: xe_svm_range_get_pages()).
  */
 const XE_GET_PAGES = {
   family: "hmm",
   invalidateNonblock: "refuse",
   marksUnmapped: true,
-  runsFrom: "worker",
+  runsFrom: "either",
   start: "init",
 } as const satisfies Partial<Design>;
 

@@ -122,6 +122,10 @@ export const gpusvmScan: Design = {
   family: "hmm",
   // drm_gpusvm_notifier_invalidate(): `if (!mmu_notifier_range_blockable(mmu_range)) return false;`
   invalidateNonblock: "refuse",
+  // xe's GPU page-fault worker: __xe_svm_handle_pagefault() -> xe_svm_alloc_vram() ->
+  // drm_gpusvm_scan_mm() (drivers/gpu/drm/xe/xe_svm.c, v7.0), and a VM bind's prefetch
+  // from a task (xe_vm.c: xe_svm_alloc_vram()), as for get_pages
+  runsFrom: "either",
   start: "init",
   steps: compose(
     {
@@ -180,6 +184,10 @@ export const gpusvmScanV8: Design = {
     '"[PATCH v8 8/8] drm/gpusvm: Use hmm_range_fault_unlocked_timeout() for range faults" (Jul 10 2026) with "[PATCH v2 4/4] fixup! drm/gpusvm: ..." (Jul 14 2026)',
   family: "hmm",
   invalidateNonblock: "refuse",
+  // xe's GPU page-fault worker: __xe_svm_handle_pagefault() -> xe_svm_alloc_vram() ->
+  // drm_gpusvm_scan_mm() (drivers/gpu/drm/xe/xe_svm.c, v7.0), and a VM bind's prefetch
+  // from a task (xe_vm.c: xe_svm_alloc_vram()), as for get_pages
+  runsFrom: "either",
   start: "init",
   steps: compose(
     {

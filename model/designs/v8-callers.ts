@@ -203,8 +203,10 @@ export const odpV8: Design = {
     '"[PATCH v8 6/8] RDMA/umem: Use hmm_range_fault_unlocked_timeout() for ODP faults" (Jul 10 2026)',
   family: "hmm",
   // mlx5's page faults: mlx5_ib_eqe_pf_action(), a work item, -> pagefault_mr() ->
-  // pagefault_real_mr() -> ib_umem_odp_map_dma_and_lock() (drivers/infiniband/hw/mlx5/odp.c, v7.0)
-  runsFrom: "worker",
+  // pagefault_real_mr() -> ib_umem_odp_map_dma_and_lock() (drivers/infiniband/hw/mlx5/odp.c,
+  // v7.0); and from a task, an advise-MR prefetch with IB_UVERBS_ADVISE_MR_FLAG_FLUSH
+  // (mlx5_ib_advise_mr_prefetch() -> pagefault_mr(), synchronously)
+  runsFrom: "either",
   // mlx5_ib_invalidate_range() (drivers/infiniband/hw/mlx5/odp.c, v7.0) refuses a range
   // that may not block before it takes umem_mutex: `if
   // (!mmu_notifier_range_blockable(range)) return false;`
