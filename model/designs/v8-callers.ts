@@ -7,7 +7,7 @@ import { HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE, hmmCallWithTimeout } from "../ker
 import { condResched } from "../kernel/sched.js";
 import { armDeadline, jiffiesUntil, timeAfter, timeAfterEq } from "../kernel/time.js";
 import { exit, set, test } from "../locals.js";
-import type { Design } from "../step.js";
+import type { Design, Unreachable } from "../step.js";
 import { compose, override } from "../step.js";
 import { consumeUnderUserLock } from "./callers.js";
 import { unreachable } from "./unreachable.js";
@@ -152,8 +152,28 @@ export const nouveauV8: Design = {
       "nouveau_range_fault() computes remaining = timeout - jiffies before it tests time_after_eq(jiffies, timeout), and jiffies only grows: once the deadline has fallen (remaining <= 0) the test is true and it returns -EBUSY, so the call gets remaining only while the deadline is ahead, a positive budget, never 0 (the point of fixup 2/4)",
     ),
     ...hmmRangeFaultLockedV8NeverReaches(),
+    // nouveau_range_fault()'s one caller is the fault work item, nouveau_svm_fault()
+    // (drivers/gpu/drm/nouveau/nouveau_svm.c, v7.0)
+    ...noSignalInWorker("nouveau_range_fault()"),
   ],
 };
+
+/**
+ * The helper's -EINTR edges, which a caller that runs only from a kernel worker never
+ * takes: no signal reaches a kworker (kthreadd() ignore_signals() the threads it makes,
+ * kernel/kthread.c, v7.0), so fatal_signal_pending() and a killable lock never fail.
+ */
+function noSignalInWorker(caller: string): Unreachable[] {
+  const why = `${caller} runs only from a kernel worker, which takes no signal (kthreadd() ignore_signals() the threads it makes, kernel/kthread.c, v7.0): fatal_signal_pending() is false and mmap_read_lock_killable() never returns -EINTR there`;
+  return [
+    ...unreachable("unlocked.do", ["yes"], why),
+    ...unreachable("unlocked.eintr", ["ok"], why),
+    ...unreachable("unlocked.lock", ["eintr"], why),
+    ...unreachable("unlocked.lock_err", ["ok"], why),
+    ...unreachable("hmm.unlocked", ["yes"], why),
+    ...unreachable("hmm.drop_eintr", ["ok"], why),
+  ];
+}
 
 // The fixup without its time_after_eq() hunk: v8's `if (time_after(jiffies, timeout))`
 // kept, and v8's `max(timeout - jiffies, 1L)` gone. On the jiffy the deadline falls on,
@@ -172,7 +192,10 @@ export const nouveauV8ZeroTimeout: Design = {
     override({ expired: { op: timeAfter("timeout"), on: { yes: "ebusy", no: "call" } } }),
   ),
   // the jiffy the deadline falls on passes remaining 0: unlocked.if_timeout/no is reached
-  unreachable: hmmRangeFaultLockedV8NeverReaches(),
+  unreachable: [
+    ...hmmRangeFaultLockedV8NeverReaches(),
+    ...noSignalInWorker("nouveau_range_fault()"),
+  ],
 };
 
 // "[PATCH v8 6/8] RDMA/umem: Use hmm_range_fault_unlocked_timeout() for ODP faults"
