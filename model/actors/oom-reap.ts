@@ -31,13 +31,17 @@ import { SIGNAL_ACTORS } from "./signal.js";
 /**
  * The OOM killer has sent the victim (the driver's process) SIGKILL: the reaper may run,
  * and tries again after a pass that failed (oom_reap_task()'s retries), until a pass
- * succeeds and it sets MMF_OOM_SKIP. The signal actor has sent it once it is done (a
- * driver that runs from a kernel worker is not killed, but the process whose mm it
- * works on is, and the reaper reaps that mm all the same).
+ * succeeds and it sets MMF_OOM_SKIP. Sent: a driver has it pending, or the signal actor
+ * is done (a driver that runs from a kernel worker is not killed, but the process whose
+ * mm it works on is, and the reaper reaps that mm all the same).
  */
 const victimKilled = (w: World, _tid: Tid) =>
   w.mm.oomSkip !== true &&
-  w.threads.some((t) => SIGNAL_ACTORS.includes(t.program) && t.status.kind === "done");
+  w.threads.some(
+    (t) =>
+      (t.role === "driver" && t.fatal) ||
+      (SIGNAL_ACTORS.includes(t.program) && t.status.kind === "done"),
+  );
 
 const trylock = op({
   name: "oom_reap_task_mm(): mmap_read_trylock(mm)",
