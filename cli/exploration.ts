@@ -1,7 +1,7 @@
 // The options that choose how rows are computed, shared by `check` and `matrix`:
 // random schedules (default) or the exhaustive breadth-first engine.
 import { availableParallelism } from "node:os";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { DEFAULT_STEP_LIMIT_MS } from "../engine/parallel.js";
 import type { ExplorationFlags } from "../engine/rows.js";
 import { DEFAULT_SHORTEST_STATES, rowsFor as engineRowsFor } from "../engine/rows.js";
@@ -20,6 +20,19 @@ import {
   UsageError,
 } from "./errors.js";
 import { exhaustiveProgress } from "./progress.js";
+
+/**
+ * `--workers <n>`, as every command that searches on worker threads takes it: one per
+ * core by default; `what` says what runs on them.
+ */
+export function workersOption(what: string): Option {
+  return new Option(
+    "--workers <n>",
+    `worker threads, one per core by default (the default below is this machine's count): ${what}; the results do not depend on n`,
+  )
+    .argParser(parseCount("--workers"))
+    .default(availableParallelism());
+}
 
 /**
  * `shortestByDefault` (check): the breadth-first pass after random search runs unless
@@ -110,11 +123,10 @@ export function withExplorationOptions(
       "write the rows as a lockdrop.shard/1 file for `lockdrop merge` (shard 1/1 without --shard)",
       parseFileName("--shard-out"),
     )
-    .option(
-      "--workers <n>",
-      "worker threads, one per core by default (the default below is this machine's count): pairs run side by side, check deals one pair's random run indices out among them, and an exhaustive search runs on the workers the scenarios or pairs leave free; the results do not depend on n",
-      parseCount("--workers"),
-      availableParallelism(),
+    .addOption(
+      workersOption(
+        "pairs run side by side, check deals one pair's random run indices out among them, and an exhaustive search runs on the workers the scenarios or pairs leave free",
+      ),
     )
     .option(
       "--step-timeout <seconds>",

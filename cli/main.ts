@@ -55,21 +55,19 @@ registerInit(program);
 installProgress(process.argv.slice(2));
 guardProcessExit();
 
-/** The subcommand the user named (the first word that is one), for the usage hint. */
-function commandNamed(): string | undefined {
-  const names = program.commands.map((c) => c.name());
-  return process.argv.slice(2).find((a) => names.includes(a));
-}
+const commandNames = program.commands.map((c) => c.name());
 
 try {
   // `lockdrop help <command>` for a command that does not exist would print the
   // general help and exit 0, as if it had been answered
   const [first, second] = process.argv.slice(2);
-  if (first === "help" && second !== undefined && !second.startsWith("-")) {
-    const names = program.commands.map((c) => c.name());
-    if (!names.includes(second))
-      throw known("command", second, names, "Run `lockdrop --help` for what each does.");
-  }
+  if (
+    first === "help" &&
+    second !== undefined &&
+    !second.startsWith("-") &&
+    !commandNames.includes(second)
+  )
+    throw known("command", second, commandNames, "Run `lockdrop --help` for what each does.");
   await preloadDesignFiles(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -98,14 +96,14 @@ try {
       process.argv.some((a) => /^--(scenario|property|design)$/.test(a))
         ? " (--scenario, --property and --design take every word after them as a list, so give the design before them, or last after --)"
         : "";
+    // the help of the command the user named (the first word that is one), else the general one
+    const named = process.argv.slice(2).find((a) => commandNames.includes(a));
+    const message = e.message
+      .replace(/^error: /, "")
+      .replace(/\s*\n\s*/g, " ")
+      .replace(/\.$/, "");
     console.error(
-      `lockdrop: ${e.message
-        .replace(/^error: /, "")
-        .replace(/\s*\n\s*/g, " ")
-        .replace(
-          /\.$/,
-          "",
-        )}${listFirst}. Run \`lockdrop ${commandNamed() ?? ""}${commandNamed() ? " " : ""}--help\` for usage.`,
+      `lockdrop: ${message}${listFirst}. Run \`lockdrop ${named === undefined ? "" : `${named} `}--help\` for usage.`,
     );
     exit(2);
   }

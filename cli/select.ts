@@ -123,6 +123,10 @@ export function properties(ids: readonly string[] | undefined): Property[] {
   });
 }
 
+/** Why a selection in which no property applies is refused. */
+const ALL_NA =
+  "so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies)";
+
 /**
  * Refuse a selection in which no property applies to any scenario (exit 2, before
  * anything runs): every row would be n/a, and an exit code of 0 would say that something
@@ -140,7 +144,7 @@ export function somethingToCheck(
     .filter((s) => runsIn(s, design) && props.some((p) => p.applies(s, design)))
     .map((s) => s.id);
   throw new UsageError(
-    `nothing to check: ${props.length === 1 ? `property ${ids} does` : `properties ${ids} do`} not apply to design "${design.id}" in ${chosen.length === 1 ? `scenario "${chosen[0]?.id}"` : `any of the ${chosen.length} scenarios chosen`}, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: ${where.length > 0 ? `pick a scenario it applies to (${where.join(", ")}), or leave out --scenario` : `no scenario exercises it for ${withArticle(design.family)} caller; pick another property, or declare a scenario that does in your design file`}.`,
+    `nothing to check: ${props.length === 1 ? `property ${ids} does` : `properties ${ids} do`} not apply to design "${design.id}" in ${chosen.length === 1 ? `scenario "${chosen[0]?.id}"` : `any of the ${chosen.length} scenarios chosen`}, ${ALL_NA}. Fix: ${where.length > 0 ? `pick a scenario it applies to (${where.join(", ")}), or leave out --scenario` : `no scenario exercises it for ${withArticle(design.family)} caller; pick another property, or declare a scenario that does in your design file`}.`,
   );
 }
 
@@ -162,6 +166,6 @@ export function somethingInMatrix(
   if (pairs.some(({ d, s, props }) => props.some((p) => p.applies(s, d)))) return;
   const props = [...new Set(pairs.flatMap((x) => x.props.map((p) => `"${p.id}"`)))].join(", ");
   throw new UsageError(
-    `nothing to check: ${props.includes(",") ? `properties ${props} do` : `property ${props} does`} not apply to ${designs.length === 1 ? `design ${names}` : `designs ${names}`} in the scenarios chosen, so every row would be n/a and prove nothing (a property is n/a where the scenario cannot exercise it: the README's property table says where each applies). Fix: pick another property or scenario${narrowed ? ", or leave out --property or --scenario" : ""}.`,
+    `nothing to check: ${props.includes(",") ? `properties ${props} do` : `property ${props} does`} not apply to ${designs.length === 1 ? `design ${names}` : `designs ${names}`} in the scenarios chosen, ${ALL_NA}. Fix: pick another property or scenario${narrowed ? ", or leave out --property or --scenario" : ""}.`,
   );
 }

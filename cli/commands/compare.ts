@@ -2,7 +2,6 @@
 // side by side, with the counterexample that separates each cell where they differ.
 // A report: exits 0 when it ran to completion, 2 on bad input.
 
-import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { DEFAULT_STEP_LIMIT_MS, rowsInParallel } from "../../engine/parallel.js";
@@ -11,6 +10,7 @@ import { runsIn } from "../../model/scenarios.js";
 import { compareDesigns, comparisonJsonText, renderComparison } from "../../reports/compare.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
+import { workersOption } from "../exploration.js";
 import * as select from "../select.js";
 import { onStopSignals, pairsSoFar } from "../signals.js";
 import { fileOfDesign, filesDefaults, loadedFiles } from "../user-designs.js";
@@ -32,12 +32,7 @@ export function registerCompare(program: Command): void {
     .option("--all", "also list the rows where every design holds")
     .option("--strict", "exit 1 when any design violates any row")
     .option("--json", "print lockdrop.compare/1 JSON")
-    .option(
-      "--workers <n>",
-      "worker threads the design and scenario pairs run on, one per core by default (the default below is this machine's count); the results do not depend on n",
-      parseCount("--workers"),
-      availableParallelism(),
-    )
+    .addOption(workersOption("the design and scenario pairs run side by side on them"))
     .option(
       "--step-timeout <seconds>",
       "a step of a design file that runs longer is stopped: a design error at that step",

@@ -4,7 +4,6 @@
 // unlisted edge is unknown because a search was cut short, 1 with --strict when an
 // unlisted edge is unreached or a listed one is reached.
 
-import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { CoverageOptions } from "../../engine/coverage.js";
 import { COVERAGE_DEFAULTS, coverageExit, designCoverage } from "../../engine/coverage.js";
@@ -13,6 +12,7 @@ import { validateUnreachable } from "../../model/step.js";
 import { type CoverageInfo, coverageJsonText, renderCoverage } from "../../reports/coverage.js";
 import { DESIGN_LOADER, memoryBudget } from "../design-loader.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, parseCount, parseSeed, UsageError } from "../errors.js";
+import { workersOption } from "../exploration.js";
 import * as select from "../select.js";
 import { onStopSignals } from "../signals.js";
 import { fileDefaults, fileOfDesign, loadedFiles, moduleOf } from "../user-designs.js";
@@ -59,12 +59,7 @@ export function registerCoverage(program: Command): void {
       "exit 1 when an edge is unreached but not listed as unreachable, or listed but reached",
     )
     .option("--json", "print lockdrop.coverage/1 JSON")
-    .option(
-      "--workers <n>",
-      "worker threads the scenarios are searched on, one per core by default (the default below is this machine's count); the results do not depend on n",
-      parseCount("--workers"),
-      availableParallelism(),
-    )
+    .addOption(workersOption("the scenarios are searched side by side on them"))
     .option(
       "--step-timeout <seconds>",
       "a step of a design file that runs longer is stopped: a design error at that step",

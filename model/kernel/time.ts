@@ -98,9 +98,12 @@ function orderFrom(
   const t = typeof budget === "string" ? parseTimeLeft(k.get(leftOfLocal(budget))) : null;
   const first = t === null || t.key === key ? undefined : k.w.deadlines[t.key];
   if (t === null || first === undefined) return {};
-  return t.raised || RANK[first.state] > RANK[t.read]
-    ? { notBefore: t.key, strictlyAfter: true }
-    : { notBefore: t.key };
+  return after(t.key, t.raised || RANK[first.state] > RANK[t.read]);
+}
+
+/** On or after deadline `first`, or strictly after it. */
+function after(first: string, strictly: boolean): Pick<Deadline, "notBefore" | "strictlyAfter"> {
+  return strictly ? { notBefore: first, strictlyAfter: true } : { notBefore: first };
 }
 
 /**
@@ -122,10 +125,7 @@ function orderAfterSame(
     if (first === undefined || fallsAfter(w, other, first)) first = other;
   }
   if (first === undefined) return {};
-  const f = w.deadlines[first] as Deadline;
-  return RANK[f.state] > RANK[stateFor(budget)]
-    ? { notBefore: first, strictlyAfter: true }
-    : { notBefore: first };
+  return after(first, RANK[(w.deadlines[first] as Deadline).state] > RANK[stateFor(budget)]);
 }
 
 /**
@@ -192,13 +192,10 @@ export const armDeadline = (
         // and no budget is the time left to it any more
         for (const other in k.w.deadlines) {
           const o = k.w.deadlines[other] as Deadline;
-          if (o.notBefore === key)
-            k.w.deadlines[other] = {
-              owner: o.owner,
-              name: o.name,
-              state: o.state,
-              ...(o.from === undefined ? {} : { from: o.from }),
-            };
+          if (o.notBefore === key) {
+            const { notBefore: _gone, strictlyAfter: _too, ...unordered } = o;
+            k.w.deadlines[other] = unordered;
+          }
         }
         for (const local of Object.keys(k.t.locals))
           if (local.endsWith(LEFT_OF) && parseTimeLeft(k.t.locals[local])?.key === key)
