@@ -173,7 +173,7 @@ export function fairnessText(spec: LassoSpec, w: World, programs: Programs): str
   const dropped = w.threads.filter((t) => t.id > 0 && !fair.has(t.id));
   return dropped.length === 0
     ? `${text}${time}`
-    : `${text}${time}; not fair to ${dropped.map((t) => `${t.name} (${t.program})`).join(", ")}, which the property leaves out of its fairness set`;
+    : `${text}${time}; not fair to ${dropped.map((t) => `${t.name} (${t.program})`).join(" or ")}, which the property leaves out of its fairness set`;
 }
 
 export interface LassoFound {

@@ -12,6 +12,7 @@ export interface TimeActors {
   readonly clock: Actor;
   readonly munmap: Actor;
   readonly invalidate: Actor;
+  readonly madvise: Actor;
   readonly monitor: Actor;
   readonly signal: Actor;
   readonly folio: Actor;
@@ -89,21 +90,26 @@ export function timeScenarios(a: TimeActors): Scenario[] {
     {
       id: "invalidate-storm",
       title:
-        "private anonymous VMA, 1 page, no uffd: an endless stream of invalidations (no bound) and the clock; no signal, as in a GPU fault worker",
+        "private anonymous VMA, 1 page, no uffd: an endless stream of invalidations (no bound: reclaim's rmap unmap of the page once mapped, and madvise(MADV_DONTNEED) over it, mapped or not) and the clock; no signal, as in a GPU fault worker",
       families: hmm,
       vmas: [{ ...anon, pages: 1 }],
       write: true,
-      actors: [use(a.invalidate, null), use(a.clock, null)],
+      actors: [use(a.invalidate, null), use(a.madvise, null), use(a.clock, null)],
       stepsPerPage: 40,
     },
     {
       id: "uffd-invalidate-storm",
       title:
-        "anon-uffd with 1 page, the monitor answering, an endless stream of invalidations that zap the page again, and the clock",
+        "anon-uffd with 1 page, the monitor answering, an endless stream of invalidations that zap the page again (reclaim's rmap unmap, madvise(MADV_DONTNEED)), and the clock",
       families: hmm,
       vmas: [{ ...anonUffd, pages: 1 }],
       write: true,
-      actors: [use(a.invalidate, null), use(a.monitor, null), use(a.clock, null)],
+      actors: [
+        use(a.invalidate, null),
+        use(a.madvise, null),
+        use(a.monitor, null),
+        use(a.clock, null),
+      ],
       stepsPerPage: 40,
     },
     {

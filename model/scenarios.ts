@@ -714,7 +714,7 @@ export const SCENARIOS: readonly Scenario[] = [
     hugetlbMunmapSplitKeepsLock,
   ),
   // the v8 series' timeouts: the clock, invalidation storms, a misbehaving fault handler
-  ...timeScenarios({ clock, munmap, invalidate, monitor, signal, folio }),
+  ...timeScenarios({ clock, munmap, invalidate, madvise, monitor, signal, folio }),
 ];
 
 /** The same scenario with `pages` pages in each VMA (a scenario's size knob). */

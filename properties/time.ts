@@ -253,7 +253,9 @@ export const condReschedTerminatesRt: Property = liveness({
   applies: condReschedLoop,
   inLoop: notReturned,
   progress: faultDropped,
-  notFairTo: ["invalidate"],
+  // the invalidators: reclaim's rmap unmap, and madvise(MADV_DONTNEED) where the
+  // invalidation storms run it
+  notFairTo: ["invalidate", "madvise"],
   describe: (prefix, loop) =>
     `lasso: after ${prefix} steps T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns; realtime or uniprocessor: the invalidator need not run in it, as cond_resched() does not yield to a lower-priority task.`,
 });

@@ -176,11 +176,35 @@ describe("the zero page", () => {
 });
 
 describe("the invalidation actor (try_to_unmap)", () => {
-  it("never picks the zero page, which is in no rmap", () => {
+  it("starts only on a page whose PTE maps a folio: not the zero page, no entry", () => {
     const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
     const i = tidOf(setup.world0, "I");
-    expect(isEnabled(setup.world0, i, setup.programs)).toBe(true);
-    const zero = { ...setup.world0, ptes: ["zero" as const] };
-    expect(isEnabled(zero, i, setup.programs)).toBe(false);
+    // the page is not there yet: reclaim has no folio to unmap
+    expect(setup.world0.ptes).toEqual(["none"]);
+    expect(isEnabled(setup.world0, i, setup.programs)).toBe(false);
+    for (const pte of ["ro", "rw", "cow"] as const) {
+      expect(isEnabled({ ...setup.world0, ptes: [pte] }, i, setup.programs)).toBe(true);
+    }
+    for (const pte of ["zero", "swap", "migration", "device-private"] as const) {
+      expect(isEnabled({ ...setup.world0, ptes: [pte] }, i, setup.programs)).toBe(false);
+    }
+  });
+
+  it("clears the PTE at its end only if it still maps the folio it started from", () => {
+    const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
+    const i = tidOf(setup.world0, "I");
+    // begin, user_lock, invalidate(): the end is I's next step
+    const started = (pte: "rw" | "cow") =>
+      runAlone(setup.programs, { ...setup.world0, ptes: [pte] }, i, calls("invalidate()")).world;
+    const end = (w: World) => runAlone(setup.programs, w, i, calls("zap pte")).world.ptes;
+    expect(end(started("rw"))).toEqual(["none"]);
+    expect(end(started("cow"))).toEqual(["none"]);
+    // made writable in place (wp_page_reuse()) or shared by fork: the same folio
+    expect(end({ ...started("rw"), ptes: ["cow"] })).toEqual(["none"]);
+    // a write fault copied the shared page (wp_page_copy()): a new folio, left alone
+    expect(end({ ...started("cow"), ptes: ["rw"] })).toEqual(["rw"]);
+    // zapped meanwhile (munmap), or the zero page after it: nothing to clear
+    expect(end({ ...started("rw"), ptes: ["none"] })).toEqual(["none"]);
+    expect(end({ ...started("rw"), ptes: ["zero"] })).toEqual(["zero"]);
   });
 });

@@ -64,14 +64,21 @@ function design(id: string, steps: Steps, start = Object.keys(steps)[0] as strin
   };
 }
 
+const anonVma = {
+  name: "anon",
+  pages: 1,
+  write: true,
+  shared: false,
+  hugetlb: false,
+  uffdMissing: false,
+};
+
 function scenario(over: Partial<Scenario>): Scenario {
   return {
     id: "declared",
     title: "declared locks and objects",
     families: ["hmm"],
-    vmas: [
-      { name: "anon", pages: 1, write: true, shared: false, hugetlb: false, uffdMissing: false },
-    ],
+    vmas: [anonVma],
     write: true,
     actors: [],
     stepsPerPage: 40,
@@ -249,9 +256,13 @@ describe("no-sleep-in-atomic on the built-in primitives", () => {
     });
     const alone = verdicts(d, scenario({ locks }), ["no-sleep-in-atomic"]);
     expect(alone["no-sleep-in-atomic"]).toMatchObject({ verdict: "holds", complete: true });
-    const invalidated = verdicts(d, scenario({ locks, actors: [use(invalidateActor(), 1)] }), [
-      "no-sleep-in-atomic",
-    ])["no-sleep-in-atomic"];
+    // reclaim unmaps a page that is mapped (try_to_unmap() starts from a folio)
+    const mapped = { ...anonVma, mapped: true };
+    const invalidated = verdicts(
+      d,
+      scenario({ locks, vmas: [mapped], actors: [use(invalidateActor(), 1)] }),
+      ["no-sleep-in-atomic"],
+    )["no-sleep-in-atomic"];
     expect(invalidated?.verdict).toBe("violated");
     expect(invalidated?.message).toMatch(/mmu_interval_read_begin\(sub\).*while holding drv\.spin/);
   });

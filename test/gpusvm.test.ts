@@ -56,11 +56,15 @@ const unmapped = scenario({
   vmas: [anon],
   actors: [{ actor: "munmap", budget: 1 }],
 });
-/** invalidations and the clock: -EBUSY once the deadline has passed. */
+/**
+ * invalidations and the clock: -EBUSY once the deadline has passed. The scan faults
+ * nothing in, so the pages start mapped for reclaim's rmap unmap to find them.
+ */
+const mapped = { ...anon, mapped: true };
 const clocked = scenario({
   id: "test-gpusvm-clock",
   families: ["hmm"],
-  vmas: [anon],
+  vmas: [mapped],
   actors: [
     { actor: "invalidate", budget: 2 },
     { actor: "clock", budget: null },
@@ -91,7 +95,7 @@ describe("drm_gpusvm_scan_mm()", () => {
     const noClock = scenario({
       id: "test-gpusvm-noclock",
       families: ["hmm"],
-      vmas: [anon],
+      vmas: [mapped],
       actors: [{ actor: "invalidate", budget: 2 }],
     });
     expect(lockBalance(design("gpusvm-scan"), noClock).verdict).toBe("holds");

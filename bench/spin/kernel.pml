@@ -545,30 +545,32 @@ active proctype I() {
   byte budget = 1;
   byte page = UNSET;
   do
-  /* one alternative per page the schedule may pick (N <= 8) */
+  /* one alternative per page the schedule may pick (N <= 8): reclaim and migration
+     start from a folio, so only a page whose PTE maps one (try_to_unmap_one(),
+     mm/rmap.c at v7.0, finds only PTEs that map its folio) */
   :: d_step { /* try_to_unmap(page 0): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 0 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 0 && pte[0] ->
        disrupted = 1; page = 0; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 1): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 1 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 1 && pte[1] ->
        disrupted = 1; page = 1; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 2): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 2 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 2 && pte[2] ->
        disrupted = 1; page = 2; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 3): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 3 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 3 && pte[3] ->
        disrupted = 1; page = 3; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 4): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 4 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 4 && pte[4] ->
        disrupted = 1; page = 4; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 5): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 5 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 5 && pte[5] ->
        disrupted = 1; page = 5; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 6): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 6 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 6 && pte[6] ->
        disrupted = 1; page = 6; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* try_to_unmap(page 7): mmu_notifier_invalidate_range_start() */
-       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 7 ->
+       blk[TI] == B_RUN && pc == I_IDLE && budget > 0 && N > 7 && pte[7] ->
        disrupted = 1; page = 7; budget--; invalidate_start(TI); pc = I_CB_LOCK }
   :: d_step { /* mutex_lock(user_lock) */
        blk[TI] == B_RUN && pc == I_CB_LOCK ->

@@ -2,10 +2,20 @@
 // unmapping one page through the rmap (try_to_unmap): invalidate_range_start (seq odd),
 // the driver's invalidate() under user_lock, zap, invalidate_range_end. Hugetlb pages
 // are unmapped only if hugetlb_vma_trylock_write succeeds, as the rmap walk does.
-// try_to_unmap_one() read in mm/rmap.c at gregkh/linux 155f9686bd80 (a v6.11-era tree):
-// range_start; for a shared hugetlb folio trylock or abort the walk; clear the PTE;
-// range_end on both paths. (A hugetlb folio reaches try_to_unmap() only after a memory
-// failure; migration's try_to_migrate_one() takes the same trylock.)
+// try_to_unmap_one() read in mm/rmap.c at v7.0: range_start; page_vma_mapped_walk(),
+// which finds only PTEs that map this folio; for a shared hugetlb folio trylock or abort
+// the walk; clear the PTE; range_end on both paths. (A hugetlb folio reaches
+// try_to_unmap() only after a memory failure; migration's try_to_migrate_one() takes
+// the same trylock.)
+//
+// Reclaim and migration start from a folio, so the actor begins only on a page whose
+// PTE maps one (`ro`, `rw` or `cow`): a none PTE, a swap or migration entry, a
+// device-private entry and the zero page are in no folio's rmap. Its end clears the PTE
+// only if it still maps that folio: not if a write fault copied the page meanwhile
+// (`cow` became `rw` through wp_page_copy(), a new folio), nor if it was zapped. The
+// PTE carries no folio identity, so a zap followed by a new fault of the same kind
+// before the end would be taken for the old folio; no built-in scenario can do both
+// (munmap frees the VMA it zaps).
 
 import { type Actor, actor } from "../actor.js";
 import {
@@ -19,9 +29,12 @@ import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
 import type { Pte } from "../world.js";
 
-/** The pages an rmap walk may unmap: any but the zero page, which is in no rmap. */
+/** A PTE that maps a folio an rmap walk can find: not the zero page, no entry. */
+const mapsFolio = (p: Pte | undefined): boolean => p === "ro" || p === "rw" || p === "cow";
+
+/** The pages reclaim or migration may unmap: those whose PTE maps a folio. */
 const unmappable = (ptes: readonly Pte[]): string[] =>
-  ptes.flatMap((p, i) => (p === "zero" ? [] : [`page ${i}`]));
+  ptes.flatMap((p, i) => (mapsFolio(p) ? [`page ${i}`] : []));
 
 const begin = op({
   name: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
@@ -29,7 +42,10 @@ const begin = op({
   enabled: (w) => unmappable(w.ptes).length > 0,
   run: (k) => {
     const pages = unmappable(k.w.ptes);
-    k.set("page", Number(k.choose(pages).slice(5)));
+    const page = Number(k.choose(pages).slice(5));
+    k.set("page", page);
+    // a shared page a write fault may copy to a new folio before the end
+    if (k.w.ptes[page] === "cow") k.set("cow", 1);
     invalidateStart(k);
     return "ok";
   },
@@ -43,10 +59,10 @@ const zapEnd = op({
     const vma = k.w.vmas.find((v) => v.state !== "freed" && v.start <= p && p < v.end);
     const lock = vma?.hugetlbLock;
     const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
-    // a read fault may have mapped the zero page since begin: try_to_unmap() leaves it
-    if (locked && k.w.ptes[p] !== "none" && k.w.ptes[p] !== "zero") {
-      setPte(k, p, "none");
-    }
+    const pte = k.w.ptes[p];
+    // page_vma_mapped_walk() finds the PTE only if it still maps the folio
+    const same = mapsFolio(pte) && !(k.get("cow") === 1 && pte === "rw");
+    if (locked && same) setPte(k, p, "none");
     if (lock && locked) rwsem.release(lock, k.tid, "write");
     invalidateEnd(k);
     return "ok";
