@@ -58,6 +58,16 @@ export function timeScenarios(a: TimeActors): Scenario[] {
       stepsPerPage: 40,
     },
     {
+      id: "uffd-silent-worker",
+      title:
+        "anon-uffd with 1 page and the clock, the monitor never answers, no signal: a kernel worker's fault sleeps in handle_userfault()",
+      families: hmm,
+      vmas: [{ ...anonUffd, pages: 1 }],
+      write: true,
+      actors: [use(a.clock, null)],
+      stepsPerPage: 40,
+    },
+    {
       id: "anon-swap-clock",
       title:
         "anon-swap with the clock: folio-lock RETRYs drop the lock (and re-arm the budget) while deadlines come",

@@ -19,6 +19,7 @@ import {
   retryOnlyWithAllowRetry,
   timeoutBoundsNotifierRetries,
   workerCallEnds,
+  workerUffdWaitEnds,
 } from "./time.js";
 import { uffdCopyFolioPut, uffdCopyRevalidates } from "./uffd.js";
 import { noFreedVmaUse, noVmaUseAfterUnlock, vmaFieldUnderLock, vmaOfOwnMm } from "./vma.js";
@@ -48,6 +49,7 @@ export const PROPERTIES: readonly Property[] = [
   condReschedTerminates,
   condReschedTerminatesRt,
   workerCallEnds,
+  workerUffdWaitEnds,
   retryOnlyWithAllowRetry,
   // notifiers (properties/notifier.ts)
   notifierStartEndPaired,

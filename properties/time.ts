@@ -24,7 +24,7 @@ import { hasActor, type Scenario } from "../model/scenarios.js";
 import type { Design, Op } from "../model/step.js";
 import type { Tid, World } from "../model/world.js";
 import type { Property } from "./property.js";
-import { liveness, who } from "./property.js";
+import { liveness, safety, who } from "./property.js";
 
 function ops(d: Design): Op[] {
   return Object.values(d.steps).map((s) => s.op);
@@ -289,6 +289,39 @@ export const workerCallEnds: Property = liveness({
   fairTo: [CLOCK],
   describe: (prefix, loop) =>
     `lasso: after ${prefix} steps T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns, although time passes (the clock gets its turns) and no signal can reach a worker: as long as the invalidations keep coming, T keeps retrying.`,
+});
+
+// ---------------------------------------------------------------------------------
+
+/**
+ * A call from a kernel worker, on a userfaultfd range whose monitor never answers.
+ * handle_userfault() (fs/userfaultfd.c, v7.0) sleeps in schedule() with no timeout until
+ * the monitor wakes the fault (UFFDIO_COPY, UFFDIO_WAKE) or the uffd is released; a
+ * worker gets no signal, and a deadline is tested only between passes of the helper, so
+ * nothing the kernel does ends that sleep.
+ */
+const workerOnSilentMonitor = (s: Scenario, d: Design) =>
+  d.family === "hmm" &&
+  (d.runsFrom === "worker" ||
+    (d.runsFrom === "either" && !hasActor(s, "signal") && !hasActor(s, "signal-process"))) &&
+  s.vmas.some((v) => v.uffdMissing) &&
+  !hasActor(s, "monitor");
+
+export const workerUffdWaitEnds: Property = safety({
+  id: "worker-uffd-wait-ends",
+  ref: 'T6; "[PATCH v2 0/4] mm/hmm: Clarify notifier retry state and scope HMM timeouts" (Jul 14 2026): a GPU fault worker, which userspace fatal signals cannot reach; handle_userfault() in fs/userfaultfd.c (v7.0)',
+  statement:
+    "a call from a kernel worker does not sleep for ever in handle_userfault(): no run ends with T asleep there while the monitor never answers (no signal reaches a worker, and no deadline wakes the sleep: the helper tests one only between its passes)",
+  applies: workerOnSilentMonitor,
+  check: () => null,
+  atEnd: ({ world }) => {
+    const t = world.threads.find(
+      (x) => x.role === "driver" && x.status.kind === "blocked" && x.status.on.kind === "uffd",
+    );
+    return t
+      ? `${t.name} sleeps in handle_userfault() for ever: the monitor never answers, no signal reaches a kernel worker, and ${Object.keys(world.deadlines).some((k) => k.endsWith(`@${t.name}`)) ? "the deadline it armed does not wake it (the helper tests one only between its passes; time passing changes nothing here)" : "no deadline bounds the call"}.`
+      : null;
+  },
 });
 
 // ---------------------------------------------------------------------------------

@@ -230,6 +230,41 @@ describe("cond-resched-terminates and -rt (T3)", () => {
   });
 });
 
+describe("worker-uffd-wait-ends: a kernel worker asleep on a silent monitor", () => {
+  const p = prop("worker-uffd-wait-ends");
+  const silent = builtIn("uffd-silent-worker");
+
+  it("is violated wherever v8 lets a worker's fault sleep in handle_userfault()", () => {
+    for (const [id, steps] of [
+      ["nouveau-v8", 14],
+      ["odp-v8", 12],
+      ["gpusvm-get-pages-v8", 13],
+    ] as const) {
+      const r = exhaustive(design(id), silent, p);
+      expect([id, r.verdict, r.steps]).toEqual([id, "violated", steps]);
+      expect(r.message).toMatch(/^T sleeps in handle_userfault\(\) for ever/);
+      expect(r.message).toMatch(/the deadline it armed does not wake it/);
+    }
+    // nouveau's worker gets no signal, so a scenario that sends one judges it too
+    expect(exhaustive(design("nouveau-v8"), builtIn("anon-uffd-silent"), p).verdict).toBe(
+      "violated",
+    );
+  });
+
+  it("holds where the fault cannot sleep there: v7.0's SIGBUS, a scan that faults nothing", () => {
+    for (const id of ["gpusvm-get-pages", "gpusvm-scan", "gpusvm-scan-v8"]) {
+      const r = exhaustive(design(id), silent, p);
+      expect([id, r.verdict, r.complete]).toEqual([id, "holds", true]);
+    }
+  });
+
+  it("leaves out callers a signal reaches: a task's, or a worker's where a signal is sent", () => {
+    expect(p.applies(silent, design("mshv-v8"))).toBe(false);
+    expect(p.applies(builtIn("anon-uffd-silent"), design("odp-v8"))).toBe(false);
+    expect(p.applies(builtIn("anon-uffd"), design("nouveau-v8"))).toBe(false);
+  });
+});
+
 describe("retry-only-with-allow-retry (T4)", () => {
   const p = prop("retry-only-with-allow-retry");
   const s = builtIn("misbehaving-handler");
