@@ -16,6 +16,15 @@
 // PTE carries no folio identity, so a zap followed by a new fault of the same kind
 // before the end would be taken for the old folio; no built-in scenario can do both
 // (munmap frees the VMA it zaps).
+//
+// What the end leaves is none, which try_to_unmap_one() leaves only for a clean file
+// folio and a lazy-free anonymous one (MADV_FREE, discarded clean: its `discard:`
+// path). A swap-backed anonymous folio gets a swap entry, migration a migration entry,
+// and a hugetlb folio after a memory failure a hwpoison entry; on those VMAs this lane
+// stands for the lazy-free page, or for a hugetlbfs hole punch (hugetlb_vmdelete_list()
+// takes the same hugetlb_vma_trylock_write() and leaves none). Nor does it hold the
+// folio lock that try_to_unmap()'s caller holds (shrink_folio_list() takes it with
+// folio_trylock()). README, "Known differences from the kernel", says both.
 
 import { type Actor, actor } from "../actor.js";
 import {
