@@ -278,17 +278,7 @@ describe("no-sleep-in-atomic on the built-in primitives", () => {
     });
     const s = scenario({
       locks,
-      vmas: [
-        {
-          name: "anon",
-          pages: 1,
-          write: true,
-          shared: false,
-          hugetlb: false,
-          uffdMissing: false,
-          mapped: true,
-        },
-      ],
+      vmas: [{ ...anonVma, mapped: true }],
     });
     const v = verdicts(d, s, ["no-sleep-in-atomic"])["no-sleep-in-atomic"];
     expect(v?.verdict).toBe("violated");
