@@ -207,4 +207,16 @@ describe("the invalidation actor (try_to_unmap)", () => {
     expect(end({ ...started("rw"), ptes: ["none"] })).toEqual(["none"]);
     expect(end({ ...started("rw"), ptes: ["zero"] })).toEqual(["zero"]);
   });
+
+  it("holds the folio lock from begin to end, and leaves a folio someone else holds", () => {
+    const setup = setupFor(design("v2"), scenario("anon-uffd-1"));
+    const i = tidOf(setup.world0, "I");
+    const mapped: World = { ...setup.world0, ptes: ["rw"] };
+    // shrink_folio_list(): a folio whose folio_trylock() fails is skipped
+    expect(isEnabled({ ...mapped, folioLock: [0] }, i, setup.programs)).toBe(false);
+    const begun = runAlone(setup.programs, mapped, i, calls("try_to_unmap")).world;
+    expect(begun.folioLock).toEqual([i]);
+    const ended = runAlone(setup.programs, begun, i, calls("zap pte")).world;
+    expect(ended.folioLock).toEqual([null]);
+  });
 });

@@ -22,11 +22,13 @@
 // path). A swap-backed anonymous folio gets a swap entry, migration a migration entry,
 // and a hugetlb folio after a memory failure a hwpoison entry; on those VMAs this lane
 // stands for the lazy-free page, or for a hugetlbfs hole punch (hugetlb_vmdelete_list()
-// takes the same hugetlb_vma_trylock_write() and leaves none). Nor does it hold the
-// folio lock that try_to_unmap()'s caller holds (shrink_folio_list() takes it with
-// folio_trylock()). README, "Known differences from the kernel", says both.
+// takes the same hugetlb_vma_trylock_write() and leaves none); README, "Known
+// differences from the kernel", says so. It holds the folio lock from begin to end, as
+// try_to_unmap()'s caller does (shrink_folio_list() takes it with folio_trylock() and
+// skips a folio it cannot lock), so migrate_vma's collect skips that page meanwhile.
 
 import { type Actor, actor } from "../actor.js";
+import { folioTrylock, folioUnlock } from "../kernel/folio.js";
 import {
   invalidateCallback,
   invalidateEnd,
@@ -36,23 +38,28 @@ import {
 import { setPte } from "../kernel/pte.js";
 import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
-import type { Pte } from "../world.js";
+import type { Pte, World } from "../world.js";
 
 /** A PTE that maps a folio an rmap walk can find: not the zero page, no entry. */
 const mapsFolio = (p: Pte | undefined): boolean => p === "ro" || p === "rw" || p === "cow";
 
-/** The pages reclaim or migration may unmap: those whose PTE maps a folio. */
-const unmappable = (ptes: readonly Pte[]): string[] =>
-  ptes.flatMap((p, i) => (mapsFolio(p) ? [`page ${i}`] : []));
+/**
+ * The pages reclaim or migration may unmap: those whose PTE maps a folio that is not
+ * locked (shrink_folio_list() skips a folio whose folio_trylock() fails).
+ */
+const unmappable = (w: World): string[] =>
+  w.ptes.flatMap((p, i) => (mapsFolio(p) && w.folioLock[i] === null ? [`page ${i}`] : []));
 
 const begin = op({
   name: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
   outcomes: ["ok"],
-  enabled: (w) => unmappable(w.ptes).length > 0,
+  enabled: (w) => unmappable(w).length > 0,
   run: (k) => {
-    const pages = unmappable(k.w.ptes);
+    const pages = unmappable(k.w as World);
     const page = Number(k.choose(pages).slice(5));
     k.set("page", page);
+    // try_to_unmap()'s caller holds the folio lock across the walk
+    folioTrylock(k, page);
     // a shared page a write fault may copy to a new folio before the end
     if (k.w.ptes[page] === "cow") k.set("cow", 1);
     invalidateStart(k);
@@ -74,6 +81,7 @@ const zapEnd = op({
     if (locked && same) setPte(k, p, "none");
     if (lock && locked) rwsem.release(lock, k.tid, "write");
     invalidateEnd(k);
+    folioUnlock(k, p, "folio_unlock");
     return "ok";
   },
 });
