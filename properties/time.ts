@@ -269,11 +269,19 @@ export const condReschedTerminatesRt: Property = liveness({
  * from a task as well (`runsFrom: "either"`) is judged so where no signal is sent.
  */
 const workerUnderInvalidations = (s: Scenario, d: Design) =>
-  d.family === "hmm" &&
-  (d.runsFrom === "worker" ||
-    (d.runsFrom === "either" && !hasActor(s, "signal") && !hasActor(s, "signal-process"))) &&
-  hasActor(s, "invalidate") &&
-  hasActor(s, CLOCK);
+  fromWorker(s, d) && hasActor(s, "invalidate") && hasActor(s, CLOCK);
+
+/**
+ * An HMM call from a kernel worker, which no signal reaches: a worker's own, or code
+ * called from a task as well (`runsFrom: "either"`) where the scenario sends no signal.
+ */
+function fromWorker(s: Scenario, d: Design): boolean {
+  return (
+    d.family === "hmm" &&
+    (d.runsFrom === "worker" ||
+      (d.runsFrom === "either" && !hasActor(s, "signal") && !hasActor(s, "signal-process")))
+  );
+}
 
 export const workerCallEnds: Property = liveness({
   id: "worker-call-ends",
@@ -301,11 +309,7 @@ export const workerCallEnds: Property = liveness({
  * nothing the kernel does ends that sleep.
  */
 const workerOnSilentMonitor = (s: Scenario, d: Design) =>
-  d.family === "hmm" &&
-  (d.runsFrom === "worker" ||
-    (d.runsFrom === "either" && !hasActor(s, "signal") && !hasActor(s, "signal-process"))) &&
-  s.vmas.some((v) => v.uffdMissing) &&
-  !hasActor(s, "monitor");
+  fromWorker(s, d) && s.vmas.some((v) => v.uffdMissing) && !hasActor(s, "monitor");
 
 export const workerUffdWaitEnds: Property = safety({
   id: "worker-uffd-wait-ends",
@@ -319,7 +323,7 @@ export const workerUffdWaitEnds: Property = safety({
       (x) => x.role === "driver" && x.status.kind === "blocked" && x.status.on.kind === "uffd",
     );
     return t
-      ? `${t.name} sleeps in handle_userfault() for ever: the monitor never answers, no signal reaches a kernel worker, and ${Object.keys(world.deadlines).some((k) => k.endsWith(`@${t.name}`)) ? "the deadline it armed does not wake it (the helper tests one only between its passes; time passing changes nothing here)" : "no deadline bounds the call"}.`
+      ? `${t.name} sleeps in handle_userfault() for ever: the monitor never answers, no signal reaches a kernel worker, and ${Object.values(world.deadlines).some((dl) => dl.owner === t.id) ? "the deadline it armed does not wake it (the helper tests one only between its passes; time passing changes nothing here)" : "no deadline bounds the call"}.`
       : null;
   },
 });

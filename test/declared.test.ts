@@ -45,6 +45,7 @@ import type { Design, Steps } from "../model/step.js";
 import { compose, override } from "../model/step.js";
 import { propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
+import { ANON_PAGE } from "./helpers.js";
 
 const prop = (id: string): Property => {
   const p = propertyById(id);
@@ -64,21 +65,12 @@ function design(id: string, steps: Steps, start = Object.keys(steps)[0] as strin
   };
 }
 
-const anonVma = {
-  name: "anon",
-  pages: 1,
-  write: true,
-  shared: false,
-  hugetlb: false,
-  uffdMissing: false,
-};
-
 function scenario(over: Partial<Scenario>): Scenario {
   return {
     id: "declared",
     title: "declared locks and objects",
     families: ["hmm"],
-    vmas: [anonVma],
+    vmas: [ANON_PAGE],
     write: true,
     actors: [],
     stepsPerPage: 40,
@@ -257,7 +249,7 @@ describe("no-sleep-in-atomic on the built-in primitives", () => {
     const alone = verdicts(d, scenario({ locks }), ["no-sleep-in-atomic"]);
     expect(alone["no-sleep-in-atomic"]).toMatchObject({ verdict: "holds", complete: true });
     // reclaim unmaps a page that is mapped (try_to_unmap() starts from a folio)
-    const mapped = { ...anonVma, mapped: true };
+    const mapped = { ...ANON_PAGE, mapped: true };
     const invalidated = verdicts(
       d,
       scenario({ locks, vmas: [mapped], actors: [use(invalidateActor(), 1)] }),
@@ -278,7 +270,7 @@ describe("no-sleep-in-atomic on the built-in primitives", () => {
     });
     const s = scenario({
       locks,
-      vmas: [{ ...anonVma, mapped: true }],
+      vmas: [{ ...ANON_PAGE, mapped: true }],
     });
     const v = verdicts(d, s, ["no-sleep-in-atomic"])["no-sleep-in-atomic"];
     expect(v?.verdict).toBe("violated");

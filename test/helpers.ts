@@ -10,7 +10,7 @@ import type { Setup } from "../engine/run.js";
 import { setupFor } from "../engine/run.js";
 import { DESIGNS, designById } from "../model/designs/index.js";
 import { exit } from "../model/locals.js";
-import type { Scenario } from "../model/scenarios.js";
+import type { Scenario, VmaSpec } from "../model/scenarios.js";
 import {
   initialWorld,
   mutantActors,
@@ -23,6 +23,16 @@ import type { Design, Programs, StepRecord, Steps } from "../model/step.js";
 import type { World } from "../model/world.js";
 import { PROPERTIES, propertyById } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
+
+/** One private anonymous page, writable, no userfaultfd: spread it and change a field. */
+export const ANON_PAGE: VmaSpec = {
+  name: "anon",
+  pages: 1,
+  write: true,
+  shared: false,
+  hugetlb: false,
+  uffdMissing: false,
+};
 
 export function scenario(id: string): Scenario {
   const s = scenarioById(id);

@@ -7,23 +7,13 @@ import { exploreExhaustive } from "../engine/exhaustive.js";
 import { setupFor } from "../engine/run.js";
 import { mainline } from "../model/designs/mainline.js";
 import { scenario, scenarioById } from "../model/scenarios.js";
-import { calls, runAlone } from "./helpers.js";
+import { ANON_PAGE, calls, runAlone } from "./helpers.js";
 
 describe("hmm_vma_handle_pte on entries that are not present", () => {
   it("faults a swapped-out page in for a read request (it was reported valid)", () => {
     const s = scenario({
       id: "swapped-read",
-      vmas: [
-        {
-          name: "anon",
-          pages: 1,
-          write: true,
-          shared: false,
-          hugetlb: false,
-          uffdMissing: false,
-          swapped: true,
-        },
-      ],
+      vmas: [{ ...ANON_PAGE, swapped: true }],
       write: false,
     });
     const setup = setupFor(mainline, s);
