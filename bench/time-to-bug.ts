@@ -1,8 +1,10 @@
-// Time to the first counterexample, uniform choices against PCT (depth 2 and 3), for
-// every violated row of the random matrix. Prints figures; asserts nothing.
+// Time to the first counterexample, the matrix's schedules (independent choices on even
+// run indices, lasso-shaped on odd ones: engine/random.ts arbOfRun) against PCT (depth 2
+// and 3), for every violated row of the random matrix. Each seed stands for a user's
+// `--seed`: run r draws from runSeed(pairSeed(seed, ...), r), as `check` and `matrix` do.
+// Prints figures; asserts nothing.
 import fc from "fast-check";
-import { pctArb } from "../engine/pct.js";
-import { scheduleArb } from "../engine/random.js";
+import { arbOfRun, pairSeed, runSeed } from "../engine/random.js";
 import type { Choice, Setup } from "../engine/run.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { verdictRows } from "../engine/verdicts.js";
@@ -16,19 +18,17 @@ const LIMIT = 5_000;
 function firstHit(
   setup: Setup,
   prop: (typeof PROPERTIES)[number],
-  arb: fc.Arbitrary<Choice[]>,
+  arbOf: (r: number) => fc.Arbitrary<Choice[]>,
   seed: number,
 ) {
-  let runs = 0;
+  const pair = pairSeed(seed, setup.design.id, setup.scenario.id);
   const t0 = performance.now();
-  const r = fc.check(
-    fc.property(arb, (s) => {
-      runs++;
-      return !runSchedule(setup, s, [prop], { stopOn: prop.id }).violations.length;
-    }),
-    { seed, numRuns: LIMIT, endOnFailure: true },
-  );
-  return { ms: performance.now() - t0, runs, found: r.failed };
+  for (let r = 0; r < LIMIT; r++) {
+    const [s] = fc.sample(arbOf(r), { seed: runSeed(pair, r), numRuns: 1 });
+    if (runSchedule(setup, s ?? [], [prop], { stopOn: prop.id }).violations.length)
+      return { ms: performance.now() - t0, runs: r + 1, found: true };
+  }
+  return { ms: performance.now() - t0, runs: LIMIT, found: false };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -37,7 +37,7 @@ const only = process.argv[2];
 console.log(
   `time to first counterexample: median over ${SEEDS.length} seeds (ms / schedules), at most ${LIMIT} schedules`,
 );
-const METHODS = ["uniform", "pct d=2", "pct d=3"] as const;
+const METHODS = ["matrix", "pct d=2", "pct d=3"] as const;
 const table: string[][] = [];
 const sums = METHODS.map(() => 0);
 const missed = METHODS.map(() => 0);
@@ -52,9 +52,9 @@ for (const d of DESIGNS.filter((x) => !only || x.id === only))
       const prop = PROPERTIES.find((p) => p.id === r.property);
       if (!prop) continue;
       const cells = [
-        scheduleArb(setup.world0.threads.length, 24),
-        pctArb(setup, 2, 150),
-        pctArb(setup, 3, 150),
+        (i: number) => arbOfRun(setup, {}, i),
+        (i: number) => arbOfRun(setup, { pct: 2 }, i),
+        (i: number) => arbOfRun(setup, { pct: 3 }, i),
       ].map((arb, m) => {
         const hits = SEEDS.map((seed) => firstHit(setup, prop, arb, seed));
         const miss = hits.filter((h) => !h.found).length;

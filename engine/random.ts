@@ -1,6 +1,7 @@
 // Random exploration with fast-check. A schedule is an array of choices; fast-check
 // generates them from a seed and shrinks a failing one by deleting and simplifying
-// elements. Run index r of a pair draws its schedule from a seed of its own (runSeed():
+// elements. Even run indices draw independent choices, odd ones lasso-shaped schedules
+// (a prefix and a repeated segment, lassoArb), which find the liveness loops. Run index r of a pair draws its schedule from a seed of its own (runSeed():
 // the pair's seed mixed with r), so run r is the same schedule whichever other runs are
 // made: a shard of the runs (README "Shards") sees exactly the runs it would in the whole.
 // One pass records, per property, the failing run with the lowest index; each violated
@@ -79,19 +80,67 @@ export interface PairResult {
   readonly results: ReadonlyMap<string, Counterexample | null>;
 }
 
-export function scheduleArb(threads: number, maxSteps: number): fc.Arbitrary<Choice[]> {
-  // the driver (thread 0) is chosen about half of the time
-  const t = fc.oneof(
-    { arbitrary: fc.constant(0), weight: 2 },
-    { arbitrary: fc.nat({ max: Math.max(0, threads - 1) }), weight: 2 },
-  );
+/**
+ * One choice: a thread, a pick, a burst. With `driverFirst`, the driver (thread 0) is
+ * chosen about half of the time; otherwise every thread alike.
+ */
+function choiceArb(threads: number, driverFirst: boolean): fc.Arbitrary<Choice> {
+  const any = fc.nat({ max: Math.max(0, threads - 1) });
+  const t = driverFirst
+    ? fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: any, weight: 2 })
+    : any;
   // a choice runs its thread for a burst of steps, short or long: the long
   // uninterrupted runs (a whole munmap and remap while T sleeps) that uniform
   // interleaving rarely produces. A step that arms or ticks a deadline ends its burst
   // (engine/run.ts endsBurst): a clock choice is one jiffy.
   const n = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 16 }));
-  const choice = fc.record({ t, p: fc.nat({ max: 3 }), n });
-  return fc.array(choice, { maxLength: maxSteps, size: "max" });
+  return fc.record({ t, p: fc.nat({ max: 3 }), n });
+}
+
+/** Independent choices, up to `maxSteps` of them. */
+export function scheduleArb(threads: number, maxSteps: number): fc.Arbitrary<Choice[]> {
+  return fc.array(choiceArb(threads, true), { maxLength: maxSteps, size: "max" });
+}
+
+/**
+ * Lasso-shaped schedules: a prefix of up to `maxSteps / 2` choices, then a segment of up
+ * to `5 * maxSteps / 12` choices repeated 2 to 5 times. A liveness counterexample is a
+ * lasso, a run that comes back to a state it was in; independent choices rarely repeat
+ * the several switches a loop needs (an invalidation that collides with every pass of a
+ * retry loop), a repeated segment repeats them by construction. Any list is still a
+ * valid schedule (a choice of a blocked thread is skipped), so safety bugs are found
+ * on these too, and the shrinking passes work on the list as on any other.
+ */
+export function lassoArb(threads: number, maxSteps: number): fc.Arbitrary<Choice[]> {
+  return fc
+    .tuple(
+      fc.array(choiceArb(threads, true), { maxLength: Math.floor(maxSteps / 2), size: "max" }),
+      fc.array(choiceArb(threads, false), {
+        minLength: 1,
+        maxLength: Math.ceil((5 * maxSteps) / 12),
+        size: "max",
+      }),
+      fc.integer({ min: 2, max: 5 }),
+    )
+    .map(([prefix, segment, k]) => [...prefix, ...Array.from({ length: k }, () => segment).flat()]);
+}
+
+/**
+ * The schedules run index `r` draws from: uniform choices (scheduleArb) for an even
+ * index, lasso-shaped ones (lassoArb) for an odd one; with `pct`, PCT's for every index.
+ * A property of the index, so a shard, a worker or a replay of run r draws as the whole
+ * search did.
+ */
+export function arbOfRun(
+  setup: Setup,
+  opts: Pick<RandomOptions, "pct" | "maxSteps">,
+  r: number,
+): fc.Arbitrary<Choice[]> {
+  if (opts.pct) return pctArb(setup, opts.pct, opts.maxSteps ?? 150);
+  const threads = setup.world0.threads.length;
+  return r % 2 === 1
+    ? lassoArb(threads, opts.maxSteps ?? 24)
+    : scheduleArb(threads, opts.maxSteps ?? 24);
 }
 
 /** A stable seed per (design, scenario) derived from the user's seed. */
@@ -164,9 +213,6 @@ export function checkPair(
 ): PairResult {
   const setup = setupFor(design, scenario);
   const seed = pairSeed(opts.seed, design.id, scenario.id);
-  const arb = opts.pct
-    ? pctArb(setup, opts.pct, opts.maxSteps ?? 150)
-    : scheduleArb(setup.world0.threads.length, opts.maxSteps ?? 24);
   const firstFail = new Map<string, { index: number; length: number }>();
   const count = opts.shard?.count ?? 1;
   const first = (opts.shard?.index ?? 1) - 1;
@@ -182,7 +228,10 @@ export function checkPair(
     fc.property(fc.constant(null), () => {
       const index = first + j * count;
       j++;
-      const [s] = fc.sample(arb, { seed: runSeed(seed, index), numRuns: 1 });
+      const [s] = fc.sample(arbOfRun(setup, opts, index), {
+        seed: runSeed(seed, index),
+        numRuns: 1,
+      });
       const run = runSchedule(setup, s ?? [], props, runOpts);
       for (const v of run.violations)
         if (!firstFail.has(v.property)) firstFail.set(v.property, { index, length: v.at + 1 });
@@ -205,6 +254,7 @@ export function checkPair(
       results.set(p.id, null);
       continue;
     }
+    const arb = arbOfRun(setup, opts, f.index);
     const cex = shrinkOne(setup, p, arb, runSeed(seed, f.index), "0", f.length);
     if (!cex)
       throw new Error(`${design.id}/${scenario.id}/${p.id}: the failing run did not replay`);
