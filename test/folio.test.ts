@@ -246,3 +246,70 @@ describe("no-retry-livelock (L4)", () => {
     expect(spec.progress(present, w0)).toBe(false);
   });
 });
+
+describe("->page_mkwrite takes the folio lock (wp_page_shared)", () => {
+  /** file-shared (ext4) with page 0 mapped read-only, T write-faulting it. */
+  function writeFault(iFirst: boolean) {
+    const b = bench(
+      scenario("file-shared"),
+      design(["REMOTE", "WRITE", "ALLOW_RETRY", "KILLABLE"]),
+    );
+    b.world = { ...b.world, ptes: ["ro", "none"] };
+    const i = tidOf(b.world, "I");
+    if (iFirst) b.run(i, 0); // try_to_unmap(page 0): folio locked, invalidation started
+    b.run(); // mmap_read_lock
+    b.run(); // vma_lookup
+    b.run(); // handle_mm_fault
+    return { b, i };
+  }
+
+  it("a read fault maps the page read-only: the mapping tracks dirtying (writenotify)", () => {
+    const b = bench(scenario("file-shared"), design(["REMOTE", "ALLOW_RETRY", "KILLABLE"]));
+    b.run(); // mmap_read_lock
+    b.run(); // vma_lookup
+    b.run(); // handle_mm_fault: do_read_fault()
+    expect(b.world.threads[0]?.locals.vmret).toBe("0");
+    expect(b.world.ptes[0]).toBe("ro");
+    // shmem has no ->page_mkwrite: there the same read fault maps it writable
+    const shmem = scenario("file-shared");
+    const onShmem = {
+      ...shmem,
+      id: "shmem-shared",
+      vmas: shmem.vmas.map((v) => ({ ...v, file: "shmem:0" })),
+    };
+    const c = bench(onShmem, design(["REMOTE", "ALLOW_RETRY", "KILLABLE"]));
+    c.run();
+    c.run();
+    c.run();
+    expect(c.world.ptes[0]).toBe("rw");
+  });
+
+  it("a write to a read-only page with the folio free: made writable, dirtied, lock dropped", () => {
+    const { b } = writeFault(false);
+    expect(b.world.threads[0]?.locals.vmret).toBe("VM_FAULT_COMPLETED");
+    expect(b.world.ptes[0]).toBe("rw");
+    expect(b.world.folioLock[0]).toBe(null);
+    expect(holdsMmap(b.world, 0)).toBe(false);
+  });
+
+  it("behind reclaim's try_to_unmap(): sleeps with the fault lock held, then finds the PTE gone", () => {
+    const { b, i } = writeFault(true);
+    expect(status(b.world)).toMatchObject({
+      kind: "blocked",
+      on: { kind: "folio", killable: false },
+    });
+    expect(b.world.folioWaiters[0]).toEqual([{ tid: 0, exclusive: true }]);
+    expect(b.world.ptes[0]).toBe("ro");
+    expect(holdsMmap(b.world, 0)).toBe(true);
+    b.run(i); // mutex_lock(user_lock)
+    b.run(i); // invalidate()
+    b.run(i); // zap pte; invalidate_range_end(); folio_unlock() hands T the lock
+    expect(b.world.ptes[0]).toBe("none");
+    expect(b.world.folioLock[0]).toBe(0);
+    b.run(); // finish_mkwrite_fault(): not pte_same, VM_FAULT_NOPAGE; folio_unlock()
+    expect(b.world.threads[0]?.locals.vmret).toBe("0");
+    expect(b.world.ptes[0]).toBe("none");
+    expect(b.world.folioLock[0]).toBe(null);
+    expect(holdsMmap(b.world, 0)).toBe(true);
+  });
+});

@@ -62,11 +62,14 @@ export function doFault(
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];
   const why: Why = { vmaLock: false };
-  // handed the folio lock while it slept in __folio_lock(_killable): do_swap_page goes on
+  // handed the folio lock while it slept for it: ->page_mkwrite goes on on a shared
+  // file page (never a swap entry), do_swap_page in __folio_lock(_killable) otherwise
   const result =
-    k.w.folioLock[addr] === k.tid
-      ? swapInLocked(k, addr, flags.includes("WRITE"), vma)
-      : fault(k, vma, addr, flags, handler, why);
+    k.w.folioLock[addr] !== k.tid
+      ? fault(k, vma, addr, flags, handler, why)
+      : hasPageMkwrite(vma)
+        ? pageMkwriteLocked(k, vma, addr, flags)
+        : swapInLocked(k, addr, flags.includes("WRITE"), vma);
   // asleep for the folio lock, or inside wp_page_copy()'s invalidation: the step runs
   // again, the fault not over (its event comes then)
   if (why.slept || wpPageCopyPending(k)) return "0";
@@ -117,11 +120,14 @@ function finish(
  * A new entry for page `addr`: writable for a write fault or in a writable shared
  * mapping, else read-only. `fromFile`: the page is the file's, from ->fault
  * (do_read_fault()), which a private mapping maps read-only until a write copies it
- * ("cow"); otherwise it is an exclusive anonymous page.
+ * ("cow"); otherwise it is an exclusive anonymous page. A writable shared mapping of a
+ * file with ->page_mkwrite tracks dirtying (vma_wants_writenotify(), mm/vma.c v7.0:
+ * its vm_page_prot is read-only), so a read fault maps it read-only and the first write
+ * faults again, in wp_page_shared().
  */
 function install(k: Ctx, vma: Vma, addr: number, write: boolean, fromFile: boolean): void {
   const pte =
-    write || (vma.flags.shared && vma.flags.write)
+    write || (vma.flags.shared && vma.flags.write && !hasPageMkwrite(vma))
       ? "rw"
       : fromFile && !vma.flags.shared
         ? "cow"
@@ -175,10 +181,12 @@ function fault(
     return "0";
   }
   if (pte === "ro") {
-    // do_wp_page(): wp_page_shared() for a shared file page (dirtied), wp_page_reuse()
-    // for an exclusive anonymous page (PageAnonExclusive): made writable in place
+    // do_wp_page(): wp_page_shared() for a shared file page with ->page_mkwrite, which
+    // takes the folio lock first; wp_page_reuse() for an exclusive anonymous page
+    // (PageAnonExclusive, no folio lock): made writable in place
+    if (hasPageMkwrite(vma)) return pageMkwrite(k, vma, addr, flags, why);
     setPte(k, addr, "rw");
-    return hasPageMkwrite(vma) ? dirtySharedPage(k, vma, flags) : "0";
+    return "0";
   }
   // before seed 004 (6.4-6.5) do_swap_page() returned VM_FAULT_RETRY under the VMA lock
   // before it looked at the entry (swap, migration or device-private), the lock still
@@ -271,6 +279,45 @@ function hasPageMkwrite(vma: Vma): boolean {
   const fs = vma.flags.file?.split(":")[0];
   const none = ["shmem", "hugetlbfs", MISBEHAVING_DRIVER];
   return vma.flags.shared && !vma.flags.hugetlb && !!fs && !none.includes(fs);
+}
+
+/**
+ * wp_page_shared() with ->page_mkwrite (mm/memory.c, v7.0): do_page_mkwrite() calls the
+ * filesystem's ->page_mkwrite (ext4_page_mkwrite(), filemap_page_mkwrite()), which takes
+ * the folio lock with folio_lock(), uninterruptible, the fault lock held: behind reclaim
+ * or migration, which hold it across try_to_unmap() (model/actors/invalidate.ts), the
+ * fault sleeps, and its step runs again once handed the lock (pageMkwriteLocked()).
+ */
+function pageMkwrite(
+  k: Ctx,
+  vma: Vma,
+  addr: number,
+  flags: readonly FaultFlag[],
+  why: Why,
+): VmFault {
+  if (folioTrylock(k, addr)) return pageMkwriteLocked(k, vma, addr, flags);
+  folioWait(k, addr, { exclusive: true, killable: false });
+  why.slept = true;
+  k.emit({
+    k: "note",
+    tid: k.tid,
+    text: `sleeps in folio_lock(folio of page ${addr}) in ->page_mkwrite, fault lock held`,
+  });
+  return "0";
+}
+
+/**
+ * wp_page_shared() once ->page_mkwrite holds the folio lock: finish_mkwrite_fault() makes
+ * the PTE writable if it is still the one the fault saw (pte_same(); a PTE the rmap
+ * unmap cleared meanwhile gives VM_FAULT_NOPAGE, which no caller treats as an error:
+ * the access is tried again), then fault_dirty_shared_page() unlocks the folio and may
+ * drop the fault lock.
+ */
+function pageMkwriteLocked(k: Ctx, vma: Vma, addr: number, flags: readonly FaultFlag[]): VmFault {
+  const same = k.w.ptes[addr] === "ro";
+  if (same) setPte(k, addr, "rw");
+  folioUnlock(k, addr, "folio_unlock");
+  return same ? dirtySharedPage(k, vma, flags) : "0";
 }
 
 /**
