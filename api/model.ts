@@ -186,6 +186,12 @@ export interface DesignInput {
   readonly properties?: readonly (string | Property)[];
   /** edges (a label and an outcome of its op) no scenario reaches, each with why (`lockdrop coverage`) */
   readonly unreachable?: readonly Unreachable[];
+  /** what the driver's invalidate callback does when the range may not block (Design) */
+  readonly invalidateNonblock?: Design["invalidateNonblock"];
+  /** the driver's invalidate callback marks its range unmapped on MMU_NOTIFY_UNMAP (Design) */
+  readonly marksUnmapped?: boolean;
+  /** where the driver calls from: a task, a kernel worker no signal reaches, or either (Design) */
+  readonly runsFrom?: Design["runsFrom"];
 }
 
 /**

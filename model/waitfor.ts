@@ -4,6 +4,7 @@
 // owner; the holders of the locks a scenario declares).
 // A cycle of blocked threads is a deadlock (S9, L8).
 import { lockState } from "./lock-table.js";
+import { isUffdMonitor } from "./uffd-monitors.js";
 import type { BlockedOn, LockName, LockState, Rwsem, Tid, World } from "./world.js";
 import { lockLabel } from "./world.js";
 
@@ -110,7 +111,7 @@ function edgesOf(w: World, tid: Tid, on: BlockedOn): WaitEdge[] {
       return edgesOfLock(w, tid, { kind: "named", name: on.name });
     case "uffd":
       return w.threads
-        .filter((t) => t.program === "monitor")
+        .filter((t) => isUffdMonitor(t.program))
         .map((t) => ({ from: tid, to: t.id, why: "the uffd monitor to resolve its fault" }));
     case "read_begin":
       return w.notifier.invalidators.map((t) => ({

@@ -69,3 +69,20 @@ describe("examples/svm: a user's lock, actor, scenario, two drivers and property
     expect(c.rows.map((x) => x.property)).toContain("no-range-lock-across-fault");
   });
 });
+
+describe("examples/xe-vm-lock: a lock held across the v8 helper, and a monitor that takes it", () => {
+  it("finds the cycle: the worker asleep on the monitor with vm->lock held, the monitor binding", () => {
+    const r = lockdrop("check", "./examples/xe-vm-lock.ts", "--exhaustive");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/xe-uffd-monitor-binds +no-deadlock +VIOLATED in 15 steps \(shortest\)/);
+    expect(r.out).toMatch(/T \(xe-pagefault-v8\) +M \(monitor-binds\)/);
+    expect(r.out).toMatch(
+      /deadlock: T waits for M \(the uffd monitor to resolve its fault\), M waits for T \(vm->lock held for write\)/,
+    );
+    // with a monitor that only copies, every property holds, the search complete
+    const copies = r.out.split("\n").filter((l) => l.startsWith("xe-uffd-monitor-copies"));
+    expect(copies).toHaveLength(4);
+    for (const row of copies)
+      expect(row).toMatch(/holds \(exhaustive, depth \d+, complete, \d+ states\)/);
+  });
+});

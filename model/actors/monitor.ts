@@ -26,8 +26,9 @@ import { mmapReadLock, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { setPte } from "../kernel/pte.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaEndRead } from "../kernel/vma-lock.js";
-import type { Ctx } from "../step.js";
+import type { Ctx, Steps } from "../step.js";
 import { op } from "../step.js";
+import { declareUffdMonitor } from "../uffd-monitors.js";
 
 const read = op({
   name: "read(uffd, &msg)",
@@ -133,15 +134,38 @@ const exited = op({
   },
 });
 
-export function monitorActor(): Actor {
+/**
+ * A monitor that does more before it answers with UFFDIO_COPY: `beforeCopy` holds the
+ * steps it runs after read() chose to copy, from the label "before_copy", ending with a
+ * jump to "copy" (an ioctl on a driver the faulting thread holds a lock of, say).
+ */
+export interface MonitorVariant {
+  readonly id: string;
+  readonly title: string;
+  readonly beforeCopy: Steps;
+}
+
+/**
+ * The userfaultfd monitor M, or a variant of it (its own id, counted as a monitor by
+ * model/uffd-monitors.ts, so the waits-for graph, a SIGKILL to the process and
+ * userfaultfd_release() treat it as the built-in one).
+ */
+export function monitorActor(variant?: MonitorVariant): Actor {
+  if (variant) declareUffdMonitor(variant.id);
   return actor({
-    id: "monitor",
+    id: variant?.id ?? "monitor",
     lane: "M",
     disruptive: false,
-    title: "userfaultfd monitor (UFFDIO_COPY under the per-VMA lock or the mmap lock, UFFDIO_WAKE)",
+    title:
+      variant?.title ??
+      "userfaultfd monitor (UFFDIO_COPY under the per-VMA lock or the mmap lock, UFFDIO_WAKE)",
     start: "idle",
     steps: {
-      idle: { op: read, on: { copy: "copy", wake: "wake", exit: "exited" } },
+      idle: {
+        op: read,
+        on: { copy: variant ? "before_copy" : "copy", wake: "wake", exit: "exited" },
+      },
+      ...variant?.beforeCopy,
       copy: { op: lockVma, on: { locked: "copy_fill", fallback: "copy_lock" } },
       copy_lock: { op: mmapReadLock(), next: "copy_lookup" },
       copy_lookup: { op: lookup, on: { locked: "copy_unlock", enoent: "copy_enoent" } },

@@ -26,6 +26,7 @@ import { rwsemOf } from "../lock-table.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx } from "../step.js";
 import { op } from "../step.js";
+import { isUffdMonitor } from "../uffd-monitors.js";
 import type { Draft, Thread } from "../world.js";
 
 /** The ids of the signal actors: they send SIGKILL, which no kernel worker takes. */
@@ -96,7 +97,7 @@ const toProcess = op({
     k.finish();
     for (const t of k.w.threads) {
       if (t.role === "driver") killDriver(k, t);
-      else if (t.program === "monitor" && t.status.kind !== "done") {
+      else if (isUffdMonitor(t.program) && t.status.kind !== "done") {
         // the monitor dies on its way back to user space (monitorActor checks)
         t.fatal = true;
         k.emit({ k: "signal", tid: k.tid, target: t.id });
