@@ -1,7 +1,7 @@
 // Random exploration with fast-check. A schedule is an array of choices; fast-check
 // generates them from a seed and shrinks a failing one by deleting and simplifying
-// elements. Even run indices draw independent choices, odd ones lasso-shaped schedules
-// (a prefix and a repeated segment, lassoArb), which find the liveness loops. Run index r of a pair draws its schedule from a seed of its own (runSeed():
+// elements. Even run indices draw independent choices, odd ones lasso-shaped
+// schedules (a prefix and a repeated segment, lassoArb), which find the liveness loops. Run index r of a pair draws its schedule from a seed of its own (runSeed():
 // the pair's seed mixed with r), so run r is the same schedule whichever other runs are
 // made: a shard of the runs (README "Shards") sees exactly the runs it would in the whole.
 // One pass records, per property, the failing run with the lowest index; each violated
@@ -20,7 +20,10 @@ import { minimize } from "./shrink/index.js";
 export interface RandomOptions {
   readonly runs: number;
   readonly seed: number;
-  /** longest generated schedule (the fair completion comes on top) */
+  /**
+   * the most choices an independent schedule draws, and the bound lassoArb's prefix
+   * and segment are drawn from (its repeats come on top, as does the fair completion)
+   */
   readonly maxSteps?: number;
   /** PCT scheduling with this bug depth instead of uniform choices (engine/pct.ts) */
   readonly pct?: number;
@@ -109,7 +112,8 @@ export function scheduleArb(threads: number, maxSteps: number): fc.Arbitrary<Cho
  * the several switches a loop needs (an invalidation that collides with every pass of a
  * retry loop), a repeated segment repeats them by construction. Any list is still a
  * valid schedule (a choice of a blocked thread is skipped), so safety bugs are found
- * on these too, and the shrinking passes work on the list as on any other.
+ * on these too. fast-check shrinks the prefix, the segment and the repeats (every copy
+ * of the segment at once); engine/shrink/ then works on the flat list.
  */
 export function lassoArb(threads: number, maxSteps: number): fc.Arbitrary<Choice[]> {
   return fc

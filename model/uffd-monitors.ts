@@ -1,17 +1,44 @@
 // Which programs are userfaultfd monitors: the threads that read a uffd and answer its
 // faults. A thread asleep in handle_userfault() waits for them (model/waitfor.ts), a
-// SIGKILL to the process kills them (model/actors/signal.ts), and userfaultfd_release()
-// runs only while none is inside a uffd syscall (model/actors/release.ts). The built-in
-// monitor is one; each monitorActor() variant adds its own id (model/actors/monitor.ts).
+// SIGKILL to the process kills them (model/actors/signal.ts), userfaultfd_release()
+// runs only while none is inside a uffd syscall (model/actors/release.ts), and
+// worker-uffd-wait-ends judges only scenarios without one (properties/time.ts). The
+// built-in monitor is one; each monitorActor() variant adds its own id, with the labels
+// of the steps it runs between its uffd syscalls (model/actors/monitor.ts). Kept on
+// globalThis, as the registries are (model/registry.ts): a design file in a CommonJS
+// package gets its own copy of this module, and its variant must count in the
+// command's copy too.
 
-const MONITORS = new Set<string>(["monitor"]);
+const KEY = Symbol.for("lockdrop.uffdMonitors");
+const shared = globalThis as unknown as Record<symbol, Map<string, readonly string[]> | undefined>;
+shared[KEY] ??= new Map([["monitor", ["idle"]]]);
+/** monitor program id -> the labels at which it is outside every uffd syscall */
+const MONITORS: Map<string, readonly string[]> = shared[KEY];
 
 /** Is `program` (a thread's actor id) a userfaultfd monitor? */
 export function isUffdMonitor(program: string): boolean {
   return MONITORS.has(program);
 }
 
-/** Count the actor `id` as a userfaultfd monitor (monitorActor() does, for a variant). */
-export function declareUffdMonitor(id: string): void {
-  MONITORS.add(id);
+/** Is monitor `program`, at label `pc`, outside every uffd syscall (in user space)? */
+export function outsideUffd(program: string, pc: string): boolean {
+  return MONITORS.get(program)?.includes(pc) ?? true;
+}
+
+/**
+ * Count the actor `id` as a userfaultfd monitor (monitorActor() does, for a variant),
+ * outside every uffd syscall at the labels `outside`.
+ */
+export function declareUffdMonitor(id: string, outside: readonly string[]): void {
+  MONITORS.set(id, outside);
+}
+
+/** Does scenario `s` run a monitor that may act (a budget above 0, or none)? */
+export function hasUffdMonitor(s: {
+  readonly actors: readonly {
+    readonly actor: { readonly id: string };
+    readonly budget: number | null;
+  }[];
+}): boolean {
+  return s.actors.some((u) => isUffdMonitor(u.actor.id) && (u.budget === null || u.budget > 0));
 }

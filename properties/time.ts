@@ -22,7 +22,7 @@ import { COND_RESCHED } from "../model/kernel/sched.js";
 import { armsDeadline } from "../model/kernel/time.js";
 import { hasActor, type Scenario } from "../model/scenarios.js";
 import type { Design, Op } from "../model/step.js";
-import { isUffdMonitor } from "../model/uffd-monitors.js";
+import { hasUffdMonitor } from "../model/uffd-monitors.js";
 import type { Tid, World } from "../model/world.js";
 import type { Property } from "./property.js";
 import { liveness, safety, who } from "./property.js";
@@ -310,9 +310,7 @@ export const workerCallEnds: Property = liveness({
  * nothing the kernel does ends that sleep.
  */
 const workerOnSilentMonitor = (s: Scenario, d: Design) =>
-  fromWorker(s, d) &&
-  s.vmas.some((v) => v.uffdMissing) &&
-  !s.actors.some((u) => isUffdMonitor(u.actor.id));
+  fromWorker(s, d) && s.vmas.some((v) => v.uffdMissing) && !hasUffdMonitor(s);
 
 export const workerUffdWaitEnds: Property = safety({
   id: "worker-uffd-wait-ends",

@@ -4,6 +4,7 @@
 // package itself is checked end to end by .ci/pack-e2e.sh.
 import { spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -212,5 +213,15 @@ export default design({
     const lines = r.err.trim().split("\n");
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(l).toBe(`lockdrop/model: ${resolve("api/model.ts")}`);
+  });
+
+  it("counts its monitor variant as the uffd monitor in the command's copy (examples/xe-vm-lock.ts)", () => {
+    // the file's copy of lockdrop/model declares the variant; the waits-for graph the
+    // command's copy builds must see it, or the deadlock reads as "holds"
+    const xe = join(project, "xe-vm-lock.ts");
+    copyFileSync(resolve("examples/xe-vm-lock.ts"), xe);
+    const r = lockdrop("check", xe, "--scenario", "xe-uffd-monitor-binds", "--exhaustive");
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toMatch(/xe-uffd-monitor-binds +no-deadlock +VIOLATED in 15 steps \(shortest\)/);
   });
 });

@@ -151,7 +151,8 @@ export interface MonitorVariant {
  * userfaultfd_release() treat it as the built-in one).
  */
 export function monitorActor(variant?: MonitorVariant): Actor {
-  if (variant) declareUffdMonitor(variant.id);
+  // between read() and UFFDIO_COPY the variant is in user space or in another syscall
+  if (variant) declareUffdMonitor(variant.id, ["idle", ...Object.keys(variant.beforeCopy)]);
   return actor({
     id: variant?.id ?? "monitor",
     lane: "M",

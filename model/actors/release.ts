@@ -11,7 +11,7 @@ import { type Actor, actor } from "../actor.js";
 import { mmapWriteLock, mmapWriteUnlock } from "../kernel/mmap-lock.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { op } from "../step.js";
-import { isUffdMonitor } from "../uffd-monitors.js";
+import { isUffdMonitor, outsideUffd } from "../uffd-monitors.js";
 import type { World } from "../world.js";
 
 /**
@@ -22,7 +22,9 @@ import type { World } from "../world.js";
  * its idle label is in user space or in poll(), which holds none while it sleeps.
  */
 const monitorsOutsideUffd = (w: World): boolean =>
-  w.threads.every((t) => !isUffdMonitor(t.program) || t.pc === "idle" || t.status.kind === "done");
+  w.threads.every(
+    (t) => !isUffdMonitor(t.program) || outsideUffd(t.program, t.pc) || t.status.kind === "done",
+  );
 
 const begin = op({
   name: "userfaultfd_release(): ctx->released = true",

@@ -62,12 +62,12 @@ export function doFault(
   const hugetlbHeld = hugetlbLocksHeld(k.w as World, k.tid);
   const pteBefore = k.w.ptes[addr];
   const why: Why = { vmaLock: false };
-  // handed the folio lock while it slept for it: ->page_mkwrite goes on on a shared
-  // file page (never a swap entry), do_swap_page in __folio_lock(_killable) otherwise
+  // handed the folio lock while it slept for it: ->page_mkwrite goes on for a shared
+  // file page that is not a swap entry, do_swap_page in __folio_lock(_killable) otherwise
   const result =
     k.w.folioLock[addr] !== k.tid
       ? fault(k, vma, addr, flags, handler, why)
-      : hasPageMkwrite(vma)
+      : hasPageMkwrite(vma) && !swapPte(pteBefore)
         ? pageMkwriteLocked(k, vma, addr, flags)
         : swapInLocked(k, addr, flags.includes("WRITE"), vma);
   // asleep for the folio lock, or inside wp_page_copy()'s invalidation: the step runs
