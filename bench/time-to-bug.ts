@@ -1,10 +1,10 @@
 // Time to the first counterexample, the matrix's schedules (independent choices on even
-// run indices, lasso-shaped on odd ones: engine/random.ts arbOfRun) against PCT (depth 2
+// run indices, lasso-shaped on odd ones: engine/random.ts arbsOfRuns) against PCT (depth 2
 // and 3), for every violated row of the random matrix. Each seed stands for a user's
 // `--seed`: run r draws from runSeed(pairSeed(seed, ...), r), as `check` and `matrix` do.
 // Prints figures; asserts nothing.
 import fc from "fast-check";
-import { arbOfRun, pairSeed, runSeed } from "../engine/random.js";
+import { arbsOfRuns, pairSeed, runSeed } from "../engine/random.js";
 import type { Choice, Setup } from "../engine/run.js";
 import { runSchedule, setupFor } from "../engine/run.js";
 import { verdictRows } from "../engine/verdicts.js";
@@ -52,9 +52,9 @@ for (const d of DESIGNS.filter((x) => !only || x.id === only))
       const prop = PROPERTIES.find((p) => p.id === r.property);
       if (!prop) continue;
       const cells = [
-        (i: number) => arbOfRun(setup, {}, i),
-        (i: number) => arbOfRun(setup, { pct: 2 }, i),
-        (i: number) => arbOfRun(setup, { pct: 3 }, i),
+        arbsOfRuns(setup, {}),
+        arbsOfRuns(setup, { pct: 2 }),
+        arbsOfRuns(setup, { pct: 3 }),
       ].map((arb, m) => {
         const hits = SEEDS.map((seed) => firstHit(setup, prop, arb, seed));
         const miss = hits.filter((h) => !h.found).length;

@@ -1,7 +1,8 @@
 // Random exploration with fast-check. A schedule is an array of choices; fast-check
 // generates them from a seed and shrinks a failing one by deleting and simplifying
 // elements. Even run indices draw independent choices, odd ones lasso-shaped
-// schedules (a prefix and a repeated segment, lassoArb), which find the liveness loops. Run index r of a pair draws its schedule from a seed of its own (runSeed():
+// schedules (a prefix and a repeated segment, lassoArb), which find the liveness
+// loops. Run index r of a pair draws its schedule from a seed of its own (runSeed():
 // the pair's seed mixed with r), so run r is the same schedule whichever other runs are
 // made: a shard of the runs (README "Shards") sees exactly the runs it would in the whole.
 // One pass records, per property, the failing run with the lowest index; each violated
@@ -130,21 +131,23 @@ export function lassoArb(threads: number, maxSteps: number): fc.Arbitrary<Choice
 }
 
 /**
- * The schedules run index `r` draws from: uniform choices (scheduleArb) for an even
- * index, lasso-shaped ones (lassoArb) for an odd one; with `pct`, PCT's for every index.
- * A property of the index, so a shard, a worker or a replay of run r draws as the whole
- * search did.
+ * The schedules each run index draws from, built once for a pair: uniform choices
+ * (scheduleArb) for an even index, lasso-shaped ones (lassoArb) for an odd one; with
+ * `pct`, PCT's for every index. A property of the index, so a shard, a worker or a
+ * replay of run r draws as the whole search did.
  */
-export function arbOfRun(
+export function arbsOfRuns(
   setup: Setup,
   opts: Pick<RandomOptions, "pct" | "maxSteps">,
-  r: number,
-): fc.Arbitrary<Choice[]> {
-  if (opts.pct) return pctArb(setup, opts.pct, opts.maxSteps ?? 150);
+): (r: number) => fc.Arbitrary<Choice[]> {
+  if (opts.pct) {
+    const pct = pctArb(setup, opts.pct, opts.maxSteps ?? 150);
+    return () => pct;
+  }
   const threads = setup.world0.threads.length;
-  return r % 2 === 1
-    ? lassoArb(threads, opts.maxSteps ?? 24)
-    : scheduleArb(threads, opts.maxSteps ?? 24);
+  const plain = scheduleArb(threads, opts.maxSteps ?? 24);
+  const lasso = lassoArb(threads, opts.maxSteps ?? 24);
+  return (r) => (r % 2 === 1 ? lasso : plain);
 }
 
 /** A stable seed per (design, scenario) derived from the user's seed. */
@@ -217,6 +220,7 @@ export function checkPair(
 ): PairResult {
   const setup = setupFor(design, scenario);
   const seed = pairSeed(opts.seed, design.id, scenario.id);
+  const arbOf = arbsOfRuns(setup, opts);
   const firstFail = new Map<string, { index: number; length: number }>();
   const count = opts.shard?.count ?? 1;
   const first = (opts.shard?.index ?? 1) - 1;
@@ -232,10 +236,7 @@ export function checkPair(
     fc.property(fc.constant(null), () => {
       const index = first + j * count;
       j++;
-      const [s] = fc.sample(arbOfRun(setup, opts, index), {
-        seed: runSeed(seed, index),
-        numRuns: 1,
-      });
+      const [s] = fc.sample(arbOf(index), { seed: runSeed(seed, index), numRuns: 1 });
       const run = runSchedule(setup, s ?? [], props, runOpts);
       for (const v of run.violations)
         if (!firstFail.has(v.property)) firstFail.set(v.property, { index, length: v.at + 1 });
@@ -258,8 +259,7 @@ export function checkPair(
       results.set(p.id, null);
       continue;
     }
-    const arb = arbOfRun(setup, opts, f.index);
-    const cex = shrinkOne(setup, p, arb, runSeed(seed, f.index), "0", f.length);
+    const cex = shrinkOne(setup, p, arbOf(f.index), runSeed(seed, f.index), "0", f.length);
     if (!cex)
       throw new Error(`${design.id}/${scenario.id}/${p.id}: the failing run did not replay`);
     results.set(p.id, { ...cex, runIndex: f.index });

@@ -44,6 +44,7 @@ import { newVma } from "./kernel/vma.js";
 import { BUILT_IN, branded, type Registry, registry } from "./registry.js";
 import { timeScenarios } from "./scenarios-time.js";
 import type { Design, Family, Program, Programs } from "./step.js";
+import { isUffdMonitor } from "./uffd-monitors.js";
 import type {
   LockKind,
   LockState,
@@ -902,8 +903,16 @@ export function mutantActors(s: Scenario): Actor[] {
 }
 
 /** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
+/** May this actor of a scenario act at all (no budget, or one above 0)? */
+const mayAct = (u: ActorUse): boolean => u.budget === null || u.budget > 0;
+
 export function hasActor(s: Scenario, id: string): boolean {
-  return s.actors.some((u) => u.actor.id === id && (u.budget === null || u.budget > 0));
+  return s.actors.some((u) => u.actor.id === id && mayAct(u));
+}
+
+/** Does scenario `s` run a userfaultfd monitor, built-in or a variant, that may act? */
+export function hasUffdMonitor(s: Scenario): boolean {
+  return s.actors.some((u) => isUffdMonitor(u.actor.id) && mayAct(u));
 }
 
 export function hasUffd(s: Scenario): boolean {

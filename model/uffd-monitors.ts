@@ -2,7 +2,8 @@
 // faults. A thread asleep in handle_userfault() waits for them (model/waitfor.ts), a
 // SIGKILL to the process kills them (model/actors/signal.ts), userfaultfd_release()
 // runs only while none is inside a uffd syscall (model/actors/release.ts), and
-// worker-uffd-wait-ends judges only scenarios without one (properties/time.ts). The
+// worker-uffd-wait-ends judges only scenarios without one (model/scenarios.ts
+// hasUffdMonitor). The
 // built-in monitor is one; each monitorActor() variant adds its own id, with the labels
 // of the steps it runs between its uffd syscalls (model/actors/monitor.ts). Kept on
 // globalThis, as the registries are (model/registry.ts): a design file in a CommonJS
@@ -31,14 +32,4 @@ export function outsideUffd(program: string, pc: string): boolean {
  */
 export function declareUffdMonitor(id: string, outside: readonly string[]): void {
   MONITORS.set(id, outside);
-}
-
-/** Does scenario `s` run a monitor that may act (a budget above 0, or none)? */
-export function hasUffdMonitor(s: {
-  readonly actors: readonly {
-    readonly actor: { readonly id: string };
-    readonly budget: number | null;
-  }[];
-}): boolean {
-  return s.actors.some((u) => isUffdMonitor(u.actor.id) && (u.budget === null || u.budget > 0));
 }

@@ -3,7 +3,7 @@
 // and what the lasso-shaped runs find that independent choices missed.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbOfRun, lassoArb, scheduleArb } from "../engine/random.js";
+import { arbsOfRuns, lassoArb, scheduleArb } from "../engine/random.js";
 import type { Choice } from "../engine/run.js";
 import { setupFor } from "../engine/run.js";
 import { verdictRows } from "../engine/verdicts.js";
@@ -23,8 +23,9 @@ describe("random schedules", () => {
   const n = setup.world0.threads.length;
 
   it("even run indices draw the independent choices, odd ones lasso-shaped schedules", () => {
+    const arbOf = arbsOfRuns(setup, {});
     for (let r = 0; r < 40; r++) {
-      const [got] = fc.sample(arbOfRun(setup, {}, r), { seed: 100 + r, numRuns: 1 });
+      const [got] = fc.sample(arbOf(r), { seed: 100 + r, numRuns: 1 });
       const arb = r % 2 === 0 ? scheduleArb(n, 24) : lassoArb(n, 24);
       const [want] = fc.sample(arb, { seed: 100 + r, numRuns: 1 });
       expect(got, `run ${r}`).toEqual(want);
