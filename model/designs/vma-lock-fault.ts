@@ -13,7 +13,8 @@
 // vma_end_read(). vma-lock-nowait (mutant): passes RETRY_NOWAIT with VMA_LOCK.
 import { EFAULT, EINTR } from "../errno.js";
 import { handleMmFault } from "../kernel/fault.js";
-import type { FaultFlag, FaultHandler } from "../kernel/fault-flags.js";
+import type { FaultFlag, FaultHandler, VmFault } from "../kernel/fault-flags.js";
+import { isFaultError } from "../kernel/fault-flags.js";
 import { mmapReadLockKillable, mmapReadUnlock } from "../kernel/mmap-lock.js";
 import { fatalSignalPending } from "../kernel/signal.js";
 import { vmaLookup, writeDenied } from "../kernel/vma.js";
@@ -110,7 +111,7 @@ function archFault(opts: { pre: boolean; vmaLockExtra?: FaultFlag[] }): Steps {
           "vl.end": { op: vmaEndReadOp("vma"), next: "vl.result" },
         }),
     "vl.result": {
-      op: test("fault & VM_FAULT_ERROR", (k) => k.get("vmret") !== "0"),
+      op: test("fault & VM_FAULT_ERROR", (k) => isFaultError(k.get("vmret") as VmFault)),
       on: { yes: "sigsegv", no: "next" },
     },
     // count_vm_vma_lock_event(VMA_LOCK_RETRY); a fatal signal ends the fault

@@ -41,11 +41,21 @@ export function faultFlagList(primitive: string, flags: unknown): readonly Fault
 
 export type VmFault =
   | "0"
+  | "VM_FAULT_NOPAGE"
   | "VM_FAULT_RETRY"
   | "VM_FAULT_COMPLETED"
   | "VM_FAULT_SIGBUS"
   | "VM_FAULT_SIGSEGV"
   | "VM_FAULT_OOM";
+
+/**
+ * `vmret & VM_FAULT_ERROR` (include/linux/mm_types.h): the results a caller treats as
+ * a failed fault. VM_FAULT_NOPAGE ("->fault installed the pte, not return page") is
+ * not one: the access is tried again.
+ */
+export function isFaultError(r: VmFault): boolean {
+  return r === "VM_FAULT_SIGBUS" || r === "VM_FAULT_SIGSEGV" || r === "VM_FAULT_OOM";
+}
 
 /**
  * Illegal combinations (S6), empty when legal: UNSHARE with WRITE and VMA_LOCK with

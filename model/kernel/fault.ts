@@ -15,6 +15,7 @@ import {
   type FaultHandler,
   faultFlagList,
   flagString,
+  isFaultError,
   MISBEHAVING_DRIVER,
   misbehavingFile,
   type VmFault,
@@ -317,7 +318,7 @@ function pageMkwriteLocked(k: Ctx, vma: Vma, addr: number, flags: readonly Fault
   const same = k.w.ptes[addr] === "ro";
   if (same) setPte(k, addr, "rw");
   folioUnlock(k, addr, "folio_unlock");
-  return same ? dirtySharedPage(k, vma, flags) : "0";
+  return same ? dirtySharedPage(k, vma, flags) : "VM_FAULT_NOPAGE";
 }
 
 /**
@@ -445,8 +446,7 @@ function swapInLocked(k: Ctx, addr: number, write: boolean, vma: Vma): VmFault {
 export function outcomeOf(r: VmFault): FaultOutcome {
   if (r === "VM_FAULT_RETRY") return "retry";
   if (r === "VM_FAULT_COMPLETED") return "completed";
-  if (r === "0") return "ok";
-  return "error";
+  return isFaultError(r) ? "error" : "ok";
 }
 
 /** `vmret = handle_mm_fault(vma, addr, flags, NULL)` */
