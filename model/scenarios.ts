@@ -12,7 +12,7 @@ import {
   hugetlbTruncateActor,
   pmdSharerExitActor,
 } from "./actors/hugetlbfs.js";
-import { invalidateActor } from "./actors/invalidate.js";
+import { invalidateActor, swapOutActor } from "./actors/invalidate.js";
 import { khugepagedRetractActor } from "./actors/khugepaged.js";
 import { madviseDontneedActor } from "./actors/madvise.js";
 import { migrateVmaActor } from "./actors/migrate-vma.js";
@@ -140,6 +140,7 @@ const anonPlain: VmaSpec = { ...anonUffd, name: "anon", uffdMissing: false };
 
 const munmap = munmapActor();
 const invalidate = invalidateActor();
+const swapOut = swapOutActor();
 const mprotect = mprotectActor();
 const folio = folioActor();
 const release = releaseActor();
@@ -498,6 +499,16 @@ export const SCENARIOS: readonly Scenario[] = [
     uffd: { sigbus: true },
   },
   {
+    id: "anon-uffd-swap-out",
+    title:
+      "a uffd-registered private anonymous VMA, 2 pages mapped; reclaim swaps them out, and a fault swaps one in (do_swap_page, never handle_userfault)",
+    families: callers,
+    vmas: [{ ...anonUffd, name: "anon-uffd-mapped", mapped: true }],
+    write: true,
+    actors: [use(munmap, 1), use(swapOut, 2), use(folio, 1), use(signal, 1)],
+    stepsPerPage: 40,
+  },
+  {
     id: "anon-swap",
     title: "private anonymous VMA, 2 pages swapped out; a folio-lock holder forces RETRY",
     families: callers,
@@ -740,6 +751,7 @@ for (const s of SCENARIOS) scenarioRegistry.add(s, BUILT_IN);
 export const BUILT_IN_ACTORS: readonly Actor[] = [
   munmap,
   invalidate,
+  swapOut,
   mprotect,
   folio,
   release,

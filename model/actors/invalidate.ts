@@ -26,6 +26,18 @@
 // differences from the kernel", says so. It holds the folio lock from begin to end, as
 // try_to_unmap()'s caller does (shrink_folio_list() takes it with folio_trylock() and
 // skips a folio it cannot lock), so migrate_vma's collect skips that page meanwhile.
+//
+// E (`swapOutActor`): the same walk, from reclaim of a swap-backed anonymous folio:
+// shrink_folio_list() (mm/vmscan.c, v7.0) takes the folio with folio_trylock(), gives it
+// a swap slot (folio_alloc_swap()) and calls try_to_unmap(), whose try_to_unmap_one()
+// stores the swap entry in each PTE that maps the folio (folio_dup_swap(), set_pte_at()
+// of swp_pte); pageout() starts the write and unlocks the folio (one step with the end
+// here). Only private anonymous VMAs: a file folio leaves none, and so does a shmem one
+// (its swap entry goes into the page cache, not the PTE); a hugetlb one is not reclaimed. The entry is exclusive for a page only this mm maps ("swap") and
+// shared for one fork left shared with a child ("swap-cow"); the next fault on it swaps
+// it in through do_swap_page(), not handle_userfault(), on a userfaultfd-registered VMA
+// too. The folio stays in the swap cache, unlocked: a fault that must read it back,
+// whose read holds the folio lock, is the folio-lock holder's (model/actors/folio.ts).
 
 import { type Actor, actor } from "../actor.js";
 import { folioTrylock, folioUnlock } from "../kernel/folio.js";
@@ -38,66 +50,116 @@ import {
 import { setPte } from "../kernel/pte.js";
 import * as rwsem from "../rwsem.js";
 import { op } from "../step.js";
-import type { Pte, World } from "../world.js";
+import type { Pte, Vma, World } from "../world.js";
 
 /** A PTE that maps a folio an rmap walk can find: not the zero page, no entry. */
 const mapsFolio = (p: Pte | undefined): boolean => p === "ro" || p === "rw" || p === "cow";
 
-/**
- * The pages reclaim or migration may unmap: those whose PTE maps a folio that is not
- * locked (shrink_folio_list() skips a folio whose folio_trylock() fails).
- */
-const unmappable = (w: World): string[] =>
-  w.ptes.flatMap((p, i) => (mapsFolio(p) && w.folioLock[i] === null ? [`page ${i}`] : []));
+/** What one rmap unmap starts on and leaves. */
+interface RmapUnmap {
+  readonly id: string;
+  readonly lane: string;
+  readonly title: string;
+  /** the names of its first and last steps */
+  readonly begin: string;
+  readonly end: string;
+  /** the VMAs whose folios it unmaps (absent: any page) */
+  readonly vmas?: (v: Vma) => boolean;
+  /** what the PTE holds after it, from what it held (a PTE that maps the folio) */
+  readonly leaves: (p: Pte) => Pte;
+}
 
-const begin = op({
-  name: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
-  outcomes: ["ok"],
-  enabled: (w) => unmappable(w).length > 0,
-  run: (k) => {
-    const pages = unmappable(k.w as World);
-    const page = Number(k.choose(pages).slice(5));
-    k.set("page", page);
-    // try_to_unmap()'s caller holds the folio lock across the walk
-    folioTrylock(k, page);
-    // a shared page a write fault may copy to a new folio before the end
-    if (k.w.ptes[page] === "cow") k.set("cow", 1);
-    invalidateStart(k);
-    return "ok";
-  },
-});
+/** the live VMA that holds page p */
+const holds =
+  (p: number) =>
+  (v: Pick<Vma, "state" | "start" | "end">): boolean =>
+    v.state !== "freed" && v.start <= p && p < v.end;
 
-const zapEnd = op({
-  name: "zap pte; mmu_notifier_invalidate_range_end()",
-  outcomes: ["ok"],
-  run: (k) => {
-    const p = k.num("page");
-    const vma = k.w.vmas.find((v) => v.state !== "freed" && v.start <= p && p < v.end);
-    const lock = vma?.hugetlbLock;
-    const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
-    const pte = k.w.ptes[p];
-    // page_vma_mapped_walk() finds the PTE only if it still maps the folio
-    const same = mapsFolio(pte) && !(k.get("cow") === 1 && pte === "rw");
-    if (locked && same) setPte(k, p, "none");
-    if (lock && locked) rwsem.release(lock, k.tid, "write");
-    invalidateEnd(k);
-    folioUnlock(k, p, "folio_unlock");
-    return "ok";
-  },
-});
+/** A private anonymous VMA of this mm: no file, not shared, not hugetlb. */
+const privateAnon = (v: Vma): boolean =>
+  v.mm === undefined && !v.flags.file && !v.flags.shared && !v.flags.hugetlb;
 
-export function invalidateActor(): Actor {
+function rmapUnmapActor(u: RmapUnmap): Actor {
+  /**
+   * The pages it may unmap: those whose PTE maps a folio that is not locked
+   * (shrink_folio_list() skips a folio whose folio_trylock() fails).
+   */
+  const unmappable = (w: World): string[] =>
+    w.ptes.flatMap((p, i) => {
+      if (!mapsFolio(p) || w.folioLock[i] !== null) return [];
+      const mine = u.vmas;
+      return !mine || w.vmas.some((v) => holds(i)(v) && mine(v)) ? [`page ${i}`] : [];
+    });
+  const begin = op({
+    name: u.begin,
+    outcomes: ["ok"],
+    enabled: (w) => unmappable(w).length > 0,
+    run: (k) => {
+      const pages = unmappable(k.w as World);
+      const page = Number(k.choose(pages).slice(5));
+      k.set("page", page);
+      // try_to_unmap()'s caller holds the folio lock across the walk
+      folioTrylock(k, page);
+      // a shared page a write fault may copy to a new folio before the end
+      if (k.w.ptes[page] === "cow") k.set("cow", 1);
+      invalidateStart(k);
+      return "ok";
+    },
+  });
+  const end = op({
+    name: u.end,
+    outcomes: ["ok"],
+    run: (k) => {
+      const p = k.num("page");
+      const lock = k.w.vmas.find(holds(p))?.hugetlbLock;
+      const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
+      const pte = k.w.ptes[p];
+      // page_vma_mapped_walk() finds the PTE only if it still maps the folio
+      const same = mapsFolio(pte) && !(k.get("cow") === 1 && pte === "rw");
+      if (locked && same) setPte(k, p, u.leaves(pte as Pte));
+      if (lock && locked) rwsem.release(lock, k.tid, "write");
+      invalidateEnd(k);
+      folioUnlock(k, p, "folio_unlock");
+      return "ok";
+    },
+  });
   return actor({
-    id: "invalidate",
-    lane: "I",
+    id: u.id,
+    lane: u.lane,
     disruptive: true,
-    title: "rmap unmap of one page (reclaim/migration)",
+    title: u.title,
     start: "idle",
     steps: {
       idle: { op: begin, next: "cb_lock" },
       cb_lock: { op: userLock(), next: "cb" },
       cb: { op: invalidateCallback(), next: "zap_end" },
-      zap_end: { op: zapEnd, next: "idle" },
+      zap_end: { op: end, next: "idle" },
     },
+  });
+}
+
+/** I: reclaim or migration unmapping one page, leaving none (see above). */
+export function invalidateActor(): Actor {
+  return rmapUnmapActor({
+    id: "invalidate",
+    lane: "I",
+    title: "rmap unmap of one page (reclaim/migration)",
+    begin: "try_to_unmap(page): mmu_notifier_invalidate_range_start()",
+    end: "zap pte; mmu_notifier_invalidate_range_end()",
+    leaves: () => "none",
+  });
+}
+
+/** E: reclaim of an anonymous page to swap, leaving a swap entry (see above). */
+export function swapOutActor(): Actor {
+  return rmapUnmapActor({
+    id: "swap-out",
+    lane: "E",
+    title: "reclaim of one anonymous page to swap",
+    begin:
+      "shrink_folio_list(): folio_alloc_swap(); try_to_unmap(page): mmu_notifier_invalidate_range_start()",
+    end: "swap entry into the pte; mmu_notifier_invalidate_range_end(); pageout()",
+    vmas: privateAnon,
+    leaves: (p) => (p === "cow" ? "swap-cow" : "swap"),
   });
 }
