@@ -2,6 +2,7 @@
 // bound on driver steps in the fair completion for loops that never repeat a state),
 // L4 no loop of RETRYs without progress (a lasso too), and S9/L8 no cycle of waiters.
 import { hasActor } from "../model/scenarios.js";
+import { isUffdMonitor } from "../model/uffd-monitors.js";
 import { deadlockCycle } from "../model/waitfor.js";
 import type { BlockedOn, World } from "../model/world.js";
 import { lockLabel, presentPte, swapPte } from "../model/world.js";
@@ -88,6 +89,16 @@ function newPagePresent(before: World, after: World, tid = 0): boolean {
   return false;
 }
 
+/**
+ * Did a userfaultfd monitor answer a fault with UFFDIO_WAKE in this step, a wake without
+ * a page (model/actors/monitor.ts, the step at label "wake")?
+ */
+function monitorWoke(before: World, after: World): boolean {
+  return before.threads.some(
+    (t, i) => isUffdMonitor(t.program) && t.pc === "wake" && after.threads[i]?.pc !== "wake",
+  );
+}
+
 export const noRetryLivelock: Property = {
   id: "no-retry-livelock",
   ref: "L4",
@@ -100,11 +111,15 @@ export const noRetryLivelock: Property = {
   // same, so a loop through it does not count. A loop in which T only walks pages it
   // already has again is no progress. With a fatal signal pending the loop is
   // fatal-signal-ends-loop's (L3). A retry without FAULT_FLAG_TRIED that then gets the
-  // folio is a note in the lanes (model/kernel/fault.ts), not a violation.
+  // folio is a note in the lanes (model/kernel/fault.ts), not a violation. A loop in
+  // which a uffd monitor answers with UFFDIO_WAKE and no page is the monitor's, not the
+  // folio's: handle_userfault() returns VM_FAULT_RETRY after any wake, and a monitor
+  // that never resolves the fault sends T round without end, whatever the kernel does
+  // (uffd-fault-completes leaves such runs out too); its wake counts as progress here.
   lasso: {
     inLoop: (w) =>
       w.threads.some((t) => t.role === "driver" && !t.fatal && t.status.kind !== "done"),
-    progress: (before, after) => newPagePresent(before, after),
+    progress: (before, after) => newPagePresent(before, after) || monitorWoke(before, after),
     // the unbounded holder of anon-swap-contended must take its turn too (a bounded one
     // may stay idle: its budget is "at most")
     weaklyFair: ["folio-contended"],

@@ -5,13 +5,14 @@
 import { produce } from "immer";
 import { describe, expect, it } from "vitest";
 import { enabledThreads } from "../engine/exec.js";
+import { exhaustiveRows } from "../engine/verdicts.js";
 import { holdsMmap } from "../model/ghost.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { set } from "../model/locals.js";
 import { scenario as declare } from "../model/scenarios.js";
-import { ANON_PAGE, bench, mini, scenario, tidOf } from "./helpers.js";
+import { ANON_PAGE, bench, design, mini, prop, scenario, tidOf } from "./helpers.js";
 
 /** T: mmap_read_lock, vma_lookup(page 0), a write fault that may retry, its outcome. */
 const writer = mini({
@@ -105,5 +106,40 @@ describe("reclaim of an anonymous page to swap", () => {
     expect(b.world.ptes).toEqual(["swap", "rw"]);
     // the hugetlb page is mapped and its folio free, but no swap-out takes it
     expect(enabledThreads(b.world, b.programs)).not.toContain(e);
+  });
+});
+
+describe("no-retry-livelock beside a userfaultfd monitor", () => {
+  // one page, registered with userfaultfd: the monitor fills it, reclaim swaps it out,
+  // and the next fault swaps it in, where a folio-lock holder may be in the way
+  const withHolder = (holder: string) =>
+    declare({
+      id: `swap-out-monitor-${holder}`,
+      vmas: [{ ...ANON_PAGE, uffdMissing: true }],
+      actors: [
+        { actor: "swap-out", budget: 1 },
+        { actor: holder, budget: holder === "folio" ? 1 : null },
+        { actor: "monitor", budget: null },
+      ],
+    });
+  const livelock = (holder: string) => {
+    const [row] = exhaustiveRows(design("v2"), withHolder(holder), [prop("no-retry-livelock")], {
+      depth: Number.POSITIVE_INFINITY,
+      hashCompact: false,
+      sleepSets: false,
+    });
+    return row;
+  };
+
+  it("does not count a loop of UFFDIO_WAKE answers, which leave the fault unresolved", () => {
+    const row = livelock("folio");
+    expect(row?.complete).toBe(true);
+    expect(row?.verdict).toBe("holds");
+  });
+
+  it("still finds v2's loop behind a holder that relocks the swapped page's folio", () => {
+    const row = livelock("folio-contended");
+    expect(row?.verdict).toBe("violated");
+    expect(row?.message).toMatch(/lasso/);
   });
 });
