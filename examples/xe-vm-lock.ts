@@ -18,9 +18,9 @@
 // and drivers/gpu/drm/xe/xe_vm.c, xe_vm_bind_ioctl(): down_write_killable(&vm->lock).
 // A monitor thread that binds on the same VM before it answers the fault waits for the
 // worker, which waits for it. The scenario sends no signal, so the killable wait is
-// down_write() here; a SIGKILL to the monitor's process would end that wait (not the
-// xe_svm_flush() before it, which waits uninterruptibly for the garbage collector's
-// work, itself a down_write(&vm->lock) taker).
+// down_write() here; a SIGKILL to the monitor's process would end that wait
+// (downWriteKillable), but not the xe_svm_flush() before it, which waits uninterruptibly
+// for the garbage collector's work, itself a down_write(&vm->lock) taker.
 import {
   compose,
   design,

@@ -23,3 +23,13 @@ export function unlock(m: Draft<Mutex>, tid: Tid): { held: boolean; woken: Tid[]
   m.owner = next ?? null;
   return { held: true, woken: next === undefined ? [] : [next] };
 }
+
+/**
+ * Removes a waiter (a killable sleep ended by a fatal signal): __mutex_remove_waiter()
+ * (kernel/locking/mutex.c, v7.0). The unlock here hands the mutex to the first waiter
+ * itself, so a waiter still queued was handed nothing, and nobody else is woken.
+ */
+export function cancelWait(m: Draft<Mutex>, tid: Tid): void {
+  const i = m.waiters.indexOf(tid);
+  if (i >= 0) m.waiters.splice(i, 1);
+}

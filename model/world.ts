@@ -355,7 +355,13 @@ export type BlockedOn =
   /** folio_wait_locked(_killable) / folio_lock on a page's folio */
   | { readonly kind: "folio"; readonly page: Page; readonly killable: boolean }
   /** a lock the scenario declares, by name */
-  | { readonly kind: "lock"; readonly name: string; readonly mode: "read" | "write" };
+  | {
+      readonly kind: "lock";
+      readonly name: string;
+      readonly mode: "read" | "write";
+      /** a killable sleep (down_write_killable() and the like); absent: uninterruptible */
+      readonly killable?: true;
+    };
 
 export type Status =
   | { readonly kind: "runnable" }

@@ -22,6 +22,7 @@
 
 import { type Actor, actor } from "../actor.js";
 import { folioLeaveQueues } from "../kernel/folio.js";
+import { leaveLockQueue } from "../kernel/locks.js";
 import { rwsemOf } from "../lock-table.js";
 import * as rwsem from "../rwsem.js";
 import type { Ctx } from "../step.js";
@@ -41,6 +42,11 @@ function killDriver(k: Ctx, t: Draft<Thread>): void {
   if (t.fromWorker) return;
   t.fatal = true;
   k.emit({ k: "signal", tid: k.tid, target: t.id });
+  endKillableSleep(k, t);
+}
+
+/** signal_wake_up(t, 1): a fatal signal ends the killable sleep `t` may be in. */
+function endKillableSleep(k: Ctx, t: Draft<Thread>): void {
   const s = t.status;
   if (s.kind !== "blocked") return;
   if (s.on.kind === "uffd" && s.on.killable) {
@@ -52,10 +58,19 @@ function killDriver(k: Ctx, t: Draft<Thread>): void {
   } else if (s.on.kind === "rwsem" && s.on.killable && s.resumeOnSignal !== null) {
     const sem = rwsemOf(k.w, s.on.lock);
     if (sem) k.wake(rwsem.cancelWait(sem, t.id), "rwsem waiter left");
-    t.pc = s.resumeOnSignal;
-    t.status = { kind: "runnable" };
-    k.emit({ k: "wake", tid: t.id, by: "fatal signal" });
+    resumeOnSignal(k, t, s.resumeOnSignal);
+  } else if (s.on.kind === "lock" && s.on.killable && s.resumeOnSignal !== null) {
+    // down_write_killable(), mutex_lock_killable() and the like on a declared lock
+    leaveLockQueue(k, s.on.name, t.id);
+    resumeOnSignal(k, t, s.resumeOnSignal);
   }
+}
+
+/** The killable sleep returns -EINTR: the thread goes on at the step's "eintr" label. */
+function resumeOnSignal(k: Ctx, t: Draft<Thread>, pc: string): void {
+  t.pc = pc;
+  t.status = { kind: "runnable" };
+  k.emit({ k: "wake", tid: t.id, by: "fatal signal" });
 }
 
 const toThread = op({
@@ -98,9 +113,11 @@ const toProcess = op({
     for (const t of k.w.threads) {
       if (t.role === "driver") killDriver(k, t);
       else if (isUffdMonitor(t.program) && t.status.kind !== "done") {
-        // the monitor dies on its way back to user space (monitorActor checks)
+        // the monitor dies on its way back to user space (monitorActor checks); a
+        // variant asleep in a killable wait before its UFFDIO_COPY is woken from it
         t.fatal = true;
         k.emit({ k: "signal", tid: k.tid, target: t.id });
+        endKillableSleep(k, t);
       }
     }
     workersNotKilled(k);

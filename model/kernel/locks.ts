@@ -65,16 +65,40 @@ const KINDS: Readonly<Record<"read" | "write", readonly LockKind[]>> = {
   write: ["rwsem", "mutex", "spinlock"],
 };
 
-/** Take `name` in `mode`; queue and block when it is not free. Returns whether granted now. */
-export function acquireLock(k: Ctx, name: string, mode: "read" | "write"): boolean {
+/**
+ * Take `name` in `mode`; queue and block when it is not free. Returns whether granted
+ * now. `killable`: the sleep is TASK_KILLABLE, and a fatal signal ends it with the
+ * step's "eintr" outcome (model/actors/signal.ts).
+ */
+export function acquireLock(
+  k: Ctx,
+  name: string,
+  mode: "read" | "write",
+  killable = false,
+): boolean {
   const l = declaredLock(k, name, KINDS[mode]);
   let granted: boolean;
   if (l.kind === "rwsem") granted = rwsem.acquire(l, k.tid, mode);
   else if (l.kind !== "mutex" && l.kind !== "spinlock") return false;
   else granted = mutex.lock(l, k.tid);
   k.emit({ k: "lock", tid: k.tid, lock: { kind: "named", name }, mode, granted });
-  if (!granted) k.block({ kind: "lock", name, mode });
+  if (!granted)
+    k.block(
+      killable ? { kind: "lock", name, mode, killable: true } : { kind: "lock", name, mode },
+      killable ? "eintr" : undefined,
+    );
   return granted;
+}
+
+/**
+ * A fatal signal ends `tid`'s killable sleep on the declared lock `name`: it leaves the
+ * queue (rwsem_del_wake_waiter(), which wakes the next waiters if it was the first;
+ * __mutex_remove_waiter()), and the threads granted the lock by that are woken.
+ */
+export function leaveLockQueue(k: Ctx, name: string, tid: Tid): void {
+  const l = k.w.locks[name];
+  if (l?.kind === "rwsem") k.wake(rwsem.cancelWait(l, tid), "rwsem waiter left");
+  else if (l?.kind === "mutex") mutex.cancelWait(l, tid);
 }
 
 /** Release `name` held in `mode`: hands it to the head of the queue, ends the epoch. */
@@ -143,16 +167,55 @@ function releaseOp(fn: string, name: string, mode: "read" | "write"): Op<"ok"> {
   });
 }
 
+/**
+ * The killable acquires (kernel/locking/rwsem.c and mutex.c, read at v7.0): the fast path
+ * takes a free lock whatever is pending; the slow path tests signal_pending_state() before
+ * each sleep (rwsem_down_{read,write}_slowpath(), __mutex_lock_common() after its trylock)
+ * and returns -EINTR, "eintr", without the lock. So a thread with a fatal signal pending
+ * gets "eintr" from a lock it cannot take at once, and one asleep in the queue is woken
+ * with it by the signal.
+ */
+function killableAcquireOp(fn: string, name: string, mode: "read" | "write"): Op<"ok" | "eintr"> {
+  return lockOp(name, kindsOf(fn, mode), {
+    name: `${fn}(${name})`,
+    outcomes: ["ok", "eintr"],
+    mightSleep: true,
+    run: (k) => {
+      if (k.t.fatal && !freeFor(k, name, mode)) return "eintr";
+      acquireLock(k, name, mode, true);
+      return "ok";
+    },
+  });
+}
+
+/** Would `name` be granted in `mode` now, without queueing? */
+function freeFor(k: Ctx, name: string, mode: "read" | "write"): boolean {
+  const l = declaredLock(k, name, KINDS[mode]);
+  if (l.kind === "rwsem") return rwsem.canTryAcquire(l, mode);
+  return (
+    (l.kind === "mutex" || l.kind === "spinlock") && l.owner === null && l.waiters.length === 0
+  );
+}
+
 /** mutex_lock(&lock): sleeps until the mutex is handed over. */
 export const mutexLock = (name: string): Op<"ok"> => acquireOp("mutex_lock", name, "write", true);
+/** mutex_lock_killable(&lock): "eintr" (-EINTR) when a fatal signal ends the wait. */
+export const mutexLockKillable = (name: string): Op<"ok" | "eintr"> =>
+  killableAcquireOp("mutex_lock_killable", name, "write");
 /** mutex_unlock(&lock) */
 export const mutexUnlock = (name: string): Op<"ok"> => releaseOp("mutex_unlock", name, "write");
 /** down_read(&sem) */
 export const downRead = (name: string): Op<"ok"> => acquireOp("down_read", name, "read", true);
+/** down_read_killable(&sem): "eintr" (-EINTR) when a fatal signal ends the wait. */
+export const downReadKillable = (name: string): Op<"ok" | "eintr"> =>
+  killableAcquireOp("down_read_killable", name, "read");
 /** up_read(&sem) */
 export const upRead = (name: string): Op<"ok"> => releaseOp("up_read", name, "read");
 /** down_write(&sem) */
 export const downWrite = (name: string): Op<"ok"> => acquireOp("down_write", name, "write", true);
+/** down_write_killable(&sem): "eintr" (-EINTR) when a fatal signal ends the wait. */
+export const downWriteKillable = (name: string): Op<"ok" | "eintr"> =>
+  killableAcquireOp("down_write_killable", name, "write");
 /** up_write(&sem) */
 export const upWrite = (name: string): Op<"ok"> => releaseOp("up_write", name, "write");
 /** down_write_trylock(&sem): "locked", or "busy" when it is held or contended. */
