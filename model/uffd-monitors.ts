@@ -11,10 +11,20 @@
 // command's copy too.
 
 const KEY = Symbol.for("lockdrop.uffdMonitors");
-const shared = globalThis as unknown as Record<symbol, Map<string, readonly string[]> | undefined>;
+const IDS_KEY = Symbol.for("lockdrop.uffdMonitorIds");
+const shared = globalThis as unknown as Record<symbol, unknown>;
 shared[KEY] ??= new Map([["monitor", ["idle"]]]);
+shared[IDS_KEY] ??= ["monitor"];
 /** monitor program id -> the labels at which it is outside every uffd syscall */
-const MONITORS: Map<string, readonly string[]> = shared[KEY];
+const MONITORS = shared[KEY] as Map<string, readonly string[]>;
+const IDS = shared[IDS_KEY] as string[];
+
+/**
+ * The ids of every userfaultfd monitor, the built-in one and each variant declared so
+ * far: one array, kept up to date, that a liveness property can name as the actors its
+ * loops must be fair to (uffd-fault-completes does).
+ */
+export const UFFD_MONITOR_IDS: readonly string[] = IDS;
 
 /** Is `program` (a thread's actor id) a userfaultfd monitor? */
 export function isUffdMonitor(program: string): boolean {
@@ -32,4 +42,5 @@ export function outsideUffd(program: string, pc: string): boolean {
  */
 export function declareUffdMonitor(id: string, outside: readonly string[]): void {
   MONITORS.set(id, outside);
+  if (!IDS.includes(id)) IDS.push(id);
 }

@@ -4,7 +4,8 @@
 // acted do not count.
 import { errnoName } from "../model/errno.js";
 import { HMM_PFN_REQ_FAULT, HMM_PFN_VALID } from "../model/kernel/hmm.js";
-import { hasActor, hasUffd, totalPages } from "../model/scenarios.js";
+import { hasUffd, hasUffdMonitor, totalPages } from "../model/scenarios.js";
+import { UFFD_MONITOR_IDS } from "../model/uffd-monitors.js";
 import { swapPte } from "../model/world.js";
 import type { EndView, Property } from "./property.js";
 
@@ -23,14 +24,15 @@ export const uffdFaultCompletes: Property = {
     d.family !== "mfill" &&
     hasUffd(s) &&
     !s.uffd?.sigbus &&
-    hasActor(s, "monitor") &&
+    hasUffdMonitor(s) &&
     (!s.write || s.vmas.every((v) => v.write)),
-  // undisturbed, the call still running, and the monitor weakly fair: a loop of the
-  // driver that the monitor's answers do not end
+  // undisturbed, the call still running, and the monitor weakly fair (the built-in one
+  // or a monitorActor() variant): a loop of the driver that the monitor's answers do
+  // not end
   lasso: {
     inLoop: (w) =>
       !w.ghost.disrupted && w.threads.some((t) => t.role === "driver" && t.status.kind !== "done"),
-    weaklyFair: ["monitor"],
+    weaklyFair: UFFD_MONITOR_IDS,
     describe: (prefix, loop) =>
       `lasso: after ${prefix} steps, with no munmap, invalidation or signal and the monitor answering, T enters a loop of ${loop} steps that comes back to the same state (steps ${prefix + 1}-${prefix + loop} repeat forever) and never returns.`,
   },

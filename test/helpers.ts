@@ -9,6 +9,10 @@ import { exploreExhaustive } from "../engine/exhaustive.js";
 import type { Setup } from "../engine/run.js";
 import { setupFor } from "../engine/run.js";
 import { DESIGNS, designById } from "../model/designs/index.js";
+import { handleMmFault } from "../model/kernel/fault.js";
+import { downWrite } from "../model/kernel/locks.js";
+import { mmapReadLock } from "../model/kernel/mmap-lock.js";
+import { vmaLookup } from "../model/kernel/vma.js";
 import { exit } from "../model/locals.js";
 import type { Scenario, VmaSpec } from "../model/scenarios.js";
 import {
@@ -63,6 +67,23 @@ export function mini(steps: Steps, start = Object.keys(steps)[0] ?? "exit"): Des
     start,
     steps: { ...steps, exit: { op: exit() } },
   };
+}
+
+/**
+ * T takes the declared rwsem `lock` for write and keeps it across a write fault on page 0
+ * (ALLOW_RETRY), as xe's fault worker keeps vm->lock: a uffd monitor that wants the lock
+ * before it answers waits for T, which waits for it.
+ */
+export function holdsAcrossFault(lock: string): Design {
+  return mini({
+    take: { op: downWrite(lock), next: "lock" },
+    lock: { op: mmapReadLock(), next: "lookup" },
+    lookup: { op: vmaLookup("start", "vma"), next: "fault" },
+    fault: {
+      op: handleMmFault("vma", "start", ["WRITE", "ALLOW_RETRY"]),
+      on: { ok: "exit", retry: "exit", completed: "exit", error: "exit" },
+    },
+  });
 }
 
 export interface Bench {

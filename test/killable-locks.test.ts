@@ -7,20 +7,16 @@ import { describe, expect, it } from "vitest";
 import { use } from "../model/actor.js";
 import { monitorActor } from "../model/actors/monitor.js";
 import { signalActor } from "../model/actors/signal.js";
-import { handleMmFault } from "../model/kernel/fault.js";
 import {
   downReadKillable,
-  downWrite,
   downWriteKillable,
   mutexLockKillable,
   upWrite,
 } from "../model/kernel/locks.js";
-import { mmapReadLock } from "../model/kernel/mmap-lock.js";
-import { vmaLookup } from "../model/kernel/vma.js";
 import { set } from "../model/locals.js";
 import { scenario as declare } from "../model/scenarios.js";
 import type { Op } from "../model/step.js";
-import { ANON_PAGE, bench, mini, tidOf } from "./helpers.js";
+import { ANON_PAGE, bench, holdsAcrossFault, mini, tidOf } from "./helpers.js";
 
 /** Every driver: the killable acquire, then "got" or "eintr" in a local, and a stop. */
 const taker = (take: Op<"ok" | "eintr">) =>
@@ -98,15 +94,7 @@ describe("a monitor variant in a killable wait", () => {
     locks: [{ name: "drv.lock", kind: "rwsem" }],
     actors: [use(binds, null), use(signalActor("process"), 1)],
   });
-  const holder = mini({
-    take: { op: downWrite("drv.lock"), next: "lock" },
-    lock: { op: mmapReadLock(), next: "lookup" },
-    lookup: { op: vmaLookup("start", "vma"), next: "fault" },
-    fault: {
-      op: handleMmFault("vma", "start", ["WRITE", "ALLOW_RETRY"]),
-      on: { ok: "exit", retry: "exit", completed: "exit", error: "exit" },
-    },
-  });
+  const holder = holdsAcrossFault("drv.lock");
 
   it("is woken by SIGKILL to the process, and the monitor exits", () => {
     const b = bench(s, holder);
