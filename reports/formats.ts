@@ -303,6 +303,23 @@ export const ListSchema = z
         })
         .strict(),
     ),
+    actors: z
+      .array(
+        z
+          .object({
+            id: id(),
+            lane: z.string().describe("its lane in the thread lanes"),
+            title: z.string(),
+            disruptive: z
+              .boolean()
+              .describe("it disturbs the call (munmap, an invalidation, a signal)"),
+            scenarios: z.array(id()).describe("the built-in scenarios that run it"),
+          })
+          .strict(),
+      )
+      .describe(
+        'the built-in actors, which a scenario of one\'s own names by id: { actor: "swap-out", budget: 2 }',
+      ),
     properties: z.array(
       z
         .object({

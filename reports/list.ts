@@ -1,5 +1,6 @@
 // `lockdrop list --json`: the designs, scenarios and properties, as lockdrop.list/1
 // (reports/formats.ts).
+import type { Actor } from "../model/actor.js";
 import { mutantActors, type Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
@@ -9,6 +10,7 @@ export function listJson(
   designs: readonly Design[],
   scenarios: readonly Scenario[],
   properties: readonly Property[],
+  actors: readonly Actor[],
 ): ListJson {
   return {
     schema: "lockdrop.list/1",
@@ -18,6 +20,15 @@ export function listJson(
       title: s.title,
       families: [...s.families],
       mutants: mutantActors(s).map((a) => ({ actor: a.id, bug: a.mutant ?? "" })),
+    })),
+    actors: actors.map((a) => ({
+      id: a.id,
+      lane: a.lane,
+      title: a.title,
+      disruptive: a.disruptive,
+      scenarios: scenarios
+        .filter((s) => s.actors.some((u) => u.actor.id === a.id))
+        .map((s) => s.id),
     })),
     properties: properties.map((p) => ({
       id: p.id,
@@ -33,8 +44,9 @@ export function listJsonText(
   designs: readonly Design[],
   scenarios: readonly Scenario[],
   properties: readonly Property[],
+  actors: readonly Actor[],
 ): string {
-  return jsonText(ListSchema, listJson(designs, scenarios, properties));
+  return jsonText(ListSchema, listJson(designs, scenarios, properties, actors));
 }
 
 /**
@@ -52,18 +64,22 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 
 /**
  * `lockdrop list`: each design with its family, each scenario with the families whose
- * designs run there, each property with its invariant number.
+ * designs run there, each actor with its lane (the id a scenario names it by), each
+ * property with its invariant number.
  */
 export function listText(
   designs: readonly Design[],
   scenarios: readonly Scenario[],
   properties: readonly Property[],
+  actors: readonly Actor[],
 ): string {
   return [
     "designs:",
     ...columns(designs.map((d) => [d.id, d.family, d.title])),
     "scenarios:",
     ...columns(scenarios.map((s) => [s.id, s.families.join(","), s.title])),
+    'actors (a scenario of one\'s own names them by id: { actor: "swap-out", budget: 2 }):',
+    ...columns(actors.map((a) => [a.id, a.lane, a.title])),
     "properties:",
     // the invariant number only; the source a ref cites is in --json
     ...columns(properties.map((p) => [p.id, p.ref.split(";")[0] ?? p.ref, p.statement])),

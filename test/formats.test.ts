@@ -142,6 +142,13 @@ describe("--json outputs", () => {
     ]);
     expect(l.scenarios.find((s) => s.id === "anon-uffd")?.mutants).toEqual([]);
     expect(l.properties.find((p) => p.id === "no-deadlock")).toMatchObject({ ref: "S9, L8" });
+    // the actors by the id a scenario of one's own names them by, with where they run
+    expect(l.actors.find((a) => a.id === "swap-out")).toMatchObject({
+      lane: "E",
+      disruptive: true,
+      scenarios: ["anon-uffd-swap-out"],
+    });
+    expect(l.actors.find((a) => a.id === "monitor")?.scenarios).toContain("anon-uffd");
     const text = (out.list as CliResult).out;
     expect(text.trimEnd().split("\n").length).toBeGreaterThan(40);
   });
