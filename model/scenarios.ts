@@ -501,7 +501,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "anon-uffd-swap-out",
     title:
-      "a uffd-registered private anonymous VMA, 2 pages mapped; reclaim swaps them out, and a fault swaps one in (do_swap_page, never handle_userfault)",
+      "a uffd-registered private anonymous VMA, 2 pages mapped, no monitor; reclaim swaps pages out (at most twice), and faults swap them in through do_swap_page(), never handle_userfault()",
     families: callers,
     vmas: [{ ...anonUffd, name: "anon-uffd-mapped", mapped: true }],
     write: true,

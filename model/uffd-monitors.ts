@@ -14,10 +14,13 @@ const KEY = Symbol.for("lockdrop.uffdMonitors");
 const IDS_KEY = Symbol.for("lockdrop.uffdMonitorIds");
 const shared = globalThis as unknown as Record<symbol, unknown>;
 shared[KEY] ??= new Map([["monitor", ["idle"]]]);
-shared[IDS_KEY] ??= ["monitor"];
 /** monitor program id -> the labels at which it is outside every uffd syscall */
 const MONITORS = shared[KEY] as Map<string, readonly string[]>;
+shared[IDS_KEY] ??= [...MONITORS.keys()];
 const IDS = shared[IDS_KEY] as string[];
+
+/** The label of every monitor's UFFDIO_WAKE step, an answer without a page. */
+export const MONITOR_WAKE = "wake";
 
 /**
  * The ids of every userfaultfd monitor, the built-in one and each variant declared so

@@ -2,7 +2,7 @@
 // bound on driver steps in the fair completion for loops that never repeat a state),
 // L4 no loop of RETRYs without progress (a lasso too), and S9/L8 no cycle of waiters.
 import { hasActor } from "../model/scenarios.js";
-import { isUffdMonitor } from "../model/uffd-monitors.js";
+import { isUffdMonitor, MONITOR_WAKE } from "../model/uffd-monitors.js";
 import { deadlockCycle } from "../model/waitfor.js";
 import type { BlockedOn, World } from "../model/world.js";
 import { lockLabel, presentPte, swapPte } from "../model/world.js";
@@ -91,11 +91,12 @@ function newPagePresent(before: World, after: World, tid = 0): boolean {
 
 /**
  * Did a userfaultfd monitor answer a fault with UFFDIO_WAKE in this step, a wake without
- * a page (model/actors/monitor.ts, the step at label "wake")?
+ * a page (model/actors/monitor.ts, the step at MONITOR_WAKE)?
  */
 function monitorWoke(before: World, after: World): boolean {
   return before.threads.some(
-    (t, i) => isUffdMonitor(t.program) && t.pc === "wake" && after.threads[i]?.pc !== "wake",
+    (t, i) =>
+      isUffdMonitor(t.program) && t.pc === MONITOR_WAKE && after.threads[i]?.pc !== MONITOR_WAKE,
   );
 }
 

@@ -313,6 +313,12 @@ export const ListSchema = z
             disruptive: z
               .boolean()
               .describe("it disturbs the call (munmap, an invalidation, a signal)"),
+            mutant: z
+              .string()
+              .optional()
+              .describe(
+                "the bug it carries on purpose (a mutant of kernel code), absent for an actor that does what the kernel does",
+              ),
             scenarios: z.array(id()).describe("the built-in scenarios that run it"),
           })
           .strict(),

@@ -26,6 +26,7 @@ export function listJson(
       lane: a.lane,
       title: a.title,
       disruptive: a.disruptive,
+      ...(a.mutant === undefined ? {} : { mutant: a.mutant }),
       scenarios: scenarios
         .filter((s) => s.actors.some((u) => u.actor.id === a.id))
         .map((s) => s.id),
@@ -79,7 +80,10 @@ export function listText(
     "scenarios:",
     ...columns(scenarios.map((s) => [s.id, s.families.join(","), s.title])),
     'actors (a scenario of one\'s own names them by id: { actor: "swap-out", budget: 2 }):',
-    ...columns(actors.map((a) => [a.id, a.lane, a.title])),
+    // a mutant carries a bug on purpose: it is not kernel behaviour to build on
+    ...columns(
+      actors.map((a) => [a.id, a.lane, a.mutant === undefined ? a.title : `(mutant) ${a.title}`]),
+    ),
     "properties:",
     // the invariant number only; the source a ref cites is in --json
     ...columns(properties.map((p) => [p.id, p.ref.split(";")[0] ?? p.ref, p.statement])),

@@ -149,6 +149,8 @@ describe("--json outputs", () => {
       scenarios: ["anon-uffd-swap-out"],
     });
     expect(l.actors.find((a) => a.id === "monitor")?.scenarios).toContain("anon-uffd");
+    expect(l.actors.find((a) => a.id === "hugetlb-truncate-no-kref")?.mutant).toMatch(/kref/);
+    expect(l.actors.find((a) => a.id === "swap-out")).not.toHaveProperty("mutant");
     const text = (out.list as CliResult).out;
     expect(text.trimEnd().split("\n").length).toBeGreaterThan(40);
   });

@@ -11,6 +11,7 @@ import {
   downReadKillable,
   downWriteKillable,
   mutexLockKillable,
+  mutexUnlock,
   upWrite,
 } from "../model/kernel/locks.js";
 import { set } from "../model/locals.js";
@@ -27,13 +28,13 @@ const taker = (take: Op<"ok" | "eintr">) =>
     held: { op: set({ held: 1 }), next: "exit" },
   });
 
-const twoDrivers = (kind: "rwsem" | "mutex") =>
+const withDrivers = (kind: "rwsem" | "mutex", drivers = 2) =>
   declare({
-    id: `killable-${kind}`,
+    id: `killable-${kind}-${drivers}`,
     vmas: [ANON_PAGE],
     locks: [{ name: "drv.lock", kind }],
     actors: [{ actor: "signal", budget: 1 }],
-    drivers: 2,
+    drivers,
   });
 
 describe("killable acquires of a declared lock", () => {
@@ -42,7 +43,7 @@ describe("killable acquires of a declared lock", () => {
     ["mutex", mutexLockKillable("drv.lock")],
   ] as const) {
     it(`${take.name}: a fatal signal ends the sleep with -EINTR and leaves the queue (${kind})`, () => {
-      const b = bench(twoDrivers(kind), taker(take));
+      const b = bench(withDrivers(kind), taker(take));
       b.run(0); // T1 takes the lock
       b.run(1); // T2 queues, asleep
       expect(b.world.threads[1]?.status).toMatchObject({
@@ -60,13 +61,65 @@ describe("killable acquires of a declared lock", () => {
     });
   }
 
+  it("a waiter handed the mutex before the signal keeps it (the trylock before the signal test)", () => {
+    const s = withDrivers("mutex");
+    const d = mini({
+      take: { op: mutexLockKillable("drv.lock"), on: { ok: "got", eintr: "intr" } },
+      got: { op: set({ r: "got" }), next: "release" },
+      release: { op: mutexUnlock("drv.lock"), next: "exit" },
+      intr: { op: set({ r: "eintr" }), next: "exit" },
+    });
+    const b = bench(s, d);
+    b.run(0); // T1 takes it
+    b.run(1); // T2 queues
+    b.run(0); // got
+    b.run(0); // mutex_unlock(): handed to T2, which is woken
+    expect(b.world.locks["drv.lock"]).toMatchObject({ owner: 1, waiters: [] });
+    b.run(tidOf(b.world, "S"));
+    b.run(1);
+    expect(b.world.threads[1]?.locals.r).toBe("got");
+    expect(b.world.locks["drv.lock"]).toMatchObject({ owner: 1 });
+  });
+
+  it("a killed writer at the head of the queue lets the readers queued behind it in", () => {
+    const s = withDrivers("rwsem", 3);
+    // T1 reads, T2 wants to write (killable), T3 reads: queued behind T2
+    const d = mini({
+      pick: {
+        op: {
+          name: "which",
+          outcomes: ["r", "w"],
+          run: (k) => (k.tid === 1 ? "w" : "r"),
+        },
+        on: { r: "read", w: "write" },
+      },
+      read: { op: downReadKillable("drv.lock"), on: { ok: "exit", eintr: "exit" } },
+      write: { op: downWriteKillable("drv.lock"), on: { ok: "exit", eintr: "exit" } },
+    });
+    const b = bench(s, d);
+    for (const t of [0, 1, 2]) {
+      b.run(t);
+      b.run(t);
+    }
+    expect(b.world.locks["drv.lock"]).toMatchObject({
+      readers: [0],
+      waiters: [
+        { tid: 1, mode: "write" },
+        { tid: 2, mode: "read" },
+      ],
+    });
+    b.run(tidOf(b.world, "S")); // rwsem_del_wake_waiter(): the reader behind it is granted
+    expect(b.world.locks["drv.lock"]).toMatchObject({ readers: [0, 2], waiters: [] });
+    expect(b.world.threads[2]?.status.kind).toBe("runnable");
+  });
+
   it("with a fatal signal pending: -EINTR from a held lock at once, the lock when it is free", () => {
-    const b = bench(twoDrivers("rwsem"), taker(downReadKillable("drv.lock")));
+    const b = bench(withDrivers("rwsem"), taker(downReadKillable("drv.lock")));
     b.run(tidOf(b.world, "S"));
     b.run(0); // free: taken, whatever is pending (the fast path)
     b.run(0);
     expect(b.world.threads[0]?.locals.r).toBe("got");
-    const w = bench(twoDrivers("rwsem"), taker(downWriteKillable("drv.lock")));
+    const w = bench(withDrivers("rwsem"), taker(downWriteKillable("drv.lock")));
     w.run(0);
     w.run(tidOf(w.world, "S"));
     w.run(1); // held by T1: -EINTR without queueing

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { exhaustiveRows } from "../engine/verdicts.js";
 import { use } from "../model/actor.js";
 import { monitorActor } from "../model/actors/monitor.js";
-import { downWrite } from "../model/kernel/locks.js";
+import { downWrite, downWriteTrylock, upWrite } from "../model/kernel/locks.js";
 import { set } from "../model/locals.js";
 import { scenario as declare, type Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
@@ -51,5 +51,34 @@ describe("uffd-fault-completes beside a monitor variant", () => {
     const row = l2(holdsAcrossFault("drv.lock"), onePage("variant-takes", takes));
     expect(row?.verdict).toBe("violated");
     expect(row?.message).toMatch(/blocked forever/);
+  });
+});
+
+describe("a monitor variant's own steps", () => {
+  it("are fair in uffd-fault-completes' loops, as the built-in monitor is", () => {
+    monitorActor({
+      id: "monitor-fair-test",
+      title: "a variant declared for this test",
+      beforeCopy: { before_copy: { op: set({ seen: 1 }), next: "copy" } },
+    });
+    expect(prop("uffd-fault-completes").lasso?.weaklyFair).toEqual(
+      expect.arrayContaining(["monitor", "monitor-fair-test"]),
+    );
+  });
+
+  it("may not loop among themselves: a spin there is a run no property can judge", () => {
+    expect(() =>
+      monitorActor({
+        id: "monitor-spins",
+        title: "a variant that retries a trylock",
+        beforeCopy: {
+          before_copy: {
+            op: downWriteTrylock("drv.lock"),
+            on: { locked: "bind_done", busy: "before_copy" },
+          },
+          bind_done: { op: upWrite("drv.lock"), next: "copy" },
+        },
+      }),
+    ).toThrow(/beforeCopy steps of "monitor-spins" loop \(before_copy -> before_copy\)/);
   });
 });

@@ -63,6 +63,15 @@ describe("reclaim of an anonymous page to swap", () => {
     });
     swapOut(b, 0);
     expect(b.world.ptes[0]).toBe("swap-cow");
+    // T's write fault: do_swap_page() maps it read-only and shared, and the write
+    // copies it (wp_page_copy(), between an invalidation's start and end)
+    b.run(); // mmap_read_lock
+    b.run(); // vma_lookup
+    b.run(); // handle_mm_fault: swapped in as "cow", the copy begun
+    expect(b.world.ptes[0]).toBe("cow");
+    for (let i = 0; i < 8 && b.world.threads[0]?.status.kind !== "done"; i++) b.run();
+    expect(b.world.threads[0]?.locals.outcome).toBe("ok");
+    expect(b.world.ptes[0]).toBe("rw");
   });
 
   it("leaves the PTE alone when a write fault copied the shared page meanwhile", () => {

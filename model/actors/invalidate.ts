@@ -29,11 +29,14 @@
 //
 // E (`swapOutActor`): the same walk, from reclaim of a swap-backed anonymous folio:
 // shrink_folio_list() (mm/vmscan.c, v7.0) takes the folio with folio_trylock(), gives it
-// a swap slot (folio_alloc_swap()) and calls try_to_unmap(), whose try_to_unmap_one()
-// stores the swap entry in each PTE that maps the folio (folio_dup_swap(), set_pte_at()
-// of swp_pte); pageout() starts the write and unlocks the folio (one step with the end
+// a swap slot unless it is in the swap cache already (folio_alloc_swap(); a folio
+// swapped in keeps its slot) and calls try_to_unmap(), whose try_to_unmap_one() stores
+// the swap entry in each PTE that maps the folio (folio_dup_swap(), set_pte_at() of
+// swp_pte); pageout() starts the write and unlocks the folio (one step with the end
 // here). Only private anonymous VMAs: a file folio leaves none, and so does a shmem one
-// (its swap entry goes into the page cache, not the PTE); a hugetlb one is not reclaimed. The entry is exclusive for a page only this mm maps ("swap") and
+// (its swap entry goes into the page cache, not the PTE); a hugetlb one is not
+// reclaimed. (An anonymous copy in a private file VMA would get a swap entry too; no
+// actor reclaims one.) The entry is exclusive for a page only this mm maps ("swap") and
 // shared for one fork left shared with a child ("swap-cow"); the next fault on it swaps
 // it in through do_swap_page(), not handle_userfault(), on a userfaultfd-registered VMA
 // too. The folio stays in the swap cache, unlocked: a fault that must read it back,
@@ -69,8 +72,8 @@ interface RmapUnmap {
   readonly leaves: (p: Pte) => Pte;
 }
 
-/** the live VMA that holds page p */
-const holds =
+/** Does the VMA, live, cover page p? */
+const covers =
   (p: number) =>
   (v: Pick<Vma, "state" | "start" | "end">): boolean =>
     v.state !== "freed" && v.start <= p && p < v.end;
@@ -88,7 +91,7 @@ function rmapUnmapActor(u: RmapUnmap): Actor {
     w.ptes.flatMap((p, i) => {
       if (!mapsFolio(p) || w.folioLock[i] !== null) return [];
       const mine = u.vmas;
-      return !mine || w.vmas.some((v) => holds(i)(v) && mine(v)) ? [`page ${i}`] : [];
+      return !mine || w.vmas.some((v) => covers(i)(v) && mine(v)) ? [`page ${i}`] : [];
     });
   const begin = op({
     name: u.begin,
@@ -111,7 +114,7 @@ function rmapUnmapActor(u: RmapUnmap): Actor {
     outcomes: ["ok"],
     run: (k) => {
       const p = k.num("page");
-      const lock = k.w.vmas.find(holds(p))?.hugetlbLock;
+      const lock = k.w.vmas.find(covers(p))?.hugetlbLock;
       const locked = !lock || rwsem.tryAcquire(lock, k.tid, "write");
       const pte = k.w.ptes[p];
       // page_vma_mapped_walk() finds the PTE only if it still maps the folio
@@ -157,8 +160,8 @@ export function swapOutActor(): Actor {
     lane: "E",
     title: "reclaim of one anonymous page to swap",
     begin:
-      "shrink_folio_list(): folio_alloc_swap(); try_to_unmap(page): mmu_notifier_invalidate_range_start()",
-    end: "swap entry into the pte; mmu_notifier_invalidate_range_end(); pageout()",
+      "shrink_folio_list(): to swap; try_to_unmap(page): mmu_notifier_invalidate_range_start()",
+    end: "swap entry into the pte if it still maps the folio; mmu_notifier_invalidate_range_end(); pageout()",
     vmas: privateAnon,
     leaves: (p) => (p === "cow" ? "swap-cow" : "swap"),
   });

@@ -27,8 +27,8 @@ import { setPte } from "../kernel/pte.js";
 import { wakeUserfault } from "../kernel/userfaultfd.js";
 import { vmaEndRead } from "../kernel/vma-lock.js";
 import type { Ctx, Steps } from "../step.js";
-import { op } from "../step.js";
-import { declareUffdMonitor } from "../uffd-monitors.js";
+import { ArgumentError, op } from "../step.js";
+import { declareUffdMonitor, MONITOR_WAKE } from "../uffd-monitors.js";
 
 const read = op({
   name: "read(uffd, &msg)",
@@ -146,11 +146,36 @@ export interface MonitorVariant {
 }
 
 /**
+ * A variant's beforeCopy steps must not loop among themselves. A monitor that can spin
+ * there for ever (a trylock retried, say) while the faulting thread sleeps in
+ * handle_userfault() makes a run with no end and no loop of the faulting thread, which
+ * uffd-fault-completes cannot see: its verdict would be a "holds" it has not earned.
+ */
+function loopFree(variant: MonitorVariant): void {
+  const steps = variant.beforeCopy;
+  const state = new Map<string, "open" | "done">();
+  const visit = (label: string, path: readonly string[]): void => {
+    if (!(label in steps) || state.get(label) === "done") return;
+    if (state.get(label) === "open")
+      throw new ArgumentError(
+        `monitorActor(): the beforeCopy steps of "${variant.id}" loop (${[...path.slice(path.indexOf(label)), label].join(" -> ")}), so the monitor could spin there for ever while the faulting thread sleeps in handle_userfault(), a run uffd-fault-completes cannot judge. Fix: wait with a sleeping primitive (downWrite(), mutexLock(), a killable form) instead of retrying, or leave the loop by "idle" (back to read(), as a monitor that gives up on the message).`,
+      );
+    state.set(label, "open");
+    const step = steps[label] as { readonly next?: string; readonly on?: Record<string, string> };
+    for (const to of [step.next, ...Object.values(step.on ?? {})])
+      if (to !== undefined) visit(to, [...path, label]);
+    state.set(label, "done");
+  };
+  for (const label of Object.keys(steps)) visit(label, []);
+}
+
+/**
  * The userfaultfd monitor M, or a variant of it (its own id, counted as a monitor by
  * model/uffd-monitors.ts, so the waits-for graph, a SIGKILL to the process and
  * userfaultfd_release() treat it as the built-in one).
  */
 export function monitorActor(variant?: MonitorVariant): Actor {
+  if (variant) loopFree(variant);
   // between read() and UFFDIO_COPY the variant is in user space or in another syscall
   if (variant) declareUffdMonitor(variant.id, ["idle", ...Object.keys(variant.beforeCopy)]);
   return actor({
@@ -164,7 +189,7 @@ export function monitorActor(variant?: MonitorVariant): Actor {
     steps: {
       idle: {
         op: read,
-        on: { copy: variant ? "before_copy" : "copy", wake: "wake", exit: "exited" },
+        on: { copy: variant ? "before_copy" : "copy", wake: MONITOR_WAKE, exit: "exited" },
       },
       ...variant?.beforeCopy,
       copy: { op: lockVma, on: { locked: "copy_fill", fallback: "copy_lock" } },
@@ -174,7 +199,7 @@ export function monitorActor(variant?: MonitorVariant): Actor {
       copy_enoent: { op: mmapReadUnlock(), next: "idle" },
       copy_fill: { op: fill, next: "copy_done" },
       copy_done: { op: unlockWake, next: "idle" },
-      wake: { op: wake, next: "idle" },
+      [MONITOR_WAKE]: { op: wake, next: "idle" },
       exited: { op: exited },
     },
   });

@@ -176,7 +176,9 @@ function releaseOp(fn: string, name: string, mode: "read" | "write"): Op<"ok"> {
  * with it by the signal.
  */
 function killableAcquireOp(fn: string, name: string, mode: "read" | "write"): Op<"ok" | "eintr"> {
-  return lockOp(name, kindsOf(fn, mode), {
+  // a spinning waiter takes no signal (kernel/locking/qspinlock.c): no killable spinlock
+  const kinds = kindsOf(fn, mode).filter((kind) => kind !== "spinlock");
+  return lockOp(name, kinds, {
     name: `${fn}(${name})`,
     outcomes: ["ok", "eintr"],
     mightSleep: true,
@@ -188,13 +190,11 @@ function killableAcquireOp(fn: string, name: string, mode: "read" | "write"): Op
   });
 }
 
-/** Would `name` be granted in `mode` now, without queueing? */
+/** Would the rwsem or mutex `name` be granted in `mode` now, without queueing? */
 function freeFor(k: Ctx, name: string, mode: "read" | "write"): boolean {
-  const l = declaredLock(k, name, KINDS[mode]);
+  const l = declaredLock(k, name, ["rwsem", "mutex"]);
   if (l.kind === "rwsem") return rwsem.canTryAcquire(l, mode);
-  return (
-    (l.kind === "mutex" || l.kind === "spinlock") && l.owner === null && l.waiters.length === 0
-  );
+  return l.kind === "mutex" && l.owner === null && l.waiters.length === 0;
 }
 
 /** mutex_lock(&lock): sleeps until the mutex is handed over. */
