@@ -7,8 +7,13 @@
 // always hands off: one of the kernel's runs; lock stealing is not modelled.
 import type { Draft, Mutex, Tid } from "./world.js";
 
+/** Free, and nobody queued: a lock() now takes it at once. */
+export function isFree(m: Mutex): boolean {
+  return m.owner === null && m.waiters.length === 0;
+}
+
 export function lock(m: Draft<Mutex>, tid: Tid): boolean {
-  if (m.owner === null && m.waiters.length === 0) {
+  if (isFree(m)) {
     m.owner = tid;
     return true;
   }

@@ -914,10 +914,10 @@ export function mutantActors(s: Scenario): Actor[] {
   return s.actors.flatMap((u) => (u.actor.mutant !== undefined ? [u.actor] : []));
 }
 
-/** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
 /** May this actor of a scenario act at all (no budget, or one above 0)? */
 const mayAct = (u: ActorUse): boolean => u.budget === null || u.budget > 0;
 
+/** Does the scenario run actor `id` with a budget above 0 (or unbounded)? */
 export function hasActor(s: Scenario, id: string): boolean {
   return s.actors.some((u) => u.actor.id === id && mayAct(u));
 }

@@ -8,6 +8,7 @@ import type { ExhaustiveResult } from "../engine/exhaustive.js";
 import { exploreExhaustive } from "../engine/exhaustive.js";
 import type { Setup } from "../engine/run.js";
 import { setupFor } from "../engine/run.js";
+import { exhaustiveRows } from "../engine/verdicts.js";
 import { DESIGNS, designById } from "../model/designs/index.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import { downWrite } from "../model/kernel/locks.js";
@@ -84,6 +85,16 @@ export function holdsAcrossFault(lock: string): Design {
       on: { ok: "exit", retry: "exit", completed: "exit", error: "exit" },
     },
   });
+}
+
+/** The row of property `id` for `d` on `s`, from a complete exhaustive search. */
+export function completeRow(d: Design, s: Scenario, id: string) {
+  const [row] = exhaustiveRows(d, s, [prop(id)], {
+    depth: Number.POSITIVE_INFINITY,
+    hashCompact: false,
+    sleepSets: false,
+  });
+  return row;
 }
 
 export interface Bench {

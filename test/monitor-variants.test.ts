@@ -1,23 +1,15 @@
 // uffd-fault-completes (L2) beside a monitorActor() variant: it applies as beside the
 // built-in monitor, its loops fair to the variant.
 import { describe, expect, it } from "vitest";
-import { exhaustiveRows } from "../engine/verdicts.js";
 import { use } from "../model/actor.js";
 import { monitorActor } from "../model/actors/monitor.js";
 import { downWrite, downWriteTrylock, upWrite } from "../model/kernel/locks.js";
 import { set } from "../model/locals.js";
 import { scenario as declare, type Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
-import { ANON_PAGE, design, holdsAcrossFault, prop } from "./helpers.js";
+import { ANON_PAGE, completeRow, design, holdsAcrossFault, prop } from "./helpers.js";
 
-const l2 = (d: Design, s: Scenario) => {
-  const [row] = exhaustiveRows(d, s, [prop("uffd-fault-completes")], {
-    depth: Number.POSITIVE_INFINITY,
-    hashCompact: false,
-    sleepSets: false,
-  });
-  return row;
-};
+const l2 = (d: Design, s: Scenario) => completeRow(d, s, "uffd-fault-completes");
 
 const onePage = (id: string, monitor: ReturnType<typeof monitorActor>) =>
   declare({

@@ -5,14 +5,13 @@
 import { produce } from "immer";
 import { describe, expect, it } from "vitest";
 import { enabledThreads } from "../engine/exec.js";
-import { exhaustiveRows } from "../engine/verdicts.js";
 import { holdsMmap } from "../model/ghost.js";
 import { handleMmFault } from "../model/kernel/fault.js";
 import { mmapReadLock } from "../model/kernel/mmap-lock.js";
 import { vmaLookup } from "../model/kernel/vma.js";
 import { set } from "../model/locals.js";
 import { scenario as declare } from "../model/scenarios.js";
-import { ANON_PAGE, bench, design, mini, prop, scenario, tidOf } from "./helpers.js";
+import { ANON_PAGE, bench, completeRow, design, mini, scenario, tidOf } from "./helpers.js";
 
 /** T: mmap_read_lock, vma_lookup(page 0), a write fault that may retry, its outcome. */
 const writer = mini({
@@ -131,14 +130,8 @@ describe("no-retry-livelock beside a userfaultfd monitor", () => {
         { actor: "monitor", budget: null },
       ],
     });
-  const livelock = (holder: string) => {
-    const [row] = exhaustiveRows(design("v2"), withHolder(holder), [prop("no-retry-livelock")], {
-      depth: Number.POSITIVE_INFINITY,
-      hashCompact: false,
-      sleepSets: false,
-    });
-    return row;
-  };
+  const livelock = (holder: string) =>
+    completeRow(design("v2"), withHolder(holder), "no-retry-livelock");
 
   it("does not count a loop of UFFDIO_WAKE answers, which leave the fault unresolved", () => {
     const row = livelock("folio");

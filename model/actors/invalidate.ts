@@ -87,10 +87,10 @@ function rmapUnmapActor(u: RmapUnmap): Actor {
    * The pages it may unmap: those whose PTE maps a folio that is not locked
    * (shrink_folio_list() skips a folio whose folio_trylock() fails).
    */
+  const mine = u.vmas;
   const unmappable = (w: World): string[] =>
     w.ptes.flatMap((p, i) => {
       if (!mapsFolio(p) || w.folioLock[i] !== null) return [];
-      const mine = u.vmas;
       return !mine || w.vmas.some((v) => covers(i)(v) && mine(v)) ? [`page ${i}`] : [];
     });
   const begin = op({

@@ -175,9 +175,11 @@ function loopFree(variant: MonitorVariant): void {
  * userfaultfd_release() treat it as the built-in one).
  */
 export function monitorActor(variant?: MonitorVariant): Actor {
-  if (variant) loopFree(variant);
-  // between read() and UFFDIO_COPY the variant is in user space or in another syscall
-  if (variant) declareUffdMonitor(variant.id, ["idle", ...Object.keys(variant.beforeCopy)]);
+  if (variant) {
+    loopFree(variant);
+    // between read() and UFFDIO_COPY the variant is in user space or in another syscall
+    declareUffdMonitor(variant.id, ["idle", ...Object.keys(variant.beforeCopy)]);
+  }
   return actor({
     id: variant?.id ?? "monitor",
     lane: "M",

@@ -194,7 +194,7 @@ function killableAcquireOp(fn: string, name: string, mode: "read" | "write"): Op
 function freeFor(k: Ctx, name: string, mode: "read" | "write"): boolean {
   const l = declaredLock(k, name, ["rwsem", "mutex"]);
   if (l.kind === "rwsem") return rwsem.canTryAcquire(l, mode);
-  return l.kind === "mutex" && l.owner === null && l.waiters.length === 0;
+  return l.kind === "mutex" && mutex.isFree(l);
 }
 
 /** mutex_lock(&lock): sleeps until the mutex is handed over. */

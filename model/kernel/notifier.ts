@@ -307,7 +307,7 @@ function innerEnd(k: Ctx): void {
 export function invalidateStartNonblock(k: Ctx): boolean {
   invalidateStart(k);
   const n = k.w.notifier;
-  if (!n.refusesNonblock && n.userLock.owner === null && n.userLock.waiters.length === 0) {
+  if (!n.refusesNonblock && mutex.isFree(n.userLock)) {
     mutex.lock(n.userLock, k.tid);
     setSeq(k);
     mutex.unlock(n.userLock, k.tid);
