@@ -138,92 +138,109 @@ const STOP_REDO = 5;
 class TableFull extends Error {}
 
 /**
- * The visited set's shared arrays, per slot: 4 hash words, the tree index, the least
- * parent (so the parent in the search tree), and the step from it (thread << 16 | pick).
+ * The visited set's shared memory: per slot, eight words in a row (two slots to a
+ * 64-byte cache line, so that a look-up reads one line, not one per field): the 4 hash
+ * words, the tree index, the least parent (so the parent in the search tree), the step
+ * from it (thread << 16 | pick), and a word unused.
  */
 interface Table {
   readonly bits: number;
-  readonly keys: SharedArrayBuffer;
-  /** per slot: the state's tree index, -1 while its layer has not numbered it */
-  readonly index: SharedArrayBuffer;
-  readonly best: SharedArrayBuffer;
-  readonly step: SharedArrayBuffer;
+  readonly words: SharedArrayBuffer;
 }
 
+/** words per slot, and each field's place among them */
+const SLOT = 8;
+/** the state's tree index, -1 while its layer has not numbered it */
+const F_INDEX = 4;
+/** the least parent (tree index) that met the state in its layer */
+const F_BEST = 5;
+/** the step from the least parent, thread << 16 | pick */
+const F_STEP = 6;
+
 function newTable(bits: number): Table {
-  const n = 2 ** bits;
-  return {
-    bits,
-    keys: new SharedArrayBuffer(16 * n),
-    index: new SharedArrayBuffer(4 * n),
-    best: new SharedArrayBuffer(4 * n),
-    step: new SharedArrayBuffer(4 * n),
-  };
+  return { bits, words: new SharedArrayBuffer(4 * SLOT * 2 ** bits) };
 }
 
 function tableBytes(t: Table): number {
-  return t.keys.byteLength + t.index.byteLength + t.best.byteLength + t.step.byteLength;
+  return t.words.byteLength;
 }
 
 const NONE = 0x7fffffff;
 
 class Visited {
-  readonly keys: Int32Array;
-  readonly index: Int32Array;
-  /** per slot: the least parent (tree index) that met the state in its layer */
-  readonly best: Int32Array;
-  /** per slot: the step from the least parent, thread << 16 | pick */
-  readonly step: Int32Array;
+  readonly w: Int32Array;
   readonly mask: number;
   /** the most states the table takes (90% of its slots) */
   readonly limit: number;
   /** the last `find` claimed a fresh slot */
   fresh = false;
   constructor(readonly t: Table) {
-    this.keys = new Int32Array(t.keys);
-    this.index = new Int32Array(t.index);
-    this.best = new Int32Array(t.best);
-    this.step = new Int32Array(t.step);
+    this.w = new Int32Array(t.words);
     this.mask = 2 ** t.bits - 1;
     this.limit = Math.floor(0.9 * 2 ** t.bits);
   }
   /** The slot of hash `h`, claimed (unnumbered) if no thread had it. */
   find(h: Int32Array): number {
-    const keys = this.keys;
+    const w = this.w;
     const h0 = (h[0] as number) | 1;
     const h1 = h[1] as number;
     const h2 = h[2] as number;
     const h3 = (h[3] as number) | 1;
     for (let s = (h1 ^ h2) & this.mask, probes = 0; ; s = (s + 1) & this.mask, probes++) {
       if (probes > this.mask) throw new TableFull();
-      let k0 = Atomics.load(keys, 4 * s);
+      const at = SLOT * s;
+      let k0 = Atomics.load(w, at);
       if (k0 === 0) {
-        k0 = Atomics.compareExchange(keys, 4 * s, 0, h0);
+        k0 = Atomics.compareExchange(w, at, 0, h0);
         if (k0 === 0) {
-          keys[4 * s + 1] = h1;
-          keys[4 * s + 2] = h2;
-          this.index[s] = -1;
-          this.best[s] = NONE;
+          w[at + 1] = h1;
+          w[at + 2] = h2;
+          w[at + F_INDEX] = -1;
+          w[at + F_BEST] = NONE;
           // published last: a thread that matched h0 waits for it
-          Atomics.store(keys, 4 * s + 3, h3);
+          Atomics.store(w, at + 3, h3);
           this.fresh = true;
           return s;
         }
       }
       if (k0 !== h0) continue;
-      let k3 = Atomics.load(keys, 4 * s + 3);
-      while (k3 === 0) k3 = Atomics.load(keys, 4 * s + 3);
-      if (k3 === h3 && keys[4 * s + 1] === h1 && keys[4 * s + 2] === h2) {
+      let k3 = Atomics.load(w, at + 3);
+      while (k3 === 0) k3 = Atomics.load(w, at + 3);
+      if (k3 === h3 && w[at + 1] === h1 && w[at + 2] === h2) {
         this.fresh = false;
         return s;
       }
     }
   }
+  /** Slot `s` holds a state. */
+  used(s: number): boolean {
+    return this.w[SLOT * s] !== 0;
+  }
+  indexOf(s: number): number {
+    return this.w[SLOT * s + F_INDEX] as number;
+  }
+  setIndex(s: number, index: number): void {
+    this.w[SLOT * s + F_INDEX] = index;
+  }
+  /** the least parent to meet slot `s` so far (NONE: none yet) */
+  bestOf(s: number): number {
+    return Atomics.load(this.w, SLOT * s + F_BEST);
+  }
+  setBest(s: number, parent: number): void {
+    this.w[SLOT * s + F_BEST] = parent;
+  }
+  stepOf(s: number): number {
+    return this.w[SLOT * s + F_STEP] as number;
+  }
+  setStep(s: number, step: number): void {
+    this.w[SLOT * s + F_STEP] = step;
+  }
   /** Keep the least parent to meet slot `s`. */
   offer(s: number, parent: number): void {
-    let cur = Atomics.load(this.best, s);
+    const at = SLOT * s + F_BEST;
+    let cur = Atomics.load(this.w, at);
     while (parent < cur) {
-      const prev = Atomics.compareExchange(this.best, s, cur, parent);
+      const prev = Atomics.compareExchange(this.w, at, cur, parent);
       if (prev === cur) return;
       cur = prev;
     }
@@ -238,15 +255,15 @@ class Visited {
     while (2 ** bits < 2 * (used + room)) bits++;
     const t = newTable(bits);
     const to = new Visited(t);
+    const from = this.w;
     for (let s = 0; s <= this.mask; s++) {
-      if (this.keys[4 * s] === 0) continue;
-      for (let d = (this.keys[4 * s + 1] as number) ^ (this.keys[4 * s + 2] as number); ; d++) {
-        const at = d & to.mask;
-        if (to.keys[4 * at] !== 0) continue;
-        for (let i = 0; i < 4; i++) to.keys[4 * at + i] = this.keys[4 * s + i] as number;
-        to.index[at] = this.index[s] as number;
-        to.best[at] = redo && this.index[s] === -1 ? NONE : (this.best[s] as number);
-        to.step[at] = this.step[s] as number;
+      const at = SLOT * s;
+      if (from[at] === 0) continue;
+      for (let d = (from[at + 1] as number) ^ (from[at + 2] as number); ; d++) {
+        const into = SLOT * (d & to.mask);
+        if (to.w[into] !== 0) continue;
+        to.w.set(from.subarray(at, at + SLOT), into);
+        if (redo && from[at + F_INDEX] === -1) to.w[into + F_BEST] = NONE;
         break;
       }
     }
@@ -583,7 +600,7 @@ export function searchShare(sh: Share): ShareResult {
       collapser.hash(collapser.ids(setup.world0, null), h);
       if (stateful) monHash.mix(mon0, h);
       const s = visited.find(h);
-      visited.index[s] = 0;
+      visited.setIndex(s, 0);
       Atomics.add(ctl, C_STATES, 1);
       collapser.keep(0);
       frontier.push(setup.world0, mon0, 0);
@@ -682,7 +699,7 @@ export function searchShare(sh: Share): ShareResult {
             // new in this layer, and no one met it from an earlier parent (or this one
             // with an earlier step) so far: a candidate, unless an earlier parent on
             // another thread offers itself before the barrier
-            if (visited.index[slot] === -1 && Atomics.load(visited.best, slot) > node.index) {
+            if (visited.indexOf(slot) === -1 && visited.bestOf(slot) > node.index) {
               visited.offer(slot, node.index);
               collapser.keep(found.length);
               found.worlds.push(w);
@@ -751,7 +768,7 @@ export function searchShare(sh: Share): ShareResult {
     // (their places in `found`)
     const kept: number[] = [];
     for (let c = 0; c < found.length; c++)
-      if (Atomics.load(visited.best, found.slots[c] as number) === found.parents[c]) kept.push(c);
+      if (visited.bestOf(found.slots[c] as number) === found.parents[c]) kept.push(c);
     Atomics.store(ctl, C_KEPT + k, kept.length);
     meet();
     // 3. number them, and send the surplus to the neighbours
@@ -764,8 +781,8 @@ export function searchShare(sh: Share): ShareResult {
     guard(() => {
       kept.forEach((c, i) => {
         const slot = found.slots[c] as number;
-        visited.index[slot] = base + start + i;
-        visited.step[slot] = found.steps[c] as number;
+        visited.setIndex(slot, base + start + i);
+        visited.setStep(slot, found.steps[c] as number);
       });
       for (let j = 0; j < n; j++) {
         const from = Math.max(start, share(j));
@@ -787,7 +804,7 @@ export function searchShare(sh: Share): ShareResult {
         const le = layerEdges[i] as Records;
         const out = edges[i] as Records;
         for (let e = 0; e < le.size; e++)
-          out.push3(le.get(e, 0), visited.index[le.get(e, 1)] as number, le.get(e, 2));
+          out.push3(le.get(e, 0), visited.indexOf(le.get(e, 1)), le.get(e, 2));
       }
       let cslot = found.length;
       for (let j = 0; j < n; j++) {
@@ -1157,10 +1174,10 @@ function seededTable(bits: number, states: number, h: HandOverSeed, slack: numbe
     const s = v.find(key);
     // (two distinct states with one 128-bit hash: a chance of states^2 / 2^128)
     if (!v.fresh) throw new Error(`hand-over: states ${i} and another share a 128-bit hash`);
-    v.index[s] = i;
+    v.setIndex(s, i);
     if (i === 0) continue;
-    v.best[s] = h.tree.parent[i] as number;
-    v.step[s] = ((h.tree.tid[i] as number) << 16) | ((h.tree.pick[i] as number) & 0xffff);
+    v.setBest(s, h.tree.parent[i] as number);
+    v.setStep(s, ((h.tree.tid[i] as number) << 16) | ((h.tree.pick[i] as number) & 0xffff));
   }
   return t;
 }
@@ -1202,10 +1219,10 @@ function merged(
   const v = new Visited(table);
   tree.fill(states, (set) => {
     for (let slot = 0; slot <= v.mask; slot++) {
-      const i = v.index[slot] as number;
-      if (v.keys[4 * slot] === 0 || i < 0) continue;
-      const st = v.step[slot] as number;
-      set(i, i === 0 ? -1 : (v.best[slot] as number), st >> 16, st & 0xffff);
+      const i = v.indexOf(slot);
+      if (!v.used(slot) || i < 0) continue;
+      const st = v.stepOf(slot);
+      set(i, i === 0 ? -1 : v.bestOf(slot), st >> 16, st & 0xffff);
     }
   });
   // the liveness graphs of the search handed over go on with the threads' edges, all from
