@@ -146,24 +146,36 @@ if (alone && both.pair) {
 
 // What a user runs: `check --exhaustive` on the last row, through the CLI, which
 // searches on one thread first and hands the search over to the workers at the end of
-// the layer that passes 500,000 states (engine/verdicts.ts). Its summary line says how
-// the search was proven and what it cost.
-const cli = spawnSync(
-  process.execPath,
-  [
-    path.join(path.dirname(benchDir), "cli", "bin.mjs"),
-    "check",
-    ld,
-    "--scenario",
-    ls,
-    "--exhaustive",
-  ],
-  { cwd: path.dirname(benchDir), encoding: "utf8", maxBuffer: 1 << 26 },
-);
-// exit 1: a property is violated (v2's fatal-signal-ends-loop on these scenarios)
-const summary = cli.stdout.split("\n").find((l) => l.startsWith(`search of ${ls}: `));
-if ((cli.status !== 0 && cli.status !== 1) || summary === undefined)
-  throw new Error(`check ${ld} --scenario ${ls} --exhaustive: exit ${cli.status}\n${cli.stderr}`);
+// the layer that passes 500,000 states (engine/verdicts.ts), and the same with
+// `--workers 1`. Their summary lines say how the search was proven and what it cost.
+function check(extra: readonly string[]): { readonly summary: string; readonly s: number } {
+  const cli = spawnSync(
+    process.execPath,
+    [
+      "--max-semi-space-size=64",
+      path.join(path.dirname(benchDir), "cli", "bin.mjs"),
+      "check",
+      ld,
+      "--scenario",
+      ls,
+      "--exhaustive",
+      ...extra,
+    ],
+    { cwd: path.dirname(benchDir), encoding: "utf8", maxBuffer: 1 << 26 },
+  );
+  // exit 1: a property is violated (v2's fatal-signal-ends-loop on these scenarios)
+  const line = cli.stdout.split("\n").find((l) => l.startsWith(`search of ${ls}: `));
+  const s = Number(/([\d.]+) s$/.exec(line ?? "")?.[1]);
+  if ((cli.status !== 0 && cli.status !== 1) || line === undefined || !Number.isFinite(s))
+    throw new Error(
+      `check ${ld} --scenario ${ls} --exhaustive ${extra.join(" ")}: exit ${cli.status}\n${cli.stderr}`,
+    );
+  return { summary: line.slice(`search of ${ls}: `.length), s };
+}
+const all = check([]);
+const single = check(["--workers", "1"]);
+console.log(`through check, as a user runs it (${ld} on ${ls}): ${all.summary}`);
+console.log(`  with --workers 1: ${single.summary}`);
 console.log(
-  `through check, as a user runs it (${ld} on ${ls}): ${summary.slice(`search of ${ls}: `.length)}`,
+  `  the search through check, on every worker against one: ${(single.s / all.s).toFixed(2)}x (it runs on one thread until it passes 500,000 states)`,
 );
