@@ -262,7 +262,8 @@ class Visited {
       for (let d = (from[at + 1] as number) ^ (from[at + 2] as number); ; d++) {
         const into = SLOT * (d & to.mask);
         if (to.w[into] !== 0) continue;
-        to.w.set(from.subarray(at, at + SLOT), into);
+        // (word by word: no typed-array view made per slot)
+        for (let i = 0; i < SLOT; i++) to.w[into + i] = from[at + i] as number;
         if (redo && from[at + F_INDEX] === -1) to.w[into + F_BEST] = NONE;
         break;
       }
