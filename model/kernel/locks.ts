@@ -183,16 +183,24 @@ function killableAcquireOp(fn: string, name: string, mode: "read" | "write"): Op
     outcomes: ["ok", "eintr"],
     mightSleep: true,
     run: (k) => {
-      if (k.t.fatal && !freeFor(k, name, mode)) return "eintr";
+      if (k.t.fatal && !freeFor(k, name, mode, kinds)) return "eintr";
       acquireLock(k, name, mode, true);
       return "ok";
     },
   });
 }
 
-/** Would the rwsem or mutex `name` be granted in `mode` now, without queueing? */
-function freeFor(k: Ctx, name: string, mode: "read" | "write"): boolean {
-  const l = declaredLock(k, name, ["rwsem", "mutex"]);
+/**
+ * Would `name`, one of `kinds` (the killable op's own), be granted in `mode` now,
+ * without queueing?
+ */
+function freeFor(
+  k: Ctx,
+  name: string,
+  mode: "read" | "write",
+  kinds: readonly LockKind[],
+): boolean {
+  const l = declaredLock(k, name, kinds);
   if (l.kind === "rwsem") return rwsem.canTryAcquire(l, mode);
   return l.kind === "mutex" && mutex.isFree(l);
 }
