@@ -65,6 +65,7 @@ import {
 import { shareInterning } from "./fingerprint.js";
 import { fairToOthers, idleBits } from "./lasso.js";
 import { MonitorHash } from "./monitor-hash.js";
+import { nativeShapes } from "./native-shapes.js";
 import type { SetupSource } from "./pair-source.js";
 import { Records, type RecordsData } from "./records.js";
 import type { Setup } from "./run.js";
@@ -479,16 +480,28 @@ type Sent = StatesData;
 /**
  * Append states that came from elsewhere (another thread, or the search handed over)
  * to `into`, their part ids worked out whole (no parent here to share them with) and
- * kept from the collapser's slot `slot` on; the slot after them. (A loop, not a
- * closure: a closure in searchShare would keep a handed-over layer's worlds alive.)
+ * kept from the collapser's slot `slot` on; the slot after them. States that crossed
+ * from another thread (`cloned`: by structured clone) are rebuilt first with the
+ * shapes this thread's code makes (engine/native-shapes.ts), shared parts still shared.
+ * (A loop, not a closure: a closure in searchShare would keep a handed-over layer's
+ * worlds alive.)
  */
-function takeIn(collapser: Collapser, into: Stretch, states: StatesData, slot: number): number {
+function takeIn(
+  collapser: Collapser,
+  into: Stretch,
+  states: StatesData,
+  slot: number,
+  cloned: boolean,
+): number {
   let at = slot;
+  const seen = new Map<object, unknown>();
   for (let i = 0; i < states.worlds.length; i++) {
     const world = states.worlds[i] as World;
-    collapser.ids(world, null);
+    const mon = states.mons[i] as readonly unknown[];
+    const w = cloned ? nativeShapes(world, seen) : world;
+    collapser.ids(w, null);
     collapser.keep(at);
-    into.push(world, states.mons[i] as readonly unknown[], at++);
+    into.push(w, cloned ? nativeShapes(mon, seen) : mon, at++);
   }
   return at;
 }
@@ -592,7 +605,9 @@ export function searchShare(sh: Share): ShareResult {
     if (layer !== undefined) {
       // a search handed over by the one-thread search: its stretch of the next layer
       frontier = new Stretch(layer.first);
-      takeIn(collapser, frontier, layer, 0);
+      // (the first thread's stretch is its own one-thread search's; the others' came
+      // in their start message)
+      takeIn(collapser, frontier, layer, 0, k !== 0);
       base = layer.base;
       total = layer.width;
       depth = layer.depth;
@@ -822,7 +837,7 @@ export function searchShare(sh: Share): ShareResult {
         }
         const got = receiveMessageOnPort(sh.peers[j] as MessagePort);
         if (!got) throw new Error(`thread ${k} expected states from thread ${j}`);
-        cslot = takeIn(collapser, next, got.message as Sent, cslot);
+        cslot = takeIn(collapser, next, got.message as Sent, cslot, true);
       }
       if (k === 0) {
         const used = Atomics.load(ctl, C_STATES);
