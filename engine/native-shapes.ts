@@ -7,11 +7,30 @@
 // so hundreds of times, on two cores where the compiler's threads take from the
 // searching ones. Rebuilt here by an object literal of the same keys in the same order
 // (one small compiled builder per list of keys, as engine/world-table.ts compiles the
-// world's), an object gets the map a literal of those keys has.
+// world's), an object gets the map a literal of those keys has. Strings likewise: the
+// deserializer's are not internalized, as every string literal of the model is, and
+// code that compares a status's `kind` with a literal deoptimises on them ("wrong
+// instance type"); a property name is internalized, so a string is taken back as one.
 
 type Builder = (values: readonly unknown[]) => Record<string, unknown>;
 
 const builders = new Map<string, Builder>();
+
+/** strings met so far, each as the one internalized string of its text */
+const strings = new Map<string, string>();
+
+/** `s` as the internalized string of its text (a property name always is one). */
+function internalized(s: string): string {
+  let i = strings.get(s);
+  if (i === undefined) {
+    i = Object.keys({ [s]: 0 })[0] as string;
+    // (a world's strings are names, labels and kinds, a few hundred; a design whose
+    // strings keep changing only loses the remembering)
+    if (strings.size >= 1 << 16) strings.clear();
+    strings.set(i, i);
+  }
+  return i;
+}
 
 function builderFor(keys: readonly string[]): Builder {
   const sig = keys.join("\u0000");
@@ -26,10 +45,11 @@ function builderFor(keys: readonly string[]): Builder {
 
 /**
  * `v` rebuilt with literal shapes, deeply: plain objects by an object literal of their
- * keys, arrays as new arrays; other values as they are. An object met twice (shared
+ * keys, arrays as new arrays, strings internalized; other values as they are. An object met twice (shared
  * within `v`, or with an earlier call given the same `seen`) is rebuilt once and shared.
  */
 export function nativeShapes<T>(v: T, seen: Map<object, unknown> = new Map()): T {
+  if (typeof v === "string") return internalized(v) as T;
   if (typeof v !== "object" || v === null) return v;
   const had = seen.get(v);
   if (had !== undefined) return had as T;

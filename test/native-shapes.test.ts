@@ -73,6 +73,9 @@ describe("nativeShapes", () => {
     const rebuilt = nativeShapes(structuredClone(literal));
     expect(sameMap(rebuilt, literal)).toBe(true);
     expect(sameMap(rebuilt.locals, literal.locals)).toBe(true);
+    // strings: internalized, as the model's literals are (a cloned one is not)
+    const kind = nativeShapes(structuredClone({ kind: "blocked" })).kind;
+    expect(sameMap(kind as unknown as object, "blocked" as unknown as object)).toBe(true);
     // and the threads of a world, which the step copies by an object literal
     const w = worlds[20] as World;
     const t = nativeShapes(structuredClone(w)).threads[0] as object;
