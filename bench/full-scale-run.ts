@@ -13,6 +13,7 @@ import { setupFor } from "../engine/run.js";
 import { designById } from "../model/designs/index.js";
 import { scenarioById } from "../model/scenarios.js";
 import { PROPERTIES } from "../properties/index.js";
+import { cpuSnapshot, type ThreadCpu, threadCpuSince } from "./thread-cpu.js";
 
 const [designId, scenarioId, workersArg] = isMainThread
   ? process.argv.slice(2)
@@ -54,6 +55,7 @@ const opts: ExhaustiveOptions = { depth: Number.POSITIVE_INFINITY };
 const setup = setupFor(design, scenario);
 if (!isMainThread) parentPort?.postMessage({ ready: true });
 if (other) await other.ready;
+const cpu0 = isMainThread && !other ? cpuSnapshot() : undefined;
 const t0 = performance.now();
 const r =
   workers > 1
@@ -67,6 +69,13 @@ if (!isMainThread) parentPort?.postMessage({ ms });
 const violated: Record<string, number> = {};
 for (const [id, c] of r.counterexamples) violated[id] = c.schedule.length;
 const pair = other ? [ms, await other.ms] : undefined;
+// the CPU the search's threads and the others used (bench/thread-cpu.ts), once its
+// worker threads, which it ends as it returns, are gone
+let cpu: ThreadCpu | undefined;
+if (isMainThread && !other) {
+  await new Promise((done) => setTimeout(done, 500));
+  cpu = threadCpuSince(cpu0);
+}
 if (isMainThread)
   console.log(
     JSON.stringify({
@@ -83,5 +92,6 @@ if (isMainThread)
       violated,
       ...(pair ? { pair } : {}),
       ...(r.threads ? { threads: r.threads } : {}),
+      ...(cpu ? { cpu } : {}),
     }),
   );

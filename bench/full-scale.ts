@@ -4,12 +4,14 @@
 // (bench/full-scale-run.ts) so that its peak RSS is its own, on one worker and then on
 // two (engine/exhaustive-parallel.ts). It prints states, transitions, depth, wall time,
 // peak memory and bytes per stored state, and the speed-up from one worker to two in the
-// same run, and asserts nothing.
+// same run with the CPU each search's threads used (bench/thread-cpu.ts), and asserts
+// nothing.
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SearchMemory } from "../engine/exhaustive.js";
+import type { ThreadCpu } from "./thread-cpu.js";
 
 interface Figures {
   readonly design: string;
@@ -27,6 +29,21 @@ interface Figures {
   readonly pair?: readonly [number, number];
   /** on several workers: each thread's time, and its wait at the layers' barriers */
   readonly threads?: readonly { readonly ms: number; readonly waitMs: number }[];
+  /** seconds of CPU: the main thread, the others alive at the end, those ended (Linux) */
+  readonly cpu?: ThreadCpu;
+}
+
+/**
+ * The CPU of a search: its searching threads' (the main thread, and on several workers
+ * the worker threads, ended with the search) and the rest's (V8's compiler and
+ * garbage collector threads, Node's own).
+ */
+function cpuOf(f: Figures): string {
+  const c = f.cpu;
+  if (!c) return "";
+  const searching = c.main + (f.workers > 1 ? c.ended : 0);
+  const rest = c.live + (f.workers > 1 ? 0 : c.ended);
+  return `searching threads ${searching.toFixed(1)} s, others ${rest.toFixed(1)} s`;
 }
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -88,7 +105,7 @@ for (const [d, s] of ROWS)
     else last = f;
     if (workers !== 1 && one)
       speedups.push(
-        `${d} on ${s}: ${(one.ms / f.ms).toFixed(2)}x (${(one.ms / 1000).toFixed(1)} s -> ${(f.ms / 1000).toFixed(1)} s; same states ${one.states === f.states ? "yes" : "NO"}, same counterexample lengths ${JSON.stringify(one.violated) === JSON.stringify(f.violated) ? "yes" : "NO"}${f.threads ? `; each thread's wait at the layers' barriers: ${f.threads.map((t) => `${(t.waitMs / 1000).toFixed(1)} of ${(t.ms / 1000).toFixed(1)} s`).join(", ")}` : ""})`,
+        `${d} on ${s}: ${(one.ms / f.ms).toFixed(2)}x (${(one.ms / 1000).toFixed(1)} s -> ${(f.ms / 1000).toFixed(1)} s; same states ${one.states === f.states ? "yes" : "NO"}, same counterexample lengths ${JSON.stringify(one.violated) === JSON.stringify(f.violated) ? "yes" : "NO"}${f.threads ? `; each thread's wait at the layers' barriers: ${f.threads.map((t) => `${(t.waitMs / 1000).toFixed(1)} of ${(t.ms / 1000).toFixed(1)} s`).join(", ")}` : ""}${f.cpu && one.cpu ? `; CPU on 1 worker: ${cpuOf(one)}; on 2: ${cpuOf(f)}` : ""})`,
       );
     const m = f.memory;
     const per = (b: number) => (b / f.states).toFixed(0);
@@ -121,7 +138,9 @@ for (const r of rows) console.log(line(r));
 console.log(
   "  (B/state: the stores' bytes at the end of the search over its states, allocated sizes (the arrays grow by doubling, the liveness graphs by fixed chunks); arena and table: the visited set (on 2 workers: the shared table of 128-bit state hashes with each state's tree number, parent and step, and no arena); parts: the part tables and two layers of part ids (each thread's own on 2 workers); tree: parent, step and depth per state (on 2 workers: built from the table at the end); lasso: the liveness graphs. Peak RSS includes the frontier's worlds and Node's own ~50 MiB per thread.)",
 );
-console.log("speed-up from 1 worker to 2, same run:");
+console.log(
+  "speed-up from 1 worker to 2, same run (CPU: user and system seconds of the searching threads, and of the others: V8's optimising compiler and garbage collector, which each searching thread runs for itself, and Node's own):",
+);
 for (const s of speedups) console.log(`  ${s}`);
 
 // What a second thread gets on this machine at all: the one-worker search of the last
