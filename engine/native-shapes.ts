@@ -36,7 +36,11 @@ function builderFor(keys: readonly string[]): Builder {
   const sig = keys.join("\u0000");
   let b = builders.get(sig);
   if (b === undefined) {
-    const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(", ");
+    // (a key "__proto__" written plainly in a literal would set the prototype, not
+    // define the property that a local of that name is: it is written computed)
+    const body = keys
+      .map((k, i) => `${k === "__proto__" ? `["__proto__"]` : JSON.stringify(k)}: v[${i}]`)
+      .join(", ");
     b = new Function("v", `return { ${body} };`) as Builder;
     builders.set(sig, b);
   }
@@ -45,8 +49,9 @@ function builderFor(keys: readonly string[]): Builder {
 
 /**
  * `v` rebuilt with literal shapes, deeply: plain objects by an object literal of their
- * keys, arrays as new arrays, strings internalized; other values as they are. An object met twice (shared
- * within `v`, or with an earlier call given the same `seen`) is rebuilt once and shared.
+ * keys, arrays as new arrays, strings internalized; other values as they are. An
+ * object met twice (shared within `v`, or with an earlier call given the same `seen`)
+ * is rebuilt once and shared.
  */
 export function nativeShapes<T>(v: T, seen: Map<object, unknown> = new Map()): T {
   if (typeof v === "string") return internalized(v) as T;

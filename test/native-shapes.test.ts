@@ -48,6 +48,15 @@ describe("nativeShapes", () => {
     }
   });
 
+  it("keeps a key of any name an own property, __proto__ included", () => {
+    // a design may name a thread's local anything
+    const locals = JSON.parse('{"__proto__": 3, "constructor": "c", "0": 1}') as object;
+    const back = nativeShapes(structuredClone({ locals })).locals;
+    expect(Object.keys(back).sort()).toEqual(["0", "__proto__", "constructor"]);
+    expect(back).toEqual(locals);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+
   it("keeps what the message shared shared", () => {
     // consecutive worlds share the threads the step between them did not touch
     let pair: [World, World, number] | undefined;
