@@ -506,6 +506,16 @@ function takeIn(
   return at;
 }
 
+/** A state of the layer being expanded, and its place in it. */
+interface Expanded {
+  readonly world: World;
+  readonly mon: readonly unknown[];
+  /** its number in the search */
+  readonly index: number;
+  /** its slot in the shared table */
+  readonly slot: number;
+}
+
 /**
  * The states a thread met first in a layer, so far (candidates: an earlier parent on
  * another thread may still take one), in the order met; the i-th has the collapser's
@@ -631,6 +641,100 @@ export function searchShare(sh: Share): ShareResult {
   let growth = 1;
 
   /**
+   * Expand one state of this thread's stretch of a layer: its steps, the monitors and
+   * the lassos' edges on each, and the states it meets first, as candidates for the next
+   * layer (`found`). A function of its own, too large for V8 to inline into the layer's
+   * loop: when a shape of world met only deep in the search deoptimises the model code
+   * it inlines, V8 recompiles this function alone, not the loop as well, once as a
+   * function and once for the loop's on-stack replacement (each about 100 ms of
+   * compiling on `two-vmas`, on each thread).
+   */
+  const expandState = (node: Expanded, found: Candidates, layerEdges: Records[]): void => {
+    const enabled = enabledThreads(node.world, setup.programs);
+    if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
+      endCheck(node.world, node.mon, node.index);
+    if (enabled.length === 0) return;
+    for (let i = 0; i < lassos.length; i++) {
+      const l = lassos[i] as LassoWatch;
+      if (fairToOthers(l.fair) && l.spec.inLoop(node.world))
+        (idle[i] as Records).push2(
+          node.index,
+          idleBits(node.world, l.fair, setup.programs, l.spec),
+        );
+    }
+    let sub = 0;
+    for (const tid of enabled) {
+      let choices = 1;
+      for (let pick = 0; pick < choices; pick++) {
+        const [w, rec] = stepToKeep(node.world, tid, pick, setup.programs);
+        choices = Math.max(1, rec.choices);
+        transitions++;
+        sub++;
+        if (stateful && loaded !== node.mon) {
+          load(monitors, node.mon);
+          loaded = node.mon;
+        }
+        for (const [i, msg] of stepMonitors(monitors, node.world, w, rec, depth) ?? [])
+          violate(
+            (props[i] as Property).id,
+            node.index * 65536 + sub,
+            node.index,
+            { t: tid, p: pick },
+            msg,
+          );
+        const mon: readonly unknown[] = stateful ? saveOver(monitors, node.mon) : NO_MONITORS;
+        loaded = mon;
+        collapser.hash(collapser.ids(w, node.world, node.slot), h);
+        if (stateful) monHash.mix(mon, h);
+        const slot = visited.find(h);
+        if (visited.fresh) {
+          const states = Atomics.add(ctl, C_STATES, 1) + 1;
+          // past 90%: this node goes on (the slots left take it), then the layer is
+          // expanded again in a larger table
+          if (states > visited.limit) Atomics.compareExchange(ctl, C_STOP, 0, STOP_REDO);
+          if (opts.maxStates !== undefined && states >= opts.maxStates)
+            Atomics.store(ctl, C_STOP, 1);
+        }
+        // new in this layer, and no one met it from an earlier parent (or this one
+        // with an earlier step) so far: a candidate, unless an earlier parent on
+        // another thread offers itself before the barrier
+        if (visited.indexOf(slot) === -1 && visited.bestOf(slot) > node.index) {
+          visited.offer(slot, node.index);
+          collapser.keep(found.length);
+          found.worlds.push(w);
+          found.mons.push(mon);
+          found.slots.push(slot);
+          found.parents.push(node.index);
+          found.steps.push((tid << 16) | (pick & 0xffff));
+        }
+        for (let i = 0; i < lassos.length; i++) {
+          const l = lassos[i] as LassoWatch;
+          if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
+            (layerEdges[i] as Records).push3(node.index, slot, (tid << 16) | (pick & 0xffff));
+        }
+      }
+    }
+    if (sub > fan) fan = sub;
+  };
+  /** Every 4096 transitions: the peak heap, the memory bound, the first thread's progress. */
+  const checkpoint = (): void => {
+    lastCheck = transitions;
+    const heap = heapBytes();
+    if (heap > peak) peak = heap;
+    if (opts.maxMemoryMiB !== undefined && heap > (opts.maxMemoryMiB * 2 ** 20) / n)
+      Atomics.store(ctl, C_STOP, 2);
+    if (
+      k === 0 &&
+      opts.onProgress?.({
+        states: Atomics.load(ctl, C_STATES),
+        transitions: transitions * n + (sh.before ?? 0),
+        depth,
+      })
+    )
+      Atomics.store(ctl, C_STOP, 3);
+  };
+
+  /**
    * Expand one layer: this thread's stretch, then the exchanges between the threads;
    * false once the search stops. A function of its own so that what a layer made (its
    * candidates, the stretch it expanded) is let go when the layer ends: in the loop's
@@ -659,95 +763,21 @@ export function searchShare(sh: Share): ShareResult {
     guard(() => {
       for (let at = 0; at < frontier.length; at++) {
         if (Atomics.load(ctl, C_STOP) !== 0) break;
-        const node = {
-          world: frontier.worlds[at] as World,
-          mon: frontier.mons[at] as readonly unknown[],
-          index: frontier.first + at,
-          slot: frontier.slots[at] as number,
-        };
         done++;
         Atomics.add(ctl, tickOf(n, k), 1);
-        const enabled = enabledThreads(node.world, setup.programs);
-        if (!enabled.some((t) => mayComplete(node.world, t, setup.programs)))
-          endCheck(node.world, node.mon, node.index);
-        if (enabled.length === 0) continue;
-        for (let i = 0; i < lassos.length; i++) {
-          const l = lassos[i] as LassoWatch;
-          if (fairToOthers(l.fair) && l.spec.inLoop(node.world))
-            (idle[i] as Records).push2(
-              node.index,
-              idleBits(node.world, l.fair, setup.programs, l.spec),
-            );
-        }
-        let sub = 0;
-        for (const tid of enabled) {
-          let choices = 1;
-          for (let pick = 0; pick < choices; pick++) {
-            const [w, rec] = stepToKeep(node.world, tid, pick, setup.programs);
-            choices = Math.max(1, rec.choices);
-            transitions++;
-            sub++;
-            if (stateful && loaded !== node.mon) {
-              load(monitors, node.mon);
-              loaded = node.mon;
-            }
-            for (const [i, msg] of stepMonitors(monitors, node.world, w, rec, depth) ?? [])
-              violate(
-                (props[i] as Property).id,
-                node.index * 65536 + sub,
-                node.index,
-                { t: tid, p: pick },
-                msg,
-              );
-            const mon: readonly unknown[] = stateful ? saveOver(monitors, node.mon) : NO_MONITORS;
-            loaded = mon;
-            collapser.hash(collapser.ids(w, node.world, node.slot), h);
-            if (stateful) monHash.mix(mon, h);
-            const slot = visited.find(h);
-            if (visited.fresh) {
-              const states = Atomics.add(ctl, C_STATES, 1) + 1;
-              // past 90%: this node goes on (the slots left take it), then the layer is
-              // expanded again in a larger table
-              if (states > visited.limit) Atomics.compareExchange(ctl, C_STOP, 0, STOP_REDO);
-              if (opts.maxStates !== undefined && states >= opts.maxStates)
-                Atomics.store(ctl, C_STOP, 1);
-            }
-            // new in this layer, and no one met it from an earlier parent (or this one
-            // with an earlier step) so far: a candidate, unless an earlier parent on
-            // another thread offers itself before the barrier
-            if (visited.indexOf(slot) === -1 && visited.bestOf(slot) > node.index) {
-              visited.offer(slot, node.index);
-              collapser.keep(found.length);
-              found.worlds.push(w);
-              found.mons.push(mon);
-              found.slots.push(slot);
-              found.parents.push(node.index);
-              found.steps.push((tid << 16) | (pick & 0xffff));
-            }
-            for (let i = 0; i < lassos.length; i++) {
-              const l = lassos[i] as LassoWatch;
-              if (l.spec.inLoop(w) && l.spec.progress?.(node.world, w) !== true)
-                (layerEdges[i] as Records).push3(node.index, slot, (tid << 16) | (pick & 0xffff));
-            }
-          }
-        }
-        if (sub > fan) fan = sub;
-        if (transitions - lastCheck >= 4096) {
-          lastCheck = transitions;
-          const heap = heapBytes();
-          if (heap > peak) peak = heap;
-          if (opts.maxMemoryMiB !== undefined && heap > (opts.maxMemoryMiB * 2 ** 20) / n)
-            Atomics.store(ctl, C_STOP, 2);
-          if (
-            k === 0 &&
-            opts.onProgress?.({
-              states: Atomics.load(ctl, C_STATES),
-              transitions: transitions * n + (sh.before ?? 0),
-              depth,
-            })
-          )
-            Atomics.store(ctl, C_STOP, 3);
-        }
+        expandState(
+          {
+            world: frontier.worlds[at] as World,
+            mon: frontier.mons[at] as readonly unknown[],
+            index: frontier.first + at,
+            slot: frontier.slots[at] as number,
+          },
+          found,
+          layerEdges,
+        );
+        // (here, not in expandState: a call there that V8 has no feedback for yet, when
+        // it optimises expandState, would deoptimise it)
+        if (transitions - lastCheck >= 4096) checkpoint();
       }
     });
     raiseTo(ctl, C_FAN, fan);
