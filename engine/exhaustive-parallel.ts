@@ -87,6 +87,11 @@ export interface ParallelOptions {
    */
   readonly from?: number;
   /**
+   * engine/verdicts.ts: or once it passes this many states with its layers still
+   * widening (default PARALLEL_GROWING_FROM; `HandOverRule.growingAt`)
+   */
+  readonly growingFrom?: number;
+  /**
    * Tests: the shared table's first size (2^bits slots, default 2^16) and the room kept
    * beyond `fan` steps per state of the next layer (default 4096), small to make it grow
    * often.
@@ -100,12 +105,21 @@ export interface ParallelOptions {
 }
 
 /**
- * Below this many states a search stays on one thread (with exact states), and past it
- * it is handed over to the threads at the end of the layer: on a 2-core machine two
- * threads of one search gain nothing below about a million states (README, "Exhaustive
- * search"), and the states searched alone first cost the largest searches little.
+ * Below this many states a search stays on one thread (with exact states), unless its
+ * layers still widen past PARALLEL_GROWING_FROM, and past it it is handed over to the
+ * threads at the end of the layer: on a 2-core machine two threads of one search gain
+ * nothing below about a million states (README, "Exhaustive search").
  */
 export const PARALLEL_FROM = 500_000;
+
+/**
+ * A search whose layers still widen when it passes this many states is handed over
+ * then, at the end of a layer that is the widest so far: likely to end past twice the
+ * states it has met (breadth-first layers widen, then narrow), it gains from the second
+ * thread sooner (`two-vmas`, 1,080,175 states, through `check`: 0.91x the time of the
+ * hand-over at PARALLEL_FROM; README, "Exhaustive search").
+ */
+export const PARALLEL_GROWING_FROM = 250_000;
 
 // the control block: barrier count and generation, the stop reason the barrier saw, the
 // most steps per state; the stop reason; the states claimed; per thread the states it

@@ -83,7 +83,28 @@ export interface ExhaustiveOptions {
    * as they do. Not with sleep sets, a preemption bound, a shard, hash-compact or edge
    * coverage (the threads do none of them).
    */
-  readonly handOver?: number;
+  readonly handOver?: number | HandOverRule;
+}
+
+/**
+ * When a one-thread search hands over to several threads (`ExhaustiveOptions.handOver`;
+ * engine/verdicts.ts sets it).
+ */
+export interface HandOverRule {
+  /** at the end of the first layer that brings the search to this many states */
+  readonly at: number;
+  /**
+   * or sooner: at the end of a layer that brings it to this many states and is the
+   * widest layer so far. A breadth-first search still growing has most of its states
+   * ahead of it (its layers widen, then narrow), so it is likely to end well past `at`.
+   */
+  readonly growingAt?: number;
+  /**
+   * Called once, at the end of the first layer that brings the search to `share` of a
+   * threshold above (of `growingAt` only with that layer the widest so far): the
+   * other threads start loading then, to be ready at the hand-over.
+   */
+  readonly ahead?: { readonly share: number; readonly call: () => void };
 }
 
 /** States as they cross threads: their worlds, and their monitors' saved states. */
@@ -609,6 +630,14 @@ function searchOneThread(
     hashes.set(h, 4 * index);
   };
   let handOver: HandOver | undefined;
+  const rule: HandOverRule | null =
+    opts.handOver === undefined
+      ? null
+      : typeof opts.handOver === "number"
+        ? { at: opts.handOver }
+        : opts.handOver;
+  let widest = 0;
+  let aheadCalled = false;
 
   const root = tree.add(-1, 0, 0);
   const mon0 = stateful ? save(monitors) : NO_MONITORS;
@@ -844,9 +873,22 @@ function searchOneThread(
       for (const n of frontier) redone.add(n.index);
       shardFrom = tree.size;
     }
+    // (the widest layer so far, this one included; `frontier` is the layer just met)
+    const growing = frontier.length >= widest;
+    if (growing) widest = frontier.length;
+    if (strings !== null && rule !== null && frontier.length > 0 && depth < opts.depth) {
+      const near = (share: number) =>
+        visited.size >= share * rule.at ||
+        (growing && visited.size >= share * (rule.growingAt ?? Infinity));
+      if (!aheadCalled && rule.ahead && near(rule.ahead.share)) {
+        aheadCalled = true;
+        rule.ahead.call();
+      }
+    }
     if (
       strings !== null &&
-      visited.size >= (opts.handOver ?? Infinity) &&
+      rule !== null &&
+      (visited.size >= rule.at || (growing && visited.size >= (rule.growingAt ?? Infinity))) &&
       frontier.length > 0 &&
       depth < opts.depth
     ) {

@@ -4,7 +4,12 @@
 import type { Scenario } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property } from "../properties/property.js";
-import type { ExhaustiveOptions, ExhaustiveResult, PersistentResult } from "./exhaustive.js";
+import type {
+  ExhaustiveOptions,
+  ExhaustiveResult,
+  HandOverRule,
+  PersistentResult,
+} from "./exhaustive.js";
 import { exploreExhaustive, whyPersistentSetsOff, whySleepSetsOff } from "./exhaustive.js";
 import type { ParallelOptions } from "./exhaustive-parallel.js";
 import {
@@ -12,6 +17,7 @@ import {
   endCrew,
   exploreParallel,
   PARALLEL_FROM,
+  PARALLEL_GROWING_FROM,
   startCrew,
 } from "./exhaustive-parallel.js";
 import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
@@ -20,12 +26,14 @@ import { setupFor } from "./run.js";
 import { DEFAULT_SHARD_DEPTH, exploreShard } from "./shard.js";
 
 /**
- * Where, as a share of the hand-over threshold, the other threads of a search that may
+ * Where, as a share of a hand-over threshold, the other threads of a search that may
  * go on on several start loading the pair: late enough that a search ending well under
  * the threshold does not pay for threads it never uses (one started at half of it cost
  * `anon-uffd`, 280,590 states, 6% of its time), early enough that they are loaded at
  * the hand-over (a thread takes about a second to load; the search meets some 50,000
- * states a second on one thread, so the last fifth of 500,000 leaves it two).
+ * states a second on one thread, so the last fifth of 500,000 leaves it two, and of
+ * 250,000 one). For the growing threshold only at the end of a layer that is the widest
+ * so far: `anon-uffd`'s layers stop widening at about 150,000 states.
  */
 const CREW_AT = 0.8;
 
@@ -276,22 +284,24 @@ export function exhaustiveRows(
   // the parallel options, when nothing keeps the search on one thread
   const spread = alone === null ? parallel : undefined;
   const from = spread?.from ?? PARALLEL_FROM;
-  // the other threads start once the one-thread search passes CREW_AT of `from`, and
-  // load the pair while it goes on, so that a search that outgrows `from` finds them
-  // ready (a search that stays under `from` stops them unused)
+  const growingFrom = spread?.growingFrom ?? PARALLEL_GROWING_FROM;
+  // the other threads start once the one-thread search passes CREW_AT of a threshold
+  // (of the growing one only while its layers still widen), and load the pair while it
+  // goes on, so that a search that is handed over finds them ready (a search that never
+  // is stops them unused)
   // (a holder: the callback below sets it, which flow analysis would not see in a `let`)
   const crew: { started: Crew | null } = { started: null };
-  type Progress = Parameters<NonNullable<ExhaustiveOptions["onProgress"]>>[0];
-  const early = (p: Progress) => {
-    // (not for a search whose --max-states ends it on one thread anyway)
-    if (
-      crew.started === null &&
-      spread !== undefined &&
-      p.states >= from * CREW_AT &&
-      (o.maxStates ?? Infinity) > from
-    )
-      crew.started = startCrew(applicable, spread);
-    return o.onProgress?.(p) ?? false;
+  const rule: HandOverRule = {
+    at: from,
+    ...(growingFrom < from ? { growingAt: growingFrom } : {}),
+    ahead: {
+      share: CREW_AT,
+      call: () => {
+        // (not for a search whose --max-states ends it on one thread anyway)
+        if (spread !== undefined && (o.maxStates ?? Infinity) > Math.min(from, growingFrom))
+          crew.started ??= startCrew(applicable, spread);
+      },
+    },
   };
   let r0: ExhaustiveResult;
   let again = false;
@@ -299,13 +309,10 @@ export function exhaustiveRows(
   try {
     r0 = shard
       ? exploreShard(setup, applicable, o, shard.spec, shard.depth ?? DEFAULT_SHARD_DEPTH)
-      : exploreExhaustive(
-          setup,
-          applicable,
-          spread ? { ...o, handOver: from, onProgress: early } : o,
-        );
-    // a search that outgrows `from` states on one thread is handed over to several at
-    // the end of that layer: they go on from the next one (with states kept as hashes)
+      : exploreExhaustive(setup, applicable, spread ? { ...o, handOver: rule } : o);
+    // a search that outgrows `from` states on one thread (or `growingFrom` with its
+    // layers still widening) is handed over to several at the end of that layer: they go
+    // on from the next one (with states kept as hashes)
     again = spread !== undefined && r0.handOver !== undefined;
     const ready = crew.started;
     crew.started = null;
@@ -318,13 +325,17 @@ export function exhaustiveRows(
     if (crew.started) endCrew(crew.started);
   }
   const threads = again ? (spread?.workers ?? 1) : 1;
-  // (a search is handed over at the end of the layer that passes `from`: one that ends
-  // within that layer, complete or stopped, stays on one thread too)
+  // (a search is handed over at the end of the layer that passes `from`, or
+  // `growingFrom` if that layer is the widest so far: one that ends within that layer,
+  // complete or stopped, stays on one thread too)
+  const count = (n: number) => n.toLocaleString("en-US");
   const small =
     spread !== undefined && !again
-      ? r0.states < from
-        ? `under ${from.toLocaleString("en-US")} states a search stays on one thread`
-        : `it ended within the layer that passed ${from.toLocaleString("en-US")} states, before the hand-over to the others at its end`
+      ? r0.states < Math.min(from, growingFrom)
+        ? `under ${count(Math.min(from, growingFrom))} states a search stays on one thread`
+        : r0.states < from
+          ? `under ${count(from)} states a search stays on one thread unless its breadth-first layers still widen past ${count(growingFrom)} states, and these had stopped widening`
+          : `it ended within the layer that passed ${count(from)} states, before the hand-over to the others at its end`
       : null;
   const search: SearchFacts = {
     ...(sleepSetsOff !== null ? { sleepSetsOff } : {}),

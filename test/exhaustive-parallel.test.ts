@@ -264,6 +264,77 @@ describe("parallel exhaustive search", () => {
     port2.close();
   });
 
+  it("hands a search over sooner only at the end of its widest layer so far", () => {
+    const design = designById("v2");
+    if (!design) throw new Error("v2");
+    const setup = setupFor(design, scenario("anon-uffd-1"));
+    const props = PROPERTIES.filter((p) => p.applies(scenario("anon-uffd-1"), design));
+    const depth = Number.POSITIVE_INFINITY;
+    // the layers' widths, read off the tree of a search handed over late
+    const all = exploreExhaustive(setup, props, { depth }).states;
+    const deep = exploreExhaustive(setup, props, { depth, handOver: Math.floor(0.9 * all) });
+    const tree = deep.handOver?.seed?.tree;
+    if (tree === undefined) throw new Error("not handed over");
+    const width: number[] = [];
+    for (let i = 0; i < tree.size; i++) {
+      const d = tree.depth[i] as number;
+      width[d] = (width[d] ?? 0) + 1;
+    }
+    // they widen, then narrow (else the rule is not put to the test)
+    const peak = width.indexOf(Math.max(...width));
+    expect(peak).toBeGreaterThan(2);
+    expect(peak).toBeLessThan(width.length - 2);
+    // where the rule says: the end of the first layer d after which the states met
+    // (layers 0 to d + 1) reach `growingAt` and layer d + 1 is as wide as any before it
+    const expected = (growingAt: number): number | undefined => {
+      let met = 1;
+      let widest = 0;
+      for (let d = 0; d + 1 < width.length; d++) {
+        const w = width[d + 1] as number;
+        met += w;
+        const growing = w >= widest;
+        widest = Math.max(widest, w);
+        if (growing && met >= growingAt) return met;
+      }
+      return undefined;
+    };
+    let before = 0;
+    let after = 0;
+    for (let d = 1; d < width.length - 1; d++) {
+      const met = width.slice(0, d + 1).reduce((a, b) => a + b, 0);
+      let ahead = 0;
+      const r = exploreExhaustive(setup, props, {
+        depth,
+        handOver: {
+          at: Number.POSITIVE_INFINITY,
+          growingAt: met,
+          ahead: {
+            share: 0.5,
+            call: () => {
+              ahead++;
+            },
+          },
+        },
+        onProgress: () => false,
+      });
+      const want = expected(met);
+      expect(r.handOver?.states).toBe(want);
+      if (want === undefined) {
+        // a search whose layers narrow from there on is never handed over: it completes
+        expect(r.complete).toBe(true);
+        after++;
+      } else {
+        expect(r.complete).toBe(false);
+        // the other threads were asked for once, by the hand-over
+        expect(ahead).toBe(1);
+        before++;
+      }
+    }
+    // thresholds on both sides of the widest layer
+    expect(before).toBeGreaterThan(0);
+    expect(after).toBeGreaterThan(0);
+  });
+
   it("says how a search ran: on two threads with states kept as hashes, or on one and why", () => {
     const design = designById("v2");
     if (!design) throw new Error("v2");
@@ -312,7 +383,7 @@ describe("parallel exhaustive search", () => {
     const [small] = run(false, { workers: 2, source: par.source });
     expect(small?.search).toMatchObject({
       workers: 1,
-      alone: "under 500,000 states a search stays on one thread",
+      alone: "under 250,000 states a search stays on one thread",
       visited: "exact states",
     });
     expect(small?.search?.handedOver).toBeUndefined();
