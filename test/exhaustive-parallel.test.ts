@@ -28,6 +28,28 @@ const PAIRS: [string, string, number][] = [
   ["v2", "anon-uffd", 14],
 ];
 
+/**
+ * A pair's breadth-first layers' widths (states per depth), read off the tree of a
+ * search handed over late (the last layers, past 90% of the states, may be missing).
+ */
+function layerWidths(d: string, s: string) {
+  const design = designById(d);
+  if (!design) throw new Error(d);
+  const setup = setupFor(design, scenario(s));
+  const props = PROPERTIES.filter((p) => p.applies(scenario(s), design));
+  const depth = Number.POSITIVE_INFINITY;
+  const all = exploreExhaustive(setup, props, { depth }).states;
+  const deep = exploreExhaustive(setup, props, { depth, handOver: Math.floor(0.9 * all) });
+  const tree = deep.handOver?.seed?.tree;
+  if (tree === undefined) throw new Error(`${d} on ${s}: not handed over`);
+  const width: number[] = [];
+  for (let i = 0; i < tree.size; i++) {
+    const at = tree.depth[i] as number;
+    width[at] = (width[at] ?? 0) + 1;
+  }
+  return { design, setup, props, width };
+}
+
 describe("parallel exhaustive search", () => {
   for (const [d, s, depth] of PAIRS)
     it(`gives the one-thread results on 2 and 3 threads: ${d} on ${s}${Number.isFinite(depth) ? `, depth ${depth}` : ""}`, () => {
@@ -265,21 +287,8 @@ describe("parallel exhaustive search", () => {
   });
 
   it("hands a search over sooner only at the end of its widest layer so far", () => {
-    const design = designById("v2");
-    if (!design) throw new Error("v2");
-    const setup = setupFor(design, scenario("anon-uffd-1"));
-    const props = PROPERTIES.filter((p) => p.applies(scenario("anon-uffd-1"), design));
+    const { setup, props, width } = layerWidths("v2", "anon-uffd-1");
     const depth = Number.POSITIVE_INFINITY;
-    // the layers' widths, read off the tree of a search handed over late
-    const all = exploreExhaustive(setup, props, { depth }).states;
-    const deep = exploreExhaustive(setup, props, { depth, handOver: Math.floor(0.9 * all) });
-    const tree = deep.handOver?.seed?.tree;
-    if (tree === undefined) throw new Error("not handed over");
-    const width: number[] = [];
-    for (let i = 0; i < tree.size; i++) {
-      const d = tree.depth[i] as number;
-      width[d] = (width[d] ?? 0) + 1;
-    }
     // they widen, then narrow (else the rule is not put to the test)
     const peak = width.indexOf(Math.max(...width));
     expect(peak).toBeGreaterThan(2);
@@ -388,6 +397,30 @@ describe("parallel exhaustive search", () => {
     });
     expect(small?.search?.handedOver).toBeUndefined();
     expect(two?.search?.handedOver).toBeGreaterThanOrEqual(1);
+    // a search still widening past `growingFrom` states is handed over then, long
+    // before `from`; one whose layers narrow by then stays on one thread, and says so
+    const { width } = layerWidths("v2", "anon-uffd-1");
+    const lastWidest = width.lastIndexOf(Math.max(...width));
+    const upTo = (d: number) => width.slice(0, d + 1).reduce((a, b) => a + b, 0);
+    const growing = (growingFrom: number) =>
+      exhaustiveRows(
+        design,
+        scenario("anon-uffd-1"),
+        PROPERTIES,
+        { depth: Number.POSITIVE_INFINITY },
+        undefined,
+        { workers: 2, source: par.source, from: 1_000_000, growingFrom },
+      )[0]?.search;
+    const soon = growing(2);
+    expect(soon).toMatchObject({ workers: 2, visited: "128-bit state hashes" });
+    expect(soon?.handedOver).toBeLessThanOrEqual(upTo(lastWidest));
+    const narrowing = upTo(lastWidest) + 1;
+    expect(growing(narrowing)).toMatchObject({
+      workers: 1,
+      states: small?.search?.states,
+      visited: "exact states",
+      alone: `under 1,000,000 states a search stays on one thread unless its breadth-first layers still widen past ${narrowing.toLocaleString("en-US")} states, and these had stopped widening`,
+    });
     // one that passes the threshold but ends within that layer (here at --max-states)
     // is never handed over, and says so
     const [cut] = exhaustiveRows(
