@@ -165,7 +165,7 @@ if (alone && both.pair) {
 
 // What a user runs: `check --exhaustive` on the last row, through the CLI, which
 // searches on one thread first and hands the search over to the workers at the end of
-// the layer that passes 500,000 states, or 250,000 with its layers still widening
+// the layer that passes 500,000 states, or 300,000 with its layers still widening
 // (engine/verdicts.ts), and the same with
 // `--workers 1`. Their summary lines say how the search was proven and what it cost.
 function check(extra: readonly string[]): { readonly summary: string; readonly s: number } {

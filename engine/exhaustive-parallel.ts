@@ -116,10 +116,11 @@ export const PARALLEL_FROM = 500_000;
  * A search whose layers still widen when it passes this many states is handed over
  * then, at the end of a layer that is the widest so far: likely to end past twice the
  * states it has met (breadth-first layers widen, then narrow), it gains from the second
- * thread sooner (`two-vmas`, 1,080,175 states, through `check`: 0.91x the time of the
- * hand-over at PARALLEL_FROM; README, "Exhaustive search").
+ * thread sooner (v2 on `two-vmas`, 1,080,175 states, through `check`: 0.90x the time
+ * of the hand-over at PARALLEL_FROM). Not lower: at 250,000, v5 on `two-vmas`, widest
+ * at 258,152 states and done at 416,695, took 1.075x (README, "Exhaustive search").
  */
-export const PARALLEL_GROWING_FROM = 250_000;
+export const PARALLEL_GROWING_FROM = 300_000;
 
 // the control block: barrier count and generation, the stop reason the barrier saw, the
 // most steps per state; the stop reason; the states claimed; per thread the states it

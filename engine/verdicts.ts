@@ -32,7 +32,7 @@ import { DEFAULT_SHARD_DEPTH, exploreShard } from "./shard.js";
  * `anon-uffd`, 280,590 states, 6% of its time), early enough that they are loaded at
  * the hand-over (a thread takes about a second to load; the search meets some 50,000
  * states a second on one thread, so the last fifth of 500,000 leaves it two, and of
- * 250,000 one). For the growing threshold only at the end of a layer that is the widest
+ * 300,000 one). For the growing threshold only at the end of a layer that is the widest
  * so far: `anon-uffd`'s layers stop widening at about 150,000 states.
  */
 const CREW_AT = 0.8;

@@ -392,7 +392,7 @@ describe("parallel exhaustive search", () => {
     const [small] = run(false, { workers: 2, source: par.source });
     expect(small?.search).toMatchObject({
       workers: 1,
-      alone: "under 250,000 states a search stays on one thread",
+      alone: "under 300,000 states a search stays on one thread",
       visited: "exact states",
     });
     expect(small?.search?.handedOver).toBeUndefined();
