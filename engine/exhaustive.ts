@@ -876,22 +876,17 @@ function searchOneThread(
     // (the widest layer so far, this one included; `frontier` is the layer just met)
     const growing = frontier.length >= widest;
     if (growing) widest = frontier.length;
-    if (strings !== null && rule !== null && frontier.length > 0 && depth < opts.depth) {
-      const near = (share: number) =>
-        visited.size >= share * rule.at ||
-        (growing && visited.size >= share * (rule.growingAt ?? Infinity));
-      if (!aheadCalled && rule.ahead && near(rule.ahead.share)) {
-        aheadCalled = true;
-        rule.ahead.call();
-      }
-    }
-    if (
-      strings !== null &&
+    // the states met reach `share` of a threshold of the rule that applies here
+    const reached = (share: number) =>
       rule !== null &&
-      (visited.size >= rule.at || (growing && visited.size >= (rule.growingAt ?? Infinity))) &&
-      frontier.length > 0 &&
-      depth < opts.depth
-    ) {
+      (visited.size >= share * rule.at ||
+        (growing && visited.size >= share * (rule.growingAt ?? Infinity)));
+    const mayHandOver = strings !== null && frontier.length > 0 && depth < opts.depth;
+    if (mayHandOver && !aheadCalled && rule?.ahead && reached(rule.ahead.share)) {
+      aheadCalled = true;
+      rule.ahead.call();
+    }
+    if (mayHandOver && reached(1)) {
       // (the layer's states are the last ones numbered, in the order they were met)
       if (frontier[0]?.index !== tree.size - frontier.length)
         throw new Error("hand-over: the next layer is not the last states numbered");

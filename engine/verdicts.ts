@@ -285,6 +285,8 @@ export function exhaustiveRows(
   const spread = alone === null ? parallel : undefined;
   const from = spread?.from ?? PARALLEL_FROM;
   const growingFrom = spread?.growingFrom ?? PARALLEL_GROWING_FROM;
+  // under this many states a search is never handed over
+  const lowest = Math.min(from, growingFrom);
   // the other threads start once the one-thread search passes CREW_AT of a threshold
   // (of the growing one only while its layers still widen), and load the pair while it
   // goes on, so that a search that is handed over finds them ready (a search that never
@@ -298,7 +300,7 @@ export function exhaustiveRows(
       share: CREW_AT,
       call: () => {
         // (not for a search whose --max-states ends it on one thread anyway)
-        if (spread !== undefined && (o.maxStates ?? Infinity) > Math.min(from, growingFrom))
+        if (spread !== undefined && (o.maxStates ?? Infinity) > lowest)
           crew.started ??= startCrew(applicable, spread);
       },
     },
@@ -331,8 +333,8 @@ export function exhaustiveRows(
   const count = (n: number) => n.toLocaleString("en-US");
   const small =
     spread !== undefined && !again
-      ? r0.states < Math.min(from, growingFrom)
-        ? `under ${count(Math.min(from, growingFrom))} states a search stays on one thread`
+      ? r0.states < lowest
+        ? `under ${count(lowest)} states a search stays on one thread`
         : r0.states < from
           ? `under ${count(from)} states a search stays on one thread unless its breadth-first layers still widen past ${count(growingFrom)} states, and these had stopped widening`
           : `it ended within the layer that passed ${count(from)} states, before the hand-over to the others at its end`
