@@ -12,11 +12,12 @@
 // the outside threads reach from there was all checked (or is a state the search
 // expands, whose end it judges itself), so a later state that reaches it need not look
 // again. With OUTSIDE_LIMIT raised from 2,000 to 5,000 in the same change, the 4-page
-// search of README "Exhaustive search" visits 0.76 million outside states, not 4.28
-// million (3.07 million with the higher limit alone, 2.10 million with the clean
-// states alone). Those visits still reach 250,398 distinct states, 99.3% of the plain
-// search's (`stats.outsideStates`): exploring the other threads' futures is what
-// costs, so no cheaper commutation check would make this faster than the plain search.
+// search of docs/performance-history.md ("partial-order reduction") visited 0.76
+// million outside states, not 4.28 million (3.07 million with the higher limit alone,
+// 2.10 million with the clean states alone). Those visits still reach 99.2-99.3% of
+// the plain search's states (`stats.outsideStates`; README "Exhaustive search"):
+// exploring the other threads' futures is what costs, so no cheaper commutation check
+// would make this faster than the plain search.
 //
 // Why the search keeps every violation (Godefroid, "Partial-Order Methods for the
 // Verification of Concurrent Systems", 1996, theorem 2.3, with independence checked in
