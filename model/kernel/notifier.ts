@@ -33,6 +33,8 @@ const SEQ_ARRAYS: readonly string[] = ["pfn_seqs"];
 export function canonicalSeqs(w: World, parent?: World): World {
   const n = w.notifier;
   if (parent !== undefined && sameSeqs(w, parent)) return w;
+  // (loops, not closures: the random search's lasso watch renumbers the world after
+  // every step of an invalidation storm)
   const vals = [n.mmSeq, n.subSeq];
   for (const t of w.threads) {
     const l = t.locals;
@@ -47,40 +49,56 @@ export function canonicalSeqs(w: World, parent?: World): World {
     if (t.status.kind === "blocked" && t.status.on.kind === "read_begin")
       vals.push(t.status.on.seq);
   }
-  vals.sort((a, b) => a - b);
+  vals.sort(ascending);
   const m = renumbering(vals);
   if (m === null) return w;
-  const at = (v: number) => m.get(v) ?? v;
-  const threads = w.threads.map((t) => {
-    const changed: Record<string, Val> = {};
-    let any = false;
-    for (const name of SEQ_LOCALS) {
-      const v = t.locals[name];
-      if (typeof v === "number" && m.has(v)) {
-        changed[name] = at(v);
-        any = true;
-      }
-    }
-    for (const name of SEQ_ARRAYS) {
-      const a = t.locals[name];
-      if (Array.isArray(a) && (a as readonly number[]).some((v) => m.has(v))) {
-        changed[name] = (a as readonly number[]).map(at);
-        any = true;
-      }
-    }
-    const locals = any ? { ...t.locals, ...changed } : null;
-    const s = t.status;
-    const status: Status =
-      s.kind === "blocked" && s.on.kind === "read_begin" && m.has(s.on.seq)
-        ? { ...s, on: { kind: "read_begin", seq: at(s.on.seq) } }
-        : s;
-    return locals === null && status === s ? t : { ...t, locals: locals ?? t.locals, status };
-  });
+  const threads: Thread[] = [];
+  for (const t of w.threads) threads.push(renumberedThread(t, m));
   return {
     ...w,
-    notifier: { ...n, mmSeq: at(n.mmSeq), subSeq: at(n.subSeq) },
+    notifier: { ...n, mmSeq: renumbered(m, n.mmSeq), subSeq: renumbered(m, n.subSeq) },
     threads,
   };
+}
+
+const ascending = (a: number, b: number): number => a - b;
+
+/** `v` as renumbering `m` has it. */
+const renumbered = (m: ReadonlyMap<number, number>, v: number): number => m.get(v) ?? v;
+
+/** Thread `t` with its sequence numbers renumbered by `m`; `t` itself when none changes. */
+function renumberedThread(t: Thread, m: ReadonlyMap<number, number>): Thread {
+  let changed: Record<string, Val> | null = null;
+  for (const name of SEQ_LOCALS) {
+    const v = t.locals[name];
+    if (typeof v === "number" && m.has(v)) {
+      changed ??= {};
+      changed[name] = renumbered(m, v);
+    }
+  }
+  for (const name of SEQ_ARRAYS) {
+    const a = t.locals[name];
+    if (!Array.isArray(a)) continue;
+    const vs = a as readonly number[];
+    let hit = false;
+    for (const v of vs)
+      if (m.has(v)) {
+        hit = true;
+        break;
+      }
+    if (!hit) continue;
+    const out: number[] = [];
+    for (const v of vs) out.push(renumbered(m, v));
+    changed ??= {};
+    changed[name] = out;
+  }
+  const s = t.status;
+  const status: Status =
+    s.kind === "blocked" && s.on.kind === "read_begin" && m.has(s.on.seq)
+      ? { ...s, on: { kind: "read_begin", seq: renumbered(m, s.on.seq) } }
+      : s;
+  if (changed === null && status === s) return t;
+  return { ...t, locals: changed === null ? t.locals : { ...t.locals, ...changed }, status };
 }
 
 /**
