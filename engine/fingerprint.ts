@@ -557,21 +557,62 @@ export function extendIds(ids: readonly number[]): number {
 }
 
 /**
- * A 52-bit hash of a world's encoding, as a number: a cheap Map key for watching one
- * run for repeated states (engine/lasso.ts); equal worlds get equal hashes, and
- * the watcher confirms a hit with compactKey.
+ * A 52-bit hash of a world's encoding, as a number, made part by part over a run of
+ * worlds (the lasso watch's, engine/lasso.ts, which hashes the world after every step
+ * where a loop could start): each part's encoding is hashed once and kept, and a world takes the kept hash of every part it shares with
+ * the world hashed before it (`sameParts`, `sameControl`, `sameLocals`, as
+ * engine/collapse.ts keeps part ids), so a step re-encodes only the parts it changed.
+ * Sound for any two worlds, not only one step apart: a shared part is the same record,
+ * and records are replaced, never mutated. Equal worlds get equal hashes (the parts'
+ * encodings are prefix-free and in a fixed order, as the key's are); the watcher
+ * confirms a hit with compactKey.
  */
-export function keyHash(w: World): number {
-  const n = encodeKey(w);
-  let h1 = 0x811c9dc5 ^ n;
-  let h2 = 0x9747b28c;
-  for (let i = 0; i < n; i++) {
-    const u = buf[i] as number;
-    h1 = Math.imul(h1 ^ u, 0x01000193);
-    h2 = Math.imul(h2 ^ u, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+export class PartHashes {
+  private last: World | null = null;
+  /** per part of `last`: two 32-bit lanes of its encoding's hash */
+  private readonly lane1: number[] = [];
+  private readonly lane2: number[] = [];
+  private readonly same: boolean[] = [];
+
+  of(w: World): number {
+    const p =
+      this.last !== null && this.last.threads.length === w.threads.length ? this.last : null;
+    if (p !== null) sameParts(w, p, this.same);
+    for (let i = 0; i < PART_THREAD0; i++)
+      if (p === null || this.same[i] !== true) this.hashPart(w, i);
+    for (let i = 0; i < w.threads.length; i++) {
+      const control = PART_THREAD0 + 2 * i;
+      const a = w.threads[i] as Thread;
+      const b = p?.threads[i];
+      if (b === undefined || !sameControl(a, b)) this.hashPart(w, control);
+      if (p === null || b === undefined || !sameLocals(a, b, w.ghost, p.ghost))
+        this.hashPart(w, control + 1);
+    }
+    this.last = w;
+    const parts = PART_THREAD0 + 2 * w.threads.length;
+    let h1 = 0x811c9dc5 ^ parts;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < parts; i++) {
+      h1 = Math.imul(h1 ^ (this.lane1[i] as number), 0x01000193);
+      h2 = Math.imul(h2 ^ (this.lane2[i] as number), 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    return (h1 >>> 0) * 0x100000 + (h2 & 0xfffff);
   }
-  return (h1 >>> 0) * 0x100000 + (h2 & 0xfffff);
+
+  private hashPart(w: World, part: number): void {
+    const n = encodePart(w, part);
+    let h1 = 0x811c9dc5 ^ n;
+    let h2 = 0x9747b28c ^ part;
+    for (let i = 0; i < n; i++) {
+      const u = buf[i] as number;
+      h1 = Math.imul(h1 ^ u, 0x01000193);
+      h2 = Math.imul(h2 ^ u, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    this.lane1[part] = h1 | 0;
+    this.lane2[part] = h2 | 0;
+  }
 }
 
 /** The buffer `encodeKey` and `extendKey` write into. */

@@ -17,11 +17,24 @@ import type { Programs } from "../model/step.js";
 import type { Tid, World } from "../model/world.js";
 import type { LassoSpec } from "../properties/property.js";
 import { isEnabled } from "./exec.js";
-import { compactKey, keyHash } from "./fingerprint.js";
+import { compactKey, PartHashes } from "./fingerprint.js";
 
 /** The state a world is (model/parts.ts canonicalWorld): a loop closes on the same state. */
 const loopKey = (w: World): string => compactKey(canonicalWorld(w));
-const loopHash = (w: World) => keyHash(canonicalWorld(w));
+
+// The hash of the state a world is, part by part (PartHashes), and the last world
+// hashed with its hash: the watches of a run's liveness properties each ask for the
+// same world after a step.
+const loopHashes = new PartHashes();
+let hashedWorld: World | null = null;
+let hashedValue = 0;
+function loopHash(w: World): number {
+  if (w !== hashedWorld) {
+    hashedValue = loopHashes.of(canonicalWorld(w));
+    hashedWorld = w;
+  }
+  return hashedValue;
+}
 
 /**
  * The threads a loop must be fair to, besides thread 0 (which must step in it): every
