@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SearchMemory } from "../engine/exhaustive.js";
+import { median } from "./median.js";
 import type { ThreadCpu } from "./thread-cpu.js";
 
 interface Figures {
@@ -102,12 +103,6 @@ const rows: string[][] = [];
  * median of the pairs' ratios, each pair printed beside it. The other rows run once.
  */
 const PAIRS = Math.max(1, Number(process.env.LOCKDROP_BENCH_PAIRS ?? 3) || 3);
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** the last row's one-worker times, and its pairs' ratios */
 const alone: number[] = [];

@@ -8,6 +8,7 @@ import type { Scenario } from "../model/scenarios.js";
 import { scenarioById } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { PROPERTIES } from "../properties/index.js";
+import { median } from "./median.js";
 
 function must<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`bench: no ${what}`);
@@ -44,13 +45,6 @@ function timeToFirstCex(d: Design, s: Scenario, seed: number, only?: string) {
   );
   return { ms: performance.now() - t0, runs, found: r.failed };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 const v2 = must(designById("v2"), "v2");
 const v1drop = must(designById("v1-hugetlb-drop"), "v1-hugetlb-drop");

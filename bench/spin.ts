@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "./median.js";
 import type { CaseKind } from "./spin/cases.js";
 import { caseFor } from "./spin/cases.js";
 import type { LockdropFigures } from "./spin/lockdrop-run.js";
@@ -54,12 +55,6 @@ function ensureSpin(): string | null {
   if (!after) console.log("bench:spin: apt-get could not install spin; skipped.");
   return after;
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 // ---- Spin ----
 
