@@ -12,25 +12,17 @@
 // a fixed order, so two worlds get the same tuple exactly when they get the same
 // encoding (test/fingerprint.test.ts checks the tuple against stateKey too).
 
-import type { Thread, World } from "../model/world.js";
-import {
-  encodePart,
-  idsKey,
-  keyUnits,
-  PART_THREAD0,
-  sameControl,
-  sameLocals,
-} from "./fingerprint.js";
+import type { World } from "../model/world.js";
+import { encodePart, idsKey, keyUnits, PART_THREAD0, unchangedParts } from "./fingerprint.js";
 import { grown } from "./grown.js";
 import { hashLanes } from "./hash-lanes.js";
 import { StateSet } from "./stateset.js";
-import { sameParts } from "./world-table.js";
 
 export class Collapser {
   /** one exact table per shared part, then one for threads' control and one for their locals */
   private readonly tables: StateSet[] = [];
   private readonly scratch: number[] = [];
-  /** per shared part: unchanged from the parent (sameParts) */
+  /** per part: unchanged from the parent (unchangedParts) */
   private readonly same: boolean[] = [];
   /**
    * The ids of the states of the layer being expanded (`current`) and of the next
@@ -166,31 +158,12 @@ export class Collapser {
   /** The part ids of `w`; a part unchanged from `p` takes its id at `o` in `kept`. */
   private fill(w: World, p: World | null, kept: ArrayLike<number>, o: number): number[] {
     const ids = this.scratch;
-    ids.length = PART_THREAD0 + 2 * w.threads.length;
     const same = this.same;
-    if (p !== null) sameParts(w, p, same);
-    for (let i = 0; i < PART_THREAD0; i++)
-      ids[i] = this.reuse(w, i, kept, o, p !== null && same[i] === true);
-    const g = w.ghost;
-    for (let i = 0; i < w.threads.length; i++) {
-      const control = PART_THREAD0 + 2 * i;
-      const a = w.threads[i] as Thread;
-      const b = p?.threads[i];
-      ids[control] = this.reuse(w, control, kept, o, b !== undefined && sameControl(a, b));
-      ids[control + 1] = this.reuse(
-        w,
-        control + 1,
-        kept,
-        o,
-        p !== null && b !== undefined && sameLocals(a, b, g, p.ghost),
-      );
-    }
+    const n = unchangedParts(w, p, same);
+    ids.length = n;
+    for (let i = 0; i < n; i++)
+      ids[i] = same[i] === true ? (kept[o + i] as number) : this.intern(w, i);
     return ids;
-  }
-
-  /** The kept id for `part` (at offset `o` of `kept`) if `same`, else a fresh look-up. */
-  private reuse(w: World, part: number, kept: ArrayLike<number>, o: number, same: boolean): number {
-    return same ? (kept[o + part] as number) : this.intern(w, part);
   }
 
   /** Write the key of a tuple of part ids into the shared buffer; its length. */

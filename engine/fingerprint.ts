@@ -482,6 +482,34 @@ export function sameLocals(a: Thread, b: Thread, ga: World["ghost"], gb: World["
   );
 }
 
+/**
+ * For each part of `w` in key order (the shared parts, then each thread's control part
+ * and its locals), whether it encodes as the same part of `p` for sure, without
+ * encoding either: `sameParts` for the shared parts, `sameControl` and `sameLocals` for
+ * a thread's (a thread `p` does not have is not the same; with `p` null none is). Fills
+ * `out[0 .. n)`, n the number of parts of `w`, and returns n. What the collapser
+ * (engine/collapse.ts), the lasso watch's hash (`PartHashes`) and `sameKey` skip.
+ */
+export function unchangedParts(w: World, p: World | null, out: boolean[]): number {
+  const n = PART_THREAD0 + 2 * w.threads.length;
+  out.length = n;
+  if (p === null) {
+    out.fill(false);
+    return n;
+  }
+  sameParts(w, p, out);
+  const ga = w.ghost;
+  const gb = p.ghost;
+  for (let i = 0; i < w.threads.length; i++) {
+    const control = PART_THREAD0 + 2 * i;
+    const a = w.threads[i] as Thread;
+    const b = p.threads[i];
+    out[control] = b !== undefined && sameControl(a, b);
+    out[control + 1] = b !== undefined && sameLocals(a, b, ga, gb);
+  }
+  return n;
+}
+
 const partSame: boolean[] = [];
 let partUnits = new Uint16Array(256);
 
@@ -508,19 +536,10 @@ function samePart(a: World, b: World, part: number): boolean {
 export function sameKey(a: World, b: World): boolean {
   if (a === b) return true;
   if (a.threads.length !== b.threads.length) return false;
-  sameParts(a, b, partSame);
-  for (let i = 0; i < PART_THREAD0; i++)
-    if (partSame[i] !== true && !samePart(a, b, i)) return false;
-  const ga = a.ghost;
-  const gb = b.ghost;
-  for (let i = 0; i < a.threads.length; i++) {
-    const ta = a.threads[i] as Thread;
-    const tb = b.threads[i] as Thread;
-    if (ta.id !== tb.id) return false;
-    const control = PART_THREAD0 + 2 * i;
-    if (!sameControl(ta, tb) && !samePart(a, b, control)) return false;
-    if (!sameLocals(ta, tb, ga, gb) && !samePart(a, b, control + 1)) return false;
-  }
+  for (let i = 0; i < a.threads.length; i++)
+    if ((a.threads[i] as Thread).id !== (b.threads[i] as Thread).id) return false;
+  const n = unchangedParts(a, b, partSame);
+  for (let i = 0; i < n; i++) if (partSame[i] !== true && !samePart(a, b, i)) return false;
   return true;
 }
 
@@ -577,19 +596,9 @@ export class PartHashes {
   of(w: World): number {
     const p =
       this.last !== null && this.last.threads.length === w.threads.length ? this.last : null;
-    if (p !== null) sameParts(w, p, this.same);
-    for (let i = 0; i < PART_THREAD0; i++)
-      if (p === null || this.same[i] !== true) this.hashPart(w, i);
-    for (let i = 0; i < w.threads.length; i++) {
-      const control = PART_THREAD0 + 2 * i;
-      const a = w.threads[i] as Thread;
-      const b = p?.threads[i];
-      if (b === undefined || !sameControl(a, b)) this.hashPart(w, control);
-      if (p === null || b === undefined || !sameLocals(a, b, w.ghost, p.ghost))
-        this.hashPart(w, control + 1);
-    }
+    const parts = unchangedParts(w, p, this.same);
+    for (let i = 0; i < parts; i++) if (this.same[i] !== true) this.hashPart(w, i);
     this.last = w;
-    const parts = PART_THREAD0 + 2 * w.threads.length;
     let h1 = 0x811c9dc5 ^ parts;
     let h2 = 0x9747b28c;
     for (let i = 0; i < parts; i++) {
