@@ -327,7 +327,7 @@ export function heapBytes(): number {
  * canonically (`encode`: time stamps left out) and interned. Most transitions leave
  * every monitor as it was.
  */
-function monitorIds(n: number): (mon: readonly unknown[]) => readonly number[] {
+export function monitorIds(n: number): (mon: readonly unknown[]) => readonly number[] {
   const lastValue: unknown[] = new Array(n).fill(undefined);
   const lastId: number[] = new Array(n).fill(-1);
   const ids: number[] = new Array(n).fill(0);

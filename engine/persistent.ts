@@ -40,7 +40,7 @@ import type { Tid, World } from "../model/world.js";
 import type { Monitor, Property } from "../properties/property.js";
 import { Collapser } from "./collapse.js";
 import { enabledThreads, isEnabled, stepToKeep } from "./exec.js";
-import { endMessages, load, monitorText, saveOver, stepMonitors } from "./exhaustive.js";
+import { endMessages, load, monitorIds, saveOver, stepMonitors } from "./exhaustive.js";
 import { extendIds, keyUnits } from "./fingerprint.js";
 import { grown } from "./grown.js";
 import type { Setup } from "./run.js";
@@ -114,9 +114,8 @@ export class PersistentSets {
   private ids = new StateSet(false, 12);
   /** the worlds' parts, interned as the search's own collapser does */
   private collapser = new Collapser();
-  /** per monitor: its saved states, by their text */
-  private readonly monIds: Map<string, number>[];
-  private readonly monKey: number[];
+  /** the monitors' saved states as ids (engine/exhaustive.ts monitorIds) */
+  private monitorKey: (mon: readonly unknown[]) => readonly number[];
   /**
    * by state id * n + thread: its steps (`steps`), once worked out: STEP_UNKNOWN,
    * STEP_NONE (not enabled), STEP_MANY (more than one pick: in `many`), or the one
@@ -159,8 +158,7 @@ export class PersistentSets {
     this.monitors = props.map((p) => p.monitor());
     this.stateful = this.monitors.some((m) => m.save !== undefined);
     this.n = setup.world0.threads.length;
-    this.monIds = props.map(() => new Map<string, number>());
-    this.monKey = props.map(() => 0);
+    this.monitorKey = monitorIds(props.length);
   }
 
   /** The state of world `w` and monitor states `mon`, reached by one step from `from` if given. */
@@ -170,19 +168,7 @@ export class PersistentSets {
         ? this.collapser.ids(w, null)
         : this.collapser.idsAfter(w, from.w, from.parts);
     let len = this.collapser.key(parts);
-    if (mon.length > 0) {
-      for (let i = 0; i < mon.length; i++) {
-        const text = monitorText(mon[i]);
-        const known = this.monIds[i] as Map<string, number>;
-        let m = known.get(text);
-        if (m === undefined) {
-          m = known.size;
-          known.set(text, m);
-        }
-        this.monKey[i] = m;
-      }
-      len = extendIds(this.monKey);
-    }
+    if (mon.length > 0) len = extendIds(this.monitorKey(mon));
     const units = keyUnits();
     let id = this.ids.get(units, len);
     if (id === undefined) {
@@ -204,10 +190,12 @@ export class PersistentSets {
     const known = this.worlds[id];
     if (known !== undefined) return known;
     if (this.worldCount >= WORLD_LIMIT) {
-      this.worlds = [];
+      // (emptied in place: a new array written at a high id would be a sparse one, which
+      // V8 keeps as a dictionary, and every look-up after would be a hash look-up)
+      this.worlds.fill(undefined);
       this.worldCount = 0;
     }
-    const p = { w, mon, id, parts: Int32Array.from(parts) };
+    const p = { w, mon, id, parts: new Int32Array(parts) };
     this.worlds[id] = p;
     this.worldCount++;
     return p;
@@ -223,7 +211,7 @@ export class PersistentSets {
       // (ids are reused from here: every cache goes)
       this.ids = new StateSet(false, 12);
       this.collapser = new Collapser();
-      for (const m of this.monIds) m.clear();
+      this.monitorKey = monitorIds(this.props.length);
       this.succs.fill(STEP_UNKNOWN);
       this.many.clear();
       this.enabled.fill(0);
