@@ -578,9 +578,10 @@ export function extendIds(ids: readonly number[]): number {
 /**
  * A 52-bit hash of a world's encoding, as a number, made part by part over a run of
  * worlds (the lasso watch's, engine/lasso.ts, which hashes the world after every step
- * where a loop could start): each part's encoding is hashed once and kept, and a world takes the kept hash of every part it shares with
- * the world hashed before it (`sameParts`, `sameControl`, `sameLocals`, as
- * engine/collapse.ts keeps part ids), so a step re-encodes only the parts it changed.
+ * where a loop could start): each part's encoding is hashed once and kept, and a world
+ * takes the kept hash of every part it shares with the world hashed before it
+ * (`unchangedParts`, by which engine/collapse.ts keeps part ids too), so a step
+ * re-encodes only the parts it changed.
  * Sound for any two worlds, not only one step apart: a shared part is the same record,
  * and records are replaced, never mutated. Equal worlds get equal hashes (the parts'
  * encodings are prefix-free and in a fixed order, as the key's are); the watcher
