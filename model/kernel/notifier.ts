@@ -31,8 +31,17 @@ const SEQ_ARRAYS: readonly string[] = ["pfn_seqs"];
  * the search's keys and the states it keeps are renumbered.
  */
 export function canonicalSeqs(w: World, parent?: World): World {
-  const n = w.notifier;
   if (parent !== undefined && sameSeqs(w, parent)) return w;
+  // the random search's lasso watch asks after every step of a run, with no parent: the
+  // world before in the run has usually the same values, so the same renumbering
+  if (lastRaw !== null && sameSeqs(w, lastRaw)) {
+    if (w === lastRaw) return lastCanonical as World;
+    const canonical = lastMap === null ? w : renumberedWorld(w, lastMap, true);
+    lastRaw = w;
+    lastCanonical = canonical;
+    return canonical;
+  }
+  const n = w.notifier;
   // (loops, not closures: the random search's lasso watch renumbers the world after
   // every step of an invalidation storm)
   const vals = [n.mmSeq, n.subSeq];
@@ -46,22 +55,69 @@ export function canonicalSeqs(w: World, parent?: World): World {
       const a = l[name];
       if (Array.isArray(a)) for (const v of a as readonly number[]) if (v >= 0) vals.push(v);
     }
-    if (t.status.kind === "blocked" && t.status.on.kind === "read_begin")
-      vals.push(t.status.on.seq);
+    const s = readBeginSeq(t.status);
+    if (s >= 0) vals.push(s);
   }
-  vals.sort(ascending);
+  sortAscending(vals);
   const m = renumbering(vals);
-  if (m === null) return w;
-  const threads: Thread[] = [];
-  for (const t of w.threads) threads.push(renumberedThread(t, m));
-  return {
-    ...w,
-    notifier: { ...n, mmSeq: renumbered(m, n.mmSeq), subSeq: renumbered(m, n.subSeq) },
-    threads,
-  };
+  // (the same renumbering as the world before, which sameSeqs did not see: a new array
+  // of the same numbers, say)
+  const canonical = m === null ? w : renumberedWorld(w, m, lastRaw !== null && sameMap(m, lastMap));
+  lastRaw = w;
+  lastMap = m;
+  lastCanonical = canonical;
+  return canonical;
 }
 
-const ascending = (a: number, b: number): number => a - b;
+// The last world canonicalSeqs renumbered past a parent's fast path, its renumbering
+// (null: none was needed) and the world that made.
+let lastRaw: World | null = null;
+let lastMap: ReadonlyMap<number, number> | null = null;
+let lastCanonical: World | null = null;
+
+/**
+ * `w` renumbered by `m`. With `reuse`, `m` is `lastMap`, and the threads and notifier
+ * `w` shares with `lastRaw` are `lastCanonical`'s again, so that a hash kept part by
+ * part (engine/fingerprint.ts PartHashes) sees them unchanged.
+ */
+function renumberedWorld(w: World, m: ReadonlyMap<number, number>, reuse: boolean): World {
+  const n = w.notifier;
+  const raw = reuse ? lastRaw : null;
+  const before = lastCanonical as World;
+  const threads: Thread[] = [];
+  for (let i = 0; i < w.threads.length; i++) {
+    const t = w.threads[i] as Thread;
+    threads.push(raw?.threads[i] === t ? (before.threads[i] as Thread) : renumberedThread(t, m));
+  }
+  const notifier =
+    raw?.notifier === n
+      ? before.notifier
+      : { ...n, mmSeq: renumbered(m, n.mmSeq), subSeq: renumbered(m, n.subSeq) };
+  return { ...w, notifier, threads };
+}
+
+/** The sequence number a thread asleep in mmu_interval_read_begin() waits with, else -1. */
+const readBeginSeq = (s: Status): number =>
+  s.kind === "blocked" && s.on.kind === "read_begin" ? s.on.seq : -1;
+
+function sameMap(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number> | null): boolean {
+  if (b === null || a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+/** Sorts a few numbers in place, ascending (Array.prototype.sort calls back per pair). */
+function sortAscending(a: number[]): void {
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (a[j] as number) > v) {
+      a[j + 1] = a[j] as number;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
 
 /** `v` as renumbering `m` has it. */
 const renumbered = (m: ReadonlyMap<number, number>, v: number): number => m.get(v) ?? v;
@@ -124,8 +180,9 @@ function renumbering(sorted: readonly number[]): Map<number, number> | null {
 }
 
 /**
- * Every sequence number of `w` is where `parent` (in canonical form) had it: then `w` is
- * in canonical form too. Most steps touch none (the search's fast path).
+ * Every sequence number of `w` is where `parent` had it, with the same value: then the
+ * same renumbering applies, and if `parent` is in canonical form, so is `w`. Most steps
+ * touch none (the search's fast path).
  */
 function sameSeqs(w: World, parent: World): boolean {
   const n = w.notifier;
@@ -142,8 +199,7 @@ function sameSeqs(w: World, parent: World): boolean {
       for (const name of SEQ_LOCALS) if (t.locals[name] !== p.locals[name]) return false;
       for (const name of SEQ_ARRAYS) if (t.locals[name] !== p.locals[name]) return false;
     }
-    if (t.status !== p.status && t.status.kind === "blocked" && t.status.on.kind === "read_begin")
-      return false;
+    if (t.status !== p.status && readBeginSeq(t.status) !== readBeginSeq(p.status)) return false;
   }
   return true;
 }
@@ -156,7 +212,11 @@ function sameSeqs(w: World, parent: World): boolean {
  */
 export const mmuIntervalReadBegin = (into = "seq"): Op<"ok"> => {
   localName("mmuIntervalReadBegin()", "its argument", into);
-  if (!SEQ_LOCALS.includes(into)) SEQ_LOCALS.push(into);
+  if (!SEQ_LOCALS.includes(into)) {
+    SEQ_LOCALS.push(into);
+    // (a renumbering made before did not look at the new name)
+    lastRaw = null;
+  }
   return op({
     name: `${into} = mmu_interval_read_begin(sub)`,
     outcomes: ["ok"],
