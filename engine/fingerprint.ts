@@ -143,6 +143,7 @@ export function shareInterning(b: SharedStringsBuffer | null): void {
   memoPcId.length = 0;
   memoStatus.length = 0;
   layouts.length = 0;
+  lastLayouts.length = 0;
 }
 
 const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
@@ -268,9 +269,10 @@ function putVal(v: unknown): void {
 }
 
 /**
- * Per thread slot, the key order of the last locals encoded and its canonical order:
- * a thread's locals objects are copies of one another (Ctx.set), so their keys come in
- * the same order nearly always, and the intern lookups and the sort can be skipped.
+ * Per thread slot, the key orders of the locals encoded lately and their canonical
+ * order: a thread's locals objects are copies of one another (Ctx.set), so their keys
+ * come in one of a few orders (a local comes and goes as the thread runs its loop), and
+ * the intern lookups and the sort can be skipped.
  */
 interface Layout {
   /** intern id of the key set: one unit stands for every key in the encoding */
@@ -279,18 +281,34 @@ interface Layout {
   /** positions into `keys` in canonical order (by intern id) */
   order: number[];
 }
-const layouts: Layout[] = [];
+/** per slot, the layout found last, and every layout kept (up to LAYOUTS_KEPT) */
+const lastLayouts: Layout[] = [];
+const layouts: Layout[][] = [];
+const LAYOUTS_KEPT = 16;
 const seenKeys: string[] = [];
+
+/** Are the first `n` of `seenKeys` the keys of `l`, in its order? */
+function sameKeys(l: Layout, n: number): boolean {
+  if (l.keys.length !== n) return false;
+  for (let i = 0; i < n; i++) if (l.keys[i] !== seenKeys[i]) return false;
+  return true;
+}
 
 function layoutFor(slot: number, locals: Readonly<Record<string, Val>>): Layout {
   let n = 0;
-  const cached = layouts[slot];
-  let same = cached !== undefined;
-  for (const key in locals) {
-    if (same && cached?.keys[n] !== key) same = false;
-    seenKeys[n++] = key;
+  for (const key in locals) seenKeys[n++] = key;
+  const last = lastLayouts[slot];
+  if (last !== undefined && sameKeys(last, n)) return last;
+  let kept = layouts[slot];
+  if (kept === undefined) {
+    kept = [];
+    layouts[slot] = kept;
   }
-  if (cached !== undefined && same && n === cached.keys.length) return cached;
+  for (const l of kept)
+    if (sameKeys(l, n)) {
+      lastLayouts[slot] = l;
+      return l;
+    }
   // locals in a canonical order: by intern id, the insertion order being incidental
   const keys = seenKeys.slice(0, n);
   const ids = keys.map(intern);
@@ -301,7 +319,10 @@ function layoutFor(slot: number, locals: Readonly<Record<string, Val>>): Layout 
     keys,
     order,
   };
-  layouts[slot] = layout;
+  // (the oldest goes)
+  if (kept.length >= LAYOUTS_KEPT) kept.shift();
+  kept.push(layout);
+  lastLayouts[slot] = layout;
   return layout;
 }
 
