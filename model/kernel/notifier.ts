@@ -31,7 +31,8 @@ const SEQ_ARRAYS: readonly string[] = ["pfn_seqs"];
  * the search's keys and the states it keeps are renumbered.
  */
 export function canonicalSeqs(w: World, parent?: World): World {
-  if (parent !== undefined && sameSeqs(w, parent)) return w;
+  // (the exhaustive search: `parent` is the canonical world the step was taken from)
+  if (parent !== undefined) return sameSeqs(w, parent) ? w : renumberedAnew(w, false);
   // the random search's lasso watch asks after every step of a run, with no parent: the
   // world before in the run has usually the same values, so the same renumbering
   if (lastRaw !== null && sameSeqs(w, lastRaw)) {
@@ -41,6 +42,11 @@ export function canonicalSeqs(w: World, parent?: World): World {
     lastCanonical = canonical;
     return canonical;
   }
+  return renumberedAnew(w, true);
+}
+
+/** `w` renumbered from its own values; with `remember`, kept as the last one renumbered. */
+function renumberedAnew(w: World, remember: boolean): World {
   const n = w.notifier;
   // (loops, not closures: the random search's lasso watch renumbers the world after
   // every step of an invalidation storm)
@@ -60,6 +66,7 @@ export function canonicalSeqs(w: World, parent?: World): World {
   }
   sortAscending(vals);
   const m = renumbering(vals);
+  if (!remember) return m === null ? w : renumberedWorld(w, m, false);
   // (the same renumbering as the world before, which sameSeqs did not see: a new array
   // of the same numbers, say)
   const canonical = m === null ? w : renumberedWorld(w, m, lastRaw !== null && sameMap(m, lastMap));
@@ -69,8 +76,8 @@ export function canonicalSeqs(w: World, parent?: World): World {
   return canonical;
 }
 
-// The last world canonicalSeqs renumbered past a parent's fast path, its renumbering
-// (null: none was needed) and the world that made.
+// The last world canonicalSeqs renumbered without a parent, its renumbering (null: none
+// was needed) and the world that made.
 let lastRaw: World | null = null;
 let lastMap: ReadonlyMap<number, number> | null = null;
 let lastCanonical: World | null = null;
