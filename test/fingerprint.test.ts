@@ -16,6 +16,18 @@ import type { Design } from "../model/step.js";
 import type { LockState, Thread, World } from "../model/world.js";
 import { pairWalks } from "./helpers.js";
 
+/** world0 of the first built-in design, on the first scenario it runs in */
+function firstWorld0(): World {
+  const d = DESIGNS[0] as Design;
+  return setupFor(d, SCENARIOS.find((x) => runsIn(x, d)) as Scenario).world0;
+}
+
+/** `w` with its thread 0 changed by `patch` */
+const withThread0 = (w: World, patch: Partial<Thread>): World => ({
+  ...w,
+  threads: [{ ...(w.threads[0] as Thread), ...patch }, ...w.threads.slice(1)],
+});
+
 describe("compactKey", () => {
   it("splits worlds into the same states as stateKey", () => {
     const byCompact = new Map<string, string>();
@@ -132,16 +144,9 @@ describe("compactKey", () => {
     // the encoder keeps a few key orders per thread (engine/fingerprint.ts layoutFor):
     // 24 key sets of up to four locals, each in two insertion orders, met three times
     // round, so that orders are found again, among those kept, and after being dropped
-    const setup = setupFor(
-      DESIGNS[0] as Design,
-      SCENARIOS.find((x) => runsIn(x, DESIGNS[0] as Design)) as Scenario,
-    );
-    const w0 = setup.world0;
-    const t0 = w0.threads[0] as Thread;
-    const withLocals = (entries: [string, number][]): World => ({
-      ...w0,
-      threads: [{ ...t0, locals: Object.fromEntries(entries) }, ...w0.threads.slice(1)],
-    });
+    const w0 = firstWorld0();
+    const withLocals = (entries: [string, number][]): World =>
+      withThread0(w0, { locals: Object.fromEntries(entries) });
     const names = ["zz", "a", "m", "q"];
     const sets: [string, number][][] = [];
     for (let mask = 1; mask < 16; mask++) {
@@ -167,16 +172,8 @@ describe("compactKey", () => {
   it("sameKey follows the order of an object's keys, as the encoding does", () => {
     // two worlds whose data differ only in the order of an object's keys encode apart
     // (keys are written in their own order): sameKey must not call them the same
-    const setup = setupFor(
-      DESIGNS[0] as Design,
-      SCENARIOS.find((x) => runsIn(x, DESIGNS[0] as Design)) as Scenario,
-    );
-    const w0 = setup.world0;
-    const t0 = w0.threads[0] as Thread;
-    const withStatus = (status: Thread["status"]): World => ({
-      ...w0,
-      threads: [{ ...t0, status }, ...w0.threads.slice(1)],
-    });
+    const w0 = firstWorld0();
+    const withStatus = (status: Thread["status"]): World => withThread0(w0, { status });
     const a = withStatus({
       kind: "blocked",
       on: { kind: "mutex" },
