@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Actor } from "../model/actor.js";
 import { designRegistry } from "../model/designs/index.js";
-import { DuplicateIdError } from "../model/registry.js";
+import { DuplicateIdError, ID_PATTERN } from "../model/registry.js";
 import type { Scenario } from "../model/scenarios.js";
 import { actorRegistry, runsIn, scenarioRegistry } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
@@ -18,7 +18,7 @@ import type { Property } from "../properties/property.js";
 /** A problem with a declaration: one paragraph naming the entry and the fix. */
 export class DeclarationError extends Error {}
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ID = ID_PATTERN;
 const isFunction = (v: unknown): boolean => typeof v === "function";
 const LOCK_KINDS = [
   "rwsem",

@@ -8,20 +8,23 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { types } from "node:util";
 import { z } from "zod";
 import { WALK_CALLBACKS } from "../model/designs/hmm-walk.js";
-import { DESIGNS } from "../model/designs/index.js";
+import { DESIGNS, designRegistry } from "../model/designs/index.js";
+import { BUILT_IN } from "../model/registry.js";
 import type { Scenario } from "../model/scenarios.js";
 import {
+  actorRegistry,
   programsFor,
   runsIn,
   SCENARIOS,
   scenarioById,
   scenarioRegistry,
   UnknownActorError,
-  undeclaredLock,
+  undeclaredLockOrObject,
 } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
 import { ComposeError, DesignError, FAMILIES, PropertyCheckError, stepAt } from "../model/step.js";
 import { propertyRegistry } from "../properties/index.js";
+import { PropertyInputError } from "../properties/input.js";
 import { didYouMean } from "../reports/did-you-mean.js";
 import {
   DeclarationError,
@@ -338,8 +341,21 @@ export async function loadDesignFile(file: string, cwd = process.cwd()): Promise
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
     // declarations that refuse themselves at load say what to fix already
-    if (e instanceof ComposeError || e instanceof UnknownActorError)
-      throw new DesignFileError(file, oneParagraph(e.message));
+    if (e instanceof ComposeError) throw new DesignFileError(file, oneParagraph(e.message));
+    if (e instanceof UnknownActorError) {
+      const named = `unknown actor "${e.actorId}"`;
+      throw new DesignFileError(
+        file,
+        oneParagraph(e.message.replace(named, `${named}${didYouMean(e.actorId, e.known)}`)),
+      );
+    }
+    // (with the line of the safety() or liveness() call, which may be in a module the
+    // design file imports)
+    if (e instanceof PropertyInputError) {
+      const at = userFrame(e);
+      const here = at?.startsWith(`${relative(cwd, abs)}:`) ? `line ${at.split(":").at(-1)}` : at;
+      throw new DesignFileError(file, `${here ? `${here}: ` : ""}${oneParagraph(e.message)}`);
+    }
     // a primitive refused its argument: the message names the primitive and the argument
     if (e instanceof Error && e.name === "ArgumentError")
       throw new DesignFileError(
@@ -447,7 +463,7 @@ export function declareAll(
     if (withDesign && !DESIGNS.includes(spec)) declareDesign(spec, file);
     for (const id of scenarios ?? []) {
       const s = scenarioById(id);
-      const problem = s && runsIn(s, spec) ? undeclaredLock(s, spec) : null;
+      const problem = s && runsIn(s, spec) ? undeclaredLockOrObject(s, spec) : null;
       if (problem) throw new DeclarationError(problem);
     }
     return { scenarios, properties };
@@ -464,10 +480,21 @@ export function describeDesignError(e: DesignError, fileOf: (id: string) => stri
     const at = userFrame(e.cause);
     return `property error: "${e.property}": ${oneParagraph(e.detail)}${at ? ` (at ${at})` : ""}, judging step "${e.label}" of ${file ? `${file} (design "${e.program}")` : `"${e.program}"`}. This is a bug in the property's check, not a violation, and no verdict was given. Fix: make the check handle this state (run with --debug for the stack trace).`;
   }
-  const file = fileOf(e.program);
-  const where = file ? `${file} (design "${e.program}")` : `design "${e.program}"`;
-  const detail = e.message.replace(`${e.program}, step "${e.label}": `, "");
-  return `design error in ${where}, step "${e.label}": ${oneParagraph(detail)}. This is a bug in the design's step, not a property violation, and no verdict was given. Fix: make the step handle this state (run with --debug for the stack trace).`;
+  // an actor's step (a program that is no design), named as such with the file that
+  // declared it, if not lockdrop's own
+  const actor =
+    designRegistry.get(e.program) === undefined && actorRegistry.get(e.program) !== undefined;
+  const source = actor ? actorRegistry.source(e.program) : fileOf(e.program);
+  const file = source === BUILT_IN ? undefined : source;
+  const kind = actor ? "actor" : "design";
+  const where = file ? `${file} (${kind} "${e.program}")` : `${kind} "${e.program}"`;
+  const detail = oneParagraph(e.message.replace(`${e.program}, step "${e.label}": `, ""));
+  // a lock or object the scenario does not declare, met by a step that names it only as
+  // it runs (model/kernel/objects.ts, locks.ts): the fix is the scenario's
+  const undeclared = /^(.*); (declare (?:it|.+) in the scenario's (?:locks|objects))$/.exec(detail);
+  if (undeclared)
+    return `design error in ${where}, step "${e.label}": ${undeclared[1]}. No verdict was given. Fix: ${undeclared[2]}.`;
+  return `design error in ${where}, step "${e.label}": ${detail}. This is a bug in the ${kind}'s step, not a property violation, and no verdict was given. Fix: make the step handle this state (run with --debug for the stack trace).`;
 }
 
 /** lockdrop's own source folders: a frame in one is not where a user's code went wrong. */

@@ -8,7 +8,7 @@ import {
   SCENARIOS,
   scenarioById,
   scenarioRegistry,
-  undeclaredLock,
+  undeclaredLockOrObject,
 } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { withArticle } from "../model/step.js";
@@ -59,12 +59,13 @@ export function scenarios(ids: readonly string[] | undefined): Scenario[] {
 }
 
 /**
- * Refuse a pair whose scenario lacks a lock the design or an actor names (exit 2, before
- * anything runs): it would stop the search with a design error at that step.
+ * Refuse a pair whose scenario lacks a lock or object the design or an actor names
+ * (exit 2, before anything runs): it would stop the search with a design error at that
+ * step.
  */
-export function checkDeclaredLocks(pairs: readonly { d: Design; s: Scenario }[]): void {
+export function checkDeclaredNames(pairs: readonly { d: Design; s: Scenario }[]): void {
   for (const { d, s } of pairs) {
-    const problem = undeclaredLock(s, d);
+    const problem = undeclaredLockOrObject(s, d);
     if (problem) throw new UsageError(problem);
   }
 }
@@ -91,7 +92,7 @@ export function scenariosOf(
       );
     return false;
   });
-  checkDeclaredLocks(chosen.map((s) => ({ d: design, s })));
+  checkDeclaredNames(chosen.map((s) => ({ d: design, s })));
   return chosen;
 }
 

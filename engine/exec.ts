@@ -297,7 +297,9 @@ function stepDraft(
       throw new DesignError(
         program.id,
         label,
-        `${s.op.name} returned the outcome ${shownValue(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
+        outcome === undefined
+          ? `${s.op.name} returned nothing (a run with no \`return\`?), where it must return one of its outcomes (${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"})`
+          : `${s.op.name} returned the outcome ${shownValue(outcome)}, which it does not declare (its outcomes: ${s.op.outcomes.map((o) => `"${o}"`).join(", ") || "none"}): its run must return one of them, or the op declare it and the step map it in \`on\``,
       );
     if (to === null)
       throw new DesignError(program.id, label, `outcome "${outcome}" of ${s.op.name} goes nowhere`);

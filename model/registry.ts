@@ -6,6 +6,9 @@
 // under a taken id is refused, adding the same entry again (a module loaded twice) is
 // not.
 
+/** What an id that a command line names may be: letters, digits, ".", "_" and "-". */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 export interface Entry {
   readonly id: string;
 }

@@ -824,6 +824,14 @@ export class UnknownActorError extends Error {
   static override [Symbol.hasInstance](x: unknown): boolean {
     return UNKNOWN_ACTOR.hasInstance(x);
   }
+  constructor(
+    message: string,
+    /** the id named, and the ids known (for a "did you mean") */
+    readonly actorId: string,
+    readonly known: readonly string[],
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -834,13 +842,14 @@ export function scenario(input: ScenarioInput): Scenario {
   const actors = (input.actors ?? []).map((u): ActorUse => {
     if (typeof u.actor !== "string") return u as ActorUse;
     const a = actorRegistry.get(u.actor);
-    if (!a)
+    if (!a) {
+      const known = actorRegistry.all().map((x) => x.id);
       throw new UnknownActorError(
-        `scenario "${input.id}" names an unknown actor "${u.actor}" (known: ${actorRegistry
-          .all()
-          .map((x) => x.id)
-          .join(", ")}). Fix: pass the actor object, or the id of a built-in or declared actor.`,
+        `scenario "${input.id}" names an unknown actor "${u.actor}" (known: ${known.join(", ")}). Fix: pass the actor object, or the id of a built-in or declared actor.`,
+        u.actor,
+        known,
       );
+    }
     return { actor: a, budget: u.budget };
   });
   return {
@@ -872,13 +881,14 @@ export function runsIn(s: Scenario, d: Design): boolean {
 }
 
 /**
- * The first declared lock that design `d`, an actor of `s` or a design `s` runs
- * alongside names in a step (Op.locks) and `s` does not declare with a fitting kind, as
- * one paragraph with the fix; null when there is none. Checked before anything runs, so
- * that it is never a design error in the middle of a search.
+ * The first declared lock or object that design `d`, an actor of `s` or a design `s`
+ * runs alongside names in a step (Op.locks, Op.objects) and `s` does not declare (a lock
+ * with a fitting kind), as one paragraph with the fix; null when there is none. Checked
+ * before anything runs, so that it is never a design error in the middle of a search.
  */
-export function undeclaredLock(s: Scenario, d: Design): string | null {
+export function undeclaredLockOrObject(s: Scenario, d: Design): string | null {
   const declared = new Map((s.locks ?? []).map((l) => [l.name, l.kind]));
+  const objects = new Set((s.objects ?? []).map((o) => o.name));
   // every step, reachable here or not; an actor only where it may act (a budget above 0)
   const programs: { readonly what: string; readonly steps: Program["steps"] }[] = [
     { what: `design "${d.id}"`, steps: d.steps },
@@ -903,6 +913,18 @@ export function undeclaredLock(s: Scenario, d: Design): string | null {
         if (!lock.kinds.includes(kind))
           return `${p.what}, step "${label}": ${step.op.name} needs "${lock.name}" to be a ${lock.kinds.join(" or ")}, and scenario "${s.id}" declares it a ${kind}. Fix: declare it with kind "${lock.kinds[0]}", or use the primitives of a ${kind}.`;
       }
+  const objectNames = [...objects].join(", ") || "none";
+  for (const p of programs)
+    for (const [label, step] of Object.entries(p.steps))
+      for (const name of step.op.objects ?? [])
+        if (!objects.has(name)) {
+          const decl = `{ name: "${name}" }`;
+          const fix =
+            scenarioRegistry.source(s.id) === BUILT_IN
+              ? `run it in a scenario of your own that adds the object to this built-in one, scenario({ ...builtIn, id: "my-${s.id}", objects: [${decl}] }) with builtIn = scenarioById("${s.id}")`
+              : `add ${decl} to the scenario's objects (state "live" by default: "allocated" for one not yet published)`;
+          return `${p.what}, step "${label}": ${step.op.name} names the object "${name}", which scenario "${s.id}" does not declare (it declares: ${objectNames}). Fix: ${fix}.`;
+        }
   return null;
 }
 

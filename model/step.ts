@@ -68,9 +68,15 @@ export interface Op<O extends string = string> {
    * The declared locks the op names (the primitives of model/kernel/locks.ts say so):
    * every scenario the program runs in must declare each, with one of these kinds (the
    * first is the primitive's own: mutex for mutex_lock). It is checked before anything
-   * runs (model/scenarios.ts undeclaredLock).
+   * runs (model/scenarios.ts undeclaredLockOrObject).
    */
   readonly locks?: readonly { readonly name: string; readonly kinds: readonly LockKind[] }[];
+  /**
+   * The declared objects the op names (model/kernel/objects.ts: lookup, publish,
+   * unpublish, free): every scenario the program runs in must declare each, checked
+   * before anything runs, as the locks are.
+   */
+  readonly objects?: readonly string[];
   /** For an actor's entry step: may it start now (budget, something to do)? */
   enabled?(w: World, tid: Tid): boolean;
   run(k: Ctx): O;

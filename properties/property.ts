@@ -7,6 +7,7 @@ import type { Scenario } from "../model/scenarios.js";
 import type { Design, StepRecord } from "../model/step.js";
 import { PropertyCheckError } from "../model/step.js";
 import type { World } from "../model/world.js";
+import { checkPropertyInput } from "./input.js";
 
 export type RunEnd = "done" | "deadlock" | "budget";
 
@@ -180,6 +181,7 @@ function guarded<
 
 /** Declare a safety property: `export const p = safety({ id, statement, check })`. */
 export function safety(input: SafetyInput): Property {
+  checkPropertyInput("safety", input);
   const step = guarded(input.id, input.check);
   const end = input.atEnd ? guarded(input.id, input.atEnd) : undefined;
   return {
@@ -194,6 +196,7 @@ export function safety(input: SafetyInput): Property {
 
 /** Declare a liveness property: a loop condition and the actors it must be fair to. */
 export function liveness(input: LivenessInput): Property {
+  checkPropertyInput("liveness", input);
   const inLoop = input.inLoop;
   return {
     id: input.id,

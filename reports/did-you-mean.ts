@@ -1,7 +1,11 @@
 // " (did you mean "x"?)" after a name nobody declared: the closest known name by edit
 // distance, if it is close enough to be a typo (a third of the word, at least 2).
 
-/** Closest known name, or null when none is near. */
+/**
+ * Closest known name, or null when none is near: by edit distance, else the one known
+ * name of 4 or more characters that the word contains or that contains it ("monitor"
+ * for "uffd-monitor").
+ */
 export function closest(word: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
@@ -12,7 +16,11 @@ export function closest(word: string, known: readonly string[]): string | null {
       bestD = d;
     }
   }
-  return best;
+  if (best !== null) return best;
+  const inside = known.filter(
+    (k) => k.length >= 4 && word.length >= 4 && (word.includes(k) || k.includes(word)),
+  );
+  return inside.length === 1 ? (inside[0] as string) : null;
 }
 
 /** Levenshtein distance, one row at a time. */

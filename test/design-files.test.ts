@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { handleMmFault, hmmCallWithTimeout, mutexLock } from "lockdrop/model";
 import { describe, expect, it } from "vitest";
-import { type CliResult, runNode } from "./run-cli.js";
+import { type CliResult, fewAtATime, runNode } from "./run-cli.js";
 
 const lockdrop = (...args: string[]) => runNode("cli/bin.mjs", args);
 
@@ -58,8 +58,8 @@ function onePlainParagraph(r: CliResult): void {
 describe("malformed design files", () => {
   it("each yields its one-paragraph error, exit 2, no stack trace", async () => {
     const names = Object.keys(EXPECTED);
-    const results = await Promise.all(
-      names.map((n) => lockdrop("check", `${DIR}/${n}`, "--runs", "20")),
+    const results = await fewAtATime(names, 4, (n) =>
+      lockdrop("check", `${DIR}/${n}`, "--runs", "20"),
     );
     names.forEach((n, i) => {
       const r = results[i] as CliResult;
@@ -120,6 +120,14 @@ describe("malformed design files", () => {
     expect(debug.code).toBe(2);
     expect(debug.err).not.toMatch(/run with --debug/);
     expect(debug.err).toMatch(/\n\s+at /);
+  });
+
+  it("says an op returned nothing when its run has no return", async () => {
+    const r = await lockdrop("check", `${DIR}/19-returns-nothing.ts`, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toMatch(
+      /step "check_locked": if \(!locked\) returned nothing \(a run with no `return`\?\), where it must return one of its outcomes \("yes", "no"\)\. This is a bug in the design's step/,
+    );
   });
 
   it("reports a step that throws in an exhaustive search on two threads as a design error at that step", async () => {

@@ -3,7 +3,7 @@
 // one-paragraph error naming the file, the entry and the fix, exit 2, no stack trace. A
 // property whose check throws is a bug in the property at that step, never a pass.
 import { describe, expect, it } from "vitest";
-import { type CliResult, runNode } from "./run-cli.js";
+import { type CliResult, fewAtATime, runNode } from "./run-cli.js";
 
 const lockdrop = (...args: string[]) => runNode("cli/bin.mjs", args);
 const DIR = "test/fixtures/extensions";
@@ -21,7 +21,7 @@ const EXPECTED: Record<string, RegExp> = {
   "05-actor-bad-jump.ts":
     /actor "drv-cb5", step "drop" jumps to unknown label "idel"\. Fix: add a step "idel" or jump to one of idle, drop\./,
   "06-unknown-actor.ts":
-    /scenario "ext-06" names an unknown actor "munmapp" \(known: munmap, .*\)\. Fix: pass the actor object, or the id of a built-in or declared actor\./,
+    /scenario "ext-06" names an unknown actor "munmapp" \(did you mean "munmap"\?\) \(known: munmap, .*\)\. Fix: pass the actor object, or the id of a built-in or declared actor\./,
   "07-unknown-design-alongside.ts":
     /scenario "ext-07" runs an unknown design "v9" alongside\. Fix: /,
   "08-lock-unknown-kind.ts":
@@ -42,7 +42,15 @@ const EXPECTED: Record<string, RegExp> = {
   "20-lane-taken.ts":
     /scenario "ext-20": actors "munmap" and "ext-20-invalidate" both print in lane "W", so a counterexample could not tell them apart\. Fix: /,
   "22-property-id-not-a-string.ts":
-    /a property: the id must be letters, digits, "\.", "_" and "-" \(got 5\)\. Fix: /,
+    /line \d+: safety\(\) property: the id must be letters, digits, "\.", "_" and "-" \(got 5\)\. Fix: /,
+  "23-safety-misspelt-check.ts":
+    /line 6: safety\(\) property "misspelt-check": unknown key "step" \(a safety property takes id, ref, statement, applies, check and atEnd\)\. Fix: rename "step" to "check"\./,
+  "24-safety-description.ts":
+    /line 5: safety\(\) property "no-statement": unknown key "description" .*Fix: rename "description" to "statement"\./,
+  "25-liveness-no-loop.ts":
+    /line 5: liveness\(\) property "no-loop": it has no inLoop \(a function, which a liveness property must have\)\. Fix: add inLoop: /,
+  "26-liveness-fair-to-string.ts":
+    /line 5: liveness\(\) property "fair-to-one": fairTo is "monitor", where it takes a list of actor ids\. Fix: give fairTo as \[/,
   "19-compose-duplicate.ts":
     /compose\(\): fragment 2 defines step "unlock", which an earlier fragment already defines\. Fix: rename one of them, or wrap fragment 2 in override\(\.\.\.\)/,
 };
@@ -60,8 +68,8 @@ describe("malformed declarations in design files", () => {
   it("each yields its one-paragraph error naming the file and the entry, exit 2", async () => {
     const names = Object.keys(EXPECTED);
     expect(names.length).toBeGreaterThanOrEqual(15);
-    const results = await Promise.all(
-      names.map((n) => lockdrop("check", `${DIR}/${n}`, "--runs", "20")),
+    const results = await fewAtATime(names, 4, (n) =>
+      lockdrop("check", `${DIR}/${n}`, "--runs", "20"),
     );
     names.forEach((n, i) => {
       const r = results[i] as CliResult;
@@ -84,6 +92,14 @@ describe("malformed declarations in design files", () => {
     onePlainParagraph(r);
     expect(r.err).toMatch(
       /property error: "returns-a-boolean": its check returned true, where a check returns null when the step keeps the property and a message saying what broke it when it does not, judging step "\S+" of .*no verdict was given/,
+    );
+  });
+
+  it("names an actor's step that meets an undeclared object as it runs, with the scenario's fix", async () => {
+    const r = await lockdrop("check", `${DIR}/27-actor-undeclared-object.ts`, "--runs", "20");
+    onePlainParagraph(r);
+    expect(r.err).toBe(
+      `lockdrop: design error in ${DIR}/27-actor-undeclared-object.ts (actor "ext-27-reaper"), step "free": chunk_release(chunk) threw: no object "chunk" in this scenario (it declares: none). No verdict was given. Fix: declare it in the scenario's objects.\n`,
     );
   });
 

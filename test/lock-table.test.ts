@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { DESIGNS } from "../model/designs/index.js";
 import { mutexLock, spinLock } from "../model/kernel/locks.js";
+import { freeObj, lookupObj } from "../model/kernel/objects.js";
 import { exit } from "../model/locals.js";
 import { lockInstances, lockState, locksHeld } from "../model/lock-table.js";
 import {
@@ -12,7 +13,7 @@ import {
   runsIn,
   SCENARIOS,
   scenarioById,
-  undeclaredLock,
+  undeclaredLockOrObject,
 } from "../model/scenarios.js";
 import type { Op } from "../model/step.js";
 import { waitEdges } from "../model/waitfor.js";
@@ -89,7 +90,7 @@ describe("the lock table", () => {
 });
 
 // Op.locks: a step's declared lock, checked against the scenario before anything runs
-describe("undeclaredLock", () => {
+describe("undeclaredLockOrObject", () => {
   const take = (op: Op) => mini({ take: { op, next: "exit" } });
   const base = scenarioById("anon-uffd-1");
   if (!base) throw new Error("no anon-uffd-1");
@@ -97,25 +98,37 @@ describe("undeclaredLock", () => {
     makeScenario({ ...base, id: `locks-${kind}`, locks: [{ name: "drv.lock", kind }] });
 
   it("passes a lock the scenario declares with a kind the primitive takes", () => {
-    expect(undeclaredLock(withLock("mutex"), take(mutexLock("drv.lock")))).toBeNull();
+    expect(undeclaredLockOrObject(withLock("mutex"), take(mutexLock("drv.lock")))).toBeNull();
   });
 
   it("names the step, the lock and the fix when the lock is missing or of another kind", () => {
-    expect(undeclaredLock(base, take(mutexLock("drv.lock")))).toMatch(
+    expect(undeclaredLockOrObject(base, take(mutexLock("drv.lock")))).toMatch(
       /^design "mini", step "take": mutex_lock\(drv\.lock\) names the lock "drv\.lock", which scenario "anon-uffd-1" does not declare \(it declares: none\)\. Fix: run it in a scenario of your own/,
     );
-    expect(undeclaredLock(withLock("seqcount"), take(mutexLock("drv.lock")))).toMatch(
+    expect(undeclaredLockOrObject(withLock("seqcount"), take(mutexLock("drv.lock")))).toMatch(
       /needs "drv\.lock" to be a mutex or rwsem or spinlock, and scenario "locks-seqcount" declares it a seqcount\. Fix: declare it with kind "mutex"/,
     );
     // the primitive's own kind is the one suggested: spin_lock wants a spinlock
-    expect(undeclaredLock(base, take(spinLock("drv.spin")))).toMatch(
+    expect(undeclaredLockOrObject(base, take(spinLock("drv.spin")))).toMatch(
       /Fix: .*locks: \[\{ name: "drv\.spin", kind: "spinlock" \}\]/,
     );
+  });
+
+  it("names the step, the object and the fix when an object is not declared", () => {
+    const mine = makeScenario({ ...base, id: "objects-none" });
+    expect(undeclaredLockOrObject(mine, take(freeObj("chunk")))).toBe(
+      'design "mini", step "take": kfree(chunk) names the object "chunk", which scenario "objects-none" does not declare (it declares: none). Fix: add { name: "chunk" } to the scenario\'s objects (state "live" by default: "allocated" for one not yet published).',
+    );
+    expect(undeclaredLockOrObject(base, take(lookupObj("chunk", "c", null)))).toMatch(
+      /names the object "chunk", which scenario "anon-uffd-1" does not declare .*Fix: run it in a scenario of your own that adds the object/,
+    );
+    const withChunk = makeScenario({ ...base, id: "objects-chunk", objects: [{ name: "chunk" }] });
+    expect(undeclaredLockOrObject(withChunk, take(freeObj("chunk")))).toBeNull();
   });
 
   it("holds for every built-in design in every scenario it runs in", () => {
     for (const d of DESIGNS)
       for (const s of SCENARIOS)
-        if (runsIn(s, d)) expect(undeclaredLock(s, d), `${d.id} ${s.id}`).toBeNull();
+        if (runsIn(s, d)) expect(undeclaredLockOrObject(s, d), `${d.id} ${s.id}`).toBeNull();
   });
 });

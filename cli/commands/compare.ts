@@ -73,7 +73,7 @@ export function registerCompare(program: Command): void {
       const pairs = designs.flatMap((d) =>
         scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
       );
-      select.checkDeclaredLocks(pairs);
+      select.checkDeclaredNames(pairs);
       const jobs = pairs.map(({ d, s }) => ({
         design: d.id,
         ...(fileOfDesign(d.id) ? { file: fileOfDesign(d.id) as string } : {}),

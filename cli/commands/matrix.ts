@@ -48,7 +48,7 @@ export function registerMatrix(program: Command): void {
         .map((s) => ({ d, s, props }));
     });
     select.somethingInMatrix(designs, pairs, o.scenario !== undefined || o.property !== undefined);
-    select.checkDeclaredLocks(pairs);
+    select.checkDeclaredNames(pairs);
     const threads = Math.min(o.workers, Math.max(1, pairs.length));
     const memory = memoryBudget(o.maxMemory, threads);
     const files = loadedFiles().map((f) => f.file);

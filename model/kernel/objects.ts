@@ -33,6 +33,7 @@ export const lookupObj = (obj: string, into: string, via: string | null): Op<"fo
   op({
     name: `${into} = lookup(${obj})${via === null ? "" : ` under ${via}`}`,
     outcomes: ["found", "none"],
+    objects: [obj],
     run: (k) => {
       if (declaredObj(k, obj).state !== "live") return "none";
       const epoch = via === null ? 0 : (k.w.ghost.lockEpoch[via]?.[k.tid] ?? 0);
@@ -115,6 +116,7 @@ export const publishObj = (obj: string): Op<"ok"> =>
   op({
     name: `publish(${obj})`,
     outcomes: ["ok"],
+    objects: [obj],
     run: (k) => {
       setState(k, obj, "live", `publishes ${obj}`);
       return "ok";
@@ -126,6 +128,7 @@ export const detachObj = (obj: string): Op<"ok"> =>
   op({
     name: `unpublish(${obj})`,
     outcomes: ["ok"],
+    objects: [obj],
     run: (k) => {
       setState(k, obj, "detached", `unpublishes ${obj}`);
       return "ok";
@@ -137,6 +140,7 @@ export const freeObj = (obj: string, fn = "kfree"): Op<"ok"> =>
   op({
     name: `${fn}(${obj})`,
     outcomes: ["ok"],
+    objects: [obj],
     run: (k) => {
       setState(k, obj, "freed", `frees ${obj}`);
       return "ok";
