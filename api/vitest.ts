@@ -28,13 +28,14 @@ import {
   SCENARIOS,
   scenarioById,
   scenarioRegistry,
-  undeclaredLock,
+  undeclaredLockOrObject,
 } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import { withArticle } from "../model/step.js";
 import { PROPERTIES, propertyById, propertyRegistry } from "../properties/index.js";
 import type { Property } from "../properties/property.js";
 import { tokenForRow } from "../reports/cex.js";
+import { counted } from "../reports/count.js";
 import { didYouMean } from "../reports/did-you-mean.js";
 import { violationLanes } from "../reports/lanes.js";
 import { DeclarationError, declareProperty, declareScenario } from "./declarations.js";
@@ -48,6 +49,7 @@ import {
 } from "./design-file.js";
 
 export type Verdict = "holds" | "violated" | "unknown" | "n/a";
+const VERDICTS: readonly Verdict[] = ["holds", "violated", "unknown", "n/a"];
 
 export interface CheckDesignOptions {
   /**
@@ -151,7 +153,7 @@ function resolveDesign(d: Design | string): Design {
 function scenariosFor(design: Design, ids: readonly string[] | undefined): Scenario[] {
   const chosen = scenarioList(design, ids);
   for (const s of chosen) {
-    const problem = undeclaredLock(s, design);
+    const problem = undeclaredLockOrObject(s, design);
     if (problem) fail(`lockdrop: ${problem}`);
   }
   return chosen;
@@ -340,14 +342,16 @@ function designCheck(
 
   const mismatch = (r: RowResult, want: Verdict): string | null => {
     if (r.verdict === want) return null;
-    const head = `${design.id} on ${r.scenario}: expected ${r.property} to ${want === "holds" ? "hold" : want === "violated" ? "be violated" : "be n/a"}, but it`;
+    const head = `${design.id} on ${r.scenario}: expected ${r.property} to ${want === "holds" ? "hold" : `be ${want}`}, but it`;
     if (r.verdict === "violated" && r.counterexample) {
       // the command that shows it again from a shell (a built-in design: by its token)
       const token = tokenForRow(r);
-      return `${head} is VIOLATED in ${r.steps} steps:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})${token ? `\n  replay: npx lockdrop replay ${token}` : ""}`;
+      return `${head} is VIOLATED in ${counted(r.steps, "step")}:\n\n${lanesOf(r.counterexample)}\n\n  (seed ${seed}, ${runs} runs; fast-check seed ${r.counterexample.seed}, path ${r.counterexample.path})${token ? `\n  replay: npx lockdrop replay ${token}` : ""}`;
     }
     if (r.verdict === "holds")
       return `${head} held in ${r.runs} random schedules (seed ${seed}): no counterexample was found.`;
+    if (r.verdict === "unknown")
+      return `${head} is unknown: the search stopped before it could say (seed ${seed}).`;
     return `${head} is n/a: the scenario cannot exercise it.`;
   };
 
@@ -366,7 +370,18 @@ function designCheck(
       const problems: string[] = [];
       const checked = [...new Set(rows.map((r) => r.property))];
       const on = scenarios.map((s) => s.id);
+      // (a test in plain JavaScript, or cast, is not type-checked: "hold" would otherwise
+      // read as a verdict no row has)
+      const verdictOf = (v: unknown, what: string): Verdict => {
+        if (typeof v === "string" && (VERDICTS as readonly string[]).includes(v))
+          return v as Verdict;
+        return fail(
+          `lockdrop: expect(): ${what} is ${JSON.stringify(v) ?? String(v)}, which is not a verdict${typeof v === "string" ? didYouMean(v.toLowerCase(), VERDICTS) : ""}. A verdict is one of ${VERDICTS.join(", ")}.`,
+        );
+      };
       for (const [key, v] of Object.entries(expected)) {
+        if (typeof v !== "string" && (typeof v !== "object" || v === null))
+          verdictOf(v, `the verdict expected of "${key}"`);
         // a key is a property checked (its verdict on every scenario) or a scenario
         if (typeof v === "string" ? !checked.includes(key) : !on.includes(key))
           fail(
@@ -375,12 +390,14 @@ function designCheck(
               : `lockdrop: expect(): "${key}" is not a scenario ${design.id} was checked on${didYouMean(key, on)}. Checked on: ${on.join(", ")}.`,
           );
         if (typeof v === "string") {
+          const want = verdictOf(v, `the verdict expected of "${key}"`);
           for (const s of scenarios) {
-            const m = mismatch(row(key, s.id), v);
+            const m = mismatch(row(key, s.id), want);
             if (m) problems.push(m);
           }
         } else
-          for (const [p, want] of Object.entries(v)) {
+          for (const [p, w] of Object.entries(v)) {
+            const want = verdictOf(w, `the verdict expected of "${p}" on "${key}"`);
             const m = mismatch(row(p, key), want);
             if (m) problems.push(m);
           }

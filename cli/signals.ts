@@ -3,6 +3,8 @@
 // without a terminal: a message with the coverage reached and the violations found so
 // far, then exit 130 (SIGINT) or 143 (SIGTERM). A second SIGINT exits at once. check's
 // handler first asks the worker's searches to stop at their next poll (cli/progress.ts).
+
+import { counted } from "../reports/count.js";
 import { exit } from "./exit-guard.js";
 
 export type StopSignal = "SIGINT" | "SIGTERM";
@@ -90,7 +92,7 @@ export function violationsSoFar(rows: readonly FinishedRow[]): string {
   return `Violations found so far: ${v
     .map(
       (r) =>
-        `${r.design} on ${r.scenario}: ${r.property} violated in ${r.steps} steps (${r.message ?? ""})`,
+        `${r.design} on ${r.scenario}: ${r.property} violated in ${counted(r.steps, "step")} (${r.message ?? ""})`,
     )
     .join("; ")}.`;
 }

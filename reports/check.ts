@@ -7,6 +7,7 @@ import { mutantActors, scenarioById } from "../model/scenarios.js";
 import { propertyById } from "../properties/index.js";
 import { type ModuleRef, tokenForRow } from "./cex.js";
 import { color as pc } from "./color.js";
+import { counted } from "./count.js";
 import { type CheckJson, CheckSchema, jsonText } from "./formats.js";
 import { violationLanes } from "./lanes.js";
 import { strength } from "./matrix.js";
@@ -129,7 +130,7 @@ export function renderCheck(rows: readonly RowResult[], info: CheckInfo): string
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${strength(r)})`);
     else
       out.push(
-        `${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r.counterexample)}${info.exhaustive ? "" : notProvenShortest(r.counterexample, info)}${mutantTag(r.scenario)}`,
+        `${head} ${pc.red(`VIOLATED in ${counted(r.steps, "step")}`)}${violationTag(r.counterexample)}${info.exhaustive ? "" : notProvenShortest(r.counterexample, info)}${mutantTag(r.scenario)}`,
       );
   }
   // how each exhaustive search ran: one line per scenario
@@ -205,7 +206,7 @@ function summary(rows: readonly RowResult[]): string[] {
     if (r.verdict !== "violated" && r.verdict !== "unknown") continue;
     const mutants = mutantsOf(r.scenario);
     out.push(
-      `  ${r.verdict === "violated" ? pc.red("VIOLATED") : pc.yellow("unknown")} ${r.scenario} ${r.property}${r.verdict === "violated" ? ` (${r.steps} steps)` : ""}${mutants.length > 0 ? `: the scenario runs the mutant ${mutants.join(" and ")}, so every design may violate it there` : ""}`,
+      `  ${r.verdict === "violated" ? pc.red("VIOLATED") : pc.yellow("unknown")} ${r.scenario} ${r.property}${r.verdict === "violated" ? ` (${counted(r.steps, "step")})` : ""}${mutants.length > 0 ? `: the scenario runs the mutant ${mutants.join(" and ")}, so every design may violate it there` : ""}`,
     );
   }
   return out;

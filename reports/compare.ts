@@ -11,6 +11,7 @@ import type { Scenario } from "../model/scenarios.js";
 import { runsIn } from "../model/scenarios.js";
 import type { Design } from "../model/step.js";
 import type { Property, RunEnd } from "../properties/property.js";
+import { counted } from "./count.js";
 import { type CompareJson, CompareSchema, type CompareVerdict, jsonText } from "./formats.js";
 import { violationLanes } from "./lanes.js";
 
@@ -111,7 +112,7 @@ export function compareDesigns(
 function cellText(c: Cell, markdown: boolean): string {
   if (c === null) return "not run";
   if (c.verdict === "violated") {
-    const v = `VIOLATED (${c.steps} steps)`;
+    const v = `VIOLATED (${counted(c.steps, "step")})`;
     return markdown ? `**${v}**` : v;
   }
   return c.verdict;
@@ -145,7 +146,7 @@ function endText(end: RunEnd): string {
 function replayText(r: Replay, property: string): string {
   return r.violated
     ? `the same schedule on ${r.design}: also violates ${property} (${r.message})`
-    : `the same schedule on ${r.design}: no violation of ${property} (${r.steps} steps; ${endText(r.end)})`;
+    : `the same schedule on ${r.design}: no violation of ${property} (${counted(r.steps, "step")}; ${endText(r.end)})`;
 }
 
 function separationLanes(s: Separation): string {

@@ -19,6 +19,7 @@ import { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema } from "./formats.
 export type { MergedRow, MergeJson, ShardFile, ShardOptions, ShardRow };
 export { MERGE_SCHEMA, MergeSchema, SHARD_SCHEMA, ShardSchema };
 
+import { counted } from "./count.js";
 import { omissionText, STOPPED, strength as strengthText, withinPreemptions } from "./matrix.js";
 
 function canon(v: unknown): unknown {
@@ -345,7 +346,7 @@ export function renderMerge(
     if (r.verdict === "n/a") out.push(`${head} n/a`);
     else if (r.verdict === "holds") out.push(`${head} ${pc.green("holds")} (${st})`);
     else if (r.verdict === "unknown") out.push(`${head} ${pc.yellow("unknown")} (${st})`);
-    else out.push(`${head} ${pc.red(`VIOLATED in ${r.steps} steps`)}${violationTag(r)}`);
+    else out.push(`${head} ${pc.red(`VIOLATED in ${counted(r.steps, "step")}`)}${violationTag(r)}`);
   }
   if (m.options.mode === "exhaustive")
     out.push(

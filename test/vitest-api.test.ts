@@ -76,6 +76,21 @@ describe("lockdrop/vitest", () => {
     expect(() => checked.expect({ "no-freed-vma-uses": "holds" })).toThrow(
       /expect\(\): "no-freed-vma-uses" is not a property checked for v2 \(did you mean "no-freed-vma-use"\?\)\. Checked: no-vma-use-after-unlock, no-freed-vma-use,/,
     );
+    // a verdict that is none (JavaScript, or a cast) is named, not read as n/a
+    const notAVerdict = { "lock-balance": "hold" } as unknown as Record<string, "holds">;
+    expect(() => checked.expect(notAVerdict)).toThrow(
+      /expect\(\): the verdict expected of "lock-balance" is "hold", which is not a verdict \(did you mean "holds"\?\)\. A verdict is one of holds, violated, unknown, n\/a\./,
+    );
+    const nested = { "anon-uffd-1": { "lock-balance": "VIOLATED" } } as unknown as Record<
+      string,
+      Record<string, "violated">
+    >;
+    expect(() => checked.expect(nested)).toThrow(
+      /the verdict expected of "lock-balance" on "anon-uffd-1" is "VIOLATED", which is not a verdict \(did you mean "violated"\?\)/,
+    );
+    expect(() => checked.expect({ "lock-balance": "n/a" })).toThrow(
+      /expected lock-balance to be n\/a, but it held in 5 random schedules/,
+    );
     expect(() => checked.expect({ "anon-uffd-2": { "lock-balance": "holds" } })).toThrow(
       /expect\(\): "anon-uffd-2" is not a scenario v2 was checked on \(did you mean "anon-uffd-1"\?\)\. Checked on: anon-uffd-1\./,
     );
