@@ -153,4 +153,24 @@ rm lockdrop/mydrv-cjs.ts
 node "$repo/node_modules/typescript/bin/tsc" -p . || fail "the scaffold does not typecheck"
 echo "tsc: no errors"
 
+step "TypeScript: lockdrop's own declarations without Node's types (no skipLibCheck)"
+# (TypeScript 6 and later include no @types package unless "types" names it: a user's
+# tsc must not need Node's types to read lockdrop's declarations)
+cat >decl-check.mts <<'EOF'
+import { design, exit, safety } from "lockdrop/model";
+import { checkDesign } from "lockdrop/vitest";
+export const d = design({ id: "decl", family: "hmm", start: "e", steps: { e: { op: exit() } } });
+export const p = safety({ id: "decl-p", statement: "s", check: () => null });
+export const run = () => checkDesign(d, { runs: 1 });
+EOF
+cat >tsconfig.json <<'EOF'
+{
+  "compilerOptions": { "module": "nodenext", "strict": true, "noEmit": true, "types": [] },
+  "include": ["decl-check.mts"]
+}
+EOF
+node "$repo/node_modules/typescript/bin/tsc" -p . || fail "lockdrop's declarations need Node's types"
+rm decl-check.mts
+echo "tsc: no errors"
+
 step "passed"

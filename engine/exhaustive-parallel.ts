@@ -67,42 +67,13 @@ import { fairToOthers, idleBits } from "./lasso.js";
 import { MonitorHash } from "./monitor-hash.js";
 import { nativeShapes } from "./native-shapes.js";
 import type { SetupSource } from "./pair-source.js";
+import type { ParallelOptions } from "./parallel-options.js";
 import { Records, type RecordsData } from "./records.js";
 import type { Setup } from "./run.js";
 import { mayComplete } from "./run.js";
 import type { SharedStringsBuffer } from "./shared-strings.js";
 import { sharedStringsBuffer } from "./shared-strings.js";
 import { beatIdle, beatReset } from "./step-beat.js";
-
-/** How to search on several threads: how many, and how each builds the setup again. */
-export interface ParallelOptions {
-  readonly workers: number;
-  /** the design, scenario (and design files) the other threads load */
-  readonly source: SetupSource;
-  /** each other thread's heap limit, in MiB */
-  readonly heapMiB?: number;
-  /**
-   * engine/verdicts.ts: search on one thread first, and on several only once the
-   * search passes this many states (default PARALLEL_FROM)
-   */
-  readonly from?: number;
-  /**
-   * engine/verdicts.ts: or once it passes this many states with its layers still
-   * widening (default PARALLEL_GROWING_FROM; `HandOverRule.growingAt`)
-   */
-  readonly growingFrom?: number;
-  /**
-   * Tests: the shared table's first size (2^bits slots, default 2^16) and the room kept
-   * beyond `fan` steps per state of the next layer (default 4096), small to make it grow
-   * often.
-   */
-  readonly table?: {
-    readonly bits: number;
-    readonly slack: number;
-    /** room kept per state of a layer for the next one, instead of the learnt bound */
-    readonly perState?: number;
-  };
-}
 
 /**
  * Below this many states a search stays on one thread (with exact states), unless its

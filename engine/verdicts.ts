@@ -11,7 +11,6 @@ import type {
   PersistentResult,
 } from "./exhaustive.js";
 import { exploreExhaustive, whyPersistentSetsOff, whySleepSetsOff } from "./exhaustive.js";
-import type { ParallelOptions } from "./exhaustive-parallel.js";
 import {
   type Crew,
   endCrew,
@@ -20,6 +19,7 @@ import {
   PARALLEL_GROWING_FROM,
   startCrew,
 } from "./exhaustive-parallel.js";
+import type { ParallelOptions } from "./parallel-options.js";
 import type { Counterexample, RandomOptions, ShardSpec } from "./random.js";
 import { checkPair } from "./random.js";
 import { setupFor } from "./run.js";
