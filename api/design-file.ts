@@ -120,8 +120,11 @@ function shapeProblem(issue: z.core.$ZodIssue, value: Record<string, unknown>): 
       return `${at}: op is not an op (${sub ?? "value"}: ${issue.message}). Fix: use a primitive from lockdrop/model, or build one with op({ name, outcomes, run }).`;
     }
     if (field === "on")
-      return `${at}: "on" must map outcome names to labels, e.g. on: { yes: "again", no: "take" } (${issue.message}).`;
-    if (field === "next") return `${at}: next must be a step label (a string).`;
+      return `${at}: "on" must map outcome names to labels (${issue.message}). Fix: write it as on: { yes: "again", no: "take" }, one label per outcome of the op.`;
+    if (field === "next") {
+      const got = (step as Record<string, unknown>).next;
+      return `${at}: next must be a step label (a string), and is ${JSON.stringify(got) ?? String(got)}. Fix: write next: "<label>", the label of the step that follows.`;
+    }
   }
   if (top === "unreachable")
     return `unreachable: each entry is { label, outcome, reason }, the step's label, an outcome of its op and why no scenario reaches it (${label === undefined ? issue.message : `entry ${Number(label) + 1}: ${issue.message}`}). Fix: e.g. unreachable: [{ label: "do_fault.one", outcome: "completed", reason: "..." }], or forbiddenWithoutAllowRetry("label") from lockdrop/model.`;

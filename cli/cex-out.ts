@@ -20,6 +20,7 @@ import { propertyById } from "../properties/index.js";
 import type { Cex, ModuleRef } from "../reports/cex.js";
 import { cexOfCounterexample, cexText } from "../reports/cex.js";
 import { UsageError } from "./errors.js";
+import { notADirectory } from "./out-dir.js";
 
 /** The file of each violated row, in row order (rows whose schedule does not replay are left out). */
 export function cexOfRows(
@@ -57,9 +58,10 @@ export function checkOutTarget(
   force: boolean,
 ): void {
   const dir = dirname(resolve(out));
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
+  const why = notADirectory(dir);
+  if (why !== null)
     throw new UsageError(
-      `--out ${out}: the directory ${dir} does not exist, so the counterexample could not be written; nothing was run. Fix: create the directory, or choose another --out path.`,
+      `--out ${out}: ${dir} ${why}, so the counterexample could not be written there; nothing was run. Fix: ${why === "does not exist" ? "create the directory, or choose another --out path" : "choose an --out path in a directory"}.`,
     );
   try {
     accessSync(dir, constants.W_OK);

@@ -28,7 +28,7 @@ import { exhaustiveProgress } from "./progress.js";
 export function workersOption(what: string): Option {
   return new Option(
     "--workers <n>",
-    `worker threads, one per core by default (the default below is this machine's count): ${what}; the results do not depend on n`,
+    `worker threads, one per core by default (the default below is this machine's count): ${what}; the verdicts and counterexamples do not depend on n (an exhaustive search handed over to several threads keeps states as 128-bit hashes, and its strength gives the chance that one was missed)`,
   )
     .argParser(parseCount("--workers"))
     .default(availableParallelism());
@@ -49,7 +49,10 @@ export function withExplorationOptions(
         `random mode, on by default: search breadth-first, up to ${DEFAULT_SHORTEST_STATES.toLocaleString("en-US")} states or max-states, for a shorter counterexample, and prove it shortest if there is none`,
         (v: string): number | boolean => parseCount("--shortest")(v),
       )
-      .option("--no-shortest", "random mode: keep the minimized random counterexample as it is")
+      .option(
+        "--no-shortest",
+        "random mode: keep the minimized random counterexample as it is (accepted with --exhaustive, whose counterexamples are shortest anyway)",
+      )
       .setOptionValueWithSource("shortest", true, "default")
       .on("option:shortest", () => flagsOf(cmd).add("--shortest"))
       .on("option:no-shortest", () => flagsOf(cmd).add("--no-shortest"));

@@ -37,8 +37,9 @@ Exit codes:
   check, replay,   0 every row holds, 1 a violation, 4 some row unknown and none violated
   merge
   matrix, compare  0 every row has a verdict, 4 some row unknown, 1 with --strict and a violation
-  coverage         0 every edge reached or listed unreachable, 4 an unlisted edge unknown (a
-                   search cut short), 1 with --strict and an unlisted unreached or a stale edge
+  coverage         0 every edge reached or not (unlisted unreached ones reported), 4 an unlisted
+                   edge unknown (a search cut short), 1 with --strict and an unlisted
+                   unreached or a stale edge
   every command    2 bad input, 3 internal error, 5 a result file could not be written,
                    130 Ctrl-C, 143 SIGTERM (precedence: 130/143, 3, 5, 1, 4, 0)`,
   );

@@ -170,3 +170,42 @@ export function somethingInMatrix(
     `nothing to check: ${props.includes(",") ? `properties ${props} do` : `property ${props} does`} not apply to ${designs.length === 1 ? `design ${names}` : `designs ${names}`} in the scenarios chosen, ${ALL_NA}. Fix: pick another property or scenario${narrowed ? ", or leave out --property or --scenario" : ""}.`,
   );
 }
+
+/**
+ * Refuse `--persistent-sets` or `--sleep-sets` when every search the command would run
+ * has a liveness property that applies (exit 2): a lasso needs every step, so the
+ * reduction is off in each of them (engine/exhaustive.ts whySleepSetsOff,
+ * whyPersistentSetsOff) and would be ignored, as with a bound it cannot take.
+ */
+export function reductionUsed(
+  pairs: readonly { d: Design; s: Scenario; props: readonly Property[] }[],
+  o: {
+    readonly exhaustive?: boolean;
+    readonly persistentSets?: boolean;
+    readonly sleepSets?: boolean;
+  },
+  narrowed: boolean,
+): void {
+  if (o.exhaustive !== true || pairs.length === 0) return;
+  const applying = (x: (typeof pairs)[number]) => x.props.filter((p) => p.applies(x.s, x.d));
+  if (!pairs.every((x) => applying(x).some((p) => p.lasso !== undefined))) return;
+  const ids = (f: (p: Property) => boolean) => [
+    ...new Set(
+      pairs.flatMap((x) =>
+        applying(x)
+          .filter(f)
+          .map((p) => p.id),
+      ),
+    ),
+  ];
+  const liveness = ids((p) => p.lasso !== undefined);
+  const safety = ids((p) => p.lasso === undefined);
+  for (const [on, flag] of [
+    [o.persistentSets, "--persistent-sets"],
+    [o.sleepSets, "--sleep-sets"],
+  ] as const)
+    if (on === true)
+      throw new UsageError(
+        `${flag} is off in a search with a liveness property (a lasso needs every step), and ${liveness.length === 1 ? `the liveness property ${liveness[0]} applies` : `liveness properties (${liveness.join(", ")}) apply`} in every search this run makes${narrowed ? "" : " (every property is checked when --property is not given)"}, so it would be ignored. Fix: ${safety.length > 0 ? `name the safety properties with --property (here: ${safety.join(" ")})` : "check safety properties with it"}, or leave ${flag} out.`,
+      );
+}

@@ -3,7 +3,7 @@
 // (a missing directory is exit 2, before anything is explored); it replaces an earlier
 // shard file only with --force, and never another file. A write that fails after the search is exit 5, with the
 // verdicts already printed.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_SHARD_DEPTH } from "../engine/shard.js";
 import type { RowResult } from "../engine/verdicts.js";
@@ -11,6 +11,7 @@ import type { Design } from "../model/step.js";
 import type { ShardOptions } from "../reports/shard.js";
 import { SHARD_SCHEMA, shardFileOf, shardText } from "../reports/shard.js";
 import { UsageError } from "./errors.js";
+import { notADirectory } from "./out-dir.js";
 
 /** The flags of cli/exploration.ts that a shard file records. */
 export interface ShardFlags {
@@ -34,9 +35,10 @@ export interface ShardFlags {
 /** Before the search: can FILE be written, and is it new, or an earlier shard file and --force given? */
 export function checkShardTarget(file: string, force: boolean): void {
   const dir = dirname(resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
+  const why = notADirectory(dir);
+  if (why !== null)
     throw new UsageError(
-      `--shard-out ${file}: the directory ${dir} does not exist. Fix: create it first, or name a file in an existing directory.`,
+      `--shard-out ${file}: ${dir} ${why}. Fix: ${why === "does not exist" ? "create it first, or name a file in an existing directory" : "name a file in a directory"}.`,
     );
   if (!existsSync(file)) return;
   let schema: unknown;

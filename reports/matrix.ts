@@ -129,13 +129,23 @@ export function renderMatrix(m: Matrix, scenarioOrder: readonly string[] = []): 
   const byKey = new Map(m.rows.map((r) => [`${r.design}\0${r.scenario}\0${r.property}`, r]));
   const runs = Math.max(0, ...m.rows.map((r) => r.runs));
   const exhaustive = m.rows.filter((r) => r.method === "exhaustive");
-  // the bound: a row that holds was searched to it, or completely (an unknown row stopped short)
-  const judged = exhaustive.filter((r) => r.verdict !== "unknown");
-  const depth = Math.max(0, ...(judged.length > 0 ? judged : exhaustive).map((r) => r.depth ?? 0));
+  // what a row that holds rests on: every search complete, or some to a depth bound (an
+  // unknown row stopped short, and says nothing of the bound)
+  const judged = exhaustive.filter((r) => r.verdict !== "unknown" && r.verdict !== "n/a");
+  const bounded = judged.filter((r) => r.strength.kind !== "exhaustive-complete");
+  const depth = Math.max(0, ...bounded.map((r) => r.depth ?? 0));
+  const exhaustiveHead =
+    judged.length === 0
+      ? "every search stopped early"
+      : bounded.length === 0
+        ? '"holds" = no violation in any schedule: each search explored its states completely'
+        : bounded.length === judged.length
+          ? `"holds" = no violation in any schedule up to the row's depth (at most ${depth})`
+          : `"holds" = no violation in any schedule, completely or up to the row's depth (at most ${depth})`;
   const out: string[] = [
     ...wrap(
       exhaustive.length > 0
-        ? `lockdrop verdict matrix ("holds" = no violation in any schedule up to depth ${depth}, breadth-first; see --json for states per row)`
+        ? `lockdrop verdict matrix (${exhaustiveHead}, breadth-first; see --json for each row's depth and states)`
         : `lockdrop verdict matrix (seed ${m.seed}; "holds" = no violation in ${runs} random schedules per row)`,
     ),
     ...wrap(

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, RegExp> = {
   "12-unknown-step-key.ts":
     /step "lock" has unknown key "nxt" \(did you mean "next"\?\)\. Fix: a step has only op, next and on\./,
   "13-id-taken.ts": /the id "v2" is already taken by a built-in design\. Fix: /,
+  "20-next-not-a-label.ts":
+    /step "lock": next must be a step label \(a string\), and is 42\. Fix: write next: "<label>", the label of the step that follows\./,
   "18-plain-object.ts":
     /the default export is a plain object, not one design\(\) made, so it has no "title" .*Fix: export default design\(/,
   "16-bad-argument.ts":

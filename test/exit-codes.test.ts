@@ -113,6 +113,23 @@ describe("exit codes", () => {
     );
     expect(twice.code, twice.err).toBe(0);
     expect(JSON.parse(twice.out).rows).toHaveLength(1);
+    // compare too: a table of n/a cells compares nothing
+    const compareNa = await lockdrop(
+      "compare",
+      "v2",
+      "v1-hugetlb-drop",
+      "--scenario",
+      "anon-uffd-1",
+      "--property",
+      "uffd-copy-revalidates",
+      "--runs",
+      "5",
+    );
+    expect(compareNa.code, compareNa.err).toBe(2);
+    expect(compareNa.out).toBe("");
+    expect(compareNa.err).toMatch(
+      /^lockdrop: nothing to check: property "uffd-copy-revalidates" does not apply to designs "v2", "v1-hugetlb-drop" in the scenarios chosen, .* Fix: /,
+    );
   });
 
   it("a usage error points to the command's own help; help for no such command is bad input", async () => {
@@ -235,11 +252,18 @@ describe("exit codes", () => {
     expect(missing.code).toBe(2);
     expect(missing.out).toBe("");
     expect(missing.err).toMatch(
-      /does not exist, so the counterexample could not be written; nothing was run/,
+      /does not exist, so the counterexample could not be written there; nothing was run\. Fix: create the directory/,
     );
     // an existing file is never overwritten without --force, and never truncated
     const kept = join(dir, "kept.json");
     writeFileSync(kept, "mine\n");
+    // a file where the directory should be is named as a file
+    const underFile = await lockdrop(...args, "--out", join(kept, "c.json"));
+    expect(underFile.code).toBe(2);
+    expect(underFile.err).toMatch(
+      /kept\.json is a file, not a directory, so the counterexample could not be written there; nothing was run\. Fix: choose an --out path in a directory\./,
+    );
+    expect(readFileSync(kept, "utf8")).toBe("mine\n");
     const refused = await lockdrop(...args, "--out", kept);
     expect(refused.code).toBe(2);
     expect(readFileSync(kept, "utf8")).toBe("mine\n");

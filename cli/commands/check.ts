@@ -51,6 +51,11 @@ export function registerCheck(program: Command): void {
     const props = select.properties(o.property ?? own.properties);
     const scenarios = select.scenariosOf(design, o.scenario, own.scenarios);
     select.somethingToCheck(design, scenarios, props);
+    select.reductionUsed(
+      scenarios.map((s) => ({ d: design, s, props })),
+      o,
+      o.property !== undefined || own.properties !== undefined,
+    );
     if (o.out)
       checkOutTarget(
         o.out,

@@ -73,6 +73,12 @@ export function registerCompare(program: Command): void {
       const pairs = designs.flatMap((d) =>
         scenarios.filter((s) => runsIn(s, d)).map((s) => ({ d, s })),
       );
+      // (every row n/a is refused, as check and matrix refuse it)
+      select.somethingInMatrix(
+        designs,
+        pairs.map((x) => ({ ...x, props })),
+        o.scenario !== undefined || o.property !== undefined,
+      );
       select.checkDeclaredNames(pairs);
       const jobs = pairs.map(({ d, s }) => ({
         design: d.id,

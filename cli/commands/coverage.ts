@@ -1,8 +1,9 @@
 // `lockdrop coverage <design>`: every edge of the design's step table (a label and one
 // outcome of its op) and which scenario reaches it, like Spin's list of unreached
-// states. A report: 0 when every edge is reached or listed as unreachable, 4 when an
-// unlisted edge is unknown because a search was cut short, 1 with --strict when an
-// unlisted edge is unreached or a listed one is reached.
+// states. A report: 0 when every edge is known to be reached or not (an unreached edge
+// that is not listed is reported, not failed), 4 when an unlisted edge is unknown
+// because a search was cut short, 1 with --strict when an unlisted edge is unreached or
+// a listed one is reached.
 
 import type { Command } from "commander";
 import type { CoverageOptions } from "../../engine/coverage.js";

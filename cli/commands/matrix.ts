@@ -49,6 +49,7 @@ export function registerMatrix(program: Command): void {
     });
     select.somethingInMatrix(designs, pairs, o.scenario !== undefined || o.property !== undefined);
     select.checkDeclaredNames(pairs);
+    select.reductionUsed(pairs, o, o.property !== undefined);
     const threads = Math.min(o.workers, Math.max(1, pairs.length));
     const memory = memoryBudget(o.maxMemory, threads);
     const files = loadedFiles().map((f) => f.file);
