@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Actor } from "../model/actor.js";
 import { designRegistry } from "../model/designs/index.js";
-import { DuplicateIdError, ID_PATTERN } from "../model/registry.js";
+import { badIdMessage, DuplicateIdError, ID_PATTERN } from "../model/registry.js";
 import type { Scenario } from "../model/scenarios.js";
 import { actorRegistry, runsIn, scenarioRegistry } from "../model/scenarios.js";
 import type { Design, Op, Step } from "../model/step.js";
@@ -122,8 +122,7 @@ function zodProblem(kind: string, id: unknown, issue: z.core.$ZodIssue, value: u
     const got = (value as { locks?: { kind?: unknown }[] }).locks?.[Number(path[1])]?.kind;
     return `${name}: lock ${JSON.stringify(got)} is not a lock kind lockdrop knows. Fix: declare { name, kind } with kind one of ${LOCK_KINDS.join(", ")}.`;
   }
-  if (path[0] === "id")
-    return `${name}: the id must be letters, digits, ".", "_" and "-" (got ${JSON.stringify(id)}). Fix: give it an id such as "my-${kind}".`;
+  if (path[0] === "id") return badIdMessage(name, JSON.stringify(id), kind);
   if (issue.message === PRIVATE_HUGETLB)
     return `${name}: ${at}: ${PRIVATE_HUGETLB} (its faults prepare an anon_vma and use the reservation map, which lockdrop leaves out). Fix: declare hugetlb VMAs with shared: true, as MAP_SHARED hugetlbfs mappings.`;
   if (issue.message === NO_PMD_TABLE)

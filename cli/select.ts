@@ -1,6 +1,7 @@
 // Resolving the ids a user typed into designs, scenarios and properties.
 
 import { existsSync, statSync } from "node:fs";
+import { needsEveryStep } from "../engine/exhaustive.js";
 import { DESIGNS, designById } from "../model/designs/index.js";
 import type { Scenario } from "../model/scenarios.js";
 import {
@@ -174,8 +175,8 @@ export function somethingInMatrix(
 /**
  * Refuse `--persistent-sets` or `--sleep-sets` when every search the command would run
  * has a liveness property that applies (exit 2): a lasso needs every step, so the
- * reduction is off in each of them (engine/exhaustive.ts whySleepSetsOff,
- * whyPersistentSetsOff) and would be ignored, as with a bound it cannot take.
+ * reduction is off in each of them (engine/exhaustive.ts needsEveryStep, as the search
+ * decides it) and would be ignored, as with a bound it cannot take.
  */
 export function reductionUsed(
   pairs: readonly { d: Design; s: Scenario; props: readonly Property[] }[],
@@ -188,7 +189,7 @@ export function reductionUsed(
 ): void {
   if (o.exhaustive !== true || pairs.length === 0) return;
   const applying = (x: (typeof pairs)[number]) => x.props.filter((p) => p.applies(x.s, x.d));
-  if (!pairs.every((x) => applying(x).some((p) => p.lasso !== undefined))) return;
+  if (!pairs.every((x) => needsEveryStep(applying(x)))) return;
   const ids = (f: (p: Property) => boolean) => [
     ...new Set(
       pairs.flatMap((x) =>

@@ -532,12 +532,20 @@ function searchWithPersistentSets(
 /** Why a reduction is off with a liveness property. */
 const NEEDS_EVERY_STEP = "a liveness property needs every step";
 
+/**
+ * Does a liveness property among `props` turn the reductions off (a lasso needs every
+ * step)? The CLI refuses a reduction that this turns off in every search of a run.
+ */
+export function needsEveryStep(props: readonly Property[]): boolean {
+  return props.some((p) => p.lasso !== undefined);
+}
+
 /** Why sleep sets, if asked for, are not used with these properties and options. */
 export function whySleepSetsOff(
   props: readonly Property[],
   opts: ExhaustiveOptions,
 ): string | null {
-  if (props.some((p) => p.lasso !== undefined)) return NEEDS_EVERY_STEP;
+  if (needsEveryStep(props)) return NEEDS_EVERY_STEP;
   if (opts.preemptions !== undefined)
     return "a step that commutes with another may cost a preemption in one order only";
   return null;
@@ -554,7 +562,7 @@ export function whyPersistentSetsOff(
   opts: ExhaustiveOptions,
   inShard: boolean,
 ): string | null {
-  if (props.some((p) => p.lasso !== undefined)) return NEEDS_EVERY_STEP;
+  if (needsEveryStep(props)) return NEEDS_EVERY_STEP;
   if (Number.isFinite(opts.depth))
     return "with a depth bound (the reduction may reach a violation by a longer path)";
   if (opts.preemptions !== undefined) return "with a preemption bound";

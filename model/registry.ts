@@ -9,6 +9,11 @@
 /** What an id that a command line names may be: letters, digits, ".", "_" and "-". */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** The message for an id that is not ID_PATTERN: `name` the entry, `shown` the id given. */
+export function badIdMessage(name: string, shown: string, kind: string): string {
+  return `${name}: the id must be letters, digits, ".", "_" and "-" (got ${shown}). Fix: give it an id such as "my-${kind}".`;
+}
+
 export interface Entry {
   readonly id: string;
 }

@@ -903,11 +903,7 @@ export function undeclaredLockOrObject(s: Scenario, d: Design): string | null {
       for (const lock of step.op.locks ?? []) {
         const kind = declared.get(lock.name);
         if (kind === undefined) {
-          const decl = `{ name: "${lock.name}", kind: "${lock.kinds[0]}" }`;
-          const fix =
-            scenarioRegistry.source(s.id) === BUILT_IN
-              ? `run it in a scenario of your own that adds the lock to this built-in one, scenario({ ...builtIn, id: "my-${s.id}", locks: [${decl}] }) with builtIn = scenarioById("${s.id}") (lockdrop init's lockdrop/scenario.mts does so)`
-              : `add ${decl} to the scenario's locks`;
+          const fix = declareIn(s, "locks", `{ name: "${lock.name}", kind: "${lock.kinds[0]}" }`);
           return `${p.what}, step "${label}": ${step.op.name} names the lock "${lock.name}", which scenario "${s.id}" does not declare (it declares: ${names}). Fix: ${fix}.`;
         }
         if (!lock.kinds.includes(kind))
@@ -917,15 +913,20 @@ export function undeclaredLockOrObject(s: Scenario, d: Design): string | null {
   for (const p of programs)
     for (const [label, step] of Object.entries(p.steps))
       for (const name of step.op.objects ?? [])
-        if (!objects.has(name)) {
-          const decl = `{ name: "${name}" }`;
-          const fix =
-            scenarioRegistry.source(s.id) === BUILT_IN
-              ? `run it in a scenario of your own that adds the object to this built-in one, scenario({ ...builtIn, id: "my-${s.id}", objects: [${decl}] }) with builtIn = scenarioById("${s.id}")`
-              : `add ${decl} to the scenario's objects (state "live" by default: "allocated" for one not yet published)`;
-          return `${p.what}, step "${label}": ${step.op.name} names the object "${name}", which scenario "${s.id}" does not declare (it declares: ${objectNames}). Fix: ${fix}.`;
-        }
+        if (!objects.has(name))
+          return `${p.what}, step "${label}": ${step.op.name} names the object "${name}", which scenario "${s.id}" does not declare (it declares: ${objectNames}). Fix: ${declareIn(s, "objects", `{ name: "${name}" }`)}.`;
   return null;
+}
+
+/**
+ * How to declare `decl` in scenario `s`'s `field`: in its own list, or, for a built-in
+ * scenario, in a scenario of one's own made from it (undeclaredLockOrObject's fix).
+ */
+function declareIn(s: Scenario, field: "locks" | "objects", decl: string): string {
+  const what = field === "locks" ? "lock" : "object";
+  if (scenarioRegistry.source(s.id) === BUILT_IN)
+    return `run it in a scenario of your own that adds the ${what} to this built-in one, scenario({ ...builtIn, id: "my-${s.id}", ${field}: [${decl}] }) with builtIn = scenarioById("${s.id}")${field === "locks" ? " (lockdrop init's lockdrop/scenario.mts does so)" : ""}`;
+  return `add ${decl} to the scenario's ${field}${field === "objects" ? ' (state "live" by default: "allocated" for one not yet published)' : ""}`;
 }
 
 /**

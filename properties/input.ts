@@ -3,7 +3,7 @@
 // `statement`) would otherwise surface only in the middle of a search, as a check that
 // "threw: f is not a function". The error names the property, the key and the fix.
 
-import { branded, ID_PATTERN } from "../model/registry.js";
+import { badIdMessage, branded, ID_PATTERN } from "../model/registry.js";
 import { shownValue } from "../model/step.js";
 
 const PROPERTY_INPUT_ERROR = branded("PropertyInputError");
@@ -97,7 +97,7 @@ export function checkPropertyInput(decl: "safety" | "liveness", input: unknown):
   }
   if (given.id !== undefined && (typeof given.id !== "string" || !ID_PATTERN.test(given.id)))
     throw new PropertyInputError(
-      `${decl}() property: the id must be letters, digits, ".", "_" and "-" (got ${shownValue(given.id)}). Fix: give it an id such as "my-property".`,
+      badIdMessage(`${decl}() property`, shownValue(given.id), "property"),
     );
   for (const k of names) {
     const [kind, required] = keys[k] as readonly [Kind, boolean];
